@@ -1,0 +1,65 @@
+// Typed errors for everything a peer or a user can cause (Lodestar style): a stable machine-readable
+// code plus a message that names what was wrong and where. Broken invariants of our own code are
+// not errors of this kind: they go through `assert`, which crashes.
+
+export type ErrorCode =
+  // codec
+  | 'CBOR_MALFORMED'
+  | 'CBOR_NON_CANONICAL'
+  | 'CBOR_TRAILING_BYTES'
+  | 'CBOR_DUPLICATE_KEY'
+  | 'CBOR_TOO_LARGE'
+  | 'CBOR_FORBIDDEN_TYPE'
+  | 'SCHEMA_INVALID'
+  // crypto
+  | 'SIGNATURE_INVALID'
+  | 'KEY_INVALID'
+  | 'KEY_FILE_INSECURE'
+  | 'KEY_FILE_INVALID'
+  // records and ledger
+  | 'RECORD_INVALID'
+  | 'SIGNER_UNKNOWN'
+  | 'BLOCK_INVALID'
+  | 'CERTIFICATE_INVALID'
+  | 'NOT_FOUND'
+  // configuration and I/O
+  | 'CONFIG_INVALID'
+  | 'DATABASE_LOCKED'
+  | 'DATABASE_CORRUPT'
+  | 'PROOF_INVALID'
+  | 'PEER_UNKNOWN'
+  | 'MESSAGE_TOO_LARGE'
+  | 'USAGE';
+
+export class BayledgerError extends Error {
+  readonly code: ErrorCode;
+  /** Where the problem is: a field path, a file, a byte offset, a height. */
+  readonly where: string | undefined;
+
+  constructor(code: ErrorCode, message: string, where?: string) {
+    super(where === undefined ? message : `${where}: ${message}`);
+    this.name = 'BayledgerError';
+    this.code = code;
+    this.where = where;
+  }
+}
+
+export function fail(code: ErrorCode, message: string, where?: string): never {
+  throw new BayledgerError(code, message, where);
+}
+
+export class AssertionFailure extends Error {
+  constructor(message: string) {
+    super(`invariant broken: ${message}`);
+    this.name = 'AssertionFailure';
+  }
+}
+
+/** Asserts an invariant of our own code. A failure is a bug: crash rather than continue. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new AssertionFailure(message);
+}
+
+export function isBayledgerError(error: unknown, code?: ErrorCode): error is BayledgerError {
+  return error instanceof BayledgerError && (code === undefined || error.code === code);
+}

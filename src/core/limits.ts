@@ -1,0 +1,69 @@
+// Every bound in bayledger, in one place (TigerBeetle style). A number here is a promise the
+// code keeps: anything larger is refused with a typed error, never silently truncated.
+
+export const LIMITS = {
+  // --- codec ---
+  /** Largest CBOR item any decoder accepts (a full block message is the biggest). */
+  maxCborBytes: 16 * 1024 * 1024,
+  /** Deepest nesting of arrays and maps accepted in decoded CBOR. */
+  maxCborDepth: 16,
+
+  // --- records ---
+  /** Largest canonical signed envelope of one transaction. */
+  maxTxBytes: 64 * 1024,
+  /** Signatures on one envelope (policy.update carries one per regulator). */
+  maxSignaturesPerTx: 32,
+  /** Items in one transfer declaration. */
+  maxItemsPerTransfer: 64,
+  /** Categories named in one consent. */
+  maxCategoriesPerConsent: 32,
+  /** Senders one consent may authorise. */
+  maxSendersPerConsent: 16,
+  /** Length of an identifier string (organisation, category, route, purpose, reason code). */
+  maxIdentifierChars: 64,
+  /** Length of a filing reference. */
+  maxReferenceChars: 128,
+  /** Largest payload one transfer may declare: 4 GiB. */
+  maxPayloadBytes: 4 * 1024 * 1024 * 1024,
+
+  // --- network config ---
+  maxOrganisations: 256,
+  maxValidators: 100,
+  maxConfigBytes: 1024 * 1024,
+
+  // --- ledger ---
+  /** Transactions in one block. */
+  maxTxsPerBlock: 5000,
+  /** Sum of transaction bytes in one block. */
+  maxBlockTxBytes: 8 * 1024 * 1024,
+
+  // --- consensus ---
+  /** Rounds a height may reach before the node stops advancing and reports it. */
+  maxRoundsPerHeight: 1000,
+  /** Messages buffered per (height, round) from all validators together. */
+  maxMessagesPerRound: 4096,
+  /** Heights ahead of ours whose messages we buffer. */
+  maxFutureHeights: 2,
+  /** Timeouts grow linearly per round and are capped here. */
+  maxTimeoutMs: 30_000,
+
+  // --- mempool ---
+  maxMempoolTxs: 100_000,
+  maxMempoolBytes: 256 * 1024 * 1024,
+
+  // --- network ---
+  /** Largest length-prefixed message on any stream. */
+  maxMessageBytes: 16 * 1024 * 1024,
+  /** Blocks per block-sync response. */
+  maxBlocksPerSyncResponse: 64,
+  /** Reconnect backoff cap. */
+  maxReconnectBackoffMs: 5_000,
+
+  // --- API ---
+  maxApiBodyBytes: 1024 * 1024,
+  /** Largest payload file accepted by a declaration (hospital node API). */
+  maxPayloadUploadBytes: 4 * 1024 * 1024 * 1024,
+
+  // --- payload channel ---
+  payloadChunkBytes: 1024 * 1024,
+} as const;
