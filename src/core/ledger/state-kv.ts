@@ -17,6 +17,7 @@ export const STATE_BUCKETS = [
   'seen', // body hash -> txId of the first record with that body (replay guard)
   'policy', // 'current' -> active policy
   'evidence', // evidence id -> equivocation evidence
+  'outcome', // txId (hex) -> { accepted, reasons } verdict of that transaction
 ] as const;
 export type StateBucket = (typeof STATE_BUCKETS)[number];
 
