@@ -1,0 +1,142 @@
+// The mempool (issue 5 item 3): transactions waiting to be ordered. Deduplicated by txId, bounded
+// in count and bytes, and every transaction is decoded and signature-checked exactly once, on
+// entry; the ids of checked transactions are remembered so that a block carrying them is not
+// verified twice. Arrival order is kept (FIFO), which is also the order proposers fill blocks in.
+import { toHex } from '../../core/bytes.js';
+import { LIMITS } from '../../core/limits.js';
+
+/** What the node's admission check says of a transaction's bytes (decode, schema, signatures). */
+export type AdmissionResult<Tx> =
+  | { ok: true; txId: Uint8Array; tx: Tx }
+  | { ok: false; code: string; reason: string };
+
+export interface MempoolEntry<Tx> {
+  readonly txId: Uint8Array;
+  readonly txIdHex: string;
+  readonly bytes: Uint8Array;
+  readonly tx: Tx;
+  /** Local clock when it entered, for latency metrics only; never used to decide anything. */
+  readonly receivedAtMs: number;
+}
+
+export type AddResult =
+  | { ok: true; txIdHex: string; duplicate: boolean }
+  | { ok: false; code: 'MEMPOOL_FULL' | 'TX_TOO_LARGE' | 'ALREADY_COMMITTED' | string; reason: string };
+
+export interface MempoolOptions<Tx> {
+  admit(bytes: Uint8Array): AdmissionResult<Tx>;
+  /** True if the transaction is already in the committed log. */
+  isCommitted(txIdHex: string): boolean;
+  nowMs(): number;
+  maxTxs?: number;
+  maxBytes?: number;
+}
+
+/** Bound on remembered verification results (ids of checked transactions). */
+const MAX_VERIFIED_IDS = 4 * LIMITS.maxMempoolTxs;
+
+export class Mempool<Tx> {
+  readonly #options: MempoolOptions<Tx>;
+  readonly #entries = new Map<string, MempoolEntry<Tx>>();
+  readonly #verified = new Set<string>();
+  #bytes = 0;
+  /** Entries added since the last `drainNewForRelay`, in arrival order. */
+  #relayQueue: MempoolEntry<Tx>[] = [];
+
+  constructor(options: MempoolOptions<Tx>) {
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  add(bytes: Uint8Array): AddResult {
+    if (bytes.byteLength > LIMITS.maxTxBytes) {
+      return {
+        ok: false,
+        code: 'TX_TOO_LARGE',
+        reason: `${bytes.byteLength} bytes, limit ${LIMITS.maxTxBytes}`,
+      };
+    }
+    const maxTxs = this.#options.maxTxs ?? LIMITS.maxMempoolTxs;
+    const maxBytes = this.#options.maxBytes ?? LIMITS.maxMempoolBytes;
+    if (this.#entries.size >= maxTxs || this.#bytes + bytes.byteLength > maxBytes) {
+      return { ok: false, code: 'MEMPOOL_FULL', reason: `mempool holds ${this.#entries.size} transactions` };
+    }
+    const admitted = this.#options.admit(bytes);
+    if (!admitted.ok) return admitted;
+    const txIdHex = toHex(admitted.txId);
+    if (this.#entries.has(txIdHex)) return { ok: true, txIdHex, duplicate: true };
+    if (this.#options.isCommitted(txIdHex)) {
+      return { ok: false, code: 'ALREADY_COMMITTED', reason: `transaction ${txIdHex} is already committed` };
+    }
+    const entry: MempoolEntry<Tx> = {
+      txId: admitted.txId,
+      txIdHex,
+      bytes,
+      tx: admitted.tx,
+      receivedAtMs: this.#options.nowMs(),
+    };
+    this.#entries.set(txIdHex, entry);
+    this.#bytes += bytes.byteLength;
+    this.#relayQueue.push(entry);
+    this.#rememberVerified(txIdHex);
+    return { ok: true, txIdHex, duplicate: false };
+  }
+
+  has(txIdHex: string): boolean {
+    return this.#entries.has(txIdHex);
+  }
+
+  get(txIdHex: string): MempoolEntry<Tx> | undefined {
+    return this.#entries.get(txIdHex);
+  }
+
+  /** Whether these exact bytes' id passed admission here (so block verification may skip it). */
+  wasVerified(txIdHex: string): boolean {
+    return this.#verified.has(txIdHex);
+  }
+
+  /** The oldest transactions that fit the block limits, in arrival order. */
+  takeForBlock(maxTxs: number, maxBytes: number): MempoolEntry<Tx>[] {
+    const chosen: MempoolEntry<Tx>[] = [];
+    let total = 0;
+    for (const entry of this.#entries.values()) {
+      if (chosen.length >= maxTxs) break;
+      if (total + entry.bytes.byteLength > maxBytes) break;
+      chosen.push(entry);
+      total += entry.bytes.byteLength;
+    }
+    return chosen;
+  }
+
+  /** Drops transactions that a committed block carried. */
+  removeCommitted(txIdHexes: Iterable<string>): number {
+    let removed = 0;
+    for (const txIdHex of txIdHexes) {
+      const entry = this.#entries.get(txIdHex);
+      if (!entry) continue;
+      this.#entries.delete(txIdHex);
+      this.#bytes -= entry.bytes.byteLength;
+      removed++;
+    }
+    return removed;
+  }
+
+  /** New entries to relay to peers, at most `maxCount`, oldest first. */
+  drainNewForRelay(maxCount: number): MempoolEntry<Tx>[] {
+    const batch = this.#relayQueue.slice(0, maxCount);
+    this.#relayQueue = this.#relayQueue.slice(batch.length);
+    return batch.filter((entry) => this.#entries.has(entry.txIdHex));
+  }
+
+  #rememberVerified(txIdHex: string): void {
+    if (this.#verified.size >= MAX_VERIFIED_IDS) this.#verified.clear();
+    this.#verified.add(txIdHex);
+  }
+}

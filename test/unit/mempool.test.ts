@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { sha256 } from '../../src/core/crypto/hash.js';
+import { Mempool } from '../../src/node/mempool/mempool.js';
+
+// Admission here accepts any bytes that do not start with 0xff; the real node plugs in decode +
+// schema + signature checks. What is under test is the pool's own bookkeeping.
+function makePool(options: { maxTxs?: number; maxBytes?: number; committed?: Set<string> } = {}) {
+  let admissions = 0;
+  const pool = new Mempool<Uint8Array>({
+    admit: (bytes) => {
+      admissions++;
+      if (bytes[0] === 0xff) return { ok: false, code: 'TX_INVALID', reason: 'starts with 0xff' };
+      return { ok: true, txId: sha256(bytes), tx: bytes };
+    },
+    isCommitted: (id) => options.committed?.has(id) ?? false,
+    nowMs: () => 0,
+    maxTxs: options.maxTxs,
+    maxBytes: options.maxBytes,
+  });
+  return { pool, admissions: () => admissions };
+}
+
+const tx = (n: number, size = 10) => new Uint8Array(size).fill(n % 255);
+
+describe('mempool', () => {
+  it('deduplicates by transaction id and checks each transaction once', () => {
+    const { pool } = makePool();
+    const first = pool.add(tx(1));
+    const second = pool.add(tx(1));
+    assert.equal(first.ok && !first.duplicate, true);
+    assert.equal(second.ok && second.duplicate, true);
+    assert.equal(pool.size, 1);
+    assert.equal(pool.bytes, 10);
+    assert.ok(first.ok && pool.wasVerified(first.txIdHex));
+  });
+
+  it('rejects invalid, committed and oversize transactions with codes', () => {
+    const committedId = Buffer.from(sha256(tx(7))).toString('hex');
+    const { pool } = makePool({ committed: new Set([committedId]) });
+    assert.deepEqual(pool.add(new Uint8Array([0xff])), {
+      ok: false,
+      code: 'TX_INVALID',
+      reason: 'starts with 0xff',
+    });
+    const committed = pool.add(tx(7));
+    assert.equal(committed.ok, false);
+    assert.equal(!committed.ok && committed.code, 'ALREADY_COMMITTED');
+    const huge = pool.add(new Uint8Array(70 * 1024));
+    assert.equal(!huge.ok && huge.code, 'TX_TOO_LARGE');
+    assert.equal(pool.size, 0);
+  });
+
+  it('is bounded in count and bytes', () => {
+    const byCount = makePool({ maxTxs: 3 }).pool;
+    for (let i = 0; i < 3; i++) assert.equal(byCount.add(tx(i)).ok, true);
+    const full = byCount.add(tx(3));
+    assert.equal(!full.ok && full.code, 'MEMPOOL_FULL');
+    const byBytes = makePool({ maxBytes: 25 }).pool;
+    assert.equal(byBytes.add(tx(1)).ok, true);
+    assert.equal(byBytes.add(tx(2)).ok, true);
+    assert.equal(byBytes.add(tx(3)).ok, false);
+  });
+
+  it('fills blocks oldest first within count and byte limits and prunes committed ones', () => {
+    const { pool } = makePool();
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const result = pool.add(tx(i, 10 + i));
+      assert.ok(result.ok);
+      ids.push(result.txIdHex);
+    }
+    assert.deepEqual(
+      pool.takeForBlock(3, 1000).map((entry) => entry.txIdHex),
+      ids.slice(0, 3),
+    );
+    assert.deepEqual(
+      pool.takeForBlock(100, 10 + 11 + 12).map((entry) => entry.txIdHex),
+      ids.slice(0, 3),
+    );
+    assert.equal(pool.removeCommitted(ids.slice(0, 4)), 4);
+    assert.equal(pool.size, 6);
+    assert.equal(pool.takeForBlock(1, 1000)[0]!.txIdHex, ids[4]);
+  });
+
+  it('hands out each new transaction for relay once, skipping pruned ones', () => {
+    const { pool } = makePool();
+    const a = pool.add(tx(1));
+    const b = pool.add(tx(2));
+    pool.add(tx(3));
+    assert.ok(a.ok && b.ok);
+    pool.removeCommitted([b.txIdHex]);
+    const batch = pool.drainNewForRelay(2);
+    assert.deepEqual(
+      batch.map((entry) => entry.txIdHex),
+      [a.txIdHex],
+    );
+    assert.equal(pool.drainNewForRelay(10).length, 1);
+    assert.equal(pool.drainNewForRelay(10).length, 0);
+  });
+});
