@@ -29,6 +29,21 @@ export type ErrorCode =
   | 'PROOF_INVALID'
   | 'PEER_UNKNOWN'
   | 'MESSAGE_TOO_LARGE'
+  // network and local API
+  | 'FRAME_MALFORMED'
+  | 'UNREACHABLE'
+  | 'TIMEOUT'
+  | 'REMOTE_ERROR'
+  | 'CLOSED'
+  | 'UNAUTHORIZED'
+  | 'ROUTE_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'CONFLICT'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'REQUEST_MALFORMED'
+  | 'MEMPOOL_FULL'
+  | 'NOT_READY'
+  | 'INTERNAL'
   | 'USAGE';
 
 export class BayledgerError extends Error {

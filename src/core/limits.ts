@@ -58,11 +58,41 @@ export const LIMITS = {
   maxBlocksPerSyncResponse: 64,
   /** Reconnect backoff cap. */
   maxReconnectBackoffMs: 5_000,
+  /** First reconnect delay; it doubles per failed attempt up to maxReconnectBackoffMs. */
+  minReconnectBackoffMs: 100,
+  /** Longest a peer that sent garbage stays disconnected and refused. */
+  maxPeerBanMs: 60_000,
+  /** Messages waiting in one (peer, protocol) send queue; beyond this the oldest is dropped. */
+  maxSendQueueMessages: 10_000,
+  /** Bytes waiting in one (peer, protocol) send queue; beyond this the oldest is dropped. */
+  maxSendQueueBytes: 16 * 1024 * 1024,
+  /** Small messages coalesced into one frame. */
+  maxBatchMessages: 1024,
+  /** Bytes of small messages coalesced into one frame (a larger single message goes alone). */
+  maxBatchBytes: 256 * 1024,
+  /** Longest a request on the network may wait for its response. */
+  maxRequestTimeoutMs: 60_000,
+  /** Requests one peer may have in flight to us at once. */
+  maxInboundRequestsPerPeer: 16,
+  /** Raw streams (payload channel) one peer may have open to us per protocol. */
+  maxInboundStreamsPerPeer: 4,
+  /** Frames a raw stream reader holds before it pauses the sender (back-pressure). */
+  maxBufferedFramesPerStream: 16,
 
   // --- API ---
   maxApiBodyBytes: 1024 * 1024,
   /** Largest payload file accepted by a declaration (hospital node API). */
   maxPayloadUploadBytes: 4 * 1024 * 1024 * 1024,
+  /** Connections the local API server holds open at once. */
+  maxApiConnections: 64,
+  /** Time a client has to send a request's headers. */
+  apiHeadersTimeoutMs: 10_000,
+  /** Bytes of a refused (413) body the server reads and discards so the client can read the answer. */
+  maxApiDiscardBytes: 4 * 1024 * 1024,
+  /** Default time the API client waits for an answer. */
+  apiClientTimeoutMs: 30_000,
+  /** Label combinations one metric may hold. */
+  maxMetricSeries: 1_000,
 
   // --- payload channel ---
   payloadChunkBytes: 1024 * 1024,
