@@ -36,6 +36,24 @@ export const LIMITS = {
   maxTxsPerBlock: 5000,
   /** Sum of transaction bytes in one block. */
   maxBlockTxBytes: 8 * 1024 * 1024,
+  /** Encoded block: its transaction bytes plus header and CBOR heads (at most 5 bytes a transaction). */
+  maxEncodedBlockBytes: 8 * 1024 * 1024 + 64 * 1024,
+  /** Encoded block header (about 330 bytes with 64-character identifiers). */
+  maxHeaderBytes: 1024,
+  /** Encoded commit certificate: up to maxValidators signatures of about 140 bytes each. */
+  maxCertificateBytes: 32 * 1024,
+  /** Largest offline proof bundle: one transaction, a proof path, a header and a certificate. */
+  maxProofBundleBytes: 128 * 1024,
+
+  // --- store ---
+  /** State entries the store's synchronous reader keeps cached for block application. */
+  maxStateCacheEntries: 100_000,
+  /** Merkle tree nodes the store keeps cached for proofs and appends. */
+  maxMerkleCacheEntries: 100_000,
+  /** One consensus WAL record (a proposal carries a whole block). */
+  maxWalRecordBytes: 8 * 1024 * 1024 + 128 * 1024,
+  /** Records in the consensus WAL of one height (messages a validator signs and receives). */
+  maxWalRecords: 100_000,
 
   // --- consensus ---
   /** Rounds a height may reach before the node stops advancing and reports it. */

@@ -1,0 +1,28 @@
+// The result of applying one block (applyBlock): everything the store writes in the block's one
+// atomic batch besides the block and certificate themselves, and everything the header commits to.
+import type { MerkleNode } from '../merkle/index.js';
+import type { StateWrite } from './state-kv.js';
+
+/** The verdict of one transaction, as applyTx returned it; it is also part of the state. */
+export interface TxOutcome {
+  readonly txId: Uint8Array;
+  readonly accepted: boolean;
+  readonly reasons: readonly string[];
+}
+
+export interface AppliedBlock {
+  readonly height: number;
+  /** SHA-256 of each canonical envelope, in block order. */
+  readonly txIds: readonly Uint8Array[];
+  /** RFC 9162 leaf hash of each envelope, in block order: the log's new leaves. */
+  readonly logLeaves: readonly Uint8Array[];
+  /** Complete perfect subtrees of the log that this block's leaves complete (level 0 included). */
+  readonly merkleNodes: readonly MerkleNode[];
+  /** State changes, sorted by bucket then key (StateOverlay.writes). */
+  readonly writes: readonly StateWrite[];
+  readonly outcomes: readonly TxOutcome[];
+  readonly txRoot: Uint8Array;
+  readonly logSize: number;
+  readonly logRoot: Uint8Array;
+  readonly stateHash: Uint8Array;
+}

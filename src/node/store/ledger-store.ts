@@ -1,0 +1,369 @@
+// The node's ledger store (design section 6, issue 3 item 3): one LevelDB holding blocks,
+// certificates, transactions by id with their log positions, the log's tree nodes, the derived
+// state and the consensus WAL, each in its own bucket (buckets.ts).
+//
+// Durability: a block, its certificate, its transactions, the tree nodes it completes, its state
+// changes and the new head are ONE batch written with `sync: true`, so after a crash the store is
+// at exactly the last committed block or the one before, never in between. Data is checked before
+// it is written (links, hashes and roots agree with the header) and after it is read (hashes
+// re-derived), so a bad disk or a bug is reported as DATABASE_CORRUPT at a height, never served.
+// Nothing here holds the chain in memory: the tip, bounded caches and the WAL sequence only.
+import { bytesEqual, toHex } from '../../core/bytes.js';
+import { encodeCanonical } from '../../core/codec/canonical.js';
+import { sha256 } from '../../core/crypto/hash.js';
+import { assert, fail } from '../../core/errors.js';
+import type { AppliedBlock } from '../../core/ledger/applied-block.js';
+import type { Block, BlockHeader } from '../../core/ledger/block.js';
+import { blockHash } from '../../core/ledger/block-hash.js';
+import type { CommitCertificate } from '../../core/ledger/certificate.js';
+import { decodeCertificate, encodeCertificate } from '../../core/ledger/certificate-codec.js';
+import { type ChainTip, tipOf } from '../../core/ledger/chain-tip.js';
+import { STATE_BUCKETS, type StateBucket, type StateWrite } from '../../core/ledger/state-kv.js';
+import {
+  blockKey,
+  bucketRange,
+  certificateKey,
+  merkleNodeKey,
+  metaKey,
+  readUint64,
+  stateBucketPrefix,
+  stateKey,
+  txKey,
+} from './buckets.js';
+import { StoreMerkleSource } from './merkle-source.js';
+import { type ByteDb, openByteDb } from './open-db.js';
+import { StoreStateReader } from './state-reader.js';
+import {
+  type BlockRecord,
+  decodeBlockRecord,
+  decodeGenesisRecord,
+  decodeTip,
+  decodeTxRecord,
+  encodeBlockRecord,
+  encodeGenesisRecord,
+  encodeTip,
+  encodeTxRecord,
+  type GenesisRecord,
+  type TxRecord,
+} from './stored-records.js';
+import { ConsensusWal, type WalRecord } from './wal.js';
+
+export interface StoredStateEntry {
+  readonly bucket: StateBucket;
+  readonly key: string;
+  readonly encoded: Uint8Array;
+}
+
+export interface StoredMerkleNode {
+  readonly level: number;
+  readonly index: number;
+  readonly hash: Uint8Array;
+}
+
+type BatchOperation = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
+
+function corrupt(message: string, where: string): never {
+  return fail('DATABASE_CORRUPT', message, where);
+}
+
+export class LedgerStore {
+  readonly directory: string;
+  /** Synchronous state reads for block application (the pure core's StateReader). */
+  readonly state: StoreStateReader;
+  /** Synchronous tree-node reads for proofs and appends (the pure core's MerkleNodeSource). */
+  readonly merkle: StoreMerkleSource;
+  readonly #db: ByteDb;
+  readonly #wal: ConsensusWal;
+  #tip: ChainTip | undefined;
+  #genesis: GenesisRecord | undefined;
+  #committing = false;
+
+  private constructor(directory: string, db: ByteDb, wal: ConsensusWal) {
+    this.directory = directory;
+    this.#db = db;
+    this.#wal = wal;
+    this.state = new StoreStateReader(db);
+    this.merkle = new StoreMerkleSource(db);
+  }
+
+  /**
+   * Opens (or creates) the store in `directory`. Fails with DATABASE_LOCKED when another process
+   * holds it, and with DATABASE_CORRUPT when the head does not match the last block.
+   */
+  static async open(directory: string, options: { createIfMissing?: boolean } = {}): Promise<LedgerStore> {
+    const db = await openByteDb(directory, { createIfMissing: options.createIfMissing ?? true });
+    try {
+      const store = new LedgerStore(directory, db, await ConsensusWal.open(db));
+      await store.#loadMeta();
+      return store;
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+
+  async #loadMeta(): Promise<void> {
+    const genesis = await this.#db.get(metaKey('genesis'));
+    this.#genesis = genesis === undefined ? undefined : decodeGenesisRecord(genesis, 'meta genesis');
+    const head = await this.#db.get(metaKey('head'));
+    if (head === undefined) return;
+    const tip = decodeTip(head, 'meta head');
+    const record = await this.readBlockRecord(tip.height);
+    if (!bytesEqual(record.blockHash, tip.blockHash))
+      corrupt('head does not match the last block', 'meta head');
+    this.#tip = tip;
+    this.merkle.leafCount = tip.logSize;
+  }
+
+  async close(): Promise<void> {
+    await this.#db.close();
+  }
+
+  /** The last committed block, or undefined before the first block. */
+  get tip(): ChainTip | undefined {
+    return this.#tip;
+  }
+
+  get height(): number {
+    return this.#tip?.height ?? 0;
+  }
+
+  get genesis(): GenesisRecord | undefined {
+    return this.#genesis;
+  }
+
+  /** Records which network this store belongs to; a store never changes networks. */
+  async initGenesis(record: GenesisRecord): Promise<void> {
+    if (this.#genesis !== undefined) {
+      if (!bytesEqual(this.#genesis.hash, record.hash)) {
+        fail(
+          'CONFIG_INVALID',
+          `store belongs to genesis ${toHex(this.#genesis.hash)}, not ${toHex(record.hash)}`,
+          this.directory,
+        );
+      }
+      return;
+    }
+    await this.#db.put(metaKey('genesis'), encodeGenesisRecord(record), { sync: true });
+    this.#genesis = record;
+  }
+
+  /** Whether a transaction is already in the log (the pure core's replay check). */
+  hasTx(txId: Uint8Array): boolean {
+    return this.#db.getSync(txKey(txId)) !== undefined;
+  }
+
+  // --- reads, each checked ---
+
+  #requireHeight(height: number): void {
+    if (!Number.isSafeInteger(height) || height < 1 || height > this.height) {
+      fail('NOT_FOUND', `no block at height ${height} (the chain is at height ${this.height})`);
+    }
+  }
+
+  /** Header, hash and transaction ids of one block, its hash re-derived from the header. */
+  async readBlockRecord(height: number): Promise<BlockRecord> {
+    const where = `height ${height}`;
+    const stored = await this.#db.get(blockKey(height));
+    if (stored === undefined) {
+      if (this.#tip !== undefined) this.#requireHeight(height);
+      corrupt('block missing', where);
+    }
+    const record = decodeBlockRecord(stored, where);
+    if (record.header.height !== height) corrupt(`block record holds height ${record.header.height}`, where);
+    if (!bytesEqual(blockHash(record.header), record.blockHash))
+      corrupt('block hash does not match its header', where);
+    if (record.txIds.length !== record.header.txCount) {
+      corrupt(`${record.txIds.length} transaction ids for txCount ${record.header.txCount}`, where);
+    }
+    return record;
+  }
+
+  async readHeader(height: number): Promise<{ header: BlockHeader; blockHash: Uint8Array }> {
+    this.#requireHeight(height);
+    const record = await this.readBlockRecord(height);
+    return { header: record.header, blockHash: record.blockHash };
+  }
+
+  async readCertificate(height: number): Promise<CommitCertificate> {
+    this.#requireHeight(height);
+    const where = `height ${height}`;
+    const stored = await this.#db.get(certificateKey(height));
+    if (stored === undefined) corrupt('certificate missing', where);
+    try {
+      return decodeCertificate(stored, 'certificate');
+    } catch (error) {
+      return corrupt(
+        `certificate unreadable: ${error instanceof Error ? error.message : String(error)}`,
+        where,
+      );
+    }
+  }
+
+  /** One transaction with its position, its id re-derived from its bytes; undefined if unknown. */
+  async readTx(txId: Uint8Array): Promise<TxRecord | undefined> {
+    const stored = await this.#db.get(txKey(txId));
+    if (stored === undefined) return undefined;
+    const record = decodeTxRecord(stored, `tx ${toHex(txId)}`);
+    if (!bytesEqual(sha256(record.envelope), txId))
+      corrupt(`transaction ${toHex(txId)} does not hash to its id`, `height ${record.height}`);
+    return record;
+  }
+
+  /** A whole block: header and every transaction, each checked against the header. */
+  async readBlock(height: number): Promise<Block> {
+    this.#requireHeight(height);
+    const record = await this.readBlockRecord(height);
+    return { header: record.header, txs: await this.#readBlockTxs(record) };
+  }
+
+  async #readBlockTxs(record: BlockRecord): Promise<Uint8Array[]> {
+    const { header } = record;
+    const where = `height ${header.height}`;
+    const firstLeaf = header.logSize - header.txCount;
+    const stored = await this.#db.getMany(record.txIds.map((txId) => txKey(txId)));
+    return stored.map((value, index) => {
+      const txId = record.txIds[index]!;
+      if (value === undefined) corrupt(`transaction ${index} (${toHex(txId)}) missing`, where);
+      const tx = decodeTxRecord(value, where);
+      if (!bytesEqual(sha256(tx.envelope), txId))
+        corrupt(`transaction ${index} does not hash to its id`, where);
+      if (tx.height !== header.height || tx.index !== index || tx.leafIndex !== firstLeaf + index) {
+        corrupt(
+          `transaction ${index} has the wrong position (${tx.height}/${tx.index}/${tx.leafIndex})`,
+          where,
+        );
+      }
+      return tx.envelope;
+    });
+  }
+
+  // --- the one atomic commit ---
+
+  /**
+   * Commits one verified block: everything in one batch, written with fsync (`sync: true`). The
+   * caller has verified the block and certificate (verifyBlock, verifyCertificate); this checks
+   * that block, certificate and applied result agree with each other and with the tip.
+   */
+  async commitBlock(block: Block, certificate: CommitCertificate, applied: AppliedBlock): Promise<void> {
+    assert(!this.#committing, 'commitBlock called while another commit is in flight');
+    this.#committing = true;
+    try {
+      const hash = this.#checkCommit(block, certificate, applied);
+      const { operations, stateValues } = this.#commitOperations(block, hash, certificate, applied);
+      await this.#db.batch(operations, { sync: true });
+      this.#tip = tipOf(block.header, hash);
+      this.state.committed(applied.writes, stateValues);
+      this.merkle.committed(applied.merkleNodes, block.header.logSize);
+    } finally {
+      this.#committing = false;
+    }
+  }
+
+  #checkCommit(block: Block, certificate: CommitCertificate, applied: AppliedBlock): Uint8Array {
+    const { header } = block;
+    const where = `commit of height ${header.height}`;
+    const tip = this.#tip;
+    assert(this.#genesis !== undefined, 'initGenesis must run before the first commit');
+    const expectedPrevious = tip?.blockHash ?? this.#genesis.hash;
+    const expectedLogSize = (tip?.logSize ?? 0) + block.txs.length;
+    const hash = blockHash(header);
+    const checks: [boolean, string][] = [
+      [header.height === this.height + 1, `height ${header.height} does not follow ${this.height}`],
+      [bytesEqual(header.previousHash, expectedPrevious), 'previousHash does not link to the tip'],
+      [
+        certificate.height === header.height && bytesEqual(certificate.blockHash, hash),
+        'certificate is for another block',
+      ],
+      [applied.height === header.height, 'applied result is for another height'],
+      [
+        header.txCount === block.txs.length && applied.txIds.length === block.txs.length,
+        'transaction count mismatch',
+      ],
+      [header.logSize === expectedLogSize && applied.logSize === expectedLogSize, 'logSize mismatch'],
+      [bytesEqual(header.logRoot, applied.logRoot), 'logRoot does not match the applied log'],
+      [bytesEqual(header.txRoot, applied.txRoot), 'txRoot does not match the applied transactions'],
+      [bytesEqual(header.stateHash, applied.stateHash), 'stateHash does not match the applied state'],
+      [block.txs.every((tx, i) => bytesEqual(sha256(tx), applied.txIds[i]!)), 'transaction ids do not match'],
+    ];
+    for (const [ok, message] of checks) if (!ok) fail('BLOCK_INVALID', message, where);
+    return hash;
+  }
+
+  #commitOperations(
+    block: Block,
+    hash: Uint8Array,
+    certificate: CommitCertificate,
+    applied: AppliedBlock,
+  ): { operations: BatchOperation[]; stateValues: (Uint8Array | null)[] } {
+    const { header } = block;
+    const firstLeaf = header.logSize - header.txCount;
+    const operations: BatchOperation[] = [
+      {
+        type: 'put',
+        key: blockKey(header.height),
+        value: encodeBlockRecord({ header, blockHash: hash, txIds: applied.txIds }),
+      },
+      { type: 'put', key: certificateKey(header.height), value: encodeCertificate(certificate) },
+    ];
+    block.txs.forEach((envelope, index) => {
+      const value = encodeTxRecord({ height: header.height, index, leafIndex: firstLeaf + index, envelope });
+      operations.push({ type: 'put', key: txKey(applied.txIds[index]!), value });
+    });
+    for (const node of applied.merkleNodes) {
+      operations.push({ type: 'put', key: merkleNodeKey(node.level, node.index), value: node.hash });
+    }
+    const stateValues = applied.writes.map((write: StateWrite) =>
+      write.value === null ? null : encodeCanonical(write.value),
+    );
+    applied.writes.forEach((write, i) => {
+      const key = stateKey(write.bucket, write.key);
+      const value = stateValues[i];
+      operations.push(value ? { type: 'put', key, value } : { type: 'del', key });
+    });
+    operations.push({ type: 'put', key: metaKey('head'), value: encodeTip(tipOf(header, hash)) });
+    return { operations, stateValues };
+  }
+
+  // --- scans for chain verify (streamed, never collected) ---
+
+  async *stateEntries(): AsyncGenerator<StoredStateEntry> {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    for (const bucket of STATE_BUCKETS) {
+      const prefix = stateBucketPrefix(bucket);
+      for await (const [key, encoded] of this.#db.iterator(bucketRange(prefix))) {
+        let text: string;
+        try {
+          text = decoder.decode(key.subarray(1));
+        } catch {
+          corrupt('state key is not UTF-8', `state ${bucket}`);
+        }
+        yield { bucket, key: text, encoded };
+      }
+    }
+  }
+
+  /** Stored tree nodes of one level, in index order. */
+  async *merkleNodesAt(level: number): AsyncGenerator<StoredMerkleNode> {
+    const range = { gte: merkleNodeKey(level, 0), lt: merkleNodeKey(level + 1, 0) };
+    for await (const [key, hash] of this.#db.iterator(range)) {
+      yield { level, index: readUint64(key, 2), hash };
+    }
+  }
+
+  // --- consensus WAL ---
+
+  /** Appends one consensus record for `height`, durably, before the caller sends it. */
+  walAppend(height: number, record: Uint8Array): Promise<void> {
+    return this.#wal.append(height, record);
+  }
+
+  walRead(): Promise<WalRecord[]> {
+    return this.#wal.read();
+  }
+
+  /** Drops the WAL records of every height up to and including `height`. */
+  walClear(height: number): Promise<void> {
+    return this.#wal.clear(height);
+  }
+}

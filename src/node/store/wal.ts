@@ -1,0 +1,65 @@
+// The consensus write-ahead log (design section 7): a validator appends each proposal and vote it
+// signs, durably (sync), before sending it, and replays the log on restart, so it never signs two
+// different values for one height and round. Records are opaque bytes to the store (the consensus
+// shell encodes them); keys are (height, sequence), so replay returns them in append order and
+// clearing a finished height is one range of keys.
+import { fail } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
+import { Bucket, bucketRange, readUint64, walKey, walRange } from './buckets.js';
+import type { ByteDb } from './open-db.js';
+
+export interface WalRecord {
+  readonly height: number;
+  readonly sequence: number;
+  readonly record: Uint8Array;
+}
+
+const SEQUENCE_OFFSET = 1 + 8;
+
+export class ConsensusWal {
+  readonly #db: ByteDb;
+  #nextSequence = 0;
+
+  private constructor(db: ByteDb) {
+    this.#db = db;
+  }
+
+  static async open(db: ByteDb): Promise<ConsensusWal> {
+    const wal = new ConsensusWal(db);
+    for await (const key of db.keys({ ...bucketRange(Bucket.Wal), reverse: true, limit: 1 })) {
+      wal.#nextSequence = readUint64(key, SEQUENCE_OFFSET) + 1;
+    }
+    return wal;
+  }
+
+  /** Appends one record for `height` and returns once it is on disk (fsync). */
+  async append(height: number, record: Uint8Array): Promise<void> {
+    if (record.byteLength > LIMITS.maxWalRecordBytes) {
+      fail(
+        'MESSAGE_TOO_LARGE',
+        `WAL record of ${record.byteLength} bytes exceeds ${LIMITS.maxWalRecordBytes}`,
+      );
+    }
+    const sequence = this.#nextSequence++;
+    await this.#db.put(walKey(height, sequence), record, { sync: true });
+  }
+
+  /** Every record still in the log, oldest height first, in append order within a height. */
+  async read(): Promise<WalRecord[]> {
+    const records: WalRecord[] = [];
+    for await (const [key, value] of this.#db.iterator(bucketRange(Bucket.Wal))) {
+      if (records.length >= LIMITS.maxWalRecords) {
+        fail('DATABASE_CORRUPT', `more than ${LIMITS.maxWalRecords} WAL records`, 'wal');
+      }
+      records.push({ height: readUint64(key, 1), sequence: readUint64(key, SEQUENCE_OFFSET), record: value });
+    }
+    return records;
+  }
+
+  /** Removes every record of heights up to and including `height` (they are decided). */
+  async clear(height: number): Promise<void> {
+    const batch = this.#db.batch();
+    for await (const key of this.#db.keys(walRange(0, height))) batch.del(key);
+    await batch.write({ sync: true });
+  }
+}
