@@ -36,6 +36,8 @@ const encoder = new Encoder(ENCODER_OPTIONS);
 const decoder = new Decoder(ENCODER_OPTIONS);
 
 const TWO_POW_32 = 2 ** 32;
+/** JavaScript objects cannot hold this key as a plain field; see `prepare` and diagnose.ts. */
+export const FORBIDDEN_KEY = '__proto__';
 
 /** Sorts keys and converts values into the form cbor-x encodes canonically; rejects the rest. */
 function prepare(value: unknown, path: string, depth: number): unknown {
@@ -63,9 +65,17 @@ function prepare(value: unknown, path: string, depth: number): unknown {
   }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    // Assigning "__proto__" below would set the prototype instead of a field, silently dropping
+    // the entry from the signed bytes; no bayledger schema uses that name, so refuse it.
+    for (const [key] of entries) {
+      if (key === FORBIDDEN_KEY) fail('CBOR_FORBIDDEN_TYPE', `map key ${FORBIDDEN_KEY} is not allowed`, path);
+    }
     entries.sort(([a], [b]) => compareTextKeys(a, b));
-    const out: Record<string, unknown> = {};
-    for (const [key, child] of entries) out[key] = prepare(child, `${path}.${key}`, depth + 1);
+    // A Map, not an object: JavaScript enumerates integer-like keys ("0", "10") before all others
+    // whatever the insertion order, which would break the sorted order; cbor-x writes a Map's
+    // entries in insertion order as a plain CBOR map (major type 5).
+    const out = new Map<string, unknown>();
+    for (const [key, child] of entries) out.set(key, prepare(child, `${path}.${key}`, depth + 1));
     return out;
   }
   const kind = value === undefined ? 'undefined' : (value?.constructor?.name ?? typeof value);
@@ -120,23 +130,29 @@ function normalise(value: unknown, path: string, depth: number): CborValue {
  */
 export function decodeCanonical(bytes: Uint8Array, maxBytes: number = LIMITS.maxCborBytes): CborValue {
   if (bytes.byteLength > maxBytes) {
-    fail('CBOR_TOO_LARGE', `input of ${bytes.byteLength} bytes exceeds the limit of ${maxBytes}`);
+    fail(
+      'CBOR_TOO_LARGE',
+      `input of ${bytes.byteLength} bytes exceeds the limit of ${maxBytes}`,
+      `byte ${maxBytes}`,
+    );
   }
-  if (bytes.byteLength === 0) fail('CBOR_MALFORMED', 'empty input');
-  let decoded: unknown;
+  if (bytes.byteLength === 0) fail('CBOR_MALFORMED', 'empty input', 'byte 0');
+  let value: CborValue;
+  let reencoded: Uint8Array;
   try {
-    decoded = decoder.decode(bytes);
+    value = normalise(decoder.decode(bytes), '$', 0);
+    reencoded = encodeCanonical(value);
   } catch (error) {
-    // cbor-x may throw on structure we also reject; prefer the precise diagnosis when there is one.
+    // cbor-x may throw on structure we also reject, and `normalise` knows no byte offsets; the
+    // strict walker names the first violation with its offset, so prefer its diagnosis.
     const diagnosis = diagnoseNonCanonical(bytes);
     if (diagnosis) throw diagnosis;
+    if (error instanceof BayledgerError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     if (message.includes('end of buffer not reached'))
       fail('CBOR_TRAILING_BYTES', 'bytes after the first item');
     fail('CBOR_MALFORMED', `malformed CBOR (${message})`);
   }
-  const value = normalise(decoded, '$', 0);
-  const reencoded = encodeCanonical(value);
   if (!bytesEqual(reencoded, bytes)) {
     throw diagnoseNonCanonical(bytes) ?? new BayledgerError('CBOR_NON_CANONICAL', 'not in canonical form');
   }

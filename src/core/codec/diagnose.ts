@@ -1,9 +1,15 @@
 // A strict walker over CBOR bytes that names the first departure from RFC 8949 section 4.2.1
 // (core deterministic encoding) with its byte offset. It runs only on the error path, after a
 // re-encoding did not reproduce the input, so its cost never touches valid traffic.
-import { compareBytes } from '../bytes.js';
+import { bytesEqual, compareBytes, utf8 } from '../bytes.js';
 import { BayledgerError } from '../errors.js';
 import { LIMITS } from '../limits.js';
+
+// RFC 8949 section 3.1: text strings are UTF-8 (RFC 3629); `fatal` rejects invalid sequences,
+// including encoded surrogates, instead of substituting U+FFFD.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// Mirrors FORBIDDEN_KEY in canonical.ts (a plain JavaScript object cannot carry it as a field).
+const FORBIDDEN_KEY_BYTES = Uint8Array.from([0x69, ...utf8('__proto__')]);
 
 class Walker {
   offset = 0;
@@ -43,6 +49,14 @@ class Walker {
     return value;
   }
 
+  checkUtf8(from: number, length: number, start: number): void {
+    try {
+      strictUtf8.decode(this.bytes.subarray(from, from + length));
+    } catch {
+      throw this.error('CBOR_MALFORMED', 'text string is not valid UTF-8', start);
+    }
+  }
+
   item(depth: number): void {
     if (depth > LIMITS.maxCborDepth) throw this.error('CBOR_TOO_LARGE', 'nesting too deep', this.offset);
     const start = this.offset;
@@ -54,14 +68,28 @@ class Walker {
       if (info === 23) throw this.error('CBOR_FORBIDDEN_TYPE', 'undefined is not allowed', start);
       if (info >= 25 && info <= 27)
         throw this.error('CBOR_FORBIDDEN_TYPE', 'floating-point numbers are not allowed', start);
-      throw this.error('CBOR_FORBIDDEN_TYPE', `simple value ${info} is not allowed`, start);
+      if (info === 31) throw this.error('CBOR_MALFORMED', 'break outside an indefinite-length item', start);
+      if (info === 28 || info === 29 || info === 30)
+        throw this.error('CBOR_MALFORMED', `reserved additional information ${info}`, start);
+      // Section 3.3: one-byte simple values below 32 are not well-formed.
+      const simple = info === 24 ? this.byte() : info;
+      if (info === 24 && simple < 32)
+        throw this.error('CBOR_MALFORMED', `simple value ${simple} in a two-byte form`, start);
+      throw this.error('CBOR_FORBIDDEN_TYPE', `simple value ${simple} is not allowed`, start);
     }
     if (major === 6) throw this.error('CBOR_FORBIDDEN_TYPE', 'tags are not allowed', start);
     const argument = this.argument(info, start);
-    if (major === 0 || major === 1) return;
+    if (major === 0 || major === 1) {
+      // The data model holds JavaScript safe integers only: 0..2^53-1 and -(2^53-1)..-1.
+      const largest = major === 0 ? Number.MAX_SAFE_INTEGER : Number.MAX_SAFE_INTEGER - 1;
+      if (argument > largest)
+        throw this.error('CBOR_FORBIDDEN_TYPE', 'integer outside the safe range +-(2^53-1)', start);
+      return;
+    }
     if (major === 2 || major === 3) {
       if (this.offset + argument > this.bytes.byteLength)
         throw this.error('CBOR_MALFORMED', 'string runs past the end', start);
+      if (major === 3) this.checkUtf8(this.offset, argument, start);
       this.offset += argument;
       return;
     }
@@ -82,6 +110,8 @@ class Walker {
       }
       if (this.bytes[keyStart]! >> 5 !== 3)
         throw this.error('CBOR_FORBIDDEN_TYPE', 'map keys must be text', keyStart);
+      if (bytesEqual(key, FORBIDDEN_KEY_BYTES))
+        throw this.error('CBOR_FORBIDDEN_TYPE', 'map key __proto__ is not allowed', keyStart);
       previousKey = key;
       this.item(depth + 1);
     }
