@@ -113,5 +113,12 @@ export const LIMITS = {
   maxMetricSeries: 1_000,
 
   // --- payload channel ---
+  /** Plaintext bytes per payload chunk a sender makes, and the most a receiver accepts. */
   payloadChunkBytes: 1024 * 1024,
+  /** Chunks in one payload (4 GiB in 1 MiB chunks is 4096); bounds the chunk tree in memory. */
+  maxPayloadChunks: 65_536,
+  /** The canonical-CBOR manifest of item boundaries at the head of a payload container. */
+  maxPayloadManifestBytes: 16 * 1024,
+  /** A receiver fsyncs its resume record every this many chunks: a crash re-fetches at most these. */
+  payloadCheckpointChunks: 16,
 } as const;
