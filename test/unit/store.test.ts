@@ -1,0 +1,258 @@
+// LedgerStore: atomic commit, checked reads, tip, tree nodes, state reader, WAL and the lock.
+// Blocks here carry opaque transaction bytes and a hand-made applied result, so the store is
+// tested on its own; full chains with real transactions are in chain tests.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { utf8 } from '../../src/core/bytes.js';
+import { sha256 } from '../../src/core/crypto/hash.js';
+import { isBayledgerError } from '../../src/core/errors.js';
+import type { AppliedBlock } from '../../src/core/ledger/applied-block.js';
+import type { Block, BlockHeader } from '../../src/core/ledger/block.js';
+import { blockHash } from '../../src/core/ledger/block-hash.js';
+import type { CommitCertificate } from '../../src/core/ledger/certificate.js';
+import type { ChainTip } from '../../src/core/ledger/chain-tip.js';
+import { MerkleNodeOverlay } from '../../src/core/ledger/merkle-overlay.js';
+import { nextStateHash, type StateWrite } from '../../src/core/ledger/state-kv.js';
+import {
+  inclusionProof,
+  leafHash,
+  MemoryMerkleLog,
+  merkleRoot,
+  rootAt,
+} from '../../src/core/merkle/index.js';
+import { blockKey, stateKey } from '../../src/node/store/buckets.js';
+import { LedgerStore } from '../../src/node/store/ledger-store.js';
+
+const GENESIS_HASH = sha256(utf8('test genesis'));
+const ZERO = new Uint8Array(32);
+
+/** A block of opaque transactions on top of `tip`, with the applied result a real apply would give. */
+function fakeBlock(store: LedgerStore, txs: Uint8Array[], writes: StateWrite[]) {
+  const tip: ChainTip = store.tip ?? {
+    height: 0,
+    blockHash: GENESIS_HASH,
+    timeMs: 1000,
+    logSize: 0,
+    logRoot: merkleRoot([]),
+    stateHash: ZERO,
+  };
+  const logLeaves = txs.map((tx) => leafHash(tx));
+  const overlay = new MerkleNodeOverlay(store.merkle, tip.logSize);
+  for (const leaf of logLeaves) overlay.append(leaf);
+  const stateHash = nextStateHash(tip.stateHash, writes);
+  const header: BlockHeader = {
+    chainId: 'test-chain',
+    height: tip.height + 1,
+    timeMs: tip.timeMs + 1,
+    proposer: 'v1',
+    previousHash: tip.blockHash,
+    txRoot: merkleRoot(logLeaves),
+    txCount: txs.length,
+    logSize: overlay.size,
+    logRoot: overlay.root(),
+    stateHash,
+    validatorsHash: ZERO,
+  };
+  const block: Block = { header, txs };
+  const certificate: CommitCertificate = {
+    height: header.height,
+    round: 0,
+    blockHash: blockHash(header),
+    signatures: [{ validator: 'v1', signature: new Uint8Array(64) }],
+  };
+  const applied: AppliedBlock = {
+    height: header.height,
+    txIds: txs.map((tx) => sha256(tx)),
+    logLeaves,
+    merkleNodes: overlay.addedNodes(),
+    writes,
+    outcomes: [],
+    txRoot: header.txRoot,
+    logSize: header.logSize,
+    logRoot: header.logRoot,
+    stateHash,
+  };
+  return { block, certificate, applied };
+}
+
+function txBytes(height: number, count: number): Uint8Array[] {
+  return Array.from({ length: count }, (_, i) => utf8(`tx ${height}/${i}`));
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isBayledgerError(error), `expected a BayledgerError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    if (pattern) assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+describe('LedgerStore', () => {
+  let directory: string;
+  let store: LedgerStore;
+
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'bayledger-store-'));
+    store = await LedgerStore.open(directory);
+    await store.initGenesis({ hash: GENESIS_HASH, json: '{}' });
+  });
+
+  afterEach(async () => {
+    await store.close().catch(() => undefined);
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  async function commit(txCount: number, writes: StateWrite[] = []) {
+    const parts = fakeBlock(store, txBytes(store.height + 1, txCount), writes);
+    await store.commitBlock(parts.block, parts.certificate, parts.applied);
+    return parts;
+  }
+
+  it('commits blocks and reads them back, checked, after reopening', async () => {
+    const first = await commit(3, [{ bucket: 'consent', key: 'c1', value: { status: 'active' } }]);
+    await commit(0);
+    const third = await commit(5, [{ bucket: 'consent', key: 'c1', value: null }]);
+    assert.equal(store.height, 3);
+    await store.close();
+    store = await LedgerStore.open(directory);
+    assert.equal(store.height, 3);
+    assert.deepEqual(store.tip?.blockHash, blockHash(third.block.header));
+    assert.deepEqual(await store.readBlock(1), first.block);
+    assert.deepEqual((await store.readBlock(3)).txs, third.block.txs);
+    assert.deepEqual(await store.readCertificate(3), third.certificate);
+    const tx = await store.readTx(sha256(third.block.txs[4]!));
+    assert.deepEqual(tx, { height: 3, index: 4, leafIndex: 7, envelope: third.block.txs[4] });
+    assert.equal(store.hasTx(sha256(first.block.txs[0]!)), true);
+    assert.equal(store.hasTx(sha256(utf8('never committed'))), false);
+    assert.equal(await store.readTx(sha256(utf8('never committed'))), undefined);
+    assert.equal(store.state.get('consent', 'c1'), undefined, 'deleted by block 3');
+    assert.equal(store.genesis?.json, '{}');
+  });
+
+  it('serves the same roots and proofs as an in-memory log', async () => {
+    const reference = new MemoryMerkleLog();
+    for (let height = 1; height <= 6; height++) {
+      const { block } = await commit(height % 4);
+      for (const tx of block.txs) reference.append(leafHash(tx));
+    }
+    assert.equal(store.tip?.logSize, reference.size);
+    for (let size = 1; size <= reference.size; size++) {
+      assert.deepEqual(rootAt(store.merkle, size), rootAt(reference, size));
+      for (let leaf = 0; leaf < size; leaf++) {
+        assert.deepEqual(inclusionProof(store.merkle, leaf, size), inclusionProof(reference, leaf, size));
+      }
+    }
+  });
+
+  it('state reads see committed values and cached values do not leak mutations', async () => {
+    await commit(1, [{ bucket: 'counter', key: 'hku-szh/2026', value: { count: 1 } }]);
+    const value = store.state.get('counter', 'hku-szh/2026') as { count: number };
+    assert.deepEqual(value, { count: 1 });
+    value.count = 99;
+    assert.deepEqual(store.state.get('counter', 'hku-szh/2026'), { count: 1 });
+    await commit(1, [{ bucket: 'counter', key: 'hku-szh/2026', value: { count: 2 } }]);
+    assert.deepEqual(store.state.get('counter', 'hku-szh/2026'), { count: 2 });
+  });
+
+  it('refuses a commit that does not fit the tip, and writes nothing', async () => {
+    await commit(2);
+    const good = fakeBlock(store, txBytes(2, 2), []);
+    const wrongCertificate = { ...good.certificate, blockHash: ZERO };
+    await rejectsWith(
+      store.commitBlock(good.block, wrongCertificate, good.applied),
+      'BLOCK_INVALID',
+      /certificate/,
+    );
+    const wrongState = { ...good.applied, stateHash: ZERO };
+    await rejectsWith(
+      store.commitBlock(good.block, good.certificate, wrongState),
+      'BLOCK_INVALID',
+      /stateHash/,
+    );
+    const relinked = fakeBlock(store, txBytes(2, 2), []);
+    const forked = { ...relinked.block, header: { ...relinked.block.header, previousHash: ZERO } };
+    await rejectsWith(store.commitBlock(forked, relinked.certificate, relinked.applied), 'BLOCK_INVALID');
+    assert.equal(store.height, 1);
+    await rejectsWith(store.readBlock(2), 'NOT_FOUND', /no block at height 2/);
+    await store.commitBlock(good.block, good.certificate, good.applied);
+    assert.equal(store.height, 2);
+  });
+
+  it('reports a flipped byte in a stored block or state entry as corruption at its height', async () => {
+    await commit(2, [{ bucket: 'transfer', key: 't1', value: { status: 'approved' } }]);
+    await commit(1);
+    await store.close();
+    const raw = new ClassicLevel<Uint8Array, Uint8Array>(directory, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    const record = (await raw.get(blockKey(1)))!;
+    record[record.length - 40]! ^= 0x01;
+    await raw.put(blockKey(1), record);
+    const state = (await raw.get(stateKey('transfer', 't1')))!;
+    await raw.put(stateKey('transfer', 't1'), state.subarray(0, state.length - 1));
+    await raw.close();
+    store = await LedgerStore.open(directory);
+    await rejectsWith(store.readBlock(1), 'DATABASE_CORRUPT', /height 1/);
+    assert.deepEqual((await store.readBlock(2)).header.height, 2);
+    assert.throws(() => store.state.get('transfer', 't1'), /state transfer\/t1/);
+  });
+
+  it('keeps WAL records in order across reopen and clears decided heights', async () => {
+    await store.walAppend(1, utf8('proposal 1'));
+    await store.walAppend(1, utf8('prevote 1'));
+    await store.walAppend(2, utf8('prevote 2'));
+    await store.close();
+    store = await LedgerStore.open(directory);
+    await store.walAppend(2, utf8('precommit 2'));
+    const records = await store.walRead();
+    assert.deepEqual(
+      records.map((r) => [r.height, Buffer.from(r.record).toString()]),
+      [
+        [1, 'proposal 1'],
+        [1, 'prevote 1'],
+        [2, 'prevote 2'],
+        [2, 'precommit 2'],
+      ],
+    );
+    await store.walClear(1);
+    assert.deepEqual(
+      (await store.walRead()).map((r) => r.height),
+      [2, 2],
+    );
+  });
+
+  it('refuses to open a database another process holds, naming the directory', async () => {
+    await store.close();
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const {ClassicLevel}=require('classic-level');const db=new ClassicLevel(process.argv[1]);db.open().then(()=>console.log('open'));setInterval(()=>{},1000);`,
+        directory,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('open') && resolve());
+        holder.on('exit', () => reject(new Error('holder exited early')));
+      });
+      await rejectsWith(
+        LedgerStore.open(directory),
+        'DATABASE_LOCKED',
+        new RegExp(`database in use by another process: ${directory}`),
+      );
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('exit', resolve));
+    }
+    store = await LedgerStore.open(directory);
+    assert.equal(store.height, 0);
+  });
+});
