@@ -44,6 +44,8 @@ export type ErrorCode =
   | 'MEMPOOL_FULL'
   | 'NOT_READY'
   | 'INTERNAL'
+  // a bounded queue is full: the caller should slow down and retry
+  | 'OVERLOADED'
   | 'USAGE';
 
 export class BayledgerError extends Error {

@@ -121,4 +121,16 @@ export const LIMITS = {
   maxPayloadManifestBytes: 16 * 1024,
   /** A receiver fsyncs its resume record every this many chunks: a crash re-fetches at most these. */
   payloadCheckpointChunks: 16,
+
+  // --- signature verification pool (src/node/verify-pool) ---
+  /** Worker threads one verify pool may start (the default is one per core). */
+  maxVerifyPoolWorkers: 64,
+  /** Signature checks in one batch sent to a worker; larger inputs are split by `verifyMany`. */
+  maxVerifyBatchItems: 8192,
+  /** Bytes of one packed batch (keys, signatures, messages and the offset table). */
+  maxVerifyBatchBytes: 16 * 1024 * 1024,
+  /** Batches one worker holds at once: one verifying and one waiting, so it never idles between them. */
+  maxVerifyInFlightPerWorker: 2,
+  /** Batches waiting for a free worker; beyond this `verifyBatch` refuses with OVERLOADED. */
+  maxVerifyQueuedBatches: 1024,
 } as const;
