@@ -147,7 +147,9 @@ export function object<F extends Fields>(fields: F): Schema<ObjectOf<F>> {
       }
       const input = value as Record<string, unknown>;
       for (const key of Object.keys(input)) {
-        if (!(key in fields) && input[key] !== undefined)
+        // Own fields only: `key in fields` would also accept inherited names such as "toString",
+        // "constructor" or "__proto__" (which JSON.parse creates as an own key) and drop them silently.
+        if (!Object.hasOwn(fields, key) && input[key] !== undefined)
           fail('SCHEMA_INVALID', 'unknown field', `${path}.${key}`);
       }
       const out: Record<string, unknown> = {};
