@@ -26,6 +26,18 @@ export const LIMITS = {
   /** Largest payload one transfer may declare: 4 GiB. */
   maxPayloadBytes: 4 * 1024 * 1024 * 1024,
 
+  // --- policy ---
+  /** Categories in one policy's catalogue, and entries on its negative list. */
+  maxPolicyCategories: 256,
+  /** Purposes one policy allows. */
+  maxPolicyPurposes: 64,
+  /** Legal routes one policy defines (and threshold routes it names). */
+  maxPolicyRoutes: 32,
+  /** Jurisdictions on either side of one route. */
+  maxJurisdictionsPerRoute: 16,
+  /** Regulators one negative-list entry may require to assess a transfer. */
+  maxAssessorsPerCategory: 16,
+
   // --- network config ---
   maxOrganisations: 256,
   maxValidators: 100,

@@ -1,5 +1,6 @@
 // Policy as data ("negative list + compliance guidelines", design section 5). Versioned, carried
 // in the genesis file and replaced only by a quorum-signed policy.update record.
+import type { ReasonCode } from './reasons.js';
 
 export type NegativeListRule = 'prohibited' | 'assessment';
 
@@ -48,4 +49,18 @@ export interface Policy {
   readonly routes: readonly RouteDefinition[];
   readonly thresholds: PolicyThresholds;
   readonly limits: PolicyLimits;
+}
+
+export type VerdictStatus = 'approved' | 'awaiting-assessment' | 'rejected';
+
+/**
+ * The outcome of evaluating a record against the policy and the ledger state. `reasons` is in
+ * REASON_CODES order without repeats; it is empty for 'approved', holds ASSESSMENT_REQUIRED while
+ * 'awaiting-assessment', and names every failed rule when 'rejected'. `assessors` lists, sorted,
+ * the regulators whose approval is awaited (empty unless awaiting).
+ */
+export interface Verdict {
+  readonly status: VerdictStatus;
+  readonly reasons: ReasonCode[];
+  readonly assessors: string[];
 }

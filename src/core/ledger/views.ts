@@ -1,0 +1,282 @@
+// Typed reads and writes over the state key-value space (state-kv.ts). Every value is a
+// canonical-CBOR-friendly object (no undefined, no floats, bytes as Uint8Array, absent = null)
+// with a closed schema, checked on every read: a value that does not parse is reported as
+// DATABASE_CORRUPT naming its bucket and key, never used.
+import { toHex } from '../bytes.js';
+import type { CborValue } from '../codec/canonical.js';
+import { array, bool, literal, nullable, object, type Schema, uint } from '../codec/schema.js';
+import type { Genesis } from '../config/genesis.js';
+import { BayledgerError, fail } from '../errors.js';
+import { policySchema } from '../policy/schema.js';
+import type { Policy } from '../policy/types.js';
+import { type ConsentGrantBody, consentGrantBodySchema } from '../records/consent-grant.js';
+import { TX_KINDS, type TxKind } from '../records/envelope.js';
+import { digestSchema, idSchema, reasonCodeSchema } from '../records/fields.js';
+import { type TransferDeclareBody, transferDeclareBodySchema } from '../records/transfer-declare.js';
+import type { StateBucket, StateOverlay, StateReader } from './state-kv.js';
+
+const heightSchema = uint();
+const reasonsSchema = array(reasonCodeSchema, 64);
+
+function read<T>(state: StateReader, bucket: StateBucket, key: string, schema: Schema<T>): T | undefined {
+  const value = state.get(bucket, key);
+  if (value === undefined) return undefined;
+  try {
+    return schema.parse(value, `${bucket}/${key}`);
+  } catch (error) {
+    if (error instanceof BayledgerError) fail('DATABASE_CORRUPT', error.message, `state ${bucket}/${key}`);
+    throw error;
+  }
+}
+
+function write(state: StateOverlay, bucket: StateBucket, key: string, value: unknown): void {
+  // The record types are plain data by construction (their schemas say so); CborValue is the
+  // wire view of the same objects.
+  state.set(bucket, key, value as CborValue);
+}
+
+// --- consents -------------------------------------------------------------------------------
+
+/** A recorded consent. 'expired' and 'not-yet-valid' are derived from block time when read. */
+export type ConsentRecord = {
+  consentId: Uint8Array;
+  grant: ConsentGrantBody;
+  status: 'active' | 'revoked';
+  grantedAtHeight: number;
+  grantTxId: Uint8Array;
+  /** Revocation takes effect from this height's block; null while not revoked. */
+  revokedAtHeight: number | null;
+  revokeTxId: Uint8Array | null;
+};
+
+export type ConsentStatus = 'active' | 'revoked' | 'expired' | 'not-yet-valid';
+
+const consentRecordSchema: Schema<ConsentRecord> = object({
+  consentId: digestSchema,
+  grant: consentGrantBodySchema,
+  status: literal('active', 'revoked'),
+  grantedAtHeight: heightSchema,
+  grantTxId: digestSchema,
+  revokedAtHeight: nullable(heightSchema),
+  revokeTxId: nullable(digestSchema),
+});
+
+export function getConsent(state: StateReader, consentId: Uint8Array): ConsentRecord | undefined {
+  return read(state, 'consent', toHex(consentId), consentRecordSchema);
+}
+
+export function putConsent(state: StateOverlay, record: ConsentRecord): void {
+  write(state, 'consent', toHex(record.consentId), record);
+}
+
+/** Status at a time: revoked wins; otherwise the half-open window validFrom <= t < validUntil. */
+export function consentStatusAt(record: ConsentRecord, timeSeconds: number): ConsentStatus {
+  if (record.status === 'revoked') return 'revoked';
+  if (timeSeconds < record.grant.validFrom) return 'not-yet-valid';
+  if (timeSeconds >= record.grant.validUntil) return 'expired';
+  return 'active';
+}
+
+// --- transfers ------------------------------------------------------------------------------
+
+export const TRANSFER_STATUSES = [
+  'rejected',
+  'awaiting-assessment',
+  'approved',
+  'delivered',
+  'receipt-mismatch',
+] as const;
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+
+export type AssessmentRecord = {
+  assessor: string;
+  decision: 'approve' | 'reject';
+  reason: string;
+  height: number;
+  txId: Uint8Array;
+};
+
+export type ReceiptRecord = {
+  accepted: boolean;
+  payloadRoot: Uint8Array;
+  reason: string;
+  height: number;
+  txId: Uint8Array;
+};
+
+export type TransferRecord = {
+  transferId: Uint8Array;
+  declaration: TransferDeclareBody;
+  /** The consent's patient, or null when the consent was not found. */
+  patient: Uint8Array | null;
+  status: TransferStatus;
+  /** Why it is not plainly approved/delivered (REASON_CODES order); empty otherwise. */
+  reasons: string[];
+  /** Policy version the declaration was evaluated under. */
+  policyVersion: number;
+  /** Regulators whose approval the declaration needed, and those still awaited. */
+  requiredAssessors: string[];
+  pendingAssessors: string[];
+  assessments: AssessmentRecord[];
+  declaredAtHeight: number;
+  declareTxId: Uint8Array;
+  /** The payload may be released once the block at this height is final; null until approved. */
+  approvedAtHeight: number | null;
+  receipt: ReceiptRecord | null;
+};
+
+const assessmentRecordSchema: Schema<AssessmentRecord> = object({
+  assessor: idSchema,
+  decision: literal('approve', 'reject'),
+  reason: reasonCodeSchema,
+  height: heightSchema,
+  txId: digestSchema,
+});
+
+const receiptRecordSchema: Schema<ReceiptRecord> = object({
+  accepted: bool,
+  payloadRoot: digestSchema,
+  reason: reasonCodeSchema,
+  height: heightSchema,
+  txId: digestSchema,
+});
+
+const transferRecordSchema: Schema<TransferRecord> = object({
+  transferId: digestSchema,
+  declaration: transferDeclareBodySchema,
+  patient: nullable(digestSchema),
+  status: literal(...TRANSFER_STATUSES),
+  reasons: reasonsSchema,
+  policyVersion: uint(),
+  requiredAssessors: array(idSchema, 1024),
+  pendingAssessors: array(idSchema, 1024),
+  assessments: array(assessmentRecordSchema, 1024),
+  declaredAtHeight: heightSchema,
+  declareTxId: digestSchema,
+  approvedAtHeight: nullable(heightSchema),
+  receipt: nullable(receiptRecordSchema),
+});
+
+export function getTransfer(state: StateReader, transferId: Uint8Array): TransferRecord | undefined {
+  return read(state, 'transfer', toHex(transferId), transferRecordSchema);
+}
+
+export function putTransfer(state: StateOverlay, record: TransferRecord): void {
+  write(state, 'transfer', toHex(record.transferId), record);
+}
+
+// --- outcomes -------------------------------------------------------------------------------
+
+/** The committed verdict of one transaction (bucket 'outcome', key = txId hex). */
+export type OutcomeRecord = {
+  accepted: boolean;
+  reasons: string[];
+  kind: TxKind;
+  /** objectIdOf the envelope: the consentId / transferId for grants and declarations. */
+  objectId: Uint8Array;
+  height: number;
+};
+
+const outcomeRecordSchema: Schema<OutcomeRecord> = object({
+  accepted: bool,
+  reasons: reasonsSchema,
+  kind: literal(...TX_KINDS),
+  objectId: digestSchema,
+  height: heightSchema,
+});
+
+export function getOutcome(state: StateReader, txId: Uint8Array): OutcomeRecord | undefined {
+  return read(state, 'outcome', toHex(txId), outcomeRecordSchema);
+}
+
+export function putOutcome(state: StateOverlay, txId: Uint8Array, record: OutcomeRecord): void {
+  write(state, 'outcome', toHex(txId), record);
+}
+
+// --- replay guard ---------------------------------------------------------------------------
+
+/** The txId that first recorded this body (grants and declarations), or undefined. */
+export function getSeen(state: StateReader, objectId: Uint8Array): Uint8Array | undefined {
+  return read(state, 'seen', toHex(objectId), digestSchema);
+}
+
+export function putSeen(state: StateOverlay, objectId: Uint8Array, txId: Uint8Array): void {
+  write(state, 'seen', toHex(objectId), txId);
+}
+
+// --- per-patient index ----------------------------------------------------------------------
+
+export type PatientIndexEntry = { txId: Uint8Array; height: number };
+
+const patientIndexEntrySchema: Schema<PatientIndexEntry> = object({
+  txId: digestSchema,
+  height: heightSchema,
+});
+
+/** `<patientHex>/<kind>/<objectIdHex>`: a prefix scan on the patient lists their whole history. */
+export function patientIndexKey(patient: Uint8Array, kind: TxKind, objectId: Uint8Array): string {
+  return `${toHex(patient)}/${kind}/${toHex(objectId)}`;
+}
+
+export function getPatientIndexEntry(
+  state: StateReader,
+  patient: Uint8Array,
+  kind: TxKind,
+  objectId: Uint8Array,
+): PatientIndexEntry | undefined {
+  return read(state, 'patient', patientIndexKey(patient, kind, objectId), patientIndexEntrySchema);
+}
+
+export function putPatientIndexEntry(
+  state: StateOverlay,
+  patient: Uint8Array,
+  kind: TxKind,
+  objectId: Uint8Array,
+  entry: PatientIndexEntry,
+): void {
+  write(state, 'patient', patientIndexKey(patient, kind, objectId), entry);
+}
+
+// --- yearly distinct-patient counters -------------------------------------------------------
+
+export function counterKey(sender: string, year: number): string {
+  return `${sender}/${year}`;
+}
+
+export function countedKey(sender: string, year: number, patient: Uint8Array): string {
+  return `${sender}/${year}/${toHex(patient)}`;
+}
+
+/** Distinct patients counted for this sender in this UTC year. */
+export function getDistinctPatients(state: StateReader, sender: string, year: number): number {
+  return read(state, 'counter', counterKey(sender, year), uint()) ?? 0;
+}
+
+export function isPatientCounted(
+  state: StateReader,
+  sender: string,
+  year: number,
+  patient: Uint8Array,
+): boolean {
+  return read(state, 'counted', countedKey(sender, year, patient), bool) === true;
+}
+
+/** Counts the patient once per sender and year; a second call for the same patient changes nothing. */
+export function countPatient(state: StateOverlay, sender: string, year: number, patient: Uint8Array): void {
+  if (isPatientCounted(state, sender, year, patient)) return;
+  write(state, 'counted', countedKey(sender, year, patient), true);
+  write(state, 'counter', counterKey(sender, year), getDistinctPatients(state, sender, year) + 1);
+}
+
+// --- policy ---------------------------------------------------------------------------------
+
+const CURRENT_POLICY_KEY = 'current';
+
+/** The active policy: the last accepted policy.update, else the genesis policy. */
+export function readPolicy(state: StateReader, genesis: Genesis): Policy {
+  return read(state, 'policy', CURRENT_POLICY_KEY, policySchema) ?? genesis.policy;
+}
+
+export function putPolicy(state: StateOverlay, policy: Policy): void {
+  write(state, 'policy', CURRENT_POLICY_KEY, policy);
+}
