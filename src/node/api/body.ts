@@ -1,0 +1,105 @@
+// Request bodies, always bounded: the declared Content-Length is checked before a byte is read,
+// and the bytes actually received are counted as they arrive, so an oversize body is refused
+// with 413 without ever being held in memory (chunked uploads have no declared length).
+import type { IncomingMessage } from 'node:http';
+import { parseHex } from '../../core/bytes.js';
+import { fail } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
+import type { ApiRequest } from './types.js';
+
+/** The declared body length, or undefined when the request is chunked or has no body. */
+export function declaredContentLength(request: IncomingMessage): number | undefined {
+  const header = request.headers['content-length'];
+  if (header === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(header)) fail('REQUEST_MALFORMED', 'Content-Length is not a decimal number');
+  return Number(header);
+}
+
+function tooLarge(limitBytes: number): never {
+  return fail('MESSAGE_TOO_LARGE', `request body exceeds the limit of ${limitBytes} bytes`);
+}
+
+export function checkDeclaredLength(request: IncomingMessage, limitBytes: number): void {
+  const declared = declaredContentLength(request);
+  if (declared !== undefined && declared > limitBytes) tooLarge(limitBytes);
+}
+
+/** Reads the whole body, refusing it as soon as more than `limitBytes` have arrived. */
+export async function readBodyWithLimit(request: IncomingMessage, limitBytes: number): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let receivedBytes = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    receivedBytes += chunk.byteLength;
+    if (receivedBytes > limitBytes) tooLarge(limitBytes);
+    chunks.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(chunks, receivedBytes));
+}
+
+/** The body as a stream of chunks that fails once more than `limitBytes` have arrived. */
+export async function* limitedBodyStream(
+  request: IncomingMessage,
+  limitBytes: number,
+): AsyncIterable<Uint8Array> {
+  let receivedBytes = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    receivedBytes += chunk.byteLength;
+    if (receivedBytes > limitBytes) tooLarge(limitBytes);
+    yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
+}
+
+/** "application/json; charset=utf-8" -> "application/json". */
+export function mediaType(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const type = header.split(';')[0]!.trim().toLowerCase();
+  return type === '' ? undefined : type;
+}
+
+/** Parses a JSON body; 415 for another media type, 400 for text that is not JSON. */
+export function parseJsonBody(request: ApiRequest): unknown {
+  if (request.contentType !== 'application/json') {
+    fail('UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+  }
+  const text = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString(
+    'utf8',
+  );
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return fail('REQUEST_MALFORMED', `the body is not valid JSON (${reason})`);
+  }
+}
+
+/**
+ * A submitted transaction: either its canonical envelope bytes as application/cbor, or JSON
+ * `{ "tx": "<lowercase hex of those bytes>" }`. Decoding and validating the envelope is the
+ * caller's job (400 for malformed CBOR, 422 for an invalid transaction).
+ */
+export function readTransactionBody(request: ApiRequest): Uint8Array {
+  let bytes: Uint8Array;
+  if (request.contentType === 'application/cbor') {
+    bytes = request.body;
+  } else if (request.contentType === 'application/json') {
+    const json = parseJsonBody(request);
+    const hex = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).tx : undefined;
+    const keys = typeof json === 'object' && json !== null ? Object.keys(json) : [];
+    if (typeof hex !== 'string' || keys.length !== 1) {
+      fail('REQUEST_MALFORMED', 'expected a JSON object { "tx": "<hex>" } and nothing else');
+    }
+    const parsed = parseHex(hex);
+    if (parsed === undefined) fail('REQUEST_MALFORMED', 'tx is not lowercase hex', 'tx');
+    bytes = parsed;
+  } else {
+    return fail('UNSUPPORTED_MEDIA_TYPE', 'send the transaction as application/cbor or application/json');
+  }
+  if (bytes.byteLength === 0) fail('REQUEST_MALFORMED', 'the transaction is empty');
+  if (bytes.byteLength > LIMITS.maxTxBytes) {
+    fail(
+      'MESSAGE_TOO_LARGE',
+      `a transaction has at most ${LIMITS.maxTxBytes} bytes, got ${bytes.byteLength}`,
+    );
+  }
+  return bytes;
+}

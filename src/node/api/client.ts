@@ -1,0 +1,156 @@
+// Client of a node's local API (used by the CLI's `--api URL` mode). Every failure is a typed
+// ApiClientError: the server's own error code when it answered with one (so
+// `isBayledgerError(error, 'NOT_FOUND')` reads the same against a remote node as locally),
+// UNREACHABLE when nothing answered, TIMEOUT when the answer took too long.
+
+import { toHex } from '../../core/bytes.js';
+import { BayledgerError, type ErrorCode } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
+
+export interface ApiClientOptions {
+  /** e.g. "http://127.0.0.1:7001" */
+  readonly baseUrl: string;
+  /** Needed for writes only. */
+  readonly token?: string;
+  readonly timeoutMs?: number;
+}
+
+export class ApiClientError extends BayledgerError {
+  /** The HTTP status, or undefined when no answer arrived. */
+  readonly status: number | undefined;
+
+  constructor(code: ErrorCode, message: string, status: number | undefined, where: string) {
+    super(code, message, where);
+    this.name = 'ApiClientError';
+    this.status = status;
+  }
+}
+
+/** Error codes are upper-case identifiers; anything else in an error body is reported as REMOTE_ERROR. */
+const ERROR_CODE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
+const MAX_ERROR_MESSAGE_CHARS = 1024;
+
+export class ApiClient {
+  readonly #baseUrl: string;
+  readonly #token: string | undefined;
+  readonly #timeoutMs: number;
+
+  constructor(options: ApiClientOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.#timeoutMs = options.timeoutMs ?? LIMITS.apiClientTimeoutMs;
+  }
+
+  getJson(path: string): Promise<unknown> {
+    return this.#json('GET', path, undefined, undefined);
+  }
+
+  /** For non-JSON routes such as /metrics. */
+  async getText(path: string): Promise<string> {
+    const response = await this.#fetch('GET', path, undefined, undefined);
+    return response.text();
+  }
+
+  postJson(path: string, body: unknown): Promise<unknown> {
+    return this.#json('POST', path, JSON.stringify(body), 'application/json');
+  }
+
+  postBytes(path: string, bytes: Uint8Array, contentType = 'application/cbor'): Promise<unknown> {
+    return this.#json('POST', path, bytes, contentType);
+  }
+
+  /** Submits a canonical signed envelope as application/cbor. */
+  submitTransaction(envelopeBytes: Uint8Array): Promise<unknown> {
+    return this.postBytes('/tx', envelopeBytes);
+  }
+
+  /** The same submission wrapped in JSON ({ "tx": "<hex>" }). */
+  submitTransactionAsJson(envelopeBytes: Uint8Array): Promise<unknown> {
+    return this.postJson('/tx', { tx: toHex(envelopeBytes) });
+  }
+
+  status(): Promise<unknown> {
+    return this.getJson('/status');
+  }
+
+  async #json(
+    method: string,
+    path: string,
+    body: string | Uint8Array | undefined,
+    contentType: string | undefined,
+  ) {
+    const response = await this.#fetch(method, path, body, contentType);
+    const text = await response.text();
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new ApiClientError(
+        'REMOTE_ERROR',
+        'the node answered with something that is not JSON',
+        response.status,
+        path,
+      );
+    }
+  }
+
+  async #fetch(
+    method: string,
+    path: string,
+    body: string | Uint8Array | undefined,
+    contentType: string | undefined,
+  ) {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (contentType !== undefined) headers['content-type'] = contentType;
+    if (this.#token !== undefined && method !== 'GET') headers.authorization = `Bearer ${this.#token}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.#baseUrl}${path}`, {
+        method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (error) {
+      throw transportError(error, this.#baseUrl, this.#timeoutMs);
+    }
+    if (!response.ok) throw await answerError(response, path);
+    return response;
+  }
+}
+
+function transportError(error: unknown, baseUrl: string, timeoutMs: number): ApiClientError {
+  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return new ApiClientError('TIMEOUT', `no answer within ${timeoutMs} ms`, undefined, baseUrl);
+  }
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+  return new ApiClientError('UNREACHABLE', `cannot reach the node API (${cause})`, undefined, baseUrl);
+}
+
+async function answerError(response: Response, path: string): Promise<ApiClientError> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await response.text());
+  } catch {
+    parsed = undefined;
+  }
+  const error =
+    typeof parsed === 'object' && parsed !== null ? (parsed as { error?: unknown }).error : undefined;
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const message =
+    typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+  if (typeof code === 'string' && ERROR_CODE_PATTERN.test(code) && typeof message === 'string') {
+    // The server is our own node: its codes are ErrorCodes (checked for shape, not membership).
+    return new ApiClientError(
+      code as ErrorCode,
+      message.slice(0, MAX_ERROR_MESSAGE_CHARS),
+      response.status,
+      path,
+    );
+  }
+  return new ApiClientError(
+    'REMOTE_ERROR',
+    `HTTP ${response.status} without an error body`,
+    response.status,
+    path,
+  );
+}

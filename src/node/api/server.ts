@@ -1,0 +1,292 @@
+// The node's local HTTP API (design section 10): node:http bound to 127.0.0.1 by default, a tiny
+// router, JSON answers, bearer token for writes, bounded bodies, and an error body with the right
+// 4xx for everything a client can get wrong. Routes are registered by the node; this module knows
+// nothing about the ledger.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BayledgerError, fail } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
+import type { Logger } from '../log/logger.js';
+import { BearerTokenCheck } from './auth.js';
+import { checkDeclaredLength, limitedBodyStream, mediaType, readBodyWithLimit } from './body.js';
+import { errorAnswer } from './errors.js';
+import { toJsonText } from './json.js';
+import { type Route, Router } from './router.js';
+import type { ApiHandler, ApiRequest, ApiResponse, HttpMethod, RouteOptions } from './types.js';
+
+export interface ApiServerOptions {
+  /** Interface to bind. Default 127.0.0.1: the API is for the operator's own machine. */
+  readonly host?: string;
+  /** TCP port; 0 lets the OS choose (tests). */
+  readonly port: number;
+  /** The bearer token writes must present (read by the caller from its 0600 file). */
+  readonly token: string;
+  readonly logger: Logger;
+  /** Default body limit for routes that do not set their own. Default LIMITS.maxApiBodyBytes. */
+  readonly maxBodyBytes?: number;
+}
+
+export interface ApiServer {
+  route(method: HttpMethod, pattern: string, handler: ApiHandler, options?: RouteOptions): void;
+  /** Starts listening; resolves with the base URL, e.g. "http://127.0.0.1:7001". */
+  listen(): Promise<string>;
+  /** The base URL; only after `listen` resolved. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH']);
+const WRITE_METHODS: ReadonlySet<HttpMethod> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1']);
+const MAX_PATH_CHARS = 2048;
+
+/** 405 carries the methods the path does accept (RFC 9110 section 15.5.6). */
+class MethodNotAllowedError extends BayledgerError {
+  readonly allowed: readonly HttpMethod[];
+  constructor(allowed: readonly HttpMethod[]) {
+    super('METHOD_NOT_ALLOWED', `this path accepts ${allowed.join(', ')}`);
+    this.allowed = allowed;
+  }
+}
+
+export function createApiServer(options: ApiServerOptions): ApiServer {
+  return new HttpApiServer(options);
+}
+
+class HttpApiServer implements ApiServer {
+  readonly #router = new Router();
+  readonly #tokenCheck: BearerTokenCheck;
+  readonly #logger: Logger;
+  readonly #host: string;
+  readonly #port: number;
+  readonly #defaultMaxBodyBytes: number;
+  readonly #server: Server;
+  #url: string | undefined;
+
+  constructor(options: ApiServerOptions) {
+    this.#tokenCheck = new BearerTokenCheck(options.token);
+    this.#logger = options.logger.child({ component: 'api' });
+    this.#host = options.host ?? '127.0.0.1';
+    this.#port = options.port;
+    this.#defaultMaxBodyBytes = options.maxBodyBytes ?? LIMITS.maxApiBodyBytes;
+    this.#server = createServer((request, response) => {
+      void this.#handle(request, response);
+    });
+    this.#server.maxConnections = LIMITS.maxApiConnections;
+    this.#server.headersTimeout = LIMITS.apiHeadersTimeoutMs;
+  }
+
+  route(method: HttpMethod, pattern: string, handler: ApiHandler, options: RouteOptions = {}): void {
+    this.#router.add(method, pattern, handler, options);
+  }
+
+  get url(): string {
+    if (this.#url === undefined) return fail('NOT_READY', 'the API server is not listening yet');
+    return this.#url;
+  }
+
+  listen(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        const where = `${this.#host}:${this.#port}`;
+        if (error.code === 'EADDRINUSE') {
+          reject(
+            new BayledgerError('CONFIG_INVALID', 'the API port is already in use by another process', where),
+          );
+        } else {
+          reject(
+            new BayledgerError('CONFIG_INVALID', `cannot listen (${error.code ?? error.message})`, where),
+          );
+        }
+      };
+      this.#server.once('error', onError);
+      this.#server.listen({ host: this.#host, port: this.#port }, () => {
+        this.#server.off('error', onError);
+        const address = this.#server.address() as AddressInfo;
+        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        this.#url = `http://${host}:${address.port}`;
+        if (!LOOPBACK_HOSTS.has(this.#host)) {
+          this.#logger.warn('API bound to a non-loopback interface', { host: this.#host });
+        }
+        this.#logger.info('API listening', { url: this.#url });
+        resolve(this.#url);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.#server.listening) {
+        resolve();
+        return;
+      }
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const startedMs = performance.now();
+    const method = request.method ?? 'GET';
+    let path = '?';
+    try {
+      const url = this.#parseUrl(request);
+      path = url.pathname;
+      const answer = await this.#dispatch(request, url);
+      this.#writeAnswer(request, response, answer);
+    } catch (error) {
+      this.#writeError(request, response, error, method, path);
+    }
+    this.#logger.debug('API request', {
+      method,
+      path,
+      status: response.statusCode,
+      durationMs: Math.round(performance.now() - startedMs),
+    });
+  }
+
+  #parseUrl(request: IncomingMessage): URL {
+    const target = request.url ?? '/';
+    if (target.length > MAX_PATH_CHARS || !target.startsWith('/')) {
+      fail('REQUEST_MALFORMED', 'the request target is not a path of at most 2048 characters');
+    }
+    this.#checkHost(request.headers.host);
+    return new URL(target, 'http://localhost');
+  }
+
+  /**
+   * Bound to loopback, the API answers only requests addressed to a loopback name. A web page
+   * the operator visits could otherwise read the API through DNS rebinding (its own hostname
+   * resolving to 127.0.0.1), since browsers send that hostname in Host.
+   */
+  #checkHost(hostHeader: string | undefined): void {
+    if (!LOOPBACK_HOSTS.has(this.#host)) return;
+    const name = (hostHeader ?? '')
+      .replace(/:\d+$/, '')
+      .replace(/^\[(.*)\]$/, '$1')
+      .toLowerCase();
+    if (!LOOPBACK_HOSTS.has(name)) fail('REQUEST_MALFORMED', 'the Host header must name a loopback address');
+  }
+
+  async #dispatch(request: IncomingMessage, url: URL): Promise<ApiResponse> {
+    const method = (request.method ?? '').toUpperCase();
+    if (!METHODS.has(method)) {
+      const get = this.#router.match('GET', url.pathname);
+      if (get.kind === 'not-found') fail('ROUTE_NOT_FOUND', `no route for ${url.pathname}`);
+      throw new MethodNotAllowedError(get.kind === 'found' ? [get.route.method] : get.allowed);
+    }
+    const match = this.#router.match(method as HttpMethod, url.pathname);
+    if (match.kind === 'not-found') fail('ROUTE_NOT_FOUND', `no route for ${url.pathname}`);
+    if (match.kind === 'method-not-allowed') throw new MethodNotAllowedError(match.allowed);
+    const { route, params } = match;
+    const needsAuth = route.options.auth ?? WRITE_METHODS.has(route.method);
+    // Authenticate before reading a byte of the body: strangers' uploads are never buffered.
+    if (needsAuth) this.#tokenCheck.check(request.headers.authorization);
+    const apiRequest = await this.#readRequest(request, method as HttpMethod, url, params, route);
+    return route.handler(apiRequest);
+  }
+
+  async #readRequest(
+    request: IncomingMessage,
+    method: HttpMethod,
+    url: URL,
+    params: Record<string, string>,
+    route: Route,
+  ): Promise<ApiRequest> {
+    const limitBytes = route.options.maxBodyBytes ?? this.#defaultMaxBodyBytes;
+    const contentType = mediaType(request.headers['content-type']);
+    const hasBody =
+      request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined;
+    if (hasBody) {
+      checkDeclaredLength(request, limitBytes);
+      const accepts = route.options.accepts;
+      if (accepts !== undefined && (contentType === undefined || !accepts.includes(contentType))) {
+        fail('UNSUPPORTED_MEDIA_TYPE', `send the body as ${accepts.join(' or ')}`);
+      }
+    }
+    const streamed = route.options.streamBody === true;
+    const body = hasBody && !streamed ? await readBodyWithLimit(request, limitBytes) : new Uint8Array(0);
+    return {
+      method,
+      path: url.pathname,
+      params,
+      query: url.searchParams,
+      headers: request.headers,
+      contentType,
+      body,
+      bodyStream: streamed ? limitedBodyStream(request, limitBytes) : undefined,
+    };
+  }
+
+  #writeAnswer(request: IncomingMessage, response: ServerResponse, answer: ApiResponse): void {
+    const status = answer.status ?? 200;
+    const isJson = 'json' in answer;
+    const contentType = isJson ? 'application/json; charset=utf-8' : answer.contentType;
+    const body = isJson ? toJsonText(answer.json) : answer.body;
+    this.#send(request, response, status, contentType, body, answer.headers ?? {});
+  }
+
+  #writeError(
+    request: IncomingMessage,
+    response: ServerResponse,
+    error: unknown,
+    method: string,
+    path: string,
+  ): void {
+    const answer = errorAnswer(error);
+    if (answer.isBug) {
+      this.#logger.error('API request failed with a bug', { method, path, error });
+    }
+    const headers: Record<string, string> = {};
+    if (answer.status === 401) headers['www-authenticate'] = 'Bearer';
+    if (error instanceof MethodNotAllowedError) headers.allow = error.allowed.join(', ');
+    if (response.headersSent) {
+      // The answer was already on its way; all that is left is to cut the connection.
+      response.destroy();
+      return;
+    }
+    this.#send(
+      request,
+      response,
+      answer.status,
+      'application/json; charset=utf-8',
+      toJsonText(answer.body),
+      headers,
+    );
+  }
+
+  #send(
+    request: IncomingMessage,
+    response: ServerResponse,
+    status: number,
+    contentType: string,
+    body: string | Uint8Array,
+    headers: Readonly<Record<string, string>>,
+  ): void {
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    response.statusCode = status;
+    response.setHeader('content-type', contentType);
+    response.setHeader('content-length', bytes.byteLength);
+    response.setHeader('cache-control', 'no-store');
+    response.setHeader('x-content-type-options', 'nosniff');
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    const bodyUnread = !request.complete;
+    if (bodyUnread) {
+      // We answer before the client finished sending (413, 401, ...). Close afterwards, but first
+      // read and discard a bounded amount so the client is not reset before it reads our answer.
+      response.setHeader('connection', 'close');
+      discardBoundedRest(request);
+    }
+    response.end(request.method === 'HEAD' ? undefined : bytes);
+  }
+}
+
+function discardBoundedRest(request: IncomingMessage): void {
+  let discardedBytes = 0;
+  request.on('data', (chunk: Buffer) => {
+    discardedBytes += chunk.byteLength;
+    if (discardedBytes > LIMITS.maxApiDiscardBytes) request.socket.destroy();
+  });
+  request.on('error', () => {});
+  request.resume();
+}

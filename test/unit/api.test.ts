@@ -1,0 +1,339 @@
+import '../../src/polyfill.js';
+import { strict as assert } from 'node:assert';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeCanonical } from '../../src/core/codec/index.js';
+import { fail, isBayledgerError } from '../../src/core/errors.js';
+import { LIMITS } from '../../src/core/limits.js';
+import {
+  ApiClient,
+  type ApiServer,
+  createApiServer,
+  generateApiToken,
+  parseJsonBody,
+  readApiTokenFile,
+  readTransactionBody,
+  writeApiTokenFile,
+} from '../../src/node/api/index.js';
+import { createMemoryLogger } from '../../src/node/log/index.js';
+import { addMetricsRoute, MetricsRegistry } from '../../src/node/metrics/index.js';
+
+const TOKEN = generateApiToken();
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  json: { error?: { code: string; message: string } } & Record<string, unknown>;
+}
+
+async function call(url: string, init: RequestInit = {}): Promise<Answer> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, json: text === '' ? {} : JSON.parse(text) };
+}
+
+function expectError(answer: Answer, status: number, code: string): void {
+  assert.equal(answer.status, status, JSON.stringify(answer.json));
+  assert.equal(answer.headers.get('content-type'), 'application/json; charset=utf-8');
+  assert.equal(answer.json.error?.code, code);
+  assert.ok(typeof answer.json.error?.message === 'string' && answer.json.error.message.length > 0);
+}
+
+describe('local HTTP API server', () => {
+  let server: ApiServer;
+  let base: string;
+  const memory = createMemoryLogger();
+  const uploads: number[] = [];
+
+  before(async () => {
+    server = createApiServer({ port: 0, token: TOKEN, logger: memory.logger });
+    server.route('GET', '/status', () => ({ json: { height: 3, hash: new Uint8Array([1, 2]) } }));
+    server.route('GET', '/blocks/:height', (request) => {
+      if (request.params.height !== '1') fail('NOT_FOUND', `no block at height ${request.params.height}`);
+      return { json: { height: 1 } };
+    });
+    server.route('GET', '/tx/:id', (request) => ({ json: { id: request.params.id } }));
+    server.route('POST', '/tx', (request) => {
+      const bytes = readTransactionBody(request);
+      if (bytes[0] === 0xff) fail('RECORD_INVALID', 'consent has expired');
+      if (bytes[0] === 0xfe) fail('MEMPOOL_FULL', 'the mempool holds 100000 transactions');
+      if (bytes[0] === 0xfd) fail('CONFLICT', 'already committed');
+      return { status: 202, json: { accepted: bytes.byteLength } };
+    });
+    server.route('POST', '/echo', (request) => ({ json: { echo: parseJsonBody(request) } }));
+    server.route('GET', '/not-ready', () => fail('NOT_READY', 'still syncing'));
+    server.route('GET', '/bug', () => {
+      throw new TypeError('cannot read properties of undefined (secret path /home/x)');
+    });
+    server.route(
+      'PUT',
+      '/payloads/:id',
+      async (request) => {
+        let receivedBytes = 0;
+        for await (const chunk of request.bodyStream!) receivedBytes += chunk.byteLength;
+        uploads.push(receivedBytes);
+        return { status: 201, json: { receivedBytes } };
+      },
+      { streamBody: true, maxBodyBytes: 3 * 1024 * 1024, accepts: ['application/octet-stream'] },
+    );
+    const registry = new MetricsRegistry();
+    registry.counter({ name: 'bayledger_api_test_total', help: 'x' }).inc(2);
+    addMetricsRoute(server, registry);
+    base = await server.listen();
+    assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  after(async () => {
+    await server.close();
+  });
+
+  it('answers GET routes with JSON and path parameters, without a token', async () => {
+    const status = await call(`${base}/status`);
+    assert.equal(status.status, 200);
+    assert.deepEqual(status.json, { height: 3, hash: '0102' });
+    const tx = await call(`${base}/tx/ab%20cd`);
+    assert.deepEqual(tx.json, { id: 'ab cd' });
+  });
+
+  it('accepts a transaction as application/cbor and as hex-wrapped JSON', async () => {
+    const envelope = encodeCanonical({ kind: 'consent.grant', body: {}, sigs: [] });
+    const headers = { authorization: `Bearer ${TOKEN}` };
+    const cbor = await call(`${base}/tx`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/cbor' },
+      body: envelope,
+    });
+    assert.equal(cbor.status, 202);
+    assert.equal(cbor.json.accepted, envelope.byteLength);
+    const json = await call(`${base}/tx`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ tx: Buffer.from(envelope).toString('hex') }),
+    });
+    assert.equal(json.status, 202);
+    assert.equal(json.json.accepted, envelope.byteLength);
+  });
+
+  it('401 for a missing or wrong bearer token', async () => {
+    const missing = await call(`${base}/tx`, { method: 'POST', body: new Uint8Array([1]) });
+    expectError(missing, 401, 'UNAUTHORIZED');
+    assert.equal(missing.headers.get('www-authenticate'), 'Bearer');
+    const wrong = await call(`${base}/tx`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${generateApiToken()}`, 'content-type': 'application/cbor' },
+      body: new Uint8Array([1]),
+    });
+    expectError(wrong, 401, 'UNAUTHORIZED');
+    const notBearer = await call(`${base}/tx`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${TOKEN}` },
+    });
+    expectError(notBearer, 401, 'UNAUTHORIZED');
+  });
+
+  it('413 for an oversize body, declared or chunked, before reading it all', async () => {
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/cbor' };
+    const declared = await call(`${base}/tx`, {
+      method: 'POST',
+      headers,
+      body: new Uint8Array(LIMITS.maxApiBodyBytes + 1),
+    });
+    expectError(declared, 413, 'MESSAGE_TOO_LARGE');
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < 64; i++) yield new Uint8Array(64 * 1024);
+    }
+    const chunked = await call(`${base}/tx`, {
+      method: 'POST',
+      headers,
+      body: ReadableStream.from(chunks()),
+      duplex: 'half',
+    } as RequestInit);
+    expectError(chunked, 413, 'MESSAGE_TOO_LARGE');
+    // A transaction larger than maxTxBytes fits the body limit but is still refused.
+    const bigTx = await call(`${base}/tx`, {
+      method: 'POST',
+      headers,
+      body: new Uint8Array(LIMITS.maxTxBytes + 1),
+    });
+    expectError(bigTx, 413, 'MESSAGE_TOO_LARGE');
+    // The server is still healthy afterwards.
+    assert.equal((await call(`${base}/status`)).status, 200);
+  });
+
+  it('400 for malformed JSON and for a JSON submission that is not { tx: hex }', async () => {
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    expectError(
+      await call(`${base}/echo`, { method: 'POST', headers, body: '{"a":' }),
+      400,
+      'REQUEST_MALFORMED',
+    );
+    expectError(
+      await call(`${base}/tx`, { method: 'POST', headers, body: '{"tx":"XYZ"}' }),
+      400,
+      'REQUEST_MALFORMED',
+    );
+    expectError(
+      await call(`${base}/tx`, { method: 'POST', headers, body: '{"tx":"00","x":1}' }),
+      400,
+      'REQUEST_MALFORMED',
+    );
+    const echoed = await call(`${base}/echo`, { method: 'POST', headers, body: '{"a":[1,2]}' });
+    assert.deepEqual(echoed.json, { echo: { a: [1, 2] } });
+  });
+
+  it('404 for an unknown route or id, 405 with Allow for a wrong method', async () => {
+    expectError(await call(`${base}/nope`), 404, 'ROUTE_NOT_FOUND');
+    expectError(await call(`${base}/blocks/1/extra`), 404, 'ROUTE_NOT_FOUND');
+    expectError(await call(`${base}/blocks/99`), 404, 'NOT_FOUND');
+    const wrongMethod = await call(`${base}/status`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expectError(wrongMethod, 405, 'METHOD_NOT_ALLOWED');
+    assert.equal(wrongMethod.headers.get('allow'), 'GET');
+  });
+
+  it('maps handler errors to 409, 415, 422, 429 and 503', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const post = (first: number) =>
+      call(`${base}/tx`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/cbor' },
+        body: new Uint8Array([first, 0]),
+      });
+    expectError(await post(0xff), 422, 'RECORD_INVALID');
+    expectError(await post(0xfe), 429, 'MEMPOOL_FULL');
+    expectError(await post(0xfd), 409, 'CONFLICT');
+    const text = await call(`${base}/tx`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+    expectError(text, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(await call(`${base}/not-ready`), 503, 'NOT_READY');
+  });
+
+  it('answers a bug with 500 and a generic message, and logs it with its stack', async () => {
+    const answer = await call(`${base}/bug`);
+    expectError(answer, 500, 'INTERNAL');
+    assert.ok(!JSON.stringify(answer.json).includes('secret path'));
+    const logged = memory.lines.find((line) => line.level === 'error' && line.path === '/bug');
+    assert.ok(logged, 'the bug is logged');
+    assert.match(String((logged.error as Record<string, unknown>).stack), /TypeError/);
+  });
+
+  it('streams an upload to the handler under a per-route limit, and refuses one over it', async () => {
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' };
+    const ok = await call(`${base}/payloads/p1`, {
+      method: 'PUT',
+      headers,
+      body: new Uint8Array(2 * 1024 * 1024),
+    });
+    assert.equal(ok.status, 201);
+    assert.equal(ok.json.receivedBytes, 2 * 1024 * 1024);
+    const big = await call(`${base}/payloads/p2`, {
+      method: 'PUT',
+      headers,
+      body: new Uint8Array(3 * 1024 * 1024 + 1),
+    });
+    expectError(big, 413, 'MESSAGE_TOO_LARGE');
+    expectError(
+      await call(`${base}/payloads/p3`, {
+        method: 'PUT',
+        headers: { ...headers, 'content-type': 'text/plain' },
+        body: 'x',
+      }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    assert.deepEqual(uploads, [2 * 1024 * 1024]);
+  });
+
+  it('refuses a Host header that is not loopback (DNS rebinding)', async () => {
+    const port = Number(new URL(base).port);
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest({
+        host: '127.0.0.1',
+        port,
+        path: '/status',
+        headers: { host: 'evil.example:80' },
+      });
+      request.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    assert.equal(status, 400);
+  });
+
+  it('serves /metrics in Prometheus text format', async () => {
+    const response = await fetch(`${base}/metrics`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    assert.match(await response.text(), /^bayledger_api_test_total 2$/m);
+  });
+
+  it('client: JSON answers, and typed errors carrying the server code and status', async () => {
+    const client = new ApiClient({ baseUrl: base, token: TOKEN });
+    assert.deepEqual(await client.status(), { height: 3, hash: '0102' });
+    assert.deepEqual(await client.submitTransaction(new Uint8Array([1, 2, 3])), { accepted: 3 });
+    assert.deepEqual(await client.submitTransactionAsJson(new Uint8Array([1, 2])), { accepted: 2 });
+    await assert.rejects(client.getJson('/blocks/7'), (error) => {
+      assert.ok(isBayledgerError(error, 'NOT_FOUND'));
+      assert.equal((error as { status?: number }).status, 404);
+      return true;
+    });
+    const anonymous = new ApiClient({ baseUrl: base });
+    await assert.rejects(anonymous.submitTransaction(new Uint8Array([1])), (error) =>
+      isBayledgerError(error, 'UNAUTHORIZED'),
+    );
+    assert.match(await client.getText('/metrics'), /bayledger_api_test_total/);
+  });
+
+  it('client: UNREACHABLE when no node listens', async () => {
+    const closed = createApiServer({ port: 0, token: TOKEN, logger: memory.logger });
+    const url = await closed.listen();
+    await closed.close();
+    const client = new ApiClient({ baseUrl: url, timeoutMs: 5_000 });
+    await assert.rejects(client.status(), (error) => isBayledgerError(error, 'UNREACHABLE'));
+  });
+
+  it('refuses to start with a short token, and on a port in use', async () => {
+    assert.throws(() => createApiServer({ port: 0, token: 'short', logger: memory.logger }), /at least 32/);
+    const port = Number(new URL(base).port);
+    const second = createApiServer({ port, token: TOKEN, logger: memory.logger });
+    await assert.rejects(
+      second.listen(),
+      (error) => isBayledgerError(error, 'CONFIG_INVALID') && /in use/.test(String(error)),
+    );
+  });
+
+  it('never logs the token', () => {
+    assert.ok(memory.lines.length > 0);
+    assert.ok(!JSON.stringify(memory.lines).includes(TOKEN));
+  });
+});
+
+describe('API token file', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bayledger-api-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is written 0600, read back, and refused when others can read it', async () => {
+    const path = join(dir, 'api-token');
+    const token = await writeApiTokenFile(path);
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+    assert.equal(await readApiTokenFile(path), token);
+    await assert.rejects(writeApiTokenFile(path), /EEXIST/);
+    await chmod(path, 0o644);
+    await assert.rejects(readApiTokenFile(path), (error) => isBayledgerError(error, 'KEY_FILE_INSECURE'));
+  });
+});
