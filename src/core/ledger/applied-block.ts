@@ -3,11 +3,13 @@
 import type { MerkleNode } from '../merkle/index.js';
 import type { StateWrite } from './state-kv.js';
 
-/** The verdict of one transaction, as applyTx returned it; it is also part of the state. */
-export interface TxOutcome {
+/** The verdict of one transaction, as applyTx returned it (it is also in state bucket 'outcome'). */
+export interface AppliedTxOutcome {
   readonly txId: Uint8Array;
   readonly accepted: boolean;
   readonly reasons: readonly string[];
+  /** consentId of a grant, transferId of a declaration (objectIdOf). */
+  readonly objectId: Uint8Array;
 }
 
 export interface AppliedBlock {
@@ -20,7 +22,7 @@ export interface AppliedBlock {
   readonly merkleNodes: readonly MerkleNode[];
   /** State changes, sorted by bucket then key (StateOverlay.writes). */
   readonly writes: readonly StateWrite[];
-  readonly outcomes: readonly TxOutcome[];
+  readonly outcomes: readonly AppliedTxOutcome[];
   readonly txRoot: Uint8Array;
   readonly logSize: number;
   readonly logRoot: Uint8Array;
