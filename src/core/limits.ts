@@ -76,6 +76,10 @@ export const LIMITS = {
   maxFutureHeights: 2,
   /** Timeouts grow linearly per round and are capped here. */
   maxTimeoutMs: 30_000,
+  /** Different proposals kept per round; more only come from an equivocating proposer. */
+  maxProposalsPerRound: 4,
+  /** Own votes re-sent per regossip tick (most recent rounds first), so lost votes get through. */
+  maxRegossipVotes: 32,
 
   // --- mempool ---
   maxMempoolTxs: 100_000,

@@ -1,0 +1,26 @@
+// A commit certificate from the precommits a node holds (design section 6): every precommit for
+// the decided block hash at the deciding round, sorted by the signer's position in the genesis
+// validator list, as verifyCertificate (src/core/ledger/certificate-verify.ts) requires.
+import type { CommitCertificate } from '../ledger/certificate.js';
+import type { ConsensusSetup, RoundState } from './state.js';
+import { voteKey } from './tally.js';
+
+export function buildCertificate(
+  setup: ConsensusSetup,
+  roundState: RoundState,
+  height: number,
+  round: number,
+  blockHash: Uint8Array,
+): CommitCertificate {
+  const key = voteKey(blockHash);
+  const votes = [...roundState.precommits.values()].filter(
+    (vote) => vote.blockHash !== null && voteKey(vote.blockHash) === key,
+  );
+  votes.sort((a, b) => setup.validatorIndex.get(a.validator)! - setup.validatorIndex.get(b.validator)!);
+  return {
+    height,
+    round,
+    blockHash,
+    signatures: votes.map((vote) => ({ validator: vote.validator, signature: vote.signature })),
+  };
+}

@@ -1,0 +1,144 @@
+// Intake of proposals and votes: cheap checks first (height, round, sender, duplicates, bounds),
+// the signature last, so stale and duplicate messages cost no signature check. Only validly
+// signed messages from the right sender are counted (issue 4, item 2).
+import { bytesEqual, toHex } from '../bytes.js';
+import { LIMITS } from '../limits.js';
+import { isTimely } from './block-time.js';
+import { emit, type StepContext } from './context.js';
+import { type EquivocationEvidence, sameBlockHash } from './evidence.js';
+import type { Proposal, Vote } from './messages.js';
+import { proposerOf } from './proposer.js';
+import { type FutureMessage, roundOf, withRound } from './state.js';
+import { addProposal, addVote, votesOf } from './tally.js';
+import { requestValidation } from './validity.js';
+
+function roundInRange(round: number): boolean {
+  return Number.isSafeInteger(round) && round >= 0 && round <= LIMITS.maxRoundsPerHeight;
+}
+
+function futureKey(message: FutureMessage): string {
+  if (message.type === 'vote') {
+    const vote = message.vote;
+    return `${vote.type}/${vote.height}/${vote.round}/${vote.validator}`;
+  }
+  const proposal = message.proposal;
+  return `proposal/${proposal.height}/${proposal.round}/${toHex(proposal.blockHash)}`;
+}
+
+/**
+ * Keeps a message of a later height until we get there, at most LIMITS.maxFutureHeights ahead
+ * and LIMITS.maxMessagesPerRound in all; the first message per sender and slot wins.
+ */
+function bufferFuture(ctx: StepContext, height: number, message: FutureMessage): void {
+  const state = ctx.state;
+  if (height > state.height + LIMITS.maxFutureHeights) return;
+  if (state.future.length >= LIMITS.maxMessagesPerRound) return;
+  const key = futureKey(message);
+  if (state.futureKeys.has(key)) return;
+  const futureKeys = new Set(state.futureKeys);
+  futureKeys.add(key);
+  ctx.state = { ...state, future: [...state.future, message], futureKeys };
+}
+
+/** Two different validly signed votes of one validator for one slot: report once, count neither twice. */
+function noteEquivocation(ctx: StepContext, first: Vote, second: Vote): void {
+  const state = ctx.state;
+  const already = state.evidence.some(
+    (known) =>
+      known.validator === first.validator && known.round === first.round && known.type === first.type,
+  );
+  if (already) return;
+  const evidence: EquivocationEvidence = {
+    validator: first.validator,
+    height: first.height,
+    round: first.round,
+    type: first.type,
+    voteA: first,
+    voteB: second,
+  };
+  ctx.state = { ...state, evidence: [...state.evidence, evidence] };
+  emit(ctx, { type: 'evidence', evidence });
+}
+
+/**
+ * Counts a vote of the current height whose signature is known to be good (own votes, or
+ * checked by receiveVote). Returns false if the validator already had a vote in this slot.
+ */
+export function acceptVerifiedVote(ctx: StepContext, vote: Vote): boolean {
+  const round = roundOf(ctx.state, vote.round);
+  const existing = votesOf(round, vote.type).get(vote.validator);
+  if (existing !== undefined) {
+    if (!sameBlockHash(existing.blockHash, vote.blockHash)) noteEquivocation(ctx, existing, vote);
+    return false;
+  }
+  ctx.state = withRound(ctx.state, vote.round, addVote(round, vote));
+  return true;
+}
+
+export function receiveVote(ctx: StepContext, vote: Vote): void {
+  const state = ctx.state;
+  if (vote.height < state.height) return; // stale: that height is decided
+  if (vote.height > state.height) {
+    bufferFuture(ctx, vote.height, { type: 'vote', vote });
+    return;
+  }
+  if (!roundInRange(vote.round)) return;
+  const position = state.setup.validatorIndex.get(vote.validator);
+  if (position === undefined) return;
+  const round = roundOf(state, vote.round);
+  const existing = votesOf(round, vote.type).get(vote.validator);
+  // A duplicate is dropped before any signature work; Ed25519 signatures are deterministic, so a
+  // second signature over the same vote is a forgery or a malleated copy and adds nothing.
+  if (existing !== undefined && sameBlockHash(existing.blockHash, vote.blockHash)) return;
+  if (existing === undefined && round.messageCount >= LIMITS.maxMessagesPerRound) return;
+  const publicKey = state.setup.validators[position]!.publicKey;
+  if (!state.setup.verifier.verifyVote(publicKey, state.setup.chainId, vote)) return;
+  acceptVerifiedVote(ctx, vote);
+}
+
+/** Stores a proposal known to come from proposer(h, r), and asks for the block's validity. */
+export function acceptVerifiedProposal(
+  ctx: StepContext,
+  proposal: Proposal,
+  key: string,
+  timely: boolean,
+): void {
+  const round = roundOf(ctx.state, proposal.round);
+  ctx.state = withRound(ctx.state, proposal.round, addProposal(round, { proposal, key, timely }));
+  requestValidation(ctx, proposal.round, { block: proposal.block, hash: proposal.blockHash, key });
+}
+
+export function receiveProposal(ctx: StepContext, proposal: Proposal, nowMs: number): void {
+  const state = ctx.state;
+  const setup = state.setup;
+  if (proposal.height < state.height) return;
+  if (proposal.height > state.height) {
+    bufferFuture(ctx, proposal.height, { type: 'proposal', proposal, nowMs });
+    return;
+  }
+  if (!roundInRange(proposal.round)) return;
+  // validRound is -1 or an earlier round of this height (line 28: vr < round_p).
+  if (!Number.isSafeInteger(proposal.validRound) || proposal.validRound < -1) return;
+  if (proposal.validRound >= proposal.round) return;
+  const expected = proposerOf(setup.validators, state.height, proposal.round);
+  if (proposal.proposer !== expected.id) return; // "from proposer(h_p, round_p)"
+  const round = roundOf(state, proposal.round);
+  const key = toHex(proposal.blockHash);
+  if (round.proposals.some((received) => received.key === key)) return; // duplicate
+  if (round.proposals.length >= LIMITS.maxProposalsPerRound) return;
+  if (round.messageCount >= LIMITS.maxMessagesPerRound) return;
+  if (!bytesEqual(setup.hashBlock(proposal.block), proposal.blockHash)) return;
+  if (!setup.verifier.verifyProposal(expected.publicKey, setup.chainId, proposal)) return;
+  const timely = isTimely(proposal.block.header.timeMs, nowMs, setup.params.maxClockDriftMs);
+  acceptVerifiedProposal(ctx, proposal, key, timely);
+}
+
+/** Re-reads the buffered messages after the height changed; later heights stay buffered. */
+export function replayFuture(ctx: StepContext): void {
+  const pending = ctx.state.future;
+  ctx.state = { ...ctx.state, future: [], futureKeys: new Set() };
+  for (const message of pending) {
+    if (message.type === 'vote') receiveVote(ctx, message.vote);
+    else receiveProposal(ctx, message.proposal, message.nowMs);
+  }
+}
