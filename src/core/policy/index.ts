@@ -9,5 +9,5 @@ export {
 } from './evaluate-declaration.js';
 export { evaluateConsentGrant, type GrantContext } from './evaluate-grant.js';
 export { canonicalReasons, REASON_CODES, type ReasonCode } from './reasons.js';
-export { JURISDICTION_PATTERN, policyProblems, policySchema } from './schema.js';
+export { policyProblems, policySchema } from './schema.js';
 export * from './types.js';

@@ -4,16 +4,13 @@
 // an 'assessment' entry names at least one regulator and a 'prohibited' one names none, and the
 // threshold routes exist. Whether the named assessors are validators depends on the network, so
 // `policyProblems` checks that against the organisations.
-import { array, bool, literal, object, type Schema, text, uint } from '../codec/schema.js';
+import { array, bool, literal, object, type Schema, uint } from '../codec/schema.js';
 import type { Organisation } from '../config/genesis.js';
+import { jurisdictionSchema } from '../config/json-fields.js';
 import { fail } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { distinct, idSchema, MAX_TIME_SECONDS, refine } from '../records/fields.js';
 import type { CategoryDefinition, NegativeListEntry, Policy, RouteDefinition } from './types.js';
-
-/** ISO 3166-1 alpha-2, optionally with an ISO 3166-2 subdivision: 'HK', 'CN-GD'. */
-export const JURISDICTION_PATTERN = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/;
-const jurisdictionSchema = text(6, JURISDICTION_PATTERN, 'jurisdiction such as HK or CN-GD');
 
 const categorySchema: Schema<CategoryDefinition> = object({ id: idSchema, sensitive: bool });
 

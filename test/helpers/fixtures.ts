@@ -1,0 +1,449 @@
+// A deterministic test network for every suite: the sample GBA health network of DESIGN.md
+// section 1 with keys derived at test time from fixed seeds (sha256('test/' + name)); no key file
+// is ever committed. Builders make a valid, signed transaction in one line, with overrides for
+// the field a test is about:
+//
+//   const net = testGenesis();
+//   const grant = grantConsent(net, { patient: 'alice' });
+//   const declaration = declareTransfer(net, { consentId: grant.objectId });
+//   const ledger = new TestLedger(net);
+//   ledger.block(grant, declaration); // -> [{ accepted: true, ... }, ...]
+import { utf8 } from '../../src/core/bytes.js';
+import type {
+  ConsensusParams,
+  Genesis,
+  Organisation,
+  OrganisationRole,
+} from '../../src/core/config/genesis.js';
+import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
+import { sha256 } from '../../src/core/crypto/hash.js';
+import { type X25519KeyPair, x25519KeyPairFromSecret } from '../../src/core/crypto/x25519.js';
+import { applyTx, type TxOutcome } from '../../src/core/ledger/apply-tx.js';
+import { MemoryState, StateOverlay } from '../../src/core/ledger/state-kv.js';
+import { LIMITS } from '../../src/core/limits.js';
+import type { Policy, PolicyThresholds } from '../../src/core/policy/types.js';
+import {
+  type ConsentGrantBody,
+  type ConsentRevokeBody,
+  encodeTxEnvelope,
+  objectIdOf,
+  type PolicyUpdateBody,
+  signTx,
+  type TransferAssessBody,
+  type TransferDeclareBody,
+  type TransferItem,
+  type TransferReceiptBody,
+  type TxBodies,
+  type TxEnvelope,
+  type TxKind,
+  txIdOf,
+} from '../../src/core/records/index.js';
+
+/** 2026-01-01T00:00:00Z. */
+export const TEST_GENESIS_TIME_MS = 1_767_225_600_000;
+export const TEST_GENESIS_TIME_SECONDS = TEST_GENESIS_TIME_MS / 1000;
+export const DAY_SECONDS = 86_400;
+
+export const VALIDATORS = ['sz-cac', 'sz-health', 'qianhai', 'hk-health'] as const;
+export const SUBMITTERS = ['hku-szh', 'nf-ufh'] as const;
+export const RECIPIENTS = ['ehealth-hk'] as const;
+
+const ORGANISATIONS: readonly { id: string; name: string; role: OrganisationRole; jurisdiction: string }[] = [
+  { id: 'sz-cac', name: 'Shenzhen Cyberspace Administration', role: 'validator', jurisdiction: 'CN-GD' },
+  { id: 'sz-health', name: 'Shenzhen Health Commission', role: 'validator', jurisdiction: 'CN-GD' },
+  { id: 'qianhai', name: 'Qianhai Authority', role: 'validator', jurisdiction: 'CN-GD' },
+  { id: 'hk-health', name: 'Health Bureau HKSAR', role: 'validator', jurisdiction: 'HK' },
+  {
+    id: 'hku-szh',
+    name: 'The University of Hong Kong-Shenzhen Hospital',
+    role: 'submitter',
+    jurisdiction: 'CN-GD',
+  },
+  { id: 'nf-ufh', name: 'New Frontier United Family Hospital', role: 'submitter', jurisdiction: 'CN-GD' },
+  { id: 'ehealth-hk', name: 'eHealth', role: 'recipient', jurisdiction: 'HK' },
+];
+
+/**
+ * The health catalogue. Test data: most categories are sensitive (PIPL art. 28 medical health
+ * information); allergy and immunisation records are marked not sensitive so both sides of the
+ * separate-consent rule can be tested.
+ */
+export const TEST_CATEGORIES = [
+  { id: 'imaging-study', sensitive: true },
+  { id: 'radiology-report', sensitive: true },
+  { id: 'lab-result', sensitive: true },
+  { id: 'medication-record', sensitive: true },
+  { id: 'allergy-record', sensitive: false },
+  { id: 'immunisation-record', sensitive: false },
+  { id: 'discharge-summary', sensitive: true },
+  { id: 'genetic-test-result', sensitive: true },
+  { id: 'population-health-data', sensitive: true },
+] as const;
+
+export function testPolicy(
+  overrides: Partial<Policy> = {},
+  thresholds: Partial<PolicyThresholds> = {},
+): Policy {
+  const base: Policy = {
+    version: 1,
+    categories: TEST_CATEGORIES.map((category) => ({ ...category })),
+    purposes: ['continuity-of-care', 'second-opinion', 'patient-request'],
+    negativeList: [
+      { category: 'genetic-test-result', rule: 'assessment', assessors: ['sz-cac', 'sz-health'] },
+      { category: 'population-health-data', rule: 'prohibited', assessors: [] },
+    ],
+    routes: [
+      {
+        id: 'gba-standard-contract',
+        fromJurisdictions: ['CN-GD'],
+        toJurisdictions: ['HK'],
+        requiresFilingReference: true,
+      },
+      {
+        id: 'security-assessment',
+        fromJurisdictions: ['CN-GD'],
+        toJurisdictions: ['HK'],
+        requiresFilingReference: false,
+      },
+      {
+        id: 'certification',
+        fromJurisdictions: ['CN-GD'],
+        toJurisdictions: ['HK'],
+        requiresFilingReference: false,
+      },
+      {
+        id: 'exemption',
+        fromJurisdictions: ['CN-GD'],
+        toJurisdictions: ['HK'],
+        requiresFilingReference: false,
+      },
+    ],
+    // PIPL 2024 provisions: sensitive information of fewer than 10 000 people a year may go by
+    // standard contract or certification; beyond that it needs a security assessment.
+    thresholds: {
+      maxDistinctPatientsPerSenderPerYear: 10_000,
+      thresholdRoutes: ['gba-standard-contract', 'certification'],
+    },
+    limits: {
+      maxItemsPerTransfer: LIMITS.maxItemsPerTransfer,
+      maxPayloadBytes: LIMITS.maxPayloadBytes,
+      maxConsentValiditySeconds: 366 * DAY_SECONDS,
+    },
+  };
+  const policy = { ...base, ...overrides };
+  return { ...policy, thresholds: { ...policy.thresholds, ...thresholds } };
+}
+
+export interface TestNetworkOptions {
+  readonly chainId?: string;
+  readonly genesisTimeMs?: number;
+  readonly policy?: Partial<Policy>;
+  readonly thresholds?: Partial<PolicyThresholds>;
+  readonly consensus?: Partial<ConsensusParams>;
+  /**
+   * Listen address per organisation. The default '/ip4/127.0.0.1/tcp/0' lets the OS pick ports;
+   * the genesis JSON schema (config/json-fields.ts) refuses port 0, so a test that writes the
+   * genesis to a file must pass real ports here.
+   */
+  readonly p2pAddress?: (organisationId: string) => string;
+}
+
+export interface TestNetwork {
+  readonly genesis: Genesis;
+  /** Node key of every organisation, by id. */
+  readonly signers: Record<string, Ed25519Signer>;
+  /** X25519 key pair of every organisation, by id (genesis holds the public halves). */
+  readonly encryptionKeys: Record<string, X25519KeyPair>;
+  /** A patient's key (their pseudonym), derived from the name. */
+  patient(name: string): Ed25519Signer;
+  /** A fresh deterministic 16-byte nonce: the n-th call on this network always gives the same bytes. */
+  nextNonce(): Uint8Array;
+}
+
+/** Ed25519 key from the fixed seed sha256('test/' + name). */
+export function testKey(name: string): Ed25519Signer {
+  return new Ed25519Signer(sha256(utf8(`test/${name}`)));
+}
+
+/** 16 bytes from a label: sha256('nonce/' + label), truncated. */
+export function testNonce(label: string): Uint8Array {
+  return sha256(utf8(`nonce/${label}`)).slice(0, 16);
+}
+
+/** Deterministic 32 bytes for digests, roots and commitments in tests. */
+export function testDigest(label: string): Uint8Array {
+  return sha256(utf8(`digest/${label}`));
+}
+
+export function testGenesis(options: TestNetworkOptions = {}): TestNetwork {
+  const signers: Record<string, Ed25519Signer> = {};
+  const encryptionKeys: Record<string, X25519KeyPair> = {};
+  const organisations: Organisation[] = ORGANISATIONS.map((org) => {
+    const signer = testKey(org.id);
+    const encryption = x25519KeyPairFromSecret(sha256(utf8(`enc/${org.id}`)));
+    signers[org.id] = signer;
+    encryptionKeys[org.id] = encryption;
+    return {
+      ...org,
+      nodeKey: signer.publicKey,
+      encryptionKey: encryption.publicKey,
+      p2pAddress: options.p2pAddress?.(org.id) ?? '/ip4/127.0.0.1/tcp/0',
+    };
+  });
+  const genesis: Genesis = {
+    chainId: options.chainId ?? 'gba-health-test',
+    genesisTimeMs: options.genesisTimeMs ?? TEST_GENESIS_TIME_MS,
+    domain: 'health',
+    organisations,
+    consensus: {
+      timeoutProposeMs: 1000,
+      timeoutPrevoteMs: 500,
+      timeoutPrecommitMs: 500,
+      timeoutDeltaMs: 250,
+      heartbeatMs: 1000,
+      maxClockDriftMs: 2000,
+      maxBlockTxs: LIMITS.maxTxsPerBlock,
+      maxBlockBytes: LIMITS.maxBlockTxBytes,
+      ...options.consensus,
+    },
+    policy: testPolicy(options.policy, options.thresholds),
+  };
+  const patients = new Map<string, Ed25519Signer>();
+  let nonces = 0;
+  return {
+    genesis,
+    signers,
+    encryptionKeys,
+    patient(name) {
+      let signer = patients.get(name);
+      if (signer === undefined) {
+        signer = testKey(`patient/${name}`);
+        patients.set(name, signer);
+      }
+      return signer;
+    },
+    nextNonce() {
+      nonces += 1;
+      return testNonce(`${genesis.chainId}/${nonces}`);
+    },
+  };
+}
+
+// --- builders -------------------------------------------------------------------------------
+
+/** A signed transaction with everything a test needs to submit or refer to it. */
+export interface BuiltTx<K extends TxKind = TxKind> {
+  readonly kind: K;
+  readonly body: TxBodies[K];
+  readonly envelope: TxEnvelope;
+  /** Canonical envelope bytes, as a block carries them. */
+  readonly bytes: Uint8Array;
+  readonly txId: Uint8Array;
+  /** consentId of a grant, transferId of a declaration. */
+  readonly objectId: Uint8Array;
+}
+
+export function buildTx<K extends TxKind>(
+  net: TestNetwork,
+  kind: K,
+  body: TxBodies[K],
+  signers: readonly Ed25519Signer[],
+): BuiltTx<K> {
+  const envelope = signTx(kind, body, signers, net.genesis.chainId);
+  const bytes = encodeTxEnvelope(envelope);
+  return { kind, body, envelope, bytes, txId: txIdOf(bytes), objectId: objectIdOf(envelope) };
+}
+
+export type GrantOptions = Partial<Omit<ConsentGrantBody, 'patient'>> & {
+  /** Patient name (default 'alice'). */
+  readonly patient?: string;
+  /** Default: the patient and the sender hospital. */
+  readonly signers?: readonly Ed25519Signer[];
+};
+
+/** A consent by `patient` (default 'alice') for hku-szh -> ehealth-hk, valid 90 days from genesis. */
+export function grantConsent(net: TestNetwork, options: GrantOptions = {}): BuiltTx<'consent.grant'> {
+  const { patient: patientName = 'alice', signers, ...overrides } = options;
+  const patient = net.patient(patientName);
+  const start = Math.floor(net.genesis.genesisTimeMs / 1000);
+  const body: ConsentGrantBody = {
+    patient: patient.publicKey,
+    sender: 'hku-szh',
+    allowedSenders: ['hku-szh'],
+    recipient: 'ehealth-hk',
+    purpose: 'continuity-of-care',
+    categories: ['imaging-study', 'radiology-report', 'lab-result', 'genetic-test-result', 'allergy-record'],
+    validFrom: start,
+    validUntil: start + 90 * DAY_SECONDS,
+    separateConsent: { crossBorder: true, sensitive: true },
+    noticeDigest: testDigest('notice/v1'),
+    hospitalVerifiedIdentity: true,
+    nonce: net.nextNonce(),
+    ...overrides,
+  };
+  return buildTx(
+    net,
+    'consent.grant',
+    body,
+    signers ?? [patient, net.signers[body.sender] ?? testKey(body.sender)],
+  );
+}
+
+export function testItem(overrides: Partial<TransferItem> = {}): TransferItem {
+  const category = overrides.category ?? 'imaging-study';
+  return {
+    category,
+    documentType: category === 'imaging-study' ? 'dicom-study' : 'pdf-report',
+    sizeBytes: 1024 * 1024,
+    digest: testDigest(`plaintext/${category}`),
+    itemCommitment: testDigest(`commitment/${category}`),
+    ...overrides,
+  };
+}
+
+export type DeclareOptions = Partial<Omit<TransferDeclareBody, 'consentId'>> & {
+  readonly consentId: Uint8Array;
+  /** Item categories as a shortcut for `items` (one default item each). */
+  readonly categories?: readonly string[];
+  /** Default: the sender hospital's node key. */
+  readonly signers?: readonly Ed25519Signer[];
+};
+
+/** A declaration under `consentId` by hku-szh to ehealth-hk on the GBA standard contract route. */
+export function declareTransfer(net: TestNetwork, options: DeclareOptions): BuiltTx<'transfer.declare'> {
+  const { signers, categories, ...overrides } = options;
+  const items =
+    overrides.items ?? (categories ?? ['imaging-study']).map((category) => testItem({ category }));
+  const chunkBytes = LIMITS.payloadChunkBytes;
+  const bytes = items.reduce((total, item) => total + item.sizeBytes, 0) + 16 * items.length;
+  const body: TransferDeclareBody = {
+    sender: 'hku-szh',
+    recipient: 'ehealth-hk',
+    route: { id: 'gba-standard-contract', filingReference: 'GBA-SC-2026-000001' },
+    payload: {
+      root: testDigest('payload-root'),
+      bytes: Math.max(1, bytes),
+      chunkBytes,
+      chunkCount: Math.max(1, Math.ceil(bytes / chunkBytes)),
+      ephemeralKey: x25519KeyPairFromSecret(testDigest('ephemeral')).publicKey,
+    },
+    nonce: net.nextNonce(),
+    ...overrides,
+    items,
+  };
+  return buildTx(
+    net,
+    'transfer.declare',
+    body,
+    signers ?? [net.signers[body.sender] ?? testKey(body.sender)],
+  );
+}
+
+export type AssessOptions = Partial<TransferAssessBody> & {
+  readonly transferId: Uint8Array;
+  readonly signers?: readonly Ed25519Signer[];
+};
+
+/** An approval by sz-cac unless overridden. */
+export function assessTransfer(net: TestNetwork, options: AssessOptions): BuiltTx<'transfer.assess'> {
+  const { signers, ...overrides } = options;
+  const body: TransferAssessBody = { assessor: 'sz-cac', decision: 'approve', reason: 'OK', ...overrides };
+  return buildTx(
+    net,
+    'transfer.assess',
+    body,
+    signers ?? [net.signers[body.assessor] ?? testKey(body.assessor)],
+  );
+}
+
+export type ReceiptOptions = Partial<TransferReceiptBody> & {
+  readonly transferId: Uint8Array;
+  readonly signers?: readonly Ed25519Signer[];
+};
+
+/** An accepting receipt by ehealth-hk for the default payload root (declareTransfer's). */
+export function receiptFor(net: TestNetwork, options: ReceiptOptions): BuiltTx<'transfer.receipt'> {
+  const { signers, ...overrides } = options;
+  const accepted = overrides.accepted ?? true;
+  const body: TransferReceiptBody = {
+    recipient: 'ehealth-hk',
+    payloadRoot: testDigest('payload-root'),
+    accepted,
+    reason: accepted ? 'OK' : 'CHUNK_DIGEST_MISMATCH',
+    ...overrides,
+  };
+  return buildTx(
+    net,
+    'transfer.receipt',
+    body,
+    signers ?? [net.signers[body.recipient] ?? testKey(body.recipient)],
+  );
+}
+
+export type RevokeOptions = {
+  readonly consentId: Uint8Array;
+  /** Patient name (default 'alice'). */
+  readonly patient?: string;
+  readonly signers?: readonly Ed25519Signer[];
+};
+
+export function revokeConsent(net: TestNetwork, options: RevokeOptions): BuiltTx<'consent.revoke'> {
+  const patient = net.patient(options.patient ?? 'alice');
+  const body: ConsentRevokeBody = { consentId: options.consentId, patient: patient.publicKey };
+  return buildTx(net, 'consent.revoke', body, options.signers ?? [patient]);
+}
+
+export type PolicyUpdateOptions = {
+  readonly policy: Policy;
+  /** Default: policy.version. */
+  readonly version?: number;
+  /** Default: every validator. */
+  readonly signers?: readonly Ed25519Signer[];
+};
+
+export function updatePolicy(net: TestNetwork, options: PolicyUpdateOptions): BuiltTx<'policy.update'> {
+  const body: PolicyUpdateBody = {
+    version: options.version ?? options.policy.version,
+    policy: options.policy,
+  };
+  return buildTx(net, 'policy.update', body, options.signers ?? VALIDATORS.map((id) => net.signers[id]!));
+}
+
+// --- an in-memory ledger --------------------------------------------------------------------
+
+/**
+ * Applies transactions block by block to a MemoryState through applyTx (no consensus, no Merkle
+ * log): enough to drive the state machine of records in tests and the simulator.
+ */
+export class TestLedger {
+  readonly state = new MemoryState();
+  height = 0;
+  timeMs: number;
+
+  constructor(readonly net: TestNetwork) {
+    this.timeMs = net.genesis.genesisTimeMs;
+  }
+
+  /** Applies one block at `timeMs` (default: one second after the previous block). */
+  block(...txs: BuiltTx[]): TxOutcome[] {
+    return this.blockAt(this.timeMs + 1000, ...txs);
+  }
+
+  blockAt(timeMs: number, ...txs: BuiltTx[]): TxOutcome[] {
+    // Like a real block: if any transaction throws, nothing of the block is kept.
+    const overlay = new StateOverlay(this.state);
+    const height = this.height + 1;
+    const outcomes = txs.map((tx) =>
+      applyTx(overlay, tx.envelope, tx.txId, { genesis: this.net.genesis, blockTimeMs: timeMs, height }),
+    );
+    this.state.apply(overlay.writes());
+    this.height = height;
+    this.timeMs = timeMs;
+    return outcomes;
+  }
+
+  /** Applies one block whose time is `seconds` (block time floor(ms / 1000) equals it). */
+  blockAtSeconds(seconds: number, ...txs: BuiltTx[]): TxOutcome[] {
+    return this.blockAt(seconds * 1000, ...txs);
+  }
+}
