@@ -1,0 +1,45 @@
+// Starts a worker thread on a module that sits next to the caller, from compiled JavaScript in
+// production (dist/) and from TypeScript under tsx in tests.
+//
+// Under tsx the caller's own URL ends in .ts. On Node 20, `execArgv: ['--import', 'tsx']` does not
+// reach the worker's entry module (it fails with ERR_UNKNOWN_FILE_EXTENSION), so the worker starts
+// from a two-line bootstrap that registers tsx's loader first and then imports the .ts module.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+/**
+ * @param callerUrl `import.meta.url` of the module asking
+ * @param relativePath the worker module relative to the caller, without extension ('./verify-worker')
+ */
+export function startModuleWorker(
+  callerUrl: string,
+  relativePath: string,
+  options: WorkerOptions = {},
+): Worker {
+  const fromTypeScript = callerUrl.endsWith('.ts');
+  const scriptUrl = new URL(`${relativePath}${fromTypeScript ? '.ts' : '.js'}`, callerUrl);
+  if (!fromTypeScript) return new Worker(scriptUrl, options);
+  const bootstrap = [
+    `import(${JSON.stringify(tsxEsmApiUrl(callerUrl))})`,
+    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(scriptUrl.href)}); });`,
+  ].join('');
+  return new Worker(bootstrap, { ...options, eval: true });
+}
+
+interface TsxPackage {
+  readonly exports: { readonly './esm/api': { readonly import: { readonly default: string } } };
+}
+
+/**
+ * URL of tsx's ESM API module (its `register()` installs the TypeScript loader in this thread).
+ * Mocha may load our modules as CommonJS, where tsx offers no `import.meta.resolve`, and tsx's
+ * CommonJS build of the API fails to register from a worker; so read the ESM entry from tsx's
+ * own export map.
+ */
+function tsxEsmApiUrl(callerUrl: string): string {
+  const require = createRequire(callerUrl);
+  const packageJsonPath = require.resolve('tsx/package.json');
+  const tsxPackage = require(packageJsonPath) as TsxPackage;
+  return new URL(tsxPackage.exports['./esm/api'].import.default, pathToFileURL(packageJsonPath)).href;
+}
