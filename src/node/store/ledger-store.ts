@@ -343,6 +343,11 @@ export class LedgerStore {
     }
   }
 
+  /** One stored tree node as it is on disk, bypassing the cache (chain verify compares it). */
+  readStoredNode(level: number, index: number): Uint8Array | undefined {
+    return this.#db.getSync(merkleNodeKey(level, index));
+  }
+
   /** Stored tree nodes of one level, in index order. */
   async *merkleNodesAt(level: number): AsyncGenerator<StoredMerkleNode> {
     const range = { gte: merkleNodeKey(level, 0), lt: merkleNodeKey(level + 1, 0) };

@@ -1,0 +1,83 @@
+// Opening what the chain commands read: a genesis file, and a stopped node's data directory with
+// the network it belongs to. A data directory remembers its genesis (LedgerStore.initGenesis),
+// so commands work with --data-dir alone; with --genesis the given file must be the same network,
+// and verification then trusts only that file.
+import { readFile, stat } from 'node:fs/promises';
+import { bytesEqual, toHex } from '../../core/bytes.js';
+import type { Genesis } from '../../core/config/genesis.js';
+import { parseGenesis } from '../../core/config/genesis-schema.js';
+import { fail } from '../../core/errors.js';
+import { type ChainParams, chainParamsOf } from '../../core/ledger/chain-params.js';
+import { LIMITS } from '../../core/limits.js';
+import { LedgerStore } from '../store/ledger-store.js';
+
+function parseJsonText(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    return fail(
+      'CONFIG_INVALID',
+      `not JSON: ${error instanceof Error ? error.message : String(error)}`,
+      source,
+    );
+  }
+}
+
+/** Reads and validates a genesis file (at most LIMITS.maxConfigBytes). */
+export async function readGenesisFile(path: string): Promise<Genesis> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    return fail('CONFIG_INVALID', 'cannot read the genesis file', path);
+  }
+  if (size > LIMITS.maxConfigBytes)
+    fail('CONFIG_INVALID', `${size} bytes, the limit is ${LIMITS.maxConfigBytes}`, path);
+  return parseGenesis(parseJsonText(await readFile(path, 'utf8'), path), path);
+}
+
+export interface OpenedDataDir {
+  readonly store: LedgerStore;
+  readonly params: ChainParams;
+  /** Where the trusted genesis came from: the --genesis file, or the data directory's own copy. */
+  readonly genesisSource: 'file' | 'data-dir';
+}
+
+/** Opens an existing data directory; fails with a clear error when there is none. */
+export async function openDataDir(dataDir: string, genesisPath?: string): Promise<OpenedDataDir> {
+  try {
+    await stat(dataDir);
+  } catch {
+    fail('NOT_FOUND', 'no such data directory', dataDir);
+  }
+  const given = genesisPath === undefined ? undefined : await readGenesisFile(genesisPath);
+  const store = await LedgerStore.open(dataDir, { createIfMissing: false });
+  try {
+    const record = store.genesis;
+    if (record === undefined)
+      fail('NOT_FOUND', 'the data directory holds no chain (no genesis recorded)', dataDir);
+    if (given !== undefined) {
+      const params = chainParamsOf(given);
+      if (!bytesEqual(params.genesisHash, record.hash)) {
+        fail(
+          'CONFIG_INVALID',
+          `the data directory belongs to genesis ${toHex(record.hash)}, not ${toHex(params.genesisHash)}`,
+          dataDir,
+        );
+      }
+      return { store, params, genesisSource: 'file' };
+    }
+    const stored = parseGenesis(
+      parseJsonText(record.json, `${dataDir} (stored genesis)`),
+      `${dataDir} (stored genesis)`,
+    );
+    const params = chainParamsOf(stored);
+    if (!bytesEqual(params.genesisHash, record.hash)) {
+      fail('DATABASE_CORRUPT', 'the stored genesis does not hash to the recorded genesis hash', dataDir);
+    }
+    return { store, params, genesisSource: 'data-dir' };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
