@@ -68,7 +68,8 @@ describe('codec: closed schemas', () => {
   });
 
   it('picks the union variant by tag and refuses unknown or inherited tags', () => {
-    const schema = union('kind', {
+    type Variant = { kind: 'a'; n: number } | { kind: 'b' };
+    const schema = union<Variant>('kind', {
       a: object({ kind: literal('a'), n: uint() }),
       b: object({ kind: literal('b') }),
     });
