@@ -46,6 +46,8 @@ export type ErrorCode =
   | 'INTERNAL'
   // a bounded queue is full: the caller should slow down and retry
   | 'OVERLOADED'
+  // files the CLI and node write: refuse to overwrite a key or config file unless asked
+  | 'FILE_EXISTS'
   | 'USAGE';
 
 export class BayledgerError extends Error {
