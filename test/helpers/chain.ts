@@ -1,0 +1,194 @@
+// Certified chains for tests, built the way a node builds them (buildBlock over a state and a
+// Merkle log) and certified by signing precommits with the validators' test keys, until the
+// consensus engine produces real certificates:
+//
+//   const net = testGenesis();
+//   const chain = buildChain({ genesis: net.genesis, signers: net.signers, blocks: [[grant], [], [declaration]] });
+//   chain.blocks[0].certificate; chain.tip.logRoot; chain.log.getNode(0, 0);
+//   await commitChain(store, chain);                          // the same blocks in a LedgerStore
+//   await commitNextBlock(store, { params, signers }, [tx]);  // one more block on top of a store
+import { toHex } from '../../src/core/bytes.js';
+import type { Genesis } from '../../src/core/config/genesis.js';
+import { genesisToJson } from '../../src/core/config/genesis-json.js';
+import { signVote } from '../../src/core/consensus/signing.js';
+import type { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
+import type { AppliedBlock } from '../../src/core/ledger/applied-block.js';
+import type { BlockHeader } from '../../src/core/ledger/block.js';
+import { type BuiltBlock, buildBlock } from '../../src/core/ledger/build-block.js';
+import type { CommitCertificate } from '../../src/core/ledger/certificate.js';
+import { quorumSize } from '../../src/core/ledger/certificate-verify.js';
+import { type ChainParams, chainParamsOf, genesisTip } from '../../src/core/ledger/chain-params.js';
+import { type ChainTip, tipOf } from '../../src/core/ledger/chain-tip.js';
+import { MemoryState, type StateReader } from '../../src/core/ledger/state-kv.js';
+import type { VerifyContext } from '../../src/core/ledger/verify-block.js';
+import { MemoryMerkleLog, type MerkleNodeSource } from '../../src/core/merkle/index.js';
+import type { CommittedBlock } from '../../src/node/chain/block-source.js';
+import type { LedgerStore } from '../../src/node/store/ledger-store.js';
+import type { GenesisRecord } from '../../src/node/store/stored-records.js';
+
+/** A transaction as a block carries it: envelope bytes, or a fixture's BuiltTx. */
+export type TxInput = Uint8Array | { readonly bytes: Uint8Array };
+
+function bytesOf(tx: TxInput): Uint8Array {
+  return tx instanceof Uint8Array ? tx : tx.bytes;
+}
+
+export const BLOCK_INTERVAL_MS = 1000;
+
+export interface CertifyOptions {
+  readonly round?: number;
+  /** Validators that sign (default: all of them, in validator order). */
+  readonly validators?: readonly string[];
+}
+
+/** A commit certificate for `header`: precommits of the chosen validators, in validator order. */
+export function certify(
+  params: ChainParams,
+  signers: Record<string, Ed25519Signer>,
+  blockHash: Uint8Array,
+  header: Pick<BlockHeader, 'height'>,
+  options: CertifyOptions = {},
+): CommitCertificate {
+  const round = options.round ?? 0;
+  const chosen = options.validators ?? params.validators.map((validator) => validator.id);
+  const signatures = params.validators
+    .filter((validator) => chosen.includes(validator.id))
+    .map((validator) => {
+      const signer = signers[validator.id];
+      if (signer === undefined) throw new Error(`no test key for validator ${validator.id}`);
+      return {
+        validator: validator.id,
+        signature: signVote(signer, params.chainId, 'precommit', header.height, round, blockHash),
+      };
+    });
+  return { height: header.height, round, blockHash, signatures };
+}
+
+/** The round-robin proposer of a height at round 0. */
+export function proposerOf(params: ChainParams, height: number): string {
+  return params.validators[(height - 1) % params.validators.length]!.id;
+}
+
+/** What a LedgerStore records about its network (LedgerStore.initGenesis). */
+export function genesisRecordOf(genesis: Genesis): GenesisRecord {
+  return { hash: chainParamsOf(genesis).genesisHash, json: JSON.stringify(genesisToJson(genesis), null, 2) };
+}
+
+function contextOver(
+  params: ChainParams,
+  previous: ChainTip,
+  state: StateReader,
+  logNodes: MerkleNodeSource,
+): VerifyContext {
+  return {
+    params,
+    previous,
+    state,
+    logNodes,
+    // A committed transaction always has a verdict in bucket 'outcome' (apply-tx.ts).
+    hasTx: (txId) => state.get('outcome', toHex(txId)) !== undefined,
+  };
+}
+
+function buildStrict(input: Parameters<typeof buildBlock>[0], context: VerifyContext): BuiltBlock {
+  const built = buildBlock(input, context);
+  if (built.rejected.length > 0) {
+    const first = built.rejected[0]!;
+    throw new Error(
+      `test block ${context.previous.height + 1}: candidate ${first.index} rejected: ${first.code} ${first.reason}`,
+    );
+  }
+  if (built.block.txs.length !== input.candidates.length) {
+    throw new Error(
+      `test block ${context.previous.height + 1}: only ${built.block.txs.length} of ${input.candidates.length} fit`,
+    );
+  }
+  return built;
+}
+
+export interface TestChain {
+  readonly params: ChainParams;
+  readonly blocks: CommittedBlock[];
+  readonly applied: AppliedBlock[];
+  readonly tip: ChainTip;
+  /** The state after the last block. */
+  readonly state: MemoryState;
+  /** The whole log, every complete subtree: a reference MerkleNodeSource. */
+  readonly log: MemoryMerkleLog;
+}
+
+export interface BuildChainOptions {
+  readonly genesis: Genesis;
+  readonly signers: Record<string, Ed25519Signer>;
+  /** One list of transactions per block; every one must be valid (else this throws). */
+  readonly blocks: readonly (readonly TxInput[])[];
+  readonly blockIntervalMs?: number;
+}
+
+/** Builds and certifies a chain in memory: heights 1..blocks.length on top of genesis. */
+export function buildChain(options: BuildChainOptions): TestChain {
+  const params = chainParamsOf(options.genesis);
+  const state = new MemoryState();
+  const log = new MemoryMerkleLog();
+  const blocks: CommittedBlock[] = [];
+  const applied: AppliedBlock[] = [];
+  let tip = genesisTip(params);
+  for (const txs of options.blocks) {
+    const height = tip.height + 1;
+    const built = buildStrict(
+      {
+        timeMs: tip.timeMs + (options.blockIntervalMs ?? BLOCK_INTERVAL_MS),
+        proposer: proposerOf(params, height),
+        candidates: txs.map(bytesOf),
+      },
+      contextOver(params, tip, state, log),
+    );
+    blocks.push({
+      block: built.block,
+      certificate: certify(params, options.signers, built.blockHash, built.block.header),
+    });
+    applied.push(built.applied);
+    state.apply(built.applied.writes);
+    for (const leaf of built.applied.logLeaves) log.append(leaf);
+    tip = tipOf(built.block.header, built.blockHash);
+  }
+  return { params, blocks, applied, tip, state, log };
+}
+
+/** Writes a built chain into an empty store, block by block, each in its own atomic commit. */
+export async function commitChain(store: LedgerStore, chain: TestChain): Promise<void> {
+  await store.initGenesis(genesisRecordOf(chain.params.genesis));
+  if (store.height !== 0) throw new Error('commitChain needs an empty store');
+  for (const [i, committed] of chain.blocks.entries()) {
+    await store.commitBlock(committed.block, committed.certificate, chain.applied[i]!);
+  }
+}
+
+/** Builds, certifies and commits one block on top of whatever `store` holds. */
+export async function commitNextBlock(
+  store: LedgerStore,
+  network: { readonly params: ChainParams; readonly signers: Record<string, Ed25519Signer> },
+  txs: readonly TxInput[],
+  timeMs?: number,
+): Promise<CommittedBlock & { applied: AppliedBlock; blockHash: Uint8Array }> {
+  const { params, signers } = network;
+  await store.initGenesis(genesisRecordOf(params.genesis));
+  const previous = store.tip ?? genesisTip(params);
+  const height = previous.height + 1;
+  const built = buildStrict(
+    {
+      timeMs: timeMs ?? previous.timeMs + BLOCK_INTERVAL_MS,
+      proposer: proposerOf(params, height),
+      candidates: txs.map(bytesOf),
+    },
+    contextOver(params, previous, store.state, store.merkle),
+  );
+  const certificate = certify(params, signers, built.blockHash, built.block.header);
+  await store.commitBlock(built.block, certificate, built.applied);
+  return { block: built.block, certificate, applied: built.applied, blockHash: built.blockHash };
+}
+
+/** A quorum of validator ids (the first q in validator order). */
+export function quorumOf(params: ChainParams): string[] {
+  return params.validators.slice(0, quorumSize(params.validators.length)).map((validator) => validator.id);
+}

@@ -1,0 +1,404 @@
+// Pure ledger: block and certificate codecs, block hash, buildBlock/applyBlock/verifyBlock
+// (every fault code a peer can cause), the frontier log and offline proof bundles.
+import { strict as assert } from 'node:assert';
+import { utf8 } from '../../src/core/bytes.js';
+import { decodeCanonical, encodeCanonical } from '../../src/core/codec/canonical.js';
+import { sha256 } from '../../src/core/crypto/hash.js';
+import { isBayledgerError } from '../../src/core/errors.js';
+import { applyBlock } from '../../src/core/ledger/apply-block.js';
+import type { Block, BlockHeader } from '../../src/core/ledger/block.js';
+import { decodeBlock, decodeHeader, encodeBlock, encodeHeader } from '../../src/core/ledger/block-codec.js';
+import type { BlockFaultCode } from '../../src/core/ledger/block-fault.js';
+import { blockHash } from '../../src/core/ledger/block-hash.js';
+import { buildBlock } from '../../src/core/ledger/build-block.js';
+import type { CommitCertificate } from '../../src/core/ledger/certificate.js';
+import { decodeCertificate, encodeCertificate } from '../../src/core/ledger/certificate-codec.js';
+import { chainParamsOf, genesisTip } from '../../src/core/ledger/chain-params.js';
+import { type ChainTip, tipOf } from '../../src/core/ledger/chain-tip.js';
+import { FrontierLog } from '../../src/core/ledger/frontier-log.js';
+import {
+  decodeProofBundle,
+  encodeProofBundle,
+  type ProofBundle,
+  verifyProofBundle,
+} from '../../src/core/ledger/proof-bundle.js';
+import { MemoryState } from '../../src/core/ledger/state-kv.js';
+import { type VerifyContext, verifyBlock, verifyCommittedBlock } from '../../src/core/ledger/verify-block.js';
+import {
+  inclusionProof,
+  leafHash,
+  MemoryMerkleLog,
+  merkleRoot,
+  rootAt,
+} from '../../src/core/merkle/index.js';
+import { encodeTxEnvelope } from '../../src/core/records/index.js';
+import { buildChain, certify, proposerOf, quorumOf, type TestChain } from '../helpers/chain.js';
+import {
+  assessTransfer,
+  declareTransfer,
+  grantConsent,
+  receiptFor,
+  revokeConsent,
+  type TestNetwork,
+  testGenesis,
+} from '../helpers/fixtures.js';
+
+/** A chain that exercises every record kind: grant, declare (needs assessment), assess, receipt, revoke. */
+function lifecycleChain(net: TestNetwork): TestChain {
+  const grant = grantConsent(net, { patient: 'alice' });
+  const other = grantConsent(net, { patient: 'bob' });
+  const declaration = declareTransfer(net, {
+    consentId: grant.objectId,
+    categories: ['imaging-study', 'genetic-test-result'],
+  });
+  const assessA = assessTransfer(net, { transferId: declaration.objectId, assessor: 'sz-cac' });
+  const assessB = assessTransfer(net, { transferId: declaration.objectId, assessor: 'sz-health' });
+  const receipt = receiptFor(net, { transferId: declaration.objectId });
+  const revoke = revokeConsent(net, { consentId: other.objectId, patient: 'bob' });
+  return buildChain({
+    genesis: net.genesis,
+    signers: net.signers,
+    blocks: [[grant, other], [declaration], [], [assessA, assessB], [receipt, revoke]],
+  });
+}
+
+/** The context block `index` (0-based) of `chain` is verified in, re-derived from scratch. */
+function replayContext(chain: TestChain, index: number): VerifyContext {
+  const state = new MemoryState();
+  const log = new MemoryMerkleLog();
+  let previous: ChainTip = genesisTip(chain.params);
+  for (let i = 0; i < index; i++) {
+    const { block } = chain.blocks[i]!;
+    const applied = applyBlock(state, block, { params: chain.params, previous, logNodes: log });
+    state.apply(applied.writes);
+    for (const leaf of applied.logLeaves) log.append(leaf);
+    previous = tipOf(block.header, blockHash(block.header));
+  }
+  return {
+    params: chain.params,
+    previous,
+    state,
+    logNodes: log,
+    hasTx: (txId) =>
+      chain.blocks
+        .slice(0, index)
+        .some(({ block }) => block.txs.some((tx) => sha256(tx).every((b, j) => b === txId[j]))),
+  };
+}
+
+/**
+ * Copies every byte string into a fresh Uint8Array. cbor-x leaves a cached `dataView` property on
+ * buffers it decodes, which deepStrictEqual would count as a difference.
+ */
+function plain<T>(value: T): T {
+  if (value instanceof Uint8Array) return Uint8Array.from(value) as T;
+  if (Array.isArray(value)) return value.map(plain) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)])) as T;
+  }
+  return value;
+}
+
+function withHeader(block: Block, changes: Partial<BlockHeader>): Block {
+  return { ...block, header: { ...block.header, ...changes } };
+}
+
+function expectFault(verdict: ReturnType<typeof verifyBlock>, code: BlockFaultCode): void {
+  assert.equal(verdict.ok, false, `expected ${code}, the block verified`);
+  if (!verdict.ok) assert.equal(verdict.code, code, verdict.reason);
+}
+
+describe('ledger: codecs and hash', () => {
+  const net = testGenesis();
+  const chain = lifecycleChain(net);
+
+  it('encodes blocks, headers and certificates canonically and decodes them back', () => {
+    for (const { block, certificate } of chain.blocks) {
+      assert.deepEqual(plain(decodeBlock(encodeBlock(block))), plain(block));
+      assert.deepEqual(decodeHeader(encodeHeader(block.header)), block.header);
+      assert.deepEqual(decodeCertificate(encodeCertificate(certificate)), certificate);
+      assert.deepEqual(blockHash(block.header), sha256(encodeHeader(block.header)));
+    }
+  });
+
+  it('ignores properties outside the header contract when hashing', () => {
+    const header = chain.blocks[0]!.block.header;
+    const decorated = { ...header, note: 'not part of the header' } as BlockHeader;
+    assert.deepEqual(blockHash(decorated), blockHash(header));
+  });
+
+  it('refuses unknown fields, missing fields, oversized and non-canonical blocks', () => {
+    const block = chain.blocks[0]!.block;
+    const value = decodeCanonical(encodeBlock(block)) as {
+      header: Record<string, unknown>;
+      txs: Uint8Array[];
+    };
+    const extra = encodeCanonical({ ...value, extra: 1 });
+    assert.throws(
+      () => decodeBlock(extra),
+      (e: unknown) => isBayledgerError(e, 'SCHEMA_INVALID'),
+    );
+    const { stateHash: _dropped, ...headerWithout } = value.header;
+    assert.throws(
+      () => decodeBlock(encodeCanonical({ ...value, header: headerWithout })),
+      /stateHash: missing field/,
+    );
+    const nonCanonical = new Uint8Array([...encodeBlock(block), 0x00]);
+    assert.throws(
+      () => decodeBlock(nonCanonical),
+      (e: unknown) => isBayledgerError(e) && e.code.startsWith('CBOR_'),
+    );
+    const tooMany = { header: block.header, txs: Array.from({ length: 5001 }, () => utf8('x')) };
+    assert.throws(
+      () => encodeBlock(tooMany),
+      (e: unknown) => isBayledgerError(e),
+    );
+  });
+});
+
+describe('ledger: build, apply, verify', () => {
+  const net = testGenesis();
+  const chain = lifecycleChain(net);
+
+  it('builds blocks that verify against state re-derived from genesis, with the same result', () => {
+    chain.blocks.forEach(({ block, certificate }, i) => {
+      const context = replayContext(chain, i);
+      const verdict = verifyCommittedBlock(block, certificate, context);
+      assert.ok(verdict.ok, verdict.ok ? '' : `block ${i + 1}: ${verdict.code} ${verdict.reason}`);
+      assert.deepEqual(verdict.applied, chain.applied[i]);
+      assert.deepEqual(applyBlock(context.state, block, context), chain.applied[i]);
+    });
+    const accepted = chain.applied.flatMap((applied) => applied.outcomes.map((outcome) => outcome.accepted));
+    assert.deepEqual(accepted, [true, true, true, true, true, true, true]);
+    assert.equal(chain.tip.logSize, 7);
+    assert.deepEqual(
+      chain.tip.logRoot,
+      merkleRoot(chain.blocks.flatMap(({ block }) => block.txs.map(leafHash))),
+    );
+  });
+
+  it('chains the state hash over every block, an empty one included', () => {
+    const hashes = chain.blocks.map(({ block }) => block.header.stateHash);
+    // stateHash(h) = SHA-256(stateHash(h-1) || SHA-256(canonical writes)); block 3 writes nothing.
+    assert.deepEqual(hashes[2], sha256(hashes[1]!, sha256(encodeCanonical([]))));
+    assert.equal(chain.applied[2]!.writes.length, 0);
+    assert.equal(new Set(hashes.map((hash) => Buffer.from(hash!).toString('hex'))).size, 5);
+  });
+
+  const faults: [string, BlockFaultCode, (block: Block, context: VerifyContext) => Block][] = [
+    ['another chain id', 'WRONG_CHAIN', (b) => withHeader(b, { chainId: 'other-chain' })],
+    ['a skipped height', 'WRONG_HEIGHT', (b) => withHeader(b, { height: b.header.height + 1 })],
+    [
+      'a wrong previous hash',
+      'WRONG_PREVIOUS_HASH',
+      (b) => withHeader(b, { previousHash: sha256(utf8('x')) }),
+    ],
+    ['the previous block time', 'TIME_NOT_LATER', (b, c) => withHeader(b, { timeMs: c.previous.timeMs })],
+    ['a non-validator proposer', 'UNKNOWN_PROPOSER', (b) => withHeader(b, { proposer: 'hku-szh' })],
+    [
+      'another validator set',
+      'WRONG_VALIDATORS_HASH',
+      (b) => withHeader(b, { validatorsHash: sha256(utf8('v')) }),
+    ],
+    ['a txCount that lies', 'TX_COUNT_MISMATCH', (b) => withHeader(b, { txCount: b.header.txCount + 1 })],
+    ['a logSize that lies', 'LOG_SIZE_MISMATCH', (b) => withHeader(b, { logSize: b.header.logSize + 1 })],
+    ['a txRoot that lies', 'TX_ROOT_MISMATCH', (b) => withHeader(b, { txRoot: sha256(utf8('r')) })],
+    ['a logRoot that lies', 'LOG_ROOT_MISMATCH', (b) => withHeader(b, { logRoot: sha256(utf8('r')) })],
+    ['a stateHash that lies', 'STATE_HASH_MISMATCH', (b) => withHeader(b, { stateHash: sha256(utf8('s')) })],
+    [
+      'bytes that are not a transaction',
+      'TX_MALFORMED',
+      (b) => ({ ...b, txs: [utf8('garbage'), ...b.txs.slice(1)] }),
+    ],
+    ['a repeated transaction', 'TX_DUPLICATE', (b) => ({ ...b, txs: [b.txs[0]!, b.txs[0]!] })],
+  ];
+  for (const [name, code, mutate] of faults) {
+    it(`refuses a block with ${name} (${code})`, () => {
+      const context = replayContext(chain, 1);
+      const block = chain.blocks[1]!.block;
+      const twoTxBlock = code === 'TX_DUPLICATE' ? chain.blocks[0]!.block : block;
+      const base = code === 'TX_DUPLICATE' ? replayContext(chain, 0) : context;
+      expectFault(verifyBlock(mutate(twoTxBlock, base), base), code);
+    });
+  }
+
+  it('refuses a transaction with a broken signature (TX_INVALID)', () => {
+    const context = replayContext(chain, 0);
+    const block = chain.blocks[0]!.block;
+    const tx = decodeCanonical(Uint8Array.from(block.txs[0]!)) as { sigs: { sig: Uint8Array }[] };
+    tx.sigs[0]!.sig[5]! ^= 0x01;
+    const forged = encodeCanonical(tx);
+    const verdict = verifyBlock({ ...block, txs: [forged, block.txs[1]!] }, context);
+    expectFault(verdict, 'TX_INVALID');
+    if (!verdict.ok) assert.equal(verdict.txIndex, 0);
+  });
+
+  it('refuses a transaction already in the log (TX_ALREADY_COMMITTED)', () => {
+    const context = replayContext(chain, 1);
+    const replay = chain.blocks[0]!.block.txs[0]!;
+    const block = chain.blocks[1]!.block;
+    expectFault(verifyBlock({ ...block, txs: [replay] }, context), 'TX_ALREADY_COMMITTED');
+  });
+
+  it('refuses blocks over the network limits of the genesis (BLOCK_TOO_LARGE)', () => {
+    const small = testGenesis({ consensus: { maxBlockTxs: 1 } });
+    const tight = buildChain({ genesis: small.genesis, signers: small.signers, blocks: [] });
+    const txs = [grantConsent(small, { patient: 'a' }).bytes, grantConsent(small, { patient: 'b' }).bytes];
+    const built = buildBlock(
+      { timeMs: small.genesis.genesisTimeMs + 1, proposer: 'sz-cac', candidates: txs },
+      {
+        params: tight.params,
+        previous: genesisTip(tight.params),
+        state: new MemoryState(),
+        logNodes: new MemoryMerkleLog(),
+        hasTx: () => false,
+      },
+    );
+    assert.equal(built.block.txs.length, 1, 'the proposer fills only up to the limit');
+    const context = {
+      params: tight.params,
+      previous: genesisTip(tight.params),
+      state: new MemoryState(),
+      logNodes: new MemoryMerkleLog(),
+      hasTx: () => false,
+    };
+    expectFault(
+      verifyBlock({ header: { ...built.block.header, txCount: 2 }, txs }, context),
+      'BLOCK_TOO_LARGE',
+    );
+  });
+
+  it('refuses certificates without a quorum, for another height, or with a forged signature', () => {
+    const { block, certificate } = chain.blocks[1]!;
+    const context = replayContext(chain, 1);
+    const hash = blockHash(block.header);
+    const twoOfFour = certify(chain.params, net.signers, hash, block.header, {
+      validators: ['sz-cac', 'qianhai'],
+    });
+    expectFault(verifyCommittedBlock(block, twoOfFour, context), 'CERTIFICATE_INVALID');
+    const quorum = certify(chain.params, net.signers, hash, block.header, {
+      validators: quorumOf(chain.params),
+    });
+    assert.ok(verifyCommittedBlock(block, quorum, context).ok, 'three of four is a quorum');
+    const otherHeight: CommitCertificate = { ...certificate, height: 1 };
+    expectFault(verifyCommittedBlock(block, otherHeight, context), 'CERTIFICATE_INVALID');
+    const forged = structuredClone(certificate);
+    (forged.signatures[0]!.signature as Uint8Array)[0]! ^= 1;
+    expectFault(verifyCommittedBlock(block, forged, context), 'CERTIFICATE_INVALID');
+  });
+
+  it('drops invalid candidates when building and reports why', () => {
+    const context = replayContext(chain, 5);
+    const fresh = grantConsent(net, { patient: 'carol' });
+    const already = chain.blocks[0]!.block.txs[0]!;
+    const built = buildBlock(
+      {
+        timeMs: chain.tip.timeMs + 1,
+        proposer: proposerOf(chain.params, 6),
+        candidates: [utf8('junk'), already, fresh.bytes, fresh.bytes],
+      },
+      context,
+    );
+    assert.deepEqual(built.block.txs, [fresh.bytes]);
+    assert.deepEqual(
+      built.rejected.map((r) => [r.index, r.code]),
+      [
+        [0, 'TX_MALFORMED'],
+        [1, 'TX_ALREADY_COMMITTED'],
+        [3, 'TX_DUPLICATE'],
+      ],
+    );
+    assert.ok(verifyBlock(built.block, context).ok);
+  });
+});
+
+describe('ledger: frontier log', () => {
+  it('gives the same roots and nodes as the full in-memory log, for every size', () => {
+    const frontier = new FrontierLog();
+    const full = new MemoryMerkleLog();
+    for (let size = 1; size <= 70; size++) {
+      const leaf = leafHash(utf8(`leaf ${size}`));
+      frontier.appendLeaves([leaf]);
+      full.append(leaf);
+      assert.deepEqual(rootAt(frontier, size), full.root(), `size ${size}`);
+    }
+    assert.throws(
+      () => frontier.getNode(0, 0),
+      (e: unknown) => isBayledgerError(e, 'NOT_FOUND'),
+    );
+  });
+});
+
+describe('ledger: offline proof bundles', () => {
+  const net = testGenesis();
+  const chain = lifecycleChain(net);
+
+  function bundleFor(blockIndex: number, txIndex: number): ProofBundle {
+    const { block, certificate } = chain.blocks[blockIndex]!;
+    const leafIndex = block.header.logSize - block.header.txCount + txIndex;
+    // The proof is against the log as of that block: a log holding only blocks up to it.
+    const log = new MemoryMerkleLog();
+    for (const { block: earlier } of chain.blocks.slice(0, blockIndex + 1))
+      for (const tx of earlier.txs) log.append(leafHash(tx));
+    return {
+      tx: block.txs[txIndex]!,
+      leafIndex,
+      treeSize: block.header.logSize,
+      path: inclusionProof(log, leafIndex, block.header.logSize),
+      header: block.header,
+      certificate,
+    };
+  }
+
+  it('proves which transaction, kind, height and signing validators, through its encoding', () => {
+    const bundle = decodeProofBundle(encodeProofBundle(bundleFor(3, 1)));
+    const verdict = verifyProofBundle(bundle, chainParamsOf(net.genesis));
+    assert.ok(verdict.ok, verdict.ok ? '' : verdict.reason);
+    assert.equal(verdict.kind, 'transfer.assess');
+    assert.equal(verdict.height, 4);
+    assert.deepEqual(verdict.signers, ['sz-cac', 'sz-health', 'qianhai', 'hk-health']);
+    assert.deepEqual(verdict.txId, sha256(bundle.tx));
+  });
+
+  it('rejects a bundle whose transaction, path, header or certificate was changed', () => {
+    const params = chainParamsOf(net.genesis);
+    const good = bundleFor(4, 0);
+    const otherTx = chain.blocks[4]!.block.txs[1]!;
+    const flippedPath = good.path.map((hash, i) => (i === 0 ? sha256(hash) : hash));
+    const cases: [string, ProofBundle, RegExp][] = [
+      ['another transaction', { ...good, tx: otherTx }, /inclusion proof/],
+      ['a changed path', { ...good, path: flippedPath }, /inclusion proof/],
+      [
+        'a changed header',
+        { ...good, header: { ...good.header, timeMs: good.header.timeMs + 1 } },
+        /certificate/,
+      ],
+      [
+        'a sub-quorum certificate',
+        {
+          ...good,
+          certificate: { ...good.certificate, signatures: good.certificate.signatures.slice(0, 2) },
+        },
+        /quorum/,
+      ],
+      [
+        'a leaf outside the block',
+        { ...bundleFor(4, 0), leafIndex: 0, path: bundleFor(0, 0).path },
+        /not in block 5/,
+      ],
+    ];
+    for (const [name, bundle, reason] of cases) {
+      const verdict = verifyProofBundle(bundle, params);
+      assert.equal(verdict.ok, false, name);
+      if (!verdict.ok) assert.match(verdict.reason, reason, name);
+    }
+    const otherNetwork = testGenesis({ chainId: 'other-network' });
+    const foreign = verifyProofBundle(good, chainParamsOf(otherNetwork.genesis));
+    assert.equal(foreign.ok, false);
+  });
+
+  it('re-encodes transactions byte for byte (leaf bytes are the canonical envelope)', () => {
+    const grant = grantConsent(net, { patient: 'dave' });
+    assert.deepEqual(encodeTxEnvelope(grant.envelope), grant.bytes);
+  });
+});
