@@ -8,13 +8,16 @@
 //   const declaration = declareTransfer(net, { consentId: grant.objectId });
 //   const ledger = new TestLedger(net);
 //   ledger.block(grant, declaration); // -> [{ accepted: true, ... }, ...]
-import { utf8 } from '../../src/core/bytes.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { compareBytes, concatBytes, utf8 } from '../../src/core/bytes.js';
 import type {
   ConsensusParams,
   Genesis,
   Organisation,
   OrganisationRole,
 } from '../../src/core/config/genesis.js';
+import { signingMessage } from '../../src/core/crypto/domain.js';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import { type X25519KeyPair, x25519KeyPairFromSecret } from '../../src/core/crypto/x25519.js';
@@ -23,6 +26,7 @@ import { MemoryState, StateOverlay } from '../../src/core/ledger/state-kv.js';
 import { LIMITS } from '../../src/core/limits.js';
 import type { Policy, PolicyThresholds } from '../../src/core/policy/types.js';
 import {
+  bodyBytesOf,
   type ConsentGrantBody,
   type ConsentRevokeBody,
   encodeTxEnvelope,
@@ -146,6 +150,13 @@ export interface TestNetworkOptions {
    * genesis to a file must pass real ports here.
    */
   readonly p2pAddress?: (organisationId: string) => string;
+  /** More organisations after the sample ones (keys derived the same way), e.g. a second recipient. */
+  readonly extraOrganisations?: readonly {
+    id: string;
+    name: string;
+    role: OrganisationRole;
+    jurisdiction: string;
+  }[];
 }
 
 export interface TestNetwork {
@@ -178,18 +189,20 @@ export function testDigest(label: string): Uint8Array {
 export function testGenesis(options: TestNetworkOptions = {}): TestNetwork {
   const signers: Record<string, Ed25519Signer> = {};
   const encryptionKeys: Record<string, X25519KeyPair> = {};
-  const organisations: Organisation[] = ORGANISATIONS.map((org) => {
-    const signer = testKey(org.id);
-    const encryption = x25519KeyPairFromSecret(sha256(utf8(`enc/${org.id}`)));
-    signers[org.id] = signer;
-    encryptionKeys[org.id] = encryption;
-    return {
-      ...org,
-      nodeKey: signer.publicKey,
-      encryptionKey: encryption.publicKey,
-      p2pAddress: options.p2pAddress?.(org.id) ?? '/ip4/127.0.0.1/tcp/0',
-    };
-  });
+  const organisations: Organisation[] = [...ORGANISATIONS, ...(options.extraOrganisations ?? [])].map(
+    (org) => {
+      const signer = testKey(org.id);
+      const encryption = x25519KeyPairFromSecret(sha256(utf8(`enc/${org.id}`)));
+      signers[org.id] = signer;
+      encryptionKeys[org.id] = encryption;
+      return {
+        ...org,
+        nodeKey: signer.publicKey,
+        encryptionKey: encryption.publicKey,
+        p2pAddress: options.p2pAddress?.(org.id) ?? '/ip4/127.0.0.1/tcp/0',
+      };
+    },
+  );
   const genesis: Genesis = {
     chainId: options.chainId ?? 'gba-health-test',
     genesisTimeMs: options.genesisTimeMs ?? TEST_GENESIS_TIME_MS,
@@ -407,6 +420,57 @@ export function updatePolicy(net: TestNetwork, options: PolicyUpdateOptions): Bu
     policy: options.policy,
   };
   return buildTx(net, 'policy.update', body, options.signers ?? VALIDATORS.map((id) => net.signers[id]!));
+}
+
+// --- a second valid envelope of the same body ------------------------------------------------
+
+const ED25519_ORDER = ed25519.Point.Fn.ORDER;
+
+function littleEndianToBigInt(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]!);
+  return value;
+}
+
+function bigIntToLittleEndian32(value: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = Number((value >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+/**
+ * An Ed25519 signature (RFC 8032 section 5.1.6) with a chosen nonce r instead of the
+ * deterministic one. Verifiers cannot tell the difference: it is what another, randomised signing
+ * implementation produces. Tests use it to build a second valid envelope of the same body.
+ */
+export function signWithNonce(signer: Ed25519Signer, message: Uint8Array, nonceLabel: string): Uint8Array {
+  const expanded = sha512(signer.exportSeed());
+  const clamped = expanded.slice(0, 32);
+  clamped[0]! &= 248;
+  clamped[31]! &= 127;
+  clamped[31]! |= 64;
+  const secretScalar = littleEndianToBigInt(clamped) % ED25519_ORDER;
+  const r = (littleEndianToBigInt(sha512(utf8(`nonce/${nonceLabel}`))) % (ED25519_ORDER - 1n)) + 1n;
+  const encodedR = ed25519.Point.BASE.multiply(r).toBytes();
+  const k = littleEndianToBigInt(sha512(concatBytes(encodedR, signer.publicKey, message))) % ED25519_ORDER;
+  return concatBytes(encodedR, bigIntToLittleEndian32((r + k * secretScalar) % ED25519_ORDER));
+}
+
+/** The same body, signed again by the same signers with other nonces: another txId, same objectId. */
+export function resignTx<K extends TxKind>(
+  net: TestNetwork,
+  built: BuiltTx<K>,
+  signers: readonly Ed25519Signer[],
+  nonceLabel = 'resign',
+): BuiltTx<K> {
+  const bodyBytes = bodyBytesOf(built.envelope);
+  const message = signingMessage(built.kind, net.genesis.chainId, bodyBytes);
+  const sigs = signers
+    .map((signer) => ({ signer: signer.publicKey, sig: signWithNonce(signer, message, nonceLabel) }))
+    .sort((a, b) => compareBytes(a.signer, b.signer));
+  const envelope: TxEnvelope = { kind: built.kind, body: built.envelope.body, sigs };
+  const bytes = encodeTxEnvelope(envelope);
+  return { ...built, envelope, bytes, txId: txIdOf(bytes) };
 }
 
 // --- an in-memory ledger --------------------------------------------------------------------
