@@ -1,0 +1,114 @@
+// Reads the plaintext container (head, then each item file) in chunk-sized pieces straight into
+// caller buffers, hashing each item's bytes on the way. Memory stays at the caller's buffers
+// whatever the payload size. A file that changes size while it is read is refused: the digest
+// and size the declaration carries would otherwise describe bytes that were never sealed.
+import { createHash, type Hash } from 'node:crypto';
+import { type FileHandle, open } from 'node:fs/promises';
+import { fail } from '../../core/errors.js';
+
+interface ItemSource {
+  readonly path: string;
+  readonly handle: FileHandle;
+  readonly sizeBytes: number;
+  readonly hasher: Hash;
+  readBytes: number;
+}
+
+export interface ItemDigest {
+  readonly sizeBytes: number;
+  /** SHA-256 of the item's plaintext bytes. */
+  readonly digest: Uint8Array;
+}
+
+export class ContainerReader {
+  readonly #items: ItemSource[];
+  #head: Uint8Array = new Uint8Array(0);
+  #headOffset = 0;
+  #itemIndex = 0;
+
+  private constructor(items: ItemSource[]) {
+    this.#items = items;
+  }
+
+  /** Opens every item file and notes its size; close() must follow. */
+  static async open(itemPaths: readonly string[]): Promise<ContainerReader> {
+    const items: ItemSource[] = [];
+    try {
+      for (const itemPath of itemPaths) {
+        const handle = await open(itemPath, 'r');
+        const stats = await handle.stat().catch(async (error: unknown) => {
+          await handle.close();
+          throw error;
+        });
+        if (!stats.isFile()) {
+          await handle.close();
+          fail('USAGE', 'an item must be a regular file', itemPath);
+        }
+        items.push({
+          path: itemPath,
+          handle,
+          sizeBytes: stats.size,
+          hasher: createHash('sha256'),
+          readBytes: 0,
+        });
+      }
+    } catch (error) {
+      await Promise.all(items.map((item) => item.handle.close()));
+      throw error;
+    }
+    return new ContainerReader(items);
+  }
+
+  get itemSizes(): number[] {
+    return this.#items.map((item) => item.sizeBytes);
+  }
+
+  /** The container head (length prefix and manifest) comes first; set it before any fill. */
+  setHead(head: Uint8Array): void {
+    this.#head = head;
+  }
+
+  /** Fills buffer[0, length) with the next `length` container bytes. */
+  async fill(buffer: Uint8Array, length: number): Promise<void> {
+    let filled = this.#fillFromHead(buffer, length);
+    while (filled < length) {
+      const item = this.#items[this.#itemIndex];
+      if (item === undefined) fail('USAGE', 'container read past its last item', 'container');
+      const wanted = Math.min(length - filled, item.sizeBytes - item.readBytes);
+      if (wanted === 0) {
+        this.#itemIndex++;
+        continue;
+      }
+      const { bytesRead } = await item.handle.read(buffer, filled, wanted, item.readBytes);
+      if (bytesRead === 0) fail('USAGE', 'file shrank while it was being sealed', item.path);
+      item.hasher.update(buffer.subarray(filled, filled + bytesRead));
+      item.readBytes += bytesRead;
+      filled += bytesRead;
+    }
+  }
+
+  #fillFromHead(buffer: Uint8Array, length: number): number {
+    const take = Math.min(length, this.#head.byteLength - this.#headOffset);
+    if (take <= 0) return 0;
+    buffer.set(this.#head.subarray(this.#headOffset, this.#headOffset + take), 0);
+    this.#headOffset += take;
+    return take;
+  }
+
+  /** After the last fill: checks every file was read whole and is unchanged, returns digests. */
+  async finish(): Promise<ItemDigest[]> {
+    const digests: ItemDigest[] = [];
+    for (const item of this.#items) {
+      const { size } = await item.handle.stat();
+      if (item.readBytes !== item.sizeBytes || size !== item.sizeBytes) {
+        fail('USAGE', 'file changed size while it was being sealed', item.path);
+      }
+      digests.push({ sizeBytes: item.sizeBytes, digest: new Uint8Array(item.hasher.digest()) });
+    }
+    return digests;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#items.map((item) => item.handle.close()));
+  }
+}

@@ -1,0 +1,58 @@
+// Durable file steps shared by the outbox and the inbox. A rename is only durable once the
+// directory holding the new name is fsynced (POSIX leaves directory entries in the page cache).
+import { constants, type FileHandle, open, rename } from 'node:fs/promises';
+
+/** Files written by the payload channel hold health data: owner-only permissions. */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIRECTORY_MODE = 0o700;
+
+export async function fsyncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes a whole small file and fsyncs it (mode 0600). */
+export async function writeFileDurably(file: string, data: Uint8Array | string): Promise<void> {
+  const handle = await open(file, 'w', PRIVATE_FILE_MODE);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Renames `from` to `to` and fsyncs the directory that now holds `to`. */
+export async function renameDurably(from: string, to: string, toParent: string): Promise<void> {
+  await rename(from, to);
+  await fsyncDirectory(toParent);
+}
+
+/** Opens (creating if needed, never truncating) for positional reads and writes. Not O_APPEND:
+ * on Linux a positional write to an O_APPEND file ignores its position. */
+export async function openReadWrite(file: string): Promise<FileHandle> {
+  return open(file, constants.O_RDWR | constants.O_CREAT, PRIVATE_FILE_MODE);
+}
+
+/** Writes all of `data` at `position` (a positional write may write less than asked). */
+export async function writeFully(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
+  let written = 0;
+  while (written < data.byteLength) {
+    const result = await handle.write(data, written, data.byteLength - written, position + written);
+    written += result.bytesWritten;
+  }
+}
+
+/**
+ * Marks an in-flight operation as handled now, so that its failure, if it comes while the caller
+ * awaits something else, does not crash the process as an unhandled rejection. The caller still
+ * awaits the returned promise later and sees the error there.
+ */
+export function inFlight<T>(operation: Promise<T>): Promise<T> {
+  operation.catch(() => {});
+  return operation;
+}

@@ -1,0 +1,141 @@
+// The sender's outbox: one folder per sealed payload, named by its root (lowercase hex), because
+// the transfer id is only known once the declaration that commits to this root is built.
+//
+//   outbox/<root hex>/payload.bin      sealed chunks back to back, chunk i at i * (chunkBytes + 16)
+//   outbox/<root hex>/leaves.bin       the RFC 9162 leaf hash of each sealed chunk, 32 bytes each
+//   outbox/<root hex>/commitment.cbor  canonical CBOR of the payload commitment
+//
+// A folder appears only complete: it is written under a temporary name, fsynced and renamed.
+// Reads are verified before use (design section 6, "verify right after reading"): at open, the
+// leaves must rebuild the root; each chunk read must hash to its stored leaf. Local corruption
+// is therefore reported here as DATABASE_CORRUPT instead of reaching the recipient, where it
+// would end in a rejected receipt on the ledger.
+import { type FileHandle, open, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { bytesEqual, toHex } from '../../core/bytes.js';
+import { decodeCanonical } from '../../core/codec/canonical.js';
+import { HASH_BYTES } from '../../core/crypto/hash.js';
+import { fail, isBayledgerError } from '../../core/errors.js';
+import { inclusionProof, leafHash, MemoryMerkleLog } from '../../core/merkle/index.js';
+import { type PayloadCommitment, payloadCommitmentSchema } from './commitment.js';
+import { chunkSealedBytes, chunkSealedOffset, layoutForDeclared, type PayloadLayout } from './layout.js';
+
+export const OUTBOX_PAYLOAD_FILE = 'payload.bin';
+export const OUTBOX_LEAVES_FILE = 'leaves.bin';
+export const OUTBOX_COMMITMENT_FILE = 'commitment.cbor';
+
+export function outboxPayloadDirectory(outboxDir: string, root: Uint8Array): string {
+  return path.join(outboxDir, toHex(root));
+}
+
+function corrupt(message: string, where: string): never {
+  return fail('DATABASE_CORRUPT', message, where);
+}
+
+async function readCommitment(directory: string, root: Uint8Array): Promise<PayloadCommitment> {
+  const file = path.join(directory, OUTBOX_COMMITMENT_FILE);
+  let raw: Buffer;
+  try {
+    raw = await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return fail('NOT_FOUND', `no sealed payload with root ${toHex(root)}`, directory);
+    }
+    throw error;
+  }
+  let commitment: PayloadCommitment;
+  try {
+    commitment = payloadCommitmentSchema.parse(decodeCanonical(new Uint8Array(raw)), 'commitment');
+  } catch (error) {
+    if (isBayledgerError(error)) corrupt(`unreadable commitment (${error.message})`, file);
+    throw error;
+  }
+  if (!bytesEqual(commitment.root, root)) corrupt('commitment names another root', file);
+  return commitment;
+}
+
+/** A sealed payload opened for sending: proofs from memory, chunks read and checked on demand. */
+export class OutboxPayload {
+  readonly commitment: PayloadCommitment;
+  readonly layout: PayloadLayout;
+  readonly #leaves: Uint8Array[];
+  readonly #tree: MemoryMerkleLog;
+  readonly #payload: FileHandle;
+  readonly #payloadPath: string;
+
+  private constructor(
+    commitment: PayloadCommitment,
+    layout: PayloadLayout,
+    leaves: Uint8Array[],
+    tree: MemoryMerkleLog,
+    payload: FileHandle,
+    payloadPath: string,
+  ) {
+    this.commitment = commitment;
+    this.layout = layout;
+    this.#leaves = leaves;
+    this.#tree = tree;
+    this.#payload = payload;
+    this.#payloadPath = payloadPath;
+  }
+
+  /** Opens `outbox/<root hex>`; NOT_FOUND if absent, DATABASE_CORRUPT if it does not check out. */
+  static async open(outboxDir: string, root: Uint8Array): Promise<OutboxPayload> {
+    const directory = outboxPayloadDirectory(outboxDir, root);
+    const commitment = await readCommitment(directory, root);
+    const verdict = layoutForDeclared(commitment.bytes, commitment.chunkBytes, commitment.chunkCount);
+    if (!verdict.ok) corrupt(verdict.reason, directory);
+    const leavesPath = path.join(directory, OUTBOX_LEAVES_FILE);
+    const leafBytes = new Uint8Array(await readFile(leavesPath));
+    if (leafBytes.byteLength !== commitment.chunkCount * HASH_BYTES) {
+      corrupt(`${leafBytes.byteLength} bytes of leaves for ${commitment.chunkCount} chunks`, leavesPath);
+    }
+    const tree = new MemoryMerkleLog();
+    const leaves: Uint8Array[] = [];
+    for (let i = 0; i < commitment.chunkCount; i++) {
+      const leaf = leafBytes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
+      leaves.push(leaf);
+      tree.append(leaf);
+    }
+    if (!bytesEqual(tree.root(), root)) corrupt('leaves do not rebuild the root', leavesPath);
+    const payloadPath = path.join(directory, OUTBOX_PAYLOAD_FILE);
+    const payload = await open(payloadPath, 'r');
+    const { size } = await payload.stat();
+    if (size !== commitment.bytes) {
+      await payload.close();
+      corrupt(`payload file has ${size} bytes, the commitment says ${commitment.bytes}`, payloadPath);
+    }
+    return new OutboxPayload(commitment, verdict.layout, leaves, tree, payload, payloadPath);
+  }
+
+  /** RFC 9162 2.1.3.1 PATH(index, D[chunkCount]) for sealed chunk `index`. */
+  inclusionProof(index: number): Uint8Array[] {
+    return inclusionProof(this.#tree, index, this.layout.chunkCount);
+  }
+
+  /** Reads sealed chunk `index` and checks it against its leaf before anyone sees it. */
+  async readSealedChunk(index: number): Promise<Uint8Array> {
+    const length = chunkSealedBytes(this.layout, index);
+    const sealed = new Uint8Array(length);
+    const position = chunkSealedOffset(this.layout, index);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await this.#payload.read(sealed, filled, length - filled, position + filled);
+      if (bytesRead === 0) corrupt(`chunk ${index} is cut short`, this.#payloadPath);
+      filled += bytesRead;
+    }
+    if (!bytesEqual(leafHash(sealed), this.#leaves[index]!)) {
+      corrupt(`chunk ${index} does not match its leaf hash`, this.#payloadPath);
+    }
+    return sealed;
+  }
+
+  async close(): Promise<void> {
+    await this.#payload.close();
+  }
+}
+
+/** Deletes a sealed payload (after its receipt is final, or when its declaration was refused). */
+export async function removeOutboxPayload(outboxDir: string, root: Uint8Array): Promise<void> {
+  await rm(outboxPayloadDirectory(outboxDir, root), { recursive: true, force: true });
+}

@@ -1,0 +1,149 @@
+// Sealing (design section 9, sender side): item files -> one container -> AEAD-sealed chunks in
+// the outbox, plus the commitment the declaration carries. One pass over the files with bounded
+// memory (two plaintext chunk buffers and one sealed chunk in flight): the read of chunk i + 1
+// runs on the libuv pool while chunk i is sealed and hashed, and the write of chunk i runs while
+// chunk i + 1 is sealed.
+//
+// The ephemeral secret and the content key exist only in memory during sealing; afterwards not
+// even the sender can decrypt its outbox, only the recipient.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { toHex } from '../../core/bytes.js';
+import { encodeCanonical } from '../../core/codec/canonical.js';
+import { HASH_BYTES } from '../../core/crypto/hash.js';
+import { X25519_KEY_BYTES } from '../../core/crypto/x25519.js';
+import { fail } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
+import { leafHash, MemoryMerkleLog } from '../../core/merkle/index.js';
+import { type PayloadCommitment, payloadCommitmentSchema } from './commitment.js';
+import { containerBytesFor, encodeContainerHead } from './container.js';
+import { ContainerReader, type ItemDigest } from './container-reader.js';
+import {
+  fsyncDirectory,
+  inFlight,
+  PRIVATE_DIRECTORY_MODE,
+  PRIVATE_FILE_MODE,
+  renameDurably,
+  writeFileDurably,
+  writeFully,
+} from './durable-fs.js';
+import { chunkPlaintextBytes, chunkSealedOffset, layoutForContainer, type PayloadLayout } from './layout.js';
+import {
+  OUTBOX_COMMITMENT_FILE,
+  OUTBOX_LEAVES_FILE,
+  OUTBOX_PAYLOAD_FILE,
+  outboxPayloadDirectory,
+} from './outbox.js';
+import { deriveSenderKey, type PayloadKey, type PayloadKeyContext, sealChunk } from './payload-crypto.js';
+
+export interface SealOptions {
+  readonly outboxDir: string;
+  /** Network and recipient: chainId, recipient organisation id and its X25519 key from genesis. */
+  readonly key: PayloadKeyContext;
+  /** The transfer's item files, in declaration order. */
+  readonly itemPaths: readonly string[];
+  /** 32 random bytes; generated here from node:crypto when absent. Wiped after use. */
+  readonly ephemeralSecret?: Uint8Array;
+  /** Plaintext bytes per chunk; LIMITS.payloadChunkBytes unless a test wants many small chunks. */
+  readonly chunkBytes?: number;
+}
+
+export interface SealedPayload {
+  /** The declaration's `payload` field. */
+  readonly commitment: PayloadCommitment;
+  /** Size and plaintext SHA-256 of each item, in order: the declaration's item sizes and digests. */
+  readonly items: readonly ItemDigest[];
+  /** outbox/<root hex> */
+  readonly directory: string;
+}
+
+/** Seals the item files into `outboxDir/<root hex>/` and returns the commitment to declare. */
+export async function sealPayload(options: SealOptions): Promise<SealedPayload> {
+  const ephemeralSecret = options.ephemeralSecret ?? new Uint8Array(randomBytes(X25519_KEY_BYTES));
+  const { payloadKey, ephemeralPublicKey } = deriveSenderKey(ephemeralSecret, options.key);
+  ephemeralSecret.fill(0);
+  const reader = await ContainerReader.open(options.itemPaths);
+  const workDir = path.join(options.outboxDir, `.sealing-${toHex(ephemeralPublicKey)}`);
+  try {
+    const head = encodeContainerHead(reader.itemSizes);
+    reader.setHead(head);
+    const verdict = layoutForContainer(
+      containerBytesFor(head.byteLength, reader.itemSizes),
+      options.chunkBytes ?? LIMITS.payloadChunkBytes,
+    );
+    if (!verdict.ok) fail('USAGE', verdict.reason, 'payload');
+    await mkdir(workDir, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+    const tree = await sealChunks(reader, payloadKey, verdict.layout, workDir);
+    const items = await reader.finish();
+    const commitment = payloadCommitmentSchema.parse(
+      {
+        root: tree.root(),
+        bytes: verdict.layout.payloadBytes,
+        chunkBytes: verdict.layout.chunkBytes,
+        chunkCount: verdict.layout.chunkCount,
+        ephemeralKey: ephemeralPublicKey,
+      },
+      'commitment',
+    );
+    const directory = await publish(options.outboxDir, workDir, commitment);
+    return { commitment, items, directory };
+  } catch (error) {
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    await reader.close();
+  }
+}
+
+/** The pipelined loop; writes payload.bin and leaves.bin into `workDir`, returns the chunk tree. */
+async function sealChunks(
+  reader: ContainerReader,
+  payloadKey: PayloadKey,
+  layout: PayloadLayout,
+  workDir: string,
+): Promise<MemoryMerkleLog> {
+  const tree = new MemoryMerkleLog();
+  const leaves = new Uint8Array(layout.chunkCount * HASH_BYTES);
+  const buffers = [new Uint8Array(layout.chunkBytes), new Uint8Array(layout.chunkBytes)];
+  const output = await open(path.join(workDir, OUTBOX_PAYLOAD_FILE), 'w', PRIVATE_FILE_MODE);
+  let pendingRead = inFlight(reader.fill(buffers[0]!, chunkPlaintextBytes(layout, 0)));
+  let pendingWrite: Promise<void> = Promise.resolve();
+  try {
+    for (let index = 0; index < layout.chunkCount; index++) {
+      await pendingRead;
+      const plaintext = buffers[index % 2]!.subarray(0, chunkPlaintextBytes(layout, index));
+      if (index + 1 < layout.chunkCount) {
+        pendingRead = inFlight(
+          reader.fill(buffers[(index + 1) % 2]!, chunkPlaintextBytes(layout, index + 1)),
+        );
+      }
+      const sealed = sealChunk(payloadKey, layout, index, plaintext);
+      const leaf = leafHash(sealed);
+      tree.append(leaf);
+      leaves.set(leaf, index * HASH_BYTES);
+      await pendingWrite;
+      pendingWrite = inFlight(writeFully(output, sealed, chunkSealedOffset(layout, index)));
+    }
+    await pendingWrite;
+    await output.sync();
+  } finally {
+    // On failure a read or write may still be in flight: let it settle before closing its file,
+    // and never leave its rejection unhandled.
+    await Promise.allSettled([pendingRead, pendingWrite]);
+    await output.close();
+  }
+  await writeFileDurably(path.join(workDir, OUTBOX_LEAVES_FILE), leaves);
+  return tree;
+}
+
+/** Writes the commitment, then renames the work folder to outbox/<root hex> (durably). */
+async function publish(outboxDir: string, workDir: string, commitment: PayloadCommitment): Promise<string> {
+  await writeFileDurably(path.join(workDir, OUTBOX_COMMITMENT_FILE), encodeCanonical(commitment));
+  await fsyncDirectory(workDir);
+  const directory = outboxPayloadDirectory(outboxDir, commitment.root);
+  const existing = await stat(directory).catch(() => undefined);
+  if (existing !== undefined) fail('USAGE', 'a sealed payload with this root already exists', directory);
+  await renameDurably(workDir, directory, outboxDir);
+  return directory;
+}

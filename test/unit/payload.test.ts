@@ -1,0 +1,557 @@
+// The payload channel end to end in one process (design section 9): sealing into the outbox,
+// streaming through PayloadSender/PayloadReceiver, filing into the inbox; every tamper refused
+// with its reason code and nothing filed; resumption after an interruption.
+import { strict as assert } from 'node:assert';
+import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { toHex } from '../../src/core/bytes.js';
+import { isBayledgerError } from '../../src/core/errors.js';
+import { INBOX_MANIFEST_FILE } from '../../src/node/transfer/filing.js';
+import { OUTBOX_PAYLOAD_FILE } from '../../src/node/transfer/outbox.js';
+import { partialDirectory } from '../../src/node/transfer/partial.js';
+import {
+  decodePayloadResponse,
+  encodePayloadRequest,
+  encodePayloadResponse,
+  type PayloadChunk,
+} from '../../src/node/transfer/protocol.js';
+import { PayloadReceiver, type ReceiveOutcome } from '../../src/node/transfer/receiver.js';
+import { PayloadSender } from '../../src/node/transfer/sender.js';
+import {
+  deliver,
+  editFrames,
+  type Fixture,
+  filedFiles,
+  listFiles,
+  receiverOptions,
+  sealFixture,
+  sha256,
+  type Tamper,
+  withTempDir,
+  x25519Pair,
+} from './payload-harness.js';
+
+const MiB = 1024 * 1024;
+/** Small chunks give many-leaf trees in a few kilobytes. */
+const SMALL_CHUNK = 256;
+
+function assertDelivered(
+  outcome: ReceiveOutcome,
+): asserts outcome is Extract<ReceiveOutcome, { status: 'delivered' }> {
+  assert.equal(outcome.status, 'delivered', JSON.stringify(outcome));
+}
+
+function assertFailed(outcome: ReceiveOutcome, reason: string, permanent: boolean): void {
+  assert.equal(outcome.status, 'failed');
+  if (outcome.status !== 'failed') return;
+  assert.equal(outcome.reason, reason, outcome.detail);
+  assert.equal(outcome.permanent, permanent, `permanent for ${reason}`);
+}
+
+/** The delivered files hold exactly the sealed contents, and manifest.json describes them. */
+async function assertFiled(fixture: Fixture, directory: string): Promise<void> {
+  const manifest = JSON.parse(await readFile(path.join(directory, INBOX_MANIFEST_FILE), 'utf8'));
+  assert.equal(manifest.transferId, toHex(fixture.expectation.transferId));
+  assert.equal(manifest.payloadRoot, toHex(fixture.sealed.commitment.root));
+  assert.equal(manifest.items.length, fixture.contents.length);
+  for (const [i, item] of manifest.items.entries()) {
+    const expected = fixture.expectation.items[i]!;
+    assert.deepEqual(
+      {
+        category: item.category,
+        documentType: item.documentType,
+        sizeBytes: item.sizeBytes,
+        digest: item.digest,
+      },
+      {
+        category: expected.category,
+        documentType: expected.documentType,
+        sizeBytes: fixture.contents[i]!.byteLength,
+        digest: toHex(sha256(fixture.contents[i]!)),
+      },
+    );
+    const filed = await readFile(path.join(directory, item.file));
+    assert.ok(Buffer.from(fixture.contents[i]!).equals(filed), `item ${i} differs`);
+    assert.equal((await stat(path.join(directory, item.file))).mode & 0o777, 0o600);
+  }
+}
+
+/** Rewrites chunk messages (other frames pass unchanged). */
+function editChunks(edit: (chunk: PayloadChunk) => PayloadChunk | undefined | 'stop'): Tamper {
+  return editFrames((frame) => {
+    const message = decodePayloadResponse(frame);
+    if (message.type !== 'chunk') return frame;
+    const edited = edit(message);
+    if (edited === undefined || edited === 'stop') return edited;
+    return encodePayloadResponse(edited);
+  });
+}
+
+function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
+  const copy = Uint8Array.from(bytes);
+  copy[bit >> 3]! ^= 1 << (bit & 7);
+  return copy;
+}
+
+describe('payload channel: round trip', () => {
+  it('seals several files (0 bytes, 1 byte, small) into one stream and files them unchanged', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [0, 1, 777]);
+      assert.deepEqual(
+        fixture.sealed.items.map((item) => item.sizeBytes),
+        [0, 1, 777],
+      );
+      assert.deepEqual(fixture.sealed.items[2]!.digest, sha256(fixture.contents[2]!));
+      assert.equal(fixture.sealed.commitment.chunkCount, 1);
+      const outcome = await deliver(fixture);
+      assertDelivered(outcome);
+      assert.equal(
+        outcome.directory,
+        path.join(
+          fixture.inboxDir,
+          toHex(fixture.expectation.patient),
+          toHex(fixture.expectation.transferId),
+        ),
+      );
+      await assertFiled(fixture, outcome.directory);
+      assert.deepEqual(
+        await listFiles(path.join(fixture.inboxDir, '.partial')),
+        [],
+        'partial folder cleaned up',
+      );
+    });
+  });
+
+  it('carries a few MB over several 1 MiB chunks, with outbox files private and sized as declared', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [2.5 * MiB, MiB, 10]);
+      const { commitment } = fixture.sealed;
+      assert.equal(commitment.chunkBytes, MiB);
+      assert.equal(commitment.chunkCount, 4);
+      const payloadFile = path.join(fixture.sealed.directory, OUTBOX_PAYLOAD_FILE);
+      const payloadStat = await stat(payloadFile);
+      assert.equal(payloadStat.size, commitment.bytes);
+      assert.equal(payloadStat.mode & 0o777, 0o600);
+      assert.deepEqual(await listFiles(fixture.outboxDir), [
+        `${toHex(commitment.root)}/commitment.cbor`,
+        `${toHex(commitment.root)}/leaves.bin`,
+        `${toHex(commitment.root)}/payload.bin`,
+      ]);
+      const outcome = await deliver(fixture);
+      assertDelivered(outcome);
+      await assertFiled(fixture, outcome.directory);
+    });
+  });
+
+  it('builds a many-leaf chunk tree from small chunks and verifies every proof', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [5000, 123, 2000], { chunkBytes: SMALL_CHUNK });
+      assert.ok(fixture.sealed.commitment.chunkCount > 20);
+      const progress: number[] = [];
+      const receiver = await PayloadReceiver.open(
+        receiverOptions(fixture, { onProgress: (p) => progress.push(p.verifiedChunks) }),
+      );
+      const outcome = await deliver(fixture, { receiver });
+      assertDelivered(outcome);
+      await assertFiled(fixture, outcome.directory);
+      assert.equal(progress.length, fixture.sealed.commitment.chunkCount);
+      assert.equal(progress.at(-1), fixture.sealed.commitment.chunkCount);
+    });
+  });
+
+  it('reports a transfer already filed as delivered without asking for it again', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [100]);
+      assertDelivered(await deliver(fixture));
+      const again = await PayloadReceiver.open(receiverOptions(fixture));
+      assert.equal(again.settled?.status, 'delivered');
+    });
+  });
+
+  it('refuses to seal a missing file and leaves no work folder in the outbox', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [10]);
+      const { sealPayload } = await import('../../src/node/transfer/seal.js');
+      await assert.rejects(
+        sealPayload({
+          outboxDir: fixture.outboxDir,
+          key: { chainId: 'c', recipientId: 'r', recipientPublicKey: fixture.recipient.publicKey },
+          itemPaths: [path.join(dir, 'missing.dcm')],
+        }),
+        /ENOENT/,
+      );
+      assert.equal((await listFiles(fixture.outboxDir)).filter((f) => f.startsWith('.sealing')).length, 0);
+    });
+  });
+});
+
+describe('payload channel: tampering is refused with a reason and files nothing', () => {
+  async function expectRefused(
+    tamper: Tamper | undefined,
+    reason: string,
+    permanent: boolean,
+    prepare?: (fixture: Fixture) => Fixture | Promise<Fixture>,
+  ): Promise<void> {
+    await withTempDir(async (dir) => {
+      const sealed = await sealFixture(dir, [3000, 1500], { chunkBytes: SMALL_CHUNK });
+      const fixture = prepare ? await prepare(sealed) : sealed;
+      const outcome = await deliver(fixture, tamper ? { tamper } : {});
+      assertFailed(outcome, reason, permanent);
+      assert.deepEqual(await filedFiles(fixture.inboxDir), [], 'nothing filed');
+      if (permanent) assert.deepEqual(await listFiles(fixture.inboxDir), [], 'no plaintext left behind');
+    });
+  }
+
+  it('a flipped ciphertext bit: CHUNK_PROOF_INVALID', async () => {
+    await expectRefused(
+      editChunks((chunk) =>
+        chunk.index === 5 ? { ...chunk, ciphertext: flipBit(chunk.ciphertext, 77) } : chunk,
+      ),
+      'CHUNK_PROOF_INVALID',
+      false,
+    );
+  });
+
+  it('a wrong proof hash: CHUNK_PROOF_INVALID', async () => {
+    await expectRefused(
+      editChunks((chunk) =>
+        chunk.index === 3
+          ? { ...chunk, proof: [flipBit(chunk.proof[0]!, 0), ...chunk.proof.slice(1)] }
+          : chunk,
+      ),
+      'CHUNK_PROOF_INVALID',
+      false,
+    );
+  });
+
+  it('a proof one hash short: CHUNK_PROOF_INVALID', async () => {
+    await expectRefused(
+      editChunks((chunk) => (chunk.index === 2 ? { ...chunk, proof: chunk.proof.slice(1) } : chunk)),
+      'CHUNK_PROOF_INVALID',
+      false,
+    );
+  });
+
+  it("a chunk relabelled with another chunk's index: CHUNK_PROOF_INVALID", async () => {
+    let first: PayloadChunk | undefined;
+    await expectRefused(
+      editChunks((chunk) => {
+        if (chunk.index === 0) first = chunk;
+        // Chunk 1 arrives carrying chunk 0's bytes and proof (same size: both are full chunks).
+        return chunk.index === 1 ? { ...first!, index: 1 } : chunk;
+      }),
+      'CHUNK_PROOF_INVALID',
+      false,
+    );
+  });
+
+  it('two chunks swapped in the stream: CHUNK_OUT_OF_ORDER', async () => {
+    let held: Uint8Array | undefined;
+    await expectRefused(
+      editFrames((frame, position) => {
+        if (position === 1) {
+          held = frame; // chunk 0
+          return undefined;
+        }
+        if (position === 2) return frame; // chunk 1 first
+        return position === 3 ? held : frame;
+      }),
+      'CHUNK_OUT_OF_ORDER',
+      false,
+    );
+  });
+
+  it('a chunk of the wrong size: CHUNK_SIZE_INVALID', async () => {
+    await expectRefused(
+      editChunks((chunk) =>
+        chunk.index === 1 ? { ...chunk, ciphertext: chunk.ciphertext.subarray(1) } : chunk,
+      ),
+      'CHUNK_SIZE_INVALID',
+      false,
+    );
+  });
+
+  it('a stream cut before the last chunk: PAYLOAD_TRUNCATED', async () => {
+    await expectRefused(
+      editFrames((_frame, position) => (position === 9 ? 'stop' : _frame)),
+      'PAYLOAD_TRUNCATED',
+      false,
+    );
+  });
+
+  it('an early COMPLETE: PAYLOAD_TRUNCATED', async () => {
+    await expectRefused(
+      editFrames((frame, position) =>
+        position === 4 ? encodePayloadResponse({ type: 'end', code: 'COMPLETE' }) : frame,
+      ),
+      'PAYLOAD_TRUNCATED',
+      false,
+    );
+  });
+
+  it('a transport that breaks mid-stream: PAYLOAD_TRUNCATED', async () => {
+    const breaking: Tamper = async function* (frames) {
+      let position = 0;
+      for await (const frame of frames) {
+        if (position++ === 3) throw new Error('connection reset');
+        yield frame;
+      }
+    };
+    await expectRefused(breaking, 'PAYLOAD_TRUNCATED', false);
+  });
+
+  it('a frame that is not a protocol message: MESSAGE_INVALID', async () => {
+    await expectRefused(
+      editFrames((frame, position) => (position === 2 ? Uint8Array.of(0xff, 0x00) : frame)),
+      'MESSAGE_INVALID',
+      false,
+    );
+  });
+
+  it('a header announcing another commitment: PAYLOAD_ROOT_MISMATCH', async () => {
+    await expectRefused(
+      editFrames((frame) => {
+        const message = decodePayloadResponse(frame);
+        if (message.type !== 'header') return frame;
+        return encodePayloadResponse({ ...message, payload: { ...message.payload, root: sha256(frame) } });
+      }),
+      'PAYLOAD_ROOT_MISMATCH',
+      false,
+    );
+  });
+
+  it('a payload sealed to another recipient key: DECRYPT_FAILED, permanent', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [3000], {
+        chunkBytes: SMALL_CHUNK,
+        sealTo: x25519Pair().publicKey,
+      });
+      const outcome = await deliver(fixture);
+      assertFailed(outcome, 'DECRYPT_FAILED', true);
+      assert.deepEqual(await listFiles(fixture.inboxDir), []);
+    });
+  });
+
+  it('a declared digest that does not match the plaintext: DIGEST_MISMATCH, permanent', async () => {
+    await expectRefused(undefined, 'DIGEST_MISMATCH', true, (fixture) => ({
+      ...fixture,
+      expectation: {
+        ...fixture.expectation,
+        items: fixture.expectation.items.map((item, i) =>
+          i === 1 ? { ...item, digest: sha256(item.digest) } : item,
+        ),
+      },
+    }));
+  });
+
+  it('a declared item size that does not match the container: ITEM_SIZE_MISMATCH, permanent', async () => {
+    await expectRefused(undefined, 'ITEM_SIZE_MISMATCH', true, (fixture) => ({
+      ...fixture,
+      expectation: {
+        ...fixture.expectation,
+        items: fixture.expectation.items.map((item, i) =>
+          i === 0 ? { ...item, sizeBytes: item.sizeBytes + 1 } : item,
+        ),
+      },
+    }));
+  });
+
+  it('a declared chunk count that does not fit the byte count: PAYLOAD_LAYOUT_INVALID at open', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [3000], { chunkBytes: SMALL_CHUNK });
+      const payload = { ...fixture.sealed.commitment, chunkCount: fixture.sealed.commitment.chunkCount + 1 };
+      const receiver = await PayloadReceiver.open(
+        receiverOptions(fixture, { expected: { ...fixture.expectation, payload } }),
+      );
+      assert.ok(receiver.settled);
+      assertFailed(receiver.settled, 'PAYLOAD_LAYOUT_INVALID', true);
+    });
+  });
+
+  it('the sender refuses before finality: NOT_APPROVED, and sends nothing but the end', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [3000], { chunkBytes: SMALL_CHUNK });
+      const sender = new PayloadSender({ outboxDir: fixture.outboxDir });
+      const request = encodePayloadRequest({ transferId: fixture.expectation.transferId, fromChunk: 0 });
+      const frames: Uint8Array[] = [];
+      for await (const frame of sender.respond(request, () => ({ ok: false, code: 'NOT_APPROVED' }))) {
+        frames.push(frame);
+      }
+      assert.deepEqual(frames.map(decodePayloadResponse), [{ type: 'end', code: 'NOT_APPROVED' }]);
+      const outcome = await deliver(fixture, { decide: () => ({ ok: false, code: 'NOT_RECIPIENT' }) });
+      assertFailed(outcome, 'NOT_RECIPIENT', false);
+    });
+  });
+
+  it('an outbox chunk damaged on the sender disk is caught there: PAYLOAD_UNAVAILABLE', async () => {
+    const problems: unknown[] = [];
+    await expectRefused(undefined, 'PAYLOAD_UNAVAILABLE', false, async (fixture) => {
+      const payloadFile = path.join(fixture.sealed.directory, OUTBOX_PAYLOAD_FILE);
+      const bytes = await readFile(payloadFile);
+      bytes[SMALL_CHUNK * 4]! ^= 0x01;
+      await writeFile(payloadFile, bytes);
+      return fixture;
+    });
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [600], { chunkBytes: SMALL_CHUNK });
+      const payloadFile = path.join(fixture.sealed.directory, OUTBOX_PAYLOAD_FILE);
+      const bytes = await readFile(payloadFile);
+      bytes[SMALL_CHUNK + 20]! ^= 0x01;
+      await writeFile(payloadFile, bytes);
+      const sender = new PayloadSender({
+        outboxDir: fixture.outboxDir,
+        onProblem: (error) => problems.push(error),
+      });
+      assertFailed(await deliver(fixture, { sender }), 'PAYLOAD_UNAVAILABLE', false);
+      assert.equal(problems.length, 1);
+      assert.ok(isBayledgerError(problems[0], 'DATABASE_CORRUPT'));
+    });
+  });
+
+  it('a request that is not a request, or starts past the end: BAD_REQUEST', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [600], { chunkBytes: SMALL_CHUNK });
+      const sender = new PayloadSender({ outboxDir: fixture.outboxDir });
+      const collect = async (request: Uint8Array) => {
+        const messages = [];
+        for await (const frame of sender.respond(request, () => ({
+          ok: true,
+          payloadRoot: fixture.sealed.commitment.root,
+        }))) {
+          messages.push(decodePayloadResponse(frame));
+        }
+        return messages;
+      };
+      assert.deepEqual(await collect(Uint8Array.of(0xa0)), [{ type: 'end', code: 'BAD_REQUEST' }]);
+      const { chunkCount } = fixture.sealed.commitment;
+      const past = encodePayloadRequest({
+        transferId: fixture.expectation.transferId,
+        fromChunk: chunkCount + 1,
+      });
+      assert.deepEqual(await collect(past), [{ type: 'end', code: 'BAD_REQUEST' }]);
+      const atEnd = encodePayloadRequest({
+        transferId: fixture.expectation.transferId,
+        fromChunk: chunkCount,
+      });
+      assert.deepEqual(
+        (await collect(atEnd)).map((message) => message.type),
+        ['header', 'end'],
+      );
+    });
+  });
+});
+
+describe('payload channel: resumption', () => {
+  it('resumes from the last good chunk after an interruption at a random chunk', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [9000, 700], { chunkBytes: SMALL_CHUNK });
+      const { chunkCount } = fixture.sealed.commitment;
+      const stopAfter = 1 + Math.floor(Math.random() * (chunkCount - 2));
+      // Frame 0 is the header, so frame stopAfter + 1 is chunk stopAfter.
+      const first = await deliver(fixture, {
+        tamper: editFrames((frame, position) => (position === stopAfter + 1 ? 'stop' : frame)),
+      });
+      assertFailed(first, 'PAYLOAD_TRUNCATED', false);
+      assert.equal(first.status === 'failed' && first.nextChunk, stopAfter, `stopped after ${stopAfter}`);
+      // A new receiver (as after a restart) asks only for what is missing.
+      const resumed = await PayloadReceiver.open(receiverOptions(fixture));
+      assert.equal(resumed.nextChunk, stopAfter);
+      const seen: number[] = [];
+      const outcome = await deliver(fixture, {
+        receiver: resumed,
+        tamper: editChunks((chunk) => {
+          seen.push(chunk.index);
+          return chunk;
+        }),
+      });
+      assertDelivered(outcome);
+      assert.equal(seen[0], stopAfter, 'no chunk sent twice');
+      await assertFiled(fixture, outcome.directory);
+    });
+  });
+
+  it('resumes after a bad chunk, keeping everything verified before it', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [4000], { chunkBytes: SMALL_CHUNK });
+      const outcome = await deliver(fixture, {
+        tamper: editChunks((chunk) =>
+          chunk.index === 7 ? { ...chunk, ciphertext: flipBit(chunk.ciphertext, 3) } : chunk,
+        ),
+      });
+      assertFailed(outcome, 'CHUNK_PROOF_INVALID', false);
+      assert.equal(outcome.status === 'failed' && outcome.nextChunk, 7);
+      const retried = await deliver(fixture);
+      assertDelivered(retried);
+      await assertFiled(fixture, retried.directory);
+    });
+  });
+
+  it('after a crash, resumes from the last fsynced checkpoint even if more bytes reached the disk', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [12_000], { chunkBytes: SMALL_CHUNK });
+      assertFailed(
+        await deliver(fixture, {
+          tamper: editFrames((frame, position) => (position === 40 ? 'stop' : frame)),
+        }),
+        'PAYLOAD_TRUNCATED',
+        false,
+      );
+      // As if the process died before its last checkpoint: the progress record names fewer chunks
+      // than the container holds, plus a torn trailing leaf.
+      const partial = partialDirectory(fixture.inboxDir, fixture.expectation.transferId);
+      await truncate(path.join(partial, 'leaves.bin'), 16 * 32 + 7);
+      const resumed = await PayloadReceiver.open(receiverOptions(fixture));
+      assert.equal(resumed.nextChunk, 16);
+      const outcome = await deliver(fixture, { receiver: resumed });
+      assertDelivered(outcome);
+      await assertFiled(fixture, outcome.directory);
+    });
+  });
+
+  it('a damaged progress record fails the final root check and the transfer starts over', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [3000], { chunkBytes: SMALL_CHUNK });
+      assertFailed(
+        await deliver(fixture, {
+          tamper: editFrames((frame, position) => (position === 5 ? 'stop' : frame)),
+        }),
+        'PAYLOAD_TRUNCATED',
+        false,
+      );
+      const leavesFile = path.join(
+        partialDirectory(fixture.inboxDir, fixture.expectation.transferId),
+        'leaves.bin',
+      );
+      const leaves = await readFile(leavesFile);
+      leaves[0]! ^= 0xff;
+      await writeFile(leavesFile, leaves);
+      const damaged = await deliver(fixture);
+      assertFailed(damaged, 'PAYLOAD_ROOT_MISMATCH', false);
+      assert.equal(damaged.status === 'failed' && damaged.nextChunk, 0);
+      assert.deepEqual(await filedFiles(fixture.inboxDir), []);
+      const fresh = await deliver(fixture);
+      assertDelivered(fresh);
+      await assertFiled(fixture, fresh.directory);
+    });
+  });
+
+  it('a new declaration for the same transfer id discards progress made for another commitment', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [3000], { chunkBytes: SMALL_CHUNK });
+      assertFailed(
+        await deliver(fixture, {
+          tamper: editFrames((frame, position) => (position === 5 ? 'stop' : frame)),
+        }),
+        'PAYLOAD_TRUNCATED',
+        false,
+      );
+      const changed = {
+        ...fixture.expectation,
+        payload: { ...fixture.expectation.payload, ephemeralKey: x25519Pair().publicKey },
+      };
+      const receiver = await PayloadReceiver.open(receiverOptions(fixture, { expected: changed }));
+      assert.equal(receiver.nextChunk, 0);
+      await receiver.close();
+    });
+  });
+});
