@@ -1,0 +1,104 @@
+// node.json: how one organisation's node runs on one machine (which organisation, where its data,
+// keys and genesis are, where it listens). Written by `network init`, read by `node start`.
+// Relative paths are resolved against the directory of node.json, so a network folder can be
+// moved as a whole. Errors name the file and field: 'a/node.json: apiPort: expected integer ...'.
+//
+//   {
+//     "org": "sz-cac", "role": "validator",
+//     "dataDir": "data", "genesis": "../genesis.json",
+//     "keyFile": "node.key", "apiTokenFile": "api.token",
+//     "p2pListen": "/ip4/127.0.0.1/tcp/7100",
+//     "apiHost": "127.0.0.1", "apiPort": 7101
+//   }
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { literal, object, type Schema, text, uint } from '../../core/codec/schema.js';
+import { withConfigSource } from '../../core/config/config-error.js';
+import type { OrganisationRole } from '../../core/config/genesis.js';
+import { configIdSchema, p2pAddressSchema } from '../../core/config/json-fields.js';
+import { parseJsonText } from '../../core/config/json-text.js';
+import { fail } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
+
+/** node.json as written on disk. */
+export interface NodeConfigJson {
+  readonly org: string;
+  readonly role: OrganisationRole;
+  readonly dataDir: string;
+  readonly genesis: string;
+  readonly keyFile: string;
+  readonly apiTokenFile: string;
+  readonly p2pListen: string;
+  readonly apiHost: string;
+  readonly apiPort: number;
+}
+
+/** node.json after loading: every path absolute. */
+export interface NodeConfig extends NodeConfigJson {
+  /** Absolute path of the node.json this came from. */
+  readonly configPath: string;
+}
+
+const MAX_PATH_CHARS = 4096;
+/** Any path text except NUL, which no file system accepts. */
+const pathSchema = text(MAX_PATH_CHARS, /^[^\0]+$/, 'file path');
+
+const apiHostSchema: Schema<string> = {
+  description: 'IP address or localhost',
+  parse(value, where) {
+    if (typeof value !== 'string' || (value !== 'localhost' && isIP(value) === 0)) {
+      fail('SCHEMA_INVALID', 'expected an IP address such as 127.0.0.1, or localhost', where);
+    }
+    return value;
+  },
+};
+
+export const nodeConfigSchema: Schema<NodeConfigJson> = object({
+  org: configIdSchema,
+  role: literal('validator', 'submitter', 'recipient'),
+  dataDir: pathSchema,
+  genesis: pathSchema,
+  keyFile: pathSchema,
+  apiTokenFile: pathSchema,
+  p2pListen: p2pAddressSchema,
+  apiHost: apiHostSchema,
+  apiPort: uint(65535, 1),
+});
+
+/** Validates a node.json value and resolves its paths against `configPath`'s directory. */
+export function parseNodeConfig(json: unknown, configPath: string): NodeConfig {
+  const parsed = withConfigSource(configPath, () => nodeConfigSchema.parse(json, '$'));
+  const absoluteConfigPath = path.resolve(configPath);
+  const base = path.dirname(absoluteConfigPath);
+  return {
+    ...parsed,
+    dataDir: path.resolve(base, parsed.dataDir),
+    genesis: path.resolve(base, parsed.genesis),
+    keyFile: path.resolve(base, parsed.keyFile),
+    apiTokenFile: path.resolve(base, parsed.apiTokenFile),
+    configPath: absoluteConfigPath,
+  };
+}
+
+/** Reads node.json; missing or unreadable files fail with the path in the message. */
+export async function loadNodeConfig(configPath: string): Promise<NodeConfig> {
+  return parseNodeConfig(parseJsonText(await readConfigText(configPath), configPath), configPath);
+}
+
+/** Reads a (public) configuration file as text, bounded by LIMITS.maxConfigBytes. */
+export async function readConfigText(filePath: string): Promise<string> {
+  let content: Buffer;
+  try {
+    content = await readFile(filePath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fail('NOT_FOUND', 'no such file', filePath);
+    if (code === 'EISDIR') fail('CONFIG_INVALID', 'is a directory, expected a file', filePath);
+    throw error;
+  }
+  if (content.byteLength > LIMITS.maxConfigBytes) {
+    fail('CONFIG_INVALID', `larger than the limit of ${LIMITS.maxConfigBytes} bytes`, filePath);
+  }
+  return content.toString('utf8');
+}

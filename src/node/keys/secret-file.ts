@@ -1,0 +1,80 @@
+// Files that hold secrets (key files, API tokens) are readable by their owner only. Writing
+// creates the file with mode 0600 before any content exists, so there is no moment when a secret
+// sits in a world-readable file; reading refuses a file that group or others can read, like ssh
+// does for private keys, because such a key may already be compromised.
+import { constants } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { BayledgerError, fail } from '../../core/errors.js';
+
+export const OWNER_ONLY_MODE = 0o600;
+/** A key file is a few hundred bytes; anything much larger is not one. */
+export const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
+export interface WriteSecretOptions {
+  /** Replace an existing file. Without it, an existing file is an error (FILE_EXISTS). */
+  readonly overwrite?: boolean;
+}
+
+function isErrnoException(error: unknown, code: string): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+}
+
+/** Writes `text` to a file of mode 0600, synced to disk. Refuses to overwrite unless asked. */
+export async function writeSecretFile(
+  path: string,
+  text: string,
+  options: WriteSecretOptions = {},
+): Promise<void> {
+  let handle: FileHandle;
+  try {
+    // 'wx' fails if the file exists (O_CREAT | O_EXCL), so nobody can pre-create it with a laxer mode.
+    handle = await open(path, options.overwrite ? 'w' : 'wx', OWNER_ONLY_MODE);
+  } catch (error) {
+    if (isErrnoException(error, 'EEXIST')) {
+      fail(
+        'FILE_EXISTS',
+        'already exists; refusing to overwrite a secret file (use --force to replace it)',
+        path,
+      );
+    }
+    throw error;
+  }
+  try {
+    // The umask may have narrowed the mode, and an overwritten file keeps its old mode: set it
+    // exactly, before the first byte of the secret is written.
+    await handle.chmod(OWNER_ONLY_MODE);
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads a secret file, refusing one that group or others may read (KEY_FILE_INSECURE). */
+export async function readSecretFile(path: string): Promise<string> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY);
+  } catch (error) {
+    if (isErrnoException(error, 'ENOENT')) fail('NOT_FOUND', 'no such file', path);
+    throw error;
+  }
+  try {
+    // fstat on the open handle: the mode we check belongs to the file we read.
+    const info = await handle.stat();
+    if (!info.isFile()) fail('KEY_FILE_INVALID', 'not a regular file', path);
+    const mode = info.mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      throw new BayledgerError(
+        'KEY_FILE_INSECURE',
+        `mode ${mode.toString(8).padStart(3, '0')} lets group or others read this secret; fix with: chmod 600 ${path}`,
+        path,
+      );
+    }
+    if (info.size > MAX_SECRET_FILE_BYTES)
+      fail('KEY_FILE_INVALID', `larger than ${MAX_SECRET_FILE_BYTES} bytes`, path);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,164 @@
+// node.json (src/node/config): paths resolve against the file's folder, errors name the file and
+// field, and the startup identity check ties node.json, the key file and genesis together.
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { toHex } from '../../src/core/bytes.js';
+import { type Genesis, genesisFromTemplate, type NetworkTemplate } from '../../src/core/config/index.js';
+import { BayledgerError } from '../../src/core/errors.js';
+import {
+  checkNodeIdentity,
+  loadNodeConfig,
+  type NodeConfigJson,
+  parseNodeConfig,
+} from '../../src/node/config/index.js';
+import { generateKeyFile, type NodeKeyFile, publicKeysOf } from '../../src/node/keys/index.js';
+
+const SAMPLE: NodeConfigJson = {
+  org: 'sz-cac',
+  role: 'validator',
+  dataDir: 'data',
+  genesis: '../genesis.json',
+  keyFile: 'node.key',
+  apiTokenFile: 'api.token',
+  p2pListen: '/ip4/127.0.0.1/tcp/7100',
+  apiHost: '127.0.0.1',
+  apiPort: 7101,
+};
+
+const TEMPLATE: NetworkTemplate = {
+  chainId: 'tiny',
+  domain: 'health',
+  organisations: [
+    { id: 'sz-cac', name: 'Regulator', role: 'validator', jurisdiction: 'CN-GD' },
+    { id: 'hku-szh', name: 'Hospital', role: 'submitter', jurisdiction: 'CN-GD' },
+  ],
+  consensus: {
+    timeoutProposeMs: 1000,
+    timeoutPrevoteMs: 500,
+    timeoutPrecommitMs: 500,
+    timeoutDeltaMs: 250,
+    heartbeatMs: 0,
+    maxClockDriftMs: 2000,
+    maxBlockTxs: 100,
+    maxBlockBytes: 1024 * 1024,
+  },
+  policy: {
+    version: 1,
+    categories: [{ id: 'lab-result', sensitive: true }],
+    purposes: ['continuity-of-care'],
+    negativeList: [],
+    routes: [
+      {
+        id: 'exemption',
+        fromJurisdictions: ['CN-GD'],
+        toJurisdictions: ['HK'],
+        requiresFilingReference: false,
+      },
+    ],
+    thresholds: { maxDistinctPatientsPerSenderPerYear: 10, thresholdRoutes: [] },
+    limits: { maxItemsPerTransfer: 4, maxPayloadBytes: 1024, maxConsentValiditySeconds: 3600 },
+  },
+};
+
+function genesisFor(keys: readonly NodeKeyFile[]): Genesis {
+  const endpoints = new Map(
+    keys.map((key, index) => {
+      const published = publicKeysOf(key);
+      return [
+        key.org,
+        {
+          nodeKey: Uint8Array.from(Buffer.from(published.publicKey, 'hex')),
+          encryptionKey: Uint8Array.from(Buffer.from(published.encryptionKey!, 'hex')),
+          p2pAddress: `/ip4/127.0.0.1/tcp/${7100 + 2 * index}`,
+        },
+      ];
+    }),
+  );
+  return genesisFromTemplate(TEMPLATE, { genesisTimeMs: 0, endpoints });
+}
+
+describe('config: node.json', () => {
+  it('resolves relative paths against the folder of node.json', () => {
+    const config = parseNodeConfig(SAMPLE, '/srv/net/sz-cac/node.json');
+    assert.equal(config.configPath, '/srv/net/sz-cac/node.json');
+    assert.equal(config.dataDir, '/srv/net/sz-cac/data');
+    assert.equal(config.genesis, '/srv/net/genesis.json');
+    assert.equal(config.keyFile, '/srv/net/sz-cac/node.key');
+    assert.equal(parseNodeConfig({ ...SAMPLE, dataDir: '/var/lib/x' }, '/srv/n.json').dataDir, '/var/lib/x');
+  });
+
+  const broken: ReadonlyArray<readonly [string, Record<string, unknown>, string, string]> = [
+    ['a port above 65535', { apiPort: 70000 }, 'apiPort', 'integer from 1 to 65535'],
+    ['a host that is not an address', { apiHost: 'example.com' }, 'apiHost', 'IP address'],
+    ['a bad listen address', { p2pListen: 'tcp://127.0.0.1:7100' }, 'p2pListen', 'libp2p address'],
+    ['an unknown role', { role: 'auditor' }, 'role', 'one of validator'],
+    ['an unknown field', { logLevel: 'debug' }, 'logLevel', 'unknown field'],
+    ['an empty path', { keyFile: '' }, 'keyFile', 'file path'],
+  ];
+  for (const [name, change, field, messagePart] of broken) {
+    it(`names the file and field of ${name}`, () => {
+      assert.throws(
+        () => parseNodeConfig({ ...SAMPLE, ...change }, 'net/a/node.json'),
+        (error: unknown) =>
+          error instanceof BayledgerError &&
+          error.code === 'CONFIG_INVALID' &&
+          error.where === `net/a/node.json: ${field}` &&
+          error.message.includes(messagePart),
+      );
+    });
+  }
+
+  it('loads from disk and reports a missing file by name', async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'bayledger-node-config-'));
+    try {
+      const file = path.join(directory, 'node.json');
+      await writeFile(file, JSON.stringify(SAMPLE));
+      assert.equal((await loadNodeConfig(file)).keyFile, path.join(directory, 'node.key'));
+      await assert.rejects(loadNodeConfig(path.join(directory, 'nope.json')), (error: unknown) => {
+        return (
+          error instanceof BayledgerError && error.code === 'NOT_FOUND' && error.message.includes('nope.json')
+        );
+      });
+      await writeFile(file, '{ "org": ');
+      await assert.rejects(loadNodeConfig(file), { code: 'CONFIG_INVALID' });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('config: node identity against genesis', () => {
+  const regulator = generateKeyFile('node', 'sz-cac');
+  const hospital = generateKeyFile('node', 'hku-szh');
+  const genesis = genesisFor([regulator, hospital]);
+  const config = parseNodeConfig(SAMPLE, '/srv/net/sz-cac/node.json');
+
+  it('accepts the matching key file', () => {
+    checkNodeIdentity(config, genesis, regulator);
+    assert.equal(toHex(genesis.organisations[0]!.nodeKey), publicKeysOf(regulator).publicKey);
+  });
+
+  it("refuses another organisation's key file, a patient key, a wrong role or an unknown org", () => {
+    assert.throws(() => checkNodeIdentity(config, genesis, hospital), { code: 'KEY_FILE_INVALID' });
+    assert.throws(() => checkNodeIdentity(config, genesis, generateKeyFile('patient')), {
+      code: 'KEY_FILE_INVALID',
+    });
+    const impostor = { ...generateKeyFile('node', 'sz-cac') };
+    assert.throws(() => checkNodeIdentity(config, genesis, impostor), /not the nodeKey of sz-cac/);
+    assert.throws(
+      () => checkNodeIdentity({ ...config, role: 'submitter' }, genesis, regulator),
+      /role validator/,
+    );
+    assert.throws(
+      () => checkNodeIdentity({ ...config, org: 'qianhai' }, genesis, regulator),
+      /qianhai is not in/,
+    );
+  });
+
+  it('refuses a key file whose X25519 secret does not match the published encryption key', () => {
+    const swapped = { ...regulator, x25519Secret: hospital.x25519Secret };
+    assert.throws(() => checkNodeIdentity(config, genesis, swapped), /not the encryptionKey of sz-cac/);
+  });
+});
