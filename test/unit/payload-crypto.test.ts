@@ -1,0 +1,158 @@
+// Payload keys and chunk AEAD (src/node/transfer/payload-crypto.ts) and the chunk layout: the
+// key derivation matches an independent HKDF (noble) with the documented explicit parameters,
+// and a sealed chunk opens only with the right key, index, chunk count and container size.
+import { strict as assert } from 'node:assert';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes, utf8 } from '../../src/core/bytes.js';
+import { isBayledgerError } from '../../src/core/errors.js';
+import { LIMITS } from '../../src/core/limits.js';
+import {
+  AEAD_TAG_BYTES,
+  layoutForContainer,
+  layoutForDeclared,
+  type PayloadLayout,
+} from '../../src/node/transfer/layout.js';
+import {
+  chunkNonce,
+  deriveRecipientKey,
+  deriveSenderKey,
+  openChunk,
+  sealChunk,
+} from '../../src/node/transfer/payload-crypto.js';
+import { PayloadReceiver } from '../../src/node/transfer/receiver.js';
+import {
+  CHAIN_ID,
+  RECIPIENT_ID,
+  receiverOptions,
+  sealFixture,
+  withTempDir,
+  x25519Pair,
+} from './payload-harness.js';
+
+function layout(containerBytes: number, chunkBytes: number): PayloadLayout {
+  const verdict = layoutForContainer(containerBytes, chunkBytes);
+  assert.ok(verdict.ok);
+  return verdict.layout;
+}
+
+describe('payload crypto: keys', () => {
+  it('derives the key by HKDF-SHA256 with salt = ephemeral || recipient key and the documented info', () => {
+    const recipient = x25519Pair();
+    const ephemeralSecret = x25519Pair().secret;
+    const ephemeralCopy = Uint8Array.from(ephemeralSecret);
+    const context = { chainId: CHAIN_ID, recipientId: RECIPIENT_ID, recipientPublicKey: recipient.publicKey };
+    const { payloadKey, ephemeralPublicKey } = deriveSenderKey(ephemeralSecret, context);
+    const shared = x25519.getSharedSecret(ephemeralCopy, recipient.publicKey);
+    const expected = hkdf(
+      sha256,
+      shared,
+      concatBytes(ephemeralPublicKey, recipient.publicKey),
+      utf8(`bayledger/v1/payload/${CHAIN_ID}/${RECIPIENT_ID}`),
+      32,
+    );
+    assert.deepEqual(new Uint8Array(payloadKey.key.export()), expected);
+    const recipientKey = deriveRecipientKey(recipient.secret, ephemeralPublicKey, CHAIN_ID, RECIPIENT_ID);
+    assert.deepEqual(new Uint8Array(recipientKey.key.export()), expected);
+  });
+
+  it('gives another key for another network, recipient id or recipient key', () => {
+    const recipient = x25519Pair();
+    const context = { chainId: CHAIN_ID, recipientId: RECIPIENT_ID, recipientPublicKey: recipient.publicKey };
+    const { payloadKey, ephemeralPublicKey } = deriveSenderKey(x25519Pair().secret, context);
+    const shape = layout(1000, 1000);
+    const sealed = sealChunk(payloadKey, shape, 0, new Uint8Array(1000).fill(7));
+    const opens = (secret: Uint8Array, chainId: string, recipientId: string) =>
+      openChunk(deriveRecipientKey(secret, ephemeralPublicKey, chainId, recipientId), shape, 0, sealed) !==
+      undefined;
+    assert.equal(opens(recipient.secret, CHAIN_ID, RECIPIENT_ID), true);
+    assert.equal(opens(recipient.secret, 'other-chain', RECIPIENT_ID), false);
+    assert.equal(opens(recipient.secret, CHAIN_ID, 'other-recipient'), false);
+    assert.equal(opens(x25519Pair().secret, CHAIN_ID, RECIPIENT_ID), false);
+  });
+
+  it('refuses a small-order ephemeral key: PAYLOAD_KEY_INVALID, permanent', async () => {
+    assert.throws(
+      () => deriveRecipientKey(x25519Pair().secret, new Uint8Array(32), CHAIN_ID, RECIPIENT_ID),
+      (error: unknown) => isBayledgerError(error, 'KEY_INVALID'),
+    );
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [10]);
+      const payload = { ...fixture.expectation.payload, ephemeralKey: new Uint8Array(32) };
+      const receiver = await PayloadReceiver.open(
+        receiverOptions(fixture, { expected: { ...fixture.expectation, payload } }),
+      );
+      assert.equal(receiver.settled?.status, 'failed');
+      assert.equal(receiver.settled?.status === 'failed' && receiver.settled.reason, 'PAYLOAD_KEY_INVALID');
+      assert.equal(receiver.settled?.status === 'failed' && receiver.settled.permanent, true);
+    });
+  });
+});
+
+describe('payload crypto: chunk AEAD', () => {
+  const recipient = x25519Pair();
+  const { payloadKey } = deriveSenderKey(x25519Pair().secret, {
+    chainId: CHAIN_ID,
+    recipientId: RECIPIENT_ID,
+    recipientPublicKey: recipient.publicKey,
+  });
+
+  it('uses the 96-bit big-endian chunk index as nonce', () => {
+    assert.deepEqual(chunkNonce(0), new Uint8Array(12));
+    assert.deepEqual(chunkNonce(258), Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2));
+  });
+
+  it('opens a chunk only at its own index, chunk count and container size', () => {
+    const shape = layout(4 * 100, 100);
+    const plaintext = new Uint8Array(100).fill(9);
+    const sealed = sealChunk(payloadKey, shape, 2, plaintext);
+    assert.equal(sealed.byteLength, 100 + AEAD_TAG_BYTES);
+    assert.deepEqual(openChunk(payloadKey, shape, 2, sealed), plaintext);
+    assert.equal(openChunk(payloadKey, shape, 1, sealed), undefined, 'moved to another index');
+    assert.equal(openChunk(payloadKey, layout(5 * 100, 100), 2, sealed), undefined, 'stream extended');
+    assert.equal(
+      openChunk(payloadKey, layout(4 * 100 - 1, 100), 2, sealed),
+      undefined,
+      'container shortened',
+    );
+    const flipped = Uint8Array.from(sealed);
+    flipped[sealed.byteLength - 1]! ^= 1;
+    assert.equal(openChunk(payloadKey, shape, 2, flipped), undefined, 'tag flipped');
+    assert.equal(openChunk(payloadKey, shape, 2, sealed.subarray(0, 10)), undefined, 'shorter than a chunk');
+  });
+});
+
+describe('payload layout', () => {
+  it('derives chunk count and sealed bytes from the container size', () => {
+    assert.deepEqual(layout(1, 256), { chunkBytes: 256, chunkCount: 1, containerBytes: 1, payloadBytes: 17 });
+    assert.deepEqual(layout(512, 256), {
+      chunkBytes: 256,
+      chunkCount: 2,
+      containerBytes: 512,
+      payloadBytes: 544,
+    });
+    assert.deepEqual(layout(513, 256), {
+      chunkBytes: 256,
+      chunkCount: 3,
+      containerBytes: 513,
+      payloadBytes: 561,
+    });
+  });
+
+  it('accepts a declared layout only when the chunk count is exactly the one the bytes imply', () => {
+    assert.ok(layoutForDeclared(561, 256, 3).ok);
+    assert.equal(layoutForDeclared(561, 256, 2).ok, false);
+    assert.equal(layoutForDeclared(561, 256, 4).ok, false);
+    // 2 full sealed chunks and 16 bytes more would be an empty third chunk.
+    assert.equal(layoutForDeclared(2 * 272 + 16, 256, 3).ok, false);
+    assert.equal(layoutForDeclared(16, 256, 1).ok, false, 'an empty container');
+  });
+
+  it('refuses chunks larger than a message allows and more chunks than the limit', () => {
+    assert.equal(layoutForContainer(10, LIMITS.payloadChunkBytes + 1).ok, false);
+    assert.equal(layoutForContainer(10, 0).ok, false);
+    assert.equal(layoutForContainer(LIMITS.maxPayloadChunks + 1, 1).ok, false);
+    assert.ok(layoutForContainer(LIMITS.maxPayloadChunks, 1).ok);
+  });
+});
