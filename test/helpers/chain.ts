@@ -25,6 +25,16 @@ import { MemoryMerkleLog, type MerkleNodeSource } from '../../src/core/merkle/in
 import type { CommittedBlock } from '../../src/node/chain/block-source.js';
 import type { LedgerStore } from '../../src/node/store/ledger-store.js';
 import type { GenesisRecord } from '../../src/node/store/stored-records.js';
+import {
+  type BuiltTx,
+  declareTransfer,
+  grantConsent,
+  receiptFor,
+  type TestNetwork,
+  type TestNetworkOptions,
+  testGenesis,
+  testNonce,
+} from './fixtures.js';
 
 /** A transaction as a block carries it: envelope bytes, or a fixture's BuiltTx. */
 export type TxInput = Uint8Array | { readonly bytes: Uint8Array };
@@ -191,4 +201,41 @@ export async function commitNextBlock(
 /** A quorum of validator ids (the first q in validator order). */
 export function quorumOf(params: ChainParams): string[] {
   return params.validators.slice(0, quorumSize(params.validators.length)).map((validator) => validator.id);
+}
+
+/**
+ * A deterministic workload, a pure function of the height so a restarted writer continues it:
+ * block k carries the consent of patient k, the declaration under patient k-1's consent and the
+ * receipt for patient k-2's transfer, so every kind of state (consents, transfers, patient index,
+ * counters, outcomes) is written and rewritten over the chain.
+ */
+export function workloadBlock(net: TestNetwork, height: number, tag = 'w'): BuiltTx[] {
+  const grantOf = (k: number) =>
+    grantConsent(net, { patient: `${tag}-${k}`, nonce: testNonce(`${tag}/grant/${k}`) });
+  const declarationOf = (k: number) =>
+    declareTransfer(net, { consentId: grantOf(k).objectId, nonce: testNonce(`${tag}/declare/${k}`) });
+  const txs: BuiltTx[] = [grantOf(height)];
+  if (height >= 2) txs.push(declarationOf(height - 1));
+  if (height >= 3) txs.push(receiptFor(net, { transferId: declarationOf(height - 2).objectId }));
+  return txs;
+}
+
+/** workloadBlock for heights 1..count. */
+export function workloadBlocks(net: TestNetwork, count: number, tag = 'w'): BuiltTx[][] {
+  return Array.from({ length: count }, (_, i) => workloadBlock(net, i + 1, tag));
+}
+
+/**
+ * testGenesis with a distinct real port per organisation, so its genesis can be written to a file
+ * and parsed back (the genesis schema refuses port 0 and repeated addresses). Nothing listens.
+ */
+export function fileableTestGenesis(basePort = 7100, options: TestNetworkOptions = {}): TestNetwork {
+  const ports = new Map<string, number>();
+  return testGenesis({
+    ...options,
+    p2pAddress: (id) => {
+      if (!ports.has(id)) ports.set(id, basePort + ports.size);
+      return `/ip4/127.0.0.1/tcp/${ports.get(id)}`;
+    },
+  });
 }
