@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs, USAGE } from './lib/args.js';
 import { measureCeiling } from './lib/ceiling.js';
 import { createBenchmarkScope, once, type SharedRunState } from './lib/context.js';
-import { machineFacts } from './lib/machine.js';
+import { loadWarning, machineFacts, roundedLoadAverage } from './lib/machine.js';
 import { type BenchmarkResult, scoreFigure, writeResults } from './lib/results.js';
 import { formatTable } from './lib/table.js';
 import { BENCHMARKS } from './registry.js';
@@ -79,6 +79,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const selected = selectBenchmarks(args.only);
   const machine = machineFacts(new Date());
   log(`bench: ${machine.cpuModel}, ${machine.availableParallelism} cores, Node ${machine.nodeVersion}`);
+  const warningAtStart = loadWarning(machine.loadAverage, machine.availableParallelism);
+  if (warningAtStart !== undefined) log(`bench: warning: ${warningAtStart}`);
   const shared: SharedRunState = {
     machine,
     sampleMs: args.sampleMs,
@@ -91,9 +93,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const results: BenchmarkResult[] = [];
   for (const benchmark of selected) results.push(await runOne(benchmark, shared));
   process.stdout.write(`${formatTable(results)}\n`);
+  const loadAverageAtEnd = roundedLoadAverage();
+  const warningAtEnd = loadWarning(loadAverageAtEnd, machine.availableParallelism);
+  if (warningAtEnd !== undefined) log(`bench: warning: ${warningAtEnd}`);
   await writeResults(args.outputPath, {
     machine,
     settings: { sampleMs: args.sampleMs, samples: args.samples },
+    loadAverageAtEnd,
     benchmarks: results,
   });
   log(`bench: figures written to ${args.outputPath}`);

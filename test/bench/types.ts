@@ -36,6 +36,11 @@ export interface MachineFacts {
   readonly arch: string;
   /** ISO 8601 start time of the run. */
   readonly date: string;
+  /**
+   * 1, 5 and 15-minute load averages when the run started. Above the core count, other work
+   * competed for the cores and even the ratios are unreliable: rerun on a quieter machine.
+   */
+  readonly loadAverage: readonly number[];
 }
 
 /** The machine's raw rates, measured once per run and shared by every benchmark that needs them. */

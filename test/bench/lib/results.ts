@@ -23,6 +23,8 @@ export interface BenchmarkResult {
 export interface RunResults {
   readonly machine: MachineFacts;
   readonly settings: { readonly sampleMs: number; readonly samples: number };
+  /** Load averages when the run ended (see MachineFacts.loadAverage for the start). */
+  readonly loadAverageAtEnd: readonly number[];
   readonly benchmarks: readonly BenchmarkResult[];
 }
 
