@@ -171,9 +171,28 @@ export interface TestNetwork {
   nextNonce(): Uint8Array;
 }
 
+// Keys are pure functions of their names; memoised because X25519 in pure JS costs milliseconds.
+const ed25519Keys = new Map<string, Ed25519Signer>();
+const x25519Keys = new Map<string, X25519KeyPair>();
+
 /** Ed25519 key from the fixed seed sha256('test/' + name). */
 export function testKey(name: string): Ed25519Signer {
-  return new Ed25519Signer(sha256(utf8(`test/${name}`)));
+  let signer = ed25519Keys.get(name);
+  if (signer === undefined) {
+    signer = new Ed25519Signer(sha256(utf8(`test/${name}`)));
+    ed25519Keys.set(name, signer);
+  }
+  return signer;
+}
+
+/** X25519 key pair from the fixed secret sha256('enc/' + name). */
+export function testEncryptionKey(name: string): X25519KeyPair {
+  let pair = x25519Keys.get(name);
+  if (pair === undefined) {
+    pair = x25519KeyPairFromSecret(sha256(utf8(`enc/${name}`)));
+    x25519Keys.set(name, pair);
+  }
+  return pair;
 }
 
 /** 16 bytes from a label: sha256('nonce/' + label), truncated. */
@@ -192,7 +211,7 @@ export function testGenesis(options: TestNetworkOptions = {}): TestNetwork {
   const organisations: Organisation[] = [...ORGANISATIONS, ...(options.extraOrganisations ?? [])].map(
     (org) => {
       const signer = testKey(org.id);
-      const encryption = x25519KeyPairFromSecret(sha256(utf8(`enc/${org.id}`)));
+      const encryption = testEncryptionKey(org.id);
       signers[org.id] = signer;
       encryptionKeys[org.id] = encryption;
       return {
@@ -221,19 +240,13 @@ export function testGenesis(options: TestNetworkOptions = {}): TestNetwork {
     },
     policy: testPolicy(options.policy, options.thresholds),
   };
-  const patients = new Map<string, Ed25519Signer>();
   let nonces = 0;
   return {
     genesis,
     signers,
     encryptionKeys,
     patient(name) {
-      let signer = patients.get(name);
-      if (signer === undefined) {
-        signer = testKey(`patient/${name}`);
-        patients.set(name, signer);
-      }
-      return signer;
+      return testKey(`patient/${name}`);
     },
     nextNonce() {
       nonces += 1;
@@ -338,7 +351,7 @@ export function declareTransfer(net: TestNetwork, options: DeclareOptions): Buil
       bytes: Math.max(1, bytes),
       chunkBytes,
       chunkCount: Math.max(1, Math.ceil(bytes / chunkBytes)),
-      ephemeralKey: x25519KeyPairFromSecret(testDigest('ephemeral')).publicKey,
+      ephemeralKey: testEncryptionKey('ephemeral').publicKey,
     },
     nonce: net.nextNonce(),
     ...overrides,
@@ -397,12 +410,15 @@ export type RevokeOptions = {
   readonly consentId: Uint8Array;
   /** Patient name (default 'alice'). */
   readonly patient?: string;
+  /** Optional: a retry of a refused revocation needs one (otherwise it is the same transaction). */
+  readonly nonce?: Uint8Array;
   readonly signers?: readonly Ed25519Signer[];
 };
 
 export function revokeConsent(net: TestNetwork, options: RevokeOptions): BuiltTx<'consent.revoke'> {
   const patient = net.patient(options.patient ?? 'alice');
   const body: ConsentRevokeBody = { consentId: options.consentId, patient: patient.publicKey };
+  if (options.nonce) body.nonce = options.nonce;
   return buildTx(net, 'consent.revoke', body, options.signers ?? [patient]);
 }
 

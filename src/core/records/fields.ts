@@ -12,6 +12,12 @@ import { LIMITS } from '../limits.js';
 /** Random bytes in grant and declaration bodies, so the same content can be recorded twice. */
 export const NONCE_BYTES = 16;
 
+// Retries: revoke, assess and receipt bodies may carry an optional nonce. Ed25519 signing
+// is deterministic, so without one a resubmitted body is the very same transaction (same txId),
+// which the ledger refuses as already committed. A revocation recorded as CONSENT_NOT_FOUND
+// because it overtook its grant, or a receipt recorded as TRANSFER_NOT_APPROVED because it came
+// early, could then never be sent again. Clients retry such a refused record with a fresh nonce.
+
 /** 9999-12-31T23:59:59Z: the largest time in seconds any record may name. */
 export const MAX_TIME_SECONDS = 253_402_300_799;
 

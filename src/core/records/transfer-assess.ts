@@ -1,7 +1,7 @@
 // transfer.assess (design section 5): a regulator named by the negative list approves or rejects
 // a transfer that awaits its assessment. Signed by that regulator's node key.
-import { literal, object, type Schema } from '../codec/schema.js';
-import { digestSchema, idSchema, reasonCodeSchema } from './fields.js';
+import { literal, object, optional, type Schema } from '../codec/schema.js';
+import { digestSchema, idSchema, nonceSchema, reasonCodeSchema } from './fields.js';
 
 export type AssessmentDecision = 'approve' | 'reject';
 
@@ -13,6 +13,8 @@ export type TransferAssessBody = {
   decision: AssessmentDecision;
   /** Reason code for the decision, e.g. 'OK' or 'PURPOSE_DISPROPORTIONATE'. */
   reason: string;
+  /** Optional 16 bytes that make a retry a new transaction (see "Retries" in fields.ts). */
+  nonce?: Uint8Array;
 };
 
 export const transferAssessBodySchema: Schema<TransferAssessBody> = object({
@@ -20,4 +22,5 @@ export const transferAssessBodySchema: Schema<TransferAssessBody> = object({
   assessor: idSchema,
   decision: literal('approve', 'reject'),
   reason: reasonCodeSchema,
+  nonce: optional(nonceSchema),
 });

@@ -1,8 +1,8 @@
 // transfer.receipt (design section 1 step 5): the recipient reports whether the payload it
 // received matched the declared commitment. Signed by the recipient's node key.
-import { bool, object, type Schema } from '../codec/schema.js';
+import { bool, object, optional, type Schema } from '../codec/schema.js';
 import { fail } from '../errors.js';
-import { digestSchema, idSchema, reasonCodeSchema, refine } from './fields.js';
+import { digestSchema, idSchema, nonceSchema, reasonCodeSchema, refine } from './fields.js';
 
 /** The reason an accepting receipt carries. */
 export const RECEIPT_OK = 'OK';
@@ -16,6 +16,8 @@ export type TransferReceiptBody = {
   accepted: boolean;
   /** 'OK' when accepted, otherwise a code naming why the recipient refused the payload. */
   reason: string;
+  /** Optional 16 bytes that make a retry a new transaction (see "Retries" in fields.ts). */
+  nonce?: Uint8Array;
 };
 
 export const transferReceiptBodySchema: Schema<TransferReceiptBody> = refine(
@@ -25,6 +27,7 @@ export const transferReceiptBodySchema: Schema<TransferReceiptBody> = refine(
     payloadRoot: digestSchema,
     accepted: bool,
     reason: reasonCodeSchema,
+    nonce: optional(nonceSchema),
   }),
   (body, path) => {
     // One meaning, one encoding: 'OK' exactly when accepted.
