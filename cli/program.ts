@@ -1,0 +1,73 @@
+// The commander program shared by every command, and the one place that turns failures into
+// exit codes: 0 success, 1 failure (bad file, refused operation), 2 usage error (wrong flags or
+// values). A failure prints ONE line on stderr, never a stack trace (set BAYLEDGER_DEBUG=1 to
+// see one). Commands register themselves in cli/main.ts.
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { BayledgerError } from '../src/core/errors.js';
+import { PACKAGE_VERSION } from './package-info.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** Adds one command (or a group of subcommands) to the program. One per file in cli/commands. */
+export type CommandRegistration = (program: Command) => void;
+
+export function createProgram(registrations: readonly CommandRegistration[]): Command {
+  const program = new Command('bayledger')
+    .description('Permissioned BFT ledger for supervised cross-border data channels')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .showHelpAfterError(false)
+    // Errors are printed once, by runProgram; commander's own copy would duplicate them.
+    .configureOutput({ outputError: () => {} })
+    .exitOverride();
+  for (const register of registrations) register(program);
+  return program;
+}
+
+/** commander option parser for integers in [min, max]; a bad value is a usage error (exit 2). */
+export function integerOption(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    }
+    return parsed;
+  };
+}
+
+function printError(message: string): void {
+  process.stderr.write(`bayledger: ${message.replace(/\s*\n\s*/g, ' ').trim()}\n`);
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
+    // Help shown because a command group was called without a subcommand: a usage error.
+    if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    printError(error.message);
+    return EXIT_USAGE;
+  }
+  if (process.env.BAYLEDGER_DEBUG && error instanceof Error && error.stack)
+    process.stderr.write(`${error.stack}\n`);
+  if (error instanceof BayledgerError) {
+    printError(`error: ${error.message}`);
+    return error.code === 'USAGE' ? EXIT_USAGE : EXIT_FAILURE;
+  }
+  printError(`error: ${error instanceof Error ? error.message : String(error)}`);
+  return EXIT_FAILURE;
+}
+
+/** Parses `argv` (process.argv form) and runs the command; resolves to the exit code. */
+export async function runProgram(
+  registrations: readonly CommandRegistration[],
+  argv: readonly string[],
+): Promise<number> {
+  try {
+    await createProgram(registrations).parseAsync([...argv]);
+    return EXIT_OK;
+  } catch (error) {
+    return exitCodeOf(error);
+  }
+}
