@@ -1,8 +1,10 @@
 // The `bayledger` command. The polyfill comes first: the libp2p stack needs it on Node 20
 // (see src/polyfill.ts), and later commands load that stack.
 import '../src/polyfill.js';
+import { registerChainCommands } from './commands/chain.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerNetworkCommands } from './commands/network.js';
+import { registerProofCommands } from './commands/proof.js';
 import { type CommandRegistration, runProgram } from './program.js';
 
 // To add a command: write cli/commands/<name>.ts exporting a CommandRegistration
@@ -11,6 +13,11 @@ import { type CommandRegistration, runProgram } from './program.js';
 // commands/network.ts), so `bayledger --help` never loads libp2p or LevelDB. Print results
 // with printResult from cli/output.ts (table, or JSON with --json). Usage errors:
 // fail('USAGE', ...) exits 2; any other BayledgerError exits 1 with one line on stderr.
-const COMMANDS: readonly CommandRegistration[] = [registerKeysCommands, registerNetworkCommands];
+const COMMANDS: readonly CommandRegistration[] = [
+  registerKeysCommands,
+  registerNetworkCommands,
+  registerChainCommands,
+  registerProofCommands,
+];
 
 process.exitCode = await runProgram(COMMANDS, process.argv);

@@ -2,38 +2,19 @@
 // the network it belongs to. A data directory remembers its genesis (LedgerStore.initGenesis),
 // so commands work with --data-dir alone; with --genesis the given file must be the same network,
 // and verification then trusts only that file.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { bytesEqual, toHex } from '../../core/bytes.js';
 import type { Genesis } from '../../core/config/genesis.js';
 import { parseGenesis } from '../../core/config/genesis-schema.js';
+import { parseJsonText } from '../../core/config/json-text.js';
 import { fail } from '../../core/errors.js';
 import { type ChainParams, chainParamsOf } from '../../core/ledger/chain-params.js';
-import { LIMITS } from '../../core/limits.js';
+import { readConfigText } from '../config/node-config.js';
 import { LedgerStore } from '../store/ledger-store.js';
-
-function parseJsonText(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    return fail(
-      'CONFIG_INVALID',
-      `not JSON: ${error instanceof Error ? error.message : String(error)}`,
-      source,
-    );
-  }
-}
 
 /** Reads and validates a genesis file (at most LIMITS.maxConfigBytes). */
 export async function readGenesisFile(path: string): Promise<Genesis> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch {
-    return fail('CONFIG_INVALID', 'cannot read the genesis file', path);
-  }
-  if (size > LIMITS.maxConfigBytes)
-    fail('CONFIG_INVALID', `${size} bytes, the limit is ${LIMITS.maxConfigBytes}`, path);
-  return parseGenesis(parseJsonText(await readFile(path, 'utf8'), path), path);
+  return parseGenesis(parseJsonText(await readConfigText(path), path), path);
 }
 
 export interface OpenedDataDir {
