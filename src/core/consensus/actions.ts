@@ -10,7 +10,8 @@ import type { Proposal, Vote, VoteType } from './messages.js';
 import { proposerOf } from './proposer.js';
 import { acceptVerifiedProposal, acceptVerifiedVote } from './receive.js';
 import { signProposal, signVote } from './signing.js';
-import { ownVoteKey, type ValueRef } from './state.js';
+import { ownVoteKey, roundOf, type ValueRef } from './state.js';
+import { votesFor } from './tally.js';
 import { timeoutMs } from './timeouts.js';
 import type { TimeoutKind } from './types.js';
 import { setValidity } from './validity.js';
@@ -124,11 +125,22 @@ export function resendOwnVotes(ctx: StepContext, round: number): void {
   }
 }
 
-/** Regossip: re-send own messages of this height, newest rounds first, within a fixed budget. */
+/**
+ * Regossip: the paper assumes every message a correct process sends before GST arrives by
+ * GST + Δ (arXiv:1807.04938, section 2); a lossy network needs re-sending for that. Re-sent are
+ * own messages of this height (newest rounds first, within LIMITS.maxRegossipVotes) and the proof
+ * of our valid value: the 2f + 1 prevotes of validRound_p that line 28 needs at the other nodes
+ * before they accept the value when it is proposed again. Relaying others' signed votes is safe:
+ * every receiver checks each signature.
+ */
 export function regossip(ctx: StepContext): void {
-  const { ownProposals, ownVotes, round } = ctx.state;
+  const { ownProposals, ownVotes, round, validValue, validRound } = ctx.state;
   const proposal = ownProposals.get(round);
   if (proposal !== undefined) emit(ctx, { type: 'broadcast-proposal', proposal });
   const votes = [...ownVotes.values()].sort((a, b) => b.round - a.round || (a.type < b.type ? -1 : 1));
   for (const vote of votes.slice(0, LIMITS.maxRegossipVotes)) emit(ctx, { type: 'broadcast-vote', vote });
+  if (validValue === null) return;
+  for (const vote of votesFor(roundOf(ctx.state, validRound), 'prevote', validValue.key)) {
+    if (vote.validator !== ctx.state.setup.self) emit(ctx, { type: 'broadcast-vote', vote });
+  }
 }

@@ -3,7 +3,7 @@
 // validator list, as verifyCertificate (src/core/ledger/certificate-verify.ts) requires.
 import type { CommitCertificate } from '../ledger/certificate.js';
 import type { ConsensusSetup, RoundState } from './state.js';
-import { voteKey } from './tally.js';
+import { voteKey, votesFor } from './tally.js';
 
 export function buildCertificate(
   setup: ConsensusSetup,
@@ -12,10 +12,7 @@ export function buildCertificate(
   round: number,
   blockHash: Uint8Array,
 ): CommitCertificate {
-  const key = voteKey(blockHash);
-  const votes = [...roundState.precommits.values()].filter(
-    (vote) => vote.blockHash !== null && voteKey(vote.blockHash) === key,
-  );
+  const votes = [...votesFor(roundState, 'precommit', voteKey(blockHash))];
   votes.sort((a, b) => setup.validatorIndex.get(a.validator)! - setup.validatorIndex.get(b.validator)!);
   return {
     height,

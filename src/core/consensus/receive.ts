@@ -5,11 +5,11 @@ import { bytesEqual, toHex } from '../bytes.js';
 import { LIMITS } from '../limits.js';
 import { isTimely } from './block-time.js';
 import { emit, type StepContext } from './context.js';
-import { type EquivocationEvidence, sameBlockHash } from './evidence.js';
+import type { EquivocationEvidence } from './evidence.js';
 import type { Proposal, Vote } from './messages.js';
 import { proposerOf } from './proposer.js';
 import { type FutureMessage, roundOf, withRound } from './state.js';
-import { addProposal, addVote, votesOf } from './tally.js';
+import { addProposal, addVote, firstVoteOf, hasRoomFor, hasVoted, voteKey } from './tally.js';
 import { requestValidation } from './validity.js';
 
 function roundInRange(round: number): boolean {
@@ -62,17 +62,16 @@ function noteEquivocation(ctx: StepContext, first: Vote, second: Vote): void {
 
 /**
  * Counts a vote of the current height whose signature is known to be good (own votes, or
- * checked by receiveVote). Returns false if the validator already had a vote in this slot.
+ * checked by receiveVote). A second value from one validator is also reported as evidence.
  */
-export function acceptVerifiedVote(ctx: StepContext, vote: Vote): boolean {
+export function acceptVerifiedVote(ctx: StepContext, vote: Vote): void {
   const round = roundOf(ctx.state, vote.round);
-  const existing = votesOf(round, vote.type).get(vote.validator);
-  if (existing !== undefined) {
-    if (!sameBlockHash(existing.blockHash, vote.blockHash)) noteEquivocation(ctx, existing, vote);
-    return false;
-  }
+  const key = voteKey(vote.blockHash);
+  if (hasVoted(round, vote.type, vote.validator, key) || !hasRoomFor(round, vote.type, vote.validator))
+    return;
+  const first = firstVoteOf(round, vote.type, vote.validator);
   ctx.state = withRound(ctx.state, vote.round, addVote(round, vote));
-  return true;
+  if (first !== undefined) noteEquivocation(ctx, first, vote);
 }
 
 export function receiveVote(ctx: StepContext, vote: Vote): void {
@@ -86,11 +85,11 @@ export function receiveVote(ctx: StepContext, vote: Vote): void {
   const position = state.setup.validatorIndex.get(vote.validator);
   if (position === undefined) return;
   const round = roundOf(state, vote.round);
-  const existing = votesOf(round, vote.type).get(vote.validator);
   // A duplicate is dropped before any signature work; Ed25519 signatures are deterministic, so a
   // second signature over the same vote is a forgery or a malleated copy and adds nothing.
-  if (existing !== undefined && sameBlockHash(existing.blockHash, vote.blockHash)) return;
-  if (existing === undefined && round.messageCount >= LIMITS.maxMessagesPerRound) return;
+  if (hasVoted(round, vote.type, vote.validator, voteKey(vote.blockHash))) return;
+  if (!hasRoomFor(round, vote.type, vote.validator)) return;
+  if (round.messageCount >= LIMITS.maxMessagesPerRound) return;
   const publicKey = state.setup.validators[position]!.publicKey;
   if (!state.setup.verifier.verifyVote(publicKey, state.setup.chainId, vote)) return;
   acceptVerifiedVote(ctx, vote);

@@ -32,8 +32,8 @@ function lockAllows(ctx: StepContext, key: string, validRound: number): boolean 
 function tryDecide(ctx: StepContext): boolean {
   const state = ctx.state;
   for (const [round, roundState] of state.rounds) {
-    for (const [key, count] of roundState.precommitCounts) {
-      if (key === NIL_KEY || count < state.setup.quorum) continue;
+    for (const [key, voters] of roundState.precommits.byValue) {
+      if (key === NIL_KEY || voters.size < state.setup.quorum) continue;
       const block = state.blocks.get(key);
       if (block === undefined || !isValid(state, key)) continue; // line 50: valid(v)
       const value = valueRef(ctx, block);

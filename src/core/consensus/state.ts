@@ -26,16 +26,27 @@ export interface ReceivedProposal {
   readonly timely: boolean;
 }
 
+/**
+ * Validly signed votes of one type in one round. The paper counts messages: "2f + 1 ⟨PREVOTE,
+ * h_p, r, id(v)⟩" holds when 2f + 1 distinct validators signed a prevote for id(v). A Byzantine
+ * validator that signs two values is therefore counted for each of them (correct validators sign
+ * one), which keeps quorum intersection intact and lets correct nodes that heard the two votes
+ * in different orders still agree on the tallies. Each validator has at most
+ * LIMITS.maxProposalsPerRound + 1 values per slot, so the tally stays bounded.
+ */
+export interface VoteTally {
+  /** Block hash key (or NIL_KEY) -> validator id -> vote. */
+  readonly byValue: ReadonlyMap<string, ReadonlyMap<string, Vote>>;
+  /** Validator id -> the value keys it signed, first first. */
+  readonly byValidator: ReadonlyMap<string, readonly string[]>;
+}
+
 /** Everything received for one round of the current height. */
 export interface RoundState {
   /** From proposer(h, r), in arrival order; more than one only if the proposer equivocates. */
   readonly proposals: readonly ReceivedProposal[];
-  /** First validly signed vote of each validator, by validator id. */
-  readonly prevotes: ReadonlyMap<string, Vote>;
-  readonly precommits: ReadonlyMap<string, Vote>;
-  /** Votes per block hash key (or NIL_KEY). */
-  readonly prevoteCounts: ReadonlyMap<string, number>;
-  readonly precommitCounts: ReadonlyMap<string, number>;
+  readonly prevotes: VoteTally;
+  readonly precommits: VoteTally;
   /** Validators with any validly signed message in this round (line 55: f + 1 of them). */
   readonly senders: ReadonlySet<string>;
   /** Accepted messages, bounded by LIMITS.maxMessagesPerRound. */
@@ -111,13 +122,13 @@ export function ownVoteKey(type: VoteType, round: number): string {
   return `${type}/${round}`;
 }
 
+const EMPTY_TALLY: VoteTally = { byValue: new Map(), byValidator: new Map() };
+
 export function emptyRound(): RoundState {
   return {
     proposals: [],
-    prevotes: new Map(),
-    precommits: new Map(),
-    prevoteCounts: new Map(),
-    precommitCounts: new Map(),
+    prevotes: EMPTY_TALLY,
+    precommits: EMPTY_TALLY,
     senders: new Set(),
     messageCount: 0,
     prevoteTimeoutScheduled: false,

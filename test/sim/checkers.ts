@@ -1,0 +1,115 @@
+// The properties every run must keep (issue 4, item 4). Safety is checked as it happens, so a run
+// stops at the first violation with the exact moment; liveness is checked at the end.
+//  - agreement: no two correct nodes commit different blocks at one height;
+//  - validity: every committed block is valid under the sim ledger's rules and its certificate
+//    passes verifyCertificate (src/core/ledger/certificate-verify.ts);
+//  - no transaction is committed twice in one chain;
+//  - no correct node signs two different votes (or proposals) for one height, round and type,
+//    across restarts too: the log is global, not part of any node;
+//  - nothing a peer sends makes a decoder or the state machine throw anything but a typed error.
+import { toHex } from '../../src/core/bytes.js';
+import { encodeCanonical } from '../../src/core/codec/canonical.js';
+import type { Validator } from '../../src/core/config/genesis.js';
+import { verifyCertificate } from '../../src/core/ledger/certificate-verify.js';
+import type { CommittedEntry } from './sim-ledger.js';
+
+export type ViolationKind =
+  | 'agreement'
+  | 'validity'
+  | 'certificate'
+  | 'double-commit'
+  | 'equivocation'
+  | 'crash'
+  | 'liveness';
+
+export interface Violation {
+  readonly kind: ViolationKind;
+  readonly atMs: number;
+  readonly message: string;
+}
+
+export class Checker {
+  readonly violations: Violation[] = [];
+  readonly #decided = new Map<number, { hash: string; node: string }>();
+  readonly #signed = new Map<string, string>();
+  readonly #certificates = new Map<string, string | null>();
+  readonly #validators: readonly Validator[];
+  readonly #chainId: string;
+
+  constructor(chainId: string, validators: readonly Validator[]) {
+    this.#chainId = chainId;
+    this.#validators = validators;
+  }
+
+  get failed(): boolean {
+    return this.violations.length > 0;
+  }
+
+  report(kind: ViolationKind, atMs: number, message: string): void {
+    this.violations.push({ kind, atMs, message });
+  }
+
+  /** A correct node signed (persisted or sent) a message for this slot. */
+  onSigned(atMs: number, node: string, slot: string, value: string): void {
+    const previous = this.#signed.get(slot);
+    if (previous === undefined) {
+      this.#signed.set(slot, value);
+    } else if (previous !== value) {
+      this.report('equivocation', atMs, `correct node ${node} signed ${slot} for ${value} after ${previous}`);
+    }
+  }
+
+  /** A correct node committed a block; `fault` is its validity verdict against that node's chain. */
+  onCommit(
+    atMs: number,
+    node: string,
+    entry: CommittedEntry,
+    fault: string | null,
+    repeatedTxs: string[],
+  ): void {
+    const height = entry.block.header.height;
+    const hash = toHex(entry.blockHash);
+    const known = this.#decided.get(height);
+    if (known === undefined) this.#decided.set(height, { hash, node });
+    else if (known.hash !== hash) {
+      this.report(
+        'agreement',
+        atMs,
+        `height ${height}: ${node} committed ${hash.slice(0, 16)}, ${known.node} committed ${known.hash.slice(0, 16)}`,
+      );
+    }
+    if (fault !== null)
+      this.report('validity', atMs, `${node} committed an invalid block at ${height}: ${fault}`);
+    if (repeatedTxs.length > 0) {
+      this.report(
+        'double-commit',
+        atMs,
+        `${node} committed transaction ${repeatedTxs[0]} again at ${height}`,
+      );
+    }
+    const certificateFault = this.#checkCertificate(entry);
+    if (certificateFault !== null) {
+      this.report('certificate', atMs, `${node}'s certificate at height ${height}: ${certificateFault}`);
+    }
+  }
+
+  #checkCertificate(entry: CommittedEntry): string | null {
+    const certificate = entry.certificate;
+    const key = toHex(
+      encodeCanonical({ ...certificate, signatures: certificate.signatures.map((s) => ({ ...s })) }),
+    );
+    const cached = this.#certificates.get(key);
+    if (cached !== undefined) return cached;
+    const check = verifyCertificate(certificate, this.#validators, this.#chainId, {
+      height: entry.block.header.height,
+      blockHash: entry.blockHash,
+    });
+    const verdict = check.ok ? null : check.reason;
+    this.#certificates.set(key, verdict);
+    return verdict;
+  }
+
+  decidedHeights(): number {
+    return this.#decided.size;
+  }
+}
