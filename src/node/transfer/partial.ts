@@ -1,18 +1,19 @@
 // The receiver's resumable progress for one transfer, in the inbox's partial folder:
 //
-//   inbox/.partial/<transferId hex>/commitment.cbor  the declared commitment this progress is for
-//   inbox/.partial/<transferId hex>/container.bin    decrypted container, chunk i at i * chunkBytes
-//   inbox/.partial/<transferId hex>/leaves.bin       leaf hash of every chunk durably in container.bin
+//   inbox/.partial/<transferId hex>/commitment.cbor   the declared commitment this progress is for
+//   inbox/.partial/<transferId hex>/head.bin          the container head collected so far
+//   inbox/.partial/<transferId hex>/files/item-NN.bin each item's plaintext, written in place
+//   inbox/.partial/<transferId hex>/leaves.bin        leaf hash of every chunk durably written
 //
 // Resumption TRUSTS AN FSYNCED PROGRESS RECORD rather than re-verifying the disk: a checkpoint
-// fdatasyncs container.bin first and only then appends the new leaves to leaves.bin and
-// fdatasyncs that, so leaves.bin never names a chunk whose bytes are not durable. Re-verifying
-// would mean re-encrypting the plaintext to recompute each leaf (the tree commits to
-// ciphertext). What is trusted is still checked before anything is filed: the leaves must
-// rebuild the declared root (else the partial is discarded and the transfer restarts), and every
-// item's plaintext must match its declared SHA-256 digest. A crash loses at most the chunks since
-// the last checkpoint (LIMITS.payloadCheckpointChunks).
-import { type FileHandle, mkdir, readFile, rm, stat } from 'node:fs/promises';
+// fdatasyncs the item files and the head first, and only then appends the new leaves to
+// leaves.bin and fdatasyncs that, so leaves.bin never names a chunk whose bytes are not durable.
+// (Re-verifying would mean re-encrypting the plaintext to recompute each leaf, since the tree
+// commits to ciphertext.) What is trusted is still checked before anything is filed: the leaves
+// must rebuild the declared root (else the partial is discarded and the transfer restarts), and
+// every item's plaintext must match its declared SHA-256 digest. A crash loses at most the chunks
+// since the last checkpoint (LIMITS.payloadCheckpointChunks).
+import { type FileHandle, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { bytesEqual, concatBytes, toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
@@ -20,18 +21,12 @@ import { HASH_BYTES } from '../../core/crypto/hash.js';
 import { assert } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import type { PayloadCommitment } from './commitment.js';
-import {
-  inFlight,
-  openReadWrite,
-  PRIVATE_DIRECTORY_MODE,
-  writeFileDurably,
-  writeFully,
-} from './durable-fs.js';
+import { ContainerSink, ITEMS_FOLDER, type SinkProblem } from './container-sink.js';
+import { openReadWrite, PRIVATE_DIRECTORY_MODE, writeFileDurably, writeFully } from './durable-fs.js';
 import { chunkPlaintextOffset, type PayloadLayout } from './layout.js';
 
 export const PARTIAL_FOLDER = '.partial';
 const COMMITMENT_FILE = 'commitment.cbor';
-const CONTAINER_FILE = 'container.bin';
 const LEAVES_FILE = 'leaves.bin';
 
 export function partialDirectory(inboxDir: string, transferId: Uint8Array): string {
@@ -47,51 +42,71 @@ async function readIfExists(file: string): Promise<Uint8Array | undefined> {
   }
 }
 
+function containerEnd(layout: PayloadLayout, chunks: number): number {
+  return Math.min(chunks * layout.chunkBytes, layout.containerBytes);
+}
+
 export class PartialPayload {
   readonly directory: string;
   readonly layout: PayloadLayout;
-  readonly #container: FileHandle;
+  readonly #sink: ContainerSink;
   readonly #leavesFile: FileHandle;
   readonly #durableLeaves: Uint8Array[];
   readonly #pendingLeaves: Uint8Array[] = [];
-  #pendingWrite: Promise<void> = Promise.resolve();
 
   private constructor(
     directory: string,
     layout: PayloadLayout,
-    container: FileHandle,
+    sink: ContainerSink,
     leavesFile: FileHandle,
     durableLeaves: Uint8Array[],
   ) {
     this.directory = directory;
     this.layout = layout;
-    this.#container = container;
+    this.#sink = sink;
     this.#leavesFile = leavesFile;
     this.#durableLeaves = durableLeaves;
   }
 
-  /** Resumes the partial for this commitment, or starts a new one (discarding any other). */
+  /**
+   * Resumes the partial for this commitment, or starts a new one (discarding progress made for
+   * any other commitment, or a record that does not hang together). A problem means the durable
+   * container head itself contradicts the declaration.
+   */
   static async open(
     inboxDir: string,
     transferId: Uint8Array,
     commitment: PayloadCommitment,
     layout: PayloadLayout,
-  ): Promise<PartialPayload> {
+    declaredSizes: readonly number[],
+  ): Promise<PartialPayload | SinkProblem> {
     const directory = partialDirectory(inboxDir, transferId);
     const commitmentBytes = encodeCanonical(commitment);
     const stored = await readIfExists(path.join(directory, COMMITMENT_FILE));
-    if (stored === undefined || !bytesEqual(stored, commitmentBytes)) {
-      await rm(directory, { recursive: true, force: true });
-      await mkdir(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
-      await writeFileDurably(path.join(directory, COMMITMENT_FILE), commitmentBytes);
+    if (stored === undefined || !bytesEqual(stored, commitmentBytes)) await reset(directory, commitmentBytes);
+    let leaves = await readDurableLeaves(directory, layout);
+    let sink = await ContainerSink.open(
+      directory,
+      layout,
+      declaredSizes,
+      containerEnd(layout, leaves.length),
+    );
+    if (
+      !('reason' in sink) &&
+      !sink.headComplete &&
+      sink.headCollected < containerEnd(layout, leaves.length)
+    ) {
+      // The leaves name chunks whose head bytes were never recorded: trust nothing, start over.
+      await sink.close();
+      await reset(directory, commitmentBytes);
+      leaves = [];
+      sink = await ContainerSink.open(directory, layout, declaredSizes, 0);
     }
-    const leaves = await readDurableLeaves(directory, layout);
-    const container = await openReadWrite(path.join(directory, CONTAINER_FILE));
+    if ('reason' in sink) return sink;
     const leavesFile = await openReadWrite(path.join(directory, LEAVES_FILE));
-    // Drop whatever a crash left past the last checkpoint; those chunks are fetched again.
+    // Drop a torn leaf or leaves past the chunk count; those chunks are fetched again.
     await leavesFile.truncate(leaves.length * HASH_BYTES);
-    await container.truncate(Math.min(containerEnd(layout, leaves.length), (await container.stat()).size));
-    return new PartialPayload(directory, layout, container, leavesFile, leaves);
+    return new PartialPayload(directory, layout, sink, leavesFile, leaves);
   }
 
   /** Chunks verified, decrypted and handed to the disk (durable or pending the next checkpoint). */
@@ -99,8 +114,8 @@ export class PartialPayload {
     return this.#durableLeaves.length + this.#pendingLeaves.length;
   }
 
-  get containerPath(): string {
-    return path.join(this.directory, CONTAINER_FILE);
+  get itemsDirectory(): string {
+    return path.join(this.directory, ITEMS_FOLDER);
   }
 
   /** Every verified leaf, in chunk order. */
@@ -109,53 +124,59 @@ export class PartialPayload {
   }
 
   /** Records chunk `index` (the next one) as verified: writes its plaintext, queues its leaf. */
-  async writeChunk(index: number, plaintext: Uint8Array, leaf: Uint8Array): Promise<void> {
+  async writeChunk(index: number, plaintext: Uint8Array, leaf: Uint8Array): Promise<SinkProblem | undefined> {
     assert(index === this.verifiedChunks, `chunk ${index} written out of order`);
-    await this.#pendingWrite;
-    this.#pendingWrite = inFlight(
-      writeFully(this.#container, plaintext, chunkPlaintextOffset(this.layout, index)),
-    );
+    const problem = await this.#sink.write(chunkPlaintextOffset(this.layout, index), plaintext);
+    if (problem !== undefined) return problem;
     this.#pendingLeaves.push(leaf);
     if (this.#pendingLeaves.length >= LIMITS.payloadCheckpointChunks) await this.checkpoint();
+    return undefined;
   }
 
-  /** Makes every verified chunk durable: container bytes first, then the leaves naming them. */
+  /** Makes every verified chunk durable: item bytes and head first, then the leaves naming them. */
   async checkpoint(): Promise<void> {
-    await this.#pendingWrite;
     if (this.#pendingLeaves.length === 0) return;
-    await this.#container.datasync();
+    await this.#sink.sync();
     const position = this.#durableLeaves.length * HASH_BYTES;
     await writeFully(this.#leavesFile, concatBytes(...this.#pendingLeaves), position);
     await this.#leavesFile.datasync();
     this.#durableLeaves.push(...this.#pendingLeaves.splice(0));
   }
 
+  /** After the last chunk: each item file's name, size and SHA-256. */
+  async digests(): Promise<{ file: string; sizeBytes: number; digest: Uint8Array }[]> {
+    return this.#sink.digests();
+  }
+
   async close(): Promise<void> {
     try {
       await this.checkpoint();
     } finally {
-      await Promise.allSettled([this.#container.close(), this.#leavesFile.close()]);
+      await this.#release();
     }
   }
 
   /** Closes and deletes the partial folder (after filing, or when the payload is refused for good). */
   async discard(): Promise<void> {
-    await Promise.allSettled([this.#pendingWrite]);
-    await Promise.allSettled([this.#container.close(), this.#leavesFile.close()]);
+    await this.#release();
     await rm(this.directory, { recursive: true, force: true });
+  }
+
+  async #release(): Promise<void> {
+    await Promise.allSettled([this.#sink.close(), this.#leavesFile.close()]);
   }
 }
 
-function containerEnd(layout: PayloadLayout, chunks: number): number {
-  return Math.min(chunks * layout.chunkBytes, layout.containerBytes);
+async function reset(directory: string, commitmentBytes: Uint8Array): Promise<void> {
+  await rm(directory, { recursive: true, force: true });
+  await mkdir(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+  await writeFileDurably(path.join(directory, COMMITMENT_FILE), commitmentBytes);
 }
 
-/** The leaves of the last checkpoint, cut back to the chunks whose bytes container.bin holds. */
+/** The leaves of the last checkpoint (a torn trailing leaf is dropped). */
 async function readDurableLeaves(directory: string, layout: PayloadLayout): Promise<Uint8Array[]> {
   const raw = (await readIfExists(path.join(directory, LEAVES_FILE))) ?? new Uint8Array(0);
-  let count = Math.min(Math.floor(raw.byteLength / HASH_BYTES), layout.chunkCount);
-  const containerSize = (await stat(path.join(directory, CONTAINER_FILE)).catch(() => undefined))?.size ?? 0;
-  while (count > 0 && containerEnd(layout, count) > containerSize) count--;
+  const count = Math.min(Math.floor(raw.byteLength / HASH_BYTES), layout.chunkCount);
   const leaves: Uint8Array[] = [];
   for (let i = 0; i < count; i++) leaves.push(raw.slice(i * HASH_BYTES, (i + 1) * HASH_BYTES));
   return leaves;

@@ -15,7 +15,7 @@ import { encodeCanonical } from '../../core/codec/canonical.js';
 import { isBayledgerError } from '../../core/errors.js';
 import { ChunkVerifier } from './chunk-verifier.js';
 import type { PayloadCommitment } from './commitment.js';
-import { type ExpectedItem, fileContainer, INBOX_MANIFEST_FILE } from './filing.js';
+import { type ExpectedItem, fileItems, INBOX_MANIFEST_FILE } from './filing.js';
 import { PartialPayload, partialDirectory } from './partial.js';
 import { deriveRecipientKey, openChunk, type PayloadKey } from './payload-crypto.js';
 import {
@@ -129,7 +129,12 @@ export class PayloadReceiver {
       expected.transferId,
       expected.payload,
       created.verifier.layout,
+      expected.items.map((item) => item.sizeBytes),
     );
+    if ('reason' in partial) {
+      await rm(partialDirectory(options.inboxDir, expected.transferId), { recursive: true, force: true });
+      return new PayloadReceiver(options, undefined, failure(partial.reason, partial.detail, 0));
+    }
     const receiver = new PayloadReceiver(options, { verifier: created.verifier, key, partial });
     if (partial.verifiedChunks === created.verifier.layout.chunkCount) await receiver.#finish();
     return receiver;
@@ -251,7 +256,8 @@ export class PayloadReceiver {
     if (plaintext === undefined) {
       return this.#fail('DECRYPT_FAILED', `chunk ${chunk.index} does not authenticate under the agreed key`);
     }
-    await partial.writeChunk(chunk.index, plaintext, verdict.leaf);
+    const problem = await partial.writeChunk(chunk.index, plaintext, verdict.leaf);
+    if (problem !== undefined) return this.#fail(problem.reason, problem.detail);
     this.#options.onProgress?.({
       verifiedChunks: partial.verifiedChunks,
       chunkCount: verifier.layout.chunkCount,
@@ -272,11 +278,10 @@ export class PayloadReceiver {
       return this.#settled;
     }
     const finalDir = inboxDirectory(this.#options.inboxDir, expected.patient, expected.transferId);
-    const filing = await fileContainer({
-      containerPath: partial.containerPath,
-      containerBytes: verifier.layout.containerBytes,
+    const filing = await fileItems({
+      itemsDir: partial.itemsDirectory,
+      received: await partial.digests(),
       items: expected.items,
-      workDir: path.join(partial.directory, 'filing'),
       finalDir,
       transferId: expected.transferId,
       payloadRoot: expected.payload.root,

@@ -1,0 +1,254 @@
+// The receiver's side of the container (see container.ts): decrypted bytes arrive in container
+// order and go straight into one file per item, so the payload is written to disk once, not once
+// as a container and again as files. The head (length prefix and manifest) is collected first;
+// as soon as it is complete it is checked against the declaration (a bad manifest or item sizes
+// that differ from the declared ones are refused before any item byte is written).
+//
+// Each item is hashed as its bytes pass, in order; an item whose first bytes arrived before a
+// restart is hashed by reading its file back at the end (SHA-256 state cannot be persisted).
+import { createHash, type Hash } from 'node:crypto';
+import { type FileHandle, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { concatBytes } from '../../core/bytes.js';
+import { assert, isBayledgerError } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
+import { decodeContainerManifest, decodeManifestLength, MANIFEST_LENGTH_BYTES } from './container.js';
+import { inFlight, openReadWrite, PRIVATE_DIRECTORY_MODE, writeFully } from './durable-fs.js';
+import type { PayloadLayout } from './layout.js';
+
+const HEAD_FILE = 'head.bin';
+export const ITEMS_FOLDER = 'files';
+
+export function itemFileName(index: number): string {
+  return `item-${String(index).padStart(2, '0')}.bin`;
+}
+
+export type SinkProblem = { reason: 'MANIFEST_INVALID' | 'ITEM_SIZE_MISMATCH'; detail: string };
+
+interface ItemFile {
+  readonly file: string;
+  readonly handle: FileHandle;
+  /** Offset of the item's first byte in the container. */
+  readonly start: number;
+  readonly sizeBytes: number;
+  readonly hasher: Hash;
+  /** Bytes fed to `hasher`: the item's prefix seen in order by this process. */
+  hashedBytes: number;
+  dirty: boolean;
+}
+
+export class ContainerSink {
+  readonly #directory: string;
+  readonly #layout: PayloadLayout;
+  readonly #declaredSizes: readonly number[];
+  #head: Uint8Array;
+  #headBytes: number | undefined;
+  #headDirty = false;
+  #items: ItemFile[] = [];
+  #pending: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    directory: string,
+    layout: PayloadLayout,
+    declaredSizes: readonly number[],
+    head: Uint8Array,
+  ) {
+    this.#directory = directory;
+    this.#layout = layout;
+    this.#declaredSizes = declaredSizes;
+    this.#head = head;
+  }
+
+  /**
+   * Opens the sink in `directory`, keeping the head bytes among the first `durableBytes` of the
+   * container (those of chunks recorded as durable); a problem means the durable head itself is bad.
+   */
+  static async open(
+    directory: string,
+    layout: PayloadLayout,
+    declaredSizes: readonly number[],
+    durableBytes: number,
+  ): Promise<ContainerSink | SinkProblem> {
+    await mkdir(path.join(directory, ITEMS_FOLDER), { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+    const stored = await readFile(path.join(directory, HEAD_FILE)).catch(() => new Uint8Array(0));
+    const head = new Uint8Array(stored.subarray(0, Math.min(stored.byteLength, durableBytes)));
+    const sink = new ContainerSink(directory, layout, declaredSizes, new Uint8Array(0));
+    const problem = await sink.#collectHead(head);
+    return problem ?? sink;
+  }
+
+  /** True once the whole head is known and checked (item files exist from then on). */
+  get headComplete(): boolean {
+    return this.#headBytes !== undefined && this.#head.byteLength === this.#headBytes;
+  }
+
+  /** Head bytes collected so far. */
+  get headCollected(): number {
+    return this.#head.byteLength;
+  }
+
+  /** Writes decrypted container bytes starting at `offset`; calls follow the container in order. */
+  async write(offset: number, bytes: Uint8Array): Promise<SinkProblem | undefined> {
+    let position = offset;
+    let rest = bytes;
+    while (rest.byteLength > 0 && !this.headComplete) {
+      assert(position === this.#head.byteLength, `head byte ${position} written out of order`);
+      const target = this.#headBytes ?? MANIFEST_LENGTH_BYTES;
+      const take = Math.min(target - this.#head.byteLength, rest.byteLength);
+      const problem = await this.#collectHead(rest.subarray(0, take));
+      if (problem !== undefined) return problem;
+      position += take;
+      rest = rest.subarray(take);
+    }
+    if (rest.byteLength === 0) return undefined;
+    await this.#pending;
+    this.#pending = inFlight(Promise.all(this.#writeItems(position, rest)));
+    return undefined;
+  }
+
+  /** Appends head bytes; once the head is complete, checks it and creates the item files. */
+  async #collectHead(bytes: Uint8Array): Promise<SinkProblem | undefined> {
+    if (bytes.byteLength > 0) {
+      this.#head = concatBytes(this.#head, bytes);
+      this.#headDirty = true;
+    }
+    if (this.#headBytes === undefined && this.#head.byteLength >= MANIFEST_LENGTH_BYTES) {
+      try {
+        this.#headBytes =
+          MANIFEST_LENGTH_BYTES + decodeManifestLength(this.#head.subarray(0, MANIFEST_LENGTH_BYTES));
+      } catch (error) {
+        if (!isBayledgerError(error)) throw error;
+        return { reason: 'MANIFEST_INVALID', detail: error.message };
+      }
+      if (this.#headBytes > this.#layout.containerBytes) {
+        return {
+          reason: 'MANIFEST_INVALID',
+          detail: `a ${this.#headBytes}-byte head in a smaller container`,
+        };
+      }
+    }
+    if (this.#headBytes === undefined || this.#head.byteLength < this.#headBytes) return undefined;
+    this.#head = this.#head.subarray(0, this.#headBytes);
+    if (this.#items.length > 0) return undefined;
+    const problem = this.#checkManifest();
+    if (problem !== undefined) return problem;
+    await this.#openItems();
+    return undefined;
+  }
+
+  #checkManifest(): SinkProblem | undefined {
+    let itemSizes: number[];
+    try {
+      itemSizes = decodeContainerManifest(this.#head.subarray(MANIFEST_LENGTH_BYTES)).itemSizes;
+    } catch (error) {
+      if (!isBayledgerError(error)) throw error;
+      return { reason: 'MANIFEST_INVALID', detail: error.message };
+    }
+    const total = itemSizes.reduce((sum, size) => sum + size, this.#head.byteLength);
+    if (total !== this.#layout.containerBytes) {
+      return {
+        reason: 'MANIFEST_INVALID',
+        detail: `manifest describes ${total} bytes, the container has ${this.#layout.containerBytes}`,
+      };
+    }
+    const declared = this.#declaredSizes;
+    if (itemSizes.length !== declared.length || itemSizes.some((size, i) => size !== declared[i])) {
+      return {
+        reason: 'ITEM_SIZE_MISMATCH',
+        detail: `container item sizes [${itemSizes.join(', ')}], declared [${declared.join(', ')}]`,
+      };
+    }
+    return undefined;
+  }
+
+  async #openItems(): Promise<void> {
+    let start = this.#head.byteLength;
+    for (const [index, sizeBytes] of this.#declaredSizes.entries()) {
+      const file = path.join(this.#directory, ITEMS_FOLDER, itemFileName(index));
+      const handle = await openReadWrite(file);
+      this.#items.push({
+        file,
+        handle,
+        start,
+        sizeBytes,
+        hasher: createHash('sha256'),
+        hashedBytes: 0,
+        dirty: false,
+      });
+      start += sizeBytes;
+    }
+  }
+
+  /** Positional writes of container[position, position + bytes) into the items it covers. */
+  #writeItems(position: number, bytes: Uint8Array): Promise<void>[] {
+    const writes: Promise<void>[] = [];
+    const end = position + bytes.byteLength;
+    for (const item of this.#items) {
+      const from = Math.max(position, item.start);
+      const to = Math.min(end, item.start + item.sizeBytes);
+      if (from >= to) continue;
+      const piece = bytes.subarray(from - position, to - position);
+      const itemOffset = from - item.start;
+      if (itemOffset === item.hashedBytes) {
+        item.hasher.update(piece);
+        item.hashedBytes += piece.byteLength;
+      }
+      item.dirty = true;
+      writes.push(writeFully(item.handle, piece, itemOffset));
+    }
+    return writes;
+  }
+
+  /** Makes every byte written so far durable (item files, then the head). */
+  async sync(): Promise<void> {
+    await this.#pending;
+    for (const item of this.#items) {
+      if (!item.dirty) continue;
+      await item.handle.datasync();
+      item.dirty = false;
+    }
+    if (this.#headDirty) {
+      const handle = await openReadWrite(path.join(this.#directory, HEAD_FILE));
+      try {
+        await writeFully(handle, this.#head, 0);
+        await handle.truncate(this.#head.byteLength);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      this.#headDirty = false;
+    }
+  }
+
+  /** After the last chunk: each item's size and SHA-256, from memory or by reading the file back. */
+  async digests(): Promise<{ file: string; sizeBytes: number; digest: Uint8Array }[]> {
+    await this.#pending;
+    const results = [];
+    for (const item of this.#items) {
+      const digest =
+        item.hashedBytes === item.sizeBytes
+          ? new Uint8Array(item.hasher.digest())
+          : await hashFile(item.handle);
+      results.push({ file: path.basename(item.file), sizeBytes: item.sizeBytes, digest });
+    }
+    return results;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.#pending]);
+    await Promise.allSettled(this.#items.map((item) => item.handle.close()));
+    this.#items = [];
+  }
+}
+
+async function hashFile(handle: FileHandle): Promise<Uint8Array> {
+  const hasher = createHash('sha256');
+  const buffer = new Uint8Array(LIMITS.payloadChunkBytes);
+  for (let position = 0; ; ) {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
+    if (bytesRead === 0) break;
+    hasher.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+  return new Uint8Array(hasher.digest());
+}
