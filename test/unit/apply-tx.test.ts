@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { bytesEqual, toHex } from '../../src/core/bytes.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
-import { AssertionFailure, isBayledgerError } from '../../src/core/errors.js';
+import { isBayledgerError } from '../../src/core/errors.js';
 import { applyTx, readPolicy, type TxOutcome } from '../../src/core/ledger/apply-tx.js';
 import { type MemoryState, nextStateHash, StateOverlay } from '../../src/core/ledger/state-kv.js';
 import {
@@ -727,19 +727,6 @@ describe('applyTx: transactions that make a block invalid', () => {
       ),
     );
     assert.deepEqual(overlay.writes(), []);
-  });
-
-  it('asserts that txId is the hash of the envelope', () => {
-    const { net, ledger } = setup();
-    const grant = grantConsent(net);
-    const error = thrown(() =>
-      applyTx(new StateOverlay(ledger.state), grant.envelope, testDigest('wrong'), {
-        genesis: net.genesis,
-        blockTimeMs: ledger.timeMs,
-        height: 1,
-      }),
-    );
-    assert.ok(error instanceof AssertionFailure);
   });
 });
 

@@ -13,15 +13,15 @@
 // success (ASSESSMENT_REQUIRED, ASSESSMENT_REJECTED, RECEIPT_REJECTED ...).
 import { bytesEqual, toHex } from '../bytes.js';
 import type { Genesis } from '../config/genesis.js';
-import { assert, fail } from '../errors.js';
+import { sha256 } from '../crypto/hash.js';
+import { fail } from '../errors.js';
 import { utcYearOfSeconds } from '../policy/calendar.js';
 import { evaluateDeclaration, routeIsThresholded } from '../policy/evaluate-declaration.js';
 import { evaluateConsentGrant } from '../policy/evaluate-grant.js';
 import type { ReasonCode } from '../policy/reasons.js';
 import { policyProblems } from '../policy/schema.js';
 import type { Policy, Verdict } from '../policy/types.js';
-import { parseTxBody } from '../records/bodies.js';
-import { encodeTxEnvelope, objectIdOf, txIdOf } from '../records/codec.js';
+import { bodyBytesOf } from '../records/codec.js';
 import type { ConsentGrantBody } from '../records/consent-grant.js';
 import type { ConsentRevokeBody } from '../records/consent-revoke.js';
 import type { TxEnvelope, TxKind } from '../records/envelope.js';
@@ -29,7 +29,7 @@ import type { PolicyUpdateBody } from '../records/policy-update.js';
 import type { TransferAssessBody } from '../records/transfer-assess.js';
 import type { TransferDeclareBody } from '../records/transfer-declare.js';
 import type { TransferReceiptBody } from '../records/transfer-receipt.js';
-import { checkTxSigners, verifyTx } from '../records/verify.js';
+import { checkTxForApply } from '../records/verify.js';
 import type { StateOverlay } from './state-kv.js';
 import {
   countPatient,
@@ -300,19 +300,10 @@ function applyPolicyUpdate(step: Step, update: PolicyUpdateBody): Result {
 
 // --- entry point ----------------------------------------------------------------------------
 
-function checkWellFormed(envelope: TxEnvelope, txId: Uint8Array, context: TxApplyContext): void {
-  const check = context.signaturesVerified
-    ? checkTxSigners(envelope, context.genesis)
-    : verifyTx(envelope, context.genesis);
-  if (!check.ok) {
-    const code = check.code === 'SIGNATURE_INVALID' ? 'SIGNATURE_INVALID' : 'RECORD_INVALID';
-    fail(code, `${check.code}: ${check.reason}`, `tx ${toHex(txId)}`);
-  }
-}
-
 /**
  * Applies one transaction to `state`. Throws (and writes nothing) when the transaction is
- * malformed, badly signed, or already committed: a block holding one is invalid.
+ * malformed, badly signed, or already committed: a block holding one is invalid. `txId` must be
+ * txIdOf(the canonical envelope bytes); the block applier has those bytes, so it is not recomputed.
  */
 export function applyTx(
   state: StateOverlay,
@@ -320,18 +311,22 @@ export function applyTx(
   txId: Uint8Array,
   context: TxApplyContext,
 ): TxOutcome {
-  assert(bytesEqual(txIdOf(encodeTxEnvelope(envelope)), txId), 'txId is the hash of this envelope');
-  checkWellFormed(envelope, txId, context);
+  const bodyBytes = bodyBytesOf(envelope);
+  const check = checkTxForApply(envelope, context.genesis, bodyBytes, context.signaturesVerified !== true);
+  if (!check.ok) {
+    const code = check.code === 'SIGNATURE_INVALID' ? 'SIGNATURE_INVALID' : 'RECORD_INVALID';
+    fail(code, `${check.code}: ${check.reason}`, `tx ${toHex(txId)}`);
+  }
   if (getOutcome(state, txId) !== undefined) {
     fail('RECORD_INVALID', 'transaction already committed', `tx ${toHex(txId)}`);
   }
-  const tx = parseTxBody(envelope);
+  const tx = check.tx;
   const step: Step = {
     state,
     genesis: context.genesis,
     policy: readPolicy(state, context.genesis),
     txId,
-    objectId: objectIdOf(envelope),
+    objectId: sha256(bodyBytes),
     height: context.height,
     blockTimeSeconds: Math.floor(context.blockTimeMs / 1000),
   };

@@ -1,4 +1,4 @@
-// UTC calendar arithmetic without `Date` (src/core reads no clock and must not depend on the
+// UTC calendar arithmetic in plain integers (src/core reads no clock and must not depend on the
 // host's time zone database). The yearly thresholds count per UTC calendar year.
 
 const SECONDS_PER_DAY = 86_400;

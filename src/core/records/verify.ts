@@ -7,7 +7,6 @@ import type { Genesis, Organisation, OrganisationRole } from '../config/genesis.
 import { signingMessage, verifyInDomain } from '../crypto/domain.js';
 import { isBayledgerError } from '../errors.js';
 import { quorumSize } from '../ledger/certificate-verify.js';
-import { LIMITS } from '../limits.js';
 import { parseTxBody, type TypedTx } from './bodies.js';
 import { bodyBytesOf, envelopeSchema } from './codec.js';
 import type { TxEnvelope } from './envelope.js';
@@ -150,20 +149,17 @@ function checkSigners(tx: TypedTx, rule: SignerRule, index: OrganisationIndex): 
   return { ok: true };
 }
 
-/**
- * Everything verifyTx checks except the signatures themselves: schemas, signature order, roles
- * and required signers. Cheap; applyTx runs it even when signatures were verified elsewhere.
- */
-export function checkTxSigners(envelope: TxEnvelope, genesis: Genesis): TxCheck {
-  let tx: TypedTx;
+function parseEnvelope(envelope: TxEnvelope): TypedTx | TxCheck {
   try {
     envelopeSchema.parse(envelope, '$');
-    tx = parseTxBody(envelope);
+    return parseTxBody(envelope);
   } catch (error) {
     if (isBayledgerError(error)) return failed('SCHEMA_INVALID', error.message);
     throw error;
   }
-  if (tx.sigs.length > LIMITS.maxSignaturesPerTx) return failed('SCHEMA_INVALID', 'too many signatures');
+}
+
+function checkParsedSigners(tx: TypedTx, genesis: Genesis): TxCheck {
   for (let i = 1; i < tx.sigs.length; i++) {
     if (compareBytes(tx.sigs[i - 1]!.signer, tx.sigs[i]!.signer) >= 0) {
       return failed(
@@ -176,6 +172,45 @@ export function checkTxSigners(envelope: TxEnvelope, genesis: Genesis): TxCheck 
   const rule = signerRule(tx, index);
   if ('ok' in rule) return rule;
   return checkSigners(tx, rule, index);
+}
+
+function checkSignatures(tx: TypedTx, genesis: Genesis, bodyBytes: Uint8Array): TxCheck {
+  for (const entry of tx.sigs) {
+    if (!verifyInDomain(entry.signer, tx.kind, genesis.chainId, bodyBytes, entry.sig)) {
+      return failed('SIGNATURE_INVALID', `invalid ${tx.kind} signature by ${toHex(entry.signer)}`);
+    }
+  }
+  return { ok: true };
+}
+
+/**
+ * Everything verifyTx checks except the signatures themselves: schemas, signature order, roles
+ * and required signers. Cheap; applyTx runs it even when signatures were verified elsewhere.
+ */
+export function checkTxSigners(envelope: TxEnvelope, genesis: Genesis): TxCheck {
+  const tx = parseEnvelope(envelope);
+  return 'ok' in tx ? tx : checkParsedSigners(tx, genesis);
+}
+
+/**
+ * For applyTx: the same checks as verifyTx (signatures only when `verifySignatures`), with one
+ * schema parse and one body encoding serving every step; returns the typed transaction.
+ */
+export function checkTxForApply(
+  envelope: TxEnvelope,
+  genesis: Genesis,
+  bodyBytes: Uint8Array,
+  verifySignatures: boolean,
+): { ok: true; tx: TypedTx } | Extract<TxCheck, { ok: false }> {
+  const tx = parseEnvelope(envelope);
+  if ('ok' in tx) return tx as Extract<TxCheck, { ok: false }>;
+  const signers = checkParsedSigners(tx, genesis);
+  if (!signers.ok) return signers;
+  if (verifySignatures) {
+    const signatures = checkSignatures(tx, genesis, bodyBytes);
+    if (!signatures.ok) return signatures;
+  }
+  return { ok: true, tx };
 }
 
 /** One Ed25519 check: for batch or worker-pool verification with the same verifySignature. */
@@ -200,13 +235,9 @@ export function signatureChecksOf(envelope: TxEnvelope, chainId: string): Signat
  * part, about 60 microseconds each) are verified only when everything else holds.
  */
 export function verifyTx(envelope: TxEnvelope, genesis: Genesis): TxCheck {
-  const signers = checkTxSigners(envelope, genesis);
+  const tx = parseEnvelope(envelope);
+  if ('ok' in tx) return tx;
+  const signers = checkParsedSigners(tx, genesis);
   if (!signers.ok) return signers;
-  const bodyBytes = bodyBytesOf(envelope);
-  for (const entry of envelope.sigs) {
-    if (!verifyInDomain(entry.signer, envelope.kind, genesis.chainId, bodyBytes, entry.sig)) {
-      return failed('SIGNATURE_INVALID', `invalid ${envelope.kind} signature by ${toHex(entry.signer)}`);
-    }
-  }
-  return { ok: true };
+  return checkSignatures(tx, genesis, bodyBytesOf(envelope));
 }
