@@ -6,9 +6,13 @@ import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import { isBayledgerError } from '../../src/core/errors.js';
+import { inclusionProof, leafHash, MemoryMerkleLog } from '../../src/core/merkle/index.js';
+import { encodeContainerHead } from '../../src/node/transfer/container.js';
 import { INBOX_MANIFEST_FILE } from '../../src/node/transfer/filing.js';
+import { chunkPlaintextBytes, layoutForContainer } from '../../src/node/transfer/layout.js';
 import { OUTBOX_PAYLOAD_FILE } from '../../src/node/transfer/outbox.js';
 import { partialDirectory } from '../../src/node/transfer/partial.js';
+import { deriveSenderKey, sealChunk } from '../../src/node/transfer/payload-crypto.js';
 import {
   decodePayloadResponse,
   encodePayloadRequest,
@@ -18,11 +22,13 @@ import {
 import { PayloadReceiver, type ReceiveOutcome } from '../../src/node/transfer/receiver.js';
 import { PayloadSender } from '../../src/node/transfer/sender.js';
 import {
+  CHAIN_ID,
   deliver,
   editFrames,
   type Fixture,
   filedFiles,
   listFiles,
+  RECIPIENT_ID,
   receiverOptions,
   sealFixture,
   sha256,
@@ -91,6 +97,52 @@ function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   const copy = Uint8Array.from(bytes);
   copy[bit >> 3]! ^= 1 << (bit & 7);
   return copy;
+}
+
+/**
+ * A sender that seals an arbitrary container (not one sealPayload would make) to `recipientPublicKey`:
+ * the commitment and the response frames it would stream. Models a faulty or hostile hospital node.
+ */
+function craftStream(
+  container: Uint8Array,
+  recipientPublicKey: Uint8Array,
+  chunkBytes: number,
+): { payload: Fixture['expectation']['payload']; frames: Uint8Array[] } {
+  const verdict = layoutForContainer(container.byteLength, chunkBytes);
+  assert.ok(verdict.ok);
+  const { layout } = verdict;
+  const { payloadKey, ephemeralPublicKey } = deriveSenderKey(x25519Pair().secret, {
+    chainId: CHAIN_ID,
+    recipientId: RECIPIENT_ID,
+    recipientPublicKey,
+  });
+  const sealed: Uint8Array[] = [];
+  const tree = new MemoryMerkleLog();
+  for (let i = 0; i < layout.chunkCount; i++) {
+    const start = i * chunkBytes;
+    sealed.push(
+      sealChunk(payloadKey, layout, i, container.subarray(start, start + chunkPlaintextBytes(layout, i))),
+    );
+    tree.append(leafHash(sealed[i]!));
+  }
+  const payload = {
+    root: tree.root(),
+    bytes: layout.payloadBytes,
+    chunkBytes,
+    chunkCount: layout.chunkCount,
+    ephemeralKey: ephemeralPublicKey,
+  };
+  return {
+    payload,
+    frames: sealed.map((ciphertext, index) =>
+      encodePayloadResponse({
+        type: 'chunk',
+        index,
+        proof: inclusionProof(tree, index, layout.chunkCount),
+        ciphertext,
+      }),
+    ),
+  };
 }
 
 describe('payload channel: round trip', () => {
@@ -356,6 +408,73 @@ describe('payload channel: tampering is refused with a reason and files nothing'
     }));
   });
 
+  it('a container whose manifest is not canonical CBOR: MANIFEST_INVALID, permanent, found at chunk 0', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [300], { chunkBytes: SMALL_CHUNK });
+      const head = encodeContainerHead([300]);
+      // The same manifest with a 16-bit map length head: decodable, but not canonical.
+      const manifest = head.subarray(4);
+      const bloated = Uint8Array.from([
+        0,
+        0,
+        0,
+        manifest.byteLength + 2,
+        0xb9,
+        0x00,
+        manifest[0]! & 0x1f,
+        ...manifest.subarray(1),
+      ]);
+      const container = new Uint8Array(bloated.byteLength + 300);
+      container.set(bloated);
+      const crafted = craftStream(container, fixture.recipient.publicKey, SMALL_CHUNK);
+      const expected = { ...fixture.expectation, payload: crafted.payload };
+      const receiver = await PayloadReceiver.open(receiverOptions(fixture, { expected }));
+      const header = encodePayloadResponse({
+        type: 'header',
+        transferId: expected.transferId,
+        payload: crafted.payload,
+      });
+      let pulled = 0;
+      async function* frames() {
+        for (const frame of [header, ...crafted.frames]) {
+          pulled++;
+          yield frame;
+        }
+      }
+      assertFailed(await receiver.receive(frames()), 'MANIFEST_INVALID', true);
+      assert.equal(pulled, 2, 'refused at the first chunk');
+      assert.deepEqual(await listFiles(fixture.inboxDir), []);
+    });
+  });
+
+  it('a container longer than its items: MANIFEST_INVALID, permanent', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [300], { chunkBytes: SMALL_CHUNK });
+      const head = encodeContainerHead([300]);
+      const container = new Uint8Array(head.byteLength + 301);
+      container.set(head);
+      const crafted = craftStream(container, fixture.recipient.publicKey, SMALL_CHUNK);
+      const expected = { ...fixture.expectation, payload: crafted.payload };
+      const header = encodePayloadResponse({
+        type: 'header',
+        transferId: expected.transferId,
+        payload: crafted.payload,
+      });
+      const receiver = await PayloadReceiver.open(receiverOptions(fixture, { expected }));
+      assertFailed(
+        await receiver.receive(
+          (async function* () {
+            yield header;
+            yield* crafted.frames;
+          })(),
+        ),
+        'MANIFEST_INVALID',
+        true,
+      );
+      assert.deepEqual(await listFiles(fixture.inboxDir), []);
+    });
+  });
+
   it('a declared chunk count that does not fit the byte count: PAYLOAD_LAYOUT_INVALID at open', async () => {
     await withTempDir(async (dir) => {
       const fixture = await sealFixture(dir, [3000], { chunkBytes: SMALL_CHUNK });
@@ -466,6 +585,27 @@ describe('payload channel: resumption', () => {
       });
       assertDelivered(outcome);
       assert.equal(seen[0], stopAfter, 'no chunk sent twice');
+      await assertFiled(fixture, outcome.directory);
+    });
+  });
+
+  it('resumes inside a container head that spans several tiny chunks', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [100, 3, 0, 50], { chunkBytes: 8 });
+      const headBytes = encodeContainerHead([100, 3, 0, 50]).byteLength;
+      assert.ok(headBytes > 3 * 8, `head of ${headBytes} bytes spans several chunks`);
+      // Stop after chunk 1, inside the head; close() checkpoints what arrived.
+      assertFailed(
+        await deliver(fixture, {
+          tamper: editFrames((frame, position) => (position === 3 ? 'stop' : frame)),
+        }),
+        'PAYLOAD_TRUNCATED',
+        false,
+      );
+      const resumed = await PayloadReceiver.open(receiverOptions(fixture));
+      assert.equal(resumed.nextChunk, 2);
+      const outcome = await deliver(fixture, { receiver: resumed });
+      assertDelivered(outcome);
       await assertFiled(fixture, outcome.directory);
     });
   });
