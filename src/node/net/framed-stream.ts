@@ -1,0 +1,179 @@
+// Framed messages on one libp2p stream, with back-pressure both ways: `write` waits for the
+// stream to drain when its buffer is full, and the reader pauses the stream (yamux then stops
+// granting window to the sender) while LIMITS.maxBufferedFramesPerStream frames wait unread.
+import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
+import { BayledgerError, fail, isBayledgerError } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
+import { encodeFrame, FrameDecoder } from './framing.js';
+
+export interface AbortOptions {
+  readonly signal?: AbortSignal;
+}
+
+interface Waiter {
+  resolve(frame: Uint8Array | null): void;
+  reject(error: unknown): void;
+}
+
+export class FramedStream {
+  readonly stream: Stream;
+  readonly #decoder: FrameDecoder;
+  readonly #frames: Uint8Array[] = [];
+  #waiter: Waiter | undefined;
+  #ended = false;
+  #error: unknown;
+
+  constructor(stream: Stream, maxFrameBytes: number) {
+    this.stream = stream;
+    this.#decoder = new FrameDecoder(maxFrameBytes);
+    stream.addEventListener('message', this.#onMessage);
+    stream.addEventListener('end', this.#onEnd);
+    stream.addEventListener('close', this.#onClose);
+  }
+
+  get protocol(): string {
+    return this.stream.protocol;
+  }
+
+  /** Sends one frame; resolves once the stream can take more (back-pressure). */
+  async write(payload: Uint8Array, options: AbortOptions = {}): Promise<void> {
+    if (this.stream.writeStatus !== 'writable')
+      fail('CLOSED', 'the stream is closed for writing', this.protocol);
+    let accepted: boolean;
+    try {
+      accepted = this.stream.send(encodeFrame(payload));
+    } catch (error) {
+      throw new BayledgerError('CLOSED', `the stream cannot be written (${describe(error)})`, this.protocol);
+    }
+    if (!accepted) await this.#drain(options);
+  }
+
+  async #drain(options: AbortOptions): Promise<void> {
+    try {
+      await this.stream.onDrain(options.signal ? { signal: options.signal } : undefined);
+    } catch (error) {
+      if (options.signal?.aborted) fail('TIMEOUT', 'the peer stopped reading', this.protocol);
+      throw new BayledgerError(
+        'CLOSED',
+        `the stream closed while sending (${describe(error)})`,
+        this.protocol,
+      );
+    }
+  }
+
+  /**
+   * The next frame, or null once the remote closed its side cleanly. Rejects with the decoding
+   * error (MESSAGE_TOO_LARGE, FRAME_MALFORMED) after the peer sent a bad frame, with CLOSED when the
+   * stream was reset, and with TIMEOUT when `signal` aborts first.
+   */
+  read(options: AbortOptions = {}): Promise<Uint8Array | null> {
+    const frame = this.#frames.shift();
+    if (frame !== undefined) {
+      this.#maybeResume();
+      return Promise.resolve(frame);
+    }
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.#ended) return Promise.resolve(null);
+    if (this.#waiter !== undefined) fail('USAGE', 'one read at a time on a framed stream');
+    return new Promise((resolve, reject) => {
+      const signal = options.signal;
+      const onAbort = (): void => {
+        this.#waiter = undefined;
+        reject(new BayledgerError('TIMEOUT', 'no message arrived in time', this.protocol));
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiter = {
+        resolve: (value) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+    });
+  }
+
+  /** Closes our sending side after the buffered bytes went out; the remote may still answer. */
+  async closeWrite(): Promise<void> {
+    try {
+      await this.stream.close();
+    } catch {
+      // Already closed or reset: nothing left to flush.
+    }
+  }
+
+  abort(reason: string): void {
+    this.stream.abort(new Error(reason));
+  }
+
+  #onMessage = (event: StreamMessageEvent): void => {
+    if (this.#error !== undefined) return;
+    try {
+      const data = event.data;
+      if (data instanceof Uint8Array) this.#decoder.push(data, this.#frames);
+      else for (const chunk of data) this.#decoder.push(chunk, this.#frames);
+    } catch (error) {
+      this.#fail(error);
+      this.stream.abort(new Error(isBayledgerError(error) ? error.code : 'bad frame'));
+      return;
+    }
+    this.#deliver();
+    if (this.#frames.length >= LIMITS.maxBufferedFramesPerStream && this.stream.readStatus === 'readable') {
+      this.stream.pause();
+    }
+  };
+
+  #onEnd = (): void => {
+    if (!this.#decoder.idle && this.#error === undefined) {
+      this.#fail(new BayledgerError('FRAME_MALFORMED', 'the stream ended inside a frame', this.protocol));
+    }
+    this.#ended = true;
+    this.#deliver();
+  };
+
+  #onClose = (event: StreamCloseEvent): void => {
+    if (event.error !== undefined && this.#error === undefined && !this.#ended) {
+      this.#fail(
+        new BayledgerError('CLOSED', `the stream was reset (${describe(event.error)})`, this.protocol),
+      );
+      return;
+    }
+    // A clean close with data still buffered in a paused stream ends after that data ('end').
+    if (this.stream.readStatus !== 'paused' || this.stream.readBufferLength === 0) this.#onEnd();
+  };
+
+  #fail(error: unknown): void {
+    this.#error = error;
+    this.#frames.length = 0;
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.reject(error);
+  }
+
+  #deliver(): void {
+    const waiter = this.#waiter;
+    if (waiter === undefined) return;
+    const frame = this.#frames.shift();
+    if (frame !== undefined) {
+      this.#waiter = undefined;
+      waiter.resolve(frame);
+    } else if (this.#ended) {
+      this.#waiter = undefined;
+      if (this.#error !== undefined) waiter.reject(this.#error);
+      else waiter.resolve(null);
+    }
+  }
+
+  #maybeResume(): void {
+    if (this.stream.readStatus === 'paused' && this.#frames.length < LIMITS.maxBufferedFramesPerStream / 2) {
+      this.stream.resume();
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,358 @@
+import '../../src/polyfill.js';
+import { strict as assert } from 'node:assert';
+import { multiaddr } from '@multiformats/multiaddr';
+import type { Libp2p } from 'libp2p';
+import { decodeCanonical, encodeCanonical, object, uint } from '../../src/core/codec/index.js';
+import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
+import { fail, isBayledgerError } from '../../src/core/errors.js';
+import { createMemoryLogger } from '../../src/node/log/index.js';
+import { MetricsRegistry } from '../../src/node/metrics/index.js';
+import {
+  type AllowedPeer,
+  createPeerNetwork,
+  encodeBatch,
+  encodeFrame,
+  type PeerNetwork,
+  peerIdFromSeed,
+  RemoteError,
+} from '../../src/node/net/index.js';
+import { waitFor } from '../helpers/wait.js';
+
+const CONSENSUS = '/bayledger-test/consensus/1';
+const RELAY = '/bayledger-test/relay/1';
+const SYNC = '/bayledger-test/sync/1';
+const PAYLOAD = '/bayledger-test/payload/1';
+const BAN_MS = 400;
+
+const voteSchema = object({ from: uint(1000), n: uint() });
+type Vote = { from: number; n: number };
+
+function seedOf(index: number): Uint8Array {
+  return new Uint8Array(32).fill(index + 1);
+}
+
+interface TestNode {
+  readonly org: string;
+  readonly net: PeerNetwork;
+  readonly votes: Array<{ from: string; vote: Vote }>;
+  readonly relayed: Array<{ from: string; bytes: Uint8Array }>;
+  readonly logLines: Array<Record<string, unknown>>;
+  readonly metrics: MetricsRegistry;
+  listen: string;
+}
+
+const ORGS = ['alpha', 'beta', 'gamma'];
+
+function allowedPeers(
+  orgs: readonly string[],
+  addresses: ReadonlyMap<string, string> = new Map(),
+): AllowedPeer[] {
+  return orgs.map((org) => ({
+    id: org,
+    publicKey: new Ed25519Signer(seedOf(ORGS.includes(org) ? ORGS.indexOf(org) : 50)).publicKey,
+    address: addresses.get(org),
+  }));
+}
+
+async function startNode(
+  org: string,
+  listenAddress = '/ip4/127.0.0.1/tcp/0',
+  allowed = ORGS,
+): Promise<TestNode> {
+  const { logger, lines } = createMemoryLogger('debug');
+  const metrics = new MetricsRegistry();
+  const seed = seedOf(ORGS.includes(org) ? ORGS.indexOf(org) : 50);
+  const net = await createPeerNetwork({
+    nodeSeed: seed,
+    listenAddress,
+    peers: allowedPeers(allowed),
+    logger: logger.child({ org }),
+    metrics,
+    banMs: BAN_MS,
+    reconnect: { minDelayMs: 20, maxDelayMs: 300 },
+  });
+  const node: TestNode = { org, net, votes: [], relayed: [], logLines: lines, metrics, listen: '' };
+  await net.registerProtocol<Vote>({
+    name: CONSENSUS,
+    maxMessageBytes: 1024,
+    decode: (bytes) => voteSchema.parse(decodeCanonical(bytes, 1024), 'vote'),
+    onMessage: (from, vote) => {
+      node.votes.push({ from, vote });
+    },
+  });
+  await net.registerProtocol<Uint8Array>({
+    name: RELAY,
+    maxMessageBytes: 64 * 1024,
+    decode: (bytes) => {
+      if (bytes[0] !== 0x01) fail('RECORD_INVALID', 'relay messages start with 0x01');
+      return bytes;
+    },
+    onMessage: (from, bytes) => {
+      node.relayed.push({ from, bytes });
+    },
+  });
+  await net.registerRequestHandler(
+    SYNC,
+    async (from, request) => {
+      const text = Buffer.from(request).toString('utf8');
+      if (text === 'missing') fail('NOT_FOUND', 'no such height');
+      if (text === 'slow') await new Promise((resolve) => setTimeout(resolve, 2_000));
+      return new Uint8Array(Buffer.from(`${org} answers ${from}: ${text}`));
+    },
+    { maxRequestBytes: 1024, maxResponseBytes: 1024 },
+  );
+  await net.registerStreamHandler(
+    PAYLOAD,
+    async (_from, stream) => {
+      let frames = 0;
+      let bytes = 0;
+      for (let frame = await stream.read(); frame !== null; frame = await stream.read()) {
+        frames++;
+        bytes += frame.byteLength;
+      }
+      await stream.write(encodeCanonical({ frames, bytes }));
+      await stream.closeWrite();
+    },
+    { maxMessageBytes: 256 * 1024 },
+  );
+  await net.start();
+  node.listen = net.listenAddresses()[0]!;
+  return node;
+}
+
+function tcpPart(address: string): string {
+  return address.replace(/\/p2p\/.*$/, '');
+}
+
+function vote(from: number, n: number): Uint8Array {
+  return encodeCanonical({ from, n });
+}
+
+async function connectAll(nodes: readonly TestNode[]): Promise<void> {
+  for (const node of nodes) {
+    for (const other of nodes) if (other !== node) node.net.setPeerAddress(other.org, tcpPart(other.listen));
+  }
+  await waitFor('every node connected to every other', () =>
+    nodes.every((node) => node.net.connectedPeers().length === nodes.length - 1),
+  );
+}
+
+function libp2pOf(net: PeerNetwork): Libp2p {
+  return (net as unknown as { libp2pForTests: Libp2p }).libp2pForTests;
+}
+
+describe('peer network (libp2p, real TCP on 127.0.0.1)', function () {
+  this.timeout(60_000);
+  const nodes: TestNode[] = [];
+  const extra: TestNode[] = [];
+  let alpha: TestNode;
+  let beta: TestNode;
+  let gamma: TestNode;
+
+  before(async () => {
+    alpha = await startNode('alpha');
+    beta = await startNode('beta');
+    gamma = await startNode('gamma');
+    nodes.push(alpha, beta, gamma);
+    await connectAll(nodes);
+  });
+
+  after(async () => {
+    await Promise.all([...nodes, ...extra].map((node) => node.net.close()));
+  });
+
+  it('derives the libp2p peer id from the node key seed', async () => {
+    assert.equal(alpha.net.peerId, (await peerIdFromSeed(seedOf(0))).toString());
+    assert.ok(alpha.listen.endsWith(`/p2p/${alpha.net.peerId}`));
+  });
+
+  it('three nodes exchange batched messages on two protocols, in order per sender', async () => {
+    const perSender = 500;
+    for (const [index, node] of nodes.entries()) {
+      for (let n = 0; n < perSender; n++) {
+        node.net.broadcast(CONSENSUS, vote(index, n));
+        node.net.broadcast(RELAY, new Uint8Array([0x01, index, n & 0xff]));
+      }
+    }
+    await waitFor('every vote and relay message delivered', () =>
+      nodes.every((node) => node.votes.length === 2 * perSender && node.relayed.length === 2 * perSender),
+    );
+    for (const node of nodes) {
+      for (const sender of nodes) {
+        if (sender === node) continue;
+        const received = node.votes.filter((entry) => entry.from === sender.org).map((entry) => entry.vote.n);
+        assert.deepEqual(received, [...Array(perSender).keys()], `${sender.org} -> ${node.org} in order`);
+        assert.equal(node.relayed.filter((entry) => entry.from === sender.org).length, perSender);
+      }
+    }
+    // Batching: far fewer frames than messages.
+    const stats = alpha.net.stats();
+    assert.equal(stats.messagesSent, 4 * perSender);
+    assert.ok(
+      stats.framesSent < stats.messagesSent / 10,
+      `frames ${stats.framesSent} for ${stats.messagesSent} messages`,
+    );
+    assert.equal(stats.messagesDropped, 0);
+    assert.match(alpha.metrics.render(), /bayledger_net_connected_peers 2/);
+  });
+
+  it('request/response: an answer, an error answer with its code, and a timeout', async () => {
+    const answer = await alpha.net.request('beta', SYNC, new Uint8Array(Buffer.from('height 7')), {
+      timeoutMs: 5_000,
+    });
+    assert.equal(Buffer.from(answer).toString('utf8'), 'beta answers alpha: height 7');
+    const fromGamma = await beta.net.request('gamma', SYNC, new Uint8Array(Buffer.from('x')), {
+      timeoutMs: 5_000,
+    });
+    assert.equal(Buffer.from(fromGamma).toString('utf8'), 'gamma answers beta: x');
+    await assert.rejects(
+      alpha.net.request('gamma', SYNC, new Uint8Array(Buffer.from('missing')), { timeoutMs: 5_000 }),
+      (error) =>
+        error instanceof RemoteError && error.remoteCode === 'NOT_FOUND' && error.code === 'REMOTE_ERROR',
+    );
+    await assert.rejects(
+      alpha.net.request('gamma', SYNC, new Uint8Array(Buffer.from('slow')), { timeoutMs: 200 }),
+      (error) => isBayledgerError(error, 'TIMEOUT'),
+    );
+    await assert.rejects(
+      alpha.net.request('nobody', SYNC, new Uint8Array(1), { timeoutMs: 1_000 }),
+      (error) => isBayledgerError(error, 'PEER_UNKNOWN'),
+    );
+    // Many requests in flight at once.
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        gamma.net.request('alpha', SYNC, new Uint8Array(Buffer.from(`r${i}`)), { timeoutMs: 10_000 }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((bytes) => Buffer.from(bytes).toString('utf8')),
+      Array.from({ length: 50 }, (_, i) => `alpha answers gamma: r${i}`),
+    );
+  });
+
+  it('raw framed stream: 8 MiB in 32 frames with back-pressure, then an answer', async () => {
+    const stream = await alpha.net.openStream('gamma', PAYLOAD, { maxMessageBytes: 1024 });
+    const chunk = new Uint8Array(256 * 1024).fill(7);
+    for (let i = 0; i < 32; i++) await stream.write(chunk);
+    await stream.closeWrite();
+    const answer = await stream.read({ signal: AbortSignal.timeout(10_000) });
+    assert.ok(answer);
+    assert.deepEqual(decodeCanonical(answer), { frames: 32, bytes: 32 * 256 * 1024 });
+    assert.equal(await stream.read(), null);
+  });
+
+  it('an unknown key cannot connect, inbound or outbound', async () => {
+    // The outsider lists alpha, so it keeps dialing alpha; alpha does not list the outsider.
+    const outsider = await startNode('outsider', '/ip4/127.0.0.1/tcp/0', ['alpha']);
+    extra.push(outsider);
+    outsider.net.setPeerAddress('alpha', tcpPart(alpha.listen));
+    await waitFor(
+      'the outsider to have dialed alpha three times',
+      () =>
+        outsider.logLines.filter((line) => line.msg === 'dial failed' || line.msg === 'peer disconnected')
+          .length >= 3,
+    );
+    const alphaLibp2p = libp2pOf(alpha.net);
+    const outsiderPeerId = libp2pOf(outsider.net).peerId;
+    assert.equal(alphaLibp2p.getConnections(outsiderPeerId).length, 0);
+    assert.deepEqual(outsider.net.connectedPeers(), []);
+    assert.deepEqual(alpha.net.connectedPeers().sort(), ['beta', 'gamma']);
+    await assert.rejects(
+      outsider.net.request('alpha', SYNC, new Uint8Array(1), { timeoutMs: 3_000 }),
+      (error) => isBayledgerError(error, 'UNREACHABLE') || isBayledgerError(error, 'TIMEOUT'),
+    );
+    // Outbound: alpha refuses to dial the outsider, by peer id and by bare address (the gater sees
+    // the key only after the Noise handshake).
+    await assert.rejects(alphaLibp2p.dial(multiaddr(outsider.listen)));
+    await assert.rejects(alphaLibp2p.dial(multiaddr(tcpPart(outsider.listen))));
+    assert.equal(alphaLibp2p.getConnections(outsiderPeerId).length, 0);
+    await outsider.net.close();
+  });
+
+  async function sendRaw(from: TestNode, to: TestNode, protocol: string, bytes: Uint8Array): Promise<void> {
+    const stream = await libp2pOf(from.net).dialProtocol(libp2pOf(to.net).peerId, protocol);
+    stream.send(bytes);
+  }
+
+  async function expectPenalised(
+    offender: TestNode,
+    victim: TestNode,
+    code: string,
+    send: () => Promise<void>,
+  ) {
+    const before = victim.logLines.length;
+    await send();
+    const line = await waitFor(`${victim.org} to penalise ${offender.org} with ${code}`, () =>
+      victim.logLines.slice(before).find((entry) => entry.msg?.toString().startsWith('peer misbehaved')),
+    );
+    assert.equal(line.peer, offender.org);
+    assert.equal(line.code, code);
+    await waitFor('the offender disconnected', () => !victim.net.isConnected(offender.org));
+    // The victim keeps exchanging with the others meanwhile.
+    const bystander = nodes.find((node) => node !== victim && node !== offender)!;
+    const votesBefore = victim.votes.length;
+    bystander.net.send(victim.org, CONSENSUS, vote(0, 9_999));
+    await waitFor('a third node still reaches the victim', () => victim.votes.length > votesBefore);
+    // After the ban the offender is admitted again (it reconnects on its own).
+    await waitFor('the offender back after the ban', () => victim.net.isConnected(offender.org), {
+      timeoutMs: 10_000,
+    });
+  }
+
+  it('garbage CBOR on a protocol gets the sender dropped while the receiver keeps working', async () => {
+    await expectPenalised(beta, gamma, 'CBOR_MALFORMED', () =>
+      sendRaw(beta, gamma, CONSENSUS, encodeFrame(new Uint8Array([0xff, 0xfe, 0xfd]))),
+    );
+  });
+
+  it('a message its decoder rejects gets the sender dropped', async () => {
+    const badVote = encodeCanonical({ from: 1, n: -5 });
+    await expectPenalised(beta, gamma, 'SCHEMA_INVALID', () =>
+      sendRaw(beta, gamma, CONSENSUS, encodeFrame(encodeBatch([vote(1, 1), badVote]))),
+    );
+    await expectPenalised(alpha, beta, 'RECORD_INVALID', () =>
+      sendRaw(alpha, beta, RELAY, encodeFrame(encodeBatch([new Uint8Array([0x02])]))),
+    );
+  });
+
+  it('an oversize frame gets the sender dropped before the receiver buffers it', async () => {
+    // A length prefix announcing 100 MiB, then a little data: refused on the prefix alone.
+    const announced = encodeFrame(new Uint8Array(0));
+    assert.equal(announced.byteLength, 1);
+    const prefix = new Uint8Array([0x80, 0x80, 0x80, 0x32, 1, 2, 3]);
+    await expectPenalised(gamma, alpha, 'MESSAGE_TOO_LARGE', () => sendRaw(gamma, alpha, CONSENSUS, prefix));
+  });
+
+  it('a peer that restarts is reconnected and messages flow again', async () => {
+    await waitFor('all connected again', () => nodes.every((node) => node.net.connectedPeers().length === 2));
+    const port = tcpPart(gamma.listen);
+    await gamma.net.close();
+    await waitFor(
+      'alpha and beta see gamma gone',
+      () => !alpha.net.isConnected('gamma') && !beta.net.isConnected('gamma'),
+    );
+    // Messages sent while gamma is down wait in the queue.
+    alpha.net.send('gamma', CONSENSUS, vote(0, 424_242));
+    const restarted = await startNode('gamma', port);
+    nodes[2] = restarted;
+    gamma = restarted;
+    await waitFor(
+      'alpha and beta reconnected to the restarted gamma',
+      () =>
+        alpha.net.isConnected('gamma') &&
+        beta.net.isConnected('gamma') &&
+        restarted.net.connectedPeers().length === 2,
+    );
+    await waitFor('the queued vote delivered', () =>
+      restarted.votes.some((entry) => entry.vote.n === 424_242),
+    );
+    beta.net.send('gamma', RELAY, new Uint8Array([0x01, 0x42]));
+    await waitFor('a relay message delivered', () =>
+      restarted.relayed.some((entry) => entry.bytes[1] === 0x42),
+    );
+    const answer = await restarted.net.request('alpha', SYNC, new Uint8Array(Buffer.from('back')), {
+      timeoutMs: 5_000,
+    });
+    assert.equal(Buffer.from(answer).toString('utf8'), 'alpha answers gamma: back');
+  });
+});
