@@ -7,6 +7,8 @@ import type { CborValue } from '../codec/canonical.js';
 import { array, bool, literal, nullable, object, type Schema, uint } from '../codec/schema.js';
 import type { Genesis } from '../config/genesis.js';
 import { BayledgerError, fail } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import { REASON_CODES } from '../policy/reasons.js';
 import { policySchema } from '../policy/schema.js';
 import type { Policy } from '../policy/types.js';
 import { type ConsentGrantBody, consentGrantBodySchema } from '../records/consent-grant.js';
@@ -16,7 +18,10 @@ import { type TransferDeclareBody, transferDeclareBodySchema } from '../records/
 import type { StateBucket, StateOverlay, StateReader } from './state-kv.js';
 
 const heightSchema = uint();
-const reasonsSchema = array(reasonCodeSchema, 64);
+// Committed verdicts only ever hold REASON_CODES, each at most once.
+const reasonsSchema = array(literal(...REASON_CODES), REASON_CODES.length);
+// A transfer awaits at most every validator, and each assesses it at most once.
+const assessorsSchema = array(idSchema, LIMITS.maxValidators);
 
 function read<T>(state: StateReader, bucket: StateBucket, key: string, schema: Schema<T>): T | undefined {
   const value = state.get(bucket, key);
@@ -148,9 +153,9 @@ const transferRecordSchema: Schema<TransferRecord> = object({
   status: literal(...TRANSFER_STATUSES),
   reasons: reasonsSchema,
   policyVersion: uint(),
-  requiredAssessors: array(idSchema, 1024),
-  pendingAssessors: array(idSchema, 1024),
-  assessments: array(assessmentRecordSchema, 1024),
+  requiredAssessors: assessorsSchema,
+  pendingAssessors: assessorsSchema,
+  assessments: array(assessmentRecordSchema, LIMITS.maxValidators),
   declaredAtHeight: heightSchema,
   declareTxId: digestSchema,
   approvedAtHeight: nullable(heightSchema),
@@ -272,9 +277,21 @@ export function countPatient(state: StateOverlay, sender: string, year: number, 
 
 const CURRENT_POLICY_KEY = 'current';
 
+// Every transaction reads the active policy; parsing is a pure function of the stored value, so
+// it is remembered per value object (a store that decodes afresh each time simply misses).
+const parsedPolicies = new WeakMap<object, Policy>();
+
 /** The active policy: the last accepted policy.update, else the genesis policy. */
 export function readPolicy(state: StateReader, genesis: Genesis): Policy {
-  return read(state, 'policy', CURRENT_POLICY_KEY, policySchema) ?? genesis.policy;
+  const stored = state.get('policy', CURRENT_POLICY_KEY);
+  if (stored === undefined) return genesis.policy;
+  if (typeof stored === 'object' && stored !== null) {
+    const cached = parsedPolicies.get(stored);
+    if (cached !== undefined) return cached;
+  }
+  const policy = read(state, 'policy', CURRENT_POLICY_KEY, policySchema)!;
+  if (typeof stored === 'object' && stored !== null) parsedPolicies.set(stored, policy);
+  return policy;
 }
 
 export function putPolicy(state: StateOverlay, policy: Policy): void {
