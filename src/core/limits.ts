@@ -112,6 +112,8 @@ export const LIMITS = {
   maxInboundStreamsPerPeer: 4,
   /** Frames a raw stream reader holds before it pauses the sender (back-pressure). */
   maxBufferedFramesPerStream: 16,
+  /** Yamux receive window per stream: the most a peer can send ahead of what we read. */
+  maxStreamWindowBytes: 4 * 1024 * 1024,
 
   // --- API ---
   maxApiBodyBytes: 1024 * 1024,
