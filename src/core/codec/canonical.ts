@@ -84,10 +84,21 @@ function prepare(value: unknown, path: string, depth: number): unknown {
 
 /** Section 4.2.1: keys sorted bytewise on their encodings; for text keys, length then bytes. */
 export function compareTextKeys(a: string, b: string): number {
+  // Fast path: for ASCII keys (every key bayledger itself writes) UTF-8 length is the string
+  // length and bytewise order is code-unit order, so no encoding is needed.
+  if (isAscii(a) && isAscii(b)) {
+    if (a.length !== b.length) return a.length - b.length;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
   const aBytes = utf8(a);
   const bBytes = utf8(b);
   if (aBytes.byteLength !== bBytes.byteLength) return aBytes.byteLength - bBytes.byteLength;
   return compareBytes(aBytes, bBytes);
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+function isAscii(text: string): boolean {
+  return !NON_ASCII.test(text);
 }
 
 /** Encodes a value in RFC 8949 section 4.2.1 core deterministic encoding. */

@@ -3,6 +3,7 @@
 // (OpenSSL), which verifies about 14x faster than pure JS here; KeyObjects are cached because
 // rebuilding one halves the rate. @noble/curves cross-checks this in the tests.
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { concatBytes, toHex } from '../bytes.js';
 import { fail } from '../errors.js';
 
@@ -24,6 +25,10 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
   if (cached !== undefined) return cached;
   let keyObject: KeyObject | null;
   try {
+    // Small-order keys (the identity and the other 7 torsion points, in any encoding) admit
+    // signatures that verify for every message under OpenSSL (R = identity, S = 0). Nobody holds
+    // such a key honestly, so refuse it outright; checked once per key thanks to the cache.
+    if (ed25519.Point.fromBytes(publicKey).isSmallOrder()) throw new Error('small-order public key');
     keyObject = createPublicKey({
       key: Buffer.from(concatBytes(SPKI_PREFIX, publicKey)),
       format: 'der',
