@@ -4,7 +4,9 @@ import '../src/polyfill.js';
 import { registerChainCommands } from './commands/chain.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerNetworkCommands } from './commands/network.js';
+import { registerNodeCommands } from './commands/node.js';
 import { registerProofCommands } from './commands/proof.js';
+import { registerUpCommand } from './commands/up.js';
 import { type CommandRegistration, runProgram } from './program.js';
 
 // To add a command: write cli/commands/<name>.ts exporting a CommandRegistration
@@ -18,6 +20,8 @@ const COMMANDS: readonly CommandRegistration[] = [
   registerNetworkCommands,
   registerChainCommands,
   registerProofCommands,
+  registerNodeCommands,
+  registerUpCommand,
 ];
 
 process.exitCode = await runProgram(COMMANDS, process.argv);

@@ -32,6 +32,8 @@ export interface NetworkInitOptions {
   readonly basePort: number;
   readonly chainId?: string;
   readonly json?: boolean;
+  /** Print nothing (used by `up`, which prints its own summary). */
+  readonly quiet?: boolean;
 }
 
 interface PortPair {
@@ -133,6 +135,7 @@ export async function networkInit(options: NetworkInitOptions): Promise<void> {
   await writeFile(genesisPath, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`, { flag: 'wx' });
 
   const hash = toHex(genesisHash(genesis));
+  if (options.quiet) return;
   if (options.json) {
     printResult(
       { chainId: genesis.chainId, genesis: genesisPath, genesisHash: hash, organisations: rows },

@@ -1,0 +1,23 @@
+// `bayledger up`: registration only; the implementation is imported when the command runs.
+import type { Command } from 'commander';
+import { integerOption } from '../program.js';
+import { DEFAULT_BASE_PORT } from './network.js';
+
+export const DEFAULT_NETWORK_DIR = '.bayledger/local';
+
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description('run a whole local network (one process per organisation) until Ctrl-C')
+    .option('--dir <dir>', 'network folder (created with network init if empty)', DEFAULT_NETWORK_DIR)
+    .option(
+      '--base-port <n>',
+      'first port for a new network (0: free ports)',
+      integerOption(0, 65535),
+      DEFAULT_BASE_PORT,
+    )
+    .option('--log-level <level>', 'node log level', 'info')
+    .option('--exit', 'stop the network again once it is up (scripts and tests)')
+    .option('--json', 'print JSON')
+    .action(async (options) => (await import('./up-run.js')).up(options));
+}

@@ -1,0 +1,264 @@
+// Runs the pure Tendermint state machine (src/core/consensus) against the real world: it turns
+// network messages, timers and block validation into inputs, and carries out the effects in the
+// order the machine emitted them. The one rule that keeps a validator safe across crashes: a
+// `persist` effect is written to the WAL with fsync BEFORE any later effect (the broadcast of the
+// same vote) runs (design section 7). Inputs are processed strictly one at a time.
+import type { ConsensusParams } from '../core/config/genesis.js';
+import { proposalTimeMs } from '../core/consensus/block-time.js';
+import { decodeWalRecord, encodeConsensusMessage, encodeWalRecord } from '../core/consensus/codec.js';
+import { initConsensus, step } from '../core/consensus/machine.js';
+import type { ConsensusState } from '../core/consensus/state.js';
+import type { ConsensusEffect, ConsensusInput, WalRecord } from '../core/consensus/types.js';
+import type { Ed25519Signer } from '../core/crypto/ed25519.js';
+import { buildBlock } from '../core/ledger/build-block.js';
+import { verifyBlock } from '../core/ledger/verify-block.js';
+import type { Logger } from './log/logger.js';
+import type { Mempool } from './mempool/mempool.js';
+import type { PeerNetwork } from './net/types.js';
+import type { NodeChain } from './node-chain.js';
+import type { NodeMetrics } from './node-metrics.js';
+import { PROTOCOL } from './protocols.js';
+
+export interface Clock {
+  nowMs(): number;
+}
+
+export interface ConsensusDriverOptions {
+  readonly chain: NodeChain;
+  readonly mempool: Mempool<unknown>;
+  readonly net: PeerNetwork;
+  /** Own validator id and signer; null for a follower, which runs the machine as an observer. */
+  readonly self: string | null;
+  readonly signer: Ed25519Signer | null;
+  readonly logger: Logger;
+  readonly metrics: NodeMetrics;
+  readonly clock: Clock;
+  /** Re-send own messages of the current height this often, for peers that missed them. */
+  readonly regossipMs: number;
+}
+
+export class ConsensusDriver {
+  readonly #options: ConsensusDriverOptions;
+  readonly #params: ConsensusParams;
+  #state: ConsensusState | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #waitingForTxsHeight: number | null = null;
+  #regossipTimer: NodeJS.Timeout | undefined;
+  #heightStartedAtMs = 0;
+  #closed = false;
+
+  constructor(options: ConsensusDriverOptions) {
+    this.#options = options;
+    this.#params = options.chain.params.genesis.consensus;
+  }
+
+  get round(): number {
+    return this.#state?.round ?? 0;
+  }
+
+  get height(): number {
+    return this.#state?.height ?? this.#options.chain.height + 1;
+  }
+
+  /** Starts consensus at the height after the committed tip, replaying our WAL for that height. */
+  async start(): Promise<void> {
+    const records = await this.#options.chain.store.walRead();
+    const height = this.#options.chain.height + 1;
+    const wal: WalRecord[] = records
+      .filter((entry) => entry.height === height)
+      .map((entry) => decodeWalRecord(entry.record));
+    this.#startHeight(height, wal);
+    this.#regossipTimer = setInterval(() => this.input({ type: 'regossip' }), this.#options.regossipMs);
+    this.#regossipTimer.unref();
+    this.#options.chain.onCommitted((event) => {
+      // A block committed by sync (or by us) moves consensus to the next height.
+      this.#enqueue(async () => {
+        if (this.#state !== undefined && this.#state.height <= event.block.header.height) {
+          this.#startHeight(event.block.header.height + 1, []);
+          await this.#dispatch({ type: 'start-height' });
+        }
+      });
+    });
+    this.input({ type: 'start-height' });
+  }
+
+  /** Queues one input; inputs are processed strictly in order. */
+  input(input: ConsensusInput): void {
+    this.#enqueue(() => this.#dispatch(input));
+  }
+
+  /** Called when the mempool gains transactions: wakes a proposer waiting for something to order. */
+  notifyTxsAvailable(): void {
+    const height = this.#waitingForTxsHeight;
+    if (height === null) return;
+    this.#waitingForTxsHeight = null;
+    this.input({ type: 'txs-available', height });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    if (this.#regossipTimer) clearInterval(this.#regossipTimer);
+    await this.#queue;
+  }
+
+  #enqueue(task: () => Promise<void>): void {
+    this.#queue = this.#queue.then(task).catch((error: unknown) => {
+      this.#options.logger.error('consensus driver task failed', { error });
+    });
+  }
+
+  #startHeight(height: number, wal: readonly WalRecord[]): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#waitingForTxsHeight = null;
+    const tip = this.#options.chain.tip();
+    this.#state = initConsensus({
+      chainId: this.#options.chain.params.chainId,
+      validators: this.#options.chain.params.validators,
+      self: this.#options.self,
+      signer: this.#options.signer,
+      params: this.#params,
+      height,
+      lastBlock: { height: tip.height, hash: tip.blockHash, timeMs: tip.timeMs },
+      wal,
+    });
+    this.#heightStartedAtMs = this.#options.clock.nowMs();
+  }
+
+  async #dispatch(input: ConsensusInput): Promise<void> {
+    if (this.#closed || this.#state === undefined) return;
+    const { state, effects } = step(this.#state, input);
+    this.#state = state;
+    this.#options.metrics.round.set(state.round);
+    for (const effect of effects) {
+      if (this.#closed) return;
+      await this.#execute(effect);
+    }
+  }
+
+  async #execute(effect: ConsensusEffect): Promise<void> {
+    const { net, chain, logger } = this.#options;
+    switch (effect.type) {
+      case 'persist': {
+        const started = performance.now();
+        await chain.store.walAppend(this.height, encodeWalRecord(effect.record));
+        this.#options.metrics.walFsyncSeconds.observe((performance.now() - started) / 1000);
+        return;
+      }
+      case 'broadcast-proposal':
+        net.broadcast(
+          PROTOCOL.consensus,
+          encodeConsensusMessage({ type: 'proposal', proposal: effect.proposal }),
+        );
+        return;
+      case 'broadcast-vote':
+        net.broadcast(PROTOCOL.consensus, encodeConsensusMessage({ type: 'vote', vote: effect.vote }));
+        return;
+      case 'schedule-timeout': {
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          this.input({ type: 'timeout', kind: effect.kind, height: effect.height, round: effect.round });
+        }, effect.delayMs);
+        this.#timers.add(timer);
+        return;
+      }
+      case 'validate-block':
+        this.#validate(effect);
+        return;
+      case 'request-proposal-block':
+        this.#buildProposal(effect.height, effect.round);
+        return;
+      case 'wait-for-txs':
+        this.#waitForTxs(effect.height);
+        return;
+      case 'decide':
+        await this.#decide(effect);
+        return;
+      case 'evidence':
+        logger.warn('equivocation evidence', {
+          validator: effect.evidence.validator,
+          height: effect.evidence.height,
+          round: effect.evidence.round,
+        });
+        this.#options.metrics.evidence.inc();
+        return;
+      case 'halted':
+        logger.error('consensus halted: round limit reached', { height: effect.height, round: effect.round });
+        return;
+    }
+  }
+
+  #validate(effect: Extract<ConsensusEffect, { type: 'validate-block' }>): void {
+    const { chain } = this.#options;
+    const verdict = verifyBlock(effect.block, chain.verifyContext());
+    if (verdict.ok) chain.rememberApplied(verdict.blockHash, verdict.applied);
+    else
+      this.#options.logger.warn('proposal invalid', {
+        height: effect.height,
+        code: verdict.code,
+        reason: verdict.reason,
+      });
+    // Answered through the queue, after the effects of the current input.
+    this.input({
+      type: 'block-validated',
+      height: effect.height,
+      round: effect.round,
+      blockHash: effect.blockHash,
+      valid: verdict.ok,
+      reason: verdict.ok ? undefined : `${verdict.code}: ${verdict.reason}`,
+    });
+  }
+
+  #buildProposal(height: number, round: number): void {
+    const { chain, mempool, clock } = this.#options;
+    const context = chain.verifyContext();
+    const candidates = mempool.takeForBlock(this.#params.maxBlockTxs, this.#params.maxBlockBytes);
+    const built = buildBlock(
+      {
+        timeMs: proposalTimeMs(context.previous.timeMs, clock.nowMs()),
+        proposer: this.#options.self ?? '',
+        candidates: candidates.map((entry) => entry.bytes),
+      },
+      context,
+    );
+    if (built.rejected.length > 0) {
+      mempool.removeCommitted(built.rejected.map((rejected) => candidates[rejected.index]!.txIdHex));
+      this.#options.logger.warn('dropped transactions that can never be committed', {
+        count: built.rejected.length,
+      });
+    }
+    chain.rememberApplied(built.blockHash, built.applied);
+    this.input({ type: 'proposal-value', height, round, block: built.block });
+  }
+
+  #waitForTxs(height: number): void {
+    if (this.#options.mempool.size > 0) {
+      this.input({ type: 'txs-available', height });
+      return;
+    }
+    this.#waitingForTxsHeight = height;
+    const heartbeatMs = this.#params.heartbeatMs;
+    if (heartbeatMs > 0) {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        if (this.#waitingForTxsHeight === height) this.notifyTxsAvailable();
+      }, heartbeatMs);
+      this.#timers.add(timer);
+    }
+  }
+
+  async #decide(effect: Extract<ConsensusEffect, { type: 'decide' }>): Promise<void> {
+    try {
+      const committed = await this.#options.chain.commit(effect.block, effect.certificate, 'consensus');
+      if (!committed) return;
+    } catch (error) {
+      this.#options.logger.error('could not commit a decided block', { height: effect.height, error });
+      return;
+    }
+    const elapsedMs = this.#options.clock.nowMs() - this.#heightStartedAtMs;
+    this.#options.metrics.commitLatencySeconds.observe(elapsedMs / 1000);
+  }
+}

@@ -1,0 +1,112 @@
+// The node's view of its own chain: the store, the network's parameters and the one path by which
+// blocks are committed. Consensus decisions and block sync both commit through `commit`, which
+// runs one block at a time and only for the next height, so the two can never race each other
+// into a fork or a gap. Listeners hear about every committed block (API waiters, the transfer
+// release gate, status announcements).
+import { toHex } from '../core/bytes.js';
+import type { AppliedBlock } from '../core/ledger/applied-block.js';
+import type { Block } from '../core/ledger/block.js';
+import { blockHash } from '../core/ledger/block-hash.js';
+import type { CommitCertificate } from '../core/ledger/certificate.js';
+import { type ChainParams, genesisTip } from '../core/ledger/chain-params.js';
+import type { ChainTip } from '../core/ledger/chain-tip.js';
+import { type BlockVerdict, type VerifyContext, verifyCommittedBlock } from '../core/ledger/verify-block.js';
+import type { LedgerStore } from './store/ledger-store.js';
+
+export interface CommittedEvent {
+  readonly block: Block;
+  readonly blockHash: Uint8Array;
+  readonly certificate: CommitCertificate;
+  readonly applied: AppliedBlock;
+  /** How the block arrived: decided by our consensus instance, or fetched by block sync. */
+  readonly source: 'consensus' | 'sync';
+}
+
+/** Applied results kept between validating a proposal and committing it (a few rounds' worth). */
+const MAX_CACHED_APPLIED_BLOCKS = 16;
+
+export class NodeChain {
+  readonly store: LedgerStore;
+  readonly params: ChainParams;
+  readonly #listeners: Array<(event: CommittedEvent) => void> = [];
+  readonly #applied = new Map<string, AppliedBlock>();
+  #commitQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(store: LedgerStore, params: ChainParams) {
+    this.store = store;
+    this.params = params;
+  }
+
+  tip(): ChainTip {
+    return this.store.tip ?? genesisTip(this.params);
+  }
+
+  get height(): number {
+    return this.tip().height;
+  }
+
+  /** What the pure ledger needs to verify or build the next block. */
+  verifyContext(): VerifyContext {
+    const store = this.store;
+    return {
+      params: this.params,
+      previous: this.tip(),
+      logNodes: store.merkle,
+      state: store.state,
+      hasTx: (txId) => store.hasTx(txId),
+    };
+  }
+
+  /** Remembers a block's applied result (from building or validating it) for its commit. */
+  rememberApplied(hash: Uint8Array, applied: AppliedBlock): void {
+    if (this.#applied.size >= MAX_CACHED_APPLIED_BLOCKS) {
+      const oldest = this.#applied.keys().next().value;
+      if (oldest !== undefined) this.#applied.delete(oldest);
+    }
+    this.#applied.set(toHex(hash), applied);
+  }
+
+  onCommitted(listener: (event: CommittedEvent) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /**
+   * Commits the next block with its certificate. Returns false, committing nothing, when the
+   * block is not for the next height (already committed by the other path, or not yet due).
+   * Throws on a block that fails verification: callers that got it from a peer verify first.
+   */
+  commit(block: Block, certificate: CommitCertificate, source: CommittedEvent['source']): Promise<boolean> {
+    const run = this.#commitQueue.then(() => this.#commitNow(block, certificate, source));
+    this.#commitQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #commitNow(
+    block: Block,
+    certificate: CommitCertificate,
+    source: CommittedEvent['source'],
+  ): Promise<boolean> {
+    if (block.header.height !== this.height + 1) return false;
+    const hash = blockHash(block.header);
+    const hashHex = toHex(hash);
+    let applied = this.#applied.get(hashHex);
+    if (applied === undefined || source === 'sync') {
+      const verdict: BlockVerdict = verifyCommittedBlock(block, certificate, this.verifyContext());
+      if (!verdict.ok)
+        throw new Error(
+          `block ${block.header.height} failed verification: ${verdict.code}: ${verdict.reason}`,
+        );
+      applied = verdict.applied;
+    }
+    await this.store.commitBlock(block, certificate, applied);
+    this.#applied.clear();
+    const event: CommittedEvent = { block, blockHash: hash, certificate, applied, source };
+    for (const listener of this.#listeners) listener(event);
+    return true;
+  }
+
+  /** Waits for every queued commit to finish (shutdown). */
+  async drain(): Promise<void> {
+    await this.#commitQueue;
+  }
+}

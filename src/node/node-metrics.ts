@@ -1,0 +1,94 @@
+// The node's Prometheus metrics (issue 5 item 4), registered once and shared by the parts that
+// update them. Gauges that mirror live values read them at scrape time.
+import {
+  type Counter,
+  DURATION_BUCKETS_SECONDS,
+  type Gauge,
+  type Histogram,
+  MetricsRegistry,
+} from './metrics/registry.js';
+
+const FAST_DURATION_BUCKETS_SECONDS: readonly number[] = [
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05,
+];
+
+export interface NodeMetrics {
+  readonly registry: MetricsRegistry;
+  readonly height: Gauge;
+  readonly round: Gauge;
+  readonly blocksCommitted: Counter;
+  readonly txsCommitted: Counter;
+  readonly txsSubmitted: Counter;
+  readonly txsRejected: Counter;
+  readonly commitLatencySeconds: Histogram;
+  readonly signatureVerifySeconds: Histogram;
+  readonly walFsyncSeconds: Histogram;
+  readonly evidence: Counter;
+  readonly syncedBlocks: Counter;
+}
+
+export function createNodeMetrics(live: {
+  peers: () => number;
+  mempoolTxs: () => number;
+  mempoolBytes: () => number;
+}): NodeMetrics {
+  const registry = new MetricsRegistry();
+  registry.gauge({ name: 'bayledger_peers', help: 'Connected peers.', collect: live.peers });
+  registry.gauge({
+    name: 'bayledger_mempool_txs',
+    help: 'Transactions in the mempool.',
+    collect: live.mempoolTxs,
+  });
+  registry.gauge({
+    name: 'bayledger_mempool_bytes',
+    help: 'Bytes in the mempool.',
+    collect: live.mempoolBytes,
+  });
+  return {
+    registry,
+    height: registry.gauge({ name: 'bayledger_height', help: 'Last committed block height.' }),
+    round: registry.gauge({
+      name: 'bayledger_consensus_round',
+      help: 'Consensus round at the current height.',
+    }),
+    blocksCommitted: registry.counter({
+      name: 'bayledger_blocks_committed_total',
+      help: 'Blocks committed.',
+    }),
+    txsCommitted: registry.counter({
+      name: 'bayledger_txs_committed_total',
+      help: 'Transactions committed.',
+    }),
+    txsSubmitted: registry.counter({
+      name: 'bayledger_txs_submitted_total',
+      help: 'Transactions accepted into the mempool.',
+    }),
+    txsRejected: registry.counter({
+      name: 'bayledger_txs_rejected_total',
+      help: 'Transactions refused at admission.',
+    }),
+    commitLatencySeconds: registry.histogram({
+      name: 'bayledger_commit_latency_seconds',
+      help: 'Time from the start of a height to its commit.',
+      buckets: DURATION_BUCKETS_SECONDS,
+    }),
+    signatureVerifySeconds: registry.histogram({
+      name: 'bayledger_signature_verify_seconds',
+      help: 'Time to check one transaction (decode, schema, signatures) at admission.',
+      buckets: FAST_DURATION_BUCKETS_SECONDS,
+    }),
+    walFsyncSeconds: registry.histogram({
+      name: 'bayledger_wal_fsync_seconds',
+      help: 'Time to append and fsync one consensus WAL record.',
+      buckets: FAST_DURATION_BUCKETS_SECONDS,
+    }),
+    evidence: registry.counter({
+      name: 'bayledger_equivocation_evidence_total',
+      help: 'Equivocations seen.',
+    }),
+    syncedBlocks: registry.counter({
+      name: 'bayledger_synced_blocks_total',
+      help: 'Blocks committed by block sync.',
+    }),
+  };
+}

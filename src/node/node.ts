@@ -1,0 +1,316 @@
+// One bayledger node (design section 2, issue 5): wiring of store, network, mempool, consensus,
+// block sync and the local API. Validators run the consensus state machine; submitters and the
+// recipient run the same machine as observers (they decide from the validators' precommits as
+// they arrive) and catch up by block sync, verifying every certificate either way.
+import { readFile } from 'node:fs/promises';
+import { parseHex, toHex } from '../core/bytes.js';
+import type { Genesis } from '../core/config/genesis.js';
+import { parseGenesis } from '../core/config/index.js';
+import { parseJsonText } from '../core/config/json-text.js';
+import { decodeConsensusMessage } from '../core/consensus/codec.js';
+import { Ed25519Signer } from '../core/crypto/ed25519.js';
+import { BayledgerError, fail } from '../core/errors.js';
+import { chainParamsOf } from '../core/ledger/chain-params.js';
+import { getOutcome } from '../core/ledger/views.js';
+import { LIMITS } from '../core/limits.js';
+import type { TxEnvelope } from '../core/records/envelope.js';
+import { admitTransaction } from './admission.js';
+import { createApiServer } from './api/server.js';
+import { readApiTokenFile } from './api/token-file.js';
+import { registerNodeRoutes } from './api-routes.js';
+import { BlockSync } from './block-sync.js';
+import { StoreChainReader } from './chain/store-chain-reader.js';
+import { checkNodeIdentity } from './config/identity.js';
+import type { NodeConfig } from './config/node-config.js';
+import { type Clock, ConsensusDriver } from './consensus-driver.js';
+import { readKeyFile } from './keys/key-file.js';
+import type { Logger } from './log/logger.js';
+import { Mempool } from './mempool/mempool.js';
+import { createPeerNetwork } from './net/network.js';
+import type { PeerNetwork } from './net/types.js';
+import { NodeChain } from './node-chain.js';
+import { createNodeMetrics, type NodeMetrics } from './node-metrics.js';
+import type { NodeRuntime, NodeStatusView, SubmitResult, TxStatusView } from './node-runtime.js';
+import { PROTOCOL } from './protocols.js';
+import { LedgerStore } from './store/ledger-store.js';
+
+export interface StartNodeOptions {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** How often a validator re-sends its own messages of the current height. Default 1000 ms. */
+  readonly regossipMs?: number;
+}
+
+export interface RunningNode extends NodeRuntime {
+  readonly apiUrl: string;
+  readonly genesis: Genesis;
+  readonly net: PeerNetwork;
+  close(): Promise<void>;
+}
+
+const SYSTEM_CLOCK: Clock = { nowMs: () => Date.now() };
+
+async function loadGenesis(path: string): Promise<{ genesis: Genesis; text: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return fail('CONFIG_INVALID', 'cannot read the genesis file', path);
+  }
+  if (text.length > LIMITS.maxConfigBytes) fail('CONFIG_INVALID', 'genesis file too large', path);
+  return { genesis: parseGenesis(parseJsonText(text, path), path), text };
+}
+
+export async function startNode(config: NodeConfig, options: StartNodeOptions): Promise<RunningNode> {
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const logger = options.logger.child({ org: config.org });
+  const { genesis, text: genesisText } = await loadGenesis(config.genesis);
+  const keyFile = await readKeyFile(config.keyFile);
+  checkNodeIdentity(config, genesis, keyFile);
+  const token = await readApiTokenFile(config.apiTokenFile);
+  const params = chainParamsOf(genesis);
+  const store = await LedgerStore.open(config.dataDir, { createIfMissing: true });
+  const closers: Array<() => Promise<void>> = [() => store.close()];
+  try {
+    await store.initGenesis({ hash: params.genesisHash, json: genesisText });
+    const node = await wire(
+      config,
+      genesis,
+      params,
+      store,
+      keyFile.ed25519Seed,
+      token,
+      clock,
+      logger,
+      options,
+      closers,
+    );
+    return node;
+  } catch (error) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function wire(
+  config: NodeConfig,
+  genesis: Genesis,
+  params: ReturnType<typeof chainParamsOf>,
+  store: LedgerStore,
+  nodeSeed: Uint8Array,
+  token: string,
+  clock: Clock,
+  logger: Logger,
+  options: StartNodeOptions,
+  closers: Array<() => Promise<void>>,
+): Promise<RunningNode> {
+  const chain = new NodeChain(store, params);
+  let net: PeerNetwork | undefined;
+  let mempool: Mempool<TxEnvelope> | undefined;
+  const metrics: NodeMetrics = createNodeMetrics({
+    peers: () => net?.connectedPeers().length ?? 0,
+    mempoolTxs: () => mempool?.size ?? 0,
+    mempoolBytes: () => mempool?.bytes ?? 0,
+  });
+  metrics.height.set(chain.height);
+  const pool = new Mempool<TxEnvelope>({
+    admit: (bytes) => admitTransaction(bytes, genesis, metrics),
+    isCommitted: (txIdHex) => store.hasTx(parseHex(txIdHex) ?? new Uint8Array()),
+    nowMs: clock.nowMs,
+  });
+  mempool = pool;
+
+  const peerNetwork = await createPeerNetwork({
+    nodeSeed,
+    listenAddress: config.p2pListen,
+    peers: genesis.organisations.map((organisation) => ({
+      id: organisation.id,
+      publicKey: organisation.nodeKey,
+      address: organisation.id === config.org ? undefined : organisation.p2pAddress,
+    })),
+    logger: logger.child({ component: 'net' }),
+    metrics: metrics.registry,
+  });
+  net = peerNetwork;
+  closers.push(() => peerNetwork.close());
+
+  const isValidator = config.role === 'validator';
+  const signer = isValidator ? new Ed25519Signer(nodeSeed) : null;
+  const driver = new ConsensusDriver({
+    chain,
+    mempool: pool,
+    net: peerNetwork,
+    self: isValidator ? config.org : null,
+    signer,
+    logger: logger.child({ component: 'consensus' }),
+    metrics,
+    clock,
+    regossipMs: options.regossipMs ?? 1000,
+  });
+  closers.push(() => driver.close());
+  const validatorIds = params.validators.map((validator) => validator.id).filter((id) => id !== config.org);
+
+  // --- commit waiters and bookkeeping on every committed block ---
+  const waiters = new Map<string, Array<() => void>>();
+  chain.onCommitted((event) => {
+    const ids = event.applied.txIds.map((id) => toHex(id));
+    pool.removeCommitted(ids);
+    metrics.height.set(event.block.header.height);
+    metrics.blocksCommitted.inc();
+    metrics.txsCommitted.inc(ids.length);
+    for (const id of ids) {
+      const waiting = waiters.get(id);
+      if (waiting === undefined) continue;
+      waiters.delete(id);
+      for (const wake of waiting) wake();
+    }
+    if (isValidator) {
+      store
+        .walClear(event.block.header.height)
+        .catch((error: unknown) => logger.warn('WAL clear failed', { error }));
+    }
+  });
+
+  // --- protocols ---
+  await peerNetwork.registerProtocol({
+    name: PROTOCOL.consensus,
+    maxMessageBytes: LIMITS.maxMessageBytes,
+    decode: decodeConsensusMessage,
+    onMessage: (_from, message) => {
+      if (message.type === 'proposal') {
+        driver.input({ type: 'proposal', proposal: message.proposal, nowMs: clock.nowMs() });
+      } else {
+        driver.input({ type: 'vote', vote: message.vote });
+      }
+    },
+  });
+  await peerNetwork.registerProtocol({
+    name: PROTOCOL.txRelay,
+    maxMessageBytes: LIMITS.maxTxBytes,
+    decode: (bytes) => bytes,
+    onMessage: (from, bytes) => {
+      const result = pool.add(bytes);
+      if (result.ok) {
+        if (!result.duplicate) {
+          metrics.txsSubmitted.inc();
+          driver.notifyTxsAvailable();
+        }
+        return;
+      }
+      // Malformed or badly signed transactions are the relaying peer's fault; a full mempool or
+      // an already committed transaction is not.
+      if (result.code !== 'MEMPOOL_FULL' && result.code !== 'ALREADY_COMMITTED') {
+        throw new BayledgerError('RECORD_INVALID', `relayed transaction refused: ${result.reason}`, from);
+      }
+    },
+  });
+  const sync = new BlockSync(chain, peerNetwork, logger.child({ component: 'sync' }), metrics);
+  await sync.register();
+  closers.push(() => sync.close());
+
+  // --- runtime facade for the API ---
+  const runtime: NodeRuntime = {
+    chain,
+    metrics,
+    status(): NodeStatusView {
+      const tip = chain.tip();
+      return {
+        org: config.org,
+        role: config.role,
+        chainId: params.chainId,
+        height: tip.height,
+        blockHash: toHex(tip.blockHash),
+        logSize: tip.logSize,
+        logRoot: toHex(tip.logRoot),
+        round: driver.round,
+        peers: peerNetwork.connectedPeers(),
+        mempool: { txs: pool.size, bytes: pool.bytes },
+      };
+    },
+    submit(bytes: Uint8Array): SubmitResult {
+      const result = pool.add(bytes);
+      if (!result.ok) {
+        metrics.txsRejected.inc();
+        const code = result.code === 'ALREADY_COMMITTED' ? 'CONFLICT' : result.code;
+        throw new BayledgerError(code as BayledgerError['code'], result.reason);
+      }
+      if (!result.duplicate) {
+        metrics.txsSubmitted.inc();
+        for (const validator of validatorIds) peerNetwork.send(validator, PROTOCOL.txRelay, bytes);
+        driver.notifyTxsAvailable();
+      }
+      return { txIdHex: result.txIdHex, duplicate: result.duplicate };
+    },
+    txStatus(txIdHex: string): TxStatusView {
+      const txId = parseHex(txIdHex);
+      if (txId === undefined) return fail('REQUEST_MALFORMED', 'transaction id is not hex');
+      const outcome = getOutcome(store.state, txId);
+      if (outcome !== undefined) {
+        return {
+          txId: txIdHex,
+          status: 'committed',
+          height: outcome.height,
+          kind: outcome.kind,
+          accepted: outcome.accepted,
+          reasons: outcome.reasons,
+          objectId: toHex(outcome.objectId),
+        };
+      }
+      if (pool.has(txIdHex)) return { txId: txIdHex, status: 'pending' };
+      return fail('NOT_FOUND', `no transaction ${txIdHex} here`);
+    },
+    waitForCommit(txIdHex: string, timeoutMs: number): Promise<boolean> {
+      const txId = parseHex(txIdHex);
+      if (txId !== undefined && store.hasTx(txId)) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        const list = waiters.get(txIdHex) ?? [];
+        list.push(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+        waiters.set(txIdHex, list);
+      });
+    },
+  };
+
+  const server = createApiServer({
+    host: config.apiHost,
+    port: config.apiPort,
+    token,
+    logger: logger.child({ component: 'api' }),
+  });
+  registerNodeRoutes(server, runtime, new StoreChainReader(store, params));
+  const apiUrl = await server.listen();
+  closers.push(() => server.close());
+
+  await peerNetwork.start();
+  await driver.start();
+  sync.start();
+  logger.info('node started', {
+    role: config.role,
+    height: chain.height,
+    api: apiUrl,
+    peerId: peerNetwork.peerId,
+  });
+
+  let closed = false;
+  return {
+    ...runtime,
+    apiUrl,
+    genesis,
+    net: peerNetwork,
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Stop taking work first (API, consensus, sync), then the network, then the store.
+      await server.close().catch(() => undefined);
+      await driver.close();
+      await sync.close();
+      await peerNetwork.close().catch(() => undefined);
+      await chain.drain();
+      await store.close();
+      logger.info('node stopped', { height: chain.height });
+    },
+  };
+}
