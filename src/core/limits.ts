@@ -114,6 +114,8 @@ export const LIMITS = {
   maxBufferedFramesPerStream: 16,
   /** Yamux receive window per stream: the most a peer can send ahead of what we read. */
   maxStreamWindowBytes: 4 * 1024 * 1024,
+  /** Bytes a stream may hold unsent before its writer waits (on top of the frame being written). */
+  maxStreamWriteBufferBytes: 256 * 1024,
 
   // --- API ---
   maxApiBodyBytes: 1024 * 1024,
