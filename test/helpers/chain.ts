@@ -33,6 +33,7 @@ import {
   type TestNetwork,
   type TestNetworkOptions,
   testGenesis,
+  testKey,
   testNonce,
 } from './fixtures.js';
 
@@ -210,15 +211,33 @@ export function quorumOf(params: ChainParams): string[] {
  * counters, outcomes) is written and rewritten over the chain.
  */
 export function workloadBlock(net: TestNetwork, height: number, tag = 'w'): BuiltTx[] {
+  const built = workloadCache.get(net) ?? new Map<string, BuiltTx>();
+  workloadCache.set(net, built);
+  const once = (key: string, make: () => BuiltTx) => {
+    let tx = built.get(key);
+    if (tx === undefined) {
+      tx = make();
+      built.set(key, tx);
+    }
+    return tx;
+  };
   const grantOf = (k: number) =>
-    grantConsent(net, { patient: `${tag}-${k}`, nonce: testNonce(`${tag}/grant/${k}`) });
+    once(`${tag}/grant/${k}`, () =>
+      grantConsent(net, { patient: `${tag}-${k}`, nonce: testNonce(`${tag}/grant/${k}`) }),
+    );
   const declarationOf = (k: number) =>
-    declareTransfer(net, { consentId: grantOf(k).objectId, nonce: testNonce(`${tag}/declare/${k}`) });
+    once(`${tag}/declare/${k}`, () =>
+      declareTransfer(net, { consentId: grantOf(k).objectId, nonce: testNonce(`${tag}/declare/${k}`) }),
+    );
   const txs: BuiltTx[] = [grantOf(height)];
   if (height >= 2) txs.push(declarationOf(height - 1));
   if (height >= 3) txs.push(receiptFor(net, { transferId: declarationOf(height - 2).objectId }));
+  // Built transactions are needed again for at most two more heights.
+  for (const key of [...built.keys()]) if (Number(key.split('/')[2]) < height - 2) built.delete(key);
   return txs;
 }
+
+const workloadCache = new WeakMap<TestNetwork, Map<string, BuiltTx>>();
 
 /** workloadBlock for heights 1..count. */
 export function workloadBlocks(net: TestNetwork, count: number, tag = 'w'): BuiltTx[][] {
@@ -238,4 +257,22 @@ export function fileableTestGenesis(basePort = 7100, options: TestNetworkOptions
       return `/ip4/127.0.0.1/tcp/${ports.get(id)}`;
     },
   });
+}
+
+/**
+ * The TestNetwork of a genesis whose organisations use the test keys (testKey(id)), e.g. one
+ * read back from a file in a child process. It derives no X25519 key pairs (pure JS, the slow
+ * part of testGenesis), so `encryptionKeys` is empty: use testEncryptionKey(id) where needed.
+ */
+export function networkOfGenesis(genesis: Genesis): TestNetwork {
+  const signers: Record<string, Ed25519Signer> = {};
+  for (const organisation of genesis.organisations) signers[organisation.id] = testKey(organisation.id);
+  let nonces = 0;
+  return {
+    genesis,
+    signers,
+    encryptionKeys: {},
+    patient: (name) => testKey(`patient/${name}`),
+    nextNonce: () => testNonce(`${genesis.chainId}/${++nonces}`),
+  };
 }
