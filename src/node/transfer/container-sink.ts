@@ -34,7 +34,9 @@ interface ItemFile {
   readonly hasher: Hash;
   /** Bytes fed to `hasher`: the item's prefix seen in order by this process. */
   hashedBytes: number;
-  dirty: boolean;
+  /** Writes issued to this file, and how many of them the last completed datasync covers. */
+  writes: number;
+  syncedWrites: number;
 }
 
 export class ContainerSink {
@@ -43,7 +45,8 @@ export class ContainerSink {
   readonly #declaredSizes: readonly number[];
   #head: Uint8Array;
   #headBytes: number | undefined;
-  #headDirty = false;
+  /** Head bytes collected, and how many of them head.bin durably holds. */
+  #headSynced = 0;
   #items: ItemFile[] = [];
   #pending: Promise<unknown> = Promise.resolve();
 
@@ -110,7 +113,6 @@ export class ContainerSink {
   async #collectHead(bytes: Uint8Array): Promise<SinkProblem | undefined> {
     if (bytes.byteLength > 0) {
       this.#head = concatBytes(this.#head, bytes);
-      this.#headDirty = true;
     }
     if (this.#headBytes === undefined && this.#head.byteLength >= MANIFEST_LENGTH_BYTES) {
       try {
@@ -173,7 +175,8 @@ export class ContainerSink {
         sizeBytes,
         hasher: createHash('sha256'),
         hashedBytes: 0,
-        dirty: false,
+        writes: 0,
+        syncedWrites: 0,
       });
       start += sizeBytes;
     }
@@ -193,30 +196,35 @@ export class ContainerSink {
         item.hasher.update(piece);
         item.hashedBytes += piece.byteLength;
       }
-      item.dirty = true;
+      item.writes++;
       writes.push(writeFully(item.handle, piece, itemOffset));
     }
     return writes;
   }
 
-  /** Makes every byte written so far durable (item files, then the head). */
+  /**
+   * Makes every byte written before this call durable (item files, then the head). Writes issued
+   * while it runs are not covered; counters, not flags, keep them from being marked clean.
+   */
   async sync(): Promise<void> {
     await this.#pending;
     for (const item of this.#items) {
-      if (!item.dirty) continue;
+      const covered = item.writes;
+      if (covered === item.syncedWrites) continue;
       await item.handle.datasync();
-      item.dirty = false;
+      item.syncedWrites = Math.max(item.syncedWrites, covered);
     }
-    if (this.#headDirty) {
+    const head = this.#head;
+    if (head.byteLength > this.#headSynced) {
       const handle = await openReadWrite(path.join(this.#directory, HEAD_FILE));
       try {
-        await writeFully(handle, this.#head, 0);
-        await handle.truncate(this.#head.byteLength);
+        await writeFully(handle, head, 0);
+        await handle.truncate(head.byteLength);
         await handle.datasync();
       } finally {
         await handle.close();
       }
-      this.#headDirty = false;
+      this.#headSynced = Math.max(this.#headSynced, head.byteLength);
     }
   }
 

@@ -22,7 +22,13 @@ import { assert } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import type { PayloadCommitment } from './commitment.js';
 import { ContainerSink, ITEMS_FOLDER, type SinkProblem } from './container-sink.js';
-import { openReadWrite, PRIVATE_DIRECTORY_MODE, writeFileDurably, writeFully } from './durable-fs.js';
+import {
+  inFlight,
+  openReadWrite,
+  PRIVATE_DIRECTORY_MODE,
+  writeFileDurably,
+  writeFully,
+} from './durable-fs.js';
 import { chunkPlaintextOffset, type PayloadLayout } from './layout.js';
 
 export const PARTIAL_FOLDER = '.partial';
@@ -52,7 +58,10 @@ export class PartialPayload {
   readonly #sink: ContainerSink;
   readonly #leavesFile: FileHandle;
   readonly #durableLeaves: Uint8Array[];
+  /** Leaves of chunks whose checkpoint is running, then of chunks not yet in any checkpoint. */
+  #syncingLeaves: Uint8Array[] = [];
   readonly #pendingLeaves: Uint8Array[] = [];
+  #checkpointing: Promise<void> = Promise.resolve();
 
   private constructor(
     directory: string,
@@ -111,7 +120,7 @@ export class PartialPayload {
 
   /** Chunks verified, decrypted and handed to the disk (durable or pending the next checkpoint). */
   get verifiedChunks(): number {
-    return this.#durableLeaves.length + this.#pendingLeaves.length;
+    return this.#durableLeaves.length + this.#syncingLeaves.length + this.#pendingLeaves.length;
   }
 
   get itemsDirectory(): string {
@@ -120,7 +129,7 @@ export class PartialPayload {
 
   /** Every verified leaf, in chunk order. */
   leaves(): Uint8Array[] {
-    return [...this.#durableLeaves, ...this.#pendingLeaves];
+    return [...this.#durableLeaves, ...this.#syncingLeaves, ...this.#pendingLeaves];
   }
 
   /** Records chunk `index` (the next one) as verified: writes its plaintext, queues its leaf. */
@@ -129,18 +138,32 @@ export class PartialPayload {
     const problem = await this.#sink.write(chunkPlaintextOffset(this.layout, index), plaintext);
     if (problem !== undefined) return problem;
     this.#pendingLeaves.push(leaf);
-    if (this.#pendingLeaves.length >= LIMITS.payloadCheckpointChunks) await this.checkpoint();
+    if (this.#pendingLeaves.length >= LIMITS.payloadCheckpointChunks) {
+      // One checkpoint at a time runs in the background, so its fsyncs overlap the verification
+      // and writing of the next chunks instead of stalling the stream.
+      await this.#checkpointing;
+      this.#checkpointing = inFlight(this.#persist());
+    }
     return undefined;
   }
 
-  /** Makes every verified chunk durable: item bytes and head first, then the leaves naming them. */
+  /** Makes every verified chunk durable now (waits for a running checkpoint, then runs one). */
   async checkpoint(): Promise<void> {
+    await this.#checkpointing;
     if (this.#pendingLeaves.length === 0) return;
+    this.#checkpointing = inFlight(this.#persist());
+    await this.#checkpointing;
+  }
+
+  /** Item bytes and head first, then the leaves naming them (the order resumption relies on). */
+  async #persist(): Promise<void> {
+    this.#syncingLeaves = this.#pendingLeaves.splice(0);
     await this.#sink.sync();
     const position = this.#durableLeaves.length * HASH_BYTES;
-    await writeFully(this.#leavesFile, concatBytes(...this.#pendingLeaves), position);
+    await writeFully(this.#leavesFile, concatBytes(...this.#syncingLeaves), position);
     await this.#leavesFile.datasync();
-    this.#durableLeaves.push(...this.#pendingLeaves.splice(0));
+    this.#durableLeaves.push(...this.#syncingLeaves);
+    this.#syncingLeaves = [];
   }
 
   /** After the last chunk: each item file's name, size and SHA-256. */
@@ -163,6 +186,7 @@ export class PartialPayload {
   }
 
   async #release(): Promise<void> {
+    await Promise.allSettled([this.#checkpointing]);
     await Promise.allSettled([this.#sink.close(), this.#leavesFile.close()]);
   }
 }
