@@ -5,6 +5,7 @@ import type { Libp2p } from 'libp2p';
 import { decodeCanonical, encodeCanonical, object, uint } from '../../src/core/codec/index.js';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { fail, isBayledgerError } from '../../src/core/errors.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
 import { MetricsRegistry } from '../../src/node/metrics/index.js';
 import {
@@ -12,6 +13,7 @@ import {
   createPeerNetwork,
   encodeBatch,
   encodeFrame,
+  type FramedStream,
   type PeerNetwork,
   peerIdFromSeed,
   RemoteError,
@@ -22,6 +24,7 @@ const CONSENSUS = '/bayledger-test/consensus/1';
 const RELAY = '/bayledger-test/relay/1';
 const SYNC = '/bayledger-test/sync/1';
 const PAYLOAD = '/bayledger-test/payload/1';
+const SLOW = '/bayledger-test/slow-reader/1';
 const BAN_MS = 400;
 
 const voteSchema = object({ from: uint(1000), n: uint() });
@@ -39,6 +42,10 @@ interface TestNode {
   readonly logLines: Array<Record<string, unknown>>;
   readonly metrics: MetricsRegistry;
   listen: string;
+  slowStream: FramedStream | undefined;
+  readonly slowFrames: number[];
+  readonly releaseSlowReader: Promise<void>;
+  readonly release: () => void;
 }
 
 const ORGS = ['alpha', 'beta', 'gamma'];
@@ -71,7 +78,23 @@ async function startNode(
     banMs: BAN_MS,
     reconnect: { minDelayMs: 20, maxDelayMs: 300 },
   });
-  const node: TestNode = { org, net, votes: [], relayed: [], logLines: lines, metrics, listen: '' };
+  let release = (): void => {};
+  const releaseSlowReader = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const node: TestNode = {
+    org,
+    net,
+    votes: [],
+    relayed: [],
+    logLines: lines,
+    metrics,
+    listen: '',
+    slowStream: undefined,
+    slowFrames: [],
+    releaseSlowReader,
+    release,
+  };
   await net.registerProtocol<Vote>({
     name: CONSENSUS,
     maxMessageBytes: 1024,
@@ -112,6 +135,16 @@ async function startNode(
       }
       await stream.write(encodeCanonical({ frames, bytes }));
       await stream.closeWrite();
+    },
+    { maxMessageBytes: 256 * 1024 },
+  );
+  await net.registerStreamHandler(
+    SLOW,
+    async (_from, stream) => {
+      node.slowStream = stream;
+      await node.releaseSlowReader;
+      for (let frame = await stream.read(); frame !== null; frame = await stream.read())
+        node.slowFrames.push(frame[0]!);
     },
     { maxMessageBytes: 256 * 1024 },
   );
@@ -239,6 +272,33 @@ describe('peer network (libp2p, real TCP on 127.0.0.1)', function () {
     assert.ok(answer);
     assert.deepEqual(decodeCanonical(answer), { frames: 32, bytes: 32 * 256 * 1024 });
     assert.equal(await stream.read(), null);
+  });
+
+  it('raw framed stream: a reader that does not read stops the writer (back-pressure, bounded memory)', async () => {
+    const frameBytes = 256 * 1024;
+    const totalFrames = 64; // 16 MiB: four times the receive window
+    const stream = await beta.net.openStream('alpha', SLOW, { maxMessageBytes: 1024 });
+    let written = 0;
+    const writing = (async () => {
+      for (let i = 0; i < totalFrames; i++) {
+        await stream.write(new Uint8Array(frameBytes).fill(i));
+        written++;
+      }
+      await stream.closeWrite();
+    })();
+    await waitFor(
+      'the reader to pause and the writer to wait for drain',
+      () => alpha.slowStream?.paused === true && stream.stream.writableNeedsDrain,
+    );
+    const receiver = alpha.slowStream!;
+    assert.ok(written < totalFrames, `the writer was held back (${written} of ${totalFrames} written)`);
+    // Memory held for the stalled transfer is bounded on both sides, whatever the total size.
+    assert.ok(receiver.stream.readBufferLength <= LIMITS.maxStreamWindowBytes);
+    assert.ok(stream.stream.writeBufferLength <= frameBytes + LIMITS.maxStreamWriteBufferBytes);
+    alpha.release();
+    await writing;
+    await waitFor('every frame read, in order', () => alpha.slowFrames.length === totalFrames);
+    assert.deepEqual(alpha.slowFrames, [...Array(totalFrames).keys()]);
   });
 
   it('an unknown key cannot connect, inbound or outbound', async () => {

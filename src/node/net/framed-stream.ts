@@ -1,10 +1,12 @@
-// Framed messages on one libp2p stream, with back-pressure both ways: `write` waits for the
-// stream to drain when its buffer is full, and the reader pauses the stream (yamux then stops
-// granting window to the sender) while LIMITS.maxBufferedFramesPerStream frames wait unread.
+// Framed messages on one libp2p stream, with back-pressure both ways: `write` waits until the
+// stream's unsent bytes are back under LIMITS.maxStreamWriteBufferBytes, and the reader pauses the stream (yamux then stops
+// granting window to the sender) while LIMITS.maxBufferedFramesPerStream frames, or one frame's
+// worth of bytes, wait unread. Memory per stream is then bounded by that plus one receive window.
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
 import { BayledgerError, fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
+import { waitUntilWritable } from './writable.js';
 
 export interface AbortOptions {
   readonly signal?: AbortSignal;
@@ -19,6 +21,7 @@ export class FramedStream {
   readonly stream: Stream;
   readonly #decoder: FrameDecoder;
   readonly #frames: Uint8Array[] = [];
+  #framesBytes = 0;
   #waiter: Waiter | undefined;
   #ended = false;
   #error: unknown;
@@ -39,26 +42,12 @@ export class FramedStream {
   async write(payload: Uint8Array, options: AbortOptions = {}): Promise<void> {
     if (this.stream.writeStatus !== 'writable')
       fail('CLOSED', 'the stream is closed for writing', this.protocol);
-    let accepted: boolean;
     try {
-      accepted = this.stream.send(encodeFrame(payload));
+      this.stream.send(encodeFrame(payload));
     } catch (error) {
       throw new BayledgerError('CLOSED', `the stream cannot be written (${describe(error)})`, this.protocol);
     }
-    if (!accepted) await this.#drain(options);
-  }
-
-  async #drain(options: AbortOptions): Promise<void> {
-    try {
-      await this.stream.onDrain(options.signal ? { signal: options.signal } : undefined);
-    } catch (error) {
-      if (options.signal?.aborted) fail('TIMEOUT', 'the peer stopped reading', this.protocol);
-      throw new BayledgerError(
-        'CLOSED',
-        `the stream closed while sending (${describe(error)})`,
-        this.protocol,
-      );
-    }
+    await waitUntilWritable(this.stream, options.signal);
   }
 
   /**
@@ -67,7 +56,7 @@ export class FramedStream {
    * stream was reset, and with TIMEOUT when `signal` aborts first.
    */
   read(options: AbortOptions = {}): Promise<Uint8Array | null> {
-    const frame = this.#frames.shift();
+    const frame = this.#takeFrame();
     if (frame !== undefined) {
       this.#maybeResume();
       return Promise.resolve(frame);
@@ -111,6 +100,7 @@ export class FramedStream {
 
   #onMessage = (event: StreamMessageEvent): void => {
     if (this.#error !== undefined) return;
+    const before = this.#frames.length;
     try {
       const data = event.data;
       if (data instanceof Uint8Array) this.#decoder.push(data, this.#frames);
@@ -120,10 +110,12 @@ export class FramedStream {
       this.stream.abort(new Error(isBayledgerError(error) ? error.code : 'bad frame'));
       return;
     }
+    for (let i = before; i < this.#frames.length; i++) this.#framesBytes += this.#frames[i]!.byteLength;
     this.#deliver();
-    if (this.#frames.length >= LIMITS.maxBufferedFramesPerStream && this.stream.readStatus === 'readable') {
-      this.stream.pause();
-    }
+    const full =
+      this.#frames.length >= LIMITS.maxBufferedFramesPerStream ||
+      this.#framesBytes >= this.#decoder.maxFrameBytes;
+    if (full && this.stream.readStatus === 'readable') this.stream.pause();
   };
 
   #onEnd = (): void => {
@@ -148,6 +140,7 @@ export class FramedStream {
   #fail(error: unknown): void {
     this.#error = error;
     this.#frames.length = 0;
+    this.#framesBytes = 0;
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.reject(error);
@@ -156,7 +149,7 @@ export class FramedStream {
   #deliver(): void {
     const waiter = this.#waiter;
     if (waiter === undefined) return;
-    const frame = this.#frames.shift();
+    const frame = this.#takeFrame();
     if (frame !== undefined) {
       this.#waiter = undefined;
       waiter.resolve(frame);
@@ -167,10 +160,22 @@ export class FramedStream {
     }
   }
 
+  #takeFrame(): Uint8Array | undefined {
+    const frame = this.#frames.shift();
+    if (frame !== undefined) this.#framesBytes -= frame.byteLength;
+    return frame;
+  }
+
+  /** True while the reader holds frames back from the sender (for tests and diagnostics). */
+  get paused(): boolean {
+    return this.stream.readStatus === 'paused';
+  }
+
   #maybeResume(): void {
-    if (this.stream.readStatus === 'paused' && this.#frames.length < LIMITS.maxBufferedFramesPerStream / 2) {
-      this.stream.resume();
-    }
+    const drained =
+      this.#frames.length < LIMITS.maxBufferedFramesPerStream / 2 &&
+      this.#framesBytes < this.#decoder.maxFrameBytes / 2;
+    if (this.stream.readStatus === 'paused' && drained) this.stream.resume();
   }
 }
 

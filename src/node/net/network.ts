@@ -71,7 +71,16 @@ export async function createPeerNetwork(options: PeerNetworkOptions): Promise<Pe
     addresses: { listen: [options.listenAddress] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // The receive window bounds what a peer can push ahead of our reading; a paused stream buffers
+    // at most one window, so its read buffer limit (past which yamux resets it) is set above that.
+    streamMuxers: [
+      yamux({
+        streamOptions: {
+          maxStreamWindowSize: LIMITS.maxStreamWindowBytes,
+          maxReadBufferLength: 2 * LIMITS.maxStreamWindowBytes,
+        },
+      }),
+    ],
     // The gater runs on every dial and after every Noise handshake, so an unlisted key never gets
     // a muxed connection, in either direction (design section 8).
     connectionGater: {

@@ -9,6 +9,7 @@ import { encodeBatch } from './batch.js';
 import { encodeFrame } from './framing.js';
 import { SendQueue } from './send-queue.js';
 import type { SendOutcome } from './types.js';
+import { waitUntilWritable } from './writable.js';
 
 export interface PeerWriterContext {
   readonly logger: Logger;
@@ -99,16 +100,16 @@ export class PeerWriter {
       while (this.#queue.length > 0 && !this.#closed) {
         const stream = this.#stream ?? (await this.#open());
         const batch = this.#queue.takeBatch(LIMITS.maxBatchMessages, LIMITS.maxBatchBytes);
-        let accepted: boolean;
         try {
-          accepted = stream.send(encodeFrame(encodeBatch(batch)));
+          stream.send(encodeFrame(encodeBatch(batch)));
         } catch (error) {
           this.#queue.restore(batch); // nothing of it left: send throws before buffering
           throw error;
         }
         this.#failures = 0;
         this.#context.onSent(batch.length);
-        if (!accepted) await stream.onDrain();
+        // Messages that arrive meanwhile wait in the bounded queue, where drop-oldest applies.
+        await waitUntilWritable(stream);
       }
     } catch (error) {
       this.#stream = undefined;
