@@ -2,7 +2,7 @@
 // streaming through PayloadSender/PayloadReceiver, filing into the inbox; every tamper refused
 // with its reason code and nothing filed; resumption after an interruption.
 import { strict as assert } from 'node:assert';
-import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import { isBayledgerError } from '../../src/core/errors.js';
@@ -10,7 +10,7 @@ import { inclusionProof, leafHash, MemoryMerkleLog } from '../../src/core/merkle
 import { encodeContainerHead } from '../../src/node/transfer/container.js';
 import { INBOX_MANIFEST_FILE } from '../../src/node/transfer/filing.js';
 import { chunkPlaintextBytes, layoutForContainer } from '../../src/node/transfer/layout.js';
-import { OUTBOX_PAYLOAD_FILE } from '../../src/node/transfer/outbox.js';
+import { OUTBOX_PAYLOAD_FILE, removeAbandonedSealings } from '../../src/node/transfer/outbox.js';
 import { partialDirectory } from '../../src/node/transfer/partial.js';
 import { deriveSenderKey, sealChunk } from '../../src/node/transfer/payload-crypto.js';
 import {
@@ -233,6 +233,14 @@ describe('payload channel: round trip', () => {
         /ENOENT/,
       );
       assert.equal((await listFiles(fixture.outboxDir)).filter((f) => f.startsWith('.sealing')).length, 0);
+      // A crash mid-sealing leaves a work folder; the node removes such folders at start.
+      await mkdir(path.join(fixture.outboxDir, '.sealing-abandoned'));
+      await writeFile(path.join(fixture.outboxDir, '.sealing-abandoned', 'payload.bin'), 'x');
+      assert.equal(await removeAbandonedSealings(fixture.outboxDir), 1);
+      assert.deepEqual(
+        (await listFiles(fixture.outboxDir)).map((file) => path.dirname(file)),
+        Array(3).fill(toHex(fixture.sealed.commitment.root)),
+      );
     });
   });
 });

@@ -4,8 +4,13 @@ export { type ChunkVerdict, ChunkVerifier } from './chunk-verifier.js';
 export { type PayloadCommitment, payloadCommitmentSchema } from './commitment.js';
 export { type ExpectedItem, type FiledItem, INBOX_MANIFEST_FILE } from './filing.js';
 export { layoutForContainer, layoutForDeclared, type PayloadLayout } from './layout.js';
-export { OutboxPayload, outboxPayloadDirectory, removeOutboxPayload } from './outbox.js';
-export { PARTIAL_FOLDER } from './partial.js';
+export {
+  OutboxPayload,
+  outboxPayloadDirectory,
+  removeAbandonedSealings,
+  removeOutboxPayload,
+} from './outbox.js';
+export { PARTIAL_FOLDER, removePartial } from './partial.js';
 export { PAYLOAD_CIPHER, type PayloadKeyContext } from './payload-crypto.js';
 export {
   decodePayloadRequest,

@@ -10,7 +10,7 @@
 // leaves must rebuild the root; each chunk read must hash to its stored leaf. Local corruption
 // is therefore reported here as DATABASE_CORRUPT instead of reaching the recipient, where it
 // would end in a rejected receipt on the ledger.
-import { type FileHandle, open, readFile, rm } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { bytesEqual, toHex } from '../../core/bytes.js';
 import { decodeCanonical } from '../../core/codec/canonical.js';
@@ -138,4 +138,17 @@ export class OutboxPayload {
 /** Deletes a sealed payload (after its receipt is final, or when its declaration was refused). */
 export async function removeOutboxPayload(outboxDir: string, root: Uint8Array): Promise<void> {
   await rm(outboxPayloadDirectory(outboxDir, root), { recursive: true, force: true });
+}
+
+/** Work folders of sealings a crash interrupted; none is in use once the node has just started. */
+export const SEALING_PREFIX = '.sealing-';
+
+/** Deletes abandoned work folders; call at node start, before any sealing begins. */
+export async function removeAbandonedSealings(outboxDir: string): Promise<number> {
+  const entries = await readdir(outboxDir).catch(() => [] as string[]);
+  const abandoned = entries.filter((name) => name.startsWith(SEALING_PREFIX));
+  await Promise.all(
+    abandoned.map((name) => rm(path.join(outboxDir, name), { recursive: true, force: true })),
+  );
+  return abandoned.length;
 }

@@ -39,6 +39,11 @@ export function partialDirectory(inboxDir: string, transferId: Uint8Array): stri
   return path.join(inboxDir, PARTIAL_FOLDER, toHex(transferId));
 }
 
+/** Deletes a transfer's progress (for a transfer that was rejected, or is no longer wanted). */
+export async function removePartial(inboxDir: string, transferId: Uint8Array): Promise<void> {
+  await rm(partialDirectory(inboxDir, transferId), { recursive: true, force: true });
+}
+
 async function readIfExists(file: string): Promise<Uint8Array | undefined> {
   try {
     return new Uint8Array(await readFile(file));

@@ -34,6 +34,7 @@ import {
   OUTBOX_LEAVES_FILE,
   OUTBOX_PAYLOAD_FILE,
   outboxPayloadDirectory,
+  SEALING_PREFIX,
 } from './outbox.js';
 import { deriveSenderKey, type PayloadKey, type PayloadKeyContext, sealChunk } from './payload-crypto.js';
 
@@ -64,7 +65,7 @@ export async function sealPayload(options: SealOptions): Promise<SealedPayload> 
   const { payloadKey, ephemeralPublicKey } = deriveSenderKey(ephemeralSecret, options.key);
   ephemeralSecret.fill(0);
   const reader = await ContainerReader.open(options.itemPaths);
-  const workDir = path.join(options.outboxDir, `.sealing-${toHex(ephemeralPublicKey)}`);
+  const workDir = path.join(options.outboxDir, `${SEALING_PREFIX}${toHex(ephemeralPublicKey)}`);
   try {
     const head = encodeContainerHead(reader.itemSizes);
     reader.setHead(head);
