@@ -96,9 +96,9 @@ export function compareTextKeys(a: string, b: string): number {
   return compareBytes(aBytes, bBytes);
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
 function isAscii(text: string): boolean {
-  return !NON_ASCII.test(text);
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** Encodes a value in RFC 8949 section 4.2.1 core deterministic encoding. */
