@@ -197,7 +197,10 @@ export class PayloadReceiver {
       try {
         next = await iterator.next();
       } catch (error) {
-        return this.#fail('PAYLOAD_TRUNCATED', `stream broke: ${(error as Error).message}`);
+        return this.#fail(
+          'PAYLOAD_TRUNCATED',
+          `stream broke: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
       if (next.done) break;
       let message: PayloadResponse;
