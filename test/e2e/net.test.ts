@@ -323,8 +323,11 @@ describe('peer network (libp2p, real TCP on 127.0.0.1)', function () {
     );
     // Outbound: alpha refuses to dial the outsider, by peer id and by bare address (the gater sees
     // the key only after the Noise handshake).
-    await assert.rejects(alphaLibp2p.dial(multiaddr(outsider.listen)));
-    await assert.rejects(alphaLibp2p.dial(multiaddr(tcpPart(outsider.listen))));
+    await assert.rejects(alphaLibp2p.dial(multiaddr(outsider.listen)), { name: 'DialDeniedError' });
+    await assert.rejects(alphaLibp2p.dial(multiaddr(tcpPart(outsider.listen))), {
+      name: 'ConnectionInterceptedError',
+      message: /denyOutboundEncryptedConnection/,
+    });
     assert.equal(alphaLibp2p.getConnections(outsiderPeerId).length, 0);
     await outsider.net.close();
   });
@@ -385,6 +388,8 @@ describe('peer network (libp2p, real TCP on 127.0.0.1)', function () {
 
   it('a peer that restarts is reconnected and messages flow again', async () => {
     await waitFor('all connected again', () => nodes.every((node) => node.net.connectedPeers().length === 2));
+    const events: string[] = [];
+    const unsubscribe = alpha.net.onPeerEvent((event) => events.push(`${event.kind} ${event.orgId}`));
     const port = tcpPart(gamma.listen);
     await gamma.net.close();
     await waitFor(
@@ -406,6 +411,8 @@ describe('peer network (libp2p, real TCP on 127.0.0.1)', function () {
     await waitFor('the queued vote delivered', () =>
       restarted.votes.some((entry) => entry.vote.n === 424_242),
     );
+    unsubscribe();
+    assert.deepEqual(events.slice(0, 2), ['disconnect gamma', 'connect gamma']);
     beta.net.send('gamma', RELAY, new Uint8Array([0x01, 0x42]));
     await waitFor('a relay message delivered', () =>
       restarted.relayed.some((entry) => entry.bytes[1] === 0x42),
