@@ -1,0 +1,203 @@
+// The chain commands end to end, as a user runs them against a stopped node's data directory:
+// the exact --json fields of issue 3 item 7, tables without --json, proofs that an independent
+// naive RFC 9162 implementation reproduces, export then verify from the file alone, offline
+// bundles, and clear errors with exit code 1 (unknown) or 2 (malformed) for bad input.
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toHex } from '../../src/core/bytes.js';
+import { blockHash } from '../../src/core/ledger/block-hash.js';
+import { leafHash } from '../../src/core/merkle/index.js';
+import { LedgerStore } from '../../src/node/store/ledger-store.js';
+import {
+  buildChain,
+  commitChain,
+  fileableTestGenesis,
+  genesisRecordOf,
+  type TestChain,
+  workloadBlocks,
+} from '../helpers/chain.js';
+import { type CliResult, runCli } from '../helpers/cli.js';
+import { naiveConsistency, naivePath, naiveRoot } from '../helpers/naive-merkle.js';
+
+function json<T>(result: CliResult): T {
+  assert.equal(result.code, 0, `exit ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+describe('chain CLI against a data directory', function () {
+  this.timeout(180_000);
+  const net = fileableTestGenesis(7400);
+  let directory: string;
+  let dataDir: string;
+  let genesisFile: string;
+  let chain: TestChain;
+  let leaves: Uint8Array[];
+  let txIds: string[];
+
+  before(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'bayledger-chain-cli-'));
+    dataDir = join(directory, 'data');
+    genesisFile = join(directory, 'genesis.json');
+    await writeFile(genesisFile, genesisRecordOf(net.genesis).json);
+    chain = buildChain({ genesis: net.genesis, signers: net.signers, blocks: workloadBlocks(net, 7) });
+    leaves = chain.blocks.flatMap(({ block }) => block.txs);
+    txIds = chain.applied.flatMap((applied) => applied.txIds.map((id) => toHex(id)));
+    const store = await LedgerStore.open(dataDir);
+    await commitChain(store, chain);
+    await store.close();
+  });
+
+  after(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  const chainCli = (...args: string[]) => runCli(['chain', ...args, '--data-dir', dataDir]);
+
+  it('prints exactly the documented JSON fields, hashes in lowercase hex', async () => {
+    const leafIndex = 7;
+    // One at a time: LevelDB lets one process hold a data directory, readers included.
+    const status = await chainCli('status', '--json');
+    const block = await chainCli('block', '3', '--json');
+    const tx = await chainCli('tx', txIds[leafIndex]!, '--json');
+    const proof = await chainCli('proof', txIds[leafIndex]!, '--json');
+    const sizedProof = await chainCli('proof', txIds[leafIndex]!, '--size', '11', '--json');
+    const consistency = await chainCli('consistency', '5', String(leaves.length), '--json');
+    const checkpoint = await chainCli('checkpoint', '--height', '4', '--json');
+
+    assert.deepEqual(json(status), {
+      chainId: 'gba-health-test',
+      height: 7,
+      blockHash: toHex(chain.tip.blockHash),
+      logSize: leaves.length,
+      logRoot: toHex(naiveRoot(leaves)),
+    });
+
+    const blockView = json<Record<string, unknown>>(block);
+    assert.deepEqual(Object.keys(blockView).sort(), [
+      'blockHash',
+      'certificate',
+      'header',
+      'height',
+      'txIds',
+    ]);
+    assert.equal(blockView.blockHash, toHex(blockHash(chain.blocks[2]!.block.header)));
+    assert.deepEqual(blockView.txIds, txIds.slice(3, 6));
+
+    const txView = json<Record<string, unknown>>(tx);
+    for (const field of ['txId', 'kind', 'height', 'index', 'leafIndex', 'leaf', 'body'])
+      assert.ok(field in txView, field);
+    assert.deepEqual(
+      [txView.kind, txView.height, txView.index, txView.leafIndex],
+      ['transfer.declare', 4, 1, 7],
+    );
+    assert.equal(txView.leaf, toHex(leaves[leafIndex]!));
+
+    const expectProof = (treeSize: number) => ({
+      txId: txIds[leafIndex],
+      leafIndex,
+      treeSize,
+      leafHash: toHex(leafHash(leaves[leafIndex]!)),
+      path: naivePath(leafIndex, leaves.slice(0, treeSize)).map((hash) => toHex(hash)),
+      root: toHex(naiveRoot(leaves.slice(0, treeSize))),
+    });
+    assert.deepEqual(json(proof), expectProof(leaves.length));
+    assert.deepEqual(json(sizedProof), expectProof(11));
+
+    assert.deepEqual(json(consistency), {
+      oldSize: 5,
+      newSize: leaves.length,
+      oldRoot: toHex(naiveRoot(leaves.slice(0, 5))),
+      newRoot: toHex(naiveRoot(leaves)),
+      path: naiveConsistency(5, leaves).map((hash) => toHex(hash)),
+    });
+
+    const checkpointView = json<{ certificate: { round: number; signatures: { validator: string }[] } }>(
+      checkpoint,
+    );
+    assert.deepEqual(Object.keys(checkpointView).sort(), [
+      'blockHash',
+      'certificate',
+      'height',
+      'logRoot',
+      'logSize',
+    ]);
+    assert.deepEqual(
+      checkpointView.certificate.signatures.map((s) => s.validator),
+      ['sz-cac', 'sz-health', 'qianhai', 'hk-health'],
+    );
+    for (const text of [status.stdout, block.stdout, proof.stdout]) assert.doesNotMatch(text, /[A-F]{4}/);
+  });
+
+  it('prints readable tables without --json', async () => {
+    const status = await chainCli('status');
+    const tx = await chainCli('tx', txIds[0]!);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^field\s+value$/m);
+    assert.match(status.stdout, /^height\s+7$/m);
+    assert.match(tx.stdout, /^kind\s+consent\.grant$/m);
+  });
+
+  it('fails clearly on unknown ids and heights (exit 1) and malformed ones (exit 2)', async () => {
+    const [malformed, missingDir] = await Promise.all([
+      chainCli('proof', 'not-hex'),
+      runCli(['chain', 'status', '--data-dir', join(directory, 'nowhere')]),
+    ]);
+    const unknownTx = await chainCli('tx', 'ab'.repeat(32));
+    const unknownHeight = await chainCli('block', '99');
+    assert.equal(unknownTx.code, 1);
+    assert.match(unknownTx.stderr, /no transaction abab.* in this chain/);
+    assert.equal(unknownHeight.code, 1);
+    assert.match(unknownHeight.stderr, /no block at height 99 \(the chain is at height 7\)/);
+    assert.equal(malformed.code, 2);
+    assert.match(malformed.stderr, /64 lowercase hex digits/);
+    assert.equal(missingDir.code, 1);
+    assert.match(missingDir.stderr, /no such data directory/);
+    for (const result of [unknownTx, unknownHeight, malformed, missingDir]) {
+      assert.equal(result.stderr.trim().split('\n').length, 1, `one line: ${result.stderr}`);
+    }
+  });
+
+  it('exports the chain and verifies the export with only the genesis file', async () => {
+    const exportFile = join(directory, 'chain.cbor');
+    const exported = json<{ height: number; bytes: number }>(
+      await chainCli('export', '--out', exportFile, '--json'),
+    );
+    assert.equal(exported.height, 7);
+    const verified = json<{ ok: boolean; height: number; blockHash: string }>(
+      await runCli(['chain', 'verify', '--file', exportFile, '--genesis', genesisFile, '--json']),
+    );
+    assert.deepEqual(
+      [verified.ok, verified.height, verified.blockHash],
+      [true, 7, toHex(chain.tip.blockHash)],
+    );
+    const withoutGenesis = await runCli(['chain', 'verify', '--file', exportFile]);
+    assert.equal(withoutGenesis.code, 2);
+  });
+
+  it('writes a proof bundle that proof verify checks offline, and refuses a changed one', async () => {
+    const bundleFile = join(directory, 'proof.bundle');
+    const txId = txIds[leaves.length - 1]!;
+    assert.equal((await chainCli('proof', txId, '--bundle', bundleFile)).code, 0);
+    const bytes = new Uint8Array(await readFile(bundleFile));
+    const tampered = Uint8Array.from(bytes);
+    const leafOffset = Buffer.from(tampered).indexOf(Buffer.from(leaves.at(-1)!));
+    tampered[leafOffset + 40]! ^= 0x01;
+    const tamperedFile = join(directory, 'tampered.bundle');
+    await writeFile(tamperedFile, tampered);
+    const [ok, table, bad] = await Promise.all([
+      runCli(['proof', 'verify', bundleFile, '--genesis', genesisFile, '--json']),
+      runCli(['proof', 'verify', bundleFile, '--genesis', genesisFile]),
+      runCli(['proof', 'verify', tamperedFile, '--genesis', genesisFile]),
+    ]);
+    const proven = json<{ txId: string; kind: string; height: number; signers: string[] }>(ok);
+    assert.deepEqual(
+      [proven.txId, proven.kind, proven.height, proven.signers],
+      [txId, 'transfer.receipt', 7, ['sz-cac', 'sz-health', 'qianhai', 'hk-health']],
+    );
+    assert.match(table.stdout, new RegExp(`OK: transaction ${txId} \\(transfer\\.receipt\\) is in block 7`));
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /inclusion proof|transaction/);
+  });
+});
