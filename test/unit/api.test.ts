@@ -312,6 +312,18 @@ describe('local HTTP API server', () => {
     );
   });
 
+  it('refuses a buffered route with a payload-sized body limit (only streamed routes may)', () => {
+    assert.throws(
+      () =>
+        server.route('POST', '/huge', () => ({ json: {} }), { maxBodyBytes: LIMITS.maxPayloadUploadBytes }),
+      /maxBodyBytes/,
+    );
+    server.route('PUT', '/huge/:id', () => ({ json: {} }), {
+      maxBodyBytes: LIMITS.maxPayloadUploadBytes,
+      streamBody: true,
+    });
+  });
+
   it('never logs the token', () => {
     assert.ok(memory.lines.length > 0);
     assert.ok(!JSON.stringify(memory.lines).includes(TOKEN));

@@ -4,7 +4,7 @@
 // nothing about the ledger.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BayledgerError, fail } from '../../core/errors.js';
+import { assert, BayledgerError, fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import type { Logger } from '../log/logger.js';
 import { BearerTokenCheck } from './auth.js';
@@ -77,6 +77,13 @@ class HttpApiServer implements ApiServer {
   }
 
   route(method: HttpMethod, pattern: string, handler: ApiHandler, options: RouteOptions = {}): void {
+    // A buffered body is held in memory whole; only a streamed route may accept payload-sized bodies.
+    const ceiling = options.streamBody === true ? LIMITS.maxPayloadUploadBytes : LIMITS.maxMessageBytes;
+    const limit = options.maxBodyBytes;
+    assert(
+      limit === undefined || (limit > 0 && limit <= ceiling),
+      `route ${pattern}: maxBodyBytes above ${ceiling}`,
+    );
     this.#router.add(method, pattern, handler, options);
   }
 
