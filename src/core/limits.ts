@@ -108,7 +108,7 @@ export const LIMITS = {
   maxRequestTimeoutMs: 60_000,
   /** Requests one peer may have in flight to us at once. */
   maxInboundRequestsPerPeer: 16,
-  /** Raw streams (payload channel) one peer may have open to us per protocol. */
+  /** Streams one peer may have open to us per protocol (a long-lived message stream, payload channels). */
   maxInboundStreamsPerPeer: 4,
   /** Frames a raw stream reader holds before it pauses the sender (back-pressure). */
   maxBufferedFramesPerStream: 16,
