@@ -35,6 +35,9 @@ export async function openByteDb(directory: string, options: { createIfMissing: 
           ? error.cause.message
           : error.message
         : String(error);
+    if (!options.createIfMissing && /does not exist/.test(message)) {
+      fail('NOT_FOUND', `no bayledger database in ${directory}`);
+    }
     fail('DATABASE_CORRUPT', `cannot open database ${directory}: ${message}`);
   }
   return db;
