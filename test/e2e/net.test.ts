@@ -345,9 +345,14 @@ describe('peer network (libp2p, real TCP on 127.0.0.1)', function () {
   ) {
     const before = victim.logLines.length;
     await send();
-    const line = await waitFor(`${victim.org} to penalise ${offender.org} with ${code}`, () =>
-      victim.logLines.slice(before).find((entry) => entry.msg?.toString().startsWith('peer misbehaved')),
+    const penalties = () =>
+      victim.logLines.slice(before).filter((entry) => entry.msg?.toString().startsWith('peer misbehaved'));
+    const line = await waitFor(
+      `${victim.org} to penalise ${offender.org} with ${code}`,
+      () => penalties()[0],
     );
+    assert.equal(penalties().length, 1);
+
     assert.equal(line.peer, offender.org);
     assert.equal(line.code, code);
     await waitFor('the offender disconnected', () => !victim.net.isConnected(offender.org));
@@ -366,6 +371,17 @@ describe('peer network (libp2p, real TCP on 127.0.0.1)', function () {
     await expectPenalised(beta, gamma, 'CBOR_MALFORMED', () =>
       sendRaw(beta, gamma, CONSENSUS, encodeFrame(new Uint8Array([0xff, 0xfe, 0xfd]))),
     );
+  });
+
+  it('a stream reset inside a frame (a crash) is not held against the peer', async () => {
+    // First a stream cut mid-frame, then garbage on a second stream of the same connection: yamux
+    // delivers in order, so the only penalty logged must be the garbage's.
+    await expectPenalised(beta, gamma, 'CBOR_MALFORMED', async () => {
+      const cut = await libp2pOf(beta.net).dialProtocol(libp2pOf(gamma.net).peerId, CONSENSUS);
+      cut.send(new Uint8Array([100, 1, 2, 3, 4, 5]));
+      cut.abort(new Error('simulated crash'));
+      await sendRaw(beta, gamma, CONSENSUS, encodeFrame(new Uint8Array([0xff])));
+    });
   });
 
   it('a message its decoder rejects gets the sender dropped', async () => {

@@ -119,8 +119,10 @@ export class FramedStream {
   };
 
   #onEnd = (): void => {
+    // Ending inside a frame is what a crash or a reset looks like (yamux dispatches 'end' before
+    // 'close' on abort), so it is a transport failure, never the peer's fault.
     if (!this.#decoder.idle && this.#error === undefined) {
-      this.#fail(new BayledgerError('FRAME_MALFORMED', 'the stream ended inside a frame', this.protocol));
+      this.#fail(new BayledgerError('CLOSED', 'the stream ended inside a frame', this.protocol));
     }
     this.#ended = true;
     this.#deliver();

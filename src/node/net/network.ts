@@ -191,8 +191,9 @@ class Libp2pPeerNetwork implements PeerNetwork {
         protocol,
       );
     }
-    if (this.#closed) fail('CLOSED', 'the network is closed');
     const entry = this.#table.require(orgId);
+    // Fire-and-forget senders (consensus effects) may still run while the node shuts down.
+    if (this.#closed) return 'dropped-closed';
     return this.#writerFor(entry, protocol).enqueue(message);
   }
 
@@ -240,6 +241,8 @@ class Libp2pPeerNetwork implements PeerNetwork {
     const messages = decodeBatch(frame, protocol.maxMessageBytes);
     this.#metrics.received(protocol.name, messages.length);
     for (const bytes of messages) {
+      // The handler may have penalised this peer for an earlier message: stop listening to it.
+      if (entry.bannedUntilMs > Date.now()) return;
       const message = protocol.decode(bytes); // a throw here is the peer's fault
       try {
         protocol.onMessage(entry.orgId, message);

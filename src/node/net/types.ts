@@ -78,7 +78,8 @@ export type PeerEvent =
   | { readonly kind: 'disconnect'; readonly orgId: string }
   | { readonly kind: 'penalised'; readonly orgId: string; readonly code: string };
 
-export type SendOutcome = 'queued' | 'queued-dropped-oldest';
+/** 'queued-dropped-oldest': queued, and the queue was full so its oldest messages were dropped. */
+export type SendOutcome = 'queued' | 'queued-dropped-oldest' | 'dropped-closed';
 
 export interface NetStats {
   readonly messagesSent: number;
