@@ -26,8 +26,9 @@ export class ConsensusWal {
 
   static async open(db: ByteDb): Promise<ConsensusWal> {
     const wal = new ConsensusWal(db);
-    for await (const key of db.keys({ ...bucketRange(Bucket.Wal), reverse: true, limit: 1 })) {
-      wal.#nextSequence = readUint64(key, SEQUENCE_OFFSET) + 1;
+    // Keys sort by height first, so the largest sequence need not be last: scan the (small) log.
+    for await (const key of db.keys({ ...bucketRange(Bucket.Wal), limit: LIMITS.maxWalRecords })) {
+      wal.#nextSequence = Math.max(wal.#nextSequence, readUint64(key, SEQUENCE_OFFSET) + 1);
     }
     return wal;
   }
