@@ -9,7 +9,6 @@
 //   await commitNextBlock(store, { params, signers }, [tx]);  // one more block on top of a store
 import { toHex } from '../../src/core/bytes.js';
 import type { Genesis } from '../../src/core/config/genesis.js';
-import { genesisToJson } from '../../src/core/config/genesis-json.js';
 import { signVote } from '../../src/core/consensus/signing.js';
 import type { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import type { AppliedBlock } from '../../src/core/ledger/applied-block.js';
@@ -23,8 +22,7 @@ import { MemoryState, type StateReader } from '../../src/core/ledger/state-kv.js
 import type { VerifyContext } from '../../src/core/ledger/verify-block.js';
 import { MemoryMerkleLog, type MerkleNodeSource } from '../../src/core/merkle/index.js';
 import type { CommittedBlock } from '../../src/node/chain/block-source.js';
-import type { LedgerStore } from '../../src/node/store/ledger-store.js';
-import type { GenesisRecord } from '../../src/node/store/stored-records.js';
+import { genesisRecordOf, type LedgerStore } from '../../src/node/store/ledger-store.js';
 import {
   type BuiltTx,
   declareTransfer,
@@ -81,9 +79,7 @@ export function proposerOf(params: ChainParams, height: number): string {
 }
 
 /** What a LedgerStore records about its network (LedgerStore.initGenesis). */
-export function genesisRecordOf(genesis: Genesis): GenesisRecord {
-  return { hash: chainParamsOf(genesis).genesisHash, json: JSON.stringify(genesisToJson(genesis), null, 2) };
-}
+export { genesisRecordOf };
 
 function contextOver(
   params: ChainParams,
@@ -192,7 +188,7 @@ export async function commitNextBlock(
       proposer: proposerOf(params, height),
       candidates: txs.map(bytesOf),
     },
-    contextOver(params, previous, store.state, store.merkle),
+    store.contextFor(params),
   );
   const certificate = certify(params, signers, built.blockHash, built.block.header);
   await store.commitBlock(built.block, certificate, built.applied);

@@ -15,6 +15,8 @@
 // async so a store on another medium could implement them.
 import { bytesEqual, toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
+import type { Genesis } from '../../core/config/genesis.js';
+import { genesisToJson } from '../../core/config/genesis-json.js';
 import { sha256 } from '../../core/crypto/hash.js';
 import { assert, fail } from '../../core/errors.js';
 import type { AppliedBlock } from '../../core/ledger/applied-block.js';
@@ -22,8 +24,10 @@ import type { Block, BlockHeader } from '../../core/ledger/block.js';
 import { blockHash } from '../../core/ledger/block-hash.js';
 import type { CommitCertificate } from '../../core/ledger/certificate.js';
 import { decodeCertificate, encodeCertificate } from '../../core/ledger/certificate-codec.js';
+import { type ChainParams, chainParamsOf, genesisTip } from '../../core/ledger/chain-params.js';
 import { type ChainTip, tipOf } from '../../core/ledger/chain-tip.js';
 import { STATE_BUCKETS, type StateBucket, type StateWrite } from '../../core/ledger/state-kv.js';
+import type { VerifyContext } from '../../core/ledger/verify-block.js';
 import {
   blockKey,
   bucketRange,
@@ -66,6 +70,11 @@ export interface StoredMerkleNode {
 }
 
 type BatchOperation = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
+
+/** The genesis record of a network: its hash and its JSON form, as `genesis.json` holds it. */
+export function genesisRecordOf(genesis: Genesis): GenesisRecord {
+  return { hash: chainParamsOf(genesis).genesisHash, json: JSON.stringify(genesisToJson(genesis), null, 2) };
+}
 
 function corrupt(message: string, where: string): never {
   return fail('DATABASE_CORRUPT', message, where);
@@ -135,6 +144,32 @@ export class LedgerStore {
 
   get genesis(): GenesisRecord | undefined {
     return this.#genesis;
+  }
+
+  /** Opens the store of `genesis`'s network: records the genesis on first use, refuses another. */
+  static async openForGenesis(directory: string, genesis: Genesis): Promise<LedgerStore> {
+    const store = await LedgerStore.open(directory);
+    try {
+      await store.initGenesis(genesisRecordOf(genesis));
+      return store;
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+
+  /**
+   * What verifyBlock, verifyCommittedBlock and buildBlock need to work on top of this store: the
+   * tip (or the genesis tip), the committed state, the log's tree nodes and the replay check.
+   */
+  contextFor(params: ChainParams): VerifyContext {
+    return {
+      params,
+      previous: this.#tip ?? genesisTip(params),
+      state: this.state,
+      logNodes: this.merkle,
+      hasTx: (txId) => this.hasTx(txId),
+    };
   }
 
   /** Records which network this store belongs to; a store never changes networks. */
