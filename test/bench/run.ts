@@ -43,9 +43,9 @@ async function runOne(benchmark: Benchmark, shared: SharedRunState): Promise<Ben
       reject(new Error(`timed out after ${benchmark.timeLimitMs} ms`));
     }, benchmark.timeLimitMs);
   });
+  log(`bench: ${benchmark.name}: ${benchmark.description}`);
   const running = benchmark.run(scope.context);
   running.catch(() => undefined); // after a timeout its late failure (workers killed) is expected
-  log(`bench: ${benchmark.name}: ${benchmark.description}`);
   let result: Omit<BenchmarkResult, 'durationMs'>;
   try {
     const figures = (await Promise.race([running, timeLimit])).map(scoreFigure);

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { utf8 } from '../../src/core/bytes.js';
 import { Ed25519Signer, verifySignature } from '../../src/core/crypto/ed25519.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
@@ -203,5 +205,39 @@ describe('verify pool: bounds and shutdown', function () {
     await rejectsWith(pool.verifyBatch(checks), 'CLOSED');
     await pool.close();
     assert.equal(pool.inFlightBatches + pool.queuedBatches, 0);
+  });
+});
+
+describe('verify pool: process lifetime', function () {
+  this.timeout(60_000);
+
+  it('an idle pool that was never closed does not keep the process alive', async () => {
+    // A child process verifies one batch and forgets the pool: idle workers are unref'd, so the
+    // child must exit by itself. The deadline only bounds a failure; success ends as soon as it exits.
+    const poolModule = fileURLToPath(new URL('../../src/node/verify-pool/verify-pool.ts', import.meta.url));
+    const script = [
+      `const { VerifyPool } = await import(${JSON.stringify(poolModule)});`,
+      'const pool = new VerifyPool({ workers: 1 });',
+      'const bitmap = await pool.verifyBatch([{ publicKey: new Uint8Array(32), message: new Uint8Array(0), signature: new Uint8Array(64) }]);',
+      'process.stdout.write("verified " + bitmap.length + " " + bitmap[0]);',
+    ].join('\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const deadline = setTimeout(() => child.kill('SIGKILL'), 45_000);
+    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('exit', (code, killedBy) => resolve([code, killedBy])),
+    );
+    clearTimeout(deadline);
+    assert.equal(signal, null, `the child hung and was killed; output: ${output}`);
+    assert.equal(exitCode, 0, output);
+    assert.equal(output, 'verified 1 0');
   });
 });
