@@ -31,6 +31,17 @@ export interface AdversaryEnv {
   readonly ledger: SimLedger;
   /** Hashes (hex) of the blocks the node's machine knows at this height. */
   readonly knownBlocks: () => readonly string[];
+  readonly memory: AdversaryMemory;
+}
+
+/** What a Byzantine node remembers between messages (lost when it crashes, like everything else). */
+export interface AdversaryMemory {
+  split: {
+    readonly height: number;
+    readonly sideA: readonly number[];
+    readonly sideB: readonly number[];
+    readonly alternative: Uint8Array;
+  } | null;
 }
 
 function split(env: AdversaryEnv): [number[], number[]] {
@@ -52,22 +63,34 @@ function alternativeBlock(env: AdversaryEnv, block: Block): Block {
   return { header: { ...header, txRoot: env.prng.bytes(32) }, txs: block.txs };
 }
 
+/**
+ * Split brain: side A gets the honest proposal, side B a fresh alternative (validRound -1, as if
+ * the proposer had forgotten its valid value); afterwards, at this height, side B gets votes for
+ * the alternative whenever side A gets a vote. The classic attack on locking.
+ */
 function equivocateProposal(env: AdversaryEnv, proposal: Proposal): Outgoing[] {
   const block = alternativeBlock(env, proposal.block);
   const hash = blockHash(block.header);
-  const signature = signProposal(
-    env.signer,
-    env.chainId,
-    proposal.height,
-    proposal.round,
-    proposal.validRound,
-    hash,
-  );
-  const other: Proposal = { ...proposal, block, blockHash: hash, signature };
+  const signature = signProposal(env.signer, env.chainId, proposal.height, proposal.round, -1, hash);
+  const other: Proposal = { ...proposal, validRound: -1, block, blockHash: hash, signature };
   const [sideA, sideB] = split(env);
+  env.memory.split = { height: proposal.height, sideA, sideB, alternative: hash };
   return [
     { to: sideA, bytes: encodeConsensusMessage({ type: 'proposal', proposal }) },
     { to: sideB, bytes: encodeConsensusMessage({ type: 'proposal', proposal: other }) },
+  ];
+}
+
+function splitVote(env: AdversaryEnv, vote: Vote): Outgoing[] {
+  const split = env.memory.split;
+  const honest = encodeConsensusMessage({ type: 'vote', vote });
+  if (split === null || split.height !== vote.height) return [{ to: 'all', bytes: honest }];
+  const hash = split.alternative;
+  const signature = signVote(env.signer, env.chainId, vote.type, vote.height, vote.round, hash);
+  const other: Vote = { ...vote, blockHash: hash, signature };
+  return [
+    { to: split.sideA, bytes: honest },
+    { to: split.sideB, bytes: encodeConsensusMessage({ type: 'vote', vote: other }) },
   ];
 }
 
@@ -145,8 +168,10 @@ export function outgoing(
   if (behaviour === null || env === null || behaviour === 'twins' || behaviour === 'silent') {
     return [{ to: 'all', bytes: encodeConsensusMessage(message) }];
   }
-  if (behaviour === 'equivocating-proposer' && message.type === 'proposal') {
-    return equivocateProposal(env, message.proposal);
+  if (behaviour === 'equivocating-proposer') {
+    return message.type === 'proposal'
+      ? equivocateProposal(env, message.proposal)
+      : splitVote(env, message.vote);
   }
   if (behaviour === 'double-voter' && message.type === 'vote') return doubleVote(env, message.vote);
   if (behaviour === 'bad-signatures') return badSignatures(env, message);

@@ -28,6 +28,8 @@ export interface Violation {
   readonly message: string;
 }
 
+const MAX_PER_KIND = 20;
+
 export class Checker {
   readonly violations: Violation[] = [];
   readonly #decided = new Map<number, { hash: string; node: string }>();
@@ -36,17 +38,27 @@ export class Checker {
   readonly #validators: readonly Validator[];
   readonly #chainId: string;
 
-  constructor(chainId: string, validators: readonly Validator[]) {
+  constructor(chainId: string, validators: readonly Validator[], stopOn?: readonly ViolationKind[]) {
+    this.#stopOn = stopOn;
     this.#chainId = chainId;
     this.#validators = validators;
   }
+
+  /** Set once a violation of a kind in stopOn is reported. */
+  stopped = false;
+  readonly #stopOn: readonly ViolationKind[] | undefined;
+  readonly #perKind = new Map<ViolationKind, number>();
 
   get failed(): boolean {
     return this.violations.length > 0;
   }
 
+  /** Records a violation; at most MAX_PER_KIND of each kind are kept (a planted bug repeats). */
   report(kind: ViolationKind, atMs: number, message: string): void {
-    this.violations.push({ kind, atMs, message });
+    const seen = this.#perKind.get(kind) ?? 0;
+    this.#perKind.set(kind, seen + 1);
+    if (seen < MAX_PER_KIND) this.violations.push({ kind, atMs, message });
+    if (this.#stopOn === undefined || this.#stopOn.includes(kind)) this.stopped = true;
   }
 
   /** A correct node signed (persisted or sent) a message for this slot. */

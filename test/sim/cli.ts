@@ -1,9 +1,11 @@
-// npm run test:sim -- [--seeds N] [--seed S] [--validators V] [--bug ignore-lock|quorum-is-f] [--trace]
+// npm run test:sim -- [--seeds N] [--seed S] [--validators V] [--profile mixed|targeted|split-brain]
+//                     [--bug ignore-lock|quorum-is-f] [--trace]
 // Runs N seeded scenarios starting at seed S (default 1), or replays one with --seed S alone.
 // Without --validators, seeds cycle through 4, 7 and 10 validators. Exits 1 on any violation
 // and prints the command that replays it.
 import '../../src/polyfill.js';
 import type { ConsensusBugFlags } from '../../src/core/consensus/types.js';
+import type { ScenarioProfile } from './scenario.js';
 import { runScenario } from './simulator.js';
 
 interface CliOptions {
@@ -11,12 +13,13 @@ interface CliOptions {
   firstSeed: number;
   validators: number | null;
   bugs: ConsensusBugFlags;
+  profile: ScenarioProfile;
   trace: boolean;
 }
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: npm run test:sim -- [--seeds N] [--seed S] [--validators 4|7|10] [--bug ignore-lock|quorum-is-f] [--trace]\n`,
+    `${message}\nusage: npm run test:sim -- [--seeds N] [--seed S] [--validators 4|7|10] [--profile mixed|targeted|split-brain] [--bug ignore-lock|quorum-is-f] [--trace]\n`,
   );
   process.exit(2);
 }
@@ -28,7 +31,14 @@ function positiveInteger(text: string | undefined, name: string): number {
 }
 
 function parse(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { seeds: 1, firstSeed: 1, validators: null, bugs: {}, trace: false };
+  const options: CliOptions = {
+    seeds: 1,
+    firstSeed: 1,
+    validators: null,
+    bugs: {},
+    profile: 'mixed',
+    trace: false,
+  };
   let seedsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -48,6 +58,11 @@ function parse(argv: readonly string[]): CliOptions {
       if (value === 'ignore-lock') options.bugs = { ...options.bugs, ignoreLockWhenPrevoting: true };
       else if (value === 'quorum-is-f') options.bugs = { ...options.bugs, quorumIsF: true };
       else usage(`unknown bug ${value}`);
+      i++;
+    } else if (flag === '--profile') {
+      if (value !== 'mixed' && value !== 'targeted' && value !== 'split-brain')
+        usage(`unknown profile ${value}`);
+      options.profile = value;
       i++;
     } else if (flag === '--trace') {
       options.trace = true;
@@ -72,6 +87,7 @@ function main(): void {
       seed,
       validatorCount,
       bugs: options.bugs,
+      profile: options.profile,
       trace: options.trace ? (line) => process.stdout.write(`${line}\n`) : undefined,
     });
     const { stats, scenario } = result;

@@ -2,9 +2,16 @@
 import type { ConsensusInput } from '../../src/core/consensus/types.js';
 import type { CommittedEntry } from './sim-ledger.js';
 
+export type MessageKind = 'proposal' | 'prevote' | 'precommit';
+
 export type Packet =
   /** A consensus message as canonical CBOR bytes: every receiver decodes it for real. */
-  | { readonly channel: 'consensus'; readonly bytes: Uint8Array }
+  | {
+      readonly channel: 'consensus';
+      readonly bytes: Uint8Array;
+      /** What the sender meant to send, for message-kind faults (the bytes may be garbage). */
+      readonly kind: MessageKind;
+    }
   /** "My committed height is h": peers that are ahead answer with sync. */
   | { readonly channel: 'status'; readonly height: number }
   /** Block sync: committed blocks with their certificates, in height order. */

@@ -269,7 +269,9 @@ export class SimNode {
     // A relayed vote (proof of a valid value) goes out as it is, whoever relays it.
     const behaviour = own ? this.id.behaviour : null;
     const sends: Outgoing[] = outgoing(behaviour, this.#adversary, message);
-    for (const send of sends) this.#host.send(this, send.to, { channel: 'consensus', bytes: send.bytes });
+    const kind = message.type === 'proposal' ? 'proposal' : message.vote.type;
+    for (const send of sends)
+      this.#host.send(this, send.to, { channel: 'consensus', bytes: send.bytes, kind });
   }
 
   #waitForTxs(height: number): void {
@@ -394,6 +396,7 @@ export class SimNode {
       peers: this.#host.peersOf(this.id.endpoint),
       ledger: this.ledger,
       knownBlocks: () => [...(this.#core?.blocks.keys() ?? [])],
+      memory: { split: null },
     };
   }
 }

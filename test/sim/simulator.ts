@@ -8,12 +8,12 @@ import { type ConsensusMessage, decodeConsensusMessage } from '../../src/core/co
 import type { ConsensusBugFlags } from '../../src/core/consensus/types.js';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { isBayledgerError } from '../../src/core/errors.js';
-import { Checker, type Violation } from './checkers.js';
+import { Checker, type Violation, type ViolationKind } from './checkers.js';
 import { EventQueue } from './event-queue.js';
 import type { Packet, SimEvent } from './events.js';
 import { SimNetwork } from './network.js';
 import { Prng } from './prng.js';
-import { makeScenario, type Scenario } from './scenario.js';
+import { makeScenario, type Scenario, type ScenarioProfile } from './scenario.js';
 import { chainConfig, makeTx, type VerdictCache } from './sim-ledger.js';
 import { type NodeIdentity, type SimHost, SimNode } from './sim-node.js';
 import { cachingVerifier } from './verifier-cache.js';
@@ -22,7 +22,12 @@ export interface RunOptions {
   readonly seed: number;
   readonly validatorCount: number;
   readonly bugs?: ConsensusBugFlags;
+  readonly profile?: ScenarioProfile;
   readonly trace?: (line: string) => void;
+  /** Violation kinds that end the run (default: every kind). Others are recorded and the run goes on. */
+  readonly stopOn?: readonly ViolationKind[];
+  /** Ends the run at this simulated time, whatever happened (for inspection). */
+  readonly stopAtMs?: number;
 }
 
 export interface RunStats {
@@ -55,7 +60,9 @@ export function bugFlagArguments(bugs: ConsensusBugFlags | undefined): string {
 }
 
 export function replayCommand(options: RunOptions): string {
-  return `npm run test:sim -- --seed ${options.seed} --validators ${options.validatorCount}${bugFlagArguments(options.bugs)}`;
+  const profile =
+    options.profile === undefined || options.profile === 'mixed' ? '' : ` --profile ${options.profile}`;
+  return `npm run test:sim -- --seed ${options.seed} --validators ${options.validatorCount}${profile}${bugFlagArguments(options.bugs)}`;
 }
 
 function makeIdentities(prng: Prng, scenario: Scenario): NodeIdentity[] {
@@ -89,6 +96,7 @@ export class Simulation implements SimHost {
   readonly #network: SimNetwork;
   readonly #decoded = new WeakMap<Uint8Array, ConsensusMessage | null>();
   readonly #trace: ((line: string) => void) | undefined;
+  readonly #stopAtMs: number | undefined;
   readonly #peers: number[][];
   #now = 0;
   #txSerial = 0;
@@ -101,12 +109,13 @@ export class Simulation implements SimHost {
     this.prng = new Prng(options.seed);
     this.scenario = makeScenario(options, this.prng);
     this.#trace = options.trace;
+    this.#stopAtMs = options.stopAtMs;
     const identities = makeIdentities(this.prng, this.scenario);
     const validators = identities
       .slice(0, this.scenario.validatorCount)
       .map((identity) => identity.validator);
     this.chain = chainConfig('sim-chain', GENESIS_TIME_MS, validators, this.scenario.params);
-    this.checker = new Checker(this.chain.chainId, validators);
+    this.checker = new Checker(this.chain.chainId, validators, options.stopOn);
     this.#network = new SimNetwork(this.prng, this.scenario.network, this.scenario.gstMs);
     this.nodes = identities.map((identity) => new SimNode(this, identity));
     this.#peers = identities.map((self) =>
@@ -130,7 +139,8 @@ export class Simulation implements SimHost {
     const targets = to === 'all' ? this.#peers[from.id.endpoint]! : to;
     for (const target of targets) {
       const position = this.nodes[target]!.id.position;
-      for (const delayMs of this.#network.route(from.id.position, position, this.#now)) {
+      const kind = packet.channel === 'consensus' ? packet.kind : null;
+      for (const delayMs of this.#network.route(from.id.position, position, this.#now, kind)) {
         this.schedule(delayMs, { kind: 'deliver', to: target, from: from.id.endpoint, packet });
       }
     }
@@ -248,9 +258,10 @@ export class Simulation implements SimHost {
   run(): void {
     this.#setUp();
     const deadline = this.scenario.gstMs + this.scenario.livenessBoundMs;
-    while (!this.checker.failed && !this.#live) {
+    while (!this.checker.stopped && !this.#live) {
       const next = this.#queue.pop();
       if (next === undefined) break;
+      if (this.#stopAtMs !== undefined && next.timeMs > this.#stopAtMs) break;
       if (next.timeMs > deadline) {
         const heights = this.#correctNodes().map((node) => `${node.id.name}@${node.committedHeight}`);
         this.checker.report(

@@ -1,0 +1,112 @@
+// Shared fixtures for the consensus table tests and the simulator tests: a small validator set
+// with keys derived at run time from a label (no key material is committed), consensus
+// parameters, honest blocks and signed messages.
+import { encodeCanonical } from '../../src/core/codec/canonical.js';
+import type { ConsensusParams, Validator } from '../../src/core/config/genesis.js';
+import { initConsensus } from '../../src/core/consensus/machine.js';
+import type { Proposal, Vote, VoteType } from '../../src/core/consensus/messages.js';
+import { signProposal, signVote } from '../../src/core/consensus/signing.js';
+import type { ConsensusState } from '../../src/core/consensus/state.js';
+import type { ConsensusBugFlags, WalRecord } from '../../src/core/consensus/types.js';
+import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
+import { sha256 } from '../../src/core/crypto/hash.js';
+import type { Block } from '../../src/core/ledger/block.js';
+import { blockHash } from '../../src/core/ledger/block-hash.js';
+import { type ChainConfig, chainConfig, makeTx, SimLedger } from './sim-ledger.js';
+
+export const TEST_PARAMS: ConsensusParams = {
+  timeoutProposeMs: 300,
+  timeoutPrevoteMs: 150,
+  timeoutPrecommitMs: 150,
+  timeoutDeltaMs: 100,
+  heartbeatMs: 0,
+  maxClockDriftMs: 400,
+  maxBlockTxs: 16,
+  maxBlockBytes: 4096,
+};
+
+export const GENESIS_TIME_MS = 1_750_000_000_000;
+
+export interface Fixture {
+  readonly chain: ChainConfig;
+  readonly validators: readonly Validator[];
+  readonly signers: readonly Ed25519Signer[];
+  readonly ledger: SimLedger;
+}
+
+export function makeFixture(validatorCount: number, label = 'consensus-fixture'): Fixture {
+  const signers = Array.from(
+    { length: validatorCount },
+    (_, i) => new Ed25519Signer(sha256(encodeCanonical({ label, i }))),
+  );
+  const validators = signers.map((signer, i) => ({ id: `v${i}`, publicKey: signer.publicKey }));
+  const chain = chainConfig('test-chain', GENESIS_TIME_MS, validators, TEST_PARAMS);
+  return { chain, validators, signers, ledger: new SimLedger(chain, new Map()) };
+}
+
+export interface NodeOptions {
+  readonly observer?: boolean;
+  readonly wal?: readonly WalRecord[];
+  readonly bugs?: ConsensusBugFlags;
+}
+
+/** A fresh machine for validator i at height 1 (or an observer). */
+export function makeNode(fixture: Fixture, i: number, options: NodeOptions = {}): ConsensusState {
+  const { chain } = fixture;
+  return initConsensus({
+    chainId: chain.chainId,
+    validators: fixture.validators,
+    self: options.observer ? null : fixture.validators[i]!.id,
+    signer: options.observer ? null : fixture.signers[i]!,
+    params: chain.params,
+    height: 1,
+    lastBlock: { height: 0, hash: chain.genesisHash, timeMs: chain.genesisTimeMs },
+    wal: options.wal,
+    bugs: options.bugs,
+  });
+}
+
+/** A valid block for height 1 proposed by validator i; `variant` makes distinct blocks. */
+export function makeBlock(fixture: Fixture, i: number, variant = 0, timeOffsetMs = 1000): Block {
+  const txs = [makeTx(variant, new Uint8Array([variant & 0xff]))];
+  return fixture.ledger.blockWith(fixture.validators[i]!.id, GENESIS_TIME_MS + timeOffsetMs + variant, txs);
+}
+
+export function makeVote(
+  fixture: Fixture,
+  i: number,
+  type: VoteType,
+  round: number,
+  block: Block | null,
+  height = 1,
+): Vote {
+  const hash = block === null ? null : blockHash(block.header);
+  return {
+    type,
+    height,
+    round,
+    blockHash: hash,
+    validator: fixture.validators[i]!.id,
+    signature: signVote(fixture.signers[i]!, fixture.chain.chainId, type, height, round, hash),
+  };
+}
+
+export function makeProposal(
+  fixture: Fixture,
+  i: number,
+  round: number,
+  block: Block,
+  validRound = -1,
+  height = 1,
+): Proposal {
+  const hash = blockHash(block.header);
+  return {
+    height,
+    round,
+    validRound,
+    blockHash: hash,
+    proposer: fixture.validators[i]!.id,
+    signature: signProposal(fixture.signers[i]!, fixture.chain.chainId, height, round, validRound, hash),
+    block,
+  };
+}
