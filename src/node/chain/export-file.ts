@@ -82,13 +82,24 @@ export async function writeChainExport(
 }
 
 /** Opens an export: reads and checks its header item; the blocks are streamed on demand. */
-export async function openChainExport(
-  path: string,
-): Promise<{ header: ChainExportHeader; source: CommittedBlockSource }> {
+export interface OpenedChainExport {
+  readonly header: ChainExportHeader;
+  readonly source: CommittedBlockSource;
+  /** Closes the file; needed only when the blocks are not read to the end. */
+  close(): Promise<void>;
+}
+
+export async function openChainExport(path: string): Promise<OpenedChainExport> {
   const items = readCborSequence(path, MAX_ITEM_BYTES);
   const first = await items.next();
   if (first.done) fail('CBOR_MALFORMED', 'empty file, expected a chain export header', path);
-  const parsed = EXPORT_HEADER_SCHEMA.parse(first.value, 'export');
+  let parsed: ReturnType<typeof EXPORT_HEADER_SCHEMA.parse>;
+  try {
+    parsed = EXPORT_HEADER_SCHEMA.parse(first.value, 'export');
+  } catch (error) {
+    await items.return(undefined);
+    throw error;
+  }
   const header: ChainExportHeader = {
     chainId: parsed.chainId,
     genesisHash: parsed.genesisHash,
@@ -109,7 +120,13 @@ export async function openChainExport(
     if (count < header.height)
       fail('SCHEMA_INVALID', `${count} blocks, the header announces ${header.height}`, path);
   }
-  return { header, source: { height: header.height, blocks } };
+  return {
+    header,
+    source: { height: header.height, blocks },
+    close: async () => {
+      await items.return(undefined);
+    },
+  };
 }
 
 /** For messages: the export's network as hex. */

@@ -40,14 +40,18 @@ export async function verifyExportFile(
   params: ChainParams,
   onProgress?: ProgressListener,
 ): Promise<ChainVerifyReport> {
-  const { header, source } = await openChainExport(path);
-  if (header.chainId !== params.chainId || !bytesEqual(header.genesisHash, params.genesisHash)) {
-    return {
-      ok: false,
-      height: 0,
-      code: 'WRONG_CHAIN',
-      reason: `the export is of chain ${header.chainId} (genesis ${toHex(header.genesisHash)}), not ${params.chainId} (genesis ${toHex(params.genesisHash)})`,
-    };
+  const { header, source, close } = await openChainExport(path);
+  try {
+    if (header.chainId !== params.chainId || !bytesEqual(header.genesisHash, params.genesisHash)) {
+      return {
+        ok: false,
+        height: 0,
+        code: 'WRONG_CHAIN',
+        reason: `the export is of chain ${header.chainId} (genesis ${toHex(header.genesisHash)}), not ${params.chainId} (genesis ${toHex(params.genesisHash)})`,
+      };
+    }
+    return await verifyChain({ params, source, ...(onProgress ? { onProgress } : {}) });
+  } finally {
+    await close();
   }
-  return verifyChain({ params, source, ...(onProgress ? { onProgress } : {}) });
 }
