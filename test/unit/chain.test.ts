@@ -6,9 +6,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
+import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { decodeProofBundle, verifyProofBundle } from '../../src/core/ledger/proof-bundle.js';
 import { leafHash } from '../../src/core/merkle/index.js';
+import { cborItemLength, readCborSequence } from '../../src/node/chain/cbor-sequence.js';
 import { openChainExport, writeChainExport } from '../../src/node/chain/export-file.js';
 import { openDataDir } from '../../src/node/chain/open-chain.js';
 import { StoreBlockSource } from '../../src/node/chain/store-block-source.js';
@@ -202,5 +204,49 @@ describe('chain: reader, export and verify over a data directory', function () {
     );
     assert.equal(wrongNetwork.ok, false);
     if (!wrongNetwork.ok) assert.equal(wrongNetwork.code, 'WRONG_CHAIN');
+  });
+});
+
+describe('chain: CBOR sequence reader', () => {
+  let directory: string;
+  before(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'bayledger-cborseq-'));
+  });
+  after(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  async function readAll(bytes: Uint8Array, chunkBytes: number, maxItemBytes = 1024): Promise<unknown[]> {
+    const path = join(directory, 'sequence.cbor');
+    await writeFile(path, bytes);
+    const items: unknown[] = [];
+    for await (const item of readCborSequence(path, maxItemBytes, chunkBytes)) items.push(item);
+    return items;
+  }
+
+  const items = [
+    { format: 'x', list: [1, 2, [3, { deep: new Uint8Array(40).fill(7) }]] },
+    'text item',
+    [new Uint8Array(300).fill(1), -5, 2 ** 40, null, true],
+    {},
+  ];
+  const sequence = Buffer.concat(items.map((item) => encodeCanonical(item)));
+
+  it('splits items correctly whatever the read chunk size', async () => {
+    for (const chunkBytes of [1, 2, 7, 64, 4096]) {
+      assert.deepEqual(
+        (await readAll(sequence, chunkBytes)).map((item) => toHex(encodeCanonical(item))),
+        items.map((item) => toHex(encodeCanonical(item))),
+        `chunk ${chunkBytes}`,
+      );
+    }
+    assert.equal(cborItemLength(sequence, 0, 1024), encodeCanonical(items[0]).byteLength);
+    assert.equal(cborItemLength(sequence.subarray(0, 10), 0, 1024), undefined, 'incomplete item');
+  });
+
+  it('refuses a truncated item, an indefinite length and an oversized item', async () => {
+    await assert.rejects(readAll(sequence.subarray(0, sequence.length - 2), 5), /file ends inside an item/);
+    await assert.rejects(readAll(new Uint8Array([0x9f, 0x01, 0xff]), 5), (e: unknown) => isBayledgerError(e));
+    await assert.rejects(readAll(sequence, 64, 100), (e: unknown) => isBayledgerError(e, 'CBOR_TOO_LARGE'));
   });
 });

@@ -70,7 +70,11 @@ const READ_CHUNK_BYTES = 1024 * 1024;
  * Streams the items of a CBOR sequence file, each decoded canonically and at most `maxItemBytes`.
  * Memory stays at one item plus one read chunk. A truncated last item is an error.
  */
-export async function* readCborSequence(path: string, maxItemBytes: number): AsyncGenerator<CborValue> {
+export async function* readCborSequence(
+  path: string,
+  maxItemBytes: number,
+  readChunkBytes: number = READ_CHUNK_BYTES,
+): AsyncGenerator<CborValue> {
   const file = await open(path, 'r');
   try {
     let buffer = new Uint8Array(0);
@@ -104,8 +108,8 @@ export async function* readCborSequence(path: string, maxItemBytes: number): Asy
           );
         return;
       }
-      const chunk = new Uint8Array(READ_CHUNK_BYTES);
-      const { bytesRead } = await file.read(chunk, 0, READ_CHUNK_BYTES, null);
+      const chunk = new Uint8Array(readChunkBytes);
+      const { bytesRead } = await file.read(chunk, 0, readChunkBytes, null);
       if (bytesRead === 0) ended = true;
       const rest = buffer.subarray(start);
       const next = new Uint8Array(rest.byteLength + bytesRead);
