@@ -1,13 +1,19 @@
 // Shared fixtures for the consensus table tests and the simulator tests: a small validator set
 // with keys derived at run time from a label (no key material is committed), consensus
 // parameters, honest blocks and signed messages.
+import { toHex } from '../../src/core/bytes.js';
 import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import type { ConsensusParams, Validator } from '../../src/core/config/genesis.js';
-import { initConsensus } from '../../src/core/consensus/machine.js';
+import { initConsensus, step } from '../../src/core/consensus/machine.js';
 import type { Proposal, Vote, VoteType } from '../../src/core/consensus/messages.js';
 import { signProposal, signVote } from '../../src/core/consensus/signing.js';
 import type { ConsensusState } from '../../src/core/consensus/state.js';
-import type { ConsensusBugFlags, WalRecord } from '../../src/core/consensus/types.js';
+import type {
+  ConsensusBugFlags,
+  ConsensusEffect,
+  ConsensusInput,
+  WalRecord,
+} from '../../src/core/consensus/types.js';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import type { Block } from '../../src/core/ledger/block.js';
@@ -109,4 +115,91 @@ export function makeProposal(
     signature: signProposal(fixture.signers[i]!, fixture.chain.chainId, height, round, validRound, hash),
     block,
   };
+}
+
+/** Feeds inputs in order; returns the final state and every effect. */
+export function feed(
+  state: ConsensusState,
+  ...inputs: ConsensusInput[]
+): { state: ConsensusState; effects: ConsensusEffect[] } {
+  const effects: ConsensusEffect[] = [];
+  let current = state;
+  for (const input of inputs) {
+    const result = step(current, input);
+    current = result.state;
+    effects.push(...result.effects);
+  }
+  return { state: current, effects };
+}
+
+export const NOW_MS = GENESIS_TIME_MS + 2000;
+
+/** A proposal from proposer(1, round) and, when valid is given, the shell's verdict on it. */
+export function proposalInputs(
+  fixture: Fixture,
+  round: number,
+  block: Block,
+  validRound = -1,
+  valid: boolean | null = true,
+  nowMs = NOW_MS,
+): ConsensusInput[] {
+  const proposer = (1 + round) % fixture.validators.length;
+  const proposal = makeProposal(fixture, proposer, round, block, validRound);
+  const inputs: ConsensusInput[] = [{ type: 'proposal', proposal, nowMs }];
+  if (valid !== null) {
+    inputs.push({ type: 'block-validated', height: 1, round, blockHash: proposal.blockHash, valid });
+  }
+  return inputs;
+}
+
+export function voteInputs(
+  fixture: Fixture,
+  type: VoteType,
+  round: number,
+  block: Block | null,
+  voters: readonly number[],
+): ConsensusInput[] {
+  return voters.map((i) => ({ type: 'vote', vote: makeVote(fixture, i, type, round, block) }) as const);
+}
+
+/**
+ * One line per effect, with block hashes replaced by the given labels, so table rows read like
+ * the paper: "broadcast-vote prevote A r0", "schedule-timeout prevote r0 250ms".
+ */
+export function summarize(
+  effects: readonly ConsensusEffect[],
+  labels: ReadonlyMap<string, string>,
+): string[] {
+  const label = (hash: Uint8Array | null) =>
+    hash === null ? 'nil' : (labels.get(toHex(hash)) ?? toHex(hash).slice(0, 8));
+  return effects.map((effect) => {
+    switch (effect.type) {
+      case 'broadcast-vote':
+        return `broadcast-vote ${effect.vote.type} ${label(effect.vote.blockHash)} r${effect.vote.round}`;
+      case 'broadcast-proposal':
+        return `broadcast-proposal ${label(effect.proposal.blockHash)} r${effect.proposal.round} vr${effect.proposal.validRound}`;
+      case 'persist':
+        return effect.record.type === 'vote'
+          ? `persist ${effect.record.vote.type} ${label(effect.record.vote.blockHash)} r${effect.record.vote.round}`
+          : `persist proposal ${label(effect.record.proposal.blockHash)} r${effect.record.proposal.round}`;
+      case 'schedule-timeout':
+        return `schedule-timeout ${effect.kind} r${effect.round} ${effect.delayMs}ms`;
+      case 'validate-block':
+        return `validate-block ${label(effect.blockHash)}`;
+      case 'request-proposal-block':
+        return `request-proposal-block h${effect.height} r${effect.round}`;
+      case 'wait-for-txs':
+        return `wait-for-txs h${effect.height}`;
+      case 'decide':
+        return `decide h${effect.height} ${label(effect.blockHash)} r${effect.round}`;
+      case 'evidence':
+        return `evidence ${effect.evidence.validator} ${effect.evidence.type} r${effect.evidence.round}`;
+      case 'halted':
+        return `halted h${effect.height} r${effect.round}`;
+    }
+  });
+}
+
+export function labelsOf(blocks: Record<string, Block>): Map<string, string> {
+  return new Map(Object.entries(blocks).map(([name, block]) => [toHex(blockHash(block.header)), name]));
 }
