@@ -12,6 +12,7 @@ import type {
   ConsensusBugFlags,
   ConsensusEffect,
   ConsensusInput,
+  SignatureVerifier,
   WalRecord,
 } from '../../src/core/consensus/types.js';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
@@ -54,6 +55,7 @@ export interface NodeOptions {
   readonly observer?: boolean;
   readonly wal?: readonly WalRecord[];
   readonly bugs?: ConsensusBugFlags;
+  readonly verifier?: SignatureVerifier;
 }
 
 /** A fresh machine for validator i at height 1 (or an observer). */
@@ -69,6 +71,7 @@ export function makeNode(fixture: Fixture, i: number, options: NodeOptions = {})
     lastBlock: { height: 0, hash: chain.genesisHash, timeMs: chain.genesisTimeMs },
     wal: options.wal,
     bugs: options.bugs,
+    verifier: options.verifier,
   });
 }
 

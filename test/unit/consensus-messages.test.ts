@@ -1,0 +1,303 @@
+// How the consensus machine takes in messages and keeps its own (issue 4, item 2): signatures
+// checked before counting, duplicates and stale messages dropped before any signature work,
+// bounded buffers, equivocation evidence, persist-before-send, restart from the WAL without ever
+// signing a second value, observers, block sync, regossip and the round limit.
+import assert from 'node:assert/strict';
+import { defaultVerifier } from '../../src/core/consensus/machine.js';
+import type { ConsensusState } from '../../src/core/consensus/state.js';
+import type { ConsensusEffect, SignatureVerifier, WalRecord } from '../../src/core/consensus/types.js';
+import { blockHash } from '../../src/core/ledger/block-hash.js';
+import { LIMITS } from '../../src/core/limits.js';
+import {
+  feed,
+  labelsOf,
+  makeBlock,
+  makeFixture,
+  makeNode,
+  makeProposal,
+  makeVote,
+  NOW_MS,
+  proposalInputs,
+  summarize,
+  voteInputs,
+} from '../sim/fixtures.js';
+
+const fx = makeFixture(4);
+const A = makeBlock(fx, 1, 1);
+const B = makeBlock(fx, 2, 2);
+const labels = labelsOf({ A, B });
+const start = [{ type: 'start-height' }, { type: 'txs-available', height: 1 }] as const;
+
+function countingVerifier(): SignatureVerifier & { readonly calls: () => number } {
+  let calls = 0;
+  return {
+    verifyVote: (key, chainId, vote) => {
+      calls++;
+      return defaultVerifier.verifyVote(key, chainId, vote);
+    },
+    verifyProposal: (key, chainId, proposal) => {
+      calls++;
+      return defaultVerifier.verifyProposal(key, chainId, proposal);
+    },
+    calls: () => calls,
+  };
+}
+
+function prevoters(state: ConsensusState, round: number): number {
+  return state.rounds.get(round)?.prevotes.byValidator.size ?? 0;
+}
+
+describe('consensus: message intake', () => {
+  it('drops a duplicate vote before checking its signature again', () => {
+    const verifier = countingVerifier();
+    const vote = makeVote(fx, 1, 'prevote', 0, A);
+    const { state } = feed(
+      makeNode(fx, 0, { verifier }),
+      ...start,
+      { type: 'vote', vote },
+      { type: 'vote', vote },
+    );
+    assert.equal(verifier.calls(), 1);
+    assert.equal(prevoters(state, 0), 1);
+  });
+
+  it('drops votes of decided heights without any signature work', () => {
+    const verifier = countingVerifier();
+    const stale = { ...makeVote(fx, 1, 'prevote', 0, A), height: 0 };
+    const { state, effects } = feed(makeNode(fx, 0, { verifier }), ...start, { type: 'vote', vote: stale });
+    assert.equal(verifier.calls(), 0);
+    assert.equal(prevoters(state, 0), 0);
+    assert.deepEqual(summarize(effects, labels), ['wait-for-txs h1', 'schedule-timeout propose r0 300ms']);
+  });
+
+  it('does not count a vote with a bad signature, or from an unknown validator', () => {
+    const forged = { ...makeVote(fx, 1, 'prevote', 0, A), signature: new Uint8Array(64).fill(7) };
+    const stranger = { ...makeVote(fx, 1, 'prevote', 0, A), validator: 'mallory' };
+    const { state } = feed(
+      makeNode(fx, 0),
+      ...start,
+      { type: 'vote', vote: forged },
+      { type: 'vote', vote: stranger },
+    );
+    assert.equal(prevoters(state, 0), 0);
+  });
+
+  it('buffers the next heights (at most LIMITS.maxFutureHeights ahead) and replays them', () => {
+    const next = makeVote(fx, 1, 'prevote', 0, null, 2);
+    const tooFar = makeVote(fx, 2, 'prevote', 0, null, 2 + LIMITS.maxFutureHeights);
+    let { state } = feed(
+      makeNode(fx, 0),
+      ...start,
+      { type: 'vote', vote: next },
+      { type: 'vote', vote: tooFar },
+    );
+    assert.equal(state.future.length, 1);
+    ({ state } = feed(
+      state,
+      ...proposalInputs(fx, 0, A),
+      ...voteInputs(fx, 'prevote', 0, A, [1, 2]),
+      ...voteInputs(fx, 'precommit', 0, A, [1, 2]),
+    ));
+    assert.equal(state.height, 2);
+    assert.equal(prevoters(state, 0), 1, 'the buffered vote of height 2 now counts');
+    assert.equal(state.future.length, 0);
+  });
+
+  it('turns two signed values of one validator into one evidence record and counts both', () => {
+    const first = makeVote(fx, 3, 'prevote', 0, A);
+    const second = makeVote(fx, 3, 'prevote', 0, B);
+    const third = makeVote(fx, 3, 'prevote', 0, null);
+    const { state, effects } = feed(
+      makeNode(fx, 0),
+      ...start,
+      { type: 'vote', vote: first },
+      { type: 'vote', vote: second },
+      { type: 'vote', vote: third },
+    );
+    const evidence = effects.filter((effect) => effect.type === 'evidence');
+    assert.equal(evidence.length, 1);
+    assert.ok(evidence[0]?.type === 'evidence');
+    assert.equal(evidence[0].evidence.validator, 'v3');
+    assert.deepEqual(evidence[0].evidence.voteA, first);
+    assert.deepEqual(evidence[0].evidence.voteB, second);
+    assert.equal(state.evidence.length, 1);
+    const tally = state.rounds.get(0)!.prevotes;
+    assert.deepEqual(tally.byValidator.get('v3')?.length, 3, 'each value is counted once for its own tally');
+  });
+
+  it('ignores proposals from anyone but proposer(h, r), with a wrong hash, a bad signature or vr >= r', () => {
+    const good = makeProposal(fx, 1, 0, A);
+    const notProposer = makeProposal(fx, 2, 0, A);
+    const wrongHash = { ...good, blockHash: blockHash(B.header) };
+    const badSignature = { ...good, signature: new Uint8Array(64) };
+    const futureValidRound = makeProposal(fx, 1, 0, A, 0);
+    const { state, effects } = feed(
+      makeNode(fx, 0),
+      ...start,
+      ...[notProposer, wrongHash, badSignature, futureValidRound].map((proposal) => ({
+        type: 'proposal' as const,
+        proposal,
+        nowMs: NOW_MS,
+      })),
+    );
+    assert.equal(state.rounds.get(0)?.proposals.length ?? 0, 0);
+    assert.ok(!effects.some((effect) => effect.type === 'validate-block'));
+  });
+
+  it('keeps at most LIMITS.maxProposalsPerRound proposals of an equivocating proposer', () => {
+    const proposals = Array.from({ length: LIMITS.maxProposalsPerRound + 2 }, (_, i) =>
+      makeProposal(fx, 1, 0, makeBlock(fx, 1, 10 + i)),
+    );
+    const { state } = feed(
+      makeNode(fx, 0),
+      ...start,
+      ...proposals.map((proposal) => ({ type: 'proposal' as const, proposal, nowMs: NOW_MS })),
+    );
+    assert.equal(state.rounds.get(0)?.proposals.length, LIMITS.maxProposalsPerRound);
+  });
+});
+
+/** Every own message broadcast has been persisted earlier in the effect sequence. */
+function assertPersistBeforeSend(effects: readonly ConsensusEffect[]): number {
+  const persisted = new Set<Uint8Array>();
+  let checked = 0;
+  for (const effect of effects) {
+    if (effect.type === 'persist') {
+      persisted.add(
+        effect.record.type === 'vote' ? effect.record.vote.signature : effect.record.proposal.signature,
+      );
+    }
+    if (effect.type === 'broadcast-vote' && effect.vote.validator === 'v1') {
+      assert.ok(persisted.has(effect.vote.signature), 'vote sent before it was persisted');
+      checked++;
+    }
+    if (effect.type === 'broadcast-proposal') {
+      assert.ok(persisted.has(effect.proposal.signature), 'proposal sent before it was persisted');
+      checked++;
+    }
+  }
+  return checked;
+}
+
+function walOf(effects: readonly ConsensusEffect[]): WalRecord[] {
+  return effects.flatMap((effect) => (effect.type === 'persist' ? [effect.record] : []));
+}
+
+describe('consensus: own messages, WAL and restart', () => {
+  it('persists every own signed message before broadcasting it', () => {
+    const { effects } = feed(
+      makeNode(fx, 1),
+      ...start,
+      { type: 'proposal-value', height: 1, round: 0, block: A },
+      ...voteInputs(fx, 'prevote', 0, A, [0, 2]),
+      { type: 'regossip' },
+    );
+    assert.ok(assertPersistBeforeSend(effects) >= 4);
+  });
+
+  it('after a restart re-sends the signed prevote instead of signing nil at the timeout', () => {
+    const before = feed(makeNode(fx, 0), ...start, ...proposalInputs(fx, 0, A));
+    const wal = walOf(before.effects);
+    assert.equal(wal.length, 1);
+    const restarted = makeNode(fx, 0, { wal });
+    const { effects } = feed(restarted, ...start, { type: 'timeout', kind: 'propose', height: 1, round: 0 });
+    const sent = effects.flatMap((effect) => (effect.type === 'broadcast-vote' ? [effect.vote] : []));
+    assert.ok(sent.length >= 1);
+    for (const vote of sent) assert.deepEqual(vote, wal[0]?.type === 'vote' ? wal[0].vote : undefined);
+    assert.ok(!effects.some((effect) => effect.type === 'persist'), 'nothing new was signed');
+  });
+
+  it('restores the lock from the WAL and keeps it in later rounds', () => {
+    const before = feed(
+      makeNode(fx, 0),
+      ...start,
+      ...proposalInputs(fx, 0, A),
+      ...voteInputs(fx, 'prevote', 0, A, [1, 2]),
+    );
+    const restarted = makeNode(fx, 0, { wal: walOf(before.effects) });
+    assert.equal(restarted.lockedRound, 0);
+    assert.equal(restarted.lockedValue?.key, labelsOf({ A }).keys().next().value);
+    assert.equal(restarted.round, 0);
+    const { state, effects } = feed(
+      restarted,
+      ...start,
+      ...voteInputs(fx, 'precommit', 1, null, [1, 2]),
+      ...proposalInputs(fx, 1, B),
+    );
+    assert.equal(state.round, 1);
+    assert.deepEqual(
+      summarize(effects, labels).filter((line) => line.startsWith('broadcast-vote') && line.endsWith('r1')),
+      ['broadcast-vote prevote nil r1'],
+    );
+  });
+
+  it('an observer follows and decides but never signs or sends', () => {
+    const { state, effects } = feed(
+      makeNode(fx, 0, { observer: true }),
+      ...start,
+      ...proposalInputs(fx, 0, A),
+      ...voteInputs(fx, 'precommit', 0, A, [0, 1, 2]),
+    );
+    assert.equal(state.height, 2);
+    const kinds = new Set(effects.map((effect) => effect.type));
+    assert.deepEqual([...kinds].sort(), ['decide', 'validate-block']);
+  });
+
+  it('regossip re-sends own votes and the prevotes that prove the valid value', () => {
+    const { state } = feed(
+      makeNode(fx, 0),
+      ...start,
+      ...proposalInputs(fx, 0, A),
+      ...voteInputs(fx, 'prevote', 0, A, [1, 2]),
+    );
+    const { effects } = feed(state, { type: 'regossip' });
+    assert.deepEqual(summarize(effects, labels), [
+      'broadcast-vote precommit A r0',
+      'broadcast-vote prevote A r0',
+      'broadcast-vote prevote A r0',
+      'broadcast-vote prevote A r0',
+    ]);
+    const relayed = effects.flatMap((effect) =>
+      effect.type === 'broadcast-vote' ? [effect.vote.validator] : [],
+    );
+    assert.deepEqual(relayed, ['v0', 'v0', 'v1', 'v2']);
+  });
+
+  it('decides a synced block with a valid certificate and ignores a forged one', () => {
+    const decided = feed(
+      makeNode(fx, 1),
+      ...start,
+      { type: 'proposal-value', height: 1, round: 0, block: A },
+      ...voteInputs(fx, 'prevote', 0, A, [0, 2]),
+      ...voteInputs(fx, 'precommit', 0, A, [0, 2]),
+    ).effects.find((effect) => effect.type === 'decide');
+    assert.ok(decided?.type === 'decide');
+    const lagging = feed(makeNode(fx, 3), ...start).state;
+    const forged = {
+      ...decided.certificate,
+      signatures: decided.certificate.signatures.map((entry) => ({
+        ...entry,
+        signature: new Uint8Array(64),
+      })),
+    };
+    const ignored = feed(lagging, { type: 'committed-block', block: A, certificate: forged });
+    assert.equal(ignored.state.height, 1);
+    const synced = feed(lagging, { type: 'committed-block', block: A, certificate: decided.certificate });
+    assert.equal(synced.state.height, 2);
+    assert.deepEqual(summarize(synced.effects, labels), ['decide h1 A r0', 'wait-for-txs h2']);
+  });
+
+  it('stops advancing at LIMITS.maxRoundsPerHeight and says so', () => {
+    const last = LIMITS.maxRoundsPerHeight;
+    const { state, effects } = feed(
+      makeNode(fx, 0),
+      ...start,
+      ...voteInputs(fx, 'precommit', last, null, [1, 2]),
+      { type: 'timeout', kind: 'precommit', height: 1, round: last },
+    );
+    assert.equal(state.halted, true);
+    assert.equal(state.round, last);
+    assert.ok(effects.some((effect) => effect.type === 'halted' && effect.round === last + 1));
+    assert.deepEqual(feed(state, ...voteInputs(fx, 'prevote', last, null, [3])).effects, []);
+  });
+});
