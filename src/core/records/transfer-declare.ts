@@ -53,9 +53,10 @@ const transferItemSchema: Schema<TransferItem> = object({
 const transferPayloadSchema: Schema<TransferPayload> = object({
   root: digestSchema,
   bytes: uint(LIMITS.maxPayloadBytes, 1),
-  // A chunk travels in one network message, so it can never exceed one.
-  chunkBytes: uint(LIMITS.maxMessageBytes, 1),
-  chunkCount: uint(LIMITS.maxPayloadBytes, 1),
+  // The same bounds the receiving node enforces (src/node/transfer/layout.ts), so a declaration
+  // the ledger accepts can always be delivered.
+  chunkBytes: uint(LIMITS.payloadChunkBytes, 1),
+  chunkCount: uint(LIMITS.maxPayloadChunks, 1),
   ephemeralKey: x25519KeySchema,
 });
 
