@@ -175,32 +175,34 @@ export function summarize(
 ): string[] {
   const label = (hash: Uint8Array | null) =>
     hash === null ? 'nil' : (labels.get(toHex(hash)) ?? toHex(hash).slice(0, 8));
-  return effects.map((effect) => {
-    switch (effect.type) {
-      case 'broadcast-vote':
-        return `broadcast-vote ${effect.vote.type} ${label(effect.vote.blockHash)} r${effect.vote.round}`;
-      case 'broadcast-proposal':
-        return `broadcast-proposal ${label(effect.proposal.blockHash)} r${effect.proposal.round} vr${effect.proposal.validRound}`;
-      case 'persist':
-        return effect.record.type === 'vote'
-          ? `persist ${effect.record.vote.type} ${label(effect.record.vote.blockHash)} r${effect.record.vote.round}`
-          : `persist proposal ${label(effect.record.proposal.blockHash)} r${effect.record.proposal.round}`;
-      case 'schedule-timeout':
-        return `schedule-timeout ${effect.kind} r${effect.round} ${effect.delayMs}ms`;
-      case 'validate-block':
-        return `validate-block ${label(effect.blockHash)}`;
-      case 'request-proposal-block':
-        return `request-proposal-block h${effect.height} r${effect.round}`;
-      case 'wait-for-txs':
-        return `wait-for-txs h${effect.height}`;
-      case 'decide':
-        return `decide h${effect.height} ${label(effect.blockHash)} r${effect.round}`;
-      case 'evidence':
-        return `evidence ${effect.evidence.validator} ${effect.evidence.type} r${effect.evidence.round}`;
-      case 'halted':
-        return `halted h${effect.height} r${effect.round}`;
-    }
-  });
+  return effects.map((effect) => summarizeEffect(effect, label));
+}
+
+function summarizeEffect(effect: ConsensusEffect, label: (hash: Uint8Array | null) => string): string {
+  switch (effect.type) {
+    case 'broadcast-vote':
+      return `broadcast-vote ${effect.vote.type} ${label(effect.vote.blockHash)} r${effect.vote.round}`;
+    case 'broadcast-proposal':
+      return `broadcast-proposal ${label(effect.proposal.blockHash)} r${effect.proposal.round} vr${effect.proposal.validRound}`;
+    case 'persist':
+      return effect.record.type === 'vote'
+        ? `persist ${effect.record.vote.type} ${label(effect.record.vote.blockHash)} r${effect.record.vote.round}`
+        : `persist proposal ${label(effect.record.proposal.blockHash)} r${effect.record.proposal.round}`;
+    case 'schedule-timeout':
+      return `schedule-timeout ${effect.kind} r${effect.round} ${effect.delayMs}ms`;
+    case 'validate-block':
+      return `validate-block ${label(effect.blockHash)}`;
+    case 'request-proposal-block':
+      return `request-proposal-block h${effect.height} r${effect.round}`;
+    case 'wait-for-txs':
+      return `wait-for-txs h${effect.height}`;
+    case 'decide':
+      return `decide h${effect.height} ${label(effect.blockHash)} r${effect.round}`;
+    case 'evidence':
+      return `evidence ${effect.evidence.validator} ${effect.evidence.type} r${effect.evidence.round}`;
+    case 'halted':
+      return `halted h${effect.height} r${effect.round}`;
+  }
 }
 
 export function labelsOf(blocks: Record<string, Block>): Map<string, string> {
