@@ -5,6 +5,7 @@ import { fail } from '../../src/core/errors.js';
 import { loadNodeConfig } from '../../src/node/config/node-config.js';
 import { createLogger, isLogThreshold } from '../../src/node/log/logger.js';
 import { startNode } from '../../src/node/node.js';
+import { attachTransferService } from '../../src/node/transfer-service/service.js';
 
 export interface StartOptions {
   readonly config: string;
@@ -17,6 +18,7 @@ export async function nodeStart(options: StartOptions): Promise<void> {
   const config = await loadNodeConfig(options.config);
   const logger = createLogger({ level: options.logLevel });
   const node = await startNode(config, { logger });
+  await attachTransferService(node, config, config.keyFile, logger);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -142,6 +142,25 @@ export const LIMITS = {
   /** A receiver fsyncs its resume record every this many chunks: a crash re-fetches at most these. */
   payloadCheckpointChunks: 16,
 
+  // --- transfer service (src/node/transfer-service) ---
+  /** Plaintext uploads a hospital node holds staged for declarations not yet made. */
+  maxStagedUploads: 256,
+  /** Payloads a recipient node fetches at once; further approved transfers wait their turn. */
+  maxConcurrentPayloadFetches: 2,
+  /** Attempts to fetch one approved payload before the node gives up until its next start. */
+  maxPayloadFetchAttempts: 30,
+  /** First wait between two fetch attempts; it doubles per failure up to maxPayloadRetryDelayMs. */
+  minPayloadRetryDelayMs: 250,
+  maxPayloadRetryDelayMs: 5_000,
+  /** Longest a payload stream may stay silent (no frame either way) before it is cut. */
+  payloadStreamIdleMs: 30_000,
+  /** Attempts to get a receipt into the mempool (it refuses while full). */
+  maxReceiptSubmitAttempts: 20,
+  /** Longest an API write waits for its transaction to commit before answering "pending". */
+  maxApiCommitWaitMs: 30_000,
+  /** Entries `audit patient` lists for one patient (consents, transfers and what followed). */
+  maxAuditPatientEntries: 10_000,
+
   // --- signature verification pool (src/node/verify-pool) ---
   /** Worker threads one verify pool may start (the default is one per core). */
   maxVerifyPoolWorkers: 64,

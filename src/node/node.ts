@@ -15,7 +15,7 @@ import { getOutcome } from '../core/ledger/views.js';
 import { LIMITS } from '../core/limits.js';
 import type { TxEnvelope } from '../core/records/envelope.js';
 import { admitTransaction } from './admission.js';
-import { createApiServer } from './api/server.js';
+import { type ApiServer, createApiServer } from './api/server.js';
 import { readApiTokenFile } from './api/token-file.js';
 import { registerNodeRoutes } from './api-routes.js';
 import { BlockSync } from './block-sync.js';
@@ -45,6 +45,8 @@ export interface RunningNode extends NodeRuntime {
   readonly apiUrl: string;
   readonly genesis: Genesis;
   readonly net: PeerNetwork;
+  /** Adds a route to the node's API (for services attached after start: the transfer service). */
+  route: ApiServer['route'];
   close(): Promise<void>;
 }
 
@@ -300,6 +302,7 @@ async function wire(
     apiUrl,
     genesis,
     net: peerNetwork,
+    route: (method, pattern, handler, routeOptions) => server.route(method, pattern, handler, routeOptions),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,164 @@
+// A hospital declares one transfer (design section 1 step 2, section 9; issue 6 item 2): the
+// staged item files are sealed into the outbox for the recipient's X25519 key from the genesis
+// file, the manifest is built (category, document type, size, plaintext digest, salted item
+// commitment), the declaration is signed with the node key and submitted. The salts and document
+// UIDs go to the hospital's private record (declared/<transferId>.json) and nowhere else; the
+// staged plaintext is deleted once sealed. A declaration the ledger rejects frees its outbox.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { parseHex, toHex } from '../../core/bytes.js';
+import { array, object, optional, type Schema, text } from '../../core/codec/schema.js';
+import type { Genesis } from '../../core/config/genesis.js';
+import type { Ed25519Signer } from '../../core/crypto/ed25519.js';
+import { fail } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
+import { encodeTxEnvelope, objectIdOf, txIdOf } from '../../core/records/codec.js';
+import type { TxEnvelope } from '../../core/records/envelope.js';
+import { filingReferenceSchema, idSchema, NONCE_BYTES } from '../../core/records/fields.js';
+import { signTx } from '../../core/records/sign.js';
+import type { TransferDeclareBody, TransferItem } from '../../core/records/transfer-declare.js';
+import { writeFileDurably } from '../transfer/durable-fs.js';
+import { removeOutboxPayload } from '../transfer/outbox.js';
+import { sealPayload } from '../transfer/seal.js';
+import type { ServiceFolders } from './folders.js';
+import { checkDocumentUid, itemCommitment, newDocumentUid, newItemSalt } from './item-commitment.js';
+import { removeUploads, stagedSize, uploadPath } from './uploads.js';
+
+const hexDigestSchema = text(64, /^[0-9a-f]{64}$/, '64 lowercase hex digits');
+const uploadIdSchema = text(32, /^[0-9a-f]{32}$/, 'upload id: 32 lowercase hex digits');
+const uidSchema = text(64, /^[0-9.]+$/, 'DICOM UID: digits and dots');
+
+export interface DeclareItemRequest {
+  category: string;
+  documentType: string;
+  /** A staged upload id (POST /uploads). */
+  upload: string;
+  /** The document's own UID (a DICOM Study Instance UID); a new 2.25 UID when absent. */
+  uid?: string;
+}
+
+export interface DeclareRequest {
+  consentId: string;
+  recipient: string;
+  route: { id: string; filingReference?: string };
+  items: DeclareItemRequest[];
+}
+
+export const declareRequestSchema: Schema<DeclareRequest> = object({
+  consentId: hexDigestSchema,
+  recipient: idSchema,
+  route: object({ id: idSchema, filingReference: optional(filingReferenceSchema) }),
+  items: array(
+    object({ category: idSchema, documentType: idSchema, upload: uploadIdSchema, uid: optional(uidSchema) }),
+    LIMITS.maxItemsPerTransfer,
+    1,
+  ),
+});
+
+export interface Declarer {
+  readonly org: string;
+  readonly genesis: Genesis;
+  readonly signer: Ed25519Signer;
+  readonly folders: ServiceFolders;
+}
+
+export interface PreparedDeclaration {
+  readonly transferId: Uint8Array;
+  readonly txId: Uint8Array;
+  readonly envelopeBytes: Uint8Array;
+  readonly body: TransferDeclareBody;
+}
+
+/** The hospital's private record of a declaration: what opens each salted item commitment. */
+interface PrivateRecord {
+  transferId: string;
+  txId: string;
+  payloadRoot: string;
+  items: { category: string; documentType: string; uid: string; salt: string; itemCommitment: string }[];
+}
+
+function recipientKey(genesis: Genesis, recipient: string): Uint8Array {
+  const organisation = genesis.organisations.find((org) => org.id === recipient);
+  if (organisation === undefined)
+    fail('NOT_FOUND', `no organisation ${recipient} in the genesis file`, 'recipient');
+  return organisation.encryptionKey;
+}
+
+/**
+ * Seals the staged uploads, builds and signs the declaration and writes the private record. The
+ * caller submits `envelopeBytes`. Uploads are consumed whether or not this succeeds.
+ */
+export async function prepareDeclaration(
+  declarer: Declarer,
+  request: DeclareRequest,
+): Promise<PreparedDeclaration> {
+  const { folders } = declarer;
+  const uploads = request.items.map((item) => item.upload);
+  if (new Set(uploads).size !== uploads.length) fail('REQUEST_MALFORMED', 'each item needs its own upload');
+  try {
+    for (const id of uploads) await stagedSize(folders.uploadsDir, id);
+    const uids = request.items.map((item, i) =>
+      item.uid === undefined ? newDocumentUid() : checkDocumentUid(item.uid, `items[${i}].uid`),
+    );
+    const salts = request.items.map(() => newItemSalt());
+    const sealed = await sealPayload({
+      outboxDir: folders.outboxDir,
+      key: {
+        chainId: declarer.genesis.chainId,
+        recipientId: request.recipient,
+        recipientPublicKey: recipientKey(declarer.genesis, request.recipient),
+      },
+      itemPaths: uploads.map((id) => uploadPath(folders.uploadsDir, id)),
+    });
+    const items: TransferItem[] = request.items.map((item, i) => ({
+      category: item.category,
+      documentType: item.documentType,
+      sizeBytes: sealed.items[i]!.sizeBytes,
+      digest: sealed.items[i]!.digest,
+      itemCommitment: itemCommitment(salts[i]!, uids[i]!),
+    }));
+    const route: TransferDeclareBody['route'] =
+      request.route.filingReference === undefined
+        ? { id: request.route.id }
+        : { id: request.route.id, filingReference: request.route.filingReference };
+    const body: TransferDeclareBody = {
+      consentId: parseHex(request.consentId)!,
+      sender: declarer.org,
+      recipient: request.recipient,
+      route,
+      items,
+      payload: sealed.commitment,
+      nonce: new Uint8Array(randomBytes(NONCE_BYTES)),
+    };
+    let envelope: TxEnvelope;
+    let envelopeBytes: Uint8Array;
+    try {
+      envelope = signTx('transfer.declare', body, [declarer.signer], declarer.genesis.chainId);
+      envelopeBytes = encodeTxEnvelope(envelope);
+    } catch (error) {
+      await removeOutboxPayload(folders.outboxDir, sealed.commitment.root);
+      throw error;
+    }
+    const transferId = objectIdOf(envelope);
+    const txId = txIdOf(envelopeBytes);
+    const record: PrivateRecord = {
+      transferId: toHex(transferId),
+      txId: toHex(txId),
+      payloadRoot: toHex(sealed.commitment.root),
+      items: items.map((item, i) => ({
+        category: item.category,
+        documentType: item.documentType,
+        uid: uids[i]!,
+        salt: toHex(salts[i]!),
+        itemCommitment: toHex(item.itemCommitment),
+      })),
+    };
+    await writeFileDurably(
+      path.join(folders.declaredDir, `${toHex(transferId)}.json`),
+      `${JSON.stringify(record, null, 2)}\n`,
+    );
+    return { transferId, txId, envelopeBytes, body };
+  } finally {
+    await removeUploads(folders.uploadsDir, uploads);
+  }
+}

@@ -1,0 +1,243 @@
+// The recipient end of the payload channel (design section 1 steps 4-5, section 9): for every
+// transfer addressed to this node and approved on its own verified chain, fetch the payload from
+// the declaring hospital, verify every chunk against the declared commitment as it arrives
+// (PayloadReceiver), file it in the inbox and submit the receipt. Accepted: 'OK'. Refused by its
+// payload (a permanent failure such as DIGEST_MISMATCH): a rejected receipt with that reason,
+// and nothing filed. Interrupted (peer gone, node restarted): the next attempt resumes from the
+// last verified chunk, up to LIMITS.maxPayloadFetchAttempts attempts with doubling waits; after
+// that the transfer is tried again at the next node start.
+//
+// The acceptance gate (gates.ts) is asked before every attempt, so a transfer whose consent is
+// revoked meanwhile is dropped, with its partial progress.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { toHex } from '../../core/bytes.js';
+import { isBayledgerError } from '../../core/errors.js';
+import type { StateReader } from '../../core/ledger/state-kv.js';
+import { LIMITS } from '../../core/limits.js';
+import type { Logger } from '../log/logger.js';
+import type { FramedStream } from '../net/framed-stream.js';
+import type { PeerNetwork } from '../net/types.js';
+import { PROTOCOL } from '../protocols.js';
+import { removePartial } from '../transfer/partial.js';
+import { MAX_RESPONSE_BYTES } from '../transfer/protocol.js';
+import { PayloadReceiver, type ReceiveOutcome } from '../transfer/receiver.js';
+import { acceptDecision } from './gates.js';
+import type { PayloadStats } from './payload-stats.js';
+
+export interface ReceiptRequest {
+  readonly transferId: Uint8Array;
+  readonly payloadRoot: Uint8Array;
+  readonly accepted: boolean;
+  /** 'OK' when accepted, else the receiver's reason code. */
+  readonly reason: string;
+}
+
+export interface PayloadFetcherOptions {
+  readonly net: PeerNetwork;
+  readonly state: StateReader;
+  readonly self: string;
+  readonly chainId: string;
+  /** This node's X25519 secret (its genesis `encryptionKey` is the public half). */
+  readonly recipientSecretKey: Uint8Array;
+  readonly inboxDir: string;
+  readonly stats: PayloadStats;
+  readonly logger: Logger;
+  /** Signs, submits and waits for the receipt; resolves once it is committed or known. */
+  readonly submitReceipt: (receipt: ReceiptRequest) => Promise<void>;
+}
+
+interface Job {
+  readonly transferIdHex: string;
+  readonly consentIdHex: string;
+  readonly abort: AbortController;
+}
+
+/** How long to open a stream to the sender, dial included. */
+const OPEN_STREAM_TIMEOUT_MS = 10_000;
+
+export function retryDelayMs(failures: number): number {
+  return Math.min(LIMITS.minPayloadRetryDelayMs * 2 ** Math.min(failures, 20), LIMITS.maxPayloadRetryDelayMs);
+}
+
+export class PayloadFetcher {
+  readonly #options: PayloadFetcherOptions;
+  readonly #queue: Uint8Array[] = [];
+  readonly #queued = new Set<string>();
+  readonly #running = new Map<string, Job>();
+  readonly #runs = new Set<Promise<void>>();
+  #closed = false;
+
+  constructor(options: PayloadFetcherOptions) {
+    this.#options = options;
+  }
+
+  /** Queues a transfer if this node should fetch it now; a no-op if it is queued or running. */
+  consider(transferId: Uint8Array): void {
+    const hex = toHex(transferId);
+    if (this.#closed || this.#queued.has(hex) || this.#running.has(hex)) return;
+    if (!acceptDecision(this.#options.state, this.#options.self, transferId).ok) return;
+    this.#queued.add(hex);
+    this.#queue.push(transferId);
+    this.#pump();
+  }
+
+  /** Stops fetches under a consent that was just revoked; their progress is removed. */
+  consentRevoked(consentId: Uint8Array): void {
+    const hex = toHex(consentId);
+    for (const job of this.#running.values()) if (job.consentIdHex === hex) job.abort.abort();
+  }
+
+  get activeTransfers(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#queue.length = 0;
+    for (const job of this.#running.values()) job.abort.abort();
+    await Promise.allSettled([...this.#runs]);
+  }
+
+  #pump(): void {
+    while (
+      !this.#closed &&
+      this.#running.size < LIMITS.maxConcurrentPayloadFetches &&
+      this.#queue.length > 0
+    ) {
+      const transferId = this.#queue.shift()!;
+      const hex = toHex(transferId);
+      this.#queued.delete(hex);
+      const decision = acceptDecision(this.#options.state, this.#options.self, transferId);
+      if (!decision.ok) continue;
+      const job: Job = {
+        transferIdHex: hex,
+        consentIdHex: toHex(decision.consentId),
+        abort: new AbortController(),
+      };
+      this.#running.set(hex, job);
+      const run = this.#fetch(transferId, job)
+        .catch((error: unknown) =>
+          this.#options.logger.error('payload fetch failed', { transferId: hex, error }),
+        )
+        .finally(() => {
+          this.#running.delete(hex);
+          this.#runs.delete(run);
+          this.#pump();
+        });
+      this.#runs.add(run);
+    }
+  }
+
+  async #fetch(transferId: Uint8Array, job: Job): Promise<void> {
+    const { logger } = this.#options;
+    const signal = job.abort.signal;
+    for (let attempt = 0; attempt < LIMITS.maxPayloadFetchAttempts; attempt++) {
+      if (this.#closed) return;
+      const decision = acceptDecision(this.#options.state, this.#options.self, transferId);
+      if (!decision.ok) {
+        // Revoked (or otherwise no longer approved): drop what was received; nothing is filed.
+        if (decision.reason === 'NOT_APPROVED') await removePartial(this.#options.inboxDir, transferId);
+        logger.info('payload fetch stopped', { transferId: job.transferIdHex, reason: decision.reason });
+        return;
+      }
+      const outcome = await this.#attempt(decision.sender, decision.expected, signal);
+      if (outcome.status === 'delivered') {
+        logger.info('payload delivered', { transferId: job.transferIdHex, directory: outcome.directory });
+        await this.#receipt({ transferId, payloadRoot: outcome.payloadRoot, accepted: true, reason: 'OK' });
+        return;
+      }
+      if (outcome.permanent) {
+        logger.warn('payload refused', {
+          transferId: job.transferIdHex,
+          reason: outcome.reason,
+          detail: outcome.detail,
+        });
+        await this.#receipt({
+          transferId,
+          payloadRoot: decision.expected.payload.root,
+          accepted: false,
+          reason: outcome.reason,
+        });
+        return;
+      }
+      logger.info('payload fetch interrupted', {
+        transferId: job.transferIdHex,
+        reason: outcome.reason,
+        resumeAtChunk: outcome.nextChunk,
+        attempt: attempt + 1,
+      });
+      if (this.#closed) return;
+      await sleep(retryDelayMs(attempt), undefined, { signal }).catch(() => undefined);
+    }
+    logger.warn('payload fetch gave up until the next node start', {
+      transferId: job.transferIdHex,
+      attempts: LIMITS.maxPayloadFetchAttempts,
+    });
+  }
+
+  async #receipt(receipt: ReceiptRequest): Promise<void> {
+    await this.#options.submitReceipt(receipt);
+    this.#options.stats.receiptSubmitted(receipt.accepted, receipt.reason);
+  }
+
+  /** One request and its stream; transport failures come back as a retryable outcome. */
+  async #attempt(
+    sender: string,
+    expected: Parameters<typeof PayloadReceiver.open>[0]['expected'],
+    signal: AbortSignal,
+  ): Promise<ReceiveOutcome> {
+    const options = this.#options;
+    const receiver = await PayloadReceiver.open({
+      inboxDir: options.inboxDir,
+      chainId: options.chainId,
+      recipientId: options.self,
+      recipientSecretKey: options.recipientSecretKey,
+      expected,
+      onProgress: () => options.stats.chunkAccepted(),
+    });
+    try {
+      if (receiver.settled !== undefined) return receiver.settled;
+      options.stats.fetchStarted(toHex(expected.transferId));
+      let stream: FramedStream;
+      try {
+        stream = await options.net.openStream(sender, PROTOCOL.payload, {
+          maxMessageBytes: MAX_RESPONSE_BYTES,
+          timeoutMs: OPEN_STREAM_TIMEOUT_MS,
+        });
+        await stream.write(receiver.requestFrame());
+        await stream.closeWrite();
+      } catch (error) {
+        if (!isBayledgerError(error)) throw error;
+        return {
+          status: 'failed',
+          reason: 'PAYLOAD_TRUNCATED',
+          detail: `cannot reach ${sender}: ${error.message}`,
+          permanent: false,
+          nextChunk: receiver.nextChunk,
+        };
+      }
+      return await receiver.receive(framesOf(stream, signal));
+    } finally {
+      await receiver.close();
+    }
+  }
+}
+
+/** The frames of a stream until it ends; cut when `signal` aborts or the sender goes silent. */
+async function* framesOf(stream: FramedStream, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  let ended = false;
+  try {
+    for (;;) {
+      const frame = await stream.read({
+        signal: AbortSignal.any([signal, AbortSignal.timeout(LIMITS.payloadStreamIdleMs)]),
+      });
+      if (frame === null) {
+        ended = true;
+        return;
+      }
+      yield frame;
+    }
+  } finally {
+    if (!ended) stream.abort('payload fetch stopped');
+  }
+}

@@ -1,0 +1,206 @@
+// The transfer service of one node (issue 6): attached to a running node, it adds the workflow's
+// API routes and runs both ends of the payload channel on the node's network and chain:
+//  - every node answers payload requests through the release gate (only a submitter ever has an
+//    outbox, so only a hospital has anything to give);
+//  - the recipient node fetches every transfer addressed to it once the approving block is
+//    committed on its own chain (and at start, those it has not receipted yet);
+//  - the hospital frees an outbox payload once its transfer is delivered or rejected.
+// It stops before the node does: attaching wraps the node's `close`.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseHex, toHex } from '../../core/bytes.js';
+import { Ed25519Signer } from '../../core/crypto/ed25519.js';
+import { fail } from '../../core/errors.js';
+import { getTransfer } from '../../core/ledger/views.js';
+import { decodeTxEnvelope, encodeTxEnvelope, objectIdOf } from '../../core/records/codec.js';
+import type { ConsentRevokeBody } from '../../core/records/consent-revoke.js';
+import { signTx } from '../../core/records/sign.js';
+import type { TransferAssessBody } from '../../core/records/transfer-assess.js';
+import type { TransferReceiptBody } from '../../core/records/transfer-receipt.js';
+import { StoreChainReader } from '../chain/store-chain-reader.js';
+import type { NodeConfig } from '../config/node-config.js';
+import { type NodeKeyFile, readKeyFile } from '../keys/key-file.js';
+import type { Logger } from '../log/logger.js';
+import type { RunningNode } from '../node.js';
+import type { CommittedEvent } from '../node-chain.js';
+import { removeAbandonedSealings, removeOutboxPayload } from '../transfer/outbox.js';
+import { AuditViews } from './audit.js';
+import { createServiceFolders, type ServiceFolders, serviceFolders } from './folders.js';
+import { PayloadFetcher, type ReceiptRequest } from './payload-fetcher.js';
+import { servePayloads } from './payload-server.js';
+import { PayloadStats } from './payload-stats.js';
+import { registerTransferRoutes } from './routes.js';
+import { submitUntilCommitted } from './submit.js';
+import { removeAllUploads } from './uploads.js';
+
+export interface TransferService {
+  readonly folders: ServiceFolders;
+  readonly stats: PayloadStats;
+  close(): Promise<void>;
+}
+
+async function nodeKeyOf(keyFile: string | NodeKeyFile, org: string): Promise<NodeKeyFile> {
+  const loaded = typeof keyFile === 'string' ? await readKeyFile(keyFile) : keyFile;
+  if (loaded.kind !== 'node' || loaded.org !== org)
+    fail('KEY_FILE_INVALID', `not the node key file of ${org}`);
+  return loaded;
+}
+
+/**
+ * Attaches the transfer workflow to a running node. `keyFile` is the node's key file (or its
+ * path): its Ed25519 seed signs countersignatures, declarations, assessments and receipts, its
+ * X25519 secret opens payloads addressed to this organisation.
+ */
+export async function attachTransferService(
+  node: RunningNode,
+  config: NodeConfig,
+  keyFile: string | NodeKeyFile,
+  parentLogger: Logger,
+): Promise<TransferService> {
+  const logger = parentLogger.child({ org: config.org, component: 'transfer' });
+  const key = await nodeKeyOf(keyFile, config.org);
+  const signer = new Ed25519Signer(key.ed25519Seed);
+  const folders = serviceFolders(config);
+  await createServiceFolders(folders);
+  const abandoned =
+    (await removeAbandonedSealings(folders.outboxDir)) + (await removeAllUploads(folders.uploadsDir));
+  if (abandoned > 0) logger.info('removed leftovers of an earlier run', { count: abandoned });
+  const stats = new PayloadStats(node.metrics.registry);
+  const state = node.chain.store.state;
+  const closing = new AbortController();
+
+  await servePayloads({
+    net: node.net,
+    state,
+    self: config.org,
+    outboxDir: folders.outboxDir,
+    stats,
+    logger,
+  });
+
+  const submitReceipt = async (receipt: ReceiptRequest): Promise<void> => {
+    const body: TransferReceiptBody = {
+      transferId: receipt.transferId,
+      recipient: config.org,
+      payloadRoot: receipt.payloadRoot,
+      accepted: receipt.accepted,
+      reason: receipt.reason,
+    };
+    const bytes = encodeTxEnvelope(signTx('transfer.receipt', body, [signer], node.genesis.chainId));
+    const committed = await submitUntilCommitted(node, bytes, closing.signal);
+    logger.info(committed ? 'receipt committed' : 'receipt not committed yet', {
+      transferId: toHex(receipt.transferId),
+      accepted: receipt.accepted,
+      reason: receipt.reason,
+    });
+  };
+  const fetcher =
+    config.role === 'recipient'
+      ? new PayloadFetcher({
+          net: node.net,
+          state,
+          self: config.org,
+          chainId: node.genesis.chainId,
+          recipientSecretKey: key.x25519Secret,
+          inboxDir: folders.inboxDir,
+          stats,
+          logger,
+          submitReceipt,
+        })
+      : undefined;
+
+  const freeOutbox = (transferId: Uint8Array): void => {
+    const transfer = getTransfer(state, transferId);
+    if (transfer === undefined || transfer.declaration.sender !== config.org) return;
+    if (transfer.status !== 'rejected' && transfer.status !== 'delivered') return;
+    removeOutboxPayload(folders.outboxDir, transfer.declaration.payload.root).catch((error: unknown) =>
+      logger.warn('cannot free an outbox payload', { transferId: toHex(transferId), error }),
+    );
+  };
+  node.chain.onCommitted((event) => {
+    try {
+      onBlock(event, fetcher, freeOutbox);
+    } catch (error) {
+      logger.error('transfer service failed on a committed block', {
+        height: event.block.header.height,
+        error,
+      });
+    }
+  });
+  if (fetcher !== undefined) await resumeOpenTransfers(node, fetcher);
+
+  registerTransferRoutes(node.route, {
+    node,
+    role: config.role,
+    declarer: { org: config.org, genesis: node.genesis, signer, folders },
+    signer,
+    audit: new AuditViews(node.chain.store, new StoreChainReader(node.chain.store, node.chain.params), () =>
+      Math.floor(node.chain.tip().timeMs / 1000),
+    ),
+    stats,
+  });
+
+  const service: TransferService = {
+    folders,
+    stats,
+    async close() {
+      closing.abort();
+      await fetcher?.close();
+    },
+  };
+  const closeNode = node.close.bind(node);
+  node.close = async () => {
+    await service.close();
+    await closeNode();
+  };
+  logger.info('transfer service attached', { role: config.role, inbox: folders.inboxDir });
+  return service;
+}
+
+/** Reacts to the transfer records a committed block touched. */
+function onBlock(
+  event: CommittedEvent,
+  fetcher: PayloadFetcher | undefined,
+  freeOutbox: (transferId: Uint8Array) => void,
+): void {
+  for (const bytes of event.block.txs) {
+    const envelope = decodeTxEnvelope(bytes);
+    switch (envelope.kind) {
+      case 'transfer.declare': {
+        const transferId = objectIdOf(envelope);
+        fetcher?.consider(transferId);
+        freeOutbox(transferId);
+        break;
+      }
+      case 'transfer.assess': {
+        const { transferId } = envelope.body as unknown as TransferAssessBody;
+        fetcher?.consider(transferId);
+        freeOutbox(transferId);
+        break;
+      }
+      case 'transfer.receipt':
+        freeOutbox((envelope.body as unknown as TransferReceiptBody).transferId);
+        break;
+      case 'consent.revoke':
+        fetcher?.consentRevoked((envelope.body as unknown as ConsentRevokeBody).consentId);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** At start, queues every approved transfer to this node that has no receipt yet (state scan). */
+async function resumeOpenTransfers(node: RunningNode, fetcher: PayloadFetcher): Promise<void> {
+  let seenTransfers = false;
+  for await (const entry of node.chain.store.stateEntries()) {
+    if (entry.bucket !== 'transfer') {
+      if (seenTransfers) break;
+      continue;
+    }
+    seenTransfers = true;
+    const transferId = parseHex(entry.key);
+    if (transferId !== undefined) fetcher.consider(transferId);
+  }
+  // Let the first fetches start before the node reports itself ready.
+  await sleep(0);
+}
