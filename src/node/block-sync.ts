@@ -18,6 +18,7 @@ import {
   encodeSyncResponse,
   PROTOCOL,
   type SyncedBlock,
+  type SyncRequest,
 } from './protocols.js';
 
 /** A sync response stays well under the frame limit: blocks are added until this many bytes. */
@@ -45,9 +46,13 @@ export class BlockSync {
   }
 
   async register(): Promise<void> {
-    await this.#net.registerRequestHandler(PROTOCOL.blockSync, (_from, request) => this.#serve(request), {
-      maxRequestBytes: 64,
-    });
+    await this.#net.registerRequestHandler(
+      PROTOCOL.blockSync,
+      (from, request) => this.#serve(from, request),
+      {
+        maxRequestBytes: 64,
+      },
+    );
     await this.#net.registerProtocol({
       name: PROTOCOL.status,
       maxMessageBytes: 128,
@@ -92,8 +97,17 @@ export class BlockSync {
     return encodeStatus({ height: tip.height, blockHash: tip.blockHash });
   }
 
-  async #serve(requestBytes: Uint8Array): Promise<Uint8Array> {
-    const request = decodeSyncRequest(requestBytes);
+  async #serve(from: string, requestBytes: Uint8Array): Promise<Uint8Array> {
+    let request: SyncRequest;
+    try {
+      request = decodeSyncRequest(requestBytes);
+    } catch (error) {
+      // A request handler's error only becomes an error answer; garbage is the peer's fault, so
+      // it is disconnected and banned like garbage on any other protocol (design section 8).
+      if (isBayledgerError(error))
+        this.#net.penalise(from, error.code, `malformed sync request: ${error.message}`);
+      throw error;
+    }
     const store = this.#chain.store;
     const tipHeight = this.#chain.height;
     const blocks: SyncedBlock[] = [];

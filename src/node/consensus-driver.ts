@@ -68,6 +68,8 @@ export class ConsensusDriver {
     const wal: WalRecord[] = records
       .filter((entry) => entry.height === height)
       .map((entry) => decodeWalRecord(entry.record));
+    // Own messages signed before a crash come back first: rules that would sign again re-send these.
+    if (wal.length > 0) this.#options.logger.info('consensus WAL replayed', { height, records: wal.length });
     this.#startHeight(height, wal);
     this.#regossipTimer = setInterval(() => this.input({ type: 'regossip' }), this.#options.regossipMs);
     this.#regossipTimer.unref();

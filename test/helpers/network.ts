@@ -1,0 +1,586 @@
+// A real local network for end-to-end tests: `network init --base-port 0` into a temporary folder,
+// then every node as its own child process (`bayledger node start --config DIR/<org>/node.json`),
+// so a test can SIGKILL one node, restart it, tamper with its files or start a stranger beside it.
+// Children run the compiled CLI when dist/ is at least as new as every source file (npm test
+// builds first), otherwise the sources through tsx (about 1-2 s more start-up per process).
+//
+//   const net = await startTestNetwork();
+//   const grant = await net.makeConsentGrant();
+//   await net.submit('sz-cac', grant.bytes, { wait: true });
+//   await net.kill('qianhai');
+//   await net.restart('qianhai');
+//   await net.stop(); // in `after`, always: kills every process and removes the folder
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { networkInit } from '../../cli/commands/network-init.js';
+import { toHex } from '../../src/core/bytes.js';
+import type { ConsensusParams, Genesis } from '../../src/core/config/genesis.js';
+import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
+import { sha256 } from '../../src/core/crypto/hash.js';
+import { type ConsentGrantBody, encodeTxEnvelope, signTx, txIdOf } from '../../src/core/records/index.js';
+import { readApiTokenFile } from '../../src/node/api/token-file.js';
+import { readGenesisFile } from '../../src/node/chain/open-chain.js';
+import { loadNodeConfig, type NodeConfig } from '../../src/node/config/node-config.js';
+import { readKeyFile } from '../../src/node/keys/key-file.js';
+import type { NodeStatusView } from '../../src/node/node-runtime.js';
+import { type CliResult, REPO_ROOT } from './cli.js';
+import { waitFor as pollUntil, type WaitOptions } from './wait.js';
+
+export { type CliResult, REPO_ROOT };
+
+const TEMPLATE_PATH = path.join(REPO_ROOT, 'network-config/gba-health.json');
+const DAY_SECONDS = 86_400;
+/** How long a (re)started node may take to answer on its API (tsx start-up on a loaded machine). */
+const START_TIMEOUT_MS = 60_000;
+/** SIGTERM grace before SIGKILL in stop(). */
+const STOP_GRACE_MS = 5_000;
+
+export interface TestNetworkOptions {
+  /** Validators, 1 to 4 from the sample template (default 4). */
+  readonly validators?: number;
+  /** Followers (submitting hospitals and the recipient), 0 to 3 (default 3). */
+  readonly followers?: number;
+  /** Consensus parameters that differ from the sample template (timeouts, heartbeatMs, ...). */
+  readonly consensus?: Partial<ConsensusParams>;
+  /** Node log level (default 'info'). */
+  readonly logLevel?: string;
+}
+
+export interface TestNode {
+  readonly org: string;
+  readonly role: string;
+  readonly config: NodeConfig;
+  readonly configPath: string;
+  readonly api: string;
+  readonly log: string;
+  /** The running child, or undefined while the node is stopped. */
+  process: ChildProcess | undefined;
+}
+
+export interface ApiAnswer<T = unknown> {
+  readonly status: number;
+  readonly json: T;
+}
+
+export interface SubmitOptions {
+  /** POST /tx?wait=commit: answer once the transaction is committed (200) or after timeoutMs (202). */
+  readonly wait?: boolean;
+  readonly timeoutMs?: number;
+}
+
+export interface ConsentGrant {
+  readonly bytes: Uint8Array;
+  readonly txIdHex: string;
+  readonly patient: Ed25519Signer;
+}
+
+export interface ProcessExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+}
+
+export interface ExtraNode {
+  readonly api: string;
+  readonly process: ChildProcess;
+  log(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface TestNetwork {
+  readonly dir: string;
+  readonly genesis: Genesis;
+  readonly genesisPath: string;
+  readonly nodes: ReadonlyMap<string, TestNode>;
+  readonly validators: readonly string[];
+  readonly followers: readonly string[];
+  /** The command line that runs the CLI in a child ([execPath, ...args]). */
+  readonly cli: readonly string[];
+  signerOf(org: string): Promise<Ed25519Signer>;
+  tokenOf(org: string): Promise<string>;
+  api(org: string): string;
+  /** GET a path on a node's API; JSON answers are parsed. */
+  get<T = unknown>(org: string, pathAndQuery: string): Promise<ApiAnswer<T>>;
+  /** POSTs a canonical envelope as application/cbor with the node's token. */
+  submit(org: string, envelopeBytes: Uint8Array, options?: SubmitOptions): Promise<ApiAnswer>;
+  status(org: string): Promise<NodeStatusView>;
+  /** Sends `signal` (default SIGKILL) and waits for the process to exit. */
+  kill(org: string, signal?: NodeJS.Signals): Promise<ProcessExit>;
+  /** Starts a stopped node again and waits until its API answers. */
+  restart(org: string): Promise<void>;
+  isRunning(org: string): boolean;
+  /** Polls `condition` until it returns a truthy value; fails after the deadline. Never a fixed sleep. */
+  waitFor<T>(what: string, condition: () => T | Promise<T>, options?: WaitOptions): Promise<NonNullable<T>>;
+  /**
+   * Starts a node that is not part of this network's folder (a stranger, a copy) from its own
+   * node.json, with debug logs; waits until its API answers. `stop()` SIGKILLs it.
+   */
+  startExtraNode(name: string, configPath: string): Promise<ExtraNode>;
+  /** Runs the CLI (the same build the nodes run) to completion; kills it after the timeout. */
+  runCli(args: readonly string[], options?: { timeoutMs?: number }): Promise<CliResult>;
+  /** A consent grant signed now by a fresh random patient key and hku-szh's node key. */
+  makeConsentGrant(): Promise<ConsentGrant>;
+  /** Kills every process and removes the folder. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Every live child of every test network, killed if the test process exits without stop(). */
+const LIVE_CHILDREN = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of LIVE_CHILDREN) child.kill('SIGKILL');
+});
+
+/** Runs a command to completion, collecting its output; SIGKILLs it and rejects after `timeoutMs`. */
+export function runCommand(command: readonly string[], timeoutMs: number): Promise<CliResult> {
+  const [executable, ...args] = command;
+  return new Promise((resolve, reject) => {
+    const child = spawn(executable!, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    LIVE_CHILDREN.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${args.join(' ')} still running after ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      LIVE_CHILDREN.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+function sourceFiles(directory: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const full = path.join(directory, entry.name);
+    if (entry.isDirectory()) found.push(...sourceFiles(full));
+    else if (entry.name.endsWith('.ts')) found.push(full);
+  }
+  return found;
+}
+
+/** True when every .ts file of src/ and cli/ has a compiled .js in dist/ at least as new. */
+export function distIsFresh(): boolean {
+  try {
+    for (const folder of ['src', 'cli']) {
+      for (const source of sourceFiles(path.join(REPO_ROOT, folder))) {
+        const compiled = path.join(
+          REPO_ROOT,
+          'dist',
+          path.relative(REPO_ROOT, source).replace(/\.ts$/, '.js'),
+        );
+        if (statSync(compiled).mtimeMs < statSync(source).mtimeMs) return false;
+      }
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Inside the repository, so the bundle's bare imports (libp2p, classic-level, cbor-x) resolve. */
+const BUNDLE_DIR = path.join(REPO_ROOT, 'node_modules/.cache/bayledger-tests');
+let bundledCli: Promise<string | undefined> | undefined;
+
+/** cli/main.ts bundled once per test process with esbuild (tsx's bundler): a plain node start. */
+async function bundleCli(): Promise<string | undefined> {
+  try {
+    const esbuild = await import('esbuild');
+    await mkdir(BUNDLE_DIR, { recursive: true });
+    const outfile = path.join(BUNDLE_DIR, `cli-${process.pid}.mjs`);
+    await esbuild.build({
+      entryPoints: [path.join(REPO_ROOT, 'cli/main.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'error',
+    });
+    process.once('exit', () => rmSync(outfile, { force: true }));
+    return outfile;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How children run the CLI: the compiled dist/ when it is fresh, else an esbuild bundle of the
+ * sources, else tsx. BAYLEDGER_TEST_CLI=dist|bundle|tsx forces one.
+ */
+export async function cliCommand(): Promise<string[]> {
+  const forced = process.env.BAYLEDGER_TEST_CLI;
+  if (forced === 'dist' || (forced === undefined && distIsFresh()))
+    return [process.execPath, path.join(REPO_ROOT, 'bin/bayledger.js')];
+  if (forced !== 'tsx') {
+    bundledCli ??= bundleCli();
+    const bundle = await bundledCli;
+    if (bundle !== undefined) return [process.execPath, bundle];
+  }
+  return [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'cli/main.ts')];
+}
+
+interface TemplateJson {
+  $schema?: string;
+  organisations: Array<{ id: string; role: string }>;
+  consensus: Record<string, number>;
+  policy: { negativeList: Array<{ assessors: string[] }> };
+}
+
+/** The sample template cut down to the requested organisations, with consensus overrides. */
+async function writeTemplate(directory: string, options: TestNetworkOptions): Promise<string> {
+  const template = JSON.parse(await readFile(TEMPLATE_PATH, 'utf8')) as TemplateJson;
+  const validatorCount = options.validators ?? 4;
+  const followerCount = options.followers ?? 3;
+  const validators = template.organisations.filter((o) => o.role === 'validator');
+  const followers = template.organisations.filter((o) => o.role !== 'validator');
+  if (validatorCount < 1 || validatorCount > validators.length)
+    throw new Error(`validators: 1 to ${validators.length}`);
+  if (followerCount < 0 || followerCount > followers.length)
+    throw new Error(`followers: 0 to ${followers.length}`);
+  const kept = [...validators.slice(0, validatorCount), ...followers.slice(0, followerCount)];
+  const keptIds = new Set(kept.map((o) => o.id));
+  template.organisations = kept;
+  template.$schema = undefined;
+  template.consensus = { ...template.consensus, ...(options.consensus as Record<string, number>) };
+  for (const entry of template.policy.negativeList)
+    entry.assessors = entry.assessors.filter((id) => keptIds.has(id));
+  const file = path.join(directory, 'template.json');
+  await writeFile(file, JSON.stringify(template, null, 2));
+  return file;
+}
+
+export async function startTestNetwork(options: TestNetworkOptions = {}): Promise<TestNetwork> {
+  const root = await mkdtemp(path.join(tmpdir(), 'bayledger-e2e-'));
+  let network: TestNetworkImpl | undefined;
+  try {
+    const dir = path.join(root, 'net');
+    const templatePath = await writeTemplate(root, options);
+    await networkInit({ out: dir, template: templatePath, basePort: 0, quiet: true });
+    network = await TestNetworkImpl.open(root, dir, options.logLevel ?? 'info');
+    await network.startAll();
+    return network;
+  } catch (error) {
+    await network?.stop();
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+class TestNetworkImpl implements TestNetwork {
+  readonly dir: string;
+  readonly genesis: Genesis;
+  readonly genesisPath: string;
+  readonly nodes: ReadonlyMap<string, TestNode>;
+  readonly validators: readonly string[];
+  readonly followers: readonly string[];
+  readonly cli: readonly string[];
+  readonly #root: string;
+  readonly #logLevel: string;
+  readonly #signers = new Map<string, Ed25519Signer>();
+  readonly #tokens = new Map<string, string>();
+  #stopped = false;
+
+  private constructor(
+    root: string,
+    dir: string,
+    genesis: Genesis,
+    nodes: Map<string, TestNode>,
+    logLevel: string,
+    cli: readonly string[],
+  ) {
+    this.#root = root;
+    this.dir = dir;
+    this.genesis = genesis;
+    this.genesisPath = path.join(dir, 'genesis.json');
+    this.nodes = nodes;
+    this.validators = [...nodes.values()].filter((n) => n.role === 'validator').map((n) => n.org);
+    this.followers = [...nodes.values()].filter((n) => n.role !== 'validator').map((n) => n.org);
+    this.cli = cli;
+    this.#logLevel = logLevel;
+  }
+
+  static async open(root: string, dir: string, logLevel: string): Promise<TestNetworkImpl> {
+    const genesis = await readGenesisFile(path.join(dir, 'genesis.json'));
+    const nodes = new Map<string, TestNode>();
+    for (const organisation of genesis.organisations) {
+      const configPath = path.join(dir, organisation.id, 'node.json');
+      const config = await loadNodeConfig(configPath);
+      nodes.set(organisation.id, {
+        org: organisation.id,
+        role: config.role,
+        config,
+        configPath,
+        api: `http://${config.apiHost}:${config.apiPort}`,
+        log: path.join(dir, organisation.id, 'node.log'),
+        process: undefined,
+      });
+    }
+    return new TestNetworkImpl(root, dir, genesis, nodes, logLevel, await cliCommand());
+  }
+
+  #node(org: string): TestNode {
+    const node = this.nodes.get(org);
+    if (node === undefined) throw new Error(`no organisation ${org} in this test network`);
+    return node;
+  }
+
+  async startAll(): Promise<void> {
+    await Promise.all([...this.nodes.keys()].map((org) => this.restart(org)));
+    // Connected: every validator sees every other validator, every follower sees one validator.
+    await this.waitFor(
+      'every node connected to the validators',
+      async () => {
+        for (const node of this.nodes.values()) {
+          const peers = (await this.status(node.org)).peers;
+          const others = this.validators.filter((id) => id !== node.org);
+          const needed = node.role === 'validator' ? others : others.slice(0, 1);
+          if (!needed.every((id) => peers.includes(id))) return false;
+        }
+        return true;
+      },
+      { timeoutMs: START_TIMEOUT_MS },
+    );
+  }
+
+  #spawn(configPath: string, log: string, logLevel = this.#logLevel): ChildProcess {
+    const [executable, ...args] = this.cli;
+    const logFd = openSync(log, 'a');
+    try {
+      const child = spawn(
+        executable!,
+        [...args, 'node', 'start', '--config', configPath, '--log-level', logLevel],
+        { cwd: REPO_ROOT, stdio: ['ignore', logFd, logFd] },
+      );
+      LIVE_CHILDREN.add(child);
+      child.once('exit', () => LIVE_CHILDREN.delete(child));
+      return child;
+    } finally {
+      closeSync(logFd);
+    }
+  }
+
+  async restart(org: string): Promise<void> {
+    const node = this.#node(org);
+    if (this.isRunning(org)) throw new Error(`${org} is already running`);
+    const child = this.#spawn(node.configPath, node.log);
+    node.process = child;
+    await this.#waitUntilAnswering(org, child, node.api, node.log);
+  }
+
+  async #waitUntilAnswering(name: string, child: ChildProcess, api: string, log: string): Promise<void> {
+    const outcome = await this.waitFor(
+      `${name} answering on its API`,
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return 'exited';
+        const response = await fetch(`${api}/status`, { signal: AbortSignal.timeout(5_000) });
+        return response.status === 200 ? 'answering' : undefined;
+      },
+      { timeoutMs: START_TIMEOUT_MS, intervalMs: 50 },
+    );
+    if (outcome === 'exited') {
+      const text = await readFile(log, 'utf8').catch(() => '');
+      throw new Error(`${name} exited during start-up: ${text.trimEnd().split('\n').slice(-3).join('\n')}`);
+    }
+  }
+
+  async startExtraNode(name: string, configPath: string): Promise<ExtraNode> {
+    const config = await loadNodeConfig(configPath);
+    const log = path.join(path.dirname(configPath), 'node.log');
+    const child = this.#spawn(configPath, log, 'debug');
+    const api = `http://${config.apiHost}:${config.apiPort}`;
+    const stop = async (): Promise<void> => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGKILL');
+      });
+    };
+    try {
+      await this.#waitUntilAnswering(name, child, api, log);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    return { api, process: child, log: () => readFile(log, 'utf8'), stop };
+  }
+
+  isRunning(org: string): boolean {
+    const child = this.#node(org).process;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  kill(org: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<ProcessExit> {
+    const node = this.#node(org);
+    const child = node.process;
+    node.process = undefined;
+    if (child === undefined) return Promise.resolve({ code: null, signal: null });
+    if (child.exitCode !== null || child.signalCode !== null)
+      return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+    return new Promise((resolve) => {
+      child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal }));
+      child.kill(signal);
+    });
+  }
+
+  async signerOf(org: string): Promise<Ed25519Signer> {
+    let signer = this.#signers.get(org);
+    if (signer === undefined) {
+      signer = new Ed25519Signer((await readKeyFile(this.#node(org).config.keyFile)).ed25519Seed);
+      this.#signers.set(org, signer);
+    }
+    return signer;
+  }
+
+  async tokenOf(org: string): Promise<string> {
+    let token = this.#tokens.get(org);
+    if (token === undefined) {
+      token = await readApiTokenFile(this.#node(org).config.apiTokenFile);
+      this.#tokens.set(org, token);
+    }
+    return token;
+  }
+
+  runCli(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+    return runCommand([...this.cli, ...args], options.timeoutMs ?? 60_000);
+  }
+
+  api(org: string): string {
+    return this.#node(org).api;
+  }
+
+  async get<T = unknown>(org: string, pathAndQuery: string): Promise<ApiAnswer<T>> {
+    const response = await fetch(`${this.api(org)}${pathAndQuery}`, { signal: AbortSignal.timeout(10_000) });
+    const text = await response.text();
+    const isJson = (response.headers.get('content-type') ?? '').startsWith('application/json');
+    return { status: response.status, json: (isJson ? JSON.parse(text) : text) as T };
+  }
+
+  async submit(org: string, envelopeBytes: Uint8Array, options: SubmitOptions = {}): Promise<ApiAnswer> {
+    const timeoutMs = options.timeoutMs ?? 20_000;
+    const query = options.wait ? `?wait=commit&timeoutMs=${timeoutMs}` : '';
+    const response = await fetch(`${this.api(org)}/tx${query}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await this.tokenOf(org)}`,
+        'content-type': 'application/cbor',
+      },
+      body: envelopeBytes,
+      signal: AbortSignal.timeout(timeoutMs + 10_000),
+    });
+    return { status: response.status, json: (await response.json()) as unknown };
+  }
+
+  async status(org: string): Promise<NodeStatusView> {
+    const answer = await this.get<NodeStatusView>(org, '/status');
+    if (answer.status !== 200) throw new Error(`${org} /status answered ${answer.status}`);
+    return answer.json;
+  }
+
+  waitFor<T>(what: string, condition: () => T | Promise<T>, options?: WaitOptions): Promise<NonNullable<T>> {
+    return pollUntil(what, condition, { intervalMs: 100, ...options });
+  }
+
+  async makeConsentGrant(): Promise<ConsentGrant> {
+    const patient = new Ed25519Signer(new Uint8Array(randomBytes(32)));
+    const hospital = await this.signerOf('hku-szh');
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const body: ConsentGrantBody = {
+      patient: patient.publicKey,
+      sender: 'hku-szh',
+      allowedSenders: ['hku-szh'],
+      recipient: 'ehealth-hk',
+      purpose: 'continuity-of-care',
+      categories: ['imaging-study', 'radiology-report'],
+      validFrom: nowSeconds - 60,
+      validUntil: nowSeconds + 30 * DAY_SECONDS,
+      separateConsent: { crossBorder: true, sensitive: true },
+      noticeDigest: sha256(new TextEncoder().encode('e2e notice v1')),
+      hospitalVerifiedIdentity: true,
+      nonce: new Uint8Array(randomBytes(16)),
+    };
+    const envelope = signTx('consent.grant', body, [patient, hospital], this.genesis.chainId);
+    const bytes = encodeTxEnvelope(envelope);
+    return { bytes, txIdHex: toHex(txIdOf(bytes)), patient };
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await Promise.all(
+      [...this.nodes.values()].map(async (node) => {
+        const child = node.process;
+        if (child === undefined) return;
+        const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+        await this.kill(node.org, 'SIGTERM');
+        clearTimeout(killer);
+      }),
+    );
+    // BAYLEDGER_TEST_KEEP=1 keeps the folder (logs, data) for a post-mortem.
+    if (process.env.BAYLEDGER_TEST_KEEP) process.stderr.write(`test network kept in ${this.#root}\n`);
+    else rmSync(this.#root, { recursive: true, force: true });
+  }
+}
+
+/** What an AgreementWatch saw: heights observed and any two nodes that disagreed. */
+export interface AgreementReport {
+  readonly samples: number;
+  readonly highest: number;
+  readonly conflicts: readonly string[];
+}
+
+/**
+ * Polls every running node's /status in the background and remembers the block hash each one
+ * reports at each height; two different hashes at one height, from any two nodes at any time, is a
+ * fork and is recorded. `stop()` ends the polling and reports.
+ */
+export function watchAgreement(net: TestNetwork, intervalMs = 200): { stop(): Promise<AgreementReport> } {
+  const hashAt = new Map<number, { hash: string; org: string }>();
+  const conflicts: string[] = [];
+  let samples = 0;
+  let highest = 0;
+  let running = true;
+  const poll = async (): Promise<void> => {
+    while (running) {
+      const orgs = [...net.nodes.keys()].filter((org) => net.isRunning(org));
+      await Promise.all(
+        orgs.map(async (org) => {
+          try {
+            const status = await net.status(org);
+            samples++;
+            highest = Math.max(highest, status.height);
+            const seen = hashAt.get(status.height);
+            if (seen === undefined) hashAt.set(status.height, { hash: status.blockHash, org });
+            else if (seen.hash !== status.blockHash)
+              conflicts.push(
+                `height ${status.height}: ${seen.org} has ${seen.hash}, ${org} has ${status.blockHash}`,
+              );
+          } catch {
+            // A node being killed or restarted does not answer; that is not a disagreement.
+          }
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  };
+  const loop = poll();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { samples, highest, conflicts };
+    },
+  };
+}
