@@ -1,11 +1,15 @@
 // The `bayledger` command. The polyfill comes first: the libp2p stack needs it on Node 20
 // (see src/polyfill.ts), and later commands load that stack.
 import '../src/polyfill.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { registerChainCommands } from './commands/chain.js';
+import { registerConsentCommands } from './commands/consent.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerProofCommands } from './commands/proof.js';
+import { registerTransferCommands } from './commands/transfer.js';
 import { registerUpCommand } from './commands/up.js';
 import { type CommandRegistration, runProgram } from './program.js';
 
@@ -22,6 +26,10 @@ const COMMANDS: readonly CommandRegistration[] = [
   registerProofCommands,
   registerNodeCommands,
   registerUpCommand,
+  registerConsentCommands,
+  registerTransferCommands,
+  registerAuditCommands,
+  registerDemoCommand,
 ];
 
 process.exitCode = await runProgram(COMMANDS, process.argv);

@@ -1,0 +1,200 @@
+// `bayledger consent ...` (issue 6 item 1). The patient's key never leaves this process: the CLI
+// builds and signs the grant (as a patient's phone app would) and sends only the signed record;
+// the hospital node adds its countersignature (POST /consents). Revocation needs the patient's
+// signature alone and goes straight to POST /tx.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseHex, toHex, utf8 } from '../../src/core/bytes.js';
+import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
+import { sha256 } from '../../src/core/crypto/hash.js';
+import { fail, isBayledgerError } from '../../src/core/errors.js';
+import type { ConsentGrantBody, ConsentRevokeBody } from '../../src/core/records/index.js';
+import { encodeTxEnvelope, NONCE_BYTES, signTx, txIdOf } from '../../src/core/records/index.js';
+import { readKeyFile } from '../../src/node/keys/key-file.js';
+import { printResult } from '../output.js';
+import { type ApiOptions, type NodeApi, parseDateSeconds, pollUntil, resolveApi } from './transfer-api.js';
+
+/** Shown to the patient when no --notice is given; only its SHA-256 goes on the ledger. */
+export const DEFAULT_NOTICE =
+  'bayledger sample notice v1: you authorise the named hospital to send the named categories of your ' +
+  'medical records to the named recipient, for the named purpose, until the end date; you may revoke ' +
+  'this consent at any time, effective from the block that records the revocation.';
+
+/** A grant may start a little before now: block times come from the validators' clocks. */
+const VALID_FROM_SLACK_SECONDS = 60;
+
+interface GrantOptions extends ApiOptions {
+  readonly patientKey: string;
+  readonly recipient: string;
+  readonly categories: string;
+  readonly purpose: string;
+  readonly validUntil: string;
+  readonly validFrom?: string;
+  readonly notice?: string;
+  readonly timeout: number;
+  readonly json?: boolean;
+}
+
+interface TxAnswer {
+  txId: string;
+  status: string;
+  height?: number;
+  accepted?: boolean;
+  reasons?: string[];
+  objectId?: string;
+}
+
+export async function readPatientSigner(file: string): Promise<Ed25519Signer> {
+  const keyFile = await readKeyFile(file);
+  if (keyFile.kind !== 'patient')
+    fail('USAGE', 'not a patient key file (keys generate --kind patient)', file);
+  return new Ed25519Signer(keyFile.ed25519Seed);
+}
+
+/** Waits until a transaction is committed on the node and returns its verdict. */
+export async function committedVerdict(api: NodeApi, txId: string, timeoutS: number): Promise<TxAnswer> {
+  return pollUntil(
+    `transaction ${txId} committed`,
+    async () => {
+      const view = (await api.client.getJson(`/tx/${txId}`)) as TxAnswer;
+      return view.status === 'committed' ? view : undefined;
+    },
+    timeoutS * 1000,
+  );
+}
+
+function refused(what: string, verdict: TxAnswer): never {
+  return fail(
+    'RECORD_INVALID',
+    `${what} refused by the ledger at height ${verdict.height}: ${(verdict.reasons ?? []).join(', ')}`,
+  );
+}
+
+export interface GrantResult {
+  consentId: string;
+  txId: string;
+  height: number;
+}
+
+/** Signs and submits a grant; resolves once it is committed and accepted. */
+export async function grantConsent(options: GrantOptions): Promise<GrantResult> {
+  const patient = await readPatientSigner(options.patientKey);
+  const api = await resolveApi(options, { role: 'submitter', write: true });
+  const status = (await api.client.status()) as { org: string; chainId: string };
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const notice =
+    options.notice === undefined ? utf8(DEFAULT_NOTICE) : new Uint8Array(await readFile(options.notice));
+  const categories = options.categories
+    .split(',')
+    .map((category) => category.trim())
+    .filter((c) => c !== '');
+  const body: ConsentGrantBody = {
+    patient: patient.publicKey,
+    sender: status.org,
+    allowedSenders: [status.org],
+    recipient: options.recipient,
+    purpose: options.purpose,
+    categories,
+    validFrom:
+      options.validFrom === undefined
+        ? nowSeconds - VALID_FROM_SLACK_SECONDS
+        : parseDateSeconds(options.validFrom, '--valid-from'),
+    validUntil: parseDateSeconds(options.validUntil, '--valid-until'),
+    separateConsent: { crossBorder: true, sensitive: true },
+    noticeDigest: sha256(notice),
+    hospitalVerifiedIdentity: true,
+    nonce: new Uint8Array(randomBytes(NONCE_BYTES)),
+  };
+  let envelope: ReturnType<typeof signTx>;
+  try {
+    envelope = signTx('consent.grant', body, [patient], status.chainId);
+  } catch (error) {
+    // A malformed field (an unknown-looking category, an end before the start) is a usage error.
+    if (isBayledgerError(error)) fail('USAGE', error.message);
+    throw error;
+  }
+  // The patient signs the body only; the hospital's signature is added on the node.
+  const answer = (await api.client.postJson('/consents', {
+    tx: toHex(encodeTxEnvelope(envelope)),
+  })) as TxAnswer & {
+    consentId: string | null;
+  };
+  const verdict =
+    answer.status === 'pending' ? await committedVerdict(api, answer.txId, options.timeout) : answer;
+  if (verdict.accepted !== true) refused('the consent', verdict);
+  return {
+    consentId: verdict.objectId ?? answer.consentId ?? '',
+    txId: answer.txId,
+    height: verdict.height ?? 0,
+  };
+}
+
+export async function consentGrant(options: GrantOptions): Promise<void> {
+  printResult(await grantConsent(options), { json: options.json });
+}
+
+interface RevokeOptions extends ApiOptions {
+  readonly consent: string;
+  readonly patientKey: string;
+  readonly timeout: number;
+  readonly json?: boolean;
+}
+
+export async function revokeConsent(options: RevokeOptions): Promise<GrantResult> {
+  const consentId = parseHex(options.consent);
+  if (consentId === undefined || consentId.byteLength !== 32)
+    fail('USAGE', '--consent: 64 lowercase hex digits');
+  const patient = await readPatientSigner(options.patientKey);
+  const api = await resolveApi(options, { role: 'submitter', write: true });
+  const status = (await api.client.status()) as { chainId: string };
+  const body: ConsentRevokeBody = {
+    consentId,
+    patient: patient.publicKey,
+    nonce: new Uint8Array(randomBytes(NONCE_BYTES)),
+  };
+  const bytes = encodeTxEnvelope(signTx('consent.revoke', body, [patient], status.chainId));
+  const txId = toHex(txIdOf(bytes));
+  const answer = (await api.client.postBytes(
+    `/tx?wait=commit&timeoutMs=${Math.min(options.timeout, 30) * 1000}`,
+    bytes,
+  )) as TxAnswer;
+  const verdict = answer.status === 'committed' ? answer : await committedVerdict(api, txId, options.timeout);
+  if (verdict.accepted !== true) refused('the revocation', verdict);
+  return { consentId: options.consent, txId, height: verdict.height ?? 0 };
+}
+
+export async function consentRevoke(options: RevokeOptions): Promise<void> {
+  printResult(await revokeConsent(options), { json: options.json });
+}
+
+export async function consentShow(
+  id: string,
+  options: ApiOptions & { readonly json?: boolean },
+): Promise<void> {
+  if (parseHex(id)?.byteLength !== 32) fail('USAGE', 'a consent id is 64 lowercase hex digits');
+  const api = await resolveApi(options);
+  const record = (await api.client.getJson(`/consents/${id}`)) as {
+    consentId: string;
+    grant: Record<string, unknown> & { validFrom: number; validUntil: number };
+    status: string;
+    statusNow: string;
+    grantedAtHeight: number;
+    revokedAtHeight: number | null;
+  };
+  if (options.json) return printResult(record, { json: true });
+  const { grant } = record;
+  printResult({
+    consentId: record.consentId,
+    status: record.statusNow,
+    patient: grant.patient,
+    sender: grant.sender,
+    allowedSenders: grant.allowedSenders,
+    recipient: grant.recipient,
+    purpose: grant.purpose,
+    categories: grant.categories,
+    validFrom: new Date(grant.validFrom * 1000).toISOString(),
+    validUntil: new Date(grant.validUntil * 1000).toISOString(),
+    grantedAtHeight: record.grantedAtHeight,
+    revokedAtHeight: record.revokedAtHeight,
+  });
+}

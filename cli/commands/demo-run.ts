@@ -1,0 +1,478 @@
+// `bayledger demo` (issue 6 item 6): the real scenario against a live local network, narrated with
+// timings. Every step goes through the same commands a user would type (their functions, called
+// in-process), and every outcome is checked: a status or reason that differs from the scenario
+// stops the demo with exit 1.
+//
+//   1. a patient key; consent for imaging studies and radiology reports to ehealth-hk
+//   2. a synthetic imaging study (--payload-mb, default 50 MiB) and a report, declared by hku-szh:
+//      approved by the quorum, released, delivered, filed, receipted; inbox digests checked
+//   3. a genetic test result: awaits sz-cac's and sz-health's assessments, then is released
+//   4. population health data: rejected NEGATIVE_LIST_PROHIBITED
+//   5. the patient revokes the first consent; a new declaration under it: rejected CONSENT_REVOKED
+//   6. an offline proof bundle of the release, verified with the genesis file alone (proof verify)
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fail } from '../../src/core/errors.js';
+import { generateKeyFile, publicKeysOf, writeKeyFile } from '../../src/node/keys/key-file.js';
+import { startLocalNetwork } from '../../src/node/local-network.js';
+import { printResult } from '../output.js';
+import { readTransferAudit } from './audit-run.js';
+import { grantConsent, revokeConsent } from './consent-run.js';
+import {
+  fileDigest,
+  writeGeneticResult,
+  writeImagingStudy,
+  writePopulationData,
+  writeRadiologyReport,
+} from './demo-data.js';
+import { networkInit } from './network-init.js';
+import { type NodesJsonEntry, readNodesJson, resolveApi } from './transfer-api.js';
+import { assessTransfer, type DeclareResult, declareTransfer, waitForTransfer } from './transfer-run.js';
+import { selfCommand } from './up-run.js';
+
+export interface DemoOptions {
+  readonly dir: string;
+  readonly payloadMb: number;
+  readonly basePort: number;
+  readonly logLevel: string;
+  readonly exit?: boolean;
+  readonly json?: boolean;
+}
+
+const HOSPITAL = 'hku-szh';
+const RECIPIENT = 'ehealth-hk';
+const PURPOSE = 'continuity-of-care';
+const CONSENT_DAYS = 180;
+const DELIVERY_TIMEOUT_S = 600;
+const COMMIT_TIMEOUT_S = 120;
+
+class Narrator {
+  readonly #startMs = Date.now();
+  readonly #write: (text: string) => void;
+  #stepMs = Date.now();
+  readonly timingsMs: Record<string, number> = {};
+
+  constructor(toStderr: boolean) {
+    this.#write = toStderr ? (text) => process.stderr.write(text) : (text) => process.stdout.write(text);
+  }
+
+  #stamp(): string {
+    return `[${((Date.now() - this.#startMs) / 1000).toFixed(1).padStart(6)}s]`;
+  }
+
+  step(title: string): void {
+    this.#stepMs = Date.now();
+    this.#write(`\n${this.#stamp()} ${title}\n`);
+  }
+
+  say(text: string): void {
+    this.#write(`${' '.repeat(10)}${text}\n`);
+  }
+
+  done(name: string): number {
+    const ms = Date.now() - this.#stepMs;
+    this.timingsMs[name] = ms;
+    return ms;
+  }
+
+  raw(text: string): void {
+    this.#write(text);
+  }
+}
+
+function expect(what: string, actual: unknown, expected: unknown): void {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    fail('CONFLICT', `demo: ${what} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+  }
+}
+
+async function answers(api: string): Promise<boolean> {
+  try {
+    return (await fetch(`${api}/status`, { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+interface DemoNetwork {
+  readonly nodes: readonly NodesJsonEntry[];
+  readonly started: boolean;
+  stop(): Promise<void>;
+}
+
+/** The network of DIR if every node answers, else a new one started like `bayledger up`. */
+async function ensureNetwork(options: DemoOptions, narrator: Narrator): Promise<DemoNetwork> {
+  const directory = path.resolve(options.dir);
+  const listed = await readNodesJson(directory);
+  if (listed !== undefined) {
+    const live = await Promise.all(listed.map((node) => answers(node.api)));
+    if (live.every(Boolean)) {
+      narrator.say(`using the live network of ${directory} (${listed.length} nodes)`);
+      return { nodes: listed, started: false, stop: async () => {} };
+    }
+    if (live.some(Boolean)) {
+      fail(
+        'CONFLICT',
+        `some nodes of ${directory} are running and some are not: stop them (Ctrl-C on bayledger up) first`,
+      );
+    }
+  }
+  const entries = await readdir(directory).catch(() => [] as string[]);
+  if (entries.length === 0) {
+    narrator.say(`creating a local network in ${directory}`);
+    await networkInit({ out: directory, basePort: options.basePort, json: false, quiet: true });
+  }
+  const network = await startLocalNetwork({
+    dir: directory,
+    command: selfCommand(),
+    logLevel: options.logLevel,
+    onProgress: (message) => narrator.say(message),
+  });
+  for (const node of network.nodes)
+    narrator.say(`${node.org.padEnd(11)} ${node.role.padEnd(10)} ${node.api}`);
+  const nodes =
+    (await readNodesJson(directory)) ?? fail('NOT_READY', 'nodes.json was not written', directory);
+  return { nodes, started: true, stop: () => network.stop() };
+}
+
+function nodeOf(nodes: readonly NodesJsonEntry[], org: string): NodesJsonEntry {
+  return nodes.find((node) => node.org === org) ?? fail('NOT_FOUND', `no ${org} node in nodes.json`);
+}
+
+interface InboxCheck {
+  directory: string;
+  items: { file: string; category: string; digest: string; expected: string; match: boolean }[];
+  allMatch: boolean;
+}
+
+/** Compares the recipient's filed items with the hospital's original files, byte digest by digest. */
+async function checkInbox(
+  dir: string,
+  patient: string,
+  transferId: string,
+  originals: string[],
+): Promise<InboxCheck> {
+  const directory = path.join(path.resolve(dir), RECIPIENT, 'inbox', patient, transferId);
+  const manifest = JSON.parse(await readFile(path.join(directory, 'manifest.json'), 'utf8')) as {
+    transferId: string;
+    items: { file: string; category: string; digest: string }[];
+  };
+  expect('inbox manifest transfer', manifest.transferId, transferId);
+  const items = [];
+  for (const [i, item] of manifest.items.entries()) {
+    const digest = await fileDigest(path.join(directory, item.file));
+    const expected = await fileDigest(originals[i]!);
+    items.push({
+      file: item.file,
+      category: item.category,
+      digest,
+      expected,
+      match: digest === expected && item.digest === expected,
+    });
+  }
+  return {
+    directory,
+    items,
+    allMatch: items.length === originals.length && items.every((item) => item.match),
+  };
+}
+
+/** Runs `bayledger proof verify FILE --genesis GENESIS --json` (the offline verifier) as a child. */
+function verifyBundleOffline(
+  file: string,
+  genesis: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const [executable, ...args] = selfCommand();
+  return new Promise((resolve, reject) => {
+    const child = spawn(executable!, [...args, 'proof', 'verify', file, '--genesis', genesis, '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export async function demo(options: DemoOptions): Promise<void> {
+  const narrator = new Narrator(options.json === true);
+  narrator.step('local network');
+  const network = await ensureNetwork(options, narrator);
+  const workDir = await mkdtemp(path.join(tmpdir(), 'bayledger-demo-'));
+  try {
+    const summary = await scenario(options, network, narrator, workDir);
+    if (options.json) printResult(summary, { json: true });
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  if (network.started && !options.exit) {
+    narrator.raw('\nthe network keeps running; press Ctrl-C to stop it\n');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+  }
+  if (network.started) {
+    narrator.raw('stopping the network\n');
+    await network.stop();
+  }
+}
+
+async function scenario(options: DemoOptions, network: DemoNetwork, narrator: Narrator, workDir: string) {
+  const dir = path.resolve(options.dir);
+  const hospital = nodeOf(network.nodes, HOSPITAL);
+  const api = { api: hospital.api, dir, tokenFile: hospital.tokenFile };
+  const readApi = await resolveApi(api);
+  const validUntil = new Date(Date.now() + CONSENT_DAYS * 86_400_000).toISOString().slice(0, 10);
+
+  narrator.step('1. the patient');
+  const patientKeyFile = path.join(workDir, 'patient.key');
+  const patientKey = generateKeyFile('patient');
+  await writeKeyFile(patientKeyFile, patientKey);
+  const patient = publicKeysOf(patientKey).publicKey;
+  narrator.say(`a new patient key (kept on the patient's device; here ${patientKeyFile})`);
+  narrator.say(`pseudonym on the ledger: ${patient}`);
+  narrator.say('the patient signs a consent for imaging studies and radiology reports to ehealth-hk;');
+  narrator.say(`${HOSPITAL} verifies their identity, countersigns and submits it`);
+  const imagingConsent = await grantConsent({
+    ...api,
+    patientKey: patientKeyFile,
+    recipient: RECIPIENT,
+    categories: 'imaging-study,radiology-report',
+    purpose: PURPOSE,
+    validUntil,
+    timeout: COMMIT_TIMEOUT_S,
+  });
+  narrator.say(`consent ${imagingConsent.consentId} committed at height ${imagingConsent.height}`);
+  narrator.done('consent');
+
+  narrator.step(`2. a ${options.payloadMb} MiB imaging study and its report`);
+  const study = await writeImagingStudy(workDir, options.payloadMb);
+  const report = await writeRadiologyReport(workDir);
+  narrator.say(`synthetic files generated locally in ${workDir}`);
+  const imaging = await declareTransfer({
+    ...api,
+    consent: imagingConsent.consentId,
+    recipient: RECIPIENT,
+    item: [`imaging-study=${study}`, `radiology-report=${report}`],
+    route: 'gba-standard-contract',
+    filingReference: 'GBA-SC-2026-000123',
+    timeout: COMMIT_TIMEOUT_S,
+  });
+  narrator.say(
+    `sealed for ${RECIPIENT} (AES-256-GCM, key agreed by X25519) and declared: transfer ${imaging.transferId}`,
+  );
+  expect('imaging declaration status', [imaging.status, imaging.reasons], ['approved', []]);
+  const declaredAudit = await readTransferAudit(api, imaging.transferId);
+  narrator.say(
+    `approved at height ${declaredAudit.approval?.height}, final with the certificate of ${declaredAudit.approval?.signers.join(', ')}`,
+  );
+  narrator.done('declare');
+  narrator.step('   release, delivery and receipt');
+  narrator.say(
+    `${HOSPITAL} releases the payload to ${RECIPIENT} only now; every chunk is checked against the declared root`,
+  );
+  const delivered = await waitForTransfer(readApi, imaging.transferId, 'delivered', DELIVERY_TIMEOUT_S);
+  const deliveryMs = narrator.done('delivery');
+  const payloadBytes = delivered.declaration.payload.bytes;
+  narrator.say(
+    `delivered in ${(deliveryMs / 1000).toFixed(1)} s (${(payloadBytes / 1024 / 1024 / Math.max(deliveryMs / 1000, 0.001)).toFixed(1)} MiB/s); receipt ${delivered.receipt?.reason} at height ${delivered.receipt?.height}`,
+  );
+  const imagingInbox = await checkInbox(dir, patient, imaging.transferId, [study, report]);
+  expect('imaging inbox digests match', imagingInbox.allMatch, true);
+  narrator.say(
+    `inbox ${imagingInbox.directory}: ${imagingInbox.items.length} files, every SHA-256 equals the original's`,
+  );
+
+  narrator.step('3. a genetic test result (negative list: needs sz-cac and sz-health)');
+  const geneticConsent = await grantConsent({
+    ...api,
+    patientKey: patientKeyFile,
+    recipient: RECIPIENT,
+    categories: 'genetic-test-result,population-health-data',
+    purpose: PURPOSE,
+    validUntil,
+    timeout: COMMIT_TIMEOUT_S,
+  });
+  narrator.say(`second consent ${geneticConsent.consentId} (genetic test results, population health data)`);
+  const geneticFile = await writeGeneticResult(workDir);
+  const genetic = await declareTransfer({
+    ...api,
+    consent: geneticConsent.consentId,
+    recipient: RECIPIENT,
+    item: [`genetic-test-result=${geneticFile}`],
+    route: 'certification',
+    timeout: COMMIT_TIMEOUT_S,
+  });
+  expect(
+    'genetic declaration',
+    [genetic.status, genetic.reasons],
+    ['awaiting-assessment', ['ASSESSMENT_REQUIRED']],
+  );
+  narrator.say(
+    `transfer ${genetic.transferId}: ${genetic.status} (${genetic.reasons.join(', ')}); nothing moves yet`,
+  );
+  const assessments = [];
+  for (const assessor of ['sz-cac', 'sz-health']) {
+    const regulator = nodeOf(network.nodes, assessor);
+    const result = await assessTransfer(genetic.transferId, {
+      api: regulator.api,
+      dir,
+      tokenFile: regulator.tokenFile,
+      decision: 'approve',
+      reason: 'OK',
+      timeout: COMMIT_TIMEOUT_S,
+    });
+    expect(`assessment by ${assessor} accepted`, result.accepted, true);
+    assessments.push({ assessor, height: result.height, status: result.status });
+    narrator.say(`${assessor} approves at height ${result.height}: transfer ${result.status}`);
+  }
+  expect(
+    'genetic status after both assessments',
+    assessments.map((a) => a.status),
+    ['awaiting-assessment', 'approved'],
+  );
+  const geneticDelivered = await waitForTransfer(
+    readApi,
+    genetic.transferId,
+    'delivered',
+    DELIVERY_TIMEOUT_S,
+  );
+  const geneticInbox = await checkInbox(dir, patient, genetic.transferId, [geneticFile]);
+  expect('genetic inbox digests match', geneticInbox.allMatch, true);
+  narrator.say(
+    `released after the second assessment; delivered, receipt ${geneticDelivered.receipt?.reason}`,
+  );
+  narrator.done('genetic');
+
+  narrator.step('4. population health data (negative list: prohibited)');
+  const populationFile = await writePopulationData(workDir);
+  const prohibited = await declareTransfer({
+    ...api,
+    consent: geneticConsent.consentId,
+    recipient: RECIPIENT,
+    item: [`population-health-data=${populationFile}`],
+    route: 'certification',
+    timeout: COMMIT_TIMEOUT_S,
+  });
+  expect(
+    'prohibited declaration',
+    [prohibited.status, prohibited.reasons],
+    ['rejected', ['NEGATIVE_LIST_PROHIBITED']],
+  );
+  narrator.say(
+    `transfer ${prohibited.transferId}: rejected (${prohibited.reasons.join(', ')}); its sealed payload is discarded`,
+  );
+  narrator.done('prohibited');
+
+  narrator.step('5. the patient revokes the imaging consent');
+  const revocation = await revokeConsent({
+    ...api,
+    consent: imagingConsent.consentId,
+    patientKey: patientKeyFile,
+    timeout: COMMIT_TIMEOUT_S,
+  });
+  narrator.say(`revoked at height ${revocation.height}, effective from that block`);
+  const followUp = await writeRadiologyReport(workDir, 'synthetic-follow-up-report.pdf');
+  const afterRevocation = await declareTransfer({
+    ...api,
+    consent: imagingConsent.consentId,
+    recipient: RECIPIENT,
+    item: [`radiology-report=${followUp}`],
+    route: 'certification',
+    timeout: COMMIT_TIMEOUT_S,
+  });
+  expect(
+    'declaration after revocation',
+    [afterRevocation.status, afterRevocation.reasons],
+    ['rejected', ['CONSENT_REVOKED']],
+  );
+  narrator.say(
+    `a follow-up report under it: transfer ${afterRevocation.transferId} rejected (${afterRevocation.reasons.join(', ')})`,
+  );
+  narrator.done('revocation');
+
+  narrator.step('6. offline verification of the release');
+  const bundleFile = path.join(workDir, 'release-bundle.cbor');
+  const response = await fetch(`${hospital.api}/chain/bundle/${imaging.txId}`);
+  if (!response.ok) fail('REMOTE_ERROR', `bundle: HTTP ${response.status}`);
+  await writeFile(bundleFile, new Uint8Array(await response.arrayBuffer()));
+  const genesisFile = path.join(dir, 'genesis.json');
+  const verified = await verifyBundleOffline(bundleFile, genesisFile);
+  if (verified.code !== 0) fail('PROOF_INVALID', `proof verify failed: ${verified.stderr.trim()}`);
+  const proof = JSON.parse(verified.stdout) as {
+    ok: boolean;
+    txId: string;
+    kind: string;
+    height: number;
+    signers: string[];
+  };
+  expect(
+    'bundle proves the declaration that was approved',
+    [proof.ok, proof.txId, proof.kind],
+    [true, imaging.txId, 'transfer.declare'],
+  );
+  narrator.say(`bayledger proof verify <bundle> --genesis ${genesisFile}`);
+  narrator.say(
+    `OK: ${proof.kind} ${proof.txId} is in block ${proof.height}, certified by ${proof.signers.join(', ')}`,
+  );
+  narrator.done('proof');
+
+  narrator.step('inspect it yourself');
+  for (const line of [
+    `bayledger audit transfer ${imaging.transferId} --api ${hospital.api}`,
+    `bayledger audit patient ${patient} --api ${hospital.api}`,
+    `bayledger transfer status ${genetic.transferId} --api ${hospital.api}`,
+    `curl ${hospital.api}/chain/bundle/${imaging.txId} -o bundle.cbor && bayledger proof verify bundle.cbor --genesis ${genesisFile}`,
+    `ls ${path.join(dir, RECIPIENT, 'inbox', patient)}`,
+    `after stopping: bayledger chain verify --data-dir ${path.join(dir, 'sz-cac', 'data')}`,
+  ]) {
+    narrator.say(line);
+  }
+
+  const summarise = (result: DeclareResult) => ({
+    transferId: result.transferId,
+    txId: result.txId,
+    height: result.height,
+    status: result.status,
+    reasons: result.reasons,
+  });
+  return {
+    dir,
+    networkStarted: network.started,
+    patient,
+    consents: { imaging: imagingConsent, genetic: geneticConsent },
+    transfers: {
+      imaging: {
+        declared: summarise(imaging),
+        approval: declaredAudit.approval,
+        final: { status: delivered.status, reasons: delivered.reasons, receipt: delivered.receipt },
+        payloadBytes,
+        inbox: imagingInbox,
+      },
+      genetic: {
+        declared: summarise(genetic),
+        assessments,
+        final: {
+          status: geneticDelivered.status,
+          reasons: geneticDelivered.reasons,
+          receipt: geneticDelivered.receipt,
+        },
+        inbox: geneticInbox,
+      },
+      prohibited: summarise(prohibited),
+      afterRevocation: summarise(afterRevocation),
+    },
+    revocation,
+    proof,
+    timingsMs: narrator.timingsMs,
+  };
+}

@@ -1,0 +1,168 @@
+// How the consent, transfer, audit and demo commands reach a node: `--api URL`, or the node of
+// the right role listed in DIR/nodes.json (written by `bayledger up`, default DIR .bayledger/local).
+// Writes need the node's bearer token: `--token-file FILE`, or the token file nodes.json names for
+// that API URL. Item files are streamed to the node (POST /uploads), never read whole.
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fail } from '../../src/core/errors.js';
+import { ApiClient, ApiClientError } from '../../src/node/api/client.js';
+import { readApiTokenFile } from '../../src/node/api/token-file.js';
+import { DEFAULT_NETWORK_DIR } from './up.js';
+
+export { DEFAULT_NETWORK_DIR };
+
+export interface ApiOptions {
+  readonly api?: string;
+  readonly dir?: string;
+  readonly tokenFile?: string;
+}
+
+export interface NodesJsonEntry {
+  readonly org: string;
+  readonly role: string;
+  readonly api: string;
+  readonly tokenFile: string;
+}
+
+export interface NodeApi {
+  readonly url: string;
+  readonly client: ApiClient;
+  /** Present when a token was found (always, when asked for with `write`). */
+  readonly token: string | undefined;
+}
+
+/** DIR/nodes.json, or undefined when there is none. */
+export async function readNodesJson(dir: string): Promise<NodesJsonEntry[] | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, 'nodes.json'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const parsed = JSON.parse(text) as unknown;
+  if (!Array.isArray(parsed))
+    fail('CONFIG_INVALID', 'expected a list of nodes', path.join(dir, 'nodes.json'));
+  return parsed as NodesJsonEntry[];
+}
+
+function sameUrl(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+}
+
+export interface ResolveOptions {
+  /** Pick the first node of this role from nodes.json when --api is not given. */
+  readonly role?: 'submitter' | 'recipient' | 'validator';
+  /** A token is required. */
+  readonly write?: boolean;
+  readonly timeoutMs?: number;
+}
+
+/** The API to talk to, with its token for writes. */
+export async function resolveApi(options: ApiOptions, resolve: ResolveOptions = {}): Promise<NodeApi> {
+  const nodes = await readNodesJson(path.resolve(options.dir ?? DEFAULT_NETWORK_DIR));
+  let url = options.api;
+  if (url === undefined) {
+    const candidates =
+      nodes?.filter((node) => resolve.role === undefined || node.role === resolve.role) ?? [];
+    if (candidates.length === 0) {
+      fail(
+        'USAGE',
+        `give --api URL (no ${resolve.role ?? ''} node in ${options.dir ?? DEFAULT_NETWORK_DIR}/nodes.json)`,
+      );
+    }
+    url = candidates[0]!.api;
+  }
+  let tokenFile = options.tokenFile;
+  if (tokenFile === undefined) tokenFile = nodes?.find((node) => sameUrl(node.api, url))?.tokenFile;
+  if (tokenFile === undefined && resolve.write === true) {
+    fail('USAGE', `give --token-file FILE: the API token of ${url} (nodes.json does not name it)`);
+  }
+  const token = tokenFile === undefined ? undefined : await readApiTokenFile(tokenFile);
+  return {
+    url,
+    token,
+    client: new ApiClient({ baseUrl: url, token, timeoutMs: resolve.timeoutMs }),
+  };
+}
+
+export interface UploadAnswer {
+  readonly upload: string;
+  readonly sizeBytes: number;
+  readonly digest: string;
+}
+
+/** Streams one file to POST /uploads. */
+export async function uploadFile(api: NodeApi, file: string): Promise<UploadAnswer> {
+  const info = await stat(file).catch(() => undefined);
+  if (info === undefined || !info.isFile()) fail('NOT_FOUND', 'no such file', file);
+  if (info.size === 0) fail('USAGE', 'an item file cannot be empty', file);
+  const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
+  let response: Response;
+  try {
+    response = await fetch(`${api.url.replace(/\/+$/, '')}/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${api.token ?? ''}` },
+      body,
+      // Node's fetch needs half duplex to send a streamed body.
+      duplex: 'half',
+    } as RequestInit);
+  } catch (error) {
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    throw new ApiClientError('UNREACHABLE', `cannot upload to the node API (${cause})`, undefined, api.url);
+  }
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (!response.ok) {
+    const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiClientError(
+      (error?.code as ApiClientError['code'] | undefined) ?? 'REMOTE_ERROR',
+      error?.message ?? `HTTP ${response.status}`,
+      response.status,
+      file,
+    );
+  }
+  return json as UploadAnswer;
+}
+
+/** Polls `read` until it returns a value (NOT_FOUND counts as "not yet"); fails after `timeoutMs`. */
+export async function pollUntil<T>(
+  what: string,
+  read: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = await read();
+      if (value !== undefined) return value;
+    } catch (error) {
+      if (!(error instanceof ApiClientError && error.code === 'NOT_FOUND')) throw error;
+    }
+    if (Date.now() >= deadline) fail('TIMEOUT', `${what}: not within ${Math.round(timeoutMs / 1000)} s`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Parses a date or date-time (ISO 8601, UTC when no zone is given) into integer seconds. */
+export function parseDateSeconds(text: string, option: string): number {
+  const normalised = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
+  const ms = Date.parse(normalised);
+  if (!Number.isFinite(ms))
+    fail('USAGE', `${option}: expected a date such as 2026-12-31 or 2026-12-31T12:00:00Z`);
+  return Math.floor(ms / 1000);
+}
+
+/** commander collector for repeated options. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
