@@ -10,9 +10,10 @@ import { signProposal, signVote } from '../../src/core/consensus/signing.js';
 import type { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import type { Block } from '../../src/core/ledger/block.js';
 import { blockHash } from '../../src/core/ledger/block-hash.js';
+import { leafHash, merkleRoot } from '../../src/core/merkle/index.js';
 import type { Prng } from './prng.js';
 import type { ByzantineBehaviour } from './scenario.js';
-import type { SimLedger } from './sim-ledger.js';
+import type { NodeLedger } from './sim-ledger.js';
 
 export interface Outgoing {
   /** Endpoints to send to; 'all' means every other endpoint. */
@@ -28,7 +29,7 @@ export interface AdversaryEnv {
   readonly self: string;
   /** Every other endpoint. */
   readonly peers: readonly number[];
-  readonly ledger: SimLedger;
+  readonly ledger: NodeLedger;
   /** Hashes (hex) of the blocks the node's machine knows at this height. */
   readonly knownBlocks: () => readonly string[];
   readonly memory: AdversaryMemory;
@@ -50,17 +51,31 @@ function split(env: AdversaryEnv): [number[], number[]] {
   return [shuffled.slice(0, cut), shuffled.slice(cut)];
 }
 
+/**
+ * A block whose header honestly commits to its transactions (so it passes the machine's own
+ * checks) but which the ledger must refuse: a transaction twice, and a log root that ignores it.
+ */
+function invalidBlock(block: Block): Block {
+  const txs = [...block.txs, ...block.txs.slice(0, 1)];
+  const header = {
+    ...block.header,
+    txCount: txs.length,
+    txRoot: merkleRoot(txs.map((tx) => leafHash(tx))),
+    logSize: block.header.logSize + txs.length - block.txs.length,
+  };
+  return { header, txs };
+}
+
 /** A second block for the same height: another time, fewer transactions, or an invalid one. */
 function alternativeBlock(env: AdversaryEnv, block: Block): Block {
   const header = block.header;
   const roll = env.prng.float();
   if (roll < 0.4)
     return env.ledger.blockWith(header.proposer, header.timeMs + env.prng.int(1, 50), block.txs);
-  if (roll < 0.7) return env.ledger.blockWith(header.proposer, header.timeMs, block.txs.slice(0, -1));
-  if (roll < 0.85 && block.txs.length > 0) {
-    return { header: { ...header, txCount: header.txCount + 1 }, txs: [...block.txs, block.txs[0]!] };
+  if (roll < 0.7 || block.txs.length === 0) {
+    return env.ledger.blockWith(header.proposer, header.timeMs + 1, block.txs.slice(0, -1));
   }
-  return { header: { ...header, txRoot: env.prng.bytes(32) }, txs: block.txs };
+  return invalidBlock(block);
 }
 
 /**

@@ -1,5 +1,5 @@
 // npm run test:sim -- [--seeds N] [--seed S] [--validators V] [--profile mixed|targeted|split-brain]
-//                     [--bug ignore-lock|quorum-is-f] [--trace]
+//                     [--ledger sim|real] [--bug ignore-lock|quorum-is-f] [--trace]
 // Runs N seeded scenarios starting at seed S (default 1), or replays one with --seed S alone.
 // Without --validators, seeds cycle through 4, 7 and 10 validators. Exits 1 on any violation
 // and prints the command that replays it.
@@ -14,12 +14,13 @@ interface CliOptions {
   validators: number | null;
   bugs: ConsensusBugFlags;
   profile: ScenarioProfile;
+  ledger: 'sim' | 'real';
   trace: boolean;
 }
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: npm run test:sim -- [--seeds N] [--seed S] [--validators 4|7|10] [--profile mixed|targeted|split-brain] [--bug ignore-lock|quorum-is-f] [--trace]\n`,
+    `${message}\nusage: npm run test:sim -- [--seeds N] [--seed S] [--validators 4|7|10] [--profile mixed|targeted|split-brain] [--ledger sim|real] [--bug ignore-lock|quorum-is-f] [--trace]\n`,
   );
   process.exit(2);
 }
@@ -37,6 +38,7 @@ function parse(argv: readonly string[]): CliOptions {
     validators: null,
     bugs: {},
     profile: 'mixed',
+    ledger: 'sim',
     trace: false,
   };
   let seedsGiven = false;
@@ -64,6 +66,10 @@ function parse(argv: readonly string[]): CliOptions {
         usage(`unknown profile ${value}`);
       options.profile = value;
       i++;
+    } else if (flag === '--ledger') {
+      if (value !== 'sim' && value !== 'real') usage(`unknown ledger ${value}`);
+      options.ledger = value;
+      i++;
     } else if (flag === '--trace') {
       options.trace = true;
     } else {
@@ -88,6 +94,7 @@ function main(): void {
       validatorCount,
       bugs: options.bugs,
       profile: options.profile,
+      ledger: options.ledger,
       trace: options.trace ? (line) => process.stdout.write(`${line}\n`) : undefined,
     });
     const { stats, scenario } = result;

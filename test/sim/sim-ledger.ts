@@ -81,7 +81,22 @@ export interface Tip {
  */
 export type VerdictCache = Map<string, string | null>;
 
-export class SimLedger {
+/** A node's committed chain, as its shell uses it: the sim ledger or the real one (real-ledger.ts). */
+export interface NodeLedger {
+  readonly entries: readonly CommittedEntry[];
+  readonly tip: Tip;
+  hasTx(txId: string): boolean;
+  /** Proposer side: a block of mempool candidates within the limits, stamped max(previous + 1, now). */
+  build(proposer: string, nowMs: number, candidates: readonly Uint8Array[]): Block;
+  /** A block over exactly these transactions (adversaries build alternatives with it). */
+  blockWith(proposer: string, timeMs: number, txs: readonly Uint8Array[]): Block;
+  /** Why this block cannot follow our tip, or null when it is valid. */
+  validate(block: Block): string | null;
+  /** Commits a checked block; returns ids of transactions that were already committed. */
+  commit(block: Block, hash: Uint8Array, certificate: CommitCertificate): string[];
+}
+
+export class SimLedger implements NodeLedger {
   readonly entries: CommittedEntry[] = [];
   readonly #config: ChainConfig;
   readonly #committedTxs = new Set<string>();

@@ -16,7 +16,7 @@ import type { Checker } from './checkers.js';
 import type { Packet, SimEvent } from './events.js';
 import type { Prng } from './prng.js';
 import type { ByzantineBehaviour, Scenario } from './scenario.js';
-import { type ChainConfig, type CommittedEntry, SimLedger, txIdOf, type VerdictCache } from './sim-ledger.js';
+import { type ChainConfig, type CommittedEntry, type NodeLedger, txIdOf } from './sim-ledger.js';
 
 export interface SimHost {
   readonly prng: Prng;
@@ -24,7 +24,8 @@ export interface SimHost {
   readonly chain: ChainConfig;
   readonly checker: Checker;
   readonly verifier: SignatureVerifier;
-  readonly verdicts: VerdictCache;
+  /** A node's empty committed store (the sim ledger or the real one). */
+  newLedger(): NodeLedger;
   now(): number;
   schedule(delayMs: number, event: SimEvent): void;
   send(from: SimNode, to: readonly number[] | 'all', packet: Packet): void;
@@ -67,7 +68,7 @@ function slotOf(message: ConsensusMessage): { slot: string; value: string } {
 
 export class SimNode {
   readonly id: NodeIdentity;
-  readonly ledger: SimLedger;
+  readonly ledger: NodeLedger;
   readonly #host: SimHost;
   readonly #wal: WalEntry[] = [];
   #core: ConsensusState | null = null;
@@ -85,7 +86,7 @@ export class SimNode {
   constructor(host: SimHost, identity: NodeIdentity) {
     this.#host = host;
     this.id = identity;
-    this.ledger = new SimLedger(host.chain, host.verdicts);
+    this.ledger = host.newLedger();
   }
 
   /** Correct nodes are held to every property; Byzantine ones (twins included) only to none. */
@@ -305,8 +306,14 @@ export class SimNode {
     const host = this.#host;
     const entry = { block: effect.block, blockHash: effect.blockHash, certificate: effect.certificate };
     const fault = this.ledger.validate(effect.block);
+    if (fault !== null) {
+      // The store refuses an invalid block; for a correct node that is a validity violation.
+      if (this.correct) host.checker.onCommit(host.now(), this.id.name, entry, fault, []);
+      this.#die();
+      return;
+    }
     const repeated = this.ledger.commit(effect.block, effect.blockHash, effect.certificate);
-    if (this.correct) host.checker.onCommit(host.now(), this.id.name, entry, fault, repeated);
+    if (this.correct) host.checker.onCommit(host.now(), this.id.name, entry, null, repeated);
     for (const tx of effect.block.txs) this.#mempool.delete(txIdOf(tx));
     // The WAL only needs the height being decided: drop the records of decided heights.
     const kept = this.#wal.filter((record) => record.height > effect.height);

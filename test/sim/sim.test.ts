@@ -9,6 +9,8 @@ interface Suite {
   readonly profile: ScenarioProfile;
   readonly validatorCount: number;
   readonly seeds: number;
+  /** 'real': blocks built by buildBlock and checked by verifyBlock, over signed consent grants. */
+  readonly ledger?: 'sim' | 'real';
 }
 
 const SUITES: readonly Suite[] = [
@@ -19,6 +21,9 @@ const SUITES: readonly Suite[] = [
   { profile: 'targeted', validatorCount: 7, seeds: 6 },
   { profile: 'split-brain', validatorCount: 4, seeds: 14 },
   { profile: 'split-brain', validatorCount: 7, seeds: 6 },
+  { profile: 'mixed', validatorCount: 4, seeds: 12, ledger: 'real' },
+  { profile: 'mixed', validatorCount: 7, seeds: 10, ledger: 'real' },
+  { profile: 'mixed', validatorCount: 10, seeds: 8, ledger: 'real' },
 ];
 
 /** Seeds start here so the suite does not merely re-run the planted-bug searches' seeds. */
@@ -40,11 +45,19 @@ describe('simulator: seeded scenarios over the real state machine', () => {
   const all: RunResult[] = [];
 
   for (const suite of SUITES) {
-    it(`${suite.seeds} ${suite.profile} scenarios with ${suite.validatorCount} validators keep every property`, function () {
+    const ledger = suite.ledger === 'real' ? ' on the real ledger' : '';
+    it(`${suite.seeds} ${suite.profile} scenarios with ${suite.validatorCount} validators${ledger} keep every property`, function () {
       this.timeout(120_000);
       const results: RunResult[] = [];
       for (let seed = FIRST_SEED; seed < FIRST_SEED + suite.seeds; seed++) {
-        results.push(runScenario({ seed, validatorCount: suite.validatorCount, profile: suite.profile }));
+        results.push(
+          runScenario({
+            seed,
+            validatorCount: suite.validatorCount,
+            profile: suite.profile,
+            ledger: suite.ledger,
+          }),
+        );
       }
       all.push(...results);
       const failures = describeFailures(results);

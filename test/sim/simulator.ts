@@ -8,13 +8,22 @@ import { type ConsensusMessage, decodeConsensusMessage } from '../../src/core/co
 import type { ConsensusBugFlags } from '../../src/core/consensus/types.js';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { isBayledgerError } from '../../src/core/errors.js';
+import type { TestNetwork } from '../helpers/fixtures.js';
 import { Checker, type Violation, type ViolationKind } from './checkers.js';
 import { EventQueue } from './event-queue.js';
 import type { Packet, SimEvent } from './events.js';
 import { SimNetwork } from './network.js';
 import { Prng } from './prng.js';
+import { RealLedger, realChainConfig, realNetwork, realTx } from './real-ledger.js';
 import { makeScenario, type Scenario, type ScenarioProfile } from './scenario.js';
-import { chainConfig, makeTx, type VerdictCache } from './sim-ledger.js';
+import {
+  type ChainConfig,
+  chainConfig,
+  makeTx,
+  type NodeLedger,
+  SimLedger,
+  type VerdictCache,
+} from './sim-ledger.js';
 import { type NodeIdentity, type SimHost, SimNode } from './sim-node.js';
 import { cachingVerifier } from './verifier-cache.js';
 
@@ -23,6 +32,8 @@ export interface RunOptions {
   readonly validatorCount: number;
   readonly bugs?: ConsensusBugFlags;
   readonly profile?: ScenarioProfile;
+  /** 'sim' (default): synthetic transactions and the sim ledger; 'real': buildBlock/verifyBlock over consent grants. */
+  readonly ledger?: 'sim' | 'real';
   readonly trace?: (line: string) => void;
   /** Violation kinds that end the run (default: every kind). Others are recorded and the run goes on. */
   readonly stopOn?: readonly ViolationKind[];
@@ -62,12 +73,20 @@ export function bugFlagArguments(bugs: ConsensusBugFlags | undefined): string {
 export function replayCommand(options: RunOptions): string {
   const profile =
     options.profile === undefined || options.profile === 'mixed' ? '' : ` --profile ${options.profile}`;
-  return `npm run test:sim -- --seed ${options.seed} --validators ${options.validatorCount}${profile}${bugFlagArguments(options.bugs)}`;
+  const ledger = options.ledger === 'real' ? ' --ledger real' : '';
+  return `npm run test:sim -- --seed ${options.seed} --validators ${options.validatorCount}${profile}${ledger}${bugFlagArguments(options.bugs)}`;
 }
 
-function makeIdentities(prng: Prng, scenario: Scenario): NodeIdentity[] {
-  const signers = Array.from({ length: scenario.validatorCount }, () => new Ed25519Signer(prng.bytes(32)));
-  const validators: Validator[] = signers.map((signer, i) => ({ id: `v${i}`, publicKey: signer.publicKey }));
+/** Keys: drawn from the PRNG for the sim ledger; the test network's keys for the real one. */
+function makeIdentities(prng: Prng, scenario: Scenario, net: TestNetwork | null): NodeIdentity[] {
+  const signers =
+    net === null
+      ? Array.from({ length: scenario.validatorCount }, () => new Ed25519Signer(prng.bytes(32)))
+      : realChainConfig(net).validators.map((validator) => net.signers[validator.id]!);
+  const validators: Validator[] =
+    net === null
+      ? signers.map((signer, i) => ({ id: `v${i}`, publicKey: signer.publicKey }))
+      : [...realChainConfig(net).validators];
   const identities: NodeIdentity[] = validators.map((validator, position) => ({
     name: validator.id,
     endpoint: position,
@@ -87,10 +106,11 @@ function makeIdentities(prng: Prng, scenario: Scenario): NodeIdentity[] {
 export class Simulation implements SimHost {
   readonly prng: Prng;
   readonly scenario: Scenario;
-  readonly chain;
+  readonly chain: ChainConfig;
   readonly checker: Checker;
   readonly verifier = cachingVerifier();
-  readonly verdicts: VerdictCache = new Map();
+  readonly #verdicts: VerdictCache = new Map();
+  readonly #net: TestNetwork | null;
   readonly nodes: SimNode[];
   readonly #queue = new EventQueue<SimEvent>();
   readonly #network: SimNetwork;
@@ -110,11 +130,16 @@ export class Simulation implements SimHost {
     this.scenario = makeScenario(options, this.prng);
     this.#trace = options.trace;
     this.#stopAtMs = options.stopAtMs;
-    const identities = makeIdentities(this.prng, this.scenario);
+    this.#net =
+      options.ledger === 'real' ? realNetwork(this.scenario.validatorCount, this.scenario.params) : null;
+    const identities = makeIdentities(this.prng, this.scenario, this.#net);
     const validators = identities
       .slice(0, this.scenario.validatorCount)
       .map((identity) => identity.validator);
-    this.chain = chainConfig('sim-chain', GENESIS_TIME_MS, validators, this.scenario.params);
+    this.chain =
+      this.#net === null
+        ? chainConfig('sim-chain', GENESIS_TIME_MS, validators, this.scenario.params)
+        : realChainConfig(this.#net);
     this.checker = new Checker(this.chain.chainId, validators, options.stopOn);
     this.#network = new SimNetwork(this.prng, this.scenario.network, this.scenario.gstMs);
     this.nodes = identities.map((identity) => new SimNode(this, identity));
@@ -125,6 +150,12 @@ export class Simulation implements SimHost {
 
   now(): number {
     return this.#now;
+  }
+
+  newLedger(): NodeLedger {
+    return this.#net === null
+      ? new SimLedger(this.chain, this.#verdicts)
+      : new RealLedger(this.#net, this.#verdicts);
   }
 
   schedule(delayMs: number, event: SimEvent): void {
@@ -246,7 +277,11 @@ export class Simulation implements SimHost {
 
   /** A client submits a transaction; mempool gossip brings it to every node within 30 ms. */
   #newTx(): void {
-    const tx = makeTx(this.#txSerial++, this.prng.bytes(this.prng.int(8, 48)));
+    const serial = this.#txSerial++;
+    const tx =
+      this.#net === null
+        ? makeTx(serial, this.prng.bytes(this.prng.int(8, 48)))
+        : realTx(this.#net, serial, this.prng);
     for (const node of this.nodes)
       this.schedule(this.prng.int(1, 30), { kind: 'tx-arrives', node: node.id.endpoint, tx });
     const interval = this.scenario.txIntervalMs;

@@ -144,6 +144,21 @@ describe('consensus: message intake', () => {
     assert.ok(!effects.some((effect) => effect.type === 'validate-block'));
   });
 
+  it('refuses an honest header with other transactions, so the honest block still gets through', () => {
+    const honest = makeProposal(fx, 1, 0, A);
+    const poisoned = { ...honest, block: { ...A, txs: [...B.txs] } };
+    const { state, effects } = feed(
+      makeNode(fx, 0),
+      ...start,
+      { type: 'proposal', proposal: poisoned, nowMs: NOW_MS },
+      { type: 'proposal', proposal: honest, nowMs: NOW_MS },
+    );
+    const stored = state.rounds.get(0)?.proposals ?? [];
+    assert.equal(stored.length, 1);
+    assert.deepEqual(stored[0]?.proposal.block.txs, A.txs);
+    assert.deepEqual(summarize(effects, labels).slice(-1), ['validate-block A']);
+  });
+
   it('keeps at most LIMITS.maxProposalsPerRound proposals of an equivocating proposer', () => {
     const proposals = Array.from({ length: LIMITS.maxProposalsPerRound + 2 }, (_, i) =>
       makeProposal(fx, 1, 0, makeBlock(fx, 1, 10 + i)),

@@ -24,7 +24,7 @@ import { applyRules } from './rules.js';
 import { verifyProposalSignature, verifyVoteSignature } from './signing.js';
 import type { ConsensusSetup, ConsensusState } from './state.js';
 import type { ConsensusInit, ConsensusInput, SignatureVerifier, StepResult } from './types.js';
-import { setValidity, structuralFault } from './validity.js';
+import { bodyMatchesHeader, setValidity, structuralFault } from './validity.js';
 import { restoreFromWal } from './wal.js';
 
 export const defaultVerifier: SignatureVerifier = {
@@ -158,7 +158,9 @@ function onProposalValue(ctx: StepContext, input: Extract<ConsensusInput, { type
   if (input.height !== state.height || input.round !== state.round || state.step !== 'propose') return;
   if (!isOwnTurn(ctx, state.round) || state.ownProposals.has(state.round) || state.validValue !== null)
     return;
-  const fault = structuralFault(state, input.block);
+  const fault = bodyMatchesHeader(input.block)
+    ? structuralFault(state, input.block)
+    : 'body does not match txRoot';
   if (fault !== null)
     fail('BLOCK_INVALID', `the shell built an unusable block: ${fault}`, `height ${state.height}`);
   const hash = state.setup.hashBlock(input.block);
@@ -181,6 +183,7 @@ function onCommittedBlock(
 ): void {
   const state = ctx.state;
   if (input.block.header.height !== state.height || structuralFault(state, input.block) !== null) return;
+  if (!bodyMatchesHeader(input.block)) return;
   const blockHash = state.setup.hashBlock(input.block);
   const check = verifyCertificate(input.certificate, state.setup.validators, state.setup.chainId, {
     height: state.height,

@@ -10,7 +10,7 @@ import type { Proposal, Vote } from './messages.js';
 import { proposerOf } from './proposer.js';
 import { type FutureMessage, roundOf, withRound } from './state.js';
 import { addProposal, addVote, firstVoteOf, hasRoomFor, hasVoted, voteKey } from './tally.js';
-import { requestValidation } from './validity.js';
+import { bodyMatchesHeader, requestValidation } from './validity.js';
 
 function roundInRange(round: number): boolean {
   return Number.isSafeInteger(round) && round >= 0 && round <= LIMITS.maxRoundsPerHeight;
@@ -127,6 +127,7 @@ export function receiveProposal(ctx: StepContext, proposal: Proposal, nowMs: num
   if (round.proposals.length >= LIMITS.maxProposalsPerRound) return;
   if (round.messageCount >= LIMITS.maxMessagesPerRound) return;
   if (!bytesEqual(setup.hashBlock(proposal.block), proposal.blockHash)) return;
+  if (!bodyMatchesHeader(proposal.block)) return;
   if (!setup.verifier.verifyProposal(expected.publicKey, setup.chainId, proposal)) return;
   const timely = isTimely(proposal.block.header.timeMs, nowMs, setup.params.maxClockDriftMs);
   acceptVerifiedProposal(ctx, proposal, key, timely);

@@ -4,9 +4,21 @@
 // verdict per block hash so a block is validated once however often it is proposed.
 import { bytesEqual } from '../bytes.js';
 import type { Block } from '../ledger/block.js';
+import { leafHash, merkleRoot } from '../merkle/index.js';
 import { isAfterPrevious } from './block-time.js';
 import { emit, type StepContext } from './context.js';
 import type { ConsensusState, ValueRef } from './state.js';
+
+/**
+ * Whether the transactions are the ones the header commits to (txCount and the RFC 9162 txRoot,
+ * section 2.1.1). A block is named by its header hash, so a body that does not match its header
+ * must be refused before it is stored under that name: otherwise a proposer (or anyone relaying)
+ * could pair an honest header with garbage transactions and poison the honest block's slot.
+ */
+export function bodyMatchesHeader(block: Block): boolean {
+  if (block.header.txCount !== block.txs.length) return false;
+  return bytesEqual(merkleRoot(block.txs.map((tx) => leafHash(tx))), block.header.txRoot);
+}
 
 /** Why this block cannot be the next block of our chain, or null if it might be. */
 export function structuralFault(state: ConsensusState, block: Block): string | null {
