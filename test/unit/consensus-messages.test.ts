@@ -103,6 +103,23 @@ describe('consensus: message intake', () => {
     assert.equal(state.future.length, 0);
   });
 
+  it('buffers only authentic messages of later heights, and a bounded share per validator', () => {
+    const forged = { ...makeVote(fx, 1, 'prevote', 0, null, 2), signature: new Uint8Array(64).fill(1) };
+    const flood = Array.from({ length: 200 }, (_, round) => makeVote(fx, 3, 'prevote', round, null, 2));
+    const honest = makeVote(fx, 2, 'prevote', 0, null, 2);
+    const { state } = feed(
+      makeNode(fx, 0),
+      ...start,
+      { type: 'vote', vote: forged },
+      ...flood.map((vote) => ({ type: 'vote' as const, vote })),
+      { type: 'vote', vote: honest },
+    );
+    const share = Math.floor(LIMITS.maxMessagesPerRound / LIMITS.maxValidators / LIMITS.maxFutureHeights);
+    assert.equal(state.futureBySender.get('v1'), undefined, 'the forgery was not buffered');
+    assert.equal(state.futureBySender.get('v3'), share);
+    assert.equal(state.futureBySender.get('v2'), 1, 'the flood did not crowd out an honest validator');
+  });
+
   it('turns two signed values of one validator into one evidence record and counts both', () => {
     const first = makeVote(fx, 3, 'prevote', 0, A);
     const second = makeVote(fx, 3, 'prevote', 0, B);

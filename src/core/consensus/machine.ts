@@ -3,7 +3,7 @@
 // Pure and synchronous: time arrives only through inputs (timeouts, nowMs of a proposal), the
 // signer is deterministic (Ed25519), and the shell carries out the effects in order.
 import { bytesEqual, toHex } from '../bytes.js';
-import { fail } from '../errors.js';
+import { assert, fail } from '../errors.js';
 import { quorumSize, verifyCertificate } from '../ledger/certificate-verify.js';
 import { LIMITS } from '../limits.js';
 import {
@@ -107,6 +107,7 @@ export function initConsensus(init: ConsensusInit): ConsensusState {
     restoredStep: null,
     future: [],
     futureKeys: new Set(),
+    futureBySender: new Map(),
     evidence: [],
     halted: false,
   };
@@ -161,8 +162,8 @@ function onProposalValue(ctx: StepContext, input: Extract<ConsensusInput, { type
   const fault = bodyMatchesHeader(input.block)
     ? structuralFault(state, input.block)
     : 'body does not match txRoot';
-  if (fault !== null)
-    fail('BLOCK_INVALID', `the shell built an unusable block: ${fault}`, `height ${state.height}`);
+  // The block comes from our own shell's builder, not from a peer: a fault here is our bug.
+  assert(fault === null, `the shell built an unusable block at height ${state.height}: ${fault}`);
   const hash = state.setup.hashBlock(input.block);
   propose(ctx, { block: input.block, hash, key: toHex(hash) }, -1); // line 19, validRound_p = -1
 }

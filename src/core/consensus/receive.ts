@@ -8,7 +8,7 @@ import { emit, type StepContext } from './context.js';
 import type { EquivocationEvidence } from './evidence.js';
 import type { Proposal, Vote } from './messages.js';
 import { proposerOf } from './proposer.js';
-import { type FutureMessage, roundOf, withRound } from './state.js';
+import { type ConsensusState, type FutureMessage, roundOf, withRound } from './state.js';
 import { addProposal, addVote, firstVoteOf, hasRoomFor, hasVoted, voteKey } from './tally.js';
 import { bodyMatchesHeader, requestValidation } from './validity.js';
 
@@ -19,25 +19,56 @@ function roundInRange(round: number): boolean {
 function futureKey(message: FutureMessage): string {
   if (message.type === 'vote') {
     const vote = message.vote;
-    return `${vote.type}/${vote.height}/${vote.round}/${vote.validator}`;
+    return `${vote.type}/${vote.height}/${vote.round}/${vote.validator}/${voteKey(vote.blockHash)}`;
   }
   const proposal = message.proposal;
   return `proposal/${proposal.height}/${proposal.round}/${toHex(proposal.blockHash)}`;
 }
 
 /**
- * Keeps a message of a later height until we get there, at most LIMITS.maxFutureHeights ahead
- * and LIMITS.maxMessagesPerRound in all; the first message per sender and slot wins.
+ * Messages one validator may have buffered for later heights: an even share of the buffer, so a
+ * Byzantine validator signing messages for many rounds cannot crowd out the others.
  */
-function bufferFuture(ctx: StepContext, height: number, message: FutureMessage): void {
+const FUTURE_MESSAGES_PER_VALIDATOR = Math.floor(
+  LIMITS.maxMessagesPerRound / LIMITS.maxValidators / LIMITS.maxFutureHeights,
+);
+
+function futureHasRoom(state: ConsensusState, height: number, sender: string): boolean {
+  if (height > state.height + LIMITS.maxFutureHeights) return false;
+  if (state.future.length >= LIMITS.maxMessagesPerRound) return false;
+  return (state.futureBySender.get(sender) ?? 0) < FUTURE_MESSAGES_PER_VALIDATOR;
+}
+
+/**
+ * Keeps an authenticated message of a later height (at most LIMITS.maxFutureHeights ahead) until
+ * we get there. Messages are authenticated first so that forgeries cannot fill the buffer.
+ */
+function bufferFuture(ctx: StepContext, sender: string, message: FutureMessage): void {
   const state = ctx.state;
-  if (height > state.height + LIMITS.maxFutureHeights) return;
-  if (state.future.length >= LIMITS.maxMessagesPerRound) return;
   const key = futureKey(message);
   if (state.futureKeys.has(key)) return;
   const futureKeys = new Set(state.futureKeys);
   futureKeys.add(key);
-  ctx.state = { ...state, future: [...state.future, message], futureKeys };
+  const futureBySender = new Map(state.futureBySender);
+  futureBySender.set(sender, (futureBySender.get(sender) ?? 0) + 1);
+  ctx.state = { ...state, future: [...state.future, message], futureKeys, futureBySender };
+}
+
+/** Signed by the validator it names (any height). */
+function voteIsAuthentic(state: ConsensusState, vote: Vote): boolean {
+  const position = state.setup.validatorIndex.get(vote.validator)!;
+  const publicKey = state.setup.validators[position]!.publicKey;
+  return state.setup.verifier.verifyVote(publicKey, state.setup.chainId, vote);
+}
+
+/** From proposer(h, r) of its own height and round, signed, and its block is the one it names. */
+function proposalIsAuthentic(state: ConsensusState, proposal: Proposal): boolean {
+  const setup = state.setup;
+  const expected = proposerOf(setup.validators, proposal.height, proposal.round);
+  if (proposal.proposer !== expected.id) return false; // "from proposer(h_p, round_p)"
+  if (!bytesEqual(setup.hashBlock(proposal.block), proposal.blockHash)) return false;
+  if (!bodyMatchesHeader(proposal.block)) return false;
+  return setup.verifier.verifyProposal(expected.publicKey, setup.chainId, proposal);
 }
 
 /** Two different validly signed votes of one validator for one slot: report once, count neither twice. */
@@ -74,24 +105,24 @@ export function acceptVerifiedVote(ctx: StepContext, vote: Vote): void {
   if (first !== undefined) noteEquivocation(ctx, first, vote);
 }
 
-export function receiveVote(ctx: StepContext, vote: Vote): void {
+/** `authenticated`: the signature was already checked (a buffered message being replayed). */
+export function receiveVote(ctx: StepContext, vote: Vote, authenticated = false): void {
   const state = ctx.state;
   if (vote.height < state.height) return; // stale: that height is decided
+  if (!roundInRange(vote.round) || !state.setup.validatorIndex.has(vote.validator)) return;
   if (vote.height > state.height) {
-    bufferFuture(ctx, vote.height, { type: 'vote', vote });
+    if (!futureHasRoom(state, vote.height, vote.validator)) return;
+    if (authenticated || voteIsAuthentic(state, vote))
+      bufferFuture(ctx, vote.validator, { type: 'vote', vote });
     return;
   }
-  if (!roundInRange(vote.round)) return;
-  const position = state.setup.validatorIndex.get(vote.validator);
-  if (position === undefined) return;
   const round = roundOf(state, vote.round);
   // A duplicate is dropped before any signature work; Ed25519 signatures are deterministic, so a
   // second signature over the same vote is a forgery or a malleated copy and adds nothing.
   if (hasVoted(round, vote.type, vote.validator, voteKey(vote.blockHash))) return;
   if (!hasRoomFor(round, vote.type, vote.validator)) return;
   if (round.messageCount >= LIMITS.maxMessagesPerRound) return;
-  const publicKey = state.setup.validators[position]!.publicKey;
-  if (!state.setup.verifier.verifyVote(publicKey, state.setup.chainId, vote)) return;
+  if (!authenticated && !voteIsAuthentic(state, vote)) return;
   acceptVerifiedVote(ctx, vote);
 }
 
@@ -107,38 +138,40 @@ export function acceptVerifiedProposal(
   requestValidation(ctx, proposal.round, { block: proposal.block, hash: proposal.blockHash, key });
 }
 
-export function receiveProposal(ctx: StepContext, proposal: Proposal, nowMs: number): void {
+export function receiveProposal(
+  ctx: StepContext,
+  proposal: Proposal,
+  nowMs: number,
+  authenticated = false,
+): void {
   const state = ctx.state;
-  const setup = state.setup;
-  if (proposal.height < state.height) return;
-  if (proposal.height > state.height) {
-    bufferFuture(ctx, proposal.height, { type: 'proposal', proposal, nowMs });
-    return;
-  }
-  if (!roundInRange(proposal.round)) return;
+  if (proposal.height < state.height || !roundInRange(proposal.round)) return;
   // validRound is -1 or an earlier round of this height (line 28: vr < round_p).
   if (!Number.isSafeInteger(proposal.validRound) || proposal.validRound < -1) return;
   if (proposal.validRound >= proposal.round) return;
-  const expected = proposerOf(setup.validators, state.height, proposal.round);
-  if (proposal.proposer !== expected.id) return; // "from proposer(h_p, round_p)"
+  if (proposal.height > state.height) {
+    if (!futureHasRoom(state, proposal.height, proposal.proposer)) return;
+    if (authenticated || proposalIsAuthentic(state, proposal)) {
+      bufferFuture(ctx, proposal.proposer, { type: 'proposal', proposal, nowMs });
+    }
+    return;
+  }
   const round = roundOf(state, proposal.round);
   const key = toHex(proposal.blockHash);
   if (round.proposals.some((received) => received.key === key)) return; // duplicate
   if (round.proposals.length >= LIMITS.maxProposalsPerRound) return;
   if (round.messageCount >= LIMITS.maxMessagesPerRound) return;
-  if (!bytesEqual(setup.hashBlock(proposal.block), proposal.blockHash)) return;
-  if (!bodyMatchesHeader(proposal.block)) return;
-  if (!setup.verifier.verifyProposal(expected.publicKey, setup.chainId, proposal)) return;
-  const timely = isTimely(proposal.block.header.timeMs, nowMs, setup.params.maxClockDriftMs);
+  if (!authenticated && !proposalIsAuthentic(state, proposal)) return;
+  const timely = isTimely(proposal.block.header.timeMs, nowMs, state.setup.params.maxClockDriftMs);
   acceptVerifiedProposal(ctx, proposal, key, timely);
 }
 
 /** Re-reads the buffered messages after the height changed; later heights stay buffered. */
 export function replayFuture(ctx: StepContext): void {
   const pending = ctx.state.future;
-  ctx.state = { ...ctx.state, future: [], futureKeys: new Set() };
+  ctx.state = { ...ctx.state, future: [], futureKeys: new Set(), futureBySender: new Map() };
   for (const message of pending) {
-    if (message.type === 'vote') receiveVote(ctx, message.vote);
-    else receiveProposal(ctx, message.proposal, message.nowMs);
+    if (message.type === 'vote') receiveVote(ctx, message.vote, true);
+    else receiveProposal(ctx, message.proposal, message.nowMs, true);
   }
 }

@@ -112,6 +112,8 @@ export interface ConsensusState {
   readonly restoredStep: Step | null;
   readonly future: readonly FutureMessage[];
   readonly futureKeys: ReadonlySet<string>;
+  /** Buffered messages per sender (bounded; see receive.ts). */
+  readonly futureBySender: ReadonlyMap<string, number>;
   /** Evidence found at this height; one per (validator, round, type). */
   readonly evidence: readonly EquivocationEvidence[];
   /** The height reached LIMITS.maxRoundsPerHeight. */
