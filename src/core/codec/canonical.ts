@@ -13,6 +13,8 @@ import { bytesEqual, compareBytes, utf8 } from '../bytes.js';
 import { BayledgerError, fail } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { diagnoseNonCanonical } from './diagnose.js';
+import { decodeCanonicalFast } from './fast-decode.js';
+import { encodeCanonicalFast, FAST_PATH_UNAVAILABLE } from './fast-encode.js';
 
 /** The values canonical CBOR carries in bayledger. Maps are plain objects with text keys. */
 export type CborValue = null | boolean | number | string | Uint8Array | CborValue[] | CborMap;
@@ -101,8 +103,22 @@ function isAscii(text: string): boolean {
   return true;
 }
 
-/** Encodes a value in RFC 8949 section 4.2.1 core deterministic encoding. */
+/**
+ * Encodes a value in RFC 8949 section 4.2.1 core deterministic encoding. The direct writer of
+ * fast-encode.ts handles bayledger's own values; anything it does not take (including every value
+ * that is refused) goes through the general path below, which names the offending field.
+ */
 export function encodeCanonical(value: unknown): Uint8Array {
+  try {
+    return encodeCanonicalFast(value);
+  } catch (error) {
+    if (error !== FAST_PATH_UNAVAILABLE) throw error;
+  }
+  return encodeCanonicalGeneral(value);
+}
+
+/** The general encoder: prepare (sort, convert, refuse), then cbor-x. */
+export function encodeCanonicalGeneral(value: unknown): Uint8Array {
   const prepared = prepare(value, '$', 0);
   const encoded: Uint8Array = encoder.encode(prepared);
   // cbor-x may return a view into a shared buffer; copy so callers own their bytes.
@@ -148,11 +164,23 @@ export function decodeCanonical(bytes: Uint8Array, maxBytes: number = LIMITS.max
     );
   }
   if (bytes.byteLength === 0) fail('CBOR_MALFORMED', 'empty input', 'byte 0');
+  // Canonical input of our data model decodes in one checking pass (fast-decode.ts); anything it
+  // does not accept is decided, and diagnosed, by the general path.
+  try {
+    return decodeCanonicalFast(bytes);
+  } catch (error) {
+    if (error !== FAST_PATH_UNAVAILABLE) throw error;
+  }
+  return decodeCanonicalGeneral(bytes);
+}
+
+/** The general decoder: cbor-x, then normalise, re-encode and compare (sizes already checked). */
+export function decodeCanonicalGeneral(bytes: Uint8Array): CborValue {
   let value: CborValue;
   let reencoded: Uint8Array;
   try {
     value = normalise(decoder.decode(bytes), '$', 0);
-    reencoded = encodeCanonical(value);
+    reencoded = encodeCanonicalGeneral(value);
   } catch (error) {
     // cbor-x may throw on structure we also reject, and `normalise` knows no byte offsets; the
     // strict walker names the first violation with its offset, so prefer its diagnosis.
