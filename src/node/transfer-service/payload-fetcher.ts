@@ -11,7 +11,7 @@
 // revoked meanwhile is dropped, with its partial progress.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toHex } from '../../core/bytes.js';
-import { isBayledgerError } from '../../core/errors.js';
+import { BayledgerError, isBayledgerError } from '../../core/errors.js';
 import type { StateReader } from '../../core/ledger/state-kv.js';
 import { LIMITS } from '../../core/limits.js';
 import type { Logger } from '../log/logger.js';
@@ -163,6 +163,7 @@ export class PayloadFetcher {
       logger.info('payload fetch interrupted', {
         transferId: job.transferIdHex,
         reason: outcome.reason,
+        detail: outcome.detail,
         resumeAtChunk: outcome.nextChunk,
         attempt: attempt + 1,
       });
@@ -228,6 +229,8 @@ async function* framesOf(stream: FramedStream, signal: AbortSignal): AsyncGenera
   let ended = false;
   try {
     for (;;) {
+      // Frames may already be buffered: a stop (shutdown, revocation) must not wait for them.
+      if (signal.aborted) throw new BayledgerError('CLOSED', 'the fetch was stopped');
       const frame = await stream.read({
         signal: AbortSignal.any([signal, AbortSignal.timeout(LIMITS.payloadStreamIdleMs)]),
       });

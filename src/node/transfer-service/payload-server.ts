@@ -61,7 +61,8 @@ export async function servePayloads(options: PayloadServerOptions): Promise<void
         // A broken stream is the transport's business, never a reason to penalise the peer.
         options.logger.info('payload stream ended early', {
           peer,
-          reason: isBayledgerError(error) ? error.code : String(error),
+          reason: isBayledgerError(error) ? error.code : 'ERROR',
+          detail: error instanceof Error ? error.message : String(error),
         });
         stream.abort('payload stream failed');
       }

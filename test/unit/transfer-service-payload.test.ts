@@ -1,0 +1,384 @@
+// The payload channel as the transfer service runs it, over real libp2p streams on loopback: a
+// hospital's payload server and a recipient's fetcher, both deciding from a ledger state built
+// by applying real signed transactions (TestLedger). Checks the release gate at both ends (before
+// approval, rejected, another peer, consent revoked before approval), delivery with a receipt,
+// resumption after the recipient stops mid-stream, and a payload that does not match its
+// declaration (rejected receipt, nothing filed).
+import '../../src/polyfill.js';
+import { strict as assert } from 'node:assert';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { toHex, utf8 } from '../../src/core/bytes.js';
+import { sha256 } from '../../src/core/crypto/hash.js';
+import { getTransfer } from '../../src/core/ledger/views.js';
+import type { TransferItem } from '../../src/core/records/index.js';
+import { createMemoryLogger, type Logger } from '../../src/node/log/index.js';
+import { MetricsRegistry } from '../../src/node/metrics/index.js';
+import { createPeerNetwork, type PeerNetwork } from '../../src/node/net/index.js';
+import { PROTOCOL } from '../../src/node/protocols.js';
+import { PARTIAL_FOLDER } from '../../src/node/transfer/partial.js';
+import {
+  decodePayloadResponse,
+  encodePayloadRequest,
+  MAX_RESPONSE_BYTES,
+  type PayloadResponse,
+} from '../../src/node/transfer/protocol.js';
+import { type SealedPayload, sealPayload } from '../../src/node/transfer/seal.js';
+import { PayloadFetcher, type ReceiptRequest } from '../../src/node/transfer-service/payload-fetcher.js';
+import { servePayloads } from '../../src/node/transfer-service/payload-server.js';
+import { PayloadStats } from '../../src/node/transfer-service/payload-stats.js';
+import {
+  assessTransfer,
+  type BuiltTx,
+  declareTransfer,
+  grantConsent,
+  receiptFor,
+  revokeConsent,
+  TestLedger,
+  testGenesis,
+} from '../helpers/fixtures.js';
+import { waitFor } from '../helpers/wait.js';
+
+const HOSPITAL = 'hku-szh';
+const OTHER_HOSPITAL = 'nf-ufh';
+const RECIPIENT = 'ehealth-hk';
+/** Small chunks: many of them in little data, so resumption has room to show. */
+const CHUNK_BYTES = 16 * 1024;
+const PAYLOAD_MB = Number(process.env.BAYLEDGER_PAYLOAD_TEST_MB ?? '0');
+
+interface Peer {
+  readonly org: string;
+  readonly net: PeerNetwork;
+  readonly logger: Logger;
+  readonly lines: Array<Record<string, unknown>>;
+  readonly stats: PayloadStats;
+}
+
+const net = testGenesis();
+const seedOf = (org: string) => sha256(utf8(`test/${org}`));
+
+async function startPeer(org: string): Promise<Peer> {
+  const { logger, lines } = createMemoryLogger('debug');
+  const metrics = new MetricsRegistry();
+  const peerNet = await createPeerNetwork({
+    nodeSeed: seedOf(org),
+    listenAddress: '/ip4/127.0.0.1/tcp/0',
+    peers: net.genesis.organisations.map((o) => ({ id: o.id, publicKey: o.nodeKey, address: undefined })),
+    logger: logger.child({ org, component: 'net' }),
+    metrics,
+    reconnect: { minDelayMs: 20, maxDelayMs: 200 },
+  });
+  await peerNet.start();
+  return { org, net: peerNet, logger: logger.child({ org }), lines, stats: new PayloadStats(metrics) };
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+describe('transfer service: payload channel over libp2p', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let outboxDir: string;
+  let inboxDir: string;
+  let hospital: Peer;
+  let recipient: Peer;
+  let stranger: Peer;
+  let ledger: TestLedger;
+  const receipts: ReceiptRequest[] = [];
+  const fetchers: PayloadFetcher[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'bayledger-ts-payload-'));
+    outboxDir = path.join(dir, 'outbox');
+    inboxDir = path.join(dir, 'inbox');
+    ledger = new TestLedger(net);
+    [hospital, recipient, stranger] = await Promise.all([
+      startPeer(HOSPITAL),
+      startPeer(RECIPIENT),
+      startPeer(OTHER_HOSPITAL),
+    ]);
+    const address = hospital.net.listenAddresses()[0]!;
+    recipient.net.setPeerAddress(HOSPITAL, address);
+    stranger.net.setPeerAddress(HOSPITAL, address);
+    for (const peer of [hospital, recipient, stranger]) {
+      await servePayloads({
+        net: peer.net,
+        state: ledger.state,
+        self: peer.org,
+        outboxDir: peer === hospital ? outboxDir : path.join(dir, `outbox-${peer.org}`),
+        stats: peer.stats,
+        logger: peer.logger,
+      });
+    }
+  });
+
+  after(async () => {
+    for (const fetcher of fetchers) await fetcher.close();
+    await Promise.all([hospital, recipient, stranger].map((peer) => peer?.net.close()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function newFetcher(): PayloadFetcher {
+    const fetcher = new PayloadFetcher({
+      net: recipient.net,
+      state: ledger.state,
+      self: RECIPIENT,
+      chainId: net.genesis.chainId,
+      recipientSecretKey: net.encryptionKeys[RECIPIENT]!.secretKey,
+      inboxDir,
+      stats: recipient.stats,
+      logger: recipient.logger,
+      submitReceipt: async (receipt) => {
+        receipts.push(receipt);
+        ledger.block(
+          receiptFor(net, {
+            transferId: receipt.transferId,
+            payloadRoot: receipt.payloadRoot,
+            accepted: receipt.accepted,
+            reason: receipt.reason,
+          }),
+        );
+      },
+    });
+    fetchers.push(fetcher);
+    return fetcher;
+  }
+
+  /** Item files of the given sizes, sealed into the hospital's outbox for ehealth-hk. */
+  async function sealItems(label: string, sizes: number[], chunkBytes = CHUNK_BYTES) {
+    const files: string[] = [];
+    for (const [i, size] of sizes.entries()) {
+      const file = path.join(dir, `${label}-${i}.bin`);
+      await writeFile(file, randomBytes(size));
+      files.push(file);
+    }
+    const sealed = await sealPayload({
+      outboxDir,
+      key: {
+        chainId: net.genesis.chainId,
+        recipientId: RECIPIENT,
+        recipientPublicKey: net.encryptionKeys[RECIPIENT]!.publicKey,
+      },
+      itemPaths: files,
+      chunkBytes,
+    });
+    return { files, sealed };
+  }
+
+  function itemsOf(sealed: SealedPayload, categories: string[]): TransferItem[] {
+    return sealed.items.map((item, i) => ({
+      category: categories[i]!,
+      documentType: 'document',
+      sizeBytes: item.sizeBytes,
+      digest: item.digest,
+      itemCommitment: sha256(utf8(`salt-and-uid/${i}`)),
+    }));
+  }
+
+  function declare(consent: BuiltTx, sealed: SealedPayload, items: TransferItem[]): BuiltTx {
+    return declareTransfer(net, { consentId: consent.objectId, items, payload: sealed.commitment });
+  }
+
+  /** One raw request as `peer`: the end code and how many chunks came. */
+  async function request(peer: Peer, transferId: Uint8Array): Promise<{ end: string; chunks: number }> {
+    const stream = await peer.net.openStream(HOSPITAL, PROTOCOL.payload, {
+      maxMessageBytes: MAX_RESPONSE_BYTES,
+    });
+    await stream.write(encodePayloadRequest({ transferId, fromChunk: 0 }));
+    await stream.closeWrite();
+    let chunks = 0;
+    for (;;) {
+      const frame = await stream.read();
+      if (frame === null) return { end: 'EOF', chunks };
+      const message: PayloadResponse = decodePayloadResponse(frame);
+      if (message.type === 'chunk') chunks++;
+      if (message.type === 'end') return { end: message.code, chunks };
+    }
+  }
+
+  async function inboxEntries(): Promise<string[]> {
+    return readdir(inboxDir, { recursive: true }).catch(() => [] as string[]);
+  }
+
+  it('delivers an approved transfer, files it and receipts it; the sender sent each chunk once', async () => {
+    const sizes = PAYLOAD_MB > 0 ? [PAYLOAD_MB * 1024 * 1024, 70_000] : [900_000, 70_000];
+    const { files, sealed } = await sealItems('delivered', sizes, PAYLOAD_MB > 0 ? undefined : CHUNK_BYTES);
+    const consent = grantConsent(net, { patient: 'delivered' });
+    const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study', 'radiology-report']));
+    ledger.block(consent);
+    ledger.block(declaration);
+    assert.equal(getTransfer(ledger.state, declaration.objectId)?.status, 'approved');
+    const startedMs = Date.now();
+    newFetcher().consider(declaration.objectId);
+    await waitFor(
+      'the receipt',
+      () => receipts.some((r) => toHex(r.transferId) === toHex(declaration.objectId)),
+      {
+        timeoutMs: 100_000,
+      },
+    );
+    // BAYLEDGER_PAYLOAD_TEST_MB=N measures a real-size payload (1 MiB chunks) on loopback.
+    if (PAYLOAD_MB > 0) console.log(`      ${PAYLOAD_MB} MiB delivered in ${Date.now() - startedMs} ms`);
+    const receipt = receipts.find((r) => toHex(r.transferId) === toHex(declaration.objectId))!;
+    assert.deepEqual(
+      [receipt.accepted, receipt.reason, toHex(receipt.payloadRoot)],
+      [true, 'OK', toHex(sealed.commitment.root)],
+    );
+    assert.equal(getTransfer(ledger.state, declaration.objectId)?.status, 'delivered');
+    const filed = path.join(inboxDir, toHex(net.patient('delivered').publicKey), toHex(declaration.objectId));
+    const manifest = JSON.parse(await readFile(path.join(filed, 'manifest.json'), 'utf8')) as {
+      items: { file: string; digest: string }[];
+    };
+    for (const [i, item] of manifest.items.entries()) {
+      const original = sha256Hex(new Uint8Array(await readFile(files[i]!)));
+      assert.equal(sha256Hex(new Uint8Array(await readFile(path.join(filed, item.file)))), original);
+      assert.equal(item.digest, original);
+    }
+    assert.equal(
+      hospital.stats.sender.chunksByTransfer[toHex(declaration.objectId)],
+      sealed.commitment.chunkCount,
+    );
+    assert.ok(
+      !(await inboxEntries()).some((entry) =>
+        entry.startsWith(`${PARTIAL_FOLDER}/${toHex(declaration.objectId)}`),
+      ),
+    );
+  });
+  it('gives nothing before approval, for a rejected transfer, to another peer, or after a revocation before approval', async () => {
+    const consent = grantConsent(net, { patient: 'gated' });
+    ledger.block(consent);
+    const { sealed: geneticSealed } = await sealItems('genetic', [50_000]);
+    const genetic = declare(consent, geneticSealed, itemsOf(geneticSealed, ['genetic-test-result']));
+    const { sealed: imagingSealed } = await sealItems('imaging-gated', [40_000]);
+    const imaging = declare(consent, imagingSealed, itemsOf(imagingSealed, ['imaging-study']));
+    const { sealed: prohibitedSealed } = await sealItems('prohibited', [30_000]);
+    const prohibited = declare(
+      consent,
+      prohibitedSealed,
+      itemsOf(prohibitedSealed, ['population-health-data']),
+    );
+    ledger.block(genetic, imaging, prohibited);
+    assert.equal(getTransfer(ledger.state, genetic.objectId)?.status, 'awaiting-assessment');
+    assert.equal(getTransfer(ledger.state, imaging.objectId)?.status, 'approved');
+    assert.equal(getTransfer(ledger.state, prohibited.objectId)?.status, 'rejected');
+    const sentBefore = hospital.stats.sender.chunksSent;
+
+    // The recipient's own gate: it does not even ask for what is not approved on its chain.
+    const fetcher = newFetcher();
+    fetcher.consider(genetic.objectId);
+    fetcher.consider(prohibited.objectId);
+    assert.deepEqual(fetcher.activeTransfers, []);
+
+    // The hospital's gate, asked directly.
+    assert.deepEqual(await request(recipient, genetic.objectId), { end: 'NOT_APPROVED', chunks: 0 });
+    assert.deepEqual(await request(recipient, prohibited.objectId), { end: 'NOT_APPROVED', chunks: 0 });
+    assert.deepEqual(await request(stranger, imaging.objectId), { end: 'NOT_RECIPIENT', chunks: 0 });
+    assert.deepEqual(await request(recipient, sha256(utf8('no such transfer'))), {
+      end: 'UNKNOWN_TRANSFER',
+      chunks: 0,
+    });
+
+    // One assessment of two: still not final.
+    ledger.block(assessTransfer(net, { transferId: genetic.objectId, assessor: 'sz-cac' }));
+    assert.deepEqual(await request(recipient, genetic.objectId), { end: 'NOT_APPROVED', chunks: 0 });
+
+    // Revoked before the last assessment: the recheck rejects it, and nothing ever moves.
+    ledger.block(revokeConsent(net, { consentId: consent.objectId, patient: 'gated' }));
+    ledger.block(assessTransfer(net, { transferId: genetic.objectId, assessor: 'sz-health' }));
+    const rejected = getTransfer(ledger.state, genetic.objectId)!;
+    assert.deepEqual([rejected.status, rejected.reasons], ['rejected', ['CONSENT_REVOKED']]);
+    assert.deepEqual(await request(recipient, genetic.objectId), { end: 'NOT_APPROVED', chunks: 0 });
+    // The approved imaging transfer is under the same consent: revoked before delivery, it stays put.
+    assert.deepEqual(await request(recipient, imaging.objectId), { end: 'NOT_APPROVED', chunks: 0 });
+    fetcher.consider(genetic.objectId);
+    fetcher.consider(imaging.objectId);
+    assert.deepEqual(fetcher.activeTransfers, []);
+
+    assert.equal(hospital.stats.sender.chunksSent, sentBefore);
+    assert.equal(stranger.stats.sender.chunksSent + recipient.stats.sender.chunksSent, 0);
+    assert.deepEqual(hospital.stats.sender.refused, {
+      NOT_APPROVED: 5,
+      NOT_RECIPIENT: 1,
+      UNKNOWN_TRANSFER: 1,
+    });
+    for (const transfer of [genetic, imaging, prohibited]) {
+      assert.ok(!(await inboxEntries()).some((entry) => entry.includes(toHex(transfer.objectId))));
+    }
+  });
+
+  it('resumes from the last verified chunk after the recipient stops mid-stream', async () => {
+    const { files, sealed } = await sealItems('resumed', [1_500_000]);
+    const consent = grantConsent(net, { patient: 'resumed' });
+    const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
+    ledger.block(consent);
+    ledger.block(declaration);
+    const id = toHex(declaration.objectId);
+    const first = newFetcher();
+    // Stop the first fetcher right after its 40th verified chunk, as a node shutting down would.
+    const stats = recipient.stats;
+    const countChunk = stats.chunkAccepted.bind(stats);
+    let counted = 0;
+    let closing: Promise<void> | undefined;
+    stats.chunkAccepted = () => {
+      countChunk();
+      if (++counted === 40) closing = first.close();
+    };
+    first.consider(declaration.objectId);
+    await waitFor('the first fetcher stopped', () => closing !== undefined, { timeoutMs: 30_000 });
+    await closing;
+    stats.chunkAccepted = countChunk;
+    assert.equal(
+      receipts.some((r) => toHex(r.transferId) === id),
+      false,
+    );
+    const partial = (await inboxEntries()).filter((entry) => entry.startsWith(`${PARTIAL_FOLDER}/${id}`));
+    assert.ok(partial.length > 0, 'progress kept in the partial folder');
+
+    newFetcher().consider(declaration.objectId);
+    await waitFor('the receipt', () => receipts.some((r) => toHex(r.transferId) === id), {
+      timeoutMs: 30_000,
+    });
+    const served = hospital.lines.filter(
+      (line) => line.msg === 'payload stream served' && line.transferId === id,
+    );
+    assert.equal(served.length, 1, 'the first stream was cut, the second completed');
+    const fromChunk = served[0]!.fromChunk as number;
+    assert.ok(fromChunk >= 32, `resumed at chunk ${fromChunk}, after the durable checkpoints`);
+    // Each chunk went once, except those after the last checkpoint of the first stream.
+    const sent = hospital.stats.sender.chunksByTransfer[id]!;
+    assert.ok(
+      sent < sealed.commitment.chunkCount + 32,
+      `${sent} chunks sent for ${sealed.commitment.chunkCount}`,
+    );
+    const filed = path.join(inboxDir, toHex(net.patient('resumed').publicKey), id, 'item-00.bin');
+    assert.equal(
+      sha256Hex(new Uint8Array(await readFile(filed))),
+      sha256Hex(new Uint8Array(await readFile(files[0]!))),
+    );
+  });
+
+  it('refuses a payload that does not match its declaration: rejected receipt, nothing filed', async () => {
+    const { sealed } = await sealItems('mismatch', [200_000]);
+    const consent = grantConsent(net, { patient: 'mismatch' });
+    const items = itemsOf(sealed, ['imaging-study']).map((item) => ({
+      ...item,
+      digest: sha256(utf8('another file')),
+    }));
+    const declaration = declare(consent, sealed, items);
+    ledger.block(consent);
+    ledger.block(declaration);
+    const id = toHex(declaration.objectId);
+    newFetcher().consider(declaration.objectId);
+    await waitFor('the receipt', () => receipts.some((r) => toHex(r.transferId) === id), {
+      timeoutMs: 30_000,
+    });
+    const receipt = receipts.find((r) => toHex(r.transferId) === id)!;
+    assert.deepEqual([receipt.accepted, receipt.reason], [false, 'DIGEST_MISMATCH']);
+    const transfer = getTransfer(ledger.state, declaration.objectId)!;
+    assert.deepEqual([transfer.status, transfer.reasons], ['receipt-mismatch', ['RECEIPT_REJECTED']]);
+    assert.ok(!(await inboxEntries()).some((entry) => entry.includes(id)), 'neither filed nor kept');
+  });
+});

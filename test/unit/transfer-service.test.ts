@@ -1,0 +1,277 @@
+// The transfer service's pure and file-level parts: the hospital's countersignature on a consent,
+// salted item commitments and document UIDs, staged uploads, a prepared declaration (sealed
+// payload, manifest, private record; nothing secret in the record that goes on the ledger), and
+// the release gates at both ends against ledger states built from real signed transactions.
+import { strict as assert } from 'node:assert';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { concatBytes, toHex, utf8 } from '../../src/core/bytes.js';
+import { sha256 } from '../../src/core/crypto/hash.js';
+import { isBayledgerError } from '../../src/core/errors.js';
+import { getTransfer } from '../../src/core/ledger/views.js';
+import { decodeTxEnvelope, encodeTxEnvelope, signTx, verifyTx } from '../../src/core/records/index.js';
+import { OutboxPayload } from '../../src/node/transfer/outbox.js';
+import { countersignGrant } from '../../src/node/transfer-service/countersign.js';
+import { prepareDeclaration } from '../../src/node/transfer-service/declare.js';
+import { createServiceFolders, serviceFolders } from '../../src/node/transfer-service/folders.js';
+import { acceptDecision, releaseDecision } from '../../src/node/transfer-service/gates.js';
+import {
+  checkDocumentUid,
+  itemCommitment,
+  newDocumentUid,
+  newItemSalt,
+} from '../../src/node/transfer-service/item-commitment.js';
+import { stageUpload, uploadPath } from '../../src/node/transfer-service/uploads.js';
+import {
+  declareTransfer,
+  grantConsent,
+  receiptFor,
+  revokeConsent,
+  TestLedger,
+  testGenesis,
+} from '../helpers/fixtures.js';
+
+const net = testGenesis();
+const chainId = net.genesis.chainId;
+const hospital = { org: 'hku-szh', chainId, signer: net.signers['hku-szh']! };
+
+function throwsCode(action: () => unknown, code: string): void {
+  assert.throws(action, (error: unknown) => isBayledgerError(error) && error.code === code);
+}
+
+async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let offset = 0; offset < bytes.byteLength; offset += size) yield bytes.subarray(offset, offset + size);
+}
+
+describe('transfer service: consent countersignature', () => {
+  const patientOnly = (overrides = {}) =>
+    grantConsent(net, { patient: 'carol', signers: [net.patient('carol')], ...overrides });
+
+  it('adds the hospital signature to a patient-signed grant; the result verifies against genesis', () => {
+    const grant = patientOnly();
+    const signed = countersignGrant(grant.bytes, hospital);
+    assert.equal(signed.sigs.length, 2);
+    assert.deepEqual(verifyTx(signed, net.genesis), { ok: true });
+    assert.deepEqual(signed.body, grant.envelope.body, 'the body is the one the patient signed');
+    // Countersigning twice gives the same envelope (Ed25519 is deterministic).
+    assert.deepEqual(
+      encodeTxEnvelope(countersignGrant(encodeTxEnvelope(signed), hospital)),
+      encodeTxEnvelope(signed),
+    );
+  });
+
+  it('refuses a grant for another hospital, without or with a bad patient signature, or of another kind', () => {
+    throwsCode(
+      () => countersignGrant(patientOnly({ sender: 'nf-ufh', allowedSenders: ['nf-ufh'] }).bytes, hospital),
+      'RECORD_INVALID',
+    );
+    throwsCode(
+      () => countersignGrant(patientOnly({ allowedSenders: ['nf-ufh'] }).bytes, hospital),
+      'RECORD_INVALID',
+    );
+    const otherNetwork = signTx('consent.grant', patientOnly().body, [net.patient('carol')], 'another-chain');
+    throwsCode(() => countersignGrant(encodeTxEnvelope(otherNetwork), hospital), 'SIGNATURE_INVALID');
+    const byStranger = grantConsent(net, { patient: 'carol', signers: [net.patient('mallory')] });
+    throwsCode(() => countersignGrant(byStranger.bytes, hospital), 'RECORD_INVALID');
+    const revoke = revokeConsent(net, { consentId: sha256(utf8('x')) });
+    throwsCode(() => countersignGrant(revoke.bytes, hospital), 'RECORD_INVALID');
+    throwsCode(() => countersignGrant(new Uint8Array([1, 2, 3]), hospital), 'RECORD_INVALID');
+  });
+});
+
+describe('transfer service: salted item commitments', () => {
+  it('makes DICOM 2.25 UIDs and commits to SHA-256(salt || UID)', () => {
+    const uids = new Set(Array.from({ length: 50 }, () => newDocumentUid()));
+    assert.equal(uids.size, 50);
+    for (const uid of uids) {
+      assert.match(uid, /^2\.25\.[1-9][0-9]*$/);
+      assert.ok(uid.length <= 64);
+      assert.equal(checkDocumentUid(uid, 'uid'), uid);
+    }
+    const uid = '1.2.840.113619.2.55.3.604688119.969.1268071029.320';
+    const salt = newItemSalt();
+    assert.equal(salt.byteLength, 32);
+    assert.deepEqual(itemCommitment(salt, uid), sha256(concatBytes(salt, utf8(uid))));
+    assert.notDeepEqual(itemCommitment(newItemSalt(), uid), itemCommitment(salt, uid));
+    for (const bad of ['1.02.3', 'abc', '1..2', `1.${'2'.repeat(64)}`, '']) {
+      throwsCode(() => checkDocumentUid(bad, 'uid'), 'REQUEST_MALFORMED');
+    }
+  });
+});
+
+describe('transfer service: uploads and declarations', () => {
+  let dir: string;
+  const folders = () => serviceFolders({ dataDir: path.join(dir, 'hku-szh', 'data') });
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'bayledger-ts-'));
+    await createServiceFolders(folders());
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('stages an upload on disk (0600) with its size and SHA-256, and refuses ids that are not ids', async () => {
+    const bytes = randomBytes(300_000);
+    const staged = await stageUpload(folders().uploadsDir, chunksOf(bytes, 65_536));
+    assert.equal(staged.sizeBytes, bytes.byteLength);
+    assert.equal(toHex(staged.digest), createHash('sha256').update(bytes).digest('hex'));
+    const info = await stat(uploadPath(folders().uploadsDir, staged.id));
+    assert.equal(info.mode & 0o777, 0o600);
+    throwsCode(() => uploadPath(folders().uploadsDir, '../../etc/passwd'), 'REQUEST_MALFORMED');
+    await assert.rejects(
+      stageUpload(folders().uploadsDir, chunksOf(new Uint8Array(0), 1)),
+      (error: unknown) => isBayledgerError(error, 'REQUEST_MALFORMED'),
+    );
+  });
+
+  it('seals the uploads, keeps salt and UID private, and declares only sizes, digests and commitments', async () => {
+    const study = randomBytes(2_500_000);
+    const report = randomBytes(40_000);
+    const f = folders();
+    const first = await stageUpload(f.uploadsDir, chunksOf(study, 1 << 20));
+    const second = await stageUpload(f.uploadsDir, chunksOf(report, 1 << 20));
+    const uid = '1.2.826.0.1.3680043.8.498.12345';
+    const consentId = toHex(sha256(utf8('a consent')));
+    const prepared = await prepareDeclaration(
+      { org: 'hku-szh', genesis: net.genesis, signer: hospital.signer, folders: f },
+      {
+        consentId,
+        recipient: 'ehealth-hk',
+        route: { id: 'gba-standard-contract', filingReference: 'GBA-SC-2026-000123' },
+        items: [
+          { category: 'imaging-study', documentType: 'dicom-study', upload: first.id, uid },
+          { category: 'radiology-report', documentType: 'pdf-report', upload: second.id },
+        ],
+      },
+    );
+    const envelope = decodeTxEnvelope(prepared.envelopeBytes);
+    assert.equal(envelope.kind, 'transfer.declare');
+    assert.deepEqual(verifyTx(envelope, net.genesis), { ok: true });
+    const { body } = prepared;
+    assert.deepEqual(
+      body.items.map((item) => [item.category, item.sizeBytes, toHex(item.digest)]),
+      [
+        ['imaging-study', study.byteLength, createHash('sha256').update(study).digest('hex')],
+        ['radiology-report', report.byteLength, createHash('sha256').update(report).digest('hex')],
+      ],
+    );
+    // The private record opens each commitment; the ledger record holds neither salt nor UID.
+    const record = JSON.parse(
+      await readFile(path.join(f.declaredDir, `${toHex(prepared.transferId)}.json`), 'utf8'),
+    ) as {
+      items: { uid: string; salt: string; itemCommitment: string }[];
+    };
+    assert.equal(record.items[0]!.uid, uid);
+    assert.match(record.items[1]!.uid, /^2\.25\./);
+    for (const [i, item] of record.items.entries()) {
+      const salt = Buffer.from(item.salt, 'hex');
+      assert.equal(toHex(itemCommitment(salt, item.uid)), toHex(body.items[i]!.itemCommitment));
+      const ledgerBytes = Buffer.from(prepared.envelopeBytes);
+      assert.equal(ledgerBytes.indexOf(Buffer.from(item.uid, 'utf8')), -1, 'no UID on the ledger');
+      assert.equal(ledgerBytes.indexOf(salt), -1, 'no salt on the ledger');
+    }
+    // The sealed payload is in the outbox under the declared root; the plaintext uploads are gone.
+    const outbox = await OutboxPayload.open(f.outboxDir, body.payload.root);
+    assert.equal(outbox.layout.chunkCount, body.payload.chunkCount);
+    await outbox.close();
+    const left = await readdir(f.uploadsDir);
+    assert.ok(!left.includes(first.id) && !left.includes(second.id), 'plaintext uploads deleted');
+    // An upload serves one declaration only.
+    await assert.rejects(
+      prepareDeclaration(
+        { org: 'hku-szh', genesis: net.genesis, signer: hospital.signer, folders: f },
+        {
+          consentId,
+          recipient: 'ehealth-hk',
+          route: { id: 'certification' },
+          items: [{ category: 'lab-result', documentType: 'lab-report', upload: first.id }],
+        },
+      ),
+      (error: unknown) => isBayledgerError(error, 'NOT_FOUND'),
+    );
+  });
+});
+
+describe('transfer service: release gates', () => {
+  const ledger = new TestLedger(net);
+  const consent = grantConsent(net, { patient: 'dora' });
+  const approved = declareTransfer(net, { consentId: consent.objectId });
+  const awaiting = declareTransfer(net, { consentId: consent.objectId, categories: ['genetic-test-result'] });
+  const byOther = declareTransfer(net, {
+    consentId: grantConsent(net, { patient: 'erin', sender: 'nf-ufh', allowedSenders: ['nf-ufh'] }).objectId,
+    sender: 'nf-ufh',
+  });
+  ledger.block(consent);
+  ledger.block(approved, awaiting, byOther);
+
+  it('releases an approved transfer to its declared recipient only, from its declaring hospital only', () => {
+    const root = approved.body.payload.root;
+    assert.deepEqual(releaseDecision(ledger.state, 'hku-szh', 'ehealth-hk', approved.objectId), {
+      ok: true,
+      payloadRoot: root,
+    });
+    assert.deepEqual(releaseDecision(ledger.state, 'hku-szh', 'nf-ufh', approved.objectId), {
+      ok: false,
+      code: 'NOT_RECIPIENT',
+    });
+    assert.deepEqual(releaseDecision(ledger.state, 'nf-ufh', 'ehealth-hk', approved.objectId), {
+      ok: false,
+      code: 'UNKNOWN_TRANSFER',
+    });
+    assert.deepEqual(releaseDecision(ledger.state, 'hku-szh', 'ehealth-hk', awaiting.objectId), {
+      ok: false,
+      code: 'NOT_APPROVED',
+    });
+    assert.deepEqual(releaseDecision(ledger.state, 'hku-szh', 'ehealth-hk', byOther.objectId), {
+      ok: false,
+      code: 'UNKNOWN_TRANSFER',
+    });
+    const accept = acceptDecision(ledger.state, 'ehealth-hk', approved.objectId);
+    assert.ok(accept.ok);
+    assert.equal(accept.sender, 'hku-szh');
+    assert.deepEqual(accept.expected.patient, net.patient('dora').publicKey);
+    assert.deepEqual(acceptDecision(ledger.state, 'nf-ufh', approved.objectId), {
+      ok: false,
+      reason: 'NOT_RECIPIENT',
+    });
+    assert.deepEqual(acceptDecision(ledger.state, 'ehealth-hk', awaiting.objectId), {
+      ok: false,
+      reason: 'NOT_APPROVED',
+    });
+  });
+
+  it('stops at a receipt, and at a revocation even after approval', () => {
+    const other = new TestLedger(net);
+    const grant = grantConsent(net, { patient: 'finn' });
+    const first = declareTransfer(net, { consentId: grant.objectId });
+    const second = declareTransfer(net, { consentId: grant.objectId });
+    other.block(grant);
+    other.block(first, second);
+    other.block(receiptFor(net, { transferId: first.objectId }));
+    assert.equal(getTransfer(other.state, first.objectId)?.status, 'delivered');
+    assert.deepEqual(acceptDecision(other.state, 'ehealth-hk', first.objectId), {
+      ok: false,
+      reason: 'ALREADY_RECEIPTED',
+    });
+    assert.deepEqual(releaseDecision(other.state, 'hku-szh', 'ehealth-hk', first.objectId), {
+      ok: false,
+      code: 'NOT_APPROVED',
+    });
+    assert.ok(releaseDecision(other.state, 'hku-szh', 'ehealth-hk', second.objectId).ok);
+    other.block(revokeConsent(net, { consentId: grant.objectId, patient: 'finn' }));
+    assert.equal(
+      getTransfer(other.state, second.objectId)?.status,
+      'approved',
+      'the ledger keeps the approval',
+    );
+    assert.deepEqual(releaseDecision(other.state, 'hku-szh', 'ehealth-hk', second.objectId), {
+      ok: false,
+      code: 'NOT_APPROVED',
+    });
+    assert.deepEqual(acceptDecision(other.state, 'ehealth-hk', second.objectId), {
+      ok: false,
+      reason: 'NOT_APPROVED',
+    });
+  });
+});
