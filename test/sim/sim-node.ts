@@ -76,8 +76,8 @@ export class SimNode {
   #waitingForTxsAt: number | null = null;
   #crashMidStep = false;
   #adversary: AdversaryEnv | null = null;
-  #lastProgress = '';
-  #lastStatusHeight = -1;
+  #heightAtLastRegossipTick = -1;
+  #heightAtLastStatusTick = -1;
   incarnation = 0;
   alive = false;
   evidenceSeen = 0;
@@ -89,7 +89,7 @@ export class SimNode {
     this.ledger = host.newLedger();
   }
 
-  /** Correct nodes are held to every property; Byzantine ones (twins included) only to none. */
+  /** Correct nodes are held to every property; Byzantine ones (twins included) to none. */
   get correct(): boolean {
     return this.id.behaviour === null;
   }
@@ -115,7 +115,7 @@ export class SimNode {
     const tip = this.ledger.tip;
     const wal = this.#wal
       .filter((entry) => entry.height === tip.height + 1)
-      .map((e) => decodeWalRecord(e.bytes));
+      .map((entry) => decodeWalRecord(entry.bytes));
     this.#core = initConsensus({
       chainId: host.chain.chainId,
       validators: host.chain.validators,
@@ -382,14 +382,13 @@ export class SimNode {
     const core = this.#core;
     if (!this.alive || core === null) return;
     if (kind === 'regossip') {
-      const progress = `${core.height}`;
-      const stuck = progress === this.#lastProgress;
-      this.#lastProgress = progress;
+      const stuck = core.height === this.#heightAtLastRegossipTick;
+      this.#heightAtLastRegossipTick = core.height;
       if (stuck) this.feed({ type: 'regossip' });
       return;
     }
-    const stuck = this.committedHeight === this.#lastStatusHeight;
-    this.#lastStatusHeight = this.committedHeight;
+    const stuck = this.committedHeight === this.#heightAtLastStatusTick;
+    this.#heightAtLastStatusTick = this.committedHeight;
     if (stuck) this.#host.send(this, 'all', { channel: 'status', height: this.committedHeight });
   }
 
