@@ -1,7 +1,8 @@
 // `bayledger chain ...`: read, prove, verify and export the chain of a stopped node's data
 // directory (issue 3 items 5-7). Every read command prints a table, or with --json exactly the
 // fields of the ChainReader views (src/node/chain/chain-reader.ts). Reads go through the
-// ChainReader interface, so the same commands can later take --api URL for a running node.
+// ChainReader interface, so the read commands also take --api URL for a running node (issue 5
+// item 4) and print the same JSON; verify and export need the data directory itself.
 // Registration stays light: LevelDB and the ledger load inside the actions.
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -19,11 +20,32 @@ interface SourceOptions {
   readonly json?: boolean;
 }
 
-async function withReader<T>(options: SourceOptions, use: (reader: ChainReader) => Promise<T>): Promise<T> {
+/** The read commands take a stopped node's --data-dir or a running node's --api URL. */
+interface ReadSourceOptions extends Omit<SourceOptions, 'dataDir'> {
+  readonly dataDir?: string;
+  readonly api?: string;
+}
+
+async function openReader(options: ReadSourceOptions): Promise<ChainReader> {
+  if (options.api !== undefined) {
+    if (options.dataDir !== undefined) fail('USAGE', 'give either --data-dir or --api, not both');
+    if (options.genesis !== undefined) fail('USAGE', '--genesis goes with --data-dir, not --api');
+    const { ApiChainReader } = await import('../../src/node/chain/api-chain-reader.js');
+    return new ApiChainReader({ baseUrl: options.api });
+  }
+  if (options.dataDir === undefined)
+    fail('USAGE', "give --data-dir DIR (a stopped node's data) or --api URL (a running node)");
   const { openDataDir } = await import('../../src/node/chain/open-chain.js');
   const { StoreChainReader } = await import('../../src/node/chain/store-chain-reader.js');
   const { store, params } = await openDataDir(options.dataDir, options.genesis);
-  const reader = new StoreChainReader(store, params);
+  return new StoreChainReader(store, params);
+}
+
+async function withReader<T>(
+  options: ReadSourceOptions,
+  use: (reader: ChainReader) => Promise<T>,
+): Promise<T> {
+  const reader = await openReader(options);
   try {
     return await use(reader);
   } finally {
@@ -74,11 +96,11 @@ function progressBar(label: string): { update(done: number, total: number): void
   };
 }
 
-async function status(options: SourceOptions): Promise<void> {
+async function status(options: ReadSourceOptions): Promise<void> {
   printResult(await withReader(options, (reader) => reader.status()), { json: options.json });
 }
 
-async function block(height: number, options: SourceOptions): Promise<void> {
+async function block(height: number, options: ReadSourceOptions): Promise<void> {
   const view = await withReader(options, (reader) => reader.block(height));
   if (options.json) return printResult(view, { json: true });
   printResult({ blockHash: view.blockHash, ...view.header });
@@ -86,7 +108,7 @@ async function block(height: number, options: SourceOptions): Promise<void> {
   write(`certificate (round ${view.certificate.round}):\n${signerTable(view.certificate.signatures)}`);
 }
 
-async function tx(txId: string, options: SourceOptions): Promise<void> {
+async function tx(txId: string, options: ReadSourceOptions): Promise<void> {
   const view = await withReader(options, (reader) => reader.tx(txId));
   if (options.json) return printResult(view, { json: true });
   const { body, leaf, ...fields } = view;
@@ -99,7 +121,7 @@ async function tx(txId: string, options: SourceOptions): Promise<void> {
   );
 }
 
-interface ProofOptions extends SourceOptions {
+interface ProofOptions extends ReadSourceOptions {
   readonly size?: number;
   readonly bundle?: string;
 }
@@ -117,7 +139,7 @@ async function proof(txId: string, options: ProofOptions): Promise<void> {
   if (options.bundle !== undefined) write(`bundle written to ${options.bundle}`);
 }
 
-async function consistency(oldSize: number, newSize: number, options: SourceOptions): Promise<void> {
+async function consistency(oldSize: number, newSize: number, options: ReadSourceOptions): Promise<void> {
   const view = await withReader(options, (reader) => reader.consistencyProof(oldSize, newSize));
   if (options.json) return printResult(view, { json: true });
   const { path, ...fields } = view;
@@ -125,7 +147,7 @@ async function consistency(oldSize: number, newSize: number, options: SourceOpti
   write(hashList('path (RFC 9162)', path));
 }
 
-async function checkpoint(options: SourceOptions & { readonly height?: number }): Promise<void> {
+async function checkpoint(options: ReadSourceOptions & { readonly height?: number }): Promise<void> {
   const view = await withReader(options, (reader) => reader.checkpoint(options.height));
   if (options.json) return printResult(view, { json: true });
   const { certificate, ...fields } = view;
@@ -221,6 +243,17 @@ async function exportChain(options: SourceOptions & { readonly out: string }): P
   }
 }
 
+/** A read command: the chain of a stopped node's data directory, or of a running node's API. */
+function readCommand(parent: Command, name: string, description: string): Command {
+  return parent
+    .command(name)
+    .description(description)
+    .option('--data-dir <dir>', "a stopped node's data directory")
+    .option('--genesis <file>', 'genesis file (default: the copy recorded in the data directory)')
+    .option('--api <url>', "a running node's API instead, e.g. http://127.0.0.1:7101")
+    .option('--json', 'print JSON');
+}
+
 function dataDirCommand(parent: Command, name: string, description: string): Command {
   return parent
     .command(name)
@@ -232,18 +265,14 @@ function dataDirCommand(parent: Command, name: string, description: string): Com
 
 export function registerChainCommands(program: Command): void {
   const chain = program.command('chain').description('read, prove, verify and export the chain');
-  dataDirCommand(chain, 'status', 'chain id, height, last block hash, log size and root').action(status);
-  dataDirCommand(chain, 'block', 'one block: header, transaction ids, certificate')
+  readCommand(chain, 'status', 'chain id, height, last block hash, log size and root').action(status);
+  readCommand(chain, 'block', 'one block: header, transaction ids, certificate')
     .argument('<height>', 'block height', integerOption(1, MAX_INTEGER))
     .action(block);
-  dataDirCommand(chain, 'tx', 'one transaction: kind, position, leaf bytes, body, verdict')
+  readCommand(chain, 'tx', 'one transaction: kind, position, leaf bytes, body, verdict')
     .argument('<txid>', 'transaction id (64 hex digits)')
     .action(tx);
-  dataDirCommand(
-    chain,
-    'proof',
-    'RFC 9162 inclusion proof of a transaction; --bundle writes an offline bundle',
-  )
+  readCommand(chain, 'proof', 'RFC 9162 inclusion proof of a transaction; --bundle writes an offline bundle')
     .argument('<txid>', 'transaction id (64 hex digits)')
     .option(
       '--size <n>',
@@ -252,11 +281,11 @@ export function registerChainCommands(program: Command): void {
     )
     .option('--bundle <file>', 'also write a self-contained bundle (tx, proof, header, certificate)')
     .action(proof);
-  dataDirCommand(chain, 'consistency', 'RFC 9162 consistency proof between two log sizes')
+  readCommand(chain, 'consistency', 'RFC 9162 consistency proof between two log sizes')
     .argument('<old>', 'older tree size', integerOption(1, MAX_INTEGER))
     .argument('<new>', 'newer tree size', integerOption(1, MAX_INTEGER))
     .action(consistency);
-  dataDirCommand(chain, 'checkpoint', 'a header with its quorum certificate (default: the last block)')
+  readCommand(chain, 'checkpoint', 'a header with its quorum certificate (default: the last block)')
     .option('--height <h>', 'block height', integerOption(1, MAX_INTEGER))
     .action(checkpoint);
   chain

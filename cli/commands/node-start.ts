@@ -1,10 +1,15 @@
 // `bayledger node start --config FILE`: runs one node until SIGINT or SIGTERM, then shuts down
 // cleanly (API, consensus, network, then the store). Logs are JSON lines on stdout.
-
+//
+// A signal that arrives while the node is still starting is honoured as soon as the start is
+// over. Shutdown is bounded: a close that hangs (a peer that never lets go, a stuck disk) is cut
+// after LIMITS.nodeShutdownTimeoutMs, and a second signal ends the process at once. Both exit 1:
+// every block commit is one atomic batch, so an abrupt end loses nothing that was committed.
 import { fail } from '../../src/core/errors.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { loadNodeConfig } from '../../src/node/config/node-config.js';
-import { createLogger, isLogThreshold } from '../../src/node/log/logger.js';
-import { startNode } from '../../src/node/node.js';
+import { createLogger, isLogThreshold, type Logger } from '../../src/node/log/logger.js';
+import { type RunningNode, startNode } from '../../src/node/node.js';
 import { attachTransferService } from '../../src/node/transfer-service/service.js';
 
 export interface StartOptions {
@@ -12,17 +17,51 @@ export interface StartOptions {
   readonly logLevel: string;
 }
 
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/** Resolves with the first stop signal; a second one ends the process at once. */
+function stopSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (received) {
+        logger.warn('second signal: stopping at once', { signal });
+        process.exit(1);
+      }
+      received = true;
+      resolve(signal);
+    };
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  });
+}
+
+async function closeWithin(node: RunningNode, logger: Logger): Promise<void> {
+  const deadline = setTimeout(() => {
+    logger.error('shutdown took too long: stopping at once', { timeoutMs: LIMITS.nodeShutdownTimeoutMs });
+    process.exit(1);
+  }, LIMITS.nodeShutdownTimeoutMs);
+  deadline.unref();
+  try {
+    await node.close();
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
 export async function nodeStart(options: StartOptions): Promise<void> {
   if (!isLogThreshold(options.logLevel))
     fail('USAGE', `--log-level ${options.logLevel}: use debug, info, warn, error or silent`);
   const config = await loadNodeConfig(options.config);
   const logger = createLogger({ level: options.logLevel });
+  const stopped = stopSignal(logger);
   const node = await startNode(config, { logger });
-  await attachTransferService(node, config, config.keyFile, logger);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await node.close();
+  try {
+    await attachTransferService(node, config, config.keyFile, logger);
+  } catch (error) {
+    await closeWithin(node, logger);
+    throw error;
+  }
+  const signal = await stopped;
+  logger.info('stopping', { signal });
+  await closeWithin(node, logger);
 }

@@ -90,6 +90,8 @@ export const LIMITS = {
   maxMessageBytes: 16 * 1024 * 1024,
   /** Blocks per block-sync response. */
   maxBlocksPerSyncResponse: 64,
+  /** Sync requests in one catch-up run before the node waits for the next announcement. */
+  maxSyncAttempts: 10_000,
   /** Reconnect backoff cap. */
   maxReconnectBackoffMs: 5_000,
   /** First reconnect delay; it doubles per failed attempt up to maxReconnectBackoffMs. */
@@ -127,6 +129,8 @@ export const LIMITS = {
   apiHeadersTimeoutMs: 10_000,
   /** Bytes of a refused (413) body the server reads and discards so the client can read the answer. */
   maxApiDiscardBytes: 4 * 1024 * 1024,
+  /** Longest `node start` waits for a clean shutdown after SIGINT/SIGTERM before it exits anyway. */
+  nodeShutdownTimeoutMs: 15_000,
   /** Default time the API client waits for an answer. */
   apiClientTimeoutMs: 30_000,
   /** Label combinations one metric may hold. */

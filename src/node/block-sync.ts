@@ -34,7 +34,8 @@ export class BlockSync {
   readonly #metrics: NodeMetrics;
   /** Highest height each peer has announced. */
   readonly #peerHeights = new Map<string, number>();
-  #running = false;
+  /** The catch-up run in progress, if any (awaited on close, so no commit outlives the store). */
+  #run: Promise<void> | undefined;
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
 
@@ -79,16 +80,16 @@ export class BlockSync {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    await this.#run;
   }
 
   /** Starts a catch-up run unless one is going. */
   kick(): void {
-    if (this.#running || this.#closed) return;
-    this.#running = true;
-    this.#catchUp()
+    if (this.#run !== undefined || this.#closed) return;
+    this.#run = this.#catchUp()
       .catch((error: unknown) => this.#logger.warn('block sync run failed', { error }))
       .finally(() => {
-        this.#running = false;
+        this.#run = undefined;
       });
   }
 
@@ -162,6 +163,7 @@ export class BlockSync {
 
   async #commitAll(peer: string, blocks: readonly SyncedBlock[]): Promise<void> {
     for (const { block, certificate } of blocks) {
+      if (this.#closed) return;
       if (block.header.height <= this.#chain.height) continue;
       try {
         const committed = await this.#chain.commit(block, certificate, 'sync');

@@ -15,7 +15,7 @@ import { verifyBlock } from '../core/ledger/verify-block.js';
 import type { Logger } from './log/logger.js';
 import type { Mempool } from './mempool/mempool.js';
 import type { PeerNetwork } from './net/types.js';
-import type { NodeChain } from './node-chain.js';
+import type { CommittedEvent, NodeChain } from './node-chain.js';
 import type { NodeMetrics } from './node-metrics.js';
 import { PROTOCOL } from './protocols.js';
 
@@ -45,7 +45,6 @@ export class ConsensusDriver {
   readonly #timers = new Set<NodeJS.Timeout>();
   #waitingForTxsHeight: number | null = null;
   #regossipTimer: NodeJS.Timeout | undefined;
-  #heightStartedAtMs = 0;
   #closed = false;
 
   constructor(options: ConsensusDriverOptions) {
@@ -63,25 +62,10 @@ export class ConsensusDriver {
 
   /** Starts consensus at the height after the committed tip, replaying our WAL for that height. */
   async start(): Promise<void> {
-    const records = await this.#options.chain.store.walRead();
-    const height = this.#options.chain.height + 1;
-    const wal: WalRecord[] = records
-      .filter((entry) => entry.height === height)
-      .map((entry) => decodeWalRecord(entry.record));
-    // Own messages signed before a crash come back first: rules that would sign again re-send these.
-    if (wal.length > 0) this.#options.logger.info('consensus WAL replayed', { height, records: wal.length });
-    this.#startHeight(height, wal);
+    await this.#restartAtTip();
     this.#regossipTimer = setInterval(() => this.input({ type: 'regossip' }), this.#options.regossipMs);
     this.#regossipTimer.unref();
-    this.#options.chain.onCommitted((event) => {
-      // A block committed by sync (or by us) moves consensus to the next height.
-      this.#enqueue(async () => {
-        if (this.#state !== undefined && this.#state.height <= event.block.header.height) {
-          this.#startHeight(event.block.header.height + 1, []);
-          await this.#dispatch({ type: 'start-height' });
-        }
-      });
-    });
+    this.#options.chain.onCommitted((event) => this.#enqueue(() => this.#followCommitted(event)));
     this.input({ type: 'start-height' });
   }
 
@@ -112,6 +96,41 @@ export class ConsensusDriver {
     });
   }
 
+  /**
+   * Keeps the machine on the height after the committed tip. A block we decided ourselves already
+   * moved it (Algorithm 1, lines 49-54). A block that came by block sync for the height the machine
+   * is on is fed to it as `committed-block`, which decides it like line 49 and keeps the messages
+   * already buffered for the next height. Anything else (several synced blocks at once) restarts
+   * the machine at the tip: nothing we signed below the tip can matter any more.
+   */
+  async #followCommitted(event: CommittedEvent): Promise<void> {
+    const state = this.#state;
+    if (state === undefined || this.#closed) return;
+    const height = event.block.header.height;
+    if (event.source === 'sync' && state.height === height) {
+      await this.#dispatch({ type: 'committed-block', block: event.block, certificate: event.certificate });
+    }
+    if (this.#state !== undefined && this.#state.height <= this.#options.chain.height) {
+      await this.#restartAtTip();
+      await this.#dispatch({ type: 'start-height' });
+    }
+  }
+
+  /**
+   * (Re)starts the machine at the height after the committed tip with our own signed messages of
+   * that height from the WAL, so a restarted validator re-sends them instead of signing anew. The
+   * height is read after the WAL: block sync may commit while the WAL is being read.
+   */
+  async #restartAtTip(): Promise<void> {
+    const records = this.#options.self === null ? [] : await this.#options.chain.store.walRead();
+    const height = this.#options.chain.height + 1;
+    const wal = records
+      .filter((entry) => entry.height === height)
+      .map((entry) => decodeWalRecord(entry.record));
+    if (wal.length > 0) this.#options.logger.info('consensus WAL replayed', { height, records: wal.length });
+    this.#startHeight(height, wal);
+  }
+
   #startHeight(height: number, wal: readonly WalRecord[]): void {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
@@ -127,7 +146,6 @@ export class ConsensusDriver {
       lastBlock: { height: tip.height, hash: tip.blockHash, timeMs: tip.timeMs },
       wal,
     });
-    this.#heightStartedAtMs = this.#options.clock.nowMs();
   }
 
   async #dispatch(input: ConsensusInput): Promise<void> {
@@ -195,6 +213,8 @@ export class ConsensusDriver {
 
   #validate(effect: Extract<ConsensusEffect, { type: 'validate-block' }>): void {
     const { chain } = this.#options;
+    // A proposal of a height block sync has already committed: the machine is about to move on.
+    if (effect.height !== chain.height + 1) return;
     const verdict = verifyBlock(effect.block, chain.verifyContext());
     if (verdict.ok) chain.rememberApplied(verdict.blockHash, verdict.applied);
     else
@@ -216,6 +236,7 @@ export class ConsensusDriver {
 
   #buildProposal(height: number, round: number): void {
     const { chain, mempool, clock } = this.#options;
+    if (height !== chain.height + 1) return;
     const context = chain.verifyContext();
     const candidates = mempool.takeForBlock(this.#params.maxBlockTxs, this.#params.maxBlockBytes);
     const built = buildBlock(
@@ -260,7 +281,9 @@ export class ConsensusDriver {
       this.#options.logger.error('could not commit a decided block', { height: effect.height, error });
       return;
     }
-    const elapsedMs = this.#options.clock.nowMs() - this.#heightStartedAtMs;
+    // From the proposal (the proposer's clock, in the header) to our commit: propose, two voting
+    // steps, the certificate and the atomic store write.
+    const elapsedMs = Math.max(0, this.#options.clock.nowMs() - effect.block.header.timeMs);
     this.#options.metrics.commitLatencySeconds.observe(elapsedMs / 1000);
   }
 }

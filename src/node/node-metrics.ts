@@ -69,7 +69,7 @@ export function createNodeMetrics(live: {
     }),
     commitLatencySeconds: registry.histogram({
       name: 'bayledger_commit_latency_seconds',
-      help: 'Time from the start of a height to its commit.',
+      help: "From a block's proposal (its header time) to its commit by consensus here.",
       buckets: DURATION_BUCKETS_SECONDS,
     }),
     signatureVerifySeconds: registry.histogram({

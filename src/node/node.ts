@@ -9,7 +9,7 @@ import { parseGenesis } from '../core/config/index.js';
 import { parseJsonText } from '../core/config/json-text.js';
 import { decodeConsensusMessage } from '../core/consensus/codec.js';
 import { Ed25519Signer } from '../core/crypto/ed25519.js';
-import { BayledgerError, fail } from '../core/errors.js';
+import { BayledgerError, type ErrorCode, fail } from '../core/errors.js';
 import { chainParamsOf } from '../core/ledger/chain-params.js';
 import { getOutcome } from '../core/ledger/views.js';
 import { LIMITS } from '../core/limits.js';
@@ -51,6 +51,42 @@ export interface RunningNode extends NodeRuntime {
 }
 
 const SYSTEM_CLOCK: Clock = { nowMs: () => Date.now() };
+
+/** The API error code for a transaction the mempool refused (admission keeps the decoder's code). */
+function submitErrorCode(code: string): ErrorCode {
+  if (code === 'ALREADY_COMMITTED') return 'CONFLICT';
+  if (code === 'TX_TOO_LARGE') return 'MESSAGE_TOO_LARGE';
+  return code as ErrorCode;
+}
+
+/** Requests waiting for transactions to commit (POST /tx?wait=commit), each with its own deadline. */
+class CommitWaiters {
+  readonly #waiting = new Map<string, Set<(committed: boolean) => void>>();
+
+  wait(txIdHex: string, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const set = this.#waiting.get(txIdHex) ?? new Set();
+      this.#waiting.set(txIdHex, set);
+      const finish = (committed: boolean): void => {
+        clearTimeout(timer);
+        set.delete(finish);
+        if (set.size === 0 && this.#waiting.get(txIdHex) === set) this.#waiting.delete(txIdHex);
+        resolve(committed);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      set.add(finish);
+    });
+  }
+
+  wake(txIdHexes: readonly string[]): void {
+    for (const id of txIdHexes) for (const finish of this.#waiting.get(id) ?? []) finish(true);
+  }
+
+  /** Answers every waiter "not yet" (shutdown), so no timer outlives the node. */
+  cancelAll(): void {
+    for (const set of [...this.#waiting.values()]) for (const finish of [...set]) finish(false);
+  }
+}
 
 async function loadGenesis(path: string): Promise<{ genesis: Genesis; text: string }> {
   let text: string;
@@ -153,22 +189,21 @@ async function wire(
   const validatorIds = params.validators.map((validator) => validator.id).filter((id) => id !== config.org);
 
   // --- commit waiters and bookkeeping on every committed block ---
-  const waiters = new Map<string, Array<() => void>>();
+  const waiters = new CommitWaiters();
+  closers.push(async () => waiters.cancelAll());
+  // WAL clears run behind the commits; close waits for the last one before closing the store.
+  let walClearing: Promise<void> = Promise.resolve();
   chain.onCommitted((event) => {
     const ids = event.applied.txIds.map((id) => toHex(id));
     pool.removeCommitted(ids);
     metrics.height.set(event.block.header.height);
     metrics.blocksCommitted.inc();
     metrics.txsCommitted.inc(ids.length);
-    for (const id of ids) {
-      const waiting = waiters.get(id);
-      if (waiting === undefined) continue;
-      waiters.delete(id);
-      for (const wake of waiting) wake();
-    }
+    waiters.wake(ids);
     if (isValidator) {
-      store
-        .walClear(event.block.header.height)
+      const height = event.block.header.height;
+      walClearing = walClearing
+        .then(() => store.walClear(height))
         .catch((error: unknown) => logger.warn('WAL clear failed', { error }));
     }
   });
@@ -233,8 +268,7 @@ async function wire(
       const result = pool.add(bytes);
       if (!result.ok) {
         metrics.txsRejected.inc();
-        const code = result.code === 'ALREADY_COMMITTED' ? 'CONFLICT' : result.code;
-        throw new BayledgerError(code as BayledgerError['code'], result.reason);
+        throw new BayledgerError(submitErrorCode(result.code), result.reason);
       }
       if (!result.duplicate) {
         metrics.txsSubmitted.inc();
@@ -264,15 +298,7 @@ async function wire(
     waitForCommit(txIdHex: string, timeoutMs: number): Promise<boolean> {
       const txId = parseHex(txIdHex);
       if (txId !== undefined && store.hasTx(txId)) return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(false), timeoutMs);
-        const list = waiters.get(txIdHex) ?? [];
-        list.push(() => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-        waiters.set(txIdHex, list);
-      });
+      return waiters.wait(txIdHex, timeoutMs);
     },
   };
 
@@ -306,12 +332,15 @@ async function wire(
     async close() {
       if (closed) return;
       closed = true;
-      // Stop taking work first (API, consensus, sync), then the network, then the store.
+      // Stop taking work first (API and its waiters, consensus, sync), then the network; the
+      // store closes last, once every commit and WAL clear queued behind them is done.
+      waiters.cancelAll();
       await server.close().catch(() => undefined);
       await driver.close();
       await sync.close();
       await peerNetwork.close().catch(() => undefined);
       await chain.drain();
+      await walClearing;
       await store.close();
       logger.info('node stopped', { height: chain.height });
     },

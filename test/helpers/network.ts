@@ -112,6 +112,8 @@ export interface TestNetwork {
   /** Starts a stopped node again and waits until its API answers. */
   restart(org: string): Promise<void>;
   isRunning(org: string): boolean;
+  /** Everything a node has logged (all its runs). */
+  logOf(org: string): Promise<string>;
   /** Polls `condition` until it returns a truthy value; fails after the deadline. Never a fixed sleep. */
   waitFor<T>(what: string, condition: () => T | Promise<T>, options?: WaitOptions): Promise<NonNullable<T>>;
   /**
@@ -415,6 +417,10 @@ class TestNetworkImpl implements TestNetwork {
       throw error;
     }
     return { api, process: child, log: () => readFile(log, 'utf8'), stop };
+  }
+
+  logOf(org: string): Promise<string> {
+    return readFile(this.#node(org).log, 'utf8');
   }
 
   isRunning(org: string): boolean {

@@ -1,0 +1,140 @@
+// ChainReader over a running node's local API (`bayledger chain ... --api URL`). The node's
+// /chain routes answer with the very views StoreChainReader builds from its store, so the CLI
+// prints the same fields, byte for byte in --json, whether it reads a stopped node's data
+// directory or asks a running one. Errors keep the node's codes (NOT_FOUND stays NOT_FOUND);
+// nothing answering is UNREACHABLE.
+import { type ErrorCode, fail } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
+import { ApiClient, ApiClientError } from '../api/client.js';
+import type {
+  BlockView,
+  ChainReader,
+  ChainStatusView,
+  CheckpointView,
+  ConsistencyProofView,
+  InclusionProofView,
+  TxView,
+} from './chain-reader.js';
+import { parseTxId } from './store-chain-reader.js';
+
+export interface ApiChainReaderOptions {
+  /** The node's API base URL, e.g. http://127.0.0.1:7101 (reads need no token). */
+  readonly baseUrl: string;
+  readonly timeoutMs?: number;
+}
+
+/** Checks that --api names an http(s) URL with nothing but a host, a port and maybe a base path. */
+export function parseApiUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail('USAGE', `--api ${text}: expected a URL such as http://127.0.0.1:7101`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    fail('USAGE', `--api ${text}: only http and https URLs`);
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '')
+    fail('USAGE', `--api ${text}: no query, fragment or credentials in the URL`);
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** The node's `{ error: { code, message } }` answer as an ApiClientError with that code. */
+async function errorOf(response: Response, path: string): Promise<ApiClientError> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await response.text());
+  } catch {
+    body = undefined;
+  }
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  if (
+    typeof error?.code === 'string' &&
+    /^[A-Z][A-Z0-9_]{0,63}$/.test(error.code) &&
+    typeof error.message === 'string'
+  )
+    return new ApiClientError(error.code as ErrorCode, error.message.slice(0, 1024), response.status, path);
+  return new ApiClientError(
+    'REMOTE_ERROR',
+    `HTTP ${response.status} without an error body`,
+    response.status,
+    path,
+  );
+}
+
+function optionalQuery(name: string, value: number | undefined): string {
+  return value === undefined ? '' : `?${name}=${value}`;
+}
+
+export class ApiChainReader implements ChainReader {
+  readonly #baseUrl: string;
+  readonly #timeoutMs: number;
+  readonly #client: ApiClient;
+
+  constructor(options: ApiChainReaderOptions) {
+    this.#baseUrl = parseApiUrl(options.baseUrl);
+    this.#timeoutMs = options.timeoutMs ?? LIMITS.apiClientTimeoutMs;
+    this.#client = new ApiClient({ baseUrl: this.#baseUrl, timeoutMs: this.#timeoutMs });
+  }
+
+  async #get<T>(path: string): Promise<T> {
+    const answer = await this.#client.getJson(path);
+    if (typeof answer !== 'object' || answer === null || Array.isArray(answer))
+      throw new ApiClientError(
+        'REMOTE_ERROR',
+        'the node answered with something that is not a view',
+        200,
+        path,
+      );
+    return answer as T;
+  }
+
+  status(): Promise<ChainStatusView> {
+    return this.#get('/chain/status');
+  }
+
+  block(height: number): Promise<BlockView> {
+    return this.#get(`/chain/blocks/${height}`);
+  }
+
+  tx(txIdHex: string): Promise<TxView> {
+    parseTxId(txIdHex);
+    return this.#get(`/chain/txs/${txIdHex}`);
+  }
+
+  inclusionProof(txIdHex: string, treeSize?: number): Promise<InclusionProofView> {
+    parseTxId(txIdHex);
+    return this.#get(`/chain/proof/${txIdHex}${optionalQuery('size', treeSize)}`);
+  }
+
+  consistencyProof(oldSize: number, newSize: number): Promise<ConsistencyProofView> {
+    return this.#get(`/chain/consistency?old=${oldSize}&new=${newSize}`);
+  }
+
+  checkpoint(height?: number): Promise<CheckpointView> {
+    return this.#get(`/chain/checkpoint${optionalQuery('height', height)}`);
+  }
+
+  async proofBundle(txIdHex: string): Promise<Uint8Array> {
+    parseTxId(txIdHex);
+    const path = `/chain/bundle/${txIdHex}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.#baseUrl}${path}`, { signal: AbortSignal.timeout(this.#timeoutMs) });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ApiClientError(
+        'UNREACHABLE',
+        `cannot reach the node API (${reason})`,
+        undefined,
+        this.#baseUrl,
+      );
+    }
+    if (!response.ok) throw await errorOf(response, path);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.byteLength > LIMITS.maxProofBundleBytes)
+      throw new ApiClientError('MESSAGE_TOO_LARGE', 'the proof bundle is larger than allowed', 200, path);
+    return bytes;
+  }
+
+  async close(): Promise<void> {}
+}
