@@ -96,12 +96,12 @@ export class ApiChainReader implements ChainReader {
     return this.#get(`/chain/blocks/${height}`);
   }
 
-  tx(txIdHex: string): Promise<TxView> {
+  async tx(txIdHex: string): Promise<TxView> {
     parseTxId(txIdHex);
     return this.#get(`/chain/txs/${txIdHex}`);
   }
 
-  inclusionProof(txIdHex: string, treeSize?: number): Promise<InclusionProofView> {
+  async inclusionProof(txIdHex: string, treeSize?: number): Promise<InclusionProofView> {
     parseTxId(txIdHex);
     return this.#get(`/chain/proof/${txIdHex}${optionalQuery('size', treeSize)}`);
   }

@@ -1,0 +1,116 @@
+// ApiChainReader against the node's own routes (api-routes.ts) over a store: every view read
+// through HTTP equals the view StoreChainReader builds directly (what `chain ... --api URL` and
+// `chain ... --data-dir DIR` print), errors keep the node's codes, and bad URLs are usage errors.
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toHex } from '../../src/core/bytes.js';
+import { isBayledgerError } from '../../src/core/errors.js';
+import { createApiServer } from '../../src/node/api/server.js';
+import { registerNodeRoutes } from '../../src/node/api-routes.js';
+import { ApiChainReader, parseApiUrl } from '../../src/node/chain/api-chain-reader.js';
+import { StoreChainReader } from '../../src/node/chain/store-chain-reader.js';
+import { createMemoryLogger } from '../../src/node/log/index.js';
+import { createNodeMetrics } from '../../src/node/node-metrics.js';
+import type { NodeRuntime } from '../../src/node/node-runtime.js';
+import { LedgerStore } from '../../src/node/store/ledger-store.js';
+import { buildChain, commitChain, fileableTestGenesis, workloadBlocks } from '../helpers/chain.js';
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return isBayledgerError(error) ? error.code : `not a BayledgerError: ${String(error)}`;
+  }
+  return 'no error';
+}
+
+describe('node: ApiChainReader over the node API routes', function () {
+  this.timeout(20_000);
+  const net = fileableTestGenesis();
+  let directory: string;
+  let store: LedgerStore;
+  let local: StoreChainReader;
+  let remote: ApiChainReader;
+  let close: () => Promise<void>;
+  let txIds: string[];
+
+  before(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'bayledger-api-reader-'));
+    const chain = buildChain({ genesis: net.genesis, signers: net.signers, blocks: workloadBlocks(net, 5) });
+    txIds = chain.applied.flatMap((applied) => applied.txIds.map((txId) => toHex(txId)));
+    store = await LedgerStore.open(join(directory, 'data'));
+    await commitChain(store, chain);
+    local = new StoreChainReader(store, chain.params);
+    const server = createApiServer({
+      port: 0,
+      token: 't'.repeat(64),
+      logger: createMemoryLogger('error').logger,
+    });
+    // Only the /chain routes are exercised: the rest of the runtime is never called.
+    const runtime = {
+      metrics: createNodeMetrics({ peers: () => 0, mempoolTxs: () => 0, mempoolBytes: () => 0 }),
+    } as unknown as NodeRuntime;
+    registerNodeRoutes(server, runtime, local);
+    const url = await server.listen();
+    remote = new ApiChainReader({ baseUrl: `${url}/` });
+    close = async () => {
+      await server.close();
+      await store.close();
+    };
+  });
+
+  after(async () => {
+    await close?.();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('reads every view exactly as the store reader builds it', async () => {
+    const status = await local.status();
+    assert.equal(status.height, 5);
+    assert.deepEqual(await remote.status(), status);
+    for (let height = 1; height <= status.height; height++)
+      assert.deepEqual(await remote.block(height), await local.block(height));
+    for (const txId of [txIds[0]!, txIds.at(-1)!]) {
+      assert.deepEqual(await remote.tx(txId), await local.tx(txId));
+      assert.deepEqual(await remote.inclusionProof(txId), await local.inclusionProof(txId));
+      assert.deepEqual(await remote.proofBundle(txId), await local.proofBundle(txId));
+    }
+    assert.deepEqual(await remote.inclusionProof(txIds[0]!, 2), await local.inclusionProof(txIds[0]!, 2));
+    assert.deepEqual(
+      await remote.consistencyProof(2, status.logSize),
+      await local.consistencyProof(2, status.logSize),
+    );
+    assert.deepEqual(await remote.checkpoint(), await local.checkpoint());
+    assert.deepEqual(await remote.checkpoint(3), await local.checkpoint(3));
+  });
+
+  it("keeps the node's error codes and refuses malformed ids before asking", async () => {
+    const unknown = 'ab'.repeat(32);
+    assert.equal(await codeOf(remote.tx(unknown)), 'NOT_FOUND');
+    assert.equal(await codeOf(remote.proofBundle(unknown)), 'NOT_FOUND');
+    assert.equal(await codeOf(remote.block(99)), 'NOT_FOUND');
+    assert.equal(await codeOf(remote.consistencyProof(3, 999)), 'NOT_FOUND');
+    assert.equal(await codeOf(remote.tx('xyz')), 'USAGE');
+  });
+
+  it('accepts only plain http(s) base URLs, and says UNREACHABLE when nothing listens', async () => {
+    assert.equal(parseApiUrl('http://127.0.0.1:7101/'), 'http://127.0.0.1:7101');
+    for (const bad of [
+      '127.0.0.1:7101',
+      'ftp://127.0.0.1/',
+      'http://127.0.0.1:1/?x=1',
+      'http://u:p@127.0.0.1/',
+      'nope',
+    ])
+      assert.throws(
+        () => parseApiUrl(bad),
+        (error: unknown) => isBayledgerError(error, 'USAGE'),
+        bad,
+      );
+    const nowhere = new ApiChainReader({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 2_000 });
+    assert.equal(await codeOf(nowhere.status()), 'UNREACHABLE');
+    assert.equal(await codeOf(nowhere.proofBundle(txIds[0]!)), 'UNREACHABLE');
+  });
+});
