@@ -1,8 +1,10 @@
 // Every benchmark `npm run bench` runs, in order. To add one: write benchmarks/<name>.ts exporting a
 // `Benchmark` (see types.ts and README.md) and add it here. Register only benchmarks that run.
 import { cryptoCeiling } from './benchmarks/crypto-ceiling.js';
+import { finality } from './benchmarks/finality.js';
+import { payload } from './benchmarks/payload.js';
 import { throughput } from './benchmarks/throughput.js';
 import { verifyPool } from './benchmarks/verify-pool.js';
 import type { Benchmark } from './types.js';
 
-export const BENCHMARKS: readonly Benchmark[] = [cryptoCeiling, verifyPool, throughput];
+export const BENCHMARKS: readonly Benchmark[] = [cryptoCeiling, verifyPool, throughput, finality, payload];
