@@ -8,11 +8,15 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fail } from '../../src/core/errors.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { ApiClient, ApiClientError } from '../../src/node/api/client.js';
 import { readApiTokenFile } from '../../src/node/api/token-file.js';
 import { DEFAULT_NETWORK_DIR } from './up.js';
 
 export { DEFAULT_NETWORK_DIR };
+
+/** What a write's answer may take beyond the node's commit wait (sealing, a loaded machine). */
+const WRITE_MARGIN_MS = 30_000;
 
 export interface ApiOptions {
   readonly api?: string;
@@ -84,7 +88,15 @@ export async function resolveApi(options: ApiOptions, resolve: ResolveOptions = 
   return {
     url,
     token,
-    client: new ApiClient({ baseUrl: url, token, timeoutMs: resolve.timeoutMs }),
+    // A write waits on the node for its commit (up to LIMITS.maxApiCommitWaitMs): the client must
+    // wait longer than that, or it would give up just before the answer.
+    client: new ApiClient({
+      baseUrl: url,
+      token,
+      timeoutMs:
+        resolve.timeoutMs ??
+        (resolve.write === true ? LIMITS.maxApiCommitWaitMs + WRITE_MARGIN_MS : undefined),
+    }),
   };
 }
 

@@ -4,6 +4,7 @@
 // prints the committed verdict: { transferId, txId, height, status, reasons }.
 import { parseHex } from '../../src/core/bytes.js';
 import { fail } from '../../src/core/errors.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { printResult } from '../output.js';
 import { committedVerdict } from './consent-run.js';
 import {
@@ -96,10 +97,11 @@ export async function declareTransfer(options: DeclareOptions): Promise<DeclareR
   const items = options.item.map(parseItem);
   const uids = options.uid ?? [];
   if (uids.length > items.length) fail('USAGE', 'more --uid than --item');
+  // Sealing a large payload comes before the node's commit wait: allow for both.
   const api = await resolveApi(options, {
     role: 'submitter',
     write: true,
-    timeoutMs: options.timeout * 1000,
+    timeoutMs: options.timeout * 1000 + LIMITS.maxApiCommitWaitMs,
   });
   const uploads: UploadAnswer[] = [];
   for (const item of items) uploads.push(await uploadFile(api, item.path));
