@@ -119,7 +119,7 @@ class Writer {
 
   nonAsciiText(value: string): void {
     if (!value.isWellFormed()) throw FAST_PATH_UNAVAILABLE;
-    this.raw(headOf(3, utf8Length(value)));
+    this.raw(encodeHead(3, utf8Length(value)));
     this.reserve(3 * value.length);
     const { written } = encoder.encodeInto(value, this.bytes.subarray(this.offset));
     this.offset += written;
@@ -142,7 +142,8 @@ function utf8Length(value: string): number {
   return bytes;
 }
 
-function headOf(major: number, value: number): Uint8Array {
+/** The RFC 8949 head (major type and argument, shortest form) alone, for assembling encodings. */
+export function encodeHead(major: number, value: number): Uint8Array {
   const writer = new Writer(new Uint8Array(9));
   writer.head(major, value);
   return writer.bytes.slice(0, writer.offset);
@@ -251,7 +252,7 @@ export function encodeCanonicalFast(value: unknown): Uint8Array {
 export function encodeArrayOfEncoded(items: readonly Uint8Array[]): Uint8Array {
   let total = 0;
   for (const item of items) total += item.byteLength;
-  const head = headOf(4, items.length);
+  const head = encodeHead(4, items.length);
   const out = new Uint8Array(head.byteLength + total);
   out.set(head, 0);
   let at = head.byteLength;

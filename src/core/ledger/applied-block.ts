@@ -22,6 +22,12 @@ export interface AppliedBlock {
   readonly merkleNodes: readonly MerkleNode[];
   /** State changes, sorted by bucket then key (StateOverlay.writes). */
   readonly writes: readonly StateWrite[];
+  /**
+   * Canonical bytes of each write's value (null for a delete), aligned with `writes`: the bytes the
+   * stateHash covers, so the store writes and caches them without encoding again. Absent on results
+   * built by hand; the store then encodes the values itself.
+   */
+  readonly encodedWrites?: readonly (Uint8Array | null)[];
   readonly outcomes: readonly AppliedTxOutcome[];
   readonly txRoot: Uint8Array;
   readonly logSize: number;

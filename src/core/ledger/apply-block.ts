@@ -1,19 +1,21 @@
 // The state transition of one block (design section 6): every transaction, in order, through
 // applyTx over one StateOverlay; every envelope appended to the log as an RFC 9162 leaf. The
 // result carries what the header commits to (txRoot, logSize, logRoot, stateHash) and what the
-// store writes (tree nodes, state writes), so proposer, verifier and chain verify share one path.
+// store writes (tree nodes, state writes and their encodings), so proposer, verifier and chain
+// verify share one path.
 
 import { leafHash, type MerkleNodeSource, merkleRoot } from '../merkle/index.js';
 import type { TxEnvelope } from '../records/envelope.js';
 import { decodeTxEnvelope, txIdOf } from '../records/index.js';
 import type { AppliedBlock, AppliedTxOutcome } from './applied-block.js';
-import { applyTx } from './apply-tx.js';
-import type { Block } from './block.js';
+import { applyCheckedTx, applyTx, type TxApplyContext, type TxOutcome } from './apply-tx.js';
+import type { Block, BlockHeader } from './block.js';
+import type { CheckedTx } from './block-tx.js';
 import type { ChainParams } from './chain-params.js';
 import type { ChainTip } from './chain-tip.js';
 import { MerkleNodeOverlay } from './merkle-overlay.js';
 import type { StateReader } from './state-kv.js';
-import { nextStateHash, StateOverlay } from './state-kv.js';
+import { encodeWriteValues, nextStateHashOfEncoded, StateOverlay } from './state-kv.js';
 
 export interface ApplyContext {
   readonly params: ChainParams;
@@ -35,7 +37,7 @@ export function applyBlock(base: StateReader, block: Block, context: ApplyContex
 
 /**
  * As applyBlock, with the envelopes already decoded, and, when `signaturesVerified`, their
- * signatures already checked by verifyTx (verifyBlock and buildBlock do both once).
+ * signatures already checked by verifyTx.
  */
 export function applyDecodedBlock(
   base: StateReader,
@@ -44,37 +46,77 @@ export function applyDecodedBlock(
   context: ApplyContext,
   options: { readonly signaturesVerified: boolean },
 ): AppliedBlock {
-  const { header } = block;
+  const txIds = block.txs.map((bytes) => txIdOf(bytes));
+  return applyInOrder(base, block.header, block.txs, txIds, context, (state, index, txContext) =>
+    applyTx(state, envelopes[index]!, txIds[index]!, {
+      ...txContext,
+      signaturesVerified: options.signaturesVerified,
+    }),
+  );
+}
+
+/**
+ * Applies transactions that checkBlockTx decoded and checked (verifyBlock, buildBlock): each is
+ * applied from its checked form, without decoding, parsing or encoding it again.
+ */
+export function applyCheckedBlock(
+  base: StateReader,
+  header: BlockHeader,
+  checked: readonly CheckedTx[],
+  context: ApplyContext,
+): AppliedBlock {
+  const txs = checked.map((tx) => tx.bytes);
+  const txIds = checked.map((tx) => tx.txId);
+  return applyInOrder(base, header, txs, txIds, context, (state, index, txContext) =>
+    applyCheckedTx(state, checked[index]!, txContext),
+  );
+}
+
+type ApplyOne = (state: StateOverlay, index: number, context: TxApplyContext) => TxOutcome;
+
+function applyInOrder(
+  base: StateReader,
+  header: BlockHeader,
+  txs: readonly Uint8Array[],
+  txIds: readonly Uint8Array[],
+  context: ApplyContext,
+  applyOne: ApplyOne,
+): AppliedBlock {
   const state = new StateOverlay(base);
   const log = new MerkleNodeOverlay(context.logNodes, context.previous.logSize);
-  const txIds: Uint8Array[] = [];
   const logLeaves: Uint8Array[] = [];
   const outcomes: AppliedTxOutcome[] = [];
-  block.txs.forEach((bytes, index) => {
-    const txId = txIdOf(bytes);
-    const verdict = applyTx(state, envelopes[index]!, txId, {
-      genesis: context.params.genesis,
-      blockTimeMs: header.timeMs,
-      height: header.height,
-      signaturesVerified: options.signaturesVerified,
+  const txContext: TxApplyContext = {
+    genesis: context.params.genesis,
+    blockTimeMs: header.timeMs,
+    height: header.height,
+  };
+  for (let index = 0; index < txs.length; index++) {
+    const verdict = applyOne(state, index, txContext);
+    outcomes.push({
+      txId: txIds[index]!,
+      accepted: verdict.accepted,
+      reasons: verdict.reasons,
+      objectId: verdict.objectId,
     });
-    outcomes.push({ txId, accepted: verdict.accepted, reasons: verdict.reasons, objectId: verdict.objectId });
-    const leaf = leafHash(bytes);
+    const leaf = leafHash(txs[index]!);
     log.append(leaf);
-    txIds.push(txId);
     logLeaves.push(leaf);
-  });
+  }
   const writes = state.writes();
+  // Each value is encoded once: for the state hash here, and for the store's batch and cache.
+  const encodedWrites = encodeWriteValues(writes);
   return {
     height: header.height,
-    txIds,
+    txIds: [...txIds],
     logLeaves,
     merkleNodes: log.addedNodes(),
     writes,
+    encodedWrites,
     outcomes,
     txRoot: merkleRoot(logLeaves),
     logSize: log.size,
     logRoot: log.root(),
-    stateHash: nextStateHash(context.previous.stateHash, writes),
+    stateHash: nextStateHashOfEncoded(context.previous.stateHash, writes, encodedWrites),
   };
 }

@@ -21,6 +21,7 @@ import { evaluateConsentGrant } from '../policy/evaluate-grant.js';
 import type { ReasonCode } from '../policy/reasons.js';
 import { policyProblems } from '../policy/schema.js';
 import type { Policy, Verdict } from '../policy/types.js';
+import type { TypedTx } from '../records/bodies.js';
 import { bodyBytesOf } from '../records/codec.js';
 import type { ConsentGrantBody } from '../records/consent-grant.js';
 import type { ConsentRevokeBody } from '../records/consent-revoke.js';
@@ -317,10 +318,31 @@ export function applyTx(
     const code = check.code === 'SIGNATURE_INVALID' ? 'SIGNATURE_INVALID' : 'RECORD_INVALID';
     fail(code, `${check.code}: ${check.reason}`, `tx ${toHex(txId)}`);
   }
+  return applyCheckedTx(state, { txId, tx: check.tx, bodyBytes }, context);
+}
+
+/** A transaction whose schemas, signers and signatures were checked (checkBlockTx). */
+export interface CheckedTxInput {
+  readonly txId: Uint8Array;
+  readonly tx: TypedTx;
+  /** Canonical body bytes: the object id is their SHA-256. */
+  readonly bodyBytes: Uint8Array;
+}
+
+/**
+ * applyTx for the block path, where checkBlockTx already decoded and checked the transaction once
+ * (the envelope is not parsed nor its body encoded again). Throws, writing nothing, for a
+ * transaction that is already committed.
+ */
+export function applyCheckedTx(
+  state: StateOverlay,
+  checked: CheckedTxInput,
+  context: TxApplyContext,
+): TxOutcome {
+  const { txId, tx, bodyBytes } = checked;
   if (getOutcome(state, txId) !== undefined) {
     fail('RECORD_INVALID', 'transaction already committed', `tx ${toHex(txId)}`);
   }
-  const tx = check.tx;
   const step: Step = {
     state,
     genesis: context.genesis,

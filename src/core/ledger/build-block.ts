@@ -4,15 +4,13 @@
 // validatorsHash. A block built here passes verifyBlock with the same context by construction;
 // the tests hold it to that.
 import { toHex } from '../bytes.js';
-import { isBayledgerError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import type { TxEnvelope } from '../records/envelope.js';
-import { decodeTxEnvelope, txIdOf, verifyTx } from '../records/index.js';
 import type { AppliedBlock } from './applied-block.js';
-import { applyDecodedBlock } from './apply-block.js';
+import { applyCheckedBlock } from './apply-block.js';
 import type { Block, BlockHeader } from './block.js';
 import type { BlockFaultCode } from './block-fault.js';
 import { blockHash } from './block-hash.js';
+import { type CheckedTx, checkBlockTx } from './block-tx.js';
 import type { VerifyContext } from './verify-block.js';
 
 export interface BuildInput {
@@ -39,8 +37,7 @@ export interface BuiltBlock {
 }
 
 interface Selection {
-  readonly txs: Uint8Array[];
-  readonly envelopes: TxEnvelope[];
+  readonly checked: CheckedTx[];
   readonly rejected: RejectedCandidate[];
 }
 
@@ -48,44 +45,41 @@ function selectCandidates(candidates: readonly Uint8Array[], context: VerifyCont
   const consensus = context.params.genesis.consensus;
   const maxTxs = Math.min(LIMITS.maxTxsPerBlock, consensus.maxBlockTxs);
   const maxBytes = Math.min(LIMITS.maxBlockTxBytes, consensus.maxBlockBytes);
-  const selection: Selection = { txs: [], envelopes: [], rejected: [] };
+  // Candidates come from the mempool, which verified their signatures on admission: `isVerified`
+  // (when the node passes it) lets them skip that step here.
+  const isVerified = context.isVerified?.bind(context);
+  const selection: Selection = { checked: [], rejected: [] };
   const seen = new Set<string>();
   let totalBytes = 0;
   for (const [index, bytes] of candidates.entries()) {
-    if (selection.txs.length >= maxTxs) break;
+    if (selection.checked.length >= maxTxs) break;
     // A candidate that does not fit waits for the next block; smaller later ones may still fit.
     if (totalBytes + bytes.byteLength > maxBytes) continue;
-    const reject = (code: BlockFaultCode, reason: string) => selection.rejected.push({ index, code, reason });
-    let envelope: TxEnvelope;
-    try {
-      envelope = decodeTxEnvelope(bytes);
-    } catch (error) {
-      if (!isBayledgerError(error)) throw error;
-      reject('TX_MALFORMED', error.message);
-      continue;
-    }
-    const check = verifyTx(envelope, context.params.genesis);
+    const check = checkBlockTx(bytes, context.params.genesis, isVerified);
     if (!check.ok) {
-      reject('TX_INVALID', `${check.code}: ${check.reason}`);
+      selection.rejected.push({ index, code: check.code, reason: check.reason });
       continue;
     }
-    const txId = txIdOf(bytes);
-    const txIdHex = toHex(txId);
-    if (seen.has(txIdHex) || context.hasTx(txId)) {
-      reject(seen.has(txIdHex) ? 'TX_DUPLICATE' : 'TX_ALREADY_COMMITTED', `transaction ${txIdHex}`);
+    const txIdHex = toHex(check.checked.txId);
+    if (seen.has(txIdHex) || context.hasTx(check.checked.txId)) {
+      selection.rejected.push({
+        index,
+        code: seen.has(txIdHex) ? 'TX_DUPLICATE' : 'TX_ALREADY_COMMITTED',
+        reason: `transaction ${txIdHex}`,
+      });
       continue;
     }
     seen.add(txIdHex);
     totalBytes += bytes.byteLength;
-    selection.txs.push(bytes);
-    selection.envelopes.push(envelope);
+    selection.checked.push(check.checked);
   }
   return selection;
 }
 
 export function buildBlock(input: BuildInput, context: VerifyContext): BuiltBlock {
   const { params, previous } = context;
-  const { txs, envelopes, rejected } = selectCandidates(input.candidates, context);
+  const { checked, rejected } = selectCandidates(input.candidates, context);
+  const txs = checked.map((tx) => tx.bytes);
   // The roots are not known until the transactions ran; apply with a provisional header whose
   // height and time are final (applyTx reads only those), then fill in the rest.
   const provisional: BlockHeader = {
@@ -101,9 +95,7 @@ export function buildBlock(input: BuildInput, context: VerifyContext): BuiltBloc
     stateHash: previous.stateHash,
     validatorsHash: params.validatorsHash,
   };
-  const applied = applyDecodedBlock(context.state, { header: provisional, txs }, envelopes, context, {
-    signaturesVerified: true,
-  });
+  const applied = applyCheckedBlock(context.state, provisional, checked, context);
   const header: BlockHeader = {
     ...provisional,
     txRoot: applied.txRoot,

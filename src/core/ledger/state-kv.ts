@@ -6,6 +6,7 @@
 // commits in the block's atomic batch, and their hash feeds the header's stateHash, so every node
 // commits to exactly the same state changes.
 import { type CborValue, compareTextKeys, encodeCanonical } from '../codec/canonical.js';
+import { encodeHead } from '../codec/fast-encode.js';
 import { sha256 } from '../crypto/hash.js';
 
 export const STATE_BUCKETS = [
@@ -32,31 +33,49 @@ export interface StateWrite {
   readonly value: CborValue | null;
 }
 
+function compareAsciiKeys(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Position of each bucket in STATE_BUCKETS: the order writes are sorted and hashed in. */
+const BUCKET_POSITION: Readonly<Record<StateBucket, number>> = Object.fromEntries(
+  STATE_BUCKETS.map((bucket, position) => [bucket, position]),
+) as Record<StateBucket, number>;
+
 /** Reads through to a base reader; collects writes in memory, last write per key wins. */
 export class StateOverlay implements StateReader {
   readonly #base: StateReader;
-  readonly #writes = new Map<string, StateWrite>();
+  // One map per bucket (by position): no composite key string is built per access, and writes()
+  // sorts within each bucket only.
+  readonly #writes: Map<string, StateWrite>[] = STATE_BUCKETS.map(() => new Map());
 
   constructor(base: StateReader) {
     this.#base = base;
   }
 
   get(bucket: StateBucket, key: string): CborValue | undefined {
-    const write = this.#writes.get(`${bucket}\u0000${key}`);
+    const write = this.#writes[BUCKET_POSITION[bucket]]!.get(key);
     if (write) return write.value === null ? undefined : write.value;
     return this.#base.get(bucket, key);
   }
 
   set(bucket: StateBucket, key: string, value: CborValue | null): void {
-    this.#writes.set(`${bucket}\u0000${key}`, { bucket, key, value });
+    this.#writes[BUCKET_POSITION[bucket]]!.set(key, { bucket, key, value });
   }
 
   /** Writes sorted by bucket then key, so their encoding is deterministic. */
   writes(): StateWrite[] {
-    return [...this.#writes.values()].sort(
-      (a, b) =>
-        STATE_BUCKETS.indexOf(a.bucket) - STATE_BUCKETS.indexOf(b.bucket) || compareTextKeys(a.key, b.key),
-    );
+    const sorted: StateWrite[] = [];
+    for (const bucketWrites of this.#writes) {
+      if (bucketWrites.size === 0) continue;
+      const keys = [...bucketWrites.keys()];
+      // Every key bayledger writes is ASCII, where section 4.2.1 order is length, then code units;
+      // compareTextKeys checks both keys for ASCII on each of the n log n comparisons.
+      keys.sort(keys.every(isAscii) ? compareAsciiKeys : compareTextKeys);
+      for (const key of keys) sorted.push(bucketWrites.get(key)!);
+    }
+    return sorted;
   }
 
   /** A child overlay for one transaction: merged into this one only if the transaction applies. */
@@ -89,4 +108,75 @@ export class MemoryState implements StateReader {
 export function nextStateHash(previousStateHash: Uint8Array, writes: readonly StateWrite[]): Uint8Array {
   const encoded = encodeCanonical(writes.map((write) => [write.bucket, write.key, write.value]));
   return sha256(previousStateHash, sha256(encoded));
+}
+
+/** Canonical bytes of each write's value, aligned with `writes`; null for a delete. */
+export function encodeWriteValues(writes: readonly StateWrite[]): (Uint8Array | null)[] {
+  return writes.map((write) => (write.value === null ? null : encodeCanonical(write.value)));
+}
+
+const NULL_ENCODED = Uint8Array.from([0xf6]);
+/** RFC 8949 head of an array of three items (major type 4, length 3). */
+const TRIPLE_HEAD = 0x83;
+const ENCODED_BUCKETS: readonly Uint8Array[] = STATE_BUCKETS.map((bucket) => encodeCanonical(bucket));
+
+const textHeads = new Map<number, Uint8Array>();
+/** The head of a text of `length` bytes, remembered (keys come in a few lengths). */
+function textHead(length: number): Uint8Array {
+  let head = textHeads.get(length);
+  if (head === undefined) {
+    head = encodeHead(3, length);
+    if (textHeads.size < 1024) textHeads.set(length, head);
+  }
+  return head;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * nextStateHash from values already encoded (encodeWriteValues): the same bytes are hashed, but
+ * each value is encoded once for the hash, the store's batch and its cache. The encoding of the
+ * list of [bucket, key, value] triples is assembled from its parts, as RFC 8949 defines an array's
+ * encoding: its head, then its items' encodings back to back; each triple is the head 0x83, the
+ * bucket's text (constants), the key's text (ASCII in every bucket, written directly; anything else
+ * through the codec), then the value's bytes.
+ */
+export function nextStateHashOfEncoded(
+  previousStateHash: Uint8Array,
+  writes: readonly StateWrite[],
+  encodedValues: readonly (Uint8Array | null)[],
+): Uint8Array {
+  const keys = writes.map((write) => (isAscii(write.key) ? write.key : encodeCanonical(write.key)));
+  let total = 0;
+  for (let i = 0; i < writes.length; i++) {
+    const key = keys[i]!;
+    total += 1 + ENCODED_BUCKETS[BUCKET_POSITION[writes[i]!.bucket]]!.byteLength;
+    total += typeof key === 'string' ? textHead(key.length).byteLength + key.length : key.byteLength;
+    total += (encodedValues[i] ?? NULL_ENCODED).byteLength;
+  }
+  const items = new Uint8Array(total);
+  let at = 0;
+  for (let i = 0; i < writes.length; i++) {
+    items[at++] = TRIPLE_HEAD;
+    const bucket = ENCODED_BUCKETS[BUCKET_POSITION[writes[i]!.bucket]]!;
+    items.set(bucket, at);
+    at += bucket.byteLength;
+    const key = keys[i]!;
+    if (typeof key === 'string') {
+      const head = textHead(key.length);
+      items.set(head, at);
+      at += head.byteLength;
+      for (let k = 0; k < key.length; k++) items[at++] = key.charCodeAt(k);
+    } else {
+      items.set(key, at);
+      at += key.byteLength;
+    }
+    const value = encodedValues[i] ?? NULL_ENCODED;
+    items.set(value, at);
+    at += value.byteLength;
+  }
+  return sha256(previousStateHash, sha256(encodeHead(4, writes.length), items));
 }

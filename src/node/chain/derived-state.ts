@@ -28,18 +28,18 @@ export class DerivedState implements StateReader {
     return entry === undefined ? undefined : decodeCanonical(entry.encoded);
   }
 
-  apply(writes: readonly StateWrite[], height: number): void {
-    for (const write of writes) {
+  /** Records a block's writes; `encodedValues` are their canonical bytes when already known. */
+  apply(writes: readonly StateWrite[], height: number, encodedValues?: readonly (Uint8Array | null)[]): void {
+    const known = encodedValues?.length === writes.length ? encodedValues : undefined;
+    writes.forEach((write, i) => {
       const key = entryKey(write.bucket, write.key);
-      if (write.value === null) this.#entries.delete(key);
-      else
-        this.#entries.set(key, {
-          bucket: write.bucket,
-          key: write.key,
-          encoded: encodeCanonical(write.value),
-          height,
-        });
-    }
+      if (write.value === null) {
+        this.#entries.delete(key);
+        return;
+      }
+      const encoded = known?.[i] ?? encodeCanonical(write.value);
+      this.#entries.set(key, { bucket: write.bucket, key: write.key, encoded, height });
+    });
   }
 
   entry(bucket: StateBucket, key: string): DerivedEntry | undefined {

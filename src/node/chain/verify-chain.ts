@@ -130,7 +130,7 @@ export async function verifyChain(options: ChainVerifyOptions): Promise<ChainVer
         if (mismatch) return fail('TREE_NODE_MISMATCH', mismatch);
         treeNodes += applied.merkleNodes.length;
       }
-      derived.apply(applied.writes, header.height);
+      derived.apply(applied.writes, header.height, applied.encodedWrites);
       log.advance(applied.merkleNodes, applied.logSize);
       tip = tipOf(header, verdict.blockHash);
       txCount += header.txCount;

@@ -335,7 +335,7 @@ export class LedgerStore {
     hash: Uint8Array,
     certificate: CommitCertificate,
     applied: AppliedBlock,
-  ): { operations: BatchOperation[]; stateValues: (Uint8Array | null)[] } {
+  ): { operations: BatchOperation[]; stateValues: readonly (Uint8Array | null)[] } {
     const { header } = block;
     const firstLeaf = header.logSize - header.txCount;
     const operations: BatchOperation[] = [
@@ -353,9 +353,13 @@ export class LedgerStore {
     for (const node of applied.merkleNodes) {
       operations.push({ type: 'put', key: merkleNodeKey(node.level, node.index), value: node.hash });
     }
-    const stateValues = applied.writes.map((write: StateWrite) =>
-      write.value === null ? null : encodeCanonical(write.value),
-    );
+    // The pure core encoded each value once for the stateHash; those are the bytes to store.
+    const stateValues =
+      applied.encodedWrites?.length === applied.writes.length
+        ? applied.encodedWrites
+        : applied.writes.map((write: StateWrite) =>
+            write.value === null ? null : encodeCanonical(write.value),
+          );
     applied.writes.forEach((write, i) => {
       const key = stateKey(write.bucket, write.key);
       const value = stateValues[i];

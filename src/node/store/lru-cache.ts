@@ -1,43 +1,57 @@
-// A bounded least-recently-used cache (Map keeps insertion order; a hit re-inserts the entry).
-// The store caches immutable tree nodes and state entries with it; the bound comes from LIMITS.
+// A bounded cache that keeps recently used entries (the store caches immutable tree nodes and
+// state entries with it; the bound comes from LIMITS). It is a two-generation approximation of
+// least-recently-used: entries live in a young and an old Map; a hit in the old generation moves
+// the entry to the young one; when the young generation reaches half the capacity, the old one is
+// dropped whole and the young one becomes old. So an entry used within the last capacity/2
+// insertions is always kept, at most `capacity` entries are held, and a hit in the young
+// generation is a single Map lookup. A strict LRU re-inserted the entry on every hit (delete and
+// set on a Map of 100,000 entries): a third of the store's read time in a block's verification.
 import { assert } from '../../core/errors.js';
 
 export class LruCache<K, V> {
-  readonly #entries = new Map<K, V>();
-  readonly #capacity: number;
+  readonly #half: number;
+  #young = new Map<K, V>();
+  #old = new Map<K, V>();
 
   constructor(capacity: number) {
-    assert(Number.isInteger(capacity) && capacity > 0, `cache capacity ${capacity} must be positive`);
-    this.#capacity = capacity;
+    assert(Number.isInteger(capacity) && capacity > 1, `cache capacity ${capacity} must be at least 2`);
+    this.#half = Math.floor(capacity / 2);
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#young.size + this.#old.size;
   }
 
   has(key: K): boolean {
-    return this.#entries.has(key);
+    return this.#young.has(key) || this.#old.has(key);
   }
 
-  /** The cached value, refreshed as most recently used. */
+  /** The cached value, refreshed as recently used. */
   get(key: K): V | undefined {
-    if (!this.#entries.has(key)) return undefined;
-    const value = this.#entries.get(key) as V;
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    return value;
+    const young = this.#young.get(key);
+    if (young !== undefined || this.#young.has(key)) return young;
+    const old = this.#old.get(key);
+    if (old === undefined && !this.#old.has(key)) return undefined;
+    this.#old.delete(key);
+    this.#promote(key, old as V);
+    return old;
   }
 
   set(key: K, value: V): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    if (this.#entries.size > this.#capacity) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
-    }
+    this.#old.delete(key);
+    this.#promote(key, value);
   }
 
   clear(): void {
-    this.#entries.clear();
+    this.#young.clear();
+    this.#old.clear();
+  }
+
+  #promote(key: K, value: V): void {
+    this.#young.set(key, value);
+    if (this.#young.size >= this.#half) {
+      this.#old = this.#young;
+      this.#young = new Map();
+    }
   }
 }
