@@ -66,7 +66,7 @@ export async function committedVerdict(api: NodeApi, txId: string, timeoutS: num
 function refused(what: string, verdict: TxAnswer): never {
   return fail(
     'RECORD_INVALID',
-    `${what} refused by the ledger at height ${verdict.height}: ${(verdict.reasons ?? []).join(', ')}`,
+    `${what} was refused by the ledger at height ${verdict.height}: ${(verdict.reasons ?? []).join(', ')}`,
   );
 }
 
