@@ -46,6 +46,10 @@ export function repoRoot(): string {
   return folder;
 }
 
+function nodeFlags(): string[] {
+  return (process.env.BAYLEDGER_BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+}
+
 export interface BenchNode extends LocalNodeInfo {
   readonly token: string;
 }
@@ -71,7 +75,8 @@ export async function startBenchNetwork(context: BenchContext): Promise<BenchNet
   });
   const network = await startLocalNetwork({
     dir,
-    command: [process.execPath, path.join(root, 'bin/bayledger.js')],
+    // BAYLEDGER_BENCH_NODE_FLAGS adds Node flags to every node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
+    command: [process.execPath, ...nodeFlags(), path.join(root, 'bin/bayledger.js')],
     logLevel: 'warn',
     readyTimeoutMs: 120_000,
     onProgress: (message) => context.log(message),
