@@ -6,15 +6,13 @@
 //    committed on its own chain (and at start, those it has not receipted yet);
 //  - the hospital frees an outbox payload once its transfer is delivered or rejected.
 // It stops before the node does: attaching wraps the node's `close`.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseHex, toHex } from '../../core/bytes.js';
 import { Ed25519Signer } from '../../core/crypto/ed25519.js';
 import { fail } from '../../core/errors.js';
-import { getTransfer } from '../../core/ledger/views.js';
-import { decodeTxEnvelope, encodeTxEnvelope, objectIdOf } from '../../core/records/codec.js';
-import type { ConsentRevokeBody } from '../../core/records/consent-revoke.js';
+import type { StateReader } from '../../core/ledger/state-kv.js';
+import { getConsent, getTransfer } from '../../core/ledger/views.js';
+import { encodeTxEnvelope } from '../../core/records/codec.js';
 import { signTx } from '../../core/records/sign.js';
-import type { TransferAssessBody } from '../../core/records/transfer-assess.js';
 import type { TransferReceiptBody } from '../../core/records/transfer-receipt.js';
 import { StoreChainReader } from '../chain/store-chain-reader.js';
 import type { NodeConfig } from '../config/node-config.js';
@@ -118,7 +116,7 @@ export async function attachTransferService(
   };
   node.chain.onCommitted((event) => {
     try {
-      onBlock(event, fetcher, freeOutbox);
+      onBlock(event, state, fetcher, freeOutbox);
     } catch (error) {
       logger.error('transfer service failed on a committed block', {
         height: event.block.header.height,
@@ -156,35 +154,26 @@ export async function attachTransferService(
   return service;
 }
 
-/** Reacts to the transfer records a committed block touched. */
+/**
+ * Reacts to the transfer and consent records a committed block changed: its state writes name
+ * them (bucket 'transfer' keyed by transferId, 'consent' by consentId), so no transaction needs
+ * decoding again.
+ */
 function onBlock(
   event: CommittedEvent,
+  state: StateReader,
   fetcher: PayloadFetcher | undefined,
   freeOutbox: (transferId: Uint8Array) => void,
 ): void {
-  for (const bytes of event.block.txs) {
-    const envelope = decodeTxEnvelope(bytes);
-    switch (envelope.kind) {
-      case 'transfer.declare': {
-        const transferId = objectIdOf(envelope);
-        fetcher?.consider(transferId);
-        freeOutbox(transferId);
-        break;
-      }
-      case 'transfer.assess': {
-        const { transferId } = envelope.body as unknown as TransferAssessBody;
-        fetcher?.consider(transferId);
-        freeOutbox(transferId);
-        break;
-      }
-      case 'transfer.receipt':
-        freeOutbox((envelope.body as unknown as TransferReceiptBody).transferId);
-        break;
-      case 'consent.revoke':
-        fetcher?.consentRevoked((envelope.body as unknown as ConsentRevokeBody).consentId);
-        break;
-      default:
-        break;
+  for (const write of event.applied.writes) {
+    if (write.bucket !== 'transfer' && write.bucket !== 'consent') continue;
+    const id = parseHex(write.key);
+    if (id === undefined) continue;
+    if (write.bucket === 'transfer') {
+      fetcher?.consider(id);
+      freeOutbox(id);
+    } else if (getConsent(state, id)?.status === 'revoked') {
+      fetcher?.consentRevoked(id);
     }
   }
 }
@@ -201,6 +190,4 @@ async function resumeOpenTransfers(node: RunningNode, fetcher: PayloadFetcher): 
     const transferId = parseHex(entry.key);
     if (transferId !== undefined) fetcher.consider(transferId);
   }
-  // Let the first fetches start before the node reports itself ready.
-  await sleep(0);
 }
