@@ -1,0 +1,104 @@
+// Issue 7 item 4: `bayledger chain verify` of a 1,000,000-transaction certified chain, as a
+// compiled child process (the command an operator runs), in transactions per second against the
+// verify ceiling divided by the signatures each transaction carries (a consent grant has two, a
+// declaration one: 1.5 on average in the workload of test/bench/fixtures/workload.ts). The chain
+// comes from the shared generator (fixtures/big-chain.ts, ensureBigChain) and is reused by the
+// proofs benchmark in the same run. BAYLEDGER_BENCH_CHAIN_TXS sets its size;
+// BAYLEDGER_BENCH_CHAIN_DIR keeps it between runs (generation takes minutes), otherwise it lives in
+// a temp folder removed when the run exits.
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type BigChain, ensureBigChain } from '../fixtures/big-chain.js';
+import { repoRoot } from '../lib/network.js';
+import type { BenchContext, Benchmark } from '../types.js';
+
+export const BIG_CHAIN_TXS = Number(process.env.BAYLEDGER_BENCH_CHAIN_TXS ?? 1_000_000);
+/** Consent grant (patient + hospital) and declaration (hospital), alternating. */
+const SIGNATURES_PER_TX = 1.5;
+
+let bigChain: Promise<BigChain> | undefined;
+
+/** The run's big chain, generated (or resumed, or reused) once per process. */
+export function bigChainFor(context: BenchContext): Promise<BigChain> {
+  bigChain ??= (async () => {
+    let dir = process.env.BAYLEDGER_BENCH_CHAIN_DIR;
+    if (dir === undefined) {
+      dir = await mkdtemp(path.join(tmpdir(), 'bayledger-bench-big-chain-'));
+      const created = dir;
+      process.once('exit', () => rmSync(created, { recursive: true, force: true }));
+    }
+    const started = performance.now();
+    let lastLogMs = started;
+    const chain = await ensureBigChain(dir, BIG_CHAIN_TXS, {
+      onProgress: ({ height, targetHeight }) => {
+        if (performance.now() - lastLogMs < 10_000) return;
+        lastLogMs = performance.now();
+        context.log(`big chain: block ${height} of ${targetHeight}`);
+      },
+    });
+    context.log(
+      `big chain: ${chain.txCount} transactions in ${chain.height} blocks ready after ${((performance.now() - started) / 1000).toFixed(0)} s (${dir})`,
+    );
+    return chain;
+  })();
+  return bigChain;
+}
+
+/** Runs the compiled CLI to completion; rejects on a non-zero exit or when `signal` aborts. */
+function runCli(args: readonly string[], signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repoRoot(), 'bin/bayledger.js'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`bayledger ${args.join(' ')} exited ${code}: ${stderr.trim()}`));
+    });
+  });
+}
+
+export const chainVerify: Benchmark = {
+  name: 'chain-verify',
+  description: '`bayledger chain verify` of the big certified chain (1,000,000 transactions by default)',
+  target: 'ratio >= 0.70 of verify.allCores / signatures per transaction',
+  timeLimitMs: 3_600_000,
+  async run(context) {
+    const ceiling = await context.ceiling();
+    const chain = await bigChainFor(context);
+    const started = performance.now();
+    const output = await runCli(
+      ['chain', 'verify', '--data-dir', chain.dataDir, '--genesis', chain.genesisPath, '--json'],
+      context.signal,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const verdict = JSON.parse(output) as { ok: boolean; txCount: number; height: number };
+    if (!verdict.ok) throw new Error(`chain verify refused the big chain: ${output}`);
+    return [
+      {
+        name: 'txPerSecond',
+        value: verdict.txCount / seconds,
+        unit: 'tx/s',
+        ceiling: {
+          name: `verify.allCores / ${SIGNATURES_PER_TX} sigs per tx`,
+          value: ceiling.verifyAllCoresPerSecond / SIGNATURES_PER_TX,
+        },
+        target: { on: 'ratio', comparison: '>=', bound: 0.7 },
+        note: `${verdict.txCount} transactions, ${verdict.height} blocks in ${seconds.toFixed(1)} s, process start included`,
+      },
+      { name: 'seconds', value: seconds, unit: 's' },
+    ];
+  },
+};
