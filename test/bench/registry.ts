@@ -3,6 +3,7 @@
 import { chainVerify } from './benchmarks/chain-verify.js';
 import { cryptoCeiling } from './benchmarks/crypto-ceiling.js';
 import { finality } from './benchmarks/finality.js';
+import { memoryStartup } from './benchmarks/memory-startup.js';
 import { payload } from './benchmarks/payload.js';
 import { proofs } from './benchmarks/proofs.js';
 import { throughput } from './benchmarks/throughput.js';
@@ -17,4 +18,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   payload,
   chainVerify,
   proofs,
+  memoryStartup,
 ];
