@@ -19,13 +19,27 @@ import {
   PROTOCOL,
   type SyncedBlock,
   type SyncRequest,
+  type SyncResponse,
 } from './protocols.js';
+
+/** A range of blocks requested from one peer, starting at `fromHeight`. */
+interface PendingRange {
+  readonly peer: string;
+  readonly fromHeight: number;
+  readonly response: Promise<SyncResponse | undefined>;
+}
 
 /** A sync response stays well under the frame limit: blocks are added until this many bytes. */
 const MAX_SYNC_RESPONSE_BYTES = LIMITS.maxMessageBytes / 2;
 const SYNC_REQUEST_TIMEOUT_MS = 10_000;
 /** How often a node re-checks whether a peer is ahead, in case an announcement was lost. */
 const SYNC_CHECK_INTERVAL_MS = 2_000;
+/**
+ * Announcements after commits go out at most this often. Peers that keep up learn of each block
+ * from consensus itself; the announcement is for laggards, and one per block to every peer cost
+ * more than consensus (six messages a block from each node) while blocks follow back to back.
+ */
+const STATUS_ANNOUNCE_INTERVAL_MS = 500;
 
 export class BlockSync {
   readonly #chain: NodeChain;
@@ -38,6 +52,8 @@ export class BlockSync {
   #run: Promise<void> | undefined;
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
+  #announceTimer: NodeJS.Timeout | undefined;
+  #lastAnnounceMs = 0;
 
   constructor(chain: NodeChain, net: PeerNetwork, logger: Logger, metrics: NodeMetrics) {
     this.#chain = chain;
@@ -69,7 +85,7 @@ export class BlockSync {
       if (event.kind === 'connect') this.#net.send(event.orgId, PROTOCOL.status, this.#statusBytes());
       if (event.kind === 'disconnect') this.#peerHeights.delete(event.orgId);
     });
-    this.#chain.onCommitted(() => this.#net.broadcast(PROTOCOL.status, this.#statusBytes()));
+    this.#chain.onCommitted(() => this.#scheduleAnnounce());
   }
 
   start(): void {
@@ -80,6 +96,7 @@ export class BlockSync {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#announceTimer) clearTimeout(this.#announceTimer);
     await this.#run;
   }
 
@@ -91,6 +108,24 @@ export class BlockSync {
       .finally(() => {
         this.#run = undefined;
       });
+  }
+
+  /** Announces the tip now, or once the interval since the last announcement has passed. */
+  #scheduleAnnounce(): void {
+    if (this.#announceTimer !== undefined || this.#closed) return;
+    const waitMs = this.#lastAnnounceMs + STATUS_ANNOUNCE_INTERVAL_MS - performance.now();
+    const announce = (): void => {
+      this.#announceTimer = undefined;
+      if (this.#closed) return;
+      this.#lastAnnounceMs = performance.now();
+      this.#net.broadcast(PROTOCOL.status, this.#statusBytes());
+    };
+    if (waitMs <= 0) {
+      announce();
+      return;
+    }
+    this.#announceTimer = setTimeout(announce, waitMs);
+    this.#announceTimer.unref();
   }
 
   #statusBytes(): Uint8Array {
@@ -136,11 +171,41 @@ export class BlockSync {
     return best;
   }
 
+  /**
+   * Fetches ranges of blocks from the highest peer and commits them, until no peer is ahead. The
+   * next range is requested as soon as one arrives, so the peer reads and sends it while this
+   * node verifies and writes the current one.
+   */
   async #catchUp(): Promise<void> {
+    let prefetched: PendingRange | undefined;
     for (let attempt = 0; attempt < LIMITS.maxSyncAttempts && !this.#closed; attempt++) {
-      const peer = this.#aheadPeer();
-      if (peer === undefined) return;
       const fromHeight = this.#chain.height + 1;
+      let range = prefetched?.fromHeight === fromHeight ? prefetched : undefined;
+      prefetched = undefined;
+      if (range === undefined) {
+        const peer = this.#aheadPeer();
+        if (peer === undefined) return;
+        range = this.#fetch(peer, fromHeight);
+      }
+      const response = await range.response;
+      if (response === undefined || response.blocks.length === 0) continue;
+      const lastHeight = response.blocks.at(-1)!.block.header.height;
+      if (response.tipHeight > lastHeight && !this.#closed)
+        prefetched = this.#fetch(range.peer, lastHeight + 1);
+      const committingStarted = performance.now();
+      await this.#commitAll(range.peer, response.blocks);
+      this.#logger.debug('synced a range of blocks', {
+        peer: range.peer,
+        from: fromHeight,
+        to: lastHeight,
+        commitMs: Math.round(performance.now() - committingStarted),
+      });
+    }
+  }
+
+  /** Requests one range; resolves undefined (after logging or penalising) when it fails. */
+  #fetch(peer: string, fromHeight: number): PendingRange {
+    const response = (async (): Promise<SyncResponse | undefined> => {
       let responseBytes: Uint8Array;
       try {
         responseBytes = await this.#net.request(
@@ -152,13 +217,23 @@ export class BlockSync {
       } catch (error) {
         this.#logger.debug('block sync request failed', { peer, error });
         this.#peerHeights.delete(peer);
-        continue;
+        return undefined;
       }
-      const response = decodeSyncResponse(responseBytes);
+      let response: SyncResponse;
+      try {
+        response = decodeSyncResponse(responseBytes);
+      } catch (error) {
+        // A prefetched range may never be awaited, so this promise never rejects.
+        if (isBayledgerError(error))
+          this.#net.penalise(peer, error.code, `malformed sync response: ${error.message}`);
+        else this.#logger.error('decoding a sync response failed (a bug)', { peer, error });
+        this.#peerHeights.delete(peer);
+        return undefined;
+      }
       this.#peerHeights.set(peer, response.tipHeight);
-      if (response.blocks.length === 0) continue;
-      await this.#commitAll(peer, response.blocks);
-    }
+      return response;
+    })();
+    return { peer, fromHeight, response };
   }
 
   async #commitAll(peer: string, blocks: readonly SyncedBlock[]): Promise<void> {

@@ -223,15 +223,20 @@ async function bundleCli(): Promise<string | undefined> {
  * sources, else tsx. BAYLEDGER_TEST_CLI=dist|bundle|tsx forces one.
  */
 export async function cliCommand(): Promise<string[]> {
+  // BAYLEDGER_TEST_NODE_FLAGS adds Node flags to every child, e.g. '--cpu-prof --cpu-prof-dir=/tmp/p'.
+  const node = [
+    process.execPath,
+    ...(process.env.BAYLEDGER_TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+  ];
   const forced = process.env.BAYLEDGER_TEST_CLI;
   if (forced === 'dist' || (forced === undefined && distIsFresh()))
-    return [process.execPath, path.join(REPO_ROOT, 'bin/bayledger.js')];
+    return [...node, path.join(REPO_ROOT, 'bin/bayledger.js')];
   if (forced !== 'tsx') {
     bundledCli ??= bundleCli();
     const bundle = await bundledCli;
-    if (bundle !== undefined) return [process.execPath, bundle];
+    if (bundle !== undefined) return [...node, bundle];
   }
-  return [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'cli/main.ts')];
+  return [...node, '--import', 'tsx', path.join(REPO_ROOT, 'cli/main.ts')];
 }
 
 interface TemplateJson {
