@@ -117,6 +117,22 @@ export function encodeCanonical(value: unknown): Uint8Array {
   return encodeCanonicalGeneral(value);
 }
 
+/**
+ * encodeCanonical, copying the given bytes for values found (by identity) in `known` instead of
+ * encoding them: the ledger passes each transaction body with the canonical bytes it was decoded
+ * from, so state records that embed a body (a consent's grant, a transfer's declaration) cost a
+ * copy. The caller guarantees that each known value is unchanged since those bytes were decoded
+ * from it, and that it sits at depth 0 or 1 of `value` (deeper ones are encoded as usual).
+ */
+export function encodeCanonicalKnowing(value: unknown, known: ReadonlyMap<object, Uint8Array>): Uint8Array {
+  try {
+    return encodeCanonicalFast(value, known);
+  } catch (error) {
+    if (error !== FAST_PATH_UNAVAILABLE) throw error;
+  }
+  return encodeCanonicalGeneral(value);
+}
+
 /** The general encoder: prepare (sort, convert, refuse), then cbor-x. */
 export function encodeCanonicalGeneral(value: unknown): Uint8Array {
   const prepared = prepare(value, '$', 0);

@@ -10,6 +10,13 @@
 // so whenever both paths succeed they agree byte for byte (the codec tests hold them to it).
 import { LIMITS } from '../limits.js';
 
+/**
+ * Known encodings are used for values at most this deep (a transaction body inside a state
+ * record): there the nesting of the value itself was already checked against the depth limit when
+ * its bytes were decoded at the same or a greater depth.
+ */
+const KNOWN_MAX_DEPTH = 1;
+
 /** Thrown inside this module only: the value needs the general encoder. */
 export const FAST_PATH_UNAVAILABLE: unique symbol = Symbol('fast path unavailable');
 
@@ -24,9 +31,12 @@ let scratchInUse = false;
 class Writer {
   bytes: Uint8Array;
   offset = 0;
+  /** Values whose canonical bytes are already known (see encodeCanonicalKnowing). */
+  known: ReadonlyMap<object, Uint8Array> | undefined;
 
-  constructor(bytes: Uint8Array) {
+  constructor(bytes: Uint8Array, known?: ReadonlyMap<object, Uint8Array>) {
     this.bytes = bytes;
+    this.known = known;
   }
 
   reserve(extra: number): void {
@@ -212,6 +222,13 @@ function writeValue(writer: Writer, value: unknown, depth: number): void {
     writer.raw(value);
     return;
   }
+  if (writer.known !== undefined && depth <= KNOWN_MAX_DEPTH) {
+    const encoded = writer.known.get(value);
+    if (encoded !== undefined) {
+      writer.raw(encoded);
+      return;
+    }
+  }
   if (Array.isArray(value)) {
     writer.head(4, value.length);
     for (let i = 0; i < value.length; i++) {
@@ -229,10 +246,10 @@ function writeValue(writer: Writer, value: unknown, depth: number): void {
  * Canonical bytes of `value`, in a fresh buffer the caller owns; throws FAST_PATH_UNAVAILABLE
  * (and nothing else) when the value needs the general encoder.
  */
-export function encodeCanonicalFast(value: unknown): Uint8Array {
+export function encodeCanonicalFast(value: unknown, known?: ReadonlyMap<object, Uint8Array>): Uint8Array {
   // A getter on a value could re-enter; it then gets its own buffer instead of the shared one.
   const shared = !scratchInUse;
-  const writer = new Writer(shared ? scratch : new Uint8Array(INITIAL_BYTES));
+  const writer = new Writer(shared ? scratch : new Uint8Array(INITIAL_BYTES), known);
   if (shared) scratchInUse = true;
   try {
     writeValue(writer, value, 0);

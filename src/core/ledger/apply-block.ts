@@ -67,8 +67,17 @@ export function applyCheckedBlock(
 ): AppliedBlock {
   const txs = checked.map((tx) => tx.bytes);
   const txIds = checked.map((tx) => tx.txId);
-  return applyInOrder(base, header, txs, txIds, context, (state, index, txContext) =>
-    applyCheckedTx(state, checked[index]!, txContext),
+  // Records that embed a body (a consent's grant, a transfer's declaration) hold the very object
+  // checkBlockTx parsed, which nothing changes: its bytes are the body bytes already in hand.
+  const knownBodies = new Map<object, Uint8Array>(checked.map((tx) => [tx.tx.body, tx.bodyBytes]));
+  return applyInOrder(
+    base,
+    header,
+    txs,
+    txIds,
+    context,
+    (state, index, txContext) => applyCheckedTx(state, checked[index]!, txContext),
+    knownBodies,
   );
 }
 
@@ -81,6 +90,7 @@ function applyInOrder(
   txIds: readonly Uint8Array[],
   context: ApplyContext,
   applyOne: ApplyOne,
+  knownEncodings?: ReadonlyMap<object, Uint8Array>,
 ): AppliedBlock {
   const state = new StateOverlay(base);
   const log = new MerkleNodeOverlay(context.logNodes, context.previous.logSize);
@@ -105,7 +115,7 @@ function applyInOrder(
   }
   const writes = state.writes();
   // Each value is encoded once: for the state hash here, and for the store's batch and cache.
-  const encodedWrites = encodeWriteValues(writes);
+  const encodedWrites = encodeWriteValues(writes, knownEncodings);
   return {
     height: header.height,
     txIds: [...txIds],

@@ -56,6 +56,7 @@ export function checkBlockTx(
   bytes: Uint8Array,
   genesis: Genesis,
   signaturesVerified?: (txId: Uint8Array) => boolean,
+  knownTxId?: Uint8Array,
 ): BlockTxCheck {
   let decoded: unknown;
   try {
@@ -73,7 +74,8 @@ export function checkBlockTx(
     return { ok: false, code: 'TX_MALFORMED', reason: '$: expected an envelope map' };
   }
   const envelope = decoded as unknown as TxEnvelope;
-  const txId = txIdOf(bytes);
+  // A caller that read the bytes by their id and checked the hash passes it (`knownTxId`).
+  const txId = knownTxId ?? txIdOf(bytes);
   const skipSignatures = signaturesVerified?.(txId) === true;
   const bodyBytes = bodyBytesIfShaped(bytes, envelope);
   const check = checkTxForApply(envelope, genesis, bodyBytes, !skipSignatures);

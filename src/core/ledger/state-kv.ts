@@ -5,7 +5,12 @@
 // records its changes in a `StateOverlay`. The overlay's writes, sorted, are what the store
 // commits in the block's atomic batch, and their hash feeds the header's stateHash, so every node
 // commits to exactly the same state changes.
-import { type CborValue, compareTextKeys, encodeCanonical } from '../codec/canonical.js';
+import {
+  type CborValue,
+  compareTextKeys,
+  encodeCanonical,
+  encodeCanonicalKnowing,
+} from '../codec/canonical.js';
 import { encodeHead } from '../codec/fast-encode.js';
 import { sha256 } from '../crypto/hash.js';
 
@@ -110,9 +115,18 @@ export function nextStateHash(previousStateHash: Uint8Array, writes: readonly St
   return sha256(previousStateHash, sha256(encoded));
 }
 
-/** Canonical bytes of each write's value, aligned with `writes`; null for a delete. */
-export function encodeWriteValues(writes: readonly StateWrite[]): (Uint8Array | null)[] {
-  return writes.map((write) => (write.value === null ? null : encodeCanonical(write.value)));
+/**
+ * Canonical bytes of each write's value, aligned with `writes`; null for a delete. `known` maps
+ * values embedded unchanged in the records (transaction bodies) to their canonical bytes.
+ */
+export function encodeWriteValues(
+  writes: readonly StateWrite[],
+  known?: ReadonlyMap<object, Uint8Array>,
+): (Uint8Array | null)[] {
+  return writes.map((write) => {
+    if (write.value === null) return null;
+    return known === undefined ? encodeCanonical(write.value) : encodeCanonicalKnowing(write.value, known);
+  });
 }
 
 const NULL_ENCODED = Uint8Array.from([0xf6]);
@@ -131,9 +145,9 @@ function textHead(length: number): Uint8Array {
   return head;
 }
 
+/** Whether every character is ASCII: then, and only then, its UTF-8 length is its length. */
 function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
+  return Buffer.byteLength(text, 'utf8') === text.length;
 }
 
 /**
@@ -157,7 +171,8 @@ export function nextStateHashOfEncoded(
     total += typeof key === 'string' ? textHead(key.length).byteLength + key.length : key.byteLength;
     total += (encodedValues[i] ?? NULL_ENCODED).byteLength;
   }
-  const items = new Uint8Array(total);
+  // A Buffer for its native latin1 write, which for ASCII text writes exactly its UTF-8 bytes.
+  const items = Buffer.allocUnsafe(total);
   let at = 0;
   for (let i = 0; i < writes.length; i++) {
     items[at++] = TRIPLE_HEAD;
@@ -169,7 +184,7 @@ export function nextStateHashOfEncoded(
       const head = textHead(key.length);
       items.set(head, at);
       at += head.byteLength;
-      for (let k = 0; k < key.length; k++) items[at++] = key.charCodeAt(k);
+      at += items.write(key, at, key.length, 'latin1');
     } else {
       items.set(key, at);
       at += key.byteLength;

@@ -8,7 +8,7 @@
 // node: a transaction the mempool admitted, or a block whose signatures the verify pool checked,
 // is vouched for through `isVerified` and only its cheap checks run again here.
 import { bytesEqual, toHex } from '../bytes.js';
-import { isBayledgerError } from '../errors.js';
+import { assert, isBayledgerError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { AppliedBlock } from './applied-block.js';
 import { type ApplyContext, applyCheckedBlock } from './apply-block.js';
@@ -43,11 +43,18 @@ export interface VerifyContext extends ApplyContext {
 
 export type BlockVerdict = { ok: true; blockHash: Uint8Array; applied: AppliedBlock } | BlockFault;
 
-/** Verifies a block and its commit certificate (> 2/3 of the validators for this block hash). */
+/**
+ * Verifies a block and its commit certificate (> 2/3 of the validators for this block hash).
+ *
+ * `prechecked`, from a pipeline that checks blocks ahead (chain verify): checkBlockTx's result for
+ * exactly `block.txs`, in order, every signature of which was verified by this process. Only the
+ * checks that depend on the chain so far (duplicates, replays, the state) then run here.
+ */
 export function verifyCommittedBlock(
   block: Block,
   certificate: CommitCertificate,
   context: VerifyContext,
+  prechecked?: readonly CheckedTx[],
 ): BlockVerdict {
   const headerFault = checkHeader(block, context);
   if (headerFault) return headerFault;
@@ -61,7 +68,7 @@ export function verifyCommittedBlock(
     { signaturesVerified: context.isCertificateVerified?.(certificate) === true },
   );
   if (!check.ok) return blockFault('CERTIFICATE_INVALID', check.reason);
-  return verifyBody(block, hash, context);
+  return verifyBody(block, hash, context, prechecked);
 }
 
 /** Verifies a block on its own (a proposal: the certificate does not exist yet). */
@@ -113,16 +120,33 @@ function checkHeader(block: Block, context: VerifyContext): BlockFault | undefin
   return undefined;
 }
 
-/** Decodes and checks each transaction once; the checked transactions, or the first fault. */
-function checkTransactions(block: Block, context: VerifyContext): CheckedTx[] | BlockFault {
+/**
+ * Decodes and checks each transaction once (or takes the prechecked ones); the checked
+ * transactions, or the first fault.
+ */
+function checkTransactions(
+  block: Block,
+  context: VerifyContext,
+  prechecked: readonly CheckedTx[] | undefined,
+): CheckedTx[] | BlockFault {
   const { genesis } = context.params;
   const isVerified = context.isVerified?.bind(context);
   const seen = new Set<string>();
   const checked: CheckedTx[] = [];
+  if (prechecked !== undefined) {
+    assert(
+      prechecked.length === block.txs.length && prechecked.every((tx, i) => tx.bytes === block.txs[i]),
+      "prechecked transactions are not the block's",
+    );
+  }
   for (let index = 0; index < block.txs.length; index++) {
-    const check = checkBlockTx(block.txs[index]!, genesis, isVerified);
-    if (!check.ok) return blockFault(check.code, `transaction ${index}: ${check.reason}`, index);
-    const { txId } = check.checked;
+    let tx = prechecked?.[index];
+    if (tx === undefined) {
+      const check = checkBlockTx(block.txs[index]!, genesis, isVerified);
+      if (!check.ok) return blockFault(check.code, `transaction ${index}: ${check.reason}`, index);
+      tx = check.checked;
+    }
+    const { txId } = tx;
     const txIdHex = toHex(txId);
     if (seen.has(txIdHex))
       return blockFault('TX_DUPLICATE', `transaction ${index} repeats ${txIdHex}`, index);
@@ -134,13 +158,18 @@ function checkTransactions(block: Block, context: VerifyContext): CheckedTx[] | 
         index,
       );
     }
-    checked.push(check.checked);
+    checked.push(tx);
   }
   return checked;
 }
 
-function verifyBody(block: Block, hash: Uint8Array, context: VerifyContext): BlockVerdict {
-  const checked = checkTransactions(block, context);
+function verifyBody(
+  block: Block,
+  hash: Uint8Array,
+  context: VerifyContext,
+  prechecked?: readonly CheckedTx[],
+): BlockVerdict {
+  const checked = checkTransactions(block, context, prechecked);
   if (!Array.isArray(checked)) return checked;
   let applied: AppliedBlock;
   try {

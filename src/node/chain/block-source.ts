@@ -7,6 +7,8 @@ import type { CommitCertificate } from '../../core/ledger/certificate.js';
 export interface CommittedBlock {
   readonly block: Block;
   readonly certificate: CommitCertificate;
+  /** SHA-256 of each transaction, when the source already computed and checked them (a store). */
+  readonly txIds?: readonly Uint8Array[];
 }
 
 export interface CommittedBlockSource {

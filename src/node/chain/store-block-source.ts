@@ -13,11 +13,11 @@ export class StoreBlockSource implements CommittedBlockSource {
   }
 
   async #read(height: number): Promise<CommittedBlock> {
-    const [block, certificate] = await Promise.all([
-      this.#store.readBlock(height),
+    const [{ block, txIds }, certificate] = await Promise.all([
+      this.#store.readBlockWithIds(height),
       this.#store.readCertificate(height),
     ]);
-    return { block, certificate };
+    return { block, certificate, txIds };
   }
 
   async *blocks(): AsyncGenerator<CommittedBlock> {

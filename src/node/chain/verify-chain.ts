@@ -9,6 +9,12 @@
 //
 // Memory: the re-derived log keeps only its frontier (O(log n) nodes); the re-derived state is
 // held in memory, about the size of the stored state.
+//
+// With a verifier (the verify pool), signatures are checked on every core: prepared-blocks.ts
+// checks each block's transactions without state and sends all its signatures to the pool a few
+// blocks ahead, and the loop below applies blocks in order as their signatures come back. Faults
+// are reported exactly as without the pool (a block whose checks did not all pass is verified
+// again here, sequentially, to name its fault).
 import { bytesEqual, toHex } from '../../core/bytes.js';
 import { isBayledgerError } from '../../core/errors.js';
 import type { ChainParams } from '../../core/ledger/chain-params.js';
@@ -18,8 +24,12 @@ import { FrontierLog } from '../../core/ledger/frontier-log.js';
 import type { StateBucket } from '../../core/ledger/state-kv.js';
 import { verifyCommittedBlock } from '../../core/ledger/verify-block.js';
 import type { MerkleNode } from '../../core/merkle/index.js';
-import type { CommittedBlockSource } from './block-source.js';
+import type { CommittedBlock, CommittedBlockSource } from './block-source.js';
 import { DerivedState } from './derived-state.js';
+import { type PreparedBlock, preparedBlocks, type SignatureVerifier } from './prepared-blocks.js';
+
+/** Blocks prepared ahead of the one being applied: enough to keep every worker busy, bounded memory. */
+export const DEFAULT_LOOK_AHEAD_BLOCKS = 6;
 
 /** What a data directory adds to the check: its tree nodes, state and head. */
 export interface StoredChainData {
@@ -33,6 +43,20 @@ export interface ChainVerifyOptions {
   readonly source: CommittedBlockSource;
   readonly stored?: StoredChainData;
   readonly onProgress?: (height: number, total: number) => void;
+  /** Verifies signatures on other threads (a VerifyPool); without one, all on this thread. */
+  readonly verifier?: SignatureVerifier;
+  /** Blocks prepared ahead when a verifier is given (default DEFAULT_LOOK_AHEAD_BLOCKS). */
+  readonly lookAheadBlocks?: number;
+}
+
+/** The blocks of the source, prepared ahead for the verifier or as they come. */
+async function* blocksToVerify(options: ChainVerifyOptions): AsyncGenerator<CommittedBlock | PreparedBlock> {
+  if (options.verifier === undefined) {
+    yield* options.source.blocks();
+    return;
+  }
+  const lookAhead = options.lookAheadBlocks ?? DEFAULT_LOOK_AHEAD_BLOCKS;
+  yield* preparedBlocks(options.source, options.params, options.verifier, lookAhead);
 }
 
 export type ChainVerifyReport =
@@ -65,7 +89,11 @@ function firstStoredNodeMismatch(stored: StoredChainData, nodes: readonly Merkle
   return undefined;
 }
 
-/** Compares the stored state with the re-derived one; the mismatch with the lowest height. */
+/**
+ * Compares the stored state with the re-derived one; the mismatch with the lowest height. Matches
+ * are only counted: when as many stored entries matched as were derived, none is missing, and the
+ * names of the matched ones are collected (second scan) only to report which one is.
+ */
 async function compareState(
   stored: StoredChainData,
   derived: DerivedState,
@@ -75,24 +103,29 @@ async function compareState(
   const note = (height: number, reason: string) => {
     if (fault === undefined || height < fault.height) fault = { height, code: 'STATE_MISMATCH', reason };
   };
-  const matched = new Set<string>();
+  let matched = 0;
   let compared = 0;
   for await (const entry of stored.stateEntries()) {
     compared++;
-    const name = `${entry.bucket}/${entry.key}`;
-    const expected = derived.entry(entry.bucket, entry.key);
-    if (expected === undefined) {
-      note(tipHeight, `state entry ${name} exists but no block wrote it`);
+    const found = derived.compare(entry.bucket, entry.key, entry.encoded);
+    if (found === 'missing') {
+      note(tipHeight, `state entry ${entry.bucket}/${entry.key} exists but no block wrote it`);
       continue;
     }
-    matched.add(name);
-    if (!bytesEqual(expected.encoded, entry.encoded))
-      note(expected.height, `state entry ${name} differs from the value block ${expected.height} wrote`);
+    matched++;
+    if (!found.same) {
+      note(
+        found.height,
+        `state entry ${entry.bucket}/${entry.key} differs from the value block ${found.height} wrote`,
+      );
+    }
   }
-  if (matched.size < derived.size) {
+  if (matched < derived.size) {
+    const present = new Set<string>();
+    for await (const entry of stored.stateEntries()) present.add(`${entry.bucket}/${entry.key}`);
     for (const entry of derived.entries()) {
       const name = `${entry.bucket}/${entry.key}`;
-      if (!matched.has(name))
+      if (!present.has(name))
         note(entry.height, `state entry ${name} written by block ${entry.height} is missing`);
     }
   }
@@ -108,7 +141,7 @@ export async function verifyChain(options: ChainVerifyOptions): Promise<ChainVer
     state: derived,
     logNodes: log,
     // A committed transaction always has a verdict in bucket 'outcome' (apply-tx.ts).
-    hasTx: (txId: Uint8Array) => derived.entry('outcome', toHex(txId)) !== undefined,
+    hasTx: (txId: Uint8Array) => derived.has('outcome', toHex(txId)),
   };
   let tip = genesisTip(params);
   let txCount = 0;
@@ -120,9 +153,20 @@ export async function verifyChain(options: ChainVerifyOptions): Promise<ChainVer
     reason,
   });
   try {
-    for await (const { block, certificate } of source.blocks()) {
+    for await (const item of blocksToVerify(options)) {
+      const { block, certificate } = item;
       const { header } = block;
-      const verdict = verifyCommittedBlock(block, certificate, { ...context, previous: tip });
+      const checked = 'verified' in item ? await item.verified : undefined;
+      const verdict =
+        checked === undefined
+          ? verifyCommittedBlock(block, certificate, { ...context, previous: tip })
+          : verifyCommittedBlock(
+              block,
+              certificate,
+              // Every signature of this block, its certificate's included, passed in the pool.
+              { ...context, previous: tip, isCertificateVerified: (verified) => verified === certificate },
+              checked,
+            );
       if (!verdict.ok) return fail(verdict.code, verdict.reason);
       const { applied } = verdict;
       if (stored) {

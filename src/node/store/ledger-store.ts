@@ -252,9 +252,17 @@ export class LedgerStore {
 
   /** A whole block: header and every transaction, each checked against the header. */
   async readBlock(height: number): Promise<Block> {
+    return (await this.readBlockWithIds(height)).block;
+  }
+
+  /**
+   * readBlock, with each transaction's id: SHA-256 of its bytes, checked on read (chain verify
+   * uses them instead of hashing every transaction again).
+   */
+  async readBlockWithIds(height: number): Promise<{ block: Block; txIds: readonly Uint8Array[] }> {
     this.#requireHeight(height);
     const record = await this.readBlockRecord(height);
-    return { header: record.header, txs: await this.#readBlockTxs(record) };
+    return { block: { header: record.header, txs: await this.#readBlockTxs(record) }, txIds: record.txIds };
   }
 
   async #readBlockTxs(record: BlockRecord): Promise<Uint8Array[]> {
