@@ -186,10 +186,10 @@ export class ConsensusDriver {
         return;
       }
       case 'validate-block':
-        this.#validate(effect);
+        await this.#validate(effect);
         return;
       case 'request-proposal-block':
-        this.#buildProposal(effect.height, effect.round);
+        await this.#buildProposal(effect.height, effect.round);
         return;
       case 'wait-for-txs':
         this.#waitForTxs(effect.height);
@@ -211,7 +211,13 @@ export class ConsensusDriver {
     }
   }
 
-  #validate(effect: Extract<ConsensusEffect, { type: 'validate-block' }>): void {
+  #validate(effect: Extract<ConsensusEffect, { type: 'validate-block' }>): Promise<void> {
+    // A block sync commit in flight is visible to the store's reads before its tip moves: wait for
+    // it, so a valid proposal is never judged against half of the next block.
+    return this.#options.chain.drain().then(() => this.#validateNow(effect));
+  }
+
+  #validateNow(effect: Extract<ConsensusEffect, { type: 'validate-block' }>): void {
     const { chain } = this.#options;
     // A proposal of a height block sync has already committed: the machine is about to move on.
     if (effect.height !== chain.height + 1) return;
@@ -234,8 +240,9 @@ export class ConsensusDriver {
     });
   }
 
-  #buildProposal(height: number, round: number): void {
+  async #buildProposal(height: number, round: number): Promise<void> {
     const { chain, mempool, clock } = this.#options;
+    await chain.drain();
     if (height !== chain.height + 1) return;
     const context = chain.verifyContext();
     const candidates = mempool.takeForBlock(this.#params.maxBlockTxs, this.#params.maxBlockBytes);

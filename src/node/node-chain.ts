@@ -105,7 +105,7 @@ export class NodeChain {
     return true;
   }
 
-  /** Waits for every queued commit to finish (shutdown). */
+  /** Waits for every queued commit to finish (shutdown; consensus reads the store only between commits). */
   async drain(): Promise<void> {
     await this.#commitQueue;
   }

@@ -129,6 +129,31 @@ export interface TestNetwork {
   stop(): Promise<void>;
 }
 
+/**
+ * A consent grant for hku-szh -> ehealth-hk, valid from a minute ago for 30 days, signed by a
+ * fresh random patient key and countersigned by `hospital` (hku-szh's node key).
+ */
+export function makeConsentGrant(hospital: Ed25519Signer, chainId: string): ConsentGrant {
+  const patient = new Ed25519Signer(new Uint8Array(randomBytes(32)));
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const body: ConsentGrantBody = {
+    patient: patient.publicKey,
+    sender: 'hku-szh',
+    allowedSenders: ['hku-szh'],
+    recipient: 'ehealth-hk',
+    purpose: 'continuity-of-care',
+    categories: ['imaging-study', 'radiology-report'],
+    validFrom: nowSeconds - 60,
+    validUntil: nowSeconds + 30 * DAY_SECONDS,
+    separateConsent: { crossBorder: true, sensitive: true },
+    noticeDigest: sha256(new TextEncoder().encode('e2e notice v1')),
+    hospitalVerifiedIdentity: true,
+    nonce: new Uint8Array(randomBytes(16)),
+  };
+  const bytes = encodeTxEnvelope(signTx('consent.grant', body, [patient, hospital], chainId));
+  return { bytes, txIdHex: toHex(txIdOf(bytes)), patient };
+}
+
 /** Every live child of every test network, killed if the test process exits without stop(). */
 const LIVE_CHILDREN = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -505,26 +530,7 @@ class TestNetworkImpl implements TestNetwork {
   }
 
   async makeConsentGrant(): Promise<ConsentGrant> {
-    const patient = new Ed25519Signer(new Uint8Array(randomBytes(32)));
-    const hospital = await this.signerOf('hku-szh');
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    const body: ConsentGrantBody = {
-      patient: patient.publicKey,
-      sender: 'hku-szh',
-      allowedSenders: ['hku-szh'],
-      recipient: 'ehealth-hk',
-      purpose: 'continuity-of-care',
-      categories: ['imaging-study', 'radiology-report'],
-      validFrom: nowSeconds - 60,
-      validUntil: nowSeconds + 30 * DAY_SECONDS,
-      separateConsent: { crossBorder: true, sensitive: true },
-      noticeDigest: sha256(new TextEncoder().encode('e2e notice v1')),
-      hospitalVerifiedIdentity: true,
-      nonce: new Uint8Array(randomBytes(16)),
-    };
-    const envelope = signTx('consent.grant', body, [patient, hospital], this.genesis.chainId);
-    const bytes = encodeTxEnvelope(envelope);
-    return { bytes, txIdHex: toHex(txIdOf(bytes)), patient };
+    return makeConsentGrant(await this.signerOf('hku-szh'), this.genesis.chainId);
   }
 
   async stop(): Promise<void> {

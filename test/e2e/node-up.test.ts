@@ -1,0 +1,104 @@
+// `bayledger up`: network init into an empty folder, one process per organisation, nodes.json once
+// the network is connected, a transaction committed through it, and every node stopped on SIGTERM.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
+import { readGenesisFile } from '../../src/node/chain/open-chain.js';
+import { readKeyFile } from '../../src/node/keys/key-file.js';
+import { cliCommand, makeConsentGrant, REPO_ROOT } from '../helpers/network.js';
+import { waitFor } from '../helpers/wait.js';
+
+interface NodesJsonEntry {
+  org: string;
+  role: string;
+  api: string;
+  tokenFile: string;
+}
+
+async function answers(api: string): Promise<boolean> {
+  try {
+    return (await fetch(`${api}/status`, { signal: AbortSignal.timeout(2_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+describe('bayledger up', function () {
+  this.timeout(120_000);
+  let root: string;
+
+  before(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'bayledger-up-'));
+  });
+
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('initialises, starts and connects a whole network, writes nodes.json, and stops it on SIGTERM', async () => {
+    const dir = path.join(root, 'local');
+    const [executable, ...args] = await cliCommand();
+    const up = spawn(executable!, [...args, 'up', '--dir', dir, '--base-port', '0'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    up.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    up.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
+    let nodes: NodesJsonEntry[] = [];
+    try {
+      await waitFor('the network running', () => stderr.includes('network running'), {
+        timeoutMs: 90_000,
+        intervalMs: 100,
+      });
+      nodes = JSON.parse(await readFile(path.join(dir, 'nodes.json'), 'utf8')) as NodesJsonEntry[];
+      assert.deepEqual(nodes.map((node) => node.role).sort(), [
+        'recipient',
+        'submitter',
+        'submitter',
+        'validator',
+        'validator',
+        'validator',
+        'validator',
+      ]);
+      for (const node of nodes) {
+        assert.match(node.api, /^http:\/\/127\.0\.0\.1:\d+$/);
+        assert.ok(stdout.includes(node.api), `${node.org} not printed`);
+        assert.equal((await stat(node.tokenFile)).mode & 0o777, 0o600);
+        assert.ok((await stat(path.join(dir, node.org, 'node.log'))).size > 0);
+      }
+      // The network is live: a consent grant submitted through the hospital's node commits.
+      const hospital = nodes.find((node) => node.org === 'hku-szh')!;
+      const genesis = await readGenesisFile(path.join(dir, 'genesis.json'));
+      const signer = new Ed25519Signer(
+        (await readKeyFile(path.join(dir, 'hku-szh', 'node.key'))).ed25519Seed,
+      );
+      const grant = makeConsentGrant(signer, genesis.chainId);
+      const response = await fetch(`${hospital.api}/tx?wait=commit&timeoutMs=20000`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${(await readFile(hospital.tokenFile, 'utf8')).trim()}`,
+          'content-type': 'application/cbor',
+        },
+        body: grant.bytes,
+      });
+      const committed = (await response.json()) as { status: string; accepted: boolean };
+      assert.equal(response.status, 200, JSON.stringify(committed));
+      assert.deepEqual([committed.status, committed.accepted], ['committed', true]);
+    } finally {
+      up.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, stderr);
+    for (const node of nodes)
+      assert.ok(!(await answers(node.api)), `${node.org} still answers after up stopped`);
+  });
+});
