@@ -9,8 +9,11 @@ import fc from 'fast-check';
 import { bytesEqual, toHex } from '../../src/core/bytes.js';
 import { decodeCanonical, encodeCanonical } from '../../src/core/codec/canonical.js';
 import { canonicalItemEnd } from '../../src/core/codec/item-end.js';
+import { signingMessage } from '../../src/core/crypto/domain.js';
+import { verifySignature } from '../../src/core/crypto/ed25519.js';
 import type { Block } from '../../src/core/ledger/block.js';
 import { blockHash } from '../../src/core/ledger/block-hash.js';
+import { certificateSignatureChecks, txSignatureChecks } from '../../src/core/ledger/block-signatures.js';
 import { checkBlockTx } from '../../src/core/ledger/block-tx.js';
 import { buildBlock } from '../../src/core/ledger/build-block.js';
 import { genesisTip } from '../../src/core/ledger/chain-params.js';
@@ -226,6 +229,30 @@ describe('ledger: one decode per transaction', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('ledger: signature checks as data (block-signatures.ts)', () => {
+  it('lists every signer of every transaction, over the domain-separated body, and the precommits', () => {
+    const grant = grantConsent(net, { patient: 'sigs' });
+    const declaration = declareTransfer(net, { consentId: grant.objectId });
+    const checked = [grant, declaration].map((tx) => {
+      const check = checkBlockTx(tx.bytes, net.genesis);
+      assert.ok(check.ok);
+      return check.checked;
+    });
+    const checks = txSignatureChecks(checked, net.genesis.chainId);
+    assert.equal(checks.length, 3);
+    for (const [i, tx] of [grant, grant, declaration].entries()) {
+      const expected = signingMessage(tx.kind, net.genesis.chainId, bodyBytesOf(tx.envelope));
+      assert.deepEqual(checks[i]!.message, expected);
+      assert.ok(verifySignature(checks[i]!.publicKey, checks[i]!.message, checks[i]!.signature));
+    }
+    const chain = buildChain({ genesis: net.genesis, signers: net.signers, blocks: [[grant]] });
+    const { certificate } = chain.blocks[0]!;
+    const precommits = certificateSignatureChecks(certificate, chain.params.validators, net.genesis.chainId);
+    assert.equal(precommits.length, certificate.signatures.length);
+    assert.ok(precommits.every((check) => verifySignature(check.publicKey, check.message, check.signature)));
   });
 });
 

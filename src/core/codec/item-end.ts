@@ -6,15 +6,8 @@ import { assert } from '../errors.js';
 
 const TWO_POW_32 = 2 ** 32;
 
-function argumentAt(bytes: Uint8Array, offset: number, info: number): { value: number; next: number } {
-  if (info < 24) return { value: info, next: offset };
-  if (info === 24) return { value: bytes[offset]!, next: offset + 1 };
-  if (info === 25) return { value: (bytes[offset]! << 8) | bytes[offset + 1]!, next: offset + 2 };
-  const word = (at: number) =>
-    bytes[at]! * 0x1000000 + ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!);
-  if (info === 26) return { value: word(offset), next: offset + 4 };
-  assert(info === 27, `item-end: additional information ${info} in checked input`);
-  return { value: word(offset) * TWO_POW_32 + word(offset + 4), next: offset + 8 };
+function word(bytes: Uint8Array, at: number): number {
+  return bytes[at]! * 0x1000000 + ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!);
 }
 
 /** The offset just past the item that starts at `offset` in already-validated canonical CBOR. */
@@ -25,10 +18,23 @@ export function canonicalItemEnd(bytes: Uint8Array, offset: number): number {
   while (pending > 0) {
     pending--;
     assert(at < bytes.byteLength, 'item-end: item runs past the input');
-    const initial = bytes[at]!;
+    const initial = bytes[at++]!;
     const major = initial >> 5;
-    const { value, next } = argumentAt(bytes, at + 1, initial & 31);
-    at = next;
+    const info = initial & 31;
+    let value: number;
+    if (info < 24) value = info;
+    else if (info === 24) value = bytes[at++]!;
+    else if (info === 25) {
+      value = (bytes[at]! << 8) | bytes[at + 1]!;
+      at += 2;
+    } else if (info === 26) {
+      value = word(bytes, at);
+      at += 4;
+    } else {
+      assert(info === 27, `item-end: additional information ${info} in checked input`);
+      value = word(bytes, at) * TWO_POW_32 + word(bytes, at + 4);
+      at += 8;
+    }
     if (major === 2 || major === 3) at += value;
     else if (major === 4) pending += value;
     else if (major === 5) pending += 2 * value;

@@ -6,15 +6,38 @@
 import type { Validator } from '../config/genesis.js';
 import { voteSigningBytes } from '../consensus/signing.js';
 import { signingMessage } from '../crypto/domain.js';
+import type { TxKind } from '../records/envelope.js';
 import type { SignatureCheck } from '../records/verify.js';
 import type { CheckedTx } from './block-tx.js';
 import type { CommitCertificate } from './certificate.js';
 
+const EMPTY = new Uint8Array(0);
+
+/**
+ * signingMessage(domain, chainId, bytes) is the domain prefix and a zero byte, then the bytes
+ * (crypto/domain.ts); the prefix is computed once per domain by signingMessage itself.
+ */
+function messageBuilder(chainId: string): (domain: TxKind, bytes: Uint8Array) => Uint8Array {
+  const prefixes = new Map<TxKind, Uint8Array>();
+  return (domain, bytes) => {
+    let prefix = prefixes.get(domain);
+    if (prefix === undefined) {
+      prefix = signingMessage(domain, chainId, EMPTY);
+      prefixes.set(domain, prefix);
+    }
+    const message = new Uint8Array(prefix.byteLength + bytes.byteLength);
+    message.set(prefix, 0);
+    message.set(bytes, prefix.byteLength);
+    return message;
+  };
+}
+
 /** The signature checks of checked transactions, in order (every signer of each). */
 export function txSignatureChecks(checked: readonly CheckedTx[], chainId: string): SignatureCheck[] {
   const checks: SignatureCheck[] = [];
+  const messageOf = messageBuilder(chainId);
   for (const { tx, bodyBytes } of checked) {
-    const message = signingMessage(tx.kind, chainId, bodyBytes);
+    const message = messageOf(tx.kind, bodyBytes);
     for (const entry of tx.sigs) checks.push({ publicKey: entry.signer, message, signature: entry.sig });
   }
   return checks;
