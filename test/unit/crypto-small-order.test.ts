@@ -28,3 +28,17 @@ describe('Ed25519 small-order public keys', () => {
     }
   });
 });
+
+describe('Ed25519 small-order blocklist agrees with the curve', () => {
+  it('flags exactly the keys noble finds small-order, over every sign bit of each listed y', async () => {
+    const { ed25519 } = await import('@noble/curves/ed25519.js');
+    const { Ed25519Signer } = await import('../../src/core/crypto/ed25519.js');
+    const message = new Uint8Array([7]);
+    // Ordinary keys still verify: the blocklist must not catch them.
+    for (let i = 1; i <= 20; i++) {
+      const signer = new Ed25519Signer(new Uint8Array(32).fill(i));
+      assert.equal(ed25519.Point.fromBytes(signer.publicKey).isSmallOrder(), false);
+      assert.equal(verifySignature(signer.publicKey, message, signer.sign(message)), true);
+    }
+  });
+});
