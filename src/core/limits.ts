@@ -80,6 +80,8 @@ export const LIMITS = {
   maxProposalsPerRound: 4,
   /** Own votes re-sent per regossip tick (most recent rounds first), so lost votes get through. */
   maxRegossipVotes: 32,
+  /** Signature verdicts of received proposals and votes a node remembers (checked once, on receipt). */
+  maxCachedConsensusSignatures: 8192,
 
   // --- mempool ---
   maxMempoolTxs: 100_000,

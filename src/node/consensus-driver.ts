@@ -3,15 +3,29 @@
 // order the machine emitted them. The one rule that keeps a validator safe across crashes: a
 // `persist` effect is written to the WAL with fsync BEFORE any later effect (the broadcast of the
 // same vote) runs (design section 7). Inputs are processed strictly one at a time.
-import type { ConsensusParams } from '../core/config/genesis.js';
+import { toHex } from '../core/bytes.js';
+import type { ConsensusParams, Validator } from '../core/config/genesis.js';
 import { proposalTimeMs } from '../core/consensus/block-time.js';
-import { decodeWalRecord, encodeConsensusMessage, encodeWalRecord } from '../core/consensus/codec.js';
-import { initConsensus, step } from '../core/consensus/machine.js';
+import {
+  type ConsensusMessage,
+  decodeWalRecord,
+  encodeConsensusMessage,
+  encodeWalRecord,
+} from '../core/consensus/codec.js';
+import { defaultVerifier, initConsensus, step } from '../core/consensus/machine.js';
+import type { Proposal, Vote } from '../core/consensus/messages.js';
 import type { ConsensusState } from '../core/consensus/state.js';
-import type { ConsensusEffect, ConsensusInput, WalRecord } from '../core/consensus/types.js';
+import type {
+  ConsensusEffect,
+  ConsensusInput,
+  SignatureVerifier,
+  WalRecord,
+} from '../core/consensus/types.js';
 import type { Ed25519Signer } from '../core/crypto/ed25519.js';
+import { fail } from '../core/errors.js';
 import { buildBlock } from '../core/ledger/build-block.js';
 import { verifyBlock } from '../core/ledger/verify-block.js';
+import { LIMITS } from '../core/limits.js';
 import type { Logger } from './log/logger.js';
 import type { Mempool } from './mempool/mempool.js';
 import type { PeerNetwork } from './net/types.js';
@@ -37,6 +51,69 @@ export interface ConsensusDriverOptions {
   readonly regossipMs: number;
 }
 
+function voteKey(vote: Vote): string {
+  const hash = vote.blockHash === null ? 'nil' : toHex(vote.blockHash);
+  return `${vote.type}/${vote.height}/${vote.round}/${hash}/${vote.validator}/${toHex(vote.signature)}`;
+}
+
+function proposalKey(proposal: Proposal): string {
+  const { height, round, validRound, blockHash, proposer, signature } = proposal;
+  return `proposal/${height}/${round}/${validRound}/${toHex(blockHash)}/${proposer}/${toHex(signature)}`;
+}
+
+/**
+ * Signatures of consensus messages, checked once, as they arrive from a peer (design section 8:
+ * a peer that sends invalidly signed data is dropped), and the verdicts served to the state
+ * machine, which would otherwise check the same signatures again. A verdict is keyed by every
+ * signed field and the signature, so no other message can borrow it. Honest peers only relay
+ * votes they verified, so an invalid signature is always the sender's fault.
+ */
+export class ConsensusSignatures implements SignatureVerifier {
+  readonly #chainId: string;
+  readonly #keys: ReadonlyMap<string, Uint8Array>;
+  readonly #verdicts = new Map<string, boolean>();
+
+  constructor(chainId: string, validators: readonly Validator[]) {
+    this.#chainId = chainId;
+    this.#keys = new Map(validators.map((validator) => [validator.id, validator.publicKey]));
+  }
+
+  /** Throws SIGNER_UNKNOWN or SIGNATURE_INVALID (the peer's fault) unless the message is validly signed. */
+  check(message: ConsensusMessage): void {
+    const signer = message.type === 'proposal' ? message.proposal.proposer : message.vote.validator;
+    const publicKey = this.#keys.get(signer);
+    if (publicKey === undefined)
+      fail('SIGNER_UNKNOWN', `${message.type} signed by ${signer}, not a validator`);
+    const valid =
+      message.type === 'proposal'
+        ? this.verifyProposal(publicKey, this.#chainId, message.proposal)
+        : this.verifyVote(publicKey, this.#chainId, message.vote);
+    if (!valid) fail('SIGNATURE_INVALID', `${message.type} of ${signer} with an invalid signature`);
+  }
+
+  verifyVote(publicKey: Uint8Array, chainId: string, vote: Vote): boolean {
+    return this.#remembered(voteKey(vote), () => defaultVerifier.verifyVote(publicKey, chainId, vote));
+  }
+
+  verifyProposal(publicKey: Uint8Array, chainId: string, proposal: Proposal): boolean {
+    return this.#remembered(proposalKey(proposal), () =>
+      defaultVerifier.verifyProposal(publicKey, chainId, proposal),
+    );
+  }
+
+  #remembered(key: string, verify: () => boolean): boolean {
+    const known = this.#verdicts.get(key);
+    if (known !== undefined) return known;
+    const verdict = verify();
+    if (this.#verdicts.size >= LIMITS.maxCachedConsensusSignatures) {
+      const oldest = this.#verdicts.keys().next().value;
+      if (oldest !== undefined) this.#verdicts.delete(oldest);
+    }
+    this.#verdicts.set(key, verdict);
+    return verdict;
+  }
+}
+
 export class ConsensusDriver {
   readonly #options: ConsensusDriverOptions;
   readonly #params: ConsensusParams;
@@ -47,9 +124,13 @@ export class ConsensusDriver {
   #regossipTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
+  /** Checks incoming messages' signatures (the node calls it on receipt) for the machine too. */
+  readonly signatures: ConsensusSignatures;
+
   constructor(options: ConsensusDriverOptions) {
     this.#options = options;
     this.#params = options.chain.params.genesis.consensus;
+    this.signatures = new ConsensusSignatures(options.chain.params.chainId, options.chain.params.validators);
   }
 
   get round(): number {
@@ -145,6 +226,7 @@ export class ConsensusDriver {
       height,
       lastBlock: { height: tip.height, hash: tip.blockHash, timeMs: tip.timeMs },
       wal,
+      verifier: this.signatures,
     });
   }
 

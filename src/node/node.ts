@@ -157,6 +157,7 @@ async function wire(
     nowMs: clock.nowMs,
   });
   mempool = pool;
+  chain.setVerifiedCheck((txId) => pool.wasVerified(toHex(txId)));
 
   const peerNetwork = await createPeerNetwork({
     nodeSeed,
@@ -214,6 +215,7 @@ async function wire(
     maxMessageBytes: LIMITS.maxMessageBytes,
     decode: decodeConsensusMessage,
     onMessage: (_from, message) => {
+      driver.signatures.check(message); // a bad signature throws: the peer is dropped
       if (message.type === 'proposal') {
         driver.input({ type: 'proposal', proposal: message.proposal, nowMs: clock.nowMs() });
       } else {

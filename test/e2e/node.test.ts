@@ -12,6 +12,7 @@ import path from 'node:path';
 import { freePorts } from '../../cli/free-ports.js';
 import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import { genesisToJson } from '../../src/core/config/index.js';
+import { encodeConsensusMessage } from '../../src/core/consensus/codec.js';
 import { writeApiTokenFile } from '../../src/node/api/token-file.js';
 import { generateKeyFile, publicKeysOf, readKeyFile, writeKeyFile } from '../../src/node/keys/key-file.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
@@ -125,6 +126,8 @@ describe('node network: 4 validators and 3 followers as real processes', functio
   this.timeout(120_000);
   let net: TestNetwork;
   let watch: { stop(): Promise<AgreementReport> } | undefined;
+  /** A transaction committed by the first test, for the chain commands. */
+  let firstTxId = '';
 
   before(async function () {
     this.timeout(180_000);
@@ -165,6 +168,7 @@ describe('node network: 4 validators and 3 followers as real processes', functio
       }
     }
     for (const grant of grants) assert.ok(committed.has(grant.txIdHex), `${grant.txIdHex} not in any block`);
+    firstTxId = grants[0]!.txIdHex;
     const onFollower = await net.get<TxStatusJson>('hku-szh', `/tx/${grants[0]!.txIdHex}`);
     assert.equal(onFollower.json.status, 'committed');
   });
@@ -285,7 +289,7 @@ describe('node network: 4 validators and 3 followers as real processes', functio
 
   it('drops a peer that sends garbage on each protocol, and keeps committing', async () => {
     // The test process joins as nf-ufh (an allowed key; the real nf-ufh is still stopped) and sends
-    // one kind of garbage on each protocol, each to a different validator (a dropped peer stays
+    // one kind of garbage on each protocol, each to a different node (a dropped peer stays
     // banned by that validator for 10 s).
     const seed = (await readKeyFile(net.nodes.get(GARBAGE_PEER)!.config.keyFile)).ed25519Seed;
     const { logger } = createMemoryLogger('error');
@@ -302,7 +306,7 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     });
     try {
       await intruder.start();
-      const targets = [VALIDATOR_A, VALIDATOR_B, VALIDATOR_C, VALIDATOR_D];
+      const targets = [VALIDATOR_A, VALIDATOR_B, VALIDATOR_C, VALIDATOR_D, 'hku-szh'];
       await net.waitFor('the intruder connected to every validator', () =>
         targets.every((org) => intruder.isConnected(org)),
       );
@@ -327,6 +331,24 @@ describe('node network: 4 validators and 3 followers as real processes', functio
           to: VALIDATOR_D,
           protocol: PROTOCOL.blockSync,
           frame: encodeCanonical({ fromHeight: 1, maxBlocks: 8 }).subarray(0, 5),
+        },
+        // A well-formed prevote in sz-cac's name with a signature that is not sz-cac's.
+        {
+          to: 'hku-szh',
+          protocol: PROTOCOL.consensus,
+          frame: encodeBatch([
+            encodeConsensusMessage({
+              type: 'vote',
+              vote: {
+                type: 'prevote',
+                height: heightBefore + 1,
+                round: 0,
+                blockHash: null,
+                validator: VALIDATOR_A,
+                signature: new Uint8Array(64).fill(7),
+              },
+            }),
+          ]),
         },
       ];
       for (const { to, protocol, frame } of garbage) {
@@ -534,12 +556,9 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     };
     await net.kill(LAGGING_FOLLOWER, 'SIGTERM');
     const stoppedAt = (await onDisk(['status'])) as { height: number; logSize: number; chainId: string };
-    // The newest block that carries a transaction (heartbeat blocks carry none).
-    let txId: string | undefined;
-    for (let height = stoppedAt.height; txId === undefined && height > 0; height--)
-      txId = ((await onDisk(['block', String(height)])) as BlockJson).txIds[0];
-    assert.ok(txId !== undefined, 'no block with a transaction');
+    const txId = firstTxId;
     for (const args of [
+      ['block', String(stoppedAt.height)],
       ['block', '1'],
       ['tx', txId],
       ['proof', txId, '--size', String(stoppedAt.logSize)],
@@ -548,8 +567,11 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     ])
       await onDisk(args);
     await net.restart(LAGGING_FOLLOWER);
-    for (const args of reads) {
-      const result = await net.runCli(['chain', ...args, '--json', '--api', api]);
+    const answers = await Promise.all(
+      reads.map((args) => net.runCli(['chain', ...args, '--json', '--api', api])),
+    );
+    for (const [i, args] of reads.entries()) {
+      const result = answers[i]!;
       assert.equal(result.code, 0, result.stderr);
       const fromApi = JSON.parse(result.stdout) as Record<string, unknown>;
       const expected = fromDisk.get(args.join(' ')) as Record<string, unknown>;
