@@ -515,7 +515,8 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     );
     const metrics = (await net.get<string>(LAGGING_FOLLOWER, '/metrics')).json;
     const synced = metricValue(metrics, 'bayledger_synced_blocks_total');
-    assert.ok(synced >= BLOCKS_WHILE_AWAY - 5, `only ${synced} blocks came by block sync`);
+    // The last few may be decided by its own consensus instance once it is back among the peers.
+    assert.ok(synced >= BLOCKS_WHILE_AWAY * 0.95, `only ${synced} blocks came by block sync`);
     console.log(
       `      ${BLOCKS_WHILE_AWAY} blocks (${submitted} transactions) in ${producingMs} ms; ` +
         `${net.followers.length} followers synced (${LAGGING_FOLLOWER}: ${synced} blocks) in ${syncMs} ms, restarts included`,
