@@ -31,6 +31,7 @@ export class NodeChain {
   readonly #listeners: Array<(event: CommittedEvent) => void> = [];
   readonly #applied = new Map<string, AppliedBlock>();
   #commitQueue: Promise<unknown> = Promise.resolve();
+  #isVerified: ((txId: Uint8Array) => boolean) | undefined;
 
   constructor(store: LedgerStore, params: ChainParams) {
     this.store = store;
@@ -54,7 +55,15 @@ export class NodeChain {
       logNodes: store.merkle,
       state: store.state,
       hasTx: (txId) => store.hasTx(txId),
+      // Transactions whose exact bytes passed admission here had their signatures checked then;
+      // verifyBlock re-runs only the cheap checks for them (the key is SHA-256 of those bytes).
+      isVerified: this.#isVerified,
     };
+  }
+
+  /** Lets the node vouch for transactions it already checked (the mempool's admission). */
+  setVerifiedCheck(isVerified: (txId: Uint8Array) => boolean): void {
+    this.#isVerified = isVerified;
   }
 
   /** Remembers a block's applied result (from building or validating it) for its commit. */
