@@ -66,6 +66,21 @@ export class NodeChain {
     this.#isVerified = isVerified;
   }
 
+  /**
+   * For a node that never votes (submitters, the recipient): transaction signatures in blocks are
+   * taken as checked, everything else is still verified. Such a node commits a block only with a
+   * commit certificate, whose signatures it always verifies: more than 2/3 of the validators
+   * precommitted the block, so at least f + 1 honest validators prevoted it, and an honest
+   * validator prevotes only a block whose every signature it verified (Tendermint, arXiv:1807.04938
+   * Algorithm 1 lines 22-27; the BFT assumption of at most f faulty validators). A proposal such a
+   * node validates without signatures is never committed without that certificate either. The
+   * schema, signer-role, replay and state checks still run, and `chain verify` re-checks every
+   * signature offline (docs/ARCHITECTURE.md decision 13).
+   */
+  trustQuorumForTxSignatures(): void {
+    this.#isVerified = () => true;
+  }
+
   /** Remembers a block's applied result (from building or validating it) for its commit. */
   rememberApplied(hash: Uint8Array, applied: AppliedBlock): void {
     if (this.#applied.size >= MAX_CACHED_APPLIED_BLOCKS) {

@@ -157,7 +157,9 @@ async function wire(
     nowMs: clock.nowMs,
   });
   mempool = pool;
-  chain.setVerifiedCheck((txId) => pool.wasVerified(toHex(txId)));
+  const isValidator = config.role === 'validator';
+  if (isValidator) chain.setVerifiedCheck((txId) => pool.wasVerified(toHex(txId)));
+  else chain.trustQuorumForTxSignatures();
 
   const peerNetwork = await createPeerNetwork({
     nodeSeed,
@@ -173,7 +175,6 @@ async function wire(
   net = peerNetwork;
   closers.push(() => peerNetwork.close());
 
-  const isValidator = config.role === 'validator';
   const signer = isValidator ? new Ed25519Signer(nodeSeed) : null;
   const driver = new ConsensusDriver({
     chain,
