@@ -123,6 +123,10 @@ export const LIMITS = {
 
   // --- API ---
   maxApiBodyBytes: 1024 * 1024,
+  /** Transactions in one `POST /txs` (each checked, admitted and answered on its own). */
+  maxTxsPerSubmission: 2_000,
+  /** Body of one `POST /txs`: room for maxTxsPerSubmission transactions of about 2 KiB. */
+  maxTxBatchBodyBytes: 4 * 1024 * 1024,
   /** Largest payload file accepted by a declaration (hospital node API). */
   maxPayloadUploadBytes: 4 * 1024 * 1024 * 1024,
   /** Connections the local API server holds open at once. */

@@ -5,7 +5,8 @@ import { parseHex, toHex } from '../core/bytes.js';
 import type { CborValue } from '../core/codec/canonical.js';
 import { fail } from '../core/errors.js';
 import { consentStatusAt, getConsent, getOutcome, getTransfer } from '../core/ledger/views.js';
-import { readTransactionBody } from './api/body.js';
+import { LIMITS } from '../core/limits.js';
+import { readTransactionBatchBody, readTransactionBody } from './api/body.js';
 import type { ApiServer } from './api/server.js';
 import type { ChainReader } from './chain/chain-reader.js';
 import { cborToJson } from './chain/json-views.js';
@@ -49,6 +50,21 @@ export function registerNodeRoutes(server: ApiServer, runtime: NodeRuntime, read
       return { status: 202, json: { txId: result.txIdHex, status: 'pending', duplicate: result.duplicate } };
     },
     { accepts: ['application/cbor', 'application/json'] },
+  );
+
+  server.route(
+    'POST',
+    '/txs',
+    (request) => {
+      const results = runtime.submitMany(readTransactionBatchBody(request));
+      const refused = results.filter((result) => result.status === 'refused').length;
+      const duplicates = results.filter((result) => result.status === 'pending' && result.duplicate).length;
+      return {
+        status: 202,
+        json: { accepted: results.length - refused - duplicates, duplicates, refused, results },
+      };
+    },
+    { accepts: ['application/cbor', 'application/json'], maxBodyBytes: LIMITS.maxTxBatchBodyBytes },
   );
 
   server.route('GET', '/tx/:id', (request) => {

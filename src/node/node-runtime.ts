@@ -7,6 +7,11 @@ export interface SubmitResult {
   readonly duplicate: boolean;
 }
 
+/** One transaction's answer in a batch submission: admitted (maybe again), or refused with a code. */
+export type BatchSubmitResult =
+  | { readonly txId: string; readonly status: 'pending'; readonly duplicate: boolean }
+  | { readonly index: number; readonly status: 'refused'; readonly code: string; readonly reason: string };
+
 export interface TxStatusView {
   txId: string;
   status: 'pending' | 'committed' | 'unknown';
@@ -36,6 +41,8 @@ export interface NodeRuntime {
   status(): NodeStatusView;
   /** Admits a transaction into the mempool and relays it; throws a coded BayledgerError if refused. */
   submit(bytes: Uint8Array): SubmitResult;
+  /** Admits each transaction on its own (one refusal refuses only that one) and relays the new ones. */
+  submitMany(transactions: readonly Uint8Array[]): BatchSubmitResult[];
   txStatus(txIdHex: string): TxStatusView;
   /** Resolves true once the transaction is committed, false after `timeoutMs`. */
   waitForCommit(txIdHex: string, timeoutMs: number): Promise<boolean>;

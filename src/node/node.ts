@@ -25,12 +25,18 @@ import type { NodeConfig } from './config/node-config.js';
 import { type Clock, ConsensusDriver } from './consensus-driver.js';
 import { readKeyFile } from './keys/key-file.js';
 import type { Logger } from './log/logger.js';
-import { Mempool } from './mempool/mempool.js';
+import { type AddResult, Mempool } from './mempool/mempool.js';
 import { createPeerNetwork } from './net/network.js';
 import type { PeerNetwork } from './net/types.js';
 import { NodeChain } from './node-chain.js';
 import { createNodeMetrics, type NodeMetrics } from './node-metrics.js';
-import type { NodeRuntime, NodeStatusView, SubmitResult, TxStatusView } from './node-runtime.js';
+import type {
+  BatchSubmitResult,
+  NodeRuntime,
+  NodeStatusView,
+  SubmitResult,
+  TxStatusView,
+} from './node-runtime.js';
 import { PROTOCOL } from './protocols.js';
 import { LedgerStore } from './store/ledger-store.js';
 
@@ -248,6 +254,20 @@ async function wire(
   await sync.register();
   closers.push(() => sync.close());
 
+  /** Mempool admission of a submitted transaction, relaying it to the validators when it is new. */
+  function admitAndRelay(bytes: Uint8Array): AddResult {
+    const result = pool.add(bytes);
+    if (!result.ok) {
+      metrics.txsRejected.inc();
+      return result;
+    }
+    if (!result.duplicate) {
+      metrics.txsSubmitted.inc();
+      for (const validator of validatorIds) peerNetwork.send(validator, PROTOCOL.txRelay, bytes);
+    }
+    return result;
+  }
+
   // --- runtime facade for the API ---
   const runtime: NodeRuntime = {
     chain,
@@ -268,17 +288,23 @@ async function wire(
       };
     },
     submit(bytes: Uint8Array): SubmitResult {
-      const result = pool.add(bytes);
-      if (!result.ok) {
-        metrics.txsRejected.inc();
-        throw new BayledgerError(submitErrorCode(result.code), result.reason);
-      }
-      if (!result.duplicate) {
-        metrics.txsSubmitted.inc();
-        for (const validator of validatorIds) peerNetwork.send(validator, PROTOCOL.txRelay, bytes);
-        driver.notifyTxsAvailable();
-      }
+      const result = admitAndRelay(bytes);
+      if (!result.ok) throw new BayledgerError(submitErrorCode(result.code), result.reason);
+      if (!result.duplicate) driver.notifyTxsAvailable();
       return { txIdHex: result.txIdHex, duplicate: result.duplicate };
+    },
+    submitMany(transactions: readonly Uint8Array[]): BatchSubmitResult[] {
+      let added = false;
+      const results = transactions.map((bytes, index): BatchSubmitResult => {
+        const result = admitAndRelay(bytes);
+        if (!result.ok) {
+          return { index, status: 'refused', code: submitErrorCode(result.code), reason: result.reason };
+        }
+        added ||= !result.duplicate;
+        return { txId: result.txIdHex, status: 'pending', duplicate: result.duplicate };
+      });
+      if (added) driver.notifyTxsAvailable();
+      return results;
     },
     txStatus(txIdHex: string): TxStatusView {
       const txId = parseHex(txIdHex);

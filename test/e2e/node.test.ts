@@ -445,6 +445,55 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     assert.equal(again.status, 409, 'a committed transaction submitted again is a conflict');
   });
 
+  it('POST /txs admits a batch one transaction at a time: bad ones refused with their codes, the rest commit', async () => {
+    const follower = net.followers[0]!;
+    const token = await net.tokenOf(follower);
+    const [first, second] = [await net.makeConsentGrant(), await net.makeConsentGrant()];
+    const badSignature = first.bytes.slice();
+    badSignature[badSignature.length - 1]! ^= 0x01;
+    const postBatch = async (body: Uint8Array) => {
+      const response = await fetch(`${net.api(follower)}/txs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cbor', authorization: `Bearer ${token}` },
+        body,
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+
+    const answer = await postBatch(encodeCanonical([first.bytes, badSignature, second.bytes, first.bytes]));
+    assert.equal(answer.status, 202, JSON.stringify(answer.json));
+    assert.deepEqual(
+      { accepted: answer.json.accepted, duplicates: answer.json.duplicates, refused: answer.json.refused },
+      { accepted: 2, duplicates: 1, refused: 1 },
+    );
+    const results = answer.json.results as Record<string, unknown>[];
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['pending', 'refused', 'pending', 'pending'],
+    );
+    assert.equal(results[1]!.index, 1);
+    assert.equal(results[1]!.code, 'RECORD_INVALID');
+    assert.match(String(results[1]!.reason), /SIGNATURE_INVALID/);
+    assert.equal(results[3]!.duplicate, true);
+
+    // A batch that is not an array of byte strings, or is empty, is refused whole.
+    assert.equal((await postBatch(encodeCanonical({ txs: [first.bytes] }))).status, 400);
+    assert.equal((await postBatch(encodeCanonical([first.bytes, 'text']))).status, 400);
+    assert.equal((await postBatch(encodeCanonical([]))).status, 400);
+
+    // Both admitted transactions commit (relayed from the follower to the validators).
+    for (const grant of [first, second]) {
+      await net.waitFor(
+        `batch transaction ${grant.txIdHex} committed`,
+        async () => {
+          const status = await net.get<{ status: string }>(VALIDATOR_A, `/tx/${grant.txIdHex}`);
+          return status.json.status === 'committed';
+        },
+        { timeoutMs: 30_000 },
+      );
+    }
+  });
+
   it('refuses to start, with one clear line, on a data directory in use or a port taken', async () => {
     const held = await net.runCli(['node', 'start', '--config', net.nodes.get(VALIDATOR_A)!.configPath]);
     assert.equal(held.code, 1, held.stderr);

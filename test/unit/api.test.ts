@@ -14,6 +14,7 @@ import {
   generateApiToken,
   parseJsonBody,
   readApiTokenFile,
+  readTransactionBatchBody,
   readTransactionBody,
   writeApiTokenFile,
 } from '../../src/node/api/index.js';
@@ -62,6 +63,12 @@ describe('local HTTP API server', () => {
       if (bytes[0] === 0xfd) fail('CONFLICT', 'already committed');
       return { status: 202, json: { accepted: bytes.byteLength } };
     });
+    server.route(
+      'POST',
+      '/txs',
+      (request) => ({ json: { sizes: readTransactionBatchBody(request).map((tx) => tx.byteLength) } }),
+      { accepts: ['application/cbor', 'application/json'], maxBodyBytes: LIMITS.maxTxBatchBodyBytes },
+    );
     server.route('POST', '/echo', (request) => ({ json: { echo: parseJsonBody(request) } }));
     server.route('GET', '/not-ready', () => fail('NOT_READY', 'still syncing'));
     server.route('GET', '/bug', () => {
@@ -114,6 +121,35 @@ describe('local HTTP API server', () => {
     });
     assert.equal(json.status, 202);
     assert.equal(json.json.accepted, envelope.byteLength);
+  });
+
+  it('reads a batch of transactions as a CBOR array or JSON hex, each bounded, at most maxTxsPerSubmission', async () => {
+    const post = (body: Uint8Array | string, type = 'application/cbor') =>
+      call(`${base}/txs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': type },
+        body,
+      });
+    const cbor = await post(encodeCanonical([new Uint8Array([1, 2, 3]), new Uint8Array(5)]));
+    assert.deepEqual(cbor.json, { sizes: [3, 5] });
+    const json = await post(JSON.stringify({ txs: ['0102', 'ff'] }), 'application/json');
+    assert.deepEqual(json.json, { sizes: [2, 1] });
+    const notHex = await post(JSON.stringify({ txs: ['0102', 'XYZ'] }), 'application/json');
+    expectError(notHex, 400, 'REQUEST_MALFORMED');
+    assert.match(notHex.json.error!.message, /txs\[1\]/);
+    expectError(
+      await post(encodeCanonical([new Uint8Array(1), new Uint8Array(0)])),
+      400,
+      'REQUEST_MALFORMED',
+    );
+    expectError(
+      await post(encodeCanonical([new Uint8Array(LIMITS.maxTxBytes + 1)])),
+      413,
+      'MESSAGE_TOO_LARGE',
+    );
+    const tooMany = Array.from({ length: LIMITS.maxTxsPerSubmission + 1 }, () => new Uint8Array(1));
+    expectError(await post(encodeCanonical(tooMany)), 413, 'MESSAGE_TOO_LARGE');
+    expectError(await post(encodeCanonical({ txs: [] })), 400, 'REQUEST_MALFORMED');
   });
 
   it('401 for a missing or wrong bearer token', async () => {

@@ -3,6 +3,7 @@
 // with 413 without ever being held in memory (chunked uploads have no declared length).
 import type { IncomingMessage } from 'node:http';
 import { parseHex } from '../../core/bytes.js';
+import { decodeCanonical } from '../../core/codec/canonical.js';
 import { fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import type { ApiRequest } from './types.js';
@@ -94,12 +95,58 @@ export function readTransactionBody(request: ApiRequest): Uint8Array {
   } else {
     return fail('UNSUPPORTED_MEDIA_TYPE', 'send the transaction as application/cbor or application/json');
   }
-  if (bytes.byteLength === 0) fail('REQUEST_MALFORMED', 'the transaction is empty');
+  checkTransactionSize(bytes, 'tx');
+  return bytes;
+}
+
+function checkTransactionSize(bytes: Uint8Array, where: string): void {
+  if (bytes.byteLength === 0) fail('REQUEST_MALFORMED', 'the transaction is empty', where);
   if (bytes.byteLength > LIMITS.maxTxBytes) {
     fail(
       'MESSAGE_TOO_LARGE',
       `a transaction has at most ${LIMITS.maxTxBytes} bytes, got ${bytes.byteLength}`,
+      where,
     );
   }
-  return bytes;
+}
+
+/**
+ * A batch of submitted transactions (`POST /txs`): a canonical CBOR array of the envelopes' bytes
+ * as application/cbor, or JSON `{ "txs": ["<hex>", ...] }`. At most LIMITS.maxTxsPerSubmission;
+ * each envelope is then decoded and checked on its own, so one bad transaction refuses only itself.
+ */
+export function readTransactionBatchBody(request: ApiRequest): Uint8Array[] {
+  let items: unknown[];
+  if (request.contentType === 'application/cbor') {
+    const value = decodeCanonical(request.body);
+    if (!Array.isArray(value)) fail('REQUEST_MALFORMED', 'expected a CBOR array of transaction byte strings');
+    items = value;
+  } else if (request.contentType === 'application/json') {
+    const json = parseJsonBody(request);
+    const list =
+      typeof json === 'object' && json !== null ? (json as Record<string, unknown>).txs : undefined;
+    const keys = typeof json === 'object' && json !== null ? Object.keys(json) : [];
+    if (!Array.isArray(list) || keys.length !== 1) {
+      fail('REQUEST_MALFORMED', 'expected a JSON object { "txs": ["<hex>", ...] } and nothing else');
+    }
+    items = list.map((hex: unknown, index) => {
+      const parsed = typeof hex === 'string' ? parseHex(hex) : undefined;
+      if (parsed === undefined) fail('REQUEST_MALFORMED', 'not lowercase hex', `txs[${index}]`);
+      return parsed;
+    });
+  } else {
+    return fail('UNSUPPORTED_MEDIA_TYPE', 'send the transactions as application/cbor or application/json');
+  }
+  if (items.length === 0) fail('REQUEST_MALFORMED', 'the batch is empty');
+  if (items.length > LIMITS.maxTxsPerSubmission) {
+    fail(
+      'MESSAGE_TOO_LARGE',
+      `a batch has at most ${LIMITS.maxTxsPerSubmission} transactions, got ${items.length}`,
+    );
+  }
+  return items.map((item, index) => {
+    if (!(item instanceof Uint8Array)) fail('REQUEST_MALFORMED', 'expected a byte string', `txs[${index}]`);
+    checkTransactionSize(item, `txs[${index}]`);
+    return item;
+  });
 }

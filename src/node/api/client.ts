@@ -4,6 +4,7 @@
 // UNREACHABLE when nothing answered, TIMEOUT when the answer took too long.
 
 import { toHex } from '../../core/bytes.js';
+import { encodeCanonical } from '../../core/codec/canonical.js';
 import { BayledgerError, type ErrorCode } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 
@@ -67,6 +68,11 @@ export class ApiClient {
   /** The same submission wrapped in JSON ({ "tx": "<hex>" }). */
   submitTransactionAsJson(envelopeBytes: Uint8Array): Promise<unknown> {
     return this.postJson('/tx', { tx: toHex(envelopeBytes) });
+  }
+
+  /** Submits several envelopes in one `POST /txs` (a canonical CBOR array of their bytes). */
+  submitTransactions(envelopes: readonly Uint8Array[]): Promise<unknown> {
+    return this.postBytes('/txs', encodeCanonical([...envelopes]));
   }
 
   status(): Promise<unknown> {
