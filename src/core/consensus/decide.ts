@@ -6,6 +6,7 @@ import type { CommitCertificate } from '../ledger/certificate.js';
 import { startRound } from './actions.js';
 import { emit, type StepContext, update } from './context.js';
 import { replayFuture } from './receive.js';
+import { heightStart } from './state.js';
 
 export function decide(
   ctx: StepContext,
@@ -16,24 +17,8 @@ export function decide(
 ): void {
   const height = ctx.state.height;
   emit(ctx, { type: 'decide', height, round, blockHash, block, certificate }); // line 51
-  update(ctx, {
-    height: height + 1, // line 52
-    round: 0,
-    step: 'propose',
-    awaitingTxs: false,
-    lockedValue: null, // line 53
-    lockedRound: -1,
-    validValue: null,
-    validRound: -1,
-    lastBlock: { height, hash: blockHash, timeMs: block.header.timeMs },
-    rounds: new Map(),
-    blocks: new Map(),
-    validity: new Map(),
-    ownVotes: new Map(),
-    ownProposals: new Map(),
-    restoredStep: null,
-    evidence: [],
-  });
+  // Lines 52-53: h_p + 1, round 0, lock and valid value reset; nothing of the old height kept.
+  update(ctx, heightStart(height + 1, { height, hash: blockHash, timeMs: block.header.timeMs }));
   startRound(ctx, 0); // line 54
   replayFuture(ctx);
 }

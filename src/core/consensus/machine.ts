@@ -22,7 +22,7 @@ import { decide } from './decide.js';
 import { receiveProposal, receiveVote } from './receive.js';
 import { applyRules } from './rules.js';
 import { verifyProposalSignature, verifyVoteSignature } from './signing.js';
-import type { ConsensusSetup, ConsensusState } from './state.js';
+import { type ConsensusSetup, type ConsensusState, heightStart } from './state.js';
 import type { ConsensusInit, ConsensusInput, SignatureVerifier, StepResult } from './types.js';
 import { bodyMatchesHeader, setValidity, structuralFault } from './validity.js';
 import { restoreFromWal } from './wal.js';
@@ -89,26 +89,11 @@ export function initConsensus(init: ConsensusInit): ConsensusState {
   }
   const state: ConsensusState = {
     setup: buildSetup(init),
-    height: init.height,
-    round: 0,
-    step: 'propose',
+    ...heightStart(init.height, init.lastBlock),
     started: false,
-    awaitingTxs: false,
-    lockedValue: null,
-    lockedRound: -1,
-    validValue: null,
-    validRound: -1,
-    lastBlock: init.lastBlock,
-    rounds: new Map(),
-    blocks: new Map(),
-    validity: new Map(),
-    ownVotes: new Map(),
-    ownProposals: new Map(),
-    restoredStep: null,
     future: [],
     futureKeys: new Set(),
     futureBySender: new Map(),
-    evidence: [],
     halted: false,
   };
   const ctx: StepContext = { state, effects: [] };

@@ -120,6 +120,54 @@ export interface ConsensusState {
   readonly halted: boolean;
 }
 
+/** The part of the state that belongs to one height, as it is when that height begins. */
+export type HeightStart = Pick<
+  ConsensusState,
+  | 'height'
+  | 'round'
+  | 'step'
+  | 'awaitingTxs'
+  | 'lockedValue'
+  | 'lockedRound'
+  | 'validValue'
+  | 'validRound'
+  | 'lastBlock'
+  | 'rounds'
+  | 'blocks'
+  | 'validity'
+  | 'ownVotes'
+  | 'ownProposals'
+  | 'restoredStep'
+  | 'evidence'
+>;
+
+/**
+ * A height as it begins, on the first height (Algorithm 1, lines 2-9: round 0, step propose,
+ * nothing locked or valid) and after each decision (lines 52-53: the same reset at h_p + 1).
+ * One function for both, so a field added to the per-height state is reset in both places.
+ * Nothing received, signed or found yet belongs to the new height.
+ */
+export function heightStart(height: number, lastBlock: LastBlockInfo): HeightStart {
+  return {
+    height,
+    round: 0,
+    step: 'propose',
+    awaitingTxs: false,
+    lockedValue: null,
+    lockedRound: -1,
+    validValue: null,
+    validRound: -1,
+    lastBlock,
+    rounds: new Map(),
+    blocks: new Map(),
+    validity: new Map(),
+    ownVotes: new Map(),
+    ownProposals: new Map(),
+    restoredStep: null,
+    evidence: [],
+  };
+}
+
 export function ownVoteKey(type: VoteType, round: number): string {
   return `${type}/${round}`;
 }
