@@ -566,6 +566,10 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     const synced = metricValue(metrics, 'bayledger_synced_blocks_total');
     // The last few may be decided by its own consensus instance once it is back among the peers.
     assert.ok(synced >= BLOCKS_WHILE_AWAY * 0.95, `only ${synced} blocks came by block sync`);
+    // Its process figures are exported too (the throughput benchmark divides CPU time by work).
+    const cpuSeconds = metricValue(metrics, 'bayledger_process_cpu_seconds');
+    assert.ok(cpuSeconds > 0 && cpuSeconds < 3600, `process CPU ${cpuSeconds} s`);
+    assert.ok(metricValue(metrics, 'bayledger_process_resident_bytes') > 10 * 1024 * 1024);
     console.log(
       `      ${BLOCKS_WHILE_AWAY} blocks (${submitted} transactions) in ${producingMs} ms; ` +
         `${net.followers.length} followers synced (${LAGGING_FOLLOWER}: ${synced} blocks) in ${syncMs} ms, restarts included`,

@@ -1,24 +1,23 @@
 // Issue 7 item 2: sustained finalized throughput of 4 validators and 3 followers, each a real
 // compiled node process on 127.0.0.1. The load (consent grants and declarations, 1.5 signatures
 // per transaction) is signed before any clock starts, then submitted open-loop at increasing
-// rates, one POST /tx per transaction over keep-alive connections spread across the validators.
+// rates over keep-alive connections spread across the validators: every 5 ms what has arrived goes
+// as one POST /txs per validator (lib/submit.ts; BAYLEDGER_BENCH_SUBMIT=single for one POST /tx each).
 // Finalized transactions are counted from a validator's /status logSize (committed entries), never
 // from submissions. The load generator runs on the same 2 cores as the seven nodes, so every figure
 // here is a lower bound of what the nodes would do with the cores to themselves.
 import { type BenchNetwork, NodeClient, pollUntil, signWorkload, startBenchNetwork } from '../lib/network.js';
+import { SUBMIT_MODE, submitAtArrivals, uniformArrivals } from '../lib/submit.js';
 import type { BenchContext, Benchmark, Figure } from '../types.js';
 
 /** Offered rates, tx/s, in order; the ramp stops at the first step the network cannot keep up with. */
-const OFFERED_RATES = (process.env.BAYLEDGER_BENCH_RATES ?? '10,20,40,80,160,320,640,1280,2560')
+const OFFERED_RATES = (process.env.BAYLEDGER_BENCH_RATES ?? '50,100,200,400,800,1200,1600,2400,3200')
   .split(',')
   .map(Number);
 const STEP_MS = Number(process.env.BAYLEDGER_BENCH_STEP_MS ?? 8_000);
 /** How long a step may take to commit what it submitted after the last submission. */
 const DRAIN_TIMEOUT_MS = 60_000;
 const CONNECTIONS_PER_VALIDATOR = 4;
-/** Open loop, but bounded: past this many unanswered requests the client, not the network, is the limit. */
-const MAX_IN_FLIGHT = 512;
-const TICK_MS = 10;
 /** A step keeps up when it finalizes at least this share of what it offered. */
 const KEEPS_UP_SHARE = 0.9;
 
@@ -31,6 +30,10 @@ export interface StepResult {
   readonly mempoolTxs: number;
   /** From the first submission to the last of the step's transactions committed. */
   readonly windowSeconds: number;
+  /** CPU time of all seven node processes over the step, per finalized transaction. */
+  readonly nodeCpuMsPerTx: number;
+  /** CPU time of this process (the load generator) over the step, per finalized transaction. */
+  readonly clientCpuMsPerTx: number;
 }
 
 export interface SaturationResult {
@@ -45,45 +48,6 @@ interface Sample {
   readonly mempoolTxs: number;
 }
 
-/** Submits `txs` open-loop at `ratePerSecond` across `clients`; resolves when all are sent. */
-export async function submitOpenLoop(
-  clients: readonly NodeClient[],
-  txs: readonly { readonly bytes: Uint8Array }[],
-  ratePerSecond: number,
-  signal: AbortSignal,
-  onAnswer: (index: number, status: number, startedMs: number) => void = () => {},
-): Promise<{ sent: number; refused: number; elapsedMs: number }> {
-  const startedMs = performance.now();
-  let sent = 0;
-  let inFlight = 0;
-  let refused = 0;
-  const answers: Promise<void>[] = [];
-  while (sent < txs.length && !signal.aborted) {
-    const due = Math.min(txs.length, Math.floor(((performance.now() - startedMs) * ratePerSecond) / 1000));
-    while (sent < due && inFlight < MAX_IN_FLIGHT) {
-      const index = sent++;
-      const submittedMs = performance.now();
-      inFlight++;
-      answers.push(
-        clients[index % clients.length]!.submit(txs[index]!.bytes).then(
-          (answer) => {
-            inFlight--;
-            if (answer.status !== 202 && answer.status !== 200) refused++;
-            onAnswer(index, answer.status, submittedMs);
-          },
-          () => {
-            inFlight--;
-            refused++;
-          },
-        ),
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, TICK_MS));
-  }
-  await Promise.all(answers);
-  return { sent, refused, elapsedMs: performance.now() - startedMs };
-}
-
 async function sampleStatus(client: NodeClient): Promise<Sample> {
   const status = await client.status();
   return {
@@ -94,10 +58,28 @@ async function sampleStatus(client: NodeClient): Promise<Sample> {
   };
 }
 
+/** Sum of `bayledger_process_cpu_seconds` over every node (their /metrics). */
+async function nodesCpuSeconds(everyNode: readonly NodeClient[]): Promise<number> {
+  const answers = await Promise.all(everyNode.map((client) => client.get('/metrics')));
+  let total = 0;
+  for (const answer of answers) {
+    const line = answer.body.split('\n').find((text) => text.startsWith('bayledger_process_cpu_seconds '));
+    if (line === undefined) throw new Error('a node exports no bayledger_process_cpu_seconds');
+    total += Number(line.split(' ')[1]);
+  }
+  return total;
+}
+
+function clientCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
 async function runStep(
-  network: BenchNetwork,
   clients: readonly NodeClient[],
   observer: NodeClient,
+  everyNode: readonly NodeClient[],
+  network: BenchNetwork,
   ratePerSecond: number,
   step: number,
   context: BenchContext,
@@ -105,6 +87,7 @@ async function runStep(
   const count = 2 * Math.ceil(Math.round((ratePerSecond * STEP_MS) / 1000) / 2);
   const txs = signWorkload(network, count / 2, `throughput/${step}/${ratePerSecond}`);
   const before = await sampleStatus(observer);
+  const cpuBefore = { nodes: await nodesCpuSeconds(everyNode), client: clientCpuSeconds() };
   const samples: Sample[] = [before];
   let sampling = true;
   const sampler = (async () => {
@@ -116,7 +99,12 @@ async function runStep(
     }
   })();
   const startedMs = performance.now();
-  const submitted = await submitOpenLoop(clients, txs, ratePerSecond, context.signal);
+  const submitted = await submitAtArrivals(
+    clients,
+    txs,
+    uniformArrivals(txs.length, ratePerSecond),
+    context.signal,
+  );
   // The step ends when everything it submitted is committed (or the drain deadline passes): the
   // finalized rate is counted over submission and drain, so blocks still in flight count.
   const target = before.logSize + submitted.sent - submitted.refused;
@@ -131,6 +119,8 @@ async function runStep(
   ).catch(() => sampleStatus(observer));
   sampling = false;
   await sampler;
+  const cpuAfter = { nodes: await nodesCpuSeconds(everyNode), client: clientCpuSeconds() };
+  const finalized = Math.max(1, last.logSize - before.logSize);
   const seconds = (last.atMs - startedMs) / 1000;
   const during = samples.filter((s) => s.atMs <= startedMs + submitted.elapsedMs);
   const result: StepResult = {
@@ -141,11 +131,14 @@ async function runStep(
     blocks: last.height - before.height,
     mempoolTxs: Math.max(...during.map((s) => s.mempoolTxs)),
     windowSeconds: seconds,
+    nodeCpuMsPerTx: ((cpuAfter.nodes - cpuBefore.nodes) * 1000) / finalized,
+    clientCpuMsPerTx: ((cpuAfter.client - cpuBefore.client) * 1000) / finalized,
   };
   context.log(
     `throughput: offered ${ratePerSecond}/s, admitted ${result.submittedPerSecond.toFixed(0)}/s, ` +
       `finalized ${result.finalizedPerSecond.toFixed(1)}/s over ${seconds.toFixed(1)} s, ${result.blocks} blocks, ` +
-      `peak mempool ${result.mempoolTxs}, refused ${result.refused}`,
+      `peak mempool ${result.mempoolTxs}, refused ${result.refused}; CPU per tx: nodes ` +
+      `${result.nodeCpuMsPerTx.toFixed(2)} ms, load generator ${result.clientCpuMsPerTx.toFixed(2)} ms`,
   );
   return result;
 }
@@ -158,13 +151,14 @@ export async function measureSaturation(
 ): Promise<SaturationResult> {
   const clients = network.validators.map((node) => new NodeClient(node, CONNECTIONS_PER_VALIDATOR));
   const observer = new NodeClient(network.validators[0]!, 1);
+  const everyNode = [...network.validators, ...network.followers].map((node) => new NodeClient(node, 1));
   context.onCleanup(() => {
-    for (const client of [...clients, observer]) client.close();
+    for (const client of [...clients, observer, ...everyNode]) client.close();
   });
   const steps: StepResult[] = [];
   for (const [step, rate] of rates.entries()) {
     if (context.signal.aborted) break;
-    const result = await runStep(network, clients, observer, rate, step, context);
+    const result = await runStep(clients, observer, everyNode, network, rate, step, context);
     steps.push(result);
     if (result.finalizedPerSecond < KEEPS_UP_SHARE * rate) break;
   }
@@ -201,7 +195,10 @@ export const throughput: Benchmark = {
         name: 'saturation.admitted',
         value: best.submittedPerSecond,
         unit: 'tx/s',
-        note: 'rate the validators answered POST /tx (admission, one request per transaction)',
+        note:
+          SUBMIT_MODE === 'batch'
+            ? 'rate the validators admitted transactions (POST /txs, one request per validator per 5 ms tick)'
+            : 'rate the validators answered POST /tx (admission, one request per transaction)',
       },
       {
         name: 'saturation.blockTxs',
@@ -214,6 +211,21 @@ export const throughput: Benchmark = {
         unit: 'ms',
       },
       { name: 'saturation.peakMempool', value: best.mempoolTxs, unit: 'txs' },
+      {
+        name: 'saturation.nodeCpuPerTx',
+        value: best.nodeCpuMsPerTx,
+        unit: 'ms',
+        note: 'CPU time of all 7 node processes per finalized transaction (their /metrics)',
+      },
+      { name: 'saturation.clientCpuPerTx', value: best.clientCpuMsPerTx, unit: 'ms' },
+      {
+        // What the seven nodes' own CPU cost per transaction allows on this machine's cores with
+        // nothing else running: a noise-resistant companion to the measured rate, not a claim.
+        name: 'capacity.nodesOnly',
+        value: (ceiling.cores * 1000) / best.nodeCpuMsPerTx,
+        unit: 'tx/s',
+        note: 'cores x 1000 / saturation.nodeCpuPerTx (an estimate: excludes the load generator and contention)',
+      },
     ];
     return figures;
   },

@@ -206,6 +206,11 @@ export class NodeClient {
     return this.#request('POST', `/tx${query}`, bytes);
   }
 
+  /** POST /txs: several envelopes in one request (a canonical CBOR array of their bytes). */
+  submitBatch(envelopes: readonly Uint8Array[]): Promise<SubmitAnswer> {
+    return this.#request('POST', '/txs', encodeCanonical([...envelopes]));
+  }
+
   async status(): Promise<NodeStatusView> {
     const answer = await this.#request('GET', '/status');
     if (answer.status !== 200) throw new Error(`/status answered ${answer.status}`);

@@ -1,0 +1,115 @@
+// The load generator of the network benchmarks: transactions offered open-loop at planned arrival
+// instants (uniform for throughput, Poisson for finality), never waiting for earlier answers
+// except through a bound on requests in flight. Each 5 ms tick sends everything that has arrived
+// since the last tick, as one `POST /txs` per validator (round-robin by transaction), which is how
+// a hospital gateway or a platform would submit under load; `single` mode sends one `POST /tx` per
+// transaction instead, to measure the per-request API path.
+import { LIMITS } from '../../../src/core/limits.js';
+import type { NodeClient, SignedTx } from './network.js';
+
+export type SubmitMode = 'batch' | 'single';
+
+export const SUBMIT_MODE: SubmitMode = process.env.BAYLEDGER_BENCH_SUBMIT === 'single' ? 'single' : 'batch';
+
+const TICK_MS = 5;
+/** Open loop, but bounded: past this many unanswered requests the client, not the network, is the limit. */
+const MAX_IN_FLIGHT_REQUESTS = 256;
+
+export interface SubmitOutcome {
+  /** Transactions sent (answered or not). */
+  readonly sent: number;
+  /** Transactions the nodes refused, or whose request failed. */
+  readonly refused: number;
+  readonly elapsedMs: number;
+}
+
+/** Arrival instants (ms after the start) of `count` transactions at a steady `ratePerSecond`. */
+export function uniformArrivals(count: number, ratePerSecond: number): number[] {
+  return Array.from({ length: count }, (_, index) => (index * 1000) / ratePerSecond);
+}
+
+/** Arrival instants of a Poisson process at `ratePerSecond`, from a seeded generator. */
+export function poissonArrivals(count: number, ratePerSecond: number, seed: number): number[] {
+  const uniform = seededUniform(seed);
+  const arrivals: number[] = [];
+  let atMs = 0;
+  for (let index = 0; index < count; index++) {
+    atMs += (-Math.log(1 - uniform()) * 1000) / ratePerSecond;
+    arrivals.push(atMs);
+  }
+  return arrivals;
+}
+
+/** Mulberry32: a small seeded generator, so every run offers the same arrival pattern. */
+function seededUniform(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** How many of a `POST /txs` answer's transactions were refused (its `refused` field). */
+function refusedIn(answer: { status: number; body: string }, count: number): number {
+  if (answer.status !== 202) return count;
+  const parsed = JSON.parse(answer.body) as { refused?: unknown };
+  return typeof parsed.refused === 'number' ? parsed.refused : count;
+}
+
+/**
+ * Sends `txs[i]` at `startMs + arrivalsMs[i]` (performance.now() clock), spread over `clients`;
+ * `onSent(i, plannedMs)` is told each transaction's planned instant. Resolves when all are answered.
+ */
+export async function submitAtArrivals(
+  clients: readonly NodeClient[],
+  txs: readonly SignedTx[],
+  arrivalsMs: readonly number[],
+  signal: AbortSignal,
+  mode: SubmitMode = SUBMIT_MODE,
+): Promise<SubmitOutcome> {
+  const startedMs = performance.now();
+  let sent = 0;
+  let refused = 0;
+  let inFlight = 0;
+  const answers: Promise<void>[] = [];
+  const track = (request: Promise<{ status: number; body: string }>, count: number): void => {
+    inFlight++;
+    answers.push(
+      request.then(
+        (answer) => {
+          inFlight--;
+          refused += mode === 'batch' ? refusedIn(answer, count) : answer.status === 202 ? 0 : 1;
+        },
+        () => {
+          inFlight--;
+          refused += count;
+        },
+      ),
+    );
+  };
+  while (sent < txs.length && !signal.aborted) {
+    const nowMs = performance.now() - startedMs;
+    let due = sent;
+    while (due < txs.length && arrivalsMs[due]! <= nowMs) due++;
+    if (mode === 'single') {
+      for (; sent < due && inFlight < MAX_IN_FLIGHT_REQUESTS; sent++) {
+        track(clients[sent % clients.length]!.submit(txs[sent]!.bytes), 1);
+      }
+    } else if (due > sent && inFlight < MAX_IN_FLIGHT_REQUESTS) {
+      const groups: Uint8Array[][] = clients.map(() => []);
+      for (; sent < due; sent++) groups[sent % clients.length]!.push(txs[sent]!.bytes);
+      for (const [index, group] of groups.entries()) {
+        for (let at = 0; at < group.length; at += LIMITS.maxTxsPerSubmission) {
+          const part = group.slice(at, at + LIMITS.maxTxsPerSubmission);
+          track(clients[index]!.submitBatch(part), part.length);
+        }
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+  }
+  await Promise.all(answers);
+  return { sent, refused, elapsedMs: performance.now() - startedMs };
+}
