@@ -4,12 +4,13 @@
 // them again independently against the live network (audit views, the recipient's inbox files,
 // the hospital's outbox and private records) before stopping the demo with Ctrl-C.
 import { strict as assert } from 'node:assert';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cliCommand, REPO_ROOT, runCommand } from '../helpers/network.js';
+import { type RunningChild, runCommand, startChild } from '../helpers/child.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { cliCommand } from '../helpers/network.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface Declared {
@@ -72,41 +73,27 @@ describe('bayledger demo on a fresh local network', function () {
   let root: string;
   let dir: string;
   let cli: string[];
-  let demo: ChildProcess | undefined;
-  let stdout = '';
-  let stderr = '';
-  let exit: Promise<number | null>;
+  let demo: RunningChild | undefined;
+  const output = () => demo?.output ?? { stdout: '', stderr: '' };
 
   before(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'bayledger-demo-e2e-'));
     dir = path.join(root, 'net');
     cli = await cliCommand();
-    const [executable, ...args] = cli;
-    demo = spawn(
-      executable!,
-      [...args, 'demo', '--dir', dir, '--payload-mb', '5', '--base-port', '0', '--json'],
-      {
-        cwd: REPO_ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    demo.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
+    demo = startChild([...cli, 'demo', '--dir', dir, '--payload-mb', '5', '--base-port', '0', '--json'], {
+      cwd: REPO_ROOT,
     });
-    demo.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    exit = new Promise((resolve) => demo!.once('exit', (code) => resolve(code)));
   });
 
   after(async () => {
-    if (demo !== undefined && demo.exitCode === null && demo.signalCode === null) {
-      demo.kill('SIGINT'); // the demo stops the network it started
+    const child = demo?.process;
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT'); // the demo stops the network it started
       const stopped = await Promise.race([
-        exit,
+        demo!.exited,
         new Promise((resolve) => setTimeout(() => resolve('late'), 30_000)),
       ]);
-      if (stopped === 'late') demo.kill('SIGKILL');
+      if (stopped === 'late') child.kill('SIGKILL');
     }
     await rm(root, { recursive: true, force: true });
   });
@@ -120,7 +107,10 @@ describe('bayledger demo on a fresh local network', function () {
     }[];
   const apiOf = async (org: string) => (await nodes()).find((node) => node.org === org)!.api;
   const cliJson = async <T>(...args: string[]): Promise<T> => {
-    const result = await runCommand([...cli, ...args, '--dir', dir, '--json'], 60_000);
+    const result = await runCommand([...cli, ...args, '--dir', dir, '--json'], {
+      cwd: REPO_ROOT,
+      timeoutMs: 60_000,
+    });
     assert.equal(result.code, 0, result.stderr);
     return JSON.parse(result.stdout) as T;
   };
@@ -129,16 +119,17 @@ describe('bayledger demo on a fresh local network', function () {
     summary = await waitFor(
       'the demo summary',
       () => {
-        if (demo!.exitCode !== null) throw new Error(`demo exited ${demo!.exitCode}: ${stderr}`);
+        const exitCode = demo!.process.exitCode;
+        if (exitCode !== null) throw new Error(`demo exited ${exitCode}: ${output().stderr}`);
         try {
-          return JSON.parse(stdout) as Summary;
+          return JSON.parse(output().stdout) as Summary;
         } catch {
           return undefined;
         }
       },
       { timeoutMs: 200_000, intervalMs: 200 },
     ).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n--- demo stderr ---\n${stderr}`);
+      throw new Error(`${String(error)}\n--- demo stderr ---\n${output().stderr}`);
     });
     const { transfers } = summary;
     assert.equal(summary.networkStarted, true);
@@ -268,8 +259,8 @@ describe('bayledger demo on a fresh local network', function () {
 
   it('stops the network it started on Ctrl-C', async () => {
     const apis = (await nodes()).map((node) => node.api);
-    demo!.kill('SIGINT');
-    assert.equal(await exit, 0, stderr);
+    demo!.process.kill('SIGINT');
+    assert.equal(await demo!.exited, 0, output().stderr);
     for (const api of apis) {
       await assert.rejects(
         fetch(`${api}/status`, { signal: AbortSignal.timeout(2000) }),

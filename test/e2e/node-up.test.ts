@@ -1,14 +1,15 @@
 // `bayledger up`: network init into an empty folder, one process per organisation, nodes.json once
 // the network is connected, a transaction committed through it, and every node stopped on SIGTERM.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { readGenesisFile } from '../../src/node/chain/open-chain.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
-import { cliCommand, makeConsentGrant, REPO_ROOT } from '../helpers/network.js';
+import { startChild } from '../helpers/child.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { cliCommand, makeConsentGrant } from '../helpers/network.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface NodesJsonEntry {
@@ -40,23 +41,13 @@ describe('bayledger up', function () {
 
   it('initialises, starts and connects a whole network, writes nodes.json, and stops it on SIGTERM', async () => {
     const dir = path.join(root, 'local');
-    const [executable, ...args] = await cliCommand();
-    const up = spawn(executable!, [...args, 'up', '--dir', dir, '--base-port', '0'], {
+    const up = startChild([...(await cliCommand()), 'up', '--dir', dir, '--base-port', '0'], {
       cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    up.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    up.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
+    const { output } = up;
     let nodes: NodesJsonEntry[] = [];
     try {
-      await waitFor('the network running', () => stderr.includes('network running'), {
+      await waitFor('the network running', () => output.stderr.includes('network running'), {
         timeoutMs: 90_000,
         intervalMs: 100,
       });
@@ -72,7 +63,7 @@ describe('bayledger up', function () {
       ]);
       for (const node of nodes) {
         assert.match(node.api, /^http:\/\/127\.0\.0\.1:\d+$/);
-        assert.ok(stdout.includes(node.api), `${node.org} not printed`);
+        assert.ok(output.stdout.includes(node.api), `${node.org} not printed`);
         assert.equal((await stat(node.tokenFile)).mode & 0o777, 0o600);
         assert.ok((await stat(path.join(dir, node.org, 'node.log'))).size > 0);
       }
@@ -95,9 +86,9 @@ describe('bayledger up', function () {
       assert.equal(response.status, 200, JSON.stringify(committed));
       assert.deepEqual([committed.status, committed.accepted], ['committed', true]);
     } finally {
-      up.kill('SIGTERM');
+      up.process.kill('SIGTERM');
     }
-    assert.equal(await exited, 0, stderr);
+    assert.equal(await up.exited, 0, output.stderr);
     for (const node of nodes)
       assert.ok(!(await answers(node.api)), `${node.org} still answers after up stopped`);
   });

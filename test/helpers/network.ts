@@ -27,7 +27,8 @@ import { readGenesisFile } from '../../src/node/chain/open-chain.js';
 import { loadNodeConfig, type NodeConfig } from '../../src/node/config/node-config.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
 import type { NodeStatusView } from '../../src/node/node-runtime.js';
-import { type CliResult, REPO_ROOT } from './cli.js';
+import { type CliResult, runCommand, trackChild } from './child.js';
+import { REPO_ROOT } from './cli.js';
 import { waitFor as pollUntil, type WaitOptions } from './wait.js';
 
 export { type CliResult, REPO_ROOT };
@@ -152,39 +153,6 @@ export function makeConsentGrant(hospital: Ed25519Signer, chainId: string): Cons
   };
   const bytes = encodeTxEnvelope(signTx('consent.grant', body, [patient, hospital], chainId));
   return { bytes, txIdHex: toHex(txIdOf(bytes)), patient };
-}
-
-/** Every live child of every test network, killed if the test process exits without stop(). */
-const LIVE_CHILDREN = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of LIVE_CHILDREN) child.kill('SIGKILL');
-});
-
-/** Runs a command to completion, collecting its output; SIGKILLs it and rejects after `timeoutMs`. */
-export function runCommand(command: readonly string[], timeoutMs: number): Promise<CliResult> {
-  const [executable, ...args] = command;
-  return new Promise((resolve, reject) => {
-    const child = spawn(executable!, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    LIVE_CHILDREN.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')} still running after ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      LIVE_CHILDREN.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
 }
 
 function sourceFiles(directory: string): string[] {
@@ -396,9 +364,7 @@ class TestNetworkImpl implements TestNetwork {
         [...args, 'node', 'start', '--config', configPath, '--log-level', logLevel],
         { cwd: REPO_ROOT, stdio: ['ignore', logFd, logFd] },
       );
-      LIVE_CHILDREN.add(child);
-      child.once('exit', () => LIVE_CHILDREN.delete(child));
-      return child;
+      return trackChild(child);
     } finally {
       closeSync(logFd);
     }
@@ -490,7 +456,7 @@ class TestNetworkImpl implements TestNetwork {
   }
 
   runCli(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
-    return runCommand([...this.cli, ...args], options.timeoutMs ?? 60_000);
+    return runCommand([...this.cli, ...args], { cwd: REPO_ROOT, timeoutMs: options.timeoutMs ?? 60_000 });
   }
 
   api(org: string): string {
