@@ -3,20 +3,16 @@
 // naive RFC 9162 implementation reproduces, export then verify from the file alone, offline
 // bundles, and clear errors with exit code 1 (unknown) or 2 (malformed) for bad input.
 import { strict as assert } from 'node:assert';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import { blockHash } from '../../src/core/ledger/block-hash.js';
 import { leafHash } from '../../src/core/merkle/index.js';
-import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import {
-  buildChain,
-  commitChain,
   fileableTestGenesis,
-  genesisRecordOf,
+  type StoppedNodeFiles,
   type TestChain,
-  workloadBlocks,
+  writeStoppedNode,
 } from '../helpers/chain.js';
 import { type CliResult, runCli } from '../helpers/cli.js';
 import { naiveConsistency, naivePath, naiveRoot } from '../helpers/naive-merkle.js';
@@ -29,6 +25,7 @@ function json<T>(result: CliResult): T {
 describe('chain CLI against a data directory', function () {
   this.timeout(180_000);
   const net = fileableTestGenesis(7400);
+  let files: StoppedNodeFiles;
   let directory: string;
   let dataDir: string;
   let genesisFile: string;
@@ -37,20 +34,14 @@ describe('chain CLI against a data directory', function () {
   let txIds: string[];
 
   before(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'bayledger-chain-cli-'));
-    dataDir = join(directory, 'data');
-    genesisFile = join(directory, 'genesis.json');
-    await writeFile(genesisFile, genesisRecordOf(net.genesis).json);
-    chain = buildChain({ genesis: net.genesis, signers: net.signers, blocks: workloadBlocks(net, 7) });
+    files = await writeStoppedNode(net, 7, 'bayledger-chain-cli-');
+    ({ directory, dataDir, genesisFile, chain } = files);
     leaves = chain.blocks.flatMap(({ block }) => block.txs);
     txIds = chain.applied.flatMap((applied) => applied.txIds.map((id) => toHex(id)));
-    const store = await LedgerStore.open(dataDir);
-    await commitChain(store, chain);
-    await store.close();
   });
 
   after(async () => {
-    await rm(directory, { recursive: true, force: true });
+    await files?.remove();
   });
 
   const chainCli = (...args: string[]) => runCli(['chain', ...args, '--data-dir', dataDir]);

@@ -7,6 +7,10 @@
 //   chain.blocks[0].certificate; chain.tip.logRoot; chain.log.getNode(0, 0);
 //   await commitChain(store, chain);                          // the same blocks in a LedgerStore
 //   await commitNextBlock(store, { params, signers }, [tx]);  // one more block on top of a store
+//   const files = await writeStoppedNode(net, 7, 'bayledger-x-');  // genesis.json + data dir on disk
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import type { Genesis } from '../../src/core/config/genesis.js';
 import { signVote } from '../../src/core/consensus/signing.js';
@@ -22,7 +26,7 @@ import { MemoryState, type StateReader } from '../../src/core/ledger/state-kv.js
 import type { VerifyContext } from '../../src/core/ledger/verify-block.js';
 import { MemoryMerkleLog, type MerkleNodeSource } from '../../src/core/merkle/index.js';
 import type { CommittedBlock } from '../../src/node/chain/block-source.js';
-import { genesisRecordOf, type LedgerStore } from '../../src/node/store/ledger-store.js';
+import { genesisRecordOf, LedgerStore } from '../../src/node/store/ledger-store.js';
 import {
   type BuiltTx,
   declareTransfer,
@@ -169,6 +173,47 @@ export async function commitChain(store: LedgerStore, chain: TestChain): Promise
   for (const [i, committed] of chain.blocks.entries()) {
     await store.commitBlock(committed.block, committed.certificate, chain.applied[i]!);
   }
+}
+
+/** What a stopped node leaves on disk, in a temporary folder of its own. */
+export interface StoppedNodeFiles {
+  /** The chain in memory, as the data directory holds it. */
+  readonly chain: TestChain;
+  /** The temporary folder holding genesis.json and data/. */
+  readonly directory: string;
+  readonly genesisFile: string;
+  readonly dataDir: string;
+  /** Deletes the folder. */
+  remove(): Promise<void>;
+}
+
+/**
+ * For the CLI tests that read a stopped node's files: `net`'s genesis written as genesis.json
+ * and `blockCount` certified workload blocks committed to a data directory beside it. `net` must
+ * be fileable (fileableTestGenesis) so the genesis file parses back.
+ */
+export async function writeStoppedNode(
+  net: TestNetwork,
+  blockCount: number,
+  folderPrefix: string,
+): Promise<StoppedNodeFiles> {
+  const directory = await mkdtemp(join(tmpdir(), folderPrefix));
+  const genesisFile = join(directory, 'genesis.json');
+  const dataDir = join(directory, 'data');
+  await writeFile(genesisFile, genesisRecordOf(net.genesis).json);
+  const chain = buildChain({
+    genesis: net.genesis,
+    signers: net.signers,
+    blocks: workloadBlocks(net, blockCount),
+  });
+  const store = await LedgerStore.open(dataDir);
+  try {
+    await commitChain(store, chain);
+  } finally {
+    await store.close();
+  }
+  const remove = () => rm(directory, { recursive: true, force: true });
+  return { chain, directory, genesisFile, dataDir, remove };
 }
 
 /** Builds, certifies and commits one block on top of whatever `store` holds. */
