@@ -2,21 +2,17 @@
 // and a state entry of a stopped node's data directory; `bayledger chain verify` must fail with
 // exit code 1 and name the height of the block that wrote the changed data.
 import { strict as assert } from 'node:assert';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { toHex } from '../../src/core/bytes.js';
 import type { StateBucket } from '../../src/core/ledger/state-kv.js';
 import { blockKey, merkleNodeKey, stateKey, txKey } from '../../src/node/store/buckets.js';
-import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import {
-  buildChain,
-  commitChain,
   fileableTestGenesis,
-  genesisRecordOf,
+  type StoppedNodeFiles,
   type TestChain,
-  workloadBlocks,
+  writeStoppedNode,
 } from '../helpers/chain.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -52,36 +48,27 @@ function stateEntryLastWrittenAt(chain: TestChain, height: number): { bucket: St
 describe('tamper evidence: chain verify names the first bad height', function () {
   this.timeout(120_000);
   const net = fileableTestGenesis(7300);
+  let files: StoppedNodeFiles;
   let directory: string;
   let pristine: string;
   let genesisFile: string;
   let chain: TestChain;
 
   before(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'bayledger-tamper-'));
-    pristine = join(directory, 'pristine');
-    genesisFile = join(directory, 'genesis.json');
-    await writeFile(genesisFile, genesisRecordOf(net.genesis).json);
-    chain = buildChain({ genesis: net.genesis, signers: net.signers, blocks: workloadBlocks(net, 8) });
-    const store = await LedgerStore.open(pristine);
-    await commitChain(store, chain);
-    await store.close();
+    files = await writeStoppedNode(net, 8, 'bayledger-tamper-');
+    ({ directory, dataDir: pristine, genesisFile, chain } = files);
   });
 
   after(async () => {
-    await rm(directory, { recursive: true, force: true });
+    await files?.remove();
   });
 
+  /** `bayledger chain verify --json` of a data directory against the genesis file. */
+  const verifyCli = (dataDir: string) =>
+    runCli(['chain', 'verify', '--data-dir', dataDir, '--genesis', genesisFile, '--json']);
+
   it('passes on the untouched data directory', async () => {
-    const result = await runCli([
-      'chain',
-      'verify',
-      '--data-dir',
-      pristine,
-      '--genesis',
-      genesisFile,
-      '--json',
-    ]);
+    const result = await verifyCli(pristine);
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout) as { ok: boolean; height: number; blockHash: string };
     assert.deepEqual([report.ok, report.height, report.blockHash], [true, 8, toHex(chain.tip.blockHash)]);
@@ -113,15 +100,7 @@ describe('tamper evidence: chain verify names the first bad height', function ()
       const dataDir = join(directory, name.replaceAll(' ', '-'));
       await cp(pristine, dataDir, { recursive: true });
       await flipStoredByte(dataDir, key(chain));
-      const result = await runCli([
-        'chain',
-        'verify',
-        '--data-dir',
-        dataDir,
-        '--genesis',
-        genesisFile,
-        '--json',
-      ]);
+      const result = await verifyCli(dataDir);
       assert.equal(result.code, 1, `exit code; stderr: ${result.stderr}`);
       const report = JSON.parse(result.stdout) as { ok: boolean; height: number; reason: string };
       assert.equal(report.ok, false);
