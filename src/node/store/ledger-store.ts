@@ -42,6 +42,7 @@ import {
 import { StoreMerkleSource } from './merkle-source.js';
 import { type ByteDb, openByteDb } from './open-db.js';
 import { StoreStateReader } from './state-reader.js';
+import { writeBatch } from './write-batch.js';
 import {
   type BlockRecord,
   decodeBlockRecord,
@@ -299,7 +300,7 @@ export class LedgerStore {
     try {
       const hash = this.#checkCommit(block, certificate, applied);
       const { operations, stateValues } = this.#commitOperations(block, hash, certificate, applied);
-      await this.#db.batch(operations, { sync: true });
+      await writeBatch(this.#db, operations, { sync: true });
       this.#tip = tipOf(block.header, hash);
       this.state.committed(applied.writes, stateValues);
       this.merkle.committed(applied.merkleNodes, block.header.logSize);
