@@ -10,7 +10,7 @@
 //   4. population health data: rejected NEGATIVE_LIST_PROHIBITED
 //   5. the patient revokes the first consent; a new declaration under it: rejected CONSENT_REVOKED
 //   6. an offline proof bundle of the release, verified with the genesis file alone (proof verify)
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,7 +29,13 @@ import {
 } from './demo-data.js';
 import { networkInit } from './network-init.js';
 import { type NodesJsonEntry, readNodesJson, resolveApi } from './transfer-api.js';
-import { assessTransfer, type DeclareResult, declareTransfer, waitForTransfer } from './transfer-run.js';
+import {
+  assessTransfer,
+  type DeclareResult,
+  declareTransfer,
+  type TransferView,
+  waitForTransfer,
+} from './transfer-run.js';
 import { selfCommand } from './up-run.js';
 
 export interface DemoOptions {
@@ -185,20 +191,19 @@ function verifyBundleOffline(
   genesis: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const [executable, ...args] = selfCommand();
-  return new Promise((resolve, reject) => {
-    const child = spawn(executable!, [...args, 'proof', 'verify', file, '--genesis', genesis, '--json'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  if (executable === undefined) fail('NOT_READY', 'no command line to run bayledger');
+  return new Promise((resolve) => {
+    execFile(
+      executable,
+      [...args, 'proof', 'verify', file, '--genesis', genesis, '--json'],
+      { encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        // A non-zero exit carries its code; a child that could not start has a string code
+        // (ENOENT, ...) and reports as exit null with its message.
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({ code, stdout, stderr: error !== null && code === null ? error.message : stderr });
+      },
+    );
   });
 }
 
@@ -226,56 +231,116 @@ export async function demo(options: DemoOptions): Promise<void> {
   }
 }
 
+/** The hospital's side of the scenario: its node's API and the patient's key file. */
+interface ScenarioContext {
+  readonly api: { readonly api: string; readonly dir: string; readonly tokenFile: string };
+  readonly patientKeyFile: string;
+  readonly validUntil: string;
+}
+
+/** A consent of the patient to RECIPIENT for `categories`, countersigned and submitted by HOSPITAL. */
+function grant(context: ScenarioContext, categories: string) {
+  return grantConsent({
+    ...context.api,
+    patientKey: context.patientKeyFile,
+    recipient: RECIPIENT,
+    categories,
+    purpose: PURPOSE,
+    validUntil: context.validUntil,
+    timeout: COMMIT_TIMEOUT_S,
+  });
+}
+
+interface Declaration {
+  /** Names the declaration in a failed check. */
+  readonly what: string;
+  readonly consentId: string;
+  /** CATEGORY=FILE items. */
+  readonly items: string[];
+  readonly route: string;
+  readonly filingReference?: string;
+  /** The status and reason codes the policy must decide. */
+  readonly expected: readonly [status: string, reasons: readonly string[]];
+}
+
+/** Seals, declares and waits for the verdict of one transfer; stops the demo if it differs. */
+async function declare(context: ScenarioContext, declaration: Declaration): Promise<DeclareResult> {
+  const result = await declareTransfer({
+    ...context.api,
+    consent: declaration.consentId,
+    recipient: RECIPIENT,
+    item: declaration.items,
+    route: declaration.route,
+    filingReference: declaration.filingReference,
+    timeout: COMMIT_TIMEOUT_S,
+  });
+  expect(declaration.what, [result.status, result.reasons], declaration.expected);
+  return result;
+}
+
+/**
+ * Runs one narrated step of the scenario: prints its title, runs it, and records how long it
+ * took under `timingName` in the summary's timingsMs.
+ */
+async function runStep<T>(
+  narrator: Narrator,
+  title: string,
+  timingName: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  narrator.step(title);
+  const result = await work();
+  narrator.done(timingName);
+  return result;
+}
+
 async function scenario(options: DemoOptions, network: DemoNetwork, narrator: Narrator, workDir: string) {
   const dir = path.resolve(options.dir);
   const hospital = nodeOf(network.nodes, HOSPITAL);
   const api = { api: hospital.api, dir, tokenFile: hospital.tokenFile };
   const readApi = await resolveApi(api);
-  const validUntil = new Date(Date.now() + CONSENT_DAYS * 86_400_000).toISOString().slice(0, 10);
+  const context: ScenarioContext = {
+    api,
+    patientKeyFile: path.join(workDir, 'patient.key'),
+    validUntil: new Date(Date.now() + CONSENT_DAYS * 86_400_000).toISOString().slice(0, 10),
+  };
+  const { patientKeyFile } = context;
 
-  narrator.step('1. the patient');
-  const patientKeyFile = path.join(workDir, 'patient.key');
-  const patientKey = generateKeyFile('patient');
-  await writeKeyFile(patientKeyFile, patientKey);
-  const patient = publicKeysOf(patientKey).publicKey;
-  narrator.say(`a new patient key (kept on the patient's device; here ${patientKeyFile})`);
-  narrator.say(`pseudonym on the ledger: ${patient}`);
-  narrator.say('the patient signs a consent for imaging studies and radiology reports to ehealth-hk;');
-  narrator.say(`${HOSPITAL} verifies their identity, countersigns and submits it`);
-  const imagingConsent = await grantConsent({
-    ...api,
-    patientKey: patientKeyFile,
-    recipient: RECIPIENT,
-    categories: 'imaging-study,radiology-report',
-    purpose: PURPOSE,
-    validUntil,
-    timeout: COMMIT_TIMEOUT_S,
+  const { patient, imagingConsent } = await runStep(narrator, '1. the patient', 'consent', async () => {
+    const patientKey = generateKeyFile('patient');
+    await writeKeyFile(patientKeyFile, patientKey);
+    const pseudonym = publicKeysOf(patientKey).publicKey;
+    narrator.say(`a new patient key (kept on the patient's device; here ${patientKeyFile})`);
+    narrator.say(`pseudonym on the ledger: ${pseudonym}`);
+    narrator.say('the patient signs a consent for imaging studies and radiology reports to ehealth-hk;');
+    narrator.say(`${HOSPITAL} verifies their identity, countersigns and submits it`);
+    const consent = await grant(context, 'imaging-study,radiology-report');
+    narrator.say(`consent ${consent.consentId} committed at height ${consent.height}`);
+    return { patient: pseudonym, imagingConsent: consent };
   });
-  narrator.say(`consent ${imagingConsent.consentId} committed at height ${imagingConsent.height}`);
-  narrator.done('consent');
 
-  narrator.step(`2. a ${options.payloadMb} MiB imaging study and its report`);
-  const study = await writeImagingStudy(workDir, options.payloadMb);
-  const report = await writeRadiologyReport(workDir);
-  narrator.say(`synthetic files generated locally in ${workDir}`);
-  const imaging = await declareTransfer({
-    ...api,
-    consent: imagingConsent.consentId,
-    recipient: RECIPIENT,
-    item: [`imaging-study=${study}`, `radiology-report=${report}`],
-    route: 'gba-standard-contract',
-    filingReference: 'GBA-SC-2026-000123',
-    timeout: COMMIT_TIMEOUT_S,
+  const title = `2. a ${options.payloadMb} MiB imaging study and its report`;
+  const { imaging, study, report, declaredAudit } = await runStep(narrator, title, 'declare', async () => {
+    const studyFile = await writeImagingStudy(workDir, options.payloadMb);
+    const reportFile = await writeRadiologyReport(workDir);
+    narrator.say(`synthetic files generated locally in ${workDir}`);
+    const declared = await declare(context, {
+      what: 'imaging declaration status',
+      consentId: imagingConsent.consentId,
+      items: [`imaging-study=${studyFile}`, `radiology-report=${reportFile}`],
+      route: 'gba-standard-contract',
+      filingReference: 'GBA-SC-2026-000123',
+      expected: ['approved', []],
+    });
+    narrator.say(
+      `sealed for ${RECIPIENT} (AES-256-GCM, key agreed by X25519) and declared: transfer ${declared.transferId}`,
+    );
+    const audit = await readTransferAudit(api, declared.transferId);
+    narrator.say(
+      `approved at height ${audit.approval?.height}, final with the certificate of ${audit.approval?.signers.join(', ')}`,
+    );
+    return { imaging: declared, study: studyFile, report: reportFile, declaredAudit: audit };
   });
-  narrator.say(
-    `sealed for ${RECIPIENT} (AES-256-GCM, key agreed by X25519) and declared: transfer ${imaging.transferId}`,
-  );
-  expect('imaging declaration status', [imaging.status, imaging.reasons], ['approved', []]);
-  const declaredAudit = await readTransferAudit(api, imaging.transferId);
-  narrator.say(
-    `approved at height ${declaredAudit.approval?.height}, final with the certificate of ${declaredAudit.approval?.signers.join(', ')}`,
-  );
-  narrator.done('declare');
   narrator.step('   release, delivery and receipt');
   narrator.say(
     `${HOSPITAL} releases the payload to ${RECIPIENT} only now; every chunk is checked against the declared root`,
@@ -292,145 +357,119 @@ async function scenario(options: DemoOptions, network: DemoNetwork, narrator: Na
     `inbox ${imagingInbox.directory}: ${imagingInbox.items.length} files, every SHA-256 equals the original's`,
   );
 
-  narrator.step('3. a genetic test result (negative list: needs sz-cac and sz-health)');
-  const geneticConsent = await grantConsent({
-    ...api,
-    patientKey: patientKeyFile,
-    recipient: RECIPIENT,
-    categories: 'genetic-test-result,population-health-data',
-    purpose: PURPOSE,
-    validUntil,
-    timeout: COMMIT_TIMEOUT_S,
+  const geneticTitle = '3. a genetic test result (negative list: needs sz-cac and sz-health)';
+  const genetic = await runStep(narrator, geneticTitle, 'genetic', async () => {
+    const consent = await grant(context, 'genetic-test-result,population-health-data');
+    narrator.say(`second consent ${consent.consentId} (genetic test results, population health data)`);
+    const geneticFile = await writeGeneticResult(workDir);
+    const declared = await declare(context, {
+      what: 'genetic declaration',
+      consentId: consent.consentId,
+      items: [`genetic-test-result=${geneticFile}`],
+      route: 'certification',
+      expected: ['awaiting-assessment', ['ASSESSMENT_REQUIRED']],
+    });
+    narrator.say(
+      `transfer ${declared.transferId}: ${declared.status} (${declared.reasons.join(', ')}); nothing moves yet`,
+    );
+    const assessments = [];
+    for (const assessor of ['sz-cac', 'sz-health']) {
+      const regulator = nodeOf(network.nodes, assessor);
+      const result = await assessTransfer(declared.transferId, {
+        api: regulator.api,
+        dir,
+        tokenFile: regulator.tokenFile,
+        decision: 'approve',
+        reason: 'OK',
+        timeout: COMMIT_TIMEOUT_S,
+      });
+      expect(`assessment by ${assessor} accepted`, result.accepted, true);
+      assessments.push({ assessor, height: result.height, status: result.status });
+      narrator.say(`${assessor} approves at height ${result.height}: transfer ${result.status}`);
+    }
+    expect(
+      'genetic status after both assessments',
+      assessments.map((a) => a.status),
+      ['awaiting-assessment', 'approved'],
+    );
+    const final = await waitForTransfer(readApi, declared.transferId, 'delivered', DELIVERY_TIMEOUT_S);
+    const inbox = await checkInbox(dir, patient, declared.transferId, [geneticFile]);
+    expect('genetic inbox digests match', inbox.allMatch, true);
+    narrator.say(`released after the second assessment; delivered, receipt ${final.receipt?.reason}`);
+    return { consent, declared, assessments, final, inbox };
   });
-  narrator.say(`second consent ${geneticConsent.consentId} (genetic test results, population health data)`);
-  const geneticFile = await writeGeneticResult(workDir);
-  const genetic = await declareTransfer({
-    ...api,
-    consent: geneticConsent.consentId,
-    recipient: RECIPIENT,
-    item: [`genetic-test-result=${geneticFile}`],
-    route: 'certification',
-    timeout: COMMIT_TIMEOUT_S,
+
+  const prohibitedTitle = '4. population health data (negative list: prohibited)';
+  const prohibited = await runStep(narrator, prohibitedTitle, 'prohibited', async () => {
+    const populationFile = await writePopulationData(workDir);
+    const declared = await declare(context, {
+      what: 'prohibited declaration',
+      consentId: genetic.consent.consentId,
+      items: [`population-health-data=${populationFile}`],
+      route: 'certification',
+      expected: ['rejected', ['NEGATIVE_LIST_PROHIBITED']],
+    });
+    narrator.say(
+      `transfer ${declared.transferId}: rejected (${declared.reasons.join(', ')}); its sealed payload is discarded`,
+    );
+    return declared;
   });
-  expect(
-    'genetic declaration',
-    [genetic.status, genetic.reasons],
-    ['awaiting-assessment', ['ASSESSMENT_REQUIRED']],
-  );
-  narrator.say(
-    `transfer ${genetic.transferId}: ${genetic.status} (${genetic.reasons.join(', ')}); nothing moves yet`,
-  );
-  const assessments = [];
-  for (const assessor of ['sz-cac', 'sz-health']) {
-    const regulator = nodeOf(network.nodes, assessor);
-    const result = await assessTransfer(genetic.transferId, {
-      api: regulator.api,
-      dir,
-      tokenFile: regulator.tokenFile,
-      decision: 'approve',
-      reason: 'OK',
+
+  const revocationTitle = '5. the patient revokes the imaging consent';
+  const { revocation, afterRevocation } = await runStep(narrator, revocationTitle, 'revocation', async () => {
+    const revoked = await revokeConsent({
+      ...api,
+      consent: imagingConsent.consentId,
+      patientKey: patientKeyFile,
       timeout: COMMIT_TIMEOUT_S,
     });
-    expect(`assessment by ${assessor} accepted`, result.accepted, true);
-    assessments.push({ assessor, height: result.height, status: result.status });
-    narrator.say(`${assessor} approves at height ${result.height}: transfer ${result.status}`);
-  }
-  expect(
-    'genetic status after both assessments',
-    assessments.map((a) => a.status),
-    ['awaiting-assessment', 'approved'],
-  );
-  const geneticDelivered = await waitForTransfer(
-    readApi,
-    genetic.transferId,
-    'delivered',
-    DELIVERY_TIMEOUT_S,
-  );
-  const geneticInbox = await checkInbox(dir, patient, genetic.transferId, [geneticFile]);
-  expect('genetic inbox digests match', geneticInbox.allMatch, true);
-  narrator.say(
-    `released after the second assessment; delivered, receipt ${geneticDelivered.receipt?.reason}`,
-  );
-  narrator.done('genetic');
-
-  narrator.step('4. population health data (negative list: prohibited)');
-  const populationFile = await writePopulationData(workDir);
-  const prohibited = await declareTransfer({
-    ...api,
-    consent: geneticConsent.consentId,
-    recipient: RECIPIENT,
-    item: [`population-health-data=${populationFile}`],
-    route: 'certification',
-    timeout: COMMIT_TIMEOUT_S,
+    narrator.say(`revoked at height ${revoked.height}, effective from that block`);
+    const followUp = await writeRadiologyReport(workDir, 'synthetic-follow-up-report.pdf');
+    const declared = await declare(context, {
+      what: 'declaration after revocation',
+      consentId: imagingConsent.consentId,
+      items: [`radiology-report=${followUp}`],
+      route: 'certification',
+      expected: ['rejected', ['CONSENT_REVOKED']],
+    });
+    narrator.say(
+      `a follow-up report under it: transfer ${declared.transferId} rejected (${declared.reasons.join(', ')})`,
+    );
+    return { revocation: revoked, afterRevocation: declared };
   });
-  expect(
-    'prohibited declaration',
-    [prohibited.status, prohibited.reasons],
-    ['rejected', ['NEGATIVE_LIST_PROHIBITED']],
-  );
-  narrator.say(
-    `transfer ${prohibited.transferId}: rejected (${prohibited.reasons.join(', ')}); its sealed payload is discarded`,
-  );
-  narrator.done('prohibited');
 
-  narrator.step('5. the patient revokes the imaging consent');
-  const revocation = await revokeConsent({
-    ...api,
-    consent: imagingConsent.consentId,
-    patientKey: patientKeyFile,
-    timeout: COMMIT_TIMEOUT_S,
-  });
-  narrator.say(`revoked at height ${revocation.height}, effective from that block`);
-  const followUp = await writeRadiologyReport(workDir, 'synthetic-follow-up-report.pdf');
-  const afterRevocation = await declareTransfer({
-    ...api,
-    consent: imagingConsent.consentId,
-    recipient: RECIPIENT,
-    item: [`radiology-report=${followUp}`],
-    route: 'certification',
-    timeout: COMMIT_TIMEOUT_S,
-  });
-  expect(
-    'declaration after revocation',
-    [afterRevocation.status, afterRevocation.reasons],
-    ['rejected', ['CONSENT_REVOKED']],
-  );
-  narrator.say(
-    `a follow-up report under it: transfer ${afterRevocation.transferId} rejected (${afterRevocation.reasons.join(', ')})`,
-  );
-  narrator.done('revocation');
-
-  narrator.step('6. offline verification of the release');
-  const bundleFile = path.join(workDir, 'release-bundle.cbor');
-  const response = await fetch(`${hospital.api}/chain/bundle/${imaging.txId}`);
-  if (!response.ok) fail('REMOTE_ERROR', `bundle: HTTP ${response.status}`);
-  await writeFile(bundleFile, new Uint8Array(await response.arrayBuffer()));
   const genesisFile = path.join(dir, 'genesis.json');
-  const verified = await verifyBundleOffline(bundleFile, genesisFile);
-  if (verified.code !== 0) fail('PROOF_INVALID', `proof verify failed: ${verified.stderr.trim()}`);
-  const proof = JSON.parse(verified.stdout) as {
-    ok: boolean;
-    txId: string;
-    kind: string;
-    height: number;
-    signers: string[];
-  };
-  expect(
-    'bundle proves the declaration that was approved',
-    [proof.ok, proof.txId, proof.kind],
-    [true, imaging.txId, 'transfer.declare'],
-  );
-  narrator.say(`bayledger proof verify <bundle> --genesis ${genesisFile}`);
-  narrator.say(
-    `OK: ${proof.kind} ${proof.txId} is in block ${proof.height}, certified by ${proof.signers.join(', ')}`,
-  );
-  narrator.done('proof');
+  const proof = await runStep(narrator, '6. offline verification of the release', 'proof', async () => {
+    const bundleFile = path.join(workDir, 'release-bundle.cbor');
+    const response = await fetch(`${hospital.api}/chain/bundle/${imaging.txId}`);
+    if (!response.ok) fail('REMOTE_ERROR', `bundle: HTTP ${response.status}`);
+    await writeFile(bundleFile, new Uint8Array(await response.arrayBuffer()));
+    const verified = await verifyBundleOffline(bundleFile, genesisFile);
+    if (verified.code !== 0) fail('PROOF_INVALID', `proof verify failed: ${verified.stderr.trim()}`);
+    const checked = JSON.parse(verified.stdout) as {
+      ok: boolean;
+      txId: string;
+      kind: string;
+      height: number;
+      signers: string[];
+    };
+    expect(
+      'bundle proves the declaration that was approved',
+      [checked.ok, checked.txId, checked.kind],
+      [true, imaging.txId, 'transfer.declare'],
+    );
+    narrator.say(`bayledger proof verify <bundle> --genesis ${genesisFile}`);
+    narrator.say(
+      `OK: ${checked.kind} ${checked.txId} is in block ${checked.height}, certified by ${checked.signers.join(', ')}`,
+    );
+    return checked;
+  });
 
   narrator.step('inspect it yourself');
   for (const line of [
     `bayledger audit transfer ${imaging.transferId} --api ${hospital.api}`,
     `bayledger audit patient ${patient} --api ${hospital.api}`,
-    `bayledger transfer status ${genetic.transferId} --api ${hospital.api}`,
+    `bayledger transfer status ${genetic.declared.transferId} --api ${hospital.api}`,
     `curl ${hospital.api}/chain/bundle/${imaging.txId} -o bundle.cbor && bayledger proof verify bundle.cbor --genesis ${genesisFile}`,
     `ls ${path.join(dir, RECIPIENT, 'inbox', patient)}`,
     `after stopping: bayledger chain verify --data-dir ${path.join(dir, 'sz-cac', 'data')}`,
@@ -445,28 +484,29 @@ async function scenario(options: DemoOptions, network: DemoNetwork, narrator: Na
     status: result.status,
     reasons: result.reasons,
   });
+  const finalOf = (view: TransferView) => ({
+    status: view.status,
+    reasons: view.reasons,
+    receipt: view.receipt,
+  });
   return {
     dir,
     networkStarted: network.started,
     patient,
-    consents: { imaging: imagingConsent, genetic: geneticConsent },
+    consents: { imaging: imagingConsent, genetic: genetic.consent },
     transfers: {
       imaging: {
         declared: summarise(imaging),
         approval: declaredAudit.approval,
-        final: { status: delivered.status, reasons: delivered.reasons, receipt: delivered.receipt },
+        final: finalOf(delivered),
         payloadBytes,
         inbox: imagingInbox,
       },
       genetic: {
-        declared: summarise(genetic),
-        assessments,
-        final: {
-          status: geneticDelivered.status,
-          reasons: geneticDelivered.reasons,
-          receipt: geneticDelivered.receipt,
-        },
-        inbox: geneticInbox,
+        declared: summarise(genetic.declared),
+        assessments: genetic.assessments,
+        final: finalOf(genetic.final),
+        inbox: genetic.inbox,
       },
       prohibited: summarise(prohibited),
       afterRevocation: summarise(afterRevocation),
