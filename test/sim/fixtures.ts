@@ -13,6 +13,7 @@ import type {
   ConsensusEffect,
   ConsensusInput,
   SignatureVerifier,
+  TimeoutKind,
   WalRecord,
 } from '../../src/core/consensus/types.js';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
@@ -49,6 +50,30 @@ export function makeFixture(validatorCount: number, label = 'consensus-fixture')
   const validators = signers.map((signer, i) => ({ id: `v${i}`, publicKey: signer.publicKey }));
   const chain = chainConfig('test-chain', GENESIS_TIME_MS, validators, TEST_PARAMS);
   return { chain, validators, signers, ledger: new SimLedger(chain, new Map()) };
+}
+
+/** Starts height 1 with something to order: start-height, then txs-available (no empty blocks). */
+export const START_INPUTS: readonly ConsensusInput[] = [
+  { type: 'start-height' },
+  { type: 'txs-available', height: 1 },
+];
+
+/** The setting of the consensus table tests. */
+export interface TableFixture {
+  /** Four validators v0..v3: f = 1, a quorum is 3. */
+  readonly fx: Fixture;
+  /** Two distinct valid blocks of height 1, proposed by v1 (A) and v2 (B). */
+  readonly A: Block;
+  readonly B: Block;
+  /** Block hash (hex) -> 'A' or 'B', so summarize() prints the names. */
+  readonly labels: Map<string, string>;
+}
+
+export function makeTableFixture(): TableFixture {
+  const fx = makeFixture(4);
+  const A = makeBlock(fx, 1, 1);
+  const B = makeBlock(fx, 2, 2);
+  return { fx, A, B, labels: labelsOf({ A, B }) };
 }
 
 export interface NodeOptions {
@@ -153,6 +178,11 @@ export function proposalInputs(
     inputs.push({ type: 'block-validated', height: 1, round, blockHash: proposal.blockHash, valid });
   }
   return inputs;
+}
+
+/** OnTimeout<kind>(height, round) of Algorithm 1 (lines 57, 61, 65): the shell's timer fired. */
+export function timeoutInput(kind: TimeoutKind, round: number, height = 1): ConsensusInput {
+  return { type: 'timeout', kind, height, round };
 }
 
 export function voteInputs(

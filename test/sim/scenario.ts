@@ -3,6 +3,7 @@
 import type { ConsensusParams } from '../../src/core/config/genesis.js';
 import type { ConsensusBugFlags } from '../../src/core/consensus/types.js';
 import type { MessageKind } from './events.js';
+import { TEST_PARAMS } from './fixtures.js';
 import type { Prng } from './prng.js';
 
 export type ByzantineBehaviour =
@@ -88,17 +89,6 @@ export interface ScenarioOptions {
   readonly bugs?: ConsensusBugFlags;
   readonly profile?: ScenarioProfile;
 }
-
-const BASE_PARAMS: ConsensusParams = {
-  timeoutProposeMs: 300,
-  timeoutPrevoteMs: 150,
-  timeoutPrecommitMs: 150,
-  timeoutDeltaMs: 100,
-  heartbeatMs: 0,
-  maxClockDriftMs: 400,
-  maxBlockTxs: 16,
-  maxBlockBytes: 4096,
-};
 
 function randomSide(prng: Prng, count: number): Set<number> {
   const size = prng.int(1, count - 1);
@@ -223,7 +213,7 @@ export function makeScenario(options: ScenarioOptions, prng: Prng): Scenario {
         : new Map<number, ByzantineBehaviour>();
   const network = mixed ? mixedNetwork(prng, count, gstMs) : targetedNetwork(prng, count, gstMs);
   const maxDelayAfterGstMs = network.maxDelayAfterGstMs;
-  const params: ConsensusParams = { ...BASE_PARAMS, heartbeatMs: prng.pick([0, 0, 400]) };
+  const params: ConsensusParams = { ...TEST_PARAMS, heartbeatMs: prng.pick([0, 0, 400]) };
   const skewBound = Math.floor(params.maxClockDriftMs / 2) - maxDelayAfterGstMs;
   const clockSkewMs = Array.from({ length: count }, () =>
     prng.chance(0.5) ? prng.int(-skewBound, skewBound) : 0,

@@ -2,7 +2,7 @@
 // 300 scenarios across 4, 7 and 10 validators and three fault mixes, all green. A failure names
 // every violated property and the command that replays the run.
 import assert from 'node:assert/strict';
-import type { ScenarioProfile } from './scenario.js';
+import { BYZANTINE_BEHAVIOURS, type ScenarioProfile } from './scenario.js';
 import { type RunResult, runScenario } from './simulator.js';
 
 interface Suite {
@@ -69,15 +69,8 @@ describe('simulator: seeded scenarios over the real state machine', () => {
   it('ran at least 300 scenarios and they exercised every fault', () => {
     assert.ok(all.length >= 300, `${all.length} scenarios`);
     const behaviours = new Set(all.flatMap((result) => [...result.scenario.byzantine.values()]));
-    for (const behaviour of [
-      'equivocating-proposer',
-      'double-voter',
-      'bad-signatures',
-      'garbage',
-      'twins',
-      'silent',
-    ]) {
-      assert.ok(behaviours.has(behaviour as never), `no scenario with a ${behaviour} validator`);
+    for (const behaviour of BYZANTINE_BEHAVIOURS) {
+      assert.ok(behaviours.has(behaviour), `no scenario with a ${behaviour} validator`);
     }
     const sum = (pick: (result: RunResult) => number) =>
       all.reduce((total, result) => total + pick(result), 0);

@@ -10,19 +10,16 @@ import type { ConsensusEffect, ConsensusInput } from '../../src/core/consensus/t
 import { verifyCertificate } from '../../src/core/ledger/certificate-verify.js';
 import {
   feed,
-  labelsOf,
-  makeBlock,
-  makeFixture,
   makeNode,
+  makeTableFixture,
   proposalInputs,
+  START_INPUTS,
   summarize,
+  timeoutInput,
   voteInputs,
 } from '../sim/fixtures.js';
 
-const fx = makeFixture(4);
-const A = makeBlock(fx, 1, 1);
-const B = makeBlock(fx, 2, 2);
-const labels = labelsOf({ A, B });
+const { fx, A, B, labels } = makeTableFixture();
 
 interface Expected {
   readonly height?: number;
@@ -45,22 +42,16 @@ interface Row {
 }
 
 const run = (state: ConsensusState, ...inputs: ConsensusInput[]) => feed(state, ...inputs).state;
-const start: ConsensusInput[] = [{ type: 'start-height' }, { type: 'txs-available', height: 1 }];
 
 /** v0 after start: round 0, propose step, propose timeout running. */
-const started = () => run(makeNode(fx, 0), ...start);
+const started = () => run(makeNode(fx, 0), ...START_INPUTS);
 /** v0 after prevoting A (line 24) in round 0. */
 const prevotedA = () => run(started(), ...proposalInputs(fx, 0, A));
 /** v0 locked on A in round 0 (lines 36-41): A proposed, prevoted by v0, v1, v2. */
 const lockedA = () => run(prevotedA(), ...voteInputs(fx, 'prevote', 0, A, [1, 2]));
 /** v0 locked on A in round 0, then in round 1 after precommit timeout (proposer v2). */
 const lockedAInRound1 = () =>
-  run(lockedA(), ...voteInputs(fx, 'precommit', 0, null, [1, 2]), {
-    type: 'timeout',
-    kind: 'precommit',
-    height: 1,
-    round: 0,
-  });
+  run(lockedA(), ...voteInputs(fx, 'precommit', 0, null, [1, 2]), timeoutInput('precommit', 0));
 /** v0 locked on A in round 1 (B got 3 prevotes in round 0), now in round 2 (proposer v3). */
 const lockedAtRound1InRound2 = () =>
   run(
@@ -108,7 +99,7 @@ const rows: Row[] = [
   {
     line: '19, 22-27',
     name: 'the proposer broadcasts its value (persisted first) and prevotes it',
-    given: () => run(makeNode(fx, 1), ...start),
+    given: () => run(makeNode(fx, 1), ...START_INPUTS),
     input: [{ type: 'proposal-value', height: 1, round: 0, block: A }],
     effects: [
       'persist proposal A r0',
@@ -235,12 +226,12 @@ const rows: Row[] = [
     line: '36, 42-43',
     name: 'already in precommit: only validValue and validRound change',
     given: () =>
-      run(prevotedA(), ...voteInputs(fx, 'prevote', 0, A, [1]), ...voteInputs(fx, 'prevote', 0, null, [2]), {
-        type: 'timeout',
-        kind: 'prevote',
-        height: 1,
-        round: 0,
-      }),
+      run(
+        prevotedA(),
+        ...voteInputs(fx, 'prevote', 0, A, [1]),
+        ...voteInputs(fx, 'prevote', 0, null, [2]),
+        timeoutInput('prevote', 0),
+      ),
     input: voteInputs(fx, 'prevote', 0, A, [3]),
     effects: [],
     state: { step: 'precommit', lockedValue: null, lockedRound: -1, validValue: 'A', validRound: 0 },
@@ -352,7 +343,7 @@ const rows: Row[] = [
     line: '57-60',
     name: 'OnTimeoutPropose in propose: prevote nil',
     given: started,
-    input: [{ type: 'timeout', kind: 'propose', height: 1, round: 0 }],
+    input: [timeoutInput('propose', 0)],
     effects: ['persist prevote nil r0', 'broadcast-vote prevote nil r0'],
     state: { step: 'prevote' },
   },
@@ -360,7 +351,7 @@ const rows: Row[] = [
     line: '58',
     name: 'OnTimeoutPropose of another round is ignored',
     given: started,
-    input: [{ type: 'timeout', kind: 'propose', height: 1, round: 1 }],
+    input: [timeoutInput('propose', 1)],
     effects: [],
     state: { step: 'propose' },
   },
@@ -368,7 +359,7 @@ const rows: Row[] = [
     line: '58',
     name: 'OnTimeoutPropose after the step moved on is ignored',
     given: prevotedA,
-    input: [{ type: 'timeout', kind: 'propose', height: 1, round: 0 }],
+    input: [timeoutInput('propose', 0)],
     effects: [],
     state: { step: 'prevote' },
   },
@@ -377,7 +368,7 @@ const rows: Row[] = [
     line: '61-64',
     name: 'OnTimeoutPrevote in prevote: precommit nil',
     given: prevotedA,
-    input: [{ type: 'timeout', kind: 'prevote', height: 1, round: 0 }],
+    input: [timeoutInput('prevote', 0)],
     effects: ['persist precommit nil r0', 'broadcast-vote precommit nil r0'],
     state: { step: 'precommit', lockedRound: -1 },
   },
@@ -385,7 +376,7 @@ const rows: Row[] = [
     line: '62',
     name: 'OnTimeoutPrevote of an earlier height is ignored',
     given: prevotedA,
-    input: [{ type: 'timeout', kind: 'prevote', height: 0, round: 0 }],
+    input: [timeoutInput('prevote', 0, 0)],
     effects: [],
     state: { step: 'prevote' },
   },
@@ -394,7 +385,7 @@ const rows: Row[] = [
     line: '65-67',
     name: 'OnTimeoutPrecommit: StartRound(round + 1), with a longer propose timeout',
     given: lockedA,
-    input: [{ type: 'timeout', kind: 'precommit', height: 1, round: 0 }],
+    input: [timeoutInput('precommit', 0)],
     effects: ['schedule-timeout propose r1 400ms'],
     state: { round: 1, step: 'propose', lockedValue: 'A', lockedRound: 0 },
   },
@@ -402,7 +393,7 @@ const rows: Row[] = [
     line: '66',
     name: 'OnTimeoutPrecommit of an earlier round is ignored',
     given: lockedAInRound1,
-    input: [{ type: 'timeout', kind: 'precommit', height: 1, round: 0 }],
+    input: [timeoutInput('precommit', 0)],
     effects: [],
     state: { round: 1 },
   },

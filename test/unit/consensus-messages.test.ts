@@ -12,21 +12,19 @@ import {
   feed,
   labelsOf,
   makeBlock,
-  makeFixture,
   makeNode,
   makeProposal,
+  makeTableFixture,
   makeVote,
   NOW_MS,
   proposalInputs,
+  START_INPUTS,
   summarize,
+  timeoutInput,
   voteInputs,
 } from '../sim/fixtures.js';
 
-const fx = makeFixture(4);
-const A = makeBlock(fx, 1, 1);
-const B = makeBlock(fx, 2, 2);
-const labels = labelsOf({ A, B });
-const start = [{ type: 'start-height' }, { type: 'txs-available', height: 1 }] as const;
+const { fx, A, B, labels } = makeTableFixture();
 
 function countingVerifier(): SignatureVerifier & { readonly calls: () => number } {
   let calls = 0;
@@ -53,7 +51,7 @@ describe('consensus: message intake', () => {
     const vote = makeVote(fx, 1, 'prevote', 0, A);
     const { state } = feed(
       makeNode(fx, 0, { verifier }),
-      ...start,
+      ...START_INPUTS,
       { type: 'vote', vote },
       { type: 'vote', vote },
     );
@@ -64,7 +62,10 @@ describe('consensus: message intake', () => {
   it('drops votes of decided heights without any signature work', () => {
     const verifier = countingVerifier();
     const stale = { ...makeVote(fx, 1, 'prevote', 0, A), height: 0 };
-    const { state, effects } = feed(makeNode(fx, 0, { verifier }), ...start, { type: 'vote', vote: stale });
+    const { state, effects } = feed(makeNode(fx, 0, { verifier }), ...START_INPUTS, {
+      type: 'vote',
+      vote: stale,
+    });
     assert.equal(verifier.calls(), 0);
     assert.equal(prevoters(state, 0), 0);
     assert.deepEqual(summarize(effects, labels), ['wait-for-txs h1', 'schedule-timeout propose r0 300ms']);
@@ -75,7 +76,7 @@ describe('consensus: message intake', () => {
     const stranger = { ...makeVote(fx, 1, 'prevote', 0, A), validator: 'mallory' };
     const { state } = feed(
       makeNode(fx, 0),
-      ...start,
+      ...START_INPUTS,
       { type: 'vote', vote: forged },
       { type: 'vote', vote: stranger },
     );
@@ -87,7 +88,7 @@ describe('consensus: message intake', () => {
     const tooFar = makeVote(fx, 2, 'prevote', 0, null, 2 + LIMITS.maxFutureHeights);
     let { state } = feed(
       makeNode(fx, 0),
-      ...start,
+      ...START_INPUTS,
       { type: 'vote', vote: next },
       { type: 'vote', vote: tooFar },
     );
@@ -109,7 +110,7 @@ describe('consensus: message intake', () => {
     const honest = makeVote(fx, 2, 'prevote', 0, null, 2);
     const { state } = feed(
       makeNode(fx, 0),
-      ...start,
+      ...START_INPUTS,
       { type: 'vote', vote: forged },
       ...flood.map((vote) => ({ type: 'vote' as const, vote })),
       { type: 'vote', vote: honest },
@@ -126,7 +127,7 @@ describe('consensus: message intake', () => {
     const third = makeVote(fx, 3, 'prevote', 0, null);
     const { state, effects } = feed(
       makeNode(fx, 0),
-      ...start,
+      ...START_INPUTS,
       { type: 'vote', vote: first },
       { type: 'vote', vote: second },
       { type: 'vote', vote: third },
@@ -150,7 +151,7 @@ describe('consensus: message intake', () => {
     const futureValidRound = makeProposal(fx, 1, 0, A, 0);
     const { state, effects } = feed(
       makeNode(fx, 0),
-      ...start,
+      ...START_INPUTS,
       ...[notProposer, wrongHash, badSignature, futureValidRound].map((proposal) => ({
         type: 'proposal' as const,
         proposal,
@@ -166,7 +167,7 @@ describe('consensus: message intake', () => {
     const poisoned = { ...honest, block: { ...A, txs: [...B.txs] } };
     const { state, effects } = feed(
       makeNode(fx, 0),
-      ...start,
+      ...START_INPUTS,
       { type: 'proposal', proposal: poisoned, nowMs: NOW_MS },
       { type: 'proposal', proposal: honest, nowMs: NOW_MS },
     );
@@ -182,7 +183,7 @@ describe('consensus: message intake', () => {
     );
     const { state } = feed(
       makeNode(fx, 0),
-      ...start,
+      ...START_INPUTS,
       ...proposals.map((proposal) => ({ type: 'proposal' as const, proposal, nowMs: NOW_MS })),
     );
     assert.equal(state.rounds.get(0)?.proposals.length, LIMITS.maxProposalsPerRound);
@@ -219,7 +220,7 @@ describe('consensus: own messages, WAL and restart', () => {
   it('persists every own signed message before broadcasting it', () => {
     const { effects } = feed(
       makeNode(fx, 1),
-      ...start,
+      ...START_INPUTS,
       { type: 'proposal-value', height: 1, round: 0, block: A },
       ...voteInputs(fx, 'prevote', 0, A, [0, 2]),
       { type: 'regossip' },
@@ -228,11 +229,11 @@ describe('consensus: own messages, WAL and restart', () => {
   });
 
   it('after a restart re-sends the signed prevote instead of signing nil at the timeout', () => {
-    const before = feed(makeNode(fx, 0), ...start, ...proposalInputs(fx, 0, A));
+    const before = feed(makeNode(fx, 0), ...START_INPUTS, ...proposalInputs(fx, 0, A));
     const wal = walOf(before.effects);
     assert.equal(wal.length, 1);
     const restarted = makeNode(fx, 0, { wal });
-    const { effects } = feed(restarted, ...start, { type: 'timeout', kind: 'propose', height: 1, round: 0 });
+    const { effects } = feed(restarted, ...START_INPUTS, timeoutInput('propose', 0));
     const sent = effects.flatMap((effect) => (effect.type === 'broadcast-vote' ? [effect.vote] : []));
     assert.ok(sent.length >= 1);
     for (const vote of sent) assert.deepEqual(vote, wal[0]?.type === 'vote' ? wal[0].vote : undefined);
@@ -242,7 +243,7 @@ describe('consensus: own messages, WAL and restart', () => {
   it('restores the lock from the WAL and keeps it in later rounds', () => {
     const before = feed(
       makeNode(fx, 0),
-      ...start,
+      ...START_INPUTS,
       ...proposalInputs(fx, 0, A),
       ...voteInputs(fx, 'prevote', 0, A, [1, 2]),
     );
@@ -252,7 +253,7 @@ describe('consensus: own messages, WAL and restart', () => {
     assert.equal(restarted.round, 0);
     const { state, effects } = feed(
       restarted,
-      ...start,
+      ...START_INPUTS,
       ...voteInputs(fx, 'precommit', 1, null, [1, 2]),
       ...proposalInputs(fx, 1, B),
     );
@@ -266,7 +267,7 @@ describe('consensus: own messages, WAL and restart', () => {
   it('an observer follows and decides but never signs or sends', () => {
     const { state, effects } = feed(
       makeNode(fx, 0, { observer: true }),
-      ...start,
+      ...START_INPUTS,
       ...proposalInputs(fx, 0, A),
       ...voteInputs(fx, 'precommit', 0, A, [0, 1, 2]),
     );
@@ -278,7 +279,7 @@ describe('consensus: own messages, WAL and restart', () => {
   it('regossip re-sends own votes and the prevotes that prove the valid value', () => {
     const { state } = feed(
       makeNode(fx, 0),
-      ...start,
+      ...START_INPUTS,
       ...proposalInputs(fx, 0, A),
       ...voteInputs(fx, 'prevote', 0, A, [1, 2]),
     );
@@ -298,13 +299,13 @@ describe('consensus: own messages, WAL and restart', () => {
   it('decides a synced block with a valid certificate and ignores a forged one', () => {
     const decided = feed(
       makeNode(fx, 1),
-      ...start,
+      ...START_INPUTS,
       { type: 'proposal-value', height: 1, round: 0, block: A },
       ...voteInputs(fx, 'prevote', 0, A, [0, 2]),
       ...voteInputs(fx, 'precommit', 0, A, [0, 2]),
     ).effects.find((effect) => effect.type === 'decide');
     assert.ok(decided?.type === 'decide');
-    const lagging = feed(makeNode(fx, 3), ...start).state;
+    const lagging = feed(makeNode(fx, 3), ...START_INPUTS).state;
     const forged = {
       ...decided.certificate,
       signatures: decided.certificate.signatures.map((entry) => ({
@@ -323,9 +324,9 @@ describe('consensus: own messages, WAL and restart', () => {
     const last = LIMITS.maxRoundsPerHeight;
     const { state, effects } = feed(
       makeNode(fx, 0),
-      ...start,
+      ...START_INPUTS,
       ...voteInputs(fx, 'precommit', last, null, [1, 2]),
-      { type: 'timeout', kind: 'precommit', height: 1, round: last },
+      timeoutInput('precommit', last),
     );
     assert.equal(state.halted, true);
     assert.equal(state.round, last);
