@@ -269,6 +269,14 @@ export interface BuiltTx<K extends TxKind = TxKind> {
   readonly objectId: Uint8Array;
 }
 
+/** The node key of organisation `id`: the network's, else the test key derived from the id. */
+export function orgSigner(net: TestNetwork, id: string): Ed25519Signer {
+  return net.signers[id] ?? testKey(id);
+}
+
+/** Signers instead of a builder's defaults (a test of a missing or wrong signature). */
+type SignerOption = { readonly signers?: readonly Ed25519Signer[] };
+
 export function buildTx<K extends TxKind>(
   net: TestNetwork,
   kind: K,
@@ -287,32 +295,51 @@ export type GrantOptions = Partial<Omit<ConsentGrantBody, 'patient'>> & {
   readonly signers?: readonly Ed25519Signer[];
 };
 
+/**
+ * The consent the tests grant unless they say otherwise: hku-szh sends to ehealth-hk for
+ * continuity of care, with the separate consents PIPL asks for and the patient's identity
+ * verified by the hospital. The caller gives what differs between tests and runs.
+ */
+export function consentGrantBody(
+  fields: Pick<
+    ConsentGrantBody,
+    'patient' | 'categories' | 'validFrom' | 'validUntil' | 'noticeDigest' | 'nonce'
+  >,
+): ConsentGrantBody {
+  return {
+    sender: 'hku-szh',
+    allowedSenders: ['hku-szh'],
+    recipient: 'ehealth-hk',
+    purpose: 'continuity-of-care',
+    separateConsent: { crossBorder: true, sensitive: true },
+    hospitalVerifiedIdentity: true,
+    ...fields,
+  };
+}
+
 /** A consent by `patient` (default 'alice') for hku-szh -> ehealth-hk, valid 90 days from genesis. */
 export function grantConsent(net: TestNetwork, options: GrantOptions = {}): BuiltTx<'consent.grant'> {
   const { patient: patientName = 'alice', signers, ...overrides } = options;
   const patient = net.patient(patientName);
   const start = Math.floor(net.genesis.genesisTimeMs / 1000);
   const body: ConsentGrantBody = {
-    patient: patient.publicKey,
-    sender: 'hku-szh',
-    allowedSenders: ['hku-szh'],
-    recipient: 'ehealth-hk',
-    purpose: 'continuity-of-care',
-    categories: ['imaging-study', 'radiology-report', 'lab-result', 'genetic-test-result', 'allergy-record'],
-    validFrom: start,
-    validUntil: start + 90 * DAY_SECONDS,
-    separateConsent: { crossBorder: true, sensitive: true },
-    noticeDigest: testDigest('notice/v1'),
-    hospitalVerifiedIdentity: true,
-    nonce: net.nextNonce(),
+    ...consentGrantBody({
+      patient: patient.publicKey,
+      categories: [
+        'imaging-study',
+        'radiology-report',
+        'lab-result',
+        'genetic-test-result',
+        'allergy-record',
+      ],
+      validFrom: start,
+      validUntil: start + 90 * DAY_SECONDS,
+      noticeDigest: testDigest('notice/v1'),
+      nonce: net.nextNonce(),
+    }),
     ...overrides,
   };
-  return buildTx(
-    net,
-    'consent.grant',
-    body,
-    signers ?? [patient, net.signers[body.sender] ?? testKey(body.sender)],
-  );
+  return buildTx(net, 'consent.grant', body, signers ?? [patient, orgSigner(net, body.sender)]);
 }
 
 export function testItem(overrides: Partial<TransferItem> = {}): TransferItem {
@@ -357,35 +384,20 @@ export function declareTransfer(net: TestNetwork, options: DeclareOptions): Buil
     ...overrides,
     items,
   };
-  return buildTx(
-    net,
-    'transfer.declare',
-    body,
-    signers ?? [net.signers[body.sender] ?? testKey(body.sender)],
-  );
+  return buildTx(net, 'transfer.declare', body, signers ?? [orgSigner(net, body.sender)]);
 }
 
-export type AssessOptions = Partial<TransferAssessBody> & {
-  readonly transferId: Uint8Array;
-  readonly signers?: readonly Ed25519Signer[];
-};
+export type AssessOptions = Partial<TransferAssessBody> & SignerOption & { readonly transferId: Uint8Array };
 
 /** An approval by sz-cac unless overridden. */
 export function assessTransfer(net: TestNetwork, options: AssessOptions): BuiltTx<'transfer.assess'> {
   const { signers, ...overrides } = options;
   const body: TransferAssessBody = { assessor: 'sz-cac', decision: 'approve', reason: 'OK', ...overrides };
-  return buildTx(
-    net,
-    'transfer.assess',
-    body,
-    signers ?? [net.signers[body.assessor] ?? testKey(body.assessor)],
-  );
+  return buildTx(net, 'transfer.assess', body, signers ?? [orgSigner(net, body.assessor)]);
 }
 
-export type ReceiptOptions = Partial<TransferReceiptBody> & {
-  readonly transferId: Uint8Array;
-  readonly signers?: readonly Ed25519Signer[];
-};
+export type ReceiptOptions = Partial<TransferReceiptBody> &
+  SignerOption & { readonly transferId: Uint8Array };
 
 /** An accepting receipt by ehealth-hk for the default payload root (declareTransfer's). */
 export function receiptFor(net: TestNetwork, options: ReceiptOptions): BuiltTx<'transfer.receipt'> {
@@ -398,12 +410,7 @@ export function receiptFor(net: TestNetwork, options: ReceiptOptions): BuiltTx<'
     reason: accepted ? 'OK' : 'CHUNK_DIGEST_MISMATCH',
     ...overrides,
   };
-  return buildTx(
-    net,
-    'transfer.receipt',
-    body,
-    signers ?? [net.signers[body.recipient] ?? testKey(body.recipient)],
-  );
+  return buildTx(net, 'transfer.receipt', body, signers ?? [orgSigner(net, body.recipient)]);
 }
 
 export type RevokeOptions = {

@@ -21,7 +21,7 @@ import { toHex } from '../../src/core/bytes.js';
 import type { ConsensusParams, Genesis } from '../../src/core/config/genesis.js';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
-import { type ConsentGrantBody, encodeTxEnvelope, signTx, txIdOf } from '../../src/core/records/index.js';
+import { encodeTxEnvelope, signTx, txIdOf } from '../../src/core/records/index.js';
 import { readApiTokenFile } from '../../src/node/api/token-file.js';
 import { readGenesisFile } from '../../src/node/chain/open-chain.js';
 import { loadNodeConfig, type NodeConfig } from '../../src/node/config/node-config.js';
@@ -29,6 +29,7 @@ import { readKeyFile } from '../../src/node/keys/key-file.js';
 import type { NodeStatusView } from '../../src/node/node-runtime.js';
 import { type CliResult, runCommand, trackChild } from './child.js';
 import { REPO_ROOT } from './cli.js';
+import { consentGrantBody } from './fixtures.js';
 import { waitFor as pollUntil, type WaitOptions } from './wait.js';
 
 export { type CliResult, REPO_ROOT };
@@ -137,20 +138,14 @@ export interface TestNetwork {
 export function makeConsentGrant(hospital: Ed25519Signer, chainId: string): ConsentGrant {
   const patient = new Ed25519Signer(new Uint8Array(randomBytes(32)));
   const nowSeconds = Math.floor(Date.now() / 1000);
-  const body: ConsentGrantBody = {
+  const body = consentGrantBody({
     patient: patient.publicKey,
-    sender: 'hku-szh',
-    allowedSenders: ['hku-szh'],
-    recipient: 'ehealth-hk',
-    purpose: 'continuity-of-care',
     categories: ['imaging-study', 'radiology-report'],
     validFrom: nowSeconds - 60,
     validUntil: nowSeconds + 30 * DAY_SECONDS,
-    separateConsent: { crossBorder: true, sensitive: true },
     noticeDigest: sha256(new TextEncoder().encode('e2e notice v1')),
-    hospitalVerifiedIdentity: true,
     nonce: new Uint8Array(randomBytes(16)),
-  };
+  });
   const bytes = encodeTxEnvelope(signTx('consent.grant', body, [patient, hospital], chainId));
   return { bytes, txIdHex: toHex(txIdOf(bytes)), patient };
 }
