@@ -60,6 +60,23 @@ function setup(options: TestNetworkOptions = {}) {
   return { net, ledger: new Ledger(net) };
 }
 
+/**
+ * Block 1: a grant and a declaration of a genetic test result under it, which the negative list
+ * holds for sz-cac's and sz-health's assessments.
+ */
+function awaiting(options: TestNetworkOptions = {}) {
+  const { net, ledger } = setup(options);
+  const grant = grantConsent(net);
+  const declaration = declareTransfer(net, {
+    consentId: grant.objectId,
+    categories: ['genetic-test-result'],
+  });
+  const outcomes = ledger.block(grant, declaration);
+  assert.deepEqual(outcomes[1]!.reasons, ['ASSESSMENT_REQUIRED']);
+  assert.equal(outcomes[1]!.accepted, true);
+  return { net, ledger, grant, declaration };
+}
+
 function transferOf(ledger: TestLedger, tx: BuiltTx): TransferRecord {
   const record = getTransfer(ledger.state, tx.objectId);
   assert.ok(record, 'transfer recorded');
@@ -335,13 +352,7 @@ describe('applyTx: transfer.declare', () => {
   });
 
   it('a second envelope of the same declaration is DUPLICATE and leaves the transfer as it was', () => {
-    const { net, ledger } = setup();
-    const grant = grantConsent(net);
-    const declaration = declareTransfer(net, {
-      consentId: grant.objectId,
-      categories: ['genetic-test-result'],
-    });
-    ledger.block(grant, declaration);
+    const { net, ledger, declaration } = awaiting();
     const before = transferOf(ledger, declaration);
     assert.deepEqual(
       only(ledger.block(resignTx(net, declaration, [net.signers['hku-szh']!]))),
@@ -418,19 +429,6 @@ describe('applyTx: yearly distinct-patient threshold', () => {
 });
 
 describe('applyTx: transfer.assess', () => {
-  function awaiting(options: TestNetworkOptions = {}) {
-    const { net, ledger } = setup(options);
-    const grant = grantConsent(net);
-    const declaration = declareTransfer(net, {
-      consentId: grant.objectId,
-      categories: ['genetic-test-result'],
-    });
-    const outcomes = ledger.block(grant, declaration);
-    assert.deepEqual(outcomes[1]!.reasons, ['ASSESSMENT_REQUIRED']);
-    assert.equal(outcomes[1]!.accepted, true);
-    return { net, ledger, grant, declaration };
-  }
-
   it('awaits every named regulator; the last approval approves and counts the patient then', () => {
     const { net, ledger, grant, declaration } = awaiting();
     let transfer = transferOf(ledger, declaration);
@@ -561,13 +559,7 @@ describe('applyTx: transfer.receipt', () => {
   });
 
   it('an early receipt is refused; the retry with a fresh nonce after approval delivers', () => {
-    const { net, ledger } = setup();
-    const grant = grantConsent(net);
-    const declaration = declareTransfer(net, {
-      consentId: grant.objectId,
-      categories: ['genetic-test-result'],
-    });
-    ledger.block(grant, declaration);
+    const { net, ledger, declaration } = awaiting();
     const early = receiptFor(net, { transferId: declaration.objectId });
     assert.deepEqual(only(ledger.block(early)), refused('TRANSFER_NOT_APPROVED'));
     ledger.block(
@@ -732,13 +724,7 @@ describe('applyTx: transactions that make a block invalid', () => {
 
 describe('applyTx: determinism and stored values', () => {
   function history() {
-    const { net, ledger } = setup();
-    const grant = grantConsent(net);
-    const declaration = declareTransfer(net, {
-      consentId: grant.objectId,
-      categories: ['genetic-test-result'],
-    });
-    ledger.block(grant, declaration);
+    const { net, ledger, declaration } = awaiting();
     ledger.block(assessTransfer(net, { transferId: declaration.objectId }));
     ledger.block(assessTransfer(net, { transferId: declaration.objectId, assessor: 'sz-health' }));
     assert.deepEqual(only(ledger.block(receiptFor(net, { transferId: declaration.objectId }))), ACCEPTED);
