@@ -1,8 +1,7 @@
 // `bayledger up`: network init into an empty folder, one process per organisation, nodes.json once
 // the network is connected, a transaction committed through it, and every node stopped on SIGTERM.
 import { strict as assert } from 'node:assert';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { readGenesisFile } from '../../src/node/chain/open-chain.js';
@@ -10,6 +9,7 @@ import { readKeyFile } from '../../src/node/keys/key-file.js';
 import { startChild } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { cliCommand, makeConsentGrant } from '../helpers/network.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface NodesJsonEntry {
@@ -29,18 +29,10 @@ async function answers(api: string): Promise<boolean> {
 
 describe('bayledger up', function () {
   this.timeout(120_000);
-  let root: string;
-
-  before(async () => {
-    root = await mkdtemp(path.join(tmpdir(), 'bayledger-up-'));
-  });
-
-  after(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
+  const temp = useTempDir('bayledger-up-');
 
   it('initialises, starts and connects a whole network, writes nodes.json, and stops it on SIGTERM', async () => {
-    const dir = path.join(root, 'local');
+    const dir = path.join(temp.path, 'local');
     const up = startChild([...(await cliCommand()), 'up', '--dir', dir, '--base-port', '0'], {
       cwd: REPO_ROOT,
     });

@@ -2,14 +2,14 @@
 // version, one-line errors with exit codes 1 and 2, keys generate, and network init + check
 // producing a complete local network whose secrets are mode 0600.
 import { strict as assert } from 'node:assert';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseGenesis, parseJsonText, validatorsOf } from '../../src/core/config/index.js';
 import { readApiTokenFile } from '../../src/node/api/index.js';
 import { checkNodeIdentity, loadNodeConfig } from '../../src/node/config/index.js';
 import { readKeyFile } from '../../src/node/keys/index.js';
 import { type CliResult, REPO_ROOT, runCli } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 function assertOneLineError(result: CliResult, exitCode: number, messagePart: string): void {
   assert.equal(result.code, exitCode, `exit code; stderr: ${result.stderr}`);
@@ -23,14 +23,7 @@ function assertOneLineError(result: CliResult, exitCode: number, messagePart: st
 
 describe('cli: bayledger', function () {
   this.timeout(120_000);
-  let directory: string;
-
-  before(async () => {
-    directory = await mkdtemp(path.join(tmpdir(), 'bayledger-cli-'));
-  });
-  after(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
+  const temp = useTempDir('bayledger-cli-');
 
   it('--help lists the commands and --version prints the package version', async () => {
     const [help, version] = await Promise.all([runCli(['--help']), runCli(['--version'])]);
@@ -45,7 +38,7 @@ describe('cli: bayledger', function () {
   it('gives one line and exit 2 for a wrong flag, a bad value or a missing option', async () => {
     const [unknownFlag, badValue, missing] = await Promise.all([
       runCli(['network', 'check', 'x.json', '--frobnicate']),
-      runCli(['network', 'init', '--out', path.join(directory, 'never'), '--base-port', 'seven']),
+      runCli(['network', 'init', '--out', path.join(temp.path, 'never'), '--base-port', 'seven']),
       runCli(['keys', 'generate', '--kind', 'node']),
     ]);
     assertOneLineError(unknownFlag, 2, "unknown option '--frobnicate'");
@@ -54,12 +47,12 @@ describe('cli: bayledger', function () {
   });
 
   it('gives one line and exit 1 for a missing file', async () => {
-    const missing = path.join(directory, 'no-such-genesis.json');
+    const missing = path.join(temp.path, 'no-such-genesis.json');
     assertOneLineError(await runCli(['network', 'check', missing]), 1, `${missing}: no such file`);
   });
 
   it('keys generate writes a 0600 key file and prints only its public keys', async () => {
-    const file = path.join(directory, 'patient.key');
+    const file = path.join(temp.path, 'patient.key');
     const result = await runCli(['keys', 'generate', '--out', file, '--kind', 'patient', '--json']);
     assert.equal(result.code, 0, result.stderr);
     assert.equal((await stat(file)).mode & 0o777, 0o600);
@@ -73,7 +66,7 @@ describe('cli: bayledger', function () {
   });
 
   it('network init --base-port 0 writes a complete local network that network check accepts', async () => {
-    const networkDirectory = path.join(directory, 'net');
+    const networkDirectory = path.join(temp.path, 'net');
     const init = await runCli([
       'network',
       'init',
@@ -124,10 +117,10 @@ describe('cli: bayledger', function () {
   });
 
   it('network check names the broken field of a genesis file', async () => {
-    const genesisPath = path.join(directory, 'net', 'genesis.json');
+    const genesisPath = path.join(temp.path, 'net', 'genesis.json');
     const json = JSON.parse(await readFile(genesisPath, 'utf8'));
     json.organisations[3].nodeKey = json.organisations[3].nodeKey.slice(2);
-    const brokenPath = path.join(directory, 'broken-genesis.json');
+    const brokenPath = path.join(temp.path, 'broken-genesis.json');
     await writeFile(brokenPath, JSON.stringify(json));
     assertOneLineError(
       await runCli(['network', 'check', brokenPath]),

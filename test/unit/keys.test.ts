@@ -1,8 +1,7 @@
 // Key files (src/node/keys): written 0600 before any secret byte exists, never overwritten by
 // accident, refused when group or others can read them, and validated without echoing secrets.
 import { strict as assert } from 'node:assert';
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import { Ed25519Signer, x25519KeyPairFromSecret } from '../../src/core/crypto/index.js';
@@ -15,6 +14,7 @@ import {
   readSecretFile,
   writeKeyFile,
 } from '../../src/node/keys/index.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 async function expectRejection(
   promise: Promise<unknown>,
@@ -33,16 +33,10 @@ async function expectRejection(
 }
 
 describe('keys: key files', () => {
-  let directory: string;
-  beforeEach(async () => {
-    directory = await mkdtemp(path.join(tmpdir(), 'bayledger-keys-'));
-  });
-  afterEach(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
+  const temp = useTempDir('bayledger-keys-', 'each');
 
   it('writes a node key file with mode 0600 and reads it back', async () => {
-    const file = path.join(directory, 'node.key');
+    const file = path.join(temp.path, 'node.key');
     const keys = generateKeyFile('node', 'sz-cac');
     await writeKeyFile(file, keys);
     assert.equal((await stat(file)).mode & 0o777, 0o600);
@@ -55,7 +49,7 @@ describe('keys: key files', () => {
   it('writes 0600 even under a permissive umask', async () => {
     const previous = process.umask(0o000);
     try {
-      const file = path.join(directory, 'patient.key');
+      const file = path.join(temp.path, 'patient.key');
       await writeKeyFile(file, generateKeyFile('patient'));
       assert.equal((await stat(file)).mode & 0o777, 0o600);
     } finally {
@@ -64,7 +58,7 @@ describe('keys: key files', () => {
   });
 
   it('refuses to overwrite unless asked, and then tightens an existing lax mode', async () => {
-    const file = path.join(directory, 'node.key');
+    const file = path.join(temp.path, 'node.key');
     await writeKeyFile(file, generateKeyFile('node', 'qianhai'));
     await expectRejection(writeKeyFile(file, generateKeyFile('node', 'qianhai')), 'FILE_EXISTS', '--force');
     await chmod(file, 0o644);
@@ -76,7 +70,7 @@ describe('keys: key files', () => {
 
   for (const mode of [0o640, 0o604, 0o644, 0o660, 0o666]) {
     it(`refuses to read a key file of mode ${mode.toString(8)}, saying how to fix it`, async () => {
-      const file = path.join(directory, 'node.key');
+      const file = path.join(temp.path, 'node.key');
       await writeKeyFile(file, generateKeyFile('node', 'sz-health'));
       await chmod(file, mode);
       const error = await expectRejection(readKeyFile(file), 'KEY_FILE_INSECURE', `chmod 600 ${file}`);
@@ -85,7 +79,7 @@ describe('keys: key files', () => {
   }
 
   it('accepts a stricter mode such as 0400', async () => {
-    const file = path.join(directory, 'node.key');
+    const file = path.join(temp.path, 'node.key');
     const keys = generateKeyFile('patient');
     await writeKeyFile(file, keys);
     await chmod(file, 0o400);
@@ -93,7 +87,7 @@ describe('keys: key files', () => {
   });
 
   it('names the file and field of a bad key file without echoing its content', async () => {
-    const file = path.join(directory, 'node.key');
+    const file = path.join(temp.path, 'node.key');
     const secretLooking = 'ab'.repeat(31);
     await writeFile(
       file,
@@ -116,14 +110,14 @@ describe('keys: key files', () => {
   });
 
   it('does not quote the content of a key file that is not JSON', async () => {
-    const file = path.join(directory, 'node.key');
+    const file = path.join(temp.path, 'node.key');
     await writeFile(file, '{"ed25519Seed": "0123456789abcdef', { mode: 0o600 });
     const error = await expectRejection(readKeyFile(file), 'KEY_FILE_INVALID', 'not valid JSON');
     assert.ok(!error.message.includes('0123456789abcdef'), error.message);
   });
 
   it('refuses unknown kinds and unknown fields', async () => {
-    const file = path.join(directory, 'k.key');
+    const file = path.join(temp.path, 'k.key');
     await writeFile(file, JSON.stringify({ kind: 'wallet', seed: '00' }), { mode: 0o600 });
     await expectRejection(readKeyFile(file), 'KEY_FILE_INVALID', `${file}: kind: unknown kind wallet`);
     await writeFile(file, JSON.stringify({ kind: 'patient', ed25519Seed: '00'.repeat(32), name: 'x' }), {
@@ -133,7 +127,7 @@ describe('keys: key files', () => {
   });
 
   it('reports a missing file as NOT_FOUND naming it', async () => {
-    const file = path.join(directory, 'absent.key');
+    const file = path.join(temp.path, 'absent.key');
     await expectRejection(readSecretFile(file), 'NOT_FOUND', file);
   });
 
