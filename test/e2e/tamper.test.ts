@@ -1,13 +1,14 @@
-// Tamper evidence (issue 3 item 5): flip one byte in a stored block, a transaction, a tree node
-// and a state entry of a stopped node's data directory; `bayledger chain verify` must fail with
-// exit code 1 and name the height of the block that wrote the changed data.
+// Tamper evidence (issue 3 item 5): flip one byte in a stored block, a transaction, a transaction's
+// id-index entry, a tree node and a state entry of a stopped node's data directory; `bayledger
+// chain verify` must fail with exit code 1 and name the height of the block that wrote the
+// changed data.
 import { strict as assert } from 'node:assert';
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { toHex } from '../../src/core/bytes.js';
 import type { StateBucket } from '../../src/core/ledger/state-kv.js';
-import { blockKey, merkleNodeKey, stateKey, txKey } from '../../src/node/store/buckets.js';
+import { blockKey, merkleNodeKey, stateKey, txIndexKey, txLogKey } from '../../src/node/store/buckets.js';
 import {
   fileableTestGenesis,
   type StoppedNodeFiles,
@@ -76,7 +77,15 @@ describe('tamper evidence: chain verify names the first bad height', function ()
 
   const cases: { name: string; height: number; key: (chain: TestChain) => Uint8Array }[] = [
     { name: 'a stored block', height: 3, key: () => blockKey(3) },
-    { name: 'a transaction', height: 5, key: (c) => txKey(c.applied[4]!.txIds[1]!) },
+    {
+      name: 'a transaction',
+      height: 5,
+      key: (c) => {
+        const { header } = c.blocks[4]!.block;
+        return txLogKey(header.logSize - header.txCount + 1);
+      },
+    },
+    { name: 'a transaction index entry', height: 5, key: (c) => txIndexKey(c.applied[4]!.txIds[1]!) },
     {
       name: 'a tree node',
       height: 6,

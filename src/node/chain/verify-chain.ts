@@ -3,12 +3,14 @@
 // read), verifyCommittedBlock passes against the re-derived tip (links, time, sizes, every
 // transaction decoded and signature-checked, txRoot, logRoot and logSize per RFC 9162, stateHash
 // from the re-applied state, and a > 2/3 certificate for the header hash). With a data directory
-// it also compares every tree node the re-derived log completes with the stored node, the stored
-// head with the last block, and, once every block verified, every stored state entry with the
-// re-derived state (attributed to the height that last wrote the entry).
+// it also compares every tree node the re-derived log completes with the stored nodes (one key
+// range per level and block), the stored head with the last block, and, once every block verified,
+// the transaction id index (stored-index-check.ts) and every stored state entry with the
+// re-derived state (stored-state-check.ts; attributed to the height that last wrote the entry).
 //
-// Memory: the re-derived log keeps only its frontier (O(log n) nodes); the re-derived state is
-// held in memory, about the size of the stored state.
+// Memory: the re-derived log keeps only its frontier (O(log n) nodes); the re-derived state is an
+// off-heap table about the size of the stored state (derived-state.ts); the index check keeps 36
+// bytes per transaction.
 //
 // With a verifier (the verify pool), signatures are checked on every core: prepared-blocks.ts
 // checks each block's transactions without state and sends all its signatures to the pool a few
@@ -19,24 +21,21 @@ import { bytesEqual, toHex } from '../../core/bytes.js';
 import { isBayledgerError } from '../../core/errors.js';
 import type { ChainParams } from '../../core/ledger/chain-params.js';
 import { genesisTip } from '../../core/ledger/chain-params.js';
-import { type ChainTip, tipOf } from '../../core/ledger/chain-tip.js';
+import { tipOf } from '../../core/ledger/chain-tip.js';
 import { FrontierLog } from '../../core/ledger/frontier-log.js';
-import type { StateBucket } from '../../core/ledger/state-kv.js';
 import { verifyCommittedBlock } from '../../core/ledger/verify-block.js';
 import type { MerkleNode } from '../../core/merkle/index.js';
 import type { CommittedBlock, CommittedBlockSource } from './block-source.js';
 import { DerivedState } from './derived-state.js';
 import { type PreparedBlock, preparedBlocks, type SignatureVerifier } from './prepared-blocks.js';
+import type { StoredChainData } from './stored-chain-data.js';
+import { TxIndexCheck } from './stored-index-check.js';
+import { compareStoredState } from './stored-state-check.js';
+
+export type { StoredChainData } from './stored-chain-data.js';
 
 /** Blocks prepared ahead of the one being applied: enough to keep every worker busy, bounded memory. */
 export const DEFAULT_LOOK_AHEAD_BLOCKS = 6;
-
-/** What a data directory adds to the check: its tree nodes, state and head. */
-export interface StoredChainData {
-  readStoredNode(level: number, index: number): Uint8Array | undefined;
-  stateEntries(): AsyncIterable<{ bucket: StateBucket; key: string; encoded: Uint8Array }>;
-  readonly tip: ChainTip | undefined;
-}
 
 export interface ChainVerifyOptions {
   readonly params: ChainParams;
@@ -73,69 +72,40 @@ export type ChainVerifyReport =
     }
   | { ok: false; height: number; code: string; reason: string };
 
-interface Fault {
-  height: number;
-  code: string;
-  reason: string;
-}
-
-function firstStoredNodeMismatch(stored: StoredChainData, nodes: readonly MerkleNode[]): string | undefined {
+/**
+ * The first tree node of `nodes` (a block's new nodes) that the store lacks or holds differently.
+ * A block's new nodes on one level have consecutive indexes, so each level is one key range.
+ */
+async function firstStoredNodeMismatch(
+  stored: StoredChainData,
+  nodes: readonly MerkleNode[],
+): Promise<string | undefined> {
+  const byLevel = new Map<number, MerkleNode[]>();
   for (const node of nodes) {
-    const found = stored.readStoredNode(node.level, node.index);
-    if (found === undefined) return `tree node ${node.level}/${node.index} is missing`;
-    if (!bytesEqual(found, node.hash))
-      return `tree node ${node.level}/${node.index} differs from the re-derived one`;
+    const level = byLevel.get(node.level);
+    if (level === undefined) byLevel.set(node.level, [node]);
+    else level.push(node);
+  }
+  for (const [level, derived] of byLevel) {
+    derived.sort((a, b) => a.index - b.index);
+    const first = derived[0]!.index;
+    const found = await stored.storedNodes(level, first, derived.at(-1)!.index + 1);
+    const byIndex = new Map(found.map((node) => [node.index, node.hash]));
+    for (const node of derived) {
+      const hash = byIndex.get(node.index);
+      if (hash === undefined) return `tree node ${level}/${node.index} is missing`;
+      if (!bytesEqual(hash, node.hash))
+        return `tree node ${level}/${node.index} differs from the re-derived one`;
+    }
   }
   return undefined;
-}
-
-/**
- * Compares the stored state with the re-derived one; the mismatch with the lowest height. Matches
- * are only counted: when as many stored entries matched as were derived, none is missing, and the
- * names of the matched ones are collected (second scan) only to report which one is.
- */
-async function compareState(
-  stored: StoredChainData,
-  derived: DerivedState,
-  tipHeight: number,
-): Promise<{ fault?: Fault; compared: number }> {
-  let fault: Fault | undefined;
-  const note = (height: number, reason: string) => {
-    if (fault === undefined || height < fault.height) fault = { height, code: 'STATE_MISMATCH', reason };
-  };
-  let matched = 0;
-  let compared = 0;
-  for await (const entry of stored.stateEntries()) {
-    compared++;
-    const found = derived.compare(entry.bucket, entry.key, entry.encoded);
-    if (found === 'missing') {
-      note(tipHeight, `state entry ${entry.bucket}/${entry.key} exists but no block wrote it`);
-      continue;
-    }
-    matched++;
-    if (!found.same) {
-      note(
-        found.height,
-        `state entry ${entry.bucket}/${entry.key} differs from the value block ${found.height} wrote`,
-      );
-    }
-  }
-  if (matched < derived.size) {
-    const present = new Set<string>();
-    for await (const entry of stored.stateEntries()) present.add(`${entry.bucket}/${entry.key}`);
-    for (const entry of derived.entries()) {
-      const name = `${entry.bucket}/${entry.key}`;
-      if (!present.has(name))
-        note(entry.height, `state entry ${name} written by block ${entry.height} is missing`);
-    }
-  }
-  return { fault, compared };
 }
 
 export async function verifyChain(options: ChainVerifyOptions): Promise<ChainVerifyReport> {
   const { params, source, stored } = options;
   const derived = new DerivedState();
   const log = new FrontierLog();
+  const index = stored ? new TxIndexCheck() : undefined;
   const context = {
     params,
     state: derived,
@@ -170,9 +140,10 @@ export async function verifyChain(options: ChainVerifyOptions): Promise<ChainVer
       if (!verdict.ok) return fail(verdict.code, verdict.reason);
       const { applied } = verdict;
       if (stored) {
-        const mismatch = firstStoredNodeMismatch(stored, applied.merkleNodes);
+        const mismatch = await firstStoredNodeMismatch(stored, applied.merkleNodes);
         if (mismatch) return fail('TREE_NODE_MISMATCH', mismatch);
         treeNodes += applied.merkleNodes.length;
+        index?.addBlock(header.height, applied.txIds);
       }
       derived.apply(applied.writes, header.height, applied.encodedWrites);
       log.advance(applied.merkleNodes, applied.logSize);
@@ -191,8 +162,11 @@ export async function verifyChain(options: ChainVerifyOptions): Promise<ChainVer
     if (stored.tip !== undefined && !bytesEqual(stored.tip.blockHash, tip.blockHash)) {
       return fail('HEAD_MISMATCH', 'the stored head is not the last block', tip.height);
     }
-    const { fault, compared } = await compareState(stored, derived, tip.height);
-    if (fault) return { ok: false, ...fault };
+    const indexFault = await index?.check(stored, tip.height);
+    const { fault, compared } = await compareStoredState(stored, derived, tip.height);
+    // The lower height is the first bad block; the index is reported first at the same height.
+    const first = indexFault && (!fault || indexFault.height <= fault.height) ? indexFault : fault;
+    if (first) return { ok: false, ...first };
     stateEntries = compared;
   }
   return {

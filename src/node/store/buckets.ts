@@ -6,21 +6,40 @@ import { assert } from '../../core/errors.js';
 import { STATE_BUCKETS, type StateBucket } from '../../core/ledger/state-kv.js';
 
 export enum Bucket {
-  /** 'head' -> the chain tip; 'genesis' -> the genesis file this store belongs to. */
+  /**
+   * 'head' -> the chain tip; 'genesis' -> the genesis file this store belongs to; 'format' -> the
+   * key layout version (STORE_FORMAT).
+   */
   Meta = 0x01,
   /** height -> { header, blockHash, txIds } */
   Block = 0x02,
   /** height -> commit certificate */
   Certificate = 0x03,
-  /** txId -> { height, index, leafIndex, envelope } */
+  /**
+   * Store format 1 only: txId -> { height, index, leafIndex, envelope }. Format 2 never writes it;
+   * the prefix stays reserved so an old store is never misread.
+   */
   Tx = 0x04,
   /** (level, index) -> root of a complete perfect subtree of the log (RFC 9162 2.1.1) */
   MerkleNode = 0x05,
   /** (height, sequence) -> one consensus WAL record */
   Wal = 0x06,
+  /**
+   * leaf index -> the canonical envelope bytes of that transaction. Keys follow the log's order, so
+   * a block's transactions are one contiguous key range, read with one sequential scan.
+   */
+  TxLog = 0x07,
+  /** txId -> { height, index, leafIndex }: the by-id lookup into TxLog (and the replay check). */
+  TxIndex = 0x08,
   /** First of the state buckets: STATE_BUCKETS[i] uses prefix StateBase + i. */
   StateBase = 0x10,
 }
+
+/**
+ * The key layout this build reads and writes. Format 1 kept each transaction under its id; format 2
+ * keeps them in log order (TxLog) with an id index (TxIndex).
+ */
+export const STORE_FORMAT = 2;
 
 const HEIGHT_BYTES = 8;
 
@@ -43,7 +62,7 @@ function prefixed(bucket: number, ...parts: Uint8Array[]): Uint8Array {
   return concatBytes(new Uint8Array([bucket]), ...parts);
 }
 
-export function metaKey(name: 'head' | 'genesis'): Uint8Array {
+export function metaKey(name: 'head' | 'genesis' | 'format'): Uint8Array {
   return prefixed(Bucket.Meta, utf8(name));
 }
 
@@ -55,8 +74,19 @@ export function certificateKey(height: number): Uint8Array {
   return prefixed(Bucket.Certificate, uint64(height));
 }
 
-export function txKey(txId: Uint8Array): Uint8Array {
-  return prefixed(Bucket.Tx, txId);
+/** The TxIndex key of a transaction id. */
+export function txIndexKey(txId: Uint8Array): Uint8Array {
+  return prefixed(Bucket.TxIndex, txId);
+}
+
+/** The TxLog key of the transaction at one leaf index of the log. */
+export function txLogKey(leafIndex: number): Uint8Array {
+  return prefixed(Bucket.TxLog, uint64(leafIndex));
+}
+
+/** [gte, lt) bounds of the TxLog entries of leaves from..to-1: one block's transactions. */
+export function txLogRange(fromLeaf: number, toLeaf: number): { gte: Uint8Array; lt: Uint8Array } {
+  return { gte: txLogKey(fromLeaf), lt: txLogKey(toLeaf) };
 }
 
 export function merkleNodeKey(level: number, index: number): Uint8Array {
@@ -76,6 +106,22 @@ export function stateBucketPrefix(bucket: StateBucket): number {
 
 export function stateKey(bucket: StateBucket, key: string): Uint8Array {
   return prefixed(stateBucketPrefix(bucket), utf8(key));
+}
+
+/**
+ * [gte, lt) bounds of the state entries of one bucket whose keys start with `keyPrefix` (all of
+ * the bucket when it is empty). The upper bound is the prefix with its last byte raised, or the
+ * next bucket when every byte of the prefix is 0xff.
+ */
+export function stateRange(bucket: StateBucket, keyPrefix = ''): { gte: Uint8Array; lt: Uint8Array } {
+  const gte = stateKey(bucket, keyPrefix);
+  for (let at = gte.byteLength - 1; at > 0; at--) {
+    if (gte[at] === 0xff) continue;
+    const lt = gte.slice(0, at + 1);
+    lt[at]! += 1;
+    return { gte, lt };
+  }
+  return bucketRange(stateBucketPrefix(bucket));
 }
 
 /** [gte, lt) bounds that select exactly one bucket. */

@@ -1,6 +1,11 @@
 // The node's ledger store (design section 6, issue 3 item 3): one LevelDB holding blocks,
-// certificates, transactions by id with their log positions, the log's tree nodes, the derived
+// certificates, transactions in log order with an index by id, the log's tree nodes, the derived
 // state and the consensus WAL, each in its own bucket (buckets.ts).
+//
+// Transactions are keyed by their leaf index (store format 2), so a block's transactions are one
+// contiguous key range: reading a block is one sequential scan instead of one random lookup per
+// transaction (at a million transactions, random reads by id were a sixth of chain verify's main
+// thread). The id index (txId -> position) serves lookups by id and the replay check.
 //
 // Durability: a block, its certificate, its transactions, the tree nodes it completes, its state
 // changes and the new head are ONE batch written with `sync: true`, so after a crash the store is
@@ -29,40 +34,63 @@ import { type ChainTip, tipOf } from '../../core/ledger/chain-tip.js';
 import { STATE_BUCKETS, type StateBucket, type StateWrite } from '../../core/ledger/state-kv.js';
 import type { VerifyContext } from '../../core/ledger/verify-block.js';
 import {
+  Bucket,
   blockKey,
   bucketRange,
   certificateKey,
   merkleNodeKey,
   metaKey,
   readUint64,
+  STORE_FORMAT,
   stateBucketPrefix,
   stateKey,
-  txKey,
+  stateRange,
+  txIndexKey,
+  txLogKey,
+  txLogRange,
 } from './buckets.js';
 import { StoreMerkleSource } from './merkle-source.js';
 import { type ByteDb, openByteDb } from './open-db.js';
 import { StoreStateReader } from './state-reader.js';
-import { writeBatch } from './write-batch.js';
 import {
   type BlockRecord,
   decodeBlockRecord,
   decodeGenesisRecord,
+  decodeStoreFormat,
   decodeTip,
-  decodeTxRecord,
+  decodeTxPosition,
   encodeBlockRecord,
   encodeGenesisRecord,
+  encodeStoreFormat,
   encodeTip,
-  encodeTxRecord,
+  encodeTxPosition,
   type GenesisRecord,
   type TxRecord,
 } from './stored-records.js';
 import { ConsensusWal, type WalRecord } from './wal.js';
+import { writeBatch } from './write-batch.js';
 
 export interface StoredStateEntry {
   readonly bucket: StateBucket;
   readonly key: string;
   readonly encoded: Uint8Array;
 }
+
+/** A stored state entry as the scan reads it: its key still bytes (UTF-8, without the prefix). */
+export interface RawStateEntry {
+  readonly bucket: StateBucket;
+  readonly key: Uint8Array;
+  readonly encoded: Uint8Array;
+}
+
+/** One entry of the transaction id index as stored: the id and its encoded TxPosition. */
+export interface RawTxIndexEntry {
+  readonly txId: Uint8Array;
+  readonly position: Uint8Array;
+}
+
+/** Entries fetched per call when scanning a bucket: one native round trip per batch. */
+const SCAN_BATCH_ENTRIES = 1024;
 
 export interface StoredMerkleNode {
   readonly level: number;
@@ -75,6 +103,11 @@ type BatchOperation = { type: 'put'; key: Uint8Array; value: Uint8Array } | { ty
 /** The genesis record of a network: its hash and its JSON form, as `genesis.json` holds it. */
 export function genesisRecordOf(genesis: Genesis): GenesisRecord {
   return { hash: chainParamsOf(genesis).genesisHash, json: JSON.stringify(genesisToJson(genesis), null, 2) };
+}
+
+/** LevelDB hands out Buffers; callers get plain Uint8Array views of the same bytes. */
+function plainBytes(value: Uint8Array): Uint8Array {
+  return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }
 
 function corrupt(message: string, where: string): never {
@@ -122,6 +155,16 @@ export class LedgerStore {
     this.#genesis = genesis === undefined ? undefined : decodeGenesisRecord(genesis, 'meta genesis');
     const head = await this.#db.get(metaKey('head'));
     if (head === undefined) return;
+    // The first block's batch records the format, so a store with blocks and no format is format 1.
+    const stored = await this.#db.get(metaKey('format'));
+    const format = stored === undefined ? 1 : decodeStoreFormat(stored, 'meta format');
+    if (format !== STORE_FORMAT) {
+      fail(
+        'CONFIG_INVALID',
+        `the data directory is in store format ${format}; this build reads format ${STORE_FORMAT} (sync the chain again from peers, or import an export of it)`,
+        this.directory,
+      );
+    }
     const tip = decodeTip(head, 'meta head');
     const record = await this.readBlockRecord(tip.height);
     if (!bytesEqual(record.blockHash, tip.blockHash))
@@ -191,7 +234,7 @@ export class LedgerStore {
 
   /** Whether a transaction is already in the log (the pure core's replay check). */
   hasTx(txId: Uint8Array): boolean {
-    return this.#db.getSync(txKey(txId)) !== undefined;
+    return this.#db.getSync(txIndexKey(txId)) !== undefined;
   }
 
   // --- reads, each checked ---
@@ -243,12 +286,18 @@ export class LedgerStore {
 
   /** One transaction with its position, its id re-derived from its bytes; undefined if unknown. */
   async readTx(txId: Uint8Array): Promise<TxRecord | undefined> {
-    const stored = this.#db.getSync(txKey(txId));
-    if (stored === undefined) return undefined;
-    const record = decodeTxRecord(stored, `tx ${toHex(txId)}`);
-    if (!bytesEqual(sha256(record.envelope), txId))
-      corrupt(`transaction ${toHex(txId)} does not hash to its id`, `height ${record.height}`);
-    return record;
+    const indexed = this.#db.getSync(txIndexKey(txId));
+    if (indexed === undefined) return undefined;
+    const position = decodeTxPosition(indexed, `tx ${toHex(txId)}`);
+    const where = `height ${position.height}`;
+    if (position.leafIndex >= (this.#tip?.logSize ?? 0))
+      corrupt(`transaction ${toHex(txId)} indexed beyond the log`, where);
+    const stored = this.#db.getSync(txLogKey(position.leafIndex));
+    if (stored === undefined) corrupt(`transaction ${toHex(txId)} missing`, where);
+    const envelope = plainBytes(stored);
+    if (!bytesEqual(sha256(envelope), txId))
+      corrupt(`transaction ${toHex(txId)} does not hash to its id`, where);
+    return { ...position, envelope };
   }
 
   /** A whole block: header and every transaction, each checked against the header. */
@@ -266,25 +315,29 @@ export class LedgerStore {
     return { block: { header: record.header, txs: await this.#readBlockTxs(record) }, txIds: record.txIds };
   }
 
+  /**
+   * The block's transactions: its leaves' key range in TxLog, in one scan. Each must sit at its
+   * own leaf index and hash to the id the block record lists there.
+   */
   async #readBlockTxs(record: BlockRecord): Promise<Uint8Array[]> {
     const { header } = record;
     const where = `height ${header.height}`;
     const firstLeaf = header.logSize - header.txCount;
-    const stored = record.txIds.map((txId) => this.#db.getSync(txKey(txId)));
-    return stored.map((value, index) => {
-      const txId = record.txIds[index]!;
-      if (value === undefined) corrupt(`transaction ${index} (${toHex(txId)}) missing`, where);
-      const tx = decodeTxRecord(value, where);
-      if (!bytesEqual(sha256(tx.envelope), txId))
-        corrupt(`transaction ${index} does not hash to its id`, where);
-      if (tx.height !== header.height || tx.index !== index || tx.leafIndex !== firstLeaf + index) {
-        corrupt(
-          `transaction ${index} has the wrong position (${tx.height}/${tx.index}/${tx.leafIndex})`,
-          where,
-        );
+    if (header.txCount === 0) return [];
+    const entries = await this.#db
+      .iterator({ ...txLogRange(firstLeaf, header.logSize), limit: header.txCount })
+      .all();
+    const txs: Uint8Array[] = [];
+    for (const [index, txId] of record.txIds.entries()) {
+      const entry = entries[index];
+      if (entry === undefined || readUint64(entry[0], 1) !== firstLeaf + index) {
+        corrupt(`transaction ${index} (${toHex(txId)}) missing`, where);
       }
-      return tx.envelope;
-    });
+      const envelope = plainBytes(entry[1]);
+      if (!bytesEqual(sha256(envelope), txId)) corrupt(`transaction ${index} does not hash to its id`, where);
+      txs.push(envelope);
+    }
+    return txs;
   }
 
   // --- the one atomic commit ---
@@ -355,9 +408,14 @@ export class LedgerStore {
       },
       { type: 'put', key: certificateKey(header.height), value: encodeCertificate(certificate) },
     ];
+    if (header.height === 1) {
+      operations.push({ type: 'put', key: metaKey('format'), value: encodeStoreFormat(STORE_FORMAT) });
+    }
     block.txs.forEach((envelope, index) => {
-      const value = encodeTxRecord({ height: header.height, index, leafIndex: firstLeaf + index, envelope });
-      operations.push({ type: 'put', key: txKey(applied.txIds[index]!), value });
+      const leafIndex = firstLeaf + index;
+      operations.push({ type: 'put', key: txLogKey(leafIndex), value: envelope });
+      const position = encodeTxPosition({ height: header.height, index, leafIndex });
+      operations.push({ type: 'put', key: txIndexKey(applied.txIds[index]!), value: position });
     });
     for (const node of applied.merkleNodes) {
       operations.push({ type: 'put', key: merkleNodeKey(node.level, node.index), value: node.hash });
@@ -378,34 +436,85 @@ export class LedgerStore {
     return { operations, stateValues };
   }
 
-  // --- scans for chain verify (streamed, never collected) ---
+  // --- scans (streamed, never collected) ---
 
+  /** Every stored state entry, bucket by bucket in STATE_BUCKETS order, keys in byte order. */
   async *stateEntries(): AsyncGenerator<StoredStateEntry> {
-    const decoder = new TextDecoder('utf-8', { fatal: true });
     for (const bucket of STATE_BUCKETS) {
-      const prefix = stateBucketPrefix(bucket);
-      for await (const [key, encoded] of this.#db.iterator(bucketRange(prefix))) {
-        let text: string;
-        try {
-          text = decoder.decode(key.subarray(1));
-        } catch {
-          corrupt('state key is not UTF-8', `state ${bucket}`);
-        }
-        yield { bucket, key: text, encoded };
+      yield* this.#scanState(bucket, bucketRange(stateBucketPrefix(bucket)));
+    }
+  }
+
+  /**
+   * The entries of one state bucket whose keys start with `keyPrefix` (the whole bucket when it
+   * is empty), in key byte order: one key range, so a scan reads only what it yields.
+   */
+  stateEntriesIn(bucket: StateBucket, keyPrefix = ''): AsyncGenerator<StoredStateEntry> {
+    return this.#scanState(bucket, stateRange(bucket, keyPrefix));
+  }
+
+  async *#scanState(
+    bucket: StateBucket,
+    range: { gte: Uint8Array; lt: Uint8Array },
+  ): AsyncGenerator<StoredStateEntry> {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    for await (const [key, encoded] of this.#db.iterator(range)) {
+      let text: string;
+      try {
+        text = decoder.decode(key.subarray(1));
+      } catch {
+        corrupt('state key is not UTF-8', `state ${bucket}`);
+      }
+      yield { bucket, key: text, encoded };
+    }
+  }
+
+  /**
+   * Stored tree nodes of one level with indexes in [fromIndex, toIndex), in index order, as they
+   * are on disk (no cache): one key range, so chain verify compares a block's nodes level by level.
+   */
+  async storedNodes(level: number, fromIndex: number, toIndex: number): Promise<StoredMerkleNode[]> {
+    if (toIndex <= fromIndex) return [];
+    const range = { gte: merkleNodeKey(level, fromIndex), lt: merkleNodeKey(level, toIndex) };
+    const entries = await this.#db.iterator({ ...range, limit: toIndex - fromIndex }).all();
+    return entries.map(([key, hash]) => ({ level, index: readUint64(key, 2), hash: plainBytes(hash) }));
+  }
+
+  /**
+   * Every stored state entry, bucket by bucket, in batches, keys as raw bytes (without the bucket
+   * prefix): chain verify compares millions of them and needs no key text unless one differs.
+   */
+  async *stateEntryBatches(): AsyncGenerator<RawStateEntry[]> {
+    for (const bucket of STATE_BUCKETS) {
+      for await (const batch of this.#batches(bucketRange(stateBucketPrefix(bucket)))) {
+        yield batch.map(([key, encoded]) => ({ bucket, key: key.subarray(1), encoded }));
       }
     }
   }
 
-  /** One stored tree node as it is on disk, bypassing the cache (chain verify compares it). */
-  readStoredNode(level: number, index: number): Uint8Array | undefined {
-    return this.#db.getSync(merkleNodeKey(level, index));
+  /** Every entry of the transaction id index (txId -> encoded position), in batches. */
+  async *txIndexBatches(): AsyncGenerator<RawTxIndexEntry[]> {
+    for await (const batch of this.#batches(bucketRange(Bucket.TxIndex))) {
+      yield batch.map(([key, position]) => ({ txId: key.subarray(1), position }));
+    }
   }
 
-  /** Stored tree nodes of one level, in index order. */
-  async *merkleNodesAt(level: number): AsyncGenerator<StoredMerkleNode> {
-    const range = { gte: merkleNodeKey(level, 0), lt: merkleNodeKey(level + 1, 0) };
-    for await (const [key, hash] of this.#db.iterator(range)) {
-      yield { level, index: readUint64(key, 2), hash };
+  /** Whether TxLog holds any transaction at leaf index `leafIndex` or beyond (past the log). */
+  async hasTxLogEntryFrom(leafIndex: number): Promise<boolean> {
+    const range = { gte: txLogKey(leafIndex), lt: bucketRange(Bucket.TxLog).lt, limit: 1 };
+    return (await this.#db.keys(range).all()).length > 0;
+  }
+
+  async *#batches(range: { gte: Uint8Array; lt: Uint8Array }): AsyncGenerator<[Uint8Array, Uint8Array][]> {
+    const iterator = this.#db.iterator(range);
+    try {
+      for (;;) {
+        const batch = await iterator.nextv(SCAN_BATCH_ENTRIES);
+        if (batch.length === 0) return;
+        yield batch;
+      }
+    } finally {
+      await iterator.close();
     }
   }
 

@@ -1,6 +1,8 @@
 // The values the store writes, each canonical CBOR through a closed schema, so what is read back
 // is checked as strictly as what a peer sends. Each carries what is needed to re-derive and check
-// it on read: a block record its hash, a transaction record its position.
+// it on read: a block record its hash, a transaction position its height, index and leaf index.
+// Transactions themselves are stored as their raw canonical envelope bytes (the log's leaves),
+// checked on read against the ids their block record lists.
 import { type CborMap, decodeCanonical, encodeCanonical } from '../../core/codec/canonical.js';
 import { array, bytes, object, text, uint } from '../../core/codec/schema.js';
 import { HASH_BYTES } from '../../core/crypto/hash.js';
@@ -24,21 +26,25 @@ const BLOCK_RECORD_SCHEMA = object({
   txIds: array(hash, LIMITS.maxTxsPerBlock),
 });
 
-export interface TxRecord {
+/** Where a transaction is: what the TxIndex bucket holds under its id. */
+export interface TxPosition {
   readonly height: number;
   /** Position inside its block. */
   readonly index: number;
-  /** Position in the whole log (RFC 9162 leaf index). */
+  /** Position in the whole log (RFC 9162 leaf index): its TxLog key. */
   readonly leafIndex: number;
+}
+
+/** A transaction with its position, as the store serves it. */
+export interface TxRecord extends TxPosition {
   /** The canonical signed envelope: the leaf bytes. */
   readonly envelope: Uint8Array;
 }
 
-const TX_RECORD_SCHEMA = object({
+const TX_POSITION_SCHEMA = object({
   height: uint(),
   index: uint(LIMITS.maxTxsPerBlock - 1),
   leafIndex: uint(),
-  envelope: bytes(undefined, LIMITS.maxTxBytes),
 });
 
 const TIP_SCHEMA = object({
@@ -82,12 +88,24 @@ export function decodeBlockRecord(encoded: Uint8Array, where: string): BlockReco
   return decodeStored(encoded, (value) => BLOCK_RECORD_SCHEMA.parse(value, 'block'), where);
 }
 
-export function encodeTxRecord(record: TxRecord): Uint8Array {
-  return encodeCanonical({ ...record } satisfies CborMap);
+export function encodeTxPosition(position: TxPosition): Uint8Array {
+  return encodeCanonical({
+    height: position.height,
+    index: position.index,
+    leafIndex: position.leafIndex,
+  } satisfies CborMap);
 }
 
-export function decodeTxRecord(encoded: Uint8Array, where: string): TxRecord {
-  return decodeStored(encoded, (value) => TX_RECORD_SCHEMA.parse(value, 'tx'), where);
+export function decodeTxPosition(encoded: Uint8Array, where: string): TxPosition {
+  return decodeStored(encoded, (value) => TX_POSITION_SCHEMA.parse(value, 'tx position'), where);
+}
+
+export function encodeStoreFormat(format: number): Uint8Array {
+  return encodeCanonical(format);
+}
+
+export function decodeStoreFormat(encoded: Uint8Array, where: string): number {
+  return decodeStored(encoded, (value) => uint().parse(value, 'format'), where);
 }
 
 export function encodeTip(tip: ChainTip): Uint8Array {
