@@ -5,18 +5,25 @@ import { DEFAULT_BASE_PORT } from './network.js';
 
 export const DEFAULT_NETWORK_DIR = '.bayledger/local';
 
-export function registerUpCommand(program: Command): void {
-  program
-    .command('up')
-    .description('run a whole local network (one process per organisation) until Ctrl-C')
-    .option('--dir <dir>', 'network folder (created with network init if empty)', DEFAULT_NETWORK_DIR)
+/** The options of a command that starts a local network like `up` does (up and demo). */
+export function withLocalNetworkOptions(command: Command): Command {
+  return command
     .option(
       '--base-port <n>',
       'first port for a new network (0: free ports)',
       integerOption(0, 65535),
       DEFAULT_BASE_PORT,
     )
-    .option('--log-level <level>', 'node log level', 'info')
+    .option('--log-level <level>', 'node log level', 'info');
+}
+
+export function registerUpCommand(program: Command): void {
+  withLocalNetworkOptions(
+    program
+      .command('up')
+      .description('run a whole local network (one process per organisation) until Ctrl-C')
+      .option('--dir <dir>', 'network folder (created with network init if empty)', DEFAULT_NETWORK_DIR),
+  )
     .option('--exit', 'stop the network again once it is up (scripts and tests)')
     .option('--json', 'print JSON')
     .action(async (options) => (await import('./up-run.js')).up(options));
