@@ -19,26 +19,24 @@ export class NetMetrics {
 
   constructor(registry: MetricsRegistry, connectedPeers: () => number) {
     const byProtocol = ['protocol'];
-    this.#messagesSent = registry.counter({
-      name: 'bayledger_net_messages_sent_total',
-      help: 'Messages handed to a peer stream.',
-      labelNames: byProtocol,
-    });
-    this.#framesSent = registry.counter({
-      name: 'bayledger_net_frames_sent_total',
-      help: 'Batch frames written (messages per frame shows how well batching works).',
-      labelNames: byProtocol,
-    });
-    this.#messagesReceived = registry.counter({
-      name: 'bayledger_net_messages_received_total',
-      help: 'Messages received in valid batch frames.',
-      labelNames: byProtocol,
-    });
-    this.#messagesDropped = registry.counter({
-      name: 'bayledger_net_messages_dropped_total',
-      help: 'Oldest messages dropped because a send queue was full.',
-      labelNames: byProtocol,
-    });
+    const perProtocol = (name: string, help: string) =>
+      registry.counter({ name, help, labelNames: byProtocol });
+    this.#messagesSent = perProtocol(
+      'bayledger_net_messages_sent_total',
+      'Messages handed to a peer stream.',
+    );
+    this.#framesSent = perProtocol(
+      'bayledger_net_frames_sent_total',
+      'Batch frames written (messages per frame shows how well batching works).',
+    );
+    this.#messagesReceived = perProtocol(
+      'bayledger_net_messages_received_total',
+      'Messages received in valid batch frames.',
+    );
+    this.#messagesDropped = perProtocol(
+      'bayledger_net_messages_dropped_total',
+      'Oldest messages dropped because a send queue was full.',
+    );
     this.#penalties = registry.counter({
       name: 'bayledger_net_peer_penalties_total',
       help: 'Peers disconnected and banned for sending invalid data.',
