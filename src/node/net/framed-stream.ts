@@ -2,6 +2,13 @@
 // stream's unsent bytes are back under LIMITS.maxStreamWriteBufferBytes, and the reader pauses the stream (yamux then stops
 // granting window to the sender) while LIMITS.maxBufferedFramesPerStream frames, or one frame's
 // worth of bytes, wait unread. Memory per stream is then bounded by that plus one receive window.
+//
+// Pausing from inside a resume is the trap: libp2p's `resume()` first dispatches the bytes that
+// waited while paused (our message handler runs, may find the buffer full and pause), and only
+// then tells yamux to grant window again, which silently undoes that pause. The stream then reads
+// as 'paused' while the sender keeps getting window, its read buffer grows past
+// maxReadBufferLength and yamux resets it (seen under load as "the stream ended inside a frame").
+// So a pause wanted during a resume is taken after `resume()` returns.
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
 import { BayledgerError, fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
@@ -25,6 +32,8 @@ export class FramedStream {
   #waiter: Waiter | undefined;
   #ended = false;
   #error: unknown;
+  /** True while `stream.resume()` runs (see the file comment: a pause must wait until it returns). */
+  #resuming = false;
 
   constructor(stream: Stream, maxFrameBytes: number) {
     this.stream = stream;
@@ -112,17 +121,27 @@ export class FramedStream {
     }
     for (let i = before; i < this.#frames.length; i++) this.#framesBytes += this.#frames[i]!.byteLength;
     this.#deliver();
+    if (!this.#resuming) this.#pauseIfFull();
+  };
+
+  #pauseIfFull(): void {
     const full =
       this.#frames.length >= LIMITS.maxBufferedFramesPerStream ||
       this.#framesBytes >= this.#decoder.maxFrameBytes;
     if (full && this.stream.readStatus === 'readable') this.stream.pause();
-  };
+  }
 
   #onEnd = (): void => {
     // Ending inside a frame is what a crash or a reset looks like (yamux dispatches 'end' before
-    // 'close' on abort), so it is a transport failure, never the peer's fault.
-    if (!this.#decoder.idle && this.#error === undefined) {
-      this.#fail(new BayledgerError('CLOSED', 'the stream ended inside a frame', this.protocol));
+    // 'close' on abort), so it is a transport failure, never the peer's fault. An abort or reset
+    // that happens to fall between two frames is one too: only a remote close-write is a clean end.
+    if (this.#error === undefined) {
+      const status = this.stream.status;
+      if (!this.#decoder.idle) {
+        this.#fail(new BayledgerError('CLOSED', 'the stream ended inside a frame', this.protocol));
+      } else if (status === 'aborted' || status === 'reset') {
+        this.#fail(new BayledgerError('CLOSED', `the stream was ${status}`, this.protocol));
+      }
     }
     this.#ended = true;
     this.#deliver();
@@ -177,7 +196,15 @@ export class FramedStream {
     const drained =
       this.#frames.length < LIMITS.maxBufferedFramesPerStream / 2 &&
       this.#framesBytes < this.#decoder.maxFrameBytes / 2;
-    if (this.stream.readStatus === 'paused' && drained) this.stream.resume();
+    if (this.stream.readStatus !== 'paused' || !drained) return;
+    this.#resuming = true;
+    try {
+      this.stream.resume();
+    } finally {
+      this.#resuming = false;
+    }
+    // The bytes that waited while paused were just decoded: pause again now if they filled us up.
+    if (this.#error === undefined) this.#pauseIfFull();
   }
 }
 

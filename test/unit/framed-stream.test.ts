@@ -1,0 +1,167 @@
+import '../../src/polyfill.js';
+import { strict as assert } from 'node:assert';
+import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
+import { isBayledgerError } from '../../src/core/errors.js';
+import { LIMITS } from '../../src/core/limits.js';
+import { createSilentLogger } from '../../src/node/log/index.js';
+import { createPeerNetwork, type FramedStream, type PeerNetwork } from '../../src/node/net/index.js';
+import { waitFor } from '../helpers/wait.js';
+
+// FramedStream over real libp2p streams (TCP, Noise, Yamux on 127.0.0.1): the read-side pause
+// must survive a resume that finds the buffer full again, and a stream that is reset or aborted
+// between two frames must read as broken, never as a clean end.
+const BULK = '/bayledger-test/framed-bulk/1';
+const RESET = '/bayledger-test/framed-reset/1';
+const MIB = 1024 * 1024;
+/** Frames smaller than yamux's initial 256 KiB window, so one resume can hand the reader several. */
+const BULK_FRAME_BYTES = 64 * 1024;
+/** Enough to overflow yamux's read buffer limit (2 windows) three times over if pausing failed. */
+const BULK_FRAMES = (6 * LIMITS.maxStreamWindowBytes) / BULK_FRAME_BYTES;
+
+function seedOf(index: number): Uint8Array {
+  return new Uint8Array(32).fill(90 + index);
+}
+
+const peers = ['sender', 'reader'].map((id, index) => ({
+  id,
+  publicKey: new Ed25519Signer(seedOf(index)).publicKey,
+  address: undefined,
+}));
+
+function frameOf(index: number, bytes = MIB): Uint8Array {
+  const frame = new Uint8Array(bytes).fill(index & 0xff);
+  new DataView(frame.buffer).setUint32(0, index);
+  return frame;
+}
+
+/** Polls until the stream's buffered bytes stop changing for a while (or the stream breaks). */
+async function untilNoBytesArrive(stream: FramedStream): Promise<void> {
+  const quietMs = 150;
+  let last = -1;
+  let since = Date.now();
+  await waitFor(
+    'bytes to stop arriving',
+    () => {
+      if (stream.stream.status === 'aborted' || stream.stream.status === 'reset') return true;
+      const now = Date.now();
+      if (stream.stream.readBufferLength !== last) {
+        last = stream.stream.readBufferLength;
+        since = now;
+      }
+      return now - since >= quietMs;
+    },
+    { intervalMs: 2 },
+  );
+}
+
+describe('framed stream over libp2p: pause, resume and resets', function () {
+  this.timeout(60_000);
+  const nets: PeerNetwork[] = [];
+  let sender: PeerNetwork;
+  let reader: PeerNetwork;
+  /** The sender's side of the RESET stream, so a test can reset it between frames. */
+  let resetSide: FramedStream | undefined;
+
+  before(async () => {
+    for (const [index] of peers.entries()) {
+      const net = await createPeerNetwork({
+        nodeSeed: seedOf(index),
+        listenAddress: '/ip4/127.0.0.1/tcp/0',
+        peers,
+        logger: createSilentLogger(),
+      });
+      nets.push(net);
+    }
+    [sender, reader] = nets as [PeerNetwork, PeerNetwork];
+    await sender.registerStreamHandler(
+      BULK,
+      async (_peer, stream) => {
+        await stream.read();
+        for (let i = 0; i < BULK_FRAMES; i++) await stream.write(frameOf(i, BULK_FRAME_BYTES));
+        await stream.closeWrite();
+      },
+      { maxMessageBytes: 64 },
+    );
+    await sender.registerStreamHandler(
+      RESET,
+      async (_peer, stream) => {
+        await stream.read();
+        await stream.write(frameOf(0));
+        resetSide = stream;
+      },
+      { maxMessageBytes: 64 },
+    );
+    for (const net of nets) await net.start();
+    reader.setPeerAddress('sender', sender.listenAddresses()[0]!.replace(/\/p2p\/.*$/, ''));
+  });
+
+  after(async () => {
+    await Promise.all(nets.map((net) => net.close()));
+  });
+
+  it('a reader that resumes onto a full buffer stays paused: memory bounded, every frame arrives', async () => {
+    const stream = await reader.openStream('sender', BULK, {
+      maxMessageBytes: BULK_FRAME_BYTES,
+      timeoutMs: 10_000,
+    });
+    await stream.write(new Uint8Array(1));
+    await stream.closeWrite();
+    // Let the reader fall behind first, so bytes wait in yamux's buffer when it reads.
+    await untilNoBytesArrive(stream);
+    let stalls = 0;
+    for (let expected = 0; ; expected++) {
+      const bufferedBefore = stream.stream.readBufferLength;
+      const frame = await stream.read({ signal: AbortSignal.timeout(10_000) });
+      if (frame === null) {
+        assert.equal(expected, BULK_FRAMES, 'the stream ended early');
+        break;
+      }
+      assert.equal(frame.byteLength, BULK_FRAME_BYTES);
+      assert.equal(new DataView(frame.buffer, frame.byteOffset).getUint32(0), expected);
+      assert.equal(frame[BULK_FRAME_BYTES - 1], expected & 0xff);
+      if (stalls < 4 && bufferedBefore > 0 && stream.stream.readBufferLength === 0) {
+        // This read resumed the stream, the resume handed the reader the bytes that waited in
+        // yamux's buffer (several frames) and the reader paused again inside it. Stop reading
+        // until no more bytes arrive. A pause that the resume undid lets the sender go on until
+        // yamux's read buffer overflows and it resets the stream; a real one holds it to one window.
+        await untilNoBytesArrive(stream);
+        // 'closed' is fine: the sender may have finished and closed its side cleanly meanwhile.
+        assert.ok(
+          stream.stream.status === 'open' || stream.stream.status === 'closed',
+          `the stream was ${stream.stream.status} while the reader paused`,
+        );
+        assert.ok(stream.paused, 'a stalled reader keeps the stream paused');
+        assert.ok(
+          stream.stream.readBufferLength <= LIMITS.maxStreamWindowBytes,
+          `read buffer holds ${stream.stream.readBufferLength} bytes`,
+        );
+        stalls++;
+      }
+    }
+    assert.ok(stalls >= 4);
+  });
+
+  it('a reset between two frames reads as a broken stream, not as a clean end', async () => {
+    resetSide = undefined;
+    const stream = await reader.openStream('sender', RESET, { maxMessageBytes: MIB, timeoutMs: 10_000 });
+    await stream.write(new Uint8Array(1));
+    const first = await stream.read({ signal: AbortSignal.timeout(10_000) });
+    assert.equal(first?.byteLength, MIB);
+    const remote = await waitFor('the sender side', () => resetSide);
+    remote.abort('sender crashed');
+    await assert.rejects(stream.read({ signal: AbortSignal.timeout(10_000) }), (error: unknown) =>
+      isBayledgerError(error, 'CLOSED'),
+    );
+  });
+
+  it('a local abort between two frames reads as a broken stream, not as a clean end', async () => {
+    resetSide = undefined;
+    const stream = await reader.openStream('sender', RESET, { maxMessageBytes: MIB, timeoutMs: 10_000 });
+    await stream.write(new Uint8Array(1));
+    assert.equal((await stream.read({ signal: AbortSignal.timeout(10_000) }))?.byteLength, MIB);
+    // What yamux does itself when its read buffer overflows.
+    stream.stream.abort(new Error('read buffer overflow'));
+    await assert.rejects(stream.read(), (error: unknown) => isBayledgerError(error, 'CLOSED'));
+    (await waitFor('the sender side', () => resetSide)).abort('done');
+  });
+});
