@@ -98,6 +98,19 @@ class Writer {
 
   /** Text: ASCII is copied as it is checked; other text is encoded by TextEncoder. */
   text(value: string): void {
+    if (!this.asciiText(value)) this.nonAsciiText(value);
+  }
+
+  /** A map key: ASCII only, because the key order below is code-unit order, which is UTF-8 order only for ASCII. */
+  key(value: string): void {
+    if (!this.asciiText(value)) throw FAST_PATH_UNAVAILABLE;
+  }
+
+  /**
+   * Writes `value` as a text string if every code unit is ASCII (then its UTF-8 bytes are its
+   * code units) and returns true; otherwise writes nothing and returns false.
+   */
+  asciiText(value: string): boolean {
     const length = value.length;
     const start = this.offset;
     this.head(3, length);
@@ -108,27 +121,12 @@ class Writer {
       const code = value.charCodeAt(i);
       if (code > 0x7f) {
         this.offset = start;
-        this.nonAsciiText(value);
-        return;
+        return false;
       }
       bytes[at++] = code;
     }
     this.offset = at;
-  }
-
-  /** A map key: ASCII only, because the key order below is code-unit order, which is UTF-8 order only for ASCII. */
-  key(value: string): void {
-    const length = value.length;
-    this.head(3, length);
-    this.reserve(length);
-    const bytes = this.bytes;
-    let at = this.offset;
-    for (let i = 0; i < length; i++) {
-      const code = value.charCodeAt(i);
-      if (code > 0x7f) throw FAST_PATH_UNAVAILABLE;
-      bytes[at++] = code;
-    }
-    this.offset = at;
+    return true;
   }
 
   nonAsciiText(value: string): void {
