@@ -7,6 +7,7 @@ import { toHex } from '../core/bytes.js';
 import type { AppliedBlock } from '../core/ledger/applied-block.js';
 import type { Block } from '../core/ledger/block.js';
 import { blockHash } from '../core/ledger/block-hash.js';
+import type { CheckedTx } from '../core/ledger/block-tx.js';
 import type { CommitCertificate } from '../core/ledger/certificate.js';
 import { type ChainParams, genesisTip } from '../core/ledger/chain-params.js';
 import type { ChainTip } from '../core/ledger/chain-tip.js';
@@ -32,6 +33,7 @@ export class NodeChain {
   readonly #applied = new Map<string, AppliedBlock>();
   #commitQueue: Promise<unknown> = Promise.resolve();
   #isVerified: ((txId: Uint8Array) => boolean) | undefined;
+  #checkedTx: ((txId: Uint8Array) => CheckedTx | undefined) | undefined;
 
   constructor(store: LedgerStore, params: ChainParams) {
     this.store = store;
@@ -58,12 +60,19 @@ export class NodeChain {
       // Transactions whose exact bytes passed admission here had their signatures checked then;
       // verifyBlock re-runs only the cheap checks for them (the key is SHA-256 of those bytes).
       isVerified: this.#isVerified,
+      // Transactions still in the mempool were decoded and checked on admission: reuse that.
+      checkedTx: this.#checkedTx,
     };
   }
 
   /** Lets the node vouch for transactions it already checked (the mempool's admission). */
   setVerifiedCheck(isVerified: (txId: Uint8Array) => boolean): void {
     this.#isVerified = isVerified;
+  }
+
+  /** Lets the node hand over transactions it already decoded and checked (mempool admission). */
+  setCheckedTxLookup(checkedTx: (txId: Uint8Array) => CheckedTx | undefined): void {
+    this.#checkedTx = checkedTx;
   }
 
   /**

@@ -10,10 +10,10 @@ import { parseJsonText } from '../core/config/json-text.js';
 import { decodeConsensusMessage } from '../core/consensus/codec.js';
 import { Ed25519Signer } from '../core/crypto/ed25519.js';
 import { BayledgerError, type ErrorCode, fail } from '../core/errors.js';
+import type { CheckedTx } from '../core/ledger/block-tx.js';
 import { chainParamsOf } from '../core/ledger/chain-params.js';
 import { getOutcome } from '../core/ledger/views.js';
 import { LIMITS } from '../core/limits.js';
-import type { TxEnvelope } from '../core/records/envelope.js';
 import { admitTransaction } from './admission.js';
 import { type ApiServer, createApiServer } from './api/server.js';
 import { readApiTokenFile } from './api/token-file.js';
@@ -150,14 +150,14 @@ async function wire(
 ): Promise<RunningNode> {
   const chain = new NodeChain(store, params);
   let net: PeerNetwork | undefined;
-  let mempool: Mempool<TxEnvelope> | undefined;
+  let mempool: Mempool<CheckedTx> | undefined;
   const metrics: NodeMetrics = createNodeMetrics({
     peers: () => net?.connectedPeers().length ?? 0,
     mempoolTxs: () => mempool?.size ?? 0,
     mempoolBytes: () => mempool?.bytes ?? 0,
   });
   metrics.height.set(chain.height);
-  const pool = new Mempool<TxEnvelope>({
+  const pool = new Mempool<CheckedTx>({
     admit: (bytes) => admitTransaction(bytes, genesis, metrics),
     isCommitted: (txIdHex) => store.hasTx(parseHex(txIdHex) ?? new Uint8Array()),
     nowMs: clock.nowMs,
@@ -166,6 +166,7 @@ async function wire(
   const isValidator = config.role === 'validator';
   if (isValidator) chain.setVerifiedCheck((txId) => pool.wasVerified(toHex(txId)));
   else chain.trustQuorumForTxSignatures();
+  chain.setCheckedTxLookup((txId) => pool.admitted(toHex(txId)));
 
   const peerNetwork = await createPeerNetwork({
     nodeSeed,

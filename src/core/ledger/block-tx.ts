@@ -7,10 +7,11 @@
 // Before this, a block transaction was decoded and schema-checked by decodeTxEnvelope, again by
 // verifyTx and a third time by applyTx, and its body encoded twice (profile of a 2,000-transaction
 // block: a fifth of verifyBlock outside the signatures).
+import { bytesEqual } from '../bytes.js';
 import { decodeCanonical } from '../codec/canonical.js';
 import { canonicalItemEnd } from '../codec/item-end.js';
 import type { Genesis } from '../config/genesis.js';
-import { isBayledgerError } from '../errors.js';
+import { assert, isBayledgerError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { TypedTx } from '../records/bodies.js';
 import { bodyBytesOf, txIdOf } from '../records/codec.js';
@@ -85,6 +86,25 @@ export function checkBlockTx(
     return { ok: false, code: 'TX_INVALID', reason: `${check.code}: ${check.reason}` };
   }
   return { ok: true, checked: { bytes, txId, tx: check.tx, bodyBytes } };
+}
+
+/**
+ * checkBlockTx, unless `alreadyChecked` (the mempool's admission, which ran checkBlockTx with every
+ * signature on these same bytes against the same genesis) knows the transaction by its id: then
+ * its result is reused and nothing is decoded again. The id is SHA-256 of the exact bytes.
+ */
+export function checkBlockTxOnce(
+  bytes: Uint8Array,
+  genesis: Genesis,
+  signaturesVerified?: (txId: Uint8Array) => boolean,
+  alreadyChecked?: (txId: Uint8Array) => CheckedTx | undefined,
+): BlockTxCheck {
+  if (alreadyChecked === undefined) return checkBlockTx(bytes, genesis, signaturesVerified);
+  const txId = txIdOf(bytes);
+  const known = alreadyChecked(txId);
+  if (known === undefined) return checkBlockTx(bytes, genesis, signaturesVerified, txId);
+  assert(bytesEqual(known.bytes, bytes), 'a checked transaction was found under another id');
+  return { ok: true, checked: known };
 }
 
 /**

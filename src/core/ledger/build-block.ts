@@ -10,7 +10,7 @@ import { applyCheckedBlock } from './apply-block.js';
 import type { Block, BlockHeader } from './block.js';
 import type { BlockFaultCode } from './block-fault.js';
 import { blockHash } from './block-hash.js';
-import { type CheckedTx, checkBlockTx } from './block-tx.js';
+import { type CheckedTx, checkBlockTxOnce } from './block-tx.js';
 import type { VerifyContext } from './verify-block.js';
 
 export interface BuildInput {
@@ -48,6 +48,7 @@ function selectCandidates(candidates: readonly Uint8Array[], context: VerifyCont
   // Candidates come from the mempool, which verified their signatures on admission: `isVerified`
   // (when the node passes it) lets them skip that step here.
   const isVerified = context.isVerified?.bind(context);
+  const checkedTx = context.checkedTx?.bind(context);
   const selection: Selection = { checked: [], rejected: [] };
   const seen = new Set<string>();
   let totalBytes = 0;
@@ -55,7 +56,7 @@ function selectCandidates(candidates: readonly Uint8Array[], context: VerifyCont
     if (selection.checked.length >= maxTxs) break;
     // A candidate that does not fit waits for the next block; smaller later ones may still fit.
     if (totalBytes + bytes.byteLength > maxBytes) continue;
-    const check = checkBlockTx(bytes, context.params.genesis, isVerified);
+    const check = checkBlockTxOnce(bytes, context.params.genesis, isVerified, checkedTx);
     if (!check.ok) {
       selection.rejected.push({ index, code: check.code, reason: check.reason });
       continue;

@@ -16,7 +16,7 @@ import type { Block } from './block.js';
 import { blockTxBytes } from './block-codec.js';
 import { type BlockFault, blockFault } from './block-fault.js';
 import { blockHash } from './block-hash.js';
-import { type CheckedTx, checkBlockTx } from './block-tx.js';
+import { type CheckedTx, checkBlockTxOnce } from './block-tx.js';
 import type { CommitCertificate } from './certificate.js';
 import { verifyCertificate } from './certificate-verify.js';
 import type { StateReader } from './state-kv.js';
@@ -33,6 +33,12 @@ export interface VerifyContext extends ApplyContext {
    * then skipped, never the schema, role and required-signer checks. Absent: verify everything.
    */
   isVerified?(txId: Uint8Array): boolean;
+  /**
+   * Optional: the result of checkBlockTx (every signature included) that this node already
+   * computed for the transaction with this id, on admission to its mempool; such a transaction is
+   * not decoded or checked again. Absent, or undefined for an id: check it here.
+   */
+  checkedTx?(txId: Uint8Array): CheckedTx | undefined;
   /**
    * Optional: true when every signature of this certificate was already verified (chain verify
    * checks them in the verify pool). Its height, hash, signer set, order and quorum are checked
@@ -131,6 +137,7 @@ function checkTransactions(
 ): CheckedTx[] | BlockFault {
   const { genesis } = context.params;
   const isVerified = context.isVerified?.bind(context);
+  const checkedTx = context.checkedTx?.bind(context);
   const seen = new Set<string>();
   const checked: CheckedTx[] = [];
   if (prechecked !== undefined) {
@@ -142,7 +149,7 @@ function checkTransactions(
   for (let index = 0; index < block.txs.length; index++) {
     let tx = prechecked?.[index];
     if (tx === undefined) {
-      const check = checkBlockTx(block.txs[index]!, genesis, isVerified);
+      const check = checkBlockTxOnce(block.txs[index]!, genesis, isVerified, checkedTx);
       if (!check.ok) return blockFault(check.code, `transaction ${index}: ${check.reason}`, index);
       tx = check.checked;
     }

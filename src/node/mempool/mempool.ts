@@ -97,6 +97,11 @@ export class Mempool<Tx> {
     return this.#entries.get(txIdHex);
   }
 
+  /** The admitted transaction with this id while it waits here (its admission result), if any. */
+  admitted(txIdHex: string): Tx | undefined {
+    return this.#entries.get(txIdHex)?.tx;
+  }
+
   /** Whether these exact bytes' id passed admission here (so block verification may skip it). */
   wasVerified(txIdHex: string): boolean {
     return this.#verified.has(txIdHex);
