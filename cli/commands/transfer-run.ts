@@ -61,6 +61,8 @@ export interface DeclareOptions extends ApiOptions {
   readonly filingReference?: string;
   readonly timeout: number;
   readonly json?: boolean;
+  /** Called once every item is uploaded, before the node is asked to seal and declare. */
+  readonly onUploaded?: () => void;
 }
 
 export interface DeclareResult {
@@ -105,6 +107,7 @@ export async function declareTransfer(options: DeclareOptions): Promise<DeclareR
   });
   const uploads: UploadAnswer[] = [];
   for (const item of items) uploads.push(await uploadFile(api, item.path));
+  options.onUploaded?.();
   const request = {
     consentId: options.consent,
     recipient: options.recipient,

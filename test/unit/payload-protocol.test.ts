@@ -1,15 +1,18 @@
 // Payload stream framing (src/node/transfer/protocol.ts): canonical CBOR, closed schemas and
 // size limits on every message; anything else is refused with a typed error.
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import { type ErrorCode, isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
+import { encodeFrame } from '../../src/node/net/framing.js';
 import { AEAD_TAG_BYTES } from '../../src/node/transfer/layout.js';
 import {
   decodePayloadRequest,
   decodePayloadResponse,
   encodePayloadRequest,
   encodePayloadResponse,
+  layoutChunkFrame,
   MAX_PROOF_HASHES,
   MAX_RESPONSE_BYTES,
   type PayloadResponse,
@@ -111,5 +114,55 @@ describe('payload protocol framing', () => {
     rejects(() => decodePayloadRequest(new Uint8Array(200)), 'CBOR_TOO_LARGE');
     rejects(() => decodePayloadResponse(new Uint8Array(MAX_RESPONSE_BYTES + 1)), 'CBOR_TOO_LARGE');
     rejects(() => decodePayloadResponse(Uint8Array.of(0xff)), 'CBOR_MALFORMED');
+  });
+
+  it('lays out a chunk frame in place with exactly the bytes of the general encoding', () => {
+    // Heads change width at 24, 256 and 65536: cover each side for the index, the proof length
+    // and the ciphertext length.
+    const indexes = fc.constantFrom(0, 23, 24, 255, 256, 65_535, LIMITS.maxPayloadChunks - 1);
+    const ciphertextBytes = fc.constantFrom(
+      0,
+      1,
+      23,
+      24,
+      255,
+      256,
+      65_535,
+      65_536,
+      LIMITS.payloadChunkBytes + AEAD_TAG_BYTES,
+    );
+    fc.assert(
+      fc.property(
+        indexes,
+        fc.integer({ min: 0, max: MAX_PROOF_HASHES }),
+        ciphertextBytes,
+        fc.integer(),
+        (index, proofLength, size, seed) => {
+          const proof = Array.from({ length: proofLength }, (_, i) => hash((seed + i) & 0xff));
+          const ciphertext = new Uint8Array(size).map((_, i) => (seed + i * 7) & 0xff);
+          const laidOut = layoutChunkFrame(index, proof, size);
+          assert.equal(laidOut.ciphertext.byteLength, size);
+          laidOut.ciphertext.set(ciphertext);
+          const message = encodePayloadResponse({ type: 'chunk', index, proof, ciphertext });
+          assert.deepEqual(laidOut.frame, encodeFrame(message));
+          assert.deepEqual(laidOut.frame.subarray(laidOut.messageOffset), message);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses to lay out a chunk frame the schema would refuse', () => {
+    const tooLong = LIMITS.payloadChunkBytes + AEAD_TAG_BYTES + 1;
+    assert.throws(() => layoutChunkFrame(0, [], tooLong));
+    assert.throws(() => layoutChunkFrame(LIMITS.maxPayloadChunks, [], 10));
+    assert.throws(() => layoutChunkFrame(0, [new Uint8Array(31)], 10));
+    assert.throws(() =>
+      layoutChunkFrame(
+        0,
+        Array.from({ length: MAX_PROOF_HASHES + 1 }, () => hash(1)),
+        10,
+      ),
+    );
   });
 });

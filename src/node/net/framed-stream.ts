@@ -48,11 +48,20 @@ export class FramedStream {
   }
 
   /** Sends one frame; resolves once the stream can take more (back-pressure). */
-  async write(payload: Uint8Array, options: AbortOptions = {}): Promise<void> {
+  write(payload: Uint8Array, options: AbortOptions = {}): Promise<void> {
+    return this.writeFramed(encodeFrame(payload), options);
+  }
+
+  /**
+   * Sends bytes that already are one whole frame (length prefix included, see framing.ts), for a
+   * writer that built the frame in place to spare copying a large payload. The stream keeps
+   * `frame` until it is sent: the caller must not reuse it.
+   */
+  async writeFramed(frame: Uint8Array, options: AbortOptions = {}): Promise<void> {
     if (this.stream.writeStatus !== 'writable')
       fail('CLOSED', 'the stream is closed for writing', this.protocol);
     try {
-      this.stream.send(encodeFrame(payload));
+      this.stream.send(frame);
     } catch (error) {
       throw new BayledgerError('CLOSED', `the stream cannot be written (${describe(error)})`, this.protocol);
     }

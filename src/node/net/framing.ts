@@ -14,7 +14,8 @@ export function varintLength(value: number): number {
   return length;
 }
 
-function writeVarint(value: number, target: Uint8Array): number {
+/** Writes `value` as an unsigned varint at the start of `target`; returns the bytes written. */
+export function writeVarint(value: number, target: Uint8Array): number {
   let offset = 0;
   let rest = value;
   while (rest >= 0x80) {

@@ -12,13 +12,8 @@ import type { Logger } from '../log/logger.js';
 import type { FramedStream } from '../net/framed-stream.js';
 import type { PeerNetwork } from '../net/types.js';
 import { PROTOCOL } from '../protocols.js';
-import {
-  decodePayloadResponse,
-  MAX_REQUEST_BYTES,
-  type PayloadEndCode,
-  type PayloadRequest,
-} from '../transfer/protocol.js';
-import { PayloadSender, type SendDecision } from '../transfer/sender.js';
+import { MAX_REQUEST_BYTES, type PayloadRequest } from '../transfer/protocol.js';
+import { type FramedResponse, PayloadSender, type SendDecision } from '../transfer/sender.js';
 import { releaseDecision } from './gates.js';
 import type { PayloadStats } from './payload-stats.js';
 
@@ -30,16 +25,6 @@ export interface PayloadServerOptions {
   readonly outboxDir: string;
   readonly stats: PayloadStats;
   readonly logger: Logger;
-}
-
-/** Frames this small are a header or an end; chunks are sealed data and larger than this... */
-const SMALL_FRAME_BYTES = 4096;
-
-/** ...except the last chunk of a tiny payload, so small frames are decoded to tell them apart. */
-function frameKind(frame: Uint8Array): 'chunk' | 'header' | PayloadEndCode {
-  if (frame.byteLength >= SMALL_FRAME_BYTES) return 'chunk';
-  const message = decodePayloadResponse(frame);
-  return message.type === 'end' ? message.code : message.type;
 }
 
 /** A revocation committed while a stream runs stops it at the next chunk (gates.ts). */
@@ -95,14 +80,14 @@ async function serveOne(
     return decision;
   };
   let chunks = 0;
-  let last: ReturnType<typeof frameKind> = 'BAD_REQUEST';
-  for await (const frame of sender.respond(requestFrame, decide)) {
-    last = frameKind(frame);
+  let last: FramedResponse['kind'] = 'BAD_REQUEST';
+  for await (const response of sender.respondFramed(requestFrame, decide)) {
+    last = response.kind;
     if (last === 'chunk' && request !== undefined) {
       chunks++;
-      options.stats.chunkSent(toHex(request.transferId), frame.byteLength);
+      options.stats.chunkSent(toHex(request.transferId), response.frame.byteLength - response.messageOffset);
     }
-    await stream.write(frame, { signal: AbortSignal.timeout(LIMITS.payloadStreamIdleMs) });
+    await stream.writeFramed(response.frame, { signal: AbortSignal.timeout(LIMITS.payloadStreamIdleMs) });
     if (last === 'chunk' && request !== undefined && !stillReleased(options, peer, request)) {
       options.logger.info('payload stream stopped: no longer approved', {
         peer,

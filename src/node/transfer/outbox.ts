@@ -15,7 +15,7 @@ import path from 'node:path';
 import { bytesEqual, toHex } from '../../core/bytes.js';
 import { decodeCanonical } from '../../core/codec/canonical.js';
 import { HASH_BYTES } from '../../core/crypto/hash.js';
-import { fail, isBayledgerError } from '../../core/errors.js';
+import { assert, fail, isBayledgerError } from '../../core/errors.js';
 import { inclusionProof, leafHash, MemoryMerkleLog } from '../../core/merkle/index.js';
 import { type PayloadCommitment, payloadCommitmentSchema } from './commitment.js';
 import { chunkSealedBytes, chunkSealedOffset, layoutForDeclared, type PayloadLayout } from './layout.js';
@@ -115,19 +115,29 @@ export class OutboxPayload {
 
   /** Reads sealed chunk `index` and checks it against its leaf before anyone sees it. */
   async readSealedChunk(index: number): Promise<Uint8Array> {
+    const sealed = new Uint8Array(chunkSealedBytes(this.layout, index));
+    await this.readSealedChunkInto(index, sealed);
+    return sealed;
+  }
+
+  /**
+   * The same into `target`, which must be exactly the chunk's sealed size (the sender passes the
+   * tail of the frame it will send, so the chunk is never copied). Its bytes are only usable
+   * once this resolves: they were checked against the leaf after the read.
+   */
+  async readSealedChunkInto(index: number, target: Uint8Array): Promise<void> {
     const length = chunkSealedBytes(this.layout, index);
-    const sealed = new Uint8Array(length);
+    assert(target.byteLength === length, `chunk ${index} needs ${length} bytes, got ${target.byteLength}`);
     const position = chunkSealedOffset(this.layout, index);
     let filled = 0;
     while (filled < length) {
-      const { bytesRead } = await this.#payload.read(sealed, filled, length - filled, position + filled);
+      const { bytesRead } = await this.#payload.read(target, filled, length - filled, position + filled);
       if (bytesRead === 0) corrupt(`chunk ${index} is cut short`, this.#payloadPath);
       filled += bytesRead;
     }
-    if (!bytesEqual(leafHash(sealed), this.#leaves[index]!)) {
+    if (!bytesEqual(leafHash(target), this.#leaves[index]!)) {
       corrupt(`chunk ${index} does not match its leaf hash`, this.#payloadPath);
     }
-    return sealed;
   }
 
   async close(): Promise<void> {
