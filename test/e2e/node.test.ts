@@ -449,8 +449,9 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     const follower = net.followers[0]!;
     const token = await net.tokenOf(follower);
     const [first, second] = [await net.makeConsentGrant(), await net.makeConsentGrant()];
-    const badSignature = first.bytes.slice();
-    badSignature[badSignature.length - 1]! ^= 0x01;
+    // The envelope ends with the last signature's signer key: flip it and the signer is unknown.
+    const badSigner = first.bytes.slice();
+    badSigner[badSigner.length - 1]! ^= 0x01;
     const postBatch = async (body: Uint8Array) => {
       const response = await fetch(`${net.api(follower)}/txs`, {
         method: 'POST',
@@ -460,7 +461,7 @@ describe('node network: 4 validators and 3 followers as real processes', functio
       return { status: response.status, json: (await response.json()) as Record<string, unknown> };
     };
 
-    const answer = await postBatch(encodeCanonical([first.bytes, badSignature, second.bytes, first.bytes]));
+    const answer = await postBatch(encodeCanonical([first.bytes, badSigner, second.bytes, first.bytes]));
     assert.equal(answer.status, 202, JSON.stringify(answer.json));
     assert.deepEqual(
       { accepted: answer.json.accepted, duplicates: answer.json.duplicates, refused: answer.json.refused },
@@ -473,7 +474,7 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     );
     assert.equal(results[1]!.index, 1);
     assert.equal(results[1]!.code, 'RECORD_INVALID');
-    assert.match(String(results[1]!.reason), /SIGNATURE_INVALID/);
+    assert.match(String(results[1]!.reason), /SIGNER_UNKNOWN/);
     assert.equal(results[3]!.duplicate, true);
 
     // A batch that is not an array of byte strings, or is empty, is refused whole.
