@@ -122,6 +122,9 @@ export class ConsensusDriver {
   readonly #timers = new Set<NodeJS.Timeout>();
   #waitingForTxsHeight: number | null = null;
   #regossipTimer: NodeJS.Timeout | undefined;
+  /** Local clock when the machine last moved (height, round or step); regossip waits for a stall. */
+  #lastProgressMs = 0;
+  #progressMark = '';
   #closed = false;
 
   /** Checks incoming messages' signatures (the node calls it on receipt) for the machine too. */
@@ -144,7 +147,7 @@ export class ConsensusDriver {
   /** Starts consensus at the height after the committed tip, replaying our WAL for that height. */
   async start(): Promise<void> {
     await this.#restartAtTip();
-    this.#regossipTimer = setInterval(() => this.input({ type: 'regossip' }), this.#options.regossipMs);
+    this.#regossipTimer = setInterval(() => this.#regossipIfStalled(), this.#options.regossipMs);
     this.#regossipTimer.unref();
     this.#options.chain.onCommitted((event) => this.#enqueue(() => this.#followCommitted(event)));
     this.input({ type: 'start-height' });
@@ -169,6 +172,24 @@ export class ConsensusDriver {
     this.#timers.clear();
     if (this.#regossipTimer) clearInterval(this.#regossipTimer);
     await this.#queue;
+  }
+
+  /**
+   * Re-sends our messages only when the machine has not moved for a whole regossip interval: the
+   * loss they repair shows up as a stall (arXiv:1807.04938 section 2 needs messages to arrive
+   * eventually, not repeatedly). Re-sending on a fixed beat instead re-broadcast every proposal,
+   * block included, to every peer each second under load, when heights take longer than that.
+   */
+  #regossipIfStalled(): void {
+    if (this.#options.clock.nowMs() - this.#lastProgressMs < this.#options.regossipMs) return;
+    this.input({ type: 'regossip' });
+  }
+
+  #noteProgress(state: ConsensusState): void {
+    const mark = `${state.height}/${state.round}/${state.step}`;
+    if (mark === this.#progressMark) return;
+    this.#progressMark = mark;
+    this.#lastProgressMs = this.#options.clock.nowMs();
   }
 
   #enqueue(task: () => Promise<void>): void {
@@ -234,6 +255,7 @@ export class ConsensusDriver {
     if (this.#closed || this.#state === undefined) return;
     const { state, effects } = step(this.#state, input);
     this.#state = state;
+    this.#noteProgress(state);
     this.#options.metrics.round.set(state.round);
     for (const effect of effects) {
       if (this.#closed) return;
