@@ -100,7 +100,7 @@ function offsetOf(position: number): number {
 
 // --- hashing ------------------------------------------------------------------------------------
 
-/** murmur3's 32-bit finaliser: every input bit affects every output bit. */
+/** murmur3's 32-bit finaliser (every input bit affects every output bit), as an int32. */
 function mix(hash: number): number {
   let h = hash;
   h ^= h >>> 16;
@@ -108,7 +108,7 @@ function mix(hash: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2_ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h | 0;
 }
 
 // --- the table ----------------------------------------------------------------------------------
@@ -133,8 +133,10 @@ export class DerivedState implements StateReader {
   readonly #seedTag: number;
   readonly #tagMask: number;
   #capacity = INITIAL_CAPACITY;
-  /** Key tag per slot, never 0; 0 marks an empty slot. */
-  #tags = new Uint32Array(INITIAL_CAPACITY);
+  /** Key tag per slot (int32), never 0; 0 marks an empty slot. */
+  #tags = new Int32Array(INITIAL_CAPACITY);
+  /** The key's slot hash, kept so that growing re-places entries without reading their keys. */
+  #hashes = new Int32Array(INITIAL_CAPACITY);
   /** Position of the slot's latest record in the arena. */
   #positions = new Float64Array(INITIAL_CAPACITY);
   #usedSlots = 0;
@@ -235,7 +237,10 @@ export class DerivedState implements StateReader {
     this.#hashProbe();
   }
 
-  /** Two independent FNV-1a style hashes of the probe in one pass, each finalised by `mix`. */
+  /**
+   * Two independent FNV-1a style hashes of the probe in one pass, each finalised by `mix`. Both
+   * stay int32 (never above 2^31), so storing them allocates nothing.
+   */
   #hashProbe(): void {
     const probe = this.#probe;
     const length = this.#probeLength;
@@ -249,7 +254,7 @@ export class DerivedState implements StateReader {
     }
     this.#probeSlotHash = mix(slotHash);
     // 0 marks an empty slot, so a tag is never 0.
-    this.#probeTag = (mix(tag) & this.#tagMask) >>> 0 || 1;
+    this.#probeTag = mix(tag) & this.#tagMask || 1;
   }
 
   /** The slot of the probe key (set just before), or -1. */
@@ -337,27 +342,21 @@ export class DerivedState implements StateReader {
     let slot = slotHash & mask;
     while (this.#tags[slot] !== 0) slot = (slot + 1) & mask;
     this.#tags[slot] = tag;
+    this.#hashes[slot] = slotHash;
     this.#positions[slot] = position;
   }
 
-  /** Doubles the table, re-hashing each key from its record (the tags are kept as they are). */
+  /** Doubles the table and re-places every entry by its kept hash. */
   #grow(): void {
     const tags = this.#tags;
+    const hashes = this.#hashes;
     const positions = this.#positions;
     this.#capacity *= 2;
-    this.#tags = new Uint32Array(this.#capacity);
+    this.#tags = new Int32Array(this.#capacity);
+    this.#hashes = new Int32Array(this.#capacity);
     this.#positions = new Float64Array(this.#capacity);
     for (let slot = 0; slot < tags.length; slot++) {
-      if (tags[slot] === 0) continue;
-      const position = positions[slot]!;
-      const chunk = this.#arena.chunkOf(position);
-      const at = offsetOf(position);
-      const keyLength = chunk.readUInt16LE(at + 1);
-      this.#setProbeBytes(
-        STATE_BUCKETS[chunk[at]!]!,
-        chunk.subarray(at + HEADER_BYTES, at + HEADER_BYTES + keyLength),
-      );
-      this.#insert(this.#probeSlotHash, tags[slot]!, position);
+      if (tags[slot] !== 0) this.#insert(hashes[slot]!, tags[slot]!, positions[slot]!);
     }
   }
 }
