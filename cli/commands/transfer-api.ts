@@ -2,12 +2,15 @@
 // the right role listed in DIR/nodes.json (written by `bayledger up`, default DIR .bayledger/local).
 // Writes need the node's bearer token: `--token-file FILE`, or the token file nodes.json names for
 // that API URL. Item files are streamed to the node (POST /uploads), never read whole.
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fail } from '../../src/core/errors.js';
+import { fail, isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { ApiClient, ApiClientError } from '../../src/node/api/client.js';
 import { readApiTokenFile } from '../../src/node/api/token-file.js';
@@ -143,6 +146,104 @@ export async function uploadFile(api: NodeApi, file: string): Promise<UploadAnsw
     );
   }
   return json as UploadAnswer;
+}
+
+export interface SealedUploadAnswer {
+  readonly sealedUpload: string;
+  readonly recipient: string;
+  readonly items: readonly { readonly sizeBytes: number; readonly digest: string }[];
+}
+
+/** Read size for item files: one payload chunk, so the node seals whole chunks as they arrive. */
+const UPLOAD_READ_BYTES = LIMITS.payloadChunkBytes;
+
+/**
+ * Streams every file, back to back, to POST /uploads/sealed: the node seals them for `recipient`
+ * while they arrive (no plaintext on its disk, one pass). Files are read in chunk-sized pieces and
+ * written with back-pressure, so memory stays at a few pieces whatever their size.
+ */
+export async function uploadSealed(
+  api: NodeApi,
+  files: readonly string[],
+  recipient: string,
+): Promise<SealedUploadAnswer> {
+  const sizes: number[] = [];
+  for (const file of files) {
+    const info = await stat(file).catch(() => undefined);
+    if (info === undefined || !info.isFile()) fail('NOT_FOUND', 'no such file', file);
+    if (info.size === 0) fail('USAGE', 'an item file cannot be empty', file);
+    sizes.push(info.size);
+  }
+  const url = new URL(`${api.url.replace(/\/+$/, '')}/uploads/sealed`);
+  url.searchParams.set('recipient', recipient);
+  url.searchParams.set('sizes', sizes.join(','));
+  const request = (url.protocol === 'https:' ? https : http).request(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/octet-stream',
+      'content-length': String(sizes.reduce((sum, size) => sum + size, 0)),
+      authorization: `Bearer ${api.token ?? ''}`,
+    },
+  });
+  const answer = new Promise<IncomingMessage>((resolve, reject) => {
+    request.once('response', resolve);
+    request.once('error', reject);
+  });
+  // The node may answer (an error) before the body is through: stop sending then, read the answer.
+  answer.catch(() => {});
+  try {
+    for (const [i, file] of files.entries()) await sendFile(request, file, sizes[i]!);
+    request.end();
+  } catch (error) {
+    // A file that changed is our problem: stop. Anything else is the connection failing, most
+    // likely because the node refused the upload early: its answer below says why.
+    if (isBayledgerError(error)) {
+      request.destroy();
+      throw error;
+    }
+  }
+  let response: IncomingMessage;
+  try {
+    response = await answer;
+  } catch (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new ApiClientError('UNREACHABLE', `cannot upload to the node API (${cause})`, undefined, api.url);
+  }
+  let text = '';
+  response.setEncoding('utf8');
+  for await (const piece of response) text += piece as string;
+  return answerJson(text, response.statusCode ?? 0, files.join(', ')) as SealedUploadAnswer;
+}
+
+/** Writes one file into the request with back-pressure; refuses a file that changed size meanwhile. */
+async function sendFile(request: http.ClientRequest, file: string, sizeBytes: number): Promise<void> {
+  let sent = 0;
+  for await (const piece of createReadStream(file, { highWaterMark: UPLOAD_READ_BYTES })) {
+    const bytes = piece as Buffer;
+    sent += bytes.byteLength;
+    if (sent > sizeBytes) fail('USAGE', 'the file grew while it was being uploaded', file);
+    if (!request.write(bytes)) await once(request, 'drain');
+  }
+  if (sent !== sizeBytes) fail('USAGE', 'the file shrank while it was being uploaded', file);
+}
+
+function answerJson(text: string, status: number, where: string): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (status < 200 || status > 299) {
+    const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiClientError(
+      (error?.code as ApiClientError['code'] | undefined) ?? 'REMOTE_ERROR',
+      error?.message ?? `HTTP ${status}`,
+      status,
+      where,
+    );
+  }
+  return json;
 }
 
 /** Polls `read` until it returns a value (NOT_FOUND counts as "not yet"); fails after `timeoutMs`. */

@@ -1,20 +1,14 @@
-// `bayledger transfer ...` (issue 6 item 2). Declaring streams each item file to the hospital
-// node (POST /uploads), then asks it to declare (POST /transfers): the node seals the files for
-// the recipient, builds the manifest with salted item commitments, signs and submits. The CLI
-// prints the committed verdict: { transferId, txId, height, status, reasons }.
+// `bayledger transfer ...` (issue 6 item 2). Declaring streams the item files, back to back, to
+// the hospital node (POST /uploads/sealed), which seals them for the recipient as they arrive,
+// then asks it to declare (POST /transfers): the node builds the manifest with salted item
+// commitments, signs and submits. The CLI prints the committed verdict: { transferId, txId,
+// height, status, reasons }.
 import { parseHex } from '../../src/core/bytes.js';
 import { fail } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { printResult } from '../output.js';
 import { committedVerdict } from './consent-run.js';
-import {
-  type ApiOptions,
-  type NodeApi,
-  pollUntil,
-  resolveApi,
-  type UploadAnswer,
-  uploadFile,
-} from './transfer-api.js';
+import { type ApiOptions, type NodeApi, pollUntil, resolveApi, uploadSealed } from './transfer-api.js';
 
 /** The document type an item gets when the command line names only its category. */
 const DEFAULT_DOCUMENT_TYPES: Readonly<Record<string, string>> = {
@@ -61,7 +55,7 @@ export interface DeclareOptions extends ApiOptions {
   readonly filingReference?: string;
   readonly timeout: number;
   readonly json?: boolean;
-  /** Called once every item is uploaded, before the node is asked to seal and declare. */
+  /** Called once every item is uploaded and sealed, before the node is asked to declare. */
   readonly onUploaded?: () => void;
 }
 
@@ -105,8 +99,12 @@ export async function declareTransfer(options: DeclareOptions): Promise<DeclareR
     write: true,
     timeoutMs: options.timeout * 1000 + LIMITS.maxApiCommitWaitMs,
   });
-  const uploads: UploadAnswer[] = [];
-  for (const item of items) uploads.push(await uploadFile(api, item.path));
+  // One request carries every file; the node seals them for the recipient as they arrive.
+  const sealed = await uploadSealed(
+    api,
+    items.map((item) => item.path),
+    options.recipient,
+  );
   options.onUploaded?.();
   const request = {
     consentId: options.consent,
@@ -115,10 +113,10 @@ export async function declareTransfer(options: DeclareOptions): Promise<DeclareR
       options.filingReference === undefined
         ? { id: options.route }
         : { id: options.route, filingReference: options.filingReference },
+    sealedUpload: sealed.sealedUpload,
     items: items.map((item, i) => ({
       category: item.category,
       documentType: item.documentType,
-      upload: uploads[i]!.upload,
       ...(uids[i] === undefined ? {} : { uid: uids[i] }),
     })),
   };

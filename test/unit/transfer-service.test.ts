@@ -12,7 +12,7 @@ import { sha256 } from '../../src/core/crypto/hash.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { getTransfer } from '../../src/core/ledger/views.js';
 import { decodeTxEnvelope, encodeTxEnvelope, signTx, verifyTx } from '../../src/core/records/index.js';
-import { OutboxPayload } from '../../src/node/transfer/outbox.js';
+import { OutboxPayload, outboxPayloadDirectory } from '../../src/node/transfer/outbox.js';
 import { countersignGrant } from '../../src/node/transfer-service/countersign.js';
 import { prepareDeclaration } from '../../src/node/transfer-service/declare.js';
 import { createServiceFolders, serviceFolders } from '../../src/node/transfer-service/folders.js';
@@ -23,7 +23,14 @@ import {
   newDocumentUid,
   newItemSalt,
 } from '../../src/node/transfer-service/item-commitment.js';
-import { stageUpload, uploadPath } from '../../src/node/transfer-service/uploads.js';
+import {
+  claimSealedUpload,
+  removeAllUploads,
+  sealedUploadPath,
+  stageSealedUpload,
+  stageUpload,
+  uploadPath,
+} from '../../src/node/transfer-service/uploads.js';
 import {
   declareTransfer,
   grantConsent,
@@ -190,6 +197,146 @@ describe('transfer service: uploads and declarations', () => {
       ),
       (error: unknown) => isBayledgerError(error, 'NOT_FOUND'),
     );
+  });
+});
+
+describe('transfer service: sealed uploads (sealed while they arrive)', () => {
+  let dir: string;
+  const folders = () => serviceFolders({ dataDir: path.join(dir, 'hku-szh', 'data') });
+  const declarer = () => ({
+    org: 'hku-szh',
+    genesis: net.genesis,
+    signer: hospital.signer,
+    folders: folders(),
+  });
+  const platformKey = () => ({
+    chainId,
+    recipientId: 'ehealth-hk',
+    recipientPublicKey: net.genesis.organisations.find((org) => org.id === 'ehealth-hk')!.encryptionKey,
+  });
+  const request = (sealedUpload: string, items = 2) => ({
+    consentId: toHex(sha256(utf8('a consent'))),
+    recipient: 'ehealth-hk',
+    route: { id: 'gba-standard-contract', filingReference: 'GBA-SC-2026-000124' },
+    sealedUpload,
+    items: [
+      { category: 'imaging-study', documentType: 'dicom-study' },
+      { category: 'radiology-report', documentType: 'pdf-report' },
+    ].slice(0, items),
+  });
+  const seal = (sizes: number[], body: AsyncIterable<Uint8Array>) =>
+    stageSealedUpload({
+      uploadsDir: folders().uploadsDir,
+      outboxDir: folders().outboxDir,
+      key: platformKey(),
+      sizes,
+      body,
+    });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'bayledger-ts-sealed-'));
+    await createServiceFolders(folders());
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('seals a two-item body in one pass; the declaration claims it into the outbox with the same digests', async () => {
+    const study = randomBytes(2_500_000);
+    const report = randomBytes(40_000);
+    // Pieces that straddle the item boundary and the chunk boundaries.
+    const sealed = await seal(
+      [study.byteLength, report.byteLength],
+      chunksOf(Buffer.concat([study, report]), 65_521),
+    );
+    assert.equal(sealed.recipient, 'ehealth-hk');
+    assert.deepEqual(
+      sealed.items.map((item) => [item.sizeBytes, toHex(item.digest)]),
+      [
+        [study.byteLength, createHash('sha256').update(study).digest('hex')],
+        [report.byteLength, createHash('sha256').update(report).digest('hex')],
+      ],
+    );
+    // Only ciphertext is staged: no 64-byte run of either item appears in the sealed payload.
+    const staged = sealedUploadPath(folders().uploadsDir, sealed.id);
+    const payloadBytes = await readFile(path.join(staged, 'payload.bin'));
+    assert.equal(payloadBytes.indexOf(study.subarray(1_000_000, 1_000_064)), -1);
+    assert.equal(payloadBytes.indexOf(report.subarray(0, 64)), -1);
+    assert.equal((await stat(staged)).mode & 0o777, 0o700);
+
+    const prepared = await prepareDeclaration(declarer(), request(sealed.id));
+    assert.deepEqual(
+      prepared.body.items.map((item) => [item.sizeBytes, toHex(item.digest)]),
+      sealed.items.map((item) => [item.sizeBytes, toHex(item.digest)]),
+    );
+    assert.deepEqual(verifyTx(decodeTxEnvelope(prepared.envelopeBytes), net.genesis), { ok: true });
+    const outbox = await OutboxPayload.open(folders().outboxDir, prepared.body.payload.root);
+    assert.equal(outbox.layout.containerBytes > study.byteLength + report.byteLength, true);
+    await outbox.close();
+    assert.deepEqual(await readdir(folders().uploadsDir), [], 'the sealed upload was moved, nothing left');
+    // It served its one declaration.
+    await assert.rejects(prepareDeclaration(declarer(), request(sealed.id)), (error: unknown) =>
+      isBayledgerError(error, 'NOT_FOUND'),
+    );
+  });
+
+  it('refuses a body shorter or longer than the announced sizes, leaving nothing behind', async () => {
+    const bytes = randomBytes(300_000);
+    await assert.rejects(seal([200_000, 100_001], chunksOf(bytes, 65_536)), (error: unknown) =>
+      isBayledgerError(error, 'REQUEST_MALFORMED'),
+    );
+    await assert.rejects(seal([200_000, 99_999], chunksOf(bytes, 65_536)), (error: unknown) =>
+      isBayledgerError(error, 'REQUEST_MALFORMED'),
+    );
+    await assert.rejects(seal([0, 300_000], chunksOf(bytes, 65_536)), (error: unknown) =>
+      isBayledgerError(error, 'REQUEST_MALFORMED'),
+    );
+    assert.deepEqual(await readdir(folders().uploadsDir), []);
+    assert.deepEqual(
+      (await readdir(folders().outboxDir)).filter((name) => name !== '.uploads'),
+      [],
+      'no sealing work folder left',
+    );
+  });
+
+  it('refuses a claim for another recipient or with another item count, and consumes the upload', async () => {
+    const bytes = randomBytes(100_000);
+    const first = await seal([60_000, 40_000], chunksOf(bytes, 65_536));
+    await assert.rejects(
+      prepareDeclaration(declarer(), { ...request(first.id), recipient: 'nf-ufh' }),
+      (error: unknown) => isBayledgerError(error, 'CONFLICT'),
+    );
+    const second = await seal([60_000, 40_000], chunksOf(bytes, 65_536));
+    await assert.rejects(prepareDeclaration(declarer(), request(second.id, 1)), (error: unknown) =>
+      isBayledgerError(error, 'REQUEST_MALFORMED'),
+    );
+    const third = await seal([100_000], chunksOf(bytes, 65_536));
+    await assert.rejects(
+      prepareDeclaration(declarer(), {
+        ...request(third.id, 1),
+        items: [{ category: 'lab-result', documentType: 'lab-report', upload: third.id }],
+      }),
+      (error: unknown) => isBayledgerError(error, 'REQUEST_MALFORMED'),
+    );
+    // A request that cannot be read is refused before anything is consumed; a refused claim consumes.
+    assert.deepEqual(await readdir(folders().uploadsDir), [`sealed-${third.id}`]);
+    assert.deepEqual(
+      (await readdir(folders().outboxDir)).filter((name) => name !== '.uploads'),
+      [],
+      'no payload left in the outbox for a refused declaration',
+    );
+  });
+
+  it('leaves a claimed payload in the outbox only under its root, and start-up removes unclaimed ones', async () => {
+    const bytes = randomBytes(50_000);
+    const kept = await seal([50_000], chunksOf(bytes, 65_536));
+    const claimed = await claimSealedUpload(folders().uploadsDir, folders().outboxDir, kept.id, 'ehealth-hk');
+    assert.deepEqual(
+      claimed.items.map((item) => item.sizeBytes),
+      [50_000],
+    );
+    await stat(outboxPayloadDirectory(folders().outboxDir, claimed.commitment.root));
+    await seal([50_000], chunksOf(bytes, 65_536));
+    assert.equal(await removeAllUploads(folders().uploadsDir), 1);
+    assert.deepEqual(await readdir(folders().uploadsDir), []);
   });
 });
 

@@ -3,7 +3,8 @@
 // file, the manifest is built (category, document type, size, plaintext digest, salted item
 // commitment), the declaration is signed with the node key and submitted. The salts and document
 // UIDs go to the hospital's private record (declared/<transferId>.json) and nowhere else; the
-// staged plaintext is deleted once sealed. A declaration the ledger rejects frees its outbox.
+// staged plaintext is deleted once sealed. A sealed upload (sealed while it arrived) is moved
+// into the outbox instead of sealed here. A declaration the ledger rejects frees its outbox.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseHex, toHex } from '../../core/bytes.js';
@@ -17,12 +18,13 @@ import type { TxEnvelope } from '../../core/records/envelope.js';
 import { filingReferenceSchema, idSchema, NONCE_BYTES } from '../../core/records/fields.js';
 import { signTx } from '../../core/records/sign.js';
 import type { TransferDeclareBody, TransferItem } from '../../core/records/transfer-declare.js';
+import type { ItemDigest } from '../transfer/container-reader.js';
 import { writeFileDurably } from '../transfer/durable-fs.js';
 import { removeOutboxPayload } from '../transfer/outbox.js';
 import { sealPayload } from '../transfer/seal.js';
 import type { ServiceFolders } from './folders.js';
 import { checkDocumentUid, itemCommitment, newDocumentUid, newItemSalt } from './item-commitment.js';
-import { removeUploads, stagedSize, uploadPath } from './uploads.js';
+import { claimSealedUpload, removeSealedUpload, removeUploads, stagedSize, uploadPath } from './uploads.js';
 
 const hexDigestSchema = text(64, /^[0-9a-f]{64}$/, '64 lowercase hex digits');
 const uploadIdSchema = text(32, /^[0-9a-f]{32}$/, 'upload id: 32 lowercase hex digits');
@@ -31,8 +33,8 @@ const uidSchema = text(64, /^[0-9.]+$/, 'DICOM UID: digits and dots');
 export interface DeclareItemRequest {
   category: string;
   documentType: string;
-  /** A staged upload id (POST /uploads). */
-  upload: string;
+  /** A staged upload id (POST /uploads); absent when the request names a `sealedUpload`. */
+  upload?: string;
   /** The document's own UID (a DICOM Study Instance UID); a new 2.25 UID when absent. */
   uid?: string;
 }
@@ -41,6 +43,8 @@ export interface DeclareRequest {
   consentId: string;
   recipient: string;
   route: { id: string; filingReference?: string };
+  /** A sealed upload id (POST /uploads/sealed) holding every item, in order; or one upload per item. */
+  sealedUpload?: string;
   items: DeclareItemRequest[];
 }
 
@@ -48,8 +52,14 @@ export const declareRequestSchema: Schema<DeclareRequest> = object({
   consentId: hexDigestSchema,
   recipient: idSchema,
   route: object({ id: idSchema, filingReference: optional(filingReferenceSchema) }),
+  sealedUpload: optional(uploadIdSchema),
   items: array(
-    object({ category: idSchema, documentType: idSchema, upload: uploadIdSchema, uid: optional(uidSchema) }),
+    object({
+      category: idSchema,
+      documentType: idSchema,
+      upload: optional(uploadIdSchema),
+      uid: optional(uidSchema),
+    }),
     LIMITS.maxItemsPerTransfer,
     1,
   ),
@@ -77,7 +87,8 @@ interface PrivateRecord {
   items: { category: string; documentType: string; uid: string; salt: string; itemCommitment: string }[];
 }
 
-function recipientKey(genesis: Genesis, recipient: string): Uint8Array {
+/** The recipient organisation's X25519 key from the genesis file; NOT_FOUND if there is none. */
+export function recipientKey(genesis: Genesis, recipient: string): Uint8Array {
   const organisation = genesis.organisations.find((org) => org.id === recipient);
   if (organisation === undefined)
     fail('NOT_FOUND', `no organisation ${recipient} in the genesis file`, 'recipient');
@@ -93,7 +104,13 @@ export async function prepareDeclaration(
   request: DeclareRequest,
 ): Promise<PreparedDeclaration> {
   const { folders } = declarer;
-  const uploads = request.items.map((item) => item.upload);
+  const uploads = request.items.flatMap((item) => (item.upload === undefined ? [] : [item.upload]));
+  if (request.sealedUpload !== undefined && uploads.length > 0) {
+    fail('REQUEST_MALFORMED', 'name a sealed upload or one upload per item, not both', 'items');
+  }
+  if (request.sealedUpload === undefined && uploads.length !== request.items.length) {
+    fail('REQUEST_MALFORMED', 'every item needs its upload (or name a sealed upload)', 'items');
+  }
   if (new Set(uploads).size !== uploads.length) fail('REQUEST_MALFORMED', 'each item needs its own upload');
   try {
     for (const id of uploads) await stagedSize(folders.uploadsDir, id);
@@ -101,15 +118,19 @@ export async function prepareDeclaration(
       item.uid === undefined ? newDocumentUid() : checkDocumentUid(item.uid, `items[${i}].uid`),
     );
     const salts = request.items.map(() => newItemSalt());
-    const sealed = await sealPayload({
-      outboxDir: folders.outboxDir,
-      key: {
-        chainId: declarer.genesis.chainId,
-        recipientId: request.recipient,
-        recipientPublicKey: recipientKey(declarer.genesis, request.recipient),
-      },
-      itemPaths: uploads.map((id) => uploadPath(folders.uploadsDir, id)),
-    });
+    const key = {
+      chainId: declarer.genesis.chainId,
+      recipientId: request.recipient,
+      recipientPublicKey: recipientKey(declarer.genesis, request.recipient),
+    };
+    const sealed =
+      request.sealedUpload === undefined
+        ? await sealPayload({
+            outboxDir: folders.outboxDir,
+            key,
+            itemPaths: uploads.map((id) => uploadPath(folders.uploadsDir, id)),
+          })
+        : await claimSealed(folders, request.sealedUpload, request.recipient, request.items.length);
     const items: TransferItem[] = request.items.map((item, i) => ({
       category: item.category,
       documentType: item.documentType,
@@ -160,5 +181,26 @@ export async function prepareDeclaration(
     return { transferId, txId, envelopeBytes, body };
   } finally {
     await removeUploads(folders.uploadsDir, uploads);
+    if (request.sealedUpload !== undefined)
+      await removeSealedUpload(folders.uploadsDir, request.sealedUpload);
   }
+}
+
+/** The sealed upload as the declaration's payload, moved into the outbox; its items must match. */
+async function claimSealed(
+  folders: ServiceFolders,
+  id: string,
+  recipient: string,
+  itemCount: number,
+): Promise<{ commitment: TransferDeclareBody['payload']; items: ItemDigest[] }> {
+  const claimed = await claimSealedUpload(folders.uploadsDir, folders.outboxDir, id, recipient);
+  if (claimed.items.length !== itemCount) {
+    await removeOutboxPayload(folders.outboxDir, claimed.commitment.root);
+    fail(
+      'REQUEST_MALFORMED',
+      `the sealed upload holds ${claimed.items.length} items, the request describes ${itemCount}`,
+      'items',
+    );
+  }
+  return claimed;
 }

@@ -4,6 +4,9 @@
 //   POST /consents               a patient-signed consent.grant ({ "tx": hex } or CBOR); the
 //                                hospital countersigns and submits -> { consentId, txId, height, ... }
 //   POST /uploads                one item file, streamed to disk -> { upload, sizeBytes, digest }
+//   POST /uploads/sealed?recipient=ORG&sizes=N1,N2,...
+//                                every item back to back in one body, sealed for ORG as it arrives
+//                                -> { sealedUpload, recipient, items: [{ sizeBytes, digest }] }
 //   POST /transfers              declare: { consentId, recipient, route, items: [{ category,
 //                                documentType, upload, uid? }] } -> { transferId, txId, height, status, reasons }
 //   POST /transfers/:id/assess   on a regulator's node: { decision, reason } -> the verdict
@@ -18,7 +21,7 @@ import { fail } from '../../core/errors.js';
 import { getTransfer } from '../../core/ledger/views.js';
 import { LIMITS } from '../../core/limits.js';
 import { encodeTxEnvelope } from '../../core/records/codec.js';
-import { NONCE_BYTES, reasonCodeSchema } from '../../core/records/fields.js';
+import { idSchema, NONCE_BYTES, reasonCodeSchema } from '../../core/records/fields.js';
 import { signTx } from '../../core/records/sign.js';
 import type { TransferAssessBody } from '../../core/records/transfer-assess.js';
 import { parseJsonBody, readTransactionBody } from '../api/body.js';
@@ -27,10 +30,10 @@ import type { NodeRuntime } from '../node-runtime.js';
 import { removeOutboxPayload } from '../transfer/outbox.js';
 import type { AuditViews } from './audit.js';
 import { countersignGrant } from './countersign.js';
-import { type Declarer, declareRequestSchema, prepareDeclaration } from './declare.js';
+import { type Declarer, declareRequestSchema, prepareDeclaration, recipientKey } from './declare.js';
 import type { PayloadStats } from './payload-stats.js';
 import { type Submitted, submitAndWait } from './submit.js';
-import { stageUpload } from './uploads.js';
+import { stageSealedUpload, stageUpload } from './uploads.js';
 
 export type RouteFunction = (
   method: HttpMethod,
@@ -55,6 +58,19 @@ function digestParam(text: string | undefined, name: string): Uint8Array {
   if (bytes === undefined || bytes.byteLength !== 32)
     fail('REQUEST_MALFORMED', 'expected 64 lowercase hex characters', name);
   return bytes;
+}
+
+/** "N1,N2,...": item sizes in bytes, as decimal integers without signs or leading zeros. */
+function parseSizes(text: string | null): number[] {
+  const parts = text === null || text === '' ? [] : text.split(',');
+  if (parts.length < 1 || parts.length > LIMITS.maxItemsPerTransfer) {
+    fail('REQUEST_MALFORMED', `sizes: from 1 to ${LIMITS.maxItemsPerTransfer} item sizes`, 'sizes');
+  }
+  return parts.map((part) => {
+    const size = /^[1-9][0-9]{0,15}$/.test(part) ? Number(part) : Number.NaN;
+    if (!Number.isSafeInteger(size)) fail('REQUEST_MALFORMED', `sizes: ${part} is not a byte count`, 'sizes');
+    return size;
+  });
 }
 
 function requireRole(context: TransferRoutesContext, role: string, what: string): void {
@@ -110,6 +126,38 @@ export function registerTransferRoutes(route: RouteFunction, context: TransferRo
       return {
         status: 201,
         json: { upload: staged.id, sizeBytes: staged.sizeBytes, digest: toHex(staged.digest) },
+      };
+    },
+    { streamBody: true, maxBodyBytes: LIMITS.maxPayloadUploadBytes, accepts: ['application/octet-stream'] },
+  );
+
+  route(
+    'POST',
+    '/uploads/sealed',
+    async (request) => {
+      requireRole(context, 'submitter', 'uploading items');
+      if (request.bodyStream === undefined)
+        fail('REQUEST_MALFORMED', 'send the item files, back to back, as the request body');
+      const recipient = idSchema.parse(request.query.get('recipient') ?? undefined, 'recipient');
+      const sizes = parseSizes(request.query.get('sizes'));
+      const sealed = await stageSealedUpload({
+        uploadsDir: declarer.folders.uploadsDir,
+        outboxDir: declarer.folders.outboxDir,
+        key: {
+          chainId: declarer.genesis.chainId,
+          recipientId: recipient,
+          recipientPublicKey: recipientKey(declarer.genesis, recipient),
+        },
+        sizes,
+        body: request.bodyStream,
+      });
+      return {
+        status: 201,
+        json: {
+          sealedUpload: sealed.id,
+          recipient: sealed.recipient,
+          items: sealed.items.map((item) => ({ sizeBytes: item.sizeBytes, digest: toHex(item.digest) })),
+        },
       };
     },
     { streamBody: true, maxBodyBytes: LIMITS.maxPayloadUploadBytes, accepts: ['application/octet-stream'] },

@@ -2,12 +2,27 @@
 // writes it straight to disk (never holding it in memory), hashing it as it arrives. A declaration
 // then names the staged files by id; sealing reads them once more and they are deleted as soon as
 // the sealed payload is in the outbox, so plaintext stays on the node only between the two calls.
+//
+// Sealed uploads (the faster path the CLI takes): all of a transfer's items in one body, their
+// sizes and the recipient announced up front, sealed for that recipient while the bytes arrive.
+// The plaintext never reaches the disk and is read once instead of three times (written, read
+// back, sealed); the sealed payload waits in .uploads/sealed-<id>/ until a declaration claims it
+// and moves it into the outbox. Either kind serves one declaration, and a node start removes
+// every upload an earlier run left (removeAllUploads).
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir, rm, stat } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fail } from '../../core/errors.js';
+import { parseHex, toHex } from '../../core/bytes.js';
+import { decodeCanonical } from '../../core/codec/canonical.js';
+import { fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
-import { PRIVATE_FILE_MODE } from '../transfer/durable-fs.js';
+import { type PayloadCommitment, payloadCommitmentSchema } from '../transfer/commitment.js';
+import type { ItemDigest } from '../transfer/container-reader.js';
+import { StreamContainerReader } from '../transfer/container-stream.js';
+import { fsyncDirectory, PRIVATE_FILE_MODE, writeFileDurably } from '../transfer/durable-fs.js';
+import { OUTBOX_COMMITMENT_FILE, outboxPayloadDirectory } from '../transfer/outbox.js';
+import type { PayloadKeyContext } from '../transfer/payload-crypto.js';
+import { sealPayload } from '../transfer/seal.js';
 
 export interface StagedUpload {
   /** 32 lowercase hex characters. */
@@ -26,11 +41,7 @@ export function uploadPath(uploadsDir: string, id: string): string {
   return path.join(uploadsDir, id);
 }
 
-/** Writes one upload to `uploadsDir/<new id>` (mode 0600), hashing it on the way. */
-export async function stageUpload(
-  uploadsDir: string,
-  body: AsyncIterable<Uint8Array>,
-): Promise<StagedUpload> {
+async function checkRoomForUpload(uploadsDir: string): Promise<void> {
   const staged = await readdir(uploadsDir);
   if (staged.length >= LIMITS.maxStagedUploads) {
     fail(
@@ -38,6 +49,14 @@ export async function stageUpload(
       `${staged.length} uploads are already waiting for a declaration; declare or retry later`,
     );
   }
+}
+
+/** Writes one upload to `uploadsDir/<new id>` (mode 0600), hashing it on the way. */
+export async function stageUpload(
+  uploadsDir: string,
+  body: AsyncIterable<Uint8Array>,
+): Promise<StagedUpload> {
+  await checkRoomForUpload(uploadsDir);
   const id = randomBytes(16).toString('hex');
   const file = uploadPath(uploadsDir, id);
   const handle = await open(file, 'wx', PRIVATE_FILE_MODE);
@@ -83,4 +102,131 @@ export async function removeAllUploads(uploadsDir: string): Promise<number> {
   const entries = await readdir(uploadsDir).catch(() => [] as string[]);
   await Promise.all(entries.map((name) => rm(path.join(uploadsDir, name), { force: true, recursive: true })));
   return entries.length;
+}
+
+// --- sealed uploads ---------------------------------------------------------------------------
+
+const SEALED_PREFIX = 'sealed-';
+const SEALED_ITEMS_FILE = 'items.json';
+
+/** What a sealed upload holds besides the outbox files: who it is for and its items. */
+interface SealedItemsRecord {
+  readonly recipient: string;
+  readonly items: { readonly sizeBytes: number; readonly digest: string }[];
+}
+
+export interface SealedUpload {
+  /** 32 lowercase hex characters. */
+  readonly id: string;
+  readonly recipient: string;
+  /** Each item's size and plaintext SHA-256, in body order. */
+  readonly items: readonly ItemDigest[];
+}
+
+/** The folder of a sealed upload id; refuses anything that is not an id (no path tricks). */
+export function sealedUploadPath(uploadsDir: string, id: string): string {
+  uploadPath(uploadsDir, id);
+  return path.join(uploadsDir, `${SEALED_PREFIX}${id}`);
+}
+
+/**
+ * Seals one body holding items of the announced `sizes`, back to back, for `key`'s recipient,
+ * into `uploadsDir/sealed-<new id>/`. REQUEST_MALFORMED when the body is shorter or longer.
+ */
+export async function stageSealedUpload(options: {
+  readonly uploadsDir: string;
+  readonly outboxDir: string;
+  readonly key: PayloadKeyContext;
+  readonly sizes: readonly number[];
+  readonly body: AsyncIterable<Uint8Array>;
+}): Promise<SealedUpload> {
+  const { uploadsDir, sizes } = options;
+  if (sizes.length < 1 || sizes.length > LIMITS.maxItemsPerTransfer) {
+    fail('REQUEST_MALFORMED', `from 1 to ${LIMITS.maxItemsPerTransfer} items per upload`, 'sizes');
+  }
+  let total = 0;
+  for (const size of sizes) {
+    if (!Number.isSafeInteger(size) || size < 1) {
+      fail('REQUEST_MALFORMED', 'each item size is a whole number of bytes, at least 1', 'sizes');
+    }
+    total += size;
+  }
+  if (total > LIMITS.maxPayloadUploadBytes) {
+    fail('MESSAGE_TOO_LARGE', `items of ${total} bytes exceed ${LIMITS.maxPayloadUploadBytes}`, 'sizes');
+  }
+  await checkRoomForUpload(uploadsDir);
+  const id = randomBytes(16).toString('hex');
+  const directory = sealedUploadPath(uploadsDir, id);
+  const sealed = await sealPayload({
+    outboxDir: options.outboxDir,
+    key: options.key,
+    source: new StreamContainerReader(sizes, options.body),
+    destination: directory,
+  });
+  try {
+    const record: SealedItemsRecord = {
+      recipient: options.key.recipientId,
+      items: sealed.items.map((item) => ({ sizeBytes: item.sizeBytes, digest: toHex(item.digest) })),
+    };
+    await writeFileDurably(path.join(directory, SEALED_ITEMS_FILE), JSON.stringify(record));
+  } catch (error) {
+    await rm(directory, { recursive: true, force: true });
+    throw error;
+  }
+  return { id, recipient: options.key.recipientId, items: sealed.items };
+}
+
+/**
+ * Takes a sealed upload for a declaration to `recipient`: moves its payload into the outbox
+ * (outbox/<root hex>, durably) and returns its commitment and items. NOT_FOUND if there is no
+ * such upload (never made, or already declared), CONFLICT if it was sealed for someone else.
+ * The upload is consumed either way, except when it names another recipient.
+ */
+export async function claimSealedUpload(
+  uploadsDir: string,
+  outboxDir: string,
+  id: string,
+  recipient: string,
+): Promise<{ commitment: PayloadCommitment; items: ItemDigest[] }> {
+  const directory = sealedUploadPath(uploadsDir, id);
+  let record: SealedItemsRecord;
+  let commitment: PayloadCommitment;
+  try {
+    record = JSON.parse(await readFile(path.join(directory, SEALED_ITEMS_FILE), 'utf8')) as SealedItemsRecord;
+    commitment = payloadCommitmentSchema.parse(
+      decodeCanonical(new Uint8Array(await readFile(path.join(directory, OUTBOX_COMMITMENT_FILE)))),
+      'commitment',
+    );
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      fail('NOT_FOUND', `no sealed upload ${id} (each upload serves one declaration)`);
+    }
+    await rm(directory, { recursive: true, force: true });
+    if (isBayledgerError(error)) fail('DATABASE_CORRUPT', `sealed upload ${id} is unreadable`, directory);
+    throw error;
+  }
+  if (record.recipient !== recipient) {
+    fail('CONFLICT', `upload ${id} was sealed for ${record.recipient}, not ${recipient}`, 'sealedUpload');
+  }
+  const items = record.items.map((item) => {
+    const digest = parseHex(item.digest);
+    if (digest?.byteLength !== 32)
+      fail('DATABASE_CORRUPT', `sealed upload ${id} has a bad digest`, directory);
+    return { sizeBytes: item.sizeBytes, digest };
+  });
+  await rm(path.join(directory, SEALED_ITEMS_FILE), { force: true });
+  const target = outboxPayloadDirectory(outboxDir, commitment.root);
+  if ((await stat(target).catch(() => undefined)) !== undefined) {
+    await rm(directory, { recursive: true, force: true });
+    fail('CONFLICT', 'a sealed payload with this root already exists', target);
+  }
+  await rename(directory, target);
+  await fsyncDirectory(outboxDir);
+  await fsyncDirectory(uploadsDir);
+  return { commitment, items };
+}
+
+/** Deletes a sealed upload that is no longer wanted (a no-op once a declaration claimed it). */
+export async function removeSealedUpload(uploadsDir: string, id: string): Promise<void> {
+  await rm(sealedUploadPath(uploadsDir, id), { recursive: true, force: true });
 }

@@ -20,7 +20,20 @@ export interface ItemDigest {
   readonly digest: Uint8Array;
 }
 
-export class ContainerReader {
+/** Where sealing reads the plaintext container from: item files here, or an upload stream. */
+export interface ContainerSource {
+  /** Each item's size in bytes, known before the first fill (the head lists them). */
+  readonly itemSizes: number[];
+  /** The container head (length prefix and manifest) comes first; set it before any fill. */
+  setHead(head: Uint8Array): void;
+  /** Fills buffer[0, length) with the next `length` container bytes. */
+  fill(buffer: Uint8Array, length: number): Promise<void>;
+  /** After the last fill: checks every item was read whole, returns their digests. */
+  finish(): Promise<ItemDigest[]>;
+  close(): Promise<void>;
+}
+
+export class ContainerReader implements ContainerSource {
   readonly #items: ItemSource[];
   #head: Uint8Array = new Uint8Array(0);
   #headOffset = 0;

@@ -13,12 +13,12 @@ import { toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
 import { HASH_BYTES } from '../../core/crypto/hash.js';
 import { X25519_KEY_BYTES } from '../../core/crypto/x25519.js';
-import { fail } from '../../core/errors.js';
+import { assert, fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { leafHash, MemoryMerkleLog } from '../../core/merkle/index.js';
 import { type PayloadCommitment, payloadCommitmentSchema } from './commitment.js';
 import { containerBytesFor, encodeContainerHead } from './container.js';
-import { ContainerReader, type ItemDigest } from './container-reader.js';
+import { ContainerReader, type ContainerSource, type ItemDigest } from './container-reader.js';
 import {
   fsyncDirectory,
   inFlight,
@@ -42,8 +42,15 @@ export interface SealOptions {
   readonly outboxDir: string;
   /** Network and recipient: chainId, recipient organisation id and its X25519 key from genesis. */
   readonly key: PayloadKeyContext;
-  /** The transfer's item files, in declaration order. */
-  readonly itemPaths: readonly string[];
+  /** The transfer's item files, in declaration order; or give `source`. */
+  readonly itemPaths?: readonly string[];
+  /** The items as a stream of known sizes (an upload sealed while it arrives); or give `itemPaths`. */
+  readonly source?: ContainerSource;
+  /**
+   * The folder the sealed payload appears in (on the outbox's file system): outbox/<root hex>
+   * unless given. A staged sealed upload names its own and is moved to the outbox when declared.
+   */
+  readonly destination?: string;
   /** 32 random bytes; generated here from node:crypto when absent. Wiped after use. */
   readonly ephemeralSecret?: Uint8Array;
   /** Plaintext bytes per chunk; LIMITS.payloadChunkBytes unless a test wants many small chunks. */
@@ -61,10 +68,18 @@ export interface SealedPayload {
 
 /** Seals the item files into `outboxDir/<root hex>/` and returns the commitment to declare. */
 export async function sealPayload(options: SealOptions): Promise<SealedPayload> {
-  const ephemeralSecret = options.ephemeralSecret ?? new Uint8Array(randomBytes(X25519_KEY_BYTES));
-  const { payloadKey, ephemeralPublicKey } = deriveSenderKey(ephemeralSecret, options.key);
-  ephemeralSecret.fill(0);
-  const reader = await ContainerReader.open(options.itemPaths);
+  assert((options.itemPaths === undefined) !== (options.source === undefined), 'seal files or a stream');
+  const reader = options.source ?? (await ContainerReader.open(options.itemPaths!));
+  let payloadKey: PayloadKey;
+  let ephemeralPublicKey: Uint8Array;
+  try {
+    const ephemeralSecret = options.ephemeralSecret ?? new Uint8Array(randomBytes(X25519_KEY_BYTES));
+    ({ payloadKey, ephemeralPublicKey } = deriveSenderKey(ephemeralSecret, options.key));
+    ephemeralSecret.fill(0);
+  } catch (error) {
+    await reader.close();
+    throw error;
+  }
   const workDir = path.join(options.outboxDir, `${SEALING_PREFIX}${toHex(ephemeralPublicKey)}`);
   try {
     const head = encodeContainerHead(reader.itemSizes);
@@ -87,7 +102,11 @@ export async function sealPayload(options: SealOptions): Promise<SealedPayload> 
       },
       'commitment',
     );
-    const directory = await publish(options.outboxDir, workDir, commitment);
+    const directory = await publish(
+      workDir,
+      commitment,
+      options.destination ?? outboxPayloadDirectory(options.outboxDir, commitment.root),
+    );
     return { commitment, items, directory };
   } catch (error) {
     await rm(workDir, { recursive: true, force: true });
@@ -99,7 +118,7 @@ export async function sealPayload(options: SealOptions): Promise<SealedPayload> 
 
 /** The pipelined loop; writes payload.bin and leaves.bin into `workDir`, returns the chunk tree. */
 async function sealChunks(
-  reader: ContainerReader,
+  reader: ContainerSource,
   payloadKey: PayloadKey,
   layout: PayloadLayout,
   workDir: string,
@@ -138,13 +157,12 @@ async function sealChunks(
   return tree;
 }
 
-/** Writes the commitment, then renames the work folder to outbox/<root hex> (durably). */
-async function publish(outboxDir: string, workDir: string, commitment: PayloadCommitment): Promise<string> {
+/** Writes the commitment, then renames the work folder to `directory` (durably). */
+async function publish(workDir: string, commitment: PayloadCommitment, directory: string): Promise<string> {
   await writeFileDurably(path.join(workDir, OUTBOX_COMMITMENT_FILE), encodeCanonical(commitment));
   await fsyncDirectory(workDir);
-  const directory = outboxPayloadDirectory(outboxDir, commitment.root);
   const existing = await stat(directory).catch(() => undefined);
   if (existing !== undefined) fail('USAGE', 'a sealed payload with this root already exists', directory);
-  await renameDurably(workDir, directory, outboxDir);
+  await renameDurably(workDir, directory, path.dirname(directory));
   return directory;
 }

@@ -162,7 +162,7 @@ export const payload: Benchmark = {
       throw new Error(`payload: declaration ${declared.status} ${declared.reasons}`);
     const cpuAtApproval = await cpuSeconds(clients);
     context.log(
-      `payload: uploaded in ${(uploadedMs / 1000).toFixed(1)} s, sealed, declared and approved at ${(declaredMs / 1000).toFixed(1)} s`,
+      `payload: uploaded and sealed in ${(uploadedMs / 1000).toFixed(1)} s, declared and approved at ${(declaredMs / 1000).toFixed(1)} s`,
     );
     const delivered = await waitForTransfer(readApi, declared.transferId, 'delivered', TIMEOUT_S);
     const totalSeconds = (performance.now() - started) / 1000;
@@ -187,16 +187,16 @@ export const payload: Benchmark = {
         note: `${payloadMb.toFixed(0)} MB in ${totalSeconds.toFixed(1)} s: upload, seal, declare, approve, release, libp2p stream, verify, open, file, receipt`,
       },
       {
-        name: 'declare.upload',
+        name: 'declare.uploadAndSeal',
         value: payloadMb / (uploadedMs / 1000),
         unit: 'MB/s',
-        note: `CLI to hospital node over HTTP, staged on disk, in ${(uploadedMs / 1000).toFixed(1)} s`,
+        note: `CLI to hospital node over HTTP, sealed into its outbox as it arrives, in ${(uploadedMs / 1000).toFixed(1)} s`,
       },
       {
-        name: 'declare.sealAndApprove',
-        value: payloadMb / ((declaredMs - uploadedMs) / 1000),
-        unit: 'MB/s',
-        note: `sealing into the outbox, declaration committed, in ${((declaredMs - uploadedMs) / 1000).toFixed(1)} s`,
+        name: 'declare.approve',
+        value: (declaredMs - uploadedMs) / 1000,
+        unit: 's',
+        note: 'declaration signed, submitted and committed with its approval',
       },
       {
         name: 'declare.cpuSeconds',
