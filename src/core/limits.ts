@@ -60,8 +60,16 @@ export const LIMITS = {
   // --- store ---
   /** State entries the store's synchronous reader keeps cached for block application. */
   maxStateCacheEntries: 100_000,
-  /** Merkle tree nodes the store keeps cached for proofs and appends. */
-  maxMerkleCacheEntries: 100_000,
+  /** Lower-level tree nodes the store keeps cached (recently used: block application's frontier). */
+  maxMerkleCacheEntries: 8192,
+  /** Upper levels of the tree the store caches densely, 32 bytes a node (dense-node-cache.ts). */
+  maxMerkleDenseCacheBytes: 16 * 1024 * 1024,
+  /** LevelDB block cache (decompressed blocks), bytes. */
+  storeBlockCacheBytes: 8 * 1024 * 1024,
+  /** LevelDB open files: bounds the table files mapped into the node's memory (open-db.ts). */
+  storeMaxOpenFiles: 128,
+  /** LevelDB uncompressed block size, bytes (what a point read decompresses). */
+  storeBlockBytes: 4096,
   /** One consensus WAL record (a proposal carries a whole block). */
   maxWalRecordBytes: 8 * 1024 * 1024 + 128 * 1024,
   /** Records in the consensus WAL of one height (messages a validator signs and receives). */

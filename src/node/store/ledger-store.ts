@@ -50,7 +50,7 @@ import {
   txLogRange,
 } from './buckets.js';
 import { StoreMerkleSource } from './merkle-source.js';
-import { type ByteDb, openByteDb } from './open-db.js';
+import { type ByteDb, type LevelTuning, openByteDb } from './open-db.js';
 import { StoreStateReader } from './state-reader.js';
 import {
   type BlockRecord,
@@ -138,8 +138,14 @@ export class LedgerStore {
    * Opens (or creates) the store in `directory`. Fails with DATABASE_LOCKED when another process
    * holds it, and with DATABASE_CORRUPT when the head does not match the last block.
    */
-  static async open(directory: string, options: { createIfMissing?: boolean } = {}): Promise<LedgerStore> {
-    const db = await openByteDb(directory, { createIfMissing: options.createIfMissing ?? true });
+  static async open(
+    directory: string,
+    options: { createIfMissing?: boolean; tuning?: Partial<LevelTuning> } = {},
+  ): Promise<LedgerStore> {
+    const db = await openByteDb(directory, {
+      createIfMissing: options.createIfMissing ?? true,
+      ...(options.tuning ? { tuning: options.tuning } : {}),
+    });
     try {
       const store = new LedgerStore(directory, db, await ConsensusWal.open(db));
       await store.#loadMeta();

@@ -1,8 +1,30 @@
 // Opens the node's LevelDB with byte keys and values. LevelDB allows one process per directory
 // (a LOCK file); a second opener gets LEVEL_LOCKED, which we turn into DATABASE_LOCKED naming the
 // directory, because "database is not open" alone does not tell an operator what to do.
+//
+// Memory: LevelDB maps each open table file into the process (mmap, up to 1,000 files) and reads
+// blocks through the mapping, so every page a read touches stays in the process's RSS (RssFile)
+// while its table is open. maxOpenFiles bounds the open tables, hence those pages; the block cache
+// (cacheSize) holds decompressed blocks on the heap (RssAnon). Both bounds are in LIMITS.
 import { ClassicLevel } from 'classic-level';
 import { fail } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
+
+/** The LevelDB options that bound the store's memory (defaults from LIMITS). */
+export interface LevelTuning {
+  /** Block cache of decompressed blocks, bytes. */
+  readonly cacheSize: number;
+  /** Open files, table files and LevelDB's own few. */
+  readonly maxOpenFiles: number;
+  /** Uncompressed bytes per table block: what one point read decompresses and caches. */
+  readonly blockSize: number;
+}
+
+export const DEFAULT_LEVEL_TUNING: LevelTuning = {
+  cacheSize: LIMITS.storeBlockCacheBytes,
+  maxOpenFiles: LIMITS.storeMaxOpenFiles,
+  blockSize: LIMITS.storeBlockBytes,
+};
 
 export type ByteDb = ClassicLevel<Uint8Array, Uint8Array>;
 
@@ -20,10 +42,17 @@ function isLockedError(error: unknown): boolean {
   return false;
 }
 
-export async function openByteDb(directory: string, options: { createIfMissing: boolean }): Promise<ByteDb> {
+export async function openByteDb(
+  directory: string,
+  options: { createIfMissing: boolean; tuning?: Partial<LevelTuning> },
+): Promise<ByteDb> {
+  const tuning = { ...DEFAULT_LEVEL_TUNING, ...options.tuning };
   const db = new ClassicLevel<Uint8Array, Uint8Array>(directory, {
     keyEncoding: 'view',
     valueEncoding: 'view',
+    cacheSize: tuning.cacheSize,
+    maxOpenFiles: tuning.maxOpenFiles,
+    blockSize: tuning.blockSize,
   });
   try {
     await db.open({ createIfMissing: options.createIfMissing });
