@@ -17,6 +17,7 @@ import { countersignGrant } from '../../src/node/transfer-service/countersign.js
 import { prepareDeclaration } from '../../src/node/transfer-service/declare.js';
 import { createServiceFolders, serviceFolders } from '../../src/node/transfer-service/folders.js';
 import { acceptDecision, releaseDecision } from '../../src/node/transfer-service/gates.js';
+import { IdleTimeout } from '../../src/node/transfer-service/idle-timeout.js';
 import {
   checkDocumentUid,
   itemCommitment,
@@ -39,6 +40,7 @@ import {
   TestLedger,
   testGenesis,
 } from '../helpers/fixtures.js';
+import { waitFor } from '../helpers/wait.js';
 
 const net = testGenesis();
 const chainId = net.genesis.chainId;
@@ -420,5 +422,37 @@ describe('transfer service: release gates', () => {
       ok: false,
       reason: 'NOT_APPROVED',
     });
+  });
+});
+
+describe('transfer service: a payload stream idle deadline', () => {
+  it('aborts once nothing moved for its period; each touch starts the period over', async () => {
+    // Long enough that a loaded machine still touches well inside each period (every ~20 ms).
+    const idleMs = 400;
+    const idle = new IdleTimeout(idleMs, 'test stream');
+    const started = Date.now();
+    // Keep touching for two periods: it must not fire meanwhile.
+    await waitFor(
+      'two periods of touches',
+      () => {
+        assert.equal(idle.signal.aborted, false, 'aborted while touched');
+        idle.touch();
+        return Date.now() - started >= 2 * idleMs;
+      },
+      { intervalMs: 20 },
+    );
+    const lastTouch = Date.now();
+    await waitFor('the deadline', () => idle.signal.aborted, { timeoutMs: 5_000, intervalMs: 5 });
+    assert.ok(Date.now() - lastTouch >= idleMs - 5, 'fired only after a whole idle period');
+    assert.ok(isBayledgerError(idle.signal.reason, 'TIMEOUT'));
+    idle.dispose();
+  });
+
+  it('never fires once disposed', async () => {
+    const idle = new IdleTimeout(20, 'test stream');
+    idle.dispose();
+    const other = new IdleTimeout(60, 'witness');
+    await waitFor('a longer deadline to pass', () => other.signal.aborted, { timeoutMs: 5_000 });
+    assert.equal(idle.signal.aborted, false);
   });
 });

@@ -22,6 +22,7 @@ import { removePartial } from '../transfer/partial.js';
 import { MAX_RESPONSE_BYTES } from '../transfer/protocol.js';
 import { PayloadReceiver, type ReceiveOutcome } from '../transfer/receiver.js';
 import { acceptDecision } from './gates.js';
+import { IdleTimeout } from './idle-timeout.js';
 import type { PayloadStats } from './payload-stats.js';
 
 export interface ReceiptRequest {
@@ -227,20 +228,22 @@ export class PayloadFetcher {
 /** The frames of a stream until it ends; cut when `signal` aborts or the sender goes silent. */
 async function* framesOf(stream: FramedStream, signal: AbortSignal): AsyncGenerator<Uint8Array> {
   let ended = false;
+  const idle = new IdleTimeout(LIMITS.payloadStreamIdleMs, 'payload stream');
+  const readSignal = AbortSignal.any([signal, idle.signal]);
   try {
     for (;;) {
       // Frames may already be buffered: a stop (shutdown, revocation) must not wait for them.
       if (signal.aborted) throw new BayledgerError('CLOSED', 'the fetch was stopped');
-      const frame = await stream.read({
-        signal: AbortSignal.any([signal, AbortSignal.timeout(LIMITS.payloadStreamIdleMs)]),
-      });
+      const frame = await stream.read({ signal: readSignal });
       if (frame === null) {
         ended = true;
         return;
       }
+      idle.touch();
       yield frame;
     }
   } finally {
+    idle.dispose();
     if (!ended) stream.abort('payload fetch stopped');
   }
 }

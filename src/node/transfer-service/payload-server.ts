@@ -15,6 +15,7 @@ import { PROTOCOL } from '../protocols.js';
 import { MAX_REQUEST_BYTES, type PayloadRequest } from '../transfer/protocol.js';
 import { type FramedResponse, PayloadSender, type SendDecision } from '../transfer/sender.js';
 import { releaseDecision } from './gates.js';
+import { IdleTimeout } from './idle-timeout.js';
 import type { PayloadStats } from './payload-stats.js';
 
 export interface PayloadServerOptions {
@@ -81,21 +82,30 @@ async function serveOne(
   };
   let chunks = 0;
   let last: FramedResponse['kind'] = 'BAD_REQUEST';
-  for await (const response of sender.respondFramed(requestFrame, decide)) {
-    last = response.kind;
-    if (last === 'chunk' && request !== undefined) {
-      chunks++;
-      options.stats.chunkSent(toHex(request.transferId), response.frame.byteLength - response.messageOffset);
+  const idle = new IdleTimeout(LIMITS.payloadStreamIdleMs, 'payload stream');
+  try {
+    for await (const response of sender.respondFramed(requestFrame, decide)) {
+      last = response.kind;
+      if (last === 'chunk' && request !== undefined) {
+        chunks++;
+        options.stats.chunkSent(
+          toHex(request.transferId),
+          response.frame.byteLength - response.messageOffset,
+        );
+      }
+      idle.touch();
+      await stream.writeFramed(response.frame, { signal: idle.signal });
+      if (last === 'chunk' && request !== undefined && !stillReleased(options, peer, request)) {
+        options.logger.info('payload stream stopped: no longer approved', {
+          peer,
+          transferId: toHex(request.transferId),
+        });
+        stream.abort('no longer approved');
+        return;
+      }
     }
-    await stream.writeFramed(response.frame, { signal: AbortSignal.timeout(LIMITS.payloadStreamIdleMs) });
-    if (last === 'chunk' && request !== undefined && !stillReleased(options, peer, request)) {
-      options.logger.info('payload stream stopped: no longer approved', {
-        peer,
-        transferId: toHex(request.transferId),
-      });
-      stream.abort('no longer approved');
-      return;
-    }
+  } finally {
+    idle.dispose();
   }
   await stream.closeWrite();
   if (last === 'COMPLETE' && request !== undefined) {
