@@ -60,14 +60,16 @@ class RecordArena {
     return this.#bytes;
   }
 
-  /** Appends a record from `key[0, keyLength)`; returns its position. */
+  /** Appends a record whose key is `key[keyStart, keyEnd)`; returns its position. */
   append(
     bucket: number,
-    key: Uint8Array,
-    keyLength: number,
+    key: Buffer,
+    keyStart: number,
+    keyEnd: number,
     height: number,
     value: Uint8Array | null,
   ): number {
+    const keyLength = keyEnd - keyStart;
     const length = HEADER_BYTES + keyLength + (value?.byteLength ?? 0);
     assert(length <= CHUNK_BYTES, `state record of ${length} bytes exceeds the arena chunk`);
     if (this.#used + length > this.#current.byteLength) {
@@ -83,7 +85,7 @@ class RecordArena {
     chunk.writeUInt16LE(keyLength, at + 1);
     chunk.writeUInt32LE(height, at + 3);
     chunk.writeUInt32LE(value === null ? DELETED : value.byteLength, at + 7);
-    chunk.set(key.subarray(0, keyLength), at + HEADER_BYTES);
+    key.copy(chunk, at + HEADER_BYTES, keyStart, keyEnd);
     if (value !== null) chunk.set(value, at + HEADER_BYTES + keyLength);
     this.#used += length;
     return (this.#chunks.length - 1) * CHUNK_BYTES + at;
@@ -320,13 +322,7 @@ export class DerivedState implements StateReader {
     const slot = this.#find();
     const wasLive = slot >= 0 && this.#valueOf(slot) !== undefined;
     if (slot < 0 && value === null) return; // deleting what was never written
-    const position = this.#arena.append(
-      this.#probe[0]!,
-      this.#probe.subarray(1),
-      this.#probeLength - 1,
-      height,
-      value,
-    );
+    const position = this.#arena.append(this.#probe[0]!, this.#probe, 1, this.#probeLength, height, value);
     if (slot >= 0) {
       this.#positions[slot] = position;
     } else {
