@@ -341,18 +341,17 @@ describe('transfer service: payload channel over libp2p', function () {
     await waitFor('the receipt', () => receipts.some((r) => toHex(r.transferId) === id), {
       timeoutMs: 30_000,
     });
-    const served = hospital.lines.filter(
-      (line) => line.msg === 'payload stream served' && line.transferId === id,
+    // The first stream may have been written out whole before the cut reached the hospital (the
+    // payload fits in one receive window): what counts is that the second asked only for the rest.
+    const resumed = hospital.lines.filter(
+      (line) =>
+        line.msg === 'payload stream served' && line.transferId === id && (line.fromChunk as number) > 0,
     );
-    assert.equal(served.length, 1, 'the first stream was cut, the second completed');
-    const fromChunk = served[0]!.fromChunk as number;
+    assert.equal(resumed.length, 1, 'one stream resumed after the first was cut');
+    const fromChunk = resumed[0]!.fromChunk as number;
     assert.ok(fromChunk >= 32, `resumed at chunk ${fromChunk}, after the durable checkpoints`);
-    // Each chunk went once, except those after the last checkpoint of the first stream.
-    const sent = hospital.stats.sender.chunksByTransfer[id]!;
-    assert.ok(
-      sent < sealed.commitment.chunkCount + 32,
-      `${sent} chunks sent for ${sealed.commitment.chunkCount}`,
-    );
+    // The second stream sent only what was missing, once.
+    assert.equal(resumed[0]!.chunks, sealed.commitment.chunkCount - fromChunk);
     const filed = path.join(inboxDir, toHex(net.patient('resumed').publicKey), id, 'item-00.bin');
     assert.equal(
       sha256Hex(new Uint8Array(await readFile(filed))),
