@@ -5,7 +5,8 @@ import { strict as assert } from 'node:assert';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import { DenseNodeCache } from '../../src/node/store/dense-node-cache.js';
 
-const hashOf = (level: number, index: number): Uint8Array => sha256(Uint8Array.of(level, index & 0xff, index >> 8));
+const hashOf = (level: number, index: number): Uint8Array =>
+  sha256(Uint8Array.of(level, index & 0xff, index >> 8));
 
 describe('store: dense cache of the upper tree levels', () => {
   it('caches the levels that fit the budget and answers only for nodes it was given', () => {
