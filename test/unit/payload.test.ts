@@ -7,25 +7,21 @@ import path from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { inclusionProof, leafHash, MemoryMerkleLog } from '../../src/core/merkle/index.js';
-import { InlineChunkOpener } from '../../src/node/transfer/chunk-open.js';
-import { ChunkVerifier } from '../../src/node/transfer/chunk-verifier.js';
 import { encodeContainerHead } from '../../src/node/transfer/container.js';
 import { INBOX_MANIFEST_FILE } from '../../src/node/transfer/filing.js';
 import { chunkPlaintextBytes, layoutForContainer } from '../../src/node/transfer/layout.js';
 import { OUTBOX_PAYLOAD_FILE, removeAbandonedSealings } from '../../src/node/transfer/outbox.js';
 import { partialDirectory } from '../../src/node/transfer/partial.js';
-import { deriveRecipientKey, deriveSenderKey, sealChunk } from '../../src/node/transfer/payload-crypto.js';
+import { deriveSenderKey, sealChunk } from '../../src/node/transfer/payload-crypto.js';
 import {
   decodePayloadResponse,
   encodePayloadRequest,
   encodePayloadResponse,
   type PayloadChunk,
 } from '../../src/node/transfer/protocol.js';
-import { PayloadReceiver, type ReceiveOutcome, WORKER_MIN_CHUNKS } from '../../src/node/transfer/receiver.js';
+import { PayloadReceiver, type ReceiveOutcome } from '../../src/node/transfer/receiver.js';
 import { PayloadSender } from '../../src/node/transfer/sender.js';
-import { WorkerChunkOpener } from '../../src/node/transfer/worker-chunk-opener.js';
 import {
-  approve,
   CHAIN_ID,
   deliver,
   editFrames,
@@ -704,124 +700,6 @@ describe('payload channel: resumption', () => {
       const receiver = await PayloadReceiver.open(receiverOptions(fixture, { expected: changed }));
       assert.equal(receiver.nextChunk, 0);
       await receiver.close();
-    });
-  });
-});
-
-describe('payload channel: chunks checked and opened in a worker thread', function () {
-  // The worker's first start compiles its modules (through tsx here): allow for a loaded machine.
-  this.timeout(60_000);
-  const CHUNKS = 3 * WORKER_MIN_CHUNKS;
-
-  async function workerFixture(dir: string): Promise<Fixture> {
-    const fixture = await sealFixture(dir, [CHUNKS * SMALL_CHUNK - 200, 150], { chunkBytes: SMALL_CHUNK });
-    assert.ok(fixture.sealed.commitment.chunkCount >= CHUNKS);
-    return fixture;
-  }
-
-  const lost: unknown[] = [];
-  const inWorker = (fixture: Fixture) =>
-    PayloadReceiver.open(
-      receiverOptions(fixture, { openInWorker: true, onWorkerLost: (error) => lost.push(error) }),
-    );
-  afterEach(() => assert.deepEqual(lost.splice(0), [], 'the worker never failed'));
-
-  it('delivers and files the same bytes as on the main thread', async () => {
-    await withTempDir(async (dir) => {
-      const fixture = await workerFixture(dir);
-      const receiver = await inWorker(fixture);
-      const outcome = await deliver(fixture, {
-        receiver,
-        tamper: editChunks((chunk) => {
-          if (chunk.index === 1) assert.ok(receiver.opensInWorker, 'the worker opens the chunks');
-          return chunk;
-        }),
-      });
-      assertDelivered(outcome);
-      await assertFiled(fixture, outcome.directory);
-    });
-  });
-
-  it('refuses a tampered chunk, writes nothing from it on, and a retry resumes there', async () => {
-    await withTempDir(async (dir) => {
-      const fixture = await workerFixture(dir);
-      const bad = 11;
-      const outcome = await deliver(fixture, {
-        receiver: await inWorker(fixture),
-        tamper: editChunks((chunk) =>
-          chunk.index === bad ? { ...chunk, ciphertext: flipBit(chunk.ciphertext, 9) } : chunk,
-        ),
-      });
-      assertFailed(outcome, 'CHUNK_PROOF_INVALID', false);
-      assert.equal(outcome.status === 'failed' && outcome.nextChunk, bad);
-      const resumed = await inWorker(fixture);
-      assert.equal(resumed.nextChunk, bad, 'the chunks after the bad one were not kept');
-      const retried = await deliver(fixture, { receiver: resumed });
-      assertDelivered(retried);
-      await assertFiled(fixture, retried.directory);
-    });
-  });
-
-  it('keeps every chunk that arrived before the stream broke, with chunks still in the worker', async () => {
-    await withTempDir(async (dir) => {
-      const fixture = await workerFixture(dir);
-      const stopAt = 2 * WORKER_MIN_CHUNKS + 1;
-      // Frame 0 is the header: stop right after chunk stopAt - 1 went out.
-      const outcome = await deliver(fixture, {
-        receiver: await inWorker(fixture),
-        tamper: editFrames((frame, position) => (position === stopAt + 1 ? 'stop' : frame)),
-      });
-      assertFailed(outcome, 'PAYLOAD_TRUNCATED', false);
-      assert.equal(outcome.status === 'failed' && outcome.nextChunk, stopAt);
-      const reopened = await PayloadReceiver.open(receiverOptions(fixture));
-      assert.equal(reopened.nextChunk, stopAt);
-      await reopened.close();
-    });
-  });
-
-  it('a payload sealed to another key: DECRYPT_FAILED, permanent, nothing left', async () => {
-    await withTempDir(async (dir) => {
-      const fixture = await sealFixture(dir, [CHUNKS * SMALL_CHUNK], {
-        chunkBytes: SMALL_CHUNK,
-        sealTo: x25519Pair().publicKey,
-      });
-      const outcome = await deliver(fixture, { receiver: await inWorker(fixture) });
-      assertFailed(outcome, 'DECRYPT_FAILED', true);
-      assert.deepEqual(await listFiles(fixture.inboxDir), []);
-    });
-  });
-
-  it('opens on the main thread whatever the worker still owed when it goes away', async () => {
-    await withTempDir(async (dir) => {
-      const fixture = await workerFixture(dir);
-      const created = ChunkVerifier.create(fixture.expectation.payload);
-      assert.ok(created.ok);
-      const key = deriveRecipientKey(
-        fixture.recipient.secret,
-        fixture.expectation.payload.ephemeralKey,
-        CHAIN_ID,
-        RECIPIENT_ID,
-      );
-      const opener = WorkerChunkOpener.start(fixture.expectation.payload, created.verifier, key);
-      const inline = new InlineChunkOpener(created.verifier, key);
-      const chunks: PayloadChunk[] = [];
-      for await (const frame of new PayloadSender({ outboxDir: fixture.outboxDir }).respond(
-        encodePayloadRequest({ transferId: fixture.expectation.transferId, fromChunk: 0 }),
-        approve(fixture),
-      )) {
-        const message = decodePayloadResponse(frame);
-        if (message.type === 'chunk' && message.index < 6) chunks.push(message);
-      }
-      // Asked, then the worker is stopped before (most of) its answers: all still arrive.
-      const results = chunks.map((chunk) => opener.open(chunk.index, chunk.proof, chunk.ciphertext));
-      await opener.close();
-      for (const [i, result] of (await Promise.all(results)).entries()) {
-        const chunk = chunks[i]!;
-        assert.deepEqual(result, await inline.open(chunk.index, chunk.proof, chunk.ciphertext));
-        assert.ok(result.ok);
-      }
-      // And after that, the opener keeps working on the main thread.
-      assert.ok((await opener.open(chunks[0]!.index, chunks[0]!.proof, chunks[0]!.ciphertext)).ok);
     });
   });
 });

@@ -196,10 +196,6 @@ export class PayloadFetcher {
       recipientSecretKey: options.recipientSecretKey,
       expected,
       onProgress: () => options.stats.chunkAccepted(),
-      // A large payload is decrypted on a second core while this one takes the stream in.
-      openInWorker: true,
-      onWorkerLost: (error) =>
-        options.logger.warn('payload chunk worker failed; continuing on the main thread', { error }),
     });
     try {
       if (receiver.settled !== undefined) return receiver.settled;

@@ -8,21 +8,16 @@
 //
 // The node must run at most one receiver per transfer at a time (the partial folder is not
 // locked), and must only construct one for a transfer approved on its own verified chain.
-//
-// Checking and opening a chunk may run in a worker thread (`openInWorker`, for large payloads):
-// the next chunk is handed to it while the previous one is written, and results are still taken
-// and written strictly in chunk order; after a refused chunk nothing more is written.
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { bytesEqual, toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
 import { isBayledgerError } from '../../core/errors.js';
-import { type ChunkOpener, InlineChunkOpener, type OpenedChunk } from './chunk-open.js';
 import { ChunkVerifier } from './chunk-verifier.js';
 import type { PayloadCommitment } from './commitment.js';
 import { type ExpectedItem, fileItems, INBOX_MANIFEST_FILE } from './filing.js';
 import { PartialPayload, partialDirectory } from './partial.js';
-import { deriveRecipientKey, type PayloadKey } from './payload-crypto.js';
+import { deriveRecipientKey, openChunk, type PayloadKey } from './payload-crypto.js';
 import {
   decodePayloadResponse,
   encodePayloadRequest,
@@ -31,10 +26,6 @@ import {
   type PayloadResponse,
 } from './protocol.js';
 import { isPermanentFailure, type PayloadFailure } from './reasons.js';
-import { WorkerChunkOpener } from './worker-chunk-opener.js';
-
-/** Below this many chunks to go, a worker thread's start-up costs more than it saves. */
-export const WORKER_MIN_CHUNKS = 8;
 
 /** What the approved declaration says the recipient should get. */
 export interface PayloadExpectation {
@@ -56,10 +47,6 @@ export interface PayloadReceiverOptions {
   readonly recipientSecretKey: Uint8Array;
   readonly expected: PayloadExpectation;
   readonly onProgress?: (progress: PayloadProgress) => void;
-  /** Check and open chunks in a worker thread when at least WORKER_MIN_CHUNKS remain. */
-  readonly openInWorker?: boolean;
-  /** Told if that worker fails (its work then continues on the calling thread). */
-  readonly onWorkerLost?: (error: unknown) => void;
 }
 
 export interface PayloadProgress {
@@ -83,14 +70,6 @@ interface Session {
   readonly verifier: ChunkVerifier;
   readonly key: PayloadKey;
   readonly partial: PartialPayload;
-  /** Started on the first receive, closed when the receiver closes. */
-  opener?: ChunkOpener;
-}
-
-/** A chunk handed to the opener, not yet written. */
-interface InFlightChunk {
-  readonly index: number;
-  readonly opened: Promise<OpenedChunk>;
 }
 
 export function inboxDirectory(inboxDir: string, patient: Uint8Array, transferId: Uint8Array): string {
@@ -158,19 +137,12 @@ export class PayloadReceiver {
     }
     const receiver = new PayloadReceiver(options, { verifier: created.verifier, key, partial });
     if (partial.verifiedChunks === created.verifier.layout.chunkCount) await receiver.#finish();
-    // A worker starts now, so it boots while the caller opens its stream.
-    else receiver.#openerOf(receiver.#session!);
     return receiver;
   }
 
   /** The final outcome, once there is one; until then, send `requestFrame()` and `receive()`. */
   get settled(): ReceiveOutcome | undefined {
     return this.#settled;
-  }
-
-  /** True once this receiver checks and opens its chunks in a worker thread (diagnostics). */
-  get opensInWorker(): boolean {
-    return this.#session?.opener instanceof WorkerChunkOpener;
   }
 
   /** The first chunk still needed. */
@@ -204,24 +176,7 @@ export class PayloadReceiver {
 
   /** Makes progress durable and releases files; the partial folder stays for a later resume. */
   async close(): Promise<void> {
-    await this.#session?.opener?.close();
     if (this.#settled === undefined) await this.#session?.partial.close();
-  }
-
-  #openerOf(session: Session): ChunkOpener {
-    if (session.opener === undefined) {
-      const remaining = session.verifier.layout.chunkCount - session.partial.verifiedChunks;
-      session.opener =
-        this.#options.openInWorker === true && remaining >= WORKER_MIN_CHUNKS
-          ? WorkerChunkOpener.start(
-              this.#options.expected.payload,
-              session.verifier,
-              session.key,
-              this.#options.onWorkerLost,
-            )
-          : new InlineChunkOpener(session.verifier, session.key);
-    }
-    return session.opener;
   }
 
   async #consume(session: Session, frames: AsyncIterable<Uint8Array>): Promise<ReceiveOutcome> {
@@ -236,38 +191,6 @@ export class PayloadReceiver {
   }
 
   async #consumeFrames(session: Session, iterator: AsyncIterator<Uint8Array>): Promise<ReceiveOutcome> {
-    const inFlight: InFlightChunk[] = [];
-    try {
-      const early = await this.#readFrames(session, iterator, inFlight);
-      // Chunks already handed to the opener are verified and written before anything else is
-      // decided, so a broken stream keeps every good chunk that arrived before the break.
-      const problem = await this.#writeInFlight(session, inFlight, 0);
-      if (problem !== undefined) return problem;
-      // Resume after the chunks just written, not where the stream stopped being read.
-      if (early !== undefined)
-        return early.status === 'failed' ? { ...early, nextChunk: this.nextChunk } : early;
-    } finally {
-      // After a refused chunk the rest are not written; their results are awaited and dropped.
-      await Promise.allSettled(inFlight.map((chunk) => chunk.opened));
-    }
-    if (session.partial.verifiedChunks < session.verifier.layout.chunkCount) {
-      return this.#fail(
-        'PAYLOAD_TRUNCATED',
-        `stream ended after chunk ${session.partial.verifiedChunks} of ${session.verifier.layout.chunkCount}`,
-      );
-    }
-    return this.#finish();
-  }
-
-  /**
-   * Reads frames until the stream ends or COMPLETE (undefined), or until something is wrong (that
-   * outcome), handing chunks to the opener and writing them as its pipeline fills.
-   */
-  async #readFrames(
-    session: Session,
-    iterator: AsyncIterator<Uint8Array>,
-    inFlight: InFlightChunk[],
-  ): Promise<ReceiveOutcome | undefined> {
     let headerSeen = false;
     for (;;) {
       let next: IteratorResult<Uint8Array>;
@@ -279,7 +202,7 @@ export class PayloadReceiver {
           `stream broke: ${error instanceof Error ? error.message : String(error)}`,
         );
       }
-      if (next.done) return undefined;
+      if (next.done) break;
       let message: PayloadResponse;
       try {
         message = decodePayloadResponse(next.value);
@@ -294,15 +217,23 @@ export class PayloadReceiver {
         headerSeen = true;
       } else if (message.type === 'chunk') {
         if (!headerSeen) return this.#fail('MESSAGE_INVALID', 'a chunk before the header');
-        const problem = await this.#acceptChunk(session, message, inFlight);
+        const problem = await this.#acceptChunk(session, message);
         if (problem !== undefined) return problem;
       } else if (message.code !== 'COMPLETE') {
         return this.#fail(message.code, `the sender ended the stream with ${message.code}`);
       } else {
-        return undefined;
+        break;
       }
     }
+    if (session.partial.verifiedChunks < session.verifier.layout.chunkCount) {
+      return this.#fail(
+        'PAYLOAD_TRUNCATED',
+        `stream ended after chunk ${session.partial.verifiedChunks} of ${session.verifier.layout.chunkCount}`,
+      );
+    }
+    return this.#finish();
   }
+
   #checkHeader(header: PayloadHeader): ReceiveOutcome | undefined {
     const { expected } = this.#options;
     if (!bytesEqual(header.transferId, expected.transferId)) {
@@ -317,40 +248,23 @@ export class PayloadReceiver {
     return undefined;
   }
 
-  /** Hands the next chunk to the opener; writes the oldest one once the pipeline is full. */
-  async #acceptChunk(
-    session: Session,
-    chunk: PayloadChunk,
-    inFlight: InFlightChunk[],
-  ): Promise<ReceiveOutcome | undefined> {
-    const expected = session.partial.verifiedChunks + inFlight.length;
-    if (chunk.index !== expected) {
-      return this.#fail('CHUNK_OUT_OF_ORDER', `got chunk ${chunk.index}, expected ${expected}`);
+  async #acceptChunk(session: Session, chunk: PayloadChunk): Promise<ReceiveOutcome | undefined> {
+    const { partial, verifier, key } = session;
+    if (chunk.index !== partial.verifiedChunks) {
+      return this.#fail('CHUNK_OUT_OF_ORDER', `got chunk ${chunk.index}, expected ${partial.verifiedChunks}`);
     }
-    const opener = this.#openerOf(session);
-    inFlight.push({ index: chunk.index, opened: opener.open(chunk.index, chunk.proof, chunk.ciphertext) });
-    return this.#writeInFlight(session, inFlight, opener.depth - 1);
-  }
-
-  /** Writes opened chunks in order until at most `keep` are in flight; stops at the first refusal. */
-  async #writeInFlight(
-    session: Session,
-    inFlight: InFlightChunk[],
-    keep: number,
-  ): Promise<ReceiveOutcome | undefined> {
-    const { partial, verifier } = session;
-    while (inFlight.length > keep) {
-      const { index, opened } = inFlight[0]!;
-      const result = await opened;
-      if (!result.ok) return this.#fail(result.reason, result.detail);
-      inFlight.shift();
-      const problem = await partial.writeChunk(index, result.plaintext, result.leaf);
-      if (problem !== undefined) return this.#fail(problem.reason, problem.detail);
-      this.#options.onProgress?.({
-        verifiedChunks: partial.verifiedChunks,
-        chunkCount: verifier.layout.chunkCount,
-      });
+    const verdict = verifier.verify(chunk.index, chunk.proof, chunk.ciphertext);
+    if (!verdict.ok) return this.#fail(verdict.reason, verdict.detail);
+    const plaintext = openChunk(key, verifier.layout, chunk.index, chunk.ciphertext);
+    if (plaintext === undefined) {
+      return this.#fail('DECRYPT_FAILED', `chunk ${chunk.index} does not authenticate under the agreed key`);
     }
+    const problem = await partial.writeChunk(chunk.index, plaintext, verdict.leaf);
+    if (problem !== undefined) return this.#fail(problem.reason, problem.detail);
+    this.#options.onProgress?.({
+      verifiedChunks: partial.verifiedChunks,
+      chunkCount: verifier.layout.chunkCount,
+    });
     return undefined;
   }
 
