@@ -2,12 +2,16 @@
 // key derivation matches an independent HKDF (noble) with the documented explicit parameters,
 // and a sealed chunk opens only with the right key, index, chunk count and container size.
 import { strict as assert } from 'node:assert';
+import type { FileHandle } from 'node:fs/promises';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8 } from '../../src/core/bytes.js';
+import { sha256 as coreSha256 } from '../../src/core/crypto/hash.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
+import { leafHash } from '../../src/core/merkle/index.js';
+import { writeAllFully } from '../../src/node/transfer/durable-fs.js';
 import {
   AEAD_TAG_BYTES,
   layoutForContainer,
@@ -20,6 +24,7 @@ import {
   deriveSenderKey,
   openChunk,
   sealChunk,
+  sealChunkParts,
 } from '../../src/node/transfer/payload-crypto.js';
 import { PayloadReceiver } from '../../src/node/transfer/receiver.js';
 import {
@@ -120,6 +125,59 @@ describe('payload crypto: chunk AEAD', () => {
     flipped[sealed.byteLength - 1]! ^= 1;
     assert.equal(openChunk(payloadKey, shape, 2, flipped), undefined, 'tag flipped');
     assert.equal(openChunk(payloadKey, shape, 2, sealed.subarray(0, 10)), undefined, 'shorter than a chunk');
+  });
+});
+
+describe('payload crypto: sealing in parts', () => {
+  const { payloadKey } = deriveSenderKey(x25519Pair().secret, {
+    chainId: CHAIN_ID,
+    recipientId: RECIPIENT_ID,
+    recipientPublicKey: x25519Pair().publicKey,
+  });
+
+  it('gives the parts of exactly the sealed chunk, and their leaf hash is its leaf hash', () => {
+    for (const [size, index] of [
+      [1, 0],
+      [100, 3],
+      [LIMITS.payloadChunkBytes, 1],
+    ] as const) {
+      const shape = layout(4 * size, size);
+      const plaintext = new Uint8Array(size).map((_, i) => (i * 31 + index) & 0xff);
+      const parts = sealChunkParts(payloadKey, shape, index, plaintext);
+      const whole = sealChunk(payloadKey, shape, index, plaintext);
+      assert.deepEqual(concatBytes(...parts), whole);
+      assert.deepEqual(coreSha256(new Uint8Array([0]), ...parts), leafHash(whole));
+    }
+  });
+
+  it('writes parts back to back even when the system writes a few bytes at a time', async () => {
+    const target = new Uint8Array(64);
+    let calls = 0;
+    // A file handle whose writev takes at most 5 bytes per call, cutting across parts.
+    const handle = {
+      writev: async (buffers: Uint8Array[], position: number) => {
+        calls++;
+        let written = 0;
+        for (const buffer of buffers) {
+          const take = Math.min(buffer.byteLength, 5 - written);
+          target.set(buffer.subarray(0, take), position + written);
+          written += take;
+          if (written === 5) break;
+        }
+        return { bytesWritten: written, buffers };
+      },
+    } as unknown as FileHandle;
+    const parts = [
+      new Uint8Array(7).fill(1),
+      new Uint8Array(0),
+      new Uint8Array(3).fill(2),
+      new Uint8Array(9).fill(3),
+    ];
+    await writeAllFully(handle, parts, 10);
+    assert.deepEqual(target.subarray(10, 29), concatBytes(...parts));
+    assert.equal(target[9], 0);
+    assert.equal(target[29], 0);
+    assert.equal(calls, 4);
   });
 });
 

@@ -47,6 +47,26 @@ export async function writeFully(handle: FileHandle, data: Uint8Array, position:
   }
 }
 
+/** Writes `parts` back to back from `position`, in as few calls as the system allows (writev). */
+export async function writeAllFully(
+  handle: FileHandle,
+  parts: readonly Uint8Array[],
+  position: number,
+): Promise<void> {
+  let rest = parts.filter((part) => part.byteLength > 0);
+  let at = position;
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest, at);
+    at += bytesWritten;
+    // Drop what was written; a part written in part stays as its unwritten tail.
+    while (rest.length > 0 && bytesWritten >= rest[0]!.byteLength) {
+      bytesWritten -= rest[0]!.byteLength;
+      rest = rest.slice(1);
+    }
+    if (rest.length > 0 && bytesWritten > 0) rest = [rest[0]!.subarray(bytesWritten), ...rest.slice(1)];
+  }
+}
+
 /**
  * Marks an in-flight operation as handled now, so that its failure, if it comes while the caller
  * awaits something else, does not crash the process as an unhandled rejection. The caller still

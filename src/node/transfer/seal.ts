@@ -11,11 +11,11 @@ import { mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
-import { HASH_BYTES } from '../../core/crypto/hash.js';
+import { HASH_BYTES, sha256 } from '../../core/crypto/hash.js';
 import { X25519_KEY_BYTES } from '../../core/crypto/x25519.js';
 import { assert, fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
-import { leafHash, MemoryMerkleLog } from '../../core/merkle/index.js';
+import { MemoryMerkleLog } from '../../core/merkle/index.js';
 import { type PayloadCommitment, payloadCommitmentSchema } from './commitment.js';
 import { containerBytesFor, encodeContainerHead } from './container.js';
 import { ContainerReader, type ContainerSource, type ItemDigest } from './container-reader.js';
@@ -25,8 +25,8 @@ import {
   PRIVATE_DIRECTORY_MODE,
   PRIVATE_FILE_MODE,
   renameDurably,
+  writeAllFully,
   writeFileDurably,
-  writeFully,
 } from './durable-fs.js';
 import { chunkPlaintextBytes, chunkSealedOffset, layoutForContainer, type PayloadLayout } from './layout.js';
 import {
@@ -36,7 +36,15 @@ import {
   outboxPayloadDirectory,
   SEALING_PREFIX,
 } from './outbox.js';
-import { deriveSenderKey, type PayloadKey, type PayloadKeyContext, sealChunk } from './payload-crypto.js';
+import {
+  deriveSenderKey,
+  type PayloadKey,
+  type PayloadKeyContext,
+  sealChunkParts,
+} from './payload-crypto.js';
+
+/** RFC 9162 section 2.1.1: a leaf hash's input starts with this byte. */
+const LEAF_PREFIX = new Uint8Array([0x00]);
 
 export interface SealOptions {
   readonly outboxDir: string;
@@ -138,12 +146,13 @@ async function sealChunks(
           reader.fill(buffers[(index + 1) % 2]!, chunkPlaintextBytes(layout, index + 1)),
         );
       }
-      const sealed = sealChunk(payloadKey, layout, index, plaintext);
-      const leaf = leafHash(sealed);
+      const sealed = sealChunkParts(payloadKey, layout, index, plaintext);
+      // RFC 9162 2.1.1 leaf hash, HASH(0x00 || sealed chunk), over the parts (= leafHash(sealed)).
+      const leaf = sha256(LEAF_PREFIX, ...sealed);
       tree.append(leaf);
       leaves.set(leaf, index * HASH_BYTES);
       await pendingWrite;
-      pendingWrite = inFlight(writeFully(output, sealed, chunkSealedOffset(layout, index)));
+      pendingWrite = inFlight(writeAllFully(output, sealed, chunkSealedOffset(layout, index)));
     }
     await pendingWrite;
     await output.sync();
