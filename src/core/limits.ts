@@ -70,6 +70,8 @@ export const LIMITS = {
   storeMaxOpenFiles: 128,
   /** LevelDB uncompressed block size, bytes (what a point read decompresses). */
   storeBlockBytes: 4096,
+  /** Bucket scans chain verify runs at once when it compares the stored state (thread-pool work). */
+  maxConcurrentVerifyScans: 3,
   /** One consensus WAL record (a proposal carries a whole block). */
   maxWalRecordBytes: 8 * 1024 * 1024 + 128 * 1024,
   /** Records in the consensus WAL of one height (messages a validator signs and receives). */

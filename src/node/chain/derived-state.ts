@@ -275,10 +275,10 @@ export class DerivedState implements StateReader {
     const at = offsetOf(position);
     const keyLength = this.#probeLength - 1;
     if (chunk[at] !== this.#probe[0] || chunk.readUInt16LE(at + 1) !== keyLength) return false;
-    const probe = this.#probe;
+    // Native memcmp: keys are 30 to 130 bytes, where a JavaScript loop was a fifth of the
+    // stored-state comparison.
     const keyAt = at + HEADER_BYTES;
-    for (let i = 0; i < keyLength; i++) if (chunk[keyAt + i] !== probe[1 + i]) return false;
-    return true;
+    return chunk.compare(this.#probe, 1, this.#probeLength, keyAt, keyAt + keyLength) === 0;
   }
 
   #valueOf(slot: number): Uint8Array | undefined {
@@ -293,11 +293,16 @@ export class DerivedState implements StateReader {
   }
 
   #compareAt(slot: number, stored: Uint8Array): StoredComparison {
-    const value = this.#valueOf(slot);
-    if (value === undefined) return 'missing';
+    if (slot < 0) return 'missing';
     const position = this.#positions[slot]!;
-    const height = this.#arena.chunkOf(position).readUInt32LE(offsetOf(position) + 3);
-    return { height, same: Buffer.compare(value, stored) === 0 };
+    const chunk = this.#arena.chunkOf(position);
+    const at = offsetOf(position);
+    const valueLength = chunk.readUInt32LE(at + 7);
+    if (valueLength === DELETED) return 'missing';
+    const height = chunk.readUInt32LE(at + 3);
+    if (valueLength !== stored.byteLength) return { height, same: false };
+    const start = at + HEADER_BYTES + chunk.readUInt16LE(at + 1);
+    return { height, same: chunk.compare(stored, 0, valueLength, start, start + valueLength) === 0 };
   }
 
   #entryAt(slot: number): DerivedEntry | undefined {

@@ -2,13 +2,14 @@
 // transaction id index and head, each read in key ranges and batches, never one random lookup per
 // entry (LedgerStore implements it). Chain verify re-derives all of these and compares.
 import type { ChainTip } from '../../core/ledger/chain-tip.js';
+import type { StateBucket } from '../../core/ledger/state-kv.js';
 import type { RawStateEntry, RawTxIndexEntry, StoredMerkleNode } from '../store/ledger-store.js';
 
 export interface StoredChainData {
   /** Stored tree nodes of one level with indexes in [fromIndex, toIndex), in index order. */
   storedNodes(level: number, fromIndex: number, toIndex: number): Promise<readonly StoredMerkleNode[]>;
-  /** Every stored state entry, keys as raw bytes, in batches. */
-  stateEntryBatches(): AsyncIterable<readonly RawStateEntry[]>;
+  /** The stored entries of one state bucket, keys as raw bytes, in batches. */
+  stateEntryBatches(bucket: StateBucket): AsyncIterable<readonly RawStateEntry[]>;
   /** Every entry of the transaction id index, in batches. */
   txIndexBatches(): AsyncIterable<readonly RawTxIndexEntry[]>;
   /** Whether a transaction is stored at leaf index `leafIndex` or beyond. */

@@ -162,8 +162,12 @@ export async function verifyChain(options: ChainVerifyOptions): Promise<ChainVer
     if (stored.tip !== undefined && !bytesEqual(stored.tip.blockHash, tip.blockHash)) {
       return fail('HEAD_MISMATCH', 'the stored head is not the last block', tip.height);
     }
-    const indexFault = await index?.check(stored, tip.height);
-    const { fault, compared } = await compareStoredState(stored, derived, tip.height);
+    // Independent scans of different buckets: run together, so LevelDB iterates on the thread
+    // pool while this thread compares.
+    const [indexFault, { fault, compared }] = await Promise.all([
+      index?.check(stored, tip.height),
+      compareStoredState(stored, derived, tip.height),
+    ]);
     // The lower height is the first bad block; the index is reported first at the same height.
     const first = indexFault && (!fault || indexFault.height <= fault.height) ? indexFault : fault;
     if (first) return { ok: false, ...first };

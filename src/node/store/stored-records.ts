@@ -100,6 +100,50 @@ export function decodeTxPosition(encoded: Uint8Array, where: string): TxPosition
   return decodeStored(encoded, (value) => TX_POSITION_SCHEMA.parse(value, 'tx position'), where);
 }
 
+// The canonical encoding of a position is the map head, then its keys in RFC 8949 section 4.2.1
+// order ("index", "height", "leafIndex"), each followed by an unsigned integer in shortest form.
+const POSITION_KEYS: readonly Uint8Array[] = ['index', 'height', 'leafIndex'].map((key) =>
+  encodeCanonical(key),
+);
+const MAP_OF_THREE = 0xa3;
+
+/** A shortest-form unsigned integer at `at` (RFC 8949 section 4.2.1), or undefined. */
+function shortestUint(bytes: Uint8Array, at: number): { value: number; end: number } | undefined {
+  const initial = bytes[at];
+  if (initial === undefined || initial >> 5 !== 0) return undefined;
+  const info = initial & 31;
+  if (info < 24) return { value: info, end: at + 1 };
+  const size = info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : info === 27 ? 8 : 0;
+  if (size === 0 || at + 1 + size > bytes.byteLength) return undefined;
+  let value = 0;
+  for (let i = 1; i <= size; i++) value = value * 256 + bytes[at + i]!;
+  const smallest = size === 1 ? 24 : 2 ** (8 * (size / 2));
+  if (value < smallest || value > Number.MAX_SAFE_INTEGER) return undefined;
+  return { value, end: at + 1 + size };
+}
+
+/**
+ * decodeTxPosition for the one shape the store writes, without building a CBOR tree: chain verify
+ * reads a million of them. Returns undefined for anything else (the caller then decodes the
+ * general way, which names the problem); for every input it accepts, it returns what
+ * decodeTxPosition returns.
+ */
+export function decodeTxPositionFast(encoded: Uint8Array): TxPosition | undefined {
+  if (encoded[0] !== MAP_OF_THREE) return undefined;
+  const values: number[] = [];
+  let at = 1;
+  for (const key of POSITION_KEYS) {
+    for (let i = 0; i < key.byteLength; i++) if (encoded[at + i] !== key[i]) return undefined;
+    const parsed = shortestUint(encoded, at + key.byteLength);
+    if (parsed === undefined) return undefined;
+    values.push(parsed.value);
+    at = parsed.end;
+  }
+  const [index, height, leafIndex] = values as [number, number, number];
+  if (at !== encoded.byteLength || index > LIMITS.maxTxsPerBlock - 1) return undefined;
+  return { height, index, leafIndex };
+}
+
 export function encodeStoreFormat(format: number): Uint8Array {
   return encodeCanonical(format);
 }
