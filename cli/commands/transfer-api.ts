@@ -189,11 +189,22 @@ export async function uploadSealed(
     request.once('response', resolve);
     request.once('error', reject);
   });
-  // The node may answer (an error) before the body is through: stop sending then, read the answer.
-  answer.catch(() => {});
+  // The node may answer (an error) before the body is through, and then stop reading it: stop
+  // sending as soon as an answer (or a failure) comes, and read it.
+  let answered = false;
+  const settled = answer.then(
+    () => {
+      answered = true;
+    },
+    () => {
+      answered = true;
+    },
+  );
   try {
-    for (const [i, file] of files.entries()) await sendFile(request, file, sizes[i]!);
-    request.end();
+    for (const [i, file] of files.entries()) {
+      if (!answered) await sendFile(request, file, sizes[i]!, settled, () => answered);
+    }
+    if (!answered) request.end();
   } catch (error) {
     // A file that changed is our problem: stop. Anything else is the connection failing, most
     // likely because the node refused the upload early: its answer below says why.
@@ -212,17 +223,34 @@ export async function uploadSealed(
   let text = '';
   response.setEncoding('utf8');
   for await (const piece of response) text += piece as string;
+  // An early answer leaves the body unfinished: the connection cannot be reused.
+  if (!request.writableFinished) request.destroy();
   return answerJson(text, response.statusCode ?? 0, files.join(', ')) as SealedUploadAnswer;
 }
 
-/** Writes one file into the request with back-pressure; refuses a file that changed size meanwhile. */
-async function sendFile(request: http.ClientRequest, file: string, sizeBytes: number): Promise<void> {
+/**
+ * Writes one file into the request with back-pressure; refuses a file that changed size meanwhile.
+ * Stops early, without error, once `answered()` (the node answered before reading everything).
+ */
+async function sendFile(
+  request: http.ClientRequest,
+  file: string,
+  sizeBytes: number,
+  settled: Promise<void>,
+  answered: () => boolean,
+): Promise<void> {
   let sent = 0;
-  for await (const piece of createReadStream(file, { highWaterMark: UPLOAD_READ_BYTES })) {
-    const bytes = piece as Buffer;
-    sent += bytes.byteLength;
-    if (sent > sizeBytes) fail('USAGE', 'the file grew while it was being uploaded', file);
-    if (!request.write(bytes)) await once(request, 'drain');
+  const pieces = createReadStream(file, { highWaterMark: UPLOAD_READ_BYTES });
+  try {
+    for await (const piece of pieces) {
+      const bytes = piece as Buffer;
+      sent += bytes.byteLength;
+      if (sent > sizeBytes) fail('USAGE', 'the file grew while it was being uploaded', file);
+      if (!request.write(bytes)) await Promise.race([once(request, 'drain'), settled]);
+      if (answered()) return;
+    }
+  } finally {
+    pieces.destroy();
   }
   if (sent !== sizeBytes) fail('USAGE', 'the file shrank while it was being uploaded', file);
 }

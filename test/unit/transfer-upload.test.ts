@@ -1,0 +1,104 @@
+// The CLI side of a sealed upload (cli/commands/transfer-api.ts, uploadSealed): every file, back to
+// back, in one request with the sizes and recipient in the query; the node's error answer is
+// reported with its code even when the node refuses before reading the body.
+import { strict as assert } from 'node:assert';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { uploadSealed } from '../../cli/commands/transfer-api.js';
+import { isBayledgerError } from '../../src/core/errors.js';
+import { ApiClient } from '../../src/node/api/client.js';
+
+type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
+
+describe('CLI: sealed upload of the item files', () => {
+  let dir: string;
+  let server: http.Server;
+  let handler: Handler;
+  let url: string;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'bayledger-upload-'));
+    server = http.createServer((request, response) => handler(request, response));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const api = () => ({ url, token: 'secret-token', client: new ApiClient({ baseUrl: url }) });
+
+  it('sends every file back to back with their sizes, the recipient and the token', async () => {
+    const first = randomBytes(2_500_000);
+    const second = randomBytes(1_000);
+    await writeFile(path.join(dir, 'a.dcm'), first);
+    await writeFile(path.join(dir, 'b.pdf'), second);
+    let seen: {
+      query: URLSearchParams;
+      auth: string | undefined;
+      length: string | undefined;
+      digest: string;
+    };
+    handler = (request, response) => {
+      const hash = createHash('sha256');
+      request.on('data', (piece: Buffer) => hash.update(piece));
+      request.on('end', () => {
+        seen = {
+          query: new URL(request.url!, url).searchParams,
+          auth: request.headers.authorization,
+          length: request.headers['content-length'],
+          digest: hash.digest('hex'),
+        };
+        response.writeHead(201, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ sealedUpload: 'ab'.repeat(16), recipient: 'ehealth-hk', items: [] }));
+      });
+    };
+    const answer = await uploadSealed(
+      api(),
+      [path.join(dir, 'a.dcm'), path.join(dir, 'b.pdf')],
+      'ehealth-hk',
+    );
+    assert.equal(answer.sealedUpload, 'ab'.repeat(16));
+    assert.equal(seen!.query.get('recipient'), 'ehealth-hk');
+    assert.equal(seen!.query.get('sizes'), `${first.byteLength},${second.byteLength}`);
+    assert.equal(seen!.auth, 'Bearer secret-token');
+    assert.equal(seen!.length, String(first.byteLength + second.byteLength));
+    assert.equal(seen!.digest, createHash('sha256').update(first).update(second).digest('hex'));
+  });
+
+  it("reports the node's refusal with its code, even when it answers before reading the body", async () => {
+    await writeFile(path.join(dir, 'big.dcm'), randomBytes(8_000_000));
+    handler = (_request, response) => {
+      response.writeHead(404, { 'content-type': 'application/json', connection: 'close' });
+      response.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'no organisation nobody' } }));
+    };
+    await assert.rejects(uploadSealed(api(), [path.join(dir, 'big.dcm')], 'nobody'), (error: unknown) => {
+      assert.ok(isBayledgerError(error, 'NOT_FOUND'), String(error));
+      assert.match((error as Error).message, /no organisation nobody/);
+      return true;
+    });
+  });
+
+  it('refuses a missing or empty file before sending anything', async () => {
+    let requests = 0;
+    handler = (_request, response) => {
+      requests++;
+      response.end();
+    };
+    await writeFile(path.join(dir, 'empty.dcm'), new Uint8Array(0));
+    await assert.rejects(
+      uploadSealed(api(), [path.join(dir, 'missing.dcm')], 'ehealth-hk'),
+      (error: unknown) => isBayledgerError(error, 'NOT_FOUND'),
+    );
+    await assert.rejects(uploadSealed(api(), [path.join(dir, 'empty.dcm')], 'ehealth-hk'), (error: unknown) =>
+      isBayledgerError(error, 'USAGE'),
+    );
+    assert.equal(requests, 0);
+  });
+});
