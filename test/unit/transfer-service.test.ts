@@ -11,6 +11,7 @@ import { concatBytes, toHex, utf8 } from '../../src/core/bytes.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { getTransfer } from '../../src/core/ledger/views.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { decodeTxEnvelope, encodeTxEnvelope, signTx, verifyTx } from '../../src/core/records/index.js';
 import { OutboxPayload, outboxPayloadDirectory } from '../../src/node/transfer/outbox.js';
 import { countersignGrant } from '../../src/node/transfer-service/countersign.js';
@@ -24,6 +25,7 @@ import {
   newDocumentUid,
   newItemSalt,
 } from '../../src/node/transfer-service/item-commitment.js';
+import { parseSizes } from '../../src/node/transfer-service/routes.js';
 import {
   claimSealedUpload,
   removeAllUploads,
@@ -277,6 +279,18 @@ describe('transfer service: sealed uploads (sealed while they arrive)', () => {
     // It served its one declaration.
     await assert.rejects(prepareDeclaration(declarer(), request(sealed.id)), (error: unknown) =>
       isBayledgerError(error, 'NOT_FOUND'),
+    );
+  });
+
+  it('reads the announced sizes from the query: positive decimal byte counts, 1 to the item limit', () => {
+    assert.deepEqual(parseSizes('1'), [1]);
+    assert.deepEqual(parseSizes('524288000,40000,7'), [524_288_000, 40_000, 7]);
+    for (const bad of [null, '', '0', '-1', '01', '1.5', '1e6', '1,,2', ' 1', '1,', '9'.repeat(17), 'x']) {
+      throwsCode(() => parseSizes(bad), 'REQUEST_MALFORMED');
+    }
+    throwsCode(
+      () => parseSizes(Array.from({ length: LIMITS.maxItemsPerTransfer + 1 }, () => '1').join(',')),
+      'REQUEST_MALFORMED',
     );
   });
 

@@ -61,7 +61,7 @@ function digestParam(text: string | undefined, name: string): Uint8Array {
 }
 
 /** "N1,N2,...": item sizes in bytes, as decimal integers without signs or leading zeros. */
-function parseSizes(text: string | null): number[] {
+export function parseSizes(text: string | null): number[] {
   const parts = text === null || text === '' ? [] : text.split(',');
   if (parts.length < 1 || parts.length > LIMITS.maxItemsPerTransfer) {
     fail('REQUEST_MALFORMED', `sizes: from 1 to ${LIMITS.maxItemsPerTransfer} item sizes`, 'sizes');
