@@ -4,6 +4,7 @@ import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { createSilentLogger } from '../../src/node/log/index.js';
+import { encodeFrame, FrameDecoder } from '../../src/node/net/framing.js';
 import { createPeerNetwork, type FramedStream, type PeerNetwork } from '../../src/node/net/index.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -163,5 +164,44 @@ describe('framed stream over libp2p: pause, resume and resets', function () {
     stream.stream.abort(new Error('read buffer overflow'));
     await assert.rejects(stream.read(), (error: unknown) => isBayledgerError(error, 'CLOSED'));
     (await waitFor('the sender side', () => resetSide)).abort('done');
+  });
+});
+
+describe('frame decoder: memory of large frames reused once released', () => {
+  /** Feeds `frame` to the decoder in transport-sized pieces; returns what it completes. */
+  function feed(decoder: FrameDecoder, payload: Uint8Array): Uint8Array[] {
+    const framed = encodeFrame(payload);
+    const out: Uint8Array[] = [];
+    for (let offset = 0; offset < framed.byteLength; offset += 65_519) {
+      decoder.push(framed.subarray(offset, offset + 65_519), out);
+    }
+    return out;
+  }
+
+  it('assembles the next large frame in a released one, with the right bytes', () => {
+    const decoder = new FrameDecoder(2 * MIB);
+    const [first] = feed(decoder, frameOf(1));
+    assert.ok(first !== undefined);
+    decoder.recycle(first);
+    const shorter = frameOf(2).subarray(0, MIB - 1000);
+    const [second] = feed(decoder, shorter);
+    assert.equal(second!.buffer, first.buffer, 'same memory');
+    assert.deepEqual(second, shorter);
+    // Not released: the next frame gets new memory, and the held frame keeps its bytes.
+    const [third] = feed(decoder, frameOf(3));
+    assert.notEqual(third!.buffer, second!.buffer);
+    assert.deepEqual(second, shorter);
+  });
+
+  it('ignores frames it did not allocate: small ones (views of the transport) and foreign ones', () => {
+    const decoder = new FrameDecoder(2 * MIB);
+    const transport = encodeFrame(new Uint8Array(100).fill(5));
+    const [small] = decoder.push(transport);
+    assert.equal(small!.buffer, transport.buffer, 'a small whole frame is a view, not a copy');
+    decoder.recycle(small!);
+    decoder.recycle(new Uint8Array(2 * MIB));
+    const [large] = feed(decoder, frameOf(4));
+    assert.notEqual(large!.buffer, transport.buffer);
+    assert.deepEqual(transport, encodeFrame(new Uint8Array(100).fill(5)), 'the transport bytes untouched');
   });
 });

@@ -103,6 +103,14 @@ export class FramedStream {
     });
   }
 
+  /**
+   * Hands back a frame `read` returned, when the caller (and everything it passed the frame or a
+   * view of it to) is done with it, so its memory is reused for a later frame. Optional.
+   */
+  release(frame: Uint8Array): void {
+    this.#decoder.recycle(frame);
+  }
+
   /** Closes our sending side after the buffered bytes went out; the remote may still answer. */
   async closeWrite(): Promise<void> {
     try {

@@ -225,7 +225,11 @@ export class PayloadFetcher {
   }
 }
 
-/** The frames of a stream until it ends; cut when `signal` aborts or the sender goes silent. */
+/**
+ * The frames of a stream until it ends; cut when `signal` aborts or the sender goes silent. A
+ * PayloadReceiver is done with a frame when it asks for the next one (receiver.ts, `receive`), so
+ * each frame's memory is handed back to the stream then, for the next frame to reuse.
+ */
 async function* framesOf(stream: FramedStream, signal: AbortSignal): AsyncGenerator<Uint8Array> {
   let ended = false;
   const idle = new IdleTimeout(LIMITS.payloadStreamIdleMs, 'payload stream');
@@ -241,6 +245,7 @@ async function* framesOf(stream: FramedStream, signal: AbortSignal): AsyncGenera
       }
       idle.touch();
       yield frame;
+      stream.release(frame);
     }
   } finally {
     idle.dispose();

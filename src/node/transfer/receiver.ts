@@ -158,6 +158,9 @@ export class PayloadReceiver {
   /**
    * Consumes one response stream. Returns `delivered`, or `failed` with a reason; a failure that
    * is not permanent keeps every verified chunk, and a new request resumes after the last one.
+   * Each frame is read only until the receiver asks `frames` for the next one (nothing it keeps
+   * points into a frame: plaintext and leaf hashes are new buffers), so the source may reuse a
+   * frame's memory from then on.
    */
   async receive(frames: AsyncIterable<Uint8Array>): Promise<ReceiveOutcome> {
     if (this.#settled !== undefined) return this.#settled;
