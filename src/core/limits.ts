@@ -72,6 +72,8 @@ export const LIMITS = {
   storeBlockBytes: 4096,
   /** Bucket scans chain verify runs at once when it compares the stored state (thread-pool work). */
   maxConcurrentVerifyScans: 3,
+  /** Young generation of chain verify's own thread, MB (three semi-spaces: 64 MB each). */
+  verifyYoungGenerationMb: 192,
   /** One consensus WAL record (a proposal carries a whole block). */
   maxWalRecordBytes: 8 * 1024 * 1024 + 128 * 1024,
   /** Records in the consensus WAL of one height (messages a validator signs and receives). */

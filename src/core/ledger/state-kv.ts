@@ -125,8 +125,33 @@ export function encodeWriteValues(
 ): (Uint8Array | null)[] {
   return writes.map((write) => {
     if (write.value === null) return null;
+    const simple = encodeSimple(write.value);
+    if (simple !== undefined) return simple;
     return known === undefined ? encodeCanonical(write.value) : encodeCanonicalKnowing(write.value, known);
   });
+}
+
+const TRUE_ENCODED = Uint8Array.of(0xf5);
+const FALSE_ENCODED = Uint8Array.of(0xf4);
+
+/**
+ * The canonical bytes of a value whose encoding is only a head (RFC 8949 section 4.2.1, shortest
+ * form) and its content: a byte string (a replay guard's txId), a boolean or a safe unsigned
+ * integer (counters); undefined for anything else, which the codec encodes. A third of a block's
+ * state values are of these kinds, and the general encoder's setup cost more than their bytes.
+ */
+function encodeSimple(value: CborValue): Uint8Array | undefined {
+  if (value instanceof Uint8Array) {
+    const head = encodeHead(2, value.byteLength);
+    const encoded = new Uint8Array(head.byteLength + value.byteLength);
+    encoded.set(head, 0);
+    encoded.set(value, head.byteLength);
+    return encoded;
+  }
+  if (value === true) return TRUE_ENCODED.slice();
+  if (value === false) return FALSE_ENCODED.slice();
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return encodeHead(0, value);
+  return undefined;
 }
 
 const NULL_ENCODED = Uint8Array.from([0xf6]);
