@@ -218,7 +218,19 @@ export async function uploadSealed(
     response = await answer;
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error);
-    throw new ApiClientError('UNREACHABLE', `cannot upload to the node API (${cause})`, undefined, api.url);
+    const code = (error as NodeJS.ErrnoException).code;
+    // A node that refuses an upload (token, recipient, sizes, too many waiting) answers at once
+    // and closes; if the close overtakes its answer, only the reset is left to report.
+    const hint =
+      code === 'EPIPE' || code === 'ECONNRESET'
+        ? ': the node closed the connection, it may have refused the upload (see its log)'
+        : '';
+    throw new ApiClientError(
+      'UNREACHABLE',
+      `cannot upload to the node API (${cause})${hint}`,
+      undefined,
+      api.url,
+    );
   }
   let text = '';
   response.setEncoding('utf8');

@@ -72,15 +72,28 @@ describe('CLI: sealed upload of the item files', () => {
     assert.equal(seen!.digest, createHash('sha256').update(first).update(second).digest('hex'));
   });
 
-  it("reports the node's refusal with its code, even when it answers before reading the body", async () => {
+  it("reports the node's refusal with its code when it answers before reading the body", async () => {
     await writeFile(path.join(dir, 'big.dcm'), randomBytes(8_000_000));
-    handler = (_request, response) => {
-      response.writeHead(404, { 'content-type': 'application/json', connection: 'close' });
+    // The node answers at once and discards what still arrives; the CLI must stop sending and
+    // read the answer (it used to wait for the request to drain, forever).
+    handler = (request, response) => {
+      request.resume();
+      response.writeHead(404, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'no organisation nobody' } }));
     };
     await assert.rejects(uploadSealed(api(), [path.join(dir, 'big.dcm')], 'nobody'), (error: unknown) => {
       assert.ok(isBayledgerError(error, 'NOT_FOUND'), String(error));
       assert.match((error as Error).message, /no organisation nobody/);
+      return true;
+    });
+  });
+
+  it('reports a connection the node cut as unreachable, saying the upload may have been refused', async () => {
+    await writeFile(path.join(dir, 'big.dcm'), randomBytes(8_000_000));
+    handler = (request) => request.socket.destroy();
+    await assert.rejects(uploadSealed(api(), [path.join(dir, 'big.dcm')], 'ehealth-hk'), (error: unknown) => {
+      assert.ok(isBayledgerError(error, 'UNREACHABLE'), String(error));
+      assert.match((error as Error).message, /closed the connection/);
       return true;
     });
   });
