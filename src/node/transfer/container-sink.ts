@@ -13,7 +13,7 @@ import { concatBytes } from '../../core/bytes.js';
 import { assert, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { decodeContainerManifest, decodeManifestLength, MANIFEST_LENGTH_BYTES } from './container.js';
-import { inFlight, openReadWrite, PRIVATE_DIRECTORY_MODE, writeFully } from './durable-fs.js';
+import { inFlight, openReadWrite, PRIVATE_DIRECTORY_MODE, writeAllFully, writeFully } from './durable-fs.js';
 import type { PayloadLayout } from './layout.js';
 
 const HEAD_FILE = 'head.bin';
@@ -90,10 +90,19 @@ export class ContainerSink {
     return this.#head.byteLength;
   }
 
-  /** Writes decrypted container bytes starting at `offset`; calls follow the container in order. */
-  async write(offset: number, bytes: Uint8Array): Promise<SinkProblem | undefined> {
+  /**
+   * Writes decrypted container bytes starting at `offset`, given whole or as consecutive parts;
+   * calls follow the container in order. The parts must stay unchanged until the next call.
+   */
+  async write(offset: number, bytes: Uint8Array | readonly Uint8Array[]): Promise<SinkProblem | undefined> {
+    if (this.headComplete && Array.isArray(bytes)) {
+      await this.#pending;
+      this.#pending = inFlight(Promise.all(this.#writeItems(offset, bytes)));
+      return undefined;
+    }
     let position = offset;
-    let rest = bytes;
+    // The head is collected from the first chunks only: joining their parts costs nothing there.
+    let rest = Array.isArray(bytes) ? concatBytes(...bytes) : (bytes as Uint8Array);
     while (rest.byteLength > 0 && !this.headComplete) {
       assert(position === this.#head.byteLength, `head byte ${position} written out of order`);
       const target = this.#headBytes ?? MANIFEST_LENGTH_BYTES;
@@ -105,7 +114,7 @@ export class ContainerSink {
     }
     if (rest.byteLength === 0) return undefined;
     await this.#pending;
-    this.#pending = inFlight(Promise.all(this.#writeItems(position, rest)));
+    this.#pending = inFlight(Promise.all(this.#writeItems(position, [rest])));
     return undefined;
   }
 
@@ -182,22 +191,35 @@ export class ContainerSink {
     }
   }
 
-  /** Positional writes of container[position, position + bytes) into the items it covers. */
-  #writeItems(position: number, bytes: Uint8Array): Promise<void>[] {
-    const writes: Promise<void>[] = [];
-    const end = position + bytes.byteLength;
-    for (const item of this.#items) {
-      const from = Math.max(position, item.start);
-      const to = Math.min(end, item.start + item.sizeBytes);
-      if (from >= to) continue;
-      const piece = bytes.subarray(from - position, to - position);
-      const itemOffset = from - item.start;
-      if (itemOffset === item.hashedBytes) {
-        item.hasher.update(piece);
-        item.hashedBytes += piece.byteLength;
+  /**
+   * Positional writes of container[position, ...) from consecutive `parts` into the items they
+   * cover: one vectored write per item, each item hashed in order as its bytes pass.
+   */
+  #writeItems(position: number, parts: readonly Uint8Array[]): Promise<void>[] {
+    const perItem = new Map<ItemFile, { offset: number; pieces: Uint8Array[] }>();
+    let at = position;
+    for (const part of parts) {
+      const end = at + part.byteLength;
+      for (const item of this.#items) {
+        const from = Math.max(at, item.start);
+        const to = Math.min(end, item.start + item.sizeBytes);
+        if (from >= to) continue;
+        const piece = part.subarray(from - at, to - at);
+        const itemOffset = from - item.start;
+        if (itemOffset === item.hashedBytes) {
+          item.hasher.update(piece);
+          item.hashedBytes += piece.byteLength;
+        }
+        const pending = perItem.get(item);
+        if (pending === undefined) perItem.set(item, { offset: itemOffset, pieces: [piece] });
+        else pending.pieces.push(piece);
       }
+      at = end;
+    }
+    const writes: Promise<void>[] = [];
+    for (const [item, { offset, pieces }] of perItem) {
       item.writes++;
-      writes.push(writeFully(item.handle, piece, itemOffset));
+      writes.push(writeAllFully(item.handle, pieces, offset));
     }
     return writes;
   }

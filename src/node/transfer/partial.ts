@@ -138,7 +138,11 @@ export class PartialPayload {
   }
 
   /** Records chunk `index` (the next one) as verified: writes its plaintext, queues its leaf. */
-  async writeChunk(index: number, plaintext: Uint8Array, leaf: Uint8Array): Promise<SinkProblem | undefined> {
+  async writeChunk(
+    index: number,
+    plaintext: Uint8Array | readonly Uint8Array[],
+    leaf: Uint8Array,
+  ): Promise<SinkProblem | undefined> {
     assert(index === this.verifiedChunks, `chunk ${index} written out of order`);
     const problem = await this.#sink.write(chunkPlaintextOffset(this.layout, index), plaintext);
     if (problem !== undefined) return problem;

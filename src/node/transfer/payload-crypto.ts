@@ -153,6 +153,22 @@ export function openChunk(
   index: number,
   sealed: Uint8Array,
 ): Uint8Array | undefined {
+  const parts = openChunkParts(payloadKey, layout, index, sealed);
+  if (parts === undefined) return undefined;
+  const plaintext = Buffer.concat(parts);
+  return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
+}
+
+/**
+ * The same plaintext as consecutive parts (see CIPHER_SLICE_BYTES), for a receiver that hashes
+ * and writes them in turn; undefined when the tag does not authenticate.
+ */
+export function openChunkParts(
+  payloadKey: PayloadKey,
+  layout: PayloadLayout,
+  index: number,
+  sealed: Uint8Array,
+): Uint8Array[] | undefined {
   if (sealed.byteLength < AEAD_TAG_BYTES) return undefined;
   const bodyBytes = sealed.byteLength - AEAD_TAG_BYTES;
   const decipher = createDecipheriv(PAYLOAD_CIPHER, payloadKey.key, chunkNonce(index), {
@@ -160,14 +176,17 @@ export function openChunk(
   });
   decipher.setAAD(chunkAad(index, layout));
   try {
-    const body = decipher.update(sealed.subarray(0, bodyBytes));
+    const parts: Uint8Array[] = [];
+    for (let offset = 0; offset < bodyBytes; offset += CIPHER_SLICE_BYTES) {
+      parts.push(decipher.update(sealed.subarray(offset, Math.min(offset + CIPHER_SLICE_BYTES, bodyBytes))));
+    }
     // GCM takes the tag any time before final(); set after update() here it measured 2 to 3 times
     // faster on Node 20 than set before (medians of interleaved 1 MiB runs). No plaintext is used
     // unless final() authenticates it.
     decipher.setAuthTag(sealed.subarray(bodyBytes));
     const rest = decipher.final();
-    const plaintext = rest.byteLength === 0 ? body : Buffer.concat([body, rest]);
-    return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
+    if (rest.byteLength > 0) parts.push(rest);
+    return parts.map((part) => new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
   } catch {
     return undefined;
   }

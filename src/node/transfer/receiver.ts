@@ -17,7 +17,7 @@ import { ChunkVerifier } from './chunk-verifier.js';
 import type { PayloadCommitment } from './commitment.js';
 import { type ExpectedItem, fileItems, INBOX_MANIFEST_FILE } from './filing.js';
 import { PartialPayload, partialDirectory } from './partial.js';
-import { deriveRecipientKey, openChunk, type PayloadKey } from './payload-crypto.js';
+import { deriveRecipientKey, openChunkParts, type PayloadKey } from './payload-crypto.js';
 import {
   decodePayloadResponse,
   encodePayloadRequest,
@@ -258,7 +258,7 @@ export class PayloadReceiver {
     }
     const verdict = verifier.verify(chunk.index, chunk.proof, chunk.ciphertext);
     if (!verdict.ok) return this.#fail(verdict.reason, verdict.detail);
-    const plaintext = openChunk(key, verifier.layout, chunk.index, chunk.ciphertext);
+    const plaintext = openChunkParts(key, verifier.layout, chunk.index, chunk.ciphertext);
     if (plaintext === undefined) {
       return this.#fail('DECRYPT_FAILED', `chunk ${chunk.index} does not authenticate under the agreed key`);
     }
