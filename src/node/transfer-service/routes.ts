@@ -7,8 +7,9 @@
 //   POST /uploads/sealed?recipient=ORG&sizes=N1,N2,...
 //                                every item back to back in one body, sealed for ORG as it arrives
 //                                -> { sealedUpload, recipient, items: [{ sizeBytes, digest }] }
-//   POST /transfers              declare: { consentId, recipient, route, items: [{ category,
-//                                documentType, upload, uid? }] } -> { transferId, txId, height, status, reasons }
+//   POST /transfers              declare: { consentId, recipient, route, sealedUpload?, items: [{
+//                                category, documentType, upload?, uid? }] } (a sealed upload, or one
+//                                upload per item) -> { transferId, txId, height, status, reasons }
 //   POST /transfers/:id/assess   on a regulator's node: { decision, reason } -> the verdict
 //   GET  /audit/transfers/:id    the transfer's timeline
 //   GET  /audit/patients/:key    one patient's consents and transfers
