@@ -8,7 +8,7 @@
 // a temp folder removed when the run exits.
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BigChain, ensureBigChain } from '../fixtures/big-chain.js';
@@ -16,6 +16,8 @@ import { repoRoot } from '../lib/network.js';
 import type { BenchContext, Benchmark } from '../types.js';
 
 export const BIG_CHAIN_TXS = Number(process.env.BAYLEDGER_BENCH_CHAIN_TXS ?? 1_000_000);
+/** How often the running `chain verify` process's memory is sampled. */
+const MEMORY_SAMPLE_MS = 2000;
 /** Consent grant (patient + hospital) and declaration (hospital), alternating. */
 const SIGNATURES_PER_TX = 1.5;
 
@@ -47,8 +49,31 @@ export function bigChainFor(context: BenchContext): Promise<BigChain> {
   return bigChain;
 }
 
-/** Runs the compiled CLI to completion; rejects on a non-zero exit or when `signal` aborts. */
-function runCli(args: readonly string[], signal: AbortSignal): Promise<string> {
+/** VmHWM and the RssAnon/RssFile split of a running process (MB); undefined once it is gone. */
+async function peakOf(pid: number): Promise<{ peakMb: number; anonMb: number; fileMb: number } | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string): number =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { peakMb: kb('VmHWM') / 1024, anonMb: kb('RssAnon') / 1024, fileMb: kb('RssFile') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+interface CliRun {
+  readonly stdout: string;
+  /** Highest VmHWM seen while it ran, and the largest anonymous / file-backed parts. */
+  readonly peakMb: number;
+  readonly anonMb: number;
+  readonly fileMb: number;
+}
+
+/**
+ * Runs the compiled CLI to completion, sampling its memory every MEMORY_SAMPLE_MS; rejects on a
+ * non-zero exit or when `signal` aborts.
+ */
+function runCli(args: readonly string[], signal: AbortSignal): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(repoRoot(), 'bin/bayledger.js'), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,15 +81,29 @@ function runCli(args: readonly string[], signal: AbortSignal): Promise<string> {
     });
     let stdout = '';
     let stderr = '';
+    const memory = { peakMb: 0, anonMb: 0, fileMb: 0 };
+    const sampler = setInterval(() => {
+      if (child.pid === undefined) return;
+      void peakOf(child.pid).then((sample) => {
+        if (sample === undefined) return;
+        memory.peakMb = Math.max(memory.peakMb, sample.peakMb);
+        memory.anonMb = Math.max(memory.anonMb, sample.anonMb);
+        memory.fileMb = Math.max(memory.fileMb, sample.fileMb);
+      });
+    }, MEMORY_SAMPLE_MS);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
-    child.once('error', reject);
+    child.once('error', (error) => {
+      clearInterval(sampler);
+      reject(error);
+    });
     child.once('close', (code) => {
-      if (code === 0) resolve(stdout);
+      clearInterval(sampler);
+      if (code === 0) resolve({ stdout, ...memory });
       else reject(new Error(`bayledger ${args.join(' ')} exited ${code}: ${stderr.trim()}`));
     });
   });
@@ -79,13 +118,13 @@ export const chainVerify: Benchmark = {
     const ceiling = await context.ceiling();
     const chain = await bigChainFor(context);
     const started = performance.now();
-    const output = await runCli(
+    const run = await runCli(
       ['chain', 'verify', '--data-dir', chain.dataDir, '--genesis', chain.genesisPath, '--json'],
       context.signal,
     );
     const seconds = (performance.now() - started) / 1000;
-    const verdict = JSON.parse(output) as { ok: boolean; txCount: number; height: number };
-    if (!verdict.ok) throw new Error(`chain verify refused the big chain: ${output}`);
+    const verdict = JSON.parse(run.stdout) as { ok: boolean; txCount: number; height: number };
+    if (!verdict.ok) throw new Error(`chain verify refused the big chain: ${run.stdout}`);
     return [
       {
         name: 'txPerSecond',
@@ -99,6 +138,12 @@ export const chainVerify: Benchmark = {
         note: `${verdict.txCount} transactions, ${verdict.height} blocks in ${seconds.toFixed(1)} s, process start included`,
       },
       { name: 'seconds', value: seconds, unit: 's' },
+      {
+        name: 'rss.peak',
+        value: run.peakMb,
+        unit: 'MB',
+        note: `VmHWM, sampled every ${MEMORY_SAMPLE_MS / 1000} s; largest parts seen: ${run.anonMb.toFixed(0)} MB anonymous (re-derived state off the heap), ${run.fileMb.toFixed(0)} MB mapped LevelDB tables`,
+      },
     ];
   },
 };
