@@ -20,23 +20,12 @@ import { verifyDataDir } from '../../src/node/chain/verify-sources.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { fileableTestGenesis, genesisRecordOf } from '../helpers/chain.js';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const KILLS = 50;
 const WRITER_ENTRY = join(REPO_ROOT, 'test/e2e/fixtures/chain-writer.ts');
 /** Inside the repository so the bundle's bare imports (classic-level, cbor-x) resolve. */
 const BUNDLE_DIR = join(REPO_ROOT, 'node_modules/.cache/bayledger-tests');
-
-/** mulberry32: a small seeded generator, so a failing schedule can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The command that starts the writer: a bundled .mjs if esbuild is available, else tsx. */
 async function writerCommand(): Promise<{ args: string[]; cleanup: () => Promise<void> }> {

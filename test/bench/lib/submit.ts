@@ -5,6 +5,7 @@
 // a hospital gateway or a platform would submit under load; `single` mode sends one `POST /tx` per
 // transaction instead, to measure the per-request API path.
 import { LIMITS } from '../../../src/core/limits.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 import type { NodeClient, SignedTx } from './network.js';
 
 export type SubmitMode = 'batch' | 'single';
@@ -30,7 +31,7 @@ export function uniformArrivals(count: number, ratePerSecond: number): number[] 
 
 /** Arrival instants of a Poisson process at `ratePerSecond`, from a seeded generator. */
 export function poissonArrivals(count: number, ratePerSecond: number, seed: number): number[] {
-  const uniform = seededUniform(seed);
+  const uniform = seededRandom(seed);
   const arrivals: number[] = [];
   let atMs = 0;
   for (let index = 0; index < count; index++) {
@@ -38,18 +39,6 @@ export function poissonArrivals(count: number, ratePerSecond: number, seed: numb
     arrivals.push(atMs);
   }
   return arrivals;
-}
-
-/** Mulberry32: a small seeded generator, so every run offers the same arrival pattern. */
-function seededUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** How many of a `POST /txs` answer's transactions were refused (its `refused` field). */
