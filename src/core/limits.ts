@@ -169,6 +169,8 @@ export const LIMITS = {
   maxStagedUploads: 256,
   /** Payloads a recipient node fetches at once; further approved transfers wait their turn. */
   maxConcurrentPayloadFetches: 2,
+  /** Approved transfers a recipient holds queued for fetching; the start-up scan waits for room. */
+  maxQueuedPayloadFetches: 1_000,
   /** Attempts to fetch one approved payload before the node gives up until its next start. */
   maxPayloadFetchAttempts: 30,
   /** First wait between two fetch attempts; it doubles per failure up to maxPayloadRetryDelayMs. */

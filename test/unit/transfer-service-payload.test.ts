@@ -13,6 +13,7 @@ import path from 'node:path';
 import { toHex, utf8 } from '../../src/core/bytes.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import { getTransfer } from '../../src/core/ledger/views.js';
+import { LIMITS } from '../../src/core/limits.js';
 import type { TransferItem } from '../../src/core/records/index.js';
 import { createMemoryLogger, type Logger } from '../../src/node/log/index.js';
 import { MetricsRegistry } from '../../src/node/metrics/index.js';
@@ -202,6 +203,52 @@ describe('transfer service: payload channel over libp2p', function () {
   async function inboxEntries(): Promise<string[]> {
     return readdir(inboxDir, { recursive: true }).catch(() => [] as string[]);
   }
+
+  it('holds a bounded queue: past it a transfer is turned away (a scan finds it again), waiters wake on close', async () => {
+    // A recipient that cannot reach the hospital (no address): both fetch slots stay busy retrying.
+    const isolated = await startPeer(RECIPIENT);
+    const fetcher = new PayloadFetcher({
+      net: isolated.net,
+      state: ledger.state,
+      self: RECIPIENT,
+      chainId: net.genesis.chainId,
+      recipientSecretKey: net.encryptionKeys[RECIPIENT]!.secretKey,
+      inboxDir: path.join(dir, 'inbox-isolated'),
+      stats: isolated.stats,
+      logger: isolated.logger,
+      submitReceipt: async () => {},
+      maxQueued: 1,
+    });
+    try {
+      const transfers: Uint8Array[] = [];
+      for (const label of ['bound-a', 'bound-b', 'bound-c', 'bound-d']) {
+        const { sealed } = await sealItems(label, [5_000]);
+        const consent = grantConsent(net, { patient: label });
+        const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
+        ledger.block(consent);
+        ledger.block(declaration);
+        transfers.push(declaration.objectId);
+      }
+      for (const transferId of transfers.slice(0, 3)) fetcher.consider(transferId);
+      assert.equal(fetcher.activeTransfers.length, LIMITS.maxConcurrentPayloadFetches);
+      assert.equal(fetcher.takeTurnedAway(), false, 'two running and one queued fit');
+      fetcher.consider(transfers[3]!);
+      assert.equal(fetcher.takeTurnedAway(), true, 'the fourth is turned away');
+      assert.equal(fetcher.takeTurnedAway(), false, 'and the flag is taken once');
+      let woke = false;
+      const waiting = fetcher.waitForRoom().then(() => {
+        woke = true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(woke, false, 'no room while the queue is full');
+      await fetcher.close();
+      await waiting;
+      assert.equal(woke, true);
+    } finally {
+      await fetcher.close();
+      await isolated.net.close();
+    }
+  });
 
   it('delivers an approved transfer, files it and receipts it; the sender sent each chunk once', async () => {
     const sizes = PAYLOAD_MB > 0 ? [PAYLOAD_MB * 1024 * 1024, 70_000] : [900_000, 70_000];

@@ -45,6 +45,8 @@ export interface PayloadFetcherOptions {
   readonly logger: Logger;
   /** Signs, submits and waits for the receipt; resolves once it is committed or known. */
   readonly submitReceipt: (receipt: ReceiptRequest) => Promise<void>;
+  /** Bound on queued transfers (tests set a small one). Default LIMITS.maxQueuedPayloadFetches. */
+  readonly maxQueued?: number;
 }
 
 interface Job {
@@ -66,10 +68,18 @@ export class PayloadFetcher {
   readonly #queued = new Set<string>();
   readonly #running = new Map<string, Job>();
   readonly #runs = new Set<Promise<void>>();
+  /** Resolved when the queue has room again (the start-up scan waits on it). */
+  #roomWaiters: Array<() => void> = [];
+  /** A transfer was turned away for lack of room since the last `takeTurnedAway`. */
+  #turnedAway = false;
   #closed = false;
 
   constructor(options: PayloadFetcherOptions) {
     this.#options = options;
+  }
+
+  get #maxQueued(): number {
+    return this.#options.maxQueued ?? LIMITS.maxQueuedPayloadFetches;
   }
 
   /** Queues a transfer if this node should fetch it now; a no-op if it is queued or running. */
@@ -77,6 +87,11 @@ export class PayloadFetcher {
     const hex = toHex(transferId);
     if (this.#closed || this.#queued.has(hex) || this.#running.has(hex)) return;
     if (!acceptDecision(this.#options.state, this.#options.self, transferId).ok) return;
+    if (this.#queue.length >= this.#maxQueued) {
+      // Bounded: the transfer stays approved in the ledger, and a scan finds it again.
+      this.#turnedAway = true;
+      return;
+    }
     this.#queued.add(hex);
     this.#queue.push(transferId);
     this.#pump();
@@ -88,6 +103,19 @@ export class PayloadFetcher {
     for (const job of this.#running.values()) if (job.consentIdHex === hex) job.abort.abort();
   }
 
+  /** Resolves once the queue has room for another transfer (at once if it has, or when closed). */
+  waitForRoom(): Promise<void> {
+    if (this.#closed || this.#queue.length < this.#maxQueued) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /** Whether a transfer was turned away for lack of room since the last call (then scan again). */
+  takeTurnedAway(): boolean {
+    const turnedAway = this.#turnedAway;
+    this.#turnedAway = false;
+    return turnedAway;
+  }
+
   get activeTransfers(): string[] {
     return [...this.#running.keys()];
   }
@@ -95,6 +123,7 @@ export class PayloadFetcher {
   async close(): Promise<void> {
     this.#closed = true;
     this.#queue.length = 0;
+    this.#wakeRoomWaiters();
     for (const job of this.#running.values()) job.abort.abort();
     await Promise.allSettled([...this.#runs]);
   }
@@ -127,6 +156,13 @@ export class PayloadFetcher {
         });
       this.#runs.add(run);
     }
+    if (this.#queue.length < this.#maxQueued) this.#wakeRoomWaiters();
+  }
+
+  #wakeRoomWaiters(): void {
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   async #fetch(transferId: Uint8Array, job: Job): Promise<void> {

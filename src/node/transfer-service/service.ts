@@ -124,7 +124,13 @@ export async function attachTransferService(
       });
     }
   });
-  if (fetcher !== undefined) await resumeOpenTransfers(node, fetcher);
+  // In the background: with many open transfers the scan waits for room in the bounded queue.
+  const resuming =
+    fetcher === undefined
+      ? Promise.resolve()
+      : resumeOpenTransfers(node, fetcher, closing.signal).catch((error: unknown) =>
+          logger.error('cannot scan for open transfers', { error }),
+        );
 
   registerTransferRoutes(node.route, {
     node,
@@ -143,6 +149,7 @@ export async function attachTransferService(
     async close() {
       closing.abort();
       await fetcher?.close();
+      await resuming;
     },
   };
   const closeNode = node.close.bind(node);
@@ -178,16 +185,22 @@ function onBlock(
   }
 }
 
-/** At start, queues every approved transfer to this node that has no receipt yet (state scan). */
-async function resumeOpenTransfers(node: RunningNode, fetcher: PayloadFetcher): Promise<void> {
-  let seenTransfers = false;
-  for await (const entry of node.chain.store.stateEntries()) {
-    if (entry.bucket !== 'transfer') {
-      if (seenTransfers) break;
-      continue;
+/**
+ * At start, queues every approved transfer to this node that has no receipt yet (one scan of the
+ * transfer bucket), waiting for room in the fetcher's bounded queue as it goes; scans again while
+ * transfers were turned away meanwhile (by new blocks arriving during a full queue).
+ */
+async function resumeOpenTransfers(
+  node: RunningNode,
+  fetcher: PayloadFetcher,
+  signal: AbortSignal,
+): Promise<void> {
+  do {
+    for await (const entry of node.chain.store.stateEntriesIn('transfer')) {
+      await fetcher.waitForRoom();
+      if (signal.aborted) return;
+      const transferId = parseHex(entry.key);
+      if (transferId !== undefined) fetcher.consider(transferId);
     }
-    seenTransfers = true;
-    const transferId = parseHex(entry.key);
-    if (transferId !== undefined) fetcher.consider(transferId);
-  }
+  } while (fetcher.takeTurnedAway() && !signal.aborted);
 }
