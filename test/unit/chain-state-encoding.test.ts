@@ -1,7 +1,7 @@
 // State values are encoded once per block (encodeWriteValues) for the stateHash, the store and
-// chain verify's derived state. Byte strings, booleans and unsigned integers take a short path
-// that writes the head directly; every value must still come out exactly as encodeCanonical
-// (RFC 8949 section 4.2.1) writes it, or every node would commit a different stateHash.
+// chain verify's derived state: all of a block's values in one array encoding, each value a view
+// of its item. Every value must still come out exactly as encodeCanonical (RFC 8949 section
+// 4.2.1) writes it alone, or every node would commit a different stateHash.
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { encodeCanonical } from '../../src/core/codec/canonical.js';
@@ -15,21 +15,37 @@ const simpleValue = fc.oneof(
   fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
   fc.integer({ min: -1000, max: -1 }),
   fc.record({ n: fc.nat(), b: fc.boolean() }).map((r) => ({ ...r })),
+  fc
+    .record({
+      status: fc.constantFrom('active', 'revoked'),
+      reasons: fc.array(fc.constantFrom('A', 'BB', 'CCC'), { maxLength: 3 }),
+      nested: fc
+        .record({ id: fc.uint8Array({ minLength: 32, maxLength: 32 }), at: fc.nat() })
+        .map((r) => ({ ...r })),
+      note: fc.oneof(fc.constant(null), fc.string({ maxLength: 40 })),
+    })
+    .map((r) => ({ ...r })),
 );
 
 describe('chain: state values encoded once per block', () => {
-  it('encodes byte strings, booleans and integers exactly as encodeCanonical does', () => {
+  it('encodes every value (deletes as null) exactly as encodeCanonical encodes it alone', () => {
     fc.assert(
-      fc.property(fc.array(simpleValue, { minLength: 1, maxLength: 20 }), (values) => {
-        const writes: StateWrite[] = values.map((value, i) => ({ bucket: 'counter', key: `k${i}`, value }));
-        const encoded = encodeWriteValues(writes);
-        for (const [i, value] of values.entries()) assert.deepEqual(encoded[i], encodeCanonical(value));
-      }),
+      fc.property(
+        fc.array(fc.oneof(simpleValue, fc.constant(null)), { minLength: 1, maxLength: 40 }),
+        (values) => {
+          const writes: StateWrite[] = values.map((value, i) => ({ bucket: 'counter', key: `k${i}`, value }));
+          const encoded = encodeWriteValues(writes);
+          assert.equal(encoded.length, values.length);
+          for (const [i, value] of values.entries()) {
+            assert.deepEqual(encoded[i], value === null ? null : encodeCanonical(value));
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
-  it('hands out a fresh array for each value (no caller shares bytes with another)', () => {
+  it("gives each value its own bytes: changing one changes no other's", () => {
     const [a, b] = encodeWriteValues([
       { bucket: 'counted', key: 'a', value: true },
       { bucket: 'counted', key: 'b', value: true },

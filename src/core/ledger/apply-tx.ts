@@ -96,6 +96,8 @@ function fromVerdict(verdict: Verdict): Result {
 
 function indexForPatient(step: Step, patient: Uint8Array | null, kind: TxKind): void {
   if (patient === null) return;
+  // Record fields are written in canonical key order (RFC 8949 section 4.2.1: shorter keys first,
+  // then bytewise), so the encoder's per-map sort finds them already in place.
   putPatientIndexEntry(step.state, patient, kind, step.objectId, { txId: step.txId, height: step.height });
 }
 
@@ -114,13 +116,13 @@ function applyGrant(step: Step, grant: ConsentGrantBody): Result {
   indexForPatient(step, grant.patient, 'consent.grant');
   if (verdict.status === 'approved') {
     putConsent(step.state, {
-      consentId: step.objectId,
       grant,
       status: 'active',
-      grantedAtHeight: step.height,
+      consentId: step.objectId,
       grantTxId: step.txId,
-      revokedAtHeight: null,
       revokeTxId: null,
+      grantedAtHeight: step.height,
+      revokedAtHeight: null,
     });
   }
   return fromVerdict(verdict);
@@ -193,19 +195,19 @@ function applyDeclare(step: Step, declaration: TransferDeclareBody): Result {
   if (duplicate) return fromVerdict(verdict); // never overwrite the transfer this id already names
   putSeen(step.state, step.objectId, step.txId);
   const declared: TransferRecord = {
-    transferId: step.objectId,
-    declaration,
-    patient,
     status: verdict.status,
+    patient,
     reasons: verdict.reasons,
-    policyVersion: step.policy.version,
-    requiredAssessors: verdict.assessors,
-    pendingAssessors: verdict.assessors,
-    assessments: [],
-    declaredAtHeight: step.height,
-    declareTxId: step.txId,
-    approvedAtHeight: null,
     receipt: null,
+    transferId: step.objectId,
+    assessments: [],
+    declaration,
+    declareTxId: step.txId,
+    policyVersion: step.policy.version,
+    approvedAtHeight: null,
+    declaredAtHeight: step.height,
+    pendingAssessors: verdict.assessors,
+    requiredAssessors: verdict.assessors,
   };
   putTransfer(step.state, verdict.status === 'approved' ? approve(step, declared) : declared);
   indexForPatient(step, patient, 'transfer.declare');
@@ -374,11 +376,11 @@ export function applyCheckedTx(
       break;
   }
   putOutcome(state, txId, {
-    accepted: result.accepted,
-    reasons: result.reasons,
     kind: tx.kind,
-    objectId: step.objectId,
     height: step.height,
+    reasons: result.reasons,
+    accepted: result.accepted,
+    objectId: step.objectId,
   });
   return { accepted: result.accepted, reasons: result.reasons, objectId: step.objectId };
 }
