@@ -1,7 +1,7 @@
 // State values are encoded once per block (encodeWriteValues) for the stateHash, the store and
-// chain verify's derived state: all of a block's values in one array encoding, each value a view
-// of its item. Every value must still come out exactly as encodeCanonical (RFC 8949 section
-// 4.2.1) writes it alone, or every node would commit a different stateHash.
+// chain verify's derived state. Byte strings, booleans and unsigned integers take a short path
+// that writes the head directly; every value must still come out exactly as encodeCanonical
+// (RFC 8949 section 4.2.1) writes it, or every node would commit a different stateHash.
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { encodeCanonical } from '../../src/core/codec/canonical.js';

@@ -12,9 +12,7 @@ import {
   encodeCanonicalKnowing,
 } from '../codec/canonical.js';
 import { encodeHead } from '../codec/fast-encode.js';
-import { canonicalItemEnd } from '../codec/item-end.js';
 import { sha256 } from '../crypto/hash.js';
-import { assert } from '../errors.js';
 
 export const STATE_BUCKETS = [
   'consent', // consentId -> consent state
@@ -121,42 +119,43 @@ export function nextStateHash(previousStateHash: Uint8Array, writes: readonly St
  * Canonical bytes of each write's value, aligned with `writes`; null for a delete. `known` maps
  * values embedded unchanged in the records (transaction bodies) to their canonical bytes.
  *
- * All of a block's values are encoded in ONE call, as one array, and each value's bytes are a
- * view into that encoding: RFC 8949 encodes an array as its head followed by its items' own
- * deterministic encodings back to back (section 4.2.1 encodings do not depend on context), so
- * the views are exactly the values' canonical bytes. Encoding value by value cost a call's setup
- * and a fresh buffer for each of a block's ten thousand values: a tenth of chain verify's
- * applying thread.
+ * Each value is encoded on its own: the codec recognises a known body only as a direct field of
+ * the value it encodes, so wrapping a block's values in one array (one call, one buffer) lost
+ * that and encoded every embedded body again.
  */
 export function encodeWriteValues(
   writes: readonly StateWrite[],
   known?: ReadonlyMap<object, Uint8Array>,
 ): (Uint8Array | null)[] {
-  const values: CborValue[] = [];
-  for (const write of writes) if (write.value !== null) values.push(write.value);
-  if (values.length === 0) return writes.map(() => null);
-  const encoded = known === undefined ? encodeCanonical(values) : encodeCanonicalKnowing(values, known);
-  let at = headBytes(encoded[0]!);
-  const out: (Uint8Array | null)[] = [];
-  for (const write of writes) {
-    if (write.value === null) {
-      out.push(null);
-      continue;
-    }
-    const end = canonicalItemEnd(encoded, at);
-    out.push(encoded.subarray(at, end));
-    at = end;
-  }
-  assert(at === encoded.byteLength, 'state values: the array encoding has bytes after its items');
-  return out;
+  return writes.map((write) => {
+    if (write.value === null) return null;
+    const simple = encodeSimple(write.value);
+    if (simple !== undefined) return simple;
+    return known === undefined ? encodeCanonical(write.value) : encodeCanonicalKnowing(write.value, known);
+  });
 }
 
-/** Bytes of an RFC 8949 head whose first byte is `initial` (additional information 0 to 27). */
-function headBytes(initial: number): number {
-  const info = initial & 31;
-  if (info < 24) return 1;
-  assert(info <= 27, `state values: array head with additional information ${info}`);
-  return 1 + 2 ** (info - 24);
+const TRUE_ENCODED = Uint8Array.of(0xf5);
+const FALSE_ENCODED = Uint8Array.of(0xf4);
+
+/**
+ * The canonical bytes of a value whose encoding is only a head (RFC 8949 section 4.2.1, shortest
+ * form) and its content: a byte string (a replay guard's txId), a boolean or a safe unsigned
+ * integer (counters); undefined for anything else, which the codec encodes. A third of a block's
+ * state values are of these kinds, and the general encoder's setup cost more than their bytes.
+ */
+function encodeSimple(value: CborValue): Uint8Array | undefined {
+  if (value instanceof Uint8Array) {
+    const head = encodeHead(2, value.byteLength);
+    const encoded = new Uint8Array(head.byteLength + value.byteLength);
+    encoded.set(head, 0);
+    encoded.set(value, head.byteLength);
+    return encoded;
+  }
+  if (value === true) return TRUE_ENCODED.slice();
+  if (value === false) return FALSE_ENCODED.slice();
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return encodeHead(0, value);
+  return undefined;
 }
 
 const NULL_ENCODED = Uint8Array.from([0xf6]);
