@@ -24,7 +24,7 @@ import {
   merkleRoot,
   rootAt,
 } from '../../src/core/merkle/index.js';
-import { blockKey, stateKey } from '../../src/node/store/buckets.js';
+import { blockKey, metaKey, stateKey } from '../../src/node/store/buckets.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 
 const GENESIS_HASH = sha256(utf8('test genesis'));
@@ -159,6 +159,33 @@ describe('LedgerStore', () => {
     assert.deepEqual(store.state.get('counter', 'hku-szh/2026'), { count: 2 });
   });
 
+  it('scans one state bucket, or the keys of a bucket under a prefix, as one key range', async () => {
+    const value = { n: 1 };
+    await commit(1, [
+      ...['a', 'aa/1', 'aa/2', 'ab/1', 'aa', 'b', 'é/1'].map((key) => ({
+        bucket: 'patient' as const,
+        key,
+        value,
+      })),
+      { bucket: 'transfer', key: 'aa/9', value },
+      { bucket: 'consent', key: 'aa/8', value },
+    ]);
+    const keys = async (bucket: 'patient' | 'transfer', prefix?: string) => {
+      const found: string[] = [];
+      for await (const entry of store.stateEntriesIn(bucket, prefix)) {
+        assert.equal(entry.bucket, bucket);
+        found.push(entry.key);
+      }
+      return found;
+    };
+    assert.deepEqual(await keys('patient', 'aa/'), ['aa/1', 'aa/2']);
+    assert.deepEqual(await keys('patient', 'aa'), ['aa', 'aa/1', 'aa/2']);
+    assert.deepEqual(await keys('patient', 'é'), ['é/1']);
+    assert.deepEqual(await keys('patient', 'zz'), []);
+    assert.deepEqual(await keys('patient'), ['a', 'aa', 'aa/1', 'aa/2', 'ab/1', 'b', 'é/1']);
+    assert.deepEqual(await keys('transfer'), ['aa/9']);
+  });
+
   it('refuses a commit that does not fit the tip, and writes nothing', async () => {
     await commit(2);
     const good = fakeBlock(store, txBytes(2, 2), []);
@@ -201,6 +228,24 @@ describe('LedgerStore', () => {
     await rejectsWith(store.readBlock(1), 'DATABASE_CORRUPT', /height 1/);
     assert.deepEqual((await store.readBlock(2)).header.height, 2);
     assert.throws(() => store.state.get('transfer', 't1'), /state transfer\/t1/);
+  });
+
+  it('refuses a data directory written in another store format, naming both formats', async () => {
+    await commit(2);
+    await store.close();
+    const raw = new ClassicLevel<Uint8Array, Uint8Array>(directory, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    // A format 1 store (transactions keyed by id) has blocks and no format record.
+    await raw.del(metaKey('format'));
+    await raw.close();
+    await rejectsWith(
+      LedgerStore.open(directory),
+      'CONFIG_INVALID',
+      /store format 1; this build reads format 2/,
+    );
+    store = await LedgerStore.open(join(directory, 'fresh'));
   });
 
   it('keeps WAL records in order across reopen and clears decided heights', async () => {
