@@ -1,0 +1,91 @@
+// Chain verify's check of the stored transaction id index and log (stored-index-check.ts): a
+// missing, wrong or extra index entry, and a transaction stored beyond the log, must each fail
+// verification at the height of the block they contradict (the tip for what no block wrote).
+import { strict as assert } from 'node:assert';
+import { cp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { verifyDataDir } from '../../src/node/chain/verify-sources.js';
+import { txIndexKey, txLogKey } from '../../src/node/store/buckets.js';
+import { encodeTxPosition } from '../../src/node/store/stored-records.js';
+import { fileableTestGenesis, type StoppedNodeFiles, writeStoppedNode } from '../helpers/chain.js';
+
+type Edit = (db: ClassicLevel<Uint8Array, Uint8Array>, files: StoppedNodeFiles) => Promise<void>;
+
+describe('chain verify: the stored id index and log', function () {
+  this.timeout(120_000);
+  const net = fileableTestGenesis(7500);
+  let files: StoppedNodeFiles;
+
+  before(async () => {
+    files = await writeStoppedNode(net, 5, 'bayledger-index-check-');
+  });
+
+  after(async () => {
+    await files.remove();
+  });
+
+  async function verifyEdited(name: string, edit: Edit) {
+    const dataDir = join(files.directory, name);
+    await cp(files.dataDir, dataDir, { recursive: true });
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(dataDir, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    try {
+      await edit(db, files);
+    } finally {
+      await db.close();
+    }
+    return (await verifyDataDir(dataDir, files.genesisFile, undefined, { workers: 0, ownThread: false }))
+      .report;
+  }
+
+  const txIdAt = (height: number, index: number) => files.chain.applied[height - 1]!.txIds[index]!;
+
+  it('passes on the untouched directory', async () => {
+    const report = await verifyEdited('untouched', async () => {});
+    assert.ok(report.ok, report.ok ? '' : report.reason);
+  });
+
+  it('names the block of a transaction whose index entry is missing', async () => {
+    const report = await verifyEdited('missing', (db) => db.del(txIndexKey(txIdAt(3, 1))));
+    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+      height: 3,
+      code: 'TX_INDEX_MISMATCH',
+    });
+    assert.match(report.ok ? '' : report.reason, /transaction 1 of block 3 has no index entry/);
+  });
+
+  it('names the block of a transaction whose index entry points elsewhere', async () => {
+    const report = await verifyEdited('wrong', async (db, { chain }) => {
+      const { header } = chain.blocks[1]!.block;
+      const wrong = { height: 2, index: 0, leafIndex: header.logSize - header.txCount };
+      await db.put(txIndexKey(txIdAt(4, 1)), encodeTxPosition(wrong));
+    });
+    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+      height: 4,
+      code: 'TX_INDEX_MISMATCH',
+    });
+  });
+
+  it('fails at the tip for an index entry of a transaction not in the log', async () => {
+    const report = await verifyEdited('extra', (db) =>
+      db.put(txIndexKey(new Uint8Array(32).fill(7)), encodeTxPosition({ height: 1, index: 0, leafIndex: 0 })),
+    );
+    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+      height: 5,
+      code: 'TX_INDEX_MISMATCH',
+    });
+  });
+
+  it('fails at the tip for a transaction stored beyond the log', async () => {
+    const report = await verifyEdited('beyond', (db, { chain }) =>
+      db.put(txLogKey(chain.tip.logSize), Uint8Array.of(1, 2, 3)),
+    );
+    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+      height: 5,
+      code: 'TX_LOG_MISMATCH',
+    });
+  });
+});
