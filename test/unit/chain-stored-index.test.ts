@@ -1,12 +1,14 @@
-// Chain verify's check of the stored transaction id index and log (stored-index-check.ts): a
-// missing, wrong or extra index entry, and a transaction stored beyond the log, must each fail
-// verification at the height of the block they contradict (the tip for what no block wrote).
+// Chain verify's checks of stored data besides blocks: the transaction id index and log
+// (stored-index-check.ts) and the state (stored-state-check.ts). A missing, wrong or extra index
+// entry, a transaction stored beyond the log, and a state entry whose key is not even UTF-8 must
+// each fail verification at the height of the block they contradict (the tip for what no block
+// wrote).
 import { strict as assert } from 'node:assert';
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { verifyDataDir } from '../../src/node/chain/verify-sources.js';
-import { txIndexKey, txLogKey } from '../../src/node/store/buckets.js';
+import { stateBucketPrefix, txIndexKey, txLogKey } from '../../src/node/store/buckets.js';
 import { encodeTxPosition } from '../../src/node/store/stored-records.js';
 import { fileableTestGenesis, type StoppedNodeFiles, writeStoppedNode } from '../helpers/chain.js';
 
@@ -87,5 +89,16 @@ describe('chain verify: the stored id index and log', function () {
       height: 5,
       code: 'TX_LOG_MISMATCH',
     });
+  });
+
+  it('names a state key that is not UTF-8 exactly, at the tip', async () => {
+    const report = await verifyEdited('not-utf8', (db) =>
+      db.put(Uint8Array.of(stateBucketPrefix('seen'), 0x61, 0xff, 0x62), Uint8Array.of(0xf5)),
+    );
+    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+      height: 5,
+      code: 'STATE_MISMATCH',
+    });
+    assert.match(report.ok ? '' : report.reason, /state entry seen\/0x61ff62 exists but no block wrote it/);
   });
 });

@@ -10,6 +10,11 @@ export interface StoredChainData {
   storedNodes(level: number, fromIndex: number, toIndex: number): Promise<readonly StoredMerkleNode[]>;
   /** The stored entries of one state bucket, keys as raw bytes, in batches. */
   stateEntryBatches(bucket: StateBucket): AsyncIterable<readonly RawStateEntry[]>;
+  /**
+   * The same entries with keys decoded as UTF-8 (without the bucket prefix); bytes that are not
+   * UTF-8 read as U+FFFD.
+   */
+  stateEntryTextBatches(bucket: StateBucket): AsyncIterable<readonly (readonly [string, Uint8Array])[]>;
   /** Every entry of the transaction id index, in batches. */
   txIndexBatches(): AsyncIterable<readonly RawTxIndexEntry[]>;
   /** Whether a transaction is stored at leaf index `leafIndex` or beyond. */

@@ -1,8 +1,9 @@
 // The last step of chain verify on a data directory: every stored state entry must be exactly the
 // value the re-derived chain last wrote there, and every re-derived entry must be stored. The
-// stored state is scanned once, in batches, with raw keys (DerivedState.compareStored hashes the
-// key bytes, so no key text is decoded unless an entry differs). A mismatch is attributed to the
-// height that last wrote the entry; an entry no block wrote, to the tip.
+// stored state is scanned once, in batches, keys decoded as text by LevelDB's binding (cheaper
+// than a Buffer per key); a bucket with a key that is not UTF-8 is scanned again with raw keys,
+// where the key is named exactly. A mismatch is attributed to the height that last wrote the
+// entry; an entry no block wrote, to the tip.
 import { STATE_BUCKETS, type StateBucket } from '../../core/ledger/state-kv.js';
 import { LIMITS } from '../../core/limits.js';
 import type { DerivedState } from './derived-state.js';
@@ -46,26 +47,12 @@ export async function compareStoredState(
   let matched = 0;
   let compared = 0;
   const scanBucket = async (bucket: StateBucket): Promise<void> => {
-    for await (const batch of stored.stateEntryBatches(bucket)) {
-      for (const entry of batch) {
-        compared++;
-        const found = derived.compareStored(entry.bucket, entry.key, entry.encoded);
-        if (found === 'missing') {
-          const reason = `state entry ${entry.bucket}/${keyText(entry.key)} exists but no block wrote it`;
-          lowest.note(tipHeight, 'STATE_MISMATCH', reason);
-          continue;
-        }
-        matched++;
-        if (!found.same) {
-          const name = `${entry.bucket}/${keyText(entry.key)}`;
-          lowest.note(
-            found.height,
-            'STATE_MISMATCH',
-            `state entry ${name} differs from the value block ${found.height} wrote`,
-          );
-        }
-      }
-    }
+    const tally =
+      (await compareBucketAsText(stored, derived, bucket, tipHeight)) ??
+      (await compareBucketRaw(stored, derived, bucket, tipHeight));
+    matched += tally.matched;
+    compared += tally.compared;
+    for (const fault of tally.faults) lowest.note(fault.height, fault.code, fault.reason);
   };
   await inParallel(
     STATE_BUCKETS.map((bucket) => () => scanBucket(bucket)),
@@ -74,6 +61,85 @@ export async function compareStoredState(
   if (matched < derived.size) await noteMissing(stored, derived, lowest);
   const fault = lowest.fault;
   return fault === undefined ? { compared } : { fault, compared };
+}
+
+/** What one bucket's scan found: counts, and its faults (each bucket keeps its lowest). */
+interface BucketTally {
+  matched: number;
+  compared: number;
+  readonly faults: StoredFault[];
+}
+
+/** Records one stored entry's comparison in `tally`. */
+function tallyEntry(
+  tally: BucketTally,
+  name: () => string,
+  found: ReturnType<DerivedState['compare']>,
+  tipHeight: number,
+): void {
+  tally.compared++;
+  if (found === 'missing') {
+    tally.faults.push({
+      height: tipHeight,
+      code: 'STATE_MISMATCH',
+      reason: `state entry ${name()} exists but no block wrote it`,
+    });
+    return;
+  }
+  tally.matched++;
+  if (!found.same) {
+    tally.faults.push({
+      height: found.height,
+      code: 'STATE_MISMATCH',
+      reason: `state entry ${name()} differs from the value block ${found.height} wrote`,
+    });
+  }
+}
+
+/** Keeps a tally's fault list short: only its lowest fault matters. */
+function trim(tally: BucketTally): void {
+  if (tally.faults.length < 2) return;
+  const lowest = tally.faults.reduce((a, b) => (b.height < a.height ? b : a));
+  tally.faults.length = 0;
+  tally.faults.push(lowest);
+}
+
+/**
+ * The bucket compared with keys read as text (cheaper); undefined when a key was not UTF-8, so
+ * that the bucket is compared again with raw keys, where such a key is named exactly.
+ */
+async function compareBucketAsText(
+  stored: StoredChainData,
+  derived: DerivedState,
+  bucket: StateBucket,
+  tipHeight: number,
+): Promise<BucketTally | undefined> {
+  const tally: BucketTally = { matched: 0, compared: 0, faults: [] };
+  for await (const batch of stored.stateEntryTextBatches(bucket)) {
+    for (const [key, encoded] of batch) {
+      if (key.includes('\uFFFD')) return undefined;
+      tallyEntry(tally, () => `${bucket}/${key}`, derived.compare(bucket, key, encoded), tipHeight);
+    }
+    trim(tally);
+  }
+  return tally;
+}
+
+async function compareBucketRaw(
+  stored: StoredChainData,
+  derived: DerivedState,
+  bucket: StateBucket,
+  tipHeight: number,
+): Promise<BucketTally> {
+  const tally: BucketTally = { matched: 0, compared: 0, faults: [] };
+  for await (const batch of stored.stateEntryBatches(bucket)) {
+    for (const entry of batch) {
+      const found = derived.compareStored(bucket, entry.key, entry.encoded);
+      tallyEntry(tally, () => `${bucket}/${keyText(entry.key)}`, found, tipHeight);
+    }
+    trim(tally);
+  }
+  return tally;
 }
 
 async function noteMissing(
