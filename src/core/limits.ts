@@ -66,8 +66,12 @@ export const LIMITS = {
   maxMerkleDenseCacheBytes: 16 * 1024 * 1024,
   /** LevelDB block cache (decompressed blocks), bytes. */
   storeBlockCacheBytes: 8 * 1024 * 1024,
-  /** LevelDB open files: bounds the table files mapped into the node's memory (open-db.ts). */
-  storeMaxOpenFiles: 128,
+  /**
+   * LevelDB open files: bounds the table files mapped into the node's memory (open-db.ts). At a
+   * million transactions (about 750 tables of 2 MB): 128 kept VmRSS at 192 MB after 1,000 reads but
+   * put the inclusion-proof median at 1.1 ms under load; 192 gives 0.56 ms and 246 to 255 MB.
+   */
+  storeMaxOpenFiles: 192,
   /** LevelDB uncompressed block size, bytes (what a point read decompresses). */
   storeBlockBytes: 4096,
   /** Bucket scans chain verify runs at once when it compares the stored state (thread-pool work). */
