@@ -13,13 +13,14 @@ import type { NodeMetrics } from './node-metrics.js';
 
 export function admitTransaction(
   bytes: Uint8Array,
+  txId: Uint8Array,
   genesis: Genesis,
   metrics: NodeMetrics,
 ): AdmissionResult<CheckedTx> {
   const started = performance.now();
   try {
-    const check = checkBlockTx(bytes, genesis);
-    if (check.ok) return { ok: true, txId: check.checked.txId, tx: check.checked };
+    const check = checkBlockTx(bytes, genesis, undefined, txId);
+    if (check.ok) return { ok: true, tx: check.checked };
     // Refused: name the decoder's own code (CBOR_TRAILING_BYTES, SCHEMA_INVALID, ...) when the
     // bytes do not even decode to an envelope; otherwise the transaction is invalid as such.
     try {

@@ -32,7 +32,8 @@ export class NodeChain {
   readonly #listeners: Array<(event: CommittedEvent) => void> = [];
   readonly #applied = new Map<string, AppliedBlock>();
   #commitQueue: Promise<unknown> = Promise.resolve();
-  #isVerified: ((txId: Uint8Array) => boolean) | undefined;
+  /** Set on nodes that never vote: block transaction signatures are taken from the quorum. */
+  #trustQuorumForTxSignatures = false;
   #checkedTx: ((txId: Uint8Array) => CheckedTx | undefined) | undefined;
 
   constructor(store: LedgerStore, params: ChainParams) {
@@ -57,17 +58,10 @@ export class NodeChain {
       logNodes: store.merkle,
       state: store.state,
       hasTx: (txId) => store.hasTx(txId),
-      // Transactions whose exact bytes passed admission here had their signatures checked then;
-      // verifyBlock re-runs only the cheap checks for them (the key is SHA-256 of those bytes).
-      isVerified: this.#isVerified,
+      isVerified: this.#trustQuorumForTxSignatures ? () => true : undefined,
       // Transactions still in the mempool were decoded and checked on admission: reuse that.
       checkedTx: this.#checkedTx,
     };
-  }
-
-  /** Lets the node vouch for transactions it already checked (the mempool's admission). */
-  setVerifiedCheck(isVerified: (txId: Uint8Array) => boolean): void {
-    this.#isVerified = isVerified;
   }
 
   /** Lets the node hand over transactions it already decoded and checked (mempool admission). */
@@ -87,7 +81,7 @@ export class NodeChain {
    * signature offline (docs/ARCHITECTURE.md decision 13).
    */
   trustQuorumForTxSignatures(): void {
-    this.#isVerified = () => true;
+    this.#trustQuorumForTxSignatures = true;
   }
 
   /** Remembers a block's applied result (from building or validating it) for its commit. */

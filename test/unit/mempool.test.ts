@@ -7,10 +7,12 @@ import { Mempool } from '../../src/node/mempool/mempool.js';
 function makePool(options: { maxTxs?: number; maxBytes?: number; committed?: Set<string> } = {}) {
   let admissions = 0;
   const pool = new Mempool<Uint8Array>({
-    admit: (bytes) => {
+    txIdOf: sha256,
+    admit: (bytes, txId) => {
       admissions++;
+      assert.deepEqual(txId, sha256(bytes));
       if (bytes[0] === 0xff) return { ok: false, code: 'TX_INVALID', reason: 'starts with 0xff' };
-      return { ok: true, txId: sha256(bytes), tx: bytes };
+      return { ok: true, tx: bytes };
     },
     isCommitted: (id) => options.committed?.has(id) ?? false,
     nowMs: () => 0,
@@ -24,19 +26,20 @@ const tx = (n: number, size = 10) => new Uint8Array(size).fill(n % 255);
 
 describe('mempool', () => {
   it('deduplicates by transaction id and checks each transaction once', () => {
-    const { pool } = makePool();
+    const { pool, admissions } = makePool();
     const first = pool.add(tx(1));
     const second = pool.add(tx(1));
     assert.equal(first.ok && !first.duplicate, true);
     assert.equal(second.ok && second.duplicate, true);
     assert.equal(pool.size, 1);
     assert.equal(pool.bytes, 10);
-    assert.ok(first.ok && pool.wasVerified(first.txIdHex));
+    assert.equal(admissions(), 1, 'the duplicate is recognised by its id, not checked again');
+    assert.deepEqual(first.ok && pool.admitted(first.txIdHex), tx(1), 'the admission result is kept');
   });
 
   it('rejects invalid, committed and oversize transactions with codes', () => {
     const committedId = Buffer.from(sha256(tx(7))).toString('hex');
-    const { pool } = makePool({ committed: new Set([committedId]) });
+    const { pool, admissions } = makePool({ committed: new Set([committedId]) });
     assert.deepEqual(pool.add(new Uint8Array([0xff])), {
       ok: false,
       code: 'TX_INVALID',
@@ -45,6 +48,7 @@ describe('mempool', () => {
     const committed = pool.add(tx(7));
     assert.equal(committed.ok, false);
     assert.equal(!committed.ok && committed.code, 'ALREADY_COMMITTED');
+    assert.equal(admissions(), 1, 'a committed transaction is refused by its id before any check');
     const huge = pool.add(new Uint8Array(70 * 1024));
     assert.equal(!huge.ok && huge.code, 'TX_TOO_LARGE');
     assert.equal(pool.size, 0);
@@ -80,21 +84,5 @@ describe('mempool', () => {
     assert.equal(pool.removeCommitted(ids.slice(0, 4)), 4);
     assert.equal(pool.size, 6);
     assert.equal(pool.takeForBlock(1, 1000)[0]!.txIdHex, ids[4]);
-  });
-
-  it('hands out each new transaction for relay once, skipping pruned ones', () => {
-    const { pool } = makePool();
-    const a = pool.add(tx(1));
-    const b = pool.add(tx(2));
-    pool.add(tx(3));
-    assert.ok(a.ok && b.ok);
-    pool.removeCommitted([b.txIdHex]);
-    const batch = pool.drainNewForRelay(2);
-    assert.deepEqual(
-      batch.map((entry) => entry.txIdHex),
-      [a.txIdHex],
-    );
-    assert.equal(pool.drainNewForRelay(10).length, 1);
-    assert.equal(pool.drainNewForRelay(10).length, 0);
   });
 });

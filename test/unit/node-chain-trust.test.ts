@@ -55,7 +55,6 @@ describe('node chain: followers trust the quorum for transaction signatures', ()
 
   it('a validator refuses a certified block with a forged transaction signature', async () => {
     const chain = new NodeChain(store, params);
-    chain.setVerifiedCheck(() => false);
     const { block, certificate } = forgedBlock();
     await assert.rejects(chain.commit(block, certificate, 'sync'), /SIGNATURE_INVALID/);
     assert.equal(chain.height, 0);

@@ -1,14 +1,14 @@
 // The mempool (issue 5 item 3): transactions waiting to be ordered. Deduplicated by txId, bounded
 // in count and bytes, and every transaction is decoded and signature-checked exactly once, on
-// entry; the ids of checked transactions are remembered so that a block carrying them is not
-// verified twice. Arrival order is kept (FIFO), which is also the order proposers fill blocks in.
+// entry: a duplicate or an already committed transaction is recognised by its id (SHA-256 of the
+// bytes) before any check runs, and the admission result is kept with the entry, so a block
+// carrying it is not checked again (`admitted`). Arrival order is kept (FIFO), which is also the
+// order proposers fill blocks in.
 import { toHex } from '../../core/bytes.js';
 import { LIMITS } from '../../core/limits.js';
 
 /** What the node's admission check says of a transaction's bytes (decode, schema, signatures). */
-export type AdmissionResult<Tx> =
-  | { ok: true; txId: Uint8Array; tx: Tx }
-  | { ok: false; code: string; reason: string };
+export type AdmissionResult<Tx> = { ok: true; tx: Tx } | { ok: false; code: string; reason: string };
 
 export interface MempoolEntry<Tx> {
   readonly txId: Uint8Array;
@@ -24,7 +24,10 @@ export type AddResult =
   | { ok: false; code: 'MEMPOOL_FULL' | 'TX_TOO_LARGE' | 'ALREADY_COMMITTED' | string; reason: string };
 
 export interface MempoolOptions<Tx> {
-  admit(bytes: Uint8Array): AdmissionResult<Tx>;
+  /** The transaction id of these bytes (design section 3: SHA-256 of the envelope bytes). */
+  txIdOf(bytes: Uint8Array): Uint8Array;
+  /** Decodes and checks a transaction not seen before; `txId` is txIdOf(bytes). */
+  admit(bytes: Uint8Array, txId: Uint8Array): AdmissionResult<Tx>;
   /** True if the transaction is already in the committed log. */
   isCommitted(txIdHex: string): boolean;
   nowMs(): number;
@@ -32,16 +35,10 @@ export interface MempoolOptions<Tx> {
   maxBytes?: number;
 }
 
-/** Bound on remembered verification results (ids of checked transactions). */
-const MAX_VERIFIED_IDS = 4 * LIMITS.maxMempoolTxs;
-
 export class Mempool<Tx> {
   readonly #options: MempoolOptions<Tx>;
   readonly #entries = new Map<string, MempoolEntry<Tx>>();
-  readonly #verified = new Set<string>();
   #bytes = 0;
-  /** Entries added since the last `drainNewForRelay`, in arrival order. */
-  #relayQueue: MempoolEntry<Tx>[] = [];
 
   constructor(options: MempoolOptions<Tx>) {
     this.#options = options;
@@ -63,20 +60,21 @@ export class Mempool<Tx> {
         reason: `${bytes.byteLength} bytes, limit ${LIMITS.maxTxBytes}`,
       };
     }
+    const txId = this.#options.txIdOf(bytes);
+    const txIdHex = toHex(txId);
+    if (this.#entries.has(txIdHex)) return { ok: true, txIdHex, duplicate: true };
+    if (this.#options.isCommitted(txIdHex)) {
+      return { ok: false, code: 'ALREADY_COMMITTED', reason: `transaction ${txIdHex} is already committed` };
+    }
     const maxTxs = this.#options.maxTxs ?? LIMITS.maxMempoolTxs;
     const maxBytes = this.#options.maxBytes ?? LIMITS.maxMempoolBytes;
     if (this.#entries.size >= maxTxs || this.#bytes + bytes.byteLength > maxBytes) {
       return { ok: false, code: 'MEMPOOL_FULL', reason: `mempool holds ${this.#entries.size} transactions` };
     }
-    const admitted = this.#options.admit(bytes);
+    const admitted = this.#options.admit(bytes, txId);
     if (!admitted.ok) return admitted;
-    const txIdHex = toHex(admitted.txId);
-    if (this.#entries.has(txIdHex)) return { ok: true, txIdHex, duplicate: true };
-    if (this.#options.isCommitted(txIdHex)) {
-      return { ok: false, code: 'ALREADY_COMMITTED', reason: `transaction ${txIdHex} is already committed` };
-    }
     const entry: MempoolEntry<Tx> = {
-      txId: admitted.txId,
+      txId,
       txIdHex,
       bytes,
       tx: admitted.tx,
@@ -84,8 +82,6 @@ export class Mempool<Tx> {
     };
     this.#entries.set(txIdHex, entry);
     this.#bytes += bytes.byteLength;
-    this.#relayQueue.push(entry);
-    this.#rememberVerified(txIdHex);
     return { ok: true, txIdHex, duplicate: false };
   }
 
@@ -100,11 +96,6 @@ export class Mempool<Tx> {
   /** The admitted transaction with this id while it waits here (its admission result), if any. */
   admitted(txIdHex: string): Tx | undefined {
     return this.#entries.get(txIdHex)?.tx;
-  }
-
-  /** Whether these exact bytes' id passed admission here (so block verification may skip it). */
-  wasVerified(txIdHex: string): boolean {
-    return this.#verified.has(txIdHex);
   }
 
   /** The oldest transactions that fit the block limits, in arrival order. */
@@ -131,17 +122,5 @@ export class Mempool<Tx> {
       removed++;
     }
     return removed;
-  }
-
-  /** New entries to relay to peers, at most `maxCount`, oldest first. */
-  drainNewForRelay(maxCount: number): MempoolEntry<Tx>[] {
-    const batch = this.#relayQueue.slice(0, maxCount);
-    this.#relayQueue = this.#relayQueue.slice(batch.length);
-    return batch.filter((entry) => this.#entries.has(entry.txIdHex));
-  }
-
-  #rememberVerified(txIdHex: string): void {
-    if (this.#verified.size >= MAX_VERIFIED_IDS) this.#verified.clear();
-    this.#verified.add(txIdHex);
   }
 }
