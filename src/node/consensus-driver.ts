@@ -124,7 +124,7 @@ export class ConsensusDriver {
   #regossipTimer: NodeJS.Timeout | undefined;
   /** Local clock when the machine last moved (height, round or step); regossip waits for a stall. */
   #lastProgressMs = 0;
-  #progressMark = '';
+  #progressAt: Pick<ConsensusState, 'height' | 'round' | 'step'> | undefined;
   #closed = false;
 
   /** Checks incoming messages' signatures (the node calls it on receipt) for the machine too. */
@@ -186,9 +186,9 @@ export class ConsensusDriver {
   }
 
   #noteProgress(state: ConsensusState): void {
-    const mark = `${state.height}/${state.round}/${state.step}`;
-    if (mark === this.#progressMark) return;
-    this.#progressMark = mark;
+    const last = this.#progressAt;
+    if (last?.height === state.height && last.round === state.round && last.step === state.step) return;
+    this.#progressAt = { height: state.height, round: state.round, step: state.step };
     this.#lastProgressMs = this.#options.clock.nowMs();
   }
 
