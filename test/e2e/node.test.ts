@@ -18,6 +18,7 @@ import { generateKeyFile, publicKeysOf, readKeyFile, writeKeyFile } from '../../
 import { createMemoryLogger } from '../../src/node/log/index.js';
 import { createPeerNetwork, encodeBatch } from '../../src/node/net/index.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
+import { findMetric } from '../helpers/metrics.js';
 import {
   type AgreementReport,
   type ExtraNode,
@@ -50,9 +51,9 @@ interface ErrorJson {
   error: { code: string; message: string };
 }
 
+/** A sample's value, 0 when not exported (counters start absent until first incremented). */
 function metricValue(metricsText: string, name: string, labels = ''): number {
-  const line = metricsText.split('\n').find((candidate) => candidate.startsWith(`${name}${labels} `));
-  return line === undefined ? 0 : Number(line.split(' ')[1]);
+  return findMetric(metricsText, name, labels) ?? 0;
 }
 
 async function heights(net: TestNetwork, orgs: readonly string[]): Promise<number[]> {

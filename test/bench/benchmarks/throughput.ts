@@ -6,6 +6,8 @@
 // Finalized transactions are counted from a validator's /status logSize (committed entries), never
 // from submissions. The load generator runs on the same 2 cores as the seven nodes, so every figure
 // here is a lower bound of what the nodes would do with the cores to themselves.
+
+import { findMetric } from '../../helpers/metrics.js';
 import { type BenchNetwork, NodeClient, pollUntil, signWorkload, startBenchNetwork } from '../lib/network.js';
 import { SUBMIT_MODE, submitAtArrivals, uniformArrivals } from '../lib/submit.js';
 import type { BenchContext, Benchmark, Figure } from '../types.js';
@@ -63,9 +65,9 @@ async function nodesCpuSeconds(everyNode: readonly NodeClient[]): Promise<number
   const answers = await Promise.all(everyNode.map((client) => client.get('/metrics')));
   let total = 0;
   for (const answer of answers) {
-    const line = answer.body.split('\n').find((text) => text.startsWith('bayledger_process_cpu_seconds '));
-    if (line === undefined) throw new Error('a node exports no bayledger_process_cpu_seconds');
-    total += Number(line.split(' ')[1]);
+    const cpuSeconds = findMetric(answer.body, 'bayledger_process_cpu_seconds');
+    if (cpuSeconds === undefined) throw new Error('a node exports no bayledger_process_cpu_seconds');
+    total += cpuSeconds;
   }
   return total;
 }
