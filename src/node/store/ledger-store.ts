@@ -31,7 +31,7 @@ import type { CommitCertificate } from '../../core/ledger/certificate.js';
 import { decodeCertificate, encodeCertificate } from '../../core/ledger/certificate-codec.js';
 import { type ChainParams, chainParamsOf, genesisTip } from '../../core/ledger/chain-params.js';
 import { type ChainTip, tipOf } from '../../core/ledger/chain-tip.js';
-import { STATE_BUCKETS, type StateBucket, type StateWrite } from '../../core/ledger/state-kv.js';
+import type { StateBucket, StateWrite } from '../../core/ledger/state-kv.js';
 import type { VerifyContext } from '../../core/ledger/verify-block.js';
 import {
   Bucket,
@@ -478,27 +478,13 @@ export class LedgerStore {
 
   // --- scans (streamed, never collected) ---
 
-  /** Every stored state entry, bucket by bucket in STATE_BUCKETS order, keys in byte order. */
-  async *stateEntries(): AsyncGenerator<StoredStateEntry> {
-    for (const bucket of STATE_BUCKETS) {
-      yield* this.#scanState(bucket, bucketRange(stateBucketPrefix(bucket)));
-    }
-  }
-
   /**
    * The entries of one state bucket whose keys start with `keyPrefix` (the whole bucket when it
    * is empty), in key byte order: one key range, so a scan reads only what it yields.
    */
-  stateEntriesIn(bucket: StateBucket, keyPrefix = ''): AsyncGenerator<StoredStateEntry> {
-    return this.#scanState(bucket, stateRange(bucket, keyPrefix));
-  }
-
-  async *#scanState(
-    bucket: StateBucket,
-    range: { gte: Uint8Array; lt: Uint8Array },
-  ): AsyncGenerator<StoredStateEntry> {
+  async *stateEntriesIn(bucket: StateBucket, keyPrefix = ''): AsyncGenerator<StoredStateEntry> {
     const decoder = new TextDecoder('utf-8', { fatal: true });
-    for await (const [key, encoded] of this.#db.iterator(range)) {
+    for await (const [key, encoded] of this.#db.iterator(stateRange(bucket, keyPrefix))) {
       let text: string;
       try {
         text = decoder.decode(key.subarray(1));

@@ -255,15 +255,9 @@ export class AuditViews {
     const consents: PatientAudit['consents'] = [];
     const transfers: PatientAudit['transfers'] = [];
     const facts = new BlockFacts(this.#reader);
-    let seenPatientBucket = false;
     let entries = 0;
-    for await (const entry of this.#store.stateEntries()) {
-      if (entry.bucket !== 'patient') {
-        if (seenPatientBucket) break;
-        continue;
-      }
-      seenPatientBucket = true;
-      if (!entry.key.startsWith(prefix)) continue;
+    // One key range: only this patient's index entries are read, not every state bucket.
+    for await (const entry of this.#store.stateEntriesIn('patient', prefix)) {
       if (++entries > LIMITS.maxAuditPatientEntries) break;
       const [, kind, objectHex] = entry.key.split('/');
       const objectId = parseHex(objectHex ?? '');
