@@ -27,7 +27,11 @@ import {
   type PayloadResponse,
 } from '../../src/node/transfer/protocol.js';
 import { type SealedPayload, sealPayload } from '../../src/node/transfer/seal.js';
-import { PayloadFetcher, type ReceiptRequest } from '../../src/node/transfer-service/payload-fetcher.js';
+import {
+  PayloadFetcher,
+  type PayloadFetcherOptions,
+  type ReceiptRequest,
+} from '../../src/node/transfer-service/payload-fetcher.js';
 import { servePayloads } from '../../src/node/transfer-service/payload-server.js';
 import { PayloadStats } from '../../src/node/transfer-service/payload-stats.js';
 import {
@@ -122,7 +126,8 @@ describe('transfer service: payload channel over libp2p', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function newFetcher(): PayloadFetcher {
+  /** The recipient's fetcher; `overrides` replace any option (another peer, a small queue). */
+  function newFetcher(overrides: Partial<PayloadFetcherOptions> = {}): PayloadFetcher {
     const fetcher = new PayloadFetcher({
       net: recipient.net,
       state: ledger.state,
@@ -143,6 +148,7 @@ describe('transfer service: payload channel over libp2p', function () {
           }),
         );
       },
+      ...overrides,
     });
     fetchers.push(fetcher);
     return fetcher;
@@ -207,12 +213,8 @@ describe('transfer service: payload channel over libp2p', function () {
   it('holds a bounded queue: past it a transfer is turned away (a scan finds it again), waiters wake on close', async () => {
     // A recipient that cannot reach the hospital (no address): both fetch slots stay busy retrying.
     const isolated = await startPeer(RECIPIENT);
-    const fetcher = new PayloadFetcher({
+    const fetcher = newFetcher({
       net: isolated.net,
-      state: ledger.state,
-      self: RECIPIENT,
-      chainId: net.genesis.chainId,
-      recipientSecretKey: net.encryptionKeys[RECIPIENT]!.secretKey,
       inboxDir: path.join(dir, 'inbox-isolated'),
       stats: isolated.stats,
       logger: isolated.logger,
