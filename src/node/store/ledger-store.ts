@@ -76,13 +76,6 @@ export interface StoredStateEntry {
   readonly encoded: Uint8Array;
 }
 
-/** One verified block with its certificate and applied result, as commitBlocks takes it. */
-export interface CommitItem {
-  readonly block: Block;
-  readonly certificate: CommitCertificate;
-  readonly applied: AppliedBlock;
-}
-
 /** A stored state entry as the scan reads it: its key still bytes (UTF-8, without the prefix). */
 export interface RawStateEntry {
   readonly bucket: StateBucket;
@@ -358,53 +351,28 @@ export class LedgerStore {
   /**
    * Commits one verified block: everything in one batch, written with fsync (`sync: true`). The
    * caller has verified the block and certificate (verifyBlock, verifyCertificate); this checks
-   * that block, certificate and applied result agree with each other and with the tip.
+   * that block, certificate and applied result agree with each other and with the tip, and writes
+   * nothing when they do not.
    */
   async commitBlock(block: Block, certificate: CommitCertificate, applied: AppliedBlock): Promise<void> {
-    await this.commitBlocks([{ block, certificate, applied }]);
-  }
-
-  /**
-   * Commits consecutive verified blocks (a range fetched by block sync, verified on a
-   * PendingBlocks overlay) in ONE batch written with fsync: after a crash the store holds all of
-   * them or none, and the range costs one fsync instead of one per block. Each block is checked
-   * as commitBlock checks it, against the tip the blocks before it make; if any check fails,
-   * nothing is written.
-   */
-  async commitBlocks(items: readonly CommitItem[]): Promise<void> {
     assert(!this.#committing, 'commitBlock called while another commit is in flight');
-    if (items.length === 0) return;
     this.#committing = true;
     try {
-      let tip = this.#tip;
-      const operations: BatchOperation[] = [];
-      const stateValues: (readonly (Uint8Array | null)[])[] = [];
-      for (const { block, certificate, applied } of items) {
-        const hash = this.#checkCommit(block, certificate, applied, tip);
-        const commit = this.#commitOperations(block, hash, certificate, applied);
-        for (const operation of commit.operations) operations.push(operation);
-        stateValues.push(commit.stateValues);
-        tip = tipOf(block.header, hash);
-      }
+      const hash = this.#checkCommit(block, certificate, applied);
+      const { operations, stateValues } = this.#commitOperations(block, hash, certificate, applied);
       await writeBatch(this.#db, operations, { sync: true });
-      this.#tip = tip;
-      items.forEach(({ block, applied }, i) => {
-        this.state.committed(applied.writes, stateValues[i]!);
-        this.merkle.committed(applied.merkleNodes, block.header.logSize);
-      });
+      this.#tip = tipOf(block.header, hash);
+      this.state.committed(applied.writes, stateValues);
+      this.merkle.committed(applied.merkleNodes, block.header.logSize);
     } finally {
       this.#committing = false;
     }
   }
 
-  #checkCommit(
-    block: Block,
-    certificate: CommitCertificate,
-    applied: AppliedBlock,
-    tip: ChainTip | undefined,
-  ): Uint8Array {
+  #checkCommit(block: Block, certificate: CommitCertificate, applied: AppliedBlock): Uint8Array {
     const { header } = block;
     const where = `commit of height ${header.height}`;
+    const tip = this.#tip;
     assert(this.#genesis !== undefined, 'initGenesis must run before the first commit');
     const tipHeight = tip?.height ?? 0;
     const expectedPrevious = tip?.blockHash ?? this.#genesis.hash;
