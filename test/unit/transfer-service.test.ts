@@ -15,7 +15,7 @@ import { LIMITS } from '../../src/core/limits.js';
 import { decodeTxEnvelope, encodeTxEnvelope, signTx, verifyTx } from '../../src/core/records/index.js';
 import { OutboxPayload, outboxPayloadDirectory } from '../../src/node/transfer/outbox.js';
 import { countersignGrant } from '../../src/node/transfer-service/countersign.js';
-import { prepareDeclaration } from '../../src/node/transfer-service/declare.js';
+import { payloadKeyFor, prepareDeclaration } from '../../src/node/transfer-service/declare.js';
 import { createServiceFolders, serviceFolders } from '../../src/node/transfer-service/folders.js';
 import { acceptDecision, releaseDecision } from '../../src/node/transfer-service/gates.js';
 import { IdleTimeout } from '../../src/node/transfer-service/idle-timeout.js';
@@ -213,11 +213,7 @@ describe('transfer service: sealed uploads (sealed while they arrive)', () => {
     signer: hospital.signer,
     folders: folders(),
   });
-  const platformKey = () => ({
-    chainId,
-    recipientId: 'ehealth-hk',
-    recipientPublicKey: net.genesis.organisations.find((org) => org.id === 'ehealth-hk')!.encryptionKey,
-  });
+  const platformKey = () => payloadKeyFor(net.genesis, 'ehealth-hk');
   const request = (sealedUpload: string, items = 2) => ({
     consentId: toHex(sha256(utf8('a consent'))),
     recipient: 'ehealth-hk',

@@ -21,6 +21,7 @@ import type { TransferDeclareBody, TransferItem } from '../../core/records/trans
 import type { ItemDigest } from '../transfer/container-reader.js';
 import { writeFileDurably } from '../transfer/durable-fs.js';
 import { removeOutboxPayload } from '../transfer/outbox.js';
+import type { PayloadKeyContext } from '../transfer/payload-crypto.js';
 import { sealPayload } from '../transfer/seal.js';
 import type { ServiceFolders } from './folders.js';
 import { checkDocumentUid, itemCommitment, newDocumentUid, newItemSalt } from './item-commitment.js';
@@ -87,12 +88,15 @@ interface PrivateRecord {
   items: { category: string; documentType: string; uid: string; salt: string; itemCommitment: string }[];
 }
 
-/** The recipient organisation's X25519 key from the genesis file; NOT_FOUND if there is none. */
-export function recipientKey(genesis: Genesis, recipient: string): Uint8Array {
+/**
+ * What a payload for `recipient` is sealed under: the chain, the organisation and its X25519 key
+ * from the genesis file; NOT_FOUND if there is no such organisation.
+ */
+export function payloadKeyFor(genesis: Genesis, recipient: string): PayloadKeyContext {
   const organisation = genesis.organisations.find((org) => org.id === recipient);
   if (organisation === undefined)
     fail('NOT_FOUND', `no organisation ${recipient} in the genesis file`, 'recipient');
-  return organisation.encryptionKey;
+  return { chainId: genesis.chainId, recipientId: recipient, recipientPublicKey: organisation.encryptionKey };
 }
 
 /**
@@ -118,11 +122,8 @@ export async function prepareDeclaration(
       item.uid === undefined ? newDocumentUid() : checkDocumentUid(item.uid, `items[${i}].uid`),
     );
     const salts = request.items.map(() => newItemSalt());
-    const key = {
-      chainId: declarer.genesis.chainId,
-      recipientId: request.recipient,
-      recipientPublicKey: recipientKey(declarer.genesis, request.recipient),
-    };
+    // Checked before either branch: an unknown recipient is NOT_FOUND whichever upload is named.
+    const key = payloadKeyFor(declarer.genesis, request.recipient);
     const sealed =
       request.sealedUpload === undefined
         ? await sealPayload({

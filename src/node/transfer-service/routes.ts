@@ -31,7 +31,7 @@ import type { NodeRuntime } from '../node-runtime.js';
 import { removeOutboxPayload } from '../transfer/outbox.js';
 import type { AuditViews } from './audit.js';
 import { countersignGrant } from './countersign.js';
-import { type Declarer, declareRequestSchema, prepareDeclaration, recipientKey } from './declare.js';
+import { type Declarer, declareRequestSchema, payloadKeyFor, prepareDeclaration } from './declare.js';
 import type { PayloadStats } from './payload-stats.js';
 import { type Submitted, submitAndWait } from './submit.js';
 import { stageSealedUpload, stageUpload } from './uploads.js';
@@ -144,11 +144,7 @@ export function registerTransferRoutes(route: RouteFunction, context: TransferRo
       const sealed = await stageSealedUpload({
         uploadsDir: declarer.folders.uploadsDir,
         outboxDir: declarer.folders.outboxDir,
-        key: {
-          chainId: declarer.genesis.chainId,
-          recipientId: recipient,
-          recipientPublicKey: recipientKey(declarer.genesis, recipient),
-        },
+        key: payloadKeyFor(declarer.genesis, recipient),
         sizes,
         body: request.bodyStream,
       });
