@@ -34,7 +34,7 @@ import { countersignGrant } from './countersign.js';
 import { type Declarer, declareRequestSchema, payloadKeyFor, prepareDeclaration } from './declare.js';
 import type { PayloadStats } from './payload-stats.js';
 import { type Submitted, submitAndWait } from './submit.js';
-import { stageSealedUpload, stageUpload } from './uploads.js';
+import { itemDigestsJson, stageSealedUpload, stageUpload } from './uploads.js';
 
 export type RouteFunction = (
   method: HttpMethod,
@@ -153,7 +153,7 @@ export function registerTransferRoutes(route: RouteFunction, context: TransferRo
         json: {
           sealedUpload: sealed.id,
           recipient: sealed.recipient,
-          items: sealed.items.map((item) => ({ sizeBytes: item.sizeBytes, digest: toHex(item.digest) })),
+          items: itemDigestsJson(sealed.items),
         },
       };
     },

@@ -10,7 +10,7 @@
 // and moves it into the outbox. Either kind serves one declaration, and a node start removes
 // every upload an earlier run left (removeAllUploads).
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseHex, toHex } from '../../core/bytes.js';
 import { decodeCanonical } from '../../core/codec/canonical.js';
@@ -19,7 +19,13 @@ import { LIMITS } from '../../core/limits.js';
 import { type PayloadCommitment, payloadCommitmentSchema } from '../transfer/commitment.js';
 import type { ItemDigest } from '../transfer/container-reader.js';
 import { StreamContainerReader } from '../transfer/container-stream.js';
-import { fsyncDirectory, PRIVATE_FILE_MODE, writeFileDurably } from '../transfer/durable-fs.js';
+import {
+  fsyncDirectory,
+  PRIVATE_FILE_MODE,
+  renameDurably,
+  writeFileDurably,
+  writeFully,
+} from '../transfer/durable-fs.js';
 import { OUTBOX_COMMITMENT_FILE, outboxPayloadDirectory } from '../transfer/outbox.js';
 import type { PayloadKeyContext } from '../transfer/payload-crypto.js';
 import { sealPayload } from '../transfer/seal.js';
@@ -65,11 +71,7 @@ export async function stageUpload(
   try {
     for await (const chunk of body) {
       hash.update(chunk);
-      let written = 0;
-      while (written < chunk.byteLength) {
-        const result = await handle.write(chunk, written, chunk.byteLength - written, sizeBytes + written);
-        written += result.bytesWritten;
-      }
+      await writeFully(handle, chunk, sizeBytes);
       sizeBytes += chunk.byteLength;
     }
     await handle.sync();
@@ -109,10 +111,21 @@ export async function removeAllUploads(uploadsDir: string): Promise<number> {
 const SEALED_PREFIX = 'sealed-';
 const SEALED_ITEMS_FILE = 'items.json';
 
+/** An item's size and plaintext digest as JSON: in the sealed upload's record and the API answer. */
+export interface ItemDigestJson {
+  readonly sizeBytes: number;
+  /** 64 lowercase hex characters. */
+  readonly digest: string;
+}
+
+export function itemDigestsJson(items: readonly ItemDigest[]): ItemDigestJson[] {
+  return items.map((item) => ({ sizeBytes: item.sizeBytes, digest: toHex(item.digest) }));
+}
+
 /** What a sealed upload holds besides the outbox files: who it is for and its items. */
 interface SealedItemsRecord {
   readonly recipient: string;
-  readonly items: { readonly sizeBytes: number; readonly digest: string }[];
+  readonly items: readonly ItemDigestJson[];
 }
 
 export interface SealedUpload {
@@ -166,7 +179,7 @@ export async function stageSealedUpload(options: {
   try {
     const record: SealedItemsRecord = {
       recipient: options.key.recipientId,
-      items: sealed.items.map((item) => ({ sizeBytes: item.sizeBytes, digest: toHex(item.digest) })),
+      items: itemDigestsJson(sealed.items),
     };
     await writeFileDurably(path.join(directory, SEALED_ITEMS_FILE), JSON.stringify(record));
   } catch (error) {
@@ -220,8 +233,7 @@ export async function claimSealedUpload(
     await rm(directory, { recursive: true, force: true });
     fail('CONFLICT', 'a sealed payload with this root already exists', target);
   }
-  await rename(directory, target);
-  await fsyncDirectory(outboxDir);
+  await renameDurably(directory, target, outboxDir);
   await fsyncDirectory(uploadsDir);
   return { commitment, items };
 }
