@@ -52,7 +52,8 @@ export async function compareStoredState(
       (await compareBucketRaw(stored, derived, bucket, tipHeight));
     matched += tally.matched;
     compared += tally.compared;
-    for (const fault of tally.faults) lowest.note(fault.height, fault.code, fault.reason);
+    const fault = tally.lowest.fault;
+    if (fault !== undefined) lowest.note(fault.height, fault.code, fault.reason);
   };
   await inParallel(
     STATE_BUCKETS.map((bucket) => () => scanBucket(bucket)),
@@ -63,11 +64,15 @@ export async function compareStoredState(
   return fault === undefined ? { compared } : { fault, compared };
 }
 
-/** What one bucket's scan found: counts, and its faults (each bucket keeps its lowest). */
+/** What one bucket's scan found: counts, and its fault with the lowest height. */
 interface BucketTally {
   matched: number;
   compared: number;
-  readonly faults: StoredFault[];
+  readonly lowest: LowestFault;
+}
+
+function emptyTally(): BucketTally {
+  return { matched: 0, compared: 0, lowest: new LowestFault() };
 }
 
 /** Records one stored entry's comparison in `tally`. */
@@ -79,29 +84,14 @@ function tallyEntry(
 ): void {
   tally.compared++;
   if (found === 'missing') {
-    tally.faults.push({
-      height: tipHeight,
-      code: 'STATE_MISMATCH',
-      reason: `state entry ${name()} exists but no block wrote it`,
-    });
+    tally.lowest.note(tipHeight, 'STATE_MISMATCH', `state entry ${name()} exists but no block wrote it`);
     return;
   }
   tally.matched++;
   if (!found.same) {
-    tally.faults.push({
-      height: found.height,
-      code: 'STATE_MISMATCH',
-      reason: `state entry ${name()} differs from the value block ${found.height} wrote`,
-    });
+    const reason = `state entry ${name()} differs from the value block ${found.height} wrote`;
+    tally.lowest.note(found.height, 'STATE_MISMATCH', reason);
   }
-}
-
-/** Keeps a tally's fault list short: only its lowest fault matters. */
-function trim(tally: BucketTally): void {
-  if (tally.faults.length < 2) return;
-  const lowest = tally.faults.reduce((a, b) => (b.height < a.height ? b : a));
-  tally.faults.length = 0;
-  tally.faults.push(lowest);
 }
 
 /**
@@ -114,13 +104,12 @@ async function compareBucketAsText(
   bucket: StateBucket,
   tipHeight: number,
 ): Promise<BucketTally | undefined> {
-  const tally: BucketTally = { matched: 0, compared: 0, faults: [] };
+  const tally = emptyTally();
   for await (const batch of stored.stateEntryTextBatches(bucket)) {
     for (const [key, encoded] of batch) {
       if (key.includes('\uFFFD')) return undefined;
       tallyEntry(tally, () => `${bucket}/${key}`, derived.compare(bucket, key, encoded), tipHeight);
     }
-    trim(tally);
   }
   return tally;
 }
@@ -131,13 +120,12 @@ async function compareBucketRaw(
   bucket: StateBucket,
   tipHeight: number,
 ): Promise<BucketTally> {
-  const tally: BucketTally = { matched: 0, compared: 0, faults: [] };
+  const tally = emptyTally();
   for await (const batch of stored.stateEntryBatches(bucket)) {
     for (const entry of batch) {
       const found = derived.compareStored(bucket, entry.key, entry.encoded);
       tallyEntry(tally, () => `${bucket}/${keyText(entry.key)}`, found, tipHeight);
     }
-    trim(tally);
   }
   return tally;
 }
