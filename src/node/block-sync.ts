@@ -138,10 +138,8 @@ export class BlockSync {
     try {
       request = decodeSyncRequest(requestBytes);
     } catch (error) {
-      // A request handler's error only becomes an error answer; garbage is the peer's fault, so
-      // it is disconnected and banned like garbage on any other protocol (design section 8).
-      if (isBayledgerError(error))
-        this.#net.penalise(from, error.code, `malformed sync request: ${error.message}`);
+      // A request handler's error only becomes an error answer; the penalty is what the peer feels.
+      this.#penaliseMalformed(from, 'sync request', error);
       throw error;
     }
     const store = this.#chain.store;
@@ -157,6 +155,16 @@ export class BlockSync {
       blocks.push({ block, certificate });
     }
     return encodeSyncResponse({ tipHeight, blocks });
+  }
+
+  /**
+   * Garbage is the peer's fault, so it is disconnected and banned like garbage on any other
+   * protocol (design section 8). Returns false when `error` is no decoding error (a bug of ours).
+   */
+  #penaliseMalformed(peer: string, what: string, error: unknown): boolean {
+    if (!isBayledgerError(error)) return false;
+    this.#net.penalise(peer, error.code, `malformed ${what}: ${error.message}`);
+    return true;
   }
 
   #aheadPeer(): string | undefined {
@@ -224,9 +232,8 @@ export class BlockSync {
         response = decodeSyncResponse(responseBytes);
       } catch (error) {
         // A prefetched range may never be awaited, so this promise never rejects.
-        if (isBayledgerError(error))
-          this.#net.penalise(peer, error.code, `malformed sync response: ${error.message}`);
-        else this.#logger.error('decoding a sync response failed (a bug)', { peer, error });
+        if (!this.#penaliseMalformed(peer, 'sync response', error))
+          this.#logger.error('decoding a sync response failed (a bug)', { peer, error });
         this.#peerHeights.delete(peer);
         return undefined;
       }
