@@ -9,23 +9,12 @@
 // every entry must name a leaf whose transaction has that id, at the right height and index, and
 // the entries must cover every leaf. Since keys are distinct, that makes the index a bijection onto
 // the log.
-import { isBayledgerError } from '../../core/errors.js';
-import { decodeTxPosition, decodeTxPositionFast, type TxPosition } from '../store/stored-records.js';
+import { decodeTxPositionFast, decodeTxPositionOrUndefined } from '../store/stored-records.js';
 import { LowestFault, type StoredChainData, type StoredFault } from './stored-chain-data.js';
 
 const ID_BYTES = 32;
 /** Faulty entries whose block is searched for (each search scans every id once). */
 const MAX_ATTRIBUTED_ENTRIES = 64;
-
-/** The general decoder's reading of a position the fast one refused (it names no fault here). */
-function decodedOrUndefined(encoded: Uint8Array): TxPosition | undefined {
-  try {
-    return decodeTxPosition(encoded, 'tx index');
-  } catch (error) {
-    if (isBayledgerError(error)) return undefined;
-    throw error;
-  }
-}
 
 export class TxIndexCheck {
   #ids = Buffer.alloc(0);
@@ -95,7 +84,7 @@ export class TxIndexCheck {
   /** The leaf an index entry rightly names, or undefined when the entry is wrong in any way. */
   #validLeaf(txId: Uint8Array, encoded: Uint8Array): number | undefined {
     if (txId.byteLength !== ID_BYTES) return undefined;
-    const position = decodeTxPositionFast(encoded) ?? decodedOrUndefined(encoded);
+    const position = decodeTxPositionFast(encoded) ?? decodeTxPositionOrUndefined(encoded);
     if (position === undefined) return undefined;
     const { height, index, leafIndex } = position;
     if (leafIndex >= this.#logSize) return undefined;

@@ -100,6 +100,16 @@ export function decodeTxPosition(encoded: Uint8Array, where: string): TxPosition
   return decodeStored(encoded, (value) => TX_POSITION_SCHEMA.parse(value, 'tx position'), where);
 }
 
+/** decodeTxPosition, or undefined for bytes it refuses (for callers that report the fault themselves). */
+export function decodeTxPositionOrUndefined(encoded: Uint8Array): TxPosition | undefined {
+  try {
+    return decodeTxPosition(encoded, 'tx position');
+  } catch (error) {
+    if (error instanceof BayledgerError) return undefined;
+    throw error;
+  }
+}
+
 // The canonical encoding of a position is the map head, then its keys in RFC 8949 section 4.2.1
 // order ("index", "height", "leafIndex"), each followed by an unsigned integer in shortest form.
 const POSITION_KEYS: readonly Uint8Array[] = ['index', 'height', 'leafIndex'].map((key) =>
