@@ -7,7 +7,9 @@
 //                        chunk  { index, proof, ciphertext } sealed chunk + RFC 9162 inclusion proof
 //                        ...
 //                        end    { code }                    COMPLETE, or why nothing (more) comes
+import { bytesEqual } from '../../core/bytes.js';
 import { decodeCanonical, encodeCanonical } from '../../core/codec/canonical.js';
+import { encodeHead } from '../../core/codec/fast-encode.js';
 import { array, bytes, literal, object, type Schema, uint, union } from '../../core/codec/schema.js';
 import { HASH_BYTES } from '../../core/crypto/hash.js';
 import { assert } from '../../core/errors.js';
@@ -133,50 +135,19 @@ export function decodePayloadResponse(frame: Uint8Array): PayloadResponse {
 // general way copies the ciphertext twice (into the CBOR encoder's buffer, then into the frame)
 // and allocates both; the sender instead lays out the whole length-prefixed frame once and reads
 // the sealed chunk from disk straight into its tail. The bytes are exactly those of
-// encodeFrame(encodePayloadResponse(chunk)) (unit-tested against it): canonical CBOR (RFC 8949
-// section 4.2.1) orders map keys by their encoded bytes, shorter first, so the map is
-// { "type", "index", "proof", "ciphertext" } and the ciphertext comes last.
+// encodeFrame(encodePayloadResponse(chunk)) (unit-tested against it): the message is encoded by
+// the same encoder with an empty ciphertext, and canonical CBOR (RFC 8949 section 4.2.1) orders
+// map keys by their encoded bytes, shorter first, so "ciphertext" (the longest key) comes last
+// and its value is the final byte, an empty byte string's head. That head is replaced by the
+// real one and the ciphertext follows it.
 
-const MAJOR_UNSIGNED = 0x00;
-const MAJOR_BYTES = 0x40;
-const MAJOR_TEXT = 0x60;
-const MAJOR_ARRAY = 0x80;
-const MAJOR_MAP = 0xa0;
-
-/** Bytes of the shortest CBOR head for `value` (RFC 8949 section 4.2.1: preferred serialization). */
-function cborHeadLength(value: number): number {
-  if (value < 24) return 1;
-  if (value < 0x100) return 2;
-  if (value < 0x10000) return 3;
-  return value < 0x1_0000_0000 ? 5 : 9;
-}
-
-function writeCborHead(major: number, value: number, target: Uint8Array, offset: number): number {
-  const length = cborHeadLength(value);
-  assert(length < 9, 'chunk message fields stay below 2^32');
-  if (length === 1) {
-    target[offset] = major | value;
-    return offset + 1;
-  }
-  target[offset] = major | (length === 2 ? 24 : length === 3 ? 25 : 26);
-  let rest = value;
-  for (let i = length - 1; i >= 1; i--) {
-    target[offset + i] = rest % 0x100;
-    rest = Math.floor(rest / 0x100);
-  }
-  return offset + length;
-}
-
-function writeCborText(text: string, target: Uint8Array, offset: number): number {
-  // Keys and the type name are ASCII: one byte per character.
-  let at = writeCborHead(MAJOR_TEXT, text.length, target, offset);
-  for (let i = 0; i < text.length; i++) target[at++] = text.charCodeAt(i);
-  return at;
-}
-
-function cborTextLength(text: string): number {
-  return cborHeadLength(text.length) + text.length;
-}
+/** RFC 8949 section 3.1: major type 2, a byte string. */
+const MAJOR_BYTES = 2;
+/** The end of a chunk message whose ciphertext is empty: its key, then an empty byte string. */
+const EMPTY_CIPHERTEXT_TAIL = new Uint8Array([
+  ...encodeCanonical('ciphertext'),
+  ...encodeCanonical(new Uint8Array(0)),
+]);
 
 /** A chunk frame laid out around space for its ciphertext, which the caller fills in place. */
 export interface ChunkFrame {
@@ -184,13 +155,14 @@ export interface ChunkFrame {
   readonly frame: Uint8Array;
   /** Where the CBOR message starts in `frame` (after the length prefix). */
   readonly messageOffset: number;
-  /** frame.subarray(ciphertextOffset) is the ciphertext field: fill exactly these bytes. */
+  /** The frame's tail, the ciphertext field's bytes: fill exactly these. */
   readonly ciphertext: Uint8Array;
 }
 
 /**
  * Lays out the frame of chunk `index` with its proof; the sealed bytes go into `ciphertext`.
- * Checks the same bounds as the chunk schema, so a frame built here always decodes.
+ * The chunk schema checks index and proof (encodePayloadResponse), so a frame built here always
+ * decodes.
  */
 export function layoutChunkFrame(
   index: number,
@@ -198,47 +170,29 @@ export function layoutChunkFrame(
   ciphertextBytes: number,
 ): ChunkFrame {
   assert(
-    Number.isSafeInteger(index) && index >= 0 && index < LIMITS.maxPayloadChunks,
-    `chunk index ${index}`,
-  );
-  assert(proof.length <= MAX_PROOF_HASHES, `a proof of ${proof.length} hashes`);
-  assert(
     Number.isSafeInteger(ciphertextBytes) &&
       ciphertextBytes >= 0 &&
       ciphertextBytes <= LIMITS.payloadChunkBytes + AEAD_TAG_BYTES,
     `a ciphertext of ${ciphertextBytes} bytes`,
   );
-  for (const hash of proof) assert(hash.byteLength === HASH_BYTES, 'proof hashes are SHA-256 digests');
-  const messageBytes =
-    1 + // map of 4 pairs
-    cborTextLength('type') +
-    cborTextLength('chunk') +
-    cborTextLength('index') +
-    cborHeadLength(index) +
-    cborTextLength('proof') +
-    cborHeadLength(proof.length) +
-    proof.length * (cborHeadLength(HASH_BYTES) + HASH_BYTES) +
-    cborTextLength('ciphertext') +
-    cborHeadLength(ciphertextBytes) +
-    ciphertextBytes;
+  const empty = encodePayloadResponse({
+    type: 'chunk',
+    index,
+    proof: [...proof],
+    ciphertext: new Uint8Array(0),
+  });
+  const headBytes = empty.byteLength - 1;
+  assert(
+    bytesEqual(empty.subarray(headBytes + 1 - EMPTY_CIPHERTEXT_TAIL.byteLength), EMPTY_CIPHERTEXT_TAIL),
+    "the ciphertext is the chunk message's last field",
+  );
+  const ciphertextHead = encodeHead(MAJOR_BYTES, ciphertextBytes);
+  const messageBytes = headBytes + ciphertextHead.byteLength + ciphertextBytes;
   assert(messageBytes <= MAX_RESPONSE_BYTES, `response of ${messageBytes} bytes is too large`);
   const messageOffset = varintLength(messageBytes);
   const frame = new Uint8Array(messageOffset + messageBytes);
   writeVarint(messageBytes, frame);
-  let at = writeCborHead(MAJOR_MAP, 4, frame, messageOffset);
-  at = writeCborText('type', frame, at);
-  at = writeCborText('chunk', frame, at);
-  at = writeCborText('index', frame, at);
-  at = writeCborHead(MAJOR_UNSIGNED, index, frame, at);
-  at = writeCborText('proof', frame, at);
-  at = writeCborHead(MAJOR_ARRAY, proof.length, frame, at);
-  for (const hash of proof) {
-    at = writeCborHead(MAJOR_BYTES, HASH_BYTES, frame, at);
-    frame.set(hash, at);
-    at += HASH_BYTES;
-  }
-  at = writeCborText('ciphertext', frame, at);
-  at = writeCborHead(MAJOR_BYTES, ciphertextBytes, frame, at);
-  assert(at + ciphertextBytes === frame.byteLength, 'chunk frame layout');
-  return { frame, messageOffset, ciphertext: frame.subarray(at) };
+  frame.set(empty.subarray(0, headBytes), messageOffset);
+  frame.set(ciphertextHead, messageOffset + headBytes);
+  return { frame, messageOffset, ciphertext: frame.subarray(frame.byteLength - ciphertextBytes) };
 }
