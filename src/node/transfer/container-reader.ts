@@ -33,10 +33,28 @@ export interface ContainerSource {
   close(): Promise<void>;
 }
 
+/** The container head as the first bytes a source hands out: both sources fill from it first. */
+export class ContainerHead {
+  #bytes: Uint8Array = new Uint8Array(0);
+  #offset = 0;
+
+  set(head: Uint8Array): void {
+    this.#bytes = head;
+  }
+
+  /** Copies what is left of the head, up to `length` bytes, to buffer[0, ...); returns how many. */
+  fill(buffer: Uint8Array, length: number): number {
+    const take = Math.min(length, this.#bytes.byteLength - this.#offset);
+    if (take <= 0) return 0;
+    buffer.set(this.#bytes.subarray(this.#offset, this.#offset + take), 0);
+    this.#offset += take;
+    return take;
+  }
+}
+
 export class ContainerReader implements ContainerSource {
   readonly #items: ItemSource[];
-  #head: Uint8Array = new Uint8Array(0);
-  #headOffset = 0;
+  readonly #head = new ContainerHead();
   #itemIndex = 0;
 
   private constructor(items: ItemSource[]) {
@@ -78,12 +96,12 @@ export class ContainerReader implements ContainerSource {
 
   /** The container head (length prefix and manifest) comes first; set it before any fill. */
   setHead(head: Uint8Array): void {
-    this.#head = head;
+    this.#head.set(head);
   }
 
   /** Fills buffer[0, length) with the next `length` container bytes. */
   async fill(buffer: Uint8Array, length: number): Promise<void> {
-    let filled = this.#fillFromHead(buffer, length);
+    let filled = this.#head.fill(buffer, length);
     while (filled < length) {
       const item = this.#items[this.#itemIndex];
       if (item === undefined) fail('USAGE', 'container read past its last item', 'container');
@@ -98,14 +116,6 @@ export class ContainerReader implements ContainerSource {
       item.readBytes += bytesRead;
       filled += bytesRead;
     }
-  }
-
-  #fillFromHead(buffer: Uint8Array, length: number): number {
-    const take = Math.min(length, this.#head.byteLength - this.#headOffset);
-    if (take <= 0) return 0;
-    buffer.set(this.#head.subarray(this.#headOffset, this.#headOffset + take), 0);
-    this.#headOffset += take;
-    return take;
   }
 
   /** After the last fill: checks every file was read whole and is unchanged, returns digests. */

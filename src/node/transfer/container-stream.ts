@@ -5,13 +5,12 @@
 // no more, or the sealing is refused (the declared sizes and digests would not describe it).
 import { createHash, type Hash } from 'node:crypto';
 import { assert, fail } from '../../core/errors.js';
-import type { ContainerSource, ItemDigest } from './container-reader.js';
+import { ContainerHead, type ContainerSource, type ItemDigest } from './container-reader.js';
 
 export class StreamContainerReader implements ContainerSource {
   readonly #sizes: readonly number[];
   readonly #source: AsyncIterator<Uint8Array>;
-  #head: Uint8Array = new Uint8Array(0);
-  #headOffset = 0;
+  readonly #head = new ContainerHead();
   /** The part of the last chunk from the stream not handed out yet. */
   #pending: Uint8Array = new Uint8Array(0);
   #itemIndex = 0;
@@ -31,17 +30,12 @@ export class StreamContainerReader implements ContainerSource {
   }
 
   setHead(head: Uint8Array): void {
-    this.#head = head;
+    this.#head.set(head);
   }
 
   /** Fills buffer[0, length) with the next `length` container bytes. */
   async fill(buffer: Uint8Array, length: number): Promise<void> {
-    const fromHead = Math.min(length, this.#head.byteLength - this.#headOffset);
-    if (fromHead > 0) {
-      buffer.set(this.#head.subarray(this.#headOffset, this.#headOffset + fromHead), 0);
-      this.#headOffset += fromHead;
-    }
-    let filled = fromHead;
+    let filled = this.#head.fill(buffer, length);
     while (filled < length) {
       if (this.#itemIndex >= this.#sizes.length)
         fail('USAGE', 'container read past its last item', 'container');
