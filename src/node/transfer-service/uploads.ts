@@ -193,7 +193,8 @@ export async function stageSealedUpload(options: {
  * Takes a sealed upload for a declaration to `recipient`: moves its payload into the outbox
  * (outbox/<root hex>, durably) and returns its commitment and items. NOT_FOUND if there is no
  * such upload (never made, or already declared), CONFLICT if it was sealed for someone else.
- * The upload is consumed either way, except when it names another recipient.
+ * Like the per-file uploads, a sealed upload serves one declaration whatever its outcome: the
+ * declaration that names it removes it afterwards (declare.ts), a refused one included.
  */
 export async function claimSealedUpload(
   uploadsDir: string,
