@@ -13,6 +13,7 @@ import {
 } from '../codec/canonical.js';
 import { encodeHead } from '../codec/fast-encode.js';
 import { sha256 } from '../crypto/hash.js';
+import { assert } from '../errors.js';
 
 export const STATE_BUCKETS = [
   'consent', // consentId -> consent state
@@ -222,5 +223,7 @@ export function nextStateHashOfEncoded(
     items.set(value, at);
     at += value.byteLength;
   }
+  // allocUnsafe skips zeroing; a byte left unwritten would be old memory inside the state hash.
+  assert(at === total, 'state hash items: written bytes differ from the computed size');
   return sha256(previousStateHash, sha256(encodeHead(4, writes.length), items));
 }
