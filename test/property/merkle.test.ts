@@ -4,6 +4,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { sha256 } from '../../src/core/crypto/hash.js';
+import { MerkleNodeOverlay } from '../../src/core/ledger/merkle-overlay.js';
 import {
   consistencyProof,
   inclusionProof,
@@ -205,6 +206,43 @@ describe('Merkle log properties (RFC 9162 2.1)', () => {
         const verdict = verifyInclusion(hashLeaf(leaves[index]!), otherIndex, size, proof, log.root());
         assert.equal(verdict.ok, false);
       }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("a block's overlay: txRoot (from the log's aligned nodes) and logRoot equal the reference", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 8 }), { maxLength: 100 }),
+        fc.array(fc.uint8Array({ maxLength: 8 }), { maxLength: 100 }),
+        (before, block) => {
+          const log = new MemoryMerkleLog();
+          for (const leaf of before) log.append(hashLeaf(leaf));
+          const overlay = new MerkleNodeOverlay(log, log.size);
+          for (const leaf of block) overlay.append(hashLeaf(leaf));
+          assert.deepEqual(overlay.appendedRoot(), referenceRoot(block));
+          assert.deepEqual(overlay.root(), referenceRoot([...before, ...block]));
+          assert.equal(overlay.size, before.length + block.length);
+          // Every new node is the reference root of the leaves it covers, and appending the same
+          // leaves to the log completes exactly these nodes.
+          const all = [...before, ...block];
+          const added = overlay.addedNodes();
+          for (const node of added) {
+            const width = 2 ** node.level;
+            assert.deepEqual(
+              node.hash,
+              referenceRoot(all.slice(node.index * width, (node.index + 1) * width)),
+            );
+            assert.deepEqual(overlay.getNode(node.level, node.index), node.hash);
+          }
+          const perLeaf = block.reduce((count, _, i) => {
+            let nodes = 1;
+            for (let index = before.length + i; index % 2 === 1; index = (index - 1) / 2) nodes++;
+            return count + nodes;
+          }, 0);
+          assert.equal(added.length, perLeaf);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -4,7 +4,7 @@
 // store writes (tree nodes, state writes and their encodings), so proposer, verifier and chain
 // verify share one path.
 
-import { leafHash, type MerkleNodeSource, merkleRoot } from '../merkle/index.js';
+import { leafHash, type MerkleNodeSource } from '../merkle/index.js';
 import type { TxEnvelope } from '../records/envelope.js';
 import { decodeTxEnvelope, txIdOf } from '../records/index.js';
 import type { AppliedBlock, AppliedTxOutcome } from './applied-block.js';
@@ -124,7 +124,8 @@ function applyInOrder(
     writes,
     encodedWrites,
     outcomes,
-    txRoot: merkleRoot(logLeaves),
+    // The block's own RFC 9162 tree shares its aligned perfect subtrees with the log's new nodes.
+    txRoot: log.appendedRoot(),
     logSize: log.size,
     logRoot: log.root(),
     stateHash: nextStateHashOfEncoded(context.previous.stateHash, writes, encodedWrites),

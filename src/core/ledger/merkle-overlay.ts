@@ -2,25 +2,31 @@
 // (the store, or memory in tests) and the nodes this block completes are kept aside, so the new
 // logRoot can be computed before anything is written, and the store then commits exactly these
 // nodes in the block's atomic batch (design section 6).
-import {
-  completedNodesAfterAppend,
-  type MerkleNode,
-  type MerkleNodeSource,
-  rootAt,
-} from '../merkle/index.js';
+//
+// A block's new nodes on one level have consecutive indexes, so each level keeps them in an array
+// from its first new index: a lookup is an index computation, not a string-keyed map (building
+// the key "level/index" and hashing it cost twice the node's own SHA-256 in chain verify).
+import { countTrailingZeros, isPowerOfTwo } from '../merkle/bits.js';
+import { EMPTY_ROOT, nodeHash } from '../merkle/hash.js';
+import { type MerkleNode, type MerkleNodeSource, rootAt } from '../merkle/index.js';
 
-function nodeKey(level: number, index: number): string {
-  return `${level}/${index}`;
+/** The new nodes of one level: node `first + i` has hash `hashes[i]`. */
+interface LevelNodes {
+  readonly first: number;
+  readonly hashes: Uint8Array[];
 }
 
 export class MerkleNodeOverlay implements MerkleNodeSource {
   readonly #base: MerkleNodeSource;
-  readonly #added = new Map<string, MerkleNode>();
+  readonly #levels: LevelNodes[] = [];
+  readonly #added: MerkleNode[] = [];
+  readonly #startSize: number;
   #size: number;
 
   /** `size` is the number of leaves the base already holds. */
   constructor(base: MerkleNodeSource, size: number) {
     this.#base = base;
+    this.#startSize = size;
     this.#size = size;
   }
 
@@ -29,23 +35,71 @@ export class MerkleNodeOverlay implements MerkleNodeSource {
   }
 
   getNode(level: number, index: number): Uint8Array {
-    return this.#added.get(nodeKey(level, index))?.hash ?? this.#base.getNode(level, index);
+    const nodes = this.#levels[level];
+    if (nodes !== undefined) {
+      const offset = index - nodes.first;
+      if (offset >= 0 && offset < nodes.hashes.length) return nodes.hashes[offset]!;
+    }
+    return this.#base.getNode(level, index);
   }
 
-  /** Appends one leaf hash (RFC 9162 2.1.1) and records the perfect subtrees it completes. */
+  /**
+   * Appends one leaf hash (RFC 9162 2.1.1) and records the perfect subtrees it completes: the leaf
+   * itself, then one parent per level while the new node is a right child (an odd index), whose
+   * left sibling is already complete.
+   */
   append(leafHash: Uint8Array): void {
-    for (const node of completedNodesAfterAppend(this, this.#size, leafHash)) {
-      this.#added.set(nodeKey(node.level, node.index), node);
+    let level = 0;
+    let index = this.#size;
+    let hash = leafHash;
+    this.#record(level, index, hash);
+    while (index % 2 === 1) {
+      hash = nodeHash(this.getNode(level, index - 1), hash);
+      level++;
+      index = (index - 1) / 2;
+      this.#record(level, index, hash);
     }
     this.#size++;
+  }
+
+  #record(level: number, index: number, hash: Uint8Array): void {
+    let nodes = this.#levels[level];
+    if (nodes === undefined) {
+      nodes = { first: index, hashes: [] };
+      this.#levels[level] = nodes;
+    }
+    // Appends complete a level's nodes left to right, one index after the other.
+    nodes.hashes.push(hash);
+    this.#added.push({ level, index, hash });
   }
 
   root(): Uint8Array {
     return rootAt(this, this.#size);
   }
 
+  /**
+   * RFC 9162 2.1.1 MTH of the leaves appended to this overlay (the block's own tree: its txRoot).
+   * A perfect subtree of that tree whose first leaf sits at a multiple of its width in the log is
+   * a log node this overlay already completed (node (level, index) is MTH of exactly those
+   * leaves), so only the nodes above the aligned subtrees are hashed: for a block of 2,000
+   * transactions starting at a multiple of 16, 125 hashes instead of 1,999.
+   */
+  appendedRoot(): Uint8Array {
+    const count = this.#size - this.#startSize;
+    return count === 0 ? EMPTY_ROOT : this.#rangeRoot(this.#startSize, count);
+  }
+
+  /** MTH(D[start : start + count]) of appended leaves, count >= 1 (RFC 9162 2.1.1 recursion). */
+  #rangeRoot(start: number, count: number): Uint8Array {
+    if (isPowerOfTwo(count) && start % count === 0)
+      return this.getNode(countTrailingZeros(count), start / count);
+    let split = 1;
+    while (split * 2 < count) split *= 2;
+    return nodeHash(this.#rangeRoot(start, split), this.#rangeRoot(start + split, count - split));
+  }
+
   /** The nodes completed since construction, in completion order. */
   addedNodes(): MerkleNode[] {
-    return [...this.#added.values()];
+    return [...this.#added];
   }
 }
