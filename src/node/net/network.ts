@@ -44,6 +44,7 @@ import type {
   StreamHandler,
   StreamHandlerOptions,
 } from './types.js';
+import { installHalfWindowUpdates } from './yamux-window-updates.js';
 
 const DEFAULT_BAN_MS = 10_000;
 /** A connection that lasted less than this did not really succeed: the backoff keeps growing. */
@@ -65,6 +66,8 @@ export async function createPeerNetwork(options: PeerNetworkOptions): Promise<Pe
   assert(banMs > 0 && banMs <= LIMITS.maxPeerBanMs, `ban duration must be 1 to ${LIMITS.maxPeerBanMs} ms`);
   let table: PeerTable | undefined;
   const allowed = (peerId: PeerId): boolean => table?.isAllowed(peerId, Date.now()) ?? false;
+  // Every stream grants new window at half a window, not after each frame (see the module).
+  installHalfWindowUpdates();
   const libp2p = await createLibp2p({
     start: false,
     privateKey,
