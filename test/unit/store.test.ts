@@ -270,6 +270,19 @@ describe('LedgerStore', () => {
       (await store.walRead()).map((r) => r.height),
       [2, 2],
     );
+    // The clear deleted the records on disk (keys loaded at open and appended since alike).
+    await store.close();
+    store = await LedgerStore.open(directory);
+    assert.deepEqual(
+      (await store.walRead()).map((r) => r.height),
+      [2, 2],
+    );
+    await store.walAppend(3, utf8('prevote 3'));
+    await store.walClear(2);
+    assert.deepEqual(
+      (await store.walRead()).map((r) => [r.height, Buffer.from(r.record).toString()]),
+      [[3, 'prevote 3']],
+    );
   });
 
   it('refuses to open a database another process holds, naming the directory', async () => {

@@ -128,8 +128,3 @@ export function stateRange(bucket: StateBucket, keyPrefix = ''): { gte: Uint8Arr
 export function bucketRange(prefix: number): { gte: Uint8Array; lt: Uint8Array } {
   return { gte: new Uint8Array([prefix]), lt: new Uint8Array([prefix + 1]) };
 }
-
-/** [gte, lt) bounds of the WAL records at heights from..to inclusive. */
-export function walRange(fromHeight: number, toHeight: number): { gte: Uint8Array; lt: Uint8Array } {
-  return { gte: walKey(fromHeight, 0), lt: walKey(toHeight + 1, 0) };
-}

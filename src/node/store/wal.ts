@@ -5,7 +5,7 @@
 // clearing a finished height is one range of keys.
 import { fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
-import { Bucket, bucketRange, readUint64, walKey, walRange } from './buckets.js';
+import { Bucket, bucketRange, readUint64, walKey } from './buckets.js';
 import type { ByteDb } from './open-db.js';
 
 export interface WalRecord {
@@ -19,6 +19,12 @@ const SEQUENCE_OFFSET = 1 + 8;
 export class ConsensusWal {
   readonly #db: ByteDb;
   #nextSequence = 0;
+  /**
+   * Keys of the records in the log, oldest append first. Only this object writes the WAL bucket
+   * (LevelDB's lock keeps other processes out), so clearing deletes these keys directly instead of
+   * opening an iterator over the bucket once per block.
+   */
+  #keys: Array<{ readonly height: number; readonly key: Uint8Array }> = [];
 
   private constructor(db: ByteDb) {
     this.#db = db;
@@ -29,6 +35,7 @@ export class ConsensusWal {
     // Keys sort by height first, so the largest sequence need not be last: scan the (small) log.
     for await (const key of db.keys({ ...bucketRange(Bucket.Wal), limit: LIMITS.maxWalRecords })) {
       wal.#nextSequence = Math.max(wal.#nextSequence, readUint64(key, SEQUENCE_OFFSET) + 1);
+      wal.#keys.push({ height: readUint64(key, 1), key });
     }
     return wal;
   }
@@ -42,7 +49,9 @@ export class ConsensusWal {
       );
     }
     const sequence = this.#nextSequence++;
-    await this.#db.put(walKey(height, sequence), record, { sync: true });
+    const key = walKey(height, sequence);
+    this.#keys.push({ height, key });
+    await this.#db.put(key, record, { sync: true });
   }
 
   /** Every record still in the log, oldest height first, in append order within a height. */
@@ -64,8 +73,11 @@ export class ConsensusWal {
    * validator one more disk flush per block (about 0.5 ms CPU and 3 ms here).
    */
   async clear(height: number): Promise<void> {
+    const decided = this.#keys.filter((entry) => entry.height <= height);
+    if (decided.length === 0) return;
+    this.#keys = this.#keys.filter((entry) => entry.height > height);
     const batch = this.#db.batch();
-    for await (const key of this.#db.keys(walRange(0, height))) batch.del(key);
+    for (const entry of decided) batch.del(entry.key);
     await batch.write({ sync: false });
   }
 }
