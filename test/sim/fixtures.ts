@@ -228,8 +228,11 @@ function summarizeEffect(effect: ConsensusEffect, label: (hash: Uint8Array | nul
       return `wait-for-txs h${effect.height}`;
     case 'decide':
       return `decide h${effect.height} ${label(effect.blockHash)} r${effect.round}`;
-    case 'evidence':
-      return `evidence ${effect.evidence.validator} ${effect.evidence.type} r${effect.evidence.round}`;
+    case 'evidence': {
+      const evidence = effect.evidence;
+      const message = evidence.kind === 'vote' ? evidence.type : 'proposal';
+      return `evidence ${evidence.validator} ${message} r${evidence.round}`;
+    }
     case 'halted':
       return `halted h${effect.height} r${effect.round}`;
   }

@@ -134,7 +134,7 @@ describe('consensus: message intake', () => {
     );
     const evidence = effects.filter((effect) => effect.type === 'evidence');
     assert.equal(evidence.length, 1);
-    assert.ok(evidence[0]?.type === 'evidence');
+    assert.ok(evidence[0]?.type === 'evidence' && evidence[0].evidence.kind === 'vote');
     assert.equal(evidence[0].evidence.validator, 'v3');
     assert.deepEqual(evidence[0].evidence.voteA, first);
     assert.deepEqual(evidence[0].evidence.voteB, second);

@@ -22,7 +22,8 @@ const BLOCK: Schema<Block> = {
   parse: (value, path) => blockFromCbor(value, path),
 };
 
-const VOTE: Schema<Vote> = object({
+/** A vote as it travels and as evidence keeps it (evidence-codec.ts). */
+export const VOTE_SCHEMA: Schema<Vote> = object({
   type: literal('prevote', 'precommit'),
   height: uint(),
   round: uint(LIMITS.maxRoundsPerHeight),
@@ -43,7 +44,7 @@ const PROPOSAL: Schema<Proposal> = object({
 
 const MESSAGE_TYPE = object({ type: literal('proposal', 'vote') });
 
-function voteToCbor(vote: Vote): CborMap {
+export function voteToCbor(vote: Vote): CborMap {
   return {
     type: vote.type,
     height: vote.height,
@@ -91,14 +92,14 @@ export function decodeConsensusMessage(encoded: Uint8Array): ConsensusMessage {
   const value = asMap(decodeCanonical(encoded, LIMITS.maxMessageBytes), '$');
   MESSAGE_TYPE.parse({ type: value.type }, '$');
   if (value.type === 'vote') {
-    const { vote } = object({ type: literal('vote'), vote: VOTE }).parse(value, '$');
+    const { vote } = object({ type: literal('vote'), vote: VOTE_SCHEMA }).parse(value, '$');
     return { type: 'vote', vote };
   }
   const { proposal } = object({ type: literal('proposal'), proposal: PROPOSAL }).parse(value, '$');
   return { type: 'proposal', proposal };
 }
 
-const WAL_VOTE = object({ type: literal('vote'), vote: VOTE, block: nullable(BLOCK) });
+const WAL_VOTE = object({ type: literal('vote'), vote: VOTE_SCHEMA, block: nullable(BLOCK) });
 const WAL_PROPOSAL = object({ type: literal('proposal'), proposal: PROPOSAL });
 
 export function encodeWalRecord(record: WalRecord): Uint8Array {

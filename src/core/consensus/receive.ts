@@ -4,8 +4,8 @@
 import { bytesEqual, toHex } from '../bytes.js';
 import { LIMITS } from '../limits.js';
 import { isTimely } from './block-time.js';
-import { emit, type StepContext } from './context.js';
-import type { EquivocationEvidence } from './evidence.js';
+import type { StepContext } from './context.js';
+import { reportProposalEquivocation, reportVoteEquivocation } from './evidence-report.js';
 import type { Proposal, Vote } from './messages.js';
 import { proposerOf } from './proposer.js';
 import { type ConsensusState, type FutureMessage, roundOf, withRound } from './state.js';
@@ -71,26 +71,6 @@ function proposalIsAuthentic(state: ConsensusState, proposal: Proposal): boolean
   return setup.verifier.verifyProposal(expected.publicKey, setup.chainId, proposal);
 }
 
-/** Two different validly signed votes of one validator for one slot: report once, count neither twice. */
-function noteEquivocation(ctx: StepContext, first: Vote, second: Vote): void {
-  const state = ctx.state;
-  const already = state.evidence.some(
-    (known) =>
-      known.validator === first.validator && known.round === first.round && known.type === first.type,
-  );
-  if (already) return;
-  const evidence: EquivocationEvidence = {
-    validator: first.validator,
-    height: first.height,
-    round: first.round,
-    type: first.type,
-    voteA: first,
-    voteB: second,
-  };
-  ctx.state = { ...state, evidence: [...state.evidence, evidence] };
-  emit(ctx, { type: 'evidence', evidence });
-}
-
 /**
  * Counts a vote of the current height whose signature is known to be good (own votes, or
  * checked by receiveVote). A second value from one validator is also reported as evidence.
@@ -102,7 +82,7 @@ export function acceptVerifiedVote(ctx: StepContext, vote: Vote): void {
     return;
   const first = firstVoteOf(round, vote.type, vote.validator);
   ctx.state = withRound(ctx.state, vote.round, addVote(round, vote));
-  if (first !== undefined) noteEquivocation(ctx, first, vote);
+  if (first !== undefined) reportVoteEquivocation(ctx, first, vote);
 }
 
 /** `authenticated`: the signature was already checked (a buffered message being replayed). */
@@ -164,6 +144,11 @@ export function receiveProposal(
   if (!authenticated && !proposalIsAuthentic(state, proposal)) return;
   const timely = isTimely(proposal.block.header.timeMs, nowMs, state.setup.params.maxClockDriftMs);
   acceptVerifiedProposal(ctx, proposal, key, timely);
+  // A second block from proposer(h, r) for this round is kept and counted as before (the upon
+  // rules of Algorithm 1 match "a" PROPOSAL from proposer(h_p, round_p), lines 22, 28, 36 and 49);
+  // it also convicts the proposer, a correct one signs one proposal per round (line 19).
+  const first = round.proposals[0];
+  if (first !== undefined) reportProposalEquivocation(ctx, first.proposal, proposal);
 }
 
 /** Re-reads the buffered messages after the height changed; later heights stay buffered. */
