@@ -6,10 +6,14 @@
 //  - no transaction is committed twice in one chain;
 //  - no correct node signs two different votes (or proposals) for one height, round and type,
 //    across restarts too: the log is global, not part of any node;
-//  - nothing a peer sends makes a decoder or the state machine throw anything but a typed error.
+//  - nothing a peer sends makes a decoder or the state machine throw anything but a typed error;
+//  - every piece of evidence a correct node reports verifies with the genesis keys
+//    (verifyEvidence) and names a Byzantine validator, never a correct one.
 import { toHex } from '../../src/core/bytes.js';
 import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import type { Validator } from '../../src/core/config/genesis.js';
+import type { EquivocationEvidence } from '../../src/core/consensus/evidence.js';
+import { verifyEvidence } from '../../src/core/consensus/evidence-verify.js';
 import { verifyCertificate } from '../../src/core/ledger/certificate-verify.js';
 import type { CommittedEntry } from './sim-ledger.js';
 
@@ -19,6 +23,7 @@ export type ViolationKind =
   | 'certificate'
   | 'double-commit'
   | 'equivocation'
+  | 'evidence'
   | 'crash'
   | 'liveness';
 
@@ -38,10 +43,21 @@ export class Checker {
   readonly #validators: readonly Validator[];
   readonly #chainId: string;
 
-  constructor(chainId: string, validators: readonly Validator[], stopOn?: readonly ViolationKind[]) {
+  /** Ids of the Byzantine validators (twins included): the only ones evidence may name. */
+  readonly #byzantine: ReadonlySet<string>;
+  /** Genesis positions of the validators named by correct nodes' evidence, per evidence kind. */
+  readonly accused = { vote: new Set<number>(), proposal: new Set<number>() };
+
+  constructor(
+    chainId: string,
+    validators: readonly Validator[],
+    byzantine: ReadonlySet<string>,
+    stopOn?: readonly ViolationKind[],
+  ) {
     this.#stopOn = stopOn;
     this.#chainId = chainId;
     this.#validators = validators;
+    this.#byzantine = byzantine;
   }
 
   /** Set once a violation of a kind in stopOn is reported. */
@@ -69,6 +85,21 @@ export class Checker {
     } else if (previous !== value) {
       this.report('equivocation', atMs, `correct node ${node} signed ${slot} for ${value} after ${previous}`);
     }
+  }
+
+  /** A correct node reported equivocation evidence. */
+  onEvidence(atMs: number, node: string, evidence: EquivocationEvidence): void {
+    const verdict = verifyEvidence(evidence, this.#validators, this.#chainId);
+    if (!verdict.ok)
+      this.report('evidence', atMs, `${node} reported evidence that does not verify: ${verdict.reason}`);
+    if (!this.#byzantine.has(evidence.validator))
+      this.report(
+        'evidence',
+        atMs,
+        `${node} reported ${evidence.kind} evidence against correct ${evidence.validator}`,
+      );
+    const position = this.#validators.findIndex((validator) => validator.id === evidence.validator);
+    if (position >= 0) this.accused[evidence.kind].add(position);
   }
 
   /** A correct node committed a block; `fault` is its validity verdict against that node's chain. */

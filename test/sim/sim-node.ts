@@ -250,6 +250,7 @@ export class SimNode {
         return;
       case 'evidence':
         this.evidenceSeen++;
+        if (this.correct) host.checker.onEvidence(host.now(), this.id.name, effect.evidence);
         return;
       case 'halted':
         if (this.correct)

@@ -85,6 +85,21 @@ describe('simulator: seeded scenarios over the real state machine', () => {
     assert.ok(new Set(all.map((result) => result.scenario.validatorCount)).size === 3);
   });
 
+  it('correct nodes reported vote and proposal evidence against exactly the equivocating validators', () => {
+    // Each run's checker already failed it for evidence that does not verify or names a correct
+    // validator; here: the evidence that was found covers each equivocating behaviour and kind.
+    const found = { vote: new Set<string>(), proposal: new Set<string>() };
+    for (const result of all) {
+      for (const kind of ['vote', 'proposal'] as const) {
+        for (const position of result.stats.accused[kind]) {
+          found[kind].add(result.scenario.byzantine.get(position) ?? 'correct');
+        }
+      }
+    }
+    assert.deepEqual([...found.vote].sort(), ['double-voter', 'equivocating-proposer', 'twins']);
+    assert.deepEqual([...found.proposal].sort(), ['equivocating-proposer', 'twins']);
+  });
+
   it('replays a seed exactly', () => {
     const first = runScenario({ seed: 7, validatorCount: 7 });
     const second = runScenario({ seed: 7, validatorCount: 7 });

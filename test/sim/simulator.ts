@@ -50,6 +50,8 @@ export interface RunStats {
   readonly dropped: number;
   readonly rejectedMessages: number;
   readonly evidence: number;
+  /** Positions of the validators named by correct nodes' vote and proposal evidence (checked by the checker). */
+  readonly accused: { readonly vote: readonly number[]; readonly proposal: readonly number[] };
 }
 
 export interface RunResult {
@@ -140,7 +142,10 @@ export class Simulation implements SimHost {
       this.#net === null
         ? chainConfig('sim-chain', GENESIS_TIME_MS, validators, this.scenario.params)
         : realChainConfig(this.#net);
-    this.checker = new Checker(this.chain.chainId, validators, options.stopOn);
+    const byzantine = new Set(
+      [...this.scenario.byzantine.keys()].map((position) => validators[position]!.id),
+    );
+    this.checker = new Checker(this.chain.chainId, validators, byzantine, options.stopOn);
     this.#network = new SimNetwork(this.prng, this.scenario.network, this.scenario.gstMs);
     this.nodes = identities.map((identity) => new SimNode(this, identity));
     this.#peers = identities.map((self) =>
@@ -326,6 +331,10 @@ export class Simulation implements SimHost {
       dropped: this.#network.dropped,
       rejectedMessages: this.nodes.reduce((sum, node) => sum + node.rejectedMessages, 0),
       evidence: this.nodes.reduce((sum, node) => sum + node.evidenceSeen, 0),
+      accused: {
+        vote: [...this.checker.accused.vote].sort((a, b) => a - b),
+        proposal: [...this.checker.accused.proposal].sort((a, b) => a - b),
+      },
     };
   }
 }
