@@ -18,45 +18,6 @@ const TWO_POW_32 = 2 ** 32;
 /** Keys of this many bytes or fewer are built char by char; longer ASCII text goes through latin1. */
 const SHORT_TEXT_BYTES = 24;
 
-// --- short text, interned --------------------------------------------------------------------
-//
-// Map keys come from a small fixed set ("body", "sigs", "consentId", ...) and so do many short
-// values (kinds, organisation ids, decisions), yet each occurrence used to be built into a new
-// string, char by char. Short ASCII text is looked up instead in a small direct-mapped table
-// keyed by a hash of its bytes: a hit compares the bytes and returns the string built before,
-// with no allocation; a miss builds the string and takes the slot. The table is bounded
-// (INTERNED_SLOTS entries) and holds only text that appeared in decoded input.
-
-/** Slots of the interning table (a power of two). */
-const INTERNED_SLOTS = 1024;
-const internedTexts: string[] = new Array<string>(INTERNED_SLOTS).fill('');
-/** The ASCII bytes of each slot's text (its UTF-8 bytes), compared on a hit. */
-const internedBytes: Uint8Array[] = new Array<Uint8Array>(INTERNED_SLOTS).fill(new Uint8Array(0));
-
-/** The string of ASCII bytes[start, end), from the table when it holds it. */
-function internedAscii(bytes: Uint8Array, start: number, end: number): string {
-  let hash = end - start;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x0100_0193);
-  const slot = (hash ^ (hash >>> 15)) & (INTERNED_SLOTS - 1);
-  const known = internedBytes[slot]!;
-  if (known.byteLength === end - start) {
-    let same = true;
-    for (let i = 0; i < known.byteLength; i++) {
-      if (known[i] !== bytes[start + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return internedTexts[slot]!;
-  }
-  let text = '';
-  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]!);
-  internedTexts[slot] = text;
-  // A copy: the input may be a view into a buffer the caller reuses.
-  internedBytes[slot] = bytes.slice(start, end);
-  return text;
-}
-
 class Reader {
   readonly bytes: Uint8Array;
   #buffer: Buffer | undefined;
@@ -133,7 +94,11 @@ class Reader {
         throw FAST_PATH_UNAVAILABLE;
       }
     }
-    if (length <= SHORT_TEXT_BYTES) return internedAscii(bytes, start, end);
+    if (length <= SHORT_TEXT_BYTES) {
+      let text = '';
+      for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]!);
+      return text;
+    }
     return this.asciiSlice(start, end);
   }
 
