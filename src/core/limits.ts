@@ -98,6 +98,13 @@ export const LIMITS = {
   maxRegossipVotes: 32,
   /** Signature verdicts of received proposals and votes a node remembers (checked once, on receipt). */
   maxCachedConsensusSignatures: 8192,
+  /**
+   * Equivocation evidence records a node keeps (node-local, about 400 bytes each); beyond this the
+   * record of the lowest height is dropped and counted.
+   */
+  maxStoredEvidence: 10_000,
+  /** Evidence records per GET /evidence page. */
+  maxEvidencePage: 100,
 
   // --- mempool ---
   maxMempoolTxs: 100_000,

@@ -31,6 +31,11 @@ export enum Bucket {
   TxLog = 0x07,
   /** txId -> { height, index, leafIndex }: the by-id lookup into TxLog (and the replay check). */
   TxIndex = 0x08,
+  /**
+   * Node-local equivocation evidence, not replicated and outside the state hash: (height, slot) ->
+   * { evidence, receivedAtSeconds }; the bucket's bare prefix holds the count of records dropped.
+   */
+  Evidence = 0x09,
   /** First of the state buckets: STATE_BUCKETS[i] uses prefix StateBase + i. */
   StateBase = 0x10,
 }
@@ -127,4 +132,19 @@ export function stateRange(bucket: StateBucket, keyPrefix = ''): { gte: Uint8Arr
 /** [gte, lt) bounds that select exactly one bucket. */
 export function bucketRange(prefix: number): { gte: Uint8Array; lt: Uint8Array } {
   return { gte: new Uint8Array([prefix]), lt: new Uint8Array([prefix + 1]) };
+}
+
+/** The key of the evidence record of one slot (evidenceSlot) at one height. */
+export function evidenceKey(height: number, slot: string): Uint8Array {
+  return prefixed(Bucket.Evidence, uint64(height), utf8(slot));
+}
+
+/** The key holding how many evidence records were dropped (it sorts before every record). */
+export function evidenceDroppedKey(): Uint8Array {
+  return new Uint8Array([Bucket.Evidence]);
+}
+
+/** [gte, lt) bounds of every evidence record (the dropped count excluded). */
+export function evidenceRange(): { gte: Uint8Array; lt: Uint8Array } {
+  return { gte: prefixed(Bucket.Evidence, uint64(0)), lt: bucketRange(Bucket.Evidence).lt };
 }

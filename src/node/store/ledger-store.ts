@@ -49,6 +49,7 @@ import {
   txLogKey,
   txLogRange,
 } from './buckets.js';
+import { EvidenceStore } from './evidence-store.js';
 import { StoreMerkleSource } from './merkle-source.js';
 import { type ByteDb, type LevelTuning, openByteDb } from './open-db.js';
 import { StoreStateReader } from './state-reader.js';
@@ -120,14 +121,17 @@ export class LedgerStore {
   readonly state: StoreStateReader;
   /** Synchronous tree-node reads for proofs and appends (the pure core's MerkleNodeSource). */
   readonly merkle: StoreMerkleSource;
+  /** Node-local equivocation evidence (not replicated, not in the state hash). */
+  readonly evidence: EvidenceStore;
   readonly #db: ByteDb;
   readonly #wal: ConsensusWal;
   #tip: ChainTip | undefined;
   #genesis: GenesisRecord | undefined;
   #committing = false;
 
-  private constructor(directory: string, db: ByteDb, wal: ConsensusWal) {
+  private constructor(directory: string, db: ByteDb, wal: ConsensusWal, evidence: EvidenceStore) {
     this.directory = directory;
+    this.evidence = evidence;
     this.#db = db;
     this.#wal = wal;
     this.state = new StoreStateReader(db);
@@ -147,7 +151,7 @@ export class LedgerStore {
       ...(options.tuning ? { tuning: options.tuning } : {}),
     });
     try {
-      const store = new LedgerStore(directory, db, await ConsensusWal.open(db));
+      const store = new LedgerStore(directory, db, await ConsensusWal.open(db), await EvidenceStore.open(db));
       await store.#loadMeta();
       return store;
     } catch (error) {

@@ -1,0 +1,128 @@
+// The node's evidence store (design section 7, "kept"): one durable record per convicted slot and
+// height, surviving a reopen, paged lowest height first, bounded with the oldest dropped and
+// counted, and outside the replicated state.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import {
+  type EquivocationEvidence,
+  proposalEvidence,
+  voteEvidence,
+} from '../../src/core/consensus/evidence.js';
+import { decodeEvidence } from '../../src/core/consensus/evidence-codec.js';
+import { verifyEvidence } from '../../src/core/consensus/evidence-verify.js';
+import { BayledgerError } from '../../src/core/errors.js';
+import { EvidenceStore } from '../../src/node/store/evidence-store.js';
+import { LedgerStore } from '../../src/node/store/ledger-store.js';
+import { openByteDb } from '../../src/node/store/open-db.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { makeBlock, makeProposal, makeTableFixture, makeVote } from '../sim/fixtures.js';
+
+const { fx, A, B } = makeTableFixture();
+
+/** Validator 3 double-prevoting at `height`, round `round`. */
+function doubleVoteAt(height: number, round = 0): EquivocationEvidence {
+  return voteEvidence(
+    makeVote(fx, 3, 'prevote', round, A, height),
+    makeVote(fx, 3, 'prevote', round, B, height),
+  );
+}
+
+describe('store: equivocation evidence', () => {
+  const temp = useTempDir('bayledger-evidence-', 'each');
+
+  it('keeps each slot once, durably, and reads back what verifies', async () => {
+    const dir = path.join(temp.path, 'db');
+    const proposal = proposalEvidence(makeProposal(fx, 1, 0, A), makeProposal(fx, 1, 0, makeBlock(fx, 1, 7)));
+    let store = await LedgerStore.open(dir);
+    try {
+      assert.equal(await store.evidence.add(doubleVoteAt(1), 1_800_000_000), true);
+      assert.equal(await store.evidence.add(proposal, 1_800_000_001), true);
+      // The same slot again, even with another conflicting pair: already kept.
+      const again = voteEvidence(makeVote(fx, 3, 'prevote', 0, A), makeVote(fx, 3, 'prevote', 0, null));
+      assert.equal(await store.evidence.add(again, 1_800_000_002), false);
+      assert.equal(store.evidence.count, 2);
+    } finally {
+      await store.close();
+    }
+    store = await LedgerStore.open(dir);
+    try {
+      assert.equal(store.evidence.count, 2);
+      const page = await store.evidence.list();
+      assert.equal(page.next, null);
+      assert.deepEqual(
+        page.entries.map((entry) => [entry.evidence.kind, entry.evidence.validator, entry.receivedAtSeconds]),
+        [
+          ['vote', 'v3', 1_800_000_000],
+          ['proposal', 'v1', 1_800_000_001],
+        ],
+      );
+      for (const entry of page.entries) {
+        assert.deepEqual(decodeEvidence(entry.encoded), entry.evidence);
+        assert.deepEqual(verifyEvidence(entry.evidence, fx.validators, fx.chain.chainId), { ok: true });
+      }
+      assert.deepEqual(page.entries[0]!.evidence, doubleVoteAt(1));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('pages lowest height first and refuses a cursor from outside its bucket', async () => {
+    const db = await openByteDb(path.join(temp.path, 'db'), { createIfMissing: true });
+    try {
+      const store = await EvidenceStore.open(db);
+      for (const height of [5, 2, 9, 7, 3]) await store.add(doubleVoteAt(height), 1);
+      const heights: number[] = [];
+      let after: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.list({ after, limit: 2 });
+        heights.push(...page.entries.map((entry) => entry.evidence.height));
+        after = page.next ?? undefined;
+        pages++;
+      } while (after !== undefined);
+      assert.deepEqual(heights, [2, 3, 5, 7, 9]);
+      assert.equal(pages, 3);
+      for (const cursor of ['zz', '08', `07${'00'.repeat(12)}`, '09']) {
+        await assert.rejects(store.list({ after: cursor }), (error: unknown) => {
+          return error instanceof BayledgerError && error.code === 'REQUEST_MALFORMED';
+        });
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('drops the lowest height past its bound and counts the drops across a reopen', async () => {
+    const dir = path.join(temp.path, 'db');
+    let db = await openByteDb(dir, { createIfMissing: true });
+    try {
+      const store = await EvidenceStore.open(db, 3);
+      for (const height of [4, 1, 6, 2, 8]) await store.add(doubleVoteAt(height), 1);
+      assert.equal(store.count, 3);
+      assert.equal(store.dropped, 2);
+      const kept = (await store.list()).entries.map((entry) => entry.evidence.height);
+      assert.deepEqual(kept, [4, 6, 8]);
+    } finally {
+      await db.close();
+    }
+    db = await openByteDb(dir, { createIfMissing: false });
+    try {
+      const store = await EvidenceStore.open(db, 3);
+      assert.equal(store.count, 3);
+      assert.equal(store.dropped, 2);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('is not part of the committed chain: a store with evidence still has no blocks', async () => {
+    const store = await LedgerStore.open(path.join(temp.path, 'db'));
+    try {
+      await store.evidence.add(doubleVoteAt(1), 1);
+      assert.equal(store.height, 0);
+      assert.equal(store.tip, undefined);
+    } finally {
+      await store.close();
+    }
+  });
+});
