@@ -3,29 +3,18 @@
 // order the machine emitted them. The one rule that keeps a validator safe across crashes: a
 // `persist` effect is written to the WAL with fsync BEFORE any later effect (the broadcast of the
 // same vote) runs (design section 7). Inputs are processed strictly one at a time.
-import { toHex } from '../core/bytes.js';
-import type { ConsensusParams, Validator } from '../core/config/genesis.js';
+import type { ConsensusParams } from '../core/config/genesis.js';
 import { proposalTimeMs } from '../core/consensus/block-time.js';
-import {
-  type ConsensusMessage,
-  decodeWalRecord,
-  encodeConsensusMessage,
-  encodeWalRecord,
-} from '../core/consensus/codec.js';
-import { defaultVerifier, initConsensus, step } from '../core/consensus/machine.js';
-import type { Proposal, Vote } from '../core/consensus/messages.js';
+import { decodeWalRecord, encodeConsensusMessage, encodeWalRecord } from '../core/consensus/codec.js';
+import type { EquivocationEvidence } from '../core/consensus/evidence.js';
+import { initConsensus, step } from '../core/consensus/machine.js';
 import type { ConsensusState } from '../core/consensus/state.js';
-import type {
-  ConsensusEffect,
-  ConsensusInput,
-  SignatureVerifier,
-  WalRecord,
-} from '../core/consensus/types.js';
+import type { ConsensusEffect, ConsensusInput, WalRecord } from '../core/consensus/types.js';
 import type { Ed25519Signer } from '../core/crypto/ed25519.js';
-import { fail } from '../core/errors.js';
 import { buildBlock } from '../core/ledger/build-block.js';
 import { verifyBlock } from '../core/ledger/verify-block.js';
-import { LIMITS } from '../core/limits.js';
+import { type Clock, StallWatch } from './consensus-regossip.js';
+import { ConsensusSignatures } from './consensus-signatures.js';
 import type { Logger } from './log/logger.js';
 import type { Mempool } from './mempool/mempool.js';
 import type { PeerNetwork } from './net/types.js';
@@ -33,9 +22,7 @@ import type { CommittedEvent, NodeChain } from './node-chain.js';
 import type { NodeMetrics } from './node-metrics.js';
 import { PROTOCOL } from './protocols.js';
 
-export interface Clock {
-  nowMs(): number;
-}
+export type { Clock } from './consensus-regossip.js';
 
 export interface ConsensusDriverOptions {
   readonly chain: NodeChain;
@@ -51,69 +38,6 @@ export interface ConsensusDriverOptions {
   readonly regossipMs: number;
 }
 
-function voteKey(vote: Vote): string {
-  const hash = vote.blockHash === null ? 'nil' : toHex(vote.blockHash);
-  return `${vote.type}/${vote.height}/${vote.round}/${hash}/${vote.validator}/${toHex(vote.signature)}`;
-}
-
-function proposalKey(proposal: Proposal): string {
-  const { height, round, validRound, blockHash, proposer, signature } = proposal;
-  return `proposal/${height}/${round}/${validRound}/${toHex(blockHash)}/${proposer}/${toHex(signature)}`;
-}
-
-/**
- * Signatures of consensus messages, checked once, as they arrive from a peer (design section 8:
- * a peer that sends invalidly signed data is dropped), and the verdicts served to the state
- * machine, which would otherwise check the same signatures again. A verdict is keyed by every
- * signed field and the signature, so no other message can borrow it. Honest peers only relay
- * votes they verified, so an invalid signature is always the sender's fault.
- */
-export class ConsensusSignatures implements SignatureVerifier {
-  readonly #chainId: string;
-  readonly #keys: ReadonlyMap<string, Uint8Array>;
-  readonly #verdicts = new Map<string, boolean>();
-
-  constructor(chainId: string, validators: readonly Validator[]) {
-    this.#chainId = chainId;
-    this.#keys = new Map(validators.map((validator) => [validator.id, validator.publicKey]));
-  }
-
-  /** Throws SIGNER_UNKNOWN or SIGNATURE_INVALID (the peer's fault) unless the message is validly signed. */
-  check(message: ConsensusMessage): void {
-    const signer = message.type === 'proposal' ? message.proposal.proposer : message.vote.validator;
-    const publicKey = this.#keys.get(signer);
-    if (publicKey === undefined)
-      fail('SIGNER_UNKNOWN', `${message.type} signed by ${signer}, not a validator`);
-    const valid =
-      message.type === 'proposal'
-        ? this.verifyProposal(publicKey, this.#chainId, message.proposal)
-        : this.verifyVote(publicKey, this.#chainId, message.vote);
-    if (!valid) fail('SIGNATURE_INVALID', `${message.type} of ${signer} with an invalid signature`);
-  }
-
-  verifyVote(publicKey: Uint8Array, chainId: string, vote: Vote): boolean {
-    return this.#remembered(voteKey(vote), () => defaultVerifier.verifyVote(publicKey, chainId, vote));
-  }
-
-  verifyProposal(publicKey: Uint8Array, chainId: string, proposal: Proposal): boolean {
-    return this.#remembered(proposalKey(proposal), () =>
-      defaultVerifier.verifyProposal(publicKey, chainId, proposal),
-    );
-  }
-
-  #remembered(key: string, verify: () => boolean): boolean {
-    const known = this.#verdicts.get(key);
-    if (known !== undefined) return known;
-    const verdict = verify();
-    if (this.#verdicts.size >= LIMITS.maxCachedConsensusSignatures) {
-      const oldest = this.#verdicts.keys().next().value;
-      if (oldest !== undefined) this.#verdicts.delete(oldest);
-    }
-    this.#verdicts.set(key, verdict);
-    return verdict;
-  }
-}
-
 export class ConsensusDriver {
   readonly #options: ConsensusDriverOptions;
   readonly #params: ConsensusParams;
@@ -122,9 +46,7 @@ export class ConsensusDriver {
   readonly #timers = new Set<NodeJS.Timeout>();
   #waitingForTxsHeight: number | null = null;
   #regossipTimer: NodeJS.Timeout | undefined;
-  /** Local clock when the machine last moved (height, round or step); regossip waits for a stall. */
-  #lastProgressMs = 0;
-  #progressAt: Pick<ConsensusState, 'height' | 'round' | 'step'> | undefined;
+  readonly #stallWatch: StallWatch;
   #closed = false;
 
   /** Checks incoming messages' signatures (the node calls it on receipt) for the machine too. */
@@ -133,6 +55,7 @@ export class ConsensusDriver {
   constructor(options: ConsensusDriverOptions) {
     this.#options = options;
     this.#params = options.chain.params.genesis.consensus;
+    this.#stallWatch = new StallWatch(options.clock, options.regossipMs);
     this.signatures = new ConsensusSignatures(options.chain.params.chainId, options.chain.params.validators);
   }
 
@@ -174,22 +97,9 @@ export class ConsensusDriver {
     await this.#queue;
   }
 
-  /**
-   * Re-sends our messages only when the machine has not moved for a whole regossip interval: the
-   * loss they repair shows up as a stall (arXiv:1807.04938 section 2 needs messages to arrive
-   * eventually, not repeatedly). Re-sending on a fixed beat instead re-broadcast every proposal,
-   * block included, to every peer each second under load, when heights take longer than that.
-   */
+  /** Re-sends our messages only when the machine has not moved for a whole interval (StallWatch). */
   #regossipIfStalled(): void {
-    if (this.#options.clock.nowMs() - this.#lastProgressMs < this.#options.regossipMs) return;
-    this.input({ type: 'regossip' });
-  }
-
-  #noteProgress(state: ConsensusState): void {
-    const last = this.#progressAt;
-    if (last?.height === state.height && last.round === state.round && last.step === state.step) return;
-    this.#progressAt = { height: state.height, round: state.round, step: state.step };
-    this.#lastProgressMs = this.#options.clock.nowMs();
+    if (this.#stallWatch.stalled()) this.input({ type: 'regossip' });
   }
 
   #enqueue(task: () => Promise<void>): void {
@@ -255,7 +165,7 @@ export class ConsensusDriver {
     if (this.#closed || this.#state === undefined) return;
     const { state, effects } = step(this.#state, input);
     this.#state = state;
-    this.#noteProgress(state);
+    this.#stallWatch.noteProgress(state);
     this.#options.metrics.round.set(state.round);
     for (const effect of effects) {
       if (this.#closed) return;
@@ -302,17 +212,35 @@ export class ConsensusDriver {
         await this.#decide(effect);
         return;
       case 'evidence':
-        logger.warn('equivocation evidence', {
-          validator: effect.evidence.validator,
-          height: effect.evidence.height,
-          round: effect.evidence.round,
-        });
-        this.#options.metrics.evidence.inc();
+        await this.#keepEvidence(effect.evidence);
         return;
       case 'halted':
         logger.error('consensus halted: round limit reached', { height: effect.height, round: effect.round });
         return;
     }
+  }
+
+  /**
+   * Design section 7: evidence is kept (the node's evidence store, durably, once per slot) and
+   * reported (a warning, the metric, GET /evidence). A failed write is logged, never fatal:
+   * consensus must go on.
+   */
+  async #keepEvidence(evidence: EquivocationEvidence): Promise<void> {
+    const { logger, chain, clock, metrics } = this.#options;
+    const fields = {
+      kind: evidence.kind,
+      validator: evidence.validator,
+      height: evidence.height,
+      round: evidence.round,
+    };
+    try {
+      const kept = await chain.store.evidence.add(evidence, Math.floor(clock.nowMs() / 1000));
+      if (!kept) return;
+    } catch (error) {
+      logger.error('could not keep equivocation evidence', { ...fields, error });
+    }
+    logger.warn('equivocation evidence', fields);
+    metrics.evidence.inc();
   }
 
   #validate(effect: Extract<ConsensusEffect, { type: 'validate-block' }>): Promise<void> {
