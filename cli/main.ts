@@ -5,6 +5,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerChainCommands } from './commands/chain.js';
 import { registerConsentCommands } from './commands/consent.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerNodeCommands } from './commands/node.js';
@@ -29,6 +30,7 @@ const COMMANDS: readonly CommandRegistration[] = [
   registerConsentCommands,
   registerTransferCommands,
   registerAuditCommands,
+  registerEvidenceCommands,
   registerDemoCommand,
 ];
 

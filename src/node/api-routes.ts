@@ -10,6 +10,7 @@ import { readTransactionBatchBody, readTransactionBody } from './api/body.js';
 import type { ApiServer } from './api/server.js';
 import type { ChainReader } from './chain/chain-reader.js';
 import { cborToJson } from './chain/json-views.js';
+import { evidencePage } from './evidence/evidence-view.js';
 import { addMetricsRoute } from './metrics/route.js';
 import type { NodeRuntime } from './node-runtime.js';
 
@@ -124,6 +125,15 @@ export function registerNodeRoutes(server: ApiServer, runtime: NodeRuntime, read
     const outcome = getOutcome(runtime.chain.store.state, txId);
     if (outcome === undefined) fail('NOT_FOUND', `no committed transaction ${toHex(txId)}`);
     return { json: cborToJson(outcome as unknown as CborValue) };
+  });
+
+  // Equivocation evidence this node kept (design section 7), lowest height first, a bounded page.
+  server.route('GET', '/evidence', async (request) => {
+    const limit = integerParam(request.query.get('limit'), 'limit');
+    if (limit !== undefined && (limit < 1 || limit > LIMITS.maxEvidencePage))
+      fail('REQUEST_MALFORMED', `expected 1 to ${LIMITS.maxEvidencePage}`, 'limit');
+    const after = request.query.get('after') ?? undefined;
+    return { json: await evidencePage(runtime.chain.store.evidence, runtime.chain.params, { after, limit }) };
   });
 
   addMetricsRoute(server, runtime.metrics.registry);
