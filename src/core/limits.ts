@@ -174,6 +174,11 @@ export const LIMITS = {
   maxPayloadManifestBytes: 16 * 1024,
   /** A receiver fsyncs its resume record every this many chunks: a crash re-fetches at most these. */
   payloadCheckpointChunks: 16,
+  /**
+   * A sealer starts a background fdatasync of its output every this many bytes written, so the
+   * fsync before publishing flushes only the rest (src/node/transfer/background-sync.ts).
+   */
+  payloadSyncBytes: 32 * 1024 * 1024,
 
   // --- transfer service (src/node/transfer-service) ---
   /** Plaintext uploads a hospital node holds staged for declarations not yet made. */

@@ -1,8 +1,9 @@
 // Sealing (design section 9, sender side): item files -> one container -> AEAD-sealed chunks in
 // the outbox, plus the commitment the declaration carries. One pass over the files with bounded
 // memory (two plaintext chunk buffers and one sealed chunk in flight): the read of chunk i + 1
-// runs on the libuv pool while chunk i is sealed and hashed, and the write of chunk i runs while
-// chunk i + 1 is sealed.
+// runs on the libuv pool while chunk i is sealed and hashed, the write of chunk i runs while
+// chunk i + 1 is sealed, and the file's write-back runs in the background as it grows
+// (background-sync.ts) instead of all in the fsync before publishing.
 //
 // The ephemeral secret and the content key exist only in memory during sealing; afterwards not
 // even the sender can decrypt its outbox, only the recipient.
@@ -16,6 +17,7 @@ import { X25519_KEY_BYTES } from '../../core/crypto/x25519.js';
 import { assert, fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { MemoryMerkleLog } from '../../core/merkle/index.js';
+import { BackgroundSync } from './background-sync.js';
 import { type PayloadCommitment, payloadCommitmentSchema } from './commitment.js';
 import { containerBytesFor, encodeContainerHead } from './container.js';
 import { ContainerReader, type ContainerSource, type ItemDigest } from './container-reader.js';
@@ -135,6 +137,7 @@ async function sealChunks(
   const leaves = new Uint8Array(layout.chunkCount * HASH_BYTES);
   const buffers = [new Uint8Array(layout.chunkBytes), new Uint8Array(layout.chunkBytes)];
   const output = await open(path.join(workDir, OUTBOX_PAYLOAD_FILE), 'w', PRIVATE_FILE_MODE);
+  const syncer = new BackgroundSync(output, LIMITS.payloadSyncBytes);
   let pendingRead = inFlight(reader.fill(buffers[0]!, chunkPlaintextBytes(layout, 0)));
   let pendingWrite: Promise<void> = Promise.resolve();
   try {
@@ -152,14 +155,19 @@ async function sealChunks(
       tree.append(leaf);
       leaves.set(leaf, index * HASH_BYTES);
       await pendingWrite;
-      pendingWrite = inFlight(writeAllFully(output, sealed, chunkSealedOffset(layout, index)));
+      const sealedBytes = sealed.reduce((sum, part) => sum + part.byteLength, 0);
+      pendingWrite = inFlight(
+        writeAllFully(output, sealed, chunkSealedOffset(layout, index)).then(() =>
+          syncer.written(sealedBytes),
+        ),
+      );
     }
     await pendingWrite;
-    await output.sync();
+    await syncer.finish();
   } finally {
-    // On failure a read or write may still be in flight: let it settle before closing its file,
-    // and never leave its rejection unhandled.
-    await Promise.allSettled([pendingRead, pendingWrite]);
+    // On failure a read, write or sync may still be in flight: let it settle before closing its
+    // file, and never leave its rejection unhandled.
+    await Promise.allSettled([pendingRead, pendingWrite, syncer.settle()]);
     await output.close();
   }
   await writeFileDurably(path.join(workDir, OUTBOX_LEAVES_FILE), leaves);
