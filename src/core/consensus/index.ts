@@ -12,7 +12,8 @@
 //    build from the mempool within maxBlockTxs / maxBlockBytes, time = proposalTimeMs(last block
 //    time, now), answer `proposal-value`. `decide`: commit block and certificate atomically, drop
 //    its transactions from the mempool, then drop WAL records of heights <= the decided one.
-//    `evidence`: keep (encodeEvidence) and report; verifyEvidence re-checks it offline. `halted`: alert an operator.
+//    `evidence`: keep (encodeEvidence) and report; verifyEvidence re-checks it offline.
+//    `halted`: alert an operator.
 //  - Network: decodeConsensusMessage, then a `vote` input, or a `proposal` input with nowMs =
 //    the local clock at reception. A peer whose bytes do not decode may be dropped.
 //  - Feed `regossip` when the node made no progress for a while (it re-sends own votes and the
