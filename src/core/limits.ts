@@ -109,6 +109,11 @@ export const LIMITS = {
   // --- mempool ---
   maxMempoolTxs: 100_000,
   maxMempoolBytes: 256 * 1024 * 1024,
+  /** Relayed transactions waiting for admission behind consensus traffic (src/node/mempool/relay-admission.ts). */
+  maxQueuedRelayedTxs: 20_000,
+  maxQueuedRelayedBytes: 32 * 1024 * 1024,
+  /** Longest run of relayed-transaction admissions before the event loop serves other I/O. */
+  relayAdmissionSliceMs: 5,
 
   // --- network ---
   /** Largest length-prefixed message on any stream. */

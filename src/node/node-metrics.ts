@@ -25,6 +25,7 @@ export interface NodeMetrics {
   readonly walFsyncSeconds: Histogram;
   readonly evidence: Counter;
   readonly syncedBlocks: Counter;
+  readonly relayedTxsDropped: Counter;
 }
 
 export function createNodeMetrics(live: {
@@ -104,6 +105,10 @@ export function createNodeMetrics(live: {
     syncedBlocks: registry.counter({
       name: 'bayledger_synced_blocks_total',
       help: 'Blocks committed by block sync.',
+    }),
+    relayedTxsDropped: registry.counter({
+      name: 'bayledger_relayed_txs_dropped_total',
+      help: 'Relayed transactions dropped because the admission queue was full.',
     }),
   };
 }

@@ -27,6 +27,7 @@ import { type Clock, ConsensusDriver } from './consensus-driver.js';
 import { readKeyFile } from './keys/key-file.js';
 import type { Logger } from './log/logger.js';
 import { type AddResult, Mempool } from './mempool/mempool.js';
+import { RelayAdmissionQueue } from './mempool/relay-admission.js';
 import { createPeerNetwork } from './net/network.js';
 import type { PeerNetwork } from './net/types.js';
 import { NodeChain } from './node-chain.js';
@@ -234,25 +235,35 @@ async function wire(
       }
     },
   });
-  await peerNetwork.registerProtocol({
-    name: PROTOCOL.txRelay,
-    maxMessageBytes: LIMITS.maxTxBytes,
-    decode: (bytes) => bytes,
-    onMessage: (from, bytes) => {
+  // Relayed transactions are admitted in short slices after the consensus messages that arrived
+  // with them (src/node/mempool/relay-admission.ts).
+  const relayAdmission = new RelayAdmissionQueue({
+    admit: ({ from, bytes }) => {
       const result = pool.add(bytes);
       if (result.ok) {
-        if (!result.duplicate) {
-          metrics.txsSubmitted.inc();
-          driver.notifyTxsAvailable();
-        }
+        if (!result.duplicate) metrics.txsSubmitted.inc();
         return;
       }
       // Malformed or badly signed transactions are the relaying peer's fault; a full mempool or
       // an already committed transaction is not.
       if (result.code !== 'MEMPOOL_FULL' && result.code !== 'ALREADY_COMMITTED') {
-        throw new BayledgerError('RECORD_INVALID', `relayed transaction refused: ${result.reason}`, from);
+        peerNetwork.penalise(from, 'RECORD_INVALID', `relayed transaction refused: ${result.reason}`);
       }
     },
+    afterSlice: () => driver.notifyTxsAvailable(),
+    onDropped: () => metrics.relayedTxsDropped.inc(),
+    maxQueued: LIMITS.maxQueuedRelayedTxs,
+    maxQueuedBytes: LIMITS.maxQueuedRelayedBytes,
+    sliceMs: LIMITS.relayAdmissionSliceMs,
+    nowMs: () => performance.now(),
+    defer: (task) => setImmediate(task),
+  });
+  closers.push(async () => relayAdmission.close());
+  await peerNetwork.registerProtocol({
+    name: PROTOCOL.txRelay,
+    maxMessageBytes: LIMITS.maxTxBytes,
+    decode: (bytes) => bytes,
+    onMessage: (from, bytes) => relayAdmission.enqueue({ from, bytes }),
   });
   const sync = new BlockSync(chain, peerNetwork, logger.child({ component: 'sync' }), metrics);
   await sync.register();
