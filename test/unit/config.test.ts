@@ -89,7 +89,7 @@ describe('config: the gba-health template', () => {
     const needsReference = template.policy.routes.filter((r) => r.requiresFilingReference).map((r) => r.id);
     assert.deepStrictEqual(needsReference, ['gba-standard-contract', 'security-assessment']);
     assert.deepStrictEqual(template.policy.thresholds.thresholdRoutes, ['gba-standard-contract']);
-    assert.equal(template.consensus.timeoutProposeMs, 1000);
+    assert.equal(template.consensus.timeoutProposeMs, 3000);
     assert.equal(template.consensus.maxBlockBytes, 4 * 1024 * 1024);
   });
 
