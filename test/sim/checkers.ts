@@ -13,7 +13,8 @@ import { toHex } from '../../src/core/bytes.js';
 import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import type { Validator } from '../../src/core/config/genesis.js';
 import type { EquivocationEvidence } from '../../src/core/consensus/evidence.js';
-import { verifyEvidence } from '../../src/core/consensus/evidence-verify.js';
+import { encodeEvidence } from '../../src/core/consensus/evidence-codec.js';
+import { type EvidenceVerdict, verifyEvidence } from '../../src/core/consensus/evidence-verify.js';
 import { verifyCertificate } from '../../src/core/ledger/certificate-verify.js';
 import type { CommittedEntry } from './sim-ledger.js';
 
@@ -45,6 +46,7 @@ export class Checker {
 
   /** Ids of the Byzantine validators (twins included): the only ones evidence may name. */
   readonly #byzantine: ReadonlySet<string>;
+  readonly #evidenceVerdicts = new Map<string, EvidenceVerdict>();
   /** Genesis positions of the validators named by correct nodes' evidence, per evidence kind. */
   readonly accused = { vote: new Set<number>(), proposal: new Set<number>() };
 
@@ -89,7 +91,13 @@ export class Checker {
 
   /** A correct node reported equivocation evidence. */
   onEvidence(atMs: number, node: string, evidence: EquivocationEvidence): void {
-    const verdict = verifyEvidence(evidence, this.#validators, this.#chainId);
+    // Every correct node reports the same pairs: each distinct pair is verified once.
+    const key = toHex(encodeEvidence(evidence));
+    let verdict = this.#evidenceVerdicts.get(key);
+    if (verdict === undefined) {
+      verdict = verifyEvidence(evidence, this.#validators, this.#chainId);
+      this.#evidenceVerdicts.set(key, verdict);
+    }
     if (!verdict.ok)
       this.report('evidence', atMs, `${node} reported evidence that does not verify: ${verdict.reason}`);
     if (!this.#byzantine.has(evidence.validator))
