@@ -114,6 +114,8 @@ export const LIMITS = {
   maxQueuedRelayedBytes: 32 * 1024 * 1024,
   /** Longest run of relayed-transaction admissions before the event loop serves other I/O. */
   relayAdmissionSliceMs: 5,
+  /** Longest wait between two re-sends of our consensus messages while a height stays stalled. */
+  maxRegossipIntervalMs: 8_000,
 
   // --- network ---
   /** Largest length-prefixed message on any stream. */

@@ -97,9 +97,9 @@ export class ConsensusDriver {
     await this.#queue;
   }
 
-  /** Re-sends our messages only when the machine has not moved for a whole interval (StallWatch). */
+  /** Re-sends our messages only when the machine has stalled, less often as the stall lasts (StallWatch). */
   #regossipIfStalled(): void {
-    if (this.#stallWatch.stalled()) this.input({ type: 'regossip' });
+    if (this.#stallWatch.regossipDue()) this.input({ type: 'regossip' });
   }
 
   #enqueue(task: () => Promise<void>): void {

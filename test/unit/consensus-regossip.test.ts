@@ -2,6 +2,7 @@
 // when the machine has not moved (height, round or step) for a whole regossip interval, read
 // from an injected clock.
 import assert from 'node:assert/strict';
+import { LIMITS } from '../../src/core/limits.js';
 import { type Progress, StallWatch } from '../../src/node/consensus-regossip.js';
 
 const REGOSSIP_MS = 1000;
@@ -19,20 +20,42 @@ function manualClock(startMs = 50_000): { nowMs(): number; advance(ms: number): 
 const AT: Progress = { height: 5, round: 0, step: 'propose' };
 
 describe('consensus driver: regossip only on a stall', () => {
+  it('waits twice as long after each re-send while the stall lasts, up to the cap, and resets on progress', () => {
+    const clock = manualClock();
+    const watch = new StallWatch(clock, REGOSSIP_MS);
+    watch.noteProgress(AT);
+    const dueAfterMs: number[] = [];
+    let sinceMs = 0;
+    for (let tick = 0; tick < 60; tick++) {
+      clock.advance(REGOSSIP_MS); // the driver's timer checks once per interval
+      sinceMs += REGOSSIP_MS;
+      if (watch.regossipDue()) {
+        dueAfterMs.push(sinceMs);
+        sinceMs = 0;
+      }
+    }
+    const capMs = LIMITS.maxRegossipIntervalMs;
+    assert.deepEqual(dueAfterMs.slice(0, 5), [1000, 2000, 4000, capMs, capMs]);
+    assert.ok(dueAfterMs.every((wait) => wait <= capMs));
+    watch.noteProgress({ ...AT, step: 'prevote' });
+    clock.advance(REGOSSIP_MS);
+    assert.equal(watch.regossipDue(), true, 'a new stall starts from one interval again');
+  });
+
   it('is not stalled until a whole interval passes without progress', () => {
     const clock = manualClock();
     const watch = new StallWatch(clock, REGOSSIP_MS);
     watch.noteProgress(AT);
     clock.advance(REGOSSIP_MS - 1);
-    assert.equal(watch.stalled(), false);
+    assert.equal(watch.regossipDue(), false);
     clock.advance(1);
-    assert.equal(watch.stalled(), true);
+    assert.equal(watch.regossipDue(), true);
   });
 
   it('does not regossip right after start', () => {
     const clock = manualClock();
     const watch = new StallWatch(clock, REGOSSIP_MS);
-    assert.equal(watch.stalled(), false);
+    assert.equal(watch.regossipDue(), false);
   });
 
   const moves: ReadonlyArray<[string, Progress]> = [
@@ -48,9 +71,9 @@ describe('consensus driver: regossip only on a stall', () => {
       clock.advance(REGOSSIP_MS - 10);
       watch.noteProgress(next);
       clock.advance(20);
-      assert.equal(watch.stalled(), false, 'moved 20 ms ago');
+      assert.equal(watch.regossipDue(), false, 'moved 20 ms ago');
       clock.advance(REGOSSIP_MS);
-      assert.equal(watch.stalled(), true);
+      assert.equal(watch.regossipDue(), true);
     });
   }
 
@@ -62,6 +85,6 @@ describe('consensus driver: regossip only on a stall', () => {
       clock.advance(REGOSSIP_MS / 10);
       watch.noteProgress({ ...AT }); // votes and proposals that moved nothing
     }
-    assert.equal(watch.stalled(), true);
+    assert.equal(watch.regossipDue(), true);
   });
 });
