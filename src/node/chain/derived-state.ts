@@ -72,6 +72,7 @@ class RecordArena {
     const keyLength = keyEnd - keyStart;
     const length = HEADER_BYTES + keyLength + (value?.byteLength ?? 0);
     assert(length <= CHUNK_BYTES, `state record of ${length} bytes exceeds the arena chunk`);
+    assert(Number.isInteger(height) && height >= 0 && height < DELETED, `height ${height} out of range`);
     if (this.#used + length > this.#current.byteLength) {
       // allocUnsafeSlow: outside Node's pool and outside the V8 heap; every byte is written below.
       this.#current = Buffer.allocUnsafeSlow(CHUNK_BYTES);
@@ -81,11 +82,22 @@ class RecordArena {
     }
     const chunk = this.#current;
     const at = this.#used;
+    // The header's little-endian fields written byte by byte, and the key copied with one
+    // TypedArray set: Buffer's writeUInt*LE and copy() each went through several JavaScript layers
+    // per call, four calls per record.
+    const valueLength = value === null ? DELETED : value.byteLength;
     chunk[at] = bucket;
-    chunk.writeUInt16LE(keyLength, at + 1);
-    chunk.writeUInt32LE(height, at + 3);
-    chunk.writeUInt32LE(value === null ? DELETED : value.byteLength, at + 7);
-    key.copy(chunk, at + HEADER_BYTES, keyStart, keyEnd);
+    chunk[at + 1] = keyLength & 0xff;
+    chunk[at + 2] = keyLength >>> 8;
+    chunk[at + 3] = height & 0xff;
+    chunk[at + 4] = (height >>> 8) & 0xff;
+    chunk[at + 5] = (height >>> 16) & 0xff;
+    chunk[at + 6] = height >>> 24;
+    chunk[at + 7] = valueLength & 0xff;
+    chunk[at + 8] = (valueLength >>> 8) & 0xff;
+    chunk[at + 9] = (valueLength >>> 16) & 0xff;
+    chunk[at + 10] = valueLength >>> 24;
+    chunk.set(key.subarray(keyStart, keyEnd), at + HEADER_BYTES);
     if (value !== null) chunk.set(value, at + HEADER_BYTES + keyLength);
     this.#used += length;
     return (this.#chunks.length - 1) * CHUNK_BYTES + at;
@@ -292,6 +304,12 @@ export class DerivedState implements StateReader {
     return new Uint8Array(chunk.buffer, chunk.byteOffset + start, valueLength);
   }
 
+  /** Whether the slot's latest record holds a value (not a delete); reads only its header. */
+  #isLive(slot: number): boolean {
+    const position = this.#positions[slot]!;
+    return this.#arena.chunkOf(position).readUInt32LE(offsetOf(position) + 7) !== DELETED;
+  }
+
   #compareAt(slot: number, stored: Uint8Array): StoredComparison {
     if (slot < 0) return 'missing';
     const position = this.#positions[slot]!;
@@ -325,7 +343,7 @@ export class DerivedState implements StateReader {
   /** Writes the probe key's new value (null deletes it). */
   #write(height: number, value: Uint8Array | null): void {
     const slot = this.#find();
-    const wasLive = slot >= 0 && this.#valueOf(slot) !== undefined;
+    const wasLive = slot >= 0 && this.#isLive(slot);
     if (slot < 0 && value === null) return; // deleting what was never written
     const position = this.#arena.append(this.#probe[0]!, this.#probe, 1, this.#probeLength, height, value);
     if (slot >= 0) {
