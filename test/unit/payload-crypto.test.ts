@@ -150,6 +150,22 @@ describe('payload crypto: sealing in parts', () => {
     }
   });
 
+  it('seals a chunk given as consecutive pieces exactly as the same bytes in one buffer', () => {
+    const size = 3 * 65_536 + 5_000;
+    const shape = layout(2 * size, size);
+    const plaintext = new Uint8Array(size).map((_, i) => (i * 7) & 0xff);
+    // Uneven pieces, one larger than a cipher slice and some tiny, as an upload's arrive.
+    const cuts = [0, 1, 70_000, 70_003, 140_000, size];
+    const pieces = cuts.slice(1).map((end, i) => plaintext.subarray(cuts[i], end));
+    const whole = sealChunk(payloadKey, shape, 1, plaintext);
+    assert.deepEqual(concatBytes(...sealChunkParts(payloadKey, shape, 1, pieces)), whole);
+    assert.throws(
+      () => sealChunkParts(payloadKey, shape, 1, pieces.slice(1)),
+      /plaintext bytes/,
+      'pieces that do not add up to the chunk are refused',
+    );
+  });
+
   it('writes parts back to back even when the system writes a few bytes at a time', async () => {
     const target = new Uint8Array(64);
     let calls = 0;

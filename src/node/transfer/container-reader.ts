@@ -28,6 +28,11 @@ export interface ContainerSource {
   setHead(head: Uint8Array): void;
   /** Fills buffer[0, length) with the next `length` container bytes. */
   fill(buffer: Uint8Array, length: number): Promise<void>;
+  /**
+   * The next `length` container bytes as consecutive views, without copying them, for a source
+   * that already holds them in memory (an upload stream). The views stay valid and unchanged.
+   */
+  take?(length: number): Promise<Uint8Array[]>;
   /** After the last fill: checks every item was read whole, returns their digests. */
   finish(): Promise<ItemDigest[]>;
   close(): Promise<void>;
@@ -44,9 +49,17 @@ export class ContainerHead {
 
   /** Copies what is left of the head, up to `length` bytes, to buffer[0, ...); returns how many. */
   fill(buffer: Uint8Array, length: number): number {
+    const taken: Uint8Array[] = [];
+    const count = this.take(length, taken);
+    if (count > 0) buffer.set(taken[0]!, 0);
+    return count;
+  }
+
+  /** Appends a view of what is left of the head, up to `length` bytes, to `parts`; returns how many. */
+  take(length: number, parts: Uint8Array[]): number {
     const take = Math.min(length, this.#bytes.byteLength - this.#offset);
     if (take <= 0) return 0;
-    buffer.set(this.#bytes.subarray(this.#offset, this.#offset + take), 0);
+    parts.push(this.#bytes.subarray(this.#offset, this.#offset + take));
     this.#offset += take;
     return take;
   }

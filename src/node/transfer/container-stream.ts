@@ -35,21 +35,36 @@ export class StreamContainerReader implements ContainerSource {
 
   /** Fills buffer[0, length) with the next `length` container bytes. */
   async fill(buffer: Uint8Array, length: number): Promise<void> {
-    let filled = this.#head.fill(buffer, length);
-    while (filled < length) {
+    let filled = 0;
+    for (const part of await this.take(length)) {
+      buffer.set(part, filled);
+      filled += part.byteLength;
+    }
+  }
+
+  /**
+   * The next `length` container bytes as views into the head and the body's own pieces: sealing
+   * encrypts them where they arrived instead of first copying them into a chunk buffer (a copy of
+   * every uploaded byte). The body's pieces are fresh buffers the stream never reuses.
+   */
+  async take(length: number): Promise<Uint8Array[]> {
+    const parts: Uint8Array[] = [];
+    let taken = this.#head.take(length, parts);
+    while (taken < length) {
       if (this.#itemIndex >= this.#sizes.length)
         fail('USAGE', 'container read past its last item', 'container');
       if (this.#pending.byteLength === 0) this.#pending = await this.#next();
       const itemLeft = this.#sizes[this.#itemIndex]! - this.#itemRead;
-      const take = Math.min(length - filled, itemLeft, this.#pending.byteLength);
+      const take = Math.min(length - taken, itemLeft, this.#pending.byteLength);
       const piece = this.#pending.subarray(0, take);
-      buffer.set(piece, filled);
+      parts.push(piece);
       this.#hasher.update(piece);
       this.#pending = this.#pending.subarray(take);
       this.#itemRead += take;
-      filled += take;
+      taken += take;
       if (this.#itemRead === this.#sizes[this.#itemIndex]) this.#endItem();
     }
+    return parts;
   }
 
   #endItem(): void {

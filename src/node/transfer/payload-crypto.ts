@@ -113,25 +113,30 @@ export function sealChunk(
 /**
  * The same sealed chunk as its parts, ciphertext then tag, whose concatenation is what
  * `sealChunk` returns: a sealer that hashes and writes the parts in turn spares copying a
- * megabyte per chunk into one buffer.
+ * megabyte per chunk into one buffer. The plaintext is one buffer or consecutive pieces.
  */
 export function sealChunkParts(
   payloadKey: PayloadKey,
   layout: PayloadLayout,
   index: number,
-  plaintext: Uint8Array,
+  plaintext: Uint8Array | readonly Uint8Array[],
 ): Uint8Array[] {
+  // The plaintext may come as consecutive pieces (an upload's own buffers, not copied together).
+  const pieces = plaintext instanceof Uint8Array ? [plaintext] : plaintext;
+  const plaintextBytes = pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
   assert(
-    plaintext.byteLength === chunkPlaintextBytes(layout, index),
-    `chunk ${index} has ${plaintext.byteLength} plaintext bytes, layout says ${chunkPlaintextBytes(layout, index)}`,
+    plaintextBytes === chunkPlaintextBytes(layout, index),
+    `chunk ${index} has ${plaintextBytes} plaintext bytes, layout says ${chunkPlaintextBytes(layout, index)}`,
   );
   const cipher = createCipheriv(PAYLOAD_CIPHER, payloadKey.key, chunkNonce(index), {
     authTagLength: AEAD_TAG_BYTES,
   });
   cipher.setAAD(chunkAad(index, layout));
   const parts: Uint8Array[] = [];
-  for (let offset = 0; offset < plaintext.byteLength; offset += CIPHER_SLICE_BYTES) {
-    parts.push(cipher.update(plaintext.subarray(offset, offset + CIPHER_SLICE_BYTES)));
+  for (const piece of pieces) {
+    for (let offset = 0; offset < piece.byteLength; offset += CIPHER_SLICE_BYTES) {
+      parts.push(cipher.update(piece.subarray(offset, offset + CIPHER_SLICE_BYTES)));
+    }
   }
   const rest = cipher.final();
   if (rest.byteLength > 0) parts.push(rest);

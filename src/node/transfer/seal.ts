@@ -1,6 +1,7 @@
 // Sealing (design section 9, sender side): item files -> one container -> AEAD-sealed chunks in
 // the outbox, plus the commitment the declaration carries. One pass over the files with bounded
-// memory (two plaintext chunk buffers and one sealed chunk in flight): the read of chunk i + 1
+// memory (two plaintext chunks and one sealed chunk in flight; an upload's plaintext is sealed in
+// the buffers it arrived in, not copied into chunk buffers first): the read of chunk i + 1
 // runs on the libuv pool while chunk i is sealed and hashed, the write of chunk i runs while
 // chunk i + 1 is sealed, and the file's write-back runs in the background as it grows
 // (background-sync.ts) instead of all in the fsync before publishing.
@@ -135,20 +136,15 @@ async function sealChunks(
 ): Promise<MemoryMerkleLog> {
   const tree = new MemoryMerkleLog();
   const leaves = new Uint8Array(layout.chunkCount * HASH_BYTES);
-  const buffers = [new Uint8Array(layout.chunkBytes), new Uint8Array(layout.chunkBytes)];
+  const read = plaintextReader(reader, layout);
   const output = await open(path.join(workDir, OUTBOX_PAYLOAD_FILE), 'w', PRIVATE_FILE_MODE);
   const syncer = new BackgroundSync(output, LIMITS.payloadSyncBytes);
-  let pendingRead = inFlight(reader.fill(buffers[0]!, chunkPlaintextBytes(layout, 0)));
+  let pendingRead = inFlight(read(0));
   let pendingWrite: Promise<void> = Promise.resolve();
   try {
     for (let index = 0; index < layout.chunkCount; index++) {
-      await pendingRead;
-      const plaintext = buffers[index % 2]!.subarray(0, chunkPlaintextBytes(layout, index));
-      if (index + 1 < layout.chunkCount) {
-        pendingRead = inFlight(
-          reader.fill(buffers[(index + 1) % 2]!, chunkPlaintextBytes(layout, index + 1)),
-        );
-      }
+      const plaintext = await pendingRead;
+      if (index + 1 < layout.chunkCount) pendingRead = inFlight(read(index + 1));
       const sealed = sealChunkParts(payloadKey, layout, index, plaintext);
       // RFC 9162 2.1.1 leaf hash, HASH(0x00 || sealed chunk), over the parts (= leafHash(sealed)).
       const leaf = sha256(LEAF_PREFIX, ...sealed);
@@ -172,6 +168,27 @@ async function sealChunks(
   }
   await writeFileDurably(path.join(workDir, OUTBOX_LEAVES_FILE), leaves);
   return tree;
+}
+
+/**
+ * Chunk `index`'s plaintext, read while the previous chunk is sealed. A source that holds the
+ * bytes in memory already (an upload stream) hands out views of them; files are read into two
+ * alternating chunk buffers (chunk i + 1 is read into one while chunk i, in the other, is sealed).
+ */
+function plaintextReader(
+  reader: ContainerSource,
+  layout: PayloadLayout,
+): (index: number) => Promise<Uint8Array | Uint8Array[]> {
+  if (reader.take !== undefined) {
+    const take = reader.take.bind(reader);
+    return (index) => take(chunkPlaintextBytes(layout, index));
+  }
+  const buffers = [new Uint8Array(layout.chunkBytes), new Uint8Array(layout.chunkBytes)];
+  return async (index) => {
+    const buffer = buffers[index % 2]!.subarray(0, chunkPlaintextBytes(layout, index));
+    await reader.fill(buffer, buffer.byteLength);
+    return buffer;
+  };
 }
 
 /** Writes the commitment, then renames the work folder to `directory` (durably). */
