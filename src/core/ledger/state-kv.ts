@@ -66,6 +66,14 @@ export class StateOverlay implements StateReader {
     return this.#base.get(bucket, key);
   }
 
+  /**
+   * The value this overlay itself holds for the key: a value, null for a delete, or undefined
+   * when it wrote nothing there (its base is not consulted).
+   */
+  written(bucket: StateBucket, key: string): CborValue | null | undefined {
+    return this.#writes[BUCKET_POSITION[bucket]]!.get(key)?.value;
+  }
+
   set(bucket: StateBucket, key: string, value: CborValue | null): void {
     this.#writes[BUCKET_POSITION[bucket]]!.set(key, { bucket, key, value });
   }

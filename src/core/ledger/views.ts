@@ -15,7 +15,7 @@ import { type ConsentGrantBody, consentGrantBodySchema } from '../records/consen
 import { TX_KINDS, type TxKind } from '../records/envelope.js';
 import { digestSchema, idSchema, reasonCodeSchema } from '../records/fields.js';
 import { type TransferDeclareBody, transferDeclareBodySchema } from '../records/transfer-declare.js';
-import type { StateBucket, StateOverlay, StateReader } from './state-kv.js';
+import { type StateBucket, StateOverlay, type StateReader } from './state-kv.js';
 
 const heightSchema = uint();
 // Committed verdicts only ever hold REASON_CODES, each at most once.
@@ -24,6 +24,15 @@ const reasonsSchema = array(literal(...REASON_CODES), REASON_CODES.length);
 const assessorsSchema = array(idSchema, LIMITS.maxValidators);
 
 function read<T>(state: StateReader, bucket: StateBucket, key: string, schema: Schema<T>): T | undefined {
+  // A value the overlay of this block wrote itself came from `write` below, through the typed put
+  // functions of this module, so it is a T already: only what comes from the base (the store,
+  // the re-derived state) is read untrusted and checked. A declaration reads the consent its
+  // grant recorded earlier in the same block, and parsing that record again (the grant body
+  // included) was most of its read.
+  if (state instanceof StateOverlay) {
+    const own = state.written(bucket, key);
+    if (own !== undefined) return own === null ? undefined : (own as T);
+  }
   const value = state.get(bucket, key);
   if (value === undefined) return undefined;
   try {
