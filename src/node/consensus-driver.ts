@@ -47,6 +47,8 @@ export class ConsensusDriver {
   #waitingForTxsHeight: number | null = null;
   #regossipTimer: NodeJS.Timeout | undefined;
   readonly #stallWatch: StallWatch;
+  /** The other validators: the only peers that use our prevotes. */
+  readonly #otherValidators: readonly string[];
   #closed = false;
 
   /** Checks incoming messages' signatures (the node calls it on receipt) for the machine too. */
@@ -56,6 +58,9 @@ export class ConsensusDriver {
     this.#options = options;
     this.#params = options.chain.params.genesis.consensus;
     this.#stallWatch = new StallWatch(options.clock, options.regossipMs);
+    this.#otherValidators = options.chain.params.validators
+      .map((validator) => validator.id)
+      .filter((id) => id !== options.self);
     this.signatures = new ConsensusSignatures(options.chain.params.chainId, options.chain.params.validators);
   }
 
@@ -188,9 +193,17 @@ export class ConsensusDriver {
           encodeConsensusMessage({ type: 'proposal', proposal: effect.proposal }),
         );
         return;
-      case 'broadcast-vote':
-        net.broadcast(PROTOCOL.consensus, encodeConsensusMessage({ type: 'vote', vote: effect.vote }));
+      case 'broadcast-vote': {
+        const message = encodeConsensusMessage({ type: 'vote', vote: effect.vote });
+        // Nodes that never vote decide on the proposal and a quorum of precommits (Algorithm 1
+        // line 49); prevotes serve only validators' locks and precommits (lines 34-43).
+        if (effect.vote.type === 'prevote') {
+          for (const validator of this.#otherValidators) net.send(validator, PROTOCOL.consensus, message);
+        } else {
+          net.broadcast(PROTOCOL.consensus, message);
+        }
         return;
+      }
       case 'schedule-timeout': {
         const timer = setTimeout(() => {
           this.#timers.delete(timer);
