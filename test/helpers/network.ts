@@ -183,15 +183,30 @@ export function distIsFresh(): boolean {
 const BUNDLE_DIR = path.join(REPO_ROOT, 'node_modules/.cache/bayledger-tests');
 let bundledCli: Promise<string | undefined> | undefined;
 
-/** cli/main.ts bundled once per test process with esbuild (tsx's bundler): a plain node start. */
+/**
+ * Worker threads start from a module next to their caller (startModuleWorker resolves it against
+ * import.meta.url), which inside a bundle is the bundle's own folder: these are bundled beside the
+ * CLI under the names their callers ask for, or `chain verify` fails to find its thread.
+ */
+const WORKER_ENTRIES: Readonly<Record<string, string>> = {
+  'verify-thread': 'src/node/chain/verify-thread.ts',
+  'verify-worker': 'src/node/verify-pool/verify-worker.ts',
+};
+
+/** cli/main.ts (and the worker modules) bundled once per test process with esbuild (tsx's bundler). */
 async function bundleCli(): Promise<string | undefined> {
   try {
     const esbuild = await import('esbuild');
-    await mkdir(BUNDLE_DIR, { recursive: true });
-    const outfile = path.join(BUNDLE_DIR, `cli-${process.pid}.mjs`);
+    const outdir = path.join(BUNDLE_DIR, `cli-${process.pid}`);
+    await mkdir(outdir, { recursive: true });
+    // Inside node_modules no package.json says "module": this one makes the .js files ES modules.
+    await writeFile(path.join(outdir, 'package.json'), '{ "type": "module" }\n');
+    const entryPoints: Record<string, string> = { main: path.join(REPO_ROOT, 'cli/main.ts') };
+    for (const [name, source] of Object.entries(WORKER_ENTRIES))
+      entryPoints[name] = path.join(REPO_ROOT, source);
     await esbuild.build({
-      entryPoints: [path.join(REPO_ROOT, 'cli/main.ts')],
-      outfile,
+      entryPoints,
+      outdir,
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -199,8 +214,8 @@ async function bundleCli(): Promise<string | undefined> {
       packages: 'external',
       logLevel: 'error',
     });
-    process.once('exit', () => rmSync(outfile, { force: true }));
-    return outfile;
+    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
+    return path.join(outdir, 'main.js');
   } catch {
     return undefined;
   }
