@@ -254,7 +254,11 @@ describe('transfer service: payload channel over libp2p', function () {
 
   it('delivers an approved transfer, files it and receipts it; the sender sent each chunk once', async () => {
     const sizes = PAYLOAD_MB > 0 ? [PAYLOAD_MB * 1024 * 1024, 70_000] : [900_000, 70_000];
-    const { files, sealed } = await sealItems('delivered', sizes, PAYLOAD_MB > 0 ? undefined : CHUNK_BYTES);
+    const { files, sealed } = await sealItems(
+      'delivered',
+      sizes,
+      PAYLOAD_MB > 0 ? LIMITS.payloadChunkBytes : CHUNK_BYTES,
+    );
     const consent = grantConsent(net, { patient: 'delivered' });
     const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study', 'radiology-report']));
     ledger.block(consent);
