@@ -242,13 +242,14 @@ async function wire(
       const result = pool.add(bytes);
       if (result.ok) {
         if (!result.duplicate) metrics.txsSubmitted.inc();
-        return;
+        return !result.duplicate;
       }
       // Malformed or badly signed transactions are the relaying peer's fault; a full mempool or
       // an already committed transaction is not.
       if (result.code !== 'MEMPOOL_FULL' && result.code !== 'ALREADY_COMMITTED') {
         peerNetwork.penalise(from, 'RECORD_INVALID', `relayed transaction refused: ${result.reason}`);
       }
+      return false;
     },
     afterSlice: () => driver.notifyTxsAvailable(),
     onDropped: () => metrics.relayedTxsDropped.inc(),

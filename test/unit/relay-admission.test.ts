@@ -19,6 +19,8 @@ function harness(overrides: Partial<RelayAdmissionOptions> = {}, costMs = 2) {
     admit: (relayed) => {
       nowMs += costMs;
       log.push(`admit ${relayed.from}:${relayed.bytes[0]}`);
+      // Transactions numbered 100 and up stand for duplicates: nothing new entered the mempool.
+      return relayed.bytes[0]! < 100;
     },
     afterSlice: () => log.push('slice'),
     onDropped: (relayed) => dropped.push(relayed),
@@ -104,6 +106,18 @@ describe('relay admission queue', () => {
     // Room again once admitted.
     byBytes.queue.enqueue(relay('hk-health', 9, 100));
     assert.equal(byBytes.queue.queued, 1);
+  });
+
+  it('wakes the proposer only after a slice in which something new entered the mempool', () => {
+    const { queue, log, runAll } = harness({}, 1);
+    queue.enqueue(relay('sz-cac', 100));
+    queue.enqueue(relay('sz-cac', 101));
+    runAll();
+    assert.deepEqual(log, ['admit sz-cac:100', 'admit sz-cac:101']);
+    queue.enqueue(relay('sz-cac', 102));
+    queue.enqueue(relay('sz-cac', 7));
+    runAll();
+    assert.deepEqual(log.slice(2), ['admit sz-cac:102', 'admit sz-cac:7', 'slice']);
   });
 
   it('admits nothing after close', () => {

@@ -21,9 +21,9 @@ export interface RelayedTx {
 }
 
 export interface RelayAdmissionOptions {
-  /** Admits one relayed transaction (mempool admission and its consequences). */
-  admit(relayed: RelayedTx): void;
-  /** Called after a slice that admitted something, e.g. to wake a proposer. */
+  /** Admits one relayed transaction; true when it entered the mempool (not a duplicate, not refused). */
+  admit(relayed: RelayedTx): boolean;
+  /** Called after a slice in which a transaction entered the mempool, e.g. to wake a proposer. */
   afterSlice(): void;
   /** Called for each relay dropped because the queue was full. */
   onDropped(relayed: RelayedTx): void;
@@ -90,13 +90,12 @@ export class RelayAdmissionQueue {
     this.#scheduled = false;
     if (this.#closed) return;
     const deadline = this.#options.nowMs() + this.#options.sliceMs;
-    let admitted = 0;
+    let added = false;
     while (this.#head < this.#queue.length) {
       const relayed = this.#queue[this.#head]!;
       this.#head++;
       this.#bytes -= relayed.bytes.byteLength;
-      admitted++;
-      this.#options.admit(relayed);
+      if (this.#options.admit(relayed)) added = true;
       if (this.#options.nowMs() >= deadline) break;
     }
     if (this.#head === this.#queue.length) {
@@ -107,7 +106,7 @@ export class RelayAdmissionQueue {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
-    if (admitted > 0) this.#options.afterSlice();
+    if (added) this.#options.afterSlice();
     if (this.queued > 0) this.#schedule();
   }
 }
