@@ -1,0 +1,44 @@
+// Ledger views (src/core/ledger/views.ts): a value the block's own overlay wrote is returned as it
+// was written, without parsing it again; a value from the base (store, re-derived state) is still
+// parsed, and one that does not parse is DATABASE_CORRUPT.
+import assert from 'node:assert/strict';
+import { isBayledgerError } from '../../src/core/errors.js';
+import { MemoryState, StateOverlay } from '../../src/core/ledger/state-kv.js';
+import { getOutcome, type OutcomeRecord, putOutcome } from '../../src/core/ledger/views.js';
+
+const txId = new Uint8Array(32).fill(7);
+const outcome: OutcomeRecord = {
+  accepted: true,
+  reasons: [],
+  kind: 'consent.grant',
+  objectId: new Uint8Array(32).fill(9),
+  height: 3,
+};
+
+describe('ledger views: own writes and base values', () => {
+  it("returns the overlay's own write as written, and undefined after its delete", () => {
+    const overlay = new StateOverlay(new MemoryState());
+    putOutcome(overlay, txId, outcome);
+    assert.equal(getOutcome(overlay, txId), outcome);
+    assert.deepEqual(overlay.written('outcome', Buffer.from(txId).toString('hex')), outcome);
+    overlay.set('outcome', Buffer.from(txId).toString('hex'), null);
+    assert.equal(getOutcome(overlay, txId), undefined);
+  });
+
+  it('still parses what the base holds: a bad value there is DATABASE_CORRUPT, a good one a copy', () => {
+    const base = new MemoryState();
+    const key = Buffer.from(txId).toString('hex');
+    base.apply([{ bucket: 'outcome', key, value: { accepted: 'yes' } }]);
+    const overlay = new StateOverlay(base);
+    assert.equal(overlay.written('outcome', key), undefined);
+    assert.throws(
+      () => getOutcome(overlay, txId),
+      (error: unknown) => isBayledgerError(error, 'DATABASE_CORRUPT') && error.message.includes(key),
+    );
+    const good = new MemoryState();
+    good.apply([{ bucket: 'outcome', key, value: { ...outcome } }]);
+    const read = getOutcome(new StateOverlay(good), txId);
+    assert.deepEqual(read, outcome);
+    assert.notEqual(read, good.get('outcome', key));
+  });
+});
