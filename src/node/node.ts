@@ -169,7 +169,6 @@ async function wire(
   const isValidator = config.role === 'validator';
   // Transactions still in the mempool were checked on admission, signatures included; a node that
   // never votes also takes the signatures of certified blocks from the quorum (decision 13).
-  chain.setCheckedTxLookup((txId) => pool.admitted(toHex(txId)));
   if (!isValidator) chain.trustQuorumForTxSignatures();
 
   const peerNetwork = await createPeerNetwork({
@@ -264,7 +263,16 @@ async function wire(
     name: PROTOCOL.txRelay,
     maxMessageBytes: LIMITS.maxTxBytes,
     decode: (bytes) => bytes,
-    onMessage: (from, bytes) => relayAdmission.enqueue({ from, bytes }),
+    onMessage: (from, bytes) => relayAdmission.enqueue({ from, bytes, txIdHex: toHex(txIdOf(bytes)) }),
+  });
+  // Transactions still in the mempool were checked on admission, signatures included (decision
+  // 14); one whose relayed copy still waits in the admission queue is admitted now, so a block's
+  // check and the copy's admission do not both verify its signatures.
+  chain.setCheckedTxLookup((txId) => {
+    const txIdHex = toHex(txId);
+    const admitted = pool.admitted(txIdHex);
+    if (admitted !== undefined || !relayAdmission.admitQueued(txIdHex)) return admitted;
+    return pool.admitted(txIdHex);
   });
   const sync = new BlockSync(chain, peerNetwork, logger.child({ component: 'sync' }), metrics);
   await sync.register();

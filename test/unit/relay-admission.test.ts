@@ -45,6 +45,7 @@ function harness(overrides: Partial<RelayAdmissionOptions> = {}, costMs = 2) {
 const relay = (from: string, n: number, bytes = 1): RelayedTx => ({
   from,
   bytes: new Uint8Array(bytes).fill(n),
+  txIdHex: `tx-${n}`,
 });
 
 describe('relay admission queue', () => {
@@ -120,11 +121,30 @@ describe('relay admission queue', () => {
     assert.deepEqual(log.slice(2), ['admit sz-cac:102', 'admit sz-cac:7', 'slice']);
   });
 
+  it('admits a queued copy out of turn for block validation, and skips it when its turn comes', () => {
+    const { queue, log, runAll } = harness();
+    queue.enqueue(relay('sz-cac', 1, 10));
+    queue.enqueue(relay('sz-cac', 2, 10));
+    queue.enqueue(relay('qianhai', 2, 10)); // a second copy of tx-2 from another validator
+    assert.equal(queue.admitQueued('tx-2'), true);
+    assert.deepEqual(log, ['admit sz-cac:2'], 'admitted at once, not in a slice');
+    assert.equal(queue.queued, 2);
+    assert.equal(queue.queuedBytes, 20);
+    assert.equal(queue.admitQueued('tx-2'), false, 'the first copy is taken; the second waits its turn');
+    assert.equal(queue.admitQueued('tx-9'), false, 'nothing queued under that id');
+    runAll();
+    assert.deepEqual(log, ['admit sz-cac:2', 'admit sz-cac:1', 'admit qianhai:2', 'slice']);
+    assert.equal(queue.queued, 0);
+    assert.equal(queue.queuedBytes, 0);
+    assert.equal(queue.admitQueued('tx-1'), false, 'admitted in turn: no longer queued');
+  });
+
   it('admits nothing after close', () => {
     const { queue, log, runAll } = harness();
     queue.enqueue(relay('sz-health', 1));
     queue.close();
     queue.enqueue(relay('sz-health', 2));
+    assert.equal(queue.admitQueued('tx-1'), false);
     runAll();
     assert.deepEqual(log, []);
     assert.equal(queue.queued, 0);

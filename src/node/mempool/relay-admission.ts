@@ -18,6 +18,8 @@ import { assert } from '../../core/errors.js';
 export interface RelayedTx {
   readonly from: string;
   readonly bytes: Uint8Array;
+  /** The transaction id (hex), so a block being validated can take a queued copy at once. */
+  readonly txIdHex: string;
 }
 
 export interface RelayAdmissionOptions {
@@ -41,6 +43,10 @@ export class RelayAdmissionQueue {
   #queue: RelayedTx[] = [];
   #head = 0;
   #bytes = 0;
+  /** Queued relays by transaction id (the first copy of each). */
+  readonly #waiting = new Map<string, RelayedTx>();
+  /** Relays already admitted out of turn by admitQueued, skipped when their turn comes. */
+  readonly #taken = new Set<RelayedTx>();
   #scheduled = false;
   #closed = false;
 
@@ -53,7 +59,7 @@ export class RelayAdmissionQueue {
   }
 
   get queued(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.length - this.#head - this.#taken.size;
   }
 
   get queuedBytes(): number {
@@ -69,7 +75,25 @@ export class RelayAdmissionQueue {
     }
     this.#queue.push(relayed);
     this.#bytes += bytes;
+    if (!this.#waiting.has(relayed.txIdHex)) this.#waiting.set(relayed.txIdHex, relayed);
     this.#schedule();
+  }
+
+  /**
+   * Admits the queued copy of a transaction now, out of turn; false if none is queued. Block
+   * validation calls it for a transaction not yet in the mempool: it has to check the transaction
+   * anyway, and admitting the queued copy first means the check is done once and kept, instead of
+   * once for the block and again when the copy's turn comes (at saturation the queue runs behind
+   * the proposals, and validators checked many signatures twice).
+   */
+  admitQueued(txIdHex: string): boolean {
+    const relayed = this.#waiting.get(txIdHex);
+    if (relayed === undefined || this.#closed) return false;
+    this.#waiting.delete(txIdHex);
+    this.#taken.add(relayed);
+    this.#bytes -= relayed.bytes.byteLength;
+    this.#options.admit(relayed);
+    return true;
   }
 
   /** Stops admitting; queued relays are dropped silently (the node is shutting down). */
@@ -78,6 +102,8 @@ export class RelayAdmissionQueue {
     this.#queue = [];
     this.#head = 0;
     this.#bytes = 0;
+    this.#waiting.clear();
+    this.#taken.clear();
   }
 
   #schedule(): void {
@@ -94,7 +120,9 @@ export class RelayAdmissionQueue {
     while (this.#head < this.#queue.length) {
       const relayed = this.#queue[this.#head]!;
       this.#head++;
+      if (this.#taken.delete(relayed)) continue; // admitted out of turn already
       this.#bytes -= relayed.bytes.byteLength;
+      if (this.#waiting.get(relayed.txIdHex) === relayed) this.#waiting.delete(relayed.txIdHex);
       if (this.#options.admit(relayed)) added = true;
       if (this.#options.nowMs() >= deadline) break;
     }
