@@ -167,8 +167,7 @@ async function wire(
   });
   mempool = pool;
   const isValidator = config.role === 'validator';
-  // Transactions still in the mempool were checked on admission, signatures included; a node that
-  // never votes also takes the signatures of certified blocks from the quorum (decision 13).
+  // A node that never votes takes the signatures of certified blocks from the quorum (decision 13).
   if (!isValidator) chain.trustQuorumForTxSignatures();
 
   const peerNetwork = await createPeerNetwork({
@@ -237,8 +236,8 @@ async function wire(
   // Relayed transactions are admitted in short slices after the consensus messages that arrived
   // with them (src/node/mempool/relay-admission.ts).
   const relayAdmission = new RelayAdmissionQueue({
-    admit: ({ from, bytes }) => {
-      const result = pool.add(bytes);
+    admit: ({ from, bytes, txId }) => {
+      const result = pool.add(bytes, txId);
       if (result.ok) {
         if (!result.duplicate) metrics.txsSubmitted.inc();
         return !result.duplicate;
@@ -263,7 +262,10 @@ async function wire(
     name: PROTOCOL.txRelay,
     maxMessageBytes: LIMITS.maxTxBytes,
     decode: (bytes) => bytes,
-    onMessage: (from, bytes) => relayAdmission.enqueue({ from, bytes, txIdHex: toHex(txIdOf(bytes)) }),
+    onMessage: (from, bytes) => {
+      const txId = txIdOf(bytes);
+      relayAdmission.enqueue({ from, bytes, txId, txIdHex: toHex(txId) });
+    },
   });
   // Transactions still in the mempool were checked on admission, signatures included (decision
   // 14); one whose relayed copy still waits in the admission queue is admitted now, so a block's

@@ -37,6 +37,24 @@ describe('mempool', () => {
     assert.deepEqual(first.ok && pool.admitted(first.txIdHex), tx(1), 'the admission result is kept');
   });
 
+  it('takes a transaction id the caller already computed instead of hashing again', () => {
+    let hashed = 0;
+    const pool = new Mempool<Uint8Array>({
+      txIdOf: (bytes) => {
+        hashed++;
+        return sha256(bytes);
+      },
+      admit: (bytes) => ({ ok: true, tx: bytes }),
+      isCommitted: () => false,
+      nowMs: () => 0,
+    });
+    const added = pool.add(tx(3), sha256(tx(3)));
+    assert.equal(hashed, 0);
+    assert.equal(added.ok && pool.get(added.txIdHex)?.txIdHex, added.ok && added.txIdHex);
+    pool.add(tx(4));
+    assert.equal(hashed, 1, 'without an id the pool hashes the bytes itself');
+  });
+
   it('rejects invalid, committed and oversize transactions with codes', () => {
     const committedId = Buffer.from(sha256(tx(7))).toString('hex');
     const { pool, admissions } = makePool({ committed: new Set([committedId]) });

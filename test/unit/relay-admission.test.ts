@@ -45,6 +45,7 @@ function harness(overrides: Partial<RelayAdmissionOptions> = {}, costMs = 2) {
 const relay = (from: string, n: number, bytes = 1): RelayedTx => ({
   from,
   bytes: new Uint8Array(bytes).fill(n),
+  txId: new Uint8Array([n]),
   txIdHex: `tx-${n}`,
 });
 

@@ -52,7 +52,8 @@ export class Mempool<Tx> {
     return this.#bytes;
   }
 
-  add(bytes: Uint8Array): AddResult {
+  /** `txId`, when the caller already has it, must be txIdOf(bytes) (it is not hashed again). */
+  add(bytes: Uint8Array, txId?: Uint8Array): AddResult {
     if (bytes.byteLength > LIMITS.maxTxBytes) {
       return {
         ok: false,
@@ -60,8 +61,8 @@ export class Mempool<Tx> {
         reason: `${bytes.byteLength} bytes, limit ${LIMITS.maxTxBytes}`,
       };
     }
-    const txId = this.#options.txIdOf(bytes);
-    const txIdHex = toHex(txId);
+    const id = txId ?? this.#options.txIdOf(bytes);
+    const txIdHex = toHex(id);
     if (this.#entries.has(txIdHex)) return { ok: true, txIdHex, duplicate: true };
     if (this.#options.isCommitted(txIdHex)) {
       return { ok: false, code: 'ALREADY_COMMITTED', reason: `transaction ${txIdHex} is already committed` };
@@ -71,10 +72,10 @@ export class Mempool<Tx> {
     if (this.#entries.size >= maxTxs || this.#bytes + bytes.byteLength > maxBytes) {
       return { ok: false, code: 'MEMPOOL_FULL', reason: `mempool holds ${this.#entries.size} transactions` };
     }
-    const admitted = this.#options.admit(bytes, txId);
+    const admitted = this.#options.admit(bytes, id);
     if (!admitted.ok) return admitted;
     const entry: MempoolEntry<Tx> = {
-      txId,
+      txId: id,
       txIdHex,
       bytes,
       tx: admitted.tx,

@@ -18,7 +18,9 @@ import { assert } from '../../core/errors.js';
 export interface RelayedTx {
   readonly from: string;
   readonly bytes: Uint8Array;
-  /** The transaction id (hex), so a block being validated can take a queued copy at once. */
+  /** The transaction id, computed once on arrival (admission reuses it). */
+  readonly txId: Uint8Array;
+  /** The same in hex, so a block being validated can take a queued copy at once. */
   readonly txIdHex: string;
 }
 
