@@ -32,15 +32,20 @@ export const VOTE_SCHEMA: Schema<Vote> = object({
   signature: bytes(SIGNATURE_BYTES),
 });
 
-const PROPOSAL: Schema<Proposal> = object({
+/** The fields a proposal's signature covers (signing.ts); the block travels beside them. */
+const SIGNED_PROPOSAL_FIELDS = {
   height: uint(),
   round: uint(LIMITS.maxRoundsPerHeight),
   validRound: uint(LIMITS.maxRoundsPerHeight - 1, -1),
   blockHash: bytes(HASH_BYTES),
   proposer: identifier(LIMITS.maxIdentifierChars),
   signature: bytes(SIGNATURE_BYTES),
-  block: BLOCK,
-});
+};
+
+/** A proposal without its block, as evidence keeps it (evidence-codec.ts). */
+export const SIGNED_PROPOSAL_SCHEMA: Schema<Omit<Proposal, 'block'>> = object(SIGNED_PROPOSAL_FIELDS);
+
+const PROPOSAL: Schema<Proposal> = object({ ...SIGNED_PROPOSAL_FIELDS, block: BLOCK });
 
 const MESSAGE_TYPE = object({ type: literal('proposal', 'vote') });
 
@@ -55,16 +60,14 @@ export function voteToCbor(vote: Vote): CborMap {
   };
 }
 
+/** The signed fields only: a whole Proposal passed in loses its block. */
+export function signedProposalToCbor(proposal: Omit<Proposal, 'block'>): CborMap {
+  const { height, round, validRound, blockHash, proposer, signature } = proposal;
+  return { height, round, validRound, blockHash, proposer, signature };
+}
+
 function proposalToCbor(proposal: Proposal): CborMap {
-  return {
-    height: proposal.height,
-    round: proposal.round,
-    validRound: proposal.validRound,
-    blockHash: proposal.blockHash,
-    proposer: proposal.proposer,
-    signature: proposal.signature,
-    block: blockToCbor(proposal.block),
-  };
+  return { ...signedProposalToCbor(proposal), block: blockToCbor(proposal.block) };
 }
 
 function messageToCbor(message: ConsensusMessage): CborMap {

@@ -2,12 +2,9 @@
 // themselves, read back through closed schemas. Only the messages are encoded; validator, height,
 // round and type are taken from the first message on decode, so a record can never carry
 // summary fields that disagree with what was signed (verifyEvidence checks the second message).
-import { type CborMap, decodeCanonical, encodeCanonical } from '../codec/canonical.js';
-import { bytes, identifier, literal, object, type Schema, uint, union } from '../codec/schema.js';
-import { SIGNATURE_BYTES } from '../crypto/ed25519.js';
-import { HASH_BYTES } from '../crypto/hash.js';
-import { LIMITS } from '../limits.js';
-import { VOTE_SCHEMA, voteToCbor } from './codec.js';
+import { decodeCanonical, encodeCanonical } from '../codec/canonical.js';
+import { literal, object, type Schema, union } from '../codec/schema.js';
+import { SIGNED_PROPOSAL_SCHEMA, signedProposalToCbor, VOTE_SCHEMA, voteToCbor } from './codec.js';
 import {
   type EquivocationEvidence,
   proposalEvidence,
@@ -19,28 +16,18 @@ import type { Vote } from './messages.js';
 /** Two signed messages and their field names: far below this. */
 const MAX_EVIDENCE_BYTES = 4096;
 
-const SIGNED_PROPOSAL: Schema<SignedProposal> = object({
-  height: uint(),
-  round: uint(LIMITS.maxRoundsPerHeight),
-  validRound: uint(LIMITS.maxRoundsPerHeight - 1, -1),
-  blockHash: bytes(HASH_BYTES),
-  proposer: identifier(LIMITS.maxIdentifierChars),
-  signature: bytes(SIGNATURE_BYTES),
-});
-
 type EncodedEvidence =
   | { kind: 'vote'; voteA: Vote; voteB: Vote }
   | { kind: 'proposal'; proposalA: SignedProposal; proposalB: SignedProposal };
 
 const EVIDENCE: Schema<EncodedEvidence> = union<EncodedEvidence>('kind', {
   vote: object({ kind: literal('vote'), voteA: VOTE_SCHEMA, voteB: VOTE_SCHEMA }),
-  proposal: object({ kind: literal('proposal'), proposalA: SIGNED_PROPOSAL, proposalB: SIGNED_PROPOSAL }),
+  proposal: object({
+    kind: literal('proposal'),
+    proposalA: SIGNED_PROPOSAL_SCHEMA,
+    proposalB: SIGNED_PROPOSAL_SCHEMA,
+  }),
 });
-
-function signedProposalToCbor(proposal: SignedProposal): CborMap {
-  const { height, round, validRound, blockHash, proposer, signature } = proposal;
-  return { height, round, validRound, blockHash, proposer, signature };
-}
 
 export function encodeEvidence(evidence: EquivocationEvidence): Uint8Array {
   if (evidence.kind === 'vote') {
