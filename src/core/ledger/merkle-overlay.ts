@@ -7,8 +7,15 @@
 // from its first new index: a lookup is an index computation, not a string-keyed map (building
 // the key "level/index" and hashing it cost twice the node's own SHA-256 in chain verify).
 import { countTrailingZeros, isPowerOfTwo } from '../merkle/bits.js';
-import { EMPTY_ROOT, nodeHash } from '../merkle/hash.js';
-import { type MerkleNode, type MerkleNodeSource, rootAt } from '../merkle/index.js';
+import {
+  completedNodesAfterAppend,
+  EMPTY_ROOT,
+  largestPowerOfTwoBelow,
+  type MerkleNode,
+  type MerkleNodeSource,
+  nodeHash,
+  rootAt,
+} from '../merkle/index.js';
 
 /** The new nodes of one level: node `first + i` has hash `hashes[i]`. */
 interface LevelNodes {
@@ -43,34 +50,21 @@ export class MerkleNodeOverlay implements MerkleNodeSource {
     return this.#base.getNode(level, index);
   }
 
-  /**
-   * Appends one leaf hash (RFC 9162 2.1.1) and records the perfect subtrees it completes: the leaf
-   * itself, then one parent per level while the new node is a right child (an odd index), whose
-   * left sibling is already complete.
-   */
+  /** Appends one leaf hash (RFC 9162 2.1.1) and records the perfect subtrees it completes. */
   append(leafHash: Uint8Array): void {
-    let level = 0;
-    let index = this.#size;
-    let hash = leafHash;
-    this.#record(level, index, hash);
-    while (index % 2 === 1) {
-      hash = nodeHash(this.getNode(level, index - 1), hash);
-      level++;
-      index = (index - 1) / 2;
-      this.#record(level, index, hash);
-    }
+    for (const node of completedNodesAfterAppend(this, this.#size, leafHash)) this.#record(node);
     this.#size++;
   }
 
-  #record(level: number, index: number, hash: Uint8Array): void {
-    let nodes = this.#levels[level];
+  #record(node: MerkleNode): void {
+    let nodes = this.#levels[node.level];
     if (nodes === undefined) {
-      nodes = { first: index, hashes: [] };
-      this.#levels[level] = nodes;
+      nodes = { first: node.index, hashes: [] };
+      this.#levels[node.level] = nodes;
     }
     // Appends complete a level's nodes left to right, one index after the other.
-    nodes.hashes.push(hash);
-    this.#added.push({ level, index, hash });
+    nodes.hashes.push(node.hash);
+    this.#added.push(node);
   }
 
   root(): Uint8Array {
@@ -93,8 +87,7 @@ export class MerkleNodeOverlay implements MerkleNodeSource {
   #rangeRoot(start: number, count: number): Uint8Array {
     if (isPowerOfTwo(count) && start % count === 0)
       return this.getNode(countTrailingZeros(count), start / count);
-    let split = 1;
-    while (split * 2 < count) split *= 2;
+    const split = largestPowerOfTwoBelow(count);
     return nodeHash(this.#rangeRoot(start, split), this.#rangeRoot(start + split, count - split));
   }
 
