@@ -50,22 +50,19 @@ describe('yamux window updates at half a window', () => {
 
   it('waits while the peer holds half a window or more, and only on an established stream', () => {
     const window = 1000;
-    assert.equal(
-      windowUpdateCanWait({ state: StreamState.Established, recvWindow: window, recvWindowCapacity: 500 }),
-      true,
-    );
-    assert.equal(
-      windowUpdateCanWait({ state: StreamState.Established, recvWindow: window, recvWindowCapacity: 499 }),
-      false,
-    );
-    assert.equal(
-      windowUpdateCanWait({ state: StreamState.SYNReceived, recvWindow: window, recvWindowCapacity: 1000 }),
-      false,
-    );
-    assert.equal(
-      windowUpdateCanWait({ state: StreamState.Paused, recvWindow: window, recvWindowCapacity: 1000 }),
-      false,
-    );
+    const cases: ReadonlyArray<[StreamState, number, boolean]> = [
+      [StreamState.Established, 500, true],
+      [StreamState.Established, 499, false],
+      [StreamState.SYNReceived, 1000, false],
+      [StreamState.Paused, 1000, false],
+    ];
+    for (const [state, recvWindowCapacity, canWait] of cases) {
+      assert.equal(
+        windowUpdateCanWait({ state, recvWindow: window, recvWindowCapacity }),
+        canWait,
+        `${StreamState[state]} with ${recvWindowCapacity} of ${window}`,
+      );
+    }
   });
 
   it('sends one update per half window consumed, restoring the whole window', () => {

@@ -13,8 +13,9 @@
 // installed on the stream class once, before the first node starts. The original method still
 // runs whenever an update is due (and whenever the stream is not plainly established, so the
 // SYN/ACK flags, pause/resume and window growth behave as before); it is skipped only while the
-// peer's unused credit is at least half of the current window. `installHalfWindowUpdates` checks
-// the fields it reads, so a yamux release that renames them fails at start-up, not silently.
+// peer's unused credit is at least half of the current window. The method's presence is asserted
+// at install and the fields it reads on each call, so a yamux release that renames them fails on
+// the first frame (and test/unit/net-yamux-window.test.ts, which drives a real stream), not silently.
 import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream';
 import { assert } from '../../core/errors.js';
 
