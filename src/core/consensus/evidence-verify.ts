@@ -21,6 +21,17 @@ function refused(reason: string): EvidenceVerdict {
   return { ok: false, reason };
 }
 
+/** OK when both messages' signatures verify; otherwise names the first one that does not. */
+function bothSigned<M>(
+  what: 'vote' | 'proposal',
+  messages: readonly [M, M],
+  verifies: (message: M) => boolean,
+): EvidenceVerdict {
+  const failing = messages.findIndex((message) => !verifies(message));
+  if (failing === -1) return OK;
+  return refused(`the ${failing === 0 ? 'first' : 'second'} ${what}'s signature does not verify`);
+}
+
 function verifyVotes(evidence: VoteEquivocation, publicKey: Uint8Array, chainId: string): EvidenceVerdict {
   const { voteA, voteB } = evidence;
   const summary = [evidence.validator, evidence.height, evidence.round, evidence.type];
@@ -28,15 +39,9 @@ function verifyVotes(evidence: VoteEquivocation, publicKey: Uint8Array, chainId:
   if (summary.some((field, i) => field !== ofA[i]))
     return refused('the summary does not match the first vote');
   if (!isEquivocation(voteA, voteB)) return refused('the votes are not for one slot and two values');
-  for (const [name, vote] of [
-    ['first', voteA],
-    ['second', voteB],
-  ] as const) {
-    const { type, height, round, blockHash, signature } = vote;
-    if (!verifyVoteSignature(publicKey, chainId, type, height, round, blockHash, signature))
-      return refused(`the ${name} vote's signature does not verify`);
-  }
-  return OK;
+  return bothSigned('vote', [voteA, voteB], ({ type, height, round, blockHash, signature }) =>
+    verifyVoteSignature(publicKey, chainId, type, height, round, blockHash, signature),
+  );
 }
 
 function verifyProposals(
@@ -56,15 +61,12 @@ function verifyProposals(
     return refused(
       `${evidence.validator} is not the proposer of height ${evidence.height} round ${evidence.round}`,
     );
-  for (const [name, proposal] of [
-    ['first', proposalA],
-    ['second', proposalB],
-  ] as const) {
-    const { height, round, validRound, blockHash, signature } = proposal;
-    if (!verifyProposalSignature(publicKey, chainId, height, round, validRound, blockHash, signature))
-      return refused(`the ${name} proposal's signature does not verify`);
-  }
-  return OK;
+  return bothSigned(
+    'proposal',
+    [proposalA, proposalB],
+    ({ height, round, validRound, blockHash, signature }) =>
+      verifyProposalSignature(publicKey, chainId, height, round, validRound, blockHash, signature),
+  );
 }
 
 /**
