@@ -216,6 +216,32 @@ export async function writeStoppedNode(
   return { chain, directory, genesisFile, dataDir, remove };
 }
 
+/**
+ * writeStoppedNode for the tests of one describe block: registers its hooks, writing the files
+ * before its tests and removing them after (as useTempDir does for a bare folder).
+ */
+export function useStoppedNode(
+  net: TestNetwork,
+  blockCount: number,
+  folderPrefix: string,
+): { readonly files: StoppedNodeFiles } {
+  let current: StoppedNodeFiles | undefined;
+  before(async () => {
+    current = await writeStoppedNode(net, blockCount, folderPrefix);
+  });
+  after(async () => {
+    await current?.remove();
+    current = undefined;
+  });
+  return {
+    get files(): StoppedNodeFiles {
+      if (current === undefined)
+        throw new Error(`${folderPrefix}: the stopped node's files exist only while tests run`);
+      return current;
+    },
+  };
+}
+
 /** Builds, certifies and commits one block on top of whatever `store` holds. */
 export async function commitNextBlock(
   store: LedgerStore,

@@ -10,40 +10,32 @@ import { ClassicLevel } from 'classic-level';
 import { verifyDataDir } from '../../src/node/chain/verify-sources.js';
 import { stateBucketPrefix, txIndexKey, txLogKey } from '../../src/node/store/buckets.js';
 import { encodeTxPosition } from '../../src/node/store/stored-records.js';
-import { fileableTestGenesis, type StoppedNodeFiles, writeStoppedNode } from '../helpers/chain.js';
+import { fileableTestGenesis, type StoppedNodeFiles, useStoppedNode } from '../helpers/chain.js';
 
 type Edit = (db: ClassicLevel<Uint8Array, Uint8Array>, files: StoppedNodeFiles) => Promise<void>;
 
 describe('chain verify: the stored id index and log', function () {
   this.timeout(120_000);
   const net = fileableTestGenesis(7500);
-  let files: StoppedNodeFiles;
-
-  before(async () => {
-    files = await writeStoppedNode(net, 5, 'bayledger-index-check-');
-  });
-
-  after(async () => {
-    await files.remove();
-  });
+  const node = useStoppedNode(net, 5, 'bayledger-index-check-');
 
   async function verifyEdited(name: string, edit: Edit) {
-    const dataDir = join(files.directory, name);
-    await cp(files.dataDir, dataDir, { recursive: true });
+    const dataDir = join(node.files.directory, name);
+    await cp(node.files.dataDir, dataDir, { recursive: true });
     const db = new ClassicLevel<Uint8Array, Uint8Array>(dataDir, {
       keyEncoding: 'view',
       valueEncoding: 'view',
     });
     try {
-      await edit(db, files);
+      await edit(db, node.files);
     } finally {
       await db.close();
     }
-    return (await verifyDataDir(dataDir, files.genesisFile, undefined, { workers: 0, ownThread: false }))
+    return (await verifyDataDir(dataDir, node.files.genesisFile, undefined, { workers: 0, ownThread: false }))
       .report;
   }
 
-  const txIdAt = (height: number, index: number) => files.chain.applied[height - 1]!.txIds[index]!;
+  const txIdAt = (height: number, index: number) => node.files.chain.applied[height - 1]!.txIds[index]!;
 
   it('passes on the untouched directory', async () => {
     const report = await verifyEdited('untouched', async () => {});

@@ -7,32 +7,24 @@ import { writeChainExport } from '../../src/node/chain/export-file.js';
 import { openDataDir } from '../../src/node/chain/open-chain.js';
 import { StoreBlockSource } from '../../src/node/chain/store-block-source.js';
 import { verifyDataDir, verifyExportFile } from '../../src/node/chain/verify-sources.js';
-import { fileableTestGenesis, type StoppedNodeFiles, writeStoppedNode } from '../helpers/chain.js';
+import { fileableTestGenesis, useStoppedNode } from '../helpers/chain.js';
 
 describe('chain verify on its own thread', function () {
   this.timeout(120_000);
   const net = fileableTestGenesis(7400);
-  let files: StoppedNodeFiles;
-
-  before(async () => {
-    files = await writeStoppedNode(net, 4, 'bayledger-verify-thread-');
-  });
-
-  after(async () => {
-    await files.remove();
-  });
+  const node = useStoppedNode(net, 4, 'bayledger-verify-thread-');
 
   it('reports what the calling thread reports, with every progress step', async () => {
     const progress: number[] = [];
     const threaded = await verifyDataDir(
-      files.dataDir,
-      files.genesisFile,
+      node.files.dataDir,
+      node.files.genesisFile,
       (height) => progress.push(height),
       {
         workers: 1,
       },
     );
-    const here = await verifyDataDir(files.dataDir, files.genesisFile, undefined, {
+    const here = await verifyDataDir(node.files.dataDir, node.files.genesisFile, undefined, {
       workers: 1,
       ownThread: false,
     });
@@ -42,12 +34,12 @@ describe('chain verify on its own thread', function () {
   });
 
   it('verifies an export file the same way', async () => {
-    const exportPath = `${files.directory}/chain.export`;
-    const { store, params } = await openDataDir(files.dataDir);
+    const exportPath = `${node.files.directory}/chain.export`;
+    const { store, params } = await openDataDir(node.files.dataDir);
     await writeChainExport(new StoreBlockSource(store), params, exportPath);
     await store.close();
-    const threaded = await verifyExportFile(exportPath, files.chain.params, undefined, { workers: 0 });
-    const here = await verifyExportFile(exportPath, files.chain.params, undefined, {
+    const threaded = await verifyExportFile(exportPath, node.files.chain.params, undefined, { workers: 0 });
+    const here = await verifyExportFile(exportPath, node.files.chain.params, undefined, {
       workers: 0,
       ownThread: false,
     });
@@ -56,7 +48,7 @@ describe('chain verify on its own thread', function () {
   });
 
   it('carries a typed error across with its code, message and place', async () => {
-    const missing = `${files.directory}/no-such-dir`;
+    const missing = `${node.files.directory}/no-such-dir`;
     await assert.rejects(verifyDataDir(missing, undefined), (error: unknown) => {
       assert.ok(isBayledgerError(error), String(error));
       assert.equal(error.code, 'NOT_FOUND');
