@@ -28,8 +28,8 @@ function prefixCache(chainId: string): (domain: TxKind) => Uint8Array {
 
 /**
  * The signature checks of checked transactions, in order (every signer of each). Each message is
- * signingMessage(kind, chainId, bodyBytes): the domain prefix and a zero byte (crypto/domain.ts,
- * computed once per kind by signingMessage itself), then the body bytes. All of a block's
+ * signingMessage(kind, chainId, bodyBytes): the domain prefix and a zero byte (crypto/domain.ts;
+ * signingMessage of no bytes, computed once per kind by prefixCache), then the body bytes. All of a block's
  * messages are written into one buffer and each check holds a view of its part: a separate
  * Uint8Array per message (about 300 bytes) took an off-heap allocation per transaction.
  */
