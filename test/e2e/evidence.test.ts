@@ -19,10 +19,10 @@ import type { Block } from '../../src/core/ledger/block.js';
 import { blockHash } from '../../src/core/ledger/block-hash.js';
 import { chainParamsOf } from '../../src/core/ledger/chain-params.js';
 import { EMPTY_ROOT } from '../../src/core/merkle/hash.js';
-import { readKeyFile } from '../../src/node/keys/key-file.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
-import { createPeerNetwork, encodeBatch, type PeerNetwork } from '../../src/node/net/index.js';
+import { encodeBatch, type PeerNetwork } from '../../src/node/net/index.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
+import { impostorOf } from '../helpers/impostor.js';
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js';
 
 const HONEST = 'sz-cac';
@@ -91,19 +91,9 @@ describe('equivocation evidence on a real node: kept, served, listed, surviving 
     const params = chainParamsOf(net.genesis);
     const chainId = params.chainId;
     await net.kill(BYZANTINE, 'SIGTERM');
-    const seed = (await readKeyFile(net.nodes.get(BYZANTINE)!.config.keyFile)).ed25519Seed;
-    const signer = new Ed25519Signer(seed);
-    intruder = await createPeerNetwork({
-      nodeSeed: seed,
-      listenAddress: '/ip4/127.0.0.1/tcp/0',
-      peers: net.genesis.organisations.map((o) => ({
-        id: o.id,
-        publicKey: o.nodeKey,
-        address: o.p2pAddress,
-      })),
-      logger: createMemoryLogger('error').logger,
-      reconnect: { minDelayMs: 10_000, maxDelayMs: 20_000 },
-    });
+    const impostor = await impostorOf(net, BYZANTINE, createMemoryLogger('error').logger);
+    intruder = impostor.network;
+    const signer = new Ed25519Signer(impostor.seed);
     await intruder.start();
     await net.waitFor('connected to the honest validator', () => intruder!.isConnected(HONEST));
 
