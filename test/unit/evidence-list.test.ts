@@ -1,7 +1,7 @@
 // What `bayledger evidence list` prints (src/node/evidence): from a data directory each entry is
 // checked with the genesis it trusts and a record that does not verify says why; over the API
 // the summary is rebuilt from the signed messages (a node cannot relabel them), --genesis checks
-// them locally, and a node of another chain is refused.
+// them locally, and a node of another chain, or one whose pages never end, is refused.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -122,7 +122,7 @@ describe('evidence list: every entry re-checked', () => {
     }
   });
 
-  it('over the API: pages until the end, and refuses a node of another chain', async () => {
+  it('over the API: pages until the end, and refuses endless pages and a node of another chain', async () => {
     const pages = [
       { ...servedPage, entries: servedPage.entries.slice(0, 1), next: servedPage.entries[0]!.cursor },
       { ...servedPage, entries: servedPage.entries.slice(1), next: null },
@@ -136,6 +136,15 @@ describe('evidence list: every entry re-checked', () => {
       );
     } finally {
       server.close();
+    }
+    const endless = await serve(() => ({ ...servedPage, next: servedPage.entries[0]!.cursor }));
+    try {
+      await assert.rejects(
+        listEvidenceFromApi(endless.url),
+        (error: unknown) => error instanceof BayledgerError && error.code === 'REMOTE_ERROR',
+      );
+    } finally {
+      endless.server.close();
     }
     const other = await serve(() => ({ ...servedPage, chainId: 'other-chain' }));
     try {

@@ -104,7 +104,9 @@ export async function listEvidenceFromApi(apiUrl: string, genesisPath?: string):
   const entries: EvidenceJson[] = [];
   let first: RemotePage | undefined;
   let after: string | undefined;
-  for (let pages = 0; pages < MAX_PAGES; pages++) {
+  for (let pages = 0; ; pages++) {
+    if (pages === MAX_PAGES)
+      fail('REMOTE_ERROR', `the node answered GET /evidence with more than ${MAX_PAGES} pages`);
     const query = after === undefined ? '' : `?after=${encodeURIComponent(after)}`;
     const page = remotePage(await client.getJson(`/evidence${query}`));
     first ??= page;
