@@ -72,7 +72,10 @@ class RecordArena {
     const keyLength = keyEnd - keyStart;
     const length = HEADER_BYTES + keyLength + (value?.byteLength ?? 0);
     assert(length <= CHUNK_BYTES, `state record of ${length} bytes exceeds the arena chunk`);
-    assert(Number.isInteger(height) && height >= 0 && height < DELETED, `height ${height} out of range`);
+    assert(
+      Number.isInteger(height) && height >= 0 && height < DELETED,
+      `record height ${height} does not fit the header's u32 field (an integer in [0, 2^32 - 1))`,
+    );
     if (this.#used + length > this.#current.byteLength) {
       // allocUnsafeSlow: outside Node's pool and outside the V8 heap; every byte is written below.
       this.#current = Buffer.allocUnsafeSlow(CHUNK_BYTES);
