@@ -84,8 +84,10 @@ function remoteEntry(
 ): EvidenceJson {
   const encoded = typeof entry.evidence === 'string' ? parseHex(entry.evidence) : undefined;
   const receivedAtMs = typeof entry.receivedAt === 'string' ? Date.parse(entry.receivedAt) : Number.NaN;
-  if (encoded === undefined || typeof entry.cursor !== 'string' || !Number.isFinite(receivedAtMs))
-    fail('REMOTE_ERROR', 'an evidence entry without its messages, cursor or time');
+  if (encoded === undefined) fail('REMOTE_ERROR', "an evidence entry whose 'evidence' is not hex");
+  if (typeof entry.cursor !== 'string') fail('REMOTE_ERROR', 'an evidence entry without its cursor');
+  if (!Number.isFinite(receivedAtMs))
+    fail('REMOTE_ERROR', "an evidence entry whose 'receivedAt' is not an ISO 8601 time");
   const record = {
     cursor: entry.cursor,
     evidence: decodeEvidence(encoded),
