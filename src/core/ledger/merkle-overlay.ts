@@ -76,7 +76,7 @@ export class MerkleNodeOverlay implements MerkleNodeSource {
    * A perfect subtree of that tree whose first leaf sits at a multiple of its width in the log is
    * a log node this overlay already completed (node (level, index) is MTH of exactly those
    * leaves), so only the nodes above the aligned subtrees are hashed: for a block of 2,000
-   * transactions starting at a multiple of 16, 125 hashes instead of 1,999.
+   * transactions starting at a multiple of 16, at most 124 hashes instead of 1,999.
    */
   appendedRoot(): Uint8Array {
     const count = this.#size - this.#startSize;
