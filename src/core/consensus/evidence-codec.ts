@@ -14,7 +14,7 @@ import {
 import type { Vote } from './messages.js';
 
 /** Two signed messages and their field names: far below this. */
-const MAX_EVIDENCE_BYTES = 4096;
+export const MAX_EVIDENCE_BYTES = 4096;
 
 type EncodedEvidence =
   | { kind: 'vote'; voteA: Vote; voteB: Vote }

@@ -10,7 +10,7 @@ import { parseHex, toHex } from '../../core/bytes.js';
 import { type CborMap, decodeCanonical, encodeCanonical } from '../../core/codec/canonical.js';
 import { bytes, object, type Schema, uint } from '../../core/codec/schema.js';
 import { type EquivocationEvidence, evidenceSlot } from '../../core/consensus/evidence.js';
-import { decodeEvidence, encodeEvidence } from '../../core/consensus/evidence-codec.js';
+import { decodeEvidence, encodeEvidence, MAX_EVIDENCE_BYTES } from '../../core/consensus/evidence-codec.js';
 import { assert, BayledgerError, fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { evidenceDroppedKey, evidenceKey, evidenceRange } from './buckets.js';
@@ -33,7 +33,7 @@ export interface EvidencePage {
 }
 
 const RECORD: Schema<{ evidence: Uint8Array; receivedAtSeconds: number }> = object({
-  evidence: bytes(undefined, 4096),
+  evidence: bytes(undefined, MAX_EVIDENCE_BYTES),
   receivedAtSeconds: uint(),
 });
 
@@ -110,7 +110,7 @@ export class EvidenceStore {
     if ((await this.#db.get(key)) !== undefined) return false;
     const record: CborMap = { evidence: encodeEvidence(evidence), receivedAtSeconds };
     const batch = this.#db.batch().put(key, encodeCanonical(record));
-    const excess = this.#count + 1 - this.#maxRecords;
+    const excess = Math.max(0, this.#count + 1 - this.#maxRecords);
     if (excess > 0) {
       const oldest = await this.#db.keys({ ...evidenceRange(), limit: excess }).all();
       assert(oldest.length === excess, 'the evidence count is more than the bucket holds');
@@ -118,8 +118,8 @@ export class EvidenceStore {
       batch.put(evidenceDroppedKey(), encodeCanonical(this.#dropped + excess));
     }
     await batch.write({ sync: true });
-    this.#count += 1 - Math.max(0, excess);
-    this.#dropped += Math.max(0, excess);
+    this.#count += 1 - excess;
+    this.#dropped += excess;
     return true;
   }
 
