@@ -31,7 +31,13 @@ import {
   writeAllFully,
   writeFileDurably,
 } from './durable-fs.js';
-import { chunkPlaintextBytes, chunkSealedOffset, layoutForContainer, type PayloadLayout } from './layout.js';
+import {
+  chunkPlaintextBytes,
+  chunkSealedBytes,
+  chunkSealedOffset,
+  layoutForContainer,
+  type PayloadLayout,
+} from './layout.js';
 import {
   OUTBOX_COMMITMENT_FILE,
   OUTBOX_LEAVES_FILE,
@@ -151,7 +157,7 @@ async function sealChunks(
       tree.append(leaf);
       leaves.set(leaf, index * HASH_BYTES);
       await pendingWrite;
-      const sealedBytes = sealed.reduce((sum, part) => sum + part.byteLength, 0);
+      const sealedBytes = chunkSealedBytes(layout, index);
       pendingWrite = inFlight(
         writeAllFully(output, sealed, chunkSealedOffset(layout, index)).then(() =>
           syncer.written(sealedBytes),
