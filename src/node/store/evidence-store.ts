@@ -129,7 +129,8 @@ export class EvidenceStore {
     assert(Number.isSafeInteger(limit) && limit > 0, `evidence page of ${limit} records`);
     const range = evidenceRange();
     const after = options.after === undefined ? undefined : parseHex(options.after);
-    // A cursor is a record key: anything outside the bucket would page through other buckets.
+    // A cursor is a record key: anything outside the bucket would page through other buckets. A
+    // record key is the bucket byte, the 8-byte height (evidenceKey), then a non-empty slot.
     if (
       options.after !== undefined &&
       (after === undefined || after[0] !== range.gte[0] || after.length <= 9)
