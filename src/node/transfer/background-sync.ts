@@ -1,9 +1,10 @@
 // Spreads the write-back of a large file over the time it is written. Sealing writes the whole
 // payload (hundreds of MB) and must fsync it before the sealed payload is published; left to the
-// end, that one fsync waited for every dirty page at once (463 ms for 500 MiB here, longer on a
-// real disk), after the last chunk and before the declaration could be made. Starting an
-// fdatasync in the background every LIMITS.payloadSyncBytes written lets the disk work while the
-// next chunks are sealed, so the final fsync only flushes the remainder.
+// end, that one fsync waited for every dirty page at once, after the last chunk and before the
+// declaration could be made. Starting an fdatasync in the background every LIMITS.payloadSyncBytes
+// written lets the disk work while the next chunks are sealed, so the final fsync only flushes the
+// remainder: 500 MiB written in 1 MiB pieces, 6 alternating runs at load 10-17, final fsync median
+// 422 ms without, 205 ms with (commit 436c93d; longer on a real disk).
 //
 // Durability is unchanged: nothing is promised until `finish`, which still fsyncs the whole file
 // (data and metadata) after every write; the background syncs only move work earlier, and a
