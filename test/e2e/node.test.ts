@@ -14,10 +14,11 @@ import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import { genesisToJson } from '../../src/core/config/index.js';
 import { encodeConsensusMessage } from '../../src/core/consensus/codec.js';
 import { writeApiTokenFile } from '../../src/node/api/token-file.js';
-import { generateKeyFile, publicKeysOf, readKeyFile, writeKeyFile } from '../../src/node/keys/key-file.js';
+import { generateKeyFile, publicKeysOf, writeKeyFile } from '../../src/node/keys/key-file.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
-import { createPeerNetwork, encodeBatch } from '../../src/node/net/index.js';
+import { encodeBatch } from '../../src/node/net/index.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
+import { impostorOf } from '../helpers/impostor.js';
 import { findMetric } from '../helpers/metrics.js';
 import {
   type AgreementReport,
@@ -292,19 +293,8 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     // The test process joins as nf-ufh (an allowed key; the real nf-ufh is still stopped) and sends
     // one kind of garbage on each protocol, each to a different node (a dropped peer stays
     // banned by that validator for 10 s).
-    const seed = (await readKeyFile(net.nodes.get(GARBAGE_PEER)!.config.keyFile)).ed25519Seed;
     const { logger } = createMemoryLogger('error');
-    const intruder = await createPeerNetwork({
-      nodeSeed: seed,
-      listenAddress: '/ip4/127.0.0.1/tcp/0',
-      peers: net.genesis.organisations.map((o) => ({
-        id: o.id,
-        publicKey: o.nodeKey,
-        address: o.p2pAddress,
-      })),
-      logger,
-      reconnect: { minDelayMs: 10_000, maxDelayMs: 20_000 },
-    });
+    const { network: intruder } = await impostorOf(net, GARBAGE_PEER, logger);
     try {
       await intruder.start();
       const targets = [VALIDATOR_A, VALIDATOR_B, VALIDATOR_C, VALIDATOR_D, 'hku-szh'];
