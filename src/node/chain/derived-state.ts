@@ -38,8 +38,14 @@ const BUCKET_POSITION = new Map<StateBucket, number>(STATE_BUCKETS.map((bucket, 
 
 // --- the record arena ---------------------------------------------------------------------------
 
-/** Record header: bucket (u8), key bytes (u16), height (u32), value bytes (u32, DELETED for none). */
-const HEADER_BYTES = 11;
+// Record header, little-endian, each field's offset named once: bucket (u8), key bytes (u16),
+// height (u32), value bytes (u32, DELETED for none). The key's bytes follow the header, and the
+// value's bytes follow the key.
+const BUCKET_OFFSET = 0;
+const KEY_LENGTH_OFFSET = 1;
+const HEIGHT_OFFSET = 3;
+const VALUE_LENGTH_OFFSET = 7;
+const HEADER_BYTES = VALUE_LENGTH_OFFSET + 4;
 const DELETED = 0xffff_ffff;
 const MAX_KEY_BYTES = 0xffff;
 /** Arena chunk size: large enough that chunk bookkeeping is negligible, small enough to grow by. */
@@ -89,17 +95,17 @@ class RecordArena {
     // TypedArray set: Buffer's writeUInt*LE and copy() each went through several JavaScript layers
     // per call, four calls per record.
     const valueLength = value === null ? DELETED : value.byteLength;
-    chunk[at] = bucket;
-    chunk[at + 1] = keyLength & 0xff;
-    chunk[at + 2] = keyLength >>> 8;
-    chunk[at + 3] = height & 0xff;
-    chunk[at + 4] = (height >>> 8) & 0xff;
-    chunk[at + 5] = (height >>> 16) & 0xff;
-    chunk[at + 6] = height >>> 24;
-    chunk[at + 7] = valueLength & 0xff;
-    chunk[at + 8] = (valueLength >>> 8) & 0xff;
-    chunk[at + 9] = (valueLength >>> 16) & 0xff;
-    chunk[at + 10] = valueLength >>> 24;
+    chunk[at + BUCKET_OFFSET] = bucket;
+    chunk[at + KEY_LENGTH_OFFSET] = keyLength & 0xff;
+    chunk[at + KEY_LENGTH_OFFSET + 1] = keyLength >>> 8;
+    chunk[at + HEIGHT_OFFSET] = height & 0xff;
+    chunk[at + HEIGHT_OFFSET + 1] = (height >>> 8) & 0xff;
+    chunk[at + HEIGHT_OFFSET + 2] = (height >>> 16) & 0xff;
+    chunk[at + HEIGHT_OFFSET + 3] = height >>> 24;
+    chunk[at + VALUE_LENGTH_OFFSET] = valueLength & 0xff;
+    chunk[at + VALUE_LENGTH_OFFSET + 1] = (valueLength >>> 8) & 0xff;
+    chunk[at + VALUE_LENGTH_OFFSET + 2] = (valueLength >>> 16) & 0xff;
+    chunk[at + VALUE_LENGTH_OFFSET + 3] = valueLength >>> 24;
     chunk.set(key.subarray(keyStart, keyEnd), at + HEADER_BYTES);
     if (value !== null) chunk.set(value, at + HEADER_BYTES + keyLength);
     this.#used += length;
@@ -289,7 +295,11 @@ export class DerivedState implements StateReader {
     const chunk = this.#arena.chunkOf(position);
     const at = offsetOf(position);
     const keyLength = this.#probeLength - 1;
-    if (chunk[at] !== this.#probe[0] || chunk.readUInt16LE(at + 1) !== keyLength) return false;
+    if (
+      chunk[at + BUCKET_OFFSET] !== this.#probe[0] ||
+      chunk.readUInt16LE(at + KEY_LENGTH_OFFSET) !== keyLength
+    )
+      return false;
     // Native memcmp: keys are 30 to 130 bytes, where a JavaScript loop was a fifth of the
     // stored-state comparison.
     const keyAt = at + HEADER_BYTES;
@@ -301,16 +311,16 @@ export class DerivedState implements StateReader {
     const position = this.#positions[slot]!;
     const chunk = this.#arena.chunkOf(position);
     const at = offsetOf(position);
-    const valueLength = chunk.readUInt32LE(at + 7);
+    const valueLength = chunk.readUInt32LE(at + VALUE_LENGTH_OFFSET);
     if (valueLength === DELETED) return undefined;
-    const start = at + HEADER_BYTES + chunk.readUInt16LE(at + 1);
+    const start = at + HEADER_BYTES + chunk.readUInt16LE(at + KEY_LENGTH_OFFSET);
     return new Uint8Array(chunk.buffer, chunk.byteOffset + start, valueLength);
   }
 
   /** Whether the slot's latest record holds a value (not a delete); reads only its header. */
   #isLive(slot: number): boolean {
     const position = this.#positions[slot]!;
-    return this.#arena.chunkOf(position).readUInt32LE(offsetOf(position) + 7) !== DELETED;
+    return this.#arena.chunkOf(position).readUInt32LE(offsetOf(position) + VALUE_LENGTH_OFFSET) !== DELETED;
   }
 
   #compareAt(slot: number, stored: Uint8Array): StoredComparison {
@@ -318,11 +328,11 @@ export class DerivedState implements StateReader {
     const position = this.#positions[slot]!;
     const chunk = this.#arena.chunkOf(position);
     const at = offsetOf(position);
-    const valueLength = chunk.readUInt32LE(at + 7);
+    const valueLength = chunk.readUInt32LE(at + VALUE_LENGTH_OFFSET);
     if (valueLength === DELETED) return 'missing';
-    const height = chunk.readUInt32LE(at + 3);
+    const height = chunk.readUInt32LE(at + HEIGHT_OFFSET);
     if (valueLength !== stored.byteLength) return { height, same: false };
-    const start = at + HEADER_BYTES + chunk.readUInt16LE(at + 1);
+    const start = at + HEADER_BYTES + chunk.readUInt16LE(at + KEY_LENGTH_OFFSET);
     return { height, same: chunk.compare(stored, 0, valueLength, start, start + valueLength) === 0 };
   }
 
@@ -334,10 +344,10 @@ export class DerivedState implements StateReader {
     const at = offsetOf(position);
     const keyStart = at + HEADER_BYTES;
     return {
-      bucket: STATE_BUCKETS[chunk[at]!]!,
-      key: chunk.toString('utf8', keyStart, keyStart + chunk.readUInt16LE(at + 1)),
+      bucket: STATE_BUCKETS[chunk[at + BUCKET_OFFSET]!]!,
+      key: chunk.toString('utf8', keyStart, keyStart + chunk.readUInt16LE(at + KEY_LENGTH_OFFSET)),
       encoded: Uint8Array.from(encoded),
-      height: chunk.readUInt32LE(at + 3),
+      height: chunk.readUInt32LE(at + HEIGHT_OFFSET),
     };
   }
 
