@@ -4,7 +4,12 @@
 import assert from 'node:assert/strict';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { MemoryState, StateOverlay } from '../../src/core/ledger/state-kv.js';
-import { getOutcome, type OutcomeRecord, putOutcome } from '../../src/core/ledger/views.js';
+import {
+  getOutcome,
+  type OutcomeRecord,
+  putOutcome,
+  type TransferRecord,
+} from '../../src/core/ledger/views.js';
 
 const txId = new Uint8Array(32).fill(7);
 const outcome: OutcomeRecord = {
@@ -40,5 +45,24 @@ describe('ledger views: own writes and base values', () => {
     const read = getOutcome(new StateOverlay(good), txId);
     assert.deepEqual(read, outcome);
     assert.notEqual(read, good.get('outcome', key));
+  });
+
+  it('hands out the written object itself, which the record types keep read-only', () => {
+    const overlay = new StateOverlay(new MemoryState());
+    putOutcome(overlay, txId, outcome);
+    const read = getOutcome(overlay, txId)!;
+    // Not a copy: what keeps a caller from changing the block's write is the type (views.ts).
+    assert.equal(read, outcome);
+    // Checked by `tsc -p . --noEmit` (never run): each line fails to compile if its field or list
+    // stops being read-only, and then the unused @ts-expect-error is itself an error.
+    const mutations = (record: TransferRecord): void => {
+      // @ts-expect-error a record's field is read-only
+      record.status = 'approved';
+      // @ts-expect-error a list the record owns is read-only
+      record.pendingAssessors.push('regulator');
+      // @ts-expect-error so are the entries of its assessments
+      record.assessments[0]!.decision = 'approve';
+    };
+    assert.equal(typeof mutations, 'function');
   });
 });

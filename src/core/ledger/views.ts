@@ -49,18 +49,27 @@ function write(state: StateOverlay, bucket: StateBucket, key: string, value: unk
   state.set(bucket, key, value as CborValue);
 }
 
+// The getters below return the object they hold when there is one, not a copy: the block
+// overlay's own write (which the block goes on to encode and hash), and for the active policy the
+// parse remembered for every later transaction. A caller changing one would change ledger state
+// behind the block's back. No caller does (apply-tx.ts derives each new record by spreading), so
+// rather than copy on every read of the block-apply path, the record types are read-only (their
+// fields and the lists they own) and the compiler refuses such a change. The types do not reach
+// the transaction bodies a record embeds (grant, declaration) or the policy, whose shared types
+// live in core/records and core/policy, nor byte strings, which TypeScript cannot make read-only.
+
 // --- consents -------------------------------------------------------------------------------
 
 /** A recorded consent. 'expired' and 'not-yet-valid' are derived from block time when read. */
 export type ConsentRecord = {
-  consentId: Uint8Array;
-  grant: ConsentGrantBody;
-  status: 'active' | 'revoked';
-  grantedAtHeight: number;
-  grantTxId: Uint8Array;
+  readonly consentId: Uint8Array;
+  readonly grant: ConsentGrantBody;
+  readonly status: 'active' | 'revoked';
+  readonly grantedAtHeight: number;
+  readonly grantTxId: Uint8Array;
   /** Revocation takes effect from this height's block; null while not revoked. */
-  revokedAtHeight: number | null;
-  revokeTxId: Uint8Array | null;
+  readonly revokedAtHeight: number | null;
+  readonly revokeTxId: Uint8Array | null;
 };
 
 export type ConsentStatus = 'active' | 'revoked' | 'expired' | 'not-yet-valid';
@@ -103,40 +112,40 @@ export const TRANSFER_STATUSES = [
 export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
 
 export type AssessmentRecord = {
-  assessor: string;
-  decision: 'approve' | 'reject';
-  reason: string;
-  height: number;
-  txId: Uint8Array;
+  readonly assessor: string;
+  readonly decision: 'approve' | 'reject';
+  readonly reason: string;
+  readonly height: number;
+  readonly txId: Uint8Array;
 };
 
 export type ReceiptRecord = {
-  accepted: boolean;
-  payloadRoot: Uint8Array;
-  reason: string;
-  height: number;
-  txId: Uint8Array;
+  readonly accepted: boolean;
+  readonly payloadRoot: Uint8Array;
+  readonly reason: string;
+  readonly height: number;
+  readonly txId: Uint8Array;
 };
 
 export type TransferRecord = {
-  transferId: Uint8Array;
-  declaration: TransferDeclareBody;
+  readonly transferId: Uint8Array;
+  readonly declaration: TransferDeclareBody;
   /** The consent's patient, or null when the consent was not found. */
-  patient: Uint8Array | null;
-  status: TransferStatus;
+  readonly patient: Uint8Array | null;
+  readonly status: TransferStatus;
   /** Why it is not plainly approved/delivered (REASON_CODES order); empty otherwise. */
-  reasons: string[];
+  readonly reasons: readonly string[];
   /** Policy version the declaration was evaluated under. */
-  policyVersion: number;
+  readonly policyVersion: number;
   /** Regulators whose approval the declaration needed, and those still awaited. */
-  requiredAssessors: string[];
-  pendingAssessors: string[];
-  assessments: AssessmentRecord[];
-  declaredAtHeight: number;
-  declareTxId: Uint8Array;
+  readonly requiredAssessors: readonly string[];
+  readonly pendingAssessors: readonly string[];
+  readonly assessments: readonly AssessmentRecord[];
+  readonly declaredAtHeight: number;
+  readonly declareTxId: Uint8Array;
   /** The payload may be released once the block at this height is final; null until approved. */
-  approvedAtHeight: number | null;
-  receipt: ReceiptRecord | null;
+  readonly approvedAtHeight: number | null;
+  readonly receipt: ReceiptRecord | null;
 };
 
 const assessmentRecordSchema: Schema<AssessmentRecord> = object({
@@ -183,12 +192,13 @@ export function putTransfer(state: StateOverlay, record: TransferRecord): void {
 
 /** The committed verdict of one transaction (bucket 'outcome', key = txId hex). */
 export type OutcomeRecord = {
-  accepted: boolean;
-  reasons: string[];
-  kind: TxKind;
+  readonly accepted: boolean;
+  // Not a read-only list only because the API's TxStatusView (node.ts) takes it as string[].
+  readonly reasons: string[];
+  readonly kind: TxKind;
   /** objectIdOf the envelope: the consentId / transferId for grants and declarations. */
-  objectId: Uint8Array;
-  height: number;
+  readonly objectId: Uint8Array;
+  readonly height: number;
 };
 
 const outcomeRecordSchema: Schema<OutcomeRecord> = object({
@@ -220,7 +230,7 @@ export function putSeen(state: StateOverlay, objectId: Uint8Array, txId: Uint8Ar
 
 // --- per-patient index ----------------------------------------------------------------------
 
-export type PatientIndexEntry = { txId: Uint8Array; height: number };
+export type PatientIndexEntry = { readonly txId: Uint8Array; readonly height: number };
 
 const patientIndexEntrySchema: Schema<PatientIndexEntry> = object({
   txId: digestSchema,
