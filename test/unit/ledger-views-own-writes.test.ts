@@ -2,14 +2,22 @@
 // was written, without parsing it again; a value from the base (store, re-derived state) is still
 // parsed, and one that does not parse is DATABASE_CORRUPT.
 import assert from 'node:assert/strict';
+import { toHex } from '../../src/core/bytes.js';
+import { decodeCanonical, encodeCanonical } from '../../src/core/codec/canonical.js';
 import { isBayledgerError } from '../../src/core/errors.js';
-import { MemoryState, StateOverlay } from '../../src/core/ledger/state-kv.js';
+import { applyTx } from '../../src/core/ledger/apply-tx.js';
+import { MemoryState, StateOverlay, type StateWrite } from '../../src/core/ledger/state-kv.js';
 import {
+  consentOfWrite,
+  getConsent,
   getOutcome,
+  getTransfer,
   type OutcomeRecord,
   putOutcome,
   type TransferRecord,
+  transferOfWrite,
 } from '../../src/core/ledger/views.js';
+import { type BuiltTx, declareTransfer, grantConsent, testGenesis } from '../helpers/fixtures.js';
 
 const txId = new Uint8Array(32).fill(7);
 const outcome: OutcomeRecord = {
@@ -64,5 +72,63 @@ describe('ledger views: own writes and base values', () => {
       record.assessments[0]!.decision = 'approve';
     };
     assert.equal(typeof mutations, 'function');
+  });
+});
+
+describe("ledger views: the records of a block's writes", () => {
+  /** One block's overlay after a grant and a declaration under it, and its sorted writes. */
+  function grantAndDeclare() {
+    const net = testGenesis();
+    const grant = grantConsent(net);
+    const declaration = declareTransfer(net, { consentId: grant.objectId });
+    const overlay = new StateOverlay(new MemoryState());
+    const context = { genesis: net.genesis, blockTimeMs: net.genesis.genesisTimeMs + 1000, height: 1 };
+    for (const tx of [grant, declaration] as BuiltTx[]) applyTx(overlay, tx.envelope, tx.txId, context);
+    return { overlay, writes: overlay.writes(), grant, declaration };
+  }
+
+  function writeTo(writes: readonly StateWrite[], bucket: StateWrite['bucket'], id: Uint8Array): StateWrite {
+    const found = writes.find((write) => write.bucket === bucket && write.key === toHex(id));
+    assert.ok(found, `a ${bucket} write for ${toHex(id)}`);
+    return found;
+  }
+
+  it('returns the record the put function wrote, the very object, typed', () => {
+    const { overlay, writes, grant, declaration } = grantAndDeclare();
+    const consent = consentOfWrite(writeTo(writes, 'consent', grant.objectId));
+    const transfer = transferOfWrite(writeTo(writes, 'transfer', declaration.objectId));
+    assert.equal(consent, getConsent(overlay, grant.objectId));
+    assert.equal(transfer, getTransfer(overlay, declaration.objectId));
+    assert.equal(consent?.status, 'active');
+    assert.deepEqual(transfer?.transferId, declaration.objectId);
+  });
+
+  it('is undefined for a write to another bucket and for a delete', () => {
+    const { writes, grant, declaration } = grantAndDeclare();
+    const consentWrite = writeTo(writes, 'consent', grant.objectId);
+    assert.equal(transferOfWrite(consentWrite), undefined);
+    assert.equal(consentOfWrite(writeTo(writes, 'transfer', declaration.objectId)), undefined);
+    assert.equal(consentOfWrite(writeTo(writes, 'seen', grant.objectId)), undefined);
+    assert.equal(consentOfWrite({ ...consentWrite, value: null }), undefined);
+  });
+
+  it('parses a value no put function wrote, once, and refuses one that is not a record', () => {
+    const { writes, declaration } = grantAndDeclare();
+    const written = writeTo(writes, 'transfer', declaration.objectId);
+    // The same record as it comes back from its canonical bytes: equal, but not the written object.
+    const copied: StateWrite = { ...written, value: decodeCanonical(encodeCanonical(written.value)) };
+    const parsed = transferOfWrite(copied);
+    assert.deepEqual(parsed, transferOfWrite(written));
+    assert.notEqual(parsed, transferOfWrite(written));
+    assert.equal(transferOfWrite(copied), parsed, 'remembered, not parsed a second time');
+    const bad: StateWrite = { ...written, value: { ...(copied.value as object), status: 'lost' } };
+    assert.throws(
+      () => transferOfWrite(bad),
+      (error: unknown) => isBayledgerError(error, 'SCHEMA_INVALID') && error.message.includes('status'),
+    );
+    assert.throws(
+      () => consentOfWrite({ ...written, bucket: 'consent', value: 7 }),
+      (error: unknown) => isBayledgerError(error, 'SCHEMA_INVALID'),
+    );
   });
 });

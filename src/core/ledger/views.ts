@@ -15,7 +15,7 @@ import { type ConsentGrantBody, consentGrantBodySchema } from '../records/consen
 import { TX_KINDS, type TxKind } from '../records/envelope.js';
 import { digestSchema, idSchema, reasonCodeSchema } from '../records/fields.js';
 import { type TransferDeclareBody, transferDeclareBodySchema } from '../records/transfer-declare.js';
-import { type StateBucket, StateOverlay, type StateReader } from './state-kv.js';
+import { type StateBucket, StateOverlay, type StateReader, type StateWrite } from './state-kv.js';
 
 const heightSchema = uint();
 // Committed verdicts only ever hold REASON_CODES, each at most once.
@@ -89,6 +89,7 @@ export function getConsent(state: StateReader, consentId: Uint8Array): ConsentRe
 }
 
 export function putConsent(state: StateOverlay, record: ConsentRecord): void {
+  writtenConsents.set(record, record);
   write(state, 'consent', toHex(record.consentId), record);
 }
 
@@ -185,7 +186,52 @@ export function getTransfer(state: StateReader, transferId: Uint8Array): Transfe
 }
 
 export function putTransfer(state: StateOverlay, record: TransferRecord): void {
+  writtenTransfers.set(record, record);
   write(state, 'transfer', toHex(record.transferId), record);
+}
+
+// --- a block's writes -----------------------------------------------------------------------
+
+// Every consent and transfer record putConsent and putTransfer wrote, each mapped to itself. A
+// block's writes (AppliedBlock.writes, which a committed block hands to its listeners) carry the
+// very objects the put functions wrote, so a reader of them finds each record here, typed, and
+// parses nothing: parsing every record a block wrote again, on every node, was about a tenth of a
+// follower's CPU under load (commit 4f90511). A value not found here (a write built some other
+// way, as tests do) is parsed with the record's schema once and then remembered the same way.
+// Weak maps: an entry lives exactly as long as its record.
+const writtenConsents = new WeakMap<object, ConsentRecord>();
+const writtenTransfers = new WeakMap<object, TransferRecord>();
+
+function recordOfWrite<T extends object>(
+  write: StateWrite,
+  bucket: StateBucket,
+  written: WeakMap<object, T>,
+  schema: Schema<T>,
+): T | undefined {
+  const value = write.value;
+  if (write.bucket !== bucket || value === null) return undefined;
+  if (typeof value !== 'object') return schema.parse(value, `${bucket}/${write.key}`);
+  const known = written.get(value);
+  if (known !== undefined) return known;
+  const record = schema.parse(value, `${bucket}/${write.key}`);
+  written.set(value, record);
+  return record;
+}
+
+/**
+ * The consent record a state write sets, or undefined when the write is to another bucket or
+ * deletes. Throws SCHEMA_INVALID when the value is not a consent record.
+ */
+export function consentOfWrite(write: StateWrite): ConsentRecord | undefined {
+  return recordOfWrite(write, 'consent', writtenConsents, consentRecordSchema);
+}
+
+/**
+ * The transfer record a state write sets, or undefined when the write is to another bucket or
+ * deletes. Throws SCHEMA_INVALID when the value is not a transfer record.
+ */
+export function transferOfWrite(write: StateWrite): TransferRecord | undefined {
+  return recordOfWrite(write, 'transfer', writtenTransfers, transferRecordSchema);
 }
 
 // --- outcomes -------------------------------------------------------------------------------
