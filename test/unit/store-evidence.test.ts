@@ -11,6 +11,8 @@ import {
 import { decodeEvidence } from '../../src/core/consensus/evidence-codec.js';
 import { verifyEvidence } from '../../src/core/consensus/evidence-verify.js';
 import { BayledgerError } from '../../src/core/errors.js';
+import { STATE_BUCKETS } from '../../src/core/ledger/state-kv.js';
+import { Bucket } from '../../src/node/store/buckets.js';
 import { EvidenceStore } from '../../src/node/store/evidence-store.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { openByteDb } from '../../src/node/store/open-db.js';
@@ -115,14 +117,41 @@ describe('store: equivocation evidence', () => {
     }
   });
 
-  it('is not part of the committed chain: a store with evidence still has no blocks', async () => {
-    const store = await LedgerStore.open(path.join(temp.path, 'db'));
+  it('is not part of the committed chain: it writes only its own bucket, never a block or the state', async () => {
+    const dir = path.join(temp.path, 'db');
+    let store = await LedgerStore.open(dir);
+    await store.close();
+    const before = await keysOutsideEvidence(dir);
+    store = await LedgerStore.open(dir);
     try {
-      await store.evidence.add(doubleVoteAt(1), 1);
+      assert.equal(await store.evidence.add(doubleVoteAt(1), 1), true);
+    } finally {
+      await store.close();
+    }
+    // Every key the evidence added is in the node-local Evidence bucket: no meta head, block,
+    // certificate or state key (the replicated state has an 'evidence' bucket of its own).
+    assert.deepEqual(await keysOutsideEvidence(dir), before);
+    store = await LedgerStore.open(dir);
+    try {
+      assert.equal(store.evidence.count, 1);
       assert.equal(store.height, 0);
       assert.equal(store.tip, undefined);
+      for (const bucket of STATE_BUCKETS) {
+        for await (const entry of store.stateEntriesIn(bucket)) assert.fail(`state ${bucket}/${entry.key}`);
+      }
     } finally {
       await store.close();
     }
   });
 });
+
+/** Every key of the database at `dir` outside the Evidence bucket, as hex. */
+async function keysOutsideEvidence(dir: string): Promise<string[]> {
+  const db = await openByteDb(dir, { createIfMissing: false });
+  try {
+    const keys = await db.keys().all();
+    return keys.filter((key) => key[0] !== Bucket.Evidence).map((key) => Buffer.from(key).toString('hex'));
+  } finally {
+    await db.close();
+  }
+}
