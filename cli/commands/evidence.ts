@@ -53,9 +53,18 @@ function printListing(listing: EvidenceListing): void {
         ]),
       ),
     );
-  write(
-    `${listing.kept} kept, ${listing.dropped} dropped (oldest first, past the node's bound); chain ${listing.chainId}; checked with the ${listing.checkedWith}`,
-  );
+  write(listingFooter(listing));
+}
+
+/**
+ * The listing's last line: how many records, and who checked them. Without a genesis to check
+ * with (--api and no --genesis), nothing was verified here, and the line says so.
+ */
+export function listingFooter(listing: Omit<EvidenceListing, 'entries'>): string {
+  const counts = `${listing.kept} kept, ${listing.dropped} dropped (oldest first, past the node's bound); chain ${listing.chainId}`;
+  if (listing.checkedWith === 'node')
+    return `${counts}; checked with the node: NOT verified here, each verdict is the node's own (pass --genesis FILE to check them)`;
+  return `${counts}; checked with the ${listing.checkedWith}`;
 }
 
 async function list(options: ListOptions): Promise<void> {

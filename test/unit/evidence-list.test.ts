@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listingFooter } from '../../cli/commands/evidence.js';
 import { toHex } from '../../src/core/bytes.js';
 import { voteEvidence } from '../../src/core/consensus/evidence.js';
 import type { Vote } from '../../src/core/consensus/messages.js';
@@ -81,6 +82,7 @@ describe('evidence list: every entry re-checked', () => {
       ],
     );
     assert.equal(listing.entries[0]!.receivedAt, '2027-01-15T08:00:00.000Z');
+    assert.match(listingFooter(listing), /^2 kept, 0 dropped .*; checked with the data directory genesis$/);
     const withFile = await listEvidenceFromDataDir(files.dataDir, files.genesisFile);
     assert.equal(withFile.checkedWith, 'genesis file');
   });
@@ -107,8 +109,11 @@ describe('evidence list: every entry re-checked', () => {
           [GUILTY, 4, true],
         ],
       );
+      // Nothing was verified here, and the listing's last line says so.
+      assert.match(listingFooter(trusting), /checked with the node: NOT verified here.*--genesis FILE/);
       const checked = await listEvidenceFromApi(url, files.genesisFile);
       assert.equal(checked.checkedWith, 'genesis file');
+      assert.match(listingFooter(checked), /; checked with the genesis file$/);
       assert.deepEqual(
         checked.entries.map((entry) => entry.verifies),
         [true, false],

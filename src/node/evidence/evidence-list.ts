@@ -12,7 +12,7 @@ import { LIMITS } from '../../core/limits.js';
 import { ApiClient } from '../api/client.js';
 import { parseApiUrl } from '../chain/api-chain-reader.js';
 import { openDataDir, readGenesisFile } from '../chain/open-chain.js';
-import { type EvidenceJson, evidenceJson, evidencePage } from './evidence-view.js';
+import { type EvidenceJson, evidenceJson, evidencePage, evidenceSummary } from './evidence-view.js';
 
 export interface EvidenceListing {
   readonly chainId: string;
@@ -80,7 +80,6 @@ function remotePage(value: unknown): RemotePage {
 function remoteEntry(
   entry: Record<string, unknown>,
   trusted: { validators: readonly Validator[]; chainId: string } | undefined,
-  chainId: string,
 ): EvidenceJson {
   const encoded = typeof entry.evidence === 'string' ? parseHex(entry.evidence) : undefined;
   const receivedAtMs = typeof entry.receivedAt === 'string' ? Date.parse(entry.receivedAt) : Number.NaN;
@@ -95,9 +94,14 @@ function remoteEntry(
     receivedAtSeconds: Math.floor(receivedAtMs / 1000),
   };
   if (trusted !== undefined) return evidenceJson(record, trusted.validators, trusted.chainId);
-  const rebuilt = evidenceJson(record, [], chainId);
+  // No genesis to check it with: the summary is still rebuilt from the signed messages, but the
+  // verdict is the node's, and the listing says so (checkedWith 'node').
   const verifies = entry.verifies === true;
-  return { ...rebuilt, verifies, reason: verifies ? null : String(entry.reason ?? 'refused by the node') };
+  return {
+    ...evidenceSummary(record),
+    verifies,
+    reason: verifies ? null : String(entry.reason ?? 'refused by the node'),
+  };
 }
 
 export async function listEvidenceFromApi(apiUrl: string, genesisPath?: string): Promise<EvidenceListing> {
@@ -114,7 +118,7 @@ export async function listEvidenceFromApi(apiUrl: string, genesisPath?: string):
     first ??= page;
     if (trusted !== undefined && page.chainId !== trusted.chainId)
       fail('CONFIG_INVALID', `the node serves chain ${page.chainId}, the genesis file is ${trusted.chainId}`);
-    entries.push(...page.entries.map((entry) => remoteEntry(entry, trusted, page.chainId)));
+    entries.push(...page.entries.map((entry) => remoteEntry(entry, trusted)));
     if (page.next === null) break;
     after = page.next;
   }

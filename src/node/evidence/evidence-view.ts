@@ -51,14 +51,12 @@ function hexOrNull(bytes: Uint8Array | null): string | null {
   return bytes === null ? null : toHex(bytes);
 }
 
-/** One record as JSON, its summary taken from the decoded messages and checked against genesis. */
-export function evidenceJson(
-  record: StoredEvidence,
-  validators: readonly Validator[],
-  chainId: string,
-): EvidenceJson {
+/** What a record says, taken from its decoded messages, without a verdict on it. */
+export type EvidenceSummaryJson = Omit<EvidenceJson, 'verifies' | 'reason'>;
+
+/** One record's summary, taken from the decoded messages (not checked: see evidenceJson). */
+export function evidenceSummary(record: StoredEvidence): EvidenceSummaryJson {
   const { evidence } = record;
-  const verdict = verifyEvidence(evidence, validators, chainId);
   const [blockA, blockB] = blockHashesOf(evidence);
   return {
     cursor: record.cursor,
@@ -71,9 +69,17 @@ export function evidenceJson(
     blockB: hexOrNull(blockB),
     receivedAt: new Date(record.receivedAtSeconds * 1000).toISOString(),
     evidence: toHex(record.encoded),
-    verifies: verdict.ok,
-    reason: verdict.ok ? null : verdict.reason,
   };
+}
+
+/** One record as JSON, its summary taken from the decoded messages and checked against genesis. */
+export function evidenceJson(
+  record: StoredEvidence,
+  validators: readonly Validator[],
+  chainId: string,
+): EvidenceJson {
+  const verdict = verifyEvidence(record.evidence, validators, chainId);
+  return { ...evidenceSummary(record), verifies: verdict.ok, reason: verdict.ok ? null : verdict.reason };
 }
 
 /** One page of a node's kept evidence (bounded by LIMITS.maxEvidencePage). */
