@@ -47,15 +47,19 @@ export enum Bucket {
 export const STORE_FORMAT = 2;
 
 const HEIGHT_BYTES = 8;
+const TWO_POW_32 = 2 ** 32;
 
-function uint64(value: number): Uint8Array {
+/** Writes a non-negative safe integer as 8 big-endian bytes at `offset` of `out`. */
+function writeUint64(out: Uint8Array, offset: number, value: number): void {
   assert(
     Number.isSafeInteger(value) && value >= 0,
     `key integer ${value} is not a non-negative safe integer`,
   );
-  const out = new Uint8Array(HEIGHT_BYTES);
-  new DataView(out.buffer).setBigUint64(0, BigInt(value));
-  return out;
+  // Two 32-bit halves instead of a BigInt: a committed block writes several integer keys per
+  // transaction, and the BigInt conversion was the costliest part of building them.
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setUint32(offset, Math.floor(value / TWO_POW_32));
+  view.setUint32(offset + 4, value % TWO_POW_32);
 }
 
 export function readUint64(key: Uint8Array, offset: number): number {
@@ -63,30 +67,53 @@ export function readUint64(key: Uint8Array, offset: number): number {
   return Number(value);
 }
 
-function prefixed(bucket: number, ...parts: Uint8Array[]): Uint8Array {
-  return concatBytes(new Uint8Array([bucket]), ...parts);
+/** A key of the bucket byte followed by integers, each 8 bytes big-endian. */
+function integerKey(bucket: number, ...values: number[]): Uint8Array {
+  const out = new Uint8Array(1 + HEIGHT_BYTES * values.length);
+  out[0] = bucket;
+  for (const [i, value] of values.entries()) writeUint64(out, 1 + HEIGHT_BYTES * i, value);
+  return out;
+}
+
+/**
+ * The bucket byte followed by the UTF-8 bytes of `text`. Keys the ledger writes are ASCII, where
+ * UTF-8 is one byte per code unit and is written straight into the key; a state read and a
+ * committed state write each build one of these.
+ */
+function textKey(bucket: number, text: string): Uint8Array {
+  const out = new Uint8Array(1 + text.length);
+  out[0] = bucket;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return concatBytes(Uint8Array.of(bucket), utf8(text));
+    out[1 + i] = code;
+  }
+  return out;
 }
 
 export function metaKey(name: 'head' | 'genesis' | 'format'): Uint8Array {
-  return prefixed(Bucket.Meta, utf8(name));
+  return textKey(Bucket.Meta, name);
 }
 
 export function blockKey(height: number): Uint8Array {
-  return prefixed(Bucket.Block, uint64(height));
+  return integerKey(Bucket.Block, height);
 }
 
 export function certificateKey(height: number): Uint8Array {
-  return prefixed(Bucket.Certificate, uint64(height));
+  return integerKey(Bucket.Certificate, height);
 }
 
 /** The TxIndex key of a transaction id. */
 export function txIndexKey(txId: Uint8Array): Uint8Array {
-  return prefixed(Bucket.TxIndex, txId);
+  const out = new Uint8Array(1 + txId.byteLength);
+  out[0] = Bucket.TxIndex;
+  out.set(txId, 1);
+  return out;
 }
 
 /** The TxLog key of the transaction at one leaf index of the log. */
 export function txLogKey(leafIndex: number): Uint8Array {
-  return prefixed(Bucket.TxLog, uint64(leafIndex));
+  return integerKey(Bucket.TxLog, leafIndex);
 }
 
 /** [gte, lt) bounds of the TxLog entries of leaves from..to-1: one block's transactions. */
@@ -96,21 +123,30 @@ export function txLogRange(fromLeaf: number, toLeaf: number): { gte: Uint8Array;
 
 export function merkleNodeKey(level: number, index: number): Uint8Array {
   assert(Number.isInteger(level) && level >= 0 && level < 64, `tree level ${level} out of range`);
-  return prefixed(Bucket.MerkleNode, new Uint8Array([level]), uint64(index));
+  const out = new Uint8Array(2 + HEIGHT_BYTES);
+  out[0] = Bucket.MerkleNode;
+  out[1] = level;
+  writeUint64(out, 2, index);
+  return out;
 }
 
 export function walKey(height: number, sequence: number): Uint8Array {
-  return prefixed(Bucket.Wal, uint64(height), uint64(sequence));
+  return integerKey(Bucket.Wal, height, sequence);
 }
 
+/** Each state bucket's key prefix, looked up once per key instead of searched for. */
+const STATE_BUCKET_PREFIX = new Map<string, number>(
+  STATE_BUCKETS.map((bucket, position) => [bucket, Bucket.StateBase + position]),
+);
+
 export function stateBucketPrefix(bucket: StateBucket): number {
-  const position = STATE_BUCKETS.indexOf(bucket);
-  assert(position >= 0, `unknown state bucket ${bucket}`);
-  return Bucket.StateBase + position;
+  const prefix = STATE_BUCKET_PREFIX.get(bucket);
+  assert(prefix !== undefined, `unknown state bucket ${bucket}`);
+  return prefix;
 }
 
 export function stateKey(bucket: StateBucket, key: string): Uint8Array {
-  return prefixed(stateBucketPrefix(bucket), utf8(key));
+  return textKey(stateBucketPrefix(bucket), key);
 }
 
 /**
@@ -136,7 +172,7 @@ export function bucketRange(prefix: number): { gte: Uint8Array; lt: Uint8Array }
 
 /** The key of the evidence record of one slot (evidenceSlot) at one height. */
 export function evidenceKey(height: number, slot: string): Uint8Array {
-  return prefixed(Bucket.Evidence, uint64(height), utf8(slot));
+  return concatBytes(integerKey(Bucket.Evidence, height), utf8(slot));
 }
 
 /** The key holding how many evidence records were dropped (it sorts before every record). */
@@ -146,5 +182,5 @@ export function evidenceDroppedKey(): Uint8Array {
 
 /** [gte, lt) bounds of every evidence record (the dropped count excluded). */
 export function evidenceRange(): { gte: Uint8Array; lt: Uint8Array } {
-  return { gte: prefixed(Bucket.Evidence, uint64(0)), lt: bucketRange(Bucket.Evidence).lt };
+  return { gte: integerKey(Bucket.Evidence, 0), lt: bucketRange(Bucket.Evidence).lt };
 }
