@@ -162,6 +162,11 @@ export function feed(
 
 export const NOW_MS = GENESIS_TIME_MS + 2000;
 
+/** A signed proposal as it arrives from the network, at `nowMs`. */
+export function proposalInput(proposal: Proposal, nowMs = NOW_MS): ConsensusInput & { type: 'proposal' } {
+  return { type: 'proposal', proposal, nowMs };
+}
+
 /** A proposal from proposer(1, round) and, when valid is given, the shell's verdict on it. */
 export function proposalInputs(
   fixture: Fixture,
@@ -173,7 +178,7 @@ export function proposalInputs(
 ): ConsensusInput[] {
   const proposer = (1 + round) % fixture.validators.length;
   const proposal = makeProposal(fixture, proposer, round, block, validRound);
-  const inputs: ConsensusInput[] = [{ type: 'proposal', proposal, nowMs }];
+  const inputs: ConsensusInput[] = [proposalInput(proposal, nowMs)];
   if (valid !== null) {
     inputs.push({ type: 'block-validated', height: 1, round, blockHash: proposal.blockHash, valid });
   }

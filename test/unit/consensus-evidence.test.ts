@@ -21,7 +21,7 @@ import {
   makeProposal,
   makeTableFixture,
   makeVote,
-  NOW_MS,
+  proposalInput,
   proposalInputs,
   START_INPUTS,
   voteInputs,
@@ -36,17 +36,14 @@ function evidenceOf(effects: readonly ConsensusEffect[]): EquivocationEvidence[]
   return effects.flatMap((effect) => (effect.type === 'evidence' ? [effect.evidence] : []));
 }
 
-function proposalInput(proposal: ReturnType<typeof makeProposal>) {
-  return { type: 'proposal' as const, proposal, nowMs: NOW_MS };
-}
+/** proposer(1, 0)'s proposal of A, then of B for the same slot: a double proposal. */
+const DOUBLE_PROPOSAL = [
+  proposalInput(makeProposal(fx, PROPOSER, 0, A)),
+  proposalInput(makeProposal(fx, PROPOSER, 0, B)),
+] as const;
 
 function doubleProposal(): ProposalEquivocation {
-  const { effects } = feed(
-    makeNode(fx, 0),
-    ...START_INPUTS,
-    proposalInput(makeProposal(fx, PROPOSER, 0, A)),
-    proposalInput(makeProposal(fx, PROPOSER, 0, B)),
-  );
+  const { effects } = feed(makeNode(fx, 0), ...START_INPUTS, ...DOUBLE_PROPOSAL);
   const [evidence] = evidenceOf(effects);
   assert.ok(evidence?.kind === 'proposal');
   return evidence;
@@ -146,12 +143,7 @@ describe('consensus: double proposals become evidence', () => {
   });
 
   it('is reported by an observer too', () => {
-    const { effects } = feed(
-      makeNode(fx, 0, { observer: true }),
-      ...START_INPUTS,
-      proposalInput(makeProposal(fx, PROPOSER, 0, A)),
-      proposalInput(makeProposal(fx, PROPOSER, 0, B)),
-    );
+    const { effects } = feed(makeNode(fx, 0, { observer: true }), ...START_INPUTS, ...DOUBLE_PROPOSAL);
     assert.deepEqual(
       evidenceOf(effects).map((evidence) => [evidence.kind, evidence.validator]),
       [['proposal', 'v1']],
@@ -162,8 +154,7 @@ describe('consensus: double proposals become evidence', () => {
     const { effects } = feed(
       makeNode(fx, 0),
       ...START_INPUTS,
-      proposalInput(makeProposal(fx, PROPOSER, 0, A)),
-      proposalInput(makeProposal(fx, PROPOSER, 0, B)),
+      ...DOUBLE_PROPOSAL,
       { type: 'vote', vote: makeVote(fx, PROPOSER, 'prevote', 0, A) },
       { type: 'vote', vote: makeVote(fx, PROPOSER, 'prevote', 0, B) },
     );

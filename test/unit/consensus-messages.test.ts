@@ -16,7 +16,7 @@ import {
   makeProposal,
   makeTableFixture,
   makeVote,
-  NOW_MS,
+  proposalInput,
   proposalInputs,
   START_INPUTS,
   summarize,
@@ -152,11 +152,7 @@ describe('consensus: message intake', () => {
     const { state, effects } = feed(
       makeNode(fx, 0),
       ...START_INPUTS,
-      ...[notProposer, wrongHash, badSignature, futureValidRound].map((proposal) => ({
-        type: 'proposal' as const,
-        proposal,
-        nowMs: NOW_MS,
-      })),
+      ...[notProposer, wrongHash, badSignature, futureValidRound].map((proposal) => proposalInput(proposal)),
     );
     assert.equal(state.rounds.get(0)?.proposals.length ?? 0, 0);
     assert.ok(!effects.some((effect) => effect.type === 'validate-block'));
@@ -168,8 +164,8 @@ describe('consensus: message intake', () => {
     const { state, effects } = feed(
       makeNode(fx, 0),
       ...START_INPUTS,
-      { type: 'proposal', proposal: poisoned, nowMs: NOW_MS },
-      { type: 'proposal', proposal: honest, nowMs: NOW_MS },
+      proposalInput(poisoned),
+      proposalInput(honest),
     );
     const stored = state.rounds.get(0)?.proposals ?? [];
     assert.equal(stored.length, 1);
@@ -184,7 +180,7 @@ describe('consensus: message intake', () => {
     const { state } = feed(
       makeNode(fx, 0),
       ...START_INPUTS,
-      ...proposals.map((proposal) => ({ type: 'proposal' as const, proposal, nowMs: NOW_MS })),
+      ...proposals.map((proposal) => proposalInput(proposal)),
     );
     assert.equal(state.rounds.get(0)?.proposals.length, LIMITS.maxProposalsPerRound);
   });
