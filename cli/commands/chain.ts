@@ -249,7 +249,10 @@ function readCommand(parent: Command, name: string, description: string): Comman
     .command(name)
     .description(description)
     .option('--data-dir <dir>', "a stopped node's data directory")
-    .option('--genesis <file>', 'genesis file (default: the copy recorded in the data directory)')
+    .option(
+      '--genesis <file>',
+      'genesis file, with --data-dir only (default: the copy recorded in the data directory)',
+    )
     .option('--api <url>', "a running node's API instead, e.g. http://127.0.0.1:7101")
     .option('--json', 'print JSON');
 }
@@ -295,7 +298,10 @@ export function registerChainCommands(program: Command): void {
     )
     .option('--data-dir <dir>', "a stopped node's data directory")
     .option('--file <file>', 'an export written by chain export (needs --genesis)')
-    .option('--genesis <file>', 'genesis file to verify against')
+    .option(
+      '--genesis <file>',
+      'genesis file to verify against (with --data-dir, default: the copy recorded in the data directory)',
+    )
     .option('--json', 'print JSON')
     .action(verify);
   dataDirCommand(chain, 'export', 'write the chain (blocks with certificates) as a CBOR sequence')

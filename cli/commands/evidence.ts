@@ -22,12 +22,12 @@ one keeps it (in its own data directory, not on the ledger) and serves it at GET
 Each entry is checked again here: both signatures under the validator's genesis key, the same
 height, round and type, and two different blocks. With --data-dir the genesis recorded in the
 data directory is used (or --genesis FILE); with --api pass --genesis FILE to check with a file
-you trust, otherwise the node's own verdict is shown. "evidence" is the canonical CBOR of the
-two signed messages, for checking elsewhere.
+you trust, otherwise nothing is verified here: the node's own verdict is shown, and the listing
+says so. "evidence" is the canonical CBOR of the two signed messages, for checking elsewhere.
 
 Examples:
   bayledger evidence list --api http://127.0.0.1:7101 --genesis net/genesis.json
-  bayledger evidence list --data-dir net/nodes/sz-cac/data --json
+  bayledger evidence list --data-dir net/sz-cac/data --json
 `;
 
 function shortHash(hash: string | null): string {
@@ -93,7 +93,10 @@ export function registerEvidenceCommands(program: Command): void {
     .description('list the evidence a node kept and whether each piece verifies')
     .option('--api <url>', "a running node's API, e.g. http://127.0.0.1:7101")
     .option('--data-dir <dir>', "a stopped node's data directory")
-    .option('--genesis <file>', 'genesis file to check the evidence with')
+    .option(
+      '--genesis <file>',
+      'genesis file to check the evidence with (with --data-dir, default: the copy recorded there)',
+    )
     .option('--json', 'print JSON')
     .addHelpText('after', HELP)
     .action(list);
