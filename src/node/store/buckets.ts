@@ -49,17 +49,31 @@ export const STORE_FORMAT = 2;
 const HEIGHT_BYTES = 8;
 const TWO_POW_32 = 2 ** 32;
 
+/**
+ * A key buffer of `length` bytes, every one of which the caller writes. Keys come from Node's
+ * shared allocation pool (Buffer.allocUnsafe) rather than a zeroed Uint8Array of their own: a
+ * committed block builds about ten keys per transaction, and the allocation was most of their
+ * cost. LevelDB copies a key when it is written, and no key is kept past its call.
+ */
+function newKey(length: number): Buffer {
+  return Buffer.allocUnsafe(length);
+}
+
+/** The key as a plain Uint8Array view (callers and tests compare keys as Uint8Array). */
+function asKey(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
 /** Writes a non-negative safe integer as 8 big-endian bytes at `offset` of `out`. */
-function writeUint64(out: Uint8Array, offset: number, value: number): void {
+function writeUint64(out: Buffer, offset: number, value: number): void {
   assert(
     Number.isSafeInteger(value) && value >= 0,
     `key integer ${value} is not a non-negative safe integer`,
   );
-  // Two 32-bit halves instead of a BigInt: a committed block writes several integer keys per
-  // transaction, and the BigInt conversion was the costliest part of building them.
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  view.setUint32(offset, Math.floor(value / TWO_POW_32));
-  view.setUint32(offset + 4, value % TWO_POW_32);
+  // Two 32-bit halves instead of a BigInt: the BigInt conversion was the costliest part of
+  // building an integer key.
+  out.writeUInt32BE(Math.floor(value / TWO_POW_32), offset);
+  out.writeUInt32BE(value % TWO_POW_32, offset + 4);
 }
 
 export function readUint64(key: Uint8Array, offset: number): number {
@@ -69,26 +83,25 @@ export function readUint64(key: Uint8Array, offset: number): number {
 
 /** A key of the bucket byte followed by integers, each 8 bytes big-endian. */
 function integerKey(bucket: number, ...values: number[]): Uint8Array {
-  const out = new Uint8Array(1 + HEIGHT_BYTES * values.length);
+  const out = newKey(1 + HEIGHT_BYTES * values.length);
   out[0] = bucket;
   for (const [i, value] of values.entries()) writeUint64(out, 1 + HEIGHT_BYTES * i, value);
-  return out;
+  return asKey(out);
 }
+
+const ASCII_TEXT = /^[\x00-\x7f]*$/;
 
 /**
  * The bucket byte followed by the UTF-8 bytes of `text`. Keys the ledger writes are ASCII, where
- * UTF-8 is one byte per code unit and is written straight into the key; a state read and a
- * committed state write each build one of these.
+ * UTF-8 is one byte per code unit, written by Buffer's native latin1 writer (the same bytes for
+ * code units below 0x80); a state read and a committed state write each build one of these.
  */
 function textKey(bucket: number, text: string): Uint8Array {
-  const out = new Uint8Array(1 + text.length);
+  if (!ASCII_TEXT.test(text)) return concatBytes(Uint8Array.of(bucket), utf8(text));
+  const out = newKey(1 + text.length);
   out[0] = bucket;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x80) return concatBytes(Uint8Array.of(bucket), utf8(text));
-    out[1 + i] = code;
-  }
-  return out;
+  out.write(text, 1, 'latin1');
+  return asKey(out);
 }
 
 export function metaKey(name: 'head' | 'genesis' | 'format'): Uint8Array {
@@ -105,10 +118,10 @@ export function certificateKey(height: number): Uint8Array {
 
 /** The TxIndex key of a transaction id. */
 export function txIndexKey(txId: Uint8Array): Uint8Array {
-  const out = new Uint8Array(1 + txId.byteLength);
+  const out = newKey(1 + txId.byteLength);
   out[0] = Bucket.TxIndex;
   out.set(txId, 1);
-  return out;
+  return asKey(out);
 }
 
 /** The TxLog key of the transaction at one leaf index of the log. */
@@ -123,11 +136,11 @@ export function txLogRange(fromLeaf: number, toLeaf: number): { gte: Uint8Array;
 
 export function merkleNodeKey(level: number, index: number): Uint8Array {
   assert(Number.isInteger(level) && level >= 0 && level < 64, `tree level ${level} out of range`);
-  const out = new Uint8Array(2 + HEIGHT_BYTES);
+  const out = newKey(2 + HEIGHT_BYTES);
   out[0] = Bucket.MerkleNode;
   out[1] = level;
   writeUint64(out, 2, index);
-  return out;
+  return asKey(out);
 }
 
 export function walKey(height: number, sequence: number): Uint8Array {
