@@ -175,6 +175,31 @@ describe('ledger codec fast path: decodeCanonical agrees with the general decode
   });
 });
 
+describe('ledger codec fast path: short text table', () => {
+  it('returns exactly the text of the bytes when texts share a slot, a length and the sampled bytes', () => {
+    // A two-letter alphabet makes texts of one length agree on the first, middle and last byte
+    // (the slot) while differing elsewhere, so hits, misses and replaced slots all occur.
+    const shortText = fc.stringMatching(/^[ab]{1,24}$/);
+    fc.assert(
+      fc.property(fc.array(shortText, { minLength: 1, maxLength: 40 }), fc.nat(), (texts, seed) => {
+        for (let round = 0; round < 3; round++) {
+          for (let i = 0; i < texts.length; i++) {
+            const text = texts[(i * (round + 1) + seed) % texts.length]!;
+            assert.equal(decodeCanonical(encodeCanonicalGeneral(text)), text);
+            const map = decodeCanonical(encodeCanonicalGeneral({ [text]: text, c: 'a' })) as Record<
+              string,
+              unknown
+            >;
+            assert.deepStrictEqual(Object.keys(map).sort(), [text, 'c'].sort());
+            assert.equal(map[text], text);
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
 describe('ledger codec fast path: real transactions', () => {
   it('decodes and re-encodes a block of grants and declarations exactly', () => {
     const net = testGenesis();

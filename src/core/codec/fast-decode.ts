@@ -18,6 +18,41 @@ const TWO_POW_32 = 2 ** 32;
 /** Keys of this many bytes or fewer are built char by char; longer ASCII text goes through latin1. */
 const SHORT_TEXT_BYTES = 24;
 
+// --- short ASCII text -----------------------------------------------------------------------------
+//
+// Map keys ("body", "sigs", "consentId", ...) and many short values (kinds, organisation and
+// category ids) come from a small vocabulary. Built char by char, each occurrence allocated one
+// string per character (about 230 bytes for a 10-letter key; 8.7 KB of the heap per decoded
+// transaction), and a new key string also costs a string-table lookup when it becomes a property
+// name. So the last string built for each of SHORT_TEXT_SLOTS slots is kept, the slot chosen from
+// the length and three of the bytes (no pass over the text), and returned again when its
+// characters equal the input bytes; only a miss builds a string, which then takes the slot.
+// Unlike an earlier table (da94717, measured slower: it hashed every byte and compared against a
+// copy of the bytes), a hit here reads each byte once, in the comparison itself.
+
+/** Slots of the short-text table (a power of two). */
+const SHORT_TEXT_SLOTS = 512;
+const shortTexts: string[] = new Array<string>(SHORT_TEXT_SLOTS).fill('');
+
+/** The string of the ASCII bytes[start, end) (1 to SHORT_TEXT_BYTES of them). */
+function shortAscii(bytes: Uint8Array, start: number, end: number): string {
+  const length = end - start;
+  if (length === 0) return '';
+  const slot =
+    (length * 31 + bytes[start]! * 7 + bytes[end - 1]! + (bytes[start + (length >> 1)]! << 4)) &
+    (SHORT_TEXT_SLOTS - 1);
+  const known = shortTexts[slot]!;
+  if (known.length === length) {
+    let i = 0;
+    while (i < length && known.charCodeAt(i) === bytes[start + i]) i++;
+    if (i === length) return known;
+  }
+  let text = '';
+  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]!);
+  shortTexts[slot] = text;
+  return text;
+}
+
 class Reader {
   readonly bytes: Uint8Array;
   #buffer: Buffer | undefined;
@@ -94,11 +129,7 @@ class Reader {
         throw FAST_PATH_UNAVAILABLE;
       }
     }
-    if (length <= SHORT_TEXT_BYTES) {
-      let text = '';
-      for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]!);
-      return text;
-    }
+    if (length <= SHORT_TEXT_BYTES) return shortAscii(bytes, start, end);
     return this.asciiSlice(start, end);
   }
 
