@@ -50,6 +50,38 @@ describe('codec: closed schemas', () => {
     );
   });
 
+  it('names the path of each use of one schema, past the remembered parent and element paths', () => {
+    // One list schema parsed under 100 parent paths (more than each schema remembers), each with
+    // 80 elements (more than the remembered element paths), the bad one moving every time.
+    const longList = array(itemSchema, 100);
+    for (let parent = 0; parent < 100; parent++) {
+      const items = Array.from({ length: 80 }, (_, i) => ({ id: 'a', size: i === parent % 80 ? 101 : 1 }));
+      expectSchemaError(
+        () => longList.parse(items, `$.p${parent}`),
+        `$.p${parent}[${parent % 80}].size`,
+        'integer from 0 to 100',
+      );
+      expectSchemaError(
+        () => itemSchema.parse({ id: 'a' }, `$.q${parent}`),
+        `$.q${parent}.size`,
+        'missing field',
+      );
+    }
+    // A shorter list under a path first seen with a longer one, and the reverse.
+    expectSchemaError(() => longList.parse([{ id: 'a', size: 101 }], '$.p1'), '$.p1[0].size', 'integer');
+    const grown = Array.from({ length: 90 }, (_, i) => ({ id: 'a', size: i === 89 ? 101 : 1 }));
+    expectSchemaError(() => longList.parse(grown, '$.fresh'), '$.fresh[89].size', 'integer');
+  });
+
+  it('ignores inherited enumerable names and still refuses own unknown ones', () => {
+    const inherited = Object.create({ extra: 1 }) as Record<string, unknown>;
+    inherited.id = 'a';
+    inherited.size = 1;
+    assert.deepStrictEqual(itemSchema.parse(inherited, '$'), { id: 'a', size: 1 });
+    inherited.other = 2;
+    expectSchemaError(() => itemSchema.parse(inherited, '$'), '$.other', 'unknown field');
+  });
+
   it('names a missing field', () => {
     expectSchemaError(() => itemSchema.parse({ id: 'a' }, 'x'), 'x.size', 'missing field');
   });

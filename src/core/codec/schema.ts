@@ -25,6 +25,16 @@ function invalid(path: string, expected: string, value: unknown): never {
   return fail('SCHEMA_INVALID', `expected ${expected}, got ${got}`, path);
 }
 
+// Field paths ("$.body.items[0].digest") name the field in an error, yet almost every parse
+// succeeds and never reads them. Built with a template per field and per list element, they were
+// two string allocations per field of every transaction a block carries; so each object and list
+// schema keeps the paths of its children by its own path (a schema sits at a few paths only), and
+// hands the same strings out again. Both tables are bounded.
+/** Parent paths remembered per object or list schema. */
+const MAX_CACHED_PARENT_PATHS = 64;
+/** Element paths remembered per list path; later elements get theirs built. */
+const MAX_CACHED_ELEMENT_PATHS = 64;
+
 export function uint(max: number = Number.MAX_SAFE_INTEGER, min = 0): Schema<number> {
   const description = `integer from ${min} to ${max}`;
   return {
@@ -93,15 +103,28 @@ export function literal<const T extends string>(...options: T[]): Schema<T> {
 
 export function array<T>(item: Schema<T>, maxItems: number, minItems = 0): Schema<T[]> {
   const description = `list of ${minItems} to ${maxItems} items`;
+  const pathsByParent = new Map<string, readonly string[]>();
   return {
     description,
     parse(value, path) {
       if (!Array.isArray(value) || value.length > maxItems || value.length < minItems) {
         return invalid(path, description, value);
       }
-      return value.map((element, i) => item.parse(element, `${path}[${i}]`));
+      const paths = elementPaths(path, value.length);
+      return value.map((element, i) => item.parse(element, paths[i] ?? `${path}[${i}]`));
     },
   };
+  /** Element paths by list path (see MAX_CACHED_PARENT_PATHS). */
+  function elementPaths(path: string, count: number): readonly string[] {
+    const known = pathsByParent.get(path);
+    if (known !== undefined && known.length >= Math.min(count, MAX_CACHED_ELEMENT_PATHS)) return known;
+    const paths = Array.from(
+      { length: Math.min(count, MAX_CACHED_ELEMENT_PATHS) },
+      (_, i) => `${path}[${i}]`,
+    );
+    if (pathsByParent.size < MAX_CACHED_PARENT_PATHS) pathsByParent.set(path, paths);
+    return paths;
+  }
 }
 
 export function nullable<T>(inner: Schema<T>): Schema<T | null> {
@@ -134,6 +157,16 @@ export type ObjectOf<F extends Fields> = {
 export function object<F extends Fields>(fields: F): Schema<ObjectOf<F>> {
   const names = Object.keys(fields);
   const description = `object with fields ${names.join(', ')}`;
+  const pathsByParent = new Map<string, readonly string[]>();
+  /** Each field's path under the object's path (see MAX_CACHED_PARENT_PATHS). */
+  const fieldPaths = (path: string): readonly string[] => {
+    let paths = pathsByParent.get(path);
+    if (paths === undefined) {
+      paths = names.map((name) => `${path}.${name}`);
+      if (pathsByParent.size < MAX_CACHED_PARENT_PATHS) pathsByParent.set(path, paths);
+    }
+    return paths;
+  };
   return {
     description,
     parse(value, path) {
@@ -146,21 +179,25 @@ export function object<F extends Fields>(fields: F): Schema<ObjectOf<F>> {
         return invalid(path, description, value);
       }
       const input = value as Record<string, unknown>;
-      for (const key of Object.keys(input)) {
+      // for-in with hasOwn visits the own enumerable keys, as Object.keys does, without an array.
+      for (const key in input) {
+        if (!Object.hasOwn(input, key)) continue;
         // Own fields only: `key in fields` would also accept inherited names such as "toString",
         // "constructor" or "__proto__" (which JSON.parse creates as an own key) and drop them silently.
         if (!Object.hasOwn(fields, key) && input[key] !== undefined)
           fail('SCHEMA_INVALID', 'unknown field', `${path}.${key}`);
       }
+      const paths = fieldPaths(path);
       const out: Record<string, unknown> = {};
-      for (const name of names) {
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]!;
         const field = fields[name]!;
         const child = input[name];
         if ('optional' in field) {
-          if (child !== undefined) out[name] = field.optional.parse(child, `${path}.${name}`);
+          if (child !== undefined) out[name] = field.optional.parse(child, paths[i]!);
         } else {
-          if (child === undefined) fail('SCHEMA_INVALID', 'missing field', `${path}.${name}`);
-          out[name] = field.parse(child, `${path}.${name}`);
+          if (child === undefined) fail('SCHEMA_INVALID', 'missing field', paths[i]!);
+          out[name] = field.parse(child, paths[i]!);
         }
       }
       return out as ObjectOf<F>;
