@@ -150,6 +150,11 @@ export const LIMITS = {
   maxStreamWindowBytes: 4 * 1024 * 1024,
   /** Bytes a stream may hold unsent before its writer waits (on top of the frame being written). */
   maxStreamWriteBufferBytes: 256 * 1024,
+  /**
+   * Released large frame buffers a stream's decoder keeps for the next frames (src/node/net/
+   * framing.ts): for payload streams, up to this many chunk frames of memory per stream.
+   */
+  maxRecycledFramesPerStream: 4,
 
   // --- API ---
   maxApiBodyBytes: 1024 * 1024,

@@ -193,6 +193,35 @@ describe('frame decoder: memory of large frames reused once released', () => {
     assert.deepEqual(second, shorter);
   });
 
+  it('keeps several released frames, so a reader holding a few frames still reuses all of them', () => {
+    const decoder = new FrameDecoder(2 * MIB);
+    const kept = LIMITS.maxRecycledFramesPerStream;
+    const held = Array.from({ length: kept + 1 }, (_, i) => feed(decoder, frameOf(10 + i))[0]!);
+    assert.equal(
+      new Set(held.map((frame) => frame.buffer)).size,
+      kept + 1,
+      'frames held at once: own memory',
+    );
+    for (const frame of held) decoder.recycle(frame);
+    const next = Array.from({ length: kept + 1 }, (_, i) => feed(decoder, frameOf(20 + i))[0]!);
+    const reused = next.filter((frame) => held.some((old) => old.buffer === frame.buffer));
+    assert.equal(reused.length, kept, 'as many as the limit come from released memory');
+    assert.equal(new Set(next.map((frame) => frame.buffer)).size, kept + 1, 'never two frames in one buffer');
+    for (const [i, frame] of next.entries()) assert.deepEqual(frame, frameOf(20 + i));
+  });
+
+  it('reuses a frame handed back twice only once', () => {
+    const decoder = new FrameDecoder(2 * MIB);
+    const [first] = feed(decoder, frameOf(1));
+    decoder.recycle(first!);
+    decoder.recycle(first!);
+    const [second] = feed(decoder, frameOf(2));
+    const [third] = feed(decoder, frameOf(3));
+    assert.equal(second!.buffer, first!.buffer);
+    assert.notEqual(third!.buffer, second!.buffer);
+    assert.deepEqual(second, frameOf(2));
+  });
+
   it('ignores frames it did not allocate: small ones (views of the transport) and foreign ones', () => {
     const decoder = new FrameDecoder(2 * MIB);
     const transport = encodeFrame(new Uint8Array(100).fill(5));

@@ -4,6 +4,7 @@
 // frame costs the receiver at most the varint; it also refuses non-minimal varints, so every
 // frame has exactly one encoding.
 import { fail } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
 
 /** A length below 2^53 needs at most 8 varint bytes. */
 const MAX_VARINT_BYTES = 8;
@@ -44,9 +45,9 @@ const RECYCLED_FRAME_BYTES = 64 * 1024;
 
 export class FrameDecoder {
   readonly maxFrameBytes: number;
-  /** Body buffers this decoder allocated (only these may be recycled), and one kept for reuse. */
+  /** Body buffers this decoder allocated (only these may be recycled), and those kept for reuse. */
   readonly #allocated = new WeakSet<ArrayBufferLike>();
-  #spare: ArrayBufferLike | undefined;
+  readonly #spares: ArrayBufferLike[] = [];
   // Length prefix being read.
   #lengthValue = 0;
   #lengthBytes = 0;
@@ -139,11 +140,8 @@ export class FrameDecoder {
   }
 
   #newBody(length: number): Uint8Array {
-    const spare = this.#spare;
-    if (spare !== undefined && spare.byteLength >= length) {
-      this.#spare = undefined;
-      return new Uint8Array(spare, 0, length);
-    }
+    const fits = this.#spares.findIndex((spare) => spare.byteLength >= length);
+    if (fits >= 0) return new Uint8Array(this.#spares.splice(fits, 1)[0]!, 0, length);
     const body = new Uint8Array(length);
     if (length >= RECYCLED_FRAME_BYTES) this.#allocated.add(body.buffer);
     return body;
@@ -151,13 +149,26 @@ export class FrameDecoder {
 
   /**
    * Takes back a frame this decoder returned, once its reader is done with it and with every view
-   * into it: the next large frame is assembled in the same memory. Fresh megabyte buffers cost
-   * about 0.8 ms each here (page faults on new memory), as much as decrypting one. Frames the
-   * decoder did not allocate (small ones are views into the transport's chunks) are ignored.
+   * into it: a later large frame is assembled in the same memory. Fresh megabyte buffers cost
+   * about 0.8 ms each here (page faults on new memory), as much as decrypting one. Up to
+   * LIMITS.maxRecycledFramesPerStream are kept, because a reader that falls behind has several
+   * frames alive at once (the one it reads, those queued before the stream pauses, the one being
+   * assembled): with a single spare, 15 of 48 payload frames still got new memory, with four 6
+   * (one 50 MB delivery each between two processes). Frames the decoder did not allocate (small
+   * ones are views into the transport's chunks), and a frame handed back twice, are ignored.
    */
   recycle(frame: Uint8Array): void {
     const buffer = frame.buffer;
-    if (frame.byteOffset !== 0 || !this.#allocated.has(buffer)) return;
-    if (this.#spare === undefined || this.#spare.byteLength < buffer.byteLength) this.#spare = buffer;
+    if (frame.byteOffset !== 0 || !this.#allocated.has(buffer) || this.#spares.includes(buffer)) return;
+    if (this.#spares.length < LIMITS.maxRecycledFramesPerStream) {
+      this.#spares.push(buffer);
+      return;
+    }
+    // Full: keep the larger buffers, which fit any frame a smaller one fits.
+    const smallest = this.#spares.reduce(
+      (min, spare, i) => (spare.byteLength < this.#spares[min]!.byteLength ? i : min),
+      0,
+    );
+    if (this.#spares[smallest]!.byteLength < buffer.byteLength) this.#spares[smallest] = buffer;
   }
 }
