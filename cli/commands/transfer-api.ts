@@ -4,7 +4,7 @@
 // that API URL. Item files are streamed to the node (POST /uploads), never read whole.
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -156,6 +156,47 @@ export interface SealedUploadAnswer {
 
 /** Read size for item files: one payload chunk, so the node seals whole chunks as they arrive. */
 const UPLOAD_READ_BYTES = LIMITS.payloadChunkBytes;
+/** Read buffers an upload cycles through: one being read, one being written, one waiting. */
+const UPLOAD_READ_BUFFERS = 3;
+
+/**
+ * The item files' read buffers, reused: a fresh megabyte per read (what a read stream allocates)
+ * cost a page fault per 4 KiB and garbage to collect. Streaming 300 MB to a local HTTP sink, 3
+ * alternating pairs at load 6-12: 1.1 to 2.1 ms of CLI CPU per MB and 22 to 67 page faults per MB
+ * with a read stream, 0.7 to 1.0 ms and 1 to 2 with these buffers. A buffer is read into again
+ * only once the socket has taken what was last written from it (the write's callback).
+ */
+class UploadBuffers {
+  readonly #buffers = Array.from({ length: UPLOAD_READ_BUFFERS }, () =>
+    Buffer.allocUnsafeSlow(UPLOAD_READ_BYTES),
+  );
+  readonly #flushed: Promise<void>[] = this.#buffers.map(() => Promise.resolve());
+  #next = 0;
+
+  /** The next buffer once its last write is flushed, or undefined if `settled` comes first. */
+  async next(settled: Promise<void>): Promise<number | undefined> {
+    const slot = this.#next;
+    this.#next = (slot + 1) % UPLOAD_READ_BUFFERS;
+    let free = false;
+    await Promise.race([this.#flushed[slot]!.then(() => (free = true)), settled]);
+    return free ? slot : undefined;
+  }
+
+  buffer(slot: number): Buffer {
+    return this.#buffers[slot]!;
+  }
+
+  /** Writes the first `bytes` of buffer `slot`; false when the request asks the writer to wait. */
+  write(request: http.ClientRequest, slot: number, bytes: number): boolean {
+    let flushed!: () => void;
+    this.#flushed[slot] = new Promise<void>((resolve) => {
+      flushed = resolve;
+    });
+    // The callback runs once the bytes are handed to the socket, or with an error if they never
+    // will be (the request is then over, and the buffer is not read into again).
+    return request.write(this.#buffers[slot]!.subarray(0, bytes), () => flushed());
+  }
+}
 
 /**
  * Streams every file, back to back, to POST /uploads/sealed: the node seals them for `recipient`
@@ -201,8 +242,9 @@ export async function uploadSealed(
     },
   );
   try {
+    const buffers = new UploadBuffers();
     for (const [i, file] of files.entries()) {
-      if (!answered) await sendFile(request, file, sizes[i]!, settled, () => answered);
+      if (!answered) await sendFile(request, file, sizes[i]!, buffers, settled, () => answered);
     }
     if (!answered) request.end();
   } catch (error) {
@@ -248,21 +290,26 @@ async function sendFile(
   request: http.ClientRequest,
   file: string,
   sizeBytes: number,
+  buffers: UploadBuffers,
   settled: Promise<void>,
   answered: () => boolean,
 ): Promise<void> {
   let sent = 0;
-  const pieces = createReadStream(file, { highWaterMark: UPLOAD_READ_BYTES });
+  const handle = await open(file, 'r');
   try {
-    for await (const piece of pieces) {
-      const bytes = piece as Buffer;
-      sent += bytes.byteLength;
+    for (;;) {
+      const slot = await buffers.next(settled);
+      if (slot === undefined || answered()) return;
+      const buffer = buffers.buffer(slot);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, sent);
+      if (bytesRead === 0) break;
+      sent += bytesRead;
       if (sent > sizeBytes) fail('USAGE', 'the file grew while it was being uploaded', file);
-      if (!request.write(bytes)) await Promise.race([once(request, 'drain'), settled]);
+      if (!buffers.write(request, slot, bytesRead)) await Promise.race([once(request, 'drain'), settled]);
       if (answered()) return;
     }
   } finally {
-    pieces.destroy();
+    await handle.close();
   }
   if (sent !== sizeBytes) fail('USAGE', 'the file shrank while it was being uploaded', file);
 }
