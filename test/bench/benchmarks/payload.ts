@@ -20,6 +20,7 @@ import {
   type BenchNetwork,
   type BenchNode,
   NodeClient,
+  pollUntil,
   signWorkload,
   startBenchNetwork,
 } from '../lib/network.js';
@@ -120,14 +121,13 @@ interface ReceiverView {
  * written every chunk: what separates streaming from filing and the receipt's commit.
  */
 async function streamedAt(client: NodeClient, chunkCount: number, timeoutMs: number): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const stats = await payloadStats(client);
-    if (stats.receiver.chunksAccepted >= chunkCount) return performance.now();
-    if (performance.now() > deadline)
-      throw new Error('payload: the platform did not take every chunk in time');
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+  return pollUntil(
+    'payload: the platform verifying, decrypting and writing every chunk',
+    async () =>
+      (await payloadStats(client)).receiver.chunksAccepted >= chunkCount ? performance.now() : false,
+    timeoutMs,
+    POLL_MS,
+  );
 }
 
 async function payloadStats(client: NodeClient): Promise<ReceiverView> {
