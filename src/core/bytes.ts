@@ -2,8 +2,35 @@
 
 const HEX_PATTERN = /^([0-9a-f]{2})*$/;
 
+// toHex runs about ten times per transaction in block application and chain verify (ids, keys,
+// state keys). Wrapping each input in a Buffer to call toString('hex') allocated a Buffer object
+// per call; instead each byte's two hex digits are copied from a table into a scratch Buffer and
+// read back as one latin1 string: 0.38 against 0.75 us for 32 bytes, half the allocation (min of
+// 40 alternating runs). Single-threaded and fully written before it is read, the scratch Buffer
+// is invisible to callers.
+const HEX_DIGITS = '0123456789abcdef';
+/** The two lowercase hex digits of byte b, as character codes, at 2b and 2b + 1. */
+const HEX_PAIRS = new Uint8Array(512);
+for (let b = 0; b < 256; b++) {
+  HEX_PAIRS[2 * b] = HEX_DIGITS.charCodeAt(b >> 4);
+  HEX_PAIRS[2 * b + 1] = HEX_DIGITS.charCodeAt(b & 15);
+}
+/** Inputs up to half this size go through the scratch Buffer; longer ones are rare and wrapped. */
+const HEX_SCRATCH_BYTES = 1024;
+const hexScratch = Buffer.allocUnsafeSlow(HEX_SCRATCH_BYTES);
+
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  const length = bytes.byteLength;
+  if (2 * length > HEX_SCRATCH_BYTES) {
+    return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('hex');
+  }
+  const scratch = hexScratch;
+  for (let i = 0; i < length; i++) {
+    const pair = bytes[i]! << 1;
+    scratch[2 * i] = HEX_PAIRS[pair]!;
+    scratch[2 * i + 1] = HEX_PAIRS[pair + 1]!;
+  }
+  return scratch.toString('latin1', 0, 2 * length);
 }
 
 /** Parses lowercase hex; returns undefined for anything else so callers can name the field. */
