@@ -89,7 +89,8 @@ function integerKey(bucket: number, ...values: number[]): Uint8Array {
   return asKey(out);
 }
 
-const ASCII_TEXT = /^[\x00-\x7f]*$/;
+/** Any UTF-16 code unit outside ASCII. */
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /**
  * The bucket byte followed by the UTF-8 bytes of `text`. Keys the ledger writes are ASCII, where
@@ -97,7 +98,7 @@ const ASCII_TEXT = /^[\x00-\x7f]*$/;
  * code units below 0x80); a state read and a committed state write each build one of these.
  */
 function textKey(bucket: number, text: string): Uint8Array {
-  if (!ASCII_TEXT.test(text)) return concatBytes(Uint8Array.of(bucket), utf8(text));
+  if (NON_ASCII.test(text)) return concatBytes(Uint8Array.of(bucket), utf8(text));
   const out = newKey(1 + text.length);
   out[0] = bucket;
   out.write(text, 1, 'latin1');
