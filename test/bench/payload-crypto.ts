@@ -3,17 +3,30 @@
 //      and SHA-256 for reference (the chunk tree and item digests hash every byte);
 //   2. encrypt + commit: sealPayload of a synthetic payload from files into an outbox;
 //   3. verify + decrypt: PayloadSender -> protocol frames -> PayloadReceiver -> inbox, in memory
-//      (no network), including inclusion proofs, AEAD, the resumable partial and filing.
-// Usage: npx tsx test/bench/payload-crypto.ts [--mb 200] [--runs 3]
+//      (no network), including inclusion proofs, AEAD, the resumable partial and filing;
+//   4. with --network, the same delivery between two processes over libp2p (Noise, Yamux,
+//      loopback TCP), the sender in a child process, each frame written as the node writes it
+//      (respondFramed, FramedStream.writeFramed) and released after use as the node's fetcher does:
+//      CPU time, page faults and garbage collections per MB at each end.
+// Usage: npx tsx test/bench/payload-crypto.ts [--mb 200] [--runs 3] [--network]
 // The machine is shared: compare runs, and read the best as the closest to an idle machine.
+import '../../src/polyfill.js';
+import { fork } from 'node:child_process';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseHex, toHex } from '../../src/core/bytes.js';
+import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { x25519KeyPairFromSecret } from '../../src/core/crypto/x25519.js';
 import { LIMITS } from '../../src/core/limits.js';
+import { createSilentLogger } from '../../src/node/log/index.js';
+import { createPeerNetwork, type PeerNetwork } from '../../src/node/net/index.js';
+import { MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES } from '../../src/node/transfer/protocol.js';
 import { PayloadReceiver } from '../../src/node/transfer/receiver.js';
-import { sealPayload } from '../../src/node/transfer/seal.js';
+import { type SealedPayload, sealPayload } from '../../src/node/transfer/seal.js';
 import { PayloadSender } from '../../src/node/transfer/sender.js';
 
 const MB = 1_000_000;
@@ -140,7 +153,166 @@ async function writeSynthetic(file: string, bytes: number): Promise<void> {
   }
 }
 
-async function pipeline(totalMb: number): Promise<void> {
+/** What one end of a delivery cost: CPU seconds, minor page faults, garbage collections. */
+interface Cost {
+  readonly cpuSeconds: number;
+  readonly pageFaults: number;
+  readonly gcCount: number;
+  readonly gcMs: number;
+}
+
+let gcCount = 0;
+let gcMs = 0;
+
+function watchGc(): void {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcCount++;
+      gcMs += entry.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
+}
+
+function costSoFar(): Cost {
+  const cpu = process.cpuUsage();
+  return {
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    pageFaults: process.resourceUsage().minorPageFault,
+    gcCount,
+    gcMs,
+  };
+}
+
+function costSince(start: Cost): Cost {
+  const now = costSoFar();
+  return {
+    cpuSeconds: now.cpuSeconds - start.cpuSeconds,
+    pageFaults: now.pageFaults - start.pageFaults,
+    gcCount: now.gcCount - start.gcCount,
+    gcMs: now.gcMs - start.gcMs,
+  };
+}
+
+function describeCost(cost: Cost, bytes: number): string {
+  const mb = bytes / MB;
+  return (
+    `${((cost.cpuSeconds * 1000) / mb).toFixed(2)} ms CPU, ${(cost.pageFaults / mb).toFixed(0)} page faults per MB, ` +
+    `${cost.gcCount} GCs (${cost.gcMs.toFixed(0)} ms)`
+  );
+}
+
+const NETWORK_PROTOCOL = '/bayledger-bench/payload/1';
+const NETWORK_SEEDS = [new Uint8Array(32).fill(21), new Uint8Array(32).fill(22)] as const;
+
+async function benchPeer(index: 0 | 1): Promise<PeerNetwork> {
+  return createPeerNetwork({
+    nodeSeed: NETWORK_SEEDS[index],
+    listenAddress: '/ip4/127.0.0.1/tcp/0',
+    peers: NETWORK_SEEDS.map((seed, i) => ({
+      id: `n${i}`,
+      publicKey: new Ed25519Signer(seed).publicKey,
+      address: undefined,
+    })),
+    logger: createSilentLogger(),
+  });
+}
+
+type SenderReport = { address: string } | { cost: Cost };
+
+/** The child process of --network: serves one payload stream from `outboxDir`, reports its cost. */
+async function networkSender(outboxDir: string, root: Uint8Array): Promise<void> {
+  const send = (report: SenderReport) => process.send!(report);
+  const net = await benchPeer(1);
+  const sender = new PayloadSender({ outboxDir });
+  await net.registerStreamHandler(
+    NETWORK_PROTOCOL,
+    async (_peer, stream) => {
+      const start = costSoFar();
+      const request = await stream.read();
+      if (request === null) throw new Error('no request');
+      for await (const response of sender.respondFramed(request, () => ({ ok: true, payloadRoot: root }))) {
+        await stream.writeFramed(response.frame);
+      }
+      await stream.closeWrite();
+      send({ cost: costSince(start) });
+    },
+    { maxMessageBytes: MAX_REQUEST_BYTES },
+  );
+  await net.start();
+  process.once('disconnect', () => void net.close());
+  send({ address: net.listenAddresses()[0]!.replace(/\/p2p\/.*$/, '') });
+}
+
+/** Delivers `sealed` from a child process over libp2p into a receiver here; prints both costs. */
+async function networkDelivery(dir: string, sealed: SealedPayload, receiver: PayloadReceiver): Promise<void> {
+  const outboxDir = path.join(dir, 'outbox');
+  const child = fork(
+    fileURLToPath(import.meta.url),
+    ['--network-sender', outboxDir, toHex(sealed.commitment.root)],
+    {
+      execArgv: process.execArgv,
+    },
+  );
+  const reports: SenderReport[] = [];
+  let notify = (): void => {};
+  child.on('message', (message) => {
+    reports.push(message as SenderReport);
+    notify();
+  });
+  const report = async <T extends SenderReport>(pick: (r: SenderReport) => r is T): Promise<T> => {
+    const deadline = performance.now() + 600_000;
+    for (;;) {
+      const found = reports.find(pick);
+      if (found !== undefined) return found;
+      if (performance.now() > deadline) throw new Error('the sender process did not report');
+      await new Promise<void>((resolve) => {
+        notify = resolve;
+        setTimeout(resolve, 1000);
+      });
+    }
+  };
+  const net = await benchPeer(0);
+  try {
+    const { address } = await report((r): r is { address: string } => 'address' in r);
+    await net.start();
+    net.setPeerAddress('n1', address);
+    const connectDeadline = performance.now() + 30_000;
+    while (!net.isConnected('n1')) {
+      if (performance.now() > connectDeadline) throw new Error('the sender process did not connect');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const start = costSoFar();
+    const wall = startWatch();
+    const stream = await net.openStream('n1', NETWORK_PROTOCOL, {
+      maxMessageBytes: MAX_RESPONSE_BYTES,
+      timeoutMs: 30_000,
+    });
+    await stream.write(receiver.requestFrame());
+    await stream.closeWrite();
+    async function* frames(): AsyncGenerator<Uint8Array> {
+      for (;;) {
+        const frame = await stream.read();
+        if (frame === null) return;
+        yield frame;
+        stream.release(frame);
+      }
+    }
+    const outcome = await receiver.receive(frames());
+    await receiver.close();
+    if (outcome.status !== 'delivered') throw new Error(`not delivered: ${JSON.stringify(outcome)}`);
+    const receiverCost = costSince(start);
+    const { bytes } = sealed.commitment;
+    const { cost } = await report((r): r is { cost: Cost } => 'cost' in r);
+    console.log(`over libp2p, 2 processes: ${rates(bytes, wall)}`);
+    console.log(`  receiver: ${describeCost(receiverCost, bytes)}`);
+    console.log(`  sender:   ${describeCost(cost, bytes)}`);
+  } finally {
+    child.disconnect();
+    await net.close();
+  }
+}
+
+async function pipeline(totalMb: number, network: boolean): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bayledger-bench-payload-'));
   try {
     const sizes = [Math.round(totalMb * MB * 0.95), Math.round(totalMb * MB * 0.05)];
@@ -179,6 +351,10 @@ async function pipeline(totalMb: number): Promise<void> {
         })),
       },
     });
+    if (network) {
+      await networkDelivery(dir, sealed, receiver);
+      return;
+    }
     const sender = new PayloadSender({ outboxDir: path.join(dir, 'outbox') });
     const frames = sender.respond(receiver.requestFrame(), () => ({
       ok: true,
@@ -195,11 +371,18 @@ async function pipeline(totalMb: number): Promise<void> {
   }
 }
 
-rawAead();
-const runs = argument('runs', 3);
-for (let run = 1; run <= runs; run++) {
-  console.log(
-    `--- pipeline run ${run} of ${runs} (load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
-  );
-  await pipeline(argument('mb', 200));
+watchGc();
+const senderAt = process.argv.indexOf('--network-sender');
+if (senderAt >= 0) {
+  await networkSender(process.argv[senderAt + 1]!, parseHex(process.argv[senderAt + 2]!)!);
+} else {
+  const network = process.argv.includes('--network');
+  if (!network) rawAead();
+  const runs = argument('runs', 3);
+  for (let run = 1; run <= runs; run++) {
+    console.log(
+      `--- pipeline run ${run} of ${runs} (load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
+    );
+    await pipeline(argument('mb', 200), network);
+  }
 }
