@@ -22,7 +22,10 @@ export enum Bucket {
   Tx = 0x04,
   /** (level, index) -> root of a complete perfect subtree of the log (RFC 9162 2.1.1) */
   MerkleNode = 0x05,
-  /** (height, sequence) -> one consensus WAL record */
+  /**
+   * (height, sequence) -> one consensus WAL record, as builds before the WAL file (wal.ts) kept
+   * them; opening a store moves any such records into the file, and nothing writes here since.
+   */
   Wal = 0x06,
   /**
    * leaf index -> the canonical envelope bytes of that transaction. Keys follow the log's order, so

@@ -150,11 +150,14 @@ export class LedgerStore {
       createIfMissing: options.createIfMissing ?? true,
       ...(options.tuning ? { tuning: options.tuning } : {}),
     });
+    let wal: ConsensusWal | undefined;
     try {
-      const store = new LedgerStore(directory, db, await ConsensusWal.open(db), await EvidenceStore.open(db));
+      wal = await ConsensusWal.open(directory, db);
+      const store = new LedgerStore(directory, db, wal, await EvidenceStore.open(db));
       await store.#loadMeta();
       return store;
     } catch (error) {
+      wal?.close();
       await db.close();
       throw error;
     }
@@ -184,6 +187,7 @@ export class LedgerStore {
   }
 
   async close(): Promise<void> {
+    this.#wal.close();
     await this.#db.close();
   }
 
