@@ -1,12 +1,13 @@
 // The node's HTTP routes (design section 10, issue 5 item 4). Reads answer without a token;
 // writes need the bearer token (the server enforces that). Chain views are the same objects the
 // `chain` CLI prints against a data directory, so `--api URL` and `--data-dir DIR` agree.
-import { parseHex, toHex } from '../core/bytes.js';
+import { toHex } from '../core/bytes.js';
 import type { CborValue } from '../core/codec/canonical.js';
 import { fail } from '../core/errors.js';
 import { consentStatusAt, getConsent, getOutcome, getTransfer } from '../core/ledger/views.js';
 import { LIMITS } from '../core/limits.js';
 import { readTransactionBatchBody, readTransactionBody } from './api/body.js';
+import { digestParam } from './api/params.js';
 import type { ApiServer } from './api/server.js';
 import type { ChainReader } from './chain/chain-reader.js';
 import { cborToJson } from './chain/json-views.js';
@@ -16,13 +17,6 @@ import type { NodeRuntime } from './node-runtime.js';
 
 /** Longest a POST /tx?wait=commit request waits before answering "pending". */
 const MAX_WAIT_FOR_COMMIT_MS = 30_000;
-
-function digestParam(text: string | undefined, name: string): Uint8Array {
-  const bytes = text === undefined ? undefined : parseHex(text);
-  if (bytes === undefined || bytes.byteLength !== 32)
-    fail('REQUEST_MALFORMED', 'expected 64 lowercase hex characters', name);
-  return bytes;
-}
 
 function integerParam(text: string | null | undefined, name: string): number | undefined {
   if (text === null || text === undefined || text === '') return undefined;

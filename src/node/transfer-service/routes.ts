@@ -15,7 +15,7 @@
 //   GET  /audit/patients/:key    one patient's consents and transfers
 //   GET  /payload/stats          this node's payload channel counters
 import { randomBytes } from 'node:crypto';
-import { parseHex, toHex } from '../../core/bytes.js';
+import { toHex } from '../../core/bytes.js';
 import { literal, object } from '../../core/codec/schema.js';
 import type { Ed25519Signer } from '../../core/crypto/ed25519.js';
 import { fail } from '../../core/errors.js';
@@ -26,6 +26,7 @@ import { idSchema, NONCE_BYTES, reasonCodeSchema } from '../../core/records/fiel
 import { signTx } from '../../core/records/sign.js';
 import type { TransferAssessBody } from '../../core/records/transfer-assess.js';
 import { parseJsonBody, readTransactionBody } from '../api/body.js';
+import { digestParam } from '../api/params.js';
 import type { ApiRequest, ApiResponse, HttpMethod, RouteOptions } from '../api/types.js';
 import type { NodeRuntime } from '../node-runtime.js';
 import { removeOutboxPayload } from '../transfer/outbox.js';
@@ -53,13 +54,6 @@ export interface TransferRoutesContext {
 }
 
 const assessRequestSchema = object({ decision: literal('approve', 'reject'), reason: reasonCodeSchema });
-
-function digestParam(text: string | undefined, name: string): Uint8Array {
-  const bytes = text === undefined ? undefined : parseHex(text);
-  if (bytes === undefined || bytes.byteLength !== 32)
-    fail('REQUEST_MALFORMED', 'expected 64 lowercase hex characters', name);
-  return bytes;
-}
 
 /** "N1,N2,...": item sizes in bytes, as decimal integers without signs or leading zeros. */
 export function parseSizes(text: string | null): number[] {
