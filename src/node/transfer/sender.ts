@@ -9,23 +9,22 @@
 // ciphertext is neither copied nor encoded on its way out.
 //
 // The frames of one stream rotate through a ring of buffers (respondFramed, frameRingSize), so a
-// stream allocates a few megabytes once instead of a fresh megabyte per chunk: a new buffer costs
-// page faults when the chunk is read into it, and feeds the garbage collector (the hospital node's
-// delivery profile, 500 MB at load 8-16: garbage collection 29% of its main thread, reading chunks
-// into new frames 8%). With the ring, the same profile shows garbage collection at 2%, and the
-// payload benchmark (500 MB, 5 alternating runs each at load 7-16) the hospital's CPU while
-// delivering at 5.2 instead of 9.6 ms per MB (medians). Between two lone processes (small heaps,
-// where a collection costs less) the gain is smaller: 132-137 -> 104-111 page faults per MB at
-// the sender, 7-9 -> 4-6 collections per 100 MB.
+// stream allocates a few megabytes once instead of a fresh megabyte per chunk, which cost page
+// faults when the chunk was read into it and fed the garbage collector. Measured between two lone
+// processes over libp2p (100 MB, alternating pairs at load 5-10): 132-137 -> 104-111 page faults
+// per MB at the sender and 7-9 -> 4-6 collections per 100 MB, CPU per MB within the noise. In the
+// payload benchmark (500 MB, 4 alternating pairs at load 5-10) the hospital's CPU per MB while
+// delivering did not change beyond the noise (medians 5.5 ms without, 6.2 ms with; its profiles
+// put garbage collection anywhere from 3% to 29% of the main thread, with and without the ring).
 //
 // A frame's memory is reused frameRingSize frames later; by then the transport no longer reads
-// it: the writer sent each earlier frame and waited until the
-// stream held at most LIMITS.maxStreamWriteBufferBytes unsent (FramedStream.writeFramed), and
-// what the muxer passed on but Noise has not yet encrypted is at most one Yamux send window
-// (LIMITS.maxStreamWindowBytes): the peer cannot credit bytes it has not received, and Noise
-// encrypts (copies) bytes before they leave. A peer that granted more window than our nodes do
-// could only garble its own stream, which it would refuse chunk by chunk (each is checked
-// against the declared root), and the ring holds nothing but this transfer's sealed chunks.
+// it: the writer sent each earlier frame and waited until the stream held at most
+// LIMITS.maxStreamWriteBufferBytes unsent (FramedStream.writeFramed), and what the muxer passed
+// on but Noise has not yet encrypted is at most one Yamux send window (LIMITS.maxStreamWindowBytes):
+// the peer cannot credit bytes it has not received, and Noise encrypts (copies) bytes before they
+// leave. A peer that granted more window than our nodes do could only garble its own stream,
+// which it would refuse chunk by chunk (each is checked against the declared root), and the ring
+// holds nothing but this transfer's sealed chunks.
 import { isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { encodeFrame } from '../net/framing.js';
