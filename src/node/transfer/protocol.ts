@@ -160,25 +160,14 @@ export interface ChunkFrame {
 }
 
 /**
- * The most bytes a chunk frame with `sealedChunkBytes` of ciphertext can take: the largest chunk
- * message (MAX_RESPONSE_BYTES, longest proof) with that ciphertext, behind its length prefix.
- */
-export function maxChunkFrameBytes(sealedChunkBytes: number): number {
-  const messageBytes = MAX_RESPONSE_BYTES - (LIMITS.payloadChunkBytes + AEAD_TAG_BYTES) + sealedChunkBytes;
-  return varintLength(messageBytes) + messageBytes;
-}
-
-/**
  * Lays out the frame of chunk `index` with its proof; the sealed bytes go into `ciphertext`.
  * The chunk schema checks index and proof (encodePayloadResponse), so a frame built here always
- * decodes. The frame is laid out at the start of `into` when given (its earlier bytes are
- * overwritten; maxChunkFrameBytes(ciphertextBytes) always fits), else in new memory.
+ * decodes.
  */
 export function layoutChunkFrame(
   index: number,
   proof: readonly Uint8Array[],
   ciphertextBytes: number,
-  into?: Uint8Array,
 ): ChunkFrame {
   assert(
     Number.isSafeInteger(ciphertextBytes) &&
@@ -201,14 +190,7 @@ export function layoutChunkFrame(
   const messageBytes = headBytes + ciphertextHead.byteLength + ciphertextBytes;
   assert(messageBytes <= MAX_RESPONSE_BYTES, `response of ${messageBytes} bytes is too large`);
   const messageOffset = varintLength(messageBytes);
-  assert(
-    into === undefined || into.byteLength >= messageOffset + messageBytes,
-    `a frame buffer of ${into?.byteLength} bytes for a frame of ${messageOffset + messageBytes}`,
-  );
-  const frame =
-    into === undefined
-      ? new Uint8Array(messageOffset + messageBytes)
-      : into.subarray(0, messageOffset + messageBytes);
+  const frame = new Uint8Array(messageOffset + messageBytes);
   writeVarint(messageBytes, frame);
   frame.set(empty.subarray(0, headBytes), messageOffset);
   frame.set(ciphertextHead, messageOffset + headBytes);

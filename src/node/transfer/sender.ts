@@ -7,26 +7,7 @@
 // advances when the transport pulls, which gives backpressure for free. Each chunk is read from
 // the outbox straight into the frame that carries it (protocol.ts, layoutChunkFrame), so the
 // ciphertext is neither copied nor encoded on its way out.
-//
-// The frames of one stream rotate through a ring of buffers (respondFramed, frameRingSize), so a
-// stream allocates a few megabytes once instead of a fresh megabyte per chunk, which cost page
-// faults when the chunk was read into it and fed the garbage collector. Measured between two lone
-// processes over libp2p (100 MB, alternating pairs at load 5-10): 132-137 -> 104-111 page faults
-// per MB at the sender and 7-9 -> 4-6 collections per 100 MB, CPU per MB within the noise. In the
-// payload benchmark (500 MB, 4 alternating pairs at load 5-10) the hospital's CPU per MB while
-// delivering did not change beyond the noise (medians 5.5 ms without, 6.2 ms with; its profiles
-// put garbage collection anywhere from 3% to 29% of the main thread, with and without the ring).
-//
-// A frame's memory is reused frameRingSize frames later; by then the transport no longer reads
-// it: the writer sent each earlier frame and waited until the stream held at most
-// LIMITS.maxStreamWriteBufferBytes unsent (FramedStream.writeFramed), and what the muxer passed
-// on but Noise has not yet encrypted is at most one Yamux send window (LIMITS.maxStreamWindowBytes):
-// the peer cannot credit bytes it has not received, and Noise encrypts (copies) bytes before they
-// leave. A peer that granted more window than our nodes do could only garble its own stream,
-// which it would refuse chunk by chunk (each is checked against the declared root), and the ring
-// holds nothing but this transfer's sealed chunks.
 import { isBayledgerError } from '../../core/errors.js';
-import { LIMITS } from '../../core/limits.js';
 import { encodeFrame } from '../net/framing.js';
 import { inFlight } from './durable-fs.js';
 import { chunkSealedBytes } from './layout.js';
@@ -35,7 +16,6 @@ import {
   decodePayloadRequest,
   encodePayloadResponse,
   layoutChunkFrame,
-  maxChunkFrameBytes,
   type PayloadEndCode,
   type PayloadRequest,
   type PayloadResponse,
@@ -50,39 +30,6 @@ export interface PayloadSenderOptions {
   readonly outboxDir: string;
   /** Told about local problems (a missing or corrupt outbox) that end a stream early. */
   readonly onProblem?: (error: unknown) => void;
-}
-
-/**
- * How many chunk frames of `sealedChunkBytes` one stream cycles through: the frames the transport
- * may still read (one send window and the stream's unsent bytes, in whole chunks, rounded up),
- * the one being written, the one read ahead, and one spare. 8 for 1 MiB chunks.
- */
-export function frameRingSize(sealedChunkBytes: number): number {
-  return Math.ceil((LIMITS.maxStreamWindowBytes + LIMITS.maxStreamWriteBufferBytes) / sealedChunkBytes) + 3;
-}
-
-/** The frame buffers of one stream, handed out in turn, each allocated on first use. */
-class FrameRing {
-  readonly #buffers: Uint8Array[] = [];
-  readonly #bufferBytes: number;
-  readonly #size: number;
-  #next = 0;
-
-  constructor(sealedChunkBytes: number) {
-    this.#bufferBytes = maxChunkFrameBytes(sealedChunkBytes);
-    this.#size = frameRingSize(sealedChunkBytes);
-  }
-
-  take(): Uint8Array {
-    if (this.#buffers.length < this.#size) {
-      const buffer = new Uint8Array(this.#bufferBytes);
-      this.#buffers.push(buffer);
-      return buffer;
-    }
-    const buffer = this.#buffers[this.#next]!;
-    this.#next = (this.#next + 1) % this.#size;
-    return buffer;
-  }
 }
 
 /** One response ready for the wire: its whole length-prefixed frame, and what it carries. */
@@ -113,35 +60,20 @@ export class PayloadSender {
     this.#onProblem = options.onProblem ?? (() => {});
   }
 
-  /**
-   * Response messages for one request message; the last one is always an `end`. Each is its own
-   * memory, which the caller may keep.
-   */
+  /** Response messages for one request message; the last one is always an `end`. */
   async *respond(
     requestFrame: Uint8Array,
     decide: (request: PayloadRequest) => SendDecision | Promise<SendDecision>,
   ): AsyncGenerator<Uint8Array> {
-    for await (const response of this.#responses(requestFrame, decide, false)) {
+    for await (const response of this.respondFramed(requestFrame, decide)) {
       yield response.frame.subarray(response.messageOffset);
     }
   }
 
-  /**
-   * The same responses, each already in its length-prefixed frame, for a writer that sends each
-   * frame (and waits for the stream's back-pressure) before it pulls the next: a chunk frame's
-   * memory is reused frameRingSize frames later (see the file comment).
-   */
-  respondFramed(
+  /** The same responses, each already in its length-prefixed frame (what the node writes). */
+  async *respondFramed(
     requestFrame: Uint8Array,
     decide: (request: PayloadRequest) => SendDecision | Promise<SendDecision>,
-  ): AsyncGenerator<FramedResponse> {
-    return this.#responses(requestFrame, decide, true);
-  }
-
-  async *#responses(
-    requestFrame: Uint8Array,
-    decide: (request: PayloadRequest) => SendDecision | Promise<SendDecision>,
-    reuseFrames: boolean,
   ): AsyncGenerator<FramedResponse> {
     let request: PayloadRequest;
     try {
@@ -162,8 +94,7 @@ export class PayloadSender {
       return;
     }
     try {
-      const ring = reuseFrames ? new FrameRing(chunkSealedBytes(outbox.layout, 0)) : undefined;
-      yield* this.#stream(outbox, request, ring);
+      yield* this.#stream(outbox, request);
     } finally {
       await outbox.close();
     }
@@ -179,11 +110,7 @@ export class PayloadSender {
     }
   }
 
-  async *#stream(
-    outbox: OutboxPayload,
-    request: PayloadRequest,
-    ring: FrameRing | undefined,
-  ): AsyncGenerator<FramedResponse> {
+  async *#stream(outbox: OutboxPayload, request: PayloadRequest): AsyncGenerator<FramedResponse> {
     const { chunkCount } = outbox.layout;
     if (request.fromChunk > chunkCount) {
       yield end('BAD_REQUEST');
@@ -191,7 +118,7 @@ export class PayloadSender {
     }
     yield framed({ type: 'header', transferId: request.transferId, payload: outbox.commitment });
     let next: Promise<FramedResponse> | undefined =
-      request.fromChunk < chunkCount ? readChunk(outbox, request.fromChunk, ring?.take()) : undefined;
+      request.fromChunk < chunkCount ? readChunk(outbox, request.fromChunk) : undefined;
     for (let index = request.fromChunk; index < chunkCount; index++) {
       let chunk: FramedResponse;
       try {
@@ -204,27 +131,19 @@ export class PayloadSender {
       }
       // Read ahead while the transport sends this chunk; if the consumer stops pulling, the
       // read-ahead's failure must not surface as an unhandled rejection.
-      next = index + 1 < chunkCount ? inFlight(readChunk(outbox, index + 1, ring?.take())) : undefined;
+      next = index + 1 < chunkCount ? inFlight(readChunk(outbox, index + 1)) : undefined;
       yield chunk;
     }
     yield end('COMPLETE');
   }
 }
 
-/**
- * Chunk `index` in its frame (laid out in `into` when given), read from the outbox into place and
- * checked against its leaf.
- */
-async function readChunk(
-  outbox: OutboxPayload,
-  index: number,
-  into: Uint8Array | undefined,
-): Promise<FramedResponse> {
+/** Chunk `index` in its frame, read from the outbox into place and checked against its leaf. */
+async function readChunk(outbox: OutboxPayload, index: number): Promise<FramedResponse> {
   const layout = layoutChunkFrame(
     index,
     outbox.inclusionProof(index),
     chunkSealedBytes(outbox.layout, index),
-    into,
   );
   await outbox.readSealedChunkInto(index, layout.ciphertext);
   return { frame: layout.frame, messageOffset: layout.messageOffset, kind: 'chunk' };
