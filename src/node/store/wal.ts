@@ -36,8 +36,6 @@ import type { ByteDb } from './open-db.js';
 
 export interface WalRecord {
   readonly height: number;
-  /** Position in append order, from 0 at the start of the file. */
-  readonly sequence: number;
   readonly record: Uint8Array;
 }
 
@@ -77,7 +75,9 @@ function recordAt(file: Buffer, start: number): { entry: WalEntry; record: Uint8
   if (length > LIMITS.maxWalRecordBytes || end > file.byteLength) return undefined;
   if (crc32(file.subarray(start + 8, end)) !== file.readUInt32BE(start + 4)) return undefined;
   const height = readUint64(file, start + 8);
-  return { entry: { height, start, end }, record: new Uint8Array(file.subarray(start + HEADER_BYTES, end)) };
+  // A view into the file's bytes, not a copy: opening the log only needs the entries.
+  const record = new Uint8Array(file.buffer, file.byteOffset + start + HEADER_BYTES, length);
+  return { entry: { height, start, end }, record };
 }
 
 /** Makes a new or renamed directory entry durable (the file's own fsync does not cover it). */
@@ -187,10 +187,10 @@ export class ConsensusWal {
   async read(): Promise<WalRecord[]> {
     if (this.#entries.length === 0) return [];
     const file = readFileSync(this.#path);
-    return this.#entries.map((entry, sequence) => {
+    return this.#entries.map((entry) => {
       const found = recordAt(file, entry.start);
       if (found === undefined) corrupt(`record at byte ${entry.start} changed on disk`, this.#path);
-      return { height: entry.height, sequence, record: found.record };
+      return { height: entry.height, record: found.record };
     });
   }
 
