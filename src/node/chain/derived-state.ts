@@ -77,11 +77,16 @@ class RecordArena {
   ): number {
     const keyLength = keyEnd - keyStart;
     const length = HEADER_BYTES + keyLength + (value?.byteLength ?? 0);
-    assert(length <= CHUNK_BYTES, `state record of ${length} bytes exceeds the arena chunk`);
-    assert(
-      Number.isInteger(height) && height >= 0 && height < DELETED,
-      `record height ${height} does not fit the header's u32 field (an integer in [0, 2^32 - 1))`,
-    );
+    // Checked first and asserted only on failure: this runs for every state record of a chain,
+    // and an assert's message template is built on every call, failing or not.
+    const fits = length <= CHUNK_BYTES && Number.isInteger(height) && height >= 0 && height < DELETED;
+    if (!fits) {
+      assert(length <= CHUNK_BYTES, `state record of ${length} bytes exceeds the arena chunk`);
+      assert(
+        false,
+        `record height ${height} does not fit the header's u32 field (an integer in [0, 2^32 - 1))`,
+      );
+    }
     if (this.#used + length > this.#current.byteLength) {
       // allocUnsafeSlow: outside Node's pool and outside the V8 heap; every byte is written below.
       this.#current = Buffer.allocUnsafeSlow(CHUNK_BYTES);
