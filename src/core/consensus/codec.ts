@@ -10,6 +10,7 @@ import { fail } from '../errors.js';
 import type { Block } from '../ledger/block.js';
 import { blockFromCbor, blockToCbor } from '../ledger/block-codec.js';
 import { LIMITS } from '../limits.js';
+import { type SignedProposal, signedProposalOf } from './evidence.js';
 import type { Proposal, Vote } from './messages.js';
 import type { WalRecord } from './types.js';
 
@@ -43,7 +44,7 @@ const SIGNED_PROPOSAL_FIELDS = {
 };
 
 /** A proposal without its block, as evidence keeps it (evidence-codec.ts). */
-export const SIGNED_PROPOSAL_SCHEMA: Schema<Omit<Proposal, 'block'>> = object(SIGNED_PROPOSAL_FIELDS);
+export const SIGNED_PROPOSAL_SCHEMA: Schema<SignedProposal> = object(SIGNED_PROPOSAL_FIELDS);
 
 const PROPOSAL: Schema<Proposal> = object({ ...SIGNED_PROPOSAL_FIELDS, block: BLOCK });
 
@@ -60,14 +61,8 @@ export function voteToCbor(vote: Vote): CborMap {
   };
 }
 
-/** The signed fields only: a whole Proposal passed in loses its block. */
-export function signedProposalToCbor(proposal: Omit<Proposal, 'block'>): CborMap {
-  const { height, round, validRound, blockHash, proposer, signature } = proposal;
-  return { height, round, validRound, blockHash, proposer, signature };
-}
-
 function proposalToCbor(proposal: Proposal): CborMap {
-  return { ...signedProposalToCbor(proposal), block: blockToCbor(proposal.block) };
+  return { ...signedProposalOf(proposal), block: blockToCbor(proposal.block) };
 }
 
 function messageToCbor(message: ConsensusMessage): CborMap {

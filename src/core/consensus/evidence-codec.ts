@@ -4,11 +4,12 @@
 // summary fields that disagree with what was signed (verifyEvidence checks the second message).
 import { decodeCanonical, encodeCanonical } from '../codec/canonical.js';
 import { literal, object, type Schema, union } from '../codec/schema.js';
-import { SIGNED_PROPOSAL_SCHEMA, signedProposalToCbor, VOTE_SCHEMA, voteToCbor } from './codec.js';
+import { SIGNED_PROPOSAL_SCHEMA, VOTE_SCHEMA, voteToCbor } from './codec.js';
 import {
   type EquivocationEvidence,
   proposalEvidence,
   type SignedProposal,
+  signedProposalOf,
   voteEvidence,
 } from './evidence.js';
 import type { Vote } from './messages.js';
@@ -39,8 +40,8 @@ export function encodeEvidence(evidence: EquivocationEvidence): Uint8Array {
   }
   return encodeCanonical({
     kind: 'proposal',
-    proposalA: signedProposalToCbor(evidence.proposalA),
-    proposalB: signedProposalToCbor(evidence.proposalB),
+    proposalA: signedProposalOf(evidence.proposalA),
+    proposalB: signedProposalOf(evidence.proposalB),
   });
 }
 
