@@ -32,14 +32,14 @@ describe('ledger views: own writes and base values', () => {
     const overlay = new StateOverlay(new MemoryState());
     putOutcome(overlay, txId, outcome);
     assert.equal(getOutcome(overlay, txId), outcome);
-    assert.deepEqual(overlay.written('outcome', Buffer.from(txId).toString('hex')), outcome);
-    overlay.set('outcome', Buffer.from(txId).toString('hex'), null);
+    assert.deepEqual(overlay.written('outcome', toHex(txId)), outcome);
+    overlay.set('outcome', toHex(txId), null);
     assert.equal(getOutcome(overlay, txId), undefined);
   });
 
   it('still parses what the base holds: a bad value there is DATABASE_CORRUPT, a good one a copy', () => {
     const base = new MemoryState();
-    const key = Buffer.from(txId).toString('hex');
+    const key = toHex(txId);
     base.apply([{ bucket: 'outcome', key, value: { accepted: 'yes' } }]);
     const overlay = new StateOverlay(base);
     assert.equal(overlay.written('outcome', key), undefined);
