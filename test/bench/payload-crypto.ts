@@ -28,6 +28,7 @@ import { MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES } from '../../src/node/transfer/p
 import { PayloadReceiver } from '../../src/node/transfer/receiver.js';
 import { type SealedPayload, sealPayload } from '../../src/node/transfer/seal.js';
 import { PayloadSender } from '../../src/node/transfer/sender.js';
+import { pollUntil } from './lib/network.js';
 
 const MB = 1_000_000;
 const CHUNK = LIMITS.payloadChunkBytes;
@@ -254,33 +255,16 @@ async function networkDelivery(dir: string, sealed: SealedPayload, receiver: Pay
     },
   );
   const reports: SenderReport[] = [];
-  let notify = (): void => {};
-  child.on('message', (message) => {
-    reports.push(message as SenderReport);
-    notify();
-  });
-  const report = async <T extends SenderReport>(pick: (r: SenderReport) => r is T): Promise<T> => {
-    const deadline = performance.now() + 600_000;
-    for (;;) {
-      const found = reports.find(pick);
-      if (found !== undefined) return found;
-      if (performance.now() > deadline) throw new Error('the sender process did not report');
-      await new Promise<void>((resolve) => {
-        notify = resolve;
-        setTimeout(resolve, 1000);
-      });
-    }
-  };
+  child.on('message', (message) => reports.push(message as SenderReport));
+  // Neither wait is measured: the address comes before the delivery, the cost after it.
+  const report = <T extends SenderReport>(pick: (r: SenderReport) => r is T): Promise<T> =>
+    pollUntil('the sender process reporting', async () => reports.find(pick), 600_000, 20);
   const net = await benchPeer(0);
   try {
     const { address } = await report((r): r is { address: string } => 'address' in r);
     await net.start();
     net.setPeerAddress('n1', address);
-    const connectDeadline = performance.now() + 30_000;
-    while (!net.isConnected('n1')) {
-      if (performance.now() > connectDeadline) throw new Error('the sender process did not connect');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await pollUntil('connecting to the sender process', async () => net.isConnected('n1'), 30_000, 20);
     const start = costSoFar();
     const wall = startWatch();
     const stream = await net.openStream('n1', NETWORK_PROTOCOL, {
