@@ -116,13 +116,12 @@ export function array<T>(item: Schema<T>, maxItems: number, minItems = 0): Schem
   };
   /** Element paths by list path (see MAX_CACHED_PARENT_PATHS). */
   function elementPaths(path: string, count: number): readonly string[] {
+    const wanted = Math.min(count, MAX_CACHED_ELEMENT_PATHS);
     const known = pathsByParent.get(path);
-    if (known !== undefined && known.length >= Math.min(count, MAX_CACHED_ELEMENT_PATHS)) return known;
-    const paths = Array.from(
-      { length: Math.min(count, MAX_CACHED_ELEMENT_PATHS) },
-      (_, i) => `${path}[${i}]`,
-    );
-    if (pathsByParent.size < MAX_CACHED_PARENT_PATHS) pathsByParent.set(path, paths);
+    if (known !== undefined && known.length >= wanted) return known;
+    const paths = Array.from({ length: wanted }, (_, i) => `${path}[${i}]`);
+    // A longer list under a path already remembered replaces its entry even when the table is full.
+    if (known !== undefined || pathsByParent.size < MAX_CACHED_PARENT_PATHS) pathsByParent.set(path, paths);
     return paths;
   }
 }
