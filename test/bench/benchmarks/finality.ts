@@ -36,6 +36,17 @@ interface LevelResult {
   readonly uncommitted: number;
 }
 
+/** Transactions for `durationMs` at `ratePerSecond` (at least MIN_TXS_PER_LEVEL), signed as pairs. */
+function workloadFor(
+  network: BenchNetwork,
+  ratePerSecond: number,
+  durationMs: number,
+  seed: string,
+): SignedTx[] {
+  const count = Math.max(MIN_TXS_PER_LEVEL, Math.round((ratePerSecond * durationMs) / 1000));
+  return signWorkload(network, Math.ceil(count / 2), seed);
+}
+
 async function runLevel(
   clients: readonly NodeClient[],
   watcher: CommitWatcher,
@@ -89,15 +100,13 @@ export const finality: Benchmark = {
     const figures: Figure[] = [{ name: 'saturation.used', value: saturation, unit: 'tx/s' }];
     if (WARMUP_MS > 0) {
       const rate = Math.max(1, saturation * LOAD_SHARES[0]);
-      const count = Math.max(MIN_TXS_PER_LEVEL, Math.round((rate * WARMUP_MS) / 1000));
-      const txs = signWorkload(network, Math.ceil(count / 2), 'finality/warm-up');
+      const txs = workloadFor(network, rate, WARMUP_MS, 'finality/warm-up');
       await runLevel(clients, watcher, txs, rate, 5, context.signal);
       context.log(`finality: warm-up of ${txs.length} txs at ${rate.toFixed(0)} tx/s done (not measured)`);
     }
     for (const [level, share] of LOAD_SHARES.entries()) {
       const rate = Math.max(1, saturation * share);
-      const count = Math.max(MIN_TXS_PER_LEVEL, Math.round((rate * LEVEL_MS) / 1000));
-      const txs = signWorkload(network, Math.ceil(count / 2), `finality/${level}`);
+      const txs = workloadFor(network, rate, LEVEL_MS, `finality/${level}`);
       const { latenciesMs, uncommitted } = await runLevel(
         clients,
         watcher,
