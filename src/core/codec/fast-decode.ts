@@ -24,12 +24,12 @@ const SHORT_TEXT_BYTES = 24;
 // category ids) come from a small vocabulary. Built char by char, each occurrence allocated one
 // string per character (about 230 bytes for a 10-letter key; a decoded transaction allocated
 // 8.7 KB in all, 2.6 KB with the table below, commit 06773e2), and a new key string also costs a
-// string-table lookup when it becomes a property name. So the last string built for each of SHORT_TEXT_SLOTS slots is kept, the slot chosen from
-// the length and three of the bytes (no pass over the text), and returned again when its
-// characters equal the input bytes; only a miss builds a string, which then takes the slot.
-// Unlike an earlier table (da94717, measured slower: it hashed every byte and compared against a
-// copy of the bytes), a hit here reads each byte once more after the ASCII check of text(), in the
-// comparison itself.
+// string-table lookup when it becomes a property name. So the last string built for each of
+// SHORT_TEXT_SLOTS slots is kept, the slot chosen from the length and three of the bytes (no hash
+// over the text), and returned again when its characters equal the input bytes; only a miss
+// builds a string, which then takes the slot. Unlike an earlier table (da94717, measured slower:
+// it hashed every byte and compared against a copy of the bytes), a hit reads each byte once more
+// after the ASCII check of text(), in the comparison itself.
 
 /** Slots of the short-text table (a power of two). */
 const SHORT_TEXT_SLOTS = 512;
