@@ -45,6 +45,10 @@ export class ConsensusDriver {
   #queue: Promise<void> = Promise.resolve();
   readonly #timers = new Set<NodeJS.Timeout>();
   #waitingForTxsHeight: number | null = null;
+  /** Clock time the current height started at (the previous commit): proposals are paced from it. */
+  #heightStartedMs = 0;
+  /** The one timer that releases a paced proposal (minBlockIntervalMs), if set. */
+  #paceTimer: NodeJS.Timeout | undefined;
   #regossipTimer: NodeJS.Timeout | undefined;
   readonly #stallWatch: StallWatch;
   /** The other validators: the only peers that use our prevotes. */
@@ -90,8 +94,7 @@ export class ConsensusDriver {
   notifyTxsAvailable(): void {
     const height = this.#waitingForTxsHeight;
     if (height === null) return;
-    this.#waitingForTxsHeight = null;
-    this.input({ type: 'txs-available', height });
+    this.#proposeWhenDue(height);
   }
 
   async close(): Promise<void> {
@@ -151,6 +154,8 @@ export class ConsensusDriver {
   #startHeight(height: number, wal: readonly WalRecord[]): void {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    this.#paceTimer = undefined;
+    this.#heightStartedMs = this.#options.clock.nowMs();
     this.#waitingForTxsHeight = null;
     const tip = this.#options.chain.tip();
     this.#state = initConsensus({
@@ -310,19 +315,55 @@ export class ConsensusDriver {
   }
 
   #waitForTxs(height: number): void {
+    this.#waitingForTxsHeight = height;
     if (this.#options.mempool.size > 0) {
-      this.input({ type: 'txs-available', height });
+      this.#proposeWhenDue(height);
       return;
     }
-    this.#waitingForTxsHeight = height;
     const heartbeatMs = this.#params.heartbeatMs;
     if (heartbeatMs > 0) {
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
-        if (this.#waitingForTxsHeight === height) this.notifyTxsAvailable();
+        this.#releaseProposal(height);
       }, heartbeatMs);
       this.#timers.add(timer);
     }
+  }
+
+  /**
+   * Lets the waiting proposer order what the mempool holds once the height is minBlockIntervalMs
+   * old, or at once when a full block is waiting. Each height costs every node a fixed amount of
+   * work whatever it carries (votes, their signatures, WAL appends, the store commit, a dozen
+   * messages), so back-to-back heights of a few transactions each spend the machine on that fixed
+   * cost; pacing them gathers the transactions that arrive meanwhile into one block. A height that
+   * took longer than the interval is not delayed at all, nor is an idle network's first
+   * transaction (its height started long ago). The same idea as CometBFT's timeout_commit and
+   * Fabric's BatchTimeout, and only the proposer's timing: nothing here affects what is valid.
+   */
+  #proposeWhenDue(height: number): void {
+    if (this.#waitingForTxsHeight !== height || this.#options.mempool.size === 0) return;
+    const { mempool, clock } = this.#options;
+    const intervalMs = this.#params.minBlockIntervalMs ?? 0;
+    const dueInMs = this.#heightStartedMs + intervalMs - clock.nowMs();
+    const fullBlock = mempool.size >= this.#params.maxBlockTxs || mempool.bytes >= this.#params.maxBlockBytes;
+    if (dueInMs <= 0 || fullBlock) {
+      this.#releaseProposal(height);
+      return;
+    }
+    if (this.#paceTimer !== undefined) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#paceTimer = undefined;
+      this.#proposeWhenDue(height);
+    }, dueInMs);
+    this.#paceTimer = timer;
+    this.#timers.add(timer);
+  }
+
+  #releaseProposal(height: number): void {
+    if (this.#waitingForTxsHeight !== height) return;
+    this.#waitingForTxsHeight = null;
+    this.input({ type: 'txs-available', height });
   }
 
   async #decide(effect: Extract<ConsensusEffect, { type: 'decide' }>): Promise<void> {

@@ -69,7 +69,8 @@ export async function startBenchNetwork(context: BenchContext): Promise<BenchNet
   const dir = path.join(await context.tempDir('network'), 'net');
   await networkInit({
     out: dir,
-    template: path.join(root, 'network-config/gba-health.json'),
+    // BAYLEDGER_BENCH_TEMPLATE runs the benchmarks on another template (e.g. other consensus timing).
+    template: process.env.BAYLEDGER_BENCH_TEMPLATE ?? path.join(root, 'network-config/gba-health.json'),
     basePort: 0,
     quiet: true,
   });
