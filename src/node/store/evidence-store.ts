@@ -16,6 +16,9 @@ import { LIMITS } from '../../core/limits.js';
 import { evidenceDroppedKey, evidenceKey, evidenceRange } from './buckets.js';
 import type { ByteDb } from './open-db.js';
 
+/** A record key's bucket byte and 8-byte height (evidenceKey); a slot of at least a byte follows. */
+const EVIDENCE_KEY_HEAD_BYTES = 1 + 8;
+
 export interface StoredEvidence {
   /** Opaque page cursor: the record's key, as hex. */
   readonly cursor: string;
@@ -133,7 +136,7 @@ export class EvidenceStore {
     // record key is the bucket byte, the 8-byte height (evidenceKey), then a non-empty slot.
     if (
       options.after !== undefined &&
-      (after === undefined || after[0] !== range.gte[0] || after.length <= 9)
+      (after === undefined || after[0] !== range.gte[0] || after.length <= EVIDENCE_KEY_HEAD_BYTES)
     )
       fail('REQUEST_MALFORMED', 'not an evidence cursor', 'after');
     const bounds = after === undefined ? { gte: range.gte, lt: range.lt } : { gt: after, lt: range.lt };
