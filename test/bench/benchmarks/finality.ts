@@ -7,7 +7,8 @@
 // BAYLEDGER_BENCH_SATURATION (tx/s), else a short ramp. The fresh network first carries an
 // unmeasured warm-up at the lowest level: on cold processes (code not yet optimised, first
 // connections and key imports) the same 40 tx/s measured p50/p90 200/1,064 ms against 71/114 ms
-// once warm, so without it the lowest level measured start-up, not finality.
+// once warm, so without it the lowest level measured start-up, not finality. It lasts as long as
+// throughput's (WARMUP_MS, 45 s): V8 is still optimising the nodes' code for most of a minute.
 import { CommitWatcher } from '../lib/commit-watcher.js';
 import { percentile } from '../lib/measure.js';
 import {
@@ -20,7 +21,7 @@ import {
 } from '../lib/network.js';
 import { poissonArrivals, submitAtArrivals } from '../lib/submit.js';
 import type { BenchContext, Benchmark, Figure } from '../types.js';
-import { lastSaturation, measureSaturation } from './throughput.js';
+import { lastSaturation, measureSaturation, WARMUP_MS } from './throughput.js';
 
 const LOAD_SHARES = [0.2, 0.5, 0.8] as const;
 const LEVEL_MS = Number(process.env.BAYLEDGER_BENCH_LEVEL_MS ?? 8_000);
@@ -28,8 +29,6 @@ const MIN_TXS_PER_LEVEL = 20;
 /** How long after its last submission a level waits for its transactions to commit. */
 const DRAIN_TIMEOUT_MS = 30_000;
 const CONNECTIONS_PER_VALIDATOR = 4;
-/** Length of the unmeasured warm-up (at the lowest level's rate). */
-const WARMUP_MS = Number(process.env.BAYLEDGER_BENCH_WARMUP_MS ?? 8_000);
 
 interface LevelResult {
   readonly latenciesMs: number[];
