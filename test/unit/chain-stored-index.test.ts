@@ -31,8 +31,9 @@ describe('chain verify: the stored id index and log', function () {
     } finally {
       await db.close();
     }
-    return (await verifyDataDir(dataDir, node.files.genesisFile, undefined, { workers: 0, ownThread: false }))
-      .report;
+    return (
+      await verifyDataDir(dataDir, node.files.genesisFile, undefined, { workers: 0, ownProcess: false })
+    ).report;
   }
 
   const txIdAt = (height: number, index: number) => node.files.chain.applied[height - 1]!.txIds[index]!;

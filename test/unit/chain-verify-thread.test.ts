@@ -1,22 +1,23 @@
-// Chain verify on a thread of its own (verify-sources.ts, verify-thread.ts): the report, the
+// Chain verify in a process of its own (verify-sources.ts, verify-thread.ts): the report, the
 // progress and the errors must be exactly those of a verification on the calling thread, so the
-// CLI behaves the same whichever runs it.
+// CLI behaves the same whichever runs it; and the process is asked for huge pages without
+// overriding a malloc setting the operator chose.
 import { strict as assert } from 'node:assert';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { writeChainExport } from '../../src/node/chain/export-file.js';
 import { openDataDir } from '../../src/node/chain/open-chain.js';
 import { StoreBlockSource } from '../../src/node/chain/store-block-source.js';
-import { verifyDataDir, verifyExportFile } from '../../src/node/chain/verify-sources.js';
+import { verifyDataDir, verifyExportFile, verifyProcessEnv } from '../../src/node/chain/verify-sources.js';
 import { fileableTestGenesis, useStoppedNode } from '../helpers/chain.js';
 
-describe('chain verify on its own thread', function () {
+describe('chain verify in its own process', function () {
   this.timeout(120_000);
   const net = fileableTestGenesis(7400);
   const node = useStoppedNode(net, 4, 'bayledger-verify-thread-');
 
   it('reports what the calling thread reports, with every progress step', async () => {
     const progress: number[] = [];
-    const threaded = await verifyDataDir(
+    const separate = await verifyDataDir(
       node.files.dataDir,
       node.files.genesisFile,
       (height) => progress.push(height),
@@ -26,10 +27,10 @@ describe('chain verify on its own thread', function () {
     );
     const here = await verifyDataDir(node.files.dataDir, node.files.genesisFile, undefined, {
       workers: 1,
-      ownThread: false,
+      ownProcess: false,
     });
-    assert.ok(threaded.report.ok);
-    assert.deepEqual(threaded, here);
+    assert.ok(separate.report.ok);
+    assert.deepEqual(separate, here);
     assert.deepEqual(progress, [1, 2, 3, 4]);
   });
 
@@ -38,13 +39,13 @@ describe('chain verify on its own thread', function () {
     const { store, params } = await openDataDir(node.files.dataDir);
     await writeChainExport(new StoreBlockSource(store), params, exportPath);
     await store.close();
-    const threaded = await verifyExportFile(exportPath, node.files.chain.params, undefined, { workers: 0 });
+    const separate = await verifyExportFile(exportPath, node.files.chain.params, undefined, { workers: 0 });
     const here = await verifyExportFile(exportPath, node.files.chain.params, undefined, {
       workers: 0,
-      ownThread: false,
+      ownProcess: false,
     });
-    assert.ok(threaded.ok);
-    assert.deepEqual(threaded, here);
+    assert.ok(separate.ok);
+    assert.deepEqual(separate, here);
   });
 
   it('carries a typed error across with its code, message and place', async () => {
@@ -56,5 +57,19 @@ describe('chain verify on its own thread', function () {
       assert.equal(error.message, `${missing}: no such data directory`);
       return true;
     });
+  });
+
+  it('asks its process for huge pages, keeping the tunables already set', () => {
+    assert.equal(verifyProcessEnv({ PATH: '/bin' }).GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1');
+    assert.equal(verifyProcessEnv({ PATH: '/bin' }).PATH, '/bin');
+    assert.equal(verifyProcessEnv({ GLIBC_TUNABLES: '' }).GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1');
+    assert.equal(
+      verifyProcessEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).GLIBC_TUNABLES,
+      'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1',
+    );
+    assert.equal(
+      verifyProcessEnv({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }).GLIBC_TUNABLES,
+      'glibc.malloc.hugetlb=0',
+    );
   });
 });

@@ -1,11 +1,14 @@
-// Starts a worker thread on a module that sits next to the caller, from compiled JavaScript in
-// production (dist/) and from TypeScript under tsx in tests.
+// Starts a worker thread, or a child process, on a module that sits next to the caller, from
+// compiled JavaScript in production (dist/) and from TypeScript under tsx in tests.
 //
 // Under tsx the caller's own URL ends in .ts. On Node 20, `execArgv: ['--import', 'tsx']` does not
 // reach the worker's entry module (it fails with ERR_UNKNOWN_FILE_EXTENSION), so the worker starts
-// from a two-line bootstrap that registers tsx's loader first and then imports the .ts module.
+// from a two-line bootstrap that registers tsx's loader first and then imports the .ts module. A
+// child process takes tsx's loader with --import, named by its file URL so that it resolves
+// whatever the child's working directory.
+import { type ChildProcess, type ForkOptions, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
@@ -27,8 +30,38 @@ export function startModuleWorker(
   return new Worker(bootstrap, { ...options, eval: true });
 }
 
+/**
+ * Forks a Node process on the module `relativePath` (without extension) next to the caller, with an
+ * IPC channel; `options.execArgv` is added to what the module needs to load (tsx's loader for a
+ * .ts caller) instead of the parent's own flags.
+ */
+export function startModuleProcess(
+  callerUrl: string,
+  relativePath: string,
+  options: ForkOptions = {},
+): ChildProcess {
+  const fromTypeScript = callerUrl.endsWith('.ts');
+  const scriptUrl = new URL(`${relativePath}${fromTypeScript ? '.ts' : '.js'}`, callerUrl);
+  const loader = fromTypeScript ? ['--import', tsxLoaderUrl(callerUrl)] : [];
+  return fork(fileURLToPath(scriptUrl), [], {
+    ...options,
+    execArgv: [...loader, ...(options.execArgv ?? [])],
+  });
+}
+
 interface TsxPackage {
-  readonly exports: { readonly './esm/api': { readonly import: { readonly default: string } } };
+  readonly exports: {
+    readonly '.': string;
+    readonly './esm/api': { readonly import: { readonly default: string } };
+  };
+}
+
+/** URL of tsx's loader module (what `--import tsx` loads), from tsx's own export map. */
+function tsxLoaderUrl(callerUrl: string): string {
+  const require = createRequire(callerUrl);
+  const packageJsonPath = require.resolve('tsx/package.json');
+  const tsxPackage = require(packageJsonPath) as TsxPackage;
+  return new URL(tsxPackage.exports['.'], pathToFileURL(packageJsonPath)).href;
 }
 
 /**
