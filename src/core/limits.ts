@@ -191,6 +191,11 @@ export const LIMITS = {
    * fsync before publishing flushes only the rest (src/node/transfer/background-sync.ts).
    */
   payloadSyncBytes: 32 * 1024 * 1024,
+  /**
+   * Sealed chunks a sealer hands its worker thread at most at once, to hash and write
+   * (src/node/transfer/seal-pool.ts): that many chunks of memory in flight.
+   */
+  payloadSealChunksInFlight: 4,
 
   // --- transfer service (src/node/transfer-service) ---
   /** Plaintext uploads a hospital node holds staged for declarations not yet made. */

@@ -4,12 +4,15 @@
 // the buffers it arrived in, not copied into chunk buffers first): the read of chunk i + 1
 // runs on the libuv pool while chunk i is sealed and hashed, the write of chunk i runs while
 // chunk i + 1 is sealed, and the file's write-back runs in the background as it grows
-// (background-sync.ts) instead of all in the fsync before publishing.
+// (background-sync.ts) instead of all in the fsync before publishing. A payload of
+// SEAL_WORKER_MIN_CHUNKS or more has its chunks' leaves hashed and the chunks written on a worker
+// thread (seal-pool.ts) while this thread reads and encrypts the next ones, so an upload's reader
+// and its sealer share the work over two cores.
 //
 // The ephemeral secret and the content key exist only in memory during sealing; afterwards not
 // even the sender can decrypt its outbox, only the recipient.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
@@ -51,6 +54,7 @@ import {
   type PayloadKeyContext,
   sealChunkParts,
 } from './payload-crypto.js';
+import { ChunkWriteWorker } from './seal-pool.js';
 
 /** RFC 9162 section 2.1.1: a leaf hash's input starts with this byte. */
 const LEAF_PREFIX = new Uint8Array([0x00]);
@@ -72,7 +76,24 @@ export interface SealOptions {
   readonly ephemeralSecret?: Uint8Array;
   /** Plaintext bytes per chunk; LIMITS.payloadChunkBytes unless a test wants many small chunks. */
   readonly chunkBytes?: number;
+  /**
+   * Hash leaves and write chunks on a worker thread (true) or on this one (false); by default on
+   * a worker for payloads of SEAL_WORKER_MIN_CHUNKS chunks or more. The outbox bytes and the
+   * commitment are the same.
+   */
+  readonly worker?: boolean;
+  /**
+   * For tests of the worker path: seal chunks before this one here, and from it on wait for the
+   * worker instead of sealing here while it loads. By default the worker takes over once loaded.
+   */
+  readonly workerFromChunk?: number;
 }
+
+/**
+ * From this many chunks on, sealing runs on a worker thread: starting one costs tens of
+ * milliseconds, which a payload of a few megabytes would not win back.
+ */
+export const SEAL_WORKER_MIN_CHUNKS = 8;
 
 export interface SealedPayload {
   /** The declaration's `payload` field. */
@@ -107,7 +128,11 @@ export async function sealPayload(options: SealOptions): Promise<SealedPayload> 
     );
     if (!verdict.ok) fail('USAGE', verdict.reason, 'payload');
     await mkdir(workDir, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
-    const tree = await sealChunks(reader, payloadKey, verdict.layout, workDir);
+    const onWorker = options.worker ?? verdict.layout.chunkCount >= SEAL_WORKER_MIN_CHUNKS;
+    const tree = await sealChunks(reader, payloadKey, verdict.layout, workDir, {
+      onWorker,
+      workerFromChunk: options.workerFromChunk,
+    });
     const items = await reader.finish();
     const commitment = payloadCommitmentSchema.parse(
       {
@@ -139,41 +164,107 @@ async function sealChunks(
   payloadKey: PayloadKey,
   layout: PayloadLayout,
   workDir: string,
+  where: { readonly onWorker: boolean; readonly workerFromChunk: number | undefined },
 ): Promise<MemoryMerkleLog> {
-  const tree = new MemoryMerkleLog();
-  const leaves = new Uint8Array(layout.chunkCount * HASH_BYTES);
-  const read = plaintextReader(reader, layout);
+  const sealed: SealedChunks = {
+    tree: new MemoryMerkleLog(),
+    leaves: new Uint8Array(layout.chunkCount * HASH_BYTES),
+  };
   const output = await open(path.join(workDir, OUTBOX_PAYLOAD_FILE), 'w', PRIVATE_FILE_MODE);
   const syncer = new BackgroundSync(output, LIMITS.payloadSyncBytes);
+  const writer = where.onWorker
+    ? ChunkWriteWorker.start({ layout, fd: output.fd }, LIMITS.payloadSealChunksInFlight)
+    : undefined;
+  try {
+    await sealEach({ reader, payloadKey, layout, output, syncer, sealed, writer }, where.workerFromChunk);
+    await syncer.finish();
+  } finally {
+    // On failure the worker's writes and a sync may still be in flight: let them settle before
+    // closing their file.
+    await writer?.close();
+    await syncer.settle();
+    await output.close();
+  }
+  await writeFileDurably(path.join(workDir, OUTBOX_LEAVES_FILE), sealed.leaves);
+  return sealed.tree;
+}
+
+/** The chunk tree and the leaves file's bytes, filled in chunk order. */
+interface SealedChunks {
+  readonly tree: MemoryMerkleLog;
+  readonly leaves: Uint8Array;
+}
+
+interface SealRun {
+  readonly reader: ContainerSource;
+  readonly payloadKey: PayloadKey;
+  readonly layout: PayloadLayout;
+  readonly output: FileHandle;
+  readonly syncer: BackgroundSync;
+  readonly sealed: SealedChunks;
+  /** Hashes leaves and writes chunks on a worker thread, once it has loaded. */
+  readonly writer: ChunkWriteWorker | undefined;
+}
+
+function recordLeaf(sealed: SealedChunks, index: number, leaf: Uint8Array): void {
+  assert(sealed.tree.size === index, `leaf ${index} recorded out of order`);
+  sealed.tree.append(leaf);
+  sealed.leaves.set(leaf, index * HASH_BYTES);
+}
+
+/**
+ * Chunk i is encrypted while chunk i + 1 is read. Its leaf hash and write happen here (the write
+ * running while chunk i + 1 is encrypted), or, once the worker has loaded, on the worker while
+ * this thread reads and encrypts the next chunks. Every chunk written here comes before the first
+ * one the worker gets, so leaves are recorded in order either way; `workerFromChunk` (tests)
+ * hands the worker every chunk from that one on, waiting for it to load.
+ */
+async function sealEach(run: SealRun, workerFromChunk: number | undefined): Promise<void> {
+  const { reader, payloadKey, layout, output, syncer, sealed, writer } = run;
+  const read = plaintextReader(reader, layout);
   let pendingRead = inFlight(read(0));
   let pendingWrite: Promise<void> = Promise.resolve();
+  const recorded: Promise<void>[] = [];
   try {
     for (let index = 0; index < layout.chunkCount; index++) {
       const plaintext = await pendingRead;
       if (index + 1 < layout.chunkCount) pendingRead = inFlight(read(index + 1));
-      const sealed = sealChunkParts(payloadKey, layout, index, plaintext);
-      // RFC 9162 2.1.1 leaf hash, HASH(0x00 || sealed chunk), over the parts (= leafHash(sealed)).
-      const leaf = sha256(LEAF_PREFIX, ...sealed);
-      tree.append(leaf);
-      leaves.set(leaf, index * HASH_BYTES);
-      await pendingWrite;
+      const parts = sealChunkParts(payloadKey, layout, index, plaintext);
       const sealedBytes = chunkSealedBytes(layout, index);
+      if (index === workerFromChunk) await writer?.whenReady();
+      const here =
+        writer === undefined || (workerFromChunk === undefined ? !writer.ready : index < workerFromChunk);
+      if (!here) {
+        await writer.slot();
+        recorded.push(
+          inFlight(
+            writer.write(index, parts).then((leaf) => {
+              recordLeaf(sealed, index, leaf);
+              syncer.written(sealedBytes);
+            }),
+          ),
+        );
+        continue;
+      }
+      // RFC 9162 2.1.1 leaf hash, HASH(0x00 || sealed chunk), over the parts (= leafHash(sealed)).
+      recordLeaf(sealed, index, sha256(LEAF_PREFIX, ...parts));
+      await pendingWrite;
       pendingWrite = inFlight(
-        writeAllFully(output, sealed, chunkSealedOffset(layout, index)).then(() =>
+        writeAllFully(output, parts, chunkSealedOffset(layout, index)).then(() =>
           syncer.written(sealedBytes),
         ),
       );
     }
     await pendingWrite;
-    await syncer.finish();
+    await Promise.all(recorded);
+    // A worker that never took a chunk (it failed to load, or the payload was sealed first) has
+    // nothing to finish.
+    if (recorded.length > 0) await writer?.finish();
   } finally {
-    // On failure a read, write or sync may still be in flight: let it settle before closing its
-    // file, and never leave its rejection unhandled.
-    await Promise.allSettled([pendingRead, pendingWrite, syncer.settle()]);
-    await output.close();
+    // On failure a read or write may still be in flight: let it settle before the file is
+    // closed, and never leave its rejection unhandled.
+    await Promise.allSettled([pendingRead, pendingWrite]);
   }
-  await writeFileDurably(path.join(workDir, OUTBOX_LEAVES_FILE), leaves);
-  return tree;
 }
 
 /**
