@@ -45,6 +45,8 @@ export class ConsensusDriver {
   #queue: Promise<void> = Promise.resolve();
   readonly #timers = new Set<NodeJS.Timeout>();
   #waitingForTxsHeight: number | null = null;
+  /** The height #heightStartedMs belongs to. */
+  #startedHeight = 0;
   /** Clock time the current height started at (the previous commit): proposals are paced from it. */
   #heightStartedMs = 0;
   /** The one timer that releases a paced proposal (minBlockIntervalMs), if set. */
@@ -155,7 +157,7 @@ export class ConsensusDriver {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     this.#paceTimer = undefined;
-    this.#heightStartedMs = this.#options.clock.nowMs();
+    this.#noteHeight(height);
     this.#waitingForTxsHeight = null;
     const tip = this.#options.chain.tip();
     this.#state = initConsensus({
@@ -175,6 +177,8 @@ export class ConsensusDriver {
     if (this.#closed || this.#state === undefined) return;
     const { state, effects } = step(this.#state, input);
     this.#state = state;
+    // A decision moves the machine to the next height inside step (Algorithm 1 lines 52-53).
+    this.#noteHeight(state.height);
     this.#stallWatch.noteProgress(state);
     this.#options.metrics.round.set(state.round);
     for (const effect of effects) {
@@ -358,6 +362,18 @@ export class ConsensusDriver {
     }, dueInMs);
     this.#paceTimer = timer;
     this.#timers.add(timer);
+  }
+
+  /** Remembers when `height` started, the first time the driver sees it; drops an older pace timer. */
+  #noteHeight(height: number): void {
+    if (height === this.#startedHeight) return;
+    this.#startedHeight = height;
+    this.#heightStartedMs = this.#options.clock.nowMs();
+    if (this.#paceTimer !== undefined) {
+      clearTimeout(this.#paceTimer);
+      this.#timers.delete(this.#paceTimer);
+      this.#paceTimer = undefined;
+    }
   }
 
   #releaseProposal(height: number): void {

@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConsensusParams } from '../../src/core/config/genesis.js';
 import { type ConsensusMessage, decodeConsensusMessage } from '../../src/core/consensus/codec.js';
+import type { VoteType } from '../../src/core/consensus/messages.js';
 import { proposerOf } from '../../src/core/consensus/proposer.js';
+import { signProposal, signVote } from '../../src/core/consensus/signing.js';
+import { buildBlock } from '../../src/core/ledger/build-block.js';
+import type { ChainParams } from '../../src/core/ledger/chain-params.js';
 import { chainParamsOf } from '../../src/core/ledger/chain-params.js';
 import { txIdOf } from '../../src/core/records/index.js';
 import { admitTransaction } from '../../src/node/admission.js';
@@ -21,17 +25,24 @@ import { createNodeMetrics } from '../../src/node/node-metrics.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { genesisRecordOf } from '../helpers/chain.js';
-import { grantConsent, testGenesis } from '../helpers/fixtures.js';
+import { grantConsent, type TestNetwork, testGenesis } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface Proposed {
   readonly atMs: number;
+  readonly height: number;
   readonly txCount: number;
 }
 
 interface PacingRig {
   readonly driver: ConsensusDriver;
+  readonly network: TestNetwork;
+  readonly params: ChainParams;
+  readonly store: LedgerStore;
+  readonly self: string;
   readonly proposals: Proposed[];
+  /** Own votes sent, as "type/height". */
+  readonly votes: string[];
   /** Adds `count` fresh signed transactions to the mempool and tells the driver. */
   addTxs(count: number): void;
   /** Moves the driver's clock forward (the pacing reads it; timers stay real). */
@@ -46,11 +57,11 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function startRig(consensus: Partial<ConsensusParams>): Promise<PacingRig> {
+  async function startRig(consensus: Partial<ConsensusParams>, proposerOfHeight = 1): Promise<PacingRig> {
     const network = testGenesis({ consensus: { heartbeatMs: 0, ...consensus } });
     const params = chainParamsOf(network.genesis);
-    // The proposer of height 1, round 0 (arXiv:1807.04938 line 14).
-    const self = proposerOf(params.validators, 1, 0).id;
+    // The proposer of the given height at round 0 (arXiv:1807.04938 line 14).
+    const self = proposerOf(params.validators, proposerOfHeight, 0).id;
     const directory = await mkdtemp(join(tmpdir(), 'bayledger-pacing-'));
     cleanups.push(() => rm(directory, { recursive: true, force: true }));
     const store = await LedgerStore.open(join(directory, 'data'), { createIfMissing: true });
@@ -64,11 +75,15 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
       nowMs: () => Date.now(),
     });
     const proposals: Proposed[] = [];
+    const votes: string[] = [];
     const record = (protocol: string, bytes: Uint8Array): void => {
       if (protocol !== PROTOCOL.consensus) return;
       const message: ConsensusMessage = decodeConsensusMessage(bytes);
       if (message.type === 'proposal') {
-        proposals.push({ atMs: Date.now(), txCount: message.proposal.block.txs.length });
+        const { height, block } = message.proposal;
+        proposals.push({ atMs: Date.now(), height, txCount: block.txs.length });
+      } else if (!votes.includes(`${message.vote.type}/${message.vote.height}`)) {
+        votes.push(`${message.vote.type}/${message.vote.height}`);
       }
     };
     const partial: Partial<PeerNetwork> = {
@@ -94,7 +109,12 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     await driver.start();
     return {
       driver,
+      network,
+      params,
+      store,
+      self,
       proposals,
+      votes,
       addTxs(count) {
         for (let i = 0; i < count; i++) {
           const added = mempool.add(grantConsent(network, { patient: `patient-${i}` }).bytes);
@@ -148,6 +168,63 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     rig.addTxs(1);
     const proposal = await waitFor('the proposal', () => rig.proposals[0]);
     assert.ok(proposal.atMs - addedMs < 15_000);
+    assert.equal(proposal.txCount, 1);
+  });
+
+  it('paces each height from its own start: the height after a decision waits again', async () => {
+    const intervalMs = 400;
+    const rig = await startRig({ minBlockIntervalMs: intervalMs }, 2);
+    const { network, params, store, driver } = rig;
+    // Height 1 comes from another validator; we vote for it with two others (a quorum of 3 of 4).
+    const proposer = proposerOf(params.validators, 1, 0).id;
+    const others = params.validators.map((v) => v.id).filter((id) => id !== rig.self && id !== proposer);
+    const built = buildBlock({ timeMs: Date.now(), proposer, candidates: [] }, store.contextFor(params));
+    const signature = signProposal(network.signers[proposer]!, params.chainId, 1, 0, -1, built.blockHash);
+    driver.input({
+      type: 'proposal',
+      proposal: {
+        height: 1,
+        round: 0,
+        validRound: -1,
+        blockHash: built.blockHash,
+        proposer,
+        signature,
+        block: built.block,
+      },
+      nowMs: Date.now(),
+    });
+    const voteFrom = (validator: string, type: VoteType) => {
+      const voteSignature = signVote(
+        network.signers[validator]!,
+        params.chainId,
+        type,
+        1,
+        0,
+        built.blockHash,
+      );
+      driver.input({
+        type: 'vote',
+        vote: { type, height: 1, round: 0, blockHash: built.blockHash, validator, signature: voteSignature },
+      });
+    };
+    await waitFor('our prevote', () => rig.votes.includes('prevote/1') || undefined);
+    voteFrom(proposer, 'prevote');
+    voteFrom(others[0]!, 'prevote');
+    await waitFor('our precommit', () => rig.votes.includes('precommit/1') || undefined);
+    // Height 1 has lasted longer than the interval by now, as far as the driver's clock knows; a
+    // transaction is waiting when height 2 starts, and we propose height 2.
+    rig.advanceClock(10 * intervalMs);
+    rig.addTxs(1);
+    const decidedMs = Date.now();
+    voteFrom(proposer, 'precommit');
+    voteFrom(others[0]!, 'precommit');
+    const proposal = await waitFor('the proposal of height 2', () =>
+      rig.proposals.find((p) => p.height === 2),
+    );
+    assert.ok(
+      proposal.atMs - decidedMs >= intervalMs - 5,
+      `height 2 proposed ${proposal.atMs - decidedMs} ms after height 1 was decided, interval ${intervalMs} ms`,
+    );
     assert.equal(proposal.txCount, 1);
   });
 });
