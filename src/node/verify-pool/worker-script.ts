@@ -20,8 +20,7 @@ export function startModuleWorker(
   relativePath: string,
   options: WorkerOptions = {},
 ): Worker {
-  const fromTypeScript = callerUrl.endsWith('.ts');
-  const scriptUrl = new URL(`${relativePath}${fromTypeScript ? '.ts' : '.js'}`, callerUrl);
+  const { fromTypeScript, scriptUrl } = moduleNextTo(callerUrl, relativePath);
   if (!fromTypeScript) return new Worker(scriptUrl, options);
   const bootstrap = [
     `import(${JSON.stringify(tsxEsmApiUrl(callerUrl))})`,
@@ -40,13 +39,21 @@ export function startModuleProcess(
   relativePath: string,
   options: ForkOptions = {},
 ): ChildProcess {
-  const fromTypeScript = callerUrl.endsWith('.ts');
-  const scriptUrl = new URL(`${relativePath}${fromTypeScript ? '.ts' : '.js'}`, callerUrl);
+  const { fromTypeScript, scriptUrl } = moduleNextTo(callerUrl, relativePath);
   const loader = fromTypeScript ? ['--import', tsxLoaderUrl(callerUrl)] : [];
   return fork(fileURLToPath(scriptUrl), [], {
     ...options,
     execArgv: [...loader, ...(options.execArgv ?? [])],
   });
+}
+
+/** The module `relativePath` beside the caller: .ts under tsx (the caller is .ts), .js from dist/. */
+function moduleNextTo(callerUrl: string, relativePath: string): { fromTypeScript: boolean; scriptUrl: URL } {
+  const fromTypeScript = callerUrl.endsWith('.ts');
+  return {
+    fromTypeScript,
+    scriptUrl: new URL(`${relativePath}${fromTypeScript ? '.ts' : '.js'}`, callerUrl),
+  };
 }
 
 interface TsxPackage {
@@ -58,10 +65,7 @@ interface TsxPackage {
 
 /** URL of tsx's loader module (what `--import tsx` loads), from tsx's own export map. */
 function tsxLoaderUrl(callerUrl: string): string {
-  const require = createRequire(callerUrl);
-  const packageJsonPath = require.resolve('tsx/package.json');
-  const tsxPackage = require(packageJsonPath) as TsxPackage;
-  return new URL(tsxPackage.exports['.'], pathToFileURL(packageJsonPath)).href;
+  return tsxExportUrl(callerUrl, (exports) => exports['.']);
 }
 
 /**
@@ -71,8 +75,13 @@ function tsxLoaderUrl(callerUrl: string): string {
  * own export map.
  */
 function tsxEsmApiUrl(callerUrl: string): string {
+  return tsxExportUrl(callerUrl, (exports) => exports['./esm/api'].import.default);
+}
+
+/** URL of one file of tsx's export map, resolved from the caller's node_modules. */
+function tsxExportUrl(callerUrl: string, pick: (exports: TsxPackage['exports']) => string): string {
   const require = createRequire(callerUrl);
   const packageJsonPath = require.resolve('tsx/package.json');
   const tsxPackage = require(packageJsonPath) as TsxPackage;
-  return new URL(tsxPackage.exports['./esm/api'].import.default, pathToFileURL(packageJsonPath)).href;
+  return new URL(pick(tsxPackage.exports), pathToFileURL(packageJsonPath)).href;
 }
