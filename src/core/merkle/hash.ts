@@ -13,6 +13,11 @@ export function leafHash(leafBytes: Uint8Array): Uint8Array {
   return sha256(LEAF_PREFIX, leafBytes);
 }
 
+/** leafHash of the concatenation of `parts`, without building it. */
+export function leafHashOfParts(parts: readonly Uint8Array[]): Uint8Array {
+  return sha256(LEAF_PREFIX, ...parts);
+}
+
 /** RFC 9162 2.1.1: HASH(0x01 || MTH(left) || MTH(right)). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256(NODE_PREFIX, left, right);

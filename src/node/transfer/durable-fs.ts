@@ -48,15 +48,27 @@ export async function writeFully(handle: FileHandle, data: Uint8Array, position:
 }
 
 /** Writes `parts` back to back from `position`, in as few calls as the system allows (writev). */
-export async function writeAllFully(
+export function writeAllFully(
   handle: FileHandle,
+  parts: readonly Uint8Array[],
+  position: number,
+): Promise<void> {
+  return writeAllWith((rest, at) => handle.writev(rest, at), parts, position);
+}
+
+/** One positional writev: through a FileHandle here, through a bare descriptor in the sealing worker. */
+export type PositionalWritev = (parts: Uint8Array[], position: number) => Promise<{ bytesWritten: number }>;
+
+/** writeAllFully through any positional writev (a positional writev may write less than asked). */
+export async function writeAllWith(
+  writev: PositionalWritev,
   parts: readonly Uint8Array[],
   position: number,
 ): Promise<void> {
   let rest = parts.filter((part) => part.byteLength > 0);
   let at = position;
   while (rest.length > 0) {
-    let { bytesWritten } = await handle.writev(rest, at);
+    let { bytesWritten } = await writev(rest, at);
     at += bytesWritten;
     // Drop what was written; a part written in part stays as its unwritten tail.
     while (rest.length > 0 && bytesWritten >= rest[0]!.byteLength) {

@@ -13,30 +13,13 @@
 import { writev } from 'node:fs';
 import { promisify } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
-import { sha256 } from '../../core/crypto/hash.js';
 import { assert } from '../../core/errors.js';
+import { leafHashOfParts } from '../../core/merkle/hash.js';
+import { writeAllWith } from './durable-fs.js';
 import { chunkSealedOffset } from './layout.js';
 import type { SealReply, SealRequest, SealWorkerData } from './seal-messages.js';
 
-/** RFC 9162 section 2.1.1: a leaf hash's input starts with this byte. */
-const LEAF_PREFIX = new Uint8Array([0x00]);
-
 const writevAsync = promisify(writev);
-
-/** Writes `parts` back to back from `position`; a positional writev may write less than asked. */
-async function writeAllToFd(fd: number, parts: readonly Uint8Array[], position: number): Promise<void> {
-  let rest = parts.filter((part) => part.byteLength > 0);
-  let at = position;
-  while (rest.length > 0) {
-    let { bytesWritten } = await writevAsync(fd, rest, at);
-    at += bytesWritten;
-    while (rest.length > 0 && bytesWritten >= rest[0]!.byteLength) {
-      bytesWritten -= rest[0]!.byteLength;
-      rest = rest.slice(1);
-    }
-    if (rest.length > 0 && bytesWritten > 0) rest = [rest[0]!.subarray(bytesWritten), ...rest.slice(1)];
-  }
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -60,9 +43,11 @@ port.on('message', (request: SealRequest) => {
   }
   if (failed) return;
   const { index, parts } = request;
-  const leaf = sha256(LEAF_PREFIX, ...parts);
+  const leaf = leafHashOfParts(parts);
   writes = writes
-    .then(() => writeAllToFd(fd, parts, chunkSealedOffset(layout, index)))
+    .then(() =>
+      writeAllWith((rest, at) => writevAsync(fd, rest, at), parts, chunkSealedOffset(layout, index)),
+    )
     .then(
       () => reply({ type: 'written', index, leaf }),
       (error: unknown) => {

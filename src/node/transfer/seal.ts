@@ -16,11 +16,11 @@ import { type FileHandle, mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
-import { HASH_BYTES, sha256 } from '../../core/crypto/hash.js';
+import { HASH_BYTES } from '../../core/crypto/hash.js';
 import { X25519_KEY_BYTES } from '../../core/crypto/x25519.js';
 import { assert, fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
-import { MemoryMerkleLog } from '../../core/merkle/index.js';
+import { leafHashOfParts, MemoryMerkleLog } from '../../core/merkle/index.js';
 import { BackgroundSync } from './background-sync.js';
 import { type PayloadCommitment, payloadCommitmentSchema } from './commitment.js';
 import { containerBytesFor, encodeContainerHead } from './container.js';
@@ -55,9 +55,6 @@ import {
   sealChunkParts,
 } from './payload-crypto.js';
 import { ChunkWriteWorker } from './seal-pool.js';
-
-/** RFC 9162 section 2.1.1: a leaf hash's input starts with this byte. */
-const LEAF_PREFIX = new Uint8Array([0x00]);
 
 export interface SealOptions {
   readonly outboxDir: string;
@@ -246,8 +243,8 @@ async function sealEach(run: SealRun, workerFromChunk: number | undefined): Prom
         );
         continue;
       }
-      // RFC 9162 2.1.1 leaf hash, HASH(0x00 || sealed chunk), over the parts (= leafHash(sealed)).
-      recordLeaf(sealed, index, sha256(LEAF_PREFIX, ...parts));
+      // RFC 9162 2.1.1 leaf hash, HASH(0x00 || sealed chunk), over the parts.
+      recordLeaf(sealed, index, leafHashOfParts(parts));
       await pendingWrite;
       pendingWrite = inFlight(
         writeAllFully(output, parts, chunkSealedOffset(layout, index)).then(() =>
