@@ -8,8 +8,15 @@
 // here is a lower bound of what the nodes would do with the cores to themselves.
 
 import { findMetric } from '../../helpers/metrics.js';
-import { type BenchNetwork, NodeClient, pollUntil, signWorkload, startBenchNetwork } from '../lib/network.js';
-import { SUBMIT_MODE, submitAtArrivals, uniformArrivals } from '../lib/submit.js';
+import {
+  type BenchNetwork,
+  NodeClient,
+  pollUntil,
+  type SignedTx,
+  signWorkload,
+  startBenchNetwork,
+} from '../lib/network.js';
+import { SUBMIT_MODE, type SubmitOutcome, submitAtArrivals, uniformArrivals } from '../lib/submit.js';
 import type { BenchContext, Benchmark, Figure } from '../types.js';
 
 /** Offered rates, tx/s, in order; the ramp stops at the first step the network cannot keep up with. */
@@ -85,6 +92,11 @@ function clientCpuSeconds(): number {
   return (usage.user + usage.system) / 1e6;
 }
 
+/** Signed pairs (a consent and a declaration) for `durationMs` at `ratePerSecond`. */
+function pairsFor(ratePerSecond: number, durationMs: number): number {
+  return Math.ceil(Math.round((ratePerSecond * durationMs) / 1000) / 2);
+}
+
 async function runStep(
   clients: readonly NodeClient[],
   observer: NodeClient,
@@ -94,8 +106,7 @@ async function runStep(
   step: number,
   context: BenchContext,
 ): Promise<StepResult> {
-  const count = 2 * Math.ceil(Math.round((ratePerSecond * STEP_MS) / 1000) / 2);
-  const txs = signWorkload(network, count / 2, `throughput/${step}/${ratePerSecond}`);
+  const txs = signWorkload(network, pairsFor(ratePerSecond, STEP_MS), `throughput/${step}/${ratePerSecond}`);
   const before = await sampleStatus(observer);
   const cpuBefore = { nodes: await nodesCpuSeconds(everyNode), client: clientCpuSeconds() };
   const samples: Sample[] = [before];
@@ -109,24 +120,9 @@ async function runStep(
     }
   })();
   const startedMs = performance.now();
-  const submitted = await submitAtArrivals(
-    clients,
-    txs,
-    uniformArrivals(txs.length, ratePerSecond),
-    context.signal,
-  );
   // The step ends when everything it submitted is committed (or the drain deadline passes): the
   // finalized rate is counted over submission and drain, so blocks still in flight count.
-  const target = before.logSize + submitted.sent - submitted.refused;
-  const last = await pollUntil(
-    'step committed',
-    async () => {
-      const sample = await sampleStatus(observer);
-      return sample.logSize >= target ? sample : undefined;
-    },
-    DRAIN_TIMEOUT_MS,
-    100,
-  ).catch(() => sampleStatus(observer));
+  const { submitted, last } = await offerAndDrain(clients, observer, txs, ratePerSecond, before, context);
   sampling = false;
   await sampler;
   const cpuAfter = { nodes: await nodesCpuSeconds(everyNode), client: clientCpuSeconds() };
@@ -153,27 +149,40 @@ async function runStep(
   return result;
 }
 
+/**
+ * Offers `txs` open-loop at `ratePerSecond`, then waits until everything admitted is committed
+ * (counted from `before`), or DRAIN_TIMEOUT_MS passes: `last` is then the latest status seen.
+ */
+async function offerAndDrain(
+  clients: readonly NodeClient[],
+  observer: NodeClient,
+  txs: readonly SignedTx[],
+  ratePerSecond: number,
+  before: Sample,
+  context: BenchContext,
+): Promise<{ submitted: SubmitOutcome; last: Sample }> {
+  const arrivals = uniformArrivals(txs.length, ratePerSecond);
+  const submitted = await submitAtArrivals(clients, txs, arrivals, context.signal);
+  const target = before.logSize + submitted.sent - submitted.refused;
+  const last = await pollUntil(
+    'everything offered committed',
+    async () => {
+      const sample = await sampleStatus(observer);
+      return sample.logSize >= target ? sample : undefined;
+    },
+    DRAIN_TIMEOUT_MS,
+    100,
+  ).catch(() => sampleStatus(observer));
+  return { submitted, last };
+}
+
 /** Load at WARMUP_RATE for WARMUP_MS, committed and not measured (see WARMUP_MS). */
 async function warmUp(network: BenchNetwork, context: BenchContext): Promise<void> {
   const clients = network.validators.map((node) => new NodeClient(node, CONNECTIONS_PER_VALIDATOR));
   const observer = new NodeClient(network.validators[0]!, 1);
   try {
-    const count = 2 * Math.ceil(Math.round((WARMUP_RATE * WARMUP_MS) / 1000) / 2);
-    const txs = signWorkload(network, count / 2, 'throughput/warm-up');
-    const before = (await observer.status()).logSize;
-    const submitted = await submitAtArrivals(
-      clients,
-      txs,
-      uniformArrivals(txs.length, WARMUP_RATE),
-      context.signal,
-    );
-    const target = before + submitted.sent - submitted.refused;
-    await pollUntil(
-      'warm-up committed',
-      async () => (await observer.status()).logSize >= target,
-      DRAIN_TIMEOUT_MS,
-      100,
-    ).catch(() => undefined);
+    const txs = signWorkload(network, pairsFor(WARMUP_RATE, WARMUP_MS), 'throughput/warm-up');
+    await offerAndDrain(clients, observer, txs, WARMUP_RATE, await sampleStatus(observer), context);
     context.log(`throughput: warm-up of ${txs.length} txs at ${WARMUP_RATE} tx/s done (not measured)`);
   } finally {
     for (const client of [...clients, observer]) client.close();
