@@ -6,6 +6,12 @@
 //
 // Each item is hashed as its bytes pass, in order; an item whose first bytes arrived before a
 // restart is hashed by reading its file back at the end (SHA-256 state cannot be persisted).
+//
+// A container of RECEIVE_WORKER_MIN_BYTES or more has its items hashed and written on a
+// worker thread (item-write-pool.ts), started when the sink opens so that it has loaded by the
+// first item byte; the bytes it gets were authenticated before `write` was called. If it fails to
+// load, this thread does the work as before; if it fails later, `write` or `sync` throws, like a
+// failed write here, and no chunk it had is recorded as durable.
 import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,7 +20,16 @@ import { assert, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { decodeContainerManifest, decodeManifestLength, MANIFEST_LENGTH_BYTES } from './container.js';
 import { inFlight, openReadWrite, PRIVATE_DIRECTORY_MODE, writeAllFully, writeFully } from './durable-fs.js';
+import { piecesByItem } from './item-pieces.js';
+import { ItemWriteWorker } from './item-write-pool.js';
 import type { PayloadLayout } from './layout.js';
+
+/**
+ * From this many container bytes on, items are hashed and written on a worker thread: starting one
+ * costs tens of milliseconds (and far more under tsx in tests), about what hashing and writing
+ * 8 MiB costs here, so below this there is nothing to win.
+ */
+export const RECEIVE_WORKER_MIN_BYTES = 8 * 1024 * 1024;
 
 const HEAD_FILE = 'head.bin';
 export const ITEMS_FOLDER = 'files';
@@ -49,17 +64,23 @@ export class ContainerSink {
   #headSynced = 0;
   #items: ItemFile[] = [];
   #pending: Promise<unknown> = Promise.resolve();
+  /** Started when the sink opens; undefined when this thread writes (small payload, failed load). */
+  #worker: ItemWriteWorker | undefined;
+  /** Whether item writes go to the worker, decided at the first one (once it has loaded). */
+  #onWorker: Promise<boolean> | undefined;
 
   private constructor(
     directory: string,
     layout: PayloadLayout,
     declaredSizes: readonly number[],
     head: Uint8Array,
+    worker: ItemWriteWorker | undefined,
   ) {
     this.#directory = directory;
     this.#layout = layout;
     this.#declaredSizes = declaredSizes;
     this.#head = head;
+    this.#worker = worker;
   }
 
   /**
@@ -71,13 +92,24 @@ export class ContainerSink {
     layout: PayloadLayout,
     declaredSizes: readonly number[],
     durableBytes: number,
+    onWorker: boolean = layout.containerBytes >= RECEIVE_WORKER_MIN_BYTES,
   ): Promise<ContainerSink | SinkProblem> {
     await mkdir(path.join(directory, ITEMS_FOLDER), { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
     const stored = await readFile(path.join(directory, HEAD_FILE)).catch(() => new Uint8Array(0));
     const head = new Uint8Array(stored.subarray(0, Math.min(stored.byteLength, durableBytes)));
-    const sink = new ContainerSink(directory, layout, declaredSizes, new Uint8Array(0));
-    const problem = await sink.#collectHead(head);
+    const worker = onWorker ? ItemWriteWorker.start(LIMITS.payloadSealChunksInFlight) : undefined;
+    const sink = new ContainerSink(directory, layout, declaredSizes, new Uint8Array(0), worker);
+    const problem = await sink.#collectHead(head).catch(async (error: unknown) => {
+      await sink.close();
+      throw error;
+    });
+    if (problem !== undefined) await sink.close();
     return problem ?? sink;
+  }
+
+  /** Whether item writes went to the worker thread (false before the first one): for tests. */
+  async writesOnWorker(): Promise<boolean> {
+    return this.#onWorker !== undefined && (await this.#onWorker);
   }
 
   /** True once the whole head is known and checked (item files exist from then on). */
@@ -96,8 +128,7 @@ export class ContainerSink {
    */
   async write(offset: number, bytes: Uint8Array | readonly Uint8Array[]): Promise<SinkProblem | undefined> {
     if (this.headComplete && Array.isArray(bytes)) {
-      await this.#pending;
-      this.#pending = inFlight(Promise.all(this.#writeItems(offset, bytes)));
+      await this.#writeItems(offset, bytes);
       return undefined;
     }
     let position = offset;
@@ -113,9 +144,37 @@ export class ContainerSink {
       rest = rest.subarray(take);
     }
     if (rest.byteLength === 0) return undefined;
-    await this.#pending;
-    this.#pending = inFlight(Promise.all(this.#writeItems(position, [rest])));
+    await this.#writeItems(position, [rest]);
     return undefined;
+  }
+
+  /**
+   * Hands container[position, ...) to the worker, or writes it here (one write in flight, the
+   * next chunk is checked and decrypted meanwhile). Returns once the bytes are handed over.
+   */
+  async #writeItems(position: number, parts: readonly Uint8Array[]): Promise<void> {
+    const worker = this.#worker;
+    if (worker !== undefined && (await this.#decideWorker())) {
+      for (const { item } of piecesByItem(this.#items, position, parts)) this.#items[item]!.writes++;
+      await worker.slot();
+      this.#pending = inFlight(worker.write(position, parts));
+      return;
+    }
+    await this.#pending;
+    this.#pending = inFlight(Promise.all(this.#writeHere(position, parts)));
+  }
+
+  /** At the first item write: the worker if it has loaded by then (waiting for it), else here. */
+  #decideWorker(): Promise<boolean> {
+    this.#onWorker ??= (async () => {
+      const worker = this.#worker!;
+      if (!(await worker.whenReady())) return false;
+      await worker.setItems(
+        this.#items.map(({ handle, start, sizeBytes }) => ({ fd: handle.fd, start, sizeBytes })),
+      );
+      return true;
+    })().catch(() => false);
+    return this.#onWorker;
   }
 
   /** Appends head bytes; once the head is complete, checks it and creates the item files. */
@@ -195,33 +254,16 @@ export class ContainerSink {
    * Positional writes of container[position, ...) from consecutive `parts` into the items they
    * cover: one vectored write per item, each item hashed in order as its bytes pass.
    */
-  #writeItems(position: number, parts: readonly Uint8Array[]): Promise<void>[] {
-    const perItem = new Map<ItemFile, { offset: number; pieces: Uint8Array[] }>();
-    let at = position;
-    for (const part of parts) {
-      const end = at + part.byteLength;
-      for (const item of this.#items) {
-        const from = Math.max(at, item.start);
-        const to = Math.min(end, item.start + item.sizeBytes);
-        if (from >= to) continue;
-        const piece = part.subarray(from - at, to - at);
-        const itemOffset = from - item.start;
-        if (itemOffset === item.hashedBytes) {
-          item.hasher.update(piece);
-          item.hashedBytes += piece.byteLength;
-        }
-        const pending = perItem.get(item);
-        if (pending === undefined) perItem.set(item, { offset: itemOffset, pieces: [piece] });
-        else pending.pieces.push(piece);
+  #writeHere(position: number, parts: readonly Uint8Array[]): Promise<void>[] {
+    return piecesByItem(this.#items, position, parts).map(({ item: index, offset, pieces }) => {
+      const item = this.#items[index]!;
+      if (offset === item.hashedBytes) {
+        for (const piece of pieces) item.hasher.update(piece);
+        item.hashedBytes += pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
       }
-      at = end;
-    }
-    const writes: Promise<void>[] = [];
-    for (const [item, { offset, pieces }] of perItem) {
       item.writes++;
-      writes.push(writeAllFully(item.handle, pieces, offset));
-    }
-    return writes;
+      return writeAllFully(item.handle, pieces, offset);
+    });
   }
 
   /**
@@ -229,9 +271,11 @@ export class ContainerSink {
    * while it runs are not covered; counters, not flags, keep them from being marked clean.
    */
   async sync(): Promise<void> {
+    const covers = this.#items.map((item) => item.writes);
     await this.#pending;
-    for (const item of this.#items) {
-      const covered = item.writes;
+    if (this.#onWorker !== undefined && (await this.#onWorker)) await this.#worker!.flush();
+    for (const [index, item] of this.#items.entries()) {
+      const covered = covers[index]!;
       if (covered === item.syncedWrites) continue;
       await item.handle.datasync();
       item.syncedWrites = Math.max(item.syncedWrites, covered);
@@ -253,12 +297,15 @@ export class ContainerSink {
   /** After the last chunk: each item's size and SHA-256, from memory or by reading the file back. */
   async digests(): Promise<{ file: string; sizeBytes: number; digest: Uint8Array }[]> {
     await this.#pending;
+    const onWorker = this.#onWorker !== undefined && (await this.#onWorker);
+    const fromWorker = onWorker ? await this.#worker!.digests() : [];
     const results = [];
-    for (const item of this.#items) {
+    for (const [index, item] of this.#items.entries()) {
       const digest =
-        item.hashedBytes === item.sizeBytes
+        fromWorker[index] ??
+        (item.hashedBytes === item.sizeBytes
           ? new Uint8Array(item.hasher.digest())
-          : await hashFile(item.handle);
+          : await hashFile(item.handle));
       results.push({ file: path.basename(item.file), sizeBytes: item.sizeBytes, digest });
     }
     return results;
@@ -266,6 +313,10 @@ export class ContainerSink {
 
   async close(): Promise<void> {
     await Promise.allSettled([this.#pending]);
+    // The worker's writes settle before the files close (a write still queued could otherwise land
+    // on whatever file reuses the descriptor).
+    await this.#worker?.close();
+    this.#worker = undefined;
     await Promise.allSettled(this.#items.map((item) => item.handle.close()));
     this.#items = [];
   }

@@ -93,6 +93,8 @@ export class PartialPayload {
     commitment: PayloadCommitment,
     layout: PayloadLayout,
     declaredSizes: readonly number[],
+    /** Items hashed and written on a worker thread; by default for RECEIVE_WORKER_MIN_BYTES or more. */
+    itemsOnWorker?: boolean,
   ): Promise<PartialPayload | SinkProblem> {
     const directory = partialDirectory(inboxDir, transferId);
     const commitmentBytes = encodeCanonical(commitment);
@@ -104,6 +106,7 @@ export class PartialPayload {
       layout,
       declaredSizes,
       containerEnd(layout, leaves.length),
+      itemsOnWorker,
     );
     if (
       !('reason' in sink) &&
@@ -114,7 +117,7 @@ export class PartialPayload {
       await sink.close();
       await reset(directory, commitmentBytes);
       leaves = [];
-      sink = await ContainerSink.open(directory, layout, declaredSizes, 0);
+      sink = await ContainerSink.open(directory, layout, declaredSizes, 0, itemsOnWorker);
     }
     if ('reason' in sink) return sink;
     const leavesFile = await openReadWrite(path.join(directory, LEAVES_FILE));
@@ -173,6 +176,11 @@ export class PartialPayload {
     await this.#leavesFile.datasync();
     this.#durableLeaves.push(...this.#syncingLeaves);
     this.#syncingLeaves = [];
+  }
+
+  /** Whether items went to the worker thread (false before the first item byte): for tests. */
+  itemsOnWorker(): Promise<boolean> {
+    return this.#sink.writesOnWorker();
   }
 
   /** After the last chunk: each item file's name, size and SHA-256. */

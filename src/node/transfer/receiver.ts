@@ -47,6 +47,12 @@ export interface PayloadReceiverOptions {
   readonly recipientSecretKey: Uint8Array;
   readonly expected: PayloadExpectation;
   readonly onProgress?: (progress: PayloadProgress) => void;
+  /**
+   * Hash and write the items on a worker thread (true) or on this one (false); by default on a
+   * worker for payloads of RECEIVE_WORKER_MIN_BYTES or more (container-sink.ts). Either
+   * way every chunk is authenticated here before its bytes are handed on.
+   */
+  readonly itemsOnWorker?: boolean;
 }
 
 export interface PayloadProgress {
@@ -130,6 +136,7 @@ export class PayloadReceiver {
       expected.payload,
       created.verifier.layout,
       expected.items.map((item) => item.sizeBytes),
+      options.itemsOnWorker,
     );
     if ('reason' in partial) {
       await rm(partialDirectory(options.inboxDir, expected.transferId), { recursive: true, force: true });
@@ -148,6 +155,11 @@ export class PayloadReceiver {
   /** The first chunk still needed. */
   get nextChunk(): number {
     return this.#session?.partial.verifiedChunks ?? 0;
+  }
+
+  /** Whether items went to the worker thread (false before the first item byte): for tests. */
+  async itemsOnWorker(): Promise<boolean> {
+    return (await this.#session?.partial.itemsOnWorker()) ?? false;
   }
 
   /** The request to send: resume from the first chunk not yet verified. */

@@ -1,0 +1,31 @@
+// What the receiving sink (container-sink.ts, through item-write-pool.ts) and the item writing
+// worker (item-write-worker.ts) say to each other. Every request is answered, in the order sent.
+import type { ItemSpan } from './item-pieces.js';
+
+export interface ItemFileSpan extends ItemSpan {
+  /** The item file, opened by the main thread, which also syncs and closes it. */
+  readonly fd: number;
+}
+
+export type ItemWriteRequest =
+  /** The item files, once the container head is checked; sent before any write. */
+  | { readonly type: 'items'; readonly seq: number; readonly items: readonly ItemFileSpan[] }
+  | {
+      readonly type: 'write';
+      readonly seq: number;
+      /** Container offset of the first part. */
+      readonly position: number;
+      /** Authenticated plaintext, consecutive parts, transferred. */
+      readonly parts: readonly Uint8Array[];
+    }
+  /** Answered once every write sent before it is done. */
+  | { readonly type: 'flush'; readonly seq: number }
+  /** Answered, after every write sent before it, with each item's SHA-256 if it saw all of it. */
+  | { readonly type: 'digests'; readonly seq: number };
+
+export type ItemWriteReply =
+  | { readonly type: 'done'; readonly seq: number }
+  | { readonly type: 'digests'; readonly seq: number; readonly digests: readonly (Uint8Array | null)[] }
+  | { readonly type: 'failed'; readonly seq: number; readonly message: string }
+  /** Sent once, when the worker has loaded and listens. */
+  | { readonly type: 'ready' };

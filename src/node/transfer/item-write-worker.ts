@@ -1,0 +1,100 @@
+// The worker-thread half of receiving (item-write-pool.ts is the other half): it takes plaintext
+// the main thread has already authenticated (inclusion proof and AEAD tag, receiver.ts) with its
+// buffers transferred, hashes each item as its bytes pass in order (the declared item digest,
+// SHA-256) and writes the bytes into the item files. So the receiving node's decryption and its
+// item hashing and writing run on two cores. Nothing here decides what is accepted: the main
+// thread checked each chunk before sending it, and records a chunk as durable only after a flush
+// answered here and its own datasync.
+//
+// The file descriptors belong to the main thread (it opens, syncs and closes them); this thread
+// only writes through them, so a terminated worker leaves no descriptor behind.
+import { createHash, type Hash } from 'node:crypto';
+import { writev } from 'node:fs';
+import { promisify } from 'node:util';
+import { parentPort } from 'node:worker_threads';
+import { assert } from '../../core/errors.js';
+import { writeAllWith } from './durable-fs.js';
+import { piecesByItem } from './item-pieces.js';
+import type { ItemFileSpan, ItemWriteReply, ItemWriteRequest } from './item-write-messages.js';
+
+const writevAsync = promisify(writev);
+
+interface ItemState {
+  readonly span: ItemFileSpan;
+  readonly hasher: Hash;
+  /** Bytes fed to `hasher`: the item's prefix seen in order by this thread. */
+  hashedBytes: number;
+}
+
+const port = parentPort;
+assert(port !== null, 'item-write-worker runs as a worker thread');
+let items: ItemState[] = [];
+/** Every request's work, in order: a reply is sent only after the requests before it are done. */
+let work: Promise<void> = Promise.resolve();
+let failure: string | undefined;
+
+function reply(message: ItemWriteReply): void {
+  port!.postMessage(message);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Hashes the pieces now (while earlier writes run), then writes them after those writes. */
+function write(position: number, parts: readonly Uint8Array[]): () => Promise<void> {
+  const spans = items.map((item) => item.span);
+  const writes = piecesByItem(spans, position, parts).map(({ item, offset, pieces }) => {
+    const state = items[item]!;
+    if (offset === state.hashedBytes) {
+      for (const piece of pieces) state.hasher.update(piece);
+      state.hashedBytes += pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+    }
+    return { fd: state.span.fd, offset, pieces };
+  });
+  return async () => {
+    await Promise.all(
+      writes.map(({ fd, offset, pieces }) =>
+        writeAllWith((rest, at) => writevAsync(fd, rest, at), pieces, offset),
+      ),
+    );
+  };
+}
+
+function digests(): (Uint8Array | null)[] {
+  return items.map((item) =>
+    item.hashedBytes === item.span.sizeBytes ? new Uint8Array(item.hasher.digest()) : null,
+  );
+}
+
+port.on('message', (request: ItemWriteRequest) => {
+  const { seq } = request;
+  let step: () => Promise<ItemWriteReply>;
+  if (request.type === 'items') {
+    items = request.items.map((span) => ({ span, hasher: createHash('sha256'), hashedBytes: 0 }));
+    step = async () => ({ type: 'done', seq });
+  } else if (request.type === 'write') {
+    const writing = failure === undefined ? write(request.position, request.parts) : undefined;
+    step = async () => {
+      await writing?.();
+      return { type: 'done', seq };
+    };
+  } else if (request.type === 'flush') {
+    step = async () => ({ type: 'done', seq });
+  } else {
+    step = async () => ({ type: 'digests', seq, digests: digests() });
+  }
+  work = work.then(async () => {
+    if (failure !== undefined) return reply({ type: 'failed', seq, message: failure });
+    try {
+      reply(await step());
+    } catch (error) {
+      failure = describe(error);
+      reply({ type: 'failed', seq, message: failure });
+    }
+  });
+});
+
+// Loading this module's imports takes a worker thread's first tens of milliseconds; the worker is
+// started when the partial is opened, before the request is sent, so it is usually ready in time.
+reply({ type: 'ready' });

@@ -1,0 +1,162 @@
+// Receiving with the items hashed and written on a worker thread (container-sink.ts,
+// item-write-pool.ts, item-write-worker.ts): the same files and digests as on the main thread,
+// tampering still refused before anything is handed on, and resumption after an interruption or a
+// crash, including a resume on the other thread (whose item digests are then read back from disk).
+import { strict as assert } from 'node:assert';
+import { readFile, truncate } from 'node:fs/promises';
+import path from 'node:path';
+import { toHex } from '../../src/core/bytes.js';
+import { INBOX_MANIFEST_FILE } from '../../src/node/transfer/filing.js';
+import { ItemWriteWorker } from '../../src/node/transfer/item-write-pool.js';
+import { partialDirectory } from '../../src/node/transfer/partial.js';
+import { decodePayloadResponse, encodePayloadResponse } from '../../src/node/transfer/protocol.js';
+import { PayloadReceiver, type ReceiveOutcome } from '../../src/node/transfer/receiver.js';
+import {
+  deliver,
+  editFrames,
+  type Fixture,
+  filedFiles,
+  receiverOptions,
+  sealFixture,
+  sha256,
+  withTempDir,
+} from './payload-harness.js';
+
+const SMALL_CHUNK = 256;
+
+async function openReceiver(fixture: Fixture, itemsOnWorker: boolean): Promise<PayloadReceiver> {
+  return PayloadReceiver.open(receiverOptions(fixture, { itemsOnWorker }));
+}
+
+/** Each filed item holds exactly the sealed contents. */
+async function assertFiled(fixture: Fixture, outcome: ReceiveOutcome): Promise<void> {
+  assert.equal(outcome.status, 'delivered', JSON.stringify(outcome));
+  if (outcome.status !== 'delivered') return;
+  const manifest = JSON.parse(await readFile(path.join(outcome.directory, INBOX_MANIFEST_FILE), 'utf8'));
+  assert.equal(manifest.items.length, fixture.contents.length);
+  for (const [i, item] of manifest.items.entries()) {
+    assert.equal(item.digest, toHex(sha256(fixture.contents[i]!)));
+    const filed = await readFile(path.join(outcome.directory, item.file));
+    assert.ok(Buffer.from(fixture.contents[i]!).equals(filed), `item ${i} differs`);
+  }
+}
+
+function stopAtFrame(stopPosition: number) {
+  return editFrames((frame, position) => (position === stopPosition ? 'stop' : frame));
+}
+
+describe('payload receiving: items hashed and written on a worker thread', () => {
+  it('files several items (0 bytes, 1 byte, across many chunks) unchanged, on the worker', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [0, 1, 9000, 700, 5000], { chunkBytes: SMALL_CHUNK });
+      const receiver = await openReceiver(fixture, true);
+      const outcome = await deliver(fixture, { receiver });
+      assert.equal(await receiver.itemsOnWorker(), true, 'the worker took the items');
+      await assertFiled(fixture, outcome);
+    });
+  });
+
+  it('the main thread still files them when told to (and never starts the worker)', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [9000, 700], { chunkBytes: SMALL_CHUNK });
+      const receiver = await openReceiver(fixture, false);
+      const outcome = await deliver(fixture, { receiver });
+      assert.equal(await receiver.itemsOnWorker(), false);
+      await assertFiled(fixture, outcome);
+    });
+  });
+
+  it('a tampered chunk is refused before it reaches the worker; a retry on the worker completes', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [6000], { chunkBytes: SMALL_CHUNK });
+      const tampered = await deliver(fixture, {
+        receiver: await openReceiver(fixture, true),
+        tamper: editFrames((frame) => {
+          const message = decodePayloadResponse(frame);
+          if (message.type !== 'chunk' || message.index !== 9) return frame;
+          const ciphertext = Uint8Array.from(message.ciphertext);
+          ciphertext[0]! ^= 1;
+          return encodePayloadResponse({ ...message, ciphertext });
+        }),
+      });
+      assert.equal(tampered.status === 'failed' && tampered.reason, 'CHUNK_PROOF_INVALID');
+      assert.equal(tampered.status === 'failed' && tampered.nextChunk, 9);
+      assert.deepEqual(await filedFiles(fixture.inboxDir), []);
+      await assertFiled(fixture, await deliver(fixture, { receiver: await openReceiver(fixture, true) }));
+    });
+  });
+
+  it('a declared digest the plaintext does not match is refused from the worker digest', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [4000, 3000], { chunkBytes: SMALL_CHUNK });
+      const wrong = {
+        ...fixture.expectation,
+        items: fixture.expectation.items.map((item, i) =>
+          i === 1 ? { ...item, digest: sha256(item.digest) } : item,
+        ),
+      };
+      const receiver = await PayloadReceiver.open(
+        receiverOptions(fixture, { expected: wrong, itemsOnWorker: true }),
+      );
+      const outcome = await deliver(fixture, { receiver });
+      assert.equal(outcome.status === 'failed' && outcome.reason, 'DIGEST_MISMATCH');
+      assert.equal(await receiver.itemsOnWorker(), true);
+      assert.deepEqual(await filedFiles(fixture.inboxDir), []);
+    });
+  });
+
+  for (const [first, second] of [
+    [true, true],
+    [true, false],
+    [false, true],
+  ] as const) {
+    it(`resumes after an interruption (first on ${first ? 'worker' : 'main'}, then ${second ? 'worker' : 'main'})`, async () => {
+      await withTempDir(async (dir) => {
+        const fixture = await sealFixture(dir, [5000, 7000], { chunkBytes: SMALL_CHUNK });
+        // Frame 0 is the header, so stopping at frame 31 leaves chunks 0-29.
+        const cut = await deliver(fixture, {
+          receiver: await openReceiver(fixture, first),
+          tamper: stopAtFrame(31),
+        });
+        assert.equal(cut.status === 'failed' && cut.nextChunk, 30);
+        const resumed = await openReceiver(fixture, second);
+        assert.equal(resumed.nextChunk, 30);
+        await assertFiled(fixture, await deliver(fixture, { receiver: resumed }));
+      });
+    });
+  }
+
+  it('after a crash, resumes from the last fsynced checkpoint even if the worker wrote more', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [12_000], { chunkBytes: SMALL_CHUNK });
+      const cut = await deliver(fixture, {
+        receiver: await openReceiver(fixture, true),
+        tamper: stopAtFrame(40),
+      });
+      assert.equal(cut.status, 'failed');
+      // As if the process died before its last checkpoint: the record names fewer chunks than the
+      // item file holds, plus a torn trailing leaf.
+      const partial = partialDirectory(fixture.inboxDir, fixture.expectation.transferId);
+      await truncate(path.join(partial, 'leaves.bin'), 16 * 32 + 7);
+      const resumed = await openReceiver(fixture, true);
+      assert.equal(resumed.nextChunk, 16);
+      await assertFiled(fixture, await deliver(fixture, { receiver: resumed }));
+    });
+  });
+});
+
+describe('ItemWriteWorker', () => {
+  it('a failed write rejects that write, every later request and the flush; close still returns', async () => {
+    const worker = ItemWriteWorker.start(2);
+    try {
+      assert.equal(await worker.whenReady(), true);
+      // A descriptor no process has open: the write fails in the worker (EBADF).
+      await worker.setItems([{ fd: 1_000_000, start: 0, sizeBytes: 10 }]);
+      await assert.rejects(worker.write(0, [new Uint8Array(10)]), /writing received items failed/);
+      await assert.rejects(worker.flush(), /writing received items failed/);
+      await assert.rejects(worker.slot(), /writing received items failed/);
+    } finally {
+      await worker.close();
+    }
+  });
+});
