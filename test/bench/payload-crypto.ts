@@ -8,11 +8,14 @@
 //      loopback TCP), the sender in a child process, each frame written as the node writes it
 //      (respondFramed, FramedStream.writeFramed) and released after use as the node's fetcher does:
 //      CPU time, page faults and garbage collections per MB at each end.
-// Usage: npx tsx test/bench/payload-crypto.ts [--mb 200] [--runs 3] [--network]
+//   --items-on worker|main|alternate: where the receiver hashes and writes the items (default: the
+//   receiver's own choice; alternate: worker on odd runs, main thread on even runs, for A/B).
+// Usage: npx tsx test/bench/payload-crypto.ts [--mb 200] [--runs 3] [--network] [--items-on WHERE]
 // The machine is shared: compare runs, and read the best as the closest to an idle machine.
 import '../../src/polyfill.js';
 import { fork } from 'node:child_process';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -157,6 +160,8 @@ async function writeSynthetic(file: string, bytes: number): Promise<void> {
 /** What one end of a delivery cost: CPU seconds, minor page faults, garbage collections. */
 interface Cost {
   readonly cpuSeconds: number;
+  /** The main thread's own CPU (Linux: /proc/self/task/<pid>/stat, 10 ms ticks), without workers. */
+  readonly mainThreadCpuSeconds: number;
   readonly pageFaults: number;
   readonly gcCount: number;
   readonly gcMs: number;
@@ -174,10 +179,23 @@ function watchGc(): void {
   }).observe({ entryTypes: ['gc'] });
 }
 
+/** utime + stime of the main thread in seconds (0 where /proc is missing). */
+function mainThreadCpuSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 function costSoFar(): Cost {
   const cpu = process.cpuUsage();
   return {
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    mainThreadCpuSeconds: mainThreadCpuSeconds(),
     pageFaults: process.resourceUsage().minorPageFault,
     gcCount,
     gcMs,
@@ -188,6 +206,7 @@ function costSince(start: Cost): Cost {
   const now = costSoFar();
   return {
     cpuSeconds: now.cpuSeconds - start.cpuSeconds,
+    mainThreadCpuSeconds: now.mainThreadCpuSeconds - start.mainThreadCpuSeconds,
     pageFaults: now.pageFaults - start.pageFaults,
     gcCount: now.gcCount - start.gcCount,
     gcMs: now.gcMs - start.gcMs,
@@ -197,7 +216,7 @@ function costSince(start: Cost): Cost {
 function describeCost(cost: Cost, bytes: number): string {
   const mb = bytes / MB;
   return (
-    `${((cost.cpuSeconds * 1000) / mb).toFixed(2)} ms CPU, ${(cost.pageFaults / mb).toFixed(0)} page faults per MB, ` +
+    `${((cost.cpuSeconds * 1000) / mb).toFixed(2)} ms CPU (main thread ${((cost.mainThreadCpuSeconds * 1000) / mb).toFixed(2)}), ${(cost.pageFaults / mb).toFixed(0)} page faults per MB, ` +
     `${cost.gcCount} GCs (${cost.gcMs.toFixed(0)} ms)`
   );
 }
@@ -296,7 +315,15 @@ async function networkDelivery(dir: string, sealed: SealedPayload, receiver: Pay
   }
 }
 
-async function pipeline(totalMb: number, network: boolean): Promise<void> {
+/** Where run `run` has the receiver hash and write items (undefined: the receiver's default). */
+function itemsOnWorker(run: number): boolean | undefined {
+  const index = process.argv.indexOf('--items-on');
+  const where = index >= 0 ? process.argv[index + 1] : undefined;
+  if (where === 'alternate') return run % 2 === 1;
+  return where === undefined ? undefined : where === 'worker';
+}
+
+async function pipeline(totalMb: number, network: boolean, onWorker: boolean | undefined): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bayledger-bench-payload-'));
   try {
     const sizes = [Math.round(totalMb * MB * 0.95), Math.round(totalMb * MB * 0.05)];
@@ -334,6 +361,7 @@ async function pipeline(totalMb: number, network: boolean): Promise<void> {
           documentType: 'dicom-study',
         })),
       },
+      ...(onWorker === undefined ? {} : { itemsOnWorker: onWorker }),
     });
     if (network) {
       await networkDelivery(dir, sealed, receiver);
@@ -364,9 +392,11 @@ if (senderAt >= 0) {
   if (!network) rawAead();
   const runs = argument('runs', 3);
   for (let run = 1; run <= runs; run++) {
+    const onWorker = itemsOnWorker(run);
+    const where = onWorker === undefined ? '' : `, items on ${onWorker ? 'a worker' : 'the main thread'}`;
     console.log(
-      `--- pipeline run ${run} of ${runs} (load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
+      `--- pipeline run ${run} of ${runs} (load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores${where})`,
     );
-    await pipeline(argument('mb', 200), network);
+    await pipeline(argument('mb', 200), network, onWorker);
   }
 }

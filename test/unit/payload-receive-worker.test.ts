@@ -147,7 +147,7 @@ describe('payload receiving: items hashed and written on a worker thread', () =>
 
 describe('ItemWriteWorker', () => {
   it('a failed write rejects that write, every later request and the flush; close still returns', async () => {
-    const worker = ItemWriteWorker.start(2);
+    const worker = ItemWriteWorker.start(2, 16);
     try {
       assert.equal(await worker.whenReady(), true);
       // A descriptor no process has open: the write fails in the worker (EBADF).

@@ -9,7 +9,8 @@
 //
 // A container of RECEIVE_WORKER_MIN_BYTES or more has its items hashed and written on a
 // worker thread (item-write-pool.ts), started when the sink opens so that it has loaded by the
-// first item byte; the bytes it gets were authenticated before `write` was called. If it fails to
+// first item byte; the bytes it gets were authenticated before `write` was called, and are
+// copied to it, so `write`'s parts may be reused once it returns. If it fails to
 // load, this thread does the work as before; if it fails later, `write` or `sync` throws, like a
 // failed write here, and no chunk it had is recorded as durable.
 import { createHash, type Hash } from 'node:crypto';
@@ -97,7 +98,9 @@ export class ContainerSink {
     await mkdir(path.join(directory, ITEMS_FOLDER), { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
     const stored = await readFile(path.join(directory, HEAD_FILE)).catch(() => new Uint8Array(0));
     const head = new Uint8Array(stored.subarray(0, Math.min(stored.byteLength, durableBytes)));
-    const worker = onWorker ? ItemWriteWorker.start(LIMITS.payloadSealChunksInFlight) : undefined;
+    const worker = onWorker
+      ? ItemWriteWorker.start(LIMITS.payloadSealChunksInFlight, layout.chunkBytes)
+      : undefined;
     const sink = new ContainerSink(directory, layout, declaredSizes, new Uint8Array(0), worker);
     const problem = await sink.#collectHead(head).catch(async (error: unknown) => {
       await sink.close();

@@ -7,16 +7,23 @@ export interface ItemFileSpan extends ItemSpan {
   readonly fd: number;
 }
 
+/** The worker's start data: the shared slots the main thread copies plaintext into. */
+export interface ItemWriteWorkerData {
+  readonly slots: SharedArrayBuffer;
+  readonly slotBytes: number;
+}
+
 export type ItemWriteRequest =
   /** The item files, once the container head is checked; sent before any write. */
   | { readonly type: 'items'; readonly seq: number; readonly items: readonly ItemFileSpan[] }
   | {
       readonly type: 'write';
       readonly seq: number;
-      /** Container offset of the first part. */
+      /** Container offset of the first byte. */
       readonly position: number;
-      /** Authenticated plaintext, consecutive parts, transferred. */
-      readonly parts: readonly Uint8Array[];
+      /** The shared slot holding the authenticated plaintext, and its length; free once answered. */
+      readonly slot: number;
+      readonly byteLength: number;
     }
   /** Answered once every write sent before it is done. */
   | { readonly type: 'flush'; readonly seq: number }

@@ -1,6 +1,6 @@
 // The worker-thread half of receiving (item-write-pool.ts is the other half): it takes plaintext
-// the main thread has already authenticated (inclusion proof and AEAD tag, receiver.ts) with its
-// buffers transferred, hashes each item as its bytes pass in order (the declared item digest,
+// the main thread has already authenticated (inclusion proof and AEAD tag, receiver.ts) and copied
+// into a shared slot, hashes each item as its bytes pass in order (the declared item digest,
 // SHA-256) and writes the bytes into the item files. So the receiving node's decryption and its
 // item hashing and writing run on two cores. Nothing here decides what is accepted: the main
 // thread checked each chunk before sending it, and records a chunk as durable only after a flush
@@ -11,11 +11,16 @@
 import { createHash, type Hash } from 'node:crypto';
 import { writev } from 'node:fs';
 import { promisify } from 'node:util';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { assert } from '../../core/errors.js';
 import { writeAllWith } from './durable-fs.js';
 import { piecesByItem } from './item-pieces.js';
-import type { ItemFileSpan, ItemWriteReply, ItemWriteRequest } from './item-write-messages.js';
+import type {
+  ItemFileSpan,
+  ItemWriteReply,
+  ItemWriteRequest,
+  ItemWriteWorkerData,
+} from './item-write-messages.js';
 
 const writevAsync = promisify(writev);
 
@@ -28,6 +33,7 @@ interface ItemState {
 
 const port = parentPort;
 assert(port !== null, 'item-write-worker runs as a worker thread');
+const { slots, slotBytes } = workerData as ItemWriteWorkerData;
 let items: ItemState[] = [];
 /** Every request's work, in order: a reply is sent only after the requests before it are done. */
 let work: Promise<void> = Promise.resolve();
@@ -74,7 +80,8 @@ port.on('message', (request: ItemWriteRequest) => {
     items = request.items.map((span) => ({ span, hasher: createHash('sha256'), hashedBytes: 0 }));
     step = async () => ({ type: 'done', seq });
   } else if (request.type === 'write') {
-    const writing = failure === undefined ? write(request.position, request.parts) : undefined;
+    const bytes = new Uint8Array(slots, request.slot * slotBytes, request.byteLength);
+    const writing = failure === undefined ? write(request.position, [bytes]) : undefined;
     step = async () => {
       await writing?.();
       return { type: 'done', seq };

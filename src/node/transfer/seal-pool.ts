@@ -17,7 +17,7 @@ interface Pending<T> {
  * ArrayBuffer with other bytes (a pooled small buffer such as the tag) is copied first, since
  * transferring its buffer would take the other bytes away from their owner.
  */
-export function transferable(parts: readonly Uint8Array[]): { parts: Uint8Array[]; buffers: ArrayBuffer[] } {
+function transferable(parts: readonly Uint8Array[]): { parts: Uint8Array[]; buffers: ArrayBuffer[] } {
   const owned: Uint8Array[] = [];
   const buffers: ArrayBuffer[] = [];
   for (const part of parts) {
