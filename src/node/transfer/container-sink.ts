@@ -158,8 +158,10 @@ export class ContainerSink {
   async #writeItems(position: number, parts: readonly Uint8Array[]): Promise<void> {
     const worker = this.#worker;
     if (worker !== undefined && (await this.#decideWorker())) {
-      for (const { item } of piecesByItem(this.#items, position, parts)) this.#items[item]!.writes++;
       await worker.slot();
+      // Counted only as it is handed over (same tick), so a sync that starts meanwhile neither
+      // counts a write its flush does not cover nor misses one it does.
+      for (const { item } of piecesByItem(this.#items, position, parts)) this.#items[item]!.writes++;
       this.#pending = inFlight(worker.write(position, parts));
       return;
     }
