@@ -74,6 +74,16 @@ export const LIMITS = {
   storeMaxOpenFiles: 192,
   /** LevelDB uncompressed block size, bytes (what a point read decompresses). */
   storeBlockBytes: 4096,
+  /**
+   * LevelDB memtable, bytes: written out as a level-0 table when full, and LevelDB may hold a
+   * second one while it writes the first, so up to twice this is heap outside V8. Four times
+   * LevelDB's 4 MiB default because compaction is most of a committing node's CPU outside its main
+   * thread. CPU per committed transaction on threads other than the main one, blocks of 200,
+   * alternating runs on a loaded machine: over 30,000 transactions 88-97 us with 16 MiB against
+   * 136-138 with 4 MiB; over 60,000, 151 (16 MiB), 157-158 (8 MiB), 180 (4 MiB); over 100,000,
+   * 126 and 164 against 163 and 202.
+   */
+  storeWriteBufferBytes: 16 * 1024 * 1024,
   /** Bucket scans chain verify runs at once when it compares the stored state (thread-pool work). */
   maxConcurrentVerifyScans: 3,
   /** Young generation of chain verify's own thread, MB (three semi-spaces: 64 MB each). */
