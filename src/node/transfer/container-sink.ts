@@ -26,9 +26,10 @@ import { ItemWriteWorker } from './item-write-pool.js';
 import type { PayloadLayout } from './layout.js';
 
 /**
- * From this many container bytes on, items are hashed and written on a worker thread: starting one
- * costs tens of milliseconds (and far more under tsx in tests), about what hashing and writing
- * 8 MiB costs here, so below this there is nothing to win.
+ * From this many container bytes on, items are hashed and written on a worker thread. Below it
+ * there is little to overlap (hashing 8 MiB takes about 5 ms here) for the cost of starting a
+ * thread and loading its modules (about half a second per receiver under tsx in the unit tests,
+ * which is why their small payloads stay on the main thread unless a test asks for the worker).
  */
 export const RECEIVE_WORKER_MIN_BYTES = 8 * 1024 * 1024;
 
