@@ -12,7 +12,10 @@
 // first item byte; the bytes it gets were authenticated before `write` was called, and are
 // copied to it, so `write`'s parts may be reused once it returns. If it fails to
 // load, this thread does the work as before; if it fails later, `write` or `sync` throws, like a
-// failed write here, and no chunk it had is recorded as durable.
+// failed write here, and no chunk it had is recorded as durable. Measured between two processes
+// over libp2p (test/bench/payload-crypto.ts --network --items-on alternate, 300 and 500 MB, 12
+// alternating pairs at load 3.4-6): the receiver's main-thread CPU median 5.82 -> 5.21 ms per MB
+// (lower in 11 of 12 pairs), wall median 67.5 -> 73 MB/s (faster in 7 of 12).
 import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
