@@ -206,6 +206,11 @@ export const LIMITS = {
    * (src/node/transfer/seal-pool.ts): that many chunks of memory in flight.
    */
   payloadSealChunksInFlight: 4,
+  /**
+   * Opened chunks a receiver hands its item-writing worker at most at once (shared slots of one
+   * chunk each, src/node/transfer/item-write-pool.ts): that many chunks of memory in flight.
+   */
+  payloadReceiveChunksInFlight: 4,
 
   // --- transfer service (src/node/transfer-service) ---
   /** Plaintext uploads a hospital node holds staged for declarations not yet made. */

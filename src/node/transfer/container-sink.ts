@@ -103,7 +103,7 @@ export class ContainerSink {
     const stored = await readFile(path.join(directory, HEAD_FILE)).catch(() => new Uint8Array(0));
     const head = new Uint8Array(stored.subarray(0, Math.min(stored.byteLength, durableBytes)));
     const worker = onWorker
-      ? ItemWriteWorker.start(LIMITS.payloadSealChunksInFlight, layout.chunkBytes)
+      ? ItemWriteWorker.start(LIMITS.payloadReceiveChunksInFlight, layout.chunkBytes)
       : undefined;
     const sink = new ContainerSink(directory, layout, declaredSizes, new Uint8Array(0), worker);
     const problem = await sink.#collectHead(head).catch(async (error: unknown) => {
