@@ -79,6 +79,11 @@ export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new AssertionFailure(message);
 }
 
+/** The message of a thrown value, for an error text or reply (anything can be thrown in JS). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export function isBayledgerError(error: unknown, code?: ErrorCode): error is BayledgerError {
   return error instanceof BayledgerError && (code === undefined || error.code === code);
 }

@@ -10,7 +10,7 @@
 // maxReadBufferLength and yamux resets it (seen under load as "the stream ended inside a frame").
 // So a pause wanted during a resume is taken after `resume()` returns.
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
-import { BayledgerError, fail, isBayledgerError } from '../../core/errors.js';
+import { BayledgerError, errorMessage, fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import { waitUntilWritable } from './writable.js';
@@ -63,7 +63,11 @@ export class FramedStream {
     try {
       this.stream.send(frame);
     } catch (error) {
-      throw new BayledgerError('CLOSED', `the stream cannot be written (${describe(error)})`, this.protocol);
+      throw new BayledgerError(
+        'CLOSED',
+        `the stream cannot be written (${errorMessage(error)})`,
+        this.protocol,
+      );
     }
     await waitUntilWritable(this.stream, options.signal);
   }
@@ -167,7 +171,7 @@ export class FramedStream {
   #onClose = (event: StreamCloseEvent): void => {
     if (event.error !== undefined && this.#error === undefined && !this.#ended) {
       this.#fail(
-        new BayledgerError('CLOSED', `the stream was reset (${describe(event.error)})`, this.protocol),
+        new BayledgerError('CLOSED', `the stream was reset (${errorMessage(event.error)})`, this.protocol),
       );
       return;
     }
@@ -223,8 +227,4 @@ export class FramedStream {
     // The bytes that waited while paused were just decoded: pause again now if they filled us up.
     if (this.#error === undefined) this.#pauseIfFull();
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

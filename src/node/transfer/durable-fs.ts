@@ -1,6 +1,8 @@
 // Durable file steps shared by the outbox and the inbox. A rename is only durable once the
 // directory holding the new name is fsynced (POSIX leaves directory entries in the page cache).
+import { writev } from 'node:fs';
 import { constants, type FileHandle, open, rename } from 'node:fs/promises';
+import { promisify } from 'node:util';
 
 /** Files written by the payload channel hold health data: owner-only permissions. */
 export const PRIVATE_FILE_MODE = 0o600;
@@ -56,11 +58,25 @@ export function writeAllFully(
   return writeAllWith((rest, at) => handle.writev(rest, at), parts, position);
 }
 
-/** One positional writev: through a FileHandle here, through a bare descriptor in the sealing worker. */
-export type PositionalWritev = (parts: Uint8Array[], position: number) => Promise<{ bytesWritten: number }>;
+const writevToDescriptor = promisify(writev);
+
+/**
+ * writeAllFully through a bare descriptor: the worker threads that write for the main thread
+ * (seal-worker.ts, item-write-worker.ts) get descriptors, not FileHandles, which stay with it.
+ */
+export function writeAllToDescriptor(
+  fd: number,
+  parts: readonly Uint8Array[],
+  position: number,
+): Promise<void> {
+  return writeAllWith((rest, at) => writevToDescriptor(fd, rest, at), parts, position);
+}
+
+/** One positional writev: through a FileHandle or through a bare descriptor. */
+type PositionalWritev = (parts: Uint8Array[], position: number) => Promise<{ bytesWritten: number }>;
 
 /** writeAllFully through any positional writev (a positional writev may write less than asked). */
-export async function writeAllWith(
+async function writeAllWith(
   writev: PositionalWritev,
   parts: readonly Uint8Array[],
   position: number,

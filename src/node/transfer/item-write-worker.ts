@@ -9,11 +9,9 @@
 // The file descriptors belong to the main thread (it opens, syncs and closes them); this thread
 // only writes through them, so a terminated worker leaves no descriptor behind.
 import { createHash, type Hash } from 'node:crypto';
-import { writev } from 'node:fs';
-import { promisify } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
-import { assert } from '../../core/errors.js';
-import { writeAllWith } from './durable-fs.js';
+import { assert, errorMessage } from '../../core/errors.js';
+import { writeAllToDescriptor } from './durable-fs.js';
 import { piecesByItem } from './item-pieces.js';
 import type {
   ItemFileSpan,
@@ -21,8 +19,6 @@ import type {
   ItemWriteRequest,
   ItemWriteWorkerData,
 } from './item-write-messages.js';
-
-const writevAsync = promisify(writev);
 
 interface ItemState {
   readonly span: ItemFileSpan;
@@ -43,10 +39,6 @@ function reply(message: ItemWriteReply): void {
   port!.postMessage(message);
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Hashes the pieces now (while earlier writes run), then writes them after those writes. */
 function write(position: number, parts: readonly Uint8Array[]): () => Promise<void> {
   const spans = items.map((item) => item.span);
@@ -59,11 +51,7 @@ function write(position: number, parts: readonly Uint8Array[]): () => Promise<vo
     return { fd: state.span.fd, offset, pieces };
   });
   return async () => {
-    await Promise.all(
-      writes.map(({ fd, offset, pieces }) =>
-        writeAllWith((rest, at) => writevAsync(fd, rest, at), pieces, offset),
-      ),
-    );
+    await Promise.all(writes.map(({ fd, offset, pieces }) => writeAllToDescriptor(fd, pieces, offset)));
   };
 }
 
@@ -96,7 +84,7 @@ port.on('message', (request: ItemWriteRequest) => {
     try {
       reply(await step());
     } catch (error) {
-      failure = describe(error);
+      failure = errorMessage(error);
       reply({ type: 'failed', seq, message: failure });
     }
   });

@@ -10,20 +10,12 @@
 //
 // The file descriptor belongs to the main thread (it opens, syncs and closes the file); this
 // thread only writes through it, so a terminated worker leaves no descriptor behind.
-import { writev } from 'node:fs';
-import { promisify } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
-import { assert } from '../../core/errors.js';
+import { assert, errorMessage } from '../../core/errors.js';
 import { leafHashOfParts } from '../../core/merkle/hash.js';
-import { writeAllWith } from './durable-fs.js';
+import { writeAllToDescriptor } from './durable-fs.js';
 import { chunkSealedOffset } from './layout.js';
 import type { SealReply, SealRequest, SealWorkerData } from './seal-messages.js';
-
-const writevAsync = promisify(writev);
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 const port = parentPort;
 assert(port !== null, 'seal-worker runs as a worker thread');
@@ -45,14 +37,12 @@ port.on('message', (request: SealRequest) => {
   const { index, parts } = request;
   const leaf = leafHashOfParts(parts);
   writes = writes
-    .then(() =>
-      writeAllWith((rest, at) => writevAsync(fd, rest, at), parts, chunkSealedOffset(layout, index)),
-    )
+    .then(() => writeAllToDescriptor(fd, parts, chunkSealedOffset(layout, index)))
     .then(
       () => reply({ type: 'written', index, leaf }),
       (error: unknown) => {
         failed = true;
-        reply({ type: 'failed', index, message: describe(error) });
+        reply({ type: 'failed', index, message: errorMessage(error) });
       },
     );
 });
