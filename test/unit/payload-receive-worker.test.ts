@@ -149,7 +149,8 @@ describe('ItemWriteWorker', () => {
   it('a failed write rejects that write, every later request and the flush; close still returns', async () => {
     const worker = ItemWriteWorker.start(2, 16);
     try {
-      assert.equal(await worker.whenReady(), true);
+      // Two waiters before it has loaded (it takes tens of milliseconds): both are answered.
+      assert.deepEqual(await Promise.all([worker.whenReady(), worker.whenReady()]), [true, true]);
       // A descriptor no process has open: the write fails in the worker (EBADF).
       await worker.setItems([{ fd: 1_000_000, start: 0, sizeBytes: 10 }]);
       await assert.rejects(worker.write(0, [new Uint8Array(10)]), /writing received items failed/);

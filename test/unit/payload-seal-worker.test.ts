@@ -144,7 +144,9 @@ describe('payload sealing on a worker thread', function () {
       const writer = ChunkWriteWorker.start({ layout: layoutOf(6), fd: handle.fd }, 2);
       const pool = new Uint8Array(1024).fill(0xee);
       try {
-        await writer.whenReady();
+        // Two waiters before it has loaded (it takes tens of milliseconds): both are answered.
+        await Promise.all([writer.whenReady(), writer.whenReady()]);
+        assert.equal(writer.ready, true);
         const leaves: Promise<Uint8Array>[] = [];
         const expected: string[] = [];
         for (let index = 0; index < 6; index++) {

@@ -29,13 +29,18 @@ export class ItemWriteWorker {
   #slotWaiters: { resolve(): void; reject(error: unknown): void }[] = [];
   #failure: Error | undefined;
   #ready = false;
-  #onReady: (() => void) | undefined;
+  /** Settles once the worker has loaded or failed; every `whenReady` caller waits on it. */
+  readonly #loaded: Promise<void>;
+  #settleLoaded: () => void = () => {};
   #exited = false;
 
   private constructor(worker: Worker, data: ItemWriteWorkerData, slotCount: number) {
     this.#worker = worker;
     this.#slots = data.slots;
     this.#slotBytes = data.slotBytes;
+    this.#loaded = new Promise((resolve) => {
+      this.#settleLoaded = resolve;
+    });
     this.#freeSlots = Array.from({ length: slotCount }, (_, slot) => slot);
     worker.on('message', (reply: ItemWriteReply) => this.#onReply(reply));
     worker.on('error', (error) => this.#fail(error));
@@ -54,10 +59,7 @@ export class ItemWriteWorker {
 
   /** Resolves once the worker has loaded (true) or failed to (false). */
   whenReady(): Promise<boolean> {
-    if (this.#ready || this.#failure !== undefined) return Promise.resolve(this.#ready);
-    return new Promise((resolve) => {
-      this.#onReady = () => resolve(this.#ready);
-    });
+    return this.#loaded.then(() => this.#ready);
   }
 
   /** The item files; sent before the first write. */
@@ -140,7 +142,7 @@ export class ItemWriteWorker {
   #onReply(reply: ItemWriteReply): void {
     if (reply.type === 'ready') {
       this.#ready = true;
-      this.#onReady?.();
+      this.#settleLoaded();
       return;
     }
     const pending = this.#pending.get(reply.seq);
@@ -161,6 +163,6 @@ export class ItemWriteWorker {
     this.#pending.clear();
     for (const waiter of this.#slotWaiters) waiter.reject(this.#failure);
     this.#slotWaiters = [];
-    this.#onReady?.();
+    this.#settleLoaded();
   }
 }

@@ -45,13 +45,18 @@ export class ChunkWriteWorker {
   #exited = false;
   readonly #exit: Promise<void>;
   #ready = false;
-  #onReady: (() => void) | undefined;
+  /** Settles once the worker has loaded or failed; every `whenReady` caller waits on it. */
+  readonly #loaded: Promise<void>;
+  #settleLoaded: () => void = () => {};
   /** Whether any chunk went to the worker (only then can a write of its be running). */
   #given = false;
 
   private constructor(worker: Worker, maxInFlight: number) {
     this.#worker = worker;
     this.#maxInFlight = maxInFlight;
+    this.#loaded = new Promise((resolve) => {
+      this.#settleLoaded = resolve;
+    });
     worker.on('message', (reply: SealReply) => this.#onReply(reply));
     worker.on('error', (error) => this.#fail(error));
     this.#exit = new Promise((resolve) => {
@@ -75,10 +80,7 @@ export class ChunkWriteWorker {
 
   /** Resolves once the worker has loaded (or failed: then `slot()` says why). */
   whenReady(): Promise<void> {
-    if (this.#ready || this.#failure !== undefined) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#onReady = resolve;
-    });
+    return this.#loaded;
   }
 
   /** Resolves when the worker has room for one more chunk. */
@@ -137,7 +139,7 @@ export class ChunkWriteWorker {
   #onReply(reply: SealReply): void {
     if (reply.type === 'ready') {
       this.#ready = true;
-      this.#onReady?.();
+      this.#settleLoaded();
       return;
     }
     if (reply.type === 'finished') {
@@ -163,6 +165,6 @@ export class ChunkWriteWorker {
     this.#writing.clear();
     for (const waiter of this.#slotWaiters) waiter.reject(this.#failure);
     this.#slotWaiters = [];
-    this.#onReady?.();
+    this.#settleLoaded();
   }
 }
