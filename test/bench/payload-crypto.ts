@@ -318,9 +318,11 @@ async function networkDelivery(dir: string, sealed: SealedPayload, receiver: Pay
 /** Where run `run` has the receiver hash and write items (undefined: the receiver's default). */
 function itemsOnWorker(run: number): boolean | undefined {
   const index = process.argv.indexOf('--items-on');
-  const where = index >= 0 ? process.argv[index + 1] : undefined;
+  if (index < 0) return undefined;
+  const where = process.argv[index + 1];
   if (where === 'alternate') return run % 2 === 1;
-  return where === undefined ? undefined : where === 'worker';
+  if (where === 'worker' || where === 'main') return where === 'worker';
+  throw new Error(`--items-on takes worker, main or alternate, not ${JSON.stringify(where ?? '')}`);
 }
 
 async function pipeline(totalMb: number, network: boolean, onWorker: boolean | undefined): Promise<void> {

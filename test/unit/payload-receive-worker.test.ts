@@ -66,7 +66,7 @@ describe('payload receiving: items hashed and written on a worker thread', () =>
     });
   });
 
-  it('a tampered chunk is refused before it reaches the worker; a retry on the worker completes', async () => {
+  it('a tampered chunk is refused and nothing is filed; a retry on the worker completes', async () => {
     await withTempDir(async (dir) => {
       const fixture = await sealFixture(dir, [6000], { chunkBytes: SMALL_CHUNK });
       const tampered = await deliver(fixture, {

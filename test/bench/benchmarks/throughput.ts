@@ -19,7 +19,7 @@ import {
 import { SUBMIT_MODE, type SubmitOutcome, submitAtArrivals, uniformArrivals } from '../lib/submit.js';
 import type { BenchContext, Benchmark, Figure } from '../types.js';
 
-/** Offered rates, tx/s, in order; the ramp stops at the first step the network cannot keep up with. */
+/** Offered rates, tx/s, in order; the ramp stops where `continuesRamp` says. */
 const OFFERED_RATES = (process.env.BAYLEDGER_BENCH_RATES ?? '50,100,200,400,800,1200,1600,2400,3200')
   .split(',')
   .map(Number);
@@ -40,8 +40,8 @@ const KEEPS_UP_SHARE = 0.9;
 /**
  * A step that does not keep up still continues the ramp while it finalizes at least this much
  * more than the best step before it: the network has not saturated yet, it only fell behind this
- * offer. Without it one step that kept up with 88.6% of 400 tx/s (354 tx/s, 2026-11-26 22:00 UTC) ended
- * a ramp whose next step, in the run after, finalized 471 tx/s.
+ * offer. Without it a step that finalized 88.6% of its 400 tx/s (354 tx/s, 2026-11-26 22:00 UTC)
+ * ended the ramp; in the next run, on the same code, the 800 tx/s step finalized 471 tx/s.
  */
 const STILL_GROWING_SHARE = 1.1;
 
