@@ -228,7 +228,10 @@ export const LIMITS = {
   payloadStreamIdleMs: 30_000,
   /** Attempts to get a receipt into the mempool (it refuses while full). */
   maxReceiptSubmitAttempts: 20,
-  /** Longest an API write waits for its transaction to commit before answering "pending". */
+  /**
+   * Longest an API request waits for a commit: a write for its transaction (then it answers
+   * "pending"), a block read with `waitMs` for its height (then it answers 404).
+   */
   maxApiCommitWaitMs: 30_000,
   /** Entries `audit patient` lists for one patient (consents, transfers and what followed). */
   maxAuditPatientEntries: 10_000,

@@ -15,9 +15,6 @@ import { evidencePage } from './evidence/evidence-view.js';
 import { addMetricsRoute } from './metrics/route.js';
 import type { NodeRuntime } from './node-runtime.js';
 
-/** Longest a POST /tx?wait=commit request waits before answering "pending". */
-const MAX_WAIT_FOR_COMMIT_MS = 30_000;
-
 function integerParam(text: string | null | undefined, name: string): number | undefined {
   if (text === null || text === undefined || text === '') return undefined;
   if (!/^\d{1,15}$/.test(text)) fail('REQUEST_MALFORMED', 'expected a non-negative integer', name);
@@ -37,7 +34,7 @@ export function registerNodeRoutes(server: ApiServer, runtime: NodeRuntime, read
       if (wait === 'commit') {
         const timeoutMs = Math.min(
           integerParam(request.query.get('timeoutMs'), 'timeoutMs') ?? 10_000,
-          MAX_WAIT_FOR_COMMIT_MS,
+          LIMITS.maxApiCommitWaitMs,
         );
         const committed = await runtime.waitForCommit(result.txIdHex, timeoutMs);
         return { status: committed ? 200 : 202, json: runtime.txStatus(result.txIdHex) };
@@ -68,9 +65,16 @@ export function registerNodeRoutes(server: ApiServer, runtime: NodeRuntime, read
   });
 
   server.route('GET', '/chain/status', async () => ({ json: await reader.status() }));
-  server.route('GET', '/chain/blocks/:height', async (request) => ({
-    json: await reader.block(integerParam(request.params.height, 'height') ?? 0),
-  }));
+  // `?waitMs=N` holds the request until the block is committed (at most N ms, capped at
+  // LIMITS.maxApiCommitWaitMs), then answers as without it: the block, or 404 if it is still not
+  // there. A client tails the chain with one request per block instead of polling /status.
+  server.route('GET', '/chain/blocks/:height', async (request) => {
+    const height = integerParam(request.params.height, 'height') ?? 0;
+    const waitMs = integerParam(request.query.get('waitMs'), 'waitMs');
+    if (waitMs !== undefined)
+      await runtime.waitForHeight(height, Math.min(waitMs, LIMITS.maxApiCommitWaitMs));
+    return { json: await reader.block(height) };
+  });
   server.route('GET', '/chain/txs/:id', async (request) => ({
     json: await reader.tx(toHex(digestParam(request.params.id, 'id'))),
   }));

@@ -46,4 +46,6 @@ export interface NodeRuntime {
   txStatus(txIdHex: string): TxStatusView;
   /** Resolves true once the transaction is committed, false after `timeoutMs`. */
   waitForCommit(txIdHex: string, timeoutMs: number): Promise<boolean>;
+  /** Resolves true once `height` is committed (at once if it is), false after `timeoutMs`. */
+  waitForHeight(height: number, timeoutMs: number): Promise<boolean>;
 }

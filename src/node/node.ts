@@ -24,6 +24,7 @@ import { StoreChainReader } from './chain/store-chain-reader.js';
 import { checkNodeIdentity } from './config/identity.js';
 import type { NodeConfig } from './config/node-config.js';
 import { type Clock, ConsensusDriver } from './consensus-driver.js';
+import { HeightWaiters } from './height-waiters.js';
 import { readKeyFile } from './keys/key-file.js';
 import type { Logger } from './log/logger.js';
 import { type AddResult, Mempool } from './mempool/mempool.js';
@@ -201,7 +202,11 @@ async function wire(
 
   // --- commit waiters and bookkeeping on every committed block ---
   const waiters = new CommitWaiters();
-  closers.push(async () => waiters.cancelAll());
+  const heightWaiters = new HeightWaiters(chain.height);
+  closers.push(async () => {
+    waiters.cancelAll();
+    heightWaiters.cancelAll();
+  });
   // WAL clears run behind the commits; close waits for the last one before closing the store.
   let walClearing: Promise<void> = Promise.resolve();
   chain.onCommitted((event) => {
@@ -211,6 +216,7 @@ async function wire(
     metrics.blocksCommitted.inc();
     metrics.txsCommitted.inc(ids.length);
     waiters.wake(ids);
+    heightWaiters.reached(event.block.header.height);
     if (isValidator) {
       const height = event.block.header.height;
       walClearing = walClearing
@@ -350,6 +356,9 @@ async function wire(
       if (pool.has(txIdHex)) return { txId: txIdHex, status: 'pending' };
       return fail('NOT_FOUND', `no transaction ${txIdHex} here`);
     },
+    waitForHeight(height: number, timeoutMs: number): Promise<boolean> {
+      return heightWaiters.wait(height, timeoutMs);
+    },
     waitForCommit(txIdHex: string, timeoutMs: number): Promise<boolean> {
       const txId = parseHex(txIdHex);
       if (txId !== undefined && store.hasTx(txId)) return Promise.resolve(true);
@@ -390,6 +399,7 @@ async function wire(
       // Stop taking work first (API and its waiters, consensus, sync), then the network; the
       // store closes last, once every commit and WAL clear queued behind them is done.
       waiters.cancelAll();
+      heightWaiters.cancelAll();
       await server.close().catch(() => undefined);
       await driver.close();
       await sync.close();

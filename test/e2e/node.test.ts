@@ -436,6 +436,34 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     assert.equal(again.status, 409, 'a committed transaction submitted again is a conflict');
   });
 
+  it('GET /chain/blocks/:height?waitMs= answers when that height commits, 404 when the wait runs out', async () => {
+    const follower = net.followers[0]!;
+    const tip = (await net.status(follower)).height;
+    // Asked before the block exists: the answer comes when it commits, well inside its 20 s wait.
+    const startedMs = performance.now();
+    const waited = net.get<BlockJson>(follower, `/chain/blocks/${tip + 1}?waitMs=20000`);
+    const grant = await net.makeConsentGrant();
+    const accepted = await net.submit(VALIDATOR_B, grant.bytes, { wait: true });
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.json));
+    const answer = await waited;
+    assert.equal(answer.status, 200, JSON.stringify(answer.json));
+    assert.equal(answer.json.height, tip + 1);
+    assert.ok(
+      performance.now() - startedMs < 15_000,
+      'the request was answered by the commit, not by its wait',
+    );
+    const same = await net.get<BlockJson>(follower, `/chain/blocks/${tip + 1}`);
+    assert.equal(same.json.blockHash, answer.json.blockHash);
+    // A height far ahead: after the wait, the same 404 as without one.
+    const far = await net.get<ErrorJson>(follower, `/chain/blocks/${tip + 100_000}?waitMs=200`);
+    assert.equal(far.status, 404);
+    assert.equal(far.json.error.code, 'NOT_FOUND');
+    const malformed = await net.get<ErrorJson>(follower, `/chain/blocks/${tip + 1}?waitMs=soon`);
+    assert.equal(malformed.status, 400);
+    assert.equal(malformed.json.error.code, 'REQUEST_MALFORMED');
+    assert.match(malformed.json.error.message, /waitMs/);
+  });
+
   it('POST /txs admits a batch one transaction at a time: bad ones refused with their codes, the rest commit', async () => {
     const follower = net.followers[0]!;
     const token = await net.tokenOf(follower);

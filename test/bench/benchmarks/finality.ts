@@ -1,10 +1,11 @@
 // Issue 7 item 3: finality latency, from a transaction's planned arrival at the client to the first
-// moment a validator's API shows it committed (lib/commit-watcher.ts polls /status every 5 ms and
-// reads each new block's transaction ids), at 20%, 50% and 80% of the saturation rate. Arrivals
-// are open-loop Poisson with a fixed seed, submitted the way the throughput benchmark submits
-// (lib/submit.ts), so the time a transaction waits for the client's next 5 ms tick counts against
-// it. The saturation rate comes from the throughput benchmark run earlier in this process, else
-// BAYLEDGER_BENCH_SATURATION (tx/s), else a short ramp. The fresh network first carries an
+// moment a validator's API shows it committed (lib/commit-watcher.ts asks for the next block with
+// `?waitMs=`, answered when it commits, and reads its transaction ids), at 20%, 50% and 80% of the
+// saturation rate. Arrivals are open-loop Poisson with a fixed seed, submitted the way the
+// throughput benchmark submits (lib/submit.ts), so the time a transaction waits for the client's
+// next 5 ms tick counts against it. The saturation rate comes from the throughput benchmark run
+// earlier in this process, else BAYLEDGER_BENCH_SATURATION (tx/s), else a short ramp. The fresh
+// network first carries an
 // unmeasured warm-up at the lowest level: on cold processes (code not yet optimised, first
 // connections and key imports) the same 40 tx/s measured p50/p90 200/1,064 ms against 71/114 ms
 // once warm, so without it the lowest level measured start-up, not finality. It lasts as long as

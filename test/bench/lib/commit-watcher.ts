@@ -1,10 +1,15 @@
-// When each transaction became final, seen from outside: polls one validator's /status every few
-// milliseconds and, whenever the height moves, reads the new blocks' transaction ids from
-// /chain/blocks/:height. A transaction's commit instant is the first poll that saw its block, so
-// latencies measured against it are over-estimated by at most one poll interval plus one read.
+// When each transaction became final, seen from outside: asks one validator for the next block
+// with `GET /chain/blocks/:height?waitMs=`, which the node answers the moment that block is
+// committed, and records the instant each block's answer arrives as its transactions' commit
+// instant. Latencies measured against it are over-estimated by one HTTP answer on 127.0.0.1. (It
+// used to poll /status every 5 ms: up to 5 ms later, and the polled validator spent about a
+// quarter more CPU per height than its peers.)
 import type { NodeClient } from './network.js';
 
-const POLL_MS = 5;
+/** One request waits this long for its block before asking again (bounds how long stop() takes). */
+const WAIT_MS = 1_000;
+/** After a failed request (a node restarting), the next one waits this long. */
+const RETRY_MS = 50;
 
 export class CommitWatcher {
   readonly #client: NodeClient;
@@ -29,7 +34,7 @@ export class CommitWatcher {
     await this.#loop;
   }
 
-  /** performance.now() of the poll that first saw the transaction committed, if it has been. */
+  /** performance.now() when the answer carrying the transaction's block arrived, if it has. */
   committedAtMs(txIdHex: string): number | undefined {
     return this.#seenAtMs.get(txIdHex);
   }
@@ -40,19 +45,17 @@ export class CommitWatcher {
 
   async #run(): Promise<void> {
     while (this.#running) {
-      const status = await this.#client.status().catch(() => undefined);
+      const next = this.#height + 1;
+      const answer = await this.#client.get(`/chain/blocks/${next}?waitMs=${WAIT_MS}`).catch(() => undefined);
       const seenMs = performance.now();
-      if (status !== undefined) {
-        for (let height = this.#height + 1; height <= status.height; height++) {
-          const answer = await this.#client.get(`/chain/blocks/${height}`);
-          if (answer.status !== 200) break;
-          for (const txId of (JSON.parse(answer.body) as { txIds: string[] }).txIds) {
-            this.#seenAtMs.set(txId, seenMs);
-          }
-          this.#height = height;
+      if (answer?.status === 200) {
+        for (const txId of (JSON.parse(answer.body) as { txIds: string[] }).txIds) {
+          this.#seenAtMs.set(txId, seenMs);
         }
+        this.#height = next;
+      } else if (answer?.status !== 404) {
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }
 }
