@@ -3,7 +3,7 @@
 // values). A failure prints ONE line on stderr, never a stack trace (set BAYLEDGER_DEBUG=1 to
 // see one). Commands register themselves in cli/main.ts.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { BayledgerError } from '../src/core/errors.js';
+import { BayledgerError, errorMessage } from '../src/core/errors.js';
 import { PACKAGE_VERSION } from './package-info.js';
 
 export const EXIT_OK = 0;
@@ -55,7 +55,7 @@ function exitCodeOf(error: unknown): number {
     printError(`error: ${error.message}`);
     return error.code === 'USAGE' ? EXIT_USAGE : EXIT_FAILURE;
   }
-  printError(`error: ${error instanceof Error ? error.message : String(error)}`);
+  printError(`error: ${errorMessage(error)}`);
   return EXIT_FAILURE;
 }
 

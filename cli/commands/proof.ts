@@ -3,7 +3,7 @@
 // which transaction, of which kind, at which height, committed by which validators.
 import type { Command } from 'commander';
 import { toHex } from '../../src/core/bytes.js';
-import { fail } from '../../src/core/errors.js';
+import { errorMessage, fail } from '../../src/core/errors.js';
 import { printResult } from '../output.js';
 
 async function verifyBundle(
@@ -26,11 +26,7 @@ async function verifyBundle(
   try {
     bundle = decodeProofBundle(new Uint8Array(await readFile(file)));
   } catch (error) {
-    fail(
-      'PROOF_INVALID',
-      `not a proof bundle: ${error instanceof Error ? error.message : String(error)}`,
-      file,
-    );
+    fail('PROOF_INVALID', `not a proof bundle: ${errorMessage(error)}`, file);
   }
   const verdict = verifyProofBundle(bundle, params);
   if (!verdict.ok) fail('PROOF_INVALID', verdict.reason, file);

@@ -10,7 +10,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fail, isBayledgerError } from '../../src/core/errors.js';
+import { errorMessage, fail, isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { ApiClient, ApiClientError } from '../../src/node/api/client.js';
 import { readApiTokenFile } from '../../src/node/api/token-file.js';
@@ -251,7 +251,7 @@ export async function uploadSealed(
   try {
     response = await answer;
   } catch (error) {
-    const cause = error instanceof Error ? error.message : String(error);
+    const cause = errorMessage(error);
     const code = (error as NodeJS.ErrnoException).code;
     // A node that refuses an upload (token, recipient, sizes, too many waiting) answers at once
     // and closes; if the close overtakes its answer, only the reset is left to report.

@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseHex } from '../../core/bytes.js';
 import { decodeCanonical } from '../../core/codec/canonical.js';
-import { fail } from '../../core/errors.js';
+import { errorMessage, fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import type { ApiRequest } from './types.js';
 
@@ -68,7 +68,7 @@ export function parseJsonBody(request: ApiRequest): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return fail('REQUEST_MALFORMED', `the body is not valid JSON (${reason})`);
   }
 }

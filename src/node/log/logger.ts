@@ -3,7 +3,7 @@
 // fields (org, component, peer) once. Every line passes through the redactor first.
 
 import { toHex } from '../../core/bytes.js';
-import { isBayledgerError } from '../../core/errors.js';
+import { errorMessage, isBayledgerError } from '../../core/errors.js';
 import { redactValue } from './redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -77,7 +77,7 @@ function formatLine(now: number, level: LogLevel, msg: string, fields: LogFields
     return JSON.stringify(line, jsonReplacer);
   } catch (error) {
     // A circular or otherwise unserialisable field must not take the node down with it.
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return JSON.stringify({ time: line.time, level, msg, logError: `fields not serialisable: ${reason}` });
   }
 }

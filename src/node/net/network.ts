@@ -13,7 +13,7 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p, type Libp2p } from 'libp2p';
-import { assert, BayledgerError, fail, isBayledgerError } from '../../core/errors.js';
+import { assert, BayledgerError, errorMessage, fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import type { Logger } from '../log/logger.js';
 import { MetricsRegistry } from '../metrics/registry.js';
@@ -146,7 +146,7 @@ class Libp2pPeerNetwork implements PeerNetwork {
     try {
       await this.#libp2p.start();
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       const inUse = /EADDRINUSE/.test(reason);
       fail(
         'CONFIG_INVALID',
@@ -572,7 +572,7 @@ class Libp2pPeerNetwork implements PeerNetwork {
       this.#logger.debug('dial failed', {
         peer: entry.orgId,
         attempt: entry.reconnectAttempt,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
     } finally {
       entry.dialing = false;
@@ -600,7 +600,7 @@ class Libp2pPeerNetwork implements PeerNetwork {
 
 function transportError(error: unknown, signal: AbortSignal, where: string): BayledgerError {
   if (isBayledgerError(error)) return error;
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = errorMessage(error);
   if (signal.aborted) return new BayledgerError('TIMEOUT', `no answer in time (${reason})`, where);
   return new BayledgerError('UNREACHABLE', reason, where);
 }

@@ -6,7 +6,7 @@ import { generateKeyPairFromSeed, publicKeyFromRaw } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface';
 import { peerIdFromPrivateKey, peerIdFromPublicKey } from '@libp2p/peer-id';
 import { PUBLIC_KEY_BYTES, SECRET_SEED_BYTES } from '../../core/crypto/ed25519.js';
-import { fail } from '../../core/errors.js';
+import { errorMessage, fail } from '../../core/errors.js';
 
 export async function libp2pKeyFromSeed(seed: Uint8Array): Promise<Ed25519PrivateKey> {
   if (seed.byteLength !== SECRET_SEED_BYTES)
@@ -25,7 +25,7 @@ export function peerIdFromNodeKey(publicKey: Uint8Array, where: string): PeerId 
   try {
     return peerIdFromPublicKey(publicKeyFromRaw(publicKey));
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return fail('KEY_INVALID', `not an Ed25519 public key (${reason})`, where);
   }
 }

@@ -2,7 +2,7 @@
 // node key. The connection gater consults it on every dial and every inbound handshake.
 import type { PeerId } from '@libp2p/interface';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
-import { fail } from '../../core/errors.js';
+import { errorMessage, fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { peerIdFromNodeKey } from './peer-ids.js';
 import type { PeerWriter } from './peer-writer.js';
@@ -91,7 +91,7 @@ export function dialAddressOf(address: string, peerIdText: string, orgId: string
   try {
     parsed = multiaddr(address);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return fail('CONFIG_INVALID', `not a multiaddr (${reason})`, `peers.${orgId}.address`);
   }
   const named = parsed.getComponents().find((component) => component.name === 'p2p')?.value;

@@ -3,6 +3,7 @@
 // one batch frame. The stream is opened lazily, reused for every message, and reopened after a
 // failure with bounded backoff; while the peer is disconnected messages wait in the queue.
 import type { Stream } from '@libp2p/interface';
+import { errorMessage } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import type { Logger } from '../log/logger.js';
 import { encodeBatch } from './batch.js';
@@ -116,7 +117,7 @@ export class PeerWriter {
       this.#failures++;
       this.#context.logger.debug('sending failed; will retry', {
         failures: this.#failures,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       this.#retryLater();
     } finally {

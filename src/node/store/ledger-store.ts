@@ -23,7 +23,7 @@ import { encodeCanonical } from '../../core/codec/canonical.js';
 import type { Genesis } from '../../core/config/genesis.js';
 import { genesisToJson } from '../../core/config/genesis-json.js';
 import { sha256 } from '../../core/crypto/hash.js';
-import { assert, fail } from '../../core/errors.js';
+import { assert, errorMessage, fail } from '../../core/errors.js';
 import type { AppliedBlock } from '../../core/ledger/applied-block.js';
 import type { Block, BlockHeader } from '../../core/ledger/block.js';
 import { blockHash } from '../../core/ledger/block-hash.js';
@@ -291,10 +291,7 @@ export class LedgerStore {
     try {
       return decodeCertificate(stored, 'certificate');
     } catch (error) {
-      return corrupt(
-        `certificate unreadable: ${error instanceof Error ? error.message : String(error)}`,
-        where,
-      );
+      return corrupt(`certificate unreadable: ${errorMessage(error)}`, where);
     }
   }
 
