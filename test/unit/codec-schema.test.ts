@@ -8,6 +8,7 @@ import {
   literal,
   object,
   optional,
+  parseInPlace,
   uint,
   union,
 } from '../../src/core/codec/schema.js';
@@ -31,6 +32,50 @@ describe('codec: closed schemas', () => {
     assert.deepStrictEqual(listSchema.parse({ items: [{ id: 'a-1', size: 5 }] }, '$'), {
       items: [{ id: 'a-1', size: 5 }],
     });
+  });
+
+  it('under parseInPlace returns a plain input whose fields all parse to themselves, uncopied', () => {
+    const input = {
+      items: [
+        { id: 'a', size: 1 },
+        { id: 'b', size: 2, note: Uint8Array.of(1) },
+      ],
+    };
+    const parsed = parseInPlace(listSchema, input, '$');
+    assert.equal(parsed, input);
+    assert.equal(parsed.items, input.items);
+    assert.equal(parsed.items[1], input.items[1]);
+    // parse itself still copies, and the flag does not outlive parseInPlace, even when it throws.
+    assert.throws(() => parseInPlace(listSchema, { items: [] }, '$'));
+    const copy = listSchema.parse(input, '$');
+    assert.notEqual(copy, input);
+    assert.notEqual(copy.items[0], input.items[0]);
+    assert.deepStrictEqual(copy, input);
+  });
+
+  it('copies an input that needs a change and leaves the input as it was', () => {
+    // An undefined field is dropped from the result, so that object is copied without it.
+    const withUndefined = { id: 'a', size: 1, note: undefined };
+    const input = { items: [{ id: 'z', size: 3 }, withUndefined] };
+    const parsed = parseInPlace(listSchema, input, '$');
+    assert.notEqual(parsed, input);
+    assert.notEqual(parsed.items, input.items);
+    assert.equal(parsed.items[0], input.items[0]);
+    assert.notEqual(parsed.items[1], withUndefined);
+    assert.deepEqual(Object.keys(parsed.items[1]!), ['id', 'size']);
+    assert.ok(Object.hasOwn(withUndefined, 'note'));
+    // A field schema that returns another value than its input forces a copy of every level above.
+    const doubled = { description: 'doubled', parse: (value: unknown) => (value as number) * 2 };
+    const outer = object({ first: uint(9), inner: object({ value: doubled }), last: uint(9) });
+    const source = { first: 1, inner: { value: 4 }, last: 2 };
+    const result = parseInPlace(outer, source, '$');
+    assert.deepEqual(result, { first: 1, inner: { value: 8 }, last: 2 });
+    assert.deepEqual(source, { first: 1, inner: { value: 4 }, last: 2 });
+    // An object with another prototype is copied into a plain one.
+    const classed = Object.assign(Object.create({ inherited: 1 }) as object, { id: 'c', size: 5 });
+    const copied = parseInPlace(itemSchema, classed, '$');
+    assert.notEqual(copied, classed);
+    assert.equal(Object.getPrototypeOf(copied), Object.prototype);
   });
 
   it('names the path of a wrong field inside a list', () => {

@@ -35,6 +35,28 @@ const MAX_CACHED_PARENT_PATHS = 64;
 /** Element paths remembered per list path; later elements get theirs built. */
 const MAX_CACHED_ELEMENT_PATHS = 64;
 
+// Checking in place. A schema returns a new object or list for every object or list it checks,
+// so a caller holding the input can never change the result through it. A caller that owns the
+// input outright (it decoded it a moment ago and keeps no other reference) has no use for that
+// copy: under parseInPlace, a plain object or list whose fields or elements all parse to
+// themselves is returned itself. Before this, every map and list of every transaction a block
+// carries was built twice, once by the decoder and once by its schema.
+let reuseInputs = false;
+
+/**
+ * schema.parse, except that plain objects and lists whose every field or element parses to
+ * itself are returned as they are instead of copied: only for an input the caller owns outright.
+ */
+export function parseInPlace<T>(schema: Schema<T>, value: unknown, path: string): T {
+  const before = reuseInputs;
+  reuseInputs = true;
+  try {
+    return schema.parse(value, path);
+  } finally {
+    reuseInputs = before;
+  }
+}
+
 export function uint(max: number = Number.MAX_SAFE_INTEGER, min = 0): Schema<number> {
   const description = `integer from ${min} to ${max}`;
   return {
@@ -111,7 +133,17 @@ export function array<T>(item: Schema<T>, maxItems: number, minItems = 0): Schem
         return invalid(path, description, value);
       }
       const paths = elementPaths(path, value.length);
-      return value.map((element, i) => item.parse(element, paths[i] ?? `${path}[${i}]`));
+      // Under parseInPlace the list itself is returned when every element parses to itself; a
+      // copy is made from the first element whose parse returns another value.
+      let out: T[] | undefined =
+        reuseInputs && Object.getPrototypeOf(value) === Array.prototype ? undefined : [];
+      for (let i = 0; i < value.length; i++) {
+        const element: unknown = value[i];
+        const parsed = item.parse(element, paths[i] ?? `${path}[${i}]`);
+        if (out === undefined && parsed !== element) out = value.slice(0, i) as T[];
+        if (out !== undefined) out.push(parsed);
+      }
+      return out ?? (value as T[]);
     },
   };
   /** Element paths by list path (see MAX_CACHED_PARENT_PATHS). */
@@ -178,27 +210,46 @@ export function object<F extends Fields>(fields: F): Schema<ObjectOf<F>> {
         return invalid(path, description, value);
       }
       const input = value as Record<string, unknown>;
+      // Under parseInPlace, a plain object holding only known fields, none of them undefined,
+      // is returned itself when every field parses to itself (the scalar and byte schemas return
+      // their input, and nested objects and lists do under this same rule).
+      let inPlace = reuseInputs && Object.getPrototypeOf(input) === Object.prototype;
       // for-in with hasOwn visits the own enumerable keys, as Object.keys does, without an array.
       for (const key in input) {
         if (!Object.hasOwn(input, key)) continue;
+        if (input[key] === undefined) {
+          // An undefined field is dropped from the result, as it was before, so that needs a copy.
+          inPlace = false;
+          continue;
+        }
         // Own fields only: `key in fields` would also accept inherited names such as "toString",
         // "constructor" or "__proto__" (which JSON.parse creates as an own key) and drop them silently.
-        if (!Object.hasOwn(fields, key) && input[key] !== undefined)
-          fail('SCHEMA_INVALID', 'unknown field', `${path}.${key}`);
+        if (!Object.hasOwn(fields, key)) fail('SCHEMA_INVALID', 'unknown field', `${path}.${key}`);
       }
       const paths = fieldPaths(path);
-      const out: Record<string, unknown> = {};
+      // The copy, once one is needed: it starts from the fields already parsed (each equal to its
+      // input) and takes the parsed value of every field from there on.
+      let out: Record<string, unknown> | undefined = inPlace ? undefined : {};
       for (let i = 0; i < names.length; i++) {
         const name = names[i]!;
         const field = fields[name]!;
         const child = input[name];
+        let result: unknown;
         if ('optional' in field) {
-          if (child !== undefined) out[name] = field.optional.parse(child, paths[i]!);
+          if (child !== undefined) result = field.optional.parse(child, paths[i]!);
         } else {
           if (child === undefined) fail('SCHEMA_INVALID', 'missing field', paths[i]!);
-          out[name] = field.parse(child, paths[i]!);
+          result = field.parse(child, paths[i]!);
         }
+        if (out === undefined && result !== child) {
+          out = {};
+          for (let j = 0; j < i; j++) {
+            if (input[names[j]!] !== undefined) out[names[j]!] = input[names[j]!];
+          }
+        }
+        if (out !== undefined && result !== undefined) out[name] = result;
       }
+      if (out === undefined) return input as ObjectOf<F>;
       return out as ObjectOf<F>;
     },
   };

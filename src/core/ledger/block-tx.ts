@@ -79,7 +79,8 @@ export function checkBlockTx(
   const txId = knownTxId ?? txIdOf(bytes);
   const skipSignatures = signaturesVerified?.(txId) === true;
   const bodyBytes = bodyBytesIfShaped(bytes, envelope);
-  const check = checkTxForApply(envelope, genesis, bodyBytes, !skipSignatures);
+  // The envelope was decoded just above and goes nowhere else: its body is checked in place.
+  const check = checkTxForApply(envelope, genesis, bodyBytes, !skipSignatures, true);
   if (!check.ok) {
     // A schema failure is a malformed transaction, as decodeTxEnvelope reports it.
     if (check.code === 'SCHEMA_INVALID') return { ok: false, code: 'TX_MALFORMED', reason: check.reason };

@@ -1,6 +1,6 @@
 // The body type and closed schema of every transaction kind, and the typed view of an envelope.
 import type { CborMap } from '../codec/canonical.js';
-import type { Schema } from '../codec/schema.js';
+import { parseInPlace, type Schema } from '../codec/schema.js';
 import { fail } from '../errors.js';
 import { type ConsentGrantBody, consentGrantBodySchema } from './consent-grant.js';
 import { type ConsentRevokeBody, consentRevokeBodySchema } from './consent-revoke.js';
@@ -33,12 +33,18 @@ export type TypedTx = {
   [K in TxKind]: { readonly kind: K; readonly body: TxBodies[K]; readonly sigs: readonly TxSignature[] };
 }[TxKind];
 
-/** Checks the body against its kind's closed schema; throws SCHEMA_INVALID naming the field. */
-export function parseTxBody(envelope: TxEnvelope): TypedTx {
+/**
+ * Checks the body against its kind's closed schema; throws SCHEMA_INVALID naming the field.
+ * `bodyOwned`: the caller decoded the body itself and keeps no other use of it, so the typed body
+ * may be that same object (parseInPlace) instead of a copy.
+ */
+export function parseTxBody(envelope: TxEnvelope, bodyOwned = false): TypedTx {
   if (!Object.hasOwn(BODY_SCHEMAS, envelope.kind))
     fail('SCHEMA_INVALID', `unknown kind ${envelope.kind}`, '$.kind');
   const schema = BODY_SCHEMAS[envelope.kind] as Schema<TxBodies[TxKind]>;
-  const body = schema.parse(envelope.body, '$.body');
+  const body = bodyOwned
+    ? parseInPlace(schema, envelope.body, '$.body')
+    : schema.parse(envelope.body, '$.body');
   return { kind: envelope.kind, body, sigs: envelope.sigs } as TypedTx;
 }
 

@@ -2,7 +2,7 @@
 // signed envelope; an object id (consentId, transferId) is SHA-256 of the canonical body, so
 // re-wrapping a body with other signatures cannot mint a new object.
 import { decodeCanonical, encodeCanonical } from '../codec/canonical.js';
-import { array, bytes, literal, object } from '../codec/schema.js';
+import { array, bytes, literal, object, parseInPlace } from '../codec/schema.js';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../crypto/ed25519.js';
 import { sha256 } from '../crypto/hash.js';
 import { fail } from '../errors.js';
@@ -28,12 +28,12 @@ export const envelopeSchema = object({
  */
 export function decodeTxEnvelope(envelopeBytes: Uint8Array): TxEnvelope {
   const value = decodeCanonical(envelopeBytes, LIMITS.maxTxBytes);
-  const envelope = envelopeSchema.parse(value, '$');
-  const typed = parseTxBody({
-    kind: envelope.kind,
-    body: envelope.body as TxEnvelope['body'],
-    sigs: envelope.sigs,
-  });
+  // The value was decoded just above and goes nowhere else: it is checked in place, not copied.
+  const envelope = parseInPlace(envelopeSchema, value, '$');
+  const typed = parseTxBody(
+    { kind: envelope.kind, body: envelope.body as TxEnvelope['body'], sigs: envelope.sigs },
+    true,
+  );
   return { kind: typed.kind, body: bodyAsCbor(typed.body), sigs: typed.sigs };
 }
 

@@ -3,6 +3,7 @@
 // other signer, and every signature valid in its domain "bayledger/v1/<kind>/<chainId>". What
 // depends on ledger state (does the consent exist, is it revoked ...) is for applyTx.
 import { compareBytes, toHex } from '../bytes.js';
+import { parseInPlace } from '../codec/schema.js';
 import type { Genesis, Organisation, OrganisationRole } from '../config/genesis.js';
 import { signingMessage, verifyInDomain } from '../crypto/domain.js';
 import { isBayledgerError } from '../errors.js';
@@ -149,10 +150,12 @@ function checkSigners(tx: TypedTx, rule: SignerRule, index: OrganisationIndex): 
   return { ok: true };
 }
 
-function parseEnvelope(envelope: TxEnvelope): TypedTx | TxCheck {
+/** `owned`: the caller decoded the envelope itself and keeps no other use of it (parseTxBody). */
+function parseEnvelope(envelope: TxEnvelope, owned = false): TypedTx | TxCheck {
   try {
-    envelopeSchema.parse(envelope, '$');
-    return parseTxBody(envelope);
+    // Only the check matters here (its result is dropped), so nothing needs copying.
+    parseInPlace(envelopeSchema, envelope, '$');
+    return parseTxBody(envelope, owned);
   } catch (error) {
     if (isBayledgerError(error)) return failed('SCHEMA_INVALID', error.message);
     throw error;
@@ -195,14 +198,17 @@ export function checkTxSigners(envelope: TxEnvelope, genesis: Genesis): TxCheck 
 /**
  * For applyTx: the same checks as verifyTx (signatures only when `verifySignatures`), with one
  * schema parse and one body encoding serving every step; returns the typed transaction.
+ * `envelopeOwned`: the caller decoded the envelope itself and keeps no other use of it, so the
+ * typed transaction's body may be the decoded body itself instead of a copy.
  */
 export function checkTxForApply(
   envelope: TxEnvelope,
   genesis: Genesis,
   bodyBytes: Uint8Array,
   verifySignatures: boolean,
+  envelopeOwned = false,
 ): { ok: true; tx: TypedTx } | Extract<TxCheck, { ok: false }> {
-  const tx = parseEnvelope(envelope);
+  const tx = parseEnvelope(envelope, envelopeOwned);
   if ('ok' in tx) return tx as Extract<TxCheck, { ok: false }>;
   const signers = checkParsedSigners(tx, genesis);
   if (!signers.ok) return signers;
