@@ -35,6 +35,8 @@ function failed(code: TxCheckCode, reason: string): TxCheck {
 interface OrganisationIndex {
   readonly byId: ReadonlyMap<string, Organisation>;
   readonly byKeyHex: ReadonlyMap<string, Organisation>;
+  /** Each organisation's node key in hex, by id: signer checks need it for every transaction. */
+  readonly keyHexById: ReadonlyMap<string, string>;
   readonly validatorCount: number;
 }
 
@@ -47,6 +49,7 @@ export function organisationIndex(genesis: Genesis): OrganisationIndex {
     index = {
       byId: new Map(genesis.organisations.map((org) => [org.id, org])),
       byKeyHex: new Map(genesis.organisations.map((org) => [toHex(org.nodeKey), org])),
+      keyHexById: new Map(genesis.organisations.map((org) => [org.id, toHex(org.nodeKey)])),
       validatorCount: genesis.organisations.filter((org) => org.role === 'validator').length,
     };
     indexCache.set(genesis.organisations, index);
@@ -71,7 +74,7 @@ function organisationKey(
   if (org.role !== role) {
     return { ok: false, check: failed('ROLE_MISMATCH', `${field} ${id} is a ${org.role}, not a ${role}`) };
   }
-  return { ok: true, keyHex: toHex(org.nodeKey) };
+  return { ok: true, keyHex: index.keyHexById.get(id)! };
 }
 
 function patientKey(
@@ -128,6 +131,18 @@ function signerRule(tx: TypedTx, index: OrganisationIndex): SignerRule | TxCheck
 }
 
 function checkSigners(tx: TypedTx, rule: SignerRule, index: OrganisationIndex): TxCheck {
+  // The usual case without a set: signers are strictly increasing (checked before this), so
+  // distinct, and when each one is required and there are as many as required, none is missing.
+  if (rule.mode === 'exact' && tx.sigs.length === rule.required.size) {
+    let allRequired = true;
+    for (const entry of tx.sigs) {
+      if (!rule.required.has(toHex(entry.signer))) {
+        allRequired = false;
+        break;
+      }
+    }
+    if (allRequired) return { ok: true };
+  }
   const present = new Set(tx.sigs.map((entry) => toHex(entry.signer)));
   if (rule.mode === 'quorum') {
     for (const keyHex of present) {
