@@ -42,6 +42,7 @@ import type {
 } from './node-runtime.js';
 import { PROTOCOL } from './protocols.js';
 import { LedgerStore } from './store/ledger-store.js';
+import { Waiters } from './waiters.js';
 
 export interface StartNodeOptions {
   readonly logger: Logger;
@@ -66,35 +67,6 @@ function submitErrorCode(code: string): ErrorCode {
   if (code === 'ALREADY_COMMITTED') return 'CONFLICT';
   if (code === 'TX_TOO_LARGE') return 'MESSAGE_TOO_LARGE';
   return code as ErrorCode;
-}
-
-/** Requests waiting for transactions to commit (POST /tx?wait=commit), each with its own deadline. */
-class CommitWaiters {
-  readonly #waiting = new Map<string, Set<(committed: boolean) => void>>();
-
-  wait(txIdHex: string, timeoutMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const set = this.#waiting.get(txIdHex) ?? new Set();
-      this.#waiting.set(txIdHex, set);
-      const finish = (committed: boolean): void => {
-        clearTimeout(timer);
-        set.delete(finish);
-        if (set.size === 0 && this.#waiting.get(txIdHex) === set) this.#waiting.delete(txIdHex);
-        resolve(committed);
-      };
-      const timer = setTimeout(() => finish(false), timeoutMs);
-      set.add(finish);
-    });
-  }
-
-  wake(txIdHexes: readonly string[]): void {
-    for (const id of txIdHexes) for (const finish of this.#waiting.get(id) ?? []) finish(true);
-  }
-
-  /** Answers every waiter "not yet" (shutdown), so no timer outlives the node. */
-  cancelAll(): void {
-    for (const set of [...this.#waiting.values()]) for (const finish of [...set]) finish(false);
-  }
 }
 
 async function loadGenesis(path: string): Promise<{ genesis: Genesis; text: string }> {
@@ -201,7 +173,8 @@ async function wire(
   const validatorIds = params.validators.map((validator) => validator.id).filter((id) => id !== config.org);
 
   // --- commit waiters and bookkeeping on every committed block ---
-  const waiters = new CommitWaiters();
+  /** Requests waiting for transactions to commit (POST /tx?wait=commit), by transaction id. */
+  const waiters = new Waiters<string>();
   const heightWaiters = new HeightWaiters(chain.height);
   closers.push(async () => {
     waiters.cancelAll();
@@ -215,7 +188,7 @@ async function wire(
     metrics.height.set(event.block.header.height);
     metrics.blocksCommitted.inc();
     metrics.txsCommitted.inc(ids.length);
-    waiters.wake(ids);
+    for (const id of ids) waiters.wake(id);
     heightWaiters.reached(event.block.header.height);
     if (isValidator) {
       const height = event.block.header.height;

@@ -1,0 +1,44 @@
+// API requests that wait for something the chain will commit (a transaction for
+// `POST /tx?wait=commit`, a height for `GET /chain/blocks/:height?waitMs=`), each with its own
+// deadline. Each waiter is one HTTP request in flight, so LIMITS.maxApiConnections bounds them.
+
+export class Waiters<Key> {
+  readonly #waiting = new Map<Key, Set<(done: boolean) => void>>();
+
+  /** Number of requests waiting (for tests). */
+  get size(): number {
+    let count = 0;
+    for (const set of this.#waiting.values()) count += set.size;
+    return count;
+  }
+
+  /** The keys someone waits for. */
+  keys(): Key[] {
+    return [...this.#waiting.keys()];
+  }
+
+  /** Resolves true when `wake(key)` is called, false after `timeoutMs` or on `cancelAll`. */
+  wait(key: Key, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const set = this.#waiting.get(key) ?? new Set();
+      this.#waiting.set(key, set);
+      const finish = (done: boolean): void => {
+        clearTimeout(timer);
+        set.delete(finish);
+        if (set.size === 0 && this.#waiting.get(key) === set) this.#waiting.delete(key);
+        resolve(done);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      set.add(finish);
+    });
+  }
+
+  wake(key: Key): void {
+    for (const finish of [...(this.#waiting.get(key) ?? [])]) finish(true);
+  }
+
+  /** Answers every waiter "not yet" (shutdown), so no timer outlives the node. */
+  cancelAll(): void {
+    for (const set of [...this.#waiting.values()]) for (const finish of [...set]) finish(false);
+  }
+}

@@ -1,0 +1,36 @@
+// Waiters back `POST /tx?wait=commit` (keyed by transaction id) and HeightWaiters: every request
+// waiting for a key is answered when the key is woken, on its own deadline otherwise, and all of
+// them on shutdown, with nothing left behind.
+import { strict as assert } from 'node:assert';
+import { Waiters } from '../../src/node/waiters.js';
+
+/** Settles with the promise's value, or 'pending' if it has not settled within a turn of the loop. */
+async function stateOf(promise: Promise<boolean>): Promise<boolean | 'pending'> {
+  return Promise.race([promise, new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending')))]);
+}
+
+describe('Waiters', () => {
+  it('wakes every waiter of a key, and only that key', async () => {
+    const waiters = new Waiters<string>();
+    const first = waiters.wait('a', 10_000);
+    const second = waiters.wait('a', 10_000);
+    const other = waiters.wait('b', 10_000);
+    assert.deepEqual(waiters.keys().sort(), ['a', 'b']);
+    waiters.wake('a');
+    assert.equal(await first, true);
+    assert.equal(await second, true);
+    assert.equal(await stateOf(other), 'pending');
+    assert.deepEqual(waiters.keys(), ['b']);
+    waiters.wake('nobody waits for this');
+    waiters.cancelAll();
+    assert.equal(await other, false);
+    assert.equal(waiters.size, 0);
+  });
+
+  it('answers false on the deadline and forgets the waiter', async () => {
+    const waiters = new Waiters<number>();
+    assert.equal(await waiters.wait(7, 15), false);
+    assert.equal(waiters.size, 0);
+    assert.deepEqual(waiters.keys(), []);
+  });
+});
