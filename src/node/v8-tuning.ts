@@ -9,9 +9,11 @@
 // so with the default budget (67,584 in Node 20) much of it still ran in V8's baseline tier well
 // after a minute: perf at 20 tx/s put the inline-cache stub that unoptimised code calls
 // (Builtins_LoadIC, 5.6%) and baseline call prologues (2.2%) among the seven nodes' largest items.
-// A quarter of the default makes that code reach the optimising tier sooner. Measured with 4 validators and 3 followers on 2 cores, alternating runs (load 2.6-7.7):
-// at 20 tx/s the nodes' CPU per height fell from 60.3 / 58.5 to 53.0 / 50.0 ms, at 400 tx/s their
-// CPU per transaction from 4.56 / 4.54 to 4.49 / 4.43 ms; a budget of 4,096 measured no better.
+// A quarter of the default makes that code reach the optimising tier sooner. Measured with 4
+// validators and 3 followers on 2 cores, alternating runs (load 2.6-7.7): at 20 tx/s the nodes'
+// CPU per height fell from 60.3 / 58.5 to 53.0 / 50.0 ms, at 400 tx/s their CPU per transaction
+// from 4.56 / 4.54 to 4.49 / 4.43 ms; a budget of 4,096 measured no better. At saturation two
+// alternating pairs were inconclusive (docs/ARCHITECTURE.md decision 40).
 import { setFlagsFromString } from 'node:v8';
 
 /** V8's interrupt budget for node processes (bytes of bytecode executed between tier-up checks). */
