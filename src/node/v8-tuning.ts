@@ -12,8 +12,9 @@
 // A quarter of the default makes that code reach the optimising tier sooner. Measured with 4
 // validators and 3 followers on 2 cores, alternating runs (load 2.6-7.7): at 20 tx/s the nodes'
 // CPU per height fell from 60.3 / 58.5 to 53.0 / 50.0 ms, at 400 tx/s their CPU per transaction
-// from 4.56 / 4.54 to 4.49 / 4.43 ms; a budget of 4,096 measured no better. At saturation two
-// alternating pairs were inconclusive (docs/ARCHITECTURE.md decision 40).
+// from 4.56 / 4.54 to 4.49 / 4.43 ms; a budget of 4,096 measured no better. At saturation, the
+// flag toggled on one build in two alternating pairs: 496 / 637 -> 685 / 731 tx/s (node CPU per
+// transaction 3.74 / 2.93 -> 2.75 / 2.53 ms); docs/ARCHITECTURE.md decision 40 has the rest.
 import { setFlagsFromString } from 'node:v8';
 
 /** V8's interrupt budget for node processes (bytes of bytecode executed between tier-up checks). */
