@@ -10,7 +10,7 @@
 // The options below are explicit on purpose: each one changes the bytes we sign.
 import { Decoder, Encoder } from 'cbor-x';
 import { bytesEqual, compareBytes, utf8 } from '../bytes.js';
-import { BayledgerError, fail } from '../errors.js';
+import { BayledgerError, errorMessage, fail } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { diagnoseNonCanonical } from './diagnose.js';
 import { decodeCanonicalFast } from './fast-decode.js';
@@ -203,7 +203,7 @@ export function decodeCanonicalGeneral(bytes: Uint8Array): CborValue {
     const diagnosis = diagnoseNonCanonical(bytes);
     if (diagnosis) throw diagnosis;
     if (error instanceof BayledgerError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (message.includes('end of buffer not reached'))
       fail('CBOR_TRAILING_BYTES', 'bytes after the first item');
     fail('CBOR_MALFORMED', `malformed CBOR (${message})`);

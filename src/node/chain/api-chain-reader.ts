@@ -3,7 +3,7 @@
 // prints the same fields, byte for byte in --json, whether it reads a stopped node's data
 // directory or asks a running one. Errors keep the node's codes (NOT_FOUND stays NOT_FOUND);
 // nothing answering is UNREACHABLE.
-import { type ErrorCode, fail } from '../../core/errors.js';
+import { type ErrorCode, errorMessage, fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { ApiClient, ApiClientError } from '../api/client.js';
 import type {
@@ -121,7 +121,7 @@ export class ApiChainReader implements ChainReader {
     try {
       response = await fetch(`${this.#baseUrl}${path}`, { signal: AbortSignal.timeout(this.#timeoutMs) });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       throw new ApiClientError(
         'UNREACHABLE',
         `cannot reach the node API (${reason})`,

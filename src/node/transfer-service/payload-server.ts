@@ -5,7 +5,7 @@
 // asks for. The gate is checked against this node's committed state on every request, so nothing
 // leaves before the approving block is final here, nor for anybody but the declared recipient.
 import { toHex } from '../../core/bytes.js';
-import { isBayledgerError } from '../../core/errors.js';
+import { errorMessage, isBayledgerError } from '../../core/errors.js';
 import type { StateReader } from '../../core/ledger/state-kv.js';
 import { LIMITS } from '../../core/limits.js';
 import type { Logger } from '../log/logger.js';
@@ -48,7 +48,7 @@ export async function servePayloads(options: PayloadServerOptions): Promise<void
         options.logger.info('payload stream ended early', {
           peer,
           reason: isBayledgerError(error) ? error.code : 'ERROR',
-          detail: error instanceof Error ? error.message : String(error),
+          detail: errorMessage(error),
         });
         stream.abort('payload stream failed');
       }

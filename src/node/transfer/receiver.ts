@@ -12,7 +12,7 @@ import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { bytesEqual, toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
-import { isBayledgerError } from '../../core/errors.js';
+import { errorMessage, isBayledgerError } from '../../core/errors.js';
 import { ChunkVerifier } from './chunk-verifier.js';
 import type { PayloadCommitment } from './commitment.js';
 import { type ExpectedItem, fileItems, INBOX_MANIFEST_FILE } from './filing.js';
@@ -212,10 +212,7 @@ export class PayloadReceiver {
       try {
         next = await iterator.next();
       } catch (error) {
-        return this.#fail(
-          'PAYLOAD_TRUNCATED',
-          `stream broke: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        return this.#fail('PAYLOAD_TRUNCATED', `stream broke: ${errorMessage(error)}`);
       }
       if (next.done) break;
       let message: PayloadResponse;
