@@ -10,7 +10,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage, fail, isBayledgerError } from '../../src/core/errors.js';
+import { causeMessage, errorMessage, fail, isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { ApiClient, ApiClientError } from '../../src/node/api/client.js';
 import { readApiTokenFile } from '../../src/node/api/token-file.js';
@@ -125,9 +125,12 @@ export async function uploadFile(api: NodeApi, file: string): Promise<UploadAnsw
       duplex: 'half',
     } as RequestInit);
   } catch (error) {
-    const cause =
-      error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-    throw new ApiClientError('UNREACHABLE', `cannot upload to the node API (${cause})`, undefined, api.url);
+    throw new ApiClientError(
+      'UNREACHABLE',
+      `cannot upload to the node API (${causeMessage(error)})`,
+      undefined,
+      api.url,
+    );
   }
   const text = await response.text();
   let json: unknown;

@@ -84,6 +84,14 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * The message of what caused a thrown value (its `cause` when that is an Error, as Node's fetch
+ * throws `TypeError('fetch failed')` with the socket error as its cause), or the value as a string.
+ */
+export function causeMessage(error: unknown): string {
+  return error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+}
+
 export function isBayledgerError(error: unknown, code?: ErrorCode): error is BayledgerError {
   return error instanceof BayledgerError && (code === undefined || error.code === code);
 }

@@ -5,7 +5,7 @@
 
 import { toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
-import { BayledgerError, type ErrorCode } from '../../core/errors.js';
+import { BayledgerError, causeMessage, type ErrorCode } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 
 export interface ApiClientOptions {
@@ -128,8 +128,12 @@ function transportError(error: unknown, baseUrl: string, timeoutMs: number): Api
   if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return new ApiClientError('TIMEOUT', `no answer within ${timeoutMs} ms`, undefined, baseUrl);
   }
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-  return new ApiClientError('UNREACHABLE', `cannot reach the node API (${cause})`, undefined, baseUrl);
+  return new ApiClientError(
+    'UNREACHABLE',
+    `cannot reach the node API (${causeMessage(error)})`,
+    undefined,
+    baseUrl,
+  );
 }
 
 async function answerError(response: Response, path: string): Promise<ApiClientError> {
