@@ -609,6 +609,42 @@ describe('records: verifyTx signer rules', () => {
     });
   }
 
+  // The reasons name the signer, so they are pinned here: the order of the checks decides which
+  // one a transaction with both an unknown and a missing signer gets (unknown first).
+  it('names the unknown or missing signer in its reason', () => {
+    const bob = net.patient('bob');
+    const reasonOf = (check: TxCheck) => (check.ok ? 'ok' : `${check.code}: ${check.reason}`);
+    assert.equal(
+      reasonOf(verifyBuilt('consent.grant', grant.body, [hospital])),
+      'SIGNER_MISSING: missing the signature of the patient',
+    );
+    assert.equal(
+      reasonOf(verifyBuilt('consent.grant', grant.body, [patient])),
+      `SIGNER_MISSING: missing the signature of the sender ${grant.body.sender}`,
+    );
+    assert.equal(
+      reasonOf(verifyBuilt('consent.grant', grant.body, [bob, hospital])),
+      `SIGNER_UNKNOWN: signer ${toHex(bob.publicKey)} is not a required signer`,
+    );
+    assert.equal(
+      reasonOf(verifyBuilt('consent.grant', grant.body, [bob])),
+      `SIGNER_UNKNOWN: signer ${toHex(bob.publicKey)} is not a required signer`,
+    );
+    assert.equal(
+      reasonOf(updatePolicyCheck(VALIDATORS.slice(0, 2))),
+      'QUORUM_NOT_REACHED: 2 validator signatures, a quorum is 3',
+    );
+    assert.equal(
+      reasonOf(
+        verifyBuilt('policy.update', { version: 2, policy: testPolicy({ version: 2 }) }, [
+          ...VALIDATORS.map((id) => net.signers[id]!),
+          hospital,
+        ]),
+      ),
+      `SIGNER_UNKNOWN: signer ${toHex(hospital.publicKey)} is not a validator`,
+    );
+  });
+
   it('a policy update by exactly a quorum (3 of 4) is valid', () => {
     assert.deepEqual(updatePolicyCheck(VALIDATORS.slice(0, 3)), { ok: true });
     assert.deepEqual(updatePolicyCheck(VALIDATORS.slice(1)), { ok: true });

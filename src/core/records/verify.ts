@@ -6,7 +6,7 @@ import { compareBytes, toHex } from '../bytes.js';
 import { parseInPlace } from '../codec/schema.js';
 import type { Genesis, Organisation, OrganisationRole } from '../config/genesis.js';
 import { signingMessage, verifyInDomain } from '../crypto/domain.js';
-import { isBayledgerError } from '../errors.js';
+import { AssertionFailure, isBayledgerError } from '../errors.js';
 import { quorumSize } from '../ledger/certificate-verify.js';
 import { parseTxBody, type TypedTx } from './bodies.js';
 import { bodyBytesOf, envelopeSchema } from './codec.js';
@@ -130,39 +130,44 @@ function signerRule(tx: TypedTx, index: OrganisationIndex): SignerRule | TxCheck
   return problem ?? { mode: 'exact', required };
 }
 
+// Signers are strictly increasing (checkParsedSigners checks that first), so distinct: counting
+// signatures counts signers, and no set of them is needed. This runs for every transaction of
+// chain verify and block validation, so the accepting path allocates nothing but the hex keys.
 function checkSigners(tx: TypedTx, rule: SignerRule, index: OrganisationIndex): TxCheck {
-  // The usual case without a set: signers are strictly increasing (checked before this), so
-  // distinct, and when each one is required and there are as many as required, none is missing.
-  if (rule.mode === 'exact' && tx.sigs.length === rule.required.size) {
-    let allRequired = true;
-    for (const entry of tx.sigs) {
-      if (!rule.required.has(toHex(entry.signer))) {
-        allRequired = false;
-        break;
-      }
-    }
-    if (allRequired) return { ok: true };
-  }
-  const present = new Set(tx.sigs.map((entry) => toHex(entry.signer)));
   if (rule.mode === 'quorum') {
-    for (const keyHex of present) {
+    for (const entry of tx.sigs) {
+      const keyHex = toHex(entry.signer);
       if (index.byKeyHex.get(keyHex)?.role !== 'validator') {
         return failed('SIGNER_UNKNOWN', `signer ${keyHex} is not a validator`);
       }
     }
-    if (present.size < rule.quorum) {
-      return failed('QUORUM_NOT_REACHED', `${present.size} validator signatures, a quorum is ${rule.quorum}`);
+    if (tx.sigs.length < rule.quorum) {
+      return failed(
+        'QUORUM_NOT_REACHED',
+        `${tx.sigs.length} validator signatures, a quorum is ${rule.quorum}`,
+      );
     }
     return { ok: true };
   }
-  for (const keyHex of present) {
+  for (const entry of tx.sigs) {
+    const keyHex = toHex(entry.signer);
     if (!rule.required.has(keyHex))
       return failed('SIGNER_UNKNOWN', `signer ${keyHex} is not a required signer`);
   }
-  for (const [keyHex, label] of rule.required) {
-    if (!present.has(keyHex)) return failed('SIGNER_MISSING', `missing the signature of the ${label}`);
+  // Every signer is required and they are distinct: as many as required means none is missing.
+  if (tx.sigs.length === rule.required.size) return { ok: true };
+  return missingSigner(tx, rule.required);
+}
+
+/** The first required signer (in the rule's order) without a signature; only on a refusal. */
+function missingSigner(tx: TypedTx, required: ReadonlyMap<string, string>): TxCheck {
+  for (const [keyHex, label] of required) {
+    if (!tx.sigs.some((entry) => toHex(entry.signer) === keyHex)) {
+      return failed('SIGNER_MISSING', `missing the signature of the ${label}`);
+    }
   }
-  return { ok: true };
+  // Fewer distinct signers than required, each of them required, always leave one out.
+  throw new AssertionFailure('fewer signers than required, yet none missing');
 }
 
 /** `owned`: the caller decoded the envelope itself and keeps no other use of it (parseTxBody). */
