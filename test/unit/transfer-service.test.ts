@@ -17,7 +17,7 @@ import { OutboxPayload, outboxPayloadDirectory } from '../../src/node/transfer/o
 import { countersignGrant } from '../../src/node/transfer-service/countersign.js';
 import { payloadKeyFor, prepareDeclaration } from '../../src/node/transfer-service/declare.js';
 import { createServiceFolders, serviceFolders } from '../../src/node/transfer-service/folders.js';
-import { acceptDecision, releaseDecision } from '../../src/node/transfer-service/gates.js';
+import { acceptDecision, couldAccept, releaseDecision } from '../../src/node/transfer-service/gates.js';
 import { IdleTimeout } from '../../src/node/transfer-service/idle-timeout.js';
 import {
   checkDocumentUid,
@@ -398,6 +398,20 @@ describe('transfer service: release gates', () => {
       ok: false,
       reason: 'NOT_APPROVED',
     });
+  });
+
+  it('pre-filters written records as acceptDecision would: only an approved transfer to this node', () => {
+    const record = (id: Uint8Array) => getTransfer(ledger.state, id)!;
+    assert.equal(couldAccept(record(approved.objectId), 'ehealth-hk'), true);
+    assert.equal(couldAccept(record(approved.objectId), 'nf-ufh'), false);
+    assert.equal(couldAccept(record(awaiting.objectId), 'ehealth-hk'), false);
+    assert.equal(couldAccept({ ...record(approved.objectId), patient: null }, 'ehealth-hk'), false);
+    for (const id of [approved.objectId, awaiting.objectId, byOther.objectId]) {
+      for (const self of ['ehealth-hk', 'nf-ufh']) {
+        // Never stricter than the decision itself (a consent revocation only acceptDecision sees).
+        if (acceptDecision(ledger.state, self, id).ok) assert.equal(couldAccept(record(id), self), true);
+      }
+    }
   });
 
   it('stops at a receipt, and at a revocation even after approval', () => {

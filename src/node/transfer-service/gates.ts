@@ -44,6 +44,26 @@ export type AcceptDecision =
   | { ok: true; sender: string; consentId: Uint8Array; expected: PayloadExpectation }
   | { ok: false; reason: 'UNKNOWN_TRANSFER' | 'NOT_RECIPIENT' | 'NOT_APPROVED' | 'ALREADY_RECEIPTED' };
 
+type AcceptRefusal = Extract<AcceptDecision, { ok: false }>['reason'];
+
+// What the transfer record alone decides for the recipient, but for its patient (checked where
+// the type needs it narrowed); the consent lives in its own record.
+function refusalOfRecord(transfer: TransferRecord, self: string): AcceptRefusal | undefined {
+  if (transfer.declaration.recipient !== self) return 'NOT_RECIPIENT';
+  if (transfer.receipt !== null) return 'ALREADY_RECEIPTED';
+  if (transfer.status !== 'approved') return 'NOT_APPROVED';
+  return undefined;
+}
+
+/**
+ * Whether acceptDecision could say yes for this transfer record, decided from the record alone (no
+ * state read): a pre-filter for the records a committed block writes, most of which are
+ * declarations still awaiting approval or transfers to other recipients. acceptDecision decides.
+ */
+export function couldAccept(transfer: TransferRecord, self: string): boolean {
+  return refusalOfRecord(transfer, self) === undefined && transfer.patient !== null;
+}
+
 /**
  * Recipient side: should this node (`self`) fetch and accept the payload of `transferId`? Only a
  * transfer addressed to it, approved on its own chain and not yet receipted.
@@ -51,19 +71,17 @@ export type AcceptDecision =
 export function acceptDecision(state: StateReader, self: string, transferId: Uint8Array): AcceptDecision {
   const transfer = getTransfer(state, transferId);
   if (transfer === undefined) return { ok: false, reason: 'UNKNOWN_TRANSFER' };
-  const { declaration } = transfer;
-  if (declaration.recipient !== self) return { ok: false, reason: 'NOT_RECIPIENT' };
-  if (transfer.receipt !== null) return { ok: false, reason: 'ALREADY_RECEIPTED' };
-  if (transfer.status !== 'approved' || transfer.patient === null || consentRevoked(state, transfer)) {
-    return { ok: false, reason: 'NOT_APPROVED' };
-  }
+  const refusal = refusalOfRecord(transfer, self);
+  if (refusal !== undefined) return { ok: false, reason: refusal };
+  const { declaration, patient } = transfer;
+  if (patient === null || consentRevoked(state, transfer)) return { ok: false, reason: 'NOT_APPROVED' };
   return {
     ok: true,
     sender: declaration.sender,
     consentId: declaration.consentId,
     expected: {
       transferId: transfer.transferId,
-      patient: transfer.patient,
+      patient,
       payload: declaration.payload,
       items: declaration.items.map((item) => ({
         category: item.category,

@@ -175,7 +175,7 @@ function onBlock(
   for (const write of event.applied.writes) {
     const transfer = transferOfWrite(write);
     if (transfer !== undefined) {
-      fetcher?.consider(transfer.transferId);
+      fetcher?.considerWritten(transfer);
       freeOutbox(transfer);
       continue;
     }
