@@ -45,12 +45,30 @@ describe('codec: closed schemas', () => {
     assert.equal(parsed, input);
     assert.equal(parsed.items, input.items);
     assert.equal(parsed.items[1], input.items[1]);
-    // parse itself still copies, and the flag does not outlive parseInPlace, even when it throws.
+    // parse itself still copies, also after a parseInPlace that threw.
     assert.throws(() => parseInPlace(listSchema, { items: [] }, '$'));
     const copy = listSchema.parse(input, '$');
     assert.notEqual(copy, input);
     assert.notEqual(copy.items[0], input.items[0]);
     assert.deepStrictEqual(copy, input);
+  });
+
+  it('copies in a plain parse run from inside parseInPlace: only the value handed over is owned', () => {
+    const nestedInput = { id: 'n', size: 7 };
+    let nestedCopy: unknown;
+    // A field schema that parses another value of its own with a plain parse while in place.
+    const peeking = {
+      description: 'peeking',
+      parse: (value: unknown, path: string) => {
+        nestedCopy = itemSchema.parse(nestedInput, `${path}.peek`);
+        return value;
+      },
+    };
+    const outer = object({ item: itemSchema, peek: peeking });
+    const input = { item: { id: 'o', size: 1 }, peek: 3 };
+    assert.equal(parseInPlace(outer, input, '$'), input);
+    assert.notEqual(nestedCopy, nestedInput);
+    assert.deepStrictEqual(nestedCopy, nestedInput);
   });
 
   it('copies an input that needs a change and leaves the input as it was', () => {

@@ -6,7 +6,13 @@ import { fail } from '../errors.js';
 export interface Schema<T> {
   /** Human description used in error messages, e.g. "text of at most 64 characters". */
   readonly description: string;
-  parse(value: unknown, path: string): T;
+  /**
+   * Checks `value` and returns it typed. `inPlace` (see parseInPlace): the caller owns `value`
+   * outright, so plain objects and lists may be returned themselves instead of copied. Schemas of
+   * scalars and bytes return their input either way and ignore it; schemas that hold other schemas
+   * pass it down to them.
+   */
+  parse(value: unknown, path: string, inPlace?: boolean): T;
 }
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
@@ -38,23 +44,18 @@ const MAX_CACHED_ELEMENT_PATHS = 64;
 // Checking in place. A schema returns a new object or list for every object or list it checks,
 // so a caller holding the input can never change the result through it. A caller that owns the
 // input outright (it decoded it a moment ago and keeps no other reference) has no use for that
-// copy: under parseInPlace, a plain object or list whose fields or elements all parse to
-// themselves is returned itself. Before this, every map and list of every transaction a block
-// carries was built twice, once by the decoder and once by its schema.
-let reuseInputs = false;
+// copy: in place, a plain object or list whose fields or elements all parse to themselves is
+// returned itself. Before this, every map and list of every transaction a block carries was built
+// twice, once by the decoder and once by its schema. The choice travels down as parse's `inPlace`
+// argument, so it covers exactly the value handed to parseInPlace, and any other parse (even one
+// run from inside it) copies as usual.
 
 /**
  * schema.parse, except that plain objects and lists whose every field or element parses to
  * itself are returned as they are instead of copied: only for an input the caller owns outright.
  */
 export function parseInPlace<T>(schema: Schema<T>, value: unknown, path: string): T {
-  const before = reuseInputs;
-  reuseInputs = true;
-  try {
-    return schema.parse(value, path);
-  } finally {
-    reuseInputs = before;
-  }
+  return schema.parse(value, path, true);
 }
 
 export function uint(max: number = Number.MAX_SAFE_INTEGER, min = 0): Schema<number> {
@@ -128,18 +129,18 @@ export function array<T>(item: Schema<T>, maxItems: number, minItems = 0): Schem
   const pathsByParent = new Map<string, readonly string[]>();
   return {
     description,
-    parse(value, path) {
+    parse(value, path, inPlace) {
       if (!Array.isArray(value) || value.length > maxItems || value.length < minItems) {
         return invalid(path, description, value);
       }
       const paths = elementPaths(path, value.length);
-      // Under parseInPlace the list itself is returned when every element parses to itself; a
-      // copy is made from the first element whose parse returns another value.
+      // In place the list itself is returned when every element parses to itself; a copy is
+      // made from the first element whose parse returns another value.
       let out: T[] | undefined =
-        reuseInputs && Object.getPrototypeOf(value) === Array.prototype ? undefined : [];
+        inPlace === true && Object.getPrototypeOf(value) === Array.prototype ? undefined : [];
       for (let i = 0; i < value.length; i++) {
         const element: unknown = value[i];
-        const parsed = item.parse(element, paths[i] ?? `${path}[${i}]`);
+        const parsed = item.parse(element, paths[i] ?? `${path}[${i}]`, inPlace);
         if (out === undefined && parsed !== element) out = value.slice(0, i) as T[];
         if (out !== undefined) out.push(parsed);
       }
@@ -161,8 +162,8 @@ export function array<T>(item: Schema<T>, maxItems: number, minItems = 0): Schem
 export function nullable<T>(inner: Schema<T>): Schema<T | null> {
   return {
     description: `${inner.description} or null`,
-    parse(value, path) {
-      return value === null ? null : inner.parse(value, path);
+    parse(value, path, inPlace) {
+      return value === null ? null : inner.parse(value, path, inPlace);
     },
   };
 }
@@ -200,7 +201,7 @@ export function object<F extends Fields>(fields: F): Schema<ObjectOf<F>> {
   };
   return {
     description,
-    parse(value, path) {
+    parse(value, path, inPlace) {
       if (
         typeof value !== 'object' ||
         value === null ||
@@ -210,16 +211,16 @@ export function object<F extends Fields>(fields: F): Schema<ObjectOf<F>> {
         return invalid(path, description, value);
       }
       const input = value as Record<string, unknown>;
-      // Under parseInPlace, a plain object holding only known fields, none of them undefined,
-      // is returned itself when every field parses to itself (the scalar and byte schemas return
-      // their input, and nested objects and lists do under this same rule).
-      let inPlace = reuseInputs && Object.getPrototypeOf(input) === Object.prototype;
+      // In place, a plain object holding only known fields, none of them undefined, is returned
+      // itself when every field parses to itself (the scalar and byte schemas return their
+      // input, and nested objects and lists do under this same rule).
+      let reuseInput = inPlace === true && Object.getPrototypeOf(input) === Object.prototype;
       // for-in with hasOwn visits the own enumerable keys, as Object.keys does, without an array.
       for (const key in input) {
         if (!Object.hasOwn(input, key)) continue;
         if (input[key] === undefined) {
           // An undefined field is dropped from the result, as it was before, so that needs a copy.
-          inPlace = false;
+          reuseInput = false;
           continue;
         }
         // Own fields only: `key in fields` would also accept inherited names such as "toString",
@@ -229,17 +230,17 @@ export function object<F extends Fields>(fields: F): Schema<ObjectOf<F>> {
       const paths = fieldPaths(path);
       // The copy, once one is needed: it starts from the fields already parsed (each equal to its
       // input) and takes the parsed value of every field from there on.
-      let out: Record<string, unknown> | undefined = inPlace ? undefined : {};
+      let out: Record<string, unknown> | undefined = reuseInput ? undefined : {};
       for (let i = 0; i < names.length; i++) {
         const name = names[i]!;
         const field = fields[name]!;
         const child = input[name];
         let result: unknown;
         if ('optional' in field) {
-          if (child !== undefined) result = field.optional.parse(child, paths[i]!);
+          if (child !== undefined) result = field.optional.parse(child, paths[i]!, inPlace);
         } else {
           if (child === undefined) fail('SCHEMA_INVALID', 'missing field', paths[i]!);
-          result = field.parse(child, paths[i]!);
+          result = field.parse(child, paths[i]!, inPlace);
         }
         if (out === undefined && result !== child) {
           out = {};
@@ -260,13 +261,13 @@ export function union<T>(tag: string, variants: Record<string, Schema<T>>): Sche
   const description = `object whose ${tag} is one of ${Object.keys(variants).join(', ')}`;
   return {
     description,
-    parse(value, path) {
+    parse(value, path, inPlace) {
       if (typeof value !== 'object' || value === null) return invalid(path, description, value);
       const key = (value as Record<string, unknown>)[tag];
       const variant = typeof key === 'string' ? variants[key] : undefined;
       if (!variant || !Object.hasOwn(variants, key as string))
         fail('SCHEMA_INVALID', `unknown ${tag} ${String(key)}`, `${path}.${tag}`);
-      return variant.parse(value, path);
+      return variant.parse(value, path, inPlace);
     },
   };
 }

@@ -79,8 +79,8 @@ export const mapSchema: Schema<Record<string, unknown>> = {
 export function refine<T>(inner: Schema<T>, check: (value: T, path: string) => void): Schema<T> {
   return {
     description: inner.description,
-    parse(value, path) {
-      const parsed = inner.parse(value, path);
+    parse(value, path, inPlace) {
+      const parsed = inner.parse(value, path, inPlace);
       check(parsed, path);
       return parsed;
     },
