@@ -14,11 +14,6 @@ export class HeightWaiters {
     this.#committedHeight = committedHeight;
   }
 
-  /** Number of requests waiting (for tests). */
-  get size(): number {
-    return this.#waiters.size;
-  }
-
   /** Resolves true once `height` is committed (at once if it is), false after `timeoutMs`. */
   wait(height: number, timeoutMs: number): Promise<boolean> {
     if (height <= this.#committedHeight) return Promise.resolve(true);

@@ -5,13 +5,6 @@
 export class Waiters<Key> {
   readonly #waiting = new Map<Key, Set<(done: boolean) => void>>();
 
-  /** Number of requests waiting (for tests). */
-  get size(): number {
-    let count = 0;
-    for (const set of this.#waiting.values()) count += set.size;
-    return count;
-  }
-
   /** The keys someone waits for. */
   keys(): Key[] {
     return [...this.#waiting.keys()];

@@ -24,13 +24,23 @@ describe('Waiters', () => {
     waiters.wake('nobody waits for this');
     waiters.cancelAll();
     assert.equal(await other, false);
-    assert.equal(waiters.size, 0);
+    assert.deepEqual(waiters.keys(), []);
   });
 
   it('answers false on the deadline and forgets the waiter', async () => {
     const waiters = new Waiters<number>();
     assert.equal(await waiters.wait(7, 15), false);
-    assert.equal(waiters.size, 0);
+    assert.deepEqual(waiters.keys(), []);
+  });
+
+  it('keeps a key while one of its waiters still waits after another timed out', async () => {
+    const waiters = new Waiters<number>();
+    const late = waiters.wait(7, 10_000);
+    assert.equal(await waiters.wait(7, 15), false);
+    assert.equal(await stateOf(late), 'pending');
+    assert.deepEqual(waiters.keys(), [7]);
+    waiters.wake(7);
+    assert.equal(await late, true);
     assert.deepEqual(waiters.keys(), []);
   });
 });
