@@ -3,9 +3,11 @@
 // tampering still refused before anything is handed on, and resumption after an interruption or a
 // crash, including a resume on the other thread (whose item digests are then read back from disk).
 import { strict as assert } from 'node:assert';
-import { readFile, truncate } from 'node:fs/promises';
+import { readlinkSync } from 'node:fs';
+import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
+import { ITEMS_FOLDER } from '../../src/node/transfer/container-sink.js';
 import { INBOX_MANIFEST_FILE } from '../../src/node/transfer/filing.js';
 import { ItemWriteWorker } from '../../src/node/transfer/item-write-pool.js';
 import { partialDirectory } from '../../src/node/transfer/partial.js';
@@ -41,6 +43,28 @@ async function assertFiled(fixture: Fixture, outcome: ReceiveOutcome): Promise<v
   }
 }
 
+/**
+ * The distinct files `action` datasyncs through a FileHandle (Linux: the path of each descriptor
+ * read from /proc/self/fd at the call, before the file can move).
+ */
+async function datasyncedPaths(action: () => Promise<unknown>): Promise<string[]> {
+  const probe = await open(process.execPath, 'r');
+  const prototype = Object.getPrototypeOf(probe) as { datasync(this: FileHandle): Promise<void> };
+  await probe.close();
+  const original = prototype.datasync;
+  const paths = new Set<string>();
+  prototype.datasync = function (this: FileHandle) {
+    paths.add(readlinkSync(`/proc/self/fd/${this.fd}`));
+    return original.call(this);
+  };
+  try {
+    await action();
+  } finally {
+    prototype.datasync = original;
+  }
+  return [...paths];
+}
+
 function stopAtFrame(stopPosition: number) {
   return editFrames((frame, position) => (position === stopPosition ? 'stop' : frame));
 }
@@ -53,6 +77,20 @@ describe('payload receiving: items hashed and written on a worker thread', () =>
       const outcome = await deliver(fixture, { receiver });
       assert.equal(await receiver.itemsOnWorker(), true, 'the worker took the items');
       await assertFiled(fixture, outcome);
+    });
+  });
+
+  // The sink counts each write it hands to the worker against the items it reaches; a checkpoint
+  // datasyncs only item files with writes it has not covered yet, so a write counted against no
+  // item (or the wrong one) would leave that file's bytes in the page cache when it is filed.
+  it('datasyncs every item file written on the worker', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [9000, 700, 5000], { chunkBytes: SMALL_CHUNK });
+      const receiver = await openReceiver(fixture, true);
+      const synced = await datasyncedPaths(() => deliver(fixture, { receiver }));
+      assert.equal(await receiver.itemsOnWorker(), true, 'the worker took the items');
+      const itemFolder = `${path.sep}${ITEMS_FOLDER}${path.sep}`;
+      assert.equal(synced.filter((file) => file.includes(itemFolder)).length, 3, synced.join('\n'));
     });
   });
 

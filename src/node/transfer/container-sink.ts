@@ -165,12 +165,25 @@ export class ContainerSink {
       await worker.slot();
       // Counted only as it is handed over (same tick), so a sync that starts meanwhile neither
       // counts a write its flush does not cover nor misses one it does.
-      for (const { item } of piecesByItem(this.#items, position, parts)) this.#items[item]!.writes++;
+      this.#countWrites(position, parts);
       this.#pending = inFlight(worker.write(position, parts));
       return;
     }
     await this.#pending;
     this.#pending = inFlight(Promise.all(this.#writeHere(position, parts)));
+  }
+
+  /**
+   * Counts a write in every item that container[position, ...) from `parts` reaches, as #writeHere
+   * counts its own. The worker splits the bytes by item where it writes them; here only which items
+   * they reach matters, and the parts are consecutive, so that is their whole span's overlap.
+   */
+  #countWrites(position: number, parts: readonly Uint8Array[]): void {
+    let end = position;
+    for (const part of parts) end += part.byteLength;
+    for (const item of this.#items) {
+      if (Math.max(position, item.start) < Math.min(end, item.start + item.sizeBytes)) item.writes++;
+    }
   }
 
   /** At the first item write: the worker if it has loaded by then (waiting for it), else here. */
