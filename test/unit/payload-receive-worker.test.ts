@@ -198,4 +198,20 @@ describe('ItemWriteWorker', () => {
       await worker.close();
     }
   });
+
+  it('serves one writer: a second slot() beside one already waiting is a broken invariant', async () => {
+    const worker = ItemWriteWorker.start(1, 16);
+    try {
+      assert.equal(await worker.whenReady(), true);
+      // No items yet, so the write touches no file; it holds the only slot until the worker answers.
+      const written = worker.write(0, [new Uint8Array(4)]);
+      const waiting = worker.slot();
+      assert.throws(() => worker.slot(), /invariant broken: a second writer waits for an item write slot/);
+      await written;
+      // The slot the write freed goes to the writer that waited for it.
+      await waiting;
+    } finally {
+      await worker.close();
+    }
+  });
 });

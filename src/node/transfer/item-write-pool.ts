@@ -26,7 +26,8 @@ export class ItemWriteWorker {
   readonly #freeSlots: number[];
   readonly #pending = new Map<number, Pending>();
   #nextSeq = 0;
-  #slotWaiters: { resolve(): void; reject(error: unknown): void }[] = [];
+  /** The writer waiting for a free slot, if it is waiting (one writer: see slot()). */
+  #slotWaiter: { resolve(): void; reject(error: unknown): void } | undefined;
   #failure: Error | undefined;
   #ready = false;
   /** Settles once the worker has loaded or failed; every `whenReady` caller waits on it. */
@@ -67,11 +68,20 @@ export class ItemWriteWorker {
     await this.#request((seq) => ({ type: 'items', seq, items }));
   }
 
-  /** Resolves when the worker has room for one more write. */
+  /**
+   * Resolves when the worker has room for one more write. One writer at a time: the sink hands
+   * over one write after another, each right after its slot() (ContainerSink's #writeItems, fed
+   * chunk by chunk in container order by the partial download), so a freed slot always goes to the
+   * write that waited for it. Two writers would race for a slot and reach write() without one, so
+   * a second slot() while one waits is a bug in the caller, not a load to queue.
+   */
   slot(): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    assert(this.#slotWaiter === undefined, 'a second writer waits for an item write slot');
     if (this.#freeSlots.length > 0) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#slotWaiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      this.#slotWaiter = { resolve, reject };
+    });
   }
 
   /**
@@ -81,6 +91,7 @@ export class ItemWriteWorker {
   write(position: number, parts: readonly Uint8Array[]): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const slot = this.#freeSlots.pop();
+    // With one writer (see slot()), a write follows the slot() that found or waited for room.
     assert(slot !== undefined, 'an item write without a free slot');
     const byteLength = parts.reduce((sum, part) => sum + part.byteLength, 0);
     assert(
@@ -136,7 +147,9 @@ export class ItemWriteWorker {
 
   #slotFreed(slot: number): void {
     this.#freeSlots.push(slot);
-    this.#slotWaiters.shift()?.resolve();
+    const waiter = this.#slotWaiter;
+    this.#slotWaiter = undefined;
+    waiter?.resolve();
   }
 
   #onReply(reply: ItemWriteReply): void {
@@ -161,8 +174,8 @@ export class ItemWriteWorker {
     this.#failure = error instanceof Error ? error : new Error(String(error));
     for (const pending of this.#pending.values()) pending.reject(this.#failure);
     this.#pending.clear();
-    for (const waiter of this.#slotWaiters) waiter.reject(this.#failure);
-    this.#slotWaiters = [];
+    this.#slotWaiter?.reject(this.#failure);
+    this.#slotWaiter = undefined;
     this.#settleLoaded();
   }
 }
