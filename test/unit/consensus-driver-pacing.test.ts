@@ -1,6 +1,6 @@
-// Proposal pacing (genesis consensus.minBlockIntervalMs; docs/ARCHITECTURE.md decision 32): the
-// proposer of a height waits until the height is that old before ordering what its mempool holds,
-// unless a full block is waiting or the height is already old enough. A real validator's driver,
+// Proposal pacing (genesis consensus.minBlockIntervalMs; docs/ARCHITECTURE.md decisions 32 and 42):
+// the proposer of a height waits until that long after the previous height started before ordering
+// what its mempool holds, unless a full block is waiting or the previous height lasted longer. A real validator's driver,
 // store and mempool with real signed transactions; the network is a recorder.
 import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -128,56 +128,15 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     };
   }
 
-  it('holds a young height back until it is minBlockIntervalMs old, then orders what arrived meanwhile', async () => {
-    const intervalMs = 600;
-    const startedMs = Date.now();
-    const rig = await startRig({ minBlockIntervalMs: intervalMs });
-    rig.addTxs(1);
-    rig.addTxs(2);
-    const proposal = await waitFor('the proposal', () => rig.proposals[0]);
-    // Node may fire a timer up to a millisecond early; the height started after `startedMs`.
-    assert.ok(
-      proposal.atMs - startedMs >= intervalMs - 5,
-      `proposed ${proposal.atMs - startedMs} ms after start, interval ${intervalMs} ms`,
-    );
-    assert.equal(proposal.txCount, 3, 'the transactions that arrived while it waited share the block');
-  });
-
   /**
-   * The first proposal, which must come within a sixth of a 30-s interval: waitFor fails the test
-   * otherwise, so "at once" means "without waiting out the interval".
+   * Drives height 1, proposed by another validator, to its decision with two other validators'
+   * votes (a quorum of 3 of 4, arXiv:1807.04938 lines 36-43 and 49); `beforeDecision` runs just
+   * before the last precommit. The rig must not be height 1's proposer. Resolves at the decision.
    */
-  const proposedAtOnce = (rig: PacingRig, what: string): Promise<Proposed> =>
-    waitFor(`the proposal (${what})`, () => rig.proposals[0], { timeoutMs: 5_000 });
-
-  it('proposes at once when the mempool holds a full block', async () => {
-    const rig = await startRig({ minBlockIntervalMs: 30_000, maxBlockTxs: 2 });
-    rig.addTxs(2);
-    const proposal = await proposedAtOnce(rig, 'a full block does not wait out the interval');
-    assert.equal(proposal.txCount, 2);
-  });
-
-  it('proposes at once when the height is already older than the interval', async () => {
-    const rig = await startRig({ minBlockIntervalMs: 30_000 });
-    rig.advanceClock(31_000); // an idle network: the height started long before this transaction
-    rig.addTxs(1);
-    const proposal = await proposedAtOnce(rig, 'the first transaction after a quiet spell is not delayed');
-    assert.equal(proposal.txCount, 1);
-  });
-
-  it('proposes at once without the parameter (absent = 0), as before', async () => {
-    const rig = await startRig({});
-    rig.addTxs(1);
-    const proposal = await proposedAtOnce(rig, 'no interval');
-    assert.equal(proposal.txCount, 1);
-  });
-
-  it('paces each height from its own start: the height after a decision waits again', async () => {
-    const intervalMs = 400;
-    const rig = await startRig({ minBlockIntervalMs: intervalMs }, 2);
+  async function decideHeightOne(rig: PacingRig, beforeDecision: () => void = () => {}): Promise<number> {
     const { network, params, store, driver } = rig;
-    // Height 1 comes from another validator; we vote for it with two others (a quorum of 3 of 4).
     const proposer = proposerOf(params.validators, 1, 0).id;
+    assert.notEqual(proposer, rig.self);
     const others = params.validators.map((v) => v.id).filter((id) => id !== rig.self && id !== proposer);
     const built = buildBlock({ timeMs: Date.now(), proposer, candidates: [] }, store.contextFor(params));
     const signature = signProposal(network.signers[proposer]!, params.chainId, 1, 0, -1, built.blockHash);
@@ -212,20 +171,67 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     voteFrom(proposer, 'prevote');
     voteFrom(others[0]!, 'prevote');
     await waitFor('our precommit', () => rig.votes.includes('precommit/1') || undefined);
-    // Height 1 has lasted longer than the interval by now, as far as the driver's clock knows; a
-    // transaction is waiting when height 2 starts, and we propose height 2.
-    rig.advanceClock(10 * intervalMs);
-    rig.addTxs(1);
+    beforeDecision();
     const decidedMs = Date.now();
     voteFrom(proposer, 'precommit');
     voteFrom(others[0]!, 'precommit');
-    const proposal = await waitFor('the proposal of height 2', () =>
-      rig.proposals.find((p) => p.height === 2),
-    );
+    return decidedMs;
+  }
+
+  const proposalOfHeightTwo = (rig: PacingRig, options?: { timeoutMs: number }): Promise<Proposed> =>
+    waitFor('the proposal of height 2', () => rig.proposals.find((p) => p.height === 2), options);
+
+  it('holds the next height back until minBlockIntervalMs after the previous one started, then orders what arrived meanwhile', async () => {
+    const intervalMs = 600;
+    const rig = await startRig({ minBlockIntervalMs: intervalMs }, 2);
+    const heightOneStartedMs = Date.now(); // the driver saw height 1 start in startRig, before this
+    await decideHeightOne(rig, () => rig.addTxs(1));
+    rig.addTxs(2);
+    const proposal = await proposalOfHeightTwo(rig);
+    // Node may fire a timer up to a millisecond early.
     assert.ok(
-      proposal.atMs - decidedMs >= intervalMs - 5,
-      `height 2 proposed ${proposal.atMs - decidedMs} ms after height 1 was decided, interval ${intervalMs} ms`,
+      proposal.atMs - heightOneStartedMs >= intervalMs - 5,
+      `height 2 proposed ${proposal.atMs - heightOneStartedMs} ms after height 1 started, interval ${intervalMs} ms`,
     );
+    assert.equal(proposal.txCount, 3, 'the transactions that arrived while it waited share the block');
+  });
+
+  /**
+   * A proposal that must come within a sixth of a 30-s interval: waitFor fails the test otherwise,
+   * so "at once" means "without waiting out the interval".
+   */
+  const atOnce = { timeoutMs: 5_000 };
+
+  it('proposes at once when the previous height lasted longer than the interval', async () => {
+    const rig = await startRig({ minBlockIntervalMs: 30_000 }, 2);
+    // As far as the driver's clock knows, height 1 lasts 31 s (a busy network's long height, or an
+    // idle network's wait for its first transaction).
+    await decideHeightOne(rig, () => {
+      rig.advanceClock(31_000);
+      rig.addTxs(1);
+    });
+    const proposal = await proposalOfHeightTwo(rig, atOnce);
+    assert.equal(proposal.txCount, 1);
+  });
+
+  it('proposes at once when the mempool holds a full block', async () => {
+    const rig = await startRig({ minBlockIntervalMs: 30_000, maxBlockTxs: 2 }, 2);
+    await decideHeightOne(rig, () => rig.addTxs(2));
+    const proposal = await proposalOfHeightTwo(rig, atOnce);
+    assert.equal(proposal.txCount, 2);
+  });
+
+  it('proposes at once at the first height it sees start (the previous start is unknown)', async () => {
+    const rig = await startRig({ minBlockIntervalMs: 30_000 });
+    rig.addTxs(1);
+    const proposal = await waitFor('the proposal of height 1', () => rig.proposals[0], atOnce);
+    assert.equal(proposal.txCount, 1);
+  });
+
+  it('proposes at once without the parameter (absent = 0), as before', async () => {
+    const rig = await startRig({}, 2);
+    await decideHeightOne(rig, () => rig.addTxs(1));
+    const proposal = await proposalOfHeightTwo(rig, atOnce);
     assert.equal(proposal.txCount, 1);
   });
 });
