@@ -182,9 +182,12 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     waitFor('the proposal of height 2', () => rig.proposals.find((p) => p.height === 2), options);
 
   it('holds the next height back until minBlockIntervalMs after the previous one started, then orders what arrived meanwhile', async () => {
-    const intervalMs = 600;
+    const intervalMs = 1_500;
+    // Taken before startRig, so no later than the moment the driver saw height 1 start: a proposal
+    // that waited the interval from that moment always passes the check below, and the interval
+    // is long enough that one which did not wait (startRig and height 1 take well under it) fails.
+    const heightOneStartedMs = Date.now();
     const rig = await startRig({ minBlockIntervalMs: intervalMs }, 2);
-    const heightOneStartedMs = Date.now(); // the driver saw height 1 start in startRig, before this
     await decideHeightOne(rig, () => rig.addTxs(1));
     rig.addTxs(2);
     const proposal = await proposalOfHeightTwo(rig);
