@@ -112,5 +112,8 @@ describe('node: ApiChainReader over the node API routes', function () {
     const nowhere = new ApiChainReader({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 2_000 });
     assert.equal(await codeOf(nowhere.status()), 'UNREACHABLE');
     assert.equal(await codeOf(nowhere.proofBundle(txIds[0]!)), 'UNREACHABLE');
+    // The message names what failed underneath (here undici's "bad port"), not fetch's generic
+    // "fetch failed".
+    await assert.rejects(nowhere.proofBundle(txIds[0]!), /cannot reach the node API \((?!fetch failed)/);
   });
 });

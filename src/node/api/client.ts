@@ -52,6 +52,12 @@ export class ApiClient {
     return response.text();
   }
 
+  /** The answer's body as bytes (a CBOR proof bundle), with the same errors as every other call. */
+  async getBytes(path: string): Promise<Uint8Array> {
+    const response = await this.#fetch('GET', path, undefined, undefined);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
   postJson(path: string, body: unknown): Promise<unknown> {
     return this.#json('POST', path, JSON.stringify(body), 'application/json');
   }

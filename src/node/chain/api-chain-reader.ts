@@ -3,7 +3,7 @@
 // prints the same fields, byte for byte in --json, whether it reads a stopped node's data
 // directory or asks a running one. Errors keep the node's codes (NOT_FOUND stays NOT_FOUND);
 // nothing answering is UNREACHABLE.
-import { type ErrorCode, errorMessage, fail } from '../../core/errors.js';
+import { fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { ApiClient, ApiClientError } from '../api/client.js';
 import type {
@@ -39,28 +39,6 @@ export function parseApiUrl(text: string): string {
 }
 
 /** The node's `{ error: { code, message } }` answer as an ApiClientError with that code. */
-async function errorOf(response: Response, path: string): Promise<ApiClientError> {
-  let body: unknown;
-  try {
-    body = JSON.parse(await response.text());
-  } catch {
-    body = undefined;
-  }
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  if (
-    typeof error?.code === 'string' &&
-    /^[A-Z][A-Z0-9_]{0,63}$/.test(error.code) &&
-    typeof error.message === 'string'
-  )
-    return new ApiClientError(error.code as ErrorCode, error.message.slice(0, 1024), response.status, path);
-  return new ApiClientError(
-    'REMOTE_ERROR',
-    `HTTP ${response.status} without an error body`,
-    response.status,
-    path,
-  );
-}
-
 function optionalQuery(name: string, value: number | undefined): string {
   return value === undefined ? '' : `?${name}=${value}`;
 }
@@ -117,20 +95,7 @@ export class ApiChainReader implements ChainReader {
   async proofBundle(txIdHex: string): Promise<Uint8Array> {
     parseTxId(txIdHex);
     const path = `/chain/bundle/${txIdHex}`;
-    let response: Response;
-    try {
-      response = await fetch(`${this.#baseUrl}${path}`, { signal: AbortSignal.timeout(this.#timeoutMs) });
-    } catch (error) {
-      const reason = errorMessage(error);
-      throw new ApiClientError(
-        'UNREACHABLE',
-        `cannot reach the node API (${reason})`,
-        undefined,
-        this.#baseUrl,
-      );
-    }
-    if (!response.ok) throw await errorOf(response, path);
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bytes = await this.#client.getBytes(path);
     if (bytes.byteLength > LIMITS.maxProofBundleBytes)
       throw new ApiClientError('MESSAGE_TOO_LARGE', 'the proof bundle is larger than allowed', 200, path);
     return bytes;
