@@ -1,4 +1,4 @@
-// Crypto (src/core/crypto): node:crypto and @noble/curves agree on Ed25519, domain separation
+// Crypto (src/core/crypto): node:crypto and @noble/curves agree on Ed25519 and X25519, domain separation
 // keeps a signature inside its domain and chain, and malformed keys or signatures make
 // verifySignature return false without throwing.
 //
@@ -7,7 +7,7 @@
 // bayledger verifies with OpenSSL only (one verify function everywhere), so the oracle must apply
 // the same strict decoding or the comparison would be meaningless on exactly the edge cases.
 import { strict as assert } from 'node:assert';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { toHex, utf8 } from '../../src/core/bytes.js';
 import {
@@ -181,6 +181,54 @@ describe('crypto: X25519', () => {
         );
       }),
       { numRuns: 20 },
+    );
+  });
+
+  // RFC 7748 section 5.2 (first test vector: scalar, u-coordinate, output) and section 6.1 (Alice's
+  // and Bob's keys and their shared secret).
+  it('matches the RFC 7748 test vectors', () => {
+    const hex = (text: string) => Uint8Array.from(Buffer.from(text, 'hex'));
+    assert.equal(
+      toHex(
+        x25519SharedSecret(
+          hex('a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4'),
+          hex('e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c'),
+        ),
+      ),
+      'c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552',
+    );
+    const alice = x25519KeyPairFromSecret(
+      hex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a'),
+    );
+    const bob = x25519KeyPairFromSecret(
+      hex('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb'),
+    );
+    assert.equal(toHex(alice.publicKey), '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
+    assert.equal(toHex(bob.publicKey), 'de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f');
+    const shared = '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742';
+    assert.equal(toHex(x25519SharedSecret(alice.secretKey, bob.publicKey)), shared);
+    assert.equal(toHex(x25519SharedSecret(bob.secretKey, alice.publicKey)), shared);
+  });
+
+  // OpenSSL is the implementation; @noble/curves is the independent oracle, also for peer keys that
+  // are arbitrary bytes (non-canonical u, the high bit set, points on the twist).
+  it('agrees with @noble/curves on public keys and on secrets with arbitrary peer bytes', () => {
+    fc.assert(
+      fc.property(seedArbitrary, seedArbitrary, (secret, peer) => {
+        assert.equal(toHex(x25519KeyPairFromSecret(secret).publicKey), toHex(x25519.getPublicKey(secret)));
+        const outcome = (agree: () => Uint8Array) => {
+          try {
+            return toHex(agree());
+          } catch {
+            return 'refused';
+          }
+        };
+        assert.equal(
+          outcome(() => x25519SharedSecret(secret, peer)),
+          outcome(() => x25519.getSharedSecret(secret, peer)),
+        );
+      }),
+      { numRuns: 200 },
     );
   });
 
