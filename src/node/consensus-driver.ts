@@ -51,7 +51,7 @@ export class ConsensusDriver {
   #heightStartedMs = 0;
   /**
    * Clock time the previous height started at, when this driver saw it start (else 0): proposals
-   * are paced from it, so heights start at least minBlockIntervalMs apart.
+   * are paced from it (at most two heights per minBlockIntervalMs: see #proposeWhenDue).
    */
   #previousHeightStartedMs = 0;
   /** The one timer that releases a paced proposal (minBlockIntervalMs), if set. */
@@ -341,7 +341,10 @@ export class ConsensusDriver {
 
   /**
    * Lets the waiting proposer order what the mempool holds once minBlockIntervalMs has passed since
-   * the PREVIOUS height started, or at once when a full block is waiting. Each height costs every
+   * the PREVIOUS height started, or at once when a full block is waiting. Height h + 1 starts after
+   * this proposal, so heights h - 1 and h + 1 start at least the interval apart: at most two heights
+   * per interval, not one (a height whose proposal was due on arrival follows a paced one;
+   * measured at 20 and 120 tx/s with 100 ms: 13.3-14.8 heights a second, 18-23 unpaced). Each height costs every
    * node a fixed amount of work whatever it carries (votes, their signatures, WAL appends, the
    * store commit, a dozen messages), so back-to-back heights of a few transactions each spend the
    * machine on that fixed cost; pacing them gathers the transactions that arrive meanwhile into one

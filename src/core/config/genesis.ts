@@ -30,10 +30,11 @@ export interface ConsensusParams {
   /** A proposer with an empty mempool proposes an empty block only after this long (0 = never). */
   readonly heartbeatMs: number;
   /**
-   * Heights start at least this far apart: a proposer proposes no sooner than this long after the
-   * previous height started, unless a full block is waiting, so that transactions arriving
-   * meanwhile share one block; a height after a longer one is not delayed (absent = 0 = propose at
-   * once). Timing only: no node checks it.
+   * Proposal pacing: a proposer proposes no sooner than this long after the previous height
+   * started, unless a full block is waiting, so that transactions arriving meanwhile share one
+   * block; a height after a longer one is not delayed (absent = 0 = propose at once). Heights h - 1
+   * and h + 1 therefore start at least this far apart (at most two heights per interval). Timing
+   * only: no node checks it.
    */
   readonly minBlockIntervalMs?: number;
   /** A proposal's time may be at most this far ahead of the validator's own clock. */
