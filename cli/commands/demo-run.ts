@@ -16,7 +16,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fail } from '../../src/core/errors.js';
 import { generateKeyFile, publicKeysOf, writeKeyFile } from '../../src/node/keys/key-file.js';
-import { startLocalNetwork } from '../../src/node/local-network.js';
+import {
+  expectedIdentities,
+  type LocalNetwork,
+  probeNode,
+  startLocalNetwork,
+} from '../../src/node/local-network.js';
 import { printResult } from '../output.js';
 import { readTransferAudit } from './audit-run.js';
 import { grantConsent, revokeConsent } from './consent-run.js';
@@ -36,7 +41,7 @@ import {
   type TransferView,
   waitForTransfer,
 } from './transfer-run.js';
-import { selfCommand } from './up-run.js';
+import { keepNetworkRunning, selfCommand } from './up-run.js';
 
 export interface DemoOptions {
   readonly dir: string;
@@ -94,36 +99,51 @@ function expect(what: string, actual: unknown, expected: unknown): void {
   }
 }
 
-async function answers(api: string): Promise<boolean> {
-  try {
-    return (await fetch(`${api}/status`, { signal: AbortSignal.timeout(2000) })).ok;
-  } catch {
-    return false;
-  }
-}
-
 interface DemoNetwork {
   readonly nodes: readonly NodesJsonEntry[];
-  readonly started: boolean;
-  stop(): Promise<void>;
+  /** The network this demo started (and stops), if it did not use one that was running. */
+  readonly started: LocalNetwork | undefined;
+}
+
+/**
+ * True if every node of nodes.json answers as this folder's node, false if none answers; fails if
+ * a port is answered by another network's node (its token would be refused at the first step).
+ */
+async function listedNetworkIsLive(directory: string, listed: readonly NodesJsonEntry[]): Promise<boolean> {
+  const identities = await expectedIdentities(directory);
+  const probes = await Promise.all(
+    listed.map(async (node) => {
+      const expected =
+        identities.get(node.org) ?? fail('NOT_FOUND', `no ${node.org}/node.json for nodes.json`, directory);
+      return { node, probe: await probeNode(node.api, expected) };
+    }),
+  );
+  for (const { node, probe } of probes) {
+    if (probe.kind === 'other')
+      fail(
+        'CONFLICT',
+        `node ${node.org}: port ${new URL(node.api).port} is answered by ${probe.description}: is another network running? stop it, or use a new folder with --base-port 0`,
+        path.join(directory, 'nodes.json'),
+      );
+  }
+  const live = probes.map(({ probe }) => probe.kind === 'mine');
+  if (live.every(Boolean)) return true;
+  if (live.some(Boolean)) {
+    fail(
+      'CONFLICT',
+      `some nodes of ${directory} are running and some are not: stop them (Ctrl-C on bayledger up) first`,
+    );
+  }
+  return false;
 }
 
 /** The network of DIR if every node answers, else a new one started like `bayledger up`. */
 async function ensureNetwork(options: DemoOptions, narrator: Narrator): Promise<DemoNetwork> {
   const directory = path.resolve(options.dir);
   const listed = await readNodesJson(directory);
-  if (listed !== undefined) {
-    const live = await Promise.all(listed.map((node) => answers(node.api)));
-    if (live.every(Boolean)) {
-      narrator.say(`using the live network of ${directory} (${listed.length} nodes)`);
-      return { nodes: listed, started: false, stop: async () => {} };
-    }
-    if (live.some(Boolean)) {
-      fail(
-        'CONFLICT',
-        `some nodes of ${directory} are running and some are not: stop them (Ctrl-C on bayledger up) first`,
-      );
-    }
+  if (listed !== undefined && (await listedNetworkIsLive(directory, listed))) {
+    narrator.say(`using the live network of ${directory} (${listed.length} nodes)`);
+    return { nodes: listed, started: undefined };
   }
   const entries = await readdir(directory).catch(() => [] as string[]);
   if (entries.length === 0) {
@@ -140,7 +160,7 @@ async function ensureNetwork(options: DemoOptions, narrator: Narrator): Promise<
     narrator.say(`${node.org.padEnd(11)} ${node.role.padEnd(10)} ${node.api}`);
   const nodes =
     (await readNodesJson(directory)) ?? fail('NOT_READY', 'nodes.json was not written', directory);
-  return { nodes, started: true, stop: () => network.stop() };
+  return { nodes, started: network };
 }
 
 function nodeOf(nodes: readonly NodesJsonEntry[], org: string): NodesJsonEntry {
@@ -211,24 +231,27 @@ export async function demo(options: DemoOptions): Promise<void> {
   const narrator = new Narrator(options.json === true);
   narrator.step('local network');
   const network = await ensureNetwork(options, narrator);
+  const started = network.started;
   const workDir = await mkdtemp(path.join(tmpdir(), 'bayledger-demo-'));
   try {
-    const summary = await scenario(options, network, narrator, workDir);
+    // A network the demo did not start keeps running whatever --exit says.
+    const keepsRunning = started === undefined || !options.exit;
+    const summary = await scenario(options, network, narrator, workDir, keepsRunning);
     if (options.json) printResult(summary, { json: true });
+  } catch (error) {
+    await started?.stop();
+    throw error;
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
-  if (network.started && !options.exit) {
-    narrator.raw('\nthe network keeps running; press Ctrl-C to stop it\n');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-  }
-  if (network.started) {
+  if (started === undefined) return;
+  if (options.exit) {
     narrator.raw('stopping the network\n');
-    await network.stop();
+    await started.stop();
+    return;
   }
+  narrator.raw('\nthe network keeps running; press Ctrl-C to stop it\n');
+  await keepNetworkRunning(started);
 }
 
 /** The hospital's side of the scenario: its node's API and the patient's key file. */
@@ -294,7 +317,13 @@ async function runStep<T>(
   return result;
 }
 
-async function scenario(options: DemoOptions, network: DemoNetwork, narrator: Narrator, workDir: string) {
+async function scenario(
+  options: DemoOptions,
+  network: DemoNetwork,
+  narrator: Narrator,
+  workDir: string,
+  keepsRunning: boolean,
+) {
   const dir = path.resolve(options.dir);
   const hospital = nodeOf(network.nodes, HOSPITAL);
   const api = { api: hospital.api, dir, tokenFile: hospital.tokenFile };
@@ -466,13 +495,18 @@ async function scenario(options: DemoOptions, network: DemoNetwork, narrator: Na
   });
 
   narrator.step('inspect it yourself');
-  for (const line of [
+  // Commands that ask a node (--api, curl) are shown only if the network is still there to answer.
+  const liveCommands = [
     `bayledger audit transfer ${imaging.transferId} --api ${hospital.api}`,
     `bayledger audit patient ${patient} --api ${hospital.api}`,
     `bayledger transfer status ${genetic.declared.transferId} --api ${hospital.api}`,
     `curl ${hospital.api}/chain/bundle/${imaging.txId} -o bundle.cbor && bayledger proof verify bundle.cbor --genesis ${genesisFile}`,
+  ];
+  const verifyCommand = `bayledger chain verify --data-dir ${path.join(dir, 'sz-cac', 'data')}`;
+  for (const line of [
+    ...(keepsRunning ? liveCommands : []),
     `ls ${path.join(dir, RECIPIENT, 'inbox', patient)}`,
-    `after stopping: bayledger chain verify --data-dir ${path.join(dir, 'sz-cac', 'data')}`,
+    keepsRunning ? `after stopping: ${verifyCommand}` : `once the network has stopped: ${verifyCommand}`,
   ]) {
     narrator.say(line);
   }
@@ -491,7 +525,7 @@ async function scenario(options: DemoOptions, network: DemoNetwork, narrator: Na
   });
   return {
     dir,
-    networkStarted: network.started,
+    networkStarted: network.started !== undefined,
     patient,
     consents: { imaging: imagingConsent, genetic: genetic.consent },
     transfers: {

@@ -1,10 +1,12 @@
 // `bayledger up [--dir DIR]`: a whole local network on 127.0.0.1. Runs `network init` into DIR
 // when it holds no network yet, starts every node as its own process (logs in DIR/<org>/node.log),
 // waits until they are connected, prints each node's role and API URL, writes DIR/nodes.json and
-// keeps running until Ctrl-C or SIGTERM, when it stops every node.
+// keeps running until Ctrl-C or SIGTERM, when it stops every node. A node that exits on its own
+// stops the whole network with exit 1, naming the node, its exit code and its last log lines.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { startLocalNetwork } from '../../src/node/local-network.js';
+import { fail } from '../../src/core/errors.js';
+import { describeNodeExit, type LocalNetwork, startLocalNetwork } from '../../src/node/local-network.js';
 import { printResult } from '../output.js';
 import { networkInit } from './network-init.js';
 
@@ -29,6 +31,42 @@ export function selfCommand(): string[] {
   return [process.execPath, ...process.execArgv, process.argv[1]!];
 }
 
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+/** Any period works: the timer only holds the event loop open (see keepNetworkRunning). */
+const KEEP_ALIVE_MS = 60_000;
+
+/**
+ * Keeps `network` running until Ctrl-C or SIGTERM, then stops it. A node that exits in the
+ * meantime stops the others and fails (exit 1) with its name, exit code and last log lines.
+ *
+ * The CLI awaits its command at the top level of cli/main.ts, and Node ends a process whose event
+ * loop is empty while a top-level await is unsettled with exit code 13 and no message. Signal
+ * listeners do not hold the loop open; only the children's pipes did, so once every node had died
+ * `up` used to end silently with 13. The keep-alive timer holds the loop open while we wait, and
+ * the wait also ends when a node exits, so neither a silent 13 nor a hang can happen.
+ */
+export async function keepNetworkRunning(network: LocalNetwork): Promise<void> {
+  const keepAlive = setInterval(() => {}, KEEP_ALIVE_MS);
+  let onSignal: () => void = () => {};
+  const signalled = new Promise<undefined>((resolve) => {
+    onSignal = () => resolve(undefined);
+    for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
+  });
+  try {
+    const exited = await Promise.race([signalled, network.nodeExit]);
+    if (exited !== undefined) {
+      process.stderr.write(`node ${exited.org} exited: stopping the network\n`);
+      await network.stop();
+      fail('NOT_READY', describeNodeExit(exited, 'while the network was running'), exited.log);
+    }
+    process.stderr.write('stopping the network\n');
+    await network.stop();
+  } finally {
+    clearInterval(keepAlive);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  }
+}
+
 export async function up(options: UpOptions): Promise<void> {
   const directory = path.resolve(options.dir);
   if (await isEmptyOrMissing(directory)) {
@@ -51,10 +89,5 @@ export async function up(options: UpOptions): Promise<void> {
     return;
   }
   process.stderr.write('network running; press Ctrl-C to stop it\n');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  process.stderr.write('stopping the network\n');
-  await network.stop();
+  await keepNetworkRunning(network);
 }

@@ -1,5 +1,6 @@
 // `bayledger up`: registration only; the implementation is imported when the command runs.
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { LOG_LEVELS } from '../../src/node/log/logger.js';
 import { integerOption } from '../program.js';
 import { DEFAULT_BASE_PORT } from './network.js';
 
@@ -7,14 +8,18 @@ export const DEFAULT_NETWORK_DIR = '.bayledger/local';
 
 /** The options of a command that starts a local network like `up` does (up and demo). */
 export function withLocalNetworkOptions(command: Command): Command {
-  return command
-    .option(
-      '--base-port <n>',
-      'first port for a new network (0: free ports)',
-      integerOption(0, 65535),
-      DEFAULT_BASE_PORT,
-    )
-    .option('--log-level <level>', 'node log level', 'info');
+  return (
+    command
+      .option(
+        '--base-port <n>',
+        'first port for a new network (0: free ports)',
+        integerOption(0, 65535),
+        DEFAULT_BASE_PORT,
+      )
+      // Checked here, before anything starts: every node would otherwise be spawned only to
+      // reject the level itself, and `up` would report that as a node dying during start-up.
+      .addOption(new Option('--log-level <level>', 'node log level').choices([...LOG_LEVELS]).default('info'))
+  );
 }
 
 export function registerUpCommand(program: Command): void {

@@ -1,0 +1,121 @@
+// startLocalNetwork (the code behind `bayledger up` and `bayledger demo`) with stand-in node
+// processes instead of real nodes, so the start-up checks run in a second: a node that exits
+// during start-up is reported with the lines THIS run wrote to its log, a port answered by a
+// node of another network fails the start naming the organisation and the port, and in both
+// cases every process that was started is stopped again.
+import { strict as assert } from 'node:assert';
+import { readdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { networkInit } from '../../cli/commands/network-init.js';
+import { BayledgerError } from '../../src/core/errors.js';
+import { loadNodeConfig } from '../../src/node/config/node-config.js';
+import { startLocalNetwork } from '../../src/node/local-network.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+/** Rejects unless `promise` rejects with a BayledgerError; resolves with that error. */
+async function rejection(promise: Promise<unknown>): Promise<BayledgerError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof BayledgerError, String(error));
+    return error;
+  }
+  assert.fail('expected the start to fail');
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The API ports of the network folder `dir`, one per organisation. */
+async function apiPorts(dir: string): Promise<number[]> {
+  const ports = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory())
+      ports.push((await loadNodeConfig(path.join(dir, entry.name, 'node.json'))).apiPort);
+  }
+  return ports;
+}
+
+// Stand-in node: reads its node.json from `--config FILE` (the arguments startLocalNetwork adds).
+const READ_CONFIG = `
+const fs = require('node:fs');
+const config = JSON.parse(fs.readFileSync(process.argv[process.argv.indexOf('--config') + 1], 'utf8'));
+`;
+/** Writes one line and exits 3 at once, like a node whose port is taken. */
+const EXITS_AT_ONCE = `${READ_CONFIG}
+console.error('fresh failure of ' + config.org);
+process.exit(3);
+`;
+/** Serves /status as an organisation of some other chain on this node's API port until SIGTERM. */
+const ANSWERS_AS_ANOTHER_NODE = `${READ_CONFIG}
+require('node:http')
+  .createServer((request, response) => {
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ org: 'someone-else', chainId: 'other-chain', height: 0, blockHash: 'ab'.repeat(32), peers: [] }));
+  })
+  .listen(config.apiPort, config.apiHost);
+`;
+
+describe('startLocalNetwork start-up checks', function () {
+  this.timeout(60_000);
+  const temp = useTempDir('bayledger-local-network-', 'each');
+
+  async function newNetwork(): Promise<string> {
+    const dir = path.join(temp.path, 'net');
+    await networkInit({ out: dir, basePort: 0, json: false, quiet: true });
+    return dir;
+  }
+
+  it('reports a node that exits during start-up with its exit code and only this run’s log lines', async () => {
+    const dir = await newNetwork();
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (entry.isDirectory())
+        await writeFile(path.join(dir, entry.name, 'node.log'), 'stale error of an earlier run\n');
+    }
+    const error = await rejection(
+      startLocalNetwork({ dir, command: [process.execPath, '-e', EXITS_AT_ONCE], readyTimeoutMs: 20_000 }),
+    );
+    assert.equal(error.code, 'NOT_READY');
+    assert.match(
+      error.message,
+      /\/(\S+)\/node\.log: node \1 exited with code 3 during start-up; last log lines: fresh failure of \1$/,
+    );
+    assert.doesNotMatch(error.message, /earlier run/);
+  });
+
+  it('refuses a port answered by another network’s node, naming the organisation and the port, and stops its children', async () => {
+    const dir = await newNetwork();
+    const error = await rejection(
+      startLocalNetwork({
+        dir,
+        command: [process.execPath, '-e', ANSWERS_AS_ANOTHER_NODE],
+        readyTimeoutMs: 20_000,
+      }),
+    );
+    assert.equal(error.code, 'CONFLICT');
+    assert.match(
+      error.message,
+      /^node \S+: port \d+ is answered by another node \(org someone-else, chain other-chain\): is another network running\?.*--base-port 0/,
+    );
+    // The stand-ins were stopped before the promise rejected: their ports are free again.
+    for (const port of await apiPorts(dir)) assert.ok(await portIsFree(port), `port ${port} still taken`);
+  });
+
+  it('refuses a log level that node start would reject before starting anything', async () => {
+    const dir = await newNetwork();
+    const error = await rejection(
+      startLocalNetwork({ dir, command: [process.execPath, '-e', EXITS_AT_ONCE], logLevel: 'loud' }),
+    );
+    assert.equal(error.code, 'USAGE');
+    assert.match(error.message, /--log-level loud: use one of debug, info, warn, error, silent/);
+    for (const entry of await readdir(dir, { withFileTypes: true }))
+      if (entry.isDirectory())
+        assert.ok(!(await readdir(path.join(dir, entry.name))).includes('node.log'), 'a node was started');
+  });
+});
