@@ -7,11 +7,29 @@ import {
   parseJsonText,
   parseNetworkFile,
 } from '../../src/core/config/index.js';
+import { fail } from '../../src/core/errors.js';
 import { readConfigText } from '../../src/node/config/index.js';
 import { printResult } from '../output.js';
 
+/**
+ * Fields only a node's own config (node.json) has at its top level: a genesis or template lists
+ * organisations and has none of them. Checked first, because a node config passed here would
+ * otherwise be read as a template and refused for its first field ('org: unknown field').
+ */
+const NODE_CONFIG_FIELDS = ['org', 'genesis', 'keyFile', 'dataDir', 'apiTokenFile'];
+
+function refuseNodeConfig(json: unknown, file: string): void {
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || 'organisations' in json) return;
+  if (!NODE_CONFIG_FIELDS.some((field) => field in json)) return;
+  const genesis = (json as { genesis?: unknown }).genesis;
+  const hint = typeof genesis === 'string' ? `; check the genesis it names (${genesis})` : '';
+  fail('CONFIG_INVALID', `a node config (node.json), not a genesis file or network template${hint}`, file);
+}
+
 export async function networkCheck(file: string, options: { readonly json?: boolean }): Promise<void> {
-  const parsed = parseNetworkFile(parseJsonText(await readConfigText(file), file), file);
+  const json = parseJsonText(await readConfigText(file), file);
+  refuseNodeConfig(json, file);
+  const parsed = parseNetworkFile(json, file);
   const network = parsed.kind === 'genesis' ? parsed.genesis : parsed.template;
   const organisations = network.organisations;
   const summary = {

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { causeMessage, errorMessage, fail, isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
-import { ApiClient, ApiClientError } from '../../src/node/api/client.js';
+import { ApiClient, ApiClientError, answeredError } from '../../src/node/api/client.js';
 import { readApiTokenFile } from '../../src/node/api/token-file.js';
 import { DEFAULT_NETWORK_DIR } from './up.js';
 
@@ -39,19 +39,34 @@ export interface NodeApi {
   readonly client: ApiClient;
   /** Present when a token was found (always, when asked for with `write`). */
   readonly token: string | undefined;
+  /** Where the token came from (its file, and the flag or nodes.json that named it), for messages. */
+  readonly tokenSource?: string;
 }
 
 /** DIR/nodes.json, or undefined when there is none. */
 export async function readNodesJson(dir: string): Promise<NodesJsonEntry[] | undefined> {
+  const file = path.join(dir, 'nodes.json');
   let text: string;
   try {
-    text = await readFile(path.join(dir, 'nodes.json'), 'utf8');
-  } catch {
-    return undefined;
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    fail('CONFIG_INVALID', `cannot read it (${errorMessage(error)})`, file);
   }
-  const parsed = JSON.parse(text) as unknown;
-  if (!Array.isArray(parsed))
-    fail('CONFIG_INVALID', 'expected a list of nodes', path.join(dir, 'nodes.json'));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    fail('CONFIG_INVALID', `not JSON (${errorMessage(error)})`, file);
+  }
+  if (!Array.isArray(parsed)) fail('CONFIG_INVALID', 'expected a list of nodes', file);
+  for (const [i, entry] of parsed.entries()) {
+    const fields = entry as Partial<Record<keyof NodesJsonEntry, unknown>> | null;
+    for (const field of ['org', 'role', 'api', 'tokenFile'] as const) {
+      if (typeof fields?.[field] !== 'string')
+        fail('CONFIG_INVALID', `[${i}].${field}: expected a string`, file);
+    }
+  }
   return parsed as NodesJsonEntry[];
 }
 
@@ -67,35 +82,72 @@ export interface ResolveOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * Reads the API token file; a missing or unreadable one fails in one line naming the file and
+ * where it was named (`source`), as every other missing file does (exit 1).
+ */
+async function readTokenFile(file: string, source: string): Promise<string> {
+  try {
+    // A directory would otherwise be refused for its mode ('lets others read it').
+    if (!(await stat(file)).isFile())
+      fail('CONFIG_INVALID', `not a regular file, expected a token file (${source})`, file);
+    return await readApiTokenFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') fail('NOT_FOUND', `token file not found (${source})`, file);
+    if (code === 'EACCES' || code === 'EPERM')
+      fail('CONFIG_INVALID', `cannot read the token file: permission denied (${source})`, file);
+    throw error;
+  }
+}
+
 /** The API to talk to, with its token for writes. */
 export async function resolveApi(options: ApiOptions, resolve: ResolveOptions = {}): Promise<NodeApi> {
-  const nodes = await readNodesJson(path.resolve(options.dir ?? DEFAULT_NETWORK_DIR));
+  const dir = options.dir ?? DEFAULT_NETWORK_DIR;
+  const nodesFile = path.join(dir, 'nodes.json');
+  const nodes = await readNodesJson(path.resolve(dir));
+  const needs = resolve.write === true ? '--api URL with --token-file FILE' : '--api URL';
   let url = options.api;
   if (url === undefined) {
-    const candidates =
-      nodes?.filter((node) => resolve.role === undefined || node.role === resolve.role) ?? [];
+    if (nodes === undefined) {
+      fail(
+        'USAGE',
+        `${nodesFile} does not exist: start a local network with \`bayledger up\` (or give its folder with --dir), or give ${needs}`,
+      );
+    }
+    const candidates = nodes.filter((node) => resolve.role === undefined || node.role === resolve.role);
     if (candidates.length === 0) {
       fail(
         'USAGE',
-        `give --api URL (no ${resolve.role ?? ''} node in ${options.dir ?? DEFAULT_NETWORK_DIR}/nodes.json)`,
+        `no ${resolve.role === undefined ? '' : `${resolve.role} `}node in ${nodesFile}: give ${needs}`,
       );
     }
     url = candidates[0]!.api;
   }
   let tokenFile = options.tokenFile;
-  if (tokenFile === undefined) tokenFile = nodes?.find((node) => sameUrl(node.api, url))?.tokenFile;
-  if (tokenFile === undefined && resolve.write === true) {
-    fail('USAGE', `give --token-file FILE: the API token of ${url} (nodes.json does not name it)`);
+  let tokenSource = '--token-file';
+  if (tokenFile === undefined) {
+    tokenFile = nodes?.find((node) => sameUrl(node.api, url))?.tokenFile;
+    tokenSource = `named in ${nodesFile} for ${url}`;
   }
-  const token = tokenFile === undefined ? undefined : await readApiTokenFile(tokenFile);
+  if (tokenFile === undefined && resolve.write === true) {
+    fail(
+      'USAGE',
+      `give --token-file FILE: the API token of ${url} (${nodes === undefined ? `there is no ${nodesFile}` : `${nodesFile} does not name it`})`,
+    );
+  }
+  const token = tokenFile === undefined ? undefined : await readTokenFile(tokenFile, tokenSource);
+  const described = tokenFile === undefined ? undefined : `${tokenFile} (${tokenSource})`;
   return {
     url,
     token,
+    ...(described === undefined ? {} : { tokenSource: described }),
     // A write waits on the node for its commit (up to LIMITS.maxApiCommitWaitMs): the client must
     // wait longer than that, or it would give up just before the answer.
     client: new ApiClient({
       baseUrl: url,
       token,
+      ...(described === undefined ? {} : { tokenSource: described }),
       timeoutMs:
         resolve.timeoutMs ??
         (resolve.write === true ? LIMITS.maxApiCommitWaitMs + WRITE_MARGIN_MS : undefined),
@@ -141,11 +193,12 @@ export async function uploadFile(api: NodeApi, file: string): Promise<UploadAnsw
   }
   if (!response.ok) {
     const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiClientError(
+    throw answeredError(
       (error?.code as ApiClientError['code'] | undefined) ?? 'REMOTE_ERROR',
       error?.message ?? `HTTP ${response.status}`,
       response.status,
-      file,
+      `${api.url.replace(/\/+$/, '')}/uploads (${file})`,
+      { baseUrl: api.url, tokenSource: api.tokenSource },
     );
   }
   return json as UploadAnswer;
@@ -274,7 +327,14 @@ export async function uploadSealed(
   for await (const piece of response) text += piece as string;
   // An early answer leaves the body unfinished: the connection cannot be reused.
   if (!request.writableFinished) request.destroy();
-  return answerJson(text, response.statusCode ?? 0, files.join(', ')) as SealedUploadAnswer;
+  // The node's refusal is of the request (recipient, sizes, token), not of one file: it is placed
+  // at the URL, with the files in brackets.
+  return answerJson(
+    text,
+    response.statusCode ?? 0,
+    `${url.origin}${url.pathname} (${files.join(', ')})`,
+    api,
+  ) as SealedUploadAnswer;
 }
 
 /**
@@ -307,7 +367,7 @@ async function sendFile(
   if (sent !== sizeBytes) fail('USAGE', 'the file shrank while it was being uploaded', file);
 }
 
-function answerJson(text: string, status: number, where: string): unknown {
+function answerJson(text: string, status: number, where: string, api: NodeApi): unknown {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -316,11 +376,12 @@ function answerJson(text: string, status: number, where: string): unknown {
   }
   if (status < 200 || status > 299) {
     const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiClientError(
+    throw answeredError(
       (error?.code as ApiClientError['code'] | undefined) ?? 'REMOTE_ERROR',
       error?.message ?? `HTTP ${status}`,
       status,
       where,
+      { baseUrl: api.url, tokenSource: api.tokenSource },
     );
   }
   return json;

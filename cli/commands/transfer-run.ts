@@ -124,6 +124,17 @@ export async function declareTransfer(options: DeclareOptions): Promise<DeclareR
   if (answer.status !== 'pending') return answer;
   // Sealing a large payload and the commit took longer than the node waits: follow up here.
   const verdict = await committedVerdict(api, answer.txId, options.timeout);
+  // A declaration the ledger refused (an unknown category, a consent that does not cover it)
+  // records no transfer: its verdict's reasons are all there is.
+  if (verdict.accepted !== true) {
+    return {
+      transferId: answer.transferId,
+      txId: answer.txId,
+      height: verdict.height ?? 0,
+      status: 'rejected',
+      reasons: verdict.reasons ?? [],
+    };
+  }
   const view = await readTransfer(api, answer.transferId);
   return {
     transferId: answer.transferId,
@@ -134,8 +145,21 @@ export async function declareTransfer(options: DeclareOptions): Promise<DeclareR
   };
 }
 
+/**
+ * Prints the verdict, then exits 1 when the declaration was rejected (refused by the ledger, or
+ * rejected by the policy with its reasons), like a refused consent grant or assessment: a script
+ * must not take a rejected transfer for a declared one. Approved and awaiting-assessment are
+ * successes: the declaration is on the ledger and the transfer may go ahead.
+ */
 export async function transferDeclare(options: DeclareOptions): Promise<void> {
-  printResult(await declareTransfer(options), { json: options.json });
+  const result = await declareTransfer(options);
+  printResult(result, { json: options.json });
+  if (result.status === 'rejected') {
+    fail(
+      'RECORD_INVALID',
+      `the declaration was rejected at height ${result.height}: ${result.reasons.join(', ') || 'no reasons given'}`,
+    );
+  }
 }
 
 export async function readTransfer(api: NodeApi, id: string): Promise<TransferView> {

@@ -118,8 +118,16 @@ describe('transfer workflow on a local network: release gate and resume', functi
       ...items.flatMap((item) => ['--item', item]),
       '--json',
     );
-    const declared = json<Declared>(result);
+    // The verdict is printed either way; a rejected declaration then exits 1 with one line on
+    // stderr (like a refused consent grant), anything else exits 0.
+    assert.notEqual(result.stdout, '', `no verdict printed (exit ${result.code}): ${result.stderr}`);
+    const declared = JSON.parse(result.stdout) as Declared;
     assert.deepEqual(Object.keys(declared).sort(), ['height', 'reasons', 'status', 'transferId', 'txId']);
+    if (declared.status === 'rejected') {
+      assert.equal(result.code, 1, `a rejected declaration exits 1: ${result.stderr}`);
+      assert.match(result.stderr.trim(), /^bayledger: error: the declaration was rejected at height \d+: \S/);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    } else assert.equal(result.code, 0, `exit ${result.code}: ${result.stderr}`);
     return declared;
   }
 

@@ -13,6 +13,8 @@ export interface ApiClientOptions {
   readonly baseUrl: string;
   /** Needed for writes only. */
   readonly token?: string;
+  /** Where the token came from (a file's path), named when the node refuses it; never the token. */
+  readonly tokenSource?: string;
   readonly timeoutMs?: number;
 }
 
@@ -31,14 +33,36 @@ export class ApiClientError extends BayledgerError {
 const ERROR_CODE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
 const MAX_ERROR_MESSAGE_CHARS = 1024;
 
+/**
+ * An error answer of the node as an ApiClientError placed at `where` (the request). UNAUTHORIZED is
+ * placed at the node instead, with where the token came from: the token is what is wrong, not the
+ * request (an upload's files, a transfer id), and the fix is the token file for that URL.
+ */
+export function answeredError(
+  code: ErrorCode,
+  message: string,
+  status: number | undefined,
+  where: string,
+  node: { readonly baseUrl: string; readonly tokenSource?: string | undefined },
+): ApiClientError {
+  if (code !== 'UNAUTHORIZED') return new ApiClientError(code, message, status, where);
+  const source =
+    node.tokenSource === undefined
+      ? 'no token was given'
+      : `the token is from ${node.tokenSource}; give the api.token of the node at this URL`;
+  return new ApiClientError(code, `${message} (${source})`, status, node.baseUrl);
+}
+
 export class ApiClient {
   readonly #baseUrl: string;
   readonly #token: string | undefined;
+  readonly #tokenSource: string | undefined;
   readonly #timeoutMs: number;
 
   constructor(options: ApiClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#token = options.token;
+    this.#tokenSource = options.tokenSource;
     this.#timeoutMs = options.timeoutMs ?? LIMITS.apiClientTimeoutMs;
   }
 
@@ -125,7 +149,8 @@ export class ApiClient {
     } catch (error) {
       throw transportError(error, this.#baseUrl, this.#timeoutMs);
     }
-    if (!response.ok) throw await answerError(response, path);
+    if (!response.ok)
+      throw await answerError(response, path, { baseUrl: this.#baseUrl, tokenSource: this.#tokenSource });
     return response;
   }
 }
@@ -142,7 +167,11 @@ function transportError(error: unknown, baseUrl: string, timeoutMs: number): Api
   );
 }
 
-async function answerError(response: Response, path: string): Promise<ApiClientError> {
+async function answerError(
+  response: Response,
+  path: string,
+  node: { readonly baseUrl: string; readonly tokenSource: string | undefined },
+): Promise<ApiClientError> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await response.text());
@@ -156,11 +185,12 @@ async function answerError(response: Response, path: string): Promise<ApiClientE
     typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
   if (typeof code === 'string' && ERROR_CODE_PATTERN.test(code) && typeof message === 'string') {
     // The server is our own node: its codes are ErrorCodes (checked for shape, not membership).
-    return new ApiClientError(
+    return answeredError(
       code as ErrorCode,
       message.slice(0, MAX_ERROR_MESSAGE_CHARS),
       response.status,
       path,
+      node,
     );
   }
   return new ApiClientError(

@@ -4,7 +4,7 @@
 // (section 4.2.1); each complete item is then decoded with the strict canonical decoder.
 import { open } from 'node:fs/promises';
 import { type CborValue, decodeCanonical } from '../../core/codec/canonical.js';
-import { fail, isBayledgerError } from '../../core/errors.js';
+import { BayledgerError, fail, isBayledgerError } from '../../core/errors.js';
 
 const MAJOR_BYTES = 2;
 const MAJOR_TEXT = 3;
@@ -67,6 +67,31 @@ export function cborItemLength(buffer: Uint8Array, offset: number, maxBytes: num
 const READ_CHUNK_BYTES = 1024 * 1024;
 
 /**
+ * A file-system error of reading `path` (`what` names the file, e.g. 'chain export') as a one-line
+ * BayledgerError naming the path, or undefined when `error` is not a file-system error. Node's own
+ * message carries the syscall and, once it has crossed a process, a stack trace; the user needs
+ * the path and the reason.
+ */
+export function fileReadError(error: unknown, path: string, what: string): BayledgerError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return undefined;
+  switch (code) {
+    case 'ENOENT':
+      return new BayledgerError('NOT_FOUND', 'no such file', path);
+    case 'ENOTDIR':
+      return new BayledgerError('NOT_FOUND', 'no such file (a folder on its path is a file)', path);
+    case 'EISDIR':
+      return new BayledgerError('CONFIG_INVALID', `is a directory, expected a ${what} file`, path);
+    case 'EACCES':
+    case 'EPERM':
+      return new BayledgerError('CONFIG_INVALID', `permission denied reading the ${what}`, path);
+    default:
+      return new BayledgerError('CONFIG_INVALID', `cannot read the ${what} (${code})`, path);
+  }
+}
+
+/**
  * Streams the items of a CBOR sequence file, each decoded canonically and at most `maxItemBytes`.
  * Memory stays at one item plus one read chunk. A truncated last item is an error.
  */
@@ -74,8 +99,12 @@ export async function* readCborSequence(
   path: string,
   maxItemBytes: number,
   readChunkBytes: number = READ_CHUNK_BYTES,
+  /** What the file is, for a message that it cannot be read (e.g. 'chain export'). */
+  what = 'CBOR sequence',
 ): AsyncGenerator<CborValue> {
-  const file = await open(path, 'r');
+  const file = await open(path, 'r').catch((error: unknown) => {
+    throw fileReadError(error, path, what) ?? error;
+  });
   try {
     let buffer = new Uint8Array(0);
     let start = 0;
@@ -109,7 +138,10 @@ export async function* readCborSequence(
         return;
       }
       const chunk = new Uint8Array(readChunkBytes);
-      const { bytesRead } = await file.read(chunk, 0, readChunkBytes, null);
+      // Opening a directory succeeds; its first read is what fails (EISDIR).
+      const { bytesRead } = await file.read(chunk, 0, readChunkBytes, null).catch((error: unknown) => {
+        throw fileReadError(error, path, what) ?? error;
+      });
       if (bytesRead === 0) ended = true;
       const rest = buffer.subarray(start);
       const next = new Uint8Array(rest.byteLength + bytesRead);

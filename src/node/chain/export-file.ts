@@ -90,7 +90,7 @@ export interface OpenedChainExport {
 }
 
 export async function openChainExport(path: string): Promise<OpenedChainExport> {
-  const items = readCborSequence(path, MAX_ITEM_BYTES);
+  const items = readCborSequence(path, MAX_ITEM_BYTES, undefined, 'chain export');
   const first = await items.next();
   if (first.done) fail('CBOR_MALFORMED', 'empty file, expected a chain export header', path);
   let parsed: ReturnType<typeof EXPORT_HEADER_SCHEMA.parse>;
