@@ -8,7 +8,7 @@ import { readGenesisFile } from '../../src/node/chain/open-chain.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
 import { startChild } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { cliCommand, makeConsentGrant } from '../helpers/network.js';
+import { apiAnswers, cliCommand, makeConsentGrant } from '../helpers/network.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -17,14 +17,6 @@ interface NodesJsonEntry {
   role: string;
   api: string;
   tokenFile: string;
-}
-
-async function answers(api: string): Promise<boolean> {
-  try {
-    return (await fetch(`${api}/status`, { signal: AbortSignal.timeout(2_000) })).ok;
-  } catch {
-    return false;
-  }
 }
 
 describe('bayledger up', function () {
@@ -82,6 +74,6 @@ describe('bayledger up', function () {
     }
     assert.equal(await up.exited, 0, output.stderr);
     for (const node of nodes)
-      assert.ok(!(await answers(node.api)), `${node.org} still answers after up stopped`);
+      assert.ok(!(await apiAnswers(node.api)), `${node.org} still answers after up stopped`);
   });
 });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { networkInit } from '../../cli/commands/network-init.js';
 import { type RunningChild, runCommand, startChild } from '../helpers/child.js';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
-import { cliCommand } from '../helpers/network.js';
+import { apiAnswers, cliCommand } from '../helpers/network.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -35,14 +35,6 @@ function processesMentioning(text: string): Promise<number[]> {
       resolve(pids);
     });
   });
-}
-
-async function answers(api: string): Promise<boolean> {
-  try {
-    return (await fetch(`${api}/status`, { signal: AbortSignal.timeout(2_000) })).ok;
-  } catch {
-    return false;
-  }
 }
 
 describe('bayledger up and demo on ports another network holds', function () {
@@ -87,7 +79,7 @@ describe('bayledger up and demo on ports another network holds', function () {
     );
     // Only the first network's seven nodes (and its up) mention the folder.
     assert.equal((await processesMentioning(path.join(firstDir, path.sep))).length, firstNodes.length);
-    for (const node of firstNodes) assert.ok(await answers(node.api), `${node.org} stopped answering`);
+    for (const node of firstNodes) assert.ok(await apiAnswers(node.api), `${node.org} stopped answering`);
   });
 
   it('up and demo of another network on those ports exit 1 naming the port and the organisation, and leave no process', async () => {

@@ -160,6 +160,15 @@ function sourceFiles(directory: string): string[] {
   return found;
 }
 
+/** Whether a node API answers /status at all (a stopped or not yet started node does not). */
+export async function apiAnswers(api: string): Promise<boolean> {
+  try {
+    return (await fetch(`${api}/status`, { signal: AbortSignal.timeout(2_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
 /** True when every .ts file of src/ and cli/ has a compiled .js in dist/ at least as new. */
 export function distIsFresh(): boolean {
   try {
