@@ -351,4 +351,31 @@ describe('transfer workflow on a local network: release gate and resume', functi
     assert.equal(sha256File(bytes), sha256File(new Uint8Array(await readFile(files.get('big-study')!))));
     assert.ok(!(await inboxEntries()).some((entry) => entry.startsWith(`.partial/${big.transferId}`)));
   });
+
+  // The same message test/e2e/cli-walkthrough-errors.test.ts checks against a stand-in, here from
+  // a real node: the refusal names the node's URL and the token file, not the item being uploaded.
+  it("a node refuses another node's API token, and the CLI names the node and the token file", async () => {
+    const otherToken = path.join(net.dir, OTHER, 'api.token');
+    const study = files.get('study')!;
+    const result = await net.runCli([
+      'transfer',
+      'declare',
+      '--api',
+      net.api(HOSPITAL),
+      '--token-file',
+      otherToken,
+      '--consent',
+      'ab'.repeat(32),
+      '--recipient',
+      RECIPIENT,
+      '--item',
+      `imaging-study=${study}`,
+    ]);
+    assert.equal(result.code, 1, `exit ${result.code}: ${result.stderr}`);
+    const line = result.stderr.trim();
+    assert.equal(line.split('\n').length, 1, line);
+    assert.ok(line.includes(`${net.api(HOSPITAL)}: the bearer token is not valid for this node`), line);
+    assert.ok(line.includes(`${otherToken} (--token-file)`), line);
+    assert.ok(!line.includes(study), `the item is not to blame: ${line}`);
+  });
 });
