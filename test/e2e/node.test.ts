@@ -559,16 +559,29 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     // validators busy: every block carries at least one transaction and blocks follow back to back.
     const producingStartedMs = Date.now();
     let submitted = 0;
+    // A submit answers 202 (pending) when its transaction is not committed within the 20-s wait:
+    // seen once in CI (2026-11-27) on this shared machine, where a 20-s deadline on one commit is a
+    // timing assertion. Each such transaction must still commit; that is checked below.
+    const slow: { org: string; txIdHex: string }[] = [];
     await Promise.all(
       net.validators.map(async (org) => {
         while ((await net.status(org)).height < target) {
           const grant = await net.makeConsentGrant();
           const answer = await net.submit(org, grant.bytes, { wait: true });
-          assert.equal(answer.status, 200, JSON.stringify(answer.json));
+          assert.ok(answer.status === 200 || answer.status === 202, JSON.stringify(answer.json));
+          if (answer.status === 202) slow.push({ org, txIdHex: grant.txIdHex });
           submitted++;
         }
       }),
     );
+    for (const { org, txIdHex } of slow) {
+      await net.waitFor(
+        `transaction ${txIdHex} submitted to ${org} committed`,
+        async () => (await net.get<{ status: string }>(org, `/tx/${txIdHex}`)).json.status === 'committed',
+        { timeoutMs: 60_000 },
+      );
+    }
+    if (slow.length > 0) console.log(`      ${slow.length} submits waited over 20 s for their commit`);
     const producingMs = Date.now() - producingStartedMs;
     const syncStartedMs = Date.now();
     await Promise.all(net.followers.map((org) => net.restart(org)));
