@@ -184,24 +184,8 @@ export async function uploadFile(api: NodeApi, file: string): Promise<UploadAnsw
       api.url,
     );
   }
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  if (!response.ok) {
-    const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw answeredError(
-      (error?.code as ApiClientError['code'] | undefined) ?? 'REMOTE_ERROR',
-      error?.message ?? `HTTP ${response.status}`,
-      response.status,
-      `${api.url.replace(/\/+$/, '')}/uploads (${file})`,
-      { baseUrl: api.url, tokenSource: api.tokenSource },
-    );
-  }
-  return json as UploadAnswer;
+  const where = `${api.url.replace(/\/+$/, '')}/uploads (${file})`;
+  return answerJson(await response.text(), response.status, where, api) as UploadAnswer;
 }
 
 export interface SealedUploadAnswer {
