@@ -19,6 +19,7 @@ import { generateKeyFile, publicKeysOf, writeKeyFile } from '../../src/node/keys
 import {
   expectedIdentities,
   type LocalNetwork,
+  portTakenMessage,
   probeNode,
   startLocalNetwork,
 } from '../../src/node/local-network.js';
@@ -122,7 +123,7 @@ async function listedNetworkIsLive(directory: string, listed: readonly NodesJson
     if (probe.kind === 'other')
       fail(
         'CONFLICT',
-        `node ${node.org}: port ${new URL(node.api).port} is answered by ${probe.description}: is another network running? stop it, or use a new folder with --base-port 0`,
+        portTakenMessage(node.org, Number(new URL(node.api).port), `answered by ${probe.description}`),
         path.join(directory, 'nodes.json'),
       );
   }

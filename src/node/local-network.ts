@@ -156,10 +156,14 @@ export async function probeNode(api: string, expected: ExpectedIdentity): Promis
 
 /** The identity every node of the network folder `dir` must report, by organisation. */
 export async function expectedIdentities(dir: string): Promise<Map<string, ExpectedIdentity>> {
+  return identitiesOf(await Promise.all((await nodeConfigPaths(dir)).map((file) => loadNodeConfig(file))));
+}
+
+/** expectedIdentities for node configs already loaded (each genesis file is read once). */
+async function identitiesOf(configs: readonly NodeConfig[]): Promise<Map<string, ExpectedIdentity>> {
   const identities = new Map<string, ExpectedIdentity>();
   const hashes = new Map<string, { chainId: string; hash: string }>();
-  for (const configPath of await nodeConfigPaths(dir)) {
-    const config = await loadNodeConfig(configPath);
+  for (const config of configs) {
     let genesis = hashes.get(config.genesis);
     if (genesis === undefined) {
       const parsed = await readGenesisFile(config.genesis);
@@ -175,7 +179,7 @@ export async function expectedIdentities(dir: string): Promise<Map<string, Expec
 const PORT_ADVICE =
   'is another network running? stop it, or create this network in a new folder with --base-port 0';
 
-function portTakenMessage(org: string, port: number, holder: string): string {
+export function portTakenMessage(org: string, port: number, holder: string): string {
   return `node ${org}: port ${port} is ${holder}: ${PORT_ADVICE}`;
 }
 
@@ -266,7 +270,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions): Prom
   if (!isLogThreshold(logLevel))
     fail('USAGE', `--log-level ${logLevel}: use one of ${LOG_LEVELS.join(', ')}`);
   const configs = await Promise.all((await nodeConfigPaths(options.dir)).map((file) => loadNodeConfig(file)));
-  const identities = await expectedIdentities(options.dir);
+  const identities = await identitiesOf(configs);
   await checkPortsFree(configs, identities);
 
   const children: ChildProcess[] = [];
