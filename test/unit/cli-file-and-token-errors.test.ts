@@ -12,13 +12,13 @@ import { readNodesJson } from '../../cli/commands/transfer-api.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { chainParamsOf } from '../../src/core/ledger/chain-params.js';
 import { ApiClient } from '../../src/node/api/client.js';
-import { fileReadError } from '../../src/node/chain/cbor-sequence.js';
 import {
   runVerifyRequest,
   type VerifyThreadMessage,
   verifyDataDir,
   verifyExportFile,
 } from '../../src/node/chain/verify-sources.js';
+import { fileReadError } from '../../src/node/file-read-error.js';
 import { fileableTestGenesis } from '../helpers/chain.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 

@@ -4,7 +4,8 @@
 // (section 4.2.1); each complete item is then decoded with the strict canonical decoder.
 import { open } from 'node:fs/promises';
 import { type CborValue, decodeCanonical } from '../../core/codec/canonical.js';
-import { BayledgerError, fail, isBayledgerError } from '../../core/errors.js';
+import { fail, isBayledgerError } from '../../core/errors.js';
+import { fileReadError } from '../file-read-error.js';
 
 const MAJOR_BYTES = 2;
 const MAJOR_TEXT = 3;
@@ -65,31 +66,6 @@ export function cborItemLength(buffer: Uint8Array, offset: number, maxBytes: num
 }
 
 const READ_CHUNK_BYTES = 1024 * 1024;
-
-/**
- * A file-system error of reading `path` (`what` names the file, e.g. 'chain export') as a one-line
- * BayledgerError naming the path, or undefined when `error` is not a file-system error. Node's own
- * message carries the syscall and, once it has crossed a process, a stack trace; the user needs
- * the path and the reason.
- */
-export function fileReadError(error: unknown, path: string, what: string): BayledgerError | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return undefined;
-  switch (code) {
-    case 'ENOENT':
-      return new BayledgerError('NOT_FOUND', 'no such file', path);
-    case 'ENOTDIR':
-      return new BayledgerError('NOT_FOUND', 'no such file (a folder on its path is a file)', path);
-    case 'EISDIR':
-      return new BayledgerError('CONFIG_INVALID', `is a directory, expected a ${what} file`, path);
-    case 'EACCES':
-    case 'EPERM':
-      return new BayledgerError('CONFIG_INVALID', `permission denied reading the ${what}`, path);
-    default:
-      return new BayledgerError('CONFIG_INVALID', `cannot read the ${what} (${code})`, path);
-  }
-}
 
 /**
  * Streams the items of a CBOR sequence file, each decoded canonically and at most `maxItemBytes`.
