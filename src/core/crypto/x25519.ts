@@ -6,7 +6,7 @@
 // The core never makes randomness: the secret comes from the shell.
 import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
 import { concatBytes } from '../bytes.js';
-import { errorMessage, fail } from '../errors.js';
+import { assert, errorMessage, fail } from '../errors.js';
 
 export const X25519_KEY_BYTES = 32;
 
@@ -32,9 +32,11 @@ function privateKeyObject(secretKey: Uint8Array): KeyObject {
 
 export function x25519KeyPairFromSecret(secretKey: Uint8Array): X25519KeyPair {
   const jwk = createPublicKey(privateKeyObject(secretKey)).export({ format: 'jwk' });
+  // RFC 8037 section 2: an OKP public JWK always carries x; an empty key would pass silently.
+  assert(typeof jwk.x === 'string', 'OpenSSL exported an X25519 public key without x');
   return {
     secretKey: Uint8Array.from(secretKey),
-    publicKey: Uint8Array.from(Buffer.from(jwk.x ?? '', 'base64url')),
+    publicKey: Uint8Array.from(Buffer.from(jwk.x, 'base64url')),
   };
 }
 
