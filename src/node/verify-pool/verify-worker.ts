@@ -1,6 +1,6 @@
 // Worker thread entry of the verify pool: verifies each packed batch it receives and transfers the
-// result bitmap back. It holds no state besides the public KeyObject cache of `verifySignature`,
-// which is per thread and is why a pool of long-lived workers beats one worker per batch.
+// result bitmap back. It holds no state; a pool of long-lived workers beats one worker per batch
+// because a worker's start (loading this module and libsodium's addon) costs tens of milliseconds.
 import { parentPort } from 'node:worker_threads';
 import { assert } from '../../core/errors.js';
 import type { VerifyReply, VerifyRequest, WorkerReady } from './protocol.js';
