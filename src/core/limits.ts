@@ -124,6 +124,29 @@ export const LIMITS = {
   maxQueuedRelayedBytes: 32 * 1024 * 1024,
   /** Longest run of relayed-transaction admissions before the event loop serves other I/O. */
   relayAdmissionSliceMs: 5,
+  /**
+   * Re-relay of transactions submitted to a node that still wait in its mempool
+   * (src/node/mempool/rerelay.ts): their first relay may have been lost (decision 9). Ticks every
+   * second, the beat regossip uses: a lost relay then costs about minAge + 1 s, and an idle tick
+   * is a check of the oldest pending local transaction.
+   */
+  mempoolRerelayIntervalMs: 1_000,
+  /**
+   * Time since its first send before a transaction is sent again; later re-sends wait until that
+   * time has doubled. Above the measured p99 commit latency of a loaded network (up to 2.5-2.9 s at
+   * 350-480 tx/s, ARCHITECTURE.md decision 42), so it re-sends only its slow tail, not everything.
+   */
+  mempoolRerelayAgeMs: 3_000,
+  /** Longest gap between two re-sends of one transaction: bounds the wait after a long outage. */
+  maxMempoolRerelayIntervalMs: 30_000,
+  /**
+   * Transactions re-sent per tick (to each validator), oldest first: about a fifth of the
+   * measured saturation throughput (600-700 tx/s), so re-sending a backlog cannot crowd out new
+   * transactions.
+   */
+  maxRerelayedTxsPerTick: 128,
+  /** Bytes re-sent per tick (to each validator): one batch frame (maxBatchBytes). */
+  maxRerelayedBytesPerTick: 256 * 1024,
   /** Longest wait between two re-sends of our consensus messages while a height stays stalled. */
   maxRegossipIntervalMs: 8_000,
 

@@ -26,6 +26,7 @@ export interface NodeMetrics {
   readonly evidence: Counter;
   readonly syncedBlocks: Counter;
   readonly relayedTxsDropped: Counter;
+  readonly txsRerelayed: Counter;
 }
 
 export function createNodeMetrics(live: {
@@ -109,6 +110,10 @@ export function createNodeMetrics(live: {
     relayedTxsDropped: registry.counter({
       name: 'bayledger_relayed_txs_dropped_total',
       help: 'Relayed transactions dropped because the admission queue was full.',
+    }),
+    txsRerelayed: registry.counter({
+      name: 'bayledger_txs_rerelayed_total',
+      help: 'Transactions submitted here sent to the validators again because they still waited in the mempool.',
     }),
   };
 }

@@ -15,7 +15,11 @@ export interface MempoolEntry<Tx> {
   readonly txIdHex: string;
   readonly bytes: Uint8Array;
   readonly tx: Tx;
-  /** Local clock when it entered, for latency metrics only; never used to decide anything. */
+  /**
+   * Local wall clock when it entered, for diagnostics; nothing reads it to decide anything.
+   * Re-relay (rerelay.ts), the one local decision driven by how long a transaction has waited,
+   * keeps its own monotonic send times instead, so a wall-clock step cannot stall or flood it.
+   */
   readonly receivedAtMs: number;
 }
 

@@ -11,8 +11,8 @@
 // the I/O that arrived meanwhile (consensus messages) has been handled.
 //
 // The queue is bounded in count and bytes: when it is full the newest relay is dropped and counted. Nothing is lost
-// for good: the transaction stays in the mempool of the validator it was submitted to, which
-// proposes it in its turn.
+// for good: the transaction stays in the mempool of the node it was submitted to, which sends it
+// again while it waits there (rerelay.ts) and, if it is a validator, proposes it in its turn.
 import { assert } from '../../core/errors.js';
 
 export interface RelayedTx {
