@@ -68,10 +68,22 @@ export interface ExpectedIdentity {
   readonly genesisHash: string;
 }
 
-/** What answers on a node's API port. */
+/** What a node's /status answers (each field unchecked: any program can answer on the port). */
+export interface StatusAnswer {
+  readonly org?: unknown;
+  readonly chainId?: unknown;
+  readonly peers?: unknown;
+  readonly height?: unknown;
+  readonly blockHash?: unknown;
+}
+
+/**
+ * What answers on a node's API port. 'mine' carries the /status answer the identity was checked
+ * on, so a caller that also wants the node's status (peers, height) need not ask again.
+ */
 export type ApiProbe =
   | { readonly kind: 'silent' }
-  | { readonly kind: 'mine' }
+  | { readonly kind: 'mine'; readonly status: StatusAnswer }
   | { readonly kind: 'other'; readonly description: string };
 
 const POLL_INTERVAL_MS = 200;
@@ -96,14 +108,6 @@ async function nodeConfigPaths(dir: string): Promise<string[]> {
   }
   if (paths.length === 0) fail('NOT_FOUND', 'no <org>/node.json in this folder: run network init first', dir);
   return paths.sort();
-}
-
-interface StatusAnswer {
-  org?: unknown;
-  chainId?: unknown;
-  peers?: unknown;
-  height?: unknown;
-  blockHash?: unknown;
 }
 
 async function getJson(url: string): Promise<unknown> {
@@ -151,7 +155,7 @@ export async function probeNode(api: string, expected: ExpectedIdentity): Promis
   // A node that answered /status but not its block yet is asked again on the next poll.
   if (hash === undefined) return { kind: 'silent' };
   if (hash !== expected.genesisHash) return { kind: 'other', description: describeOther(status, hash) };
-  return { kind: 'mine' };
+  return { kind: 'mine', status };
 }
 
 /** The identity every node of the network folder `dir` must report, by organisation. */
@@ -359,7 +363,12 @@ function failIfAnyExited(infos: readonly LocalNodeInfo[], exits: ReadonlyMap<str
   }
 }
 
-async function waitUntilReady(
+/**
+ * Polls every node until each answers as this network's node and the validators are connected
+ * (each validator to every other, each follower to the first validator). Fails at once if a child
+ * exits or a port is answered by another network's node. Exported for its unit test.
+ */
+export async function waitUntilReady(
   infos: readonly LocalNodeInfo[],
   identities: ReadonlyMap<string, ExpectedIdentity>,
   exits: ReadonlyMap<string, LocalNodeExit>,
@@ -374,16 +383,16 @@ async function waitUntilReady(
     failIfAnyExited(infos, exits);
     const statuses = await Promise.all(
       infos.map(async (info) => {
-        if (!confirmed.has(info.org)) {
-          const probe = await probeNode(info.api, identities.get(info.org)!);
-          if (probe.kind === 'other') {
-            const port = new URL(info.api).port;
-            fail('CONFLICT', portTakenMessage(info.org, Number(port), `answered by ${probe.description}`));
-          }
-          if (probe.kind === 'silent') return undefined;
-          confirmed.add(info.org);
+        // Each poll asks a node for /status once: the probe that confirms it returns that answer.
+        if (confirmed.has(info.org)) return fetchStatus(info.api);
+        const probe = await probeNode(info.api, identities.get(info.org)!);
+        if (probe.kind === 'other') {
+          const port = new URL(info.api).port;
+          fail('CONFLICT', portTakenMessage(info.org, Number(port), `answered by ${probe.description}`));
         }
-        return fetchStatus(info.api);
+        if (probe.kind === 'silent') return undefined;
+        confirmed.add(info.org);
+        return probe.status;
       }),
     );
     // A child that died while the statuses were read must not be counted as answering.
