@@ -1,7 +1,8 @@
 // `bayledger demo` (issue 6 item 6): the real scenario against a live local network, narrated with
 // timings. Every step goes through the same commands a user would type (their functions, called
 // in-process), and every outcome is checked: a status or reason that differs from the scenario
-// stops the demo with exit 1.
+// stops the demo with exit 1. So does a node of a network the demo started that exits during the
+// scenario: the failure names the node, its exit code or signal and its log, as `up` does.
 //
 //   1. a patient key; consent for imaging studies and radiology reports to ehealth-hk
 //   2. a synthetic imaging study (--payload-mb, default 50 MiB) and a report, declared by hku-szh:
@@ -42,7 +43,7 @@ import {
   type TransferView,
   waitForTransfer,
 } from './transfer-run.js';
-import { keepNetworkRunning, selfCommand } from './up-run.js';
+import { keepNetworkRunning, selfCommand, untilNodeExits } from './up-run.js';
 
 export interface DemoOptions {
   readonly dir: string;
@@ -234,15 +235,24 @@ export async function demo(options: DemoOptions): Promise<void> {
   const network = await ensureNetwork(options, narrator);
   const started = network.started;
   const workDir = await mkdtemp(path.join(tmpdir(), 'bayledger-demo-'));
+  // A network the demo did not start keeps running whatever --exit says.
+  const keepsRunning = started === undefined || !options.exit;
+  const running = scenario(options, network, narrator, workDir, keepsRunning);
   try {
-    // A network the demo did not start keeps running whatever --exit says.
-    const keepsRunning = started === undefined || !options.exit;
-    const summary = await scenario(options, network, narrator, workDir, keepsRunning);
+    // A node of the network the demo started that dies mid-scenario fails the demo naming the
+    // node, how it ended and its log, as `up` does, rather than whichever step it broke.
+    const summary =
+      started === undefined
+        ? await running
+        : await untilNodeExits(started, running, 'during the demo', (text) => narrator.raw(text));
     if (options.json) printResult(summary, { json: true });
   } catch (error) {
     await started?.stop();
     throw error;
   } finally {
+    // After a node exit the scenario is still running: with the network stopped its next request
+    // fails, and it must end before its working folder is removed under it.
+    await running.catch(() => {});
     await rm(workDir, { recursive: true, force: true });
   }
   if (started === undefined) return;

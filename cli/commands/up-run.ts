@@ -5,8 +5,12 @@
 // stops the whole network with exit 1, naming the node, its exit code and its last log lines.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fail } from '../../src/core/errors.js';
-import { describeNodeExit, type LocalNetwork, startLocalNetwork } from '../../src/node/local-network.js';
+import {
+  type LocalNetwork,
+  nodeExitError,
+  raceNodeExit,
+  startLocalNetwork,
+} from '../../src/node/local-network.js';
 import { printResult } from '../output.js';
 import { networkInit } from './network-init.js';
 
@@ -36,6 +40,25 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 const KEEP_ALIVE_MS = 60_000;
 
 /**
+ * Waits for `work` while watching `network`, which this command started: if a node exits on its
+ * own first (or just after `work` failed, see raceNodeExit), says so with `say`, stops the
+ * network and fails with the node's organisation, exit code or signal, last log lines and log
+ * file (exit 1). `up` waits this way for a stop signal, `demo` for its scenario.
+ */
+export async function untilNodeExits<T>(
+  network: LocalNetwork,
+  work: Promise<T>,
+  when: string,
+  say: (text: string) => void,
+): Promise<T> {
+  const outcome = await raceNodeExit(network.nodeExit, work);
+  if (!('exit' in outcome)) return outcome.value;
+  say(`node ${outcome.exit.org} exited: stopping the network\n`);
+  await network.stop();
+  throw nodeExitError(outcome.exit, when);
+}
+
+/**
  * Keeps `network` running until Ctrl-C or SIGTERM, then stops it. A node that exits in the
  * meantime stops the others and fails (exit 1) with its name, exit code and last log lines.
  *
@@ -53,12 +76,9 @@ export async function keepNetworkRunning(network: LocalNetwork): Promise<void> {
     for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
   });
   try {
-    const exited = await Promise.race([signalled, network.nodeExit]);
-    if (exited !== undefined) {
-      process.stderr.write(`node ${exited.org} exited: stopping the network\n`);
-      await network.stop();
-      fail('NOT_READY', describeNodeExit(exited, 'while the network was running'), exited.log);
-    }
+    await untilNodeExits(network, signalled, 'while the network was running', (text) =>
+      process.stderr.write(text),
+    );
     process.stderr.write('stopping the network\n');
     await network.stop();
   } finally {

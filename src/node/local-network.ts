@@ -15,7 +15,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { toHex } from '../core/bytes.js';
 import { genesisHash } from '../core/config/genesis-hash.js';
-import { fail } from '../core/errors.js';
+import { BayledgerError, fail } from '../core/errors.js';
 import { readGenesisFile } from './chain/open-chain.js';
 import { loadNodeConfig, type NodeConfig } from './config/node-config.js';
 import { isLogThreshold, LOG_LEVELS } from './log/logger.js';
@@ -260,6 +260,53 @@ export function describeNodeExit(exit: LocalNodeExit, when: string): string {
   return `node ${exit.org} exited ${how} ${when}; ${tail}`;
 }
 
+/**
+ * The error a command fails with when a node of the network it started exits on its own: the
+ * node's organisation, exit code or signal and last log lines, placed at its log file.
+ */
+export function nodeExitError(exit: LocalNodeExit, when: string): BayledgerError {
+  return new BayledgerError('NOT_READY', describeNodeExit(exit, when), exit.log);
+}
+
+/**
+ * How long a failed piece of work waits for a node's exit to be reported before its own error is
+ * taken as the cause. A request to a node that has just died fails at once (connection refused or
+ * reset), while its exit is reported only after the child's pipes close and its log is read.
+ */
+export const NODE_EXIT_GRACE_MS = 2000;
+
+/**
+ * Races `work` against a node exit. `{ exit }` if a node exits before `work` settles, or if
+ * `work` fails and a node exits within `graceMs` after (the failure then most likely follows
+ * from the exit, and the exit is what to report); `{ value }` if `work` succeeds first; else
+ * rejects with `work`'s own error. `work` is not stopped: its owner stops the network.
+ */
+export async function raceNodeExit<T>(
+  nodeExit: Promise<LocalNodeExit>,
+  work: Promise<T>,
+  graceMs = NODE_EXIT_GRACE_MS,
+): Promise<{ readonly value: T } | { readonly exit: LocalNodeExit }> {
+  const exited = nodeExit.then((exit) => ({ exit }));
+  const outcome = await Promise.race([
+    work.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    exited,
+  ]);
+  if (!('error' in outcome)) return outcome;
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([
+    exited,
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(resolve, graceMs, undefined);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (late !== undefined) return late;
+  throw outcome.error;
+}
+
 async function fileSize(file: string): Promise<number> {
   try {
     return (await stat(file)).size;
@@ -359,7 +406,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions): Prom
 function failIfAnyExited(infos: readonly LocalNodeInfo[], exits: ReadonlyMap<string, LocalNodeExit>): void {
   for (const info of infos) {
     const exit = exits.get(info.org);
-    if (exit !== undefined) fail('NOT_READY', describeNodeExit(exit, 'during start-up'), info.log);
+    if (exit !== undefined) throw nodeExitError(exit, 'during start-up');
   }
 }
 
