@@ -34,4 +34,6 @@ const COMMANDS: readonly CommandRegistration[] = [
   registerDemoCommand,
 ];
 
+// runProgram always settles, also for a command that would wait forever on an event that cannot
+// come (see runProgram): this top-level await never leaves Node's silent exit code 13.
 process.exitCode = await runProgram(COMMANDS, process.argv);

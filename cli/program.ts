@@ -59,15 +59,39 @@ function exitCodeOf(error: unknown): number {
   return EXIT_FAILURE;
 }
 
-/** Parses `argv` (process.argv form) and runs the command; resolves to the exit code. */
+/** The failure of a command whose promise can no longer settle (see runProgram). */
+export const STALLED_MESSAGE =
+  'the command stopped before it finished: it was waiting for something that can no longer happen (nothing else was left running); this is a bug in bayledger, please report it';
+
+/** The process events runProgram listens to: `process`, or a stand-in in a test. */
+export type ProcessEvents = Pick<NodeJS.EventEmitter, 'once' | 'off'>;
+
+/**
+ * Parses `argv` (process.argv form) and runs the command; resolves to the exit code.
+ *
+ * cli/main.ts awaits this at the top level, and Node ends a process whose event loop empties while
+ * a top-level await is unsettled with exit code 13 and no message. That happens to any command
+ * whose promise waits for an event nothing left running can emit (signal listeners do not hold
+ * the loop open; `up` once ended so when all its nodes had died). 'beforeExit' is emitted exactly
+ * when the loop has emptied, so a command still pending then can never settle: it is failed here
+ * like any other command, with one line on stderr and exit 1.
+ */
 export async function runProgram(
   registrations: readonly CommandRegistration[],
   argv: readonly string[],
+  events: ProcessEvents = process,
 ): Promise<number> {
+  let onLoopEmpty: () => void = () => {};
+  const stalled = new Promise<never>((_, reject) => {
+    onLoopEmpty = () => reject(new BayledgerError('INTERNAL', STALLED_MESSAGE));
+  });
+  events.once('beforeExit', onLoopEmpty);
   try {
-    await createProgram(registrations).parseAsync([...argv]);
+    await Promise.race([createProgram(registrations).parseAsync([...argv]), stalled]);
     return EXIT_OK;
   } catch (error) {
     return exitCodeOf(error);
+  } finally {
+    events.off('beforeExit', onLoopEmpty);
   }
 }

@@ -66,7 +66,9 @@ export async function untilNodeExits<T>(
  * loop is empty while a top-level await is unsettled with exit code 13 and no message. Signal
  * listeners do not hold the loop open; only the children's pipes did, so once every node had died
  * `up` used to end silently with 13. The keep-alive timer holds the loop open while we wait, and
- * the wait also ends when a node exits, so neither a silent 13 nor a hang can happen.
+ * the wait also ends when a node exits, so neither a silent 13 nor a hang can happen. (runProgram
+ * in cli/program.ts now fails any command left waiting on an empty loop, but with a message that
+ * says only that; `up` must name the node instead.)
  */
 export async function keepNetworkRunning(network: LocalNetwork): Promise<void> {
   const keepAlive = setInterval(() => {}, KEEP_ALIVE_MS);

@@ -1,0 +1,71 @@
+// The CLI's top level (cli/program.ts runProgram, awaited by cli/main.ts): a command whose promise
+// can never settle, because it waits for an event that nothing left running can emit, fails with
+// one line and exit 1 instead of Node's silent exit code 13 for an unsettled top-level await.
+import { strict as assert } from 'node:assert';
+import { EventEmitter } from 'node:events';
+import type { Command } from 'commander';
+import { EXIT_FAILURE, EXIT_OK, runProgram, STALLED_MESSAGE } from '../../cli/program.js';
+import { runCommand } from '../helpers/child.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+
+/** A `stall` command waiting for an event never emitted, and an `ok` command. */
+function register(program: Command): void {
+  program.command('stall').action(() => new Promise<void>(() => {}));
+  program.command('ok').action(async () => {});
+}
+
+/** Runs `work` with process.stderr.write captured; resolves with its value and what it wrote. */
+async function capturingStderr<T>(work: () => Promise<T>): Promise<{ value: T; stderr: string }> {
+  const write = process.stderr.write;
+  let stderr = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { value: await work(), stderr };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+describe('cli: a command that can never finish', () => {
+  it('fails with one line and exit 1 once the event loop has emptied', async () => {
+    const events = new EventEmitter();
+    const { value, stderr } = await capturingStderr(async () => {
+      const running = runProgram([register], ['node', 'bayledger', 'stall'], events);
+      // What Node emits when nothing is left to run.
+      events.emit('beforeExit', 0);
+      return running;
+    });
+    assert.equal(value, EXIT_FAILURE);
+    assert.equal(stderr, `bayledger: error: ${STALLED_MESSAGE}\n`);
+    assert.equal(events.listenerCount('beforeExit'), 0);
+  });
+
+  it('leaves a command that finishes alone and stops listening', async () => {
+    const events = new EventEmitter();
+    const { value, stderr } = await capturingStderr(() =>
+      runProgram([register], ['node', 'bayledger', 'ok'], events),
+    );
+    assert.equal(value, EXIT_OK);
+    assert.equal(stderr, '');
+    assert.equal(events.listenerCount('beforeExit'), 0);
+  });
+
+  it('in a real process awaited at the top level like cli/main.ts: exit 1 with the message, not 13', async () => {
+    // The same top level as cli/main.ts with the stalling command; without the guard this process
+    // ends with code 13 and nothing on stderr.
+    const script = [
+      "import { runProgram } from './cli/program.ts';",
+      "const register = (program) => program.command('stall').action(() => new Promise(() => {}));",
+      "process.exitCode = await runProgram([register], ['node', 'bayledger', 'stall']);",
+    ].join('\n');
+    const result = await runCommand(
+      [process.execPath, '--import', 'tsx', '--input-type=module', '--eval', script],
+      { cwd: REPO_ROOT, timeoutMs: 30_000, label: 'stalling top-level await' },
+    );
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stderr, `bayledger: error: ${STALLED_MESSAGE}\n`);
+  });
+});
