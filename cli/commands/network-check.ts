@@ -27,7 +27,7 @@ function refuseNodeConfig(json: unknown, file: string): void {
 }
 
 export async function networkCheck(file: string, options: { readonly json?: boolean }): Promise<void> {
-  const json = parseJsonText(await readConfigText(file), file);
+  const json = parseJsonText(await readConfigText(file, 'genesis or network template'), file);
   refuseNodeConfig(json, file);
   const parsed = parseNetworkFile(json, file);
   const network = parsed.kind === 'genesis' ? parsed.genesis : parsed.template;

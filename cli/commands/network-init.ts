@@ -76,7 +76,7 @@ function checkChainId(chainId: string | undefined): void {
 }
 
 async function loadTemplate(file: string): Promise<NetworkTemplate> {
-  return parseTemplate(parseJsonText(await readConfigText(file), file), file);
+  return parseTemplate(parseJsonText(await readConfigText(file, 'network template'), file), file);
 }
 
 export async function networkInit(options: NetworkInitOptions): Promise<void> {

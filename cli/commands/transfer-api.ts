@@ -14,6 +14,7 @@ import { causeMessage, errorMessage, fail, isBayledgerError } from '../../src/co
 import { LIMITS } from '../../src/core/limits.js';
 import { ApiClient, ApiClientError, answeredError } from '../../src/node/api/client.js';
 import { readApiTokenFile } from '../../src/node/api/token-file.js';
+import { fileReadError, notRegularFileError } from '../../src/node/file-read-error.js';
 import { DEFAULT_NETWORK_DIR } from './up.js';
 
 export { DEFAULT_NETWORK_DIR };
@@ -87,17 +88,13 @@ export interface ResolveOptions {
  * where it was named (`source`), as every other missing file does (exit 1).
  */
 async function readTokenFile(file: string, source: string): Promise<string> {
+  const role = { what: 'token', source };
   try {
     // A directory would otherwise be refused for its mode ('lets others read it').
-    if (!(await stat(file)).isFile())
-      fail('CONFIG_INVALID', `not a regular file, expected a token file (${source})`, file);
+    if (!(await stat(file)).isFile()) throw notRegularFileError(file, role);
     return await readApiTokenFile(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') fail('NOT_FOUND', `token file not found (${source})`, file);
-    if (code === 'EACCES' || code === 'EPERM')
-      fail('CONFIG_INVALID', `cannot read the token file: permission denied (${source})`, file);
-    throw error;
+    throw fileReadError(error, file, role) ?? error;
   }
 }
 

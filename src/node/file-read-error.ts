@@ -1,27 +1,71 @@
-// File-system errors in words: what the CLI prints when a file the user named cannot be read.
-import { BayledgerError } from '../core/errors.js';
+// File-system errors in words: what the CLI prints when a file the user named cannot be read. One
+// helper for every file a user names (chain exports, node configs, key files, API tokens), so the
+// same errno reads the same whichever file it is; only the file's role and where its path came
+// from differ.
+import { BayledgerError, type ErrorCode } from '../core/errors.js';
+
+/** Which file a message is about, in the caller's words. */
+export interface FileRole {
+  /**
+   * What the file is, as a noun the message puts before "file": 'chain export', 'node config',
+   * 'key', 'token'.
+   */
+  readonly what: string;
+  /** Where its path came from, added in parentheses: '--token-file', 'named in nodes.json ...'. */
+  readonly source?: string;
+}
+
+function roleOf(role: FileRole | string): FileRole {
+  return typeof role === 'string' ? { what: role } : role;
+}
+
+/** `message (detail; source)`, the parentheses only when there is something to put in them. */
+function worded(message: string, role: FileRole, detail?: string): string {
+  const notes = [detail, role.source].filter((note) => note !== undefined);
+  return notes.length === 0 ? message : `${message} (${notes.join('; ')})`;
+}
 
 /**
- * A file-system error of reading `path` (`what` names the file, e.g. 'chain export') as a one-line
+ * A file-system error of reading `path` (`role` names the file, e.g. 'chain export') as a one-line
  * BayledgerError naming the path, or undefined when `error` is not a file-system error. Node's own
  * message carries the syscall and, once it has crossed a process, a stack trace; the user needs
- * the path and the reason.
+ * the path, the file's role and the reason. A missing file is NOT_FOUND, any other CONFIG_INVALID.
  */
-export function fileReadError(error: unknown, path: string, what: string): BayledgerError | undefined {
-  if (!(error instanceof Error)) return undefined;
+export function fileReadError(
+  error: unknown,
+  path: string,
+  role: FileRole | string,
+): BayledgerError | undefined {
+  if (!(error instanceof Error) || error instanceof BayledgerError) return undefined;
   const code = (error as NodeJS.ErrnoException).code;
   if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return undefined;
+  const file = roleOf(role);
+  const say = (errorCode: ErrorCode, message: string, detail?: string) =>
+    new BayledgerError(errorCode, worded(message, file, detail), path);
   switch (code) {
     case 'ENOENT':
-      return new BayledgerError('NOT_FOUND', 'no such file', path);
+      return say('NOT_FOUND', `${file.what} file not found`);
     case 'ENOTDIR':
-      return new BayledgerError('NOT_FOUND', 'no such file (a folder on its path is a file)', path);
+      return say('NOT_FOUND', `${file.what} file not found`, 'a folder on its path is a file');
     case 'EISDIR':
-      return new BayledgerError('CONFIG_INVALID', `is a directory, expected a ${what} file`, path);
+      return say('CONFIG_INVALID', `is a directory, expected a ${file.what} file`);
     case 'EACCES':
     case 'EPERM':
-      return new BayledgerError('CONFIG_INVALID', `permission denied reading the ${what}`, path);
+      return say('CONFIG_INVALID', `permission denied reading the ${file.what} file`);
     default:
-      return new BayledgerError('CONFIG_INVALID', `cannot read the ${what} (${code})`, path);
+      return say('CONFIG_INVALID', `cannot read the ${file.what} file`, code);
   }
+}
+
+/**
+ * The error for a path that exists but is not a regular file (a directory, a device, a socket),
+ * worded like fileReadError's. `code` is the caller's: a key file keeps KEY_FILE_INVALID.
+ */
+export function notRegularFileError(
+  path: string,
+  role: FileRole | string,
+  code: ErrorCode = 'CONFIG_INVALID',
+): BayledgerError {
+  const file = roleOf(role);
+  return new BayledgerError(code, worded(`not a regular file, expected a ${file.what} file`, file), path);
 }

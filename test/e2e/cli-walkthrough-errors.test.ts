@@ -116,7 +116,7 @@ describe('cli: errors a fresh clone runs into', function () {
       cli('chain', 'verify', '--file', path.join(temp.path, 'missing.cbor'), '--genesis', genesis),
       cli('chain', 'verify', '--file', temp.path, '--genesis', genesis),
     ]);
-    assertOneLineError(missing, 1, `${path.join(temp.path, 'missing.cbor')}: no such file`);
+    assertOneLineError(missing, 1, `${path.join(temp.path, 'missing.cbor')}: chain export file not found`);
     assertOneLineError(directory, 1, `${temp.path}: is a directory, expected a chain export file`);
   });
 

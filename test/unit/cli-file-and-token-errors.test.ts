@@ -2,13 +2,15 @@
 // is placed at the node's URL with the token file named (src/node/api/client.ts); a file-system
 // error reading a chain export becomes a typed error naming the path, in the verify process too
 // (verify-sources.ts runVerifyRequest, what the process posts to its parent); nodes.json that is
-// not a list of nodes is refused naming the file (cli/commands/transfer-api.ts).
+// not a list of nodes is refused naming the file (cli/commands/transfer-api.ts). Every file a user
+// names (chain export, node config, key file, API token) reads the same errno in the same words
+// (src/node/file-read-error.ts), with its own role and where its path came from.
 import { strict as assert } from 'node:assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { readNodesJson } from '../../cli/commands/transfer-api.js';
+import { readNodesJson, resolveApi } from '../../cli/commands/transfer-api.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { chainParamsOf } from '../../src/core/ledger/chain-params.js';
 import { ApiClient } from '../../src/node/api/client.js';
@@ -18,7 +20,9 @@ import {
   verifyDataDir,
   verifyExportFile,
 } from '../../src/node/chain/verify-sources.js';
-import { fileReadError } from '../../src/node/file-read-error.js';
+import { loadNodeConfig, readConfigText } from '../../src/node/config/node-config.js';
+import { fileReadError, notRegularFileError } from '../../src/node/file-read-error.js';
+import { readKeyFile, readSecretFile } from '../../src/node/keys/index.js';
 import { fileableTestGenesis } from '../helpers/chain.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
@@ -84,7 +88,7 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       const params = chainParamsOf(genesis);
       await assert.rejects(verifyExportFile(missing, params), (error: unknown) => {
         assert.ok(isBayledgerError(error, 'NOT_FOUND'), String(error));
-        assert.equal(error.message, `${missing}: no such file`);
+        assert.equal(error.message, `${missing}: chain export file not found`);
         return true;
       });
       await assert.rejects(verifyExportFile(temp.path, params), (error: unknown) => {
@@ -117,7 +121,7 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       const missing = path.join(temp.path, 'gone.cbor');
       assert.deepEqual(await failures(missing), {
         code: 'NOT_FOUND',
-        message: 'no such file',
+        message: 'chain export file not found',
         where: missing,
       });
       // Opening a directory succeeds; the first read fails (EISDIR).
@@ -134,14 +138,89 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       const errno = (code: string) => Object.assign(new Error(`${code}: raw`), { code });
       assert.equal(
         fileReadError(errno('EACCES'), 'x.cbor', 'chain export')?.message,
-        'x.cbor: permission denied reading the chain export',
+        'x.cbor: permission denied reading the chain export file',
       );
       assert.equal(
         fileReadError(errno('EIO'), 'x.cbor', 'chain export')?.message,
-        'x.cbor: cannot read the chain export (EIO)',
+        'x.cbor: cannot read the chain export file (EIO)',
       );
       assert.equal(fileReadError(new Error('plain'), 'x.cbor', 'chain export'), undefined);
       assert.equal(fileReadError('ENOENT', 'x.cbor', 'chain export'), undefined);
+    });
+  });
+
+  describe('one wording for every file a user names', () => {
+    const errno = (code: string) => Object.assign(new Error(`${code}: raw`), { code });
+
+    /** Asserts `promise` rejects with a BayledgerError of `code` and exactly `message`. */
+    async function rejectsWith(promise: Promise<unknown>, code: string, message: string): Promise<void> {
+      await assert.rejects(promise, (error: unknown) => {
+        assert.ok(isBayledgerError(error), String(error));
+        assert.equal(error.code, code);
+        assert.equal(error.message, message);
+        return true;
+      });
+    }
+
+    it('fileReadError puts the detail and where the path came from in one parenthesis', () => {
+      const token = { what: 'token', source: '--token-file' };
+      const cases: [string, string, string][] = [
+        ['ENOENT', 'NOT_FOUND', 't: token file not found (--token-file)'],
+        ['ENOTDIR', 'NOT_FOUND', 't: token file not found (a folder on its path is a file; --token-file)'],
+        ['EISDIR', 'CONFIG_INVALID', 't: is a directory, expected a token file (--token-file)'],
+        ['EACCES', 'CONFIG_INVALID', 't: permission denied reading the token file (--token-file)'],
+        ['EPERM', 'CONFIG_INVALID', 't: permission denied reading the token file (--token-file)'],
+        ['EIO', 'CONFIG_INVALID', 't: cannot read the token file (EIO; --token-file)'],
+      ];
+      for (const [errnoCode, code, message] of cases) {
+        const error = fileReadError(errno(errnoCode), 't', token);
+        assert.equal(error?.code, code, errnoCode);
+        assert.equal(error?.message, message);
+        assert.equal(error?.where, 't');
+      }
+      assert.equal(
+        notRegularFileError('k', 'key', 'KEY_FILE_INVALID').message,
+        'k: not a regular file, expected a key file',
+      );
+      // A typed error passes through: the caller's own refusal is not reworded.
+      assert.equal(fileReadError(notRegularFileError('t', token), 't', token), undefined);
+    });
+
+    it('the API token file (--token-file)', async () => {
+      const missing = path.join(temp.path, 'missing.token');
+      const resolve = (tokenFile: string) => resolveApi({ api: 'http://127.0.0.1:9', tokenFile });
+      await rejectsWith(resolve(missing), 'NOT_FOUND', `${missing}: token file not found (--token-file)`);
+      const plain = path.join(temp.path, 'plain');
+      await writeFile(plain, '');
+      const beneath = path.join(plain, 'api.token');
+      await rejectsWith(
+        resolve(beneath),
+        'NOT_FOUND',
+        `${beneath}: token file not found (a folder on its path is a file; --token-file)`,
+      );
+      await rejectsWith(
+        resolve(temp.path),
+        'CONFIG_INVALID',
+        `${temp.path}: not a regular file, expected a token file (--token-file)`,
+      );
+    });
+
+    it('a node config, a config file, a key file', async () => {
+      const missing = path.join(temp.path, 'absent.json');
+      await rejectsWith(loadNodeConfig(missing), 'NOT_FOUND', `${missing}: node config file not found`);
+      await rejectsWith(
+        loadNodeConfig(temp.path),
+        'CONFIG_INVALID',
+        `${temp.path}: is a directory, expected a node config file`,
+      );
+      await rejectsWith(readConfigText(missing), 'NOT_FOUND', `${missing}: config file not found`);
+      await rejectsWith(readKeyFile(missing), 'NOT_FOUND', `${missing}: key file not found`);
+      await rejectsWith(readSecretFile(missing), 'NOT_FOUND', `${missing}: secret file not found`);
+      await rejectsWith(
+        readKeyFile(temp.path),
+        'KEY_FILE_INVALID',
+        `${temp.path}: not a regular file, expected a key file`,
+      );
     });
   });
 

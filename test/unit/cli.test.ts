@@ -48,7 +48,11 @@ describe('cli: bayledger', function () {
 
   it('gives one line and exit 1 for a missing file', async () => {
     const missing = path.join(temp.path, 'no-such-genesis.json');
-    assertOneLineError(await runCli(['network', 'check', missing]), 1, `${missing}: no such file`);
+    assertOneLineError(
+      await runCli(['network', 'check', missing]),
+      1,
+      `${missing}: genesis or network template file not found`,
+    );
   });
 
   it('keys generate writes a 0600 key file and prints only its public keys', async () => {

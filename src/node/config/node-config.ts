@@ -20,6 +20,7 @@ import { configIdSchema, p2pAddressSchema } from '../../core/config/json-fields.
 import { parseJsonText } from '../../core/config/json-text.js';
 import { fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
+import { fileReadError } from '../file-read-error.js';
 
 /** node.json as written on disk. */
 export interface NodeConfigJson {
@@ -83,19 +84,22 @@ export function parseNodeConfig(json: unknown, configPath: string): NodeConfig {
 
 /** Reads node.json; missing or unreadable files fail with the path in the message. */
 export async function loadNodeConfig(configPath: string): Promise<NodeConfig> {
-  return parseNodeConfig(parseJsonText(await readConfigText(configPath), configPath), configPath);
+  return parseNodeConfig(
+    parseJsonText(await readConfigText(configPath, 'node config'), configPath),
+    configPath,
+  );
 }
 
-/** Reads a (public) configuration file as text, bounded by LIMITS.maxConfigBytes. */
-export async function readConfigText(filePath: string): Promise<string> {
+/**
+ * Reads a (public) configuration file as text, bounded by LIMITS.maxConfigBytes. `what` names the
+ * file in a message that it cannot be read (see fileReadError): 'node config', 'genesis'.
+ */
+export async function readConfigText(filePath: string, what = 'config'): Promise<string> {
   let content: Buffer;
   try {
     content = await readFile(filePath);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') fail('NOT_FOUND', 'no such file', filePath);
-    if (code === 'EISDIR') fail('CONFIG_INVALID', 'is a directory, expected a file', filePath);
-    throw error;
+    throw fileReadError(error, filePath, what) ?? error;
   }
   if (content.byteLength > LIMITS.maxConfigBytes) {
     fail('CONFIG_INVALID', `larger than the limit of ${LIMITS.maxConfigBytes} bytes`, filePath);

@@ -84,7 +84,7 @@ export async function writeKeyFile(
  * errors name the file and field (KEY_FILE_INVALID) but never echo its content.
  */
 export async function readKeyFile(path: string): Promise<KeyFile> {
-  const text = await readSecretFile(path);
+  const text = await readSecretFile(path, 'key');
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -5,6 +5,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { BayledgerError, fail } from '../../core/errors.js';
+import { fileReadError, notRegularFileError } from '../file-read-error.js';
 
 export const OWNER_ONLY_MODE = 0o600;
 /** A key file is a few hundred bytes; anything much larger is not one. */
@@ -50,19 +51,21 @@ export async function writeSecretFile(
   }
 }
 
-/** Reads a secret file, refusing one that group or others may read (KEY_FILE_INSECURE). */
-export async function readSecretFile(path: string): Promise<string> {
+/**
+ * Reads a secret file, refusing one that group or others may read (KEY_FILE_INSECURE). `what`
+ * names the file in a message that it cannot be read (see fileReadError): 'key'.
+ */
+export async function readSecretFile(path: string, what = 'secret'): Promise<string> {
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY);
   } catch (error) {
-    if (isErrnoException(error, 'ENOENT')) fail('NOT_FOUND', 'no such file', path);
-    throw error;
+    throw fileReadError(error, path, what) ?? error;
   }
   try {
     // fstat on the open handle: the mode we check belongs to the file we read.
     const info = await handle.stat();
-    if (!info.isFile()) fail('KEY_FILE_INVALID', 'not a regular file', path);
+    if (!info.isFile()) throw notRegularFileError(path, what, 'KEY_FILE_INVALID');
     const mode = info.mode & 0o777;
     if ((mode & 0o077) !== 0) {
       throw new BayledgerError(
