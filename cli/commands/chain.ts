@@ -221,7 +221,7 @@ async function verify(options: VerifyOptions): Promise<void> {
       const { readGenesisFile } = await import('../../src/node/chain/open-chain.js');
       const { chainParamsOf } = await import('../../src/core/ledger/chain-params.js');
       const { verifyExportFile } = await import('../../src/node/chain/verify-sources.js');
-      const params = chainParamsOf(await readGenesisFile(options.genesis));
+      const params = chainParamsOf(await readGenesisFile(options.genesis, '--genesis'));
       const report = await verifyExportFile(options.file, params, onProgress);
       bar.end();
       return reportVerify(report, options.file, 'export', options.json);

@@ -6,25 +6,36 @@ import { toHex } from '../../src/core/bytes.js';
 import { errorMessage, fail } from '../../src/core/errors.js';
 import { printResult } from '../output.js';
 
+/**
+ * The bundle's role in a message that it cannot be read. Its path is the command's one argument,
+ * so the message needs no source for it (--genesis, the other file, has one).
+ */
+const PROOF_BUNDLE = 'proof bundle';
+
 async function verifyBundle(
   file: string,
   options: { readonly genesis: string; readonly json?: boolean },
 ): Promise<void> {
-  const { readFile, stat } = await import('node:fs/promises');
+  const { readFile } = await import('node:fs/promises');
   const { LIMITS } = await import('../../src/core/limits.js');
   const { readGenesisFile } = await import('../../src/node/chain/open-chain.js');
+  const { fileReadError, statRegularFile } = await import('../../src/node/file-read-error.js');
   const { chainParamsOf } = await import('../../src/core/ledger/chain-params.js');
   const { decodeProofBundle, verifyProofBundle } = await import('../../src/core/ledger/proof-bundle.js');
-  const params = chainParamsOf(await readGenesisFile(options.genesis));
-  const size = await stat(file).then(
-    (info) => info.size,
-    () => fail('NOT_FOUND', 'no such file', file),
-  );
+  const params = chainParamsOf(await readGenesisFile(options.genesis, '--genesis'));
+  const size = (await statRegularFile(file, PROOF_BUNDLE)).size;
   if (size > LIMITS.maxProofBundleBytes)
     fail('PROOF_INVALID', `${size} bytes, a bundle is at most ${LIMITS.maxProofBundleBytes}`, file);
+  // Read apart from decoding: a file that cannot be read is not an invalid bundle.
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (error) {
+    throw fileReadError(error, file, PROOF_BUNDLE) ?? error;
+  }
   let bundle: ReturnType<typeof decodeProofBundle>;
   try {
-    bundle = decodeProofBundle(new Uint8Array(await readFile(file)));
+    bundle = decodeProofBundle(bytes);
   } catch (error) {
     fail('PROOF_INVALID', `not a proof bundle: ${errorMessage(error)}`, file);
   }

@@ -14,7 +14,7 @@ import { causeMessage, errorMessage, fail, isBayledgerError } from '../../src/co
 import { LIMITS } from '../../src/core/limits.js';
 import { ApiClient, ApiClientError, answeredError } from '../../src/node/api/client.js';
 import { readApiTokenFile } from '../../src/node/api/token-file.js';
-import { fileReadError, notRegularFileError } from '../../src/node/file-read-error.js';
+import { fileReadError, notRegularFileError, statRegularFile } from '../../src/node/file-read-error.js';
 import { DEFAULT_NETWORK_DIR } from './up.js';
 
 export { DEFAULT_NETWORK_DIR };
@@ -158,11 +158,22 @@ export interface UploadAnswer {
   readonly digest: string;
 }
 
+/** An item file's role in a message that it cannot be read: named by `transfer declare --item`. */
+const ITEM_FILE = { what: 'item', source: '--item' };
+
+/**
+ * The size of an item file, checked before anything is sent: one that is missing, unreadable, not
+ * a regular file (see statRegularFile) or empty fails naming the path and --item.
+ */
+async function itemFileSize(file: string): Promise<number> {
+  const { size } = await statRegularFile(file, ITEM_FILE);
+  if (size === 0) fail('USAGE', 'an item file cannot be empty (--item)', file);
+  return size;
+}
+
 /** Streams one file to POST /uploads. */
 export async function uploadFile(api: NodeApi, file: string): Promise<UploadAnswer> {
-  const info = await stat(file).catch(() => undefined);
-  if (info === undefined || !info.isFile()) fail('NOT_FOUND', 'no such file', file);
-  if (info.size === 0) fail('USAGE', 'an item file cannot be empty', file);
+  await itemFileSize(file);
   const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
   let response: Response;
   try {
@@ -239,10 +250,7 @@ export async function uploadSealed(
 ): Promise<SealedUploadAnswer> {
   const sizes: number[] = [];
   for (const file of files) {
-    const info = await stat(file).catch(() => undefined);
-    if (info === undefined || !info.isFile()) fail('NOT_FOUND', 'no such file', file);
-    if (info.size === 0) fail('USAGE', 'an item file cannot be empty', file);
-    sizes.push(info.size);
+    sizes.push(await itemFileSize(file));
   }
   const url = new URL(`${api.url.replace(/\/+$/, '')}/uploads/sealed`);
   url.searchParams.set('recipient', recipient);

@@ -2,6 +2,8 @@
 // helper for every file a user names (chain exports, node configs, key files, API tokens), so the
 // same errno reads the same whichever file it is; only the file's role and where its path came
 // from differ.
+import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { BayledgerError, type ErrorCode } from '../core/errors.js';
 
 /** Which file a message is about, in the caller's words. */
@@ -13,6 +15,11 @@ export interface FileRole {
   readonly what: string;
   /** Where its path came from, added in parentheses: '--token-file', 'named in nodes.json ...'. */
   readonly source?: string;
+}
+
+/** 'a key file', 'an item file'. */
+function aFile(what: string): string {
+  return `${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what} file`;
 }
 
 function roleOf(role: FileRole | string): FileRole {
@@ -48,7 +55,7 @@ export function fileReadError(
     case 'ENOTDIR':
       return say('NOT_FOUND', `${file.what} file not found`, 'a folder on its path is a file');
     case 'EISDIR':
-      return say('CONFIG_INVALID', `is a directory, expected a ${file.what} file`);
+      return say('CONFIG_INVALID', `is a directory, expected ${aFile(file.what)}`);
     case 'EACCES':
     case 'EPERM':
       return say('CONFIG_INVALID', `permission denied reading the ${file.what} file`);
@@ -59,13 +66,33 @@ export function fileReadError(
 
 /**
  * The error for a path that exists but is not a regular file (a directory, a device, a socket),
- * worded like fileReadError's. `code` is the caller's: a key file keeps KEY_FILE_INVALID.
+ * worded like fileReadError's: a directory, when `info` says so, reads as EISDIR does ('is a
+ * directory, expected a ... file'), anything else as 'not a regular file'. `code` is the caller's:
+ * a key file keeps KEY_FILE_INVALID.
  */
 export function notRegularFileError(
   path: string,
   role: FileRole | string,
   code: ErrorCode = 'CONFIG_INVALID',
+  info?: { isDirectory(): boolean },
 ): BayledgerError {
   const file = roleOf(role);
-  return new BayledgerError(code, worded(`not a regular file, expected a ${file.what} file`, file), path);
+  const what = info?.isDirectory() === true ? 'is a directory' : 'not a regular file';
+  return new BayledgerError(code, worded(`${what}, expected ${aFile(file.what)}`, file), path);
+}
+
+/**
+ * Stats `path`, a file the user named, and fails in fileReadError's words unless it is a regular
+ * file: for callers that check a file before they read it (its size, or before a process starts),
+ * so a mistyped path is reported in one line naming it, its role and where it came from.
+ */
+export async function statRegularFile(path: string, role: FileRole | string): Promise<Stats> {
+  let info: Stats;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    throw fileReadError(error, path, role) ?? error;
+  }
+  if (!info.isFile()) throw notRegularFileError(path, role, 'CONFIG_INVALID', info);
+  return info;
 }

@@ -14,6 +14,7 @@ import { readNodesJson, resolveApi } from '../../cli/commands/transfer-api.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { chainParamsOf } from '../../src/core/ledger/chain-params.js';
 import { ApiClient } from '../../src/node/api/client.js';
+import { openDataDir, readGenesisFile } from '../../src/node/chain/open-chain.js';
 import {
   runVerifyRequest,
   type VerifyThreadMessage,
@@ -21,9 +22,11 @@ import {
   verifyExportFile,
 } from '../../src/node/chain/verify-sources.js';
 import { loadNodeConfig, readConfigText } from '../../src/node/config/node-config.js';
-import { fileReadError, notRegularFileError } from '../../src/node/file-read-error.js';
+import { fileReadError, notRegularFileError, statRegularFile } from '../../src/node/file-read-error.js';
 import { readKeyFile, readSecretFile } from '../../src/node/keys/index.js';
+import { genesisRecordOf } from '../../src/node/store/ledger-store.js';
 import { fileableTestGenesis } from '../helpers/chain.js';
+import { runCli } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 describe('CLI errors: the token, the export file, nodes.json', () => {
@@ -220,6 +223,90 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
         readKeyFile(temp.path),
         'KEY_FILE_INVALID',
         `${temp.path}: not a regular file, expected a key file`,
+      );
+    });
+  });
+
+  describe('files the chain, proof and transfer commands read', () => {
+    /** Asserts `promise` rejects with a BayledgerError of `code` and exactly `message`. */
+    async function rejectsWith(promise: Promise<unknown>, code: string, message: string): Promise<void> {
+      await assert.rejects(promise, (error: unknown) => {
+        assert.ok(isBayledgerError(error), String(error));
+        assert.equal(error.code, code);
+        assert.equal(error.message, message);
+        return true;
+      });
+    }
+
+    it('a genesis file says genesis, and --genesis when the user named it', async () => {
+      const missing = path.join(temp.path, 'absent-genesis.json');
+      await rejectsWith(readGenesisFile(missing), 'NOT_FOUND', `${missing}: genesis file not found`);
+      await rejectsWith(
+        readGenesisFile(missing, '--genesis'),
+        'NOT_FOUND',
+        `${missing}: genesis file not found (--genesis)`,
+      );
+      await rejectsWith(
+        readGenesisFile(temp.path, '--genesis'),
+        'CONFIG_INVALID',
+        `${temp.path}: is a directory, expected a genesis file (--genesis)`,
+      );
+      // A data directory opened with --genesis names the flag too.
+      await rejectsWith(
+        openDataDir(temp.path, missing),
+        'NOT_FOUND',
+        `${missing}: genesis file not found (--genesis)`,
+      );
+    });
+
+    it('proof verify: a missing --genesis, a missing or a directory bundle is one line (exit 1)', async function () {
+      // Three CLI processes started from source.
+      this.timeout(60_000);
+      const genesis = path.join(temp.path, 'proof-genesis.json');
+      await writeFile(genesis, genesisRecordOf(fileableTestGenesis().genesis).json);
+      const missing = path.join(temp.path, 'absent.bundle');
+      const results = await Promise.all([
+        runCli(['proof', 'verify', missing, '--genesis', missing]),
+        runCli(['proof', 'verify', missing, '--genesis', genesis]),
+        runCli(['proof', 'verify', temp.path, '--genesis', genesis]),
+      ]);
+      const expected = [
+        `${missing}: genesis file not found (--genesis)`,
+        `${missing}: proof bundle file not found`,
+        `${temp.path}: is a directory, expected a proof bundle file`,
+      ];
+      for (const [i, result] of results.entries()) {
+        assert.equal(result.code, 1, result.stderr);
+        assert.equal(result.stdout, '');
+        assert.equal(result.stderr, `bayledger: error: ${expected[i]}\n`);
+      }
+    });
+
+    it('statRegularFile: missing, beneath a file, a directory, not a regular file', async () => {
+      const item = { what: 'item', source: '--item' };
+      const missing = path.join(temp.path, 'absent.dcm');
+      await rejectsWith(
+        statRegularFile(missing, item),
+        'NOT_FOUND',
+        `${missing}: item file not found (--item)`,
+      );
+      const plain = path.join(temp.path, 'plain.dcm');
+      await writeFile(plain, 'x');
+      assert.equal((await statRegularFile(plain, item)).size, 1);
+      await rejectsWith(
+        statRegularFile(path.join(plain, 'x'), item),
+        'NOT_FOUND',
+        `${path.join(plain, 'x')}: item file not found (a folder on its path is a file; --item)`,
+      );
+      await rejectsWith(
+        statRegularFile(temp.path, item),
+        'CONFIG_INVALID',
+        `${temp.path}: is a directory, expected an item file (--item)`,
+      );
+      await rejectsWith(
+        statRegularFile('/dev/null', 'proof bundle'),
+        'CONFIG_INVALID',
+        '/dev/null: not a regular file, expected a proof bundle file',
       );
     });
   });

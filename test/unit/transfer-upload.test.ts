@@ -98,20 +98,26 @@ describe('CLI: sealed upload of the item files', () => {
     });
   });
 
-  it('refuses a missing or empty file before sending anything', async () => {
+  it('refuses a missing, directory or empty file before sending anything, naming it and --item', async () => {
     let requests = 0;
     handler = (_request, response) => {
       requests++;
       response.end();
     };
     await writeFile(path.join(dir, 'empty.dcm'), new Uint8Array(0));
-    await assert.rejects(
-      uploadSealed(api(), [path.join(dir, 'missing.dcm')], 'ehealth-hk'),
-      (error: unknown) => isBayledgerError(error, 'NOT_FOUND'),
-    );
-    await assert.rejects(uploadSealed(api(), [path.join(dir, 'empty.dcm')], 'ehealth-hk'), (error: unknown) =>
-      isBayledgerError(error, 'USAGE'),
-    );
+    const refused = (files: string[], code: string, message: string) =>
+      assert.rejects(uploadSealed(api(), files, 'ehealth-hk'), (error: unknown) => {
+        assert.ok(isBayledgerError(error), String(error));
+        assert.equal(error.code, code);
+        assert.equal(error.message, message);
+        return true;
+      });
+    const missing = path.join(dir, 'missing.dcm');
+    const empty = path.join(dir, 'empty.dcm');
+    // The same words as every other file a user names (src/node/file-read-error.ts).
+    await refused([missing], 'NOT_FOUND', `${missing}: item file not found (--item)`);
+    await refused([dir], 'CONFIG_INVALID', `${dir}: is a directory, expected an item file (--item)`);
+    await refused([empty], 'USAGE', `${empty}: an item file cannot be empty (--item)`);
     assert.equal(requests, 0);
   });
 });

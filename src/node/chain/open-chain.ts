@@ -12,9 +12,14 @@ import { type ChainParams, chainParamsOf } from '../../core/ledger/chain-params.
 import { readConfigText } from '../config/node-config.js';
 import { LedgerStore } from '../store/ledger-store.js';
 
-/** Reads and validates a genesis file (at most LIMITS.maxConfigBytes). */
-export async function readGenesisFile(path: string): Promise<Genesis> {
-  return parseGenesis(parseJsonText(await readConfigText(path), path), path);
+/**
+ * Reads and validates a genesis file (at most LIMITS.maxConfigBytes). `source` says where its path
+ * came from ('--genesis'), added to a message that it cannot be read: 'genesis file not found
+ * (--genesis)'.
+ */
+export async function readGenesisFile(path: string, source?: string): Promise<Genesis> {
+  const role = source === undefined ? { what: 'genesis' } : { what: 'genesis', source };
+  return parseGenesis(parseJsonText(await readConfigText(path, role), path), path);
 }
 
 export interface OpenedDataDir {
@@ -24,14 +29,17 @@ export interface OpenedDataDir {
   readonly genesisSource: 'file' | 'data-dir';
 }
 
-/** Opens an existing data directory; fails with a clear error when there is none. */
+/**
+ * Opens an existing data directory; fails with a clear error when there is none. `genesisPath` is
+ * the user's --genesis file.
+ */
 export async function openDataDir(dataDir: string, genesisPath?: string): Promise<OpenedDataDir> {
   try {
     await stat(dataDir);
   } catch {
     fail('NOT_FOUND', 'no such data directory', dataDir);
   }
-  const given = genesisPath === undefined ? undefined : await readGenesisFile(genesisPath);
+  const given = genesisPath === undefined ? undefined : await readGenesisFile(genesisPath, '--genesis');
   const store = await LedgerStore.open(dataDir, { createIfMissing: false });
   try {
     const record = store.genesis;

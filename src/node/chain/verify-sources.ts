@@ -23,7 +23,7 @@ import type { Genesis } from '../../core/config/genesis.js';
 import { BayledgerError, type ErrorCode, fail, isBayledgerError } from '../../core/errors.js';
 import { type ChainParams, chainParamsOf } from '../../core/ledger/chain-params.js';
 import { LIMITS } from '../../core/limits.js';
-import { fileReadError } from '../file-read-error.js';
+import { fileReadError, notRegularFileError } from '../file-read-error.js';
 import { VerifyPool } from '../verify-pool/verify-pool.js';
 import { startModuleProcess } from '../verify-pool/worker-script.js';
 import { openChainExport } from './export-file.js';
@@ -67,13 +67,7 @@ async function checkPath(path: string, kind: 'file' | 'directory', what: string)
       fail('NOT_FOUND', `no such ${what}`, path);
     throw fileReadError(error, path, what) ?? error;
   }
-  if (kind === 'file' && !info.isFile()) {
-    fail(
-      'CONFIG_INVALID',
-      `${info.isDirectory() ? 'is a directory' : 'not a regular file'}, expected a ${what} file`,
-      path,
-    );
-  }
+  if (kind === 'file' && !info.isFile()) throw notRegularFileError(path, what, 'CONFIG_INVALID', info);
   if (kind === 'directory' && !info.isDirectory())
     fail('CONFIG_INVALID', `not a directory, expected a ${what}`, path);
 }

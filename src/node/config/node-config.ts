@@ -20,7 +20,7 @@ import { configIdSchema, p2pAddressSchema } from '../../core/config/json-fields.
 import { parseJsonText } from '../../core/config/json-text.js';
 import { fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
-import { fileReadError } from '../file-read-error.js';
+import { type FileRole, fileReadError } from '../file-read-error.js';
 
 /** node.json as written on disk. */
 export interface NodeConfigJson {
@@ -92,9 +92,10 @@ export async function loadNodeConfig(configPath: string): Promise<NodeConfig> {
 
 /**
  * Reads a (public) configuration file as text, bounded by LIMITS.maxConfigBytes. `what` names the
- * file in a message that it cannot be read (see fileReadError): 'node config', 'genesis'.
+ * file in a message that it cannot be read (see fileReadError): 'node config', 'genesis', or a
+ * role with where its path came from ({ what: 'genesis', source: '--genesis' }).
  */
-export async function readConfigText(filePath: string, what = 'config'): Promise<string> {
+export async function readConfigText(filePath: string, what: FileRole | string = 'config'): Promise<string> {
   let content: Buffer;
   try {
     content = await readFile(filePath);

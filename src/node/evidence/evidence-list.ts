@@ -106,7 +106,8 @@ function remoteEntry(
 
 export async function listEvidenceFromApi(apiUrl: string, genesisPath?: string): Promise<EvidenceListing> {
   const client = new ApiClient({ baseUrl: parseApiUrl(apiUrl) });
-  const trusted = genesisPath === undefined ? undefined : chainParamsOf(await readGenesisFile(genesisPath));
+  const trusted =
+    genesisPath === undefined ? undefined : chainParamsOf(await readGenesisFile(genesisPath, '--genesis'));
   const entries: EvidenceJson[] = [];
   let first: RemotePage | undefined;
   let after: string | undefined;
