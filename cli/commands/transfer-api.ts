@@ -1,16 +1,14 @@
 // How the consent, transfer, audit and demo commands reach a node: `--api URL`, or the node of
 // the right role listed in DIR/nodes.json (written by `bayledger up`, default DIR .bayledger/local).
 // Writes need the node's bearer token: `--token-file FILE`, or the token file nodes.json names for
-// that API URL. Item files are streamed to the node (POST /uploads), never read whole.
+// that API URL. Item files are streamed to the node (POST /uploads/sealed), never read whole.
 import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { causeMessage, errorMessage, fail, isBayledgerError } from '../../src/core/errors.js';
+import { errorMessage, fail, isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { ApiClient, ApiClientError, answeredError } from '../../src/node/api/client.js';
 import { readApiTokenFile } from '../../src/node/api/token-file.js';
@@ -152,12 +150,6 @@ export async function resolveApi(options: ApiOptions, resolve: ResolveOptions = 
   };
 }
 
-export interface UploadAnswer {
-  readonly upload: string;
-  readonly sizeBytes: number;
-  readonly digest: string;
-}
-
 /** An item file's role in a message that it cannot be read: named by `transfer declare --item`. */
 const ITEM_FILE = { what: 'item', source: '--item' };
 
@@ -169,31 +161,6 @@ async function itemFileSize(file: string): Promise<number> {
   const { size } = await statRegularFile(file, ITEM_FILE);
   if (size === 0) fail('USAGE', 'an item file cannot be empty (--item)', file);
   return size;
-}
-
-/** Streams one file to POST /uploads. */
-export async function uploadFile(api: NodeApi, file: string): Promise<UploadAnswer> {
-  await itemFileSize(file);
-  const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
-  let response: Response;
-  try {
-    response = await fetch(`${api.url.replace(/\/+$/, '')}/uploads`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${api.token ?? ''}` },
-      body,
-      // Node's fetch needs half duplex to send a streamed body.
-      duplex: 'half',
-    } as RequestInit);
-  } catch (error) {
-    throw new ApiClientError(
-      'UNREACHABLE',
-      `cannot upload to the node API (${causeMessage(error)})`,
-      undefined,
-      api.url,
-    );
-  }
-  const where = `${api.url.replace(/\/+$/, '')}/uploads (${file})`;
-  return answerJson(await response.text(), response.status, where, api) as UploadAnswer;
 }
 
 export interface SealedUploadAnswer {
