@@ -3,7 +3,7 @@
 // Writes need the node's bearer token: `--token-file FILE`, or the token file nodes.json names for
 // that API URL. Item files are streamed to the node (POST /uploads/sealed), never read whole.
 import { once } from 'node:events';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { errorMessage, fail, isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { ApiClient, ApiClientError, answeredError } from '../../src/node/api/client.js';
 import { readApiTokenFile } from '../../src/node/api/token-file.js';
-import { fileReadError, notRegularFileError, statRegularFile } from '../../src/node/file-read-error.js';
+import { fileReadError, statRegularFile } from '../../src/node/file-read-error.js';
 import { DEFAULT_NETWORK_DIR } from './up.js';
 
 export { DEFAULT_NETWORK_DIR };
@@ -50,7 +50,7 @@ export async function readNodesJson(dir: string): Promise<NodesJsonEntry[] | und
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    fail('CONFIG_INVALID', `cannot read it (${errorMessage(error)})`, file);
+    throw fileReadError(error, file, 'nodes.json') ?? error;
   }
   let parsed: unknown;
   try {
@@ -87,9 +87,9 @@ export interface ResolveOptions {
  */
 async function readTokenFile(file: string, source: string): Promise<string> {
   const role = { what: 'token', source };
+  // Checked first: a directory would otherwise be refused for its mode ('lets others read it').
+  await statRegularFile(file, role);
   try {
-    // A directory would otherwise be refused for its mode ('lets others read it').
-    if (!(await stat(file)).isFile()) throw notRegularFileError(file, role);
     return await readApiTokenFile(file);
   } catch (error) {
     throw fileReadError(error, file, role) ?? error;

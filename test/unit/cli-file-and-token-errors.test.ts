@@ -29,6 +29,16 @@ import { fileableTestGenesis } from '../helpers/chain.js';
 import { runCli } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
+/** Asserts `promise` rejects with a BayledgerError of `code` and exactly `message`. */
+async function rejectsWith(promise: Promise<unknown>, code: string, message: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isBayledgerError(error), String(error));
+    assert.equal(error.code, code);
+    assert.equal(error.message, message);
+    return true;
+  });
+}
+
 describe('CLI errors: the token, the export file, nodes.json', () => {
   const temp = useTempDir('bayledger-cli-errors-');
 
@@ -155,16 +165,6 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
   describe('one wording for every file a user names', () => {
     const errno = (code: string) => Object.assign(new Error(`${code}: raw`), { code });
 
-    /** Asserts `promise` rejects with a BayledgerError of `code` and exactly `message`. */
-    async function rejectsWith(promise: Promise<unknown>, code: string, message: string): Promise<void> {
-      await assert.rejects(promise, (error: unknown) => {
-        assert.ok(isBayledgerError(error), String(error));
-        assert.equal(error.code, code);
-        assert.equal(error.message, message);
-        return true;
-      });
-    }
-
     it('fileReadError puts the detail and where the path came from in one parenthesis', () => {
       const token = { what: 'token', source: '--token-file' };
       const cases: [string, string, string][] = [
@@ -204,7 +204,7 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       await rejectsWith(
         resolve(temp.path),
         'CONFIG_INVALID',
-        `${temp.path}: not a regular file, expected a token file (--token-file)`,
+        `${temp.path}: is a directory, expected a token file (--token-file)`,
       );
     });
 
@@ -222,22 +222,12 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       await rejectsWith(
         readKeyFile(temp.path),
         'KEY_FILE_INVALID',
-        `${temp.path}: not a regular file, expected a key file`,
+        `${temp.path}: is a directory, expected a key file`,
       );
     });
   });
 
   describe('files the chain, proof and transfer commands read', () => {
-    /** Asserts `promise` rejects with a BayledgerError of `code` and exactly `message`. */
-    async function rejectsWith(promise: Promise<unknown>, code: string, message: string): Promise<void> {
-      await assert.rejects(promise, (error: unknown) => {
-        assert.ok(isBayledgerError(error), String(error));
-        assert.equal(error.code, code);
-        assert.equal(error.message, message);
-        return true;
-      });
-    }
-
     it('a genesis file says genesis, and --genesis when the user named it', async () => {
       const missing = path.join(temp.path, 'absent-genesis.json');
       await rejectsWith(readGenesisFile(missing), 'NOT_FOUND', `${missing}: genesis file not found`);

@@ -65,7 +65,7 @@ export async function readSecretFile(path: string, what = 'secret'): Promise<str
   try {
     // fstat on the open handle: the mode we check belongs to the file we read.
     const info = await handle.stat();
-    if (!info.isFile()) throw notRegularFileError(path, what, 'KEY_FILE_INVALID');
+    if (!info.isFile()) throw notRegularFileError(path, what, 'KEY_FILE_INVALID', info);
     const mode = info.mode & 0o777;
     if ((mode & 0o077) !== 0) {
       throw new BayledgerError(
