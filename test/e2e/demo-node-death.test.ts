@@ -5,11 +5,10 @@
 // with a 200 MiB study the scenario has many seconds left (writing, sealing, declaring and
 // delivering it), so the kill always lands while the demo is running.
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type RunningChild, startChild } from '../helpers/child.js';
+import { processesMentioning, type RunningChild, startChild } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { cliCommand } from '../helpers/network.js';
 import { waitFor } from '../helpers/wait.js';
@@ -24,21 +23,6 @@ const STEP_TWO = `2. a ${PAYLOAD_MB} MiB imaging study and its report`;
  * delivery would wait without the node-exit handling.
  */
 const EXIT_DEADLINE_MS = 60_000;
-
-/** Process ids whose command line mentions `text` (a network folder: its nodes' --config paths). */
-function processesMentioning(text: string): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    execFile('ps', ['-eo', 'pid=,args='], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
-      if (error !== null) return reject(error);
-      const pids = stdout
-        .split('\n')
-        .filter((line) => line.includes(text))
-        .map((line) => Number.parseInt(line.trim(), 10))
-        .filter((pid) => pid !== process.pid);
-      resolve(pids);
-    });
-  });
-}
 
 describe('bayledger demo: a node that dies mid-scenario', function () {
   this.timeout(240_000);

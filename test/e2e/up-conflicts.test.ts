@@ -5,11 +5,10 @@
 // others and exit 1 naming it (it used to end silently with exit code 13). Also: a bad
 // --log-level is a usage error before anything starts.
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { networkInit } from '../../cli/commands/network-init.js';
-import { type RunningChild, runCommand, startChild } from '../helpers/child.js';
+import { processesMentioning, type RunningChild, runCommand, startChild } from '../helpers/child.js';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
 import { apiAnswers, cliCommand } from '../helpers/network.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -20,21 +19,6 @@ interface NodesJsonEntry {
   role: string;
   api: string;
   tokenFile: string;
-}
-
-/** Process ids whose command line mentions `text` (a network folder: its nodes' --config paths). */
-function processesMentioning(text: string): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    execFile('ps', ['-eo', 'pid=,args='], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
-      if (error !== null) return reject(error);
-      const pids = stdout
-        .split('\n')
-        .filter((line) => line.includes(text))
-        .map((line) => Number.parseInt(line.trim(), 10))
-        .filter((pid) => pid !== process.pid);
-      resolve(pids);
-    });
-  });
 }
 
 describe('bayledger up and demo on ports another network holds', function () {

@@ -3,7 +3,7 @@
 // hung one is SIGKILLed and its promise rejects, so it fails its test instead of stalling the
 // suite); `startChild` starts a long-running one (`bayledger up`, `bayledger demo`) whose output
 // a test polls while it runs.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 
 export interface CliResult {
   readonly code: number | null;
@@ -97,6 +97,24 @@ export function runCommand(command: readonly string[], options: RunCommandOption
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout: output.stdout, stderr: output.stderr });
+    });
+  });
+}
+
+/**
+ * Process ids whose command line mentions `text` (a network folder: its nodes' --config paths),
+ * this test process excluded. Read from `ps`, so Linux and macOS only.
+ */
+export function processesMentioning(text: string): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    execFile('ps', ['-eo', 'pid=,args='], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
+      if (error !== null) return reject(error);
+      const pids = stdout
+        .split('\n')
+        .filter((line) => line.includes(text))
+        .map((line) => Number.parseInt(line.trim(), 10))
+        .filter((pid) => pid !== process.pid);
+      resolve(pids);
     });
   });
 }
