@@ -23,7 +23,7 @@ import type { Genesis } from '../../core/config/genesis.js';
 import { BayledgerError, type ErrorCode, fail, isBayledgerError } from '../../core/errors.js';
 import { type ChainParams, chainParamsOf } from '../../core/ledger/chain-params.js';
 import { LIMITS } from '../../core/limits.js';
-import { fileReadError, notRegularFileError } from '../file-read-error.js';
+import { fileReadError, statRegularFile } from '../file-read-error.js';
 import { VerifyPool } from '../verify-pool/verify-pool.js';
 import { startModuleProcess } from '../verify-pool/worker-script.js';
 import { openChainExport } from './export-file.js';
@@ -55,21 +55,19 @@ async function withVerifier<T>(
 }
 
 /**
- * Fails at once, in one line naming the path, unless `path` exists and is a `kind`: checked
- * before the verify process starts, so a mistyped path is not reported from inside it.
+ * Fails at once, in one line naming the path, unless `path` is an existing directory: checked
+ * before the verify process starts, so a mistyped path is not reported from inside it (an export
+ * file is checked the same way by statRegularFile).
  */
-async function checkPath(path: string, kind: 'file' | 'directory', what: string): Promise<void> {
+async function checkDirectory(path: string, what: string): Promise<void> {
   let info: Stats;
   try {
     info = await stat(path);
   } catch (error) {
-    if (kind === 'directory' && (error as NodeJS.ErrnoException).code === 'ENOENT')
-      fail('NOT_FOUND', `no such ${what}`, path);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') fail('NOT_FOUND', `no such ${what}`, path);
     throw fileReadError(error, path, what) ?? error;
   }
-  if (kind === 'file' && !info.isFile()) throw notRegularFileError(path, what, 'CONFIG_INVALID', info);
-  if (kind === 'directory' && !info.isDirectory())
-    fail('CONFIG_INVALID', `not a directory, expected a ${what}`, path);
+  if (!info.isDirectory()) fail('CONFIG_INVALID', `not a directory, expected a ${what}`, path);
 }
 
 export interface DataDirVerifyReport {
@@ -85,7 +83,7 @@ export async function verifyDataDir(
   onProgress?: ProgressListener,
   options: ChainVerifyRunOptions = {},
 ): Promise<DataDirVerifyReport> {
-  await checkPath(dataDir, 'directory', 'data directory');
+  await checkDirectory(dataDir, 'data directory');
   if (options.ownProcess === false) return verifyDataDirHere(dataDir, genesisPath, onProgress, options);
   const request: VerifyThreadRequest = {
     kind: 'data-dir',
@@ -127,7 +125,7 @@ export async function verifyExportFile(
   onProgress?: ProgressListener,
   options: ChainVerifyRunOptions = {},
 ): Promise<ChainVerifyReport> {
-  await checkPath(path, 'file', 'chain export');
+  await statRegularFile(path, 'chain export');
   if (options.ownProcess === false) return verifyExportFileHere(path, params, onProgress, options);
   const request: VerifyThreadRequest = {
     kind: 'export',
