@@ -137,7 +137,6 @@ async function wire(
     txIdOf,
     admit: (bytes, txId) => admitTransaction(bytes, txId, genesis, metrics),
     isCommitted: (txIdHex) => store.hasTx(parseHex(txIdHex) ?? new Uint8Array()),
-    nowMs: clock.nowMs,
   });
   mempool = pool;
   const isValidator = config.role === 'validator';

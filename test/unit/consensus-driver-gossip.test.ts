@@ -82,7 +82,6 @@ describe('consensus driver: who gets what', function () {
         txIdOf,
         admit: () => ({ ok: false, code: 'RECORD_INVALID', reason: 'no transactions in this test' }),
         isCommitted: () => false,
-        nowMs: () => Date.now(),
       }),
       net: recordingNetwork(sent),
       self,

@@ -72,7 +72,6 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
       txIdOf,
       admit: (bytes, txId) => admitTransaction(bytes, txId, network.genesis, metrics),
       isCommitted: () => false,
-      nowMs: () => Date.now(),
     });
     const proposals: Proposed[] = [];
     const votes: string[] = [];

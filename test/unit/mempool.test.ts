@@ -15,7 +15,6 @@ function makePool(options: { maxTxs?: number; maxBytes?: number; committed?: Set
       return { ok: true, tx: bytes };
     },
     isCommitted: (id) => options.committed?.has(id) ?? false,
-    nowMs: () => 0,
     maxTxs: options.maxTxs,
     maxBytes: options.maxBytes,
   });
@@ -46,7 +45,6 @@ describe('mempool', () => {
       },
       admit: (bytes) => ({ ok: true, tx: bytes }),
       isCommitted: () => false,
-      nowMs: () => 0,
     });
     const added = pool.add(tx(3), sha256(tx(3)));
     assert.equal(hashed, 0);

@@ -15,12 +15,6 @@ export interface MempoolEntry<Tx> {
   readonly txIdHex: string;
   readonly bytes: Uint8Array;
   readonly tx: Tx;
-  /**
-   * Local wall clock when it entered, for diagnostics; nothing reads it to decide anything.
-   * Re-relay (rerelay.ts), the one local decision driven by how long a transaction has waited,
-   * keeps its own monotonic send times instead, so a wall-clock step cannot stall or flood it.
-   */
-  readonly receivedAtMs: number;
 }
 
 export type AddResult =
@@ -34,7 +28,6 @@ export interface MempoolOptions<Tx> {
   admit(bytes: Uint8Array, txId: Uint8Array): AdmissionResult<Tx>;
   /** True if the transaction is already in the committed log. */
   isCommitted(txIdHex: string): boolean;
-  nowMs(): number;
   maxTxs?: number;
   maxBytes?: number;
 }
@@ -83,7 +76,6 @@ export class Mempool<Tx> {
       txIdHex,
       bytes,
       tx: admitted.tx,
-      receivedAtMs: this.#options.nowMs(),
     };
     this.#entries.set(txIdHex, entry);
     this.#bytes += bytes.byteLength;
