@@ -11,6 +11,7 @@ import { initConsensus, step } from '../core/consensus/machine.js';
 import type { ConsensusState } from '../core/consensus/state.js';
 import type { ConsensusEffect, ConsensusInput, WalRecord } from '../core/consensus/types.js';
 import type { Ed25519Signer } from '../core/crypto/ed25519.js';
+import { assert } from '../core/errors.js';
 import { buildBlock } from '../core/ledger/build-block.js';
 import { verifyBlock } from '../core/ledger/verify-block.js';
 import { type Clock, StallWatch } from './consensus-regossip.js';
@@ -44,6 +45,10 @@ export class ConsensusDriver {
   #state: ConsensusState | undefined;
   #queue: Promise<void> = Promise.resolve();
   readonly #timers = new Set<NodeJS.Timeout>();
+  /**
+   * The height whose round 0 waits for transactions (wait-for-txs, not yet answered), else null.
+   * Only ever the machine's current height: see #noteHeight.
+   */
   #waitingForTxsHeight: number | null = null;
   /** The height #heightStartedMs belongs to. */
   #startedHeight = 0;
@@ -358,6 +363,7 @@ export class ConsensusDriver {
    */
   #proposeWhenDue(height: number): void {
     if (this.#waitingForTxsHeight !== height || this.#options.mempool.size === 0) return;
+    assert(height === this.#startedHeight, `pacing height ${height} while at ${this.#startedHeight}`);
     const { mempool, clock } = this.#options;
     const intervalMs = this.#params.minBlockIntervalMs ?? 0;
     const dueInMs = this.#previousHeightStartedMs + intervalMs - clock.nowMs();
@@ -383,6 +389,13 @@ export class ConsensusDriver {
     this.#previousHeightStartedMs = height === this.#startedHeight + 1 ? this.#heightStartedMs : 0;
     this.#startedHeight = height;
     this.#heightStartedMs = this.#options.clock.nowMs();
+    // A validator still waiting for transactions when its height's proposal arrives votes and
+    // decides without the wait ever being answered. That wait is over with its height: left set, a
+    // transaction arriving before the next height's wait-for-txs is handled (during the commit)
+    // armed a pace timer for the old height, which blocked the new height's own timer and then
+    // fired for nothing; the proposer stayed silent until yet another transaction came (a 5-20 s
+    // stall of the whole network under a closed-loop load, test/unit/consensus-driver-pacing).
+    this.#waitingForTxsHeight = null;
     if (this.#paceTimer !== undefined) {
       clearTimeout(this.#paceTimer);
       this.#timers.delete(this.#paceTimer);

@@ -39,6 +39,7 @@ interface PacingRig {
   readonly network: TestNetwork;
   readonly params: ChainParams;
   readonly store: LedgerStore;
+  readonly chain: NodeChain;
   readonly self: string;
   readonly proposals: Proposed[];
   /** Own votes sent, as "type/height". */
@@ -93,8 +94,9 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
       },
     };
     let clockOffsetMs = 0;
+    const chain = new NodeChain(store, params);
     const driver = new ConsensusDriver({
-      chain: new NodeChain(store, params),
+      chain,
       mempool,
       net: partial as PeerNetwork,
       self,
@@ -111,6 +113,7 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
       network,
       params,
       store,
+      chain,
       self,
       proposals,
       votes,
@@ -203,6 +206,26 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
    * so "at once" means "without waiting out the interval".
    */
   const atOnce = { timeoutMs: 5_000 };
+
+  it('wakes for the next height when a transaction arrives while the decided block is being committed', async () => {
+    // Seen as a 5-20 s stall of the whole network in the block-sync e2e test: a validator that was
+    // still waiting for transactions when the height's proposal arrived kept that height as the one
+    // it waited for. A transaction arriving between the decision and the next height's wait (here,
+    // during the commit, as the mempool learns of committed transactions) then armed a pace timer
+    // for the old height, which later fired for nothing and kept the new height's own timer from
+    // being armed: the proposer never proposed until yet another transaction came.
+    const intervalMs = 1_500;
+    const rig = await startRig({ minBlockIntervalMs: intervalMs }, 2);
+    let added = false;
+    rig.chain.onCommitted(() => {
+      if (added) return;
+      added = true;
+      rig.addTxs(1);
+    });
+    await decideHeightOne(rig);
+    const proposal = await proposalOfHeightTwo(rig, { timeoutMs: intervalMs + 3_000 });
+    assert.equal(proposal.txCount, 1);
+  });
 
   it('proposes at once when the previous height lasted longer than the interval', async () => {
     const rig = await startRig({ minBlockIntervalMs: 30_000 }, 2);
