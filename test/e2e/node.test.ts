@@ -560,39 +560,30 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     const producingStartedMs = Date.now();
     let submitted = 0;
     // A submit answers 202 (pending) when its transaction is not committed within the 20-s wait.
-    // Seen in CI (2026-11-27) and again locally after re-relay landed (11:36, npm test alone on
-    // the machine), that time with all four validators holding the transaction as pending: not a
-    // lost relay but a network that committed nothing for 20 s, cause not found yet. On this
-    // shared machine a 20-s deadline on one commit is a timing assertion, so a 202 is tolerated,
-    // reported with each validator's view, and the transaction must still commit within 60 s more.
-    const slow: { org: string; txIdHex: string; held: string }[] = [];
+    // Under this light load a commit takes milliseconds, so a 202 means the network stalled: it
+    // caught a lost proposer wake-up in the consensus driver (5-20 s with all four validators
+    // holding the transaction, fixed 2026-11-27; test/unit/consensus-driver-pacing.test.ts). The
+    // failure names each validator's view of the transaction.
     await Promise.all(
       net.validators.map(async (org) => {
         while ((await net.status(org)).height < target) {
           const grant = await net.makeConsentGrant();
           const answer = await net.submit(org, grant.bytes, { wait: true });
-          assert.ok(answer.status === 200 || answer.status === 202, JSON.stringify(answer.json));
-          if (answer.status === 202) {
+          if (answer.status !== 200) {
             const views = await Promise.all(
               net.validators.map(async (validator) => {
                 const status = await net.get<TxStatusJson>(validator, `/tx/${grant.txIdHex}`);
                 return `${validator}: ${status.status === 404 ? 'not held' : status.json.status}`;
               }),
             );
-            slow.push({ org, txIdHex: grant.txIdHex, held: views.join(', ') });
+            assert.fail(
+              `submit to ${org} answered ${answer.status} ${JSON.stringify(answer.json)} (${views.join(', ')})`,
+            );
           }
           submitted++;
         }
       }),
     );
-    for (const { org, txIdHex, held } of slow) {
-      console.log(`      submit to ${org} waited over 20 s for its commit (${held})`);
-      await net.waitFor(
-        `transaction ${txIdHex} submitted to ${org} committed`,
-        async () => (await net.get<{ status: string }>(org, `/tx/${txIdHex}`)).json.status === 'committed',
-        { timeoutMs: 60_000 },
-      );
-    }
     const producingMs = Date.now() - producingStartedMs;
     const syncStartedMs = Date.now();
     await Promise.all(net.followers.map((org) => net.restart(org)));
