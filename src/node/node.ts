@@ -2,7 +2,6 @@
 // block sync and the local API. Validators run the consensus state machine; submitters and the
 // recipient run the same machine as observers (they decide from the validators' precommits as
 // they arrive) and catch up by block sync, verifying every certificate either way.
-import { readFile } from 'node:fs/promises';
 import { parseHex, toHex } from '../core/bytes.js';
 import type { Genesis } from '../core/config/genesis.js';
 import { parseGenesis } from '../core/config/index.js';
@@ -22,7 +21,7 @@ import { registerNodeRoutes } from './api-routes.js';
 import { BlockSync } from './block-sync.js';
 import { StoreChainReader } from './chain/store-chain-reader.js';
 import { checkNodeIdentity } from './config/identity.js';
-import type { NodeConfig } from './config/node-config.js';
+import { genesisRole, type NodeConfig, readConfigText } from './config/node-config.js';
 import { type Clock, ConsensusDriver } from './consensus-driver.js';
 import { HeightWaiters } from './height-waiters.js';
 import { readKeyFile } from './keys/key-file.js';
@@ -70,21 +69,16 @@ function submitErrorCode(code: string): ErrorCode {
   return code as ErrorCode;
 }
 
-async function loadGenesis(path: string): Promise<{ genesis: Genesis; text: string }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return fail('CONFIG_INVALID', 'cannot read the genesis file', path);
-  }
-  if (text.length > LIMITS.maxConfigBytes) fail('CONFIG_INVALID', 'genesis file too large', path);
+async function loadGenesis(config: NodeConfig): Promise<{ genesis: Genesis; text: string }> {
+  const path = config.genesis;
+  const text = await readConfigText(path, genesisRole(config));
   return { genesis: parseGenesis(parseJsonText(text, path), path), text };
 }
 
 export async function startNode(config: NodeConfig, options: StartNodeOptions): Promise<RunningNode> {
   const clock = options.clock ?? SYSTEM_CLOCK;
   const logger = options.logger.child({ org: config.org });
-  const { genesis, text: genesisText } = await loadGenesis(config.genesis);
+  const { genesis, text: genesisText } = await loadGenesis(config);
   const keyFile = await readKeyFile(config.keyFile);
   checkNodeIdentity(config, genesis, keyFile);
   const token = await readApiTokenFile(config.apiTokenFile);

@@ -116,8 +116,12 @@ describe('cli: errors a fresh clone runs into', function () {
       cli('chain', 'verify', '--file', path.join(temp.path, 'missing.cbor'), '--genesis', genesis),
       cli('chain', 'verify', '--file', temp.path, '--genesis', genesis),
     ]);
-    assertOneLineError(missing, 1, `${path.join(temp.path, 'missing.cbor')}: chain export file not found`);
-    assertOneLineError(directory, 1, `${temp.path}: is a directory, expected a chain export file`);
+    assertOneLineError(
+      missing,
+      1,
+      `${path.join(temp.path, 'missing.cbor')}: chain export file not found (--file)`,
+    );
+    assertOneLineError(directory, 1, `${temp.path}: is a directory, expected a chain export file (--file)`);
   });
 
   it('a missing --token-file is one line naming the file and the flag (exit 1)', async () => {

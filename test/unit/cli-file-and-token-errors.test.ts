@@ -6,7 +6,7 @@
 // names (chain export, node config, key file, API token) reads the same errno in the same words
 // (src/node/file-read-error.ts), with its own role and where its path came from.
 import { strict as assert } from 'node:assert';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -247,6 +247,35 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
         'NOT_FOUND',
         `${missing}: genesis file not found (--genesis)`,
       );
+    });
+
+    it('node start: a genesis file node.json names is reported with where it was named (exit 1)', async function () {
+      // One CLI process started from source.
+      this.timeout(30_000);
+      const configPath = path.join(temp.path, 'node.json');
+      await writeFile(
+        configPath,
+        JSON.stringify({
+          org: 'sz-cac',
+          role: 'validator',
+          dataDir: 'data',
+          genesis: 'absent-genesis.json',
+          keyFile: 'node.key',
+          apiTokenFile: 'api.token',
+          p2pListen: '/ip4/127.0.0.1/tcp/7100',
+          apiHost: '127.0.0.1',
+          apiPort: 7101,
+        }),
+      );
+      const result = await runCli(['node', 'start', '--config', configPath]);
+      assert.equal(result.code, 1, result.stderr);
+      const genesis = path.join(temp.path, 'absent-genesis.json');
+      assert.equal(
+        result.stderr,
+        `bayledger: error: ${genesis}: genesis file not found ("genesis" in ${configPath})\n`,
+      );
+      // Nothing was created: the genesis is read before the data directory is opened.
+      await assert.rejects(stat(path.join(temp.path, 'data')), { code: 'ENOENT' });
     });
 
     it('proof verify: a missing --genesis, a missing or a directory bundle is one line (exit 1)', async function () {

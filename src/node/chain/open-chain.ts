@@ -10,6 +10,7 @@ import { parseJsonText } from '../../core/config/json-text.js';
 import { fail } from '../../core/errors.js';
 import { type ChainParams, chainParamsOf } from '../../core/ledger/chain-params.js';
 import { readConfigText } from '../config/node-config.js';
+import type { FileRole } from '../file-read-error.js';
 import { LedgerStore } from '../store/ledger-store.js';
 
 /**
@@ -17,8 +18,9 @@ import { LedgerStore } from '../store/ledger-store.js';
  * came from ('--genesis'), added to a message that it cannot be read: 'genesis file not found
  * (--genesis)'.
  */
-export async function readGenesisFile(path: string, source?: string): Promise<Genesis> {
-  const role = source === undefined ? { what: 'genesis' } : { what: 'genesis', source };
+export async function readGenesisFile(path: string, source?: string | FileRole): Promise<Genesis> {
+  const role =
+    typeof source === 'object' ? source : { what: 'genesis', ...(source === undefined ? {} : { source }) };
   return parseGenesis(parseJsonText(await readConfigText(path, role), path), path);
 }
 

@@ -90,6 +90,11 @@ export async function loadNodeConfig(configPath: string): Promise<NodeConfig> {
   );
 }
 
+/** The genesis file a node config names, for messages that it cannot be read. */
+export function genesisRole(config: NodeConfig): FileRole {
+  return { what: 'genesis', source: `"genesis" in ${config.configPath}` };
+}
+
 /**
  * Reads a (public) configuration file as text, bounded by LIMITS.maxConfigBytes. `what` names the
  * file in a message that it cannot be read (see fileReadError): 'node config', 'genesis', or a
