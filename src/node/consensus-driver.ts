@@ -91,7 +91,7 @@ export class ConsensusDriver {
   /** Starts consensus at the height after the committed tip, replaying our WAL for that height. */
   async start(): Promise<void> {
     await this.#restartAtTip();
-    this.#regossipTimer = setInterval(() => this.#regossipIfStalled(), this.#options.regossipMs);
+    this.#regossipTimer = setInterval(() => this.#onTick(), this.#options.regossipMs);
     this.#regossipTimer.unref();
     this.#options.chain.onCommitted((event) => this.#enqueue(() => this.#followCommitted(event)));
     this.input({ type: 'start-height' });
@@ -120,6 +120,29 @@ export class ConsensusDriver {
   /** Re-sends our messages only when the machine has stalled, less often as the stall lasts (StallWatch). */
   #regossipIfStalled(): void {
     if (this.#stallWatch.regossipDue()) this.input({ type: 'regossip' });
+  }
+
+  #onTick(): void {
+    this.#regossipIfStalled();
+    this.#wakeIfForgotten();
+  }
+
+  /**
+   * A safety net for a lost wake-up: round 0 waits for transactions while the mempool holds some
+   * and no pace timer is armed to release them. Every path that fills the mempool calls
+   * notifyTxsAvailable, so this should never find anything; one path that lost the wake-up all
+   * the same (a wait left over from the previous height, see #noteHeight) stood a closed-loop
+   * network still for 20 s. Here such a stall lasts one tick, and says so.
+   */
+  #wakeIfForgotten(): void {
+    const height = this.#waitingForTxsHeight;
+    const { mempool, logger } = this.#options;
+    if (height === null || this.#paceTimer !== undefined || mempool.size === 0) return;
+    logger.warn('a proposal waited for transactions the mempool already held; released', {
+      height,
+      mempoolTxs: mempool.size,
+    });
+    this.#proposeWhenDue(height);
   }
 
   #enqueue(task: () => Promise<void>): void {

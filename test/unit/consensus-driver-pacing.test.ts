@@ -17,7 +17,7 @@ import { chainParamsOf } from '../../src/core/ledger/chain-params.js';
 import { txIdOf } from '../../src/core/records/index.js';
 import { admitTransaction } from '../../src/node/admission.js';
 import { ConsensusDriver } from '../../src/node/consensus-driver.js';
-import { createSilentLogger } from '../../src/node/log/index.js';
+import { createMemoryLogger } from '../../src/node/log/index.js';
 import { Mempool } from '../../src/node/mempool/mempool.js';
 import type { PeerNetwork } from '../../src/node/net/types.js';
 import { NodeChain } from '../../src/node/node-chain.js';
@@ -44,8 +44,10 @@ interface PacingRig {
   readonly proposals: Proposed[];
   /** Own votes sent, as "type/height". */
   readonly votes: string[];
-  /** Adds `count` fresh signed transactions to the mempool and tells the driver. */
-  addTxs(count: number): void;
+  /** Adds `count` fresh signed transactions to the mempool and tells the driver (unless told not to). */
+  addTxs(count: number, options?: { notify: boolean }): void;
+  /** What the driver logged (warnings and above). */
+  readonly logged: Array<Record<string, unknown>>;
   /** Moves the driver's clock forward (the pacing reads it; timers stay real). */
   advanceClock(byMs: number): void;
 }
@@ -58,7 +60,11 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function startRig(consensus: Partial<ConsensusParams>, proposerOfHeight = 1): Promise<PacingRig> {
+  async function startRig(
+    consensus: Partial<ConsensusParams>,
+    proposerOfHeight = 1,
+    regossipMs = 60_000,
+  ): Promise<PacingRig> {
     const network = testGenesis({ consensus: { heartbeatMs: 0, ...consensus } });
     const params = chainParamsOf(network.genesis);
     // The proposer of the given height at round 0 (arXiv:1807.04938 line 14).
@@ -94,6 +100,7 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
       },
     };
     let clockOffsetMs = 0;
+    const { logger, lines: logged } = createMemoryLogger('warn');
     const chain = new NodeChain(store, params);
     const driver = new ConsensusDriver({
       chain,
@@ -101,10 +108,10 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
       net: partial as PeerNetwork,
       self,
       signer: network.signers[self]!,
-      logger: createSilentLogger(),
+      logger,
       metrics,
       clock: { nowMs: () => Date.now() + clockOffsetMs },
-      regossipMs: 60_000,
+      regossipMs,
     });
     cleanups.push(() => driver.close());
     await driver.start();
@@ -117,12 +124,13 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
       self,
       proposals,
       votes,
-      addTxs(count) {
+      logged,
+      addTxs(count, options = { notify: true }) {
         for (let i = 0; i < count; i++) {
           const added = mempool.add(grantConsent(network, { patient: `patient-${i}` }).bytes);
           assert.ok(added.ok && !added.duplicate, 'the transaction is admitted');
         }
-        driver.notifyTxsAvailable();
+        if (options.notify) driver.notifyTxsAvailable();
       },
       advanceClock(byMs) {
         clockOffsetMs += byMs;
@@ -225,6 +233,27 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     await decideHeightOne(rig);
     const proposal = await proposalOfHeightTwo(rig, { timeoutMs: intervalMs + 3_000 });
     assert.equal(proposal.txCount, 1);
+  });
+
+  it('a wake-up lost all the same costs one tick, not the height: the driver finds the waiting transactions and says so', async () => {
+    // No notification: as if a path that fills the mempool forgot to call notifyTxsAvailable.
+    // Without the tick's check the proposer of height 1 would wait for ever (no heartbeat here).
+    const tickMs = 200;
+    const rig = await startRig({}, 1, tickMs);
+    rig.addTxs(1, { notify: false });
+    const proposal = await waitFor('the proposal of height 1', () => rig.proposals[0], atOnce);
+    assert.equal(proposal.txCount, 1);
+    const warning = rig.logged.find((line) => String(line.msg).includes('waited for transactions'));
+    assert.ok(warning !== undefined, JSON.stringify(rig.logged));
+    assert.equal(warning.height, 1);
+    // A paced wait is not a lost wake-up: height 2 waits its 1.5-s interval over several ticks,
+    // with transactions in the mempool and its pace timer armed, and nothing is reported.
+    const paced = await startRig({ minBlockIntervalMs: 1_500 }, 2, tickMs);
+    await decideHeightOne(paced, () => paced.addTxs(1));
+    paced.addTxs(1);
+    const heightTwo = await proposalOfHeightTwo(paced);
+    assert.equal(heightTwo.txCount, 2);
+    assert.deepEqual(paced.logged, []);
   });
 
   it('proposes at once when the previous height lasted longer than the interval', async () => {
