@@ -13,6 +13,7 @@ import { generateKeyFile, writeKeyFile } from '../../src/node/keys/key-file.js';
 import { genesisRecordOf } from '../../src/node/store/ledger-store.js';
 import { fileableTestGenesis } from '../helpers/chain.js';
 import { type CliResult, runCli } from '../helpers/cli.js';
+import { sampleNodeConfigJson } from '../helpers/node-config.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 /** One line on stderr starting with "bayledger: error:", containing every part, no stack. */
@@ -259,20 +260,7 @@ describe('cli: errors a fresh clone runs into', function () {
 
   it('network check on a node config says it is not a genesis file or template (exit 1)', async () => {
     const nodeConfig = path.join(temp.path, 'node.json');
-    await writeFile(
-      nodeConfig,
-      JSON.stringify({
-        org: 'hku-szh',
-        role: 'submitter',
-        dataDir: 'data',
-        genesis: '../genesis.json',
-        keyFile: 'node.key',
-        apiTokenFile: 'api.token',
-        p2pListen: '/ip4/127.0.0.1/tcp/7100',
-        apiHost: '127.0.0.1',
-        apiPort: 7101,
-      }),
-    );
+    await writeFile(nodeConfig, JSON.stringify(sampleNodeConfigJson({ org: 'hku-szh', role: 'submitter' })));
     const line = assertOneLineError(
       await cli('network', 'check', nodeConfig),
       1,

@@ -27,6 +27,7 @@ import { readKeyFile, readSecretFile } from '../../src/node/keys/index.js';
 import { genesisRecordOf } from '../../src/node/store/ledger-store.js';
 import { fileableTestGenesis } from '../helpers/chain.js';
 import { runCli } from '../helpers/cli.js';
+import { sampleNodeConfigJson } from '../helpers/node-config.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 /** Asserts `promise` rejects with a BayledgerError of `code` and exactly `message`. */
@@ -253,20 +254,7 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       // One CLI process started from source.
       this.timeout(30_000);
       const configPath = path.join(temp.path, 'node.json');
-      await writeFile(
-        configPath,
-        JSON.stringify({
-          org: 'sz-cac',
-          role: 'validator',
-          dataDir: 'data',
-          genesis: 'absent-genesis.json',
-          keyFile: 'node.key',
-          apiTokenFile: 'api.token',
-          p2pListen: '/ip4/127.0.0.1/tcp/7100',
-          apiHost: '127.0.0.1',
-          apiPort: 7101,
-        }),
-      );
+      await writeFile(configPath, JSON.stringify(sampleNodeConfigJson({ genesis: 'absent-genesis.json' })));
       const result = await runCli(['node', 'start', '--config', configPath]);
       assert.equal(result.code, 1, result.stderr);
       const genesis = path.join(temp.path, 'absent-genesis.json');

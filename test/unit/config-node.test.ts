@@ -14,18 +14,9 @@ import {
   parseNodeConfig,
 } from '../../src/node/config/index.js';
 import { generateKeyFile, type NodeKeyFile, publicKeysOf } from '../../src/node/keys/index.js';
+import { sampleNodeConfigJson } from '../helpers/node-config.js';
 
-const SAMPLE: NodeConfigJson = {
-  org: 'sz-cac',
-  role: 'validator',
-  dataDir: 'data',
-  genesis: '../genesis.json',
-  keyFile: 'node.key',
-  apiTokenFile: 'api.token',
-  p2pListen: '/ip4/127.0.0.1/tcp/7100',
-  apiHost: '127.0.0.1',
-  apiPort: 7101,
-};
+const SAMPLE: NodeConfigJson = sampleNodeConfigJson();
 
 const TEMPLATE: NetworkTemplate = {
   chainId: 'tiny',
