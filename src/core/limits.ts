@@ -234,6 +234,11 @@ export const LIMITS = {
    * chunk each, src/node/transfer/item-write-pool.ts): that many chunks of memory in flight.
    */
   payloadReceiveChunksInFlight: 4,
+  /**
+   * Bytes a recipient stages per item file before writing them with O_DIRECT (src/node/transfer/
+   * direct-appender.ts): one such buffer for each item being written, at most two at once.
+   */
+  directWriteStageBytes: 2 * 1024 * 1024,
 
   // --- transfer service (src/node/transfer-service) ---
   /** Plaintext uploads a hospital node holds staged for declarations not yet made. */

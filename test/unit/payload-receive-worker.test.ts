@@ -190,7 +190,7 @@ describe('ItemWriteWorker', () => {
       // Two waiters before it has loaded (it takes tens of milliseconds): both are answered.
       assert.deepEqual(await Promise.all([worker.whenReady(), worker.whenReady()]), [true, true]);
       // A descriptor no process has open: the write fails in the worker (EBADF).
-      await worker.setItems([{ fd: 1_000_000, start: 0, sizeBytes: 10 }]);
+      await worker.setItems([{ fd: 1_000_000, directFd: null, start: 0, sizeBytes: 10 }]);
       await assert.rejects(worker.write(0, [new Uint8Array(10)]), /writing received items failed/);
       await assert.rejects(worker.flush(), /writing received items failed/);
       await assert.rejects(worker.slot(), /writing received items failed/);

@@ -5,6 +5,11 @@ import type { ItemSpan } from './item-pieces.js';
 export interface ItemFileSpan extends ItemSpan {
   /** The item file, opened by the main thread, which also syncs and closes it. */
   readonly fd: number;
+  /**
+   * The same file opened with O_DIRECT by the main thread (which closes it too), or null where
+   * the file system refuses O_DIRECT: then every write goes through `fd`.
+   */
+  readonly directFd: number | null;
 }
 
 /** The worker's start data: the shared slots the main thread copies plaintext into. */

@@ -7,11 +7,13 @@
 // answered here and its own datasync.
 //
 // The file descriptors belong to the main thread (it opens, syncs and closes them); this thread
-// only writes through them, so a terminated worker leaves no descriptor behind.
+// only writes through them, so a terminated worker leaves no descriptor behind. Where the main
+// thread could open an item file with O_DIRECT too, the bytes go that way (direct-appender.ts),
+// bypassing the page cache; a flush then also puts the staged last partial block in the file.
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { assert, errorMessage } from '../../core/errors.js';
-import { writeAllToDescriptor } from './durable-fs.js';
+import { DirectAppender } from './direct-appender.js';
 import { piecesByItem } from './item-pieces.js';
 import type {
   ItemFileSpan,
@@ -22,6 +24,8 @@ import type {
 
 interface ItemState {
   readonly span: ItemFileSpan;
+  /** Writes the item's bytes, through O_DIRECT where the main thread could open it so. */
+  readonly appender: DirectAppender;
   readonly hasher: Hash;
   /** Bytes fed to `hasher`: the item's prefix seen in order by this thread. */
   hashedBytes: number;
@@ -48,11 +52,26 @@ function write(position: number, parts: readonly Uint8Array[]): () => Promise<vo
       for (const piece of pieces) state.hasher.update(piece);
       state.hashedBytes += pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
     }
-    return { fd: state.span.fd, offset, pieces };
+    return { item, appender: state.appender, offset, pieces };
   });
   return async () => {
-    await Promise.all(writes.map(({ fd, offset, pieces }) => writeAllToDescriptor(fd, pieces, offset)));
+    await Promise.all(
+      writes.map(async ({ item, appender, offset, pieces }) => {
+        await appender.write(offset, pieces);
+        const end = offset + pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+        // A finished item puts its last bytes in the file and gives its stage back now.
+        if (end === items[item]!.span.sizeBytes) {
+          await appender.flush();
+          appender.release();
+        }
+      }),
+    );
   };
+}
+
+/** Puts every byte written so far in the files (staged O_DIRECT tails included). */
+async function flushAll(): Promise<void> {
+  await Promise.all(items.map((item) => item.appender.flush()));
 }
 
 function digests(): (Uint8Array | null)[] {
@@ -65,7 +84,12 @@ port.on('message', (request: ItemWriteRequest) => {
   const { seq } = request;
   let step: () => Promise<ItemWriteReply>;
   if (request.type === 'items') {
-    items = request.items.map((span) => ({ span, hasher: createHash('sha256'), hashedBytes: 0 }));
+    items = request.items.map((span) => ({
+      span,
+      appender: new DirectAppender(span.fd, span.directFd ?? undefined),
+      hasher: createHash('sha256'),
+      hashedBytes: 0,
+    }));
     step = async () => ({ type: 'done', seq });
   } else if (request.type === 'write') {
     const bytes = new Uint8Array(slots, request.slot * slotBytes, request.byteLength);
@@ -75,9 +99,15 @@ port.on('message', (request: ItemWriteRequest) => {
       return { type: 'done', seq };
     };
   } else if (request.type === 'flush') {
-    step = async () => ({ type: 'done', seq });
+    step = async () => {
+      await flushAll();
+      return { type: 'done', seq };
+    };
   } else {
-    step = async () => ({ type: 'digests', seq, digests: digests() });
+    step = async () => {
+      await flushAll();
+      return { type: 'digests', seq, digests: digests() };
+    };
   }
   work = work.then(async () => {
     if (failure !== undefined) return reply({ type: 'failed', seq, message: failure });
