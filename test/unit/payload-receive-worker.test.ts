@@ -13,6 +13,7 @@ import { ItemWriteWorker } from '../../src/node/transfer/item-write-pool.js';
 import { partialDirectory } from '../../src/node/transfer/partial.js';
 import { decodePayloadResponse, encodePayloadResponse } from '../../src/node/transfer/protocol.js';
 import { PayloadReceiver, type ReceiveOutcome } from '../../src/node/transfer/receiver.js';
+import { directIoAllowed } from '../helpers/direct-io.js';
 import {
   deliver,
   editFrames,
@@ -76,6 +77,8 @@ describe('payload receiving: items hashed and written on a worker thread', () =>
       const receiver = await openReceiver(fixture, true);
       const outcome = await deliver(fixture, { receiver });
       assert.equal(await receiver.itemsOnWorker(), true, 'the worker took the items');
+      // Through O_DIRECT (direct-appender.ts) wherever this file system allows it.
+      assert.equal(receiver.directItemFiles, directIoAllowed(dir) ? 5 : 0);
       await assertFiled(fixture, outcome);
     });
   });

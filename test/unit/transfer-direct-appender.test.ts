@@ -11,6 +11,7 @@ import {
   DirectAppender,
   openDirect,
 } from '../../src/node/transfer/direct-appender.js';
+import { directIoAllowed } from '../helpers/direct-io.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
@@ -30,15 +31,6 @@ describe('transfer: DirectAppender (O_DIRECT item writes)', () => {
     return new DirectAppender(fd, directFd);
   }
 
-  function directSupported(file: string): boolean {
-    try {
-      closeSync(openSync(file, constants.O_WRONLY | constants.O_DIRECT));
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   it('leaves exactly the bytes written at every flush, for random piece sizes', async () => {
     const random = seededRandom(7);
     const file = path.join(temp.path, 'item.bin');
@@ -46,7 +38,7 @@ describe('transfer: DirectAppender (O_DIRECT item writes)', () => {
     const appender = await appenderFor(file);
     assert.equal(
       appender.direct,
-      directSupported(file),
+      directIoAllowed(temp.path),
       'O_DIRECT is used wherever the file system allows it',
     );
     const total = 3 * LIMITS.directWriteStageBytes + 12_345;

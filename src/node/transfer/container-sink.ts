@@ -77,6 +77,7 @@ export class ContainerSink {
   #worker: ItemWriteWorker | undefined;
   /** Whether item writes go to the worker, decided at the first one (once it has loaded). */
   #onWorker: Promise<boolean> | undefined;
+  #directItemFiles = 0;
 
   private constructor(
     directory: string,
@@ -121,6 +122,11 @@ export class ContainerSink {
   /** Whether item writes went to the worker thread (false before the first one): for tests. */
   async writesOnWorker(): Promise<boolean> {
     return this.#onWorker !== undefined && (await this.#onWorker);
+  }
+
+  /** How many item files the worker was given an O_DIRECT descriptor for: for tests. */
+  get directItemFiles(): number {
+    return this.#directItemFiles;
   }
 
   /** True once the whole head is known and checked (item files exist from then on). */
@@ -196,6 +202,7 @@ export class ContainerSink {
       const worker = this.#worker!;
       if (!(await worker.whenReady())) return false;
       for (const item of this.#items) item.directFd = await openDirect(item.file);
+      this.#directItemFiles = this.#items.filter((item) => item.directFd !== undefined).length;
       await worker.setItems(
         this.#items.map(({ handle, directFd, start, sizeBytes }) => ({
           fd: handle.fd,

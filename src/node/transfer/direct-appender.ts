@@ -166,20 +166,15 @@ export class DirectAppender {
       done += take;
       if (this.#staged === LIMITS.directWriteStageBytes) {
         if (!(await this.#writeDirect(stage.subarray(0, this.#staged), this.#from))) {
-          // O_DIRECT refused: what is staged went through the ordinary descriptor instead.
-          return this.#write(piece.subarray(done));
+          // O_DIRECT refused: what was staged went through the ordinary descriptor, ending at
+          // #from; the rest of the piece follows it there (write() takes the next pieces).
+          await writeAllToDescriptor(this.#fd, [piece.subarray(done)], this.#from);
+          return;
         }
         this.#from += this.#staged;
         this.#staged = 0;
       }
     }
-  }
-
-  /** After a refusal: the rest of a piece through the ordinary descriptor. */
-  async #write(rest: Uint8Array): Promise<void> {
-    await writeAllToDescriptor(this.#fd, [rest], this.#from + this.#staged);
-    this.#from += this.#staged + rest.byteLength;
-    this.#staged = 0;
   }
 
   /**

@@ -48,21 +48,22 @@ function write(position: number, parts: readonly Uint8Array[]): () => Promise<vo
   const spans = items.map((item) => item.span);
   const writes = piecesByItem(spans, position, parts).map(({ item, offset, pieces }) => {
     const state = items[item]!;
+    const byteLength = pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
     if (offset === state.hashedBytes) {
       for (const piece of pieces) state.hasher.update(piece);
-      state.hashedBytes += pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+      state.hashedBytes += byteLength;
     }
-    return { item, appender: state.appender, offset, pieces };
+    return { state, offset, pieces, ends: offset + byteLength === state.span.sizeBytes };
   });
   return async () => {
     await Promise.all(
-      writes.map(async ({ item, appender, offset, pieces }) => {
-        await appender.write(offset, pieces);
-        const end = offset + pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
-        // A finished item puts its last bytes in the file and gives its stage back now.
-        if (end === items[item]!.span.sizeBytes) {
-          await appender.flush();
-          appender.release();
+      writes.map(async ({ state, offset, pieces, ends }) => {
+        await state.appender.write(offset, pieces);
+        // A finished item puts its last bytes in the file and gives its stage back now, so every
+        // item is whole in its file once its last write is answered (the digests need no flush).
+        if (ends) {
+          await state.appender.flush();
+          state.appender.release();
         }
       }),
     );
@@ -104,10 +105,7 @@ port.on('message', (request: ItemWriteRequest) => {
       return { type: 'done', seq };
     };
   } else {
-    step = async () => {
-      await flushAll();
-      return { type: 'digests', seq, digests: digests() };
-    };
+    step = async () => ({ type: 'digests', seq, digests: digests() });
   }
   work = work.then(async () => {
     if (failure !== undefined) return reply({ type: 'failed', seq, message: failure });

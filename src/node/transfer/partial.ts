@@ -183,6 +183,11 @@ export class PartialPayload {
     return this.#sink.writesOnWorker();
   }
 
+  /** How many item files were written through O_DIRECT (on the worker): for tests. */
+  get directItemFiles(): number {
+    return this.#sink.directItemFiles;
+  }
+
   /** After the last chunk: each item file's name, size and SHA-256. */
   async digests(): Promise<{ file: string; sizeBytes: number; digest: Uint8Array }[]> {
     return this.#sink.digests();

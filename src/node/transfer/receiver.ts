@@ -162,6 +162,11 @@ export class PayloadReceiver {
     return (await this.#session?.partial.itemsOnWorker()) ?? false;
   }
 
+  /** How many item files were written through O_DIRECT (0 where refused or not on the worker): for tests. */
+  get directItemFiles(): number {
+    return this.#session?.partial.directItemFiles ?? 0;
+  }
+
   /** The request to send: resume from the first chunk not yet verified. */
   requestFrame(): Uint8Array {
     return encodePayloadRequest({ transferId: this.#options.expected.transferId, fromChunk: this.nextChunk });
