@@ -221,11 +221,8 @@ async function verify(options: VerifyOptions): Promise<void> {
       const { readGenesisFile } = await import('../../src/node/chain/open-chain.js');
       const { chainParamsOf } = await import('../../src/core/ledger/chain-params.js');
       const { verifyExportFile } = await import('../../src/node/chain/verify-sources.js');
-      const { statRegularFile } = await import('../../src/node/file-read-error.js');
-      // Checked here too (verifyExportFile checks it again) so the message names the flag.
-      await statRegularFile(options.file, { what: 'chain export', source: '--file' });
       const params = chainParamsOf(await readGenesisFile(options.genesis, '--genesis'));
-      const report = await verifyExportFile(options.file, params, onProgress);
+      const report = await verifyExportFile(options.file, params, onProgress, { pathSource: '--file' });
       bar.end();
       return reportVerify(report, options.file, 'export', options.json);
     }

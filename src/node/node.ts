@@ -4,8 +4,6 @@
 // they arrive) and catch up by block sync, verifying every certificate either way.
 import { parseHex, toHex } from '../core/bytes.js';
 import type { Genesis } from '../core/config/genesis.js';
-import { parseGenesis } from '../core/config/index.js';
-import { parseJsonText } from '../core/config/json-text.js';
 import { decodeConsensusMessage } from '../core/consensus/codec.js';
 import { Ed25519Signer } from '../core/crypto/ed25519.js';
 import { BayledgerError, type ErrorCode, fail } from '../core/errors.js';
@@ -19,9 +17,10 @@ import { type ApiServer, createApiServer } from './api/server.js';
 import { readApiTokenFile } from './api/token-file.js';
 import { registerNodeRoutes } from './api-routes.js';
 import { BlockSync } from './block-sync.js';
+import { readGenesis } from './chain/open-chain.js';
 import { StoreChainReader } from './chain/store-chain-reader.js';
 import { checkNodeIdentity } from './config/identity.js';
-import { genesisRole, type NodeConfig, readConfigText } from './config/node-config.js';
+import { genesisSource, type NodeConfig } from './config/node-config.js';
 import { type Clock, ConsensusDriver } from './consensus-driver.js';
 import { HeightWaiters } from './height-waiters.js';
 import { readKeyFile } from './keys/key-file.js';
@@ -69,16 +68,10 @@ function submitErrorCode(code: string): ErrorCode {
   return code as ErrorCode;
 }
 
-async function loadGenesis(config: NodeConfig): Promise<{ genesis: Genesis; text: string }> {
-  const path = config.genesis;
-  const text = await readConfigText(path, genesisRole(config));
-  return { genesis: parseGenesis(parseJsonText(text, path), path), text };
-}
-
 export async function startNode(config: NodeConfig, options: StartNodeOptions): Promise<RunningNode> {
   const clock = options.clock ?? SYSTEM_CLOCK;
   const logger = options.logger.child({ org: config.org });
-  const { genesis, text: genesisText } = await loadGenesis(config);
+  const { genesis, text: genesisText } = await readGenesis(config.genesis, genesisSource(config));
   const keyFile = await readKeyFile(config.keyFile);
   checkNodeIdentity(config, genesis, keyFile);
   const token = await readApiTokenFile(config.apiTokenFile);

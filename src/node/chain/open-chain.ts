@@ -10,18 +10,24 @@ import { parseJsonText } from '../../core/config/json-text.js';
 import { fail } from '../../core/errors.js';
 import { type ChainParams, chainParamsOf } from '../../core/ledger/chain-params.js';
 import { readConfigText } from '../config/node-config.js';
-import type { FileRole } from '../file-read-error.js';
 import { LedgerStore } from '../store/ledger-store.js';
 
 /**
- * Reads and validates a genesis file (at most LIMITS.maxConfigBytes). `source` says where its path
- * came from ('--genesis'), added to a message that it cannot be read: 'genesis file not found
- * (--genesis)'.
+ * Reads and validates a genesis file (at most LIMITS.maxConfigBytes), keeping its text (a node
+ * serves it). `source` says where its path came from ('--genesis', '"genesis" in .../node.json'),
+ * added to a message that it cannot be read: 'genesis file not found (--genesis)'.
  */
-export async function readGenesisFile(path: string, source?: string | FileRole): Promise<Genesis> {
-  const role =
-    typeof source === 'object' ? source : { what: 'genesis', ...(source === undefined ? {} : { source }) };
-  return parseGenesis(parseJsonText(await readConfigText(path, role), path), path);
+export async function readGenesis(
+  path: string,
+  source?: string,
+): Promise<{ genesis: Genesis; text: string }> {
+  const text = await readConfigText(path, { what: 'genesis', ...(source === undefined ? {} : { source }) });
+  return { genesis: parseGenesis(parseJsonText(text, path), path), text };
+}
+
+/** readGenesis without the text. */
+export async function readGenesisFile(path: string, source?: string): Promise<Genesis> {
+  return (await readGenesis(path, source)).genesis;
 }
 
 export interface OpenedDataDir {

@@ -38,6 +38,8 @@ export interface ChainVerifyRunOptions {
   readonly workers?: number;
   /** Run in a process of its own, with the settings above (default true). */
   readonly ownProcess?: boolean;
+  /** Where an export's path came from ('--file'), named in a message that it cannot be read. */
+  readonly pathSource?: string;
 }
 
 /** Runs `verify` with a verify pool of the chosen size (none for 0), closed afterwards. */
@@ -125,7 +127,11 @@ export async function verifyExportFile(
   onProgress?: ProgressListener,
   options: ChainVerifyRunOptions = {},
 ): Promise<ChainVerifyReport> {
-  await statRegularFile(path, 'chain export');
+  const { pathSource } = options;
+  await statRegularFile(path, {
+    what: 'chain export',
+    ...(pathSource === undefined ? {} : { source: pathSource }),
+  });
   if (options.ownProcess === false) return verifyExportFileHere(path, params, onProgress, options);
   const request: VerifyThreadRequest = {
     kind: 'export',

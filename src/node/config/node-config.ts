@@ -90,9 +90,9 @@ export async function loadNodeConfig(configPath: string): Promise<NodeConfig> {
   );
 }
 
-/** The genesis file a node config names, for messages that it cannot be read. */
-export function genesisRole(config: NodeConfig): FileRole {
-  return { what: 'genesis', source: `"genesis" in ${config.configPath}` };
+/** Where a node's genesis path came from, for a message that the file cannot be read. */
+export function genesisSource(config: NodeConfig): string {
+  return `"genesis" in ${config.configPath}`;
 }
 
 /**
