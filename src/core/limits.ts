@@ -236,7 +236,8 @@ export const LIMITS = {
   payloadReceiveChunksInFlight: 4,
   /**
    * Bytes a recipient stages per item file before writing them with O_DIRECT (src/node/transfer/
-   * direct-appender.ts): one such buffer for each item being written, at most two at once.
+   * direct-appender.ts): one such buffer for each item being written (at most two at once, a
+   * chunk spanning two items) and at most two more kept for reuse: 8 MiB per receiving worker.
    */
   directWriteStageBytes: 2 * 1024 * 1024,
 
