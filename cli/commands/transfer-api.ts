@@ -85,15 +85,8 @@ export interface ResolveOptions {
  * Reads the API token file; a missing or unreadable one fails in one line naming the file and
  * where it was named (`source`), as every other missing file does (exit 1).
  */
-async function readTokenFile(file: string, source: string): Promise<string> {
-  const role = { what: 'token', source };
-  // Checked first: a directory would otherwise be refused for its mode ('lets others read it').
-  await statRegularFile(file, role);
-  try {
-    return await readApiTokenFile(file);
-  } catch (error) {
-    throw fileReadError(error, file, role) ?? error;
-  }
+function readTokenFile(file: string, source: string): Promise<string> {
+  return readApiTokenFile(file, { what: 'token', source });
 }
 
 /** The API to talk to, with its token for writes. */

@@ -20,7 +20,7 @@ import { BlockSync } from './block-sync.js';
 import { readGenesis } from './chain/open-chain.js';
 import { StoreChainReader } from './chain/store-chain-reader.js';
 import { checkNodeIdentity } from './config/identity.js';
-import { genesisSource, type NodeConfig } from './config/node-config.js';
+import { configFieldSource, genesisSource, type NodeConfig } from './config/node-config.js';
 import { type Clock, ConsensusDriver } from './consensus-driver.js';
 import { HeightWaiters } from './height-waiters.js';
 import { readKeyFile } from './keys/key-file.js';
@@ -72,9 +72,15 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
   const clock = options.clock ?? SYSTEM_CLOCK;
   const logger = options.logger.child({ org: config.org });
   const { genesis, text: genesisText } = await readGenesis(config.genesis, genesisSource(config));
-  const keyFile = await readKeyFile(config.keyFile);
+  const keyFile = await readKeyFile(config.keyFile, {
+    what: 'key',
+    source: configFieldSource(config, 'keyFile'),
+  });
   checkNodeIdentity(config, genesis, keyFile);
-  const token = await readApiTokenFile(config.apiTokenFile);
+  const token = await readApiTokenFile(config.apiTokenFile, {
+    what: 'token',
+    source: configFieldSource(config, 'apiTokenFile'),
+  });
   const params = chainParamsOf(genesis);
   const store = await LedgerStore.open(config.dataDir, { createIfMissing: true });
   const closers: Array<() => Promise<void>> = [() => store.close()];

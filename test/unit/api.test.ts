@@ -380,7 +380,7 @@ describe('API token file', () => {
     const token = await writeApiTokenFile(path);
     assert.equal((await stat(path)).mode & 0o777, 0o600);
     assert.equal(await readApiTokenFile(path), token);
-    await assert.rejects(writeApiTokenFile(path), /EEXIST/);
+    await assert.rejects(writeApiTokenFile(path), (error) => isBayledgerError(error, 'FILE_EXISTS'));
     await chmod(path, 0o644);
     await assert.rejects(readApiTokenFile(path), (error) => isBayledgerError(error, 'KEY_FILE_INSECURE'));
   });

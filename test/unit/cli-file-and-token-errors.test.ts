@@ -6,14 +6,16 @@
 // names (chain export, node config, key file, API token) reads the same errno in the same words
 // (src/node/file-read-error.ts), with its own role and where its path came from.
 import { strict as assert } from 'node:assert';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { networkInit } from '../../cli/commands/network-init.js';
 import { readNodesJson, resolveApi } from '../../cli/commands/transfer-api.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { chainParamsOf } from '../../src/core/ledger/chain-params.js';
 import { ApiClient } from '../../src/node/api/client.js';
+import { readApiTokenFile, writeApiTokenFile } from '../../src/node/api/token-file.js';
 import { openDataDir, readGenesisFile } from '../../src/node/chain/open-chain.js';
 import {
   runVerifyRequest,
@@ -36,6 +38,15 @@ async function rejectsWith(promise: Promise<unknown>, code: string, message: str
     assert.ok(isBayledgerError(error), String(error));
     assert.equal(error.code, code);
     assert.equal(error.message, message);
+    return true;
+  });
+}
+
+async function rejectsIncluding(promise: Promise<unknown>, code: string, part: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isBayledgerError(error), String(error));
+    assert.equal(error.code, code);
+    assert.ok(error.message.includes(part), error.message);
     return true;
   });
 }
@@ -209,6 +220,27 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       );
     });
 
+    it('the token file is read as a secret: its mode, its size, its content', async () => {
+      const file = path.join(temp.path, 'unit.token');
+      const token = await writeApiTokenFile(file);
+      assert.equal((await stat(file)).mode & 0o777, 0o600);
+      assert.equal(await readApiTokenFile(file), token);
+      await rejectsIncluding(writeApiTokenFile(file), 'FILE_EXISTS', `${file}: already exists`);
+      await chmod(file, 0o640);
+      await rejectsIncluding(readApiTokenFile(file), 'KEY_FILE_INSECURE', `chmod 600 ${file}`);
+      await writeFile(file, `${'a'.repeat(2000)}\n`, { mode: 0o600 });
+      await chmod(file, 0o600);
+      await rejectsWith(readApiTokenFile(file), 'KEY_FILE_INVALID', `${file}: larger than 1024 bytes`);
+      await writeFile(file, 'short\n');
+      await rejectsIncluding(readApiTokenFile(file), 'KEY_FILE_INVALID', 'at least');
+      // A directory is a configuration mistake here, not an invalid key file.
+      await rejectsWith(
+        readApiTokenFile(temp.path, { what: 'token', source: 'test' }),
+        'CONFIG_INVALID',
+        `${temp.path}: is a directory, expected a token file (test)`,
+      );
+    });
+
     it('a node config, a config file, a key file', async () => {
       const missing = path.join(temp.path, 'absent.json');
       await rejectsWith(loadNodeConfig(missing), 'NOT_FOUND', `${missing}: node config file not found`);
@@ -264,6 +296,29 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       );
       // Nothing was created: the genesis is read before the data directory is opened.
       await assert.rejects(stat(path.join(temp.path, 'data')), { code: 'ENOENT' });
+    });
+
+    it('node start: a key file or token file node.json names is reported with the field (exit 1)', async function () {
+      // network init in process, then two CLI processes started from source.
+      this.timeout(60_000);
+      const dir = path.join(temp.path, 'net-files');
+      await networkInit({ out: dir, basePort: 0, json: false, quiet: true });
+      const keyless = path.join(dir, 'sz-cac', 'node.json');
+      const tokenless = path.join(dir, 'qianhai', 'node.json');
+      await rm(path.join(dir, 'sz-cac', 'node.key'));
+      await rm(path.join(dir, 'qianhai', 'api.token'));
+      const results = await Promise.all([
+        runCli(['node', 'start', '--config', keyless]),
+        runCli(['node', 'start', '--config', tokenless]),
+      ]);
+      const expected = [
+        `${path.join(dir, 'sz-cac', 'node.key')}: key file not found ("keyFile" in ${keyless})`,
+        `${path.join(dir, 'qianhai', 'api.token')}: token file not found ("apiTokenFile" in ${tokenless})`,
+      ];
+      for (const [i, result] of results.entries()) {
+        assert.equal(result.code, 1, result.stderr);
+        assert.equal(result.stderr, `bayledger: error: ${expected[i]}\n`);
+      }
     });
 
     it('proof verify: a missing --genesis, a missing or a directory bundle is one line (exit 1)', async function () {

@@ -1,12 +1,13 @@
 // The API token lives in a file beside the node config, readable by its owner only (0600), like
-// the key files. Reading refuses a file that group or others can read.
+// the key files, and is written and read by the same code (keys/secret-file.ts): created 0600
+// before the token is in it, synced, and refused when group or others can read it.
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
 import { fail } from '../../core/errors.js';
+import type { FileRole } from '../file-read-error.js';
+import { readSecretFile, writeSecretFile } from '../keys/secret-file.js';
 import { MIN_API_TOKEN_CHARS } from './auth.js';
 
 const TOKEN_BYTES = 32;
-const OWNER_ONLY_MODE = 0o600;
 /** A token file is one line; anything larger is not a token file. */
 const MAX_TOKEN_FILE_BYTES = 1024;
 
@@ -15,23 +16,24 @@ export function generateApiToken(): string {
   return randomBytes(TOKEN_BYTES).toString('hex');
 }
 
-/** Writes a new token file with mode 0600; refuses to overwrite an existing file. */
+/** Writes a new token file with mode 0600; refuses to overwrite an existing file (FILE_EXISTS). */
 export async function writeApiTokenFile(path: string, token: string = generateApiToken()): Promise<string> {
-  await writeFile(path, `${token}\n`, { mode: OWNER_ONLY_MODE, flag: 'wx' });
+  await writeSecretFile(path, `${token}\n`);
   return token;
 }
 
-export async function readApiTokenFile(path: string): Promise<string> {
-  const info = await stat(path);
-  if ((info.mode & 0o077) !== 0) {
-    fail(
-      'KEY_FILE_INSECURE',
-      `mode ${(info.mode & 0o777).toString(8)} lets others read it; run chmod 600`,
-      path,
-    );
-  }
-  if (info.size > MAX_TOKEN_FILE_BYTES) fail('KEY_FILE_INVALID', 'too large for a token file', path);
-  const token = (await readFile(path, 'utf8')).trim();
+/**
+ * Reads a token file. `role` says where its path came from for a message that it cannot be read
+ * ({ what: 'token', source: '--token-file' }). A path that is not a regular file is a
+ * configuration mistake (CONFIG_INVALID), as for every other file a user names; a token too short
+ * or with spaces in it is KEY_FILE_INVALID.
+ */
+export async function readApiTokenFile(path: string, role: FileRole | string = 'token'): Promise<string> {
+  const text = await readSecretFile(path, role, {
+    notFileCode: 'CONFIG_INVALID',
+    maxBytes: MAX_TOKEN_FILE_BYTES,
+  });
+  const token = text.trim();
   if (token.length < MIN_API_TOKEN_CHARS || /\s/.test(token)) {
     fail('KEY_FILE_INVALID', `a token has at least ${MIN_API_TOKEN_CHARS} characters and no spaces`, path);
   }

@@ -90,9 +90,14 @@ export async function loadNodeConfig(configPath: string): Promise<NodeConfig> {
   );
 }
 
+/** Where a path of node.json came from, for a message that the file cannot be read. */
+export function configFieldSource(config: NodeConfig, field: 'genesis' | 'keyFile' | 'apiTokenFile'): string {
+  return `"${field}" in ${config.configPath}`;
+}
+
 /** Where a node's genesis path came from, for a message that the file cannot be read. */
 export function genesisSource(config: NodeConfig): string {
-  return `"genesis" in ${config.configPath}`;
+  return configFieldSource(config, 'genesis');
 }
 
 /**

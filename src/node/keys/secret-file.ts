@@ -4,8 +4,8 @@
 // does for private keys, because such a key may already be compromised.
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { BayledgerError, fail } from '../../core/errors.js';
-import { fileReadError, notRegularFileError } from '../file-read-error.js';
+import { BayledgerError, type ErrorCode, fail } from '../../core/errors.js';
+import { type FileRole, fileReadError, notRegularFileError } from '../file-read-error.js';
 
 export const OWNER_ONLY_MODE = 0o600;
 /** A key file is a few hundred bytes; anything much larger is not one. */
@@ -51,21 +51,36 @@ export async function writeSecretFile(
   }
 }
 
+export interface ReadSecretOptions {
+  /** The code for a path that is not a regular file (a key file's is KEY_FILE_INVALID). */
+  readonly notFileCode?: ErrorCode;
+  /** Larger files are refused (KEY_FILE_INVALID). Default MAX_SECRET_FILE_BYTES. */
+  readonly maxBytes?: number;
+}
+
 /**
- * Reads a secret file, refusing one that group or others may read (KEY_FILE_INSECURE). `what`
- * names the file in a message that it cannot be read (see fileReadError): 'key'.
+ * Reads a secret file, refusing one that group or others may read (KEY_FILE_INSECURE). `role`
+ * names the file, and where its path came from, in a message that it cannot be read (see
+ * fileReadError): 'key', or { what: 'token', source: '--token-file' }.
  */
-export async function readSecretFile(path: string, what = 'secret'): Promise<string> {
+export async function readSecretFile(
+  path: string,
+  role: FileRole | string = 'secret',
+  options: ReadSecretOptions = {},
+): Promise<string> {
+  const maxBytes = options.maxBytes ?? MAX_SECRET_FILE_BYTES;
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY);
   } catch (error) {
-    throw fileReadError(error, path, what) ?? error;
+    throw fileReadError(error, path, role) ?? error;
   }
   try {
     // fstat on the open handle: the mode we check belongs to the file we read.
     const info = await handle.stat();
-    if (!info.isFile()) throw notRegularFileError(path, what, 'KEY_FILE_INVALID', info);
+    if (!info.isFile()) {
+      throw notRegularFileError(path, role, options.notFileCode ?? 'KEY_FILE_INVALID', info);
+    }
     const mode = info.mode & 0o777;
     if ((mode & 0o077) !== 0) {
       throw new BayledgerError(
@@ -74,8 +89,7 @@ export async function readSecretFile(path: string, what = 'secret'): Promise<str
         path,
       );
     }
-    if (info.size > MAX_SECRET_FILE_BYTES)
-      fail('KEY_FILE_INVALID', `larger than ${MAX_SECRET_FILE_BYTES} bytes`, path);
+    if (info.size > maxBytes) fail('KEY_FILE_INVALID', `larger than ${maxBytes} bytes`, path);
     return await handle.readFile('utf8');
   } finally {
     await handle.close();
