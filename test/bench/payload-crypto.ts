@@ -97,7 +97,7 @@ function aeadSteps(cipherName: Cipher): { encrypt: () => void; decrypt: () => vo
       cipherName === 'aes-256-gcm'
         ? createCipheriv(cipherName, key, iv, options)
         : createCipheriv(cipherName, key, iv, options);
-    cipher.setAAD(aad);
+    cipher.setAAD(aad, { plaintextLength: plaintext.byteLength });
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return { iv, body, tag: cipher.getAuthTag() };
   };
@@ -107,7 +107,7 @@ function aeadSteps(cipherName: Cipher): { encrypt: () => void; decrypt: () => vo
       cipherName === 'aes-256-gcm'
         ? createDecipheriv(cipherName, key, sample.iv, options)
         : createDecipheriv(cipherName, key, sample.iv, options);
-    decipher.setAAD(aad);
+    decipher.setAAD(aad, { plaintextLength: sample.body.byteLength });
     decipher.update(sample.body);
     // After update(): set before it, GCM decryption measured 2 to 3 times slower on Node 20.
     decipher.setAuthTag(sample.tag);

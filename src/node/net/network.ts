@@ -21,6 +21,7 @@ import { reconnectDelayMs } from './backoff.js';
 import { decodeBatch, maxBatchFrameBytes } from './batch.js';
 import { FramedStream } from './framed-stream.js';
 import { NetMetrics } from './net-metrics.js';
+import { noiseCrypto } from './noise-crypto.js';
 import { libp2pKeyFromSeed } from './peer-ids.js';
 import { dialAddressOf, type PeerEntry, PeerTable } from './peer-table.js';
 import { PeerWriter } from './peer-writer.js';
@@ -73,7 +74,8 @@ export async function createPeerNetwork(options: PeerNetworkOptions): Promise<Pe
     privateKey,
     addresses: { listen: [options.listenAddress] },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    // Noise's own cipher functions but for one that sent each byte twice (noise-crypto.ts).
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     // The receive window bounds what a peer can push ahead of our reading; a paused stream buffers
     // at most one window, so its read buffer limit (past which yamux resets it) is set above that.
     streamMuxers: [
