@@ -106,6 +106,53 @@ describe('transfer: DirectAppender (O_DIRECT item writes)', () => {
     assert.equal(readFileSync(first).byteLength, LIMITS.directWriteStageBytes + 5_000);
   });
 
+  /**
+   * A descriptor the kernel refuses writes to with EINVAL, standing in for an O_DIRECT descriptor
+   * whose open succeeded but whose writes are refused (no file system here does that):
+   * /proc/self/oom_score_adj refuses anything that does not parse as a number, and the bytes
+   * written below (0xff) never do, so the process's OOM score is never changed.
+   */
+  function refusingDescriptor(): number {
+    const fd = openSync('/proc/self/oom_score_adj', constants.O_WRONLY);
+    opened.push(fd);
+    return fd;
+  }
+
+  it('falls back for good when an O_DIRECT write is refused at a flush', async () => {
+    const file = path.join(temp.path, 'refused-at-flush.bin');
+    writeFileSync(file, '');
+    const fd = openSync(file, constants.O_RDWR, 0o600);
+    opened.push(fd);
+    const appender = new DirectAppender(fd, refusingDescriptor());
+    assert.equal(appender.direct, true);
+    const bytes = new Uint8Array(10_000).fill(0xff);
+    await appender.write(0, [bytes.subarray(0, 6_000)]);
+    await appender.flush();
+    assert.equal(appender.direct, false, 'the refused descriptor is not used again');
+    assert.deepEqual(new Uint8Array(readFileSync(file)), bytes.subarray(0, 6_000));
+    await appender.write(6_000, [bytes.subarray(6_000)]);
+    await appender.flush();
+    assert.deepEqual(new Uint8Array(readFileSync(file)), bytes);
+  });
+
+  it('falls back for good when an O_DIRECT write is refused with a full stage, mid-piece', async () => {
+    const file = path.join(temp.path, 'refused-mid-piece.bin');
+    writeFileSync(file, '');
+    const fd = openSync(file, constants.O_RDWR, 0o600);
+    opened.push(fd);
+    const appender = new DirectAppender(fd, refusingDescriptor());
+    const total = 2 * LIMITS.directWriteStageBytes + 3_000;
+    const bytes = new Uint8Array(total).fill(0xff);
+    // Distinct bytes at the seams, so a piece written at the wrong offset shows.
+    for (const at of [0, LIMITS.directWriteStageBytes - 1, LIMITS.directWriteStageBytes, total - 1]) {
+      bytes[at] = 0xfe;
+    }
+    await appender.write(0, [bytes.subarray(0, 100), bytes.subarray(100)]);
+    assert.equal(appender.direct, false);
+    await appender.flush();
+    assert.deepEqual(new Uint8Array(readFileSync(file)), bytes);
+  });
+
   it('writes through the ordinary descriptor when there is no O_DIRECT one', async () => {
     const file = path.join(temp.path, 'plain.bin');
     writeFileSync(file, '');
