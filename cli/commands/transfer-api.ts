@@ -81,14 +81,6 @@ export interface ResolveOptions {
   readonly timeoutMs?: number;
 }
 
-/**
- * Reads the API token file; a missing or unreadable one fails in one line naming the file and
- * where it was named (`source`), as every other missing file does (exit 1).
- */
-function readTokenFile(file: string, source: string): Promise<string> {
-  return readApiTokenFile(file, { what: 'token', source });
-}
-
 /** The API to talk to, with its token for writes. */
 export async function resolveApi(options: ApiOptions, resolve: ResolveOptions = {}): Promise<NodeApi> {
   const dir = options.dir ?? DEFAULT_NETWORK_DIR;
@@ -124,7 +116,11 @@ export async function resolveApi(options: ApiOptions, resolve: ResolveOptions = 
       `give --token-file FILE: the API token of ${url} (${nodes === undefined ? `there is no ${nodesFile}` : `${nodesFile} does not name it`})`,
     );
   }
-  const token = tokenFile === undefined ? undefined : await readTokenFile(tokenFile, tokenSource);
+  // A missing or unreadable token file fails in one line naming it and where it was named (exit 1).
+  const token =
+    tokenFile === undefined
+      ? undefined
+      : await readApiTokenFile(tokenFile, { what: 'token', source: tokenSource });
   const described = tokenFile === undefined ? undefined : `${tokenFile} (${tokenSource})`;
   return {
     url,

@@ -17,7 +17,7 @@ import { toHex } from '../core/bytes.js';
 import { genesisHash } from '../core/config/genesis-hash.js';
 import { BayledgerError, fail } from '../core/errors.js';
 import { readGenesisFile } from './chain/open-chain.js';
-import { genesisSource, loadNodeConfig, type NodeConfig } from './config/node-config.js';
+import { configFieldSource, loadNodeConfig, type NodeConfig } from './config/node-config.js';
 import { isLogThreshold, LOG_LEVELS } from './log/logger.js';
 
 export interface LocalNodeInfo {
@@ -170,7 +170,7 @@ async function identitiesOf(configs: readonly NodeConfig[]): Promise<Map<string,
   for (const config of configs) {
     let genesis = hashes.get(config.genesis);
     if (genesis === undefined) {
-      const parsed = await readGenesisFile(config.genesis, genesisSource(config));
+      const parsed = await readGenesisFile(config.genesis, configFieldSource(config, 'genesis'));
       genesis = { chainId: parsed.chainId, hash: toHex(genesisHash(parsed)) };
       hashes.set(config.genesis, genesis);
     }

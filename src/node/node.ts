@@ -20,7 +20,7 @@ import { BlockSync } from './block-sync.js';
 import { readGenesis } from './chain/open-chain.js';
 import { StoreChainReader } from './chain/store-chain-reader.js';
 import { checkNodeIdentity } from './config/identity.js';
-import { configFieldSource, genesisSource, type NodeConfig } from './config/node-config.js';
+import { configFieldSource, type NodeConfig } from './config/node-config.js';
 import { type Clock, ConsensusDriver } from './consensus-driver.js';
 import { HeightWaiters } from './height-waiters.js';
 import { readKeyFile } from './keys/key-file.js';
@@ -71,7 +71,10 @@ function submitErrorCode(code: string): ErrorCode {
 export async function startNode(config: NodeConfig, options: StartNodeOptions): Promise<RunningNode> {
   const clock = options.clock ?? SYSTEM_CLOCK;
   const logger = options.logger.child({ org: config.org });
-  const { genesis, text: genesisText } = await readGenesis(config.genesis, genesisSource(config));
+  const { genesis, text: genesisText } = await readGenesis(
+    config.genesis,
+    configFieldSource(config, 'genesis'),
+  );
   const keyFile = await readKeyFile(config.keyFile, {
     what: 'key',
     source: configFieldSource(config, 'keyFile'),

@@ -95,11 +95,6 @@ export function configFieldSource(config: NodeConfig, field: 'genesis' | 'keyFil
   return `"${field}" in ${config.configPath}`;
 }
 
-/** Where a node's genesis path came from, for a message that the file cannot be read. */
-export function genesisSource(config: NodeConfig): string {
-  return configFieldSource(config, 'genesis');
-}
-
 /**
  * Reads a (public) configuration file as text, bounded by LIMITS.maxConfigBytes. `what` names the
  * file in a message that it cannot be read (see fileReadError): 'node config', 'genesis', or a
