@@ -118,11 +118,17 @@ describe('transfer: DirectAppender (O_DIRECT item writes)', () => {
     return fd;
   }
 
-  it('falls back for good when an O_DIRECT write is refused at a flush', async () => {
-    const file = path.join(temp.path, 'refused-at-flush.bin');
+  /** A new empty file `name` and an ordinary read-write descriptor of it (closed after each test). */
+  function emptyFile(name: string): { file: string; fd: number } {
+    const file = path.join(temp.path, name);
     writeFileSync(file, '');
     const fd = openSync(file, constants.O_RDWR, 0o600);
     opened.push(fd);
+    return { file, fd };
+  }
+
+  it('falls back for good when an O_DIRECT write is refused at a flush', async () => {
+    const { file, fd } = emptyFile('refused-at-flush.bin');
     const appender = new DirectAppender(fd, refusingDescriptor());
     assert.equal(appender.direct, true);
     const bytes = new Uint8Array(10_000).fill(0xff);
@@ -136,10 +142,7 @@ describe('transfer: DirectAppender (O_DIRECT item writes)', () => {
   });
 
   it('falls back for good when an O_DIRECT write is refused with a full stage, mid-piece', async () => {
-    const file = path.join(temp.path, 'refused-mid-piece.bin');
-    writeFileSync(file, '');
-    const fd = openSync(file, constants.O_RDWR, 0o600);
-    opened.push(fd);
+    const { file, fd } = emptyFile('refused-mid-piece.bin');
     const appender = new DirectAppender(fd, refusingDescriptor());
     const total = 2 * LIMITS.directWriteStageBytes + 3_000;
     const bytes = new Uint8Array(total).fill(0xff);
@@ -154,10 +157,7 @@ describe('transfer: DirectAppender (O_DIRECT item writes)', () => {
   });
 
   it('writes through the ordinary descriptor when there is no O_DIRECT one', async () => {
-    const file = path.join(temp.path, 'plain.bin');
-    writeFileSync(file, '');
-    const fd = openSync(file, constants.O_RDWR, 0o600);
-    opened.push(fd);
+    const { file, fd } = emptyFile('plain.bin');
     const appender = new DirectAppender(fd, undefined);
     assert.equal(appender.direct, false);
     const bytes = new Uint8Array(10_000).map((_, i) => i % 251);
