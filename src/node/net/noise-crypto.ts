@@ -3,9 +3,8 @@
 // large message's ciphertext and tag are returned as a list of the two buffers node:crypto made,
 // not joined into a third. The default joins them (Buffer.concat), which for the payload channel
 // allocated and copied every sent byte once more: each 64-KiB Noise message of a 1-MiB chunk
-// frame, on top of the cipher's own output. Those short-lived buffers count as V8 external memory,
-// and enough of it between two scavenges starts full mark-compact collections one after another
-// (traced with --trace-gc: "external memory pressure", 43-58 in a slow transfer, 2 in a fast one).
+// frame, on top of the cipher's own output. Less work per byte sent; the end-to-end effect on a
+// transfer was not distinguishable from run-to-run variation (docs/ARCHITECTURE.md decision 48).
 // Noise appends what this returns to its output list and the TCP socket writes each buffer of it,
 // so the bytes on the wire are unchanged (ChaCha20-Poly1305, RFC 8439 section 2.8: ciphertext,
 // then the 16-byte tag).
