@@ -44,8 +44,9 @@ interface TxAnswer {
   objectId?: string;
 }
 
+/** The patient's signer from the key file `--patient-key` names. */
 export async function readPatientSigner(file: string): Promise<Ed25519Signer> {
-  const keyFile = await readKeyFile(file);
+  const keyFile = await readKeyFile(file, '--patient-key');
   if (keyFile.kind !== 'patient')
     fail('USAGE', 'not a patient key file (keys generate --kind patient)', file);
   return new Ed25519Signer(keyFile.ed25519Seed);

@@ -117,10 +117,7 @@ export async function resolveApi(options: ApiOptions, resolve: ResolveOptions = 
     );
   }
   // A missing or unreadable token file fails in one line naming it and where it was named (exit 1).
-  const token =
-    tokenFile === undefined
-      ? undefined
-      : await readApiTokenFile(tokenFile, { what: 'token', source: tokenSource });
+  const token = tokenFile === undefined ? undefined : await readApiTokenFile(tokenFile, tokenSource);
   const described = tokenFile === undefined ? undefined : `${tokenFile} (${tokenSource})`;
   return {
     url,

@@ -17,6 +17,11 @@ export interface FileRole {
   readonly source?: string;
 }
 
+/** The role `what`, with where its path came from when the caller knows (`source`). */
+export function fileRole(what: string, source?: string): FileRole {
+  return source === undefined ? { what } : { what, source };
+}
+
 /** 'a key file', 'an item file'. */
 function aFile(what: string): string {
   return `${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what} file`;

@@ -75,15 +75,9 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
     config.genesis,
     configFieldSource(config, 'genesis'),
   );
-  const keyFile = await readKeyFile(config.keyFile, {
-    what: 'key',
-    source: configFieldSource(config, 'keyFile'),
-  });
+  const keyFile = await readKeyFile(config.keyFile, configFieldSource(config, 'keyFile'));
   checkNodeIdentity(config, genesis, keyFile);
-  const token = await readApiTokenFile(config.apiTokenFile, {
-    what: 'token',
-    source: configFieldSource(config, 'apiTokenFile'),
-  });
+  const token = await readApiTokenFile(config.apiTokenFile, configFieldSource(config, 'apiTokenFile'));
   const params = chainParamsOf(genesis);
   const store = await LedgerStore.open(config.dataDir, { createIfMissing: true });
   const closers: Array<() => Promise<void>> = [() => store.close()];

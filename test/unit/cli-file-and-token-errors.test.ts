@@ -10,6 +10,7 @@ import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { readPatientSigner } from '../../cli/commands/consent-run.js';
 import { networkInit } from '../../cli/commands/network-init.js';
 import { readNodesJson, resolveApi } from '../../cli/commands/transfer-api.js';
 import { isBayledgerError } from '../../src/core/errors.js';
@@ -235,7 +236,7 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       await rejectsIncluding(readApiTokenFile(file), 'KEY_FILE_INVALID', 'at least');
       // A directory is a configuration mistake here, not an invalid key file.
       await rejectsWith(
-        readApiTokenFile(temp.path, { what: 'token', source: 'test' }),
+        readApiTokenFile(temp.path, 'test'),
         'CONFIG_INVALID',
         `${temp.path}: is a directory, expected a token file (test)`,
       );
@@ -251,6 +252,11 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       );
       await rejectsWith(readConfigText(missing), 'NOT_FOUND', `${missing}: config file not found`);
       await rejectsWith(readKeyFile(missing), 'NOT_FOUND', `${missing}: key file not found`);
+      await rejectsWith(
+        readPatientSigner(missing),
+        'NOT_FOUND',
+        `${missing}: key file not found (--patient-key)`,
+      );
       await rejectsWith(readSecretFile(missing), 'NOT_FOUND', `${missing}: secret file not found`);
       await rejectsWith(
         readKeyFile(temp.path),

@@ -3,7 +3,7 @@
 // before the token is in it, synced, and refused when group or others can read it.
 import { randomBytes } from 'node:crypto';
 import { fail } from '../../core/errors.js';
-import type { FileRole } from '../file-read-error.js';
+import { fileRole } from '../file-read-error.js';
 import { readSecretFile, writeSecretFile } from '../keys/secret-file.js';
 import { MIN_API_TOKEN_CHARS } from './auth.js';
 
@@ -23,13 +23,13 @@ export async function writeApiTokenFile(path: string, token: string = generateAp
 }
 
 /**
- * Reads a token file. `role` says where its path came from for a message that it cannot be read
- * ({ what: 'token', source: '--token-file' }). A path that is not a regular file is a
+ * Reads a token file. `source` says where its path came from ('--token-file'), added to a message
+ * that it cannot be read. A path that is not a regular file is a
  * configuration mistake (CONFIG_INVALID), as for every other file a user names; a token too short
  * or with spaces in it is KEY_FILE_INVALID.
  */
-export async function readApiTokenFile(path: string, role: FileRole | string = 'token'): Promise<string> {
-  const text = await readSecretFile(path, role, {
+export async function readApiTokenFile(path: string, source?: string): Promise<string> {
+  const text = await readSecretFile(path, fileRole('token', source), {
     notFileCode: 'CONFIG_INVALID',
     maxBytes: MAX_TOKEN_FILE_BYTES,
   });

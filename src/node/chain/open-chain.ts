@@ -10,6 +10,7 @@ import { parseJsonText } from '../../core/config/json-text.js';
 import { fail } from '../../core/errors.js';
 import { type ChainParams, chainParamsOf } from '../../core/ledger/chain-params.js';
 import { readConfigText } from '../config/node-config.js';
+import { fileRole } from '../file-read-error.js';
 import { LedgerStore } from '../store/ledger-store.js';
 
 /**
@@ -21,7 +22,7 @@ export async function readGenesis(
   path: string,
   source?: string,
 ): Promise<{ genesis: Genesis; text: string }> {
-  const text = await readConfigText(path, { what: 'genesis', ...(source === undefined ? {} : { source }) });
+  const text = await readConfigText(path, fileRole('genesis', source));
   return { genesis: parseGenesis(parseJsonText(text, path), path), text };
 }
 

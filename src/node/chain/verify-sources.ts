@@ -23,7 +23,7 @@ import type { Genesis } from '../../core/config/genesis.js';
 import { BayledgerError, type ErrorCode, fail, isBayledgerError } from '../../core/errors.js';
 import { type ChainParams, chainParamsOf } from '../../core/ledger/chain-params.js';
 import { LIMITS } from '../../core/limits.js';
-import { fileReadError, statRegularFile } from '../file-read-error.js';
+import { fileReadError, fileRole, statRegularFile } from '../file-read-error.js';
 import { VerifyPool } from '../verify-pool/verify-pool.js';
 import { startModuleProcess } from '../verify-pool/worker-script.js';
 import { openChainExport } from './export-file.js';
@@ -127,11 +127,7 @@ export async function verifyExportFile(
   onProgress?: ProgressListener,
   options: ChainVerifyRunOptions = {},
 ): Promise<ChainVerifyReport> {
-  const { pathSource } = options;
-  await statRegularFile(path, {
-    what: 'chain export',
-    ...(pathSource === undefined ? {} : { source: pathSource }),
-  });
+  await statRegularFile(path, fileRole('chain export', options.pathSource));
   if (options.ownProcess === false) return verifyExportFileHere(path, params, onProgress, options);
   const request: VerifyThreadRequest = {
     kind: 'export',

@@ -16,7 +16,7 @@ import { configIdSchema, hexBytes } from '../../core/config/json-fields.js';
 import { Ed25519Signer, SECRET_SEED_BYTES } from '../../core/crypto/ed25519.js';
 import { X25519_KEY_BYTES, x25519KeyPairFromSecret } from '../../core/crypto/x25519.js';
 import { fail } from '../../core/errors.js';
-import type { FileRole } from '../file-read-error.js';
+import { fileRole } from '../file-read-error.js';
 import { readSecretFile, type WriteSecretOptions, writeSecretFile } from './secret-file.js';
 
 export interface NodeKeyFile {
@@ -84,8 +84,8 @@ export async function writeKeyFile(
  * Reads and validates a key file. Refuses group- or world-readable files (KEY_FILE_INSECURE);
  * errors name the file and field (KEY_FILE_INVALID) but never echo its content.
  */
-export async function readKeyFile(path: string, role: FileRole | string = 'key'): Promise<KeyFile> {
-  const text = await readSecretFile(path, role);
+export async function readKeyFile(path: string, source?: string): Promise<KeyFile> {
+  const text = await readSecretFile(path, fileRole('key', source));
   let json: unknown;
   try {
     json = JSON.parse(text);
