@@ -23,11 +23,11 @@ export function fileRole(what: string, source?: string): FileRole {
 }
 
 /** 'a key file', 'an item file'. */
-function aFile(what: string): string {
+export function aFile(what: string): string {
   return `${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what} file`;
 }
 
-function roleOf(role: FileRole | string): FileRole {
+export function roleOf(role: FileRole | string): FileRole {
   return typeof role === 'string' ? { what: role } : role;
 }
 

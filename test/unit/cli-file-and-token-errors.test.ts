@@ -231,7 +231,11 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       await rejectsIncluding(readApiTokenFile(file), 'KEY_FILE_INSECURE', `chmod 600 ${file}`);
       await writeFile(file, `${'a'.repeat(2000)}\n`, { mode: 0o600 });
       await chmod(file, 0o600);
-      await rejectsWith(readApiTokenFile(file), 'KEY_FILE_INVALID', `${file}: larger than 1024 bytes`);
+      await rejectsWith(
+        readApiTokenFile(file),
+        'KEY_FILE_INVALID',
+        `${file}: 2001 bytes, too large for a token file (at most 1024)`,
+      );
       await writeFile(file, 'short\n');
       await rejectsIncluding(readApiTokenFile(file), 'KEY_FILE_INVALID', 'at least');
       // A directory is a configuration mistake here, not an invalid key file.

@@ -5,7 +5,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { BayledgerError, type ErrorCode, fail } from '../../core/errors.js';
-import { type FileRole, fileReadError, notRegularFileError } from '../file-read-error.js';
+import { aFile, type FileRole, fileReadError, notRegularFileError, roleOf } from '../file-read-error.js';
 
 export const OWNER_ONLY_MODE = 0o600;
 /** A key file is a few hundred bytes; anything much larger is not one. */
@@ -89,7 +89,13 @@ export async function readSecretFile(
         path,
       );
     }
-    if (info.size > maxBytes) fail('KEY_FILE_INVALID', `larger than ${maxBytes} bytes`, path);
+    if (info.size > maxBytes) {
+      fail(
+        'KEY_FILE_INVALID',
+        `${info.size} bytes, too large for ${aFile(roleOf(role).what)} (at most ${maxBytes})`,
+        path,
+      );
+    }
     return await handle.readFile('utf8');
   } finally {
     await handle.close();
