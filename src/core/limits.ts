@@ -84,6 +84,13 @@ export const LIMITS = {
    * 126 and 164 against 163 and 202.
    */
   storeWriteBufferBytes: 16 * 1024 * 1024,
+  /**
+   * Committed-id filter (tx-id-filter.ts): ids its first segment is sized for at least, at 10 bits
+   * an id (65,536 ids: 128 KiB), and its memory bound, past which it switches itself off and every
+   * replay check reads LevelDB again (64 MiB: about 40 million ids).
+   */
+  txIdFilterMinimumIds: 65_536,
+  txIdFilterMaxBytes: 64 * 1024 * 1024,
   /** Bucket scans chain verify runs at once when it compares the stored state (thread-pool work). */
   maxConcurrentVerifyScans: 3,
   /** Young generation of chain verify's own thread, MB (three semi-spaces: 64 MB each). */

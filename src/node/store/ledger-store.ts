@@ -33,6 +33,7 @@ import { type ChainParams, chainParamsOf, genesisTip } from '../../core/ledger/c
 import { type ChainTip, tipOf } from '../../core/ledger/chain-tip.js';
 import type { StateBucket, StateWrite } from '../../core/ledger/state-kv.js';
 import type { VerifyContext } from '../../core/ledger/verify-block.js';
+import { LIMITS } from '../../core/limits.js';
 import {
   Bucket,
   blockKey,
@@ -68,6 +69,7 @@ import {
   type GenesisRecord,
   type TxRecord,
 } from './stored-records.js';
+import { TxIdFilter } from './tx-id-filter.js';
 import { ConsensusWal, type WalRecord } from './wal.js';
 import { writeBatch } from './write-batch.js';
 
@@ -92,6 +94,8 @@ export interface RawTxIndexEntry {
 
 /** Entries fetched per call when scanning a bucket: one native round trip per batch. */
 const SCAN_BATCH_ENTRIES = 1024;
+/** Block records fetched per call by the committed-id scan (up to maxBlockTxs ids each). */
+const TX_ID_SCAN_BATCH_BLOCKS = 16;
 
 export interface StoredMerkleNode {
   readonly level: number;
@@ -128,6 +132,12 @@ export class LedgerStore {
   #tip: ChainTip | undefined;
   #genesis: GenesisRecord | undefined;
   #committing = false;
+  /** Committed ids (tx-id-filter.ts): answers most replay checks without a LevelDB read. */
+  #txIds: TxIdFilter | undefined;
+  /** The scan that adds the ids committed before this store opened; close waits for it. */
+  #txIdScan: Promise<void> = Promise.resolve();
+  #txIdScanError: string | undefined;
+  #closing = false;
 
   private constructor(directory: string, db: ByteDb, wal: ConsensusWal, evidence: EvidenceStore) {
     this.directory = directory;
@@ -155,6 +165,7 @@ export class LedgerStore {
       wal = await ConsensusWal.open(directory, db);
       const store = new LedgerStore(directory, db, wal, await EvidenceStore.open(db));
       await store.#loadMeta();
+      store.#startTxIdFilter();
       return store;
     } catch (error) {
       wal?.close();
@@ -186,7 +197,70 @@ export class LedgerStore {
     this.merkle.leafCount = tip.logSize;
   }
 
+  /**
+   * Creates the committed-id filter before any commit can happen, then fills it with the ids
+   * already stored by one scan in the background (tx-id-filter.ts says why this order keeps it
+   * exact). Until the scan is done, hasTx reads LevelDB as before.
+   */
+  #startTxIdFilter(): void {
+    const filter = new TxIdFilter({
+      expectedIds: Math.max(LIMITS.txIdFilterMinimumIds, this.#tip?.logSize ?? 0),
+      maxBytes: LIMITS.txIdFilterMaxBytes,
+    });
+    this.#txIds = filter;
+    this.#txIdScan = this.#scanTxIds(filter);
+  }
+
+  /**
+   * Reads the ids from the block records rather than the TxIndex keys: the same ids (one batch
+   * writes both), but a block's ids are one value, so at a million transactions the scan takes
+   * about 0.15 s instead of 3 s of CPU, and maps 35 MB of tables instead of 80 (mapped pages count
+   * in the node's RSS).
+   */
+  async #scanTxIds(filter: TxIdFilter): Promise<void> {
+    const iterator = this.#db.iterator({ ...bucketRange(Bucket.Block), fillCache: false });
+    try {
+      for (;;) {
+        if (this.#closing) return;
+        const entries = await iterator.nextv(TX_ID_SCAN_BATCH_BLOCKS);
+        if (entries.length === 0) break;
+        for (const [key, value] of entries) {
+          const record = decodeBlockRecord(value, `height ${readUint64(key, 1)}`);
+          for (const txId of record.txIds) filter.add(txId);
+        }
+      }
+      filter.markComplete();
+    } catch (error) {
+      // A store that cannot be read fails its next read loudly; the filter just never answers.
+      if (!this.#closing) this.#txIdScanError = errorMessage(error);
+    } finally {
+      await iterator.close();
+    }
+  }
+
+  /**
+   * The committed-id filter's state, for metrics and tests: 'scanning' until the stored ids are in,
+   * 'answering' after, 'off' past its memory bound, or why its scan failed.
+   */
+  get txIdFilterState(): {
+    state: 'scanning' | 'answering' | 'off' | 'failed';
+    bytes: number;
+    detail?: string;
+  } {
+    const filter = this.#txIds;
+    if (this.#txIdScanError !== undefined) return { state: 'failed', bytes: 0, detail: this.#txIdScanError };
+    if (filter === undefined || filter.bytes === 0) return { state: 'off', bytes: 0 };
+    return { state: filter.answering ? 'answering' : 'scanning', bytes: filter.bytes };
+  }
+
+  /** Resolves when the committed-id filter's start-up scan has ended (tests, benchmarks). */
+  txIdFilterScanned(): Promise<void> {
+    return this.#txIdScan;
+  }
+
   async close(): Promise<void> {
+    this.#closing = true;
+    await this.#txIdScan;
     this.#wal.close();
     await this.#db.close();
   }
@@ -248,6 +322,7 @@ export class LedgerStore {
 
   /** Whether a transaction is already in the log (the pure core's replay check). */
   hasTx(txId: Uint8Array): boolean {
+    if (this.#txIds?.definitelyAbsent(txId)) return false;
     return this.#db.getSync(txIndexKey(txId)) !== undefined;
   }
 
@@ -297,6 +372,7 @@ export class LedgerStore {
 
   /** One transaction with its position, its id re-derived from its bytes; undefined if unknown. */
   async readTx(txId: Uint8Array): Promise<TxRecord | undefined> {
+    if (this.#txIds?.definitelyAbsent(txId)) return undefined;
     const indexed = this.#db.getSync(txIndexKey(txId));
     if (indexed === undefined) return undefined;
     const position = decodeTxPosition(indexed, `tx ${toHex(txId)}`);
@@ -365,6 +441,8 @@ export class LedgerStore {
     try {
       const hash = this.#checkCommit(block, certificate, applied);
       const { operations, stateValues } = this.#commitOperations(block, hash, certificate, applied);
+      // Before the write, so no moment exists where an id is stored but the filter says absent.
+      for (const txId of applied.txIds) this.#txIds?.add(txId);
       await writeBatch(this.#db, operations, { sync: true });
       this.#tip = tipOf(block.header, hash);
       this.state.committed(applied.writes, stateValues);

@@ -1,0 +1,170 @@
+// The committed-id filter (tx-id-filter.ts) and the store's use of it: it must never call a
+// committed id absent (verifyBlock would accept a replay), whether the id was stored before the
+// store opened, committed while its start-up scan ran, or added after the filter grew or hit its
+// memory bound.
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { utf8 } from '../../src/core/bytes.js';
+import { sha256 } from '../../src/core/crypto/hash.js';
+import { LedgerStore } from '../../src/node/store/ledger-store.js';
+import { TxIdFilter } from '../../src/node/store/tx-id-filter.js';
+import { fakeBlock, GENESIS_HASH, txBytes } from '../helpers/fake-block.js';
+
+function ids(prefix: string, count: number): Uint8Array[] {
+  return Array.from({ length: count }, (_, i) => sha256(utf8(`${prefix} ${i}`)));
+}
+
+function countAbsent(filter: TxIdFilter, txIds: readonly Uint8Array[]): number {
+  return txIds.filter((txId) => filter.definitelyAbsent(txId)).length;
+}
+
+describe('TxIdFilter', () => {
+  it('answers "maybe" to every id until the scan of stored ids is complete', () => {
+    const filter = new TxIdFilter({ expectedIds: 1000, maxBytes: 1 << 20 });
+    const absent = ids('absent', 1000);
+    assert.equal(countAbsent(filter, absent), 0);
+    assert.equal(filter.answering, false);
+    filter.markComplete();
+    assert.equal(filter.answering, true);
+    assert.equal(countAbsent(filter, absent), 1000, 'an empty filter calls every id absent');
+  });
+
+  it('never calls an added id absent, and grows past its first segment', () => {
+    const filter = new TxIdFilter({ expectedIds: 100, maxBytes: 1 << 20 });
+    const firstBytes = filter.bytes;
+    const added = ids('added', 50_000);
+    for (const txId of added) filter.add(txId);
+    filter.markComplete();
+    assert.equal(countAbsent(filter, added), 0);
+    assert.equal(filter.countIds, 50_000);
+    assert.ok(filter.bytes > 16 * firstBytes, `grew from ${firstBytes} to ${filter.bytes} bytes`);
+    // Each segment is sized for 10 or more bits an id; across the grown segments false "maybe"
+    // answers stay a few percent at most (about 1% expected).
+    const absent = ids('absent', 20_000);
+    const falseMaybe = absent.length - countAbsent(filter, absent);
+    assert.ok(falseMaybe < 600, `${falseMaybe} of 20,000 absent ids answered "maybe"`);
+  });
+
+  it('keeps false "maybe" answers near 1% when sized for its ids', () => {
+    const filter = new TxIdFilter({ expectedIds: 10_000, maxBytes: 1 << 20 });
+    for (const txId of ids('added', 10_000)) filter.add(txId);
+    filter.markComplete();
+    const absent = ids('absent', 100_000);
+    const falseMaybe = absent.length - countAbsent(filter, absent);
+    assert.ok(falseMaybe < 1000, `${falseMaybe} of 100,000 absent ids answered "maybe"`);
+  });
+
+  it('switches itself off at its memory bound instead of dropping an id', () => {
+    const filter = new TxIdFilter({ expectedIds: 10, maxBytes: 256 });
+    filter.markComplete();
+    const added = ids('added', 1000);
+    for (const txId of added) filter.add(txId);
+    assert.equal(filter.answering, false);
+    assert.equal(filter.bytes, 0);
+    assert.equal(countAbsent(filter, added), 0);
+    assert.equal(countAbsent(filter, ids('absent', 100)), 0, 'off: every answer is "maybe"');
+  });
+
+  it('answers "maybe" for an id that is not 32 bytes, and refuses to add one', () => {
+    const filter = new TxIdFilter({ expectedIds: 10, maxBytes: 1 << 20 });
+    filter.markComplete();
+    assert.equal(filter.definitelyAbsent(new Uint8Array(31)), false);
+    assert.equal(filter.definitelyAbsent(new Uint8Array(0)), false);
+    assert.equal(filter.definitelyAbsent(new Uint8Array(32)), true);
+    assert.throws(() => filter.add(new Uint8Array(33)), /32 bytes/);
+  });
+
+  it('reads ids at any offset of a shared buffer', () => {
+    const filter = new TxIdFilter({ expectedIds: 10, maxBytes: 1 << 20 });
+    filter.markComplete();
+    const txId = sha256(utf8('offset'));
+    const shared = new Uint8Array(100);
+    shared.set(txId, 37);
+    filter.add(shared.subarray(37, 69));
+    assert.equal(filter.definitelyAbsent(txId), false);
+  });
+});
+
+describe('LedgerStore committed-id filter', () => {
+  let directory: string;
+  let store: LedgerStore;
+
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'bayledger-txids-'));
+    store = await LedgerStore.open(directory);
+    await store.initGenesis({ hash: GENESIS_HASH, json: '{}' });
+  });
+
+  afterEach(async () => {
+    await store.close().catch(() => undefined);
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  /** Commits `blocks` blocks of `txsPerBlock` transactions; returns their ids. */
+  async function commitBlocks(blocks: number, txsPerBlock: number): Promise<Uint8Array[]> {
+    const committed: Uint8Array[] = [];
+    for (let b = 0; b < blocks; b++) {
+      const parts = fakeBlock(store, txBytes(store.height + 1, txsPerBlock), []);
+      await store.commitBlock(parts.block, parts.certificate, parts.applied);
+      committed.push(...parts.applied.txIds);
+    }
+    return committed;
+  }
+
+  it('finds every id stored before it opened once its scan is done, and only those', async () => {
+    const committed = await commitBlocks(25, 200);
+    await store.close();
+    store = await LedgerStore.open(directory);
+    await store.txIdFilterScanned();
+    assert.equal(store.txIdFilterState.state, 'answering');
+    assert.ok(
+      committed.every((txId) => store.hasTx(txId)),
+      'a committed id reported absent',
+    );
+    const absent = ids('never committed', 5000);
+    assert.ok(absent.every((txId) => !store.hasTx(txId)));
+    const last = committed[committed.length - 1]!;
+    assert.equal((await store.readTx(last))?.leafIndex, 4999);
+    assert.equal(await store.readTx(absent[0]!), undefined);
+  });
+
+  it('finds ids committed while its start-up scan is still running', async () => {
+    await commitBlocks(20, 200);
+    await store.close();
+    store = await LedgerStore.open(directory);
+    // The scan's iterator reads the store as it was at open, so these ids reach the filter only
+    // through commitBlock.
+    assert.equal(store.txIdFilterState.state, 'scanning');
+    const during = await commitBlocks(3, 100);
+    await store.txIdFilterScanned();
+    assert.equal(store.txIdFilterState.state, 'answering');
+    assert.ok(
+      during.every((txId) => store.hasTx(txId)),
+      'an id committed during the scan reported absent',
+    );
+    const after = await commitBlocks(2, 100);
+    assert.ok(after.every((txId) => store.hasTx(txId)));
+  });
+
+  it('answers like the id index from a store that was empty at open', async () => {
+    await store.txIdFilterScanned();
+    assert.equal(store.txIdFilterState.state, 'answering');
+    const committed = await commitBlocks(5, 50);
+    assert.ok(committed.every((txId) => store.hasTx(txId)));
+    assert.ok(ids('never committed', 1000).every((txId) => !store.hasTx(txId)));
+    assert.equal(store.hasTx(new Uint8Array(5)), false, 'a malformed id goes to LevelDB and is not found');
+  });
+
+  it('closes cleanly while its scan is running, and opens again', async () => {
+    const committed = await commitBlocks(20, 200);
+    await store.close();
+    store = await LedgerStore.open(directory);
+    await store.close();
+    store = await LedgerStore.open(directory);
+    await store.txIdFilterScanned();
+    assert.equal(store.txIdFilterState.state, 'answering');
+    assert.ok(committed.every((txId) => store.hasTx(txId)));
+  });
+});
