@@ -19,6 +19,7 @@ import { BayledgerError, fail } from '../core/errors.js';
 import { readGenesisFile } from './chain/open-chain.js';
 import { configFieldSource, loadNodeConfig, type NodeConfig } from './config/node-config.js';
 import { isLogThreshold, LOG_LEVELS } from './log/logger.js';
+import { withNodeHeapFlags } from './v8-tuning.js';
 
 export interface LocalNodeInfo {
   readonly org: string;
@@ -355,7 +356,8 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions): Prom
       // The log is appended to across runs: only what this run writes is quoted after a failure.
       const logStartBytes = await fileSize(log);
       const logStream = createWriteStream(log, { flags: 'a' });
-      const [executable, ...baseArgs] = options.command;
+      // V8's heap flags go on every node's command line (v8-tuning.ts: only there do they work).
+      const [executable, ...baseArgs] = withNodeHeapFlags(options.command);
       const child = spawn(
         executable!,
         [...baseArgs, 'node', 'start', '--config', config.configPath, '--log-level', logLevel],

@@ -41,6 +41,7 @@ import type {
 } from './node-runtime.js';
 import { PROTOCOL } from './protocols.js';
 import { LedgerStore } from './store/ledger-store.js';
+import { missingNodeHeapFlags } from './v8-tuning.js';
 import { Waiters } from './waiters.js';
 
 export interface StartNodeOptions {
@@ -373,6 +374,16 @@ async function wire(
     api: apiUrl,
     peerId: peerNetwork.peerId,
   });
+  const missingHeapFlags = missingNodeHeapFlags();
+  if (missingHeapFlags.length > 0) {
+    // Not an error: the node works, but a large payload can cost it half again its CPU (v8-tuning.ts).
+    logger.warn(
+      'node started without its V8 heap flags (start it with bin/bayledger.js, or pass them to node)',
+      {
+        missing: missingHeapFlags.join(' '),
+      },
+    );
+  }
 
   let closed = false;
   return {

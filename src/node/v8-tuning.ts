@@ -26,6 +26,46 @@ export function interruptBudgetFlag(execArgv: readonly string[]): string | undef
   return `--interrupt-budget=${V8_INTERRUPT_BUDGET}`;
 }
 
+/**
+ * V8 flags a node process needs on its command line: V8 reads them when it creates the heap, so
+ * neither setFlagsFromString nor NODE_OPTIONS can set them (Node refuses this one there).
+ *
+ * `--initial-old-space-size` keeps V8 from setting its old generation's allocation limit just
+ * above the live heap. Without it, a node moving a payload (hundreds of MB/s of short-lived
+ * buffers) could fall into a mode of one mark-compact after another for the whole transfer,
+ * each marking started for "allocation limit" with 20 MB live against a 44 MB limit (decision
+ * 48): 35-63 mark-compacts in a run against 2, and the storming node spent half again its CPU.
+ * With 64 MB no run stormed (one mark-compact per node per run) and with 128 none at all; 64
+ * bounds what the setting can add to a node's heap before its first mark-compact. Alternating
+ * `--only payload` runs, 2026-11-27 (decision 49): without it 80-117 MB/s (median 92, 8 runs, a
+ * storm in 4), with 64 MB 99-114 (4 runs), with 128 MB 98-127 (8 runs). The memory benchmark's
+ * RSS did not move (261 / 265 / 263 MB settled).
+ */
+export const NODE_HEAP_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
+
+/** The flag's name: `--initial-old-space-size=64` -> `--initial-old-space-size`. */
+function flagName(flag: string): string {
+  return flag.split('=')[0]!.replaceAll('_', '-');
+}
+
+/**
+ * `command` ([node, ...arguments]) with the NODE_HEAP_FLAGS it does not set itself, placed right
+ * after the executable, where Node takes its own flags. A flag already given keeps its value.
+ */
+export function withNodeHeapFlags(command: readonly string[]): string[] {
+  const [executable, ...rest] = command;
+  if (executable === undefined) return [];
+  const given = new Set(rest.map(flagName));
+  const missing = NODE_HEAP_FLAGS.filter((flag) => !given.has(flagName(flag)));
+  return [executable, ...missing, ...rest];
+}
+
+/** The NODE_HEAP_FLAGS this process was started without (a node logs them at start). */
+export function missingNodeHeapFlags(execArgv: readonly string[] = process.execArgv): string[] {
+  const given = new Set(execArgv.map(flagName));
+  return NODE_HEAP_FLAGS.filter((flag) => !given.has(flagName(flag)));
+}
+
 /** Applies the settings above to this process; call it before the code it should affect loads. */
 export function tuneV8(execArgv: readonly string[] = process.execArgv): void {
   const flag = interruptBudgetFlag(execArgv);

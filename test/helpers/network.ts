@@ -27,6 +27,7 @@ import { readGenesisFile } from '../../src/node/chain/open-chain.js';
 import { loadNodeConfig, type NodeConfig } from '../../src/node/config/node-config.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
 import type { NodeStatusView } from '../../src/node/node-runtime.js';
+import { withNodeHeapFlags } from '../../src/node/v8-tuning.js';
 import { type CliResult, runCommand, trackChild } from './child.js';
 import { REPO_ROOT } from './cli.js';
 import { consentGrantBody } from './fixtures.js';
@@ -375,7 +376,8 @@ class TestNetworkImpl implements TestNetwork {
   }
 
   #spawn(configPath: string, log: string, logLevel = this.#logLevel): ChildProcess {
-    const [executable, ...args] = this.cli;
+    // Nodes run as `bayledger up` starts them: with V8's heap flags (src/node/v8-tuning.ts).
+    const [executable, ...args] = withNodeHeapFlags(this.cli);
     const logFd = openSync(log, 'a');
     try {
       const child = spawn(

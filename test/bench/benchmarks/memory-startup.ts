@@ -19,6 +19,7 @@ import { utf8 } from '../../../src/core/bytes.js';
 import { sha256 } from '../../../src/core/crypto/hash.js';
 import { writeApiTokenFile } from '../../../src/node/api/token-file.js';
 import { writeKeyFile } from '../../../src/node/keys/key-file.js';
+import { withNodeHeapFlags } from '../../../src/node/v8-tuning.js';
 import { testEncryptionKey } from '../../helpers/fixtures.js';
 import type { BigChain } from '../fixtures/big-chain.js';
 import { type BenchNode, NodeClient, pollUntil, repoRoot } from '../lib/network.js';
@@ -162,19 +163,18 @@ async function measureNode(
   const dir = await context.tempDir(`memory-startup-${org}`);
   const files = await writeNodeFiles(dir, chain, org, role);
   const started = performance.now();
-  const child: ChildProcess = spawn(
+  // As `bayledger up` and the bin script start a node: with V8's heap flags (v8-tuning.ts).
+  const [executable, ...args] = withNodeHeapFlags([
     process.execPath,
-    [
-      path.join(repoRoot(), 'bin/bayledger.js'),
-      'node',
-      'start',
-      '--config',
-      files.configPath,
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+    path.join(repoRoot(), 'bin/bayledger.js'),
+    'node',
+    'start',
+    '--config',
+    files.configPath,
+    '--log-level',
+    'warn',
+  ]);
+  const child: ChildProcess = spawn(executable!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
