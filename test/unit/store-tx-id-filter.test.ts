@@ -117,7 +117,12 @@ describe('LedgerStore committed-id filter', () => {
     const committed = await commitBlocks(25, 200);
     await store.close();
     store = await LedgerStore.open(directory);
-    await store.txIdFilterScanned();
+    assert.equal(store.txIdFilterState.state, 'unfilled');
+    assert.ok(
+      committed.every((txId) => store.hasTx(txId)),
+      'unfilled: LevelDB answers',
+    );
+    await store.fillTxIdFilter();
     assert.equal(store.txIdFilterState.state, 'answering');
     assert.ok(
       committed.every((txId) => store.hasTx(txId)),
@@ -130,16 +135,22 @@ describe('LedgerStore committed-id filter', () => {
     assert.equal(await store.readTx(absent[0]!), undefined);
   });
 
-  it('finds ids committed while its start-up scan is still running', async () => {
+  it('finds ids committed before and while its scan runs', async () => {
     await commitBlocks(20, 200);
     await store.close();
     store = await LedgerStore.open(directory);
-    // The scan's iterator reads the store as it was at open, so these ids reach the filter only
-    // through commitBlock.
+    const beforeScan = await commitBlocks(2, 100);
+    const scan = store.fillTxIdFilter();
     assert.equal(store.txIdFilterState.state, 'scanning');
+    // The scan's iterator reads the store as it was when the scan started, so these ids reach the
+    // filter only through commitBlock.
     const during = await commitBlocks(3, 100);
-    await store.txIdFilterScanned();
+    await scan;
     assert.equal(store.txIdFilterState.state, 'answering');
+    assert.ok(
+      beforeScan.every((txId) => store.hasTx(txId)),
+      'an id committed before the scan reported absent',
+    );
     assert.ok(
       during.every((txId) => store.hasTx(txId)),
       'an id committed during the scan reported absent',
@@ -149,7 +160,7 @@ describe('LedgerStore committed-id filter', () => {
   });
 
   it('answers like the id index from a store that was empty at open', async () => {
-    await store.txIdFilterScanned();
+    await store.fillTxIdFilter();
     assert.equal(store.txIdFilterState.state, 'answering');
     const committed = await commitBlocks(5, 50);
     assert.ok(committed.every((txId) => store.hasTx(txId)));
@@ -161,9 +172,11 @@ describe('LedgerStore committed-id filter', () => {
     const committed = await commitBlocks(20, 200);
     await store.close();
     store = await LedgerStore.open(directory);
+    const scan = store.fillTxIdFilter();
     await store.close();
+    await scan;
     store = await LedgerStore.open(directory);
-    await store.txIdFilterScanned();
+    await store.fillTxIdFilter();
     assert.equal(store.txIdFilterState.state, 'answering');
     assert.ok(committed.every((txId) => store.hasTx(txId)));
   });

@@ -134,8 +134,9 @@ export class LedgerStore {
   #committing = false;
   /** Committed ids (tx-id-filter.ts): answers most replay checks without a LevelDB read. */
   #txIds: TxIdFilter | undefined;
-  /** The scan that adds the ids committed before this store opened; close waits for it. */
+  /** The scan that adds the ids committed before this store opened (fillTxIdFilter); close waits for it. */
   #txIdScan: Promise<void> = Promise.resolve();
+  #txIdScanStarted = false;
   #txIdScanError: string | undefined;
   #closing = false;
 
@@ -165,7 +166,7 @@ export class LedgerStore {
       wal = await ConsensusWal.open(directory, db);
       const store = new LedgerStore(directory, db, wal, await EvidenceStore.open(db));
       await store.#loadMeta();
-      store.#startTxIdFilter();
+      store.#createTxIdFilter();
       return store;
     } catch (error) {
       wal?.close();
@@ -198,17 +199,32 @@ export class LedgerStore {
   }
 
   /**
-   * Creates the committed-id filter before any commit can happen, then fills it with the ids
-   * already stored by one scan in the background (tx-id-filter.ts says why this order keeps it
-   * exact). Until the scan is done, hasTx reads LevelDB as before.
+   * Creates the committed-id filter at open, before any commit can happen, so commitBlock adds
+   * every id it writes from then on (tx-id-filter.ts says why that keeps the filter exact). The
+   * ids stored before the open are added later by fillTxIdFilter; until then hasTx reads LevelDB.
    */
-  #startTxIdFilter(): void {
-    const filter = new TxIdFilter({
+  #createTxIdFilter(): void {
+    this.#txIds = new TxIdFilter({
       expectedIds: Math.max(LIMITS.txIdFilterMinimumIds, this.#tip?.logSize ?? 0),
       maxBytes: LIMITS.txIdFilterMaxBytes,
     });
-    this.#txIds = filter;
-    this.#txIdScan = this.#scanTxIds(filter);
+  }
+
+  /**
+   * Starts the background scan that adds the ids stored before the open; once it is done, the
+   * filter answers hasTx's misses. A node calls it once it is serving (the scan, 0.4 s of CPU at a
+   * million transactions, would otherwise lengthen its start); short-lived users of the store
+   * (the CLI's chain commands) never need it. Resolves when the scan has ended.
+   */
+  fillTxIdFilter(): Promise<void> {
+    const filter = this.#txIds;
+    if (filter !== undefined && !this.#txIdScanStarted && !this.#closing) {
+      this.#txIdScanStarted = true;
+      // The scan's iterator is created in this call, after the filter: nothing committed between
+      // the two is missed (it is in the iterator's snapshot or was added by commitBlock).
+      this.#txIdScan = this.#scanTxIds(filter);
+    }
+    return this.#txIdScan;
   }
 
   /**
@@ -239,23 +255,20 @@ export class LedgerStore {
   }
 
   /**
-   * The committed-id filter's state, for metrics and tests: 'scanning' until the stored ids are in,
-   * 'answering' after, 'off' past its memory bound, or why its scan failed.
+   * The committed-id filter's state, for metrics and tests: 'unfilled' until fillTxIdFilter is
+   * called, 'scanning' while the stored ids go in, 'answering' after, 'off' past its memory bound,
+   * or 'failed' (with why) when its scan could not read the store.
    */
   get txIdFilterState(): {
-    state: 'scanning' | 'answering' | 'off' | 'failed';
+    state: 'unfilled' | 'scanning' | 'answering' | 'off' | 'failed';
     bytes: number;
     detail?: string;
   } {
     const filter = this.#txIds;
     if (this.#txIdScanError !== undefined) return { state: 'failed', bytes: 0, detail: this.#txIdScanError };
     if (filter === undefined || filter.bytes === 0) return { state: 'off', bytes: 0 };
+    if (!this.#txIdScanStarted) return { state: 'unfilled', bytes: filter.bytes };
     return { state: filter.answering ? 'answering' : 'scanning', bytes: filter.bytes };
-  }
-
-  /** Resolves when the committed-id filter's start-up scan has ended (tests, benchmarks). */
-  txIdFilterScanned(): Promise<void> {
-    return this.#txIdScan;
   }
 
   async close(): Promise<void> {
