@@ -52,6 +52,11 @@ const EXITS_AT_ONCE = `${READ_CONFIG}
 console.error('fresh failure of ' + config.org);
 process.exit(3);
 `;
+/** Writes the heap flags Node was started with, then exits 3. */
+const REPORTS_HEAP_FLAGS = `${READ_CONFIG}
+console.error(config.org + ' flags: ' + process.execArgv.filter((flag) => flag.startsWith('--initial-old')).join(' '));
+process.exit(3);
+`;
 /** Serves /status as an organisation of some other chain on this node's API port until SIGTERM. */
 const ANSWERS_AS_ANOTHER_NODE = `${READ_CONFIG}
 require('node:http')
@@ -87,6 +92,18 @@ describe('startLocalNetwork start-up checks', function () {
       /\/(\S+)\/node\.log: node \1 exited with code 3 during start-up; last log lines: fresh failure of \1$/,
     );
     assert.doesNotMatch(error.message, /earlier run/);
+  });
+
+  it('starts every node with the V8 heap flags only the command line can give (v8-tuning.ts)', async () => {
+    const dir = await newNetwork();
+    const error = await rejection(
+      startLocalNetwork({
+        dir,
+        command: [process.execPath, '-e', REPORTS_HEAP_FLAGS],
+        readyTimeoutMs: 20_000,
+      }),
+    );
+    assert.match(error.message, /last log lines: (\S+) flags: --initial-old-space-size=64$/);
   });
 
   it('refuses a port answered by another network’s node, naming the organisation and the port, and stops its children', async () => {
