@@ -33,6 +33,7 @@ export function createNodeMetrics(live: {
   peers: () => number;
   mempoolTxs: () => number;
   mempoolBytes: () => number;
+  txIdFilterAnswering: () => boolean;
 }): NodeMetrics {
   const registry = new MetricsRegistry();
   registry.gauge({ name: 'bayledger_peers', help: 'Connected peers.', collect: live.peers });
@@ -45,6 +46,11 @@ export function createNodeMetrics(live: {
     name: 'bayledger_mempool_bytes',
     help: 'Bytes in the mempool.',
     collect: live.mempoolBytes,
+  });
+  registry.gauge({
+    name: 'bayledger_tx_id_filter_answering',
+    help: 'Whether the committed-id filter answers replay checks (1) or LevelDB does (0: not yet filled, or off).',
+    collect: () => (live.txIdFilterAnswering() ? 1 : 0),
   });
   // Process figures, read at scrape time: the benchmarks divide CPU time by work done, a figure a
   // busy shared machine distorts far less than wall-clock rates.

@@ -122,6 +122,7 @@ async function wire(
     peers: () => net?.connectedPeers().length ?? 0,
     mempoolTxs: () => mempool?.size ?? 0,
     mempoolBytes: () => mempool?.bytes ?? 0,
+    txIdFilterAnswering: () => store.txIdFilterState.state === 'answering',
   });
   metrics.height.set(chain.height);
   const pool = new Mempool<CheckedTx>({

@@ -605,6 +605,11 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     const cpuSeconds = metricValue(metrics, 'bayledger_process_cpu_seconds');
     assert.ok(cpuSeconds > 0 && cpuSeconds < 3600, `process CPU ${cpuSeconds} s`);
     assert.ok(metricValue(metrics, 'bayledger_process_resident_bytes') > 10 * 1024 * 1024);
+    // The restarted follower filled its committed-id filter in the background (decision 49).
+    await net.waitFor('the restarted follower answering replay checks from its id filter', async () => {
+      const now = (await net.get<string>(LAGGING_FOLLOWER, '/metrics')).json;
+      return metricValue(now, 'bayledger_tx_id_filter_answering') === 1;
+    });
     console.log(
       `      ${BLOCKS_WHILE_AWAY} blocks (${submitted} transactions) in ${producingMs} ms; ` +
         `${net.followers.length} followers synced (${LAGGING_FOLLOWER}: ${synced} blocks) in ${syncMs} ms, restarts included`,

@@ -74,7 +74,12 @@ describe('consensus driver: who gets what', function () {
       'the test genesis has followers',
     );
     const sent: Sent[] = [];
-    const metrics = createNodeMetrics({ peers: () => 0, mempoolTxs: () => 0, mempoolBytes: () => 0 });
+    const metrics = createNodeMetrics({
+      peers: () => 0,
+      mempoolTxs: () => 0,
+      mempoolBytes: () => 0,
+      txIdFilterAnswering: () => false,
+    });
     const chain = new NodeChain(store, params);
     driver = new ConsensusDriver({
       chain,

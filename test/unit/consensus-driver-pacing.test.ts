@@ -74,7 +74,12 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     const store = await LedgerStore.open(join(directory, 'data'), { createIfMissing: true });
     cleanups.push(() => store.close());
     await store.initGenesis(genesisRecordOf(network.genesis));
-    const metrics = createNodeMetrics({ peers: () => 0, mempoolTxs: () => 0, mempoolBytes: () => 0 });
+    const metrics = createNodeMetrics({
+      peers: () => 0,
+      mempoolTxs: () => 0,
+      mempoolBytes: () => 0,
+      txIdFilterAnswering: () => false,
+    });
     const mempool = new Mempool({
       txIdOf,
       admit: (bytes, txId) => admitTransaction(bytes, txId, network.genesis, metrics),

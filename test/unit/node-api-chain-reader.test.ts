@@ -50,7 +50,12 @@ describe('node: ApiChainReader over the node API routes', function () {
     });
     // Only the /chain routes are exercised: the rest of the runtime is never called.
     const runtime = {
-      metrics: createNodeMetrics({ peers: () => 0, mempoolTxs: () => 0, mempoolBytes: () => 0 }),
+      metrics: createNodeMetrics({
+        peers: () => 0,
+        mempoolTxs: () => 0,
+        mempoolBytes: () => 0,
+        txIdFilterAnswering: () => false,
+      }),
     } as unknown as NodeRuntime;
     registerNodeRoutes(server, runtime, local);
     const url = await server.listen();
