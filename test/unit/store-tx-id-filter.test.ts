@@ -67,6 +67,19 @@ describe('TxIdFilter', () => {
     assert.equal(countAbsent(filter, ids('absent', 100)), 0, 'off: every answer is "maybe"');
   });
 
+  it('has no filter at all when the log at open is past its memory bound', () => {
+    // 100 million ids at 10 bits would need 2^30 bits (128 MiB): refused before allocating.
+    const before = process.memoryUsage().arrayBuffers;
+    const filter = new TxIdFilter({ expectedIds: 100_000_000, maxBytes: 64 * 1024 * 1024 });
+    const allocatedBytes = process.memoryUsage().arrayBuffers - before;
+    assert.ok(allocatedBytes < 1024 * 1024, `allocated ${allocatedBytes} bytes for a filter it refused`);
+    assert.equal(filter.bytes, 0);
+    filter.markComplete();
+    assert.equal(filter.answering, false);
+    filter.add(sha256(utf8('any')));
+    assert.equal(filter.definitelyAbsent(sha256(utf8('other'))), false);
+  });
+
   it('answers "maybe" for an id that is not 32 bytes, and refuses to add one', () => {
     const filter = new TxIdFilter({ expectedIds: 10, maxBytes: 1 << 20 });
     filter.markComplete();

@@ -36,6 +36,8 @@ const GROWTH_FACTOR = 4;
 const BITS_PER_ID_STEP = 2;
 /** Transaction ids are SHA-256 outputs. */
 const ID_BYTES = 32;
+/** Bit positions are 32-bit words masked with (bits - 1), which must stay a positive int32. */
+const MAX_SEGMENT_BITS = 2 ** 31;
 
 class FilterSegment {
   readonly words: Uint32Array;
@@ -44,7 +46,10 @@ class FilterSegment {
   countIds = 0;
 
   constructor(bitCount: number, bitsPerId: number) {
-    assert(bitCount >= 32 && (bitCount & (bitCount - 1)) === 0, 'segment bit count must be a power of two');
+    assert(
+      bitCount >= 32 && bitCount <= MAX_SEGMENT_BITS && Number.isInteger(Math.log2(bitCount)),
+      'segment bit count must be a power of two of at most 2^31',
+    );
     this.words = new Uint32Array(bitCount / 32);
     this.mask = bitCount - 1;
     this.capacityIds = Math.floor(bitCount / bitsPerId);
@@ -71,7 +76,7 @@ class FilterSegment {
   }
 }
 
-/** The smallest power of two of at least `value` (value >= 1, at most 2^31). */
+/** The smallest power of two of at least `value` and 32 (may exceed MAX_SEGMENT_BITS: callers check). */
 function powerOfTwoAtLeast(value: number): number {
   let power = 32;
   while (power < value) power *= 2;
@@ -94,8 +99,11 @@ export class TxIdFilter {
     assert(Number.isSafeInteger(options.expectedIds) && options.expectedIds >= 0, 'expectedIds must be >= 0');
     this.#maxBytes = options.maxBytes;
     const firstBits = powerOfTwoAtLeast(Math.max(1, options.expectedIds) * BITS_PER_ID);
-    const first = new FilterSegment(firstBits, BITS_PER_ID);
-    this.#segments = first.bytes <= this.#maxBytes ? [first] : undefined;
+    // Checked before allocating: a log too large for the bound gets no filter at all.
+    this.#segments =
+      firstBits / 8 <= this.#maxBytes && firstBits <= MAX_SEGMENT_BITS
+        ? [new FilterSegment(firstBits, BITS_PER_ID)]
+        : undefined;
   }
 
   /** True once every id committed before the store opened has been added (and still in use). */
@@ -121,7 +129,7 @@ export class TxIdFilter {
     let last = segments[segments.length - 1]!;
     if (last.countIds >= last.capacityIds) {
       const grownBits = (last.mask + 1) * GROWTH_FACTOR;
-      if (this.bytes + grownBits / 8 > this.#maxBytes || grownBits > 2 ** 31) {
+      if (this.bytes + grownBits / 8 > this.#maxBytes || grownBits > MAX_SEGMENT_BITS) {
         // Switching off is the only safe way to stop growing: dropping an id would be a false "absent".
         this.#segments = undefined;
         return;
