@@ -34,11 +34,12 @@ export function interruptBudgetFlag(execArgv: readonly string[]): string | undef
  * above the live heap. Without it, a node moving a payload (hundreds of MB/s of short-lived
  * buffers) could fall into a mode of one mark-compact after another for the whole transfer,
  * each marking started for "allocation limit" with 20 MB live against a 44 MB limit (decision
- * 48): 35-63 mark-compacts in a run against 2, and the storming node spent half again its CPU.
+ * 48): 31-63 mark-compacts in a run against 2, and the storming node spent half again its CPU.
  * With 64 MB no run stormed (one mark-compact per node per run) and with 128 none at all; 64
  * bounds what the setting can add to a node's heap before its first mark-compact. Alternating
- * `--only payload` runs, 2026-11-27 (decision 49): without it 80-117 MB/s (median 92, 8 runs, a
- * storm in 4), with 64 MB 99-114 (4 runs), with 128 MB 98-127 (8 runs). The memory benchmark's
+ * `--only payload` runs, 2026-11-27 (decision 50): without it 80-117 MB/s (median 92, 8 runs;
+ * storms of 31-63 in 3, 9 on one node in 2 more), with 64 MB 99-114 (4 runs), with 128 MB 98-127
+ * (8 runs). The memory benchmark's
  * RSS did not move (261 / 265 / 263 MB settled).
  */
 export const NODE_HEAP_FLAGS: readonly string[] = ['--initial-old-space-size=64'];

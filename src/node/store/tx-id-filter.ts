@@ -11,8 +11,9 @@
 // a committed id, because verifyBlock would then accept a replay. That holds by construction:
 // - the filter exists from the moment the store opens, and commitBlock adds a block's ids BEFORE
 //   its batch is written, so every id committed while the store is open is in it;
-// - the ids committed before the store opened are added by one scan of the TxIndex that starts
-//   after the filter exists; until that scan has finished the filter answers "maybe" to everything;
+// - the ids committed before the store opened are added by one scan of the block records
+//   (LedgerStore.fillTxIdFilter, started once the node serves) whose iterator is created after the
+//   filter exists; until that scan has finished the filter answers "maybe" to everything;
 // - it only ever grows: a full segment is followed by a larger one (a scalable Bloom filter,
 //   Almeida et al. 2007), and when the bound on its memory is reached the filter switches itself
 //   off for good (every answer "maybe"), never drops an id.
