@@ -56,12 +56,10 @@ function flagName(flag: string): string {
 export function withNodeHeapFlags(command: readonly string[]): string[] {
   const [executable, ...rest] = command;
   if (executable === undefined) return [];
-  const given = new Set(rest.map(flagName));
-  const missing = NODE_HEAP_FLAGS.filter((flag) => !given.has(flagName(flag)));
-  return [executable, ...missing, ...rest];
+  return [executable, ...missingNodeHeapFlags(rest), ...rest];
 }
 
-/** The NODE_HEAP_FLAGS this process was started without (a node logs them at start). */
+/** The NODE_HEAP_FLAGS `execArgv` lacks (by default this process's: a node logs them at start). */
 export function missingNodeHeapFlags(execArgv: readonly string[] = process.execArgv): string[] {
   const given = new Set(execArgv.map(flagName));
   return NODE_HEAP_FLAGS.filter((flag) => !given.has(flagName(flag)));

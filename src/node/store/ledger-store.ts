@@ -132,8 +132,11 @@ export class LedgerStore {
   #tip: ChainTip | undefined;
   #genesis: GenesisRecord | undefined;
   #committing = false;
-  /** Committed ids (tx-id-filter.ts): answers most replay checks without a LevelDB read. */
-  #txIds: TxIdFilter | undefined;
+  /**
+   * Committed ids (tx-id-filter.ts): answers most replay checks without a LevelDB read. Created by
+   * open once the tip is known (it is sized for the log), before anyone can commit.
+   */
+  #txIds!: TxIdFilter;
   /** The scan that adds the ids committed before this store opened (fillTxIdFilter); close waits for it. */
   #txIdScan: Promise<void> = Promise.resolve();
   #txIdScanStarted = false;
@@ -217,12 +220,11 @@ export class LedgerStore {
    * (the CLI's chain commands) never need it. Resolves when the scan has ended.
    */
   fillTxIdFilter(): Promise<void> {
-    const filter = this.#txIds;
-    if (filter !== undefined && !this.#txIdScanStarted && !this.#closing) {
+    if (!this.#txIdScanStarted && !this.#closing) {
       this.#txIdScanStarted = true;
       // The scan's iterator is created in this call, after the filter: nothing committed between
       // the two is missed (it is in the iterator's snapshot or was added by commitBlock).
-      this.#txIdScan = this.#scanTxIds(filter);
+      this.#txIdScan = this.#scanTxIds(this.#txIds);
     }
     return this.#txIdScan;
   }
@@ -266,7 +268,7 @@ export class LedgerStore {
   } {
     const filter = this.#txIds;
     if (this.#txIdScanError !== undefined) return { state: 'failed', bytes: 0, detail: this.#txIdScanError };
-    if (filter === undefined || filter.bytes === 0) return { state: 'off', bytes: 0 };
+    if (filter.bytes === 0) return { state: 'off', bytes: 0 };
     if (!this.#txIdScanStarted) return { state: 'unfilled', bytes: filter.bytes };
     return { state: filter.answering ? 'answering' : 'scanning', bytes: filter.bytes };
   }
@@ -335,7 +337,7 @@ export class LedgerStore {
 
   /** Whether a transaction is already in the log (the pure core's replay check). */
   hasTx(txId: Uint8Array): boolean {
-    if (this.#txIds?.definitelyAbsent(txId)) return false;
+    if (this.#txIds.definitelyAbsent(txId)) return false;
     return this.#db.getSync(txIndexKey(txId)) !== undefined;
   }
 
@@ -385,7 +387,7 @@ export class LedgerStore {
 
   /** One transaction with its position, its id re-derived from its bytes; undefined if unknown. */
   async readTx(txId: Uint8Array): Promise<TxRecord | undefined> {
-    if (this.#txIds?.definitelyAbsent(txId)) return undefined;
+    if (this.#txIds.definitelyAbsent(txId)) return undefined;
     const indexed = this.#db.getSync(txIndexKey(txId));
     if (indexed === undefined) return undefined;
     const position = decodeTxPosition(indexed, `tx ${toHex(txId)}`);
@@ -455,7 +457,7 @@ export class LedgerStore {
       const hash = this.#checkCommit(block, certificate, applied);
       const { operations, stateValues } = this.#commitOperations(block, hash, certificate, applied);
       // Before the write, so no moment exists where an id is stored but the filter says absent.
-      for (const txId of applied.txIds) this.#txIds?.add(txId);
+      for (const txId of applied.txIds) this.#txIds.add(txId);
       await writeBatch(this.#db, operations, { sync: true });
       this.#tip = tipOf(block.header, hash);
       this.state.committed(applied.writes, stateValues);
