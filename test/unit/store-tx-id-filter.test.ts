@@ -3,14 +3,11 @@
 // store opened, committed while its start-up scan ran, or added after the filter grew or hit its
 // memory bound.
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { utf8 } from '../../src/core/bytes.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { TxIdFilter } from '../../src/node/store/tx-id-filter.js';
-import { fakeBlock, GENESIS_HASH, txBytes } from '../helpers/fake-block.js';
+import { fakeBlock, txBytes, useTestStore } from '../helpers/fake-block.js';
 
 function ids(prefix: string, count: number): Uint8Array[] {
   return Array.from({ length: count }, (_, i) => sha256(utf8(`${prefix} ${i}`)));
@@ -101,26 +98,14 @@ describe('TxIdFilter', () => {
 });
 
 describe('LedgerStore committed-id filter', () => {
-  let directory: string;
-  let store: LedgerStore;
-
-  beforeEach(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'bayledger-txids-'));
-    store = await LedgerStore.open(directory);
-    await store.initGenesis({ hash: GENESIS_HASH, json: '{}' });
-  });
-
-  afterEach(async () => {
-    await store.close().catch(() => undefined);
-    await rm(directory, { recursive: true, force: true });
-  });
+  const t = useTestStore('bayledger-txids-');
 
   /** Commits `blocks` blocks of `txsPerBlock` transactions; returns their ids. */
   async function commitBlocks(blocks: number, txsPerBlock: number): Promise<Uint8Array[]> {
     const committed: Uint8Array[] = [];
     for (let b = 0; b < blocks; b++) {
-      const parts = fakeBlock(store, txBytes(store.height + 1, txsPerBlock), []);
-      await store.commitBlock(parts.block, parts.certificate, parts.applied);
+      const parts = fakeBlock(t.store, txBytes(t.store.height + 1, txsPerBlock), []);
+      await t.store.commitBlock(parts.block, parts.certificate, parts.applied);
       committed.push(...parts.applied.txIds);
     }
     return committed;
@@ -128,69 +113,69 @@ describe('LedgerStore committed-id filter', () => {
 
   it('finds every id stored before it opened once its scan is done, and only those', async () => {
     const committed = await commitBlocks(25, 200);
-    await store.close();
-    store = await LedgerStore.open(directory);
-    assert.equal(store.txIdFilterState.state, 'unfilled');
+    await t.store.close();
+    t.store = await LedgerStore.open(t.directory);
+    assert.equal(t.store.txIdFilterState.state, 'unfilled');
     assert.ok(
-      committed.every((txId) => store.hasTx(txId)),
+      committed.every((txId) => t.store.hasTx(txId)),
       'unfilled: LevelDB answers',
     );
-    await store.fillTxIdFilter();
-    assert.equal(store.txIdFilterState.state, 'answering');
+    await t.store.fillTxIdFilter();
+    assert.equal(t.store.txIdFilterState.state, 'answering');
     assert.ok(
-      committed.every((txId) => store.hasTx(txId)),
+      committed.every((txId) => t.store.hasTx(txId)),
       'a committed id reported absent',
     );
     const absent = ids('never committed', 5000);
-    assert.ok(absent.every((txId) => !store.hasTx(txId)));
+    assert.ok(absent.every((txId) => !t.store.hasTx(txId)));
     const last = committed[committed.length - 1]!;
-    assert.equal((await store.readTx(last))?.leafIndex, 4999);
-    assert.equal(await store.readTx(absent[0]!), undefined);
+    assert.equal((await t.store.readTx(last))?.leafIndex, 4999);
+    assert.equal(await t.store.readTx(absent[0]!), undefined);
   });
 
   it('finds ids committed before and while its scan runs', async () => {
     await commitBlocks(20, 200);
-    await store.close();
-    store = await LedgerStore.open(directory);
+    await t.store.close();
+    t.store = await LedgerStore.open(t.directory);
     const beforeScan = await commitBlocks(2, 100);
-    const scan = store.fillTxIdFilter();
-    assert.equal(store.txIdFilterState.state, 'scanning');
+    const scan = t.store.fillTxIdFilter();
+    assert.equal(t.store.txIdFilterState.state, 'scanning');
     // The scan's iterator reads the store as it was when the scan started, so these ids reach the
     // filter only through commitBlock.
     const during = await commitBlocks(3, 100);
     await scan;
-    assert.equal(store.txIdFilterState.state, 'answering');
+    assert.equal(t.store.txIdFilterState.state, 'answering');
     assert.ok(
-      beforeScan.every((txId) => store.hasTx(txId)),
+      beforeScan.every((txId) => t.store.hasTx(txId)),
       'an id committed before the scan reported absent',
     );
     assert.ok(
-      during.every((txId) => store.hasTx(txId)),
+      during.every((txId) => t.store.hasTx(txId)),
       'an id committed during the scan reported absent',
     );
     const after = await commitBlocks(2, 100);
-    assert.ok(after.every((txId) => store.hasTx(txId)));
+    assert.ok(after.every((txId) => t.store.hasTx(txId)));
   });
 
   it('answers like the id index from a store that was empty at open', async () => {
-    await store.fillTxIdFilter();
-    assert.equal(store.txIdFilterState.state, 'answering');
+    await t.store.fillTxIdFilter();
+    assert.equal(t.store.txIdFilterState.state, 'answering');
     const committed = await commitBlocks(5, 50);
-    assert.ok(committed.every((txId) => store.hasTx(txId)));
-    assert.ok(ids('never committed', 1000).every((txId) => !store.hasTx(txId)));
-    assert.equal(store.hasTx(new Uint8Array(5)), false, 'a malformed id goes to LevelDB and is not found');
+    assert.ok(committed.every((txId) => t.store.hasTx(txId)));
+    assert.ok(ids('never committed', 1000).every((txId) => !t.store.hasTx(txId)));
+    assert.equal(t.store.hasTx(new Uint8Array(5)), false, 'a malformed id goes to LevelDB and is not found');
   });
 
   it('closes cleanly while its scan is running, and opens again', async () => {
     const committed = await commitBlocks(20, 200);
-    await store.close();
-    store = await LedgerStore.open(directory);
-    const scan = store.fillTxIdFilter();
-    await store.close();
+    await t.store.close();
+    t.store = await LedgerStore.open(t.directory);
+    const scan = t.store.fillTxIdFilter();
+    await t.store.close();
     await scan;
-    store = await LedgerStore.open(directory);
-    await store.fillTxIdFilter();
-    assert.equal(store.txIdFilterState.state, 'answering');
-    assert.ok(committed.every((txId) => store.hasTx(txId)));
+    t.store = await LedgerStore.open(t.directory);
+    await t.store.fillTxIdFilter();
+    assert.equal(t.store.txIdFilterState.state, 'answering');
+    assert.ok(committed.every((txId) => t.store.hasTx(txId)));
   });
 });

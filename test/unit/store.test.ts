@@ -3,8 +3,6 @@
 // tested on its own; full chains with real transactions are in chain tests.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { utf8 } from '../../src/core/bytes.js';
@@ -15,7 +13,7 @@ import type { StateWrite } from '../../src/core/ledger/state-kv.js';
 import { inclusionProof, leafHash, MemoryMerkleLog, rootAt } from '../../src/core/merkle/index.js';
 import { blockKey, metaKey, stateKey } from '../../src/node/store/buckets.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
-import { fakeBlock, GENESIS_HASH, txBytes, ZERO } from '../helpers/fake-block.js';
+import { fakeBlock, txBytes, useTestStore, ZERO } from '../helpers/fake-block.js';
 
 async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
@@ -27,23 +25,11 @@ async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: Re
 }
 
 describe('LedgerStore', () => {
-  let directory: string;
-  let store: LedgerStore;
-
-  beforeEach(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'bayledger-store-'));
-    store = await LedgerStore.open(directory);
-    await store.initGenesis({ hash: GENESIS_HASH, json: '{}' });
-  });
-
-  afterEach(async () => {
-    await store.close().catch(() => undefined);
-    await rm(directory, { recursive: true, force: true });
-  });
+  const t = useTestStore('bayledger-store-');
 
   async function commit(txCount: number, writes: StateWrite[] = []) {
-    const parts = fakeBlock(store, txBytes(store.height + 1, txCount), writes);
-    await store.commitBlock(parts.block, parts.certificate, parts.applied);
+    const parts = fakeBlock(t.store, txBytes(t.store.height + 1, txCount), writes);
+    await t.store.commitBlock(parts.block, parts.certificate, parts.applied);
     return parts;
   }
 
@@ -51,21 +37,21 @@ describe('LedgerStore', () => {
     const first = await commit(3, [{ bucket: 'consent', key: 'c1', value: { status: 'active' } }]);
     await commit(0);
     const third = await commit(5, [{ bucket: 'consent', key: 'c1', value: null }]);
-    assert.equal(store.height, 3);
-    await store.close();
-    store = await LedgerStore.open(directory);
-    assert.equal(store.height, 3);
-    assert.deepEqual(store.tip?.blockHash, blockHash(third.block.header));
-    assert.deepEqual(await store.readBlock(1), first.block);
-    assert.deepEqual((await store.readBlock(3)).txs, third.block.txs);
-    assert.deepEqual(await store.readCertificate(3), third.certificate);
-    const tx = await store.readTx(sha256(third.block.txs[4]!));
+    assert.equal(t.store.height, 3);
+    await t.store.close();
+    t.store = await LedgerStore.open(t.directory);
+    assert.equal(t.store.height, 3);
+    assert.deepEqual(t.store.tip?.blockHash, blockHash(third.block.header));
+    assert.deepEqual(await t.store.readBlock(1), first.block);
+    assert.deepEqual((await t.store.readBlock(3)).txs, third.block.txs);
+    assert.deepEqual(await t.store.readCertificate(3), third.certificate);
+    const tx = await t.store.readTx(sha256(third.block.txs[4]!));
     assert.deepEqual(tx, { height: 3, index: 4, leafIndex: 7, envelope: third.block.txs[4] });
-    assert.equal(store.hasTx(sha256(first.block.txs[0]!)), true);
-    assert.equal(store.hasTx(sha256(utf8('never committed'))), false);
-    assert.equal(await store.readTx(sha256(utf8('never committed'))), undefined);
-    assert.equal(store.state.get('consent', 'c1'), undefined, 'deleted by block 3');
-    assert.equal(store.genesis?.json, '{}');
+    assert.equal(t.store.hasTx(sha256(first.block.txs[0]!)), true);
+    assert.equal(t.store.hasTx(sha256(utf8('never committed'))), false);
+    assert.equal(await t.store.readTx(sha256(utf8('never committed'))), undefined);
+    assert.equal(t.store.state.get('consent', 'c1'), undefined, 'deleted by block 3');
+    assert.equal(t.store.genesis?.json, '{}');
   });
 
   it('serves the same roots and proofs as an in-memory log', async () => {
@@ -74,23 +60,23 @@ describe('LedgerStore', () => {
       const { block } = await commit(height % 4);
       for (const tx of block.txs) reference.append(leafHash(tx));
     }
-    assert.equal(store.tip?.logSize, reference.size);
+    assert.equal(t.store.tip?.logSize, reference.size);
     for (let size = 1; size <= reference.size; size++) {
-      assert.deepEqual(rootAt(store.merkle, size), rootAt(reference, size));
+      assert.deepEqual(rootAt(t.store.merkle, size), rootAt(reference, size));
       for (let leaf = 0; leaf < size; leaf++) {
-        assert.deepEqual(inclusionProof(store.merkle, leaf, size), inclusionProof(reference, leaf, size));
+        assert.deepEqual(inclusionProof(t.store.merkle, leaf, size), inclusionProof(reference, leaf, size));
       }
     }
   });
 
   it('state reads see committed values and cached values do not leak mutations', async () => {
     await commit(1, [{ bucket: 'counter', key: 'hku-szh/2026', value: { count: 1 } }]);
-    const value = store.state.get('counter', 'hku-szh/2026') as { count: number };
+    const value = t.store.state.get('counter', 'hku-szh/2026') as { count: number };
     assert.deepEqual(value, { count: 1 });
     value.count = 99;
-    assert.deepEqual(store.state.get('counter', 'hku-szh/2026'), { count: 1 });
+    assert.deepEqual(t.store.state.get('counter', 'hku-szh/2026'), { count: 1 });
     await commit(1, [{ bucket: 'counter', key: 'hku-szh/2026', value: { count: 2 } }]);
-    assert.deepEqual(store.state.get('counter', 'hku-szh/2026'), { count: 2 });
+    assert.deepEqual(t.store.state.get('counter', 'hku-szh/2026'), { count: 2 });
   });
 
   it('scans one state bucket, or the keys of a bucket under a prefix, as one key range', async () => {
@@ -106,7 +92,7 @@ describe('LedgerStore', () => {
     ]);
     const keys = async (bucket: 'patient' | 'transfer', prefix?: string) => {
       const found: string[] = [];
-      for await (const entry of store.stateEntriesIn(bucket, prefix)) {
+      for await (const entry of t.store.stateEntriesIn(bucket, prefix)) {
         assert.equal(entry.bucket, bucket);
         found.push(entry.key);
       }
@@ -122,33 +108,33 @@ describe('LedgerStore', () => {
 
   it('refuses a commit that does not fit the tip, and writes nothing', async () => {
     await commit(2);
-    const good = fakeBlock(store, txBytes(2, 2), []);
+    const good = fakeBlock(t.store, txBytes(2, 2), []);
     const wrongCertificate = { ...good.certificate, blockHash: ZERO };
     await rejectsWith(
-      store.commitBlock(good.block, wrongCertificate, good.applied),
+      t.store.commitBlock(good.block, wrongCertificate, good.applied),
       'BLOCK_INVALID',
       /certificate/,
     );
     const wrongState = { ...good.applied, stateHash: ZERO };
     await rejectsWith(
-      store.commitBlock(good.block, good.certificate, wrongState),
+      t.store.commitBlock(good.block, good.certificate, wrongState),
       'BLOCK_INVALID',
       /stateHash/,
     );
-    const relinked = fakeBlock(store, txBytes(2, 2), []);
+    const relinked = fakeBlock(t.store, txBytes(2, 2), []);
     const forked = { ...relinked.block, header: { ...relinked.block.header, previousHash: ZERO } };
-    await rejectsWith(store.commitBlock(forked, relinked.certificate, relinked.applied), 'BLOCK_INVALID');
-    assert.equal(store.height, 1);
-    await rejectsWith(store.readBlock(2), 'NOT_FOUND', /no block at height 2/);
-    await store.commitBlock(good.block, good.certificate, good.applied);
-    assert.equal(store.height, 2);
+    await rejectsWith(t.store.commitBlock(forked, relinked.certificate, relinked.applied), 'BLOCK_INVALID');
+    assert.equal(t.store.height, 1);
+    await rejectsWith(t.store.readBlock(2), 'NOT_FOUND', /no block at height 2/);
+    await t.store.commitBlock(good.block, good.certificate, good.applied);
+    assert.equal(t.store.height, 2);
   });
 
   it('reports a flipped byte in a stored block or state entry as corruption at its height', async () => {
     await commit(2, [{ bucket: 'transfer', key: 't1', value: { status: 'approved' } }]);
     await commit(1);
-    await store.close();
-    const raw = new ClassicLevel<Uint8Array, Uint8Array>(directory, {
+    await t.store.close();
+    const raw = new ClassicLevel<Uint8Array, Uint8Array>(t.directory, {
       keyEncoding: 'view',
       valueEncoding: 'view',
     });
@@ -158,16 +144,16 @@ describe('LedgerStore', () => {
     const state = (await raw.get(stateKey('transfer', 't1')))!;
     await raw.put(stateKey('transfer', 't1'), state.subarray(0, state.length - 1));
     await raw.close();
-    store = await LedgerStore.open(directory);
-    await rejectsWith(store.readBlock(1), 'DATABASE_CORRUPT', /height 1/);
-    assert.deepEqual((await store.readBlock(2)).header.height, 2);
-    assert.throws(() => store.state.get('transfer', 't1'), /state transfer\/t1/);
+    t.store = await LedgerStore.open(t.directory);
+    await rejectsWith(t.store.readBlock(1), 'DATABASE_CORRUPT', /height 1/);
+    assert.deepEqual((await t.store.readBlock(2)).header.height, 2);
+    assert.throws(() => t.store.state.get('transfer', 't1'), /state transfer\/t1/);
   });
 
   it('refuses a data directory written in another store format, naming both formats', async () => {
     await commit(2);
-    await store.close();
-    const raw = new ClassicLevel<Uint8Array, Uint8Array>(directory, {
+    await t.store.close();
+    const raw = new ClassicLevel<Uint8Array, Uint8Array>(t.directory, {
       keyEncoding: 'view',
       valueEncoding: 'view',
     });
@@ -175,21 +161,21 @@ describe('LedgerStore', () => {
     await raw.del(metaKey('format'));
     await raw.close();
     await rejectsWith(
-      LedgerStore.open(directory),
+      LedgerStore.open(t.directory),
       'CONFIG_INVALID',
       /store format 1; this build reads format 2/,
     );
-    store = await LedgerStore.open(join(directory, 'fresh'));
+    t.store = await LedgerStore.open(join(t.directory, 'fresh'));
   });
 
   it('keeps WAL records in order across reopen and clears decided heights', async () => {
-    await store.walAppend(1, utf8('proposal 1'));
-    await store.walAppend(1, utf8('prevote 1'));
-    await store.walAppend(2, utf8('prevote 2'));
-    await store.close();
-    store = await LedgerStore.open(directory);
-    await store.walAppend(2, utf8('precommit 2'));
-    const records = await store.walRead();
+    await t.store.walAppend(1, utf8('proposal 1'));
+    await t.store.walAppend(1, utf8('prevote 1'));
+    await t.store.walAppend(2, utf8('prevote 2'));
+    await t.store.close();
+    t.store = await LedgerStore.open(t.directory);
+    await t.store.walAppend(2, utf8('precommit 2'));
+    const records = await t.store.walRead();
     assert.deepEqual(
       records.map((r) => [r.height, Buffer.from(r.record).toString()]),
       [
@@ -199,34 +185,34 @@ describe('LedgerStore', () => {
         [2, 'precommit 2'],
       ],
     );
-    await store.walClear(1);
+    await t.store.walClear(1);
     assert.deepEqual(
-      (await store.walRead()).map((r) => r.height),
+      (await t.store.walRead()).map((r) => r.height),
       [2, 2],
     );
     // The clear deleted the records on disk (keys loaded at open and appended since alike).
-    await store.close();
-    store = await LedgerStore.open(directory);
+    await t.store.close();
+    t.store = await LedgerStore.open(t.directory);
     assert.deepEqual(
-      (await store.walRead()).map((r) => r.height),
+      (await t.store.walRead()).map((r) => r.height),
       [2, 2],
     );
-    await store.walAppend(3, utf8('prevote 3'));
-    await store.walClear(2);
+    await t.store.walAppend(3, utf8('prevote 3'));
+    await t.store.walClear(2);
     assert.deepEqual(
-      (await store.walRead()).map((r) => [r.height, Buffer.from(r.record).toString()]),
+      (await t.store.walRead()).map((r) => [r.height, Buffer.from(r.record).toString()]),
       [[3, 'prevote 3']],
     );
   });
 
   it('refuses to open a database another process holds, naming the directory', async () => {
-    await store.close();
+    await t.store.close();
     const holder = spawn(
       process.execPath,
       [
         '-e',
         `const {ClassicLevel}=require('classic-level');const db=new ClassicLevel(process.argv[1]);db.open().then(()=>console.log('open'));setInterval(()=>{},1000);`,
-        directory,
+        t.directory,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -236,15 +222,15 @@ describe('LedgerStore', () => {
         holder.on('exit', () => reject(new Error('holder exited early')));
       });
       await rejectsWith(
-        LedgerStore.open(directory),
+        LedgerStore.open(t.directory),
         'DATABASE_LOCKED',
-        new RegExp(`database in use by another process: ${directory}`),
+        new RegExp(`database in use by another process: ${t.directory}`),
       );
     } finally {
       holder.kill('SIGKILL');
       await new Promise((resolve) => holder.once('exit', resolve));
     }
-    store = await LedgerStore.open(directory);
-    assert.equal(store.height, 0);
+    t.store = await LedgerStore.open(t.directory);
+    assert.equal(t.store.height, 0);
   });
 });
