@@ -77,15 +77,20 @@ describe('startLocalNetwork start-up checks', function () {
     return dir;
   }
 
+  /** How startLocalNetwork fails on `dir` with every node replaced by the stand-in `script`. */
+  function startFailure(dir: string, script: string): Promise<BayledgerError> {
+    return rejection(
+      startLocalNetwork({ dir, command: [process.execPath, '-e', script], readyTimeoutMs: 20_000 }),
+    );
+  }
+
   it('reports a node that exits during start-up with its exit code and only this run’s log lines', async () => {
     const dir = await newNetwork();
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       if (entry.isDirectory())
         await writeFile(path.join(dir, entry.name, 'node.log'), 'stale error of an earlier run\n');
     }
-    const error = await rejection(
-      startLocalNetwork({ dir, command: [process.execPath, '-e', EXITS_AT_ONCE], readyTimeoutMs: 20_000 }),
-    );
+    const error = await startFailure(dir, EXITS_AT_ONCE);
     assert.equal(error.code, 'NOT_READY');
     assert.match(
       error.message,
@@ -96,25 +101,13 @@ describe('startLocalNetwork start-up checks', function () {
 
   it('starts every node with the V8 heap flags only the command line can give (v8-tuning.ts)', async () => {
     const dir = await newNetwork();
-    const error = await rejection(
-      startLocalNetwork({
-        dir,
-        command: [process.execPath, '-e', REPORTS_HEAP_FLAGS],
-        readyTimeoutMs: 20_000,
-      }),
-    );
+    const error = await startFailure(dir, REPORTS_HEAP_FLAGS);
     assert.match(error.message, /last log lines: (\S+) flags: --initial-old-space-size=64$/);
   });
 
   it('refuses a port answered by another network’s node, naming the organisation and the port, and stops its children', async () => {
     const dir = await newNetwork();
-    const error = await rejection(
-      startLocalNetwork({
-        dir,
-        command: [process.execPath, '-e', ANSWERS_AS_ANOTHER_NODE],
-        readyTimeoutMs: 20_000,
-      }),
-    );
+    const error = await startFailure(dir, ANSWERS_AS_ANOTHER_NODE);
     assert.equal(error.code, 'CONFLICT');
     assert.match(
       error.message,
