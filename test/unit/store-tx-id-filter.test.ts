@@ -64,6 +64,19 @@ describe('TxIdFilter', () => {
     assert.equal(countAbsent(filter, ids('absent', 100)), 0, 'off: every answer is "maybe"');
   });
 
+  it('grows by less than 4x when 4x would not fit its bound, before it switches off', () => {
+    // A first segment of 1,024 bits (128 bytes, 102 ids); 4x more would pass 384 bytes, 2x does not.
+    const filter = new TxIdFilter({ expectedIds: 100, maxBytes: 384 });
+    filter.markComplete();
+    const added = ids('added', 103);
+    for (const txId of added) filter.add(txId);
+    assert.equal(filter.bytes, 384, 'a second segment of 2,048 bits');
+    assert.equal(filter.answering, true);
+    assert.equal(countAbsent(filter, added), 0);
+    for (const txId of ids('more', 200)) filter.add(txId);
+    assert.equal(filter.answering, false, 'nothing fits after the second segment');
+  });
+
   it('has no filter at all when the log at open is past its memory bound', () => {
     // 100 million ids at 10 bits would need 2^30 bits (128 MiB): refused before allocating.
     const before = process.memoryUsage().arrayBuffers;

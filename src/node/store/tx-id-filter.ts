@@ -29,7 +29,8 @@ const HASH_COUNT = 7;
 /** Bits per id the first segment is sized for, at least (sizes are rounded up to a power of two). */
 const BITS_PER_ID = 10;
 /**
- * Each grown segment has four times the bits of the one before and 2 more bits per id, so its
+ * Each grown segment has four times the bits of the one before (less when that would not fit the
+ * memory bound) and 2 more bits per id, so its
  * false "maybe" rate is lower (0.82%, 0.33%, 0.15%, 0.07%, ... at 10, 12, 14, 16 bits an id): the
  * rates of all segments add up, and this keeps their sum under about 1.5% however far it grows
  * (measured: 1.18% after growing from 100 to 50,000 ids, 1.26% from 65,536 to 2 million).
@@ -130,8 +131,12 @@ export class TxIdFilter {
     assert(txId.length === ID_BYTES, `a transaction id is ${ID_BYTES} bytes`);
     let last = segments[segments.length - 1]!;
     if (last.countIds >= last.capacityIds) {
-      const grownBits = (last.mask + 1) * GROWTH_FACTOR;
-      if (this.bytes + grownBits / 8 > this.#maxBytes || grownBits > MAX_SEGMENT_BITS) {
+      // Four times the last segment, or the largest power of two down to its size that still fits
+      // the bound: a filter sized for a large log at open would otherwise stop at its first growth.
+      const lastBits = last.mask + 1;
+      let grownBits = lastBits * GROWTH_FACTOR;
+      while (grownBits > lastBits && !this.#fits(grownBits)) grownBits /= 2;
+      if (!this.#fits(grownBits)) {
         // Switching off is the only safe way to stop growing: dropping an id would be a false "absent".
         this.#segments = undefined;
         return;
@@ -140,6 +145,11 @@ export class TxIdFilter {
       segments.push(last);
     }
     last.add(new DataView(txId.buffer, txId.byteOffset, ID_BYTES));
+  }
+
+  /** Whether one more segment of `bitCount` bits stays within the memory bound and the mask. */
+  #fits(bitCount: number): boolean {
+    return this.bytes + bitCount / 8 <= this.#maxBytes && bitCount <= MAX_SEGMENT_BITS;
   }
 
   /** Called once the scan of the ids committed before the store opened has added them all. */
