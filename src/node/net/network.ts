@@ -22,6 +22,7 @@ import { decodeBatch, maxBatchFrameBytes } from './batch.js';
 import { FramedStream } from './framed-stream.js';
 import { NetMetrics } from './net-metrics.js';
 import { noiseCrypto } from './noise-crypto.js';
+import { withQuietNoiseFraming } from './noise-framing.js';
 import { libp2pKeyFromSeed } from './peer-ids.js';
 import { dialAddressOf, type PeerEntry, PeerTable } from './peer-table.js';
 import { PeerWriter } from './peer-writer.js';
@@ -74,8 +75,9 @@ export async function createPeerNetwork(options: PeerNetworkOptions): Promise<Pe
     privateKey,
     addresses: { listen: [options.listenAddress] },
     transports: [tcp()],
-    // Noise's own cipher functions but for one that sent each byte twice (noise-crypto.ts).
-    connectionEncrypters: [noise({ crypto: noiseCrypto })],
+    // Noise's own cipher functions but for one that sent each byte twice (noise-crypto.ts), and its
+    // frame reader without a thrown RangeError per socket read (noise-framing.ts).
+    connectionEncrypters: [withQuietNoiseFraming(noise({ crypto: noiseCrypto }))],
     // The receive window bounds what a peer can push ahead of our reading; a paused stream buffers
     // at most one window, so its read buffer limit (past which yamux resets it) is set above that.
     streamMuxers: [
