@@ -85,6 +85,12 @@ export const LIMITS = {
    */
   storeWriteBufferBytes: 16 * 1024 * 1024,
   /**
+   * Nodes' memtables are spread over [storeWriteBufferBytes, that + this) by their organisation's
+   * place in the genesis (store/memtable-spread.ts), so nodes that commit the same blocks do not
+   * flush and compact at the same moment.
+   */
+  storeWriteBufferSpreadBytes: 8 * 1024 * 1024,
+  /**
    * Committed-id filter (tx-id-filter.ts): ids its first segment is sized for at least, at 10 bits
    * an id (65,536 ids: 128 KiB), and its memory bound, past which it switches itself off and every
    * replay check reads LevelDB again until the next open sizes it for the whole log. Measured with

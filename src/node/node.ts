@@ -41,6 +41,7 @@ import type {
 } from './node-runtime.js';
 import { PROTOCOL } from './protocols.js';
 import { LedgerStore } from './store/ledger-store.js';
+import { memtableBytesFor } from './store/memtable-spread.js';
 import { missingNodeHeapFlags } from './v8-tuning.js';
 import { Waiters } from './waiters.js';
 
@@ -80,7 +81,15 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
   checkNodeIdentity(config, genesis, keyFile);
   const token = await readApiTokenFile(config.apiTokenFile, configFieldSource(config, 'apiTokenFile'));
   const params = chainParamsOf(genesis);
-  const store = await LedgerStore.open(config.dataDir, { createIfMissing: true });
+  // Each node flushes its memtable on its own schedule (store/memtable-spread.ts).
+  const writeBufferSize = memtableBytesFor(
+    config.org,
+    genesis.organisations.map((organisation) => organisation.id),
+  );
+  const store = await LedgerStore.open(config.dataDir, {
+    createIfMissing: true,
+    tuning: { writeBufferSize },
+  });
   const closers: Array<() => Promise<void>> = [() => store.close()];
   try {
     await store.initGenesis({ hash: params.genesisHash, json: genesisText });
