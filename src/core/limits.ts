@@ -75,8 +75,9 @@ export const LIMITS = {
   /** LevelDB uncompressed block size, bytes (what a point read decompresses). */
   storeBlockBytes: 4096,
   /**
-   * LevelDB memtable, bytes: written out as a level-0 table when full, and LevelDB may hold a
-   * second one while it writes the first, so up to twice this is heap outside V8. Four times
+   * LevelDB memtable, bytes (the smallest; each node adds its share of the spread below): written
+   * out as a level-0 table when full, and LevelDB may hold a second one while it writes the first,
+   * so up to twice a node's size is heap outside V8. Four times
    * LevelDB's 4 MiB default because compaction is most of a committing node's CPU outside its main
    * thread. CPU per committed transaction on threads other than the main one, blocks of 200,
    * alternating runs on a loaded machine: over 30,000 transactions 88-97 us with 16 MiB against
