@@ -383,6 +383,7 @@ async function wire(
     height: chain.height,
     api: apiUrl,
     peerId: peerNetwork.peerId,
+    memtableBytes: store.memtableBytes,
   });
   // After start-up, so the scan (0.4 s of CPU at a million transactions) does not lengthen it.
   void store.fillTxIdFilter().then(() => {

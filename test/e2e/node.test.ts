@@ -5,7 +5,7 @@
 // report different block hashes at one height.
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { generateKeyFile, publicKeysOf, writeKeyFile } from '../../src/node/keys
 import { createMemoryLogger } from '../../src/node/log/index.js';
 import { encodeBatch } from '../../src/node/net/index.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
+import { memtableBytesFor } from '../../src/node/store/memtable-spread.js';
 import { impostorOf } from '../helpers/impostor.js';
 import { findMetric } from '../helpers/metrics.js';
 import {
@@ -173,6 +174,21 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     firstTxId = grants[0]!.txIdHex;
     const onFollower = await net.get<TxStatusJson>('hku-szh', `/tx/${grants[0]!.txIdHex}`);
     assert.equal(onFollower.json.status, 'committed');
+  });
+
+  it('each node runs LevelDB with its own memtable size, so they do not flush together', async () => {
+    const sizes = new Map<string, number>();
+    await net.waitFor('every node logged "node started"', async () => {
+      for (const [org, node] of net.nodes) {
+        const started = (await readFile(node.log, 'utf8'))
+          .split('\n')
+          .find((line) => line.includes('"msg":"node started"'));
+        if (started) sizes.set(org, (JSON.parse(started) as { memtableBytes: number }).memtableBytes);
+      }
+      return sizes.size === net.nodes.size;
+    });
+    assert.equal(new Set(sizes.values()).size, net.nodes.size, JSON.stringify([...sizes]));
+    for (const [org, size] of sizes) assert.equal(size, memtableBytesFor(org, [...net.nodes.keys()]));
   });
 
   it('keeps committing with one validator SIGKILLed; the restarted validator catches up and agrees', async () => {

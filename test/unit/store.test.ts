@@ -54,6 +54,15 @@ describe('LedgerStore', () => {
     assert.equal(t.store.genesis?.json, '{}');
   });
 
+  it('opens with the memtable size it is given, 16 MiB without one, and commits either way', async () => {
+    assert.equal(t.store.memtableBytes, 16 * 1024 * 1024);
+    await t.store.close();
+    t.store = await LedgerStore.open(t.directory, { tuning: { writeBufferSize: 20 * 1024 * 1024 } });
+    assert.equal(t.store.memtableBytes, 20 * 1024 * 1024);
+    await commit(2);
+    assert.equal(t.store.height, 1);
+  });
+
   it('serves the same roots and proofs as an in-memory log', async () => {
     const reference = new MemoryMerkleLog();
     for (let height = 1; height <= 6; height++) {

@@ -52,7 +52,7 @@ import {
 } from './buckets.js';
 import { EvidenceStore } from './evidence-store.js';
 import { StoreMerkleSource } from './merkle-source.js';
-import { type ByteDb, type LevelTuning, openByteDb } from './open-db.js';
+import { type ByteDb, DEFAULT_LEVEL_TUNING, type LevelTuning, openByteDb } from './open-db.js';
 import { StoreStateReader } from './state-reader.js';
 import {
   type BlockRecord,
@@ -142,6 +142,7 @@ export class LedgerStore {
   #txIdScanStarted = false;
   #txIdScanError: string | undefined;
   #closing = false;
+  #memtableBytes = DEFAULT_LEVEL_TUNING.writeBufferSize;
 
   private constructor(directory: string, db: ByteDb, wal: ConsensusWal, evidence: EvidenceStore) {
     this.directory = directory;
@@ -150,6 +151,11 @@ export class LedgerStore {
     this.#wal = wal;
     this.state = new StoreStateReader(db);
     this.merkle = new StoreMerkleSource(db);
+  }
+
+  /** The LevelDB memtable size this store was opened with, bytes (memtable-spread.ts). */
+  get memtableBytes(): number {
+    return this.#memtableBytes;
   }
 
   /**
@@ -168,6 +174,7 @@ export class LedgerStore {
     try {
       wal = await ConsensusWal.open(directory, db);
       const store = new LedgerStore(directory, db, wal, await EvidenceStore.open(db));
+      store.#memtableBytes = options.tuning?.writeBufferSize ?? DEFAULT_LEVEL_TUNING.writeBufferSize;
       await store.#loadMeta();
       store.#createTxIdFilter();
       return store;
