@@ -82,10 +82,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
   const token = await readApiTokenFile(config.apiTokenFile, configFieldSource(config, 'apiTokenFile'));
   const params = chainParamsOf(genesis);
   // Each node flushes its memtable on its own schedule (store/memtable-spread.ts).
-  const writeBufferSize = memtableBytesFor(
-    config.org,
-    genesis.organisations.map((organisation) => organisation.id),
-  );
+  const writeBufferSize = memtableBytesFor(config.org, genesis.organisations);
   const store = await LedgerStore.open(config.dataDir, {
     createIfMissing: true,
     tuning: { writeBufferSize },

@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { freePorts } from '../../cli/free-ports.js';
 import { encodeCanonical } from '../../src/core/codec/canonical.js';
+import type { OrganisationRole } from '../../src/core/config/genesis.js';
 import { genesisToJson } from '../../src/core/config/index.js';
 import { encodeConsensusMessage } from '../../src/core/consensus/codec.js';
 import { writeApiTokenFile } from '../../src/node/api/token-file.js';
@@ -188,7 +189,11 @@ describe('node network: 4 validators and 3 followers as real processes', functio
       return sizes.size === net.nodes.size;
     });
     assert.equal(new Set(sizes.values()).size, net.nodes.size, JSON.stringify([...sizes]));
-    for (const [org, size] of sizes) assert.equal(size, memtableBytesFor(org, [...net.nodes.keys()]));
+    const organisations = [...net.nodes.values()].map((node) => ({
+      id: node.org,
+      role: node.role as OrganisationRole,
+    }));
+    for (const [org, size] of sizes) assert.equal(size, memtableBytesFor(org, organisations));
   });
 
   it('keeps committing with one validator SIGKILLed; the restarted validator catches up and agrees', async () => {
