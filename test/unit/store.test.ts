@@ -3,6 +3,7 @@
 // tested on its own; full chains with real transactions are in chain tests.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { utf8 } from '../../src/core/bytes.js';
@@ -54,13 +55,30 @@ describe('LedgerStore', () => {
     assert.equal(t.store.genesis?.json, '{}');
   });
 
-  it('opens with the memtable size it is given, 16 MiB without one, and commits either way', async () => {
+  it('runs LevelDB with the memtable size it is given (16 MiB without one): a small one flushes', async () => {
+    // LevelDB's LOG records each memtable it writes out as a level-0 table. The same 1,200
+    // transactions fill LevelDB's smallest memtable (64 KiB) several times, the default not once.
+    const level0Tables = async () =>
+      (await readFile(join(t.directory, 'LOG'), 'utf8'))
+        .split('\n')
+        .filter((line) => /Level-0 table #\d+: started/.test(line)).length;
+    const commitMany = async () => {
+      for (let block = 0; block < 6; block++) await commit(200);
+    };
     assert.equal(t.store.memtableBytes, 16 * 1024 * 1024);
+    await commitMany();
     await t.store.close();
-    t.store = await LedgerStore.open(t.directory, { tuning: { writeBufferSize: 20 * 1024 * 1024 } });
-    assert.equal(t.store.memtableBytes, 20 * 1024 * 1024);
-    await commit(2);
-    assert.equal(t.store.height, 1);
+    assert.equal(await level0Tables(), 0);
+    t.store = await LedgerStore.open(t.directory, { tuning: { writeBufferSize: 64 * 1024 } });
+    assert.equal(t.store.memtableBytes, 64 * 1024);
+    await commitMany();
+    await t.store.close();
+    // LevelDB starts a new LOG at each open; this one belongs to the 64 KiB store. Its open writes
+    // the first store's unflushed memtable out (one table, measured: a 16 MiB store logs 1 here);
+    // the 64 KiB memtable was written out 10 more times.
+    assert.ok((await level0Tables()) >= 5, 'a 64 KiB memtable is written out every few blocks');
+    t.store = await LedgerStore.open(t.directory);
+    assert.equal(t.store.height, 12);
   });
 
   it('serves the same roots and proofs as an in-memory log', async () => {

@@ -142,20 +142,23 @@ export class LedgerStore {
   #txIdScanStarted = false;
   #txIdScanError: string | undefined;
   #closing = false;
-  #memtableBytes = DEFAULT_LEVEL_TUNING.writeBufferSize;
+  /** The LevelDB memtable size this store was opened with, bytes (memtable-spread.ts). */
+  readonly memtableBytes: number;
 
-  private constructor(directory: string, db: ByteDb, wal: ConsensusWal, evidence: EvidenceStore) {
+  private constructor(
+    directory: string,
+    db: ByteDb,
+    wal: ConsensusWal,
+    evidence: EvidenceStore,
+    tuning: LevelTuning,
+  ) {
     this.directory = directory;
+    this.memtableBytes = tuning.writeBufferSize;
     this.evidence = evidence;
     this.#db = db;
     this.#wal = wal;
     this.state = new StoreStateReader(db);
     this.merkle = new StoreMerkleSource(db);
-  }
-
-  /** The LevelDB memtable size this store was opened with, bytes (memtable-spread.ts). */
-  get memtableBytes(): number {
-    return this.#memtableBytes;
   }
 
   /**
@@ -166,15 +169,12 @@ export class LedgerStore {
     directory: string,
     options: { createIfMissing?: boolean; tuning?: Partial<LevelTuning> } = {},
   ): Promise<LedgerStore> {
-    const db = await openByteDb(directory, {
-      createIfMissing: options.createIfMissing ?? true,
-      ...(options.tuning ? { tuning: options.tuning } : {}),
-    });
+    const tuning: LevelTuning = { ...DEFAULT_LEVEL_TUNING, ...options.tuning };
+    const db = await openByteDb(directory, { createIfMissing: options.createIfMissing ?? true, tuning });
     let wal: ConsensusWal | undefined;
     try {
       wal = await ConsensusWal.open(directory, db);
-      const store = new LedgerStore(directory, db, wal, await EvidenceStore.open(db));
-      store.#memtableBytes = options.tuning?.writeBufferSize ?? DEFAULT_LEVEL_TUNING.writeBufferSize;
+      const store = new LedgerStore(directory, db, wal, await EvidenceStore.open(db), tuning);
       await store.#loadMeta();
       store.#createTxIdFilter();
       return store;
