@@ -76,7 +76,7 @@ const payloads = [randomBytes(1), randomBytes(300), randomBytes(0), randomBytes(
 const expected = payloads.filter((payload) => payload.byteLength > 0).map((payload) => Buffer.from(payload));
 
 describe('Noise frame reading without exceptions (noise-framing.ts)', () => {
-  it('the library reader throws at every frame boundary (why this exists)', () => {
+  it("the library decoder asks its reader once more at the end of a read, and a reader like Noise's throws (why this exists)", () => {
     const reader = countingUint16Reader();
     const frames = decodeInChunks(decoderWith(reader.read), framed(payloads), Number.MAX_SAFE_INTEGER);
     assert.deepEqual(frames, expected);

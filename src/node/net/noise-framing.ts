@@ -6,9 +6,9 @@
 // for "fewer than 2 bytes left", which it catches as "wait for more". A read almost always ends on
 // a frame boundary, so almost every read ended in a thrown and caught RangeError, and V8 captures
 // a stack trace for each one (walking and summarising the optimised frames: TranslatedState,
-// OptimizedFrame::Summarize in perf). Measured on the seven bench nodes at 20 tx/s, two alternating
-// pairs: the nodes' CPU per height fell 6-7% without it (31.7 / 31.2 -> 29.7 / 29.2 ms per
-// transaction, one transaction per height; docs/ARCHITECTURE.md decision 51).
+// OptimizedFrame::Summarize in perf). Measured with this module on the seven bench nodes at 20 tx/s,
+// two pairs alternating with the code before: their CPU per height fell 11-12% (39.6 / 35.6 ->
+// 35.0 / 31.7 ms; docs/ARCHITECTURE.md decision 51).
 //
 // The reader is the stream's own object, created inside the library, so the node swaps the length
 // reader of each stream the encrypter returns: an empty buffer answers length 0, which the
@@ -34,7 +34,7 @@ export function withoutEmptyBufferThrow(original: LengthReader): LengthReader {
 }
 
 /** Swaps the frame decoder's length reader of one secured Noise stream (see the header). */
-export function quietNoiseFraming<T extends SecuredConnection<unknown>>(secured: T): T {
+function quietNoiseFraming<T extends SecuredConnection<unknown>>(secured: T): T {
   const decoder = (secured.connection as unknown as { decoder?: FrameDecoderFields }).decoder;
   assert(
     decoder !== undefined &&
