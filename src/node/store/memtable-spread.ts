@@ -20,14 +20,18 @@ import { LIMITS } from '../../core/limits.js';
 /** LevelDB writes its memtable in whole blocks; keep sizes on 64 KiB boundaries. */
 const SIZE_STEP_BYTES = 64 * 1024;
 
-/** The organisations in memtable order: validators and the others alternate, each sorted by id. */
+/**
+ * The organisations in memtable order: validators and the others alternate, each sorted by id
+ * (ids are unique in a genesis: network-checks.ts).
+ */
 export function memtableOrder(organisations: readonly Pick<Organisation, 'id' | 'role'>[]): string[] {
-  const ids = (validators: boolean) =>
-    [
-      ...new Set(organisations.filter((o) => (o.role === 'validator') === validators).map((o) => o.id)),
-    ].sort();
-  const validators = ids(true);
-  const others = ids(false);
+  const idsWhere = (isValidator: boolean) =>
+    organisations
+      .filter((organisation) => (organisation.role === 'validator') === isValidator)
+      .map((organisation) => organisation.id)
+      .sort();
+  const validators = idsWhere(true);
+  const others = idsWhere(false);
   const order: string[] = [];
   for (let i = 0; i < Math.max(validators.length, others.length); i++) {
     if (i < validators.length) order.push(validators[i]!);
