@@ -10,6 +10,11 @@
 // connections and key imports) the same 40 tx/s measured p50/p90 200/1,064 ms against 71/114 ms
 // once warm, so without it the lowest level measured start-up, not finality. It lasts as long as
 // throughput's (WARMUP_MS, 45 s): V8 is still optimising the nodes' code for most of a minute.
+//
+// After the three shares, one more level runs at the target's own rate (TARGET_RATE_PER_SECOND,
+// 1,000 tx/s), so the table answers the issue's bound directly instead of only at rates below it:
+// on a machine whose saturation is near or under that rate the level is overloaded, and its
+// latencies then show the backlog, which is the honest answer there.
 import { CommitWatcher } from '../lib/commit-watcher.js';
 import { percentile } from '../lib/measure.js';
 import {
@@ -25,6 +30,9 @@ import type { BenchContext, Benchmark, Figure } from '../types.js';
 import { lastSaturation, measureSaturation, WARMUP_MS } from './throughput.js';
 
 const LOAD_SHARES = [0.2, 0.5, 0.8] as const;
+/** The rate issue 7's finality bound is stated at (p99 <= 250 ms at 1,000 tx/s). */
+const TARGET_RATE_PER_SECOND = 1000;
+const TARGET_P99_MS = 250;
 /**
  * Measured seconds per level. 20 s, not the 8 s it was until 2026-11-27: at the 20% level 8 s held
  * about 950 transactions, so the p99 was about the tenth-worst and moved 177-396 ms between runs
@@ -88,9 +96,10 @@ async function saturationRate(network: BenchNetwork, context: BenchContext): Pro
 
 export const finality: Benchmark = {
   name: 'finality',
-  description: 'p50/p99/max submission-to-commit latency at 20%, 50%, 80% of the saturation rate',
+  description:
+    'p50/p99/max submission-to-commit latency at 20%, 50%, 80% of the saturation rate and at 1,000 tx/s',
   target: 'p99 <= 250 ms at 1,000 tx/s',
-  timeLimitMs: 300_000,
+  timeLimitMs: 360_000,
   async run(context) {
     const network = await startBenchNetwork(context);
     const saturation = await saturationRate(network, context);
@@ -109,36 +118,44 @@ export const finality: Benchmark = {
       await runLevel(clients, watcher, txs, rate, 5, context.signal);
       context.log(`finality: warm-up of ${txs.length} txs at ${rate.toFixed(0)} tx/s done (not measured)`);
     }
-    for (const [level, share] of LOAD_SHARES.entries()) {
-      const rate = Math.max(1, saturation * share);
-      const txs = workloadFor(network, rate, LEVEL_MS, `finality/${level}`);
-      const { latenciesMs, uncommitted } = await runLevel(
-        clients,
-        watcher,
-        txs,
-        rate,
-        7 + level,
-        context.signal,
-      );
+    const measureAt = async (name: string, rate: number, label: string, seed: number): Promise<Figure[]> => {
+      const txs = workloadFor(network, rate, LEVEL_MS, `finality/${name}`);
+      const { latenciesMs, uncommitted } = await runLevel(clients, watcher, txs, rate, seed, context.signal);
       if (latenciesMs.length === 0) throw new Error(`finality: nothing committed at ${rate.toFixed(0)} tx/s`);
-      const percent = Math.round(share * 100);
-      const load = `${percent}% of saturation = ${rate.toFixed(0)} tx/s, ${latenciesMs.length} txs`;
+      const load = `${label} = ${rate.toFixed(0)} tx/s, ${latenciesMs.length} txs`;
       context.log(
         `finality: ${load}, ${uncommitted} not committed within ${DRAIN_TIMEOUT_MS} ms of the last`,
       );
       // The issue's bound is p99 at 1,000 tx/s; below that rate the bound still applies a fortiori.
-      const p99Target = rate <= 1000 ? ({ on: 'value', comparison: '<=', bound: 250 } as const) : undefined;
-      figures.push(
-        { name: `load${percent}.p50`, value: percentile(latenciesMs, 50), unit: 'ms', note: load },
+      const p99Target =
+        rate <= TARGET_RATE_PER_SECOND
+          ? ({ on: 'value', comparison: '<=', bound: TARGET_P99_MS } as const)
+          : undefined;
+      return [
+        { name: `${name}.p50`, value: percentile(latenciesMs, 50), unit: 'ms', note: load },
         {
-          name: `load${percent}.p99`,
+          name: `${name}.p99`,
           value: percentile(latenciesMs, 99),
           unit: 'ms',
           ...(p99Target === undefined ? {} : { target: p99Target }),
         },
-        { name: `load${percent}.max`, value: Math.max(...latenciesMs), unit: 'ms' },
-      );
+        { name: `${name}.max`, value: Math.max(...latenciesMs), unit: 'ms' },
+        ...(uncommitted > 0 ? [{ name: `${name}.uncommitted`, value: uncommitted, unit: 'txs' }] : []),
+      ];
+    };
+    for (const [level, share] of LOAD_SHARES.entries()) {
+      const percent = Math.round(share * 100);
+      const rate = Math.max(1, saturation * share);
+      figures.push(...(await measureAt(`load${percent}`, rate, `${percent}% of saturation`, 7 + level)));
     }
+    figures.push(
+      ...(await measureAt(
+        `at${TARGET_RATE_PER_SECOND}`,
+        TARGET_RATE_PER_SECOND,
+        `the target's rate (${Math.round((100 * TARGET_RATE_PER_SECOND) / saturation)}% of saturation)`,
+        7 + LOAD_SHARES.length,
+      )),
+    );
     return figures;
   },
 };
