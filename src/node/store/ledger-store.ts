@@ -157,7 +157,10 @@ export class LedgerStore {
     this.evidence = evidence;
     this.#db = db;
     this.#wal = wal;
-    this.state = new StoreStateReader(db);
+    // The filter is created by open (#createTxIdFilter) before anything reads the state.
+    this.state = new StoreStateReader(db, {
+      definitelyAbsentHex: (txIdHex) => this.#txIds.definitelyAbsentHex(txIdHex),
+    });
     this.merkle = new StoreMerkleSource(db);
   }
 
