@@ -10,6 +10,7 @@
 // leaves must rebuild the root; each chunk read must hash to its stored leaf. Local corruption
 // is therefore reported here as DATABASE_CORRUPT instead of reaching the recipient, where it
 // would end in a rejected receipt on the ledger.
+import { existsSync } from 'node:fs';
 import { type FileHandle, open, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { bytesEqual, toHex } from '../../core/bytes.js';
@@ -145,9 +146,19 @@ export class OutboxPayload {
   }
 }
 
-/** Deletes a sealed payload (after its receipt is final, or when its declaration was refused). */
+/**
+ * Deletes a sealed payload (after its receipt is final, or when its declaration was refused).
+ *
+ * A folder that is not there is left alone without asking `rm`: a hospital node hears of every
+ * refused declaration it signed, also of those whose payload it never held (declared by another
+ * tool) or already removed, and `rm` of a missing folder cost about 115 us of the main thread each
+ * (Node builds and discards an ENOENT error with its stack; existsSync's stat costs about 1 us).
+ * Under load that was 10-13% of a hospital node's main thread in the throughput benchmark.
+ */
 export async function removeOutboxPayload(outboxDir: string, root: Uint8Array): Promise<void> {
-  await rm(outboxPayloadDirectory(outboxDir, root), { recursive: true, force: true });
+  const directory = outboxPayloadDirectory(outboxDir, root);
+  if (!existsSync(directory)) return;
+  await rm(directory, { recursive: true, force: true });
 }
 
 /** Work folders of sealings a crash interrupted; none is in use once the node has just started. */
