@@ -153,7 +153,7 @@ export class OutboxPayload {
  * refused declaration it signed, also of those whose payload it never held (declared by another
  * tool) or already removed, and `rm` of a missing folder cost about 115 us of the main thread each
  * (Node builds and discards an ENOENT error with its stack; existsSync's stat costs about 1 us).
- * Under load that was 10-13% of a hospital node's main thread in the throughput benchmark.
+ * Under load that was 10-11% of a hospital node's main thread in the throughput benchmark.
  */
 export async function removeOutboxPayload(outboxDir: string, root: Uint8Array): Promise<void> {
   const directory = outboxPayloadDirectory(outboxDir, root);

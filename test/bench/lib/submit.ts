@@ -9,6 +9,8 @@
 // declaration under it, lib/network.ts signWorkload) go to the same validator, in that order and
 // in one batch (a grant waits for its declaration's tick), so its admission and relays carry them
 // in order and the declaration does not come before its consent (at 400 tx/s: 0 of 400 refused).
+// `single` mode sends them to the same validator too, but as two requests, whose order the
+// validator does not guarantee.
 // Round-robin by transaction (until session 15) sent the two to different validators, and under
 // load the declaration often reached a block first and was refused (CONSENT_NOT_FOUND: 146 of 400
 // declarations at 400 tx/s, against none at 20 tx/s), so the benchmarks measured a mix in which a
