@@ -1,9 +1,6 @@
 // The store's state reader (state-reader.ts) over a real LevelDB: what it reads from LevelDB and
 // what it answers without it. Reads are counted on the real database's getSync.
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { toHex, utf8 } from '../../src/core/bytes.js';
 import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
@@ -11,26 +8,28 @@ import { stateKey } from '../../src/node/store/buckets.js';
 import { type ByteDb, openByteDb } from '../../src/node/store/open-db.js';
 import { StoreStateReader } from '../../src/node/store/state-reader.js';
 import { TxIdFilter } from '../../src/node/store/tx-id-filter.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 describe('StoreStateReader', () => {
-  let directory: string;
   let db: ByteDb;
+  let opened = false;
   let reads: number;
+  // Registered before the folder's hooks, so the database closes before its folder is removed.
+  afterEach(async () => {
+    if (opened) await db.close();
+    opened = false;
+  });
+  const folder = useTempDir('bayledger-state-reader-', 'each');
 
   beforeEach(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'bayledger-state-reader-'));
-    db = await openByteDb(directory, { createIfMissing: true });
+    db = await openByteDb(folder.path, { createIfMissing: true });
+    opened = true;
     reads = 0;
     const getSync = db.getSync.bind(db);
     db.getSync = ((key: Uint8Array) => {
       reads++;
       return getSync(key);
     }) as ByteDb['getSync'];
-  });
-
-  afterEach(async () => {
-    await db.close();
-    await rm(directory, { recursive: true, force: true });
   });
 
   const committed = sha256(utf8('committed transaction'));

@@ -2,25 +2,18 @@
 // left alone without error, and nothing else in the outbox is touched.
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { utf8 } from '../../src/core/bytes.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import { outboxPayloadDirectory, removeOutboxPayload } from '../../src/node/transfer/outbox.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 describe('removeOutboxPayload', () => {
-  let outboxDir: string;
-
-  beforeEach(async () => {
-    outboxDir = await mkdtemp(join(tmpdir(), 'bayledger-outbox-'));
-  });
-
-  afterEach(async () => {
-    await rm(outboxDir, { recursive: true, force: true });
-  });
+  const outbox = useTempDir('bayledger-outbox-', 'each');
 
   it('removes the folder of the payload with that root and leaves the others', async () => {
+    const outboxDir = outbox.path;
     const removed = sha256(utf8('removed payload'));
     const kept = sha256(utf8('kept payload'));
     for (const root of [removed, kept]) {
@@ -33,6 +26,7 @@ describe('removeOutboxPayload', () => {
   });
 
   it('resolves for a payload the outbox never held, creating nothing', async () => {
+    const outboxDir = outbox.path;
     await removeOutboxPayload(outboxDir, sha256(utf8('never sealed here')));
     assert.deepEqual(await readdir(outboxDir), []);
     // Also when the outbox folder itself is gone.
