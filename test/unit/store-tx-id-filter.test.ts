@@ -3,7 +3,7 @@
 // store opened, committed while its start-up scan ran, or added after the filter grew or hit its
 // memory bound.
 import { strict as assert } from 'node:assert';
-import { toHex, utf8 } from '../../src/core/bytes.js';
+import { utf8 } from '../../src/core/bytes.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { TxIdFilter } from '../../src/node/store/tx-id-filter.js';
@@ -99,30 +99,6 @@ describe('TxIdFilter', () => {
     assert.throws(() => filter.add(new Uint8Array(33)), /32 bytes/);
   });
 
-  it('answers for an id in lowercase hex exactly as for its bytes, and "maybe" for other text', () => {
-    const filter = new TxIdFilter({ expectedIds: 1000, maxBytes: 1 << 20 });
-    const added = ids('added', 500);
-    for (const txId of added) filter.add(txId);
-    const absent = ids('absent', 2000);
-    assert.equal(filter.definitelyAbsentHex(toHex(absent[0]!)), false, 'not answering before the scan');
-    filter.markComplete();
-    for (const txId of [...added, ...absent]) {
-      assert.equal(filter.definitelyAbsentHex(toHex(txId)), filter.definitelyAbsent(txId), toHex(txId));
-    }
-    assert.ok(
-      added.every((txId) => !filter.definitelyAbsentHex(toHex(txId))),
-      'an added id called absent',
-    );
-    assert.ok(absent.filter((txId) => filter.definitelyAbsentHex(toHex(txId))).length > 1900);
-    const hex = toHex(absent[0]!);
-    assert.equal(filter.definitelyAbsentHex(hex), true);
-    assert.equal(filter.definitelyAbsentHex(hex.toUpperCase()), false, 'uppercase is not a stored key');
-    assert.equal(filter.definitelyAbsentHex(hex.slice(2)), false, 'too short');
-    assert.equal(filter.definitelyAbsentHex(`${hex}00`), false, 'too long');
-    assert.equal(filter.definitelyAbsentHex(`g${hex.slice(1)}`), false, 'not hex');
-    assert.equal(filter.definitelyAbsentHex(''), false);
-  });
-
   it('reads ids at any offset of a shared buffer', () => {
     const filter = new TxIdFilter({ expectedIds: 10, maxBytes: 1 << 20 });
     filter.markComplete();
@@ -133,12 +109,6 @@ describe('TxIdFilter', () => {
     assert.equal(filter.definitelyAbsent(txId), false);
   });
 });
-
-/** Closes `store` and opens its directory again. */
-async function reopened(store: LedgerStore, directory: string): Promise<LedgerStore> {
-  await store.close();
-  return LedgerStore.open(directory);
-}
 
 describe('LedgerStore committed-id filter', () => {
   const t = useTestStore('bayledger-txids-');
@@ -207,37 +177,6 @@ describe('LedgerStore committed-id filter', () => {
     assert.ok(committed.every((txId) => t.store.hasTx(txId)));
     assert.ok(ids('never committed', 1000).every((txId) => !t.store.hasTx(txId)));
     assert.equal(t.store.hasTx(new Uint8Array(5)), false, 'a malformed id goes to LevelDB and is not found');
-  });
-
-  it("finds every committed transaction's verdict in the state once the filter answers, and none for other ids", async () => {
-    // Each block writes a verdict under every one of its ids, as apply-tx.ts does.
-    const commitWithVerdicts = async (count: number): Promise<readonly Uint8Array[]> => {
-      const txs = txBytes(t.store.height + 1, count);
-      const writes = txs
-        .map((tx) => ({ bucket: 'outcome' as const, key: toHex(sha256(tx)), value: { accepted: true } }))
-        .sort((a, b) => (a.key < b.key ? -1 : 1));
-      const parts = fakeBlock(t.store, txs, writes);
-      await t.store.commitBlock(parts.block, parts.certificate, parts.applied);
-      return parts.applied.txIds;
-    };
-    const before = await commitWithVerdicts(300);
-    await t.store.close();
-    t.store = await LedgerStore.open(t.directory);
-    const verdict = (txId: Uint8Array) => t.store.state.get('outcome', toHex(txId));
-    assert.ok(
-      before.every((txId) => verdict(txId) !== undefined),
-      'unfilled: LevelDB answers',
-    );
-    await t.store.fillTxIdFilter();
-    const after = await commitWithVerdicts(300);
-    // A fresh reader over the same data: no cached answers, so every verdict found is read again.
-    t.store = await reopened(t.store, t.directory);
-    await t.store.fillTxIdFilter();
-    assert.ok(
-      [...before, ...after].every((txId) => verdict(txId) !== undefined),
-      'a committed verdict reported absent',
-    );
-    assert.ok(ids('never committed', 2000).every((txId) => verdict(txId) === undefined));
   });
 
   it('closes cleanly while its scan is running, and opens again', async () => {

@@ -57,7 +57,8 @@ export function applyDecodedBlock(
 
 /**
  * Applies transactions that checkBlockTx decoded and checked (verifyBlock, buildBlock): each is
- * applied from its checked form, without decoding, parsing or encoding it again.
+ * applied from its checked form, without decoding, parsing or encoding it again. The caller has
+ * refused replays and repeats already (applyCheckedTx does not check again).
  */
 export function applyCheckedBlock(
   base: StateReader,

@@ -320,6 +320,10 @@ export function applyTx(
     const code = check.code === 'SIGNATURE_INVALID' ? 'SIGNATURE_INVALID' : 'RECORD_INVALID';
     fail(code, `${check.code}: ${check.reason}`, `tx ${toHex(txId)}`);
   }
+  // The replay guard of this path; the block path's callers run theirs before applying.
+  if (getOutcome(state, txId) !== undefined) {
+    fail('RECORD_INVALID', 'transaction already committed', `tx ${toHex(txId)}`);
+  }
   return applyCheckedTx(state, { txId, tx: check.tx, bodyBytes }, context);
 }
 
@@ -333,8 +337,11 @@ export interface CheckedTxInput {
 
 /**
  * applyTx for the block path, where checkBlockTx already decoded and checked the transaction once
- * (the envelope is not parsed nor its body encoded again). Throws, writing nothing, for a
- * transaction that is already committed.
+ * (the envelope is not parsed nor its body encoded again), and the caller has already refused a
+ * replay: verifyBlock's checkTransactions and buildBlock check every id against the committed log
+ * (hasTx) and against the block's earlier transactions before applying (applyCheckedBlock has no
+ * other caller). Reading the transaction's own verdict here again cost every node a LevelDB miss
+ * per transaction (docs/ARCHITECTURE.md decision 53).
  */
 export function applyCheckedTx(
   state: StateOverlay,
@@ -342,9 +349,6 @@ export function applyCheckedTx(
   context: TxApplyContext,
 ): TxOutcome {
   const { txId, tx, bodyBytes } = checked;
-  if (getOutcome(state, txId) !== undefined) {
-    fail('RECORD_INVALID', 'transaction already committed', `tx ${toHex(txId)}`);
-  }
   const step: Step = {
     state,
     genesis: context.genesis,

@@ -157,10 +157,7 @@ export class LedgerStore {
     this.evidence = evidence;
     this.#db = db;
     this.#wal = wal;
-    // The filter is created by open (#createTxIdFilter) before anything reads the state.
-    this.state = new StoreStateReader(db, {
-      definitelyAbsentHex: (txIdHex) => this.#txIds.definitelyAbsentHex(txIdHex),
-    });
+    this.state = new StoreStateReader(db);
     this.merkle = new StoreMerkleSource(db);
   }
 

@@ -12,20 +12,12 @@ import type { ByteDb } from './open-db.js';
 
 const ABSENT = null;
 
-/** The store's committed-id filter (tx-id-filter.ts), as the reader asks it. */
-export interface CommittedTxIds {
-  /** True only when the id (64 lowercase hex digits) is certainly not committed. */
-  definitelyAbsentHex(txIdHex: string): boolean;
-}
-
 export class StoreStateReader implements StateReader {
   readonly #db: ByteDb;
-  readonly #committedTxIds: CommittedTxIds | undefined;
   readonly #cache = new LruCache<string, Uint8Array | typeof ABSENT>(LIMITS.maxStateCacheEntries);
 
-  constructor(db: ByteDb, committedTxIds?: CommittedTxIds) {
+  constructor(db: ByteDb) {
     this.#db = db;
-    this.#committedTxIds = committedTxIds;
   }
 
   get(bucket: StateBucket, key: string): CborValue | undefined {
@@ -43,11 +35,6 @@ export class StoreStateReader implements StateReader {
 
   /** The stored canonical bytes of one entry, or undefined. */
   getEncoded(bucket: StateBucket, key: string): Uint8Array | undefined {
-    // A verdict is stored only in the batch that commits its transaction (apply-tx.ts writes one
-    // for every transaction of a block, under its id), so an id the committed-id filter calls
-    // absent has none. Applying a transaction first reads its own verdict (the replay guard of
-    // applyCheckedTx), always a miss: answered here without a LevelDB read, and not cached.
-    if (bucket === 'outcome' && this.#committedTxIds?.definitelyAbsentHex(key) === true) return undefined;
     const cacheKey = `${bucket}\u0000${key}`;
     const cached = this.#cache.get(cacheKey);
     if (cached !== undefined) return cached === ABSENT ? undefined : cached;

@@ -39,21 +39,6 @@ const GROWTH_FACTOR = 4;
 const BITS_PER_ID_STEP = 2;
 /** Transaction ids are SHA-256 outputs. */
 const ID_BYTES = 32;
-/** An id as the state's 'outcome' keys write it: lowercase hex (views.ts getOutcome). */
-const ID_HEX_CHARS = 2 * ID_BYTES;
-
-/**
- * Where definitelyAbsentHex decodes an id: one buffer, because the decoded id is read before the
- * call returns and nothing else runs meanwhile (a fresh array per call is what it would save).
- */
-const hexScratch = new Uint8Array(ID_BYTES);
-
-/** The value of one lowercase hex digit's character code, or -1 for anything else. */
-function hexDigitValue(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48; // '0'-'9'
-  if (code >= 97 && code <= 102) return code - 87; // 'a'-'f'
-  return -1;
-}
 /** Bit positions are 32-bit words masked with (bits - 1), which must stay a positive int32. */
 const MAX_SEGMENT_BITS = 2 ** 31;
 
@@ -184,21 +169,5 @@ export class TxIdFilter {
       if (segments[i]!.mayContain(view)) return false;
     }
     return true;
-  }
-
-  /**
-   * definitelyAbsent for an id written as 64 lowercase hex digits (a key of the state's 'outcome'
-   * bucket); false ("ask the store") for any other text, uppercase included, since no stored key
-   * is written that way and the store must then answer for itself.
-   */
-  definitelyAbsentHex(txIdHex: string): boolean {
-    if (!this.answering || txIdHex.length !== ID_HEX_CHARS) return false;
-    for (let i = 0; i < ID_BYTES; i++) {
-      const high = hexDigitValue(txIdHex.charCodeAt(2 * i));
-      const low = hexDigitValue(txIdHex.charCodeAt(2 * i + 1));
-      if (high < 0 || low < 0) return false;
-      hexScratch[i] = (high << 4) | low;
-    }
-    return this.definitelyAbsent(hexScratch);
   }
 }
