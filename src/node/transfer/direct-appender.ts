@@ -1,7 +1,7 @@
 // Sequential writes into a file through O_DIRECT, bypassing the page cache: used for the item files
 // a recipient receives (item-write-worker.ts). On the KVM machine the benchmarks run on, copying
 // into page-cache pages the guest has not used yet cost 1.8-2.0 s of kernel CPU per 500 MB, against
-// about 0.1 s for the same writes through O_DIRECT (README, Performance: What limits, payload).
+// about 0.1 s for the same writes through O_DIRECT (docs/PERFORMANCE.md, "Payload").
 //
 // O_DIRECT wants the memory, the file offset and the length aligned to the device's block size.
 // Node hands out no aligned memory, but a WebAssembly.Memory is page-aligned: bytes are staged in
