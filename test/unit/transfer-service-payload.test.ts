@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { toHex, utf8 } from '../../src/core/bytes.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
-import { getTransfer } from '../../src/core/ledger/views.js';
+import type { StateReader } from '../../src/core/ledger/state-kv.js';
+import { getTransfer, type TransferRecord } from '../../src/core/ledger/views.js';
 import { LIMITS } from '../../src/core/limits.js';
 import type { TransferItem } from '../../src/core/records/index.js';
 import { createMemoryLogger, type Logger } from '../../src/node/log/index.js';
@@ -246,6 +247,74 @@ describe('transfer service: payload channel over libp2p', function () {
       await fetcher.close();
       await waiting;
       assert.equal(woke, true);
+    } finally {
+      await fetcher.close();
+      await isolated.net.close();
+    }
+  });
+
+  it('queues a transfer a block wrote without reading the store; the gate before each fetch still stops a revoked one', async () => {
+    // As in the test above: no address for the hospital, so started fetches stay busy retrying.
+    const isolated = await startPeer(RECIPIENT);
+    let stateReads = 0;
+    const countingState: StateReader = {
+      get: (bucket, key) => {
+        stateReads++;
+        return ledger.state.get(bucket, key);
+      },
+    };
+    const fetcher = newFetcher({
+      net: isolated.net,
+      state: countingState,
+      inboxDir: path.join(dir, 'inbox-written'),
+      stats: isolated.stats,
+      logger: isolated.logger,
+      submitReceipt: async () => {},
+      maxQueued: 1,
+    });
+    try {
+      const records: TransferRecord[] = [];
+      for (const label of ['written-a', 'written-b', 'written-c', 'written-d', 'written-revoked']) {
+        const { sealed } = await sealItems(label, [5_000]);
+        const consent = grantConsent(net, { patient: label });
+        const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
+        ledger.block(consent);
+        ledger.block(declaration);
+        const record = getTransfer(ledger.state, declaration.objectId)!;
+        assert.equal(record.status, 'approved');
+        records.push(record);
+        if (label === 'written-revoked') {
+          ledger.block(revokeConsent(net, { consentId: consent.objectId, patient: label }));
+        }
+      }
+      const [first, second, third, fourth, revoked] = records as [
+        TransferRecord,
+        TransferRecord,
+        TransferRecord,
+        TransferRecord,
+        TransferRecord,
+      ];
+      // Written after its consent was revoked: the gate that runs before a fetch starts refuses it.
+      fetcher.considerWritten(revoked);
+      assert.deepEqual(fetcher.activeTransfers, []);
+      assert.ok(stateReads > 0, 'the gate read the transfer and its consent back');
+      fetcher.considerWritten(first);
+      fetcher.considerWritten(second);
+      assert.deepEqual(
+        [...fetcher.activeTransfers].sort(),
+        [toHex(first.transferId), toHex(second.transferId)].sort(),
+      );
+      // Both fetch slots busy: the third waits in the queue and the fourth is turned away, and
+      // neither reads the store (the record the block wrote is all it takes).
+      const readsBefore = stateReads;
+      fetcher.considerWritten(third);
+      fetcher.considerWritten(fourth);
+      assert.equal(stateReads, readsBefore);
+      assert.equal(fetcher.takeTurnedAway(), true, 'the fourth is turned away');
+      assert.deepEqual(
+        [...fetcher.activeTransfers].sort(),
+        [toHex(first.transferId), toHex(second.transferId)].sort(),
+      );
     } finally {
       await fetcher.close();
       await isolated.net.close();

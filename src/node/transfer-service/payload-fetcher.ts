@@ -86,26 +86,26 @@ export class PayloadFetcher {
   /** Queues a transfer if this node should fetch it now; a no-op if it is queued or running. */
   consider(transferId: Uint8Array): void {
     const hex = toHex(transferId);
-    if (this.#closed || this.#queued.has(hex) || this.#running.has(hex)) return;
+    if (this.#ignores(hex)) return;
     if (!acceptDecision(this.#options.state, this.#options.self, transferId).ok) return;
-    if (this.#queue.length >= this.#maxQueued) {
-      // Bounded: the transfer stays approved in the ledger, and a scan finds it again.
-      this.#turnedAway = true;
-      return;
-    }
-    this.#queued.add(hex);
-    this.#queue.push(transferId);
-    this.#pump();
+    this.#enqueue(transferId, hex);
   }
 
   /**
    * consider, for a transfer record a committed block has just written. Most such records are
    * declarations and assessments still awaiting approval, or transfers to other recipients, which
    * the record rules out alone: reading each one back from the store, as consider does, was about a
-   * tenth of the platform node's CPU at 500 tx/s (profile of 2026-11-27).
+   * tenth of the platform node's CPU at 500 tx/s (profile of 2026-11-27). A record that passes is
+   * queued without asking the gate either: the gate reads the transfer back and its consent, which
+   * was about a sixth of the platform's main thread at 700 tx/s (cpuprofile of 2026-11-28, the
+   * bench's approved transfers to it), and #pump asks it again before any fetch starts, so a
+   * consent revoked in the meantime still stops the transfer there.
    */
   considerWritten(transfer: TransferRecord): void {
-    if (couldAccept(transfer, this.#options.self)) this.consider(transfer.transferId);
+    if (!couldAccept(transfer, this.#options.self)) return;
+    const hex = toHex(transfer.transferId);
+    if (this.#ignores(hex)) return;
+    this.#enqueue(transfer.transferId, hex);
   }
 
   /** Stops fetches under a consent that was just revoked; their progress is removed. */
@@ -137,6 +137,22 @@ export class PayloadFetcher {
     this.#wakeRoomWaiters();
     for (const job of this.#running.values()) job.abort.abort();
     await Promise.allSettled([...this.#runs]);
+  }
+
+  /** Closed, or the transfer is already queued or running. */
+  #ignores(transferIdHex: string): boolean {
+    return this.#closed || this.#queued.has(transferIdHex) || this.#running.has(transferIdHex);
+  }
+
+  #enqueue(transferId: Uint8Array, transferIdHex: string): void {
+    if (this.#queue.length >= this.#maxQueued) {
+      // Bounded: the transfer stays approved in the ledger, and a scan finds it again.
+      this.#turnedAway = true;
+      return;
+    }
+    this.#queued.add(transferIdHex);
+    this.#queue.push(transferId);
+    this.#pump();
   }
 
   #pump(): void {
