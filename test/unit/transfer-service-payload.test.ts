@@ -294,7 +294,7 @@ describe('transfer service: payload channel over libp2p', function () {
         TransferRecord,
         TransferRecord,
       ];
-      // Written after its consent was revoked: the gate that runs before a fetch starts refuses it.
+      // Approved, then its consent revoked: the gate that runs before a fetch starts refuses it.
       fetcher.considerWritten(revoked);
       assert.deepEqual(fetcher.activeTransfers, []);
       assert.ok(stateReads > 0, 'the gate read the transfer and its consent back');
