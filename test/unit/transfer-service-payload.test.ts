@@ -155,6 +155,27 @@ describe('transfer service: payload channel over libp2p', function () {
     return fetcher;
   }
 
+  /**
+   * A fetcher on a recipient peer that cannot reach the hospital (no address), so the fetches it
+   * starts stay busy retrying and the slots stay full; a queue of one; close both when done.
+   */
+  async function isolatedFetcher(
+    inboxName: string,
+    overrides: Partial<PayloadFetcherOptions> = {},
+  ): Promise<{ isolated: Peer; fetcher: PayloadFetcher }> {
+    const isolated = await startPeer(RECIPIENT);
+    const fetcher = newFetcher({
+      net: isolated.net,
+      inboxDir: path.join(dir, inboxName),
+      stats: isolated.stats,
+      logger: isolated.logger,
+      submitReceipt: async () => {},
+      maxQueued: 1,
+      ...overrides,
+    });
+    return { isolated, fetcher };
+  }
+
   /** Item files of the given sizes, sealed into the hospital's outbox for ehealth-hk. */
   async function sealItems(label: string, sizes: number[], chunkBytes = CHUNK_BYTES) {
     const files: string[] = [];
@@ -212,16 +233,7 @@ describe('transfer service: payload channel over libp2p', function () {
   }
 
   it('holds a bounded queue: past it a transfer is turned away (a scan finds it again), waiters wake on close', async () => {
-    // A recipient that cannot reach the hospital (no address): both fetch slots stay busy retrying.
-    const isolated = await startPeer(RECIPIENT);
-    const fetcher = newFetcher({
-      net: isolated.net,
-      inboxDir: path.join(dir, 'inbox-isolated'),
-      stats: isolated.stats,
-      logger: isolated.logger,
-      submitReceipt: async () => {},
-      maxQueued: 1,
-    });
+    const { isolated, fetcher } = await isolatedFetcher('inbox-isolated');
     try {
       const transfers: Uint8Array[] = [];
       for (const label of ['bound-a', 'bound-b', 'bound-c', 'bound-d']) {
@@ -254,8 +266,6 @@ describe('transfer service: payload channel over libp2p', function () {
   });
 
   it('queues a transfer a block wrote without reading the store; the gate before each fetch still stops a revoked one', async () => {
-    // As in the test above: no address for the hospital, so started fetches stay busy retrying.
-    const isolated = await startPeer(RECIPIENT);
     let stateReads = 0;
     const countingState: StateReader = {
       get: (bucket, key) => {
@@ -263,15 +273,7 @@ describe('transfer service: payload channel over libp2p', function () {
         return ledger.state.get(bucket, key);
       },
     };
-    const fetcher = newFetcher({
-      net: isolated.net,
-      state: countingState,
-      inboxDir: path.join(dir, 'inbox-written'),
-      stats: isolated.stats,
-      logger: isolated.logger,
-      submitReceipt: async () => {},
-      maxQueued: 1,
-    });
+    const { isolated, fetcher } = await isolatedFetcher('inbox-written', { state: countingState });
     try {
       const records: TransferRecord[] = [];
       for (const label of ['written-a', 'written-b', 'written-c', 'written-d', 'written-revoked']) {
