@@ -1,0 +1,62 @@
+// The rate probe's /proc readers (test/bench/lib/thread-cpu.ts): the stat line's awkward name
+// field, a thread's CPU time growing with the work it does, and finding node processes by the
+// config path on their command line.
+import { strict as assert } from 'node:assert';
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { clockTicksPerSecond, nodePidsIn, parseTaskStat, threadCpuOf } from '../bench/lib/thread-cpu.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('bench thread CPU (/proc)', () => {
+  it('reads utime + stime after a name holding spaces and parentheses', () => {
+    // Fields 3.. of proc(5): state, ppid, pgrp, session, tty_nr, tpgid, flags, minflt, cminflt,
+    // majflt, cmajflt, utime (14) = 250, stime (15) = 31, then the rest.
+    const line = '4242 (node (worker) 1) S 1 4242 4242 0 -1 4194560 1200 0 3 0 250 31 0 0 20 0 11 0 7 0\n';
+    assert.deepEqual(parseTaskStat(line), { comm: 'node (worker) 1', ticks: 281 });
+    assert.throws(() => parseTaskStat('garbage'), /not a stat line/);
+    assert.throws(() => parseTaskStat('1 (x) S 1 2'), /no utime\/stime/);
+  });
+
+  it("counts this process's main thread CPU as it works", () => {
+    const ticksPerSecond = clockTicksPerSecond();
+    assert.ok(ticksPerSecond >= 1);
+    const before = threadCpuOf(process.pid).get(process.pid);
+    assert.ok(before !== undefined, 'the main thread is listed under its own id');
+    // Burn 300 ms of this thread's CPU (measured by CPU time, not wall time).
+    const start = process.cpuUsage();
+    let spin = 0;
+    for (;;) {
+      const used = process.cpuUsage(start);
+      if (used.user + used.system >= 300_000) break;
+      spin = (spin + 1) % 1_000_003;
+    }
+    const after = threadCpuOf(process.pid).get(process.pid)!;
+    const seconds = (after.ticks - before.ticks) / ticksPerSecond;
+    assert.ok(seconds >= 0.2, `main thread counted ${seconds} s for 0.3 s of work (${spin})`);
+  });
+
+  it('finds node processes by the DIR/ORG/node.json on their command line', async () => {
+    const dir = path.join('/nonexistent-bayledger-probe', String(process.pid));
+    const children: ChildProcess[] = ['acme', 'zeta'].map((org) =>
+      spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', path.join(dir, org, 'node.json')], {
+        stdio: 'ignore',
+      }),
+    );
+    try {
+      const found = await waitFor('both children listed in /proc', () => {
+        const pids = nodePidsIn(dir);
+        return pids.size === 2 ? pids : undefined;
+      });
+      assert.deepEqual(
+        Object.fromEntries(found),
+        Object.fromEntries([
+          ['acme', children[0]!.pid],
+          ['zeta', children[1]!.pid],
+        ]),
+      );
+      assert.equal(nodePidsIn(`${dir}-other`).size, 0, 'another folder matches nothing');
+    } finally {
+      for (const child of children) child.kill('SIGKILL');
+    }
+  });
+});
