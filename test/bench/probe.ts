@@ -36,11 +36,11 @@ function parseProbeArgs(argv: readonly string[]): ProbeArgs {
   for (let index = 0; index < argv.length; index += 2) {
     const name = argv[index]?.replace(/^--/, '');
     const value = Number(argv[index + 1]);
-    if (name === undefined || !(name in values) || !argv[index]!.startsWith('--')) {
+    if (name === undefined || !Object.hasOwn(values, name) || !argv[index]!.startsWith('--')) {
       throw new Error(`unknown option ${argv[index]}\n${USAGE}`);
     }
     if (!Number.isSafeInteger(value) || value < 0 || (value === 0 && name !== 'warm-ms')) {
-      throw new Error(`--${name} needs a positive integer\n${USAGE}`);
+      throw new Error(`--${name} needs a positive integer${name === 'warm-ms' ? ' or 0' : ''}\n${USAGE}`);
     }
     values[name] = value;
   }
