@@ -7,6 +7,7 @@
 // builds by running it on each in alternation, several times, since the machine's speed drifts.
 // It prints, it asserts nothing, and it is not one of the registered benchmarks.
 import '../../src/polyfill.js';
+import { pairsFor } from './benchmarks/throughput.js';
 import { createBenchmarkScope } from './lib/context.js';
 import { machineFacts } from './lib/machine.js';
 import { NodeClient, signWorkload, startBenchNetwork } from './lib/network.js';
@@ -112,7 +113,7 @@ async function probe(args: ProbeArgs, signal: AbortSignal, log: (line: string) =
     });
     // Signed ahead: signing is the load generator's work, not part of the measured window.
     const sign = (rate: number, durationMs: number, seed: string) =>
-      signWorkload(network, Math.ceil((rate * durationMs) / 2000), seed);
+      signWorkload(network, pairsFor(rate, durationMs), seed);
     const offer = (rate: number, txs: ReturnType<typeof sign>) =>
       submitAtArrivals(clients, txs, uniformArrivals(txs.length, rate), signal);
     if (args.warmMs > 0) {

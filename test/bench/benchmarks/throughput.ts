@@ -100,7 +100,7 @@ function clientCpuSeconds(): number {
 }
 
 /** Signed pairs (a consent and a declaration) for `durationMs` at `ratePerSecond`. */
-function pairsFor(ratePerSecond: number, durationMs: number): number {
+export function pairsFor(ratePerSecond: number, durationMs: number): number {
   return Math.ceil(Math.round((ratePerSecond * durationMs) / 1000) / 2);
 }
 
