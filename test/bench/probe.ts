@@ -2,10 +2,11 @@
 //
 // The rate probe: the benchmarks' network (4 validators and 3 followers as processes, the same
 // signed workload) at ONE offered rate, and where its CPU goes over the measured window, per node
-// and per thread, read from /proc (Linux only). It is the tool behind most figures of the form
-// "node CPU per transaction" and "a validator's main thread" in docs/PERFORMANCE.md: compare two
-// builds by running it on each in alternation, several times, since the machine's speed drifts.
-// It prints, it asserts nothing, and it is not one of the registered benchmarks.
+// and per thread, with the minor page faults (first touches of memory new to the thread) behind
+// some of it, read from /proc (Linux only). It is the tool behind most figures of the form "node
+// CPU per transaction" and "a validator's main thread" in docs/PERFORMANCE.md: compare two builds
+// by running it on each in alternation, several times, since the machine's speed drifts. It
+// prints, it asserts nothing, and it is not one of the registered benchmarks.
 import '../../src/polyfill.js';
 import { pairsFor } from './benchmarks/throughput.js';
 import { createBenchmarkScope } from './lib/context.js';
@@ -59,23 +60,37 @@ function snapshot(pids: ReadonlyMap<string, number>): Snapshot {
   return new Map([...pids].map(([org, pid]) => [org, threadCpuOf(pid)]));
 }
 
-/** CPU seconds each node spent between two snapshots, on its main thread and on all others. */
-function cpuBetween(
+/** What one node spent between two snapshots, on its main thread and on all others. */
+interface NodeUsage {
+  readonly mainSeconds: number;
+  readonly otherSeconds: number;
+  readonly mainFaults: number;
+  readonly otherFaults: number;
+}
+
+/** CPU seconds and minor page faults of each node between two snapshots, main thread and others. */
+function usageBetween(
   before: Snapshot,
   after: Snapshot,
   pids: ReadonlyMap<string, number>,
-): Map<string, { mainSeconds: number; otherSeconds: number }> {
+): Map<string, NodeUsage> {
   const ticksPerSecond = clockTicksPerSecond();
-  const out = new Map<string, { mainSeconds: number; otherSeconds: number }>();
+  const out = new Map<string, NodeUsage>();
   for (const [org, threads] of after) {
-    let main = 0;
-    let other = 0;
+    const main = { ticks: 0, faults: 0 };
+    const other = { ticks: 0, faults: 0 };
     for (const [tid, thread] of threads) {
-      const ticks = thread.ticks - (before.get(org)?.get(tid)?.ticks ?? 0);
-      if (tid === pids.get(org)) main += ticks;
-      else other += ticks;
+      const previous = before.get(org)?.get(tid);
+      const sum = tid === pids.get(org) ? main : other;
+      sum.ticks += thread.ticks - (previous?.ticks ?? 0);
+      sum.faults += thread.minorFaults - (previous?.minorFaults ?? 0);
     }
-    out.set(org, { mainSeconds: main / ticksPerSecond, otherSeconds: other / ticksPerSecond });
+    out.set(org, {
+      mainSeconds: main.ticks / ticksPerSecond,
+      otherSeconds: other.ticks / ticksPerSecond,
+      mainFaults: main.faults,
+      otherFaults: other.faults,
+    });
   }
   return out;
 }
@@ -133,17 +148,25 @@ async function probe(args: ProbeArgs, signal: AbortSignal, log: (line: string) =
     const statusAfter = await observer.status();
     const committed = Math.max(1, statusAfter.logSize - statusBefore.logSize);
     const heights = Math.max(1, statusAfter.height - statusBefore.height);
-    const perNode = cpuBetween(threadsBefore, threadsAfter, pids);
+    const perNode = usageBetween(threadsBefore, threadsAfter, pids);
     let total = 0;
-    const byRole = new Map<string, { nodes: number; mainSeconds: number; otherSeconds: number }>();
-    for (const [org, cpu] of perNode) {
-      total += cpu.mainSeconds + cpu.otherSeconds;
+    const byRole = new Map<string, { nodes: number } & NodeUsage>();
+    for (const [org, usage] of perNode) {
+      total += usage.mainSeconds + usage.otherSeconds;
       const role = roleOf.get(org) ?? 'unknown';
-      const sum = byRole.get(role) ?? { nodes: 0, mainSeconds: 0, otherSeconds: 0 };
+      const sum = byRole.get(role) ?? {
+        nodes: 0,
+        mainSeconds: 0,
+        otherSeconds: 0,
+        mainFaults: 0,
+        otherFaults: 0,
+      };
       byRole.set(role, {
         nodes: sum.nodes + 1,
-        mainSeconds: sum.mainSeconds + cpu.mainSeconds,
-        otherSeconds: sum.otherSeconds + cpu.otherSeconds,
+        mainSeconds: sum.mainSeconds + usage.mainSeconds,
+        otherSeconds: sum.otherSeconds + usage.otherSeconds,
+        mainFaults: sum.mainFaults + usage.mainFaults,
+        otherFaults: sum.otherFaults + usage.otherFaults,
       });
     }
     const lines = [
@@ -158,8 +181,14 @@ async function probe(args: ProbeArgs, signal: AbortSignal, log: (line: string) =
           `  ${role.padEnd(9)} ${us(sum.mainSeconds / sum.nodes, committed).padStart(8)} / ` +
           `${us(sum.otherSeconds / sum.nodes, committed)}`,
       ),
+      'minor page faults per committed tx, per node of the role (main thread / all other threads):',
+      ...[...byRole].map(
+        ([role, sum]) =>
+          `  ${role.padEnd(9)} ${(sum.mainFaults / sum.nodes / committed).toFixed(2).padStart(8)} / ` +
+          `${(sum.otherFaults / sum.nodes / committed).toFixed(2)}`,
+      ),
       'main thread by node, us per committed tx:',
-      `  ${[...perNode].map(([org, cpu]) => `${org} ${us(cpu.mainSeconds, committed)}`).join(', ')}`,
+      `  ${[...perNode].map(([org, usage]) => `${org} ${us(usage.mainSeconds, committed)}`).join(', ')}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

@@ -8,13 +8,26 @@ import { clockTicksPerSecond, nodePidsIn, parseTaskStat, threadCpuOf } from '../
 import { waitFor } from '../helpers/wait.js';
 
 describe('bench thread CPU (/proc)', () => {
-  it('reads utime + stime after a name holding spaces and parentheses', () => {
-    // Fields 3.. of proc(5): state, ppid, pgrp, session, tty_nr, tpgid, flags, minflt, cminflt,
-    // majflt, cmajflt, utime (14) = 250, stime (15) = 31, then the rest.
+  it('reads minflt and utime + stime after a name holding spaces and parentheses', () => {
+    // Fields 3.. of proc(5): state, ppid, pgrp, session, tty_nr, tpgid, flags, minflt (10) = 1200,
+    // cminflt, majflt, cmajflt, utime (14) = 250, stime (15) = 31, then the rest.
     const line = '4242 (node (worker) 1) S 1 4242 4242 0 -1 4194560 1200 0 3 0 250 31 0 0 20 0 11 0 7 0\n';
-    assert.deepEqual(parseTaskStat(line), { comm: 'node (worker) 1', ticks: 281 });
+    assert.deepEqual(parseTaskStat(line), { comm: 'node (worker) 1', ticks: 281, minorFaults: 1200 });
     assert.throws(() => parseTaskStat('garbage'), /not a stat line/);
-    assert.throws(() => parseTaskStat('1 (x) S 1 2'), /no utime\/stime/);
+    assert.throws(() => parseTaskStat('1 (x) S 1 2'), /no minflt\/utime\/stime/);
+  });
+
+  it("counts the main thread's minor page faults as it touches new memory", () => {
+    const mainFaults = (): number => threadCpuOf(process.pid).get(process.pid)!.minorFaults;
+    const before = mainFaults();
+    // 64 MiB outside V8's heap (malloc maps an allocation this large afresh), written page by page
+    // on this thread: the first write of each page faults, 16,384 faults for 4-KiB pages and at
+    // least 32 where the kernel backs the mapping with 2-MiB pages (transparent huge pages).
+    const pages = 16_384;
+    const memory = Buffer.allocUnsafeSlow(pages * 4096);
+    for (let page = 0; page < pages; page++) memory[page * 4096] = 1;
+    const grown = mainFaults() - before;
+    assert.ok(grown >= 32, `${grown} minor faults counted for ${pages} new pages`);
   });
 
   it("counts this process's main thread CPU as it works", () => {

@@ -9,12 +9,17 @@ export interface ThreadCpu {
   readonly comm: string;
   /** User plus system time, in clock ticks (see clockTicksPerSecond). */
   readonly ticks: number;
+  /**
+   * Minor page faults: pages the thread touched for the first time since the kernel gave them
+   * (or took them back), each zeroed or mapped by the kernel on the thread's time.
+   */
+  readonly minorFaults: number;
 }
 
 /**
  * One /proc/PID/task/TID/stat line: the name sits between the first "(" and the LAST ")" (a name
- * may itself hold parentheses and spaces); after it come field 3 (state) onwards, of which utime
- * and stime are fields 14 and 15 (proc(5)).
+ * may itself hold parentheses and spaces); after it come field 3 (state) onwards, of which minflt
+ * is field 10 and utime and stime are fields 14 and 15 (proc(5)).
  */
 export function parseTaskStat(text: string): ThreadCpu {
   const open = text.indexOf('(');
@@ -24,12 +29,13 @@ export function parseTaskStat(text: string): ThreadCpu {
     .slice(close + 2)
     .trim()
     .split(' ');
+  const minorFaults = Number(fields[10 - 3]);
   const userTicks = Number(fields[14 - 3]);
   const systemTicks = Number(fields[15 - 3]);
-  if (!Number.isSafeInteger(userTicks) || !Number.isSafeInteger(systemTicks)) {
-    throw new Error(`no utime/stime in stat line: ${text.slice(0, 80)}`);
+  if (![minorFaults, userTicks, systemTicks].every(Number.isSafeInteger)) {
+    throw new Error(`no minflt/utime/stime in stat line: ${text.slice(0, 80)}`);
   }
-  return { comm: text.slice(open + 1, close), ticks: userTicks + systemTicks };
+  return { comm: text.slice(open + 1, close), ticks: userTicks + systemTicks, minorFaults };
 }
 
 /** Every thread of `pid` by thread id; a thread that ends while being read is left out. */
