@@ -30,20 +30,34 @@ describe('StoreStateReader', () => {
   });
 
   it('reads each entry from LevelDB once, a missing one included, and mirrors committed writes', async () => {
-    const verdict = { accepted: true, reasons: [] };
-    await db.put(stateKey('outcome', 'aa'), encodeCanonical(verdict));
+    const consent = { status: 'active' };
+    await db.put(stateKey('consent', 'aa'), encodeCanonical(consent));
     const reader = new StoreStateReader(db);
-    assert.deepEqual(reader.get('outcome', 'aa'), verdict);
-    assert.equal(reader.get('outcome', 'bb'), undefined);
+    assert.deepEqual(reader.get('consent', 'aa'), consent);
+    assert.equal(reader.get('consent', 'bb'), undefined);
     assert.equal(reads, 2);
-    assert.deepEqual(reader.get('outcome', 'aa'), verdict);
-    assert.equal(reader.get('outcome', 'bb'), undefined, 'a miss is cached');
+    assert.deepEqual(reader.get('consent', 'aa'), consent);
+    assert.equal(reader.get('consent', 'bb'), undefined, 'a miss is cached');
     assert.equal(reads, 2);
     // After a commit the cache holds the new value without reading LevelDB.
-    const written = { accepted: false, reasons: ['X'] };
-    reader.committed([{ bucket: 'outcome', key: 'bb', value: written }], [encodeCanonical(written)]);
-    assert.deepEqual(reader.get('outcome', 'bb'), written);
-    assert.equal(reader.get('seen', 'cc'), undefined);
+    const written = { status: 'revoked' };
+    reader.committed([{ bucket: 'consent', key: 'bb', value: written }], [encodeCanonical(written)]);
+    assert.deepEqual(reader.get('consent', 'bb'), written);
+    assert.equal(reader.get('transfer', 'cc'), undefined);
     assert.equal(reads, 3);
+  });
+
+  it('reads the buckets block application never reads back from LevelDB every time, never stale', async () => {
+    const reader = new StoreStateReader(db);
+    for (const bucket of ['seen', 'outcome', 'patient'] as const) {
+      assert.equal(reader.get(bucket, 'dd'), undefined);
+      assert.equal(reader.get(bucket, 'dd'), undefined);
+      // The block's batch is durable before committed() is called, as the store does.
+      const value = { bucket };
+      await db.put(stateKey(bucket, 'dd'), encodeCanonical(value));
+      reader.committed([{ bucket, key: 'dd', value }], [encodeCanonical(value)]);
+      assert.deepEqual(reader.get(bucket, 'dd'), value, `${bucket}: the stored value, not a cached miss`);
+    }
+    assert.equal(reads, 9, 'three reads of each bucket, none answered from the cache');
   });
 });
