@@ -1,8 +1,9 @@
 // Ledger views (src/core/ledger/views.ts): a value the block's own overlay wrote is returned as it
 // was written, without parsing it again; a value from the base (store, re-derived state) is still
-// parsed, and one that does not parse is DATABASE_CORRUPT.
+// parsed, and one that does not parse is DATABASE_CORRUPT; so is a value a scan of the store hands over.
 import assert from 'node:assert/strict';
 import { toHex } from '../../src/core/bytes.js';
+import { type CborValue, decodeCanonical, encodeCanonical } from '../../src/core/codec/canonical.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { applyTx } from '../../src/core/ledger/apply-tx.js';
 import { MemoryState, StateOverlay, type StateWrite } from '../../src/core/ledger/state-kv.js';
@@ -13,6 +14,7 @@ import {
   getTransfer,
   type OutcomeRecord,
   putOutcome,
+  storedTransfer,
   type TransferRecord,
   transferOfWrite,
 } from '../../src/core/ledger/views.js';
@@ -109,5 +111,19 @@ describe("ledger views: the records of a block's writes", () => {
     assert.equal(consentOfWrite(writeTo(writes, 'transfer', declaration.objectId)), undefined);
     assert.equal(consentOfWrite(writeTo(writes, 'seen', grant.objectId)), undefined);
     assert.equal(consentOfWrite({ ...consentWrite, value: null }), undefined);
+  });
+
+  it('parses a transfer record from a scanned value as getTransfer does; a bad one is DATABASE_CORRUPT', () => {
+    const { writes, declaration } = grantAndDeclare();
+    const write = writeTo(writes, 'transfer', declaration.objectId);
+    // What a scan of the store hands over: the canonical bytes, decoded.
+    const scanned = decodeCanonical(encodeCanonical(write.value!));
+    const record = storedTransfer(write.key, scanned);
+    assert.deepEqual(record, transferOfWrite(write));
+    assert.throws(
+      () =>
+        storedTransfer(write.key, { ...(scanned as Record<string, unknown>), status: 'lost' } as CborValue),
+      (error: unknown) => isBayledgerError(error, 'DATABASE_CORRUPT') && error.message.includes(write.key),
+    );
   });
 });

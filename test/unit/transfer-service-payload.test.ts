@@ -11,6 +11,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { toHex, utf8 } from '../../src/core/bytes.js';
+import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import type { StateReader } from '../../src/core/ledger/state-kv.js';
 import { getTransfer, type TransferRecord } from '../../src/core/ledger/views.js';
@@ -35,6 +36,7 @@ import {
 } from '../../src/node/transfer-service/payload-fetcher.js';
 import { servePayloads } from '../../src/node/transfer-service/payload-server.js';
 import { PayloadStats } from '../../src/node/transfer-service/payload-stats.js';
+import { resumeOpenTransfers } from '../../src/node/transfer-service/resume-scan.js';
 import {
   assessTransfer,
   type BuiltTx,
@@ -259,6 +261,63 @@ describe('transfer service: payload channel over libp2p', function () {
       await fetcher.close();
       await waiting;
       assert.equal(woke, true);
+    } finally {
+      await fetcher.close();
+      await isolated.net.close();
+    }
+  });
+
+  it('start-up scan: only the open transfers to this node reach the gate, read from the scanned values', async () => {
+    // A ledger of its own, so that no transfer of the other tests is open for this node.
+    const scanned = new TestLedger(net);
+    const reads: string[] = [];
+    const countingState: StateReader = {
+      get: (bucket, key) => {
+        reads.push(`${bucket}/${key}`);
+        return scanned.state.get(bucket, key);
+      },
+    };
+    const openConsent = grantConsent(net, { patient: 'scan-open' });
+    const deliveredConsent = grantConsent(net, { patient: 'scan-delivered' });
+    const revokedConsent = grantConsent(net, { patient: 'scan-revoked' });
+    const open = declareTransfer(net, { consentId: openConsent.objectId });
+    const delivered = declareTransfer(net, { consentId: deliveredConsent.objectId });
+    const revoked = declareTransfer(net, { consentId: revokedConsent.objectId });
+    scanned.block(openConsent, deliveredConsent, revokedConsent);
+    scanned.block(revokeConsent(net, { consentId: revokedConsent.objectId, patient: 'scan-revoked' }));
+    scanned.block(open, delivered, revoked);
+    scanned.block(receiptFor(net, { transferId: delivered.objectId }));
+    const statuses = [open, delivered, revoked].map((tx) => getTransfer(scanned.state, tx.objectId)?.status);
+    assert.deepEqual(statuses, ['approved', 'delivered', 'rejected']);
+    // The bucket as the store's scan yields it: keys in order, values as stored bytes.
+    const entries = [...scanned.state.entries]
+      .filter(([key]) => key.startsWith('transfer\u0000'))
+      .map(([key, value]) => ({
+        bucket: 'transfer' as const,
+        key: key.slice(9),
+        encoded: encodeCanonical(value),
+      }))
+      .sort((a, b) => (a.key < b.key ? -1 : 1));
+    assert.equal(entries.length, 3);
+    const { isolated, fetcher } = await isolatedFetcher('inbox-scan', { state: countingState, maxQueued: 4 });
+    try {
+      await resumeOpenTransfers(
+        async function* () {
+          yield* entries;
+        },
+        fetcher,
+        RECIPIENT,
+        new AbortController().signal,
+      );
+      assert.deepEqual(fetcher.activeTransfers, [toHex(open.objectId)]);
+      // Only the open transfer was read back (by the gate); the scan itself read nothing.
+      for (const other of [delivered, revoked]) {
+        assert.ok(
+          !reads.includes(`transfer/${toHex(other.objectId)}`),
+          'a closed transfer is never read back',
+        );
+      }
+      assert.ok(reads.includes(`transfer/${toHex(open.objectId)}`), 'the gate read the open one');
     } finally {
       await fetcher.close();
       await isolated.net.close();

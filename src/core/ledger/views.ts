@@ -188,6 +188,14 @@ export function putTransfer(state: StateOverlay, record: TransferRecord): void {
   write(state, 'transfer', toHex(record.transferId), record);
 }
 
+/**
+ * A transfer record from the value stored under `key` (its transferId in hex), for a scan of the
+ * bucket, which has the value in hand: checked exactly as getTransfer checks what it reads.
+ */
+export function storedTransfer(key: string, value: CborValue): TransferRecord {
+  return read({ get: () => value }, 'transfer', key, transferRecordSchema)!;
+}
+
 // --- a block's writes -----------------------------------------------------------------------
 
 // A block's writes (AppliedBlock.writes, which a committed block hands to its listeners) carry the

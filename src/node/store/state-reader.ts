@@ -34,6 +34,18 @@ const CACHED_BUCKETS: Readonly<Record<StateBucket, boolean>> = {
   outcome: false,
 };
 
+/** A stored state entry's canonical bytes decoded; DATABASE_CORRUPT naming the entry if they do not. */
+export function decodeStateValue(bucket: StateBucket, key: string, encoded: Uint8Array): CborValue {
+  try {
+    return decodeCanonical(encoded);
+  } catch (error) {
+    if (error instanceof BayledgerError) {
+      fail('DATABASE_CORRUPT', `state entry unreadable: ${error.message}`, `state ${bucket}/${key}`);
+    }
+    throw error;
+  }
+}
+
 export class StoreStateReader implements StateReader {
   readonly #db: ByteDb;
   readonly #cache = new LruCache<string, Uint8Array | typeof ABSENT>(LIMITS.maxStateCacheEntries);
@@ -44,15 +56,7 @@ export class StoreStateReader implements StateReader {
 
   get(bucket: StateBucket, key: string): CborValue | undefined {
     const encoded = this.getEncoded(bucket, key);
-    if (encoded === undefined) return undefined;
-    try {
-      return decodeCanonical(encoded);
-    } catch (error) {
-      if (error instanceof BayledgerError) {
-        fail('DATABASE_CORRUPT', `state entry unreadable: ${error.message}`, `state ${bucket}/${key}`);
-      }
-      throw error;
-    }
+    return encoded === undefined ? undefined : decodeStateValue(bucket, key, encoded);
   }
 
   /** The stored canonical bytes of one entry, or undefined. */

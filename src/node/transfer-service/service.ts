@@ -6,7 +6,7 @@
 //    committed on its own chain (and at start, those it has not receipted yet);
 //  - the hospital frees an outbox payload once its transfer is delivered or rejected.
 // It stops before the node does: attaching wraps the node's `close`.
-import { parseHex, toHex } from '../../core/bytes.js';
+import { toHex } from '../../core/bytes.js';
 import { Ed25519Signer } from '../../core/crypto/ed25519.js';
 import { fail } from '../../core/errors.js';
 import { consentOfWrite, type TransferRecord, transferOfWrite } from '../../core/ledger/views.js';
@@ -25,6 +25,7 @@ import { createServiceFolders, type ServiceFolders, serviceFolders } from './fol
 import { PayloadFetcher, type ReceiptRequest } from './payload-fetcher.js';
 import { servePayloads } from './payload-server.js';
 import { PayloadStats } from './payload-stats.js';
+import { resumeOpenTransfers } from './resume-scan.js';
 import { registerTransferRoutes } from './routes.js';
 import { submitUntilCommitted } from './submit.js';
 import { removeAllUploads } from './uploads.js';
@@ -126,9 +127,12 @@ export async function attachTransferService(
   const resuming =
     fetcher === undefined
       ? Promise.resolve()
-      : resumeOpenTransfers(node, fetcher, closing.signal).catch((error: unknown) =>
-          logger.error('cannot scan for open transfers', { error }),
-        );
+      : resumeOpenTransfers(
+          () => node.chain.store.stateEntriesIn('transfer'),
+          fetcher,
+          config.org,
+          closing.signal,
+        ).catch((error: unknown) => logger.error('cannot scan for open transfers', { error }));
 
   registerTransferRoutes(node.route, {
     node,
@@ -182,24 +186,4 @@ function onBlock(
     const consent = consentOfWrite(write);
     if (consent?.status === 'revoked') fetcher?.consentRevoked(consent.consentId);
   }
-}
-
-/**
- * At start, queues every approved transfer to this node that has no receipt yet (one scan of the
- * transfer bucket), waiting for room in the fetcher's bounded queue as it goes; scans again while
- * transfers were turned away meanwhile (by new blocks arriving during a full queue).
- */
-async function resumeOpenTransfers(
-  node: RunningNode,
-  fetcher: PayloadFetcher,
-  signal: AbortSignal,
-): Promise<void> {
-  do {
-    for await (const entry of node.chain.store.stateEntriesIn('transfer')) {
-      await fetcher.waitForRoom();
-      if (signal.aborted) return;
-      const transferId = parseHex(entry.key);
-      if (transferId !== undefined) fetcher.consider(transferId);
-    }
-  } while (fetcher.takeTurnedAway() && !signal.aborted);
 }
