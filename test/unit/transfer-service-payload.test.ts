@@ -359,7 +359,10 @@ describe('transfer service: payload channel over libp2p', function () {
       fetcher.considerWritten(revoked);
       assert.deepEqual(fetcher.activeTransfers, []);
       assert.ok(stateReads > 0, 'the gate read the transfer and its consent back');
+      // Starting a fetch asks the gate once: the transfer and its consent, two reads.
+      const readsBeforeStart = stateReads;
       fetcher.considerWritten(first);
+      assert.equal(stateReads - readsBeforeStart, 2, 'one gate decision to start the fetch');
       fetcher.considerWritten(second);
       assert.deepEqual(
         [...fetcher.activeTransfers].sort(),

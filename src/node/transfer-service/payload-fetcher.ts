@@ -22,7 +22,7 @@ import { PROTOCOL } from '../protocols.js';
 import { removePartial } from '../transfer/partial.js';
 import { MAX_RESPONSE_BYTES } from '../transfer/protocol.js';
 import { PayloadReceiver, type ReceiveOutcome } from '../transfer/receiver.js';
-import { acceptDecision, couldAccept } from './gates.js';
+import { type AcceptDecision, acceptDecision, couldAccept } from './gates.js';
 import { IdleTimeout } from './idle-timeout.js';
 import type { PayloadStats } from './payload-stats.js';
 
@@ -172,7 +172,7 @@ export class PayloadFetcher {
         abort: new AbortController(),
       };
       this.#running.set(hex, job);
-      const run = this.#fetch(transferId, job)
+      const run = this.#fetch(transferId, job, decision)
         .catch((error: unknown) =>
           this.#options.logger.error('payload fetch failed', { transferId: hex, error }),
         )
@@ -192,12 +192,18 @@ export class PayloadFetcher {
     for (const wake of waiters) wake();
   }
 
-  async #fetch(transferId: Uint8Array, job: Job): Promise<void> {
+  /**
+   * Fetches one transfer, asking the gate again before every attempt after the first: the first
+   * uses `started`, the decision #pump took in the same synchronous step, so asking again there
+   * would read the transfer and its consent back a second time for the same answer.
+   */
+  async #fetch(transferId: Uint8Array, job: Job, started: AcceptDecision): Promise<void> {
     const { logger } = this.#options;
     const signal = job.abort.signal;
     for (let attempt = 0; attempt < LIMITS.maxPayloadFetchAttempts; attempt++) {
       if (this.#closed) return;
-      const decision = acceptDecision(this.#options.state, this.#options.self, transferId);
+      const decision =
+        attempt === 0 ? started : acceptDecision(this.#options.state, this.#options.self, transferId);
       if (!decision.ok) {
         // Revoked (or otherwise no longer approved): drop what was received; nothing is filed.
         if (decision.reason === 'NOT_APPROVED') await removePartial(this.#options.inboxDir, transferId);
