@@ -83,23 +83,16 @@ export class PayloadFetcher {
     return this.#options.maxQueued ?? LIMITS.maxQueuedPayloadFetches;
   }
 
-  /** Queues a transfer if this node should fetch it now; a no-op if it is queued or running. */
-  consider(transferId: Uint8Array): void {
-    const hex = toHex(transferId);
-    if (this.#ignores(hex)) return;
-    if (!acceptDecision(this.#options.state, this.#options.self, transferId).ok) return;
-    this.#enqueue(transferId, hex);
-  }
-
   /**
-   * consider, for a transfer record a committed block has just written. Most such records are
+   * Queues a transfer record (one a committed block has just written, or one the start-up scan
+   * read) if this node could fetch it; a no-op if it is queued or running. Most such records are
    * declarations and assessments still awaiting approval, or transfers to other recipients, which
-   * the record rules out alone: reading each one back from the store, as consider does, was about a
-   * tenth of the platform node's CPU at 500 tx/s (profile of 2026-11-27). A record that passes is
-   * queued without asking the gate either: the gate reads the transfer back and its consent, which
-   * was about a sixth of the platform's main thread at 700 tx/s (cpuprofile of 2026-11-28, the
-   * bench's approved transfers to it), and #pump asks it again before any fetch starts, so a
-   * consent revoked in the meantime still stops the transfer there.
+   * the record rules out alone: reading each one back from the store was about a tenth of the
+   * platform node's CPU at 500 tx/s (profile of 2026-11-27). A record that passes is queued
+   * without asking the gate either: the gate reads the transfer back and its consent, which was
+   * about a sixth of the platform's main thread at 700 tx/s (cpuprofile of 2026-11-28, the bench's
+   * approved transfers to it), and #pump asks it before any fetch starts, so a consent revoked in
+   * the meantime still stops the transfer there.
    */
   considerWritten(transfer: TransferRecord): void {
     if (!couldAccept(transfer, this.#options.self)) return;
