@@ -34,7 +34,11 @@ function read<T>(state: StateReader, bucket: StateBucket, key: string, schema: S
     if (own !== undefined) return own === null ? undefined : (own as T);
   }
   const value = state.get(bucket, key);
-  if (value === undefined) return undefined;
+  return value === undefined ? undefined : parseStored(bucket, key, value, schema);
+}
+
+/** A value from the store (or the re-derived state) checked against its schema; DATABASE_CORRUPT if not. */
+function parseStored<T>(bucket: StateBucket, key: string, value: CborValue, schema: Schema<T>): T {
   try {
     return schema.parse(value, `${bucket}/${key}`);
   } catch (error) {
@@ -193,7 +197,7 @@ export function putTransfer(state: StateOverlay, record: TransferRecord): void {
  * bucket, which has the value in hand: checked exactly as getTransfer checks what it reads.
  */
 export function storedTransfer(key: string, value: CborValue): TransferRecord {
-  return read({ get: () => value }, 'transfer', key, transferRecordSchema)!;
+  return parseStored('transfer', key, value, transferRecordSchema);
 }
 
 // --- a block's writes -----------------------------------------------------------------------
