@@ -9,7 +9,7 @@
 // and then absent). Caching them was four of a validator's six cache insertions per transaction
 // (counted at 700 tx/s: each a key string built and hashed, the value held until its generation
 // was dropped, so promoted to V8's old generation first), and they pushed the entries that are
-// read back, consents and transfers, out of the cache four times as fast. Those three buckets are
+// read back, consents and transfers, out of the cache three times as fast. Those three buckets are
 // read from LevelDB every time, so they can never be stale here.
 import { type CborValue, decodeCanonical } from '../../core/codec/canonical.js';
 import { BayledgerError, fail } from '../../core/errors.js';
