@@ -114,8 +114,9 @@ async function probe(args: ProbeArgs, signal: AbortSignal, log: (line: string) =
   try {
     const network = await startBenchNetwork(scope.context);
     const pids = nodePidsIn(network.dir);
-    if (pids.size !== network.validators.length + network.followers.length) {
-      throw new Error(`found ${pids.size} node processes in /proc, expected 7`);
+    const expected = network.validators.length + network.followers.length;
+    if (pids.size !== expected) {
+      throw new Error(`found ${pids.size} node processes of ${network.dir} in /proc, expected ${expected}`);
     }
     const roleOf = new Map<string, string>([
       ...network.validators.map((node) => [node.org, 'validator'] as const),
