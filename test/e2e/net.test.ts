@@ -402,6 +402,39 @@ describe('peer network (libp2p, real TCP on 127.0.0.1)', function () {
     await expectPenalised(gamma, alpha, 'MESSAGE_TOO_LARGE', () => sendRaw(gamma, alpha, CONSENSUS, prefix));
   });
 
+  it('a message whose stream could not be opened is sent again after a backoff, with nothing more sent', async () => {
+    const late = '/bayledger-test/late/1';
+    const received: Array<{ from: string; byte: number }> = [];
+    const lateProtocol = (node: TestNode) =>
+      node.net.registerProtocol<Uint8Array>({
+        name: late,
+        maxMessageBytes: 16,
+        decode: (bytes) => bytes,
+        onMessage: (from, bytes) => {
+          received.push({ from, byte: bytes[0]! });
+        },
+      });
+    await lateProtocol(alpha);
+    // Beta does not handle the protocol yet, so alpha's stream fails protocol negotiation while
+    // the two stay connected: no reconnect will come to flush the queue.
+    const before = alpha.logLines.length;
+    alpha.net.send('beta', late, Uint8Array.of(7));
+    await waitFor('alpha to fail opening its stream to beta', () =>
+      alpha.logLines
+        .slice(before)
+        .some(
+          (line) =>
+            line.msg === 'sending failed; will retry' && line.peer === 'beta' && line.protocol === late,
+        ),
+    );
+    assert.equal(alpha.net.queuedMessages('beta', late), 1, 'the message waits in the queue');
+    await lateProtocol(beta);
+    await waitFor('the queued message delivered by the retry alone', () => received.length === 1);
+    assert.deepEqual(received, [{ from: 'alpha', byte: 7 }]);
+    assert.equal(alpha.net.queuedMessages('beta', late), 0);
+    assert.ok(alpha.net.isConnected('beta'), 'the failure did not cost the connection');
+  });
+
   it('a peer that restarts is reconnected and messages flow again', async () => {
     await waitFor('all connected again', () => nodes.every((node) => node.net.connectedPeers().length === 2));
     const events: string[] = [];
