@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Libp2p } from 'libp2p';
 import { toHex, utf8 } from '../../src/core/bytes.js';
 import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
@@ -80,6 +81,10 @@ async function startPeer(org: string): Promise<Peer> {
   });
   await peerNet.start();
   return { org, net: peerNet, logger: logger.child({ org }), lines, stats: new PayloadStats(metrics) };
+}
+
+function libp2pOf(peerNet: PeerNetwork): Libp2p {
+  return (peerNet as unknown as { libp2pForTests: Libp2p }).libp2pForTests;
 }
 
 function sha256Hex(bytes: Uint8Array): string {
@@ -548,6 +553,49 @@ describe('transfer service: payload channel over libp2p', function () {
     // The second stream sent only what was missing, once.
     assert.equal(resumed[0]!.chunks, sealed.commitment.chunkCount - fromChunk);
     const filed = path.join(inboxDir, toHex(net.patient('resumed').publicKey), id, 'item-00.bin');
+    assert.equal(
+      sha256Hex(new Uint8Array(await readFile(filed))),
+      sha256Hex(new Uint8Array(await readFile(files[0]!))),
+    );
+  });
+
+  it('the same fetcher retries after the connection drops mid-stream and resumes where it stopped', async () => {
+    const { files, sealed } = await sealItems('dropped', [1_500_000]);
+    const consent = grantConsent(net, { patient: 'dropped' });
+    const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
+    ledger.block(consent);
+    ledger.block(declaration);
+    const id = toHex(declaration.objectId);
+    const linesBefore = recipient.lines.length;
+    // The hospital hangs up on the recipient after the 40th verified chunk; both stay up, and the
+    // network dials again by itself, so only the fetcher's own retry can finish the transfer.
+    const stats = recipient.stats;
+    const countChunk = stats.chunkAccepted.bind(stats);
+    let counted = 0;
+    stats.chunkAccepted = () => {
+      countChunk();
+      if (++counted === 40) void libp2pOf(hospital.net).hangUp(libp2pOf(recipient.net).peerId);
+    };
+    try {
+      considerById(newFetcher(), declaration.objectId);
+      await waitFor('the receipt', () => receipts.some((r) => toHex(r.transferId) === id), {
+        timeoutMs: 60_000,
+      });
+    } finally {
+      stats.chunkAccepted = countChunk;
+    }
+    const interrupted = recipient.lines
+      .slice(linesBefore)
+      .filter((line) => line.msg === 'payload fetch interrupted' && line.transferId === id);
+    assert.ok(interrupted.length >= 1, 'the fetch was interrupted');
+    const resumed = hospital.lines.filter(
+      (line) =>
+        line.msg === 'payload stream served' && line.transferId === id && (line.fromChunk as number) > 0,
+    );
+    assert.ok(resumed.length >= 1, 'a later stream started after the durable checkpoints');
+    const receipt = receipts.find((r) => toHex(r.transferId) === id)!;
+    assert.deepEqual([receipt.accepted, receipt.reason], [true, 'OK']);
+    const filed = path.join(inboxDir, toHex(net.patient('dropped').publicKey), id, 'item-00.bin');
     assert.equal(
       sha256Hex(new Uint8Array(await readFile(filed))),
       sha256Hex(new Uint8Array(await readFile(files[0]!))),
