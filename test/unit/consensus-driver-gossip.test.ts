@@ -130,4 +130,59 @@ describe('consensus driver: who gets what', function () {
     const precommit = await waitFor('our precommit', () => sent.find((s) => voteType(s) === 'precommit'));
     assert.equal(precommit.to, '*', 'precommits go to every peer (followers decide on them)');
   });
+
+  it('sends its proposal and prevote again once the height has not moved for a regossip interval', async () => {
+    // Its own store: the first case left its driver at height 1 with a WAL of its own.
+    const stalledDirectory = await mkdtemp(join(tmpdir(), 'bayledger-driver-stall-'));
+    const stalledStore = await LedgerStore.open(join(stalledDirectory, 'data'), { createIfMissing: true });
+    await stalledStore.initGenesis(genesisRecordOf(network.genesis));
+    const sent: Sent[] = [];
+    const regossipMs = 100;
+    const stalled = new ConsensusDriver({
+      chain: new NodeChain(stalledStore, params),
+      mempool: new Mempool({
+        txIdOf,
+        admit: () => ({ ok: false, code: 'RECORD_INVALID', reason: 'no transactions in this test' }),
+        isCommitted: () => false,
+      }),
+      net: recordingNetwork(sent),
+      self,
+      signer: network.signers[self]!,
+      logger: createSilentLogger(),
+      metrics: createNodeMetrics({
+        peers: () => 0,
+        mempoolTxs: () => 0,
+        mempoolBytes: () => 0,
+        txIdFilterAnswering: () => false,
+      }),
+      clock: { nowMs: () => Date.now() },
+      regossipMs,
+    });
+    try {
+      await stalled.start();
+      stalled.notifyTxsAvailable();
+      await waitFor('our prevote', () => sent.find((s) => voteType(s) === 'prevote'));
+      const firstSendMs = Date.now();
+      // Nobody answers, so the machine waits in the prevote step (no timeout runs before 2f + 1
+      // prevotes, Algorithm 1 line 34): only the driver's stall watch can send anything more.
+      await waitFor(
+        'the proposal sent again',
+        () => sent.filter((s) => s.message.type === 'proposal').length >= 2,
+      );
+      assert.ok(Date.now() - firstSendMs >= regossipMs - 5, 'not before one interval without progress');
+      const proposals = sent.filter((s) => s.message.type === 'proposal');
+      assert.ok(proposals.every((s) => s.to === '*'));
+      assert.deepEqual(proposals[1]!.message, proposals[0]!.message, 'the same signed proposal');
+      await waitFor(
+        'the prevote sent again',
+        () => sent.filter((s) => voteType(s) === 'prevote').length >= 2 * (validatorIds.length - 1),
+      );
+      const prevoteRecipients = new Set(sent.filter((s) => voteType(s) === 'prevote').map((s) => s.to));
+      assert.deepEqual([...prevoteRecipients].sort(), validatorIds.filter((id) => id !== self).sort());
+    } finally {
+      await stalled.close();
+      await stalledStore.close();
+      await rm(stalledDirectory, { recursive: true, force: true });
+    }
+  });
 });
