@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Libp2p } from 'libp2p';
 import { toHex, utf8 } from '../../src/core/bytes.js';
-import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import type { StateReader } from '../../src/core/ledger/state-kv.js';
 import { getTransfer, type TransferRecord } from '../../src/core/ledger/views.js';
@@ -22,6 +21,7 @@ import { createMemoryLogger, type Logger } from '../../src/node/log/index.js';
 import { MetricsRegistry } from '../../src/node/metrics/index.js';
 import { createPeerNetwork, type PeerNetwork } from '../../src/node/net/index.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
+import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { PARTIAL_FOLDER } from '../../src/node/transfer/partial.js';
 import {
   decodePayloadResponse,
@@ -38,6 +38,7 @@ import {
 import { servePayloads } from '../../src/node/transfer-service/payload-server.js';
 import { PayloadStats } from '../../src/node/transfer-service/payload-stats.js';
 import { resumeOpenTransfers } from '../../src/node/transfer-service/resume-scan.js';
+import { buildChain, commitChain } from '../helpers/chain.js';
 import {
   assessTransfer,
   type BuiltTx,
@@ -102,6 +103,7 @@ describe('transfer service: payload channel over libp2p', function () {
   let ledger: TestLedger;
   const receipts: ReceiptRequest[] = [];
   const fetchers: PayloadFetcher[] = [];
+  const stores: LedgerStore[] = [];
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'bayledger-ts-payload-'));
@@ -130,6 +132,7 @@ describe('transfer service: payload channel over libp2p', function () {
 
   after(async () => {
     for (const fetcher of fetchers) await fetcher.close();
+    for (const store of stores) await store.close();
     await Promise.all([hospital, recipient, stranger].map((peer) => peer?.net.close()));
     await rm(dir, { recursive: true, force: true });
   });
@@ -280,44 +283,44 @@ describe('transfer service: payload channel over libp2p', function () {
   });
 
   it('start-up scan: only the open transfers to this node reach the gate, read from the scanned values', async () => {
-    // A ledger of its own, so that no transfer of the other tests is open for this node.
-    const scanned = new TestLedger(net);
+    // A chain of its own, so that no transfer of the other tests is open for this node: certified
+    // blocks committed to a real LevelDB store, scanned as the service scans it at start.
+    const openConsent = grantConsent(net, { patient: 'scan-open' });
+    const deliveredConsent = grantConsent(net, { patient: 'scan-delivered' });
+    const revokedConsent = grantConsent(net, { patient: 'scan-revoked' });
+    // The open one with a real sealed payload, whose layout the fetcher accepts: it then keeps
+    // retrying (this recipient cannot reach the hospital), so it is still running when checked.
+    const { sealed: openSealed } = await sealItems('scan-open', [5_000]);
+    const open = declare(openConsent, openSealed, itemsOf(openSealed, ['imaging-study']));
+    const delivered = declareTransfer(net, { consentId: deliveredConsent.objectId });
+    const revoked = declareTransfer(net, { consentId: revokedConsent.objectId });
+    const chain = buildChain({
+      genesis: net.genesis,
+      signers: net.signers,
+      blocks: [
+        [openConsent, deliveredConsent, revokedConsent],
+        [revokeConsent(net, { consentId: revokedConsent.objectId, patient: 'scan-revoked' })],
+        [open, delivered, revoked],
+        [receiptFor(net, { transferId: delivered.objectId })],
+      ],
+    });
+    const store = await LedgerStore.open(path.join(dir, 'scan-store'), { createIfMissing: true });
+    stores.push(store);
+    await commitChain(store, chain);
     const reads: string[] = [];
     const countingState: StateReader = {
       get: (bucket, key) => {
         reads.push(`${bucket}/${key}`);
-        return scanned.state.get(bucket, key);
+        return store.state.get(bucket, key);
       },
     };
-    const openConsent = grantConsent(net, { patient: 'scan-open' });
-    const deliveredConsent = grantConsent(net, { patient: 'scan-delivered' });
-    const revokedConsent = grantConsent(net, { patient: 'scan-revoked' });
-    const open = declareTransfer(net, { consentId: openConsent.objectId });
-    const delivered = declareTransfer(net, { consentId: deliveredConsent.objectId });
-    const revoked = declareTransfer(net, { consentId: revokedConsent.objectId });
-    scanned.block(openConsent, deliveredConsent, revokedConsent);
-    scanned.block(revokeConsent(net, { consentId: revokedConsent.objectId, patient: 'scan-revoked' }));
-    scanned.block(open, delivered, revoked);
-    scanned.block(receiptFor(net, { transferId: delivered.objectId }));
-    const statuses = [open, delivered, revoked].map((tx) => getTransfer(scanned.state, tx.objectId)?.status);
+    const statuses = [open, delivered, revoked].map((tx) => getTransfer(store.state, tx.objectId)?.status);
     assert.deepEqual(statuses, ['approved', 'delivered', 'rejected']);
-    // The bucket as the store's scan yields it: keys in order, values as stored bytes.
-    const prefix = 'transfer\u0000';
-    const entries = [...scanned.state.entries]
-      .filter(([key]) => key.startsWith(prefix))
-      .map(([key, value]) => ({
-        bucket: 'transfer' as const,
-        key: key.slice(prefix.length),
-        encoded: encodeCanonical(value),
-      }))
-      .sort((a, b) => (a.key < b.key ? -1 : 1));
-    assert.equal(entries.length, 3);
+    reads.length = 0;
     const { isolated, fetcher } = await isolatedFetcher('inbox-scan', { state: countingState, maxQueued: 4 });
     try {
       await resumeOpenTransfers(
-        async function* () {
-          yield* entries;
-        },
+        () => store.stateEntriesIn('transfer'),
         fetcher,
         RECIPIENT,
         new AbortController().signal,
