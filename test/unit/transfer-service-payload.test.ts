@@ -563,6 +563,48 @@ describe('transfer service: payload channel over libp2p', function () {
     );
   });
 
+  it('stops a running fetch when its consent is revoked, and keeps nothing of it', async () => {
+    const { sealed } = await sealItems('revoked-midway', [3_000_000]);
+    const consent = grantConsent(net, { patient: 'revoked-midway' });
+    const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
+    // The recipient's chain is its own ledger, so the revocation below reaches the recipient only:
+    // the hospital (serving from the shared ledger) would otherwise stop the stream itself.
+    const recipientLedger = new TestLedger(net);
+    for (const chain of [ledger, recipientLedger]) {
+      chain.block(consent);
+      chain.block(declaration);
+    }
+    const id = toHex(declaration.objectId);
+    const fetcher = newFetcher({ state: recipientLedger.state });
+    // The patient revokes after the 10th verified chunk: the block is applied and the fetcher told,
+    // as the service's block listener does (service.ts), while the stream is still running.
+    const stats = recipient.stats;
+    const countChunk = stats.chunkAccepted.bind(stats);
+    let counted = 0;
+    stats.chunkAccepted = () => {
+      countChunk();
+      if (++counted !== 10) return;
+      recipientLedger.block(revokeConsent(net, { consentId: consent.objectId, patient: 'revoked-midway' }));
+      fetcher.consentRevoked(consent.objectId);
+    };
+    try {
+      considerById(fetcher, declaration.objectId);
+      await waitFor('the fetch stopped', () =>
+        recipient.lines.some((line) => line.msg === 'payload fetch stopped' && line.transferId === id),
+      );
+    } finally {
+      stats.chunkAccepted = countChunk;
+    }
+    await waitFor('the fetch no longer running', () => !fetcher.activeTransfers.includes(id));
+    assert.ok(counted < sealed.commitment.chunkCount, `cut after ${counted} chunks, before the last`);
+    assert.equal(
+      receipts.some((r) => toHex(r.transferId) === id),
+      false,
+      'no receipt',
+    );
+    assert.ok(!(await inboxEntries()).some((entry) => entry.includes(id)), 'neither filed nor kept in part');
+  });
+
   it('the same fetcher retries after the connection drops mid-stream and resumes where it stopped', async () => {
     const { files, sealed } = await sealItems('dropped', [1_500_000]);
     const consent = grantConsent(net, { patient: 'dropped' });
