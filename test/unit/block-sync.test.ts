@@ -39,14 +39,17 @@ describe('block sync between real peers', function () {
   let built: TestChain;
   const peers: SyncPeer[] = [];
 
-  /** A peer whose store holds the first `blocks` blocks of the built chain, syncing and listening. */
-  async function startPeer(org: string, blocks: number): Promise<SyncPeer> {
+  /**
+   * A peer whose store holds the first `blocks` blocks of `source` (the built chain unless
+   * another is given, with that chain's own genesis), syncing and listening.
+   */
+  async function startPeer(org: string, blocks: number, source: TestChain = built): Promise<SyncPeer> {
     const store = await LedgerStore.open(join(directory, org), { createIfMissing: true });
-    await store.initGenesis(genesisRecordOf(net.genesis));
-    for (const [i, committed] of built.blocks.slice(0, blocks).entries()) {
-      await store.commitBlock(committed.block, committed.certificate, built.applied[i]!);
+    await store.initGenesis(genesisRecordOf(source.params.genesis));
+    for (const [i, committed] of source.blocks.slice(0, blocks).entries()) {
+      await store.commitBlock(committed.block, committed.certificate, source.applied[i]!);
     }
-    const chain = new NodeChain(store, built.params);
+    const chain = new NodeChain(store, source.params);
     const { logger, lines } = createMemoryLogger('debug');
     const peerNet = await createPeerNetwork({
       nodeSeed: seedOf(org),
@@ -117,5 +120,31 @@ describe('block sync between real peers', function () {
       timeoutMs: 10_000,
     });
     assert.ok(bytesEqual(behind.chain.tip().blockHash, built.tip.blockHash));
+  });
+
+  it('a peer serving blocks that do not verify is penalised, and the node syncs from an honest one', async () => {
+    // The same organisations and keys, another chain: its blocks and certificates are well formed
+    // and signed by the same validators, but for another chain id and genesis.
+    const otherNet = testGenesis({ chainId: 'gba-health-other' });
+    const other = buildChain({
+      genesis: otherNet.genesis,
+      signers: otherNet.signers,
+      blocks: workloadBlocks(otherNet, 5),
+    });
+    const forger = await startPeer('qianhai', 5, other);
+    const honest = await startPeer('hk-health', 4);
+    const behind = await startPeer('hku-szh', 0);
+    connect(behind, forger);
+    connect(behind, honest);
+    await waitFor('the node at the honest tip', () => sameTip(behind, honest), { timeoutMs: 15_000 });
+    const served = await waitFor('the forged block refused', () =>
+      behind.lines.find((line) => line.msg === 'peer served an invalid block'),
+    );
+    assert.equal(served.peer, 'qianhai');
+    const penalty = behind.lines.find((line) => String(line.msg).startsWith('peer misbehaved'));
+    assert.equal(penalty?.peer, 'qianhai', 'the network penalised the forger');
+    await waitFor('the forger disconnected', () => !behind.net.isConnected('qianhai'));
+    assert.ok(bytesEqual(behind.chain.tip().blockHash, built.tip.blockHash), 'nothing of the other chain');
+    assert.equal(behind.chain.height, 4);
   });
 });
