@@ -56,6 +56,30 @@ describe('consensus driver: who gets what', function () {
   let store: LedgerStore;
   let driver: ConsensusDriver;
 
+  /** Our validator's driver over `store`, an empty mempool, and a network that records into `sent`. */
+  function validatorDriver(over: LedgerStore, sent: Sent[], regossipMs: number): ConsensusDriver {
+    return new ConsensusDriver({
+      chain: new NodeChain(over, params),
+      mempool: new Mempool({
+        txIdOf,
+        admit: () => ({ ok: false, code: 'RECORD_INVALID', reason: 'no transactions in this test' }),
+        isCommitted: () => false,
+      }),
+      net: recordingNetwork(sent),
+      self,
+      signer: network.signers[self]!,
+      logger: createSilentLogger(),
+      metrics: createNodeMetrics({
+        peers: () => 0,
+        mempoolTxs: () => 0,
+        mempoolBytes: () => 0,
+        txIdFilterAnswering: () => false,
+      }),
+      clock: { nowMs: () => Date.now() },
+      regossipMs,
+    });
+  }
+
   before(async () => {
     directory = await mkdtemp(join(tmpdir(), 'bayledger-driver-'));
     store = await LedgerStore.open(join(directory, 'data'), { createIfMissing: true });
@@ -74,28 +98,7 @@ describe('consensus driver: who gets what', function () {
       'the test genesis has followers',
     );
     const sent: Sent[] = [];
-    const metrics = createNodeMetrics({
-      peers: () => 0,
-      mempoolTxs: () => 0,
-      mempoolBytes: () => 0,
-      txIdFilterAnswering: () => false,
-    });
-    const chain = new NodeChain(store, params);
-    driver = new ConsensusDriver({
-      chain,
-      mempool: new Mempool({
-        txIdOf,
-        admit: () => ({ ok: false, code: 'RECORD_INVALID', reason: 'no transactions in this test' }),
-        isCommitted: () => false,
-      }),
-      net: recordingNetwork(sent),
-      self,
-      signer: network.signers[self]!,
-      logger: createSilentLogger(),
-      metrics,
-      clock: { nowMs: () => Date.now() },
-      regossipMs: 60_000,
-    });
+    driver = validatorDriver(store, sent, 60_000);
     await driver.start();
     driver.notifyTxsAvailable(); // an empty block is proposed at once instead of after the heartbeat
 
@@ -138,26 +141,7 @@ describe('consensus driver: who gets what', function () {
     await stalledStore.initGenesis(genesisRecordOf(network.genesis));
     const sent: Sent[] = [];
     const regossipMs = 100;
-    const stalled = new ConsensusDriver({
-      chain: new NodeChain(stalledStore, params),
-      mempool: new Mempool({
-        txIdOf,
-        admit: () => ({ ok: false, code: 'RECORD_INVALID', reason: 'no transactions in this test' }),
-        isCommitted: () => false,
-      }),
-      net: recordingNetwork(sent),
-      self,
-      signer: network.signers[self]!,
-      logger: createSilentLogger(),
-      metrics: createNodeMetrics({
-        peers: () => 0,
-        mempoolTxs: () => 0,
-        mempoolBytes: () => 0,
-        txIdFilterAnswering: () => false,
-      }),
-      clock: { nowMs: () => Date.now() },
-      regossipMs,
-    });
+    const stalled = validatorDriver(stalledStore, sent, regossipMs);
     try {
       await stalled.start();
       stalled.notifyTxsAvailable();

@@ -174,6 +174,27 @@ describe('transfer service: payload channel over libp2p', function () {
   }
 
   /**
+   * Runs `action` right after the recipient's `atChunk`-th verified chunk from now on: the receiver
+   * counts each chunk synchronously (stats.chunkAccepted), so the action lands mid-stream.
+   * `restore` puts the plain counter back.
+   */
+  function afterChunk(atChunk: number, action: () => void): { counted: () => number; restore: () => void } {
+    const stats = recipient.stats;
+    const countChunk = stats.chunkAccepted.bind(stats);
+    let counted = 0;
+    stats.chunkAccepted = () => {
+      countChunk();
+      if (++counted === atChunk) action();
+    };
+    return {
+      counted: () => counted,
+      restore: () => {
+        stats.chunkAccepted = countChunk;
+      },
+    };
+  }
+
+  /**
    * A fetcher on a recipient peer that cannot reach the hospital (no address), so the fetches it
    * starts stay busy retrying and the slots stay full; a queue of one; close both when done.
    */
@@ -227,6 +248,19 @@ describe('transfer service: payload channel over libp2p', function () {
 
   function declare(consent: BuiltTx, sealed: SealedPayload, items: TransferItem[]): BuiltTx {
     return declareTransfer(net, { consentId: consent.objectId, items, payload: sealed.commitment });
+  }
+
+  /**
+   * One imaging file of `sizeBytes`, sealed, consented to by patient `label` and declared; both
+   * on the shared ledger, so the transfer is approved for ehealth-hk.
+   */
+  async function approvedImaging(label: string, sizeBytes: number) {
+    const { files, sealed } = await sealItems(label, [sizeBytes]);
+    const consent = grantConsent(net, { patient: label });
+    const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
+    ledger.block(consent);
+    ledger.block(declaration);
+    return { files, sealed, declaration, id: toHex(declaration.objectId) };
   }
 
   /** One raw request as `peer`: the end code and how many chunks came. */
@@ -514,26 +548,17 @@ describe('transfer service: payload channel over libp2p', function () {
   });
 
   it('resumes from the last verified chunk after the recipient stops mid-stream', async () => {
-    const { files, sealed } = await sealItems('resumed', [1_500_000]);
-    const consent = grantConsent(net, { patient: 'resumed' });
-    const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
-    ledger.block(consent);
-    ledger.block(declaration);
-    const id = toHex(declaration.objectId);
+    const { files, sealed, declaration, id } = await approvedImaging('resumed', 1_500_000);
     const first = newFetcher();
     // Stop the first fetcher right after its 40th verified chunk, as a node shutting down would.
-    const stats = recipient.stats;
-    const countChunk = stats.chunkAccepted.bind(stats);
-    let counted = 0;
     let closing: Promise<void> | undefined;
-    stats.chunkAccepted = () => {
-      countChunk();
-      if (++counted === 40) closing = first.close();
-    };
+    const hook = afterChunk(40, () => {
+      closing = first.close();
+    });
     considerById(first, declaration.objectId);
     await waitFor('the first fetcher stopped', () => closing !== undefined, { timeoutMs: 30_000 });
     await closing;
-    stats.chunkAccepted = countChunk;
+    hook.restore();
     assert.equal(
       receipts.some((r) => toHex(r.transferId) === id),
       false,
@@ -578,24 +603,20 @@ describe('transfer service: payload channel over libp2p', function () {
     const fetcher = newFetcher({ state: recipientLedger.state });
     // The patient revokes after the 10th verified chunk: the block is applied and the fetcher told,
     // as the service's block listener does (service.ts), while the stream is still running.
-    const stats = recipient.stats;
-    const countChunk = stats.chunkAccepted.bind(stats);
-    let counted = 0;
-    stats.chunkAccepted = () => {
-      countChunk();
-      if (++counted !== 10) return;
+    const hook = afterChunk(10, () => {
       recipientLedger.block(revokeConsent(net, { consentId: consent.objectId, patient: 'revoked-midway' }));
       fetcher.consentRevoked(consent.objectId);
-    };
+    });
     try {
       considerById(fetcher, declaration.objectId);
       await waitFor('the fetch stopped', () =>
         recipient.lines.some((line) => line.msg === 'payload fetch stopped' && line.transferId === id),
       );
     } finally {
-      stats.chunkAccepted = countChunk;
+      hook.restore();
     }
     await waitFor('the fetch no longer running', () => !fetcher.activeTransfers.includes(id));
+    const counted = hook.counted();
     assert.ok(counted < sealed.commitment.chunkCount, `cut after ${counted} chunks, before the last`);
     assert.equal(
       receipts.some((r) => toHex(r.transferId) === id),
@@ -606,29 +627,20 @@ describe('transfer service: payload channel over libp2p', function () {
   });
 
   it('the same fetcher retries after the connection drops mid-stream and resumes where it stopped', async () => {
-    const { files, sealed } = await sealItems('dropped', [1_500_000]);
-    const consent = grantConsent(net, { patient: 'dropped' });
-    const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
-    ledger.block(consent);
-    ledger.block(declaration);
-    const id = toHex(declaration.objectId);
+    const { files, declaration, id } = await approvedImaging('dropped', 1_500_000);
     const linesBefore = recipient.lines.length;
     // The hospital hangs up on the recipient after the 40th verified chunk; both stay up, and the
     // network dials again by itself, so only the fetcher's own retry can finish the transfer.
-    const stats = recipient.stats;
-    const countChunk = stats.chunkAccepted.bind(stats);
-    let counted = 0;
-    stats.chunkAccepted = () => {
-      countChunk();
-      if (++counted === 40) void libp2pOf(hospital.net).hangUp(libp2pOf(recipient.net).peerId);
-    };
+    const hook = afterChunk(40, () => {
+      void libp2pOf(hospital.net).hangUp(libp2pOf(recipient.net).peerId);
+    });
     try {
       considerById(newFetcher(), declaration.objectId);
       await waitFor('the receipt', () => receipts.some((r) => toHex(r.transferId) === id), {
         timeoutMs: 60_000,
       });
     } finally {
-      stats.chunkAccepted = countChunk;
+      hook.restore();
     }
     const interrupted = recipient.lines
       .slice(linesBefore)
