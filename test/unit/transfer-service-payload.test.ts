@@ -3,8 +3,9 @@
 // by applying real signed transactions (TestLedger). Checks the release gate at both ends (before
 // approval, rejected, another peer, consent revoked before approval), the bounded queue, the
 // start-up scan (of a real LevelDB store), delivery with a receipt, resumption after the
-// recipient stops mid-stream, the same fetcher's retry after the connection drops, and a payload
-// that does not match its declaration (rejected receipt, nothing filed).
+// recipient stops mid-stream, a fetch stopped mid-stream by a revocation, the same fetcher's
+// retry after the connection drops, and a payload that does not match its declaration (rejected
+// receipt, nothing filed).
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
