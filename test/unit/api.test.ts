@@ -198,6 +198,42 @@ describe('local HTTP API server', () => {
     assert.equal((await call(`${base}/status`)).status, 200);
   });
 
+  it('413 from the declared length alone, while none of the body has been sent', async () => {
+    const url = new URL(`${base}/tx`);
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${TOKEN}`,
+            'content-type': 'application/cbor',
+            'content-length': String(LIMITS.maxApiBodyBytes + 1),
+          },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (part: string) => {
+            text += part;
+          });
+          response.on('end', () => {
+            request.destroy();
+            resolve({ status: response.statusCode ?? 0, text });
+          });
+        },
+      );
+      request.on('error', reject);
+      // A server that waits for the body never answers: give up after 10 s of silence.
+      request.setTimeout(10_000, () => request.destroy(new Error('no answer while the body was withheld')));
+      request.flushHeaders(); // the headers only; the body is never sent
+    });
+    assert.equal(answer.status, 413, answer.text);
+    assert.equal((JSON.parse(answer.text) as { error: { code: string } }).error.code, 'MESSAGE_TOO_LARGE');
+  });
+
   it('400 for malformed JSON and for a JSON submission that is not { tx: hex }', async () => {
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
     expectError(
