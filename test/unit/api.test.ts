@@ -42,6 +42,42 @@ function expectError(answer: Answer, status: number, code: string): void {
   assert.ok(typeof answer.json.error?.message === 'string' && answer.json.error.message.length > 0);
 }
 
+/**
+ * Sends a request's headers and the first `sentBytes` of its body (chunked unless the headers
+ * declare a length) and never the rest, then waits for the answer. A server that waits for the
+ * whole body never answers: the request gives up after 10 s of silence and the test fails.
+ */
+function answerWithBodyHeldBack(
+  target: string,
+  method: string,
+  headers: Record<string, string>,
+  sentBytes = 0,
+): Promise<{ status: number; text: string }> {
+  const url = new URL(target);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname, method, headers },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (part: string) => {
+          text += part;
+        });
+        response.on('end', () => {
+          request.destroy();
+          resolve({ status: response.statusCode ?? 0, text });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.setTimeout(10_000, () => request.destroy(new Error('no answer while the body was held back')));
+    request.flushHeaders();
+    for (let offset = 0; offset < sentBytes; offset += 64 * 1024) {
+      request.write(new Uint8Array(Math.min(64 * 1024, sentBytes - offset)));
+    }
+  });
+}
+
 describe('local HTTP API server', () => {
   let server: ApiServer;
   let base: string;
@@ -198,40 +234,28 @@ describe('local HTTP API server', () => {
     assert.equal((await call(`${base}/status`)).status, 200);
   });
 
-  it('413 from the declared length alone, while none of the body has been sent', async () => {
-    const url = new URL(`${base}/tx`);
-    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const request = httpRequest(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${TOKEN}`,
-            'content-type': 'application/cbor',
-            'content-length': String(LIMITS.maxApiBodyBytes + 1),
-          },
-        },
-        (response) => {
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (part: string) => {
-            text += part;
-          });
-          response.on('end', () => {
-            request.destroy();
-            resolve({ status: response.statusCode ?? 0, text });
-          });
-        },
-      );
-      request.on('error', reject);
-      // A server that waits for the body never answers: give up after 10 s of silence.
-      request.setTimeout(10_000, () => request.destroy(new Error('no answer while the body was withheld')));
-      request.flushHeaders(); // the headers only; the body is never sent
+  it('413 as soon as a body is known to be too large, while its sender still holds the rest back', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const cbor = { ...auth, 'content-type': 'application/cbor' };
+    // Declared too large: refused from the headers, before any of the body.
+    const declared = await answerWithBodyHeldBack(`${base}/tx`, 'POST', {
+      ...cbor,
+      'content-length': String(LIMITS.maxApiBodyBytes + 1),
     });
-    assert.equal(answer.status, 413, answer.text);
-    assert.equal((JSON.parse(answer.text) as { error: { code: string } }).error.code, 'MESSAGE_TOO_LARGE');
+    // Chunked (no declared length): refused once the bytes received pass the route's limit, both
+    // for a body read whole and for one streamed to its handler.
+    const chunked = await answerWithBodyHeldBack(`${base}/tx`, 'POST', cbor, LIMITS.maxApiBodyBytes + 1);
+    const streamed = await answerWithBodyHeldBack(
+      `${base}/payloads/p-held`,
+      'PUT',
+      { ...auth, 'content-type': 'application/octet-stream' },
+      3 * 1024 * 1024 + 1,
+    );
+    for (const answer of [declared, chunked, streamed]) {
+      assert.equal(answer.status, 413, answer.text);
+      assert.equal((JSON.parse(answer.text) as { error: { code: string } }).error.code, 'MESSAGE_TOO_LARGE');
+    }
+    assert.ok(!uploads.includes(3 * 1024 * 1024 + 1), 'the handler never took the oversize upload whole');
   });
 
   it('400 for malformed JSON and for a JSON submission that is not { tx: hex }', async () => {
