@@ -6,7 +6,6 @@
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { freePorts } from '../../cli/free-ports.js';
@@ -20,6 +19,7 @@ import { createMemoryLogger } from '../../src/node/log/index.js';
 import { encodeBatch } from '../../src/node/net/index.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
 import { memtableBytesFor } from '../../src/node/store/memtable-spread.js';
+import { answerWithBodyHeldBack } from '../helpers/http-held-back.js';
 import { impostorOf } from '../helpers/impostor.js';
 import { findMetric } from '../helpers/metrics.js';
 import {
@@ -86,31 +86,6 @@ async function submitAndCommit(net: TestNetwork, org: string, count: number): Pr
     ids.push(grant.txIdHex);
   }
   return ids;
-}
-
-/**
- * POSTs only the headers (a body of the declared length never follows) and reads the answer: how a
- * client sees the server refuse a body by its Content-Length alone.
- */
-function postHeadersOnly(
-  url: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; json: ErrorJson }> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method: 'POST', headers }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      response.on('end', () => {
-        request.destroy();
-        resolve({ status: response.statusCode ?? 0, json: JSON.parse(text) as ErrorJson });
-      });
-    });
-    request.on('error', reject);
-    request.flushHeaders();
-  });
 }
 
 /** Listens on `port` so a node cannot; accepted sockets (peers dialing it) are cut at once. */
@@ -420,12 +395,13 @@ describe('node network: 4 validators and 3 followers as real processes', functio
     assert.equal(wrongToken.status, 401);
 
     // 2 MiB declared: refused from the header alone, before the client sends a byte of it.
-    const huge = await postHeadersOnly(`${api}/tx`, {
+    // The headers only: a body of the declared length never follows.
+    const huge = await answerWithBodyHeldBack(`${api}/tx`, 'POST', {
       ...authorised,
       'content-length': String(2 * 1024 * 1024),
     });
     assert.equal(huge.status, 413);
-    assert.equal(huge.json.error.code, 'MESSAGE_TOO_LARGE');
+    assert.equal((JSON.parse(huge.text) as ErrorJson).error.code, 'MESSAGE_TOO_LARGE');
     const overTxLimit = await post(new Uint8Array(100 * 1024), authorised);
     assert.equal(overTxLimit.status, 413);
 

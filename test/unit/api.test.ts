@@ -20,6 +20,7 @@ import {
 } from '../../src/node/api/index.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
 import { addMetricsRoute, MetricsRegistry } from '../../src/node/metrics/index.js';
+import { answerWithBodyHeldBack } from '../helpers/http-held-back.js';
 
 const TOKEN = generateApiToken();
 
@@ -40,42 +41,6 @@ function expectError(answer: Answer, status: number, code: string): void {
   assert.equal(answer.headers.get('content-type'), 'application/json; charset=utf-8');
   assert.equal(answer.json.error?.code, code);
   assert.ok(typeof answer.json.error?.message === 'string' && answer.json.error.message.length > 0);
-}
-
-/**
- * Sends a request's headers and the first `sentBytes` of its body (chunked unless the headers
- * declare a length) and never the rest, then waits for the answer. A server that waits for the
- * whole body never answers: the request gives up after 10 s of silence and the test fails.
- */
-function answerWithBodyHeldBack(
-  target: string,
-  method: string,
-  headers: Record<string, string>,
-  sentBytes = 0,
-): Promise<{ status: number; text: string }> {
-  const url = new URL(target);
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, method, headers },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (part: string) => {
-          text += part;
-        });
-        response.on('end', () => {
-          request.destroy();
-          resolve({ status: response.statusCode ?? 0, text });
-        });
-      },
-    );
-    request.on('error', reject);
-    request.setTimeout(10_000, () => request.destroy(new Error('no answer while the body was held back')));
-    request.flushHeaders();
-    for (let offset = 0; offset < sentBytes; offset += 64 * 1024) {
-      request.write(new Uint8Array(Math.min(64 * 1024, sentBytes - offset)));
-    }
-  });
 }
 
 describe('local HTTP API server', () => {
