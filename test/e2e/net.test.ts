@@ -1,7 +1,6 @@
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
 import { multiaddr } from '@multiformats/multiaddr';
-import type { Libp2p } from 'libp2p';
 import { decodeCanonical, encodeCanonical, object, uint } from '../../src/core/codec/index.js';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { fail, isBayledgerError } from '../../src/core/errors.js';
@@ -18,6 +17,7 @@ import {
   peerIdFromSeed,
   RemoteError,
 } from '../../src/node/net/index.js';
+import { libp2pOf } from '../helpers/peer-network.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CONSENSUS = '/bayledger-test/consensus/1';
@@ -168,10 +168,6 @@ async function connectAll(nodes: readonly TestNode[]): Promise<void> {
   await waitFor('every node connected to every other', () =>
     nodes.every((node) => node.net.connectedPeers().length === nodes.length - 1),
   );
-}
-
-function libp2pOf(net: PeerNetwork): Libp2p {
-  return (net as unknown as { libp2pForTests: Libp2p }).libp2pForTests;
 }
 
 describe('peer network (libp2p, real TCP on 127.0.0.1)', function () {

@@ -175,11 +175,16 @@ export interface TestNetwork {
 const ed25519Keys = new Map<string, Ed25519Signer>();
 const x25519Keys = new Map<string, X25519KeyPair>();
 
-/** Ed25519 key from the fixed seed sha256('test/' + name). */
+/** The fixed seed of `name`'s Ed25519 key: sha256('test/' + name) (an organisation's node key too). */
+export function testKeySeed(name: string): Uint8Array {
+  return sha256(utf8(`test/${name}`));
+}
+
+/** Ed25519 key from the fixed seed testKeySeed(name). */
 export function testKey(name: string): Ed25519Signer {
   let signer = ed25519Keys.get(name);
   if (signer === undefined) {
-    signer = new Ed25519Signer(sha256(utf8(`test/${name}`)));
+    signer = new Ed25519Signer(testKeySeed(name));
     ed25519Keys.set(name, signer);
   }
   return signer;

@@ -8,21 +8,20 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytesEqual, utf8 } from '../../src/core/bytes.js';
-import { sha256 } from '../../src/core/crypto/hash.js';
+import { bytesEqual } from '../../src/core/bytes.js';
 import { BlockSync } from '../../src/node/block-sync.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
 import { MetricsRegistry } from '../../src/node/metrics/index.js';
-import { createPeerNetwork, type PeerNetwork } from '../../src/node/net/index.js';
+import type { PeerNetwork } from '../../src/node/net/index.js';
 import { NodeChain } from '../../src/node/node-chain.js';
 import { createNodeMetrics } from '../../src/node/node-metrics.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { buildChain, genesisRecordOf, type TestChain, workloadBlocks } from '../helpers/chain.js';
 import { testGenesis } from '../helpers/fixtures.js';
+import { testPeerNetwork } from '../helpers/peer-network.js';
 import { waitFor } from '../helpers/wait.js';
 
 const net = testGenesis();
-const seedOf = (org: string) => sha256(utf8(`test/${org}`));
 
 interface SyncPeer {
   readonly org: string;
@@ -51,14 +50,12 @@ describe('block sync between real peers', function () {
     }
     const chain = new NodeChain(store, source.params);
     const { logger, lines } = createMemoryLogger('debug');
-    const peerNet = await createPeerNetwork({
-      nodeSeed: seedOf(org),
-      listenAddress: '/ip4/127.0.0.1/tcp/0',
-      peers: net.genesis.organisations.map((o) => ({ id: o.id, publicKey: o.nodeKey, address: undefined })),
-      logger: logger.child({ org, component: 'net' }),
-      metrics: new MetricsRegistry(),
-      reconnect: { minDelayMs: 20, maxDelayMs: 200 },
-    });
+    const peerNet = await testPeerNetwork(
+      net,
+      org,
+      logger.child({ org, component: 'net' }),
+      new MetricsRegistry(),
+    );
     const metrics = createNodeMetrics({
       peers: () => peerNet.connectedPeers().length,
       mempoolTxs: () => 0,

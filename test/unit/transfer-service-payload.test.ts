@@ -12,7 +12,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Libp2p } from 'libp2p';
 import { toHex, utf8 } from '../../src/core/bytes.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import type { StateReader } from '../../src/core/ledger/state-kv.js';
@@ -21,7 +20,7 @@ import { LIMITS } from '../../src/core/limits.js';
 import type { TransferItem } from '../../src/core/records/index.js';
 import { createMemoryLogger, type Logger } from '../../src/node/log/index.js';
 import { MetricsRegistry } from '../../src/node/metrics/index.js';
-import { createPeerNetwork, type PeerNetwork } from '../../src/node/net/index.js';
+import type { PeerNetwork } from '../../src/node/net/index.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { PARTIAL_FOLDER } from '../../src/node/transfer/partial.js';
@@ -51,6 +50,7 @@ import {
   TestLedger,
   testGenesis,
 } from '../helpers/fixtures.js';
+import { libp2pOf, testPeerNetwork } from '../helpers/peer-network.js';
 import { waitFor } from '../helpers/wait.js';
 
 const HOSPITAL = 'hku-szh';
@@ -69,25 +69,12 @@ interface Peer {
 }
 
 const net = testGenesis();
-const seedOf = (org: string) => sha256(utf8(`test/${org}`));
-
 async function startPeer(org: string): Promise<Peer> {
   const { logger, lines } = createMemoryLogger('debug');
   const metrics = new MetricsRegistry();
-  const peerNet = await createPeerNetwork({
-    nodeSeed: seedOf(org),
-    listenAddress: '/ip4/127.0.0.1/tcp/0',
-    peers: net.genesis.organisations.map((o) => ({ id: o.id, publicKey: o.nodeKey, address: undefined })),
-    logger: logger.child({ org, component: 'net' }),
-    metrics,
-    reconnect: { minDelayMs: 20, maxDelayMs: 200 },
-  });
+  const peerNet = await testPeerNetwork(net, org, logger.child({ org, component: 'net' }), metrics);
   await peerNet.start();
   return { org, net: peerNet, logger: logger.child({ org }), lines, stats: new PayloadStats(metrics) };
-}
-
-function libp2pOf(peerNet: PeerNetwork): Libp2p {
-  return (peerNet as unknown as { libp2pForTests: Libp2p }).libp2pForTests;
 }
 
 function sha256Hex(bytes: Uint8Array): string {
