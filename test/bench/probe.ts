@@ -68,6 +68,17 @@ interface NodeUsage {
   readonly otherFaults: number;
 }
 
+const NO_USAGE: NodeUsage = { mainSeconds: 0, otherSeconds: 0, mainFaults: 0, otherFaults: 0 };
+
+function plus(a: NodeUsage, b: NodeUsage): NodeUsage {
+  return {
+    mainSeconds: a.mainSeconds + b.mainSeconds,
+    otherSeconds: a.otherSeconds + b.otherSeconds,
+    mainFaults: a.mainFaults + b.mainFaults,
+    otherFaults: a.otherFaults + b.otherFaults,
+  };
+}
+
 /** CPU seconds and minor page faults of each node between two snapshots, main thread and others. */
 function usageBetween(
   before: Snapshot,
@@ -155,20 +166,8 @@ async function probe(args: ProbeArgs, signal: AbortSignal, log: (line: string) =
     for (const [org, usage] of perNode) {
       total += usage.mainSeconds + usage.otherSeconds;
       const role = roleOf.get(org) ?? 'unknown';
-      const sum = byRole.get(role) ?? {
-        nodes: 0,
-        mainSeconds: 0,
-        otherSeconds: 0,
-        mainFaults: 0,
-        otherFaults: 0,
-      };
-      byRole.set(role, {
-        nodes: sum.nodes + 1,
-        mainSeconds: sum.mainSeconds + usage.mainSeconds,
-        otherSeconds: sum.otherSeconds + usage.otherSeconds,
-        mainFaults: sum.mainFaults + usage.mainFaults,
-        otherFaults: sum.otherFaults + usage.otherFaults,
-      });
+      const sum = byRole.get(role) ?? { nodes: 0, ...NO_USAGE };
+      byRole.set(role, { nodes: sum.nodes + 1, ...plus(sum, usage) });
     }
     const lines = [
       `offered ${args.rate} tx/s for ${seconds.toFixed(1)} s: ${submitted.sent} sent, ${submitted.refused} refused; ` +
