@@ -63,7 +63,10 @@ function runTests(tests: readonly string[]): Outcome {
 }
 
 function build(): void {
-  if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) throw new Error('the build failed');
+  const result = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`the build (tsc) failed:\n${`${result.stdout}${result.stderr}`.trim().slice(-2000)}`);
+  }
 }
 
 function uncommitted(file: string): boolean {
