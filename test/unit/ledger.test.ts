@@ -103,9 +103,25 @@ function withHeader(block: Block, changes: Partial<BlockHeader>): Block {
   return { ...block, header: { ...block.header, ...changes } };
 }
 
-function expectFault(verdict: ReturnType<typeof verifyBlock>, code: BlockFaultCode): void {
+function expectFault(verdict: ReturnType<typeof verifyBlock>, code: BlockFaultCode, reason?: RegExp): void {
   assert.equal(verdict.ok, false, `expected ${code}, the block verified`);
-  if (!verdict.ok) assert.equal(verdict.code, code, verdict.reason);
+  if (verdict.ok) return;
+  assert.equal(verdict.code, code, verdict.reason);
+  if (reason !== undefined) assert.match(verdict.reason, reason);
+}
+
+/**
+ * A context at `base`'s genesis with the consensus limits of `limits` (the genesis tip is a hash of
+ * the whole genesis, so a block built under one is checked under the other's limits at the same tip).
+ */
+function limitedContext(limits: TestNetwork, base: TestNetwork): VerifyContext {
+  return {
+    params: chainParamsOf(limits.genesis),
+    previous: genesisTip(chainParamsOf(base.genesis)),
+    state: new MemoryState(),
+    logNodes: new MemoryMerkleLog(),
+    hasTx: () => false,
+  };
 }
 
 describe('ledger: codecs and hash', () => {
@@ -218,7 +234,12 @@ describe('ledger: build, apply, verify', () => {
       const block = chain.blocks[1]!.block;
       const twoTxBlock = code === 'TX_DUPLICATE' ? chain.blocks[0]!.block : block;
       const base = code === 'TX_DUPLICATE' ? replayContext(chain, 0) : context;
-      expectFault(verifyBlock(mutate(twoTxBlock, base), base), code);
+      const mutated = mutate(twoTxBlock, base);
+      expectFault(verifyBlock(mutated, base), code);
+      // A certificate proves the validators signed this header, not that it fits this chain: a
+      // committed block (block sync, chain verify) gets every check a proposal gets.
+      const certificate = certify(chain.params, net.signers, blockHash(mutated.header), mutated.header);
+      expectFault(verifyCommittedBlock(mutated, certificate, base), code);
     });
   }
 
@@ -240,31 +261,35 @@ describe('ledger: build, apply, verify', () => {
     expectFault(verifyBlock({ ...block, txs: [replay] }, context), 'TX_ALREADY_COMMITTED');
   });
 
-  it('refuses blocks over the network limits of the genesis (BLOCK_TOO_LARGE)', () => {
-    const small = testGenesis({ consensus: { maxBlockTxs: 1 } });
-    const tight = buildChain({ genesis: small.genesis, signers: small.signers, blocks: [] });
-    const txs = [grantConsent(small, { patient: 'a' }).bytes, grantConsent(small, { patient: 'b' }).bytes];
+  it('holds blocks to the transaction count of the genesis, the limit itself allowed (BLOCK_TOO_LARGE)', () => {
+    const txs = ['a', 'b', 'c'].map((patient) => grantConsent(net, { patient }).bytes);
+    const atMost = (maxBlockTxs: number) => limitedContext(testGenesis({ consensus: { maxBlockTxs } }), net);
     const built = buildBlock(
-      { timeMs: small.genesis.genesisTimeMs + 1, proposer: 'sz-cac', candidates: txs },
-      {
-        params: tight.params,
-        previous: genesisTip(tight.params),
-        state: new MemoryState(),
-        logNodes: new MemoryMerkleLog(),
-        hasTx: () => false,
-      },
+      { timeMs: net.genesis.genesisTimeMs + 1, proposer: 'sz-cac', candidates: txs },
+      atMost(2),
     );
-    assert.equal(built.block.txs.length, 1, 'the proposer fills only up to the limit');
-    const context = {
-      params: tight.params,
-      previous: genesisTip(tight.params),
-      state: new MemoryState(),
-      logNodes: new MemoryMerkleLog(),
-      hasTx: () => false,
-    };
+    assert.equal(built.block.txs.length, 2, 'the proposer fills only up to the limit');
+    const verdict = verifyBlock(built.block, atMost(2));
+    assert.ok(verdict.ok, verdict.ok ? '' : verdict.reason);
+    expectFault(verifyBlock(built.block, atMost(1)), 'BLOCK_TOO_LARGE', /2 transactions, the limit is 1/);
+  });
+
+  it('holds blocks to the transaction bytes of the genesis, the limit itself allowed (BLOCK_TOO_LARGE)', () => {
+    const txs = ['a', 'b', 'c'].map((patient) => grantConsent(net, { patient }).bytes);
+    const twoTxBytes = txs[0]!.byteLength + txs[1]!.byteLength;
+    const atMost = (maxBlockBytes: number) =>
+      limitedContext(testGenesis({ consensus: { maxBlockBytes } }), net);
+    const built = buildBlock(
+      { timeMs: net.genesis.genesisTimeMs + 1, proposer: 'sz-cac', candidates: txs },
+      atMost(twoTxBytes),
+    );
+    assert.deepEqual(built.block.txs, txs.slice(0, 2), 'the proposer fills only up to the limit');
+    const verdict = verifyBlock(built.block, atMost(twoTxBytes));
+    assert.ok(verdict.ok, verdict.ok ? '' : verdict.reason);
     expectFault(
-      verifyBlock({ header: { ...built.block.header, txCount: 2 }, txs }, context),
+      verifyBlock(built.block, atMost(twoTxBytes - 1)),
       'BLOCK_TOO_LARGE',
+      new RegExp(`${twoTxBytes} transaction bytes, the limit is ${twoTxBytes - 1}`),
     );
   });
 
@@ -285,6 +310,26 @@ describe('ledger: build, apply, verify', () => {
     const forged = structuredClone(certificate);
     (forged.signatures[0]!.signature as Uint8Array)[0]! ^= 1;
     expectFault(verifyCommittedBlock(block, forged, context), 'CERTIFICATE_INVALID');
+  });
+
+  it('refuses certificates that count a validator twice, list signers out of order or name a stranger', () => {
+    const { block } = chain.blocks[1]!;
+    const context = replayContext(chain, 1);
+    const twoOfFour = certify(chain.params, net.signers, blockHash(block.header), block.header, {
+      validators: ['sz-cac', 'qianhai'],
+    });
+    const [first, second] = twoOfFour.signatures;
+    // Three signatures from two validators must not pass for the quorum of three.
+    const repeated = { ...twoOfFour, signatures: [first!, first!, second!] };
+    expectFault(verifyCommittedBlock(block, repeated, context), 'CERTIFICATE_INVALID', /repeated/);
+    const reversed = { ...twoOfFour, signatures: [second!, first!] };
+    expectFault(verifyCommittedBlock(block, reversed, context), 'CERTIFICATE_INVALID', /order/);
+    const stranger = { ...twoOfFour, signatures: [{ ...first!, validator: 'hku-szh' }, second!] };
+    expectFault(
+      verifyCommittedBlock(block, stranger, context),
+      'CERTIFICATE_INVALID',
+      /signer hku-szh is not a validator/,
+    );
   });
 
   it('drops invalid candidates when building and reports why', () => {
@@ -386,6 +431,14 @@ describe('ledger: offline proof bundles', () => {
         { ...bundleFor(4, 0), leafIndex: 0, path: bundleFor(0, 0).path },
         /not in block 5/,
       ],
+      ['a leaf just past the log', { ...good, leafIndex: good.header.logSize }, /not in block 5/],
+      ['a proof for another tree size', { ...good, treeSize: good.treeSize + 1 }, /tree size/],
+      [
+        'a header that names another validator set',
+        { ...good, header: { ...good.header, validatorsHash: sha256(utf8('v')) } },
+        /another validator set/,
+      ],
+      ['a certified transaction that does not verify', forgedTxBundle(), /^transaction: /],
     ];
     for (const [name, bundle, reason] of cases) {
       const verdict = verifyProofBundle(bundle, params);
@@ -395,7 +448,24 @@ describe('ledger: offline proof bundles', () => {
     const otherNetwork = testGenesis({ chainId: 'other-network' });
     const foreign = verifyProofBundle(good, chainParamsOf(otherNetwork.genesis));
     assert.equal(foreign.ok, false);
+    if (!foreign.ok) assert.match(foreign.reason, /chain gba-health-test, not other-network/);
   });
+
+  /**
+   * A transaction with a broken signature in a block the validators certified anyway: the
+   * auditor's check of the transaction itself must still refuse it.
+   */
+  function forgedTxBundle(): ProofBundle {
+    const grant = decodeCanonical(grantConsent(net, { patient: 'erin' }).bytes) as {
+      sigs: { sig: Uint8Array }[];
+    };
+    grant.sigs[0]!.sig[5]! ^= 0x01;
+    const tx = encodeCanonical(grant);
+    const first = chain.blocks[0]!.block.header;
+    const header: BlockHeader = { ...first, txCount: 1, logSize: 1, logRoot: leafHash(tx) };
+    const certificate = certify(chain.params, net.signers, blockHash(header), header);
+    return { tx, leafIndex: 0, treeSize: 1, path: [], header, certificate };
+  }
 
   it('re-encodes transactions byte for byte (leaf bytes are the canonical envelope)', () => {
     const grant = grantConsent(net, { patient: 'dave' });
