@@ -85,14 +85,22 @@ describe('consensus: message intake', () => {
 
   it('buffers the next heights (at most LIMITS.maxFutureHeights ahead) and replays them', () => {
     const next = makeVote(fx, 1, 'prevote', 0, null, 2);
+    const farthest = makeVote(fx, 3, 'prevote', 0, null, 1 + LIMITS.maxFutureHeights);
     const tooFar = makeVote(fx, 2, 'prevote', 0, null, 2 + LIMITS.maxFutureHeights);
     let { state } = feed(
       makeNode(fx, 0),
       ...START_INPUTS,
       { type: 'vote', vote: next },
+      { type: 'vote', vote: next },
+      { type: 'vote', vote: farthest },
       { type: 'vote', vote: tooFar },
     );
-    assert.equal(state.future.length, 1);
+    assert.deepEqual(
+      state.future.map((message) => message.type === 'vote' && message.vote.height),
+      [2, 1 + LIMITS.maxFutureHeights],
+      'the repeated vote is buffered once, the farthest height kept, the one beyond dropped',
+    );
+    assert.equal(state.futureBySender.get('v1'), 1);
     ({ state } = feed(
       state,
       ...proposalInputs(fx, 0, A),
@@ -101,7 +109,7 @@ describe('consensus: message intake', () => {
     ));
     assert.equal(state.height, 2);
     assert.equal(prevoters(state, 0), 1, 'the buffered vote of height 2 now counts');
-    assert.equal(state.future.length, 0);
+    assert.equal(state.future.length, LIMITS.maxFutureHeights - 1, 'later heights stay buffered');
   });
 
   it('buffers only authentic messages of later heights, and a bounded share per validator', () => {
@@ -149,13 +157,57 @@ describe('consensus: message intake', () => {
     const wrongHash = { ...good, blockHash: blockHash(B.header) };
     const badSignature = { ...good, signature: new Uint8Array(64) };
     const futureValidRound = makeProposal(fx, 1, 0, A, 0);
-    const { state, effects } = feed(
-      makeNode(fx, 0),
+    // The proposal signature covers height, round, validRound and the hash, so proposer(h, r)
+    // itself can sign a proposal that names someone else or carries a block of another hash.
+    const mislabelled = { ...good, proposer: fx.validators[2]!.id };
+    const blockOfAnotherHash = { ...makeProposal(fx, 1, 0, B), block: A };
+    for (const proposal of [
+      notProposer,
+      wrongHash,
+      badSignature,
+      futureValidRound,
+      mislabelled,
+      blockOfAnotherHash,
+    ]) {
+      const { state, effects } = feed(makeNode(fx, 0), ...START_INPUTS, proposalInput(proposal));
+      assert.equal(state.rounds.get(0)?.proposals.length ?? 0, 0);
+      assert.ok(!effects.some((effect) => effect.type === 'validate-block'));
+    }
+    const { state } = feed(makeNode(fx, 0), ...START_INPUTS, proposalInput(good));
+    assert.equal(state.rounds.get(0)?.proposals.length, 1, 'the same node takes the good one');
+  });
+
+  it('ignores messages of a round below 0, above LIMITS.maxRoundsPerHeight or not an integer', () => {
+    const verifier = countingVerifier();
+    // Signed as round 0 and relabelled: the round is checked before the signature.
+    const rounds = [-1, LIMITS.maxRoundsPerHeight + 1, 0.5];
+    const { state } = feed(
+      makeNode(fx, 0, { verifier }),
       ...START_INPUTS,
-      ...[notProposer, wrongHash, badSignature, futureValidRound].map((proposal) => proposalInput(proposal)),
+      ...rounds.map((round) => ({
+        type: 'vote' as const,
+        vote: { ...makeVote(fx, 2, 'prevote', 0, A), round },
+      })),
+      ...rounds.map((round) => proposalInput({ ...makeProposal(fx, 1, 0, A), round })),
     );
-    assert.equal(state.rounds.get(0)?.proposals.length ?? 0, 0);
-    assert.ok(!effects.some((effect) => effect.type === 'validate-block'));
+    for (const round of rounds) assert.ok(!state.rounds.has(round), `round ${round} was taken in`);
+    assert.equal(verifier.calls(), 0, 'no signature work either');
+  });
+
+  it('counts one validator for at most a value per kept proposal and nil, with no signature work beyond', () => {
+    const verifier = countingVerifier();
+    const blocks = Array.from({ length: LIMITS.maxProposalsPerRound + 2 }, (_, i) =>
+      makeBlock(fx, 1, 10 + i),
+    );
+    const votes = [...blocks, null].map((block) => makeVote(fx, 3, 'prevote', 0, block));
+    const { state } = feed(
+      makeNode(fx, 0, { verifier }),
+      ...START_INPUTS,
+      ...votes.map((vote) => ({ type: 'vote' as const, vote })),
+    );
+    const counted = LIMITS.maxProposalsPerRound + 1;
+    assert.equal(state.rounds.get(0)!.prevotes.byValidator.get('v3')?.length, counted);
+    assert.equal(verifier.calls(), counted);
   });
 
   it('refuses an honest header with other transactions, so the honest block still gets through', () => {
