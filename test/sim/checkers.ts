@@ -26,7 +26,8 @@ export type ViolationKind =
   | 'equivocation'
   | 'evidence'
   | 'crash'
-  | 'liveness';
+  | 'liveness'
+  | 'settled';
 
 export interface Violation {
   readonly kind: ViolationKind;

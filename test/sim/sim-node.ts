@@ -36,6 +36,19 @@ export interface SimHost {
   trace(line: string): void;
 }
 
+/** A vote of height 0: every machine is past it, so receiving it changes nothing. */
+const NO_OP_INPUT: ConsensusInput = {
+  type: 'vote',
+  vote: {
+    type: 'prevote',
+    height: 0,
+    round: 0,
+    blockHash: null,
+    validator: '',
+    signature: new Uint8Array(64),
+  },
+};
+
 interface WalEntry {
   readonly height: number;
   readonly bytes: Uint8Array;
@@ -173,7 +186,25 @@ export class SimNode {
       return;
     }
     this.#core = result.state;
+    this.#checkSettled(result.state, input);
     this.#execute(result.effects);
+  }
+
+  /**
+   * The upon rules of Algorithm 1 fire whenever their condition holds, so the machine applies them
+   * until none fires before it returns. A rule still enabled after a step would wait for some
+   * unrelated input (a timeout, a regossip tick) to act: a delay no other check sees. An input
+   * that changes nothing (a vote of a decided height) must therefore find nothing to do.
+   */
+  #checkSettled(state: ConsensusState, input: ConsensusInput): void {
+    const again = step(state, NO_OP_INPUT);
+    if (again.state === state && again.effects.length === 0) return;
+    const effects = again.effects.map((effect) => effect.type).join(', ');
+    this.#host.checker.report(
+      'settled',
+      this.#host.now(),
+      `${this.id.name} after ${input.type}: a rule still fired (${effects || 'state changed'})`,
+    );
   }
 
   #execute(effects: readonly ConsensusEffect[]): void {

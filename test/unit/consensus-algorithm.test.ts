@@ -73,6 +73,14 @@ const lockedAInRound2WithPolForB = () =>
 const rows: Row[] = [
   // --- Lines 10-21: start and StartRound(round) ---
   {
+    line: '10',
+    name: 'before start no rule fires, however many messages arrive',
+    given: () => makeNode(fx, 0),
+    input: [...proposalInputs(fx, 0, A), ...voteInputs(fx, 'precommit', 0, A, [1, 2, 3])],
+    effects: ['validate-block A'],
+    state: { height: 1, round: 0, step: 'propose' },
+  },
+  {
     line: '10-13',
     name: 'start: round 0, propose step, and wait until there is something to order',
     given: () => makeNode(fx, 0),
@@ -181,6 +189,14 @@ const rows: Row[] = [
     state: { round: 2, step: 'prevote', lockedValue: 'A', lockedRound: 0 },
   },
   {
+    line: '28-30, 33',
+    name: 'lockedRound = vr: prevote id(v) although locked on another value (line 29 reads <=)',
+    given: () => run(lockedAtRound1InRound2(), ...voteInputs(fx, 'prevote', 1, B, [1, 2, 3])),
+    input: proposalInputs(fx, 2, B, 1),
+    effects: ['validate-block B', 'persist prevote B r2', 'broadcast-vote prevote B r2'],
+    state: { round: 2, step: 'prevote', lockedValue: 'A', lockedRound: 1 },
+  },
+  {
     line: '28-29, 31-33',
     name: 'locked on another value in a round after vr: prevote nil',
     given: lockedAtRound1InRound2,
@@ -221,6 +237,29 @@ const rows: Row[] = [
     input: voteInputs(fx, 'prevote', 0, A, [1, 2]),
     effects: ['schedule-timeout prevote r0 150ms', 'persist precommit A r0', 'broadcast-vote precommit A r0'],
     state: { step: 'precommit', lockedValue: 'A', lockedRound: 0, validValue: 'A', validRound: 0 },
+  },
+  {
+    line: '36',
+    name: 'still in propose (line 28 waits for vr prevotes): 2f + 1 prevotes for id(v) change nothing yet',
+    given: () => run(started(), ...voteInputs(fx, 'prevote', 1, A, [1, 2, 3])),
+    input: proposalInputs(fx, 1, A, 0),
+    effects: ['validate-block A'],
+    state: { round: 1, step: 'propose', lockedRound: -1, validValue: null, validRound: -1 },
+  },
+  {
+    line: '36-43',
+    name: 'those prevotes lock and precommit once the propose timeout moves the step to prevote',
+    given: () => run(started(), ...voteInputs(fx, 'prevote', 1, A, [1, 2, 3])),
+    input: [...proposalInputs(fx, 1, A, 0), timeoutInput('propose', 1)],
+    effects: [
+      'validate-block A',
+      'persist prevote nil r1',
+      'broadcast-vote prevote nil r1',
+      'schedule-timeout prevote r1 250ms',
+      'persist precommit A r1',
+      'broadcast-vote precommit A r1',
+    ],
+    state: { round: 1, step: 'precommit', lockedValue: 'A', lockedRound: 1, validValue: 'A', validRound: 1 },
   },
   {
     line: '36, 42-43',
