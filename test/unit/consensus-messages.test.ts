@@ -161,6 +161,12 @@ describe('consensus: message intake', () => {
     // itself can sign a proposal that names someone else or carries a block of another hash.
     const mislabelled = { ...good, proposer: fx.validators[2]!.id };
     const blockOfAnotherHash = { ...makeProposal(fx, 1, 0, B), block: A };
+    // A header counting a transaction its body lacks (the txRoot still matches the body).
+    const countThatLies = makeProposal(fx, 1, 0, {
+      ...A,
+      header: { ...A.header, txCount: A.txs.length + 1 },
+    });
+    const validRoundBelowNil = makeProposal(fx, 1, 0, A, -2);
     for (const proposal of [
       notProposer,
       wrongHash,
@@ -168,6 +174,8 @@ describe('consensus: message intake', () => {
       futureValidRound,
       mislabelled,
       blockOfAnotherHash,
+      countThatLies,
+      validRoundBelowNil,
     ]) {
       const { state, effects } = feed(makeNode(fx, 0), ...START_INPUTS, proposalInput(proposal));
       assert.equal(state.rounds.get(0)?.proposals.length ?? 0, 0);
@@ -175,6 +183,48 @@ describe('consensus: message intake', () => {
     }
     const { state } = feed(makeNode(fx, 0), ...START_INPUTS, proposalInput(good));
     assert.equal(state.rounds.get(0)?.proposals.length, 1, 'the same node takes the good one');
+  });
+
+  it('refuses without asking the shell a block that cannot follow our last block, and prevotes nil', () => {
+    const header = A.header;
+    const unfit: [string, Partial<typeof header>][] = [
+      ['another chain', { chainId: 'other-chain' }],
+      ['height 2, expected 1', { height: 2 }],
+      ['previousHash', { previousHash: blockHash(B.header) }],
+      ['time', { timeMs: fx.chain.genesisTimeMs }],
+      ['proposer', { proposer: 'stranger' }],
+    ];
+    const started = feed(makeNode(fx, 0), ...START_INPUTS).state;
+    for (const [what, changes] of unfit) {
+      const block = { ...A, header: { ...header, ...changes } };
+      const { effects } = feed(started, proposalInput(makeProposal(fx, 1, 0, block)));
+      assert.deepEqual(
+        summarize(effects, labels),
+        ['persist prevote nil r0', 'broadcast-vote prevote nil r0'],
+        what,
+      );
+    }
+  });
+
+  it("checks a proposal's validRound before its signature, and buffers proposals only near heights", () => {
+    const verifier = countingVerifier();
+    const fractional = { ...makeProposal(fx, 1, 0, A), validRound: 0.5 };
+    // proposer(h, 0) = v[h mod 4]
+    const next = makeProposal(fx, 2, 0, makeBlock(fx, 2, 3), -1, 2);
+    const tooFarHeight = 2 + LIMITS.maxFutureHeights;
+    const tooFar = makeProposal(fx, tooFarHeight % 4, 0, makeBlock(fx, 1, 4), -1, tooFarHeight);
+    const { state } = feed(
+      makeNode(fx, 0, { verifier }),
+      ...START_INPUTS,
+      proposalInput(fractional),
+      proposalInput(next),
+      proposalInput(tooFar),
+    );
+    assert.deepEqual(
+      state.future.map((message) => message.type === 'proposal' && message.proposal.height),
+      [2],
+    );
+    assert.equal(verifier.calls(), 1, 'only the buffered proposal had its signature checked');
   });
 
   it('ignores messages of a round below 0, above LIMITS.maxRoundsPerHeight or not an integer', () => {
