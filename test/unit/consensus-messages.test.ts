@@ -331,6 +331,13 @@ describe('consensus: own messages, WAL and restart', () => {
     const wal = walOf(before.effects);
     assert.equal(wal.length, 1);
     const restarted = makeNode(fx, 0, { wal });
+    const resumed = feed(restarted, ...START_INPUTS);
+    assert.equal(resumed.state.step, 'prevote', 'back in the step the WAL shows');
+    assert.deepEqual(
+      summarize(resumed.effects, labels).filter((line) => line.startsWith('broadcast')),
+      ['broadcast-vote prevote A r0'],
+      'the prevote is sent again at once, before any timeout',
+    );
     const { effects } = feed(restarted, ...START_INPUTS, timeoutInput('propose', 0));
     const sent = effects.flatMap((effect) => (effect.type === 'broadcast-vote' ? [effect.vote] : []));
     assert.ok(sent.length >= 1);
