@@ -254,6 +254,24 @@ describe('ledger: build, apply, verify', () => {
     if (!verdict.ok) assert.equal(verdict.txIndex, 0);
   });
 
+  it('refuses a map that is shaped like an envelope but is not a transaction (TX_MALFORMED)', () => {
+    const context = replayContext(chain, 1);
+    const block = chain.blocks[1]!.block;
+    const grant = decodeCanonical(Uint8Array.from(chain.blocks[0]!.block.txs[0]!)) as Record<string, unknown>;
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['a body that is a list', { ...grant, body: [] }, /\$\.body: expected a map/],
+      ['a body that is bytes', { ...grant, body: utf8('x') }, /\$\.body: expected a map/],
+      ['a body that is text', { ...grant, body: 'x' }, /\$\.body: expected a map/],
+      ['an unknown kind', { ...grant, kind: 'consent.forge' }, /\$\.kind/],
+      ['no signatures field', { body: grant.body, kind: grant.kind }, /\$\.sigs/],
+    ];
+    for (const [name, envelope, reason] of cases) {
+      const verdict = verifyBlock({ ...block, txs: [encodeCanonical(envelope)] }, context);
+      expectFault(verdict, 'TX_MALFORMED', reason);
+      if (!verdict.ok) assert.equal(verdict.txIndex, 0, name);
+    }
+  });
+
   it('refuses a transaction already in the log (TX_ALREADY_COMMITTED)', () => {
     const context = replayContext(chain, 1);
     const replay = chain.blocks[0]!.block.txs[0]!;

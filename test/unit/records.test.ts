@@ -650,6 +650,30 @@ describe('records: verifyTx signer rules', () => {
     assert.deepEqual(updatePolicyCheck(VALIDATORS.slice(1)), { ok: true });
   });
 
+  it('a policy update quorum counts validators only, however many other organisations join', () => {
+    const hospitals = ['a', 'b', 'c'].map((id) => ({
+      id: `hospital-${id}`,
+      name: `Hospital ${id}`,
+      role: 'submitter' as const,
+      jurisdiction: 'CN-GD',
+    }));
+    const bigger = testGenesis({ extraOrganisations: hospitals });
+    const failedReason = (check: TxCheck) => (check.ok ? 'ok' : `${check.code}: ${check.reason}`);
+    const update = (signerIds: readonly string[]) =>
+      verifyTx(
+        updatePolicy(bigger, {
+          policy: testPolicy({ version: 2 }),
+          signers: signerIds.map((id) => bigger.signers[id]!),
+        }).envelope,
+        bigger.genesis,
+      );
+    assert.deepEqual(update(VALIDATORS.slice(0, 3)), { ok: true });
+    assert.equal(
+      failedReason(update(VALIDATORS.slice(0, 2))),
+      'QUORUM_NOT_REACHED: 2 validator signatures, a quorum is 3',
+    );
+  });
+
   it('checkTxSigners checks everything but the signatures themselves', () => {
     const forged = withSigs(declaration.envelope, [{ signer: hospital.publicKey, sig: new Uint8Array(64) }]);
     assert.deepEqual(checkTxSigners(forged, net.genesis), { ok: true });
