@@ -151,6 +151,20 @@ describe('consensus: message intake', () => {
     assert.deepEqual(tally.byValidator.get('v3')?.length, 3, 'each value is counted once for its own tally');
   });
 
+  it('convicts a validator once per slot: a double prevote and a double precommit are two records', () => {
+    const { state, effects } = feed(
+      makeNode(fx, 0),
+      ...START_INPUTS,
+      ...[A, B].map((block) => ({ type: 'vote' as const, vote: makeVote(fx, 3, 'prevote', 0, block) })),
+      ...[A, B].map((block) => ({ type: 'vote' as const, vote: makeVote(fx, 3, 'precommit', 0, block) })),
+    );
+    assert.deepEqual(
+      summarize(effects, labels).filter((line) => line.startsWith('evidence')),
+      ['evidence v3 prevote r0', 'evidence v3 precommit r0'],
+    );
+    assert.equal(state.evidence.length, 2);
+  });
+
   it('ignores proposals from anyone but proposer(h, r), with a wrong hash, a bad signature or vr >= r', () => {
     const good = makeProposal(fx, 1, 0, A);
     const notProposer = makeProposal(fx, 2, 0, A);
