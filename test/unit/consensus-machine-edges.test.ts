@@ -23,6 +23,7 @@ import {
   START_INPUTS,
   summarize,
   timeoutInput,
+  voteInputs,
 } from '../sim/fixtures.js';
 
 const { fx, A, B, labels } = makeTableFixture();
@@ -88,6 +89,40 @@ describe('consensus: set-up', () => {
     assert.equal(one.round, 0, 'f messages are not enough');
     const two = feed(one, { type: 'vote', vote: makeVote(six, 3, 'prevote', 3, null) }).state;
     assert.equal(two.round, 3);
+  });
+
+  it('schedules each timeout kind with its own genesis value, grown per round and capped', () => {
+    const params = {
+      ...fx.chain.params,
+      timeoutProposeMs: 310,
+      timeoutPrevoteMs: 120,
+      timeoutPrecommitMs: 170,
+      timeoutDeltaMs: 1000,
+    };
+    const node = initConsensus(initOf(fx, { params }));
+    const { effects } = feed(
+      node,
+      ...START_INPUTS,
+      timeoutInput('propose', 0),
+      ...voteInputs(fx, 'prevote', 0, null, [1, 2]),
+      ...voteInputs(fx, 'precommit', 0, null, [1, 2]),
+      timeoutInput('precommit', 0),
+    );
+    assert.deepEqual(
+      summarize(effects, labels).filter((line) => line.startsWith('schedule-timeout')),
+      [
+        'schedule-timeout propose r0 310ms',
+        'schedule-timeout prevote r0 120ms',
+        'schedule-timeout precommit r0 170ms',
+        'schedule-timeout propose r1 1310ms',
+      ],
+    );
+    const late = initConsensus(initOf(fx, { params: { ...params, timeoutDeltaMs: LIMITS.maxTimeoutMs } }));
+    const capped = feed(late, ...START_INPUTS, ...voteInputs(fx, 'prevote', 5, null, [1, 2]));
+    assert.deepEqual(
+      summarize(capped.effects, labels).filter((line) => line.startsWith('schedule-timeout propose r5')),
+      [`schedule-timeout propose r5 ${LIMITS.maxTimeoutMs}ms`],
+    );
   });
 
   it('starts once: a second start input does nothing', () => {
