@@ -210,6 +210,19 @@ describe('crypto: X25519', () => {
     assert.equal(toHex(x25519SharedSecret(bob.secretKey, alice.publicKey)), shared);
   });
 
+  it('refuses a peer key of the wrong length by its length, before OpenSSL sees it', () => {
+    const own = x25519KeyPairFromSecret(new Uint8Array(32).fill(7));
+    for (const length of [0, 31, 33]) {
+      assert.throws(
+        () => x25519SharedSecret(own.secretKey, new Uint8Array(length).fill(9)),
+        (error: unknown) =>
+          error instanceof BayledgerError &&
+          error.code === 'KEY_INVALID' &&
+          /an X25519 public key has 32 bytes/.test(error.message),
+      );
+    }
+  });
+
   // OpenSSL is the implementation; @noble/curves is the independent oracle, also for peer keys that
   // are arbitrary bytes (non-canonical u, the high bit set, points on the twist).
   it('agrees with @noble/curves on public keys and on secrets with arbitrary peer bytes', () => {
