@@ -162,6 +162,20 @@ describe('codec: decodeCanonical rejections, each with its code and byte offset'
     expectError(() => decodeCanonical(nestedArrays(tooDeep)), 'CBOR_TOO_LARGE', `byte ${tooDeep}`);
   });
 
+  it(`holds nested maps to the same ${LIMITS.maxCborDepth} levels as arrays`, () => {
+    // { "a": { "a": ... 0 } }: a one-pair map head and the key "a" per level.
+    const nestedMaps = (depth: number) =>
+      Uint8Array.from([...Array.from({ length: depth }, () => [0xa1, 0x61, 0x61]).flat(), 0x00]);
+    assert.equal(typeof decodeCanonical(nestedMaps(LIMITS.maxCborDepth)), 'object');
+    const tooDeep = LIMITS.maxCborDepth + 1;
+    // Just past the too-deep level's map head (three bytes per level above it), as for arrays.
+    expectError(
+      () => decodeCanonical(nestedMaps(tooDeep)),
+      'CBOR_TOO_LARGE',
+      `byte ${3 * LIMITS.maxCborDepth + 1}`,
+    );
+  });
+
   it('rejects very deep nesting with a typed error, not a stack overflow', () => {
     expectError(
       () => decodeCanonical(nestedArrays(200_000)),
