@@ -2,6 +2,7 @@
 // canonical-form violation decodeCanonical rejects, each with its error code and byte offset.
 import { strict as assert } from 'node:assert';
 import { toHex } from '../../src/core/bytes.js';
+import { encodeCanonicalGeneral } from '../../src/core/codec/canonical.js';
 import { compareTextKeys, decodeCanonical, encodeCanonical } from '../../src/core/codec/index.js';
 import { BayledgerError, type ErrorCode } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
@@ -87,11 +88,26 @@ describe('codec: encodeCanonical', () => {
     });
   }
 
-  it(`refuses nesting deeper than ${LIMITS.maxCborDepth} with CBOR_TOO_LARGE`, () => {
-    let value: unknown = 0;
-    for (let i = 0; i < LIMITS.maxCborDepth; i++) value = [value];
-    assert.equal(encodeCanonical(value).byteLength, LIMITS.maxCborDepth + 1);
-    assert.throws(() => encodeCanonical([value]), { code: 'CBOR_TOO_LARGE' });
+  it(`refuses nesting deeper than ${LIMITS.maxCborDepth} with CBOR_TOO_LARGE, in both encoders`, () => {
+    // The general encoder only runs where the direct writer gives up, so it is held to it here.
+    for (const encode of [encodeCanonical, encodeCanonicalGeneral]) {
+      let array: unknown = 0;
+      let map: unknown = 0;
+      for (let i = 0; i < LIMITS.maxCborDepth; i++) {
+        array = [array];
+        map = { a: map };
+      }
+      assert.equal(encode(array).byteLength, LIMITS.maxCborDepth + 1);
+      assert.equal(encode(map).byteLength, 3 * LIMITS.maxCborDepth + 1);
+      assert.throws(() => encode([array]), { code: 'CBOR_TOO_LARGE' });
+      assert.throws(() => encode({ a: map }), { code: 'CBOR_TOO_LARGE' });
+    }
+  });
+
+  it('names the type it refuses', () => {
+    assert.throws(() => encodeCanonical({ at: new Date(0) }), /Date is not allowed/);
+    assert.throws(() => encodeCanonical({ x: new (class Point {})() }), /Point is not allowed/);
+    assert.throws(() => encodeCanonical(undefined), /undefined is not allowed/);
   });
 });
 
