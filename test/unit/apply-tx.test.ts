@@ -631,6 +631,23 @@ describe('applyTx: policy.update', () => {
     assert.equal(transferOf(ledger, declaration).policyVersion, 2);
   });
 
+  it('judges a declaration by a policy updated earlier in the same block', () => {
+    const { net, ledger } = setup();
+    const grant = grantConsent(net);
+    ledger.block(grant);
+    const policy = testPolicy({
+      version: 2,
+      negativeList: [
+        ...net.genesis.policy.negativeList,
+        { category: 'imaging-study', rule: 'prohibited', assessors: [] },
+      ],
+    });
+    const declaration = declareTransfer(net, { consentId: grant.objectId });
+    const outcomes = ledger.block(updatePolicy(net, { policy }), declaration);
+    assert.deepEqual(only(outcomes.slice(1)), refused('NEGATIVE_LIST_PROHIBITED'));
+    assert.equal(transferOf(ledger, declaration).policyVersion, 2);
+  });
+
   it('refuses a skipped or repeated version, and assessors that are not validators', () => {
     const { net, ledger } = setup();
     assert.deepEqual(

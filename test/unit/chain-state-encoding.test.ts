@@ -4,8 +4,14 @@
 // (RFC 8949 section 4.2.1) writes it, or every node would commit a different stateHash.
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { encodeCanonical } from '../../src/core/codec/canonical.js';
-import { encodeWriteValues, type StateWrite } from '../../src/core/ledger/state-kv.js';
+import { compareTextKeys, encodeCanonical } from '../../src/core/codec/canonical.js';
+import {
+  encodeWriteValues,
+  MemoryState,
+  STATE_BUCKETS,
+  StateOverlay,
+  type StateWrite,
+} from '../../src/core/ledger/state-kv.js';
 
 const simpleValue = fc.oneof(
   fc.uint8Array({ maxLength: 300 }),
@@ -52,5 +58,25 @@ describe('chain: state values encoded once per block', () => {
     ]);
     a![0] = 0;
     assert.deepEqual(b, Uint8Array.of(0xf5));
+  });
+});
+
+describe('chain: state writes in the order the stateHash commits to', () => {
+  it('sorts by bucket, then each key by RFC 8949 section 4.2.1 order (length, then bytes)', () => {
+    const overlay = new StateOverlay(new MemoryState());
+    const keys = ['bb', 'c', 'aa', 'a', 'ba', '10', '9', 'é', 'zz'];
+    for (const key of keys) overlay.set('outcome', key, 1);
+    overlay.set('consent', 'z', 1);
+    const written = overlay.writes().map((write) => `${write.bucket}/${write.key}`);
+    const byEncoding = [...keys].sort(compareTextKeys).map((key) => `outcome/${key}`);
+    const bucketOrder = STATE_BUCKETS.indexOf('consent') < STATE_BUCKETS.indexOf('outcome');
+    assert.deepEqual(written, bucketOrder ? ['consent/z', ...byEncoding] : [...byEncoding, 'consent/z']);
+    // Without the non-ASCII key, the ASCII-only comparison must give the same order.
+    const ascii = new StateOverlay(new MemoryState());
+    for (const key of keys.filter((key) => key !== 'é')) ascii.set('outcome', key, 1);
+    assert.deepEqual(
+      ascii.writes().map((write) => write.key),
+      ['9', 'a', 'c', '10', 'aa', 'ba', 'bb', 'zz'],
+    );
   });
 });
