@@ -359,6 +359,30 @@ describe('consensus: own messages, WAL and restart', () => {
     assert.ok(!effects.some((effect) => effect.type === 'persist'), 'nothing new was signed');
   });
 
+  it('resumes in the latest round and step the WAL shows, not in round 0 or an earlier step', () => {
+    // Round 0 times out with nil votes; in round 1 the node prevotes B and precommits it.
+    const before = feed(
+      makeNode(fx, 0),
+      ...START_INPUTS,
+      timeoutInput('propose', 0),
+      ...voteInputs(fx, 'prevote', 0, null, [1, 2]),
+      ...voteInputs(fx, 'precommit', 0, null, [1, 2]),
+      timeoutInput('precommit', 0),
+      ...proposalInputs(fx, 1, B),
+      ...voteInputs(fx, 'prevote', 1, B, [1, 2]),
+    );
+    const wal = walOf(before.effects);
+    assert.deepEqual(
+      wal.map((record) =>
+        record.type === 'vote' ? `${record.vote.type} r${record.vote.round}` : 'proposal',
+      ),
+      ['prevote r0', 'precommit r0', 'prevote r1', 'precommit r1'],
+    );
+    const { state } = feed(makeNode(fx, 0, { wal }), ...START_INPUTS);
+    assert.equal(state.round, 1);
+    assert.equal(state.step, 'precommit');
+  });
+
   it('restores the lock from the WAL and keeps it in later rounds', () => {
     const before = feed(
       makeNode(fx, 0),

@@ -16,6 +16,7 @@ import { decodeCertificate, encodeCertificate } from '../../src/core/ledger/cert
 import { chainParamsOf, genesisTip } from '../../src/core/ledger/chain-params.js';
 import { type ChainTip, tipOf } from '../../src/core/ledger/chain-tip.js';
 import { FrontierLog } from '../../src/core/ledger/frontier-log.js';
+import { MerkleNodeOverlay } from '../../src/core/ledger/merkle-overlay.js';
 import {
   decodeProofBundle,
   encodeProofBundle,
@@ -372,6 +373,23 @@ describe('ledger: build, apply, verify', () => {
       ],
     );
     assert.ok(verifyBlock(built.block, context).ok);
+  });
+});
+
+describe("ledger: a block's Merkle overlay", () => {
+  it("gives the log root and the block's own txRoot of a full log, for every start and length", () => {
+    const leaves = Array.from({ length: 48 }, (_, i) => leafHash(utf8(`tx ${i}`)));
+    for (let start = 0; start <= 33; start++) {
+      const base = new MemoryMerkleLog();
+      for (const leaf of leaves.slice(0, start)) base.append(leaf);
+      for (let count = 1; start + count <= 48 && count <= 15; count++) {
+        const overlay = new MerkleNodeOverlay(base, start);
+        const appended = leaves.slice(start, start + count);
+        for (const leaf of appended) overlay.append(leaf);
+        assert.deepEqual(overlay.root(), merkleRoot(leaves.slice(0, start + count)), `${start} + ${count}`);
+        assert.deepEqual(overlay.appendedRoot(), merkleRoot(appended), `${start} + ${count}`);
+      }
+    }
   });
 });
 
