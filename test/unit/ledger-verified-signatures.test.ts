@@ -230,6 +230,22 @@ describe('ledger: one decode per transaction', () => {
       { numRuns: 200 },
     );
   });
+
+  it('reads every head size: lengths and counts at the 1-, 2-, 4-byte boundaries', () => {
+    const lengths = [23, 24, 255, 256, 300, 65_535, 65_536, 70_000];
+    const values: unknown[] = [
+      ...lengths.map((length) => new Uint8Array(length).fill(1)),
+      ...lengths.map((length) => 'x'.repeat(length)),
+      ...[24, 300, 70_000].map((count) => new Array(count).fill(0)),
+      Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, i])),
+      [2 ** 32 + 5, 70_000, 300, -300],
+    ];
+    for (const value of values) {
+      const encoded = encodeCanonical([value, 7]);
+      assert.equal(canonicalItemEnd(encoded, 0), encoded.byteLength);
+      assert.equal(canonicalItemEnd(encoded, 1), encoded.byteLength - 1);
+    }
+  });
 });
 
 describe('ledger: signature checks as data (block-signatures.ts)', () => {
