@@ -4,7 +4,7 @@
 // simulator feeds the same decoder random and mutated bytes; fast-check hunts here too.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { bytesEqual } from '../../src/core/bytes.js';
+import { bytesEqual, utf8 } from '../../src/core/bytes.js';
 import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import {
   type ConsensusMessage,
@@ -93,6 +93,16 @@ describe('consensus codec', () => {
     assert.equal(bytes[0], 0xa2);
     const longHead = new Uint8Array([0xb8, 0x02, ...bytes.subarray(1)]);
     assert.equal(refuses(longHead), 'CBOR_NON_CANONICAL');
+  });
+
+  it('refuses a message that is not a map, naming it', () => {
+    for (const value of [[1], 'vote', utf8('vote'), null, 7]) {
+      assert.throws(
+        () => decodeConsensusMessage(encodeCanonical(value)),
+        (error: unknown) =>
+          isBayledgerError(error) && error.code === 'SCHEMA_INVALID' && /expected a map/.test(error.message),
+      );
+    }
   });
 
   it('refuses input over LIMITS.maxMessageBytes before decoding it', () => {

@@ -474,6 +474,9 @@ describe('consensus: own messages, WAL and restart', () => {
     assert.equal(state.halted, true);
     assert.equal(state.round, last);
     assert.ok(effects.some((effect) => effect.type === 'halted' && effect.round === last + 1));
-    assert.deepEqual(feed(state, ...voteInputs(fx, 'prevote', last, null, [3])).effects, []);
+    // Halted, it takes nothing in: no vote is counted, no timeout starts a round or reports again.
+    const after = feed(state, ...voteInputs(fx, 'prevote', last, null, [3]), timeoutInput('precommit', last));
+    assert.deepEqual(after.effects, []);
+    assert.equal(after.state, state);
   });
 });
