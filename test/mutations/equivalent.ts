@@ -10,6 +10,8 @@ interface Equivalent {
   readonly line: string;
   /** The sweep's kind ('if-false', '< -> <=', ...); omitted: every kind on that line. */
   readonly kind?: string;
+  /** Which of the file's lines with this text (from 1); omitted: all of them. */
+  readonly occurrences?: readonly number[];
   readonly why: string;
 }
 
@@ -70,6 +72,11 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'is a safety net for a WAL restored into an earlier step',
   },
   {
+    file: 'src/core/consensus/actions.ts',
+    line: 'const votes = [...ownVotes.values()].sort((a, b) => b.round - a.round || (a.type < b.type ? -1 : 1));',
+    why: 'two own votes never share both round and type',
+  },
+  {
     file: 'src/core/consensus/rules.ts',
     line: 'if (validRound === -1) return lockedRound === -1 || lockedValue?.key === key; // line 23',
     kind: 'if-false',
@@ -79,6 +86,7 @@ export const EQUIVALENT: readonly Equivalent[] = [
     file: 'src/core/consensus/rules.ts',
     line: 'return true;',
     kind: 'return true; -> return false;',
+    occurrences: [1, 3, 4, 6, 7],
     why:
       "applyOneRule's || chain tries every later rule in the same pass; only an earlier rule " +
       'becoming enabled would wait (the simulator checks that no rule is left enabled; see rules-settle)',
@@ -111,6 +119,44 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: "if (header.txCount !== block.txs.length) return 'txCount does not match the transactions';",
     why: 'bodyMatchesHeader checks the count first on every path that reaches it',
   },
+  {
+    file: 'src/core/consensus/wal.ts',
+    line: 'return STEP_ORDER.indexOf(a) >= STEP_ORDER.indexOf(b) ? a : b;',
+    why: 'for equal steps either answer is the same step',
+  },
+  {
+    file: 'src/core/consensus/wal.ts',
+    line: "if (vote.type === 'precommit' && vote.blockHash !== null && record.block !== null) {",
+    why: 'castVote writes a block only with a non-nil precommit, so the three hold together',
+  },
+  {
+    file: 'src/core/consensus/wal.ts',
+    line: 'if (vote.round > ctx.state.lockedRound) {',
+    why: 'own precommits of one round are one vote, so the equal round sets the same lock again',
+  },
+  {
+    file: 'src/core/consensus/wal.ts',
+    line: 'if (!ctx.state.blocks.has(key)) {',
+    why: 'a shortcut: the block stored again under its own hash is the same block',
+  },
+  {
+    file: 'src/core/consensus/wal.ts',
+    line: 'if (restored.round > round) {',
+    kind: '> -> >=',
+    why: 'the WAL holds a round in step order, so taking the later record of a round takes the later step',
+  },
+  {
+    file: 'src/core/consensus/codec.ts',
+    line: 'validRound: uint(LIMITS.maxRoundsPerHeight - 1, -1),',
+    why: 'the machine drops vr >= r anyway, and r is at most maxRoundsPerHeight',
+  },
+  {
+    file: 'src/core/consensus/codec.ts',
+    line: 'if (encoded.byteLength > LIMITS.maxMessageBytes) {',
+    why:
+      'unreachable for our own messages: blocks are held to maxEncodedBlockBytes (about 8 MiB), ' +
+      'half of maxMessageBytes',
+  },
   // --- src/core/ledger and records ---
   {
     file: 'src/core/ledger/verify-block.ts',
@@ -138,6 +184,52 @@ export const EQUIVALENT: readonly Equivalent[] = [
     why: 'the body bytes are only used once the schema accepted the body as a map',
   },
   {
+    file: 'src/core/ledger/state-kv.ts',
+    line: 'return a < b ? -1 : a > b ? 1 : 0;',
+    why: 'keys within a bucket are distinct, so no two compare equal',
+  },
+  {
+    file: 'src/core/ledger/state-kv.ts',
+    line: 'if (simple !== undefined) return simple;',
+    why: 'a faster route: encodeCanonical writes the same bytes (chain-state-encoding.test.ts checks it)',
+  },
+  {
+    file: 'src/core/ledger/state-kv.ts',
+    line: 'return known === undefined ? encodeCanonical(write.value) : encodeCanonicalKnowing(write.value, known);',
+    why: 'both write the same bytes; the known bodies only save re-encoding them',
+  },
+  ...[
+    'if (value instanceof Uint8Array) {',
+    'if (value === true) return TRUE_ENCODED.slice();',
+    'if (value === false) return FALSE_ENCODED.slice();',
+    "if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return encodeHead(0, value);",
+  ].map((line) => ({
+    file: 'src/core/ledger/state-kv.ts',
+    line,
+    why: 'a faster route: the value falls to encodeCanonical, which writes the same bytes',
+  })),
+  {
+    file: 'src/core/ledger/state-kv.ts',
+    line: 'if (textHeads.size < 1024) textHeads.set(length, head);',
+    why: 'the bound of a cache of heads; one more entry changes no bytes',
+  },
+  ...[
+    "if (typeof stored === 'object' && stored !== null) {",
+    'if (cached !== undefined) return cached;',
+    "if (typeof stored === 'object' && stored !== null) parsedPolicies.set(stored, policy);",
+  ].map((line) => ({
+    file: 'src/core/ledger/views.ts',
+    line,
+    why: 'the parsed-policy cache: a miss parses the same stored value again',
+  })),
+  {
+    file: 'src/core/ledger/merkle-overlay.ts',
+    line: 'if (offset >= 0 && offset < nodes.hashes.length) return nodes.hashes[offset]!;',
+    why:
+      "no read reaches past either end of the overlay's nodes at a level (the overlay test covers every " +
+      'start below 34 and 1-15 appended leaves)',
+  },
+  {
     file: 'src/core/records/fields.ts',
     line: 'for (let i = 0; i < values.length; i++) {',
     kind: '< -> <=',
@@ -148,6 +240,105 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: 'return [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));',
     why: 'the ids come from a Set, so no two compare equal',
   },
+  // --- src/core/crypto ---
+  {
+    file: 'src/core/crypto/hash.ts',
+    line: 'for (let i = 0; i < HASH_BYTES; i++) digest[i] = latin1.charCodeAt(i);',
+    kind: '< -> <=',
+    why: 'a write one past the end of a Uint8Array is ignored',
+  },
+  ...['if (parts.length === 1) return oneShot(parts[0]!);', 'if (totalBytes <= ONE_SHOT_MAX_BYTES) {'].map(
+    (line) => ({
+      file: 'src/core/crypto/hash.ts',
+      line,
+      why: 'a faster route to the same digest (the streaming hash of the same bytes)',
+    }),
+  ),
+  // --- src/core/codec: the general paths behind the fast ones, and the fast paths' own shortcuts ---
+  {
+    file: 'src/core/codec/canonical.ts',
+    line: 'if (Object.is(value, -0)) return 0;',
+    why: 'the direct writer takes every number first, and it writes -0 as 0 itself',
+  },
+  ...[
+    'if (isAscii(a) && isAscii(b)) {',
+    'for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;',
+    'return true;',
+  ].map((line) => ({
+    file: 'src/core/codec/canonical.ts',
+    line,
+    why: 'the ASCII shortcut of compareTextKeys: comparing the UTF-8 bytes gives the same order',
+  })),
+  {
+    file: 'src/core/codec/canonical.ts',
+    line: 'return a < b ? -1 : a > b ? 1 : 0;',
+    why: 'map keys are distinct, so no two compare equal',
+  },
+  {
+    file: 'src/core/codec/canonical.ts',
+    line: 'if (error !== FAST_PATH_UNAVAILABLE) throw error;',
+    why:
+      'the fast paths throw nothing else short of a programming error, and the values the ledger ' +
+      "encodes knowing its bodies are all in the direct writer's subset",
+  },
+  {
+    file: 'src/core/codec/canonical.ts',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source line, quoted
+    line: "if (depth > LIMITS.maxCborDepth) fail('CBOR_TOO_LARGE', `nesting deeper than ${LIMITS.maxCborDepth}`, path);",
+    occurrences: [2],
+    why: 'the decoder re-encodes what it normalised, and the encoder counts the depth again',
+  },
+  ...[
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source line, quoted
+    'if (Array.isArray(value)) return value.map((item, i) => normalise(item, `${path}[${i}]`, depth + 1));',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source line, quoted
+    'out[key] = normalise(child, `${path}.${key}`, depth + 1);',
+    "if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {",
+    "const kind = value === undefined ? 'undefined' : (value as object)?.constructor?.name;",
+    'if (error instanceof BayledgerError) throw error;',
+    "if (message.includes('end of buffer not reached'))",
+  ].map((line) => ({
+    file: 'src/core/codec/canonical.ts',
+    line,
+    why:
+      "inside the general decoder, whose errors are replaced by the strict walker's diagnosis and whose " +
+      'result is re-encoded and compared byte for byte',
+  })),
+  ...[
+    "if (length === 0) return '';",
+    '(length * 31 + bytes[start]! * 7 + bytes[end - 1]! + (bytes[start + (length >> 1)]! << 4)) &',
+    'if (known.length === length) {',
+    'while (i < length && known.charCodeAt(i) === bytes[start + i]) i++;',
+    'if (i === length) return known;',
+  ].map((line) => ({
+    file: 'src/core/codec/fast-decode.ts',
+    line,
+    why: 'the short-text table is a cache: a miss builds the same string from the bytes',
+  })),
+  ...[
+    'if (at + 2 > bytes.byteLength) throw FAST_PATH_UNAVAILABLE;',
+    'if (high === 0 || high >= 0x200000) throw FAST_PATH_UNAVAILABLE;',
+    'for (let i = start; i < end; i++) {',
+    'if (bytes[i]! > 0x7f) {',
+    'if (length <= SHORT_TEXT_BYTES) return shortAscii(bytes, start, end);',
+    'if (depth > LIMITS.maxCborDepth) throw FAST_PATH_UNAVAILABLE;',
+    'if (this.offset >= bytes.byteLength) throw FAST_PATH_UNAVAILABLE;',
+    'if (value > Number.MAX_SAFE_INTEGER) throw FAST_PATH_UNAVAILABLE;',
+    'if (value > Number.MAX_SAFE_INTEGER - 1) throw FAST_PATH_UNAVAILABLE;',
+    'if (length > bytes.byteLength - this.offset) throw FAST_PATH_UNAVAILABLE;',
+    'if (count > bytes.byteLength - this.offset) throw FAST_PATH_UNAVAILABLE;',
+    'if (depth + 1 > LIMITS.maxCborDepth) throw FAST_PATH_UNAVAILABLE;',
+    'if (keyStart >= bytes.byteLength) throw FAST_PATH_UNAVAILABLE;',
+    'if (previousStart >= 0 && !encodedBefore(bytes, previousStart, previousEnd, keyStart, keyEnd)) {',
+    'if (difference !== 0) return difference < 0;',
+  ].map((line) => ({
+    file: 'src/core/codec/fast-decode.ts',
+    line,
+    why:
+      'a second guard of the one-pass decoder (the next read, the final offset check or the depth check ' +
+      'of the item stops the same input), or a route to the same value; the differential and ' +
+      'whole-data-model tests in ledger-codec-fast-path.test.ts hold the rest',
+  })),
 ];
 
 /** Why this surviving mutation is equivalent, or undefined when no entry explains it. */
@@ -157,6 +348,7 @@ export function isExplained(mutant: SweepMutant): string | undefined {
     (entry) =>
       (entry.file === '*' || entry.file === mutant.file) &&
       entry.line === line &&
-      (entry.kind === undefined || entry.kind === mutant.kind),
+      (entry.kind === undefined || entry.kind === mutant.kind) &&
+      (entry.occurrences === undefined || entry.occurrences.includes(mutant.occurrence)),
   )?.why;
 }

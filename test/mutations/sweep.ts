@@ -38,6 +38,8 @@ export interface SweepMutant {
   readonly file: string;
   /** 1-based. */
   readonly line: number;
+  /** Which of the file's lines with this same text (trimmed) it is, from 1. */
+  readonly occurrence: number;
   readonly kind: string;
   readonly from: string;
   readonly to: string;
@@ -80,8 +82,9 @@ export function mutantsOf(file: string, text: string): SweepMutant[] {
     }
     if (skipped(trimmed)) return;
     const code = line.split(' // ')[0]!;
+    const occurrence = lines.slice(0, index + 1).filter((other) => other.trim() === trimmed).length;
     const add = (kind: string, to: string) => {
-      if (to !== line) mutants.push({ file, line: index + 1, kind, from: line, to });
+      if (to !== line) mutants.push({ file, line: index + 1, occurrence, kind, from: line, to });
     };
     const condition = /\bif \((.*)\)( \{| return| throw|$)/.exec(code);
     if (condition !== null && !['true', 'false'].includes(condition[1]!.trim())) {
