@@ -125,6 +125,16 @@ describe('codec: decodeCanonical rejections, each with its code and byte offset'
     ['an array length in a long form', '980100', 'CBOR_NON_CANONICAL', 0],
     ['a map length in a long form', 'b80100', 'CBOR_NON_CANONICAL', 0],
     ['a non-shortest integer inside an array', '82011817', 'CBOR_NON_CANONICAL', 2],
+    // 24, 256, 65536 and 2^32 at the bottom of their forms are canonical: the fault is the next item.
+    ['a non-shortest integer after the smallest 1-byte one', '8218181817', 'CBOR_NON_CANONICAL', 3],
+    ['a non-shortest integer after the smallest 2-byte one', '821901001817', 'CBOR_NON_CANONICAL', 4],
+    ['a non-shortest integer after the smallest 4-byte one', '821a000100001817', 'CBOR_NON_CANONICAL', 6],
+    [
+      'a non-shortest integer after the smallest 8-byte one',
+      '821b00000001000000001817',
+      'CBOR_NON_CANONICAL',
+      10,
+    ],
     ['a non-shortest integer as a map value', 'a26161016162190017', 'CBOR_NON_CANONICAL', 6],
     // Section 4.2.1 rule 3: map keys sorted bytewise on their encodings, no duplicates.
     ['unsorted keys "b", "a"', 'a2616201616102', 'CBOR_NON_CANONICAL', 4],
