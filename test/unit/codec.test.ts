@@ -159,6 +159,14 @@ describe('codec: decodeCanonical rejections, each with its code and byte offset'
     ['an encoded surrogate in a text string', '63eda080', 'CBOR_MALFORMED', 0],
     ['an overlong UTF-8 encoding', '62c0af', 'CBOR_MALFORMED', 0],
     ['a two-byte simple value below 32', 'f818', 'CBOR_MALFORMED', 0],
+    ['a two-byte simple value 32 (well formed, outside the data model)', 'f820', 'CBOR_FORBIDDEN_TYPE', 0],
+    ['reserved additional information 28 of major type 7', 'fc', 'CBOR_MALFORMED', 0],
+    ['reserved additional information 29 of major type 7', 'fd', 'CBOR_MALFORMED', 0],
+    ['reserved additional information 30 of major type 7', 'fe', 'CBOR_MALFORMED', 0],
+    // What the data model holds passes the walker: the fault is the item after it.
+    ['false, true and null before a non-shortest integer', '84f4f5f61817', 'CBOR_NON_CANONICAL', 4],
+    ['2^53-1 before a non-shortest integer', '821b001fffffffffffff1817', 'CBOR_NON_CANONICAL', 10],
+    ['-(2^53-1) before a non-shortest integer', '823b001ffffffffffffe1817', 'CBOR_NON_CANONICAL', 10],
     // Data model.
     ['a float inside a map', 'a16161f93c00', 'CBOR_FORBIDDEN_TYPE', 3],
     ['undefined inside an array', '8201f7', 'CBOR_FORBIDDEN_TYPE', 2],
@@ -170,6 +178,18 @@ describe('codec: decodeCanonical rejections, each with its code and byte offset'
       expectError(() => decodeCanonical(hex(input)), code, `byte ${offset}`);
     });
   }
+
+  it('names the kind of item the data model refuses', () => {
+    const messages: [string, RegExp][] = [
+      ['f7', /undefined is not allowed/],
+      ['f93c00', /floating-point numbers are not allowed/],
+      ['fa3f800000', /floating-point numbers are not allowed/],
+      ['fb3ff0000000000000', /floating-point numbers are not allowed/],
+      ['fc', /reserved additional information 28/],
+      ['f820', /simple value 32 is not allowed/],
+    ];
+    for (const [input, message] of messages) assert.throws(() => decodeCanonical(hex(input)), message);
+  });
 
   it('rejects empty input as malformed', () => {
     expectError(() => decodeCanonical(new Uint8Array(0)), 'CBOR_MALFORMED', 'byte 0');
