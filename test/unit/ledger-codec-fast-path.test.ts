@@ -72,6 +72,21 @@ describe('ledger codec fast path: encodeCanonical agrees with the general encode
     );
   });
 
+  it('writes text at every UTF-8 width boundary as the general encoder does', () => {
+    // One code unit below and at each boundary of 1-, 2-, 3- and 4-byte sequences, alone, in a
+    // longer text and as a map key.
+    const characters = ['\u007f', '\u0080', '\u07ff', '\u0800', '\uffff', '\u{10000}', '\u{10ffff}'];
+    for (const character of characters) {
+      for (const text of [character, `ab${character}cd`, character.repeat(30)]) {
+        assert.deepStrictEqual(encodeCanonical(text), encodeCanonicalGeneral(text), JSON.stringify(text));
+        assert.deepStrictEqual(
+          encodeCanonical({ [text]: 1, a: text }),
+          encodeCanonicalGeneral({ [text]: 1, a: text }),
+        );
+      }
+    }
+  });
+
   it('agrees at the nesting limit and one past it', () => {
     for (const depth of [LIMITS.maxCborDepth, LIMITS.maxCborDepth + 1]) {
       let value: unknown = { k: 1 };
