@@ -3,6 +3,7 @@
 import { strict as assert } from 'node:assert';
 import {
   array,
+  bool,
   bytes,
   identifier,
   literal,
@@ -143,6 +144,33 @@ describe('codec: closed schemas', () => {
     assert.deepStrictEqual(itemSchema.parse(inherited, '$'), { id: 'a', size: 1 });
     inherited.other = 2;
     expectSchemaError(() => itemSchema.parse(inherited, '$'), '$.other', 'unknown field');
+  });
+
+  it('holds each leaf schema to its type and bounds, the bounds themselves allowed', () => {
+    const upTo4 = bytes(undefined, 4);
+    assert.equal(upTo4.parse(new Uint8Array(4), '$').byteLength, 4);
+    expectSchemaError(() => upTo4.parse(new Uint8Array(5), '$'), '$', 'at most 4 bytes');
+    expectSchemaError(
+      () => upTo4.parse('abcd', '$'),
+      '$',
+      'expected at most 4 bytes, got text of 4 characters',
+    );
+    expectSchemaError(() => upTo4.parse(null, '$'), '$', 'got null');
+    expectSchemaError(() => bytes(2).parse(new Uint8Array(3), '$'), '$', '2 bytes');
+    const flag = object({ on: bool });
+    assert.deepEqual(flag.parse({ on: false }, '$'), { on: false });
+    for (const wrong of ['true', 1, null])
+      expectSchemaError(() => flag.parse({ on: wrong }, '$'), '$.on', 'boolean');
+    const pair = array(uint(9), 2, 1);
+    assert.deepEqual(pair.parse([1, 2], '$'), [1, 2]);
+    expectSchemaError(() => pair.parse([1, 2, 3], '$'), '$', 'list of 1 to 2 items');
+    expectSchemaError(() => pair.parse([], '$'), '$', 'list of 1 to 2 items');
+    const count = uint(9, 2);
+    assert.equal(count.parse(9, '$'), 9);
+    for (const wrong of [10, 1, 2.5, '3', null]) expectSchemaError(() => count.parse(wrong, '$'), '$', '');
+    const tagged = union('kind', { a: object({ kind: literal('a') }) });
+    for (const wrong of [null, 'a', 7])
+      expectSchemaError(() => tagged.parse(wrong, '$'), '$', 'object whose kind');
   });
 
   it('names a missing field', () => {
