@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toHex, utf8 } from '../../src/core/bytes.js';
 import { encodeCanonical } from '../../src/core/codec/index.js';
+import { configFail, withConfigSource } from '../../src/core/config/config-error.js';
 import {
   type Genesis,
   type GenesisJson,
@@ -23,8 +24,11 @@ import {
   validatorsHash,
   validatorsOf,
 } from '../../src/core/config/index.js';
+import { MAX_P2P_ADDRESS_CHARS, p2pAddressSchema } from '../../src/core/config/json-fields.js';
+import { checkOrganisations } from '../../src/core/config/network-checks.js';
 import { Ed25519Signer, sha256, x25519KeyPairFromSecret } from '../../src/core/crypto/index.js';
-import { BayledgerError } from '../../src/core/errors.js';
+import { BayledgerError, fail } from '../../src/core/errors.js';
+import { LIMITS } from '../../src/core/limits.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TEMPLATE_PATH = path.join(REPO_ROOT, 'network-config/gba-health.json');
@@ -331,6 +335,85 @@ describe('config: genesis errors name the file and the field', () => {
       () => parseJsonText(' '.repeat(2 * 1024 * 1024), 'big.json'),
       'big.json',
       'larger than',
+    );
+  });
+
+  it('warns about 3 validators (no fault tolerated), and about a network without submitters or recipients', () => {
+    const validators = ['a', 'b', 'c'].map((id) => ({ id, role: 'validator' as const }));
+    assert.deepEqual(
+      networkWarnings([...validators, { id: 's', role: 'submitter' }, { id: 'r', role: 'recipient' }]),
+      ['only 3 validator(s): tolerates 0 faulty validator(s); at least 4 are recommended'],
+    );
+    const onlyValidators = networkWarnings([...validators, { id: 'd', role: 'validator' }]);
+    assert.deepEqual(onlyValidators, [
+      'no organisation has role submitter: nobody can declare transfers',
+      'no organisation has role recipient: no transfer can be delivered',
+    ]);
+  });
+
+  it(`accepts ${LIMITS.maxValidators} validators and refuses one more`, () => {
+    const policy = parseGenesis(genesisJsonCopy(), 'genesis.json').policy;
+    const validators = (count: number) => [
+      ...['sz-cac', 'sz-health'].map((id) => ({ id, role: 'validator' as const })),
+      ...Array.from({ length: count - 2 }, (_, i) => ({ id: `v${i}`, role: 'validator' as const })),
+    ];
+    checkOrganisations(validators(LIMITS.maxValidators), policy);
+    assert.throws(
+      () => checkOrganisations(validators(LIMITS.maxValidators + 1), policy),
+      new RegExp(`${LIMITS.maxValidators + 1} validators, more than the limit of ${LIMITS.maxValidators}`),
+    );
+  });
+
+  it('takes p2p addresses up to their limits: octet 255, port 65535, 256 characters', () => {
+    const parse = (address: string) => p2pAddressSchema.parse(address, '$.p2pAddress');
+    assert.equal(parse('/ip4/255.255.255.255/tcp/65535'), '/ip4/255.255.255.255/tcp/65535');
+    const longest = `/dns4/${'a'.repeat(MAX_P2P_ADDRESS_CHARS - '/dns4//tcp/7100'.length)}/tcp/7100`;
+    assert.equal(parse(longest).length, MAX_P2P_ADDRESS_CHARS);
+    for (const address of [
+      '/ip4/256.0.0.1/tcp/7100',
+      '/ip4/10.0.0.1/tcp/65536',
+      `/dns4/a${longest.slice(6)}`,
+    ]) {
+      assert.throws(() => parse(address), /expected a libp2p address/, address);
+    }
+  });
+
+  it(`reads a config text of exactly ${LIMITS.maxConfigBytes} characters`, () => {
+    const text = `${' '.repeat(LIMITS.maxConfigBytes - 2)}{}`;
+    assert.deepEqual(parseJsonText(text, 'edge.json'), {});
+    expectConfigError(() => parseJsonText(` ${text}`, 'edge.json'), 'edge.json', 'larger than');
+  });
+
+  it('passes on an error that already names its source, and names the source of one that does not', () => {
+    const named = () => configFail('a.json', '$.chainId', 'is wrong');
+    assert.throws(
+      () => withConfigSource('a.json', named),
+      (error: unknown) => {
+        assert.ok(error instanceof BayledgerError);
+        assert.equal(error.where, 'a.json: chainId');
+        assert.equal(error.message, 'a.json: chainId: is wrong');
+        return true;
+      },
+    );
+    const bare = () => fail('SCHEMA_INVALID', 'expected a map', '$.policy');
+    assert.throws(
+      () => withConfigSource('b.json', bare, 'KEY_FILE_INVALID'),
+      (error: unknown) => {
+        assert.ok(error instanceof BayledgerError);
+        assert.equal(error.code, 'KEY_FILE_INVALID');
+        assert.equal(error.where, 'b.json: policy');
+        return true;
+      },
+    );
+    const other = () => fail('USAGE', 'not a config error', 'x');
+    assert.throws(
+      () => withConfigSource('c.json', other),
+      (error: unknown) => {
+        assert.ok(error instanceof BayledgerError);
+        assert.equal(error.code, 'USAGE');
+        assert.equal(error.where, 'x');
+        return true;
+      },
     );
   });
 
