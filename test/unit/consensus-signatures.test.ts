@@ -2,6 +2,8 @@
 // message passes, a forged or unknown signer is the peer's fault (a typed error), and a verdict
 // is bound to every signed field, so a message cannot borrow another's.
 import assert from 'node:assert/strict';
+import { voteSigningBytes } from '../../src/core/consensus/signing.js';
+import { verifyInDomain } from '../../src/core/crypto/domain.js';
 import { BayledgerError } from '../../src/core/errors.js';
 import { ConsensusSignatures } from '../../src/node/consensus-signatures.js';
 import { makeProposal, makeTableFixture, makeVote } from '../sim/fixtures.js';
@@ -29,6 +31,17 @@ describe('consensus signatures checked on receipt', () => {
       codeOf(() => signatures.check({ type: 'proposal', proposal: makeProposal(fx, 1, 0, A) })),
       undefined,
     );
+  });
+
+  it('signs each vote type in the signing domain named after it (design section 3)', () => {
+    for (const type of ['prevote', 'precommit'] as const) {
+      const vote = makeVote(fx, 2, type, 3, A);
+      const bytes = voteSigningBytes(vote.height, vote.round, vote.blockHash);
+      const key = fx.validators[2]!.publicKey;
+      assert.ok(verifyInDomain(key, `consensus.${type}`, fx.chain.chainId, bytes, vote.signature), type);
+      const other = type === 'prevote' ? 'consensus.precommit' : 'consensus.prevote';
+      assert.ok(!verifyInDomain(key, other, fx.chain.chainId, bytes, vote.signature), type);
+    }
   });
 
   it('refuses a forged signature, a borrowed one, and an unknown signer', () => {

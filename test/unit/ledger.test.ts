@@ -25,6 +25,7 @@ import {
 } from '../../src/core/ledger/proof-bundle.js';
 import { MemoryState } from '../../src/core/ledger/state-kv.js';
 import { type VerifyContext, verifyBlock, verifyCommittedBlock } from '../../src/core/ledger/verify-block.js';
+import { LIMITS } from '../../src/core/limits.js';
 import {
   inclusionProof,
   leafHash,
@@ -169,6 +170,23 @@ describe('ledger: codecs and hash', () => {
     assert.throws(
       () => encodeBlock(tooMany),
       (e: unknown) => isBayledgerError(e),
+    );
+  });
+
+  it('encodes a block at the transaction count and byte limits, and refuses one past either', () => {
+    const { header } = chain.blocks[0]!.block;
+    const most = Array.from({ length: LIMITS.maxTxsPerBlock }, () => utf8('x'));
+    assert.ok(decodeBlock(encodeBlock({ header, txs: most })).txs.length === LIMITS.maxTxsPerBlock);
+    assert.throws(
+      () => encodeBlock({ header, txs: [...most, utf8('x')] }),
+      /5001 transactions, the limit is 5000/,
+    );
+    const fullTxs = LIMITS.maxBlockTxBytes / LIMITS.maxTxBytes;
+    const heaviest = Array.from({ length: fullTxs }, () => new Uint8Array(LIMITS.maxTxBytes));
+    assert.equal(decodeBlock(encodeBlock({ header, txs: heaviest })).txs.length, fullTxs);
+    assert.throws(
+      () => encodeBlock({ header, txs: [...heaviest, utf8('x')] }),
+      new RegExp(`${LIMITS.maxBlockTxBytes + 1} transaction bytes, the limit is ${LIMITS.maxBlockTxBytes}`),
     );
   });
 });

@@ -695,6 +695,19 @@ describe('records: verifyTx signer rules', () => {
     if (typed.kind === 'transfer.declare') assert.equal(typed.body.items[0]!.category, 'imaging-study');
     assert.ok(bytesEqual(testDigest('payload-root'), declaration.body.payload.root));
   });
+
+  it('parseTxBody refuses a kind it has no schema for, inherited names included', () => {
+    for (const kind of ['consent.forge', 'toString', '__proto__']) {
+      const envelope = { ...declaration.envelope, kind } as unknown as TxEnvelope;
+      assert.throws(
+        () => parseTxBody(envelope),
+        (error: unknown) =>
+          error instanceof BayledgerError &&
+          error.code === 'SCHEMA_INVALID' &&
+          error.message.includes(`unknown kind ${kind}`),
+      );
+    }
+  });
 });
 
 function flipBit(bytes: Uint8Array): Uint8Array {

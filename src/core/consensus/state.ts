@@ -198,7 +198,3 @@ export function withRound(state: ConsensusState, round: number, next: RoundState
   rounds.set(round, next);
   return { ...state, rounds };
 }
-
-export function isValidator(state: ConsensusState): boolean {
-  return state.setup.self !== null;
-}
