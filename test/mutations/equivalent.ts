@@ -339,6 +339,75 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'of the item stops the same input), or a route to the same value; the differential and ' +
       'whole-data-model tests in ledger-codec-fast-path.test.ts hold the rest',
   })),
+  {
+    file: 'src/core/codec/diagnose.ts',
+    line: 'this.item(depth + 1);',
+    occurrences: [1],
+    why: 'a map key is text, which nests nothing, so its depth is never checked against the limit',
+  },
+  {
+    file: 'src/core/codec/diagnose.ts',
+    line: "if (order > 0) throw this.error('CBOR_NON_CANONICAL', 'map keys not in sorted order', keyStart);",
+    why: 'order 0 was already refused as a duplicate key on the line before',
+  },
+  {
+    file: 'src/core/codec/diagnose.ts',
+    line: 'if (error instanceof BayledgerError) return error;',
+    why: 'returned or thrown, the callers throw the same diagnosis',
+  },
+  ...[
+    'if (needed <= this.bytes.byteLength) return;',
+    'while (size < needed) size *= 2;',
+    'if (shared) {',
+    'scratch = writer.bytes.byteLength > RETAINED_BYTES ? new Uint8Array(INITIAL_BYTES) : writer.bytes;',
+  ].map((line) => ({
+    file: 'src/core/codec/fast-encode.ts',
+    line,
+    why: "the writer's buffer sizing and reuse: a larger or fresh buffer holds the same bytes",
+  })),
+  ...[
+    'if (code > 0x7f) {',
+    'return a.length !== b.length ? a.length > b.length : a > b;',
+    'for (let i = 0; i < keys.length; i++) {',
+    'if (depth > LIMITS.maxCborDepth) throw FAST_PATH_UNAVAILABLE;',
+    'if (value instanceof Uint8Array) {',
+    'if (Array.isArray(value)) {',
+    'for (let i = 0; i < value.length; i++) {',
+    'if (item === undefined) throw FAST_PATH_UNAVAILABLE;',
+  ].map((line) => ({
+    file: 'src/core/codec/fast-encode.ts',
+    line,
+    why:
+      'the direct writer gives up sooner or takes a route to the same bytes; the general encoder then ' +
+      'writes them (the differential and UTF-8 boundary tests hold the bytes equal)',
+  })),
+  ...['if (writer.known !== undefined && depth <= KNOWN_MAX_DEPTH) {', 'if (encoded !== undefined) {'].map(
+    (line) => ({
+      file: 'src/core/codec/fast-encode.ts',
+      line,
+      why: 'a known body copied or encoded again gives the same bytes (its bytes are its canonical encoding)',
+    }),
+  ),
+  ...[
+    'if (known !== undefined && known.length >= wanted) return known;',
+    'if (known !== undefined || pathsByParent.size < MAX_CACHED_PARENT_PATHS) pathsByParent.set(path, paths);',
+    'if (pathsByParent.size < MAX_CACHED_PARENT_PATHS) pathsByParent.set(path, paths);',
+  ].map((line) => ({
+    file: 'src/core/codec/schema.ts',
+    line,
+    why: 'the field-path cache: a miss builds the same path strings',
+  })),
+  {
+    file: 'src/core/codec/schema.ts',
+    line: 'for (let j = 0; j < i; j++) {',
+    why: 'copying the current field too is overwritten by its parsed value on the next line',
+  },
+  {
+    file: 'src/core/config/config-error.ts',
+    line: 'if (error.code === code && error.where?.startsWith(source)) throw error;',
+    kind: '&& -> ||',
+    why: "a schema error's path starts with '$', never with a file name",
+  },
 ];
 
 /** Why this surviving mutation is equivalent, or undefined when no entry explains it. */

@@ -162,7 +162,10 @@ describe('codec: closed schemas', () => {
     for (const wrong of ['true', 1, null])
       expectSchemaError(() => flag.parse({ on: wrong }, '$'), '$.on', 'boolean');
     const pair = array(uint(9), 2, 1);
-    assert.deepEqual(pair.parse([1, 2], '$'), [1, 2]);
+    const input = [1, 2];
+    const parsed = pair.parse(input, '$');
+    assert.deepEqual(parsed, [1, 2]);
+    assert.notEqual(parsed, input, 'a plain parse returns a list the caller owns');
     expectSchemaError(() => pair.parse([1, 2, 3], '$'), '$', 'list of 1 to 2 items');
     expectSchemaError(() => pair.parse([], '$'), '$', 'list of 1 to 2 items');
     const count = uint(9, 2);
