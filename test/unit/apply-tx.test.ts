@@ -20,7 +20,7 @@ import {
 } from '../../src/core/ledger/views.js';
 import { REASON_CODES } from '../../src/core/policy/reasons.js';
 import { encodeTxEnvelope } from '../../src/core/records/index.js';
-import type { BuiltTx, TestNetworkOptions } from '../helpers/fixtures.js';
+import type { BuiltTx, TestNetwork, TestNetworkOptions } from '../helpers/fixtures.js';
 import {
   assessTransfer,
   DAY_SECONDS,
@@ -613,17 +613,22 @@ describe('applyTx: transfer.receipt', () => {
   });
 });
 
+/** Version 2 of the test policy, with imaging studies on the negative list as prohibited. */
+function imagingProhibited(net: TestNetwork) {
+  return testPolicy({
+    version: 2,
+    negativeList: [
+      ...net.genesis.policy.negativeList,
+      { category: 'imaging-study', rule: 'prohibited', assessors: [] },
+    ],
+  });
+}
+
 describe('applyTx: policy.update', () => {
   it('replaces the active policy at version+1; later declarations are judged by it', () => {
     const { net, ledger } = setup();
     const grant = grantConsent(net);
-    const policy = testPolicy({
-      version: 2,
-      negativeList: [
-        ...net.genesis.policy.negativeList,
-        { category: 'imaging-study', rule: 'prohibited', assessors: [] },
-      ],
-    });
+    const policy = imagingProhibited(net);
     assert.deepEqual(only(ledger.block(grant, updatePolicy(net, { policy })).slice(1)), ACCEPTED);
     assert.deepEqual(readPolicy(ledger.state, net.genesis), policy);
     const declaration = declareTransfer(net, { consentId: grant.objectId });
@@ -635,13 +640,7 @@ describe('applyTx: policy.update', () => {
     const { net, ledger } = setup();
     const grant = grantConsent(net);
     ledger.block(grant);
-    const policy = testPolicy({
-      version: 2,
-      negativeList: [
-        ...net.genesis.policy.negativeList,
-        { category: 'imaging-study', rule: 'prohibited', assessors: [] },
-      ],
-    });
+    const policy = imagingProhibited(net);
     const declaration = declareTransfer(net, { consentId: grant.objectId });
     const outcomes = ledger.block(updatePolicy(net, { policy }), declaration);
     assert.deepEqual(only(outcomes.slice(1)), refused('NEGATIVE_LIST_PROHIBITED'));

@@ -27,7 +27,7 @@ import {
 import { MAX_P2P_ADDRESS_CHARS, p2pAddressSchema } from '../../src/core/config/json-fields.js';
 import { checkOrganisations } from '../../src/core/config/network-checks.js';
 import { Ed25519Signer, sha256, x25519KeyPairFromSecret } from '../../src/core/crypto/index.js';
-import { BayledgerError, fail } from '../../src/core/errors.js';
+import { BayledgerError, type ErrorCode, fail } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -385,35 +385,27 @@ describe('config: genesis errors name the file and the field', () => {
   });
 
   it('passes on an error that already names its source, and names the source of one that does not', () => {
-    const named = () => configFail('a.json', '$.chainId', 'is wrong');
-    assert.throws(
-      () => withConfigSource('a.json', named),
-      (error: unknown) => {
-        assert.ok(error instanceof BayledgerError);
-        assert.equal(error.where, 'a.json: chainId');
-        assert.equal(error.message, 'a.json: chainId: is wrong');
-        return true;
-      },
+    /** What withConfigSource throws for a parse that throws `error`. */
+    const rethrown = (source: string, error: () => never, code?: ErrorCode) => {
+      try {
+        withConfigSource(source, error, code);
+      } catch (thrown) {
+        assert.ok(thrown instanceof BayledgerError);
+        return { code: thrown.code, where: thrown.where, message: thrown.message };
+      }
+      return assert.fail('nothing was thrown');
+    };
+    assert.deepEqual(
+      rethrown('a.json', () => configFail('a.json', '$.chainId', 'is wrong')),
+      { code: 'CONFIG_INVALID', where: 'a.json: chainId', message: 'a.json: chainId: is wrong' },
     );
-    const bare = () => fail('SCHEMA_INVALID', 'expected a map', '$.policy');
-    assert.throws(
-      () => withConfigSource('b.json', bare, 'KEY_FILE_INVALID'),
-      (error: unknown) => {
-        assert.ok(error instanceof BayledgerError);
-        assert.equal(error.code, 'KEY_FILE_INVALID');
-        assert.equal(error.where, 'b.json: policy');
-        return true;
-      },
+    assert.deepEqual(
+      rethrown('b.json', () => fail('SCHEMA_INVALID', 'expected a map', '$.policy'), 'KEY_FILE_INVALID'),
+      { code: 'KEY_FILE_INVALID', where: 'b.json: policy', message: 'b.json: policy: expected a map' },
     );
-    const other = () => fail('USAGE', 'not a config error', 'x');
-    assert.throws(
-      () => withConfigSource('c.json', other),
-      (error: unknown) => {
-        assert.ok(error instanceof BayledgerError);
-        assert.equal(error.code, 'USAGE');
-        assert.equal(error.where, 'x');
-        return true;
-      },
+    assert.deepEqual(
+      rethrown('c.json', () => fail('USAGE', 'not a config error', 'x')),
+      { code: 'USAGE', where: 'x', message: 'x: not a config error' },
     );
   });
 
