@@ -2,9 +2,9 @@
 // An operator sweep over source files (docs/ARCHITECTURE.md, "Tests"): every condition made false,
 // every comparison, equality and boolean operator flipped, every `return true/false` inverted and
 // every `+ 1` / `- 1` dropped, one at a time, each followed by the tests that reach the file
-// through their imports (or --tests), stopping at the first failure. A mutation no test notices is printed with its line,
-// unless equivalent.ts explains why no test can (the code around it makes it unobservable).
-// Exits 1 if any survivor is unexplained.
+// through their imports (or --tests), stopping at the first failure. A mutation no test notices
+// is printed with its line, unless equivalent.ts explains why no test can (the code around it
+// makes it unobservable). Exits 1 if any survivor is unexplained.
 //
 // Slow by design (seconds per mutation, the simulator's ~30 s where it is among the tests), so it
 // stays outside npm test: run it on the files a change touches. Like test:mutations it edits the
