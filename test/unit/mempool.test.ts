@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { sha256 } from '../../src/core/crypto/hash.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { Mempool } from '../../src/node/mempool/mempool.js';
 
 // Admission here accepts any bytes that do not start with 0xff; the real node plugs in decode +
@@ -68,6 +69,10 @@ describe('mempool', () => {
     const huge = pool.add(new Uint8Array(70 * 1024));
     assert.equal(!huge.ok && huge.code, 'TX_TOO_LARGE');
     assert.equal(pool.size, 0);
+    // The limit itself is allowed: exactly LIMITS.maxTxBytes goes on to admission.
+    assert.equal(pool.add(new Uint8Array(LIMITS.maxTxBytes).fill(1)).ok, true);
+    const oneMore = pool.add(new Uint8Array(LIMITS.maxTxBytes + 1).fill(1));
+    assert.equal(!oneMore.ok && oneMore.code, 'TX_TOO_LARGE');
   });
 
   it('is bounded in count and bytes', () => {
@@ -79,6 +84,10 @@ describe('mempool', () => {
     assert.equal(byBytes.add(tx(1)).ok, true);
     assert.equal(byBytes.add(tx(2)).ok, true);
     assert.equal(byBytes.add(tx(3)).ok, false);
+    // Filled to exactly maxBytes is allowed.
+    const exact = makePool({ maxBytes: 30 }).pool;
+    for (let i = 0; i < 3; i++) assert.equal(exact.add(tx(i)).ok, true, `transaction ${i}`);
+    assert.equal(exact.bytes, 30);
   });
 
   it('fills blocks oldest first within count and byte limits and prunes committed ones', () => {

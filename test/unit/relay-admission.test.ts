@@ -108,6 +108,26 @@ describe('relay admission queue', () => {
     // Room again once admitted.
     byBytes.queue.enqueue(relay('hk-health', 9, 100));
     assert.equal(byBytes.queue.queued, 1);
+    // Filled to exactly maxQueuedBytes is allowed.
+    const exact = harness({ maxQueuedBytes: 300 });
+    for (let n = 0; n < 3; n++) exact.queue.enqueue(relay('hk-health', n, 100));
+    assert.equal(exact.queue.queuedBytes, 300);
+    assert.deepEqual(exact.dropped, []);
+  });
+
+  it('ends a slice as soon as its time is used up, not one admission later', () => {
+    // Each admission takes exactly the slice's 5 ms: one admission per slice.
+    const { queue, log, runAll } = harness({ sliceMs: 5 }, 5);
+    for (let n = 0; n < 3; n++) queue.enqueue(relay('hk-health', n));
+    runAll();
+    assert.deepEqual(log, [
+      'admit hk-health:0',
+      'slice',
+      'admit hk-health:1',
+      'slice',
+      'admit hk-health:2',
+      'slice',
+    ]);
   });
 
   it('wakes the proposer only after a slice in which something new entered the mempool', () => {
