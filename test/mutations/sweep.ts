@@ -142,12 +142,17 @@ function testsReaching(file: string): string[] {
 
 type Outcome = 'killed' | 'survived' | 'timeout';
 
+/**
+ * Runs mocha's own CLI module in one process: bin/mocha.js would fork it again for the node flag,
+ * and the timeout's SIGKILL reaches only the direct child, leaving a mutation that loops forever
+ * spinning in an orphan.
+ */
 function runTests(tests: readonly string[], timeoutMs: number): Outcome {
   const result = spawnSync(
     process.execPath,
     [
       '--import=tsx',
-      path.join(ROOT, 'node_modules/mocha/bin/mocha.js'),
+      path.join(ROOT, 'node_modules/mocha/lib/cli/cli.js'),
       '--bail',
       '--reporter',
       'dot',
