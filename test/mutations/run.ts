@@ -9,12 +9,9 @@
 // under test/e2e run the compiled build, so the build is redone with each such mutation and once
 // more at the end, from the restored sources.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, restoreOnInterrupt, runMocha, uncommitted, withMutatedFile } from './in-place.js';
 import { MUTATIONS, type Mutation } from './mutations.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** One mutation's tests; an e2e file takes a few minutes, a hanging run is cut here. */
 const TEST_TIMEOUT_MS = 15 * 60 * 1000;
 
@@ -42,24 +39,14 @@ function selected(argv: readonly string[]): { mutations: readonly Mutation[]; li
   return { mutations: MUTATIONS.filter((mutation) => names.includes(mutation.name)), listOnly };
 }
 
-function run(command: string, args: readonly string[]): number {
-  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'ignore', timeout: TEST_TIMEOUT_MS });
-  return result.status ?? 1;
-}
-
 /**
  * Runs mocha on `tests`: 'killed' only when tests ran and some failed. A run that fails without
  * a failing test (the mutated code did not even load) is 'broken': the mutation itself is wrong.
  */
 function runTests(tests: readonly string[]): Outcome {
-  const result = spawnSync('npx', ['mocha', '--reporter', 'dot', ...tests], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: TEST_TIMEOUT_MS,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.status === 0) return 'survived';
-  return /\b[1-9]\d* failing\b/.test(`${result.stdout}${result.stderr}`) ? 'killed' : 'broken';
+  const { status, output } = runMocha(tests, TEST_TIMEOUT_MS, false);
+  if (status === 0) return 'survived';
+  return /\b[1-9]\d* failing\b/.test(output) ? 'killed' : 'broken';
 }
 
 function build(): void {
@@ -69,36 +56,19 @@ function build(): void {
   }
 }
 
-function uncommitted(file: string): boolean {
-  return run('git', ['diff', '--quiet', 'HEAD', '--', file]) !== 0;
-}
-
-/** The file being mutated and its original text, restored on Ctrl-C as in `finally`. */
-let pending: { file: string; original: string } | undefined;
-
-function restore(): void {
-  if (pending !== undefined) writeFileSync(pending.file, pending.original);
-  pending = undefined;
-}
-
-process.once('SIGINT', () => {
-  restore();
-  process.stderr.write('interrupted: the mutated file is restored; run `npm run build` before e2e tests\n');
-  process.exit(130);
-});
+restoreOnInterrupt('interrupted: the mutated file is restored; run `npm run build` before e2e tests');
 
 function apply(mutation: Mutation): Outcome {
-  const file = path.join(ROOT, mutation.file);
-  const original = readFileSync(file, 'utf8');
-  if (original.split(mutation.from).length !== 2) return 'stale';
-  pending = { file, original };
-  try {
-    writeFileSync(file, original.replace(mutation.from, mutation.to));
-    if (mutation.tests.some((test) => test.startsWith('test/e2e/'))) build();
-    return runTests(mutation.tests);
-  } finally {
-    restore();
-  }
+  const outcome = withMutatedFile(
+    mutation.file,
+    (original) =>
+      original.split(mutation.from).length === 2 ? original.replace(mutation.from, mutation.to) : undefined,
+    () => {
+      if (mutation.tests.some((test) => test.startsWith('test/e2e/'))) build();
+      return runTests(mutation.tests);
+    },
+  );
+  return outcome ?? 'stale';
 }
 
 function main(): void {

@@ -9,13 +9,12 @@
 // Slow by design (seconds per mutation, the simulator's ~30 s where it is among the tests), so it
 // stays outside npm test: run it on the files a change touches. Like test:mutations it edits the
 // file in place, refuses one with uncommitted changes, and restores it whatever happens.
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isExplained } from './equivalent.js';
+import { ROOT, restoreOnInterrupt, runMocha, uncommitted, withMutatedFile } from './in-place.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TEST_FOLDERS = ['test/unit', 'test/vectors', 'test/property', 'test/sim'];
 
 /** Operator flips, applied at each occurrence on a code line (spaces included: not generics). */
@@ -116,16 +115,21 @@ function filesUnder(folder: string): string[] {
     .map((name) => `${folder}/${name}`);
 }
 
-/**
- * Test files that reach `file` through their imports, directly or not: the ones importing it
- * first (the likeliest to notice, and --bail stops at the first failure), the simulator last.
- */
-function testsReaching(file: string): string[] {
+/** Who imports each file (src/ and the test folders), read once per run. */
+function importersByFile(): Map<string, string[]> {
   const importedBy = new Map<string, string[]>();
   for (const source of [...filesUnder('src'), ...TEST_FOLDERS.flatMap(filesUnder)]) {
     for (const target of importsOf(source))
       importedBy.set(target, [...(importedBy.get(target) ?? []), source]);
   }
+  return importedBy;
+}
+
+/**
+ * Test files that reach `file` through their imports, directly or not: the ones importing it
+ * first (the likeliest to notice, and --bail stops at the first failure), the simulator last.
+ */
+function testsReaching(file: string, importedBy: ReadonlyMap<string, readonly string[]>): string[] {
   const distance = new Map<string, number>([[file, 0]]);
   const queue = [file];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
@@ -142,49 +146,25 @@ function testsReaching(file: string): string[] {
 
 type Outcome = 'killed' | 'survived' | 'timeout';
 
-/**
- * Runs mocha's own CLI module in one process: bin/mocha.js would fork it again for the node flag,
- * and the timeout's SIGKILL reaches only the direct child, leaving a mutation that loops forever
- * spinning in an orphan.
- */
 function runTests(tests: readonly string[], timeoutMs: number): Outcome {
-  const result = spawnSync(
-    process.execPath,
-    [
-      '--import=tsx',
-      path.join(ROOT, 'node_modules/mocha/lib/cli/cli.js'),
-      '--bail',
-      '--reporter',
-      'dot',
-      ...tests,
-    ],
-    { cwd: ROOT, stdio: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL' },
-  );
-  if (result.error !== undefined || result.signal !== null) return 'timeout';
-  return result.status === 0 ? 'survived' : 'killed';
-}
-
-/** The file being mutated and its original text, restored on Ctrl-C as in `finally`. */
-let pending: { path: string; original: string } | undefined;
-
-function restore(): void {
-  if (pending !== undefined) writeFileSync(pending.path, pending.original);
-  pending = undefined;
+  const { status } = runMocha(tests, timeoutMs, true);
+  if (status === null) return 'timeout';
+  return status === 0 ? 'survived' : 'killed';
 }
 
 function applyAndTest(mutant: SweepMutant, tests: readonly string[], timeoutMs: number): Outcome {
-  const filePath = path.join(ROOT, mutant.file);
-  const original = readFileSync(filePath, 'utf8');
-  const lines = original.split('\n');
-  if (lines[mutant.line - 1] !== mutant.from) throw new Error(`${mutant.file}:${mutant.line} changed`);
-  lines[mutant.line - 1] = mutant.to;
-  pending = { path: filePath, original };
-  try {
-    writeFileSync(filePath, lines.join('\n'));
-    return runTests(tests, timeoutMs);
-  } finally {
-    restore();
-  }
+  const outcome = withMutatedFile(
+    mutant.file,
+    (original) => {
+      const lines = original.split('\n');
+      if (lines[mutant.line - 1] !== mutant.from) return undefined;
+      lines[mutant.line - 1] = mutant.to;
+      return lines.join('\n');
+    },
+    () => runTests(tests, timeoutMs),
+  );
+  if (outcome === undefined) throw new Error(`${mutant.file}:${mutant.line} changed since the sweep read it`);
+  return outcome;
 }
 
 function parse(argv: readonly string[]): { files: string[]; tests?: string[]; timeoutMs: number } {
@@ -208,10 +188,6 @@ function parse(argv: readonly string[]): { files: string[]; tests?: string[]; ti
   return { files, tests, timeoutMs };
 }
 
-function uncommitted(file: string): boolean {
-  return spawnSync('git', ['diff', '--quiet', 'HEAD', '--', file], { cwd: ROOT }).status !== 0;
-}
-
 function main(): void {
   const { files, tests: chosen, timeoutMs } = parse(process.argv.slice(2));
   for (const file of files) {
@@ -219,14 +195,11 @@ function main(): void {
       usage(`${file}: a .ts file under src/, from the project root`);
     if (uncommitted(file)) usage(`commit or stash the changes to ${file} first`);
   }
-  process.once('SIGINT', () => {
-    restore();
-    process.stderr.write('interrupted: the mutated file is restored\n');
-    process.exit(130);
-  });
+  restoreOnInterrupt('interrupted: the mutated file is restored');
   const counts = { killed: 0, timeout: 0, explained: 0, survived: 0 };
+  const importedBy = chosen === undefined ? importersByFile() : new Map<string, string[]>();
   for (const file of files) {
-    const tests = chosen ?? testsReaching(file);
+    const tests = chosen ?? testsReaching(file, importedBy);
     if (tests.length === 0) usage(`${file}: no test imports it; name some with --tests`);
     const mutants = mutantsOf(file, readFileSync(path.join(ROOT, file), 'utf8'));
     process.stdout.write(`${file}: ${mutants.length} mutations, tests ${tests.join(' ')}\n`);

@@ -1,0 +1,81 @@
+// What test:mutations (run.ts) and test:sweep (sweep.ts) share: editing one source file in place
+// and always putting it back, refusing files with uncommitted changes, and running mocha in one
+// process that a timeout can kill.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Whether `file` (relative to ROOT) differs from HEAD: mutating it would lose or mix in edits. */
+export function uncommitted(file: string): boolean {
+  return spawnSync('git', ['diff', '--quiet', 'HEAD', '--', file], { cwd: ROOT }).status !== 0;
+}
+
+/** The file being mutated and its original text, restored on Ctrl-C as in `finally`. */
+let pending: { path: string; original: string } | undefined;
+
+function restore(): void {
+  if (pending !== undefined) writeFileSync(pending.path, pending.original);
+  pending = undefined;
+}
+
+/** Restores a mutated file on Ctrl-C before exiting with `message`. */
+export function restoreOnInterrupt(message: string): void {
+  process.once('SIGINT', () => {
+    restore();
+    process.stderr.write(`${message}\n`);
+    process.exit(130);
+  });
+}
+
+/**
+ * Writes `mutate(original text)` to `file` (relative to ROOT), runs `test`, and restores the
+ * original whatever happens. `mutate` returns undefined when it cannot apply: nothing is written.
+ */
+export function withMutatedFile<T>(
+  file: string,
+  mutate: (original: string) => string | undefined,
+  test: () => T,
+): T | undefined {
+  const filePath = path.join(ROOT, file);
+  const original = readFileSync(filePath, 'utf8');
+  const mutated = mutate(original);
+  if (mutated === undefined) return undefined;
+  pending = { path: filePath, original };
+  try {
+    writeFileSync(filePath, mutated);
+    return test();
+  } finally {
+    restore();
+  }
+}
+
+export interface MochaRun {
+  /** Exit status, or null when the timeout killed it. */
+  readonly status: number | null;
+  readonly output: string;
+}
+
+/**
+ * Runs mocha's own CLI module in one process: bin/mocha.js would fork it again for the node flag,
+ * and the timeout's SIGKILL reaches only the direct child, leaving a mutation that loops forever
+ * spinning in an orphan.
+ */
+export function runMocha(tests: readonly string[], timeoutMs: number, bail: boolean): MochaRun {
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--import=tsx',
+      path.join(ROOT, 'node_modules/mocha/lib/cli/cli.js'),
+      ...(bail ? ['--bail'] : []),
+      '--reporter',
+      'dot',
+      ...tests,
+    ],
+    { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const timedOut = result.error !== undefined || result.signal !== null;
+  return { status: timedOut ? null : result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
+}
