@@ -75,6 +75,21 @@ describe('structured JSON logger', () => {
     ]);
   });
 
+  it('logs null and other plain values as they are, down to the depth bound, and no deeper', () => {
+    const { logger, lines } = createMemoryLogger();
+    logger.info('x', {
+      absent: null,
+      flag: false,
+      deep: { a: { b: { c: { d: { e: { f: { leaf: 1, g: { h: 1 } } } } } } } },
+    });
+    const line = lines[0]!;
+    assert.equal(line.absent, null);
+    assert.equal(line.flag, false);
+    let level = line.deep as Record<string, unknown>;
+    for (const key of ['a', 'b', 'c', 'd', 'e', 'f']) level = level[key] as Record<string, unknown>;
+    assert.deepEqual(level, { leaf: 1, g: '[too deep]' });
+  });
+
   it('redacts secrets bound on a child logger too', () => {
     const { logger, lines } = createMemoryLogger();
     logger.child({ secretKey: 'nope' }).info('x');

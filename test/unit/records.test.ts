@@ -151,6 +151,19 @@ describe('records: canonical bytes and ids', () => {
     );
   });
 
+  it('encodeTxEnvelope encodes an envelope of exactly LIMITS.maxTxBytes and refuses one byte more', () => {
+    // The encoder checks size only, not the schema: a padding field sized to land on the limit.
+    const padded = (paddingBytes: number) =>
+      ({ ...grant.envelope, body: { ...grant.envelope.body, padding: new Uint8Array(paddingBytes) } }) as never;
+    const overhead = encodeCanonical(padded(60_000)).byteLength - 60_000;
+    const atLimit = LIMITS.maxTxBytes - overhead;
+    assert.equal(encodeTxEnvelope(padded(atLimit)).byteLength, LIMITS.maxTxBytes);
+    assert.throws(
+      () => encodeTxEnvelope(padded(atLimit + 1)),
+      (error: unknown) => isBayledgerError(error, 'RECORD_INVALID'),
+    );
+  });
+
   it('signatureChecksOf gives the messages verifySignature accepts (for a verify pool)', () => {
     const checks = signatureChecksOf(grant.envelope, net.genesis.chainId);
     assert.equal(checks.length, 2);

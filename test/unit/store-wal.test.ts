@@ -3,6 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { ClassicLevel } from 'classic-level';
 import { utf8 } from '../../src/core/bytes.js';
 import { isBayledgerError } from '../../src/core/errors.js';
@@ -56,6 +57,51 @@ describe('consensus WAL file', () => {
     await store.close();
     store = await LedgerStore.open(temp.path);
     assert.deepEqual((await contents(store)).at(-1), [5, 'prevote 5']);
+  });
+
+  it('drops a last append torn inside its header, at every length from 1 to 15 bytes', async () => {
+    await store.walAppend(3, utf8('prevote 3'));
+    await store.close();
+    const whole = await readFile(walPath());
+    const header = Buffer.alloc(16);
+    header.writeUInt32BE(9, 0);
+    header.writeUInt32BE(3, 12);
+    for (let tornBytes = 1; tornBytes < 16; tornBytes++) {
+      await writeFile(walPath(), Buffer.concat([whole, header.subarray(0, tornBytes)]));
+      store = await LedgerStore.open(temp.path);
+      assert.deepEqual(await contents(store), [[3, 'prevote 3']], `${tornBytes} header bytes`);
+      await store.close();
+      assert.equal((await stat(walPath())).size, whole.byteLength, `${tornBytes} header bytes cut off`);
+    }
+    store = await LedgerStore.open(temp.path);
+  });
+
+  it('keeps an empty record, also as the last one in the file', async () => {
+    await store.walAppend(6, utf8('prevote 6'));
+    await store.walAppend(6, new Uint8Array(0));
+    await store.close();
+    store = await LedgerStore.open(temp.path);
+    assert.deepEqual(await contents(store), [
+      [6, 'prevote 6'],
+      [6, ''],
+    ]);
+  });
+
+  it('drops a torn last append by its length alone, even when its present bytes match the checksum', async () => {
+    await store.walAppend(7, utf8('prevote 7'));
+    await store.close();
+    const whole = await readFile(walPath());
+    // The header promises 100 payload bytes, 50 arrived, and the checksum (of the height and the
+    // payload) happens to be that of what arrived: only the length shows the record incomplete.
+    const torn = Buffer.alloc(16 + 50, 7);
+    torn.writeUInt32BE(100, 0);
+    torn.writeUInt32BE(0, 8);
+    torn.writeUInt32BE(7, 12);
+    torn.writeUInt32BE(crc32(torn.subarray(8)), 4);
+    await writeFile(walPath(), Buffer.concat([whole, torn]));
+    store = await LedgerStore.open(temp.path);
+    assert.deepEqual(await contents(store), [[7, 'prevote 7']]);
+    assert.equal((await stat(walPath())).size, whole.byteLength);
   });
 
   it('drops a last record whose checksum fails', async () => {
@@ -147,5 +193,18 @@ describe('consensus WAL file', () => {
   it('refuses an oversize record before writing anything', async () => {
     await assert.rejects(store.walAppend(1, new Uint8Array(LIMITS.maxWalRecordBytes + 1)), /exceeds/);
     await assert.rejects(stat(walPath()), { code: 'ENOENT' });
+  });
+
+  it('keeps a record of exactly the size limit across a reopen', async () => {
+    const largest = new Uint8Array(LIMITS.maxWalRecordBytes).fill(0x5a);
+    await store.walAppend(8, largest);
+    await store.walAppend(8, utf8('after'));
+    await store.close();
+    store = await LedgerStore.open(temp.path);
+    const records = await store.walRead();
+    assert.equal(records.length, 2);
+    assert.equal(records[0]!.record.byteLength, LIMITS.maxWalRecordBytes);
+    assert.ok(records[0]!.record.every((byte) => byte === 0x5a));
+    assert.equal(text(records[1]!.record), 'after');
   });
 });

@@ -398,6 +398,16 @@ describe('transfer service: release gates', () => {
       ok: false,
       reason: 'NOT_APPROVED',
     });
+    // A transfer id this chain never recorded (a peer can ask for any).
+    const neverDeclared = new Uint8Array(32).fill(0xab);
+    assert.deepEqual(releaseDecision(ledger.state, 'hku-szh', 'ehealth-hk', neverDeclared), {
+      ok: false,
+      code: 'UNKNOWN_TRANSFER',
+    });
+    assert.deepEqual(acceptDecision(ledger.state, 'ehealth-hk', neverDeclared), {
+      ok: false,
+      reason: 'UNKNOWN_TRANSFER',
+    });
   });
 
   it('pre-filters written records as acceptDecision would: only an approved transfer to this node', () => {
