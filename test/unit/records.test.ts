@@ -154,7 +154,10 @@ describe('records: canonical bytes and ids', () => {
   it('encodeTxEnvelope encodes an envelope of exactly LIMITS.maxTxBytes and refuses one byte more', () => {
     // The encoder checks size only, not the schema: a padding field sized to land on the limit.
     const padded = (paddingBytes: number) =>
-      ({ ...grant.envelope, body: { ...grant.envelope.body, padding: new Uint8Array(paddingBytes) } }) as never;
+      ({
+        ...grant.envelope,
+        body: { ...grant.envelope.body, padding: new Uint8Array(paddingBytes) },
+      }) as never;
     const overhead = encodeCanonical(padded(60_000)).byteLength - 60_000;
     const atLimit = LIMITS.maxTxBytes - overhead;
     assert.equal(encodeTxEnvelope(padded(atLimit)).byteLength, LIMITS.maxTxBytes);
