@@ -408,6 +408,24 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '&& -> ||',
     why: "a schema error's path starts with '$', never with a file name",
   },
+  // --- src/node/mempool ---
+  {
+    file: 'src/node/mempool/relay-admission.ts',
+    line: 'if (this.#closed) return;',
+    kind: 'if-false',
+    why: 'close() empties the queue and enqueue refuses after it, so a slice that runs after close finds nothing',
+  },
+  {
+    file: 'src/node/mempool/relay-admission.ts',
+    line: 'if (this.#head === this.#queue.length) {',
+    kind: 'if-false',
+    why: 'compaction of the drained queue array: memory only, the same relays are admitted in the same order',
+  },
+  {
+    file: 'src/node/mempool/relay-admission.ts',
+    line: '} else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {',
+    why: 'compaction of the drained queue array: memory only, the same relays are admitted in the same order',
+  },
 ];
 
 /** Why this surviving mutation is equivalent, or undefined when no entry explains it. */

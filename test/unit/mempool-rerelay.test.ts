@@ -89,6 +89,12 @@ describe('mempool re-relay: which transactions are due', () => {
       ['a'],
       'one larger than the byte bound still goes, alone',
     );
+    const fiveHundred = selectDueForRerelay(records, 5_000, POLICY, pendingOf(ids, 500)).due;
+    assert.deepEqual(
+      fiveHundred.map((tx) => tx.record.txIdHex),
+      ['a', 'b'],
+      'two that fill the byte bound exactly both go',
+    );
   });
 
   it('skips a transaction that is not due yet without stopping, and stops at the first one too young', () => {
@@ -141,5 +147,7 @@ describe('mempool re-relay: which transactions are due', () => {
     assert.throws(() => new RerelayLedger({ ...POLICY, maxTxsPerTick: 0 }));
     assert.throws(() => new RerelayLedger({ ...POLICY, maxBytesPerTick: 0 }));
     assert.throws(() => new RerelayLedger({ ...POLICY, maxIntervalMs: 1_000 }));
+    // A cap equal to the first age is a fixed interval, which is bounded.
+    assert.doesNotThrow(() => new RerelayLedger({ ...POLICY, maxIntervalMs: POLICY.minAgeMs }));
   });
 });

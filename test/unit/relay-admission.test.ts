@@ -173,5 +173,7 @@ describe('relay admission queue', () => {
 
   it('refuses bounds that are not positive', () => {
     assert.throws(() => harness({ sliceMs: 0 }), /bounds must be positive/);
+    assert.throws(() => harness({ maxQueued: 0 }), /bounds must be positive/);
+    assert.throws(() => harness({ maxQueuedBytes: 0 }), /bounds must be positive/);
   });
 });
