@@ -90,6 +90,41 @@ describe('structured JSON logger', () => {
     assert.deepEqual(level, { leaf: 1, g: '[too deep]' });
   });
 
+  it('checks what JSON would write: class instances, toJSON results, Buffers as bounded hex', () => {
+    const { logger, lines } = createMemoryLogger();
+    class Holder {
+      constructor(
+        readonly secretKey: string,
+        readonly height: number,
+      ) {}
+    }
+    const throwing = {
+      toJSON: () => {
+        throw new Error('no');
+      },
+    };
+    logger.info('x', {
+      holder: new Holder('s3cr3t', 4),
+      wrapped: { toJSON: () => ({ apiToken: 't0k3n', peer: 'qianhai' }) },
+      when: new Date(0),
+      buffer: Buffer.from([1, 2, 3]),
+      bigBuffer: Buffer.alloc(1_000, 0xab),
+      nested: [[[[[[[[[1]]]]]]]]],
+      throwing,
+    });
+    const line = lines[0]!;
+    assert.ok(!JSON.stringify(line).includes('s3cr3t'));
+    assert.ok(!JSON.stringify(line).includes('t0k3n'));
+    assert.deepEqual(line.holder, { secretKey: REDACTED, height: 4 });
+    assert.deepEqual(line.wrapped, { apiToken: REDACTED, peer: 'qianhai' });
+    assert.deepEqual(line.redacted, ['holder.secretKey', 'wrapped.apiToken']);
+    assert.equal(line.when, '1970-01-01T00:00:00.000Z');
+    assert.equal(line.buffer, '010203');
+    assert.match(line.bigBuffer as string, /^(ab)+\.\.\. \(1000 bytes\)$/);
+    assert.equal(JSON.stringify(line.nested), '[[[[[[["[too deep]"]]]]]]]');
+    assert.equal(line.throwing, '[not serialisable]');
+  });
+
   it('redacts secrets bound on a child logger too', () => {
     const { logger, lines } = createMemoryLogger();
     logger.child({ secretKey: 'nope' }).info('x');

@@ -37,16 +37,31 @@ const MAX_REDACT_DEPTH = 8;
 
 /**
  * Returns a copy of `value` with every sensitive field replaced by REDACTED, and pushes the
- * dotted path of each one onto `withheld`. Walks plain objects and arrays only.
+ * dotted path of each one onto `withheld`. It walks what JSON.stringify would write: arrays, the
+ * own enumerable fields of any object (a class instance's as well as a plain object's, since
+ * JSON.stringify writes both), and the result of an object's toJSON (a Date's text, for one).
  */
 export function redactValue(value: unknown, path: string, withheld: string[], depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_REDACT_DEPTH) return '[too deep]';
+  // Bytes become bounded hex in the logger's replacer. A Node Buffer's own toJSON would first
+  // turn them into an unbounded array of numbers, so a Buffer goes on as a plain Uint8Array view.
+  if (value instanceof Uint8Array) {
+    return Buffer.isBuffer(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
+  }
+  if (value instanceof Error) return value;
   if (Array.isArray(value))
     return value.map((item, i) => redactValue(item, `${path}[${i}]`, withheld, depth + 1));
-  if (value instanceof Uint8Array || value instanceof Error) return value;
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return value;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') {
+    let serialised: unknown;
+    try {
+      serialised = toJSON.call(value, '');
+    } catch {
+      return '[not serialisable]';
+    }
+    return redactValue(serialised, path, withheld, depth + 1);
+  }
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
     const childPath = path === '' ? key : `${path}.${key}`;
