@@ -111,6 +111,11 @@ describe('structured JSON logger', () => {
       bigBuffer: Buffer.alloc(1_000, 0xab),
       nested: [[[[[[[[[1]]]]]]]]],
       throwing,
+      selfReferring: {
+        toJSON: function (this: unknown) {
+          return this;
+        },
+      },
     });
     const line = lines[0]!;
     assert.ok(!JSON.stringify(line).includes('s3cr3t'));
@@ -123,6 +128,11 @@ describe('structured JSON logger', () => {
     assert.match(line.bigBuffer as string, /^(ab)+\.\.\. \(1000 bytes\)$/);
     assert.equal(JSON.stringify(line.nested), '[[[[[[["[too deep]"]]]]]]]');
     assert.equal(line.throwing, '[not serialisable]');
+    assert.equal(
+      line.selfReferring,
+      '[too deep]',
+      'a toJSON that returns its object is followed a bounded number of times',
+    );
   });
 
   it('redacts secrets bound on a child logger too', () => {
