@@ -10,8 +10,10 @@ import { LIMITS } from '../../src/core/limits.js';
 import {
   ApiClient,
   type ApiServer,
+  BearerTokenCheck,
   createApiServer,
   generateApiToken,
+  MIN_API_TOKEN_CHARS,
   parseJsonBody,
   readApiTokenFile,
   readTransactionBatchBody,
@@ -383,6 +385,75 @@ describe('local HTTP API server', () => {
       maxBodyBytes: LIMITS.maxPayloadUploadBytes,
       streamBody: true,
     });
+  });
+
+  it('takes a body of exactly the limit, declared or chunked, read whole or streamed', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const json = { ...auth, 'content-type': 'application/json' };
+    const text = `"${'a'.repeat(LIMITS.maxApiBodyBytes - 2)}"`;
+    const declared = await call(`${base}/echo`, { method: 'POST', headers: json, body: text });
+    assert.equal(declared.status, 200, JSON.stringify(declared.json).slice(0, 200));
+    assert.equal((declared.json.echo as string).length, LIMITS.maxApiBodyBytes - 2);
+    async function* pieces(total: number): AsyncGenerator<Uint8Array> {
+      const bytes = Buffer.from(text);
+      for (let at = 0; at < total; at += 64 * 1024) yield new Uint8Array(bytes.subarray(at, at + 64 * 1024));
+    }
+    const chunked = await call(`${base}/echo`, {
+      method: 'POST',
+      headers: json,
+      body: ReadableStream.from(pieces(LIMITS.maxApiBodyBytes)),
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(chunked.status, 200);
+    async function* zeros(total: number): AsyncGenerator<Uint8Array> {
+      for (let at = 0; at < total; at += 64 * 1024) yield new Uint8Array(Math.min(64 * 1024, total - at));
+    }
+    const streamed = await call(`${base}/payloads/p-exact`, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: ReadableStream.from(zeros(3 * 1024 * 1024)),
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(streamed.status, 201);
+    assert.equal(streamed.json.receivedBytes, 3 * 1024 * 1024);
+  });
+
+  it('415 for a JSON route given another media type, and says what a bad Authorization lacks', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    expectError(
+      await call(`${base}/echo`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/cbor' },
+        body: new Uint8Array([0xa0]),
+      }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    const notBearer = await call(`${base}/echo`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${TOKEN}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expectError(notBearer, 401, 'UNAUTHORIZED');
+    assert.match(notBearer.json.error!.message, /needs an Authorization: Bearer <token> header/);
+  });
+
+  it('refuses a token shorter than the minimum, or padded with spaces, and takes one of exactly the minimum', () => {
+    const exact = 'x'.repeat(MIN_API_TOKEN_CHARS);
+    const check = new BearerTokenCheck(exact);
+    check.check(`Bearer ${exact}`);
+    assert.throws(
+      () => check.check(`Bearer ${exact}y`),
+      (error) => isBayledgerError(error, 'UNAUTHORIZED'),
+    );
+    assert.throws(
+      () => new BearerTokenCheck(exact.slice(1)),
+      (error) => isBayledgerError(error, 'CONFIG_INVALID'),
+    );
+    assert.throws(
+      () => new BearerTokenCheck(` ${exact}`),
+      (error) => isBayledgerError(error, 'CONFIG_INVALID'),
+    );
   });
 
   it('never logs the token', () => {

@@ -13,6 +13,7 @@ import {
   readKeyFile,
   readSecretFile,
   writeKeyFile,
+  writeSecretFile,
 } from '../../src/node/keys/index.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
@@ -129,6 +130,26 @@ describe('keys: key files', () => {
   it('reports a missing file as NOT_FOUND naming it', async () => {
     const file = path.join(temp.path, 'absent.key');
     await expectRejection(readSecretFile(file), 'NOT_FOUND', file);
+  });
+
+  it('reads a secret file of exactly its size limit and refuses one byte more', async () => {
+    const file = path.join(temp.path, 'sized.secret');
+    await writeFile(file, 'x'.repeat(100), { mode: 0o600 });
+    assert.equal((await readSecretFile(file, 'secret', { maxBytes: 100 })).length, 100);
+    await writeFile(file, 'x'.repeat(101), { mode: 0o600 });
+    await expectRejection(
+      readSecretFile(file, 'secret', { maxBytes: 100 }),
+      'KEY_FILE_INVALID',
+      `${file}: 101 bytes`,
+    );
+  });
+
+  it('passes on a write error other than an existing file, without calling it FILE_EXISTS', async () => {
+    const file = path.join(temp.path, 'no-such-folder', 'k.key');
+    await assert.rejects(writeSecretFile(file, 'secret'), (error: NodeJS.ErrnoException) => {
+      assert.equal(error.code, 'ENOENT');
+      return true;
+    });
   });
 
   it('derives the public keys that go into genesis, and only those', () => {
