@@ -408,6 +408,19 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '&& -> ||',
     why: "a schema error's path starts with '$', never with a file name",
   },
+  // --- src/node/store ---
+  {
+    file: 'src/node/store/wal.ts',
+    line: 'while (offset < file.byteLength) {',
+    kind: '< -> <=',
+    why: 'one more pass at the end of the file finds no record there and truncates the file to the length it has',
+  },
+  {
+    file: 'src/node/store/wal.ts',
+    line: 'if (legacy.length === 0) return;',
+    kind: 'if-false',
+    why: 'a shortcut: with no records of an older build the loop moves nothing and the batch deletes nothing',
+  },
   // --- src/node/mempool ---
   {
     file: 'src/node/mempool/relay-admission.ts',

@@ -244,6 +244,32 @@ describe('local HTTP API server', () => {
     );
     const echoed = await call(`${base}/echo`, { method: 'POST', headers, body: '{"a":[1,2]}' });
     assert.deepEqual(echoed.json, { echo: { a: [1, 2] } });
+    // JSON that is not an object of the one expected field, on both submission routes.
+    for (const body of ['null', '"00"', '[]', '{"txs":"00"}', '{"txs":["00"],"x":1}', '{"tx":["00"]}']) {
+      expectError(await call(`${base}/txs`, { method: 'POST', headers, body }), 400, 'REQUEST_MALFORMED');
+    }
+    for (const body of ['null', '"00"', '{"txs":["00"]}']) {
+      expectError(await call(`${base}/tx`, { method: 'POST', headers, body }), 400, 'REQUEST_MALFORMED');
+    }
+  });
+
+  it('takes a transaction of exactly maxTxBytes and a batch of exactly maxTxsPerSubmission', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const largest = await call(`${base}/tx`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/cbor' },
+      body: new Uint8Array(LIMITS.maxTxBytes).fill(1),
+    });
+    assert.equal(largest.status, 202);
+    assert.equal(largest.json.accepted, LIMITS.maxTxBytes);
+    const fullBatch = Array.from({ length: LIMITS.maxTxsPerSubmission }, () => new Uint8Array([1]));
+    const batch = await call(`${base}/txs`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/cbor' },
+      body: encodeCanonical(fullBatch),
+    });
+    assert.equal(batch.status, 200);
+    assert.equal((batch.json.sizes as number[]).length, LIMITS.maxTxsPerSubmission);
   });
 
   it('404 for an unknown route or id, 405 with Allow for a wrong method', async () => {

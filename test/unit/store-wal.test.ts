@@ -195,6 +195,37 @@ describe('consensus WAL file', () => {
     await assert.rejects(stat(walPath()), { code: 'ENOENT' });
   });
 
+  it('drops a last record of exactly the size limit whose checksum fails, as a torn append', async () => {
+    await store.walAppend(9, utf8('prevote 9'));
+    await store.walAppend(9, new Uint8Array(LIMITS.maxWalRecordBytes).fill(0x33));
+    await store.close();
+    const file = await readFile(walPath());
+    file[file.byteLength - 1]! ^= 0x01;
+    await writeFile(walPath(), file);
+    store = await LedgerStore.open(temp.path);
+    assert.deepEqual(await contents(store), [[9, 'prevote 9']]);
+  });
+
+  it('opens a log of exactly maxWalRecords records and refuses one more as corrupt', async () => {
+    await store.close();
+    const record = Buffer.alloc(16);
+    record.writeUInt32BE(1, 12);
+    record.writeUInt32BE(crc32(record.subarray(8)), 4);
+    await writeFile(walPath(), Buffer.concat(Array.from({ length: LIMITS.maxWalRecords }, () => record)));
+    store = await LedgerStore.open(temp.path);
+    assert.equal((await store.walRead()).length, LIMITS.maxWalRecords);
+    await store.close();
+    await appendFile(walPath(), record);
+    await assert.rejects(LedgerStore.open(temp.path), (error: unknown) => {
+      assert.ok(isBayledgerError(error, 'DATABASE_CORRUPT'), String(error));
+      assert.match((error as Error).message, /more than 100000 records/);
+      return true;
+    });
+    // The refused open left the data directory free: with the extra record gone it opens again.
+    await writeFile(walPath(), Buffer.concat(Array.from({ length: LIMITS.maxWalRecords }, () => record)));
+    store = await LedgerStore.open(temp.path);
+  });
+
   it('keeps a record of exactly the size limit across a reopen', async () => {
     const largest = new Uint8Array(LIMITS.maxWalRecordBytes).fill(0x5a);
     await store.walAppend(8, largest);
