@@ -421,6 +421,38 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: 'if-false',
     why: 'a shortcut: with no records of an older build the loop moves nothing and the batch deletes nothing',
   },
+  {
+    file: 'src/node/store/tx-id-filter.ts',
+    line: 'bitCount >= 32 && bitCount <= MAX_SEGMENT_BITS && Number.isInteger(Math.log2(bitCount)),',
+    kind: '<= -> <',
+    why: 'an assertion at 2^31 bits: LIMITS.txIdFilterMaxBytes (64 MiB, 2^29 bits) keeps every segment far below it',
+  },
+  // --- src/node/transfer ---
+  {
+    file: 'src/node/transfer/payload-crypto.ts',
+    line: 'for (let offset = 0; offset < piece.byteLength; offset += CIPHER_SLICE_BYTES) {',
+    kind: '< -> <=',
+    why: 'one more update with an empty slice returns an empty part: the sealed bytes are the same',
+  },
+  {
+    file: 'src/node/transfer/payload-crypto.ts',
+    line: 'for (let offset = 0; offset < bodyBytes; offset += CIPHER_SLICE_BYTES) {',
+    kind: '< -> <=',
+    why: 'one more update with an empty slice returns an empty part: the opened bytes are the same',
+  },
+  {
+    file: 'src/node/transfer/payload-crypto.ts',
+    line: 'if (rest.byteLength > 0) parts.push(rest);',
+    kind: '> -> >=',
+    why: "GCM's final() returns no bytes, so the only change is an empty part: the bytes are the same",
+  },
+  {
+    file: 'src/node/transfer/payload-crypto.ts',
+    line: 'if (sealed.byteLength < AEAD_TAG_BYTES) return undefined;',
+    why:
+      'a shortcut: shorter input reaches setAuthTag with a tag of the wrong length, which throws inside the try ' +
+      '(undefined again); and no layout has an empty chunk, so a sealed chunk of only a tag never authenticates',
+  },
   // --- src/node/mempool ---
   {
     file: 'src/node/mempool/relay-admission.ts',
