@@ -28,6 +28,16 @@ describe('TxIdFilter', () => {
     assert.equal(countAbsent(filter, absent), 1000, 'an empty filter calls every id absent');
   });
 
+  it('starts a filter for an empty log at its smallest segment, 32 bits, and grows from there', () => {
+    const filter = new TxIdFilter({ expectedIds: 0, maxBytes: 1 << 20 });
+    assert.equal(filter.bytes, 4);
+    const added = ids('first', 100);
+    for (const txId of added) filter.add(txId);
+    filter.markComplete();
+    assert.equal(countAbsent(filter, added), 0);
+    assert.ok(filter.bytes > 4);
+  });
+
   it('never calls an added id absent, and grows past its first segment', () => {
     const filter = new TxIdFilter({ expectedIds: 100, maxBytes: 1 << 20 });
     const firstBytes = filter.bytes;
