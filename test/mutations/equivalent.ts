@@ -427,6 +427,26 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '<= -> <',
     why: 'an assertion at 2^31 bits: LIMITS.txIdFilterMaxBytes (64 MiB, 2^29 bits) keeps every segment far below it',
   },
+  {
+    file: 'src/node/store/tx-id-filter.ts',
+    line: 'bitCount >= 32 && bitCount <= MAX_SEGMENT_BITS && Number.isInteger(Math.log2(bitCount)),',
+    kind: '&& -> ||',
+    why:
+      'an assertion its callers keep true: bit counts start at a power of two of at least 32 and only grow by 4 ' +
+      'or halve down to the last size, within the 2^31 mask',
+  },
+  {
+    file: 'src/node/store/tx-id-filter.ts',
+    line: 'while (power < value) power *= 2;',
+    kind: '< -> <=',
+    why: 'value is a whole number of ids times BITS_PER_ID (10), never a power of two of 32 or more',
+  },
+  {
+    file: 'src/node/store/tx-id-filter.ts',
+    line: 'firstBits / 8 <= this.#maxBytes && firstBits <= MAX_SEGMENT_BITS',
+    kind: '<= -> <',
+    why: 'for the second comparison (the first is tested at its bound): 2^31 bits is 256 MiB, four times LIMITS.txIdFilterMaxBytes',
+  },
   // --- src/node/transfer ---
   {
     file: 'src/node/transfer/payload-crypto.ts',

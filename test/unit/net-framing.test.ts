@@ -61,6 +61,31 @@ describe('net framing: varint length prefix', () => {
     assert.deepEqual([...encodeFrame(new Uint8Array(300)).subarray(0, 2)], [0xac, 0x02]);
     assert.equal(encodeFrame(new Uint8Array(127)).byteLength, 128);
     assert.equal(encodeFrame(new Uint8Array(128)).byteLength, 130);
+    // Each length where the varint gains a byte, and the one below it, written and read back.
+    for (const [size, head] of [
+      [127, [0x7f]],
+      [128, [0x80, 0x01]],
+      [16_383, [0xff, 0x7f]],
+      [16_384, [0x80, 0x80, 0x01]],
+    ] as const) {
+      const frame = encodeFrame(new Uint8Array(size).fill(7));
+      assert.deepEqual([...frame.subarray(0, head.length)], head, `length ${size}`);
+      const decoded = new FrameDecoder(20_000).push(frame);
+      assert.equal(decoded.length, 1);
+      assert.equal(decoded[0]!.byteLength, size);
+    }
+  });
+
+  it('is idle only between frames, not inside a length prefix or a body', () => {
+    const decoder = new FrameDecoder(1024);
+    assert.equal(decoder.idle, true);
+    const frame = encodeFrame(new Uint8Array(200));
+    decoder.push(frame.subarray(0, 1));
+    assert.equal(decoder.idle, false, 'half a length prefix');
+    decoder.push(frame.subarray(1, 5));
+    assert.equal(decoder.idle, false, 'part of a body');
+    assert.equal(decoder.push(frame.subarray(5)).length, 1);
+    assert.equal(decoder.idle, true);
   });
 
   it('refuses a frame over the limit on its length prefix alone', () => {
