@@ -437,6 +437,12 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'src/node/store/tx-id-filter.ts',
+    line: 'return this.bytes + bitCount / 8 <= this.#maxBytes && bitCount <= MAX_SEGMENT_BITS;',
+    kind: '<= -> <',
+    why: 'for the second comparison: 2^31 bits is 256 MiB, four times LIMITS.txIdFilterMaxBytes',
+  },
+  {
+    file: 'src/node/store/tx-id-filter.ts',
     line: 'while (power < value) power *= 2;',
     kind: '< -> <=',
     why: 'value is a whole number of ids times BITS_PER_ID (10), never a power of two of 32 or more',

@@ -88,6 +88,17 @@ describe('TxIdFilter', () => {
     assert.equal(countAbsent(filter, ids('absent', 100)), 0, 'off: every answer is "maybe"');
   });
 
+  it('never grows by a segment smaller than the last one: it switches off instead', () => {
+    // A first segment of 128 bits (16 bytes, 12 ids). Another 128 would make 32 bytes, one over
+    // the bound; 64 bits would fit, but a segment smaller than the last is never added.
+    const filter = new TxIdFilter({ expectedIds: 10, maxBytes: 31 });
+    filter.markComplete();
+    const added = ids('added', 13);
+    for (const txId of added) filter.add(txId);
+    assert.equal(filter.answering, false);
+    assert.equal(filter.bytes, 0);
+  });
+
   it('grows by less than 4x when 4x would not fit its bound, before it switches off', () => {
     // A first segment of 1,024 bits (128 bytes, 102 ids); 4x more would pass 384 bytes, 2x does not.
     const filter = new TxIdFilter({ expectedIds: 100, maxBytes: 384 });
