@@ -8,7 +8,7 @@ import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { verifyDataDir } from '../../src/node/chain/verify-sources.js';
-import { stateBucketPrefix, txIndexKey, txLogKey } from '../../src/node/store/buckets.js';
+import { stateBucketPrefix, stateKey, txIndexKey, txLogKey } from '../../src/node/store/buckets.js';
 import { encodeTxPosition } from '../../src/node/store/stored-records.js';
 import { fileableTestGenesis, type StoppedNodeFiles, useStoppedNode } from '../helpers/chain.js';
 
@@ -82,6 +82,72 @@ describe('chain verify: the stored id index and log', function () {
       height: 5,
       code: 'TX_LOG_MISMATCH',
     });
+  });
+
+  /** A state entry block `height` wrote and no later block wrote again. */
+  function entryLastWrittenAt(height: number) {
+    const later = node.files.chain.applied.slice(height);
+    const write = node.files.chain.applied[height - 1]!.writes.find(
+      (candidate) =>
+        candidate.value !== null &&
+        !later.some((block) =>
+          block.writes.some((other) => other.bucket === candidate.bucket && other.key === candidate.key),
+        ),
+    );
+    assert.ok(write, `block ${height} wrote an entry no later block wrote`);
+    return write;
+  }
+
+  it('names the block that wrote a state entry whose stored value was changed', async () => {
+    const write = entryLastWrittenAt(3);
+    const report = await verifyEdited('state-changed', (db) =>
+      db.put(stateKey(write.bucket, write.key), Uint8Array.of(0xf5)),
+    );
+    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+      height: 3,
+      code: 'STATE_MISMATCH',
+    });
+    assert.equal(
+      report.ok ? '' : report.reason,
+      `state entry ${write.bucket}/${write.key} differs from the value block 3 wrote`,
+    );
+  });
+
+  it('names the block that wrote a state entry missing from the store', async () => {
+    const write = entryLastWrittenAt(2);
+    const report = await verifyEdited('state-missing', (db) => db.del(stateKey(write.bucket, write.key)));
+    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+      height: 2,
+      code: 'STATE_MISMATCH',
+    });
+    assert.equal(
+      report.ok ? '' : report.reason,
+      `state entry ${write.bucket}/${write.key} written by block 2 is missing`,
+    );
+  });
+
+  it('fails at the tip for a state entry no block wrote', async () => {
+    const report = await verifyEdited('state-extra', (db) =>
+      db.put(stateKey('seen', 'f'.repeat(64)), Uint8Array.of(0xf5)),
+    );
+    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+      height: 5,
+      code: 'STATE_MISMATCH',
+    });
+    assert.match(report.ok ? '' : report.reason, /state entry seen\/f{64} exists but no block wrote it/);
+  });
+
+  it('still names the lower height when the bucket holding the change also holds a key that is not UTF-8', async () => {
+    const write = entryLastWrittenAt(3);
+    const report = await verifyEdited('state-changed-raw', async (db) => {
+      await db.put(stateKey(write.bucket, write.key), Uint8Array.of(0xf5));
+      await db.put(Uint8Array.of(stateBucketPrefix(write.bucket), 0x61, 0xff), Uint8Array.of(0xf5));
+    });
+    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+      height: 3,
+      code: 'STATE_MISMATCH',
+    });
+    assert.match(report.ok ? '' : report.reason, /differs from the value block 3 wrote/);
   });
 
   it('names a state key that is not UTF-8 exactly, at the tip', async () => {
