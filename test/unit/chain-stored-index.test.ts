@@ -64,6 +64,59 @@ describe('chain verify: the stored id index and log', function () {
     });
   });
 
+  it("names block 1 when the chain's very first transaction has no index entry", async () => {
+    const report = await verifyEdited('missing-first', (db) => db.del(txIndexKey(txIdAt(1, 0))));
+    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+      height: 1,
+      code: 'TX_INDEX_MISMATCH',
+    });
+    assert.match(report.ok ? '' : report.reason, /transaction 0 of block 1 has no index entry/);
+  });
+
+  it('names the block of an index entry with the right leaf but the wrong height or index', async () => {
+    const { blocks } = node.files.chain;
+    const header = (height: number) => blocks[height - 1]!.block.header;
+    const firstLeafOf = (height: number) => header(height).logSize - header(height).txCount;
+    const leafIndex = firstLeafOf(4) + 1;
+    const wrongIndex = { height: 4, index: 0, leafIndex };
+    // Height 3 with an index that lands on the same leaf counted from block 3's first leaf.
+    const wrongHeight = { height: 3, index: leafIndex - firstLeafOf(3), leafIndex };
+    for (const [name, position] of [
+      ['wrong-index', wrongIndex],
+      ['wrong-height', wrongHeight],
+    ] as const) {
+      const report = await verifyEdited(name, (db) =>
+        db.put(txIndexKey(txIdAt(4, 1)), encodeTxPosition(position)),
+      );
+      assert.deepEqual(
+        report.ok ? {} : { height: report.height, code: report.code },
+        {
+          height: 4,
+          code: 'TX_INDEX_MISMATCH',
+        },
+        name,
+      );
+      assert.match(report.ok ? '' : report.reason, /index entry of transaction [0-9a-f]{64} is wrong/, name);
+    }
+  });
+
+  it('fails at the tip for an index key of the wrong length, and names the block of an unreadable entry', async () => {
+    const short = await verifyEdited('short-key', (db) =>
+      db.put(txIndexKey(new Uint8Array(31).fill(7)), encodeTxPosition({ height: 2, index: 0, leafIndex: 0 })),
+    );
+    assert.deepEqual(short.ok ? {} : { height: short.height, code: short.code }, {
+      height: 5,
+      code: 'TX_INDEX_MISMATCH',
+    });
+    const garbage = await verifyEdited('garbage-entry', (db) =>
+      db.put(txIndexKey(txIdAt(2, 0)), Uint8Array.of(0xff, 0x00)),
+    );
+    assert.deepEqual(garbage.ok ? {} : { height: garbage.height, code: garbage.code }, {
+      height: 2,
+      code: 'TX_INDEX_MISMATCH',
+    });
+  });
+
   it('fails at the tip for an index entry of a transaction not in the log', async () => {
     const report = await verifyEdited('extra', (db) =>
       db.put(txIndexKey(new Uint8Array(32).fill(7)), encodeTxPosition({ height: 1, index: 0, leafIndex: 0 })),
