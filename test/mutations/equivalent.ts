@@ -453,6 +453,44 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '<= -> <',
     why: 'for the second comparison (the first is tested at its bound): 2^31 bits is 256 MiB, four times LIMITS.txIdFilterMaxBytes',
   },
+  // --- src/node/chain ---
+  {
+    file: 'src/node/chain/stored-state-check.ts',
+    line: 'if (matched < derived.size) await noteMissing(stored, derived, lowest);',
+    kind: '< -> <=',
+    why: 'the second scan runs when nothing is missing too, and finds nothing: only the time differs',
+  },
+  {
+    file: 'src/node/chain/stored-index-check.ts',
+    line: 'if (needed > this.#leafHeights.length) this.#grow(needed);',
+    kind: '> -> >=',
+    why: 'growing when exactly full: the same ids, in a larger array',
+  },
+  {
+    file: 'src/node/chain/stored-index-check.ts',
+    line: 'if (attributed++ >= MAX_ATTRIBUTED_ENTRIES) continue;',
+    kind: '>= -> >',
+    why: 'a bound on the work of naming the blocks of wrong entries: one more search names a fault among faults',
+  },
+  {
+    file: 'src/node/chain/stored-index-check.ts',
+    line: 'if (leafIndex >= this.#logSize) return undefined;',
+    why:
+      'a shortcut: past the log the leaf heights are 0 (grown, never written), and no block has height 0, ' +
+      'so the next check refuses the entry as well',
+  },
+  {
+    file: 'src/node/chain/stored-index-check.ts',
+    line: 'if (at < 0 || at >= end) return undefined;',
+    kind: '>= -> >',
+    why: 'a find starting exactly at the end lies in the spare capacity past the logged ids, which holds no id',
+  },
+  {
+    file: 'src/node/chain/stored-index-check.ts',
+    line: 'for (let from = 0; from < end; ) {',
+    kind: '< -> <=',
+    why: 'indexOf from the end finds nothing inside the ids, and a find past the end returns undefined',
+  },
   // --- src/node/transfer ---
   {
     file: 'src/node/transfer/payload-crypto.ts',

@@ -100,6 +100,27 @@ describe('chain verify: the stored id index and log', function () {
     }
   });
 
+  it('names block 1 for a wrong entry of its first transaction, and the tip for an id straddling two logged ones', async () => {
+    const first = await verifyEdited('wrong-first', (db) =>
+      db.put(txIndexKey(txIdAt(1, 0)), encodeTxPosition({ height: 1, index: 1, leafIndex: 1 })),
+    );
+    assert.deepEqual(first.ok ? {} : { height: first.height, code: first.code }, {
+      height: 1,
+      code: 'TX_INDEX_MISMATCH',
+    });
+    // The second half of one logged id and the first half of the next: found in the ids, but not
+    // at an id's start, so it is in no block.
+    const straddling = Buffer.concat([txIdAt(2, 0).subarray(16), txIdAt(2, 1).subarray(0, 16)]);
+    const report = await verifyEdited('straddling', (db) =>
+      db.put(txIndexKey(straddling), encodeTxPosition({ height: 2, index: 0, leafIndex: 0 })),
+    );
+    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+      height: 5,
+      code: 'TX_INDEX_MISMATCH',
+    });
+    assert.match(report.ok ? '' : report.reason, /which is not in the log/);
+  });
+
   it('fails at the tip for an index key of the wrong length, and names the block of an unreadable entry', async () => {
     const short = await verifyEdited('short-key', (db) =>
       db.put(txIndexKey(new Uint8Array(31).fill(7)), encodeTxPosition({ height: 2, index: 0, leafIndex: 0 })),
