@@ -517,6 +517,43 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'a shortcut: shorter input reaches setAuthTag with a tag of the wrong length, which throws inside the try ' +
       '(undefined again); and no layout has an empty chunk, so a sealed chunk of only a tag never authenticates',
   },
+  // --- src/node/net: the frame decoder's fast path hands every doubtful prefix to the slow path ---
+  {
+    file: 'src/node/net/framing.ts',
+    line: 'for (let i = 0; i < MAX_VARINT_BYTES && offset + i < chunk.byteLength; i++) {',
+    why:
+      'the fast path only ever returns 0 (slow path) for a prefix it reads too far: past the chunk the byte ' +
+      'reads as undefined and the body cannot fit; a ninth byte makes a value over any limit',
+  },
+  {
+    file: 'src/node/net/framing.ts',
+    line: 'if (byte === 0 && i > 0) return 0; // non-minimal: let the slow path report it',
+    why: 'handing more prefixes to the slow path changes the route, not the frames or the refusals',
+  },
+  {
+    file: 'src/node/net/framing.ts',
+    line: 'if (value > this.maxFrameBytes) return 0; // over the limit: let the slow path report it',
+    kind: '> -> >=',
+    why: 'a frame of exactly the limit then takes the slow path, which accepts it the same',
+  },
+  {
+    file: 'src/node/net/framing.ts',
+    line: 'if (byte === 0 && this.#lengthBytes > 1)',
+    kind: '> -> >=',
+    why: 'a one-byte zero prefix never reaches the slow path: the fast path returns the empty frame first',
+  },
+  {
+    file: 'src/node/net/framing.ts',
+    line: '(min, spare, i) => (spare.byteLength < this.#spares[min]!.byteLength ? i : min),',
+    kind: '< -> <=',
+    why: 'among spares of equal size, which one is replaced makes no difference',
+  },
+  {
+    file: 'src/node/net/framing.ts',
+    line: 'if (this.#spares[smallest]!.byteLength < buffer.byteLength) this.#spares[smallest] = buffer;',
+    kind: '< -> <=',
+    why: 'replacing a spare with one of the same size keeps the same capacity',
+  },
   // --- src/node/mempool ---
   {
     file: 'src/node/mempool/relay-admission.ts',

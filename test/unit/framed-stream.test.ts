@@ -222,6 +222,30 @@ describe('frame decoder: memory of large frames reused once released', () => {
     assert.deepEqual(second, frameOf(2));
   });
 
+  it('recycles from exactly 64 KiB, and not a smaller frame it assembled from pieces', () => {
+    const decoder = new FrameDecoder(2 * MIB);
+    const inPieces = (payload: Uint8Array) => {
+      const framed = encodeFrame(payload);
+      const out: Uint8Array[] = [];
+      for (let offset = 0; offset < framed.byteLength; offset += 100)
+        decoder.push(framed.subarray(offset, offset + 100), out);
+      return out[0]!;
+    };
+    const small = inPieces(new Uint8Array(1000).fill(1));
+    assert.equal(small.byteOffset, 0, 'assembled in memory of its own');
+    decoder.recycle(small);
+    const nextSmall = inPieces(new Uint8Array(1000).fill(2));
+    assert.notEqual(nextSmall.buffer, small.buffer, 'a frame under 64 KiB is not kept for reuse');
+    assert.ok(
+      small.every((byte) => byte === 1),
+      'and its bytes are left alone',
+    );
+    const exact = inPieces(new Uint8Array(64 * 1024).fill(3));
+    decoder.recycle(exact);
+    const nextExact = inPieces(new Uint8Array(64 * 1024).fill(4));
+    assert.equal(nextExact.buffer, exact.buffer, 'a frame of exactly 64 KiB is reused');
+  });
+
   it('ignores frames it did not allocate: small ones (views of the transport) and foreign ones', () => {
     const decoder = new FrameDecoder(2 * MIB);
     const transport = encodeFrame(new Uint8Array(100).fill(5));

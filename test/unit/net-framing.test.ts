@@ -105,6 +105,15 @@ describe('net framing: varint length prefix', () => {
     );
   });
 
+  it('refuses an oversize frame that arrives whole in one chunk, and takes one of exactly the limit', () => {
+    assert.throws(
+      () => new FrameDecoder(1000).push(encodeFrame(new Uint8Array(1001))),
+      (error) => isBayledgerError(error, 'MESSAGE_TOO_LARGE'),
+    );
+    const [exact] = new FrameDecoder(1000).push(encodeFrame(new Uint8Array(1000).fill(9)));
+    assert.equal(exact!.byteLength, 1000);
+  });
+
   it('refuses non-minimal and overlong length prefixes', () => {
     assert.throws(
       () => new FrameDecoder(1000).push(new Uint8Array([0x81, 0x00, 0x01])),
@@ -113,6 +122,12 @@ describe('net framing: varint length prefix', () => {
     assert.throws(
       () => new FrameDecoder(Number.MAX_SAFE_INTEGER).push(new Uint8Array(9).fill(0x80)),
       (error) => isBayledgerError(error, 'FRAME_MALFORMED'),
+    );
+    // Eight continuation bytes are the most a prefix may have: a ninth byte is refused as such,
+    // even when it would end the prefix.
+    assert.throws(
+      () => new FrameDecoder(Number.MAX_SAFE_INTEGER).push(Uint8Array.of(...new Array(8).fill(0x80), 0x01)),
+      (error) => isBayledgerError(error, 'FRAME_MALFORMED') && /too long/.test((error as Error).message),
     );
   });
 });
