@@ -455,6 +455,19 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   // --- src/node/chain ---
   {
+    file: 'src/node/chain/verify-chain.ts',
+    line: 'if (stored.tip !== undefined && !bytesEqual(stored.tip.blockHash, tip.blockHash)) {',
+    why:
+      'repeated: LedgerStore.open already refuses a head that does not match the last stored block ' +
+      "(DATABASE_CORRUPT, chain-stored-index.test.ts), and the source's height is the head's",
+  },
+  {
+    file: 'src/node/chain/verify-chain.ts',
+    line: '{ ...context, previous: tip, isCertificateVerified: (verified) => verified === certificate },',
+    kind: '=== -> !==',
+    why: 'a shortcut: a certificate the pool checked is checked again, with the same verdict',
+  },
+  {
     file: 'src/node/chain/stored-state-check.ts',
     line: 'if (matched < derived.size) await noteMissing(stored, derived, lowest);',
     kind: '< -> <=',

@@ -8,8 +8,15 @@ import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { verifyDataDir } from '../../src/node/chain/verify-sources.js';
-import { stateBucketPrefix, stateKey, txIndexKey, txLogKey } from '../../src/node/store/buckets.js';
-import { encodeTxPosition } from '../../src/node/store/stored-records.js';
+import {
+  merkleNodeKey,
+  metaKey,
+  stateBucketPrefix,
+  stateKey,
+  txIndexKey,
+  txLogKey,
+} from '../../src/node/store/buckets.js';
+import { encodeTip, encodeTxPosition } from '../../src/node/store/stored-records.js';
 import { fileableTestGenesis, type StoppedNodeFiles, useStoppedNode } from '../helpers/chain.js';
 
 type Edit = (db: ClassicLevel<Uint8Array, Uint8Array>, files: StoppedNodeFiles) => Promise<void>;
@@ -223,6 +230,48 @@ describe('chain verify: the stored id index and log', function () {
       code: 'STATE_MISMATCH',
     });
     assert.match(report.ok ? '' : report.reason, /differs from the value block 3 wrote/);
+  });
+
+  it('names the block whose tree node the store lacks or holds differently', async () => {
+    const node3 = node.files.chain.applied[2]!.merkleNodes[0]!;
+    const where = `${node3.level}/${node3.index}`;
+    const missing = await verifyEdited('node-missing', (db) =>
+      db.del(merkleNodeKey(node3.level, node3.index)),
+    );
+    assert.deepEqual(missing.ok ? {} : { height: missing.height, code: missing.code }, {
+      height: 3,
+      code: 'TREE_NODE_MISMATCH',
+    });
+    assert.equal(missing.ok ? '' : missing.reason, `tree node ${where} is missing`);
+    const changed = await verifyEdited('node-changed', (db) =>
+      db.put(merkleNodeKey(node3.level, node3.index), new Uint8Array(32).fill(1)),
+    );
+    assert.deepEqual(changed.ok ? {} : { height: changed.height, code: changed.code }, {
+      height: 3,
+      code: 'TREE_NODE_MISMATCH',
+    });
+    assert.equal(changed.ok ? '' : changed.reason, `tree node ${where} differs from the re-derived one`);
+  });
+
+  it('refuses to open a store whose head names another block than its last', async () => {
+    await assert.rejects(
+      verifyEdited('head', (db, { chain }) =>
+        db.put(metaKey('head'), encodeTip({ ...chain.tip, blockHash: new Uint8Array(32).fill(3) })),
+      ),
+      /meta head: head does not match the last block/,
+    );
+  });
+
+  it('reports the index fault first when the state is wrong at the same height', async () => {
+    const write = entryLastWrittenAt(3);
+    const report = await verifyEdited('both', async (db) => {
+      await db.put(stateKey(write.bucket, write.key), Uint8Array.of(0xf5));
+      await db.del(txIndexKey(txIdAt(3, 0)));
+    });
+    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+      height: 3,
+      code: 'TX_INDEX_MISMATCH',
+    });
   });
 
   it('names a state key that is not UTF-8 exactly, at the tip', async () => {
