@@ -463,6 +463,14 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'src/node/chain/verify-chain.ts',
+    line: 'if (tip.height !== source.height)',
+    kind: 'if-false',
+    why:
+      'repeated: both sources refuse a short chain themselves, the store by reading every height up to its ' +
+      'head, an export by counting its blocks against its header (SCHEMA_INVALID, chain.test.ts)',
+  },
+  {
+    file: 'src/node/chain/verify-chain.ts',
     line: '{ ...context, previous: tip, isCertificateVerified: (verified) => verified === certificate },',
     kind: '=== -> !==',
     why: 'a shortcut: a certificate the pool checked is checked again, with the same verdict',

@@ -10,6 +10,7 @@ import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { decodeProofBundle, verifyProofBundle } from '../../src/core/ledger/proof-bundle.js';
 import { leafHash } from '../../src/core/merkle/index.js';
+import type { CommittedBlockSource } from '../../src/node/chain/block-source.js';
 import { cborItemLength, readCborSequence } from '../../src/node/chain/cbor-sequence.js';
 import { openChainExport, writeChainExport } from '../../src/node/chain/export-file.js';
 import { openDataDir } from '../../src/node/chain/open-chain.js';
@@ -197,6 +198,27 @@ describe('chain: reader, export and verify over a data directory', function () {
     await writeFile(exportPath, bytes.subarray(0, 2000));
     const truncated = await verifyExportFile(exportPath, chain.params);
     assert.equal(truncated.ok, false);
+
+    // Cut at a block boundary: four whole blocks under a header that announces ten.
+    const reopened = await openDataDir(dataDir);
+    const whole = new StoreBlockSource(reopened.store);
+    const firstFour: CommittedBlockSource = {
+      height: 10,
+      async *blocks() {
+        for await (const block of whole.blocks()) {
+          if (block.block.header.height > 4) return;
+          yield block;
+        }
+      },
+    };
+    await writeChainExport(firstFour, reopened.params, exportPath);
+    await reopened.store.close();
+    const short = await verifyExportFile(exportPath, chain.params);
+    assert.deepEqual(short.ok ? {} : { height: short.height, code: short.code }, {
+      height: 5,
+      code: 'SCHEMA_INVALID',
+    });
+    assert.match(short.ok ? '' : short.reason, /4 blocks, the header announces 10/);
     const other = testGenesis({ chainId: 'another-chain' });
     const wrongNetwork = await verifyExportFile(
       exportPath,
