@@ -217,6 +217,14 @@ describe('payload channel: round trip', () => {
       assertDelivered(await deliver(fixture));
       const again = await PayloadReceiver.open(receiverOptions(fixture));
       assert.equal(again.settled?.status, 'delivered');
+      // Settled: a stream handed to it anyway is not read, and the outcome stays the same.
+      let framesRead = 0;
+      async function* frames(): AsyncGenerator<Uint8Array> {
+        framesRead++;
+        yield new Uint8Array([0xff]);
+      }
+      assert.equal((await again.receive(frames())).status, 'delivered');
+      assert.equal(framesRead, 0);
     });
   });
 
