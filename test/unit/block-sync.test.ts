@@ -15,6 +15,7 @@ import { MetricsRegistry } from '../../src/node/metrics/index.js';
 import type { PeerNetwork } from '../../src/node/net/index.js';
 import { NodeChain } from '../../src/node/node-chain.js';
 import { createNodeMetrics } from '../../src/node/node-metrics.js';
+import { decodeSyncResponse, encodeSyncRequest, PROTOCOL } from '../../src/node/protocols.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { buildChain, genesisRecordOf, type TestChain, workloadBlocks } from '../helpers/chain.js';
 import { testGenesis } from '../helpers/fixtures.js';
@@ -37,13 +38,17 @@ describe('block sync between real peers', function () {
   let directory: string;
   let built: TestChain;
   const peers: SyncPeer[] = [];
+  let peersStarted = 0;
 
   /**
    * A peer whose store holds the first `blocks` blocks of `source` (the built chain unless
    * another is given, with that chain's own genesis), syncing and listening.
    */
   async function startPeer(org: string, blocks: number, source: TestChain = built): Promise<SyncPeer> {
-    const store = await LedgerStore.open(join(directory, org), { createIfMissing: true });
+    // A folder of its own each time: tests reuse organisation names.
+    const store = await LedgerStore.open(join(directory, `${org}-${peersStarted++}`), {
+      createIfMissing: true,
+    });
     await store.initGenesis(genesisRecordOf(source.params.genesis));
     for (const [i, committed] of source.blocks.slice(0, blocks).entries()) {
       await store.commitBlock(committed.block, committed.certificate, source.applied[i]!);
@@ -105,6 +110,31 @@ describe('block sync between real peers', function () {
     });
     assert.equal(behind.chain.height, 4);
     assert.ok(bytesEqual(behind.chain.tip().blockHash, built.tip.blockHash));
+  });
+
+  it('serves exactly the blocks asked for, from the height asked, and none past its tip', async () => {
+    const server = await startPeer('sz-cac', 4);
+    const client = await startPeer('qianhai', 4);
+    connect(client, server);
+    await waitFor('connected', () => client.net.isConnected('sz-cac'), { timeoutMs: 10_000 });
+    const ask = async (fromHeight: number, maxBlocks: number) =>
+      decodeSyncResponse(
+        await client.net.request('sz-cac', PROTOCOL.blockSync, encodeSyncRequest({ fromHeight, maxBlocks }), {
+          timeoutMs: 10_000,
+        }),
+      );
+    const two = await ask(2, 2);
+    assert.equal(two.tipHeight, 4);
+    assert.deepEqual(
+      two.blocks.map(({ block }) => block.header.height),
+      [2, 3],
+    );
+    assert.deepEqual(
+      (await ask(3, 10)).blocks.map(({ block }) => block.header.height),
+      [3, 4],
+    );
+    const past = await ask(5, 10);
+    assert.deepEqual([past.tipHeight, past.blocks.length], [4, 0]);
   });
 
   it('a node one block behind, with no consensus to bring that block, gets it from the periodic re-check', async () => {
