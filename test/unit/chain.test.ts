@@ -226,6 +226,15 @@ describe('chain: reader, export and verify over a data directory', function () {
     );
     assert.equal(wrongNetwork.ok, false);
     if (!wrongNetwork.ok) assert.equal(wrongNetwork.code, 'WRONG_CHAIN');
+    // The same chain id under another genesis is another chain too (checked on this thread, so
+    // the code under test is this build's, not the one a verify process would run).
+    const sameIdOtherGenesis = await verifyExportFile(
+      exportPath,
+      { ...chain.params, genesisHash: new Uint8Array(32).fill(9) },
+      undefined,
+      { ownProcess: false, workers: 0 },
+    );
+    assert.equal(sameIdOtherGenesis.ok ? '' : sameIdOtherGenesis.code, 'WRONG_CHAIN');
   });
 });
 
