@@ -275,6 +275,49 @@ describe('chain: CBOR sequence reader', () => {
     assert.equal(cborItemLength(sequence.subarray(0, 10), 0, 1024), undefined, 'incomplete item');
   });
 
+  it('reads a last item whose head ends the file, and an item of exactly the size limit', async () => {
+    // 1000 is a 3-byte head and nothing else: the file ends where its head does.
+    assert.deepEqual(await readAll(Buffer.concat([encodeCanonical('a'), encodeCanonical(1000)]), 4096), [
+      'a',
+      1000,
+    ]);
+    const exact = encodeCanonical(new Uint8Array(1021).fill(2));
+    assert.equal(exact.byteLength, 1024);
+    assert.equal((await readAll(exact, 4096, 1024)).length, 1);
+    await assert.rejects(readAll(encodeCanonical(new Uint8Array(1022)), 4096, 1024), (e: unknown) =>
+      isBayledgerError(e, 'CBOR_TOO_LARGE'),
+    );
+  });
+
+  it('refuses an oversize item from its heads, without reading on to the end of the file', async () => {
+    // A byte string announcing 10,000 bytes, and an array announcing 100,000 members, each with
+    // only some of them present: both are refused as too large, not read to the end of the file.
+    const longString = Buffer.concat([Uint8Array.of(0x59, 0x27, 0x10), new Uint8Array(2000)]);
+    const longArray = Buffer.concat([Uint8Array.of(0x9a, 0x00, 0x01, 0x86, 0xa0), new Uint8Array(3000)]);
+    for (const bytes of [longString, longArray]) {
+      await assert.rejects(readAll(bytes, 512, 1024), (e: unknown) => isBayledgerError(e, 'CBOR_TOO_LARGE'));
+    }
+    // An argument past 2^53.
+    await assert.rejects(
+      readAll(Uint8Array.of(0x1b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), 64),
+      (e: unknown) =>
+        isBayledgerError(e, 'CBOR_TOO_LARGE') && /beyond the safe range/.test((e as Error).message),
+    );
+  });
+
+  it('names the byte offset of an item that is not canonical, and refuses indefinite lengths by their head', async () => {
+    // 1 written with a one-byte argument (0x18 0x01) where canonical CBOR uses the short form.
+    await assert.rejects(
+      readAll(Buffer.concat([encodeCanonical('ab'), Uint8Array.of(0x18, 0x01)]), 64),
+      (e: unknown) => isBayledgerError(e, 'CBOR_MALFORMED') && /item at byte 3:/.test((e as Error).message),
+    );
+    await assert.rejects(
+      readAll(Uint8Array.of(0x9f, 0x01, 0xff), 5),
+      (e: unknown) =>
+        isBayledgerError(e, 'CBOR_NON_CANONICAL') && /indefinite length/.test((e as Error).message),
+    );
+  });
+
   it('refuses a truncated item, an indefinite length and an oversized item', async () => {
     await assert.rejects(readAll(sequence.subarray(0, sequence.length - 2), 5), /file ends inside an item/);
     await assert.rejects(readAll(new Uint8Array([0x9f, 0x01, 0xff]), 5), (e: unknown) => isBayledgerError(e));
