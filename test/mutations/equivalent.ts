@@ -462,6 +462,25 @@ export const EQUIVALENT: readonly Equivalent[] = [
       "(DATABASE_CORRUPT, chain-stored-index.test.ts), and the source's height is the head's",
   },
   {
+    file: 'src/node/chain/cbor-sequence.ts',
+    line: 'if (position - offset > maxBytes)',
+    kind: '> -> >=',
+    why: 'at exactly maxBytes with members still pending, the item will pass the bound: the next check refuses it',
+    occurrences: [1],
+  },
+  {
+    file: 'src/node/chain/cbor-sequence.ts',
+    line: 'if (head.argument > maxBytes)',
+    kind: '> -> >=',
+    why: 'a string of exactly maxBytes plus its head is over maxBytes: the final check refuses it the same',
+  },
+  {
+    file: 'src/node/chain/cbor-sequence.ts',
+    line: 'const length = start < buffer.byteLength ? cborItemLength(buffer, start, maxItemBytes) : undefined;',
+    kind: '< -> <=',
+    why: 'at the end of the buffer cborItemLength finds no head and answers undefined as well',
+  },
+  {
     file: 'src/node/chain/verify-chain.ts',
     line: 'if (tip.height !== source.height)',
     kind: 'if-false',
