@@ -376,6 +376,32 @@ describe('payload channel: tampering is refused with a reason and files nothing'
     );
   });
 
+  it('a second header, a chunk before any header, or a header of another transfer: MESSAGE_INVALID', async () => {
+    const headerTwice: Tamper = async function* (frames) {
+      let first = true;
+      for await (const frame of frames) {
+        yield frame;
+        if (first) yield frame;
+        first = false;
+      }
+    };
+    await expectRefused(headerTwice, 'MESSAGE_INVALID', false);
+    await expectRefused(
+      editFrames((frame, position) => (position === 0 ? undefined : frame)),
+      'MESSAGE_INVALID',
+      false,
+    );
+    await expectRefused(
+      editFrames((frame) => {
+        const message = decodePayloadResponse(frame);
+        if (message.type !== 'header') return frame;
+        return encodePayloadResponse({ ...message, transferId: sha256(frame) });
+      }),
+      'MESSAGE_INVALID',
+      false,
+    );
+  });
+
   it('a header announcing another commitment: PAYLOAD_ROOT_MISMATCH', async () => {
     await expectRefused(
       editFrames((frame) => {
