@@ -594,6 +594,12 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '< -> <=',
     why: 'replacing a spare with one of the same size keeps the same capacity',
   },
+  {
+    file: 'src/node/transfer/receiver.ts',
+    line: "if (!isBayledgerError(error, 'KEY_INVALID')) throw error;",
+    kind: 'if-false',
+    why: 'deriveRecipientKey fails only with KEY_INVALID (a key of the wrong length or of small order); any other error is a bug',
+  },
   // --- src/node/mempool ---
   {
     file: 'src/node/mempool/relay-admission.ts',
