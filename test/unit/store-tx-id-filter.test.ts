@@ -3,8 +3,10 @@
 // store opened, committed while its start-up scan ran, or added after the filter grew or hit its
 // memory bound.
 import { strict as assert } from 'node:assert';
+import { ClassicLevel } from 'classic-level';
 import { utf8 } from '../../src/core/bytes.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
+import { blockKey } from '../../src/node/store/buckets.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { TxIdFilter } from '../../src/node/store/tx-id-filter.js';
 import { fakeBlock, txBytes, useTestStore } from '../helpers/fake-block.js';
@@ -203,6 +205,44 @@ describe('LedgerStore committed-id filter', () => {
     );
     const after = await commitBlocks(2, 100);
     assert.ok(after.every((txId) => t.store.hasTx(txId)));
+  });
+
+  it('starts one scan however often it is asked, and none once the store is closing', async () => {
+    const committed = await commitBlocks(3, 50);
+    await t.store.close();
+    t.store = await LedgerStore.open(t.directory);
+    const first = t.store.fillTxIdFilter();
+    assert.equal(t.store.fillTxIdFilter(), first, 'the scan already running');
+    await first;
+    assert.equal(t.store.txIdFilterState.state, 'answering');
+    assert.ok(committed.every((txId) => t.store.hasTx(txId)));
+    await t.store.close();
+    t.store = await LedgerStore.open(t.directory);
+    const closing = t.store.close();
+    await t.store.fillTxIdFilter();
+    await closing;
+    assert.equal(t.store.txIdFilterState.state, 'unfilled', 'no scan of a closing store');
+    t.store = await LedgerStore.open(t.directory);
+  });
+
+  it("reports 'failed', with why, when its scan cannot read a stored block, and keeps answering from LevelDB", async () => {
+    const committed = await commitBlocks(3, 50);
+    await t.store.close();
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(t.directory, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    await db.put(blockKey(1), Uint8Array.of(0xff));
+    await db.close();
+    t.store = await LedgerStore.open(t.directory);
+    await t.store.fillTxIdFilter();
+    const state = t.store.txIdFilterState;
+    assert.equal(state.state, 'failed');
+    assert.match(state.detail ?? '', /height 1/);
+    assert.ok(
+      committed.slice(100).every((txId) => t.store.hasTx(txId)),
+      'ids of intact blocks still found',
+    );
   });
 
   it('answers like the id index from a store that was empty at open', async () => {
