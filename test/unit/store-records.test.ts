@@ -55,4 +55,13 @@ describe('store: transaction positions', () => {
       assert.equal(decodeTxPositionOrUndefined(bytes), undefined);
     }
   });
+
+  it('takes an index up to the last transaction a block can hold, on both paths, and no further', () => {
+    const last = { height: 5, index: LIMITS.maxTxsPerBlock - 1, leafIndex: 9 };
+    assert.deepEqual(decodeTxPositionFast(encodeTxPosition(last)), last);
+    assert.deepEqual(decodeTxPositionOrUndefined(encodeTxPosition(last)), last);
+    const past = encodeTxPosition({ ...last, index: LIMITS.maxTxsPerBlock });
+    assert.equal(decodeTxPositionFast(past), undefined);
+    assert.equal(decodeTxPositionOrUndefined(past), undefined);
+  });
 });
