@@ -600,6 +600,18 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: 'if-false',
     why: 'deriveRecipientKey fails only with KEY_INVALID (a key of the wrong length or of small order); any other error is a bug',
   },
+  // --- src/node/block-sync.ts ---
+  {
+    file: 'src/node/block-sync.ts',
+    line: 'if (status.height > known) this.#peerHeights.set(from, status.height);',
+    kind: '> -> >=',
+    why: 'setting the height the peer already has',
+  },
+  {
+    file: 'src/node/block-sync.ts',
+    line: 'if (block.header.height <= this.#chain.height) continue;',
+    why: 'a shortcut: NodeChain.commit returns false, committing nothing, for a block that is not the next height',
+  },
   // --- src/node/mempool ---
   {
     file: 'src/node/mempool/relay-admission.ts',
