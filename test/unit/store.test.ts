@@ -14,7 +14,7 @@ import type { StateWrite } from '../../src/core/ledger/state-kv.js';
 import { inclusionProof, leafHash, MemoryMerkleLog, rootAt } from '../../src/core/merkle/index.js';
 import { blockKey, metaKey, stateKey } from '../../src/node/store/buckets.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
-import { fakeBlock, txBytes, useTestStore, ZERO } from '../helpers/fake-block.js';
+import { fakeBlock, GENESIS_HASH, txBytes, useTestStore, ZERO } from '../helpers/fake-block.js';
 
 async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
@@ -131,6 +131,18 @@ describe('LedgerStore', () => {
     assert.deepEqual(await keys('patient', 'zz'), []);
     assert.deepEqual(await keys('patient'), ['a', 'aa', 'aa/1', 'aa/2', 'ab/1', 'b', 'é/1']);
     assert.deepEqual(await keys('transfer'), ['aa/9']);
+  });
+
+  it('belongs to one network: the same genesis again is accepted, another one refused, across a reopen', async () => {
+    await t.store.initGenesis({ hash: GENESIS_HASH, json: '{}' });
+    const other = { hash: sha256(utf8('another genesis')), json: '{}' };
+    await assert.rejects(t.store.initGenesis(other), (error: unknown) =>
+      isBayledgerError(error, 'CONFIG_INVALID'),
+    );
+    await t.store.close();
+    t.store = await LedgerStore.open(t.directory);
+    await assert.rejects(t.store.initGenesis(other), /store belongs to genesis/);
+    await t.store.initGenesis({ hash: GENESIS_HASH, json: '{}' });
   });
 
   it('refuses a commit that does not fit the tip, and writes nothing', async () => {
