@@ -453,6 +453,24 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '<= -> <',
     why: 'for the second comparison (the first is tested at its bound): 2^31 bits is 256 MiB, four times LIMITS.txIdFilterMaxBytes',
   },
+  {
+    file: 'src/node/store/stored-records.ts',
+    line: 'if (size === 0 || at + 1 + size > bytes.byteLength) return undefined;',
+    why:
+      "the fast position decoder's second guard: a read past the bytes gives NaN and an end past them, " +
+      'which the final check (the last integer ends exactly at the end) refuses',
+  },
+  {
+    file: 'src/node/store/merkle-source.ts',
+    line: 'level >= this.#dense.fromLevel ? this.#dense.get(level, index) : this.#recent.get(`${level}/${index}`);',
+    why: 'which cache is asked: a node either cache lacks is read from the store, the same hash',
+  },
+  {
+    file: 'src/node/store/merkle-source.ts',
+    line: 'if (cached !== undefined) return cached;',
+    kind: 'if-false',
+    why: 'a cached node is one the store holds durably (committed() runs after the batch): the read gives the same hash',
+  },
   // --- src/node/chain ---
   {
     file: 'src/node/chain/verify-chain.ts',

@@ -267,6 +267,14 @@ describe('net request answers', () => {
     );
     // An error answer always fits the caller's frame limit, however small its body limit.
     assert.ok(encodeErrorResponse('NOT_FOUND', 'x'.repeat(5000)).byteLength <= maxResponseFrameBytes(1));
+    // An ok answer of exactly the body limit fits, and so does its frame (one status byte more).
+    const full = encodeOkResponse(new Uint8Array(1_000_000).fill(3));
+    assert.equal(decodeResponse(full, 1_000_000, 'x').byteLength, 1_000_000);
+    assert.equal(maxResponseFrameBytes(1_000_000), full.byteLength);
+    assert.throws(
+      () => decodeResponse(full, 999_999, 'x'),
+      (error) => isBayledgerError(error, 'MESSAGE_TOO_LARGE'),
+    );
   });
 
   it("refuse garbage and bodies over the limit as the peer's fault", () => {
