@@ -462,6 +462,7 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'src/node/store/merkle-source.ts',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a source line quoted as text, its template included.
     line: 'level >= this.#dense.fromLevel ? this.#dense.get(level, index) : this.#recent.get(`${level}/${index}`);',
     why: 'which cache is asked: a node either cache lacks is read from the store, the same hash',
   },
