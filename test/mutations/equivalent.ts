@@ -454,6 +454,12 @@ export const EQUIVALENT: readonly Equivalent[] = [
     why: 'for the second comparison (the first is tested at its bound): 2^31 bits is 256 MiB, four times LIMITS.txIdFilterMaxBytes',
   },
   {
+    file: 'src/node/store/ledger-store.ts',
+    line: 'if (this.#txIds.definitelyAbsent(txId)) return false;',
+    kind: 'if-false',
+    why: "the filter's shortcut: LevelDB's id index gives the same answer (store-tx-id-filter.test.ts compares them)",
+  },
+  {
     file: 'src/node/store/stored-records.ts',
     line: 'if (size === 0 || at + 1 + size > bytes.byteLength) return undefined;',
     why:

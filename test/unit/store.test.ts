@@ -133,6 +133,30 @@ describe('LedgerStore', () => {
     assert.deepEqual(await keys('transfer'), ['aa/9']);
   });
 
+  it('answers NOT_FOUND for a height that is not a block of the chain, and DATABASE_CORRUPT for one that went missing', async () => {
+    await commit(1);
+    await commit(1);
+    for (const height of [0, 3]) {
+      await assert.rejects(
+        t.store.readBlockRecord(height),
+        (error: unknown) => isBayledgerError(error, 'NOT_FOUND'),
+        String(height),
+      );
+    }
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(join(t.directory), {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    await t.store.close();
+    await db.open();
+    await db.del(blockKey(1));
+    await db.close();
+    t.store = await LedgerStore.open(t.directory);
+    await assert.rejects(t.store.readBlockRecord(1), (error: unknown) =>
+      isBayledgerError(error, 'DATABASE_CORRUPT'),
+    );
+  });
+
   it('belongs to one network: the same genesis again is accepted, another one refused, across a reopen', async () => {
     await t.store.initGenesis({ hash: GENESIS_HASH, json: '{}' });
     const other = { hash: sha256(utf8('another genesis')), json: '{}' };
