@@ -460,6 +460,12 @@ export const EQUIVALENT: readonly Equivalent[] = [
     why: "the filter's shortcut: LevelDB's id index gives the same answer (store-tx-id-filter.test.ts compares them)",
   },
   {
+    file: 'src/node/store/ledger-store.ts',
+    line: 'if (this.#txIds.definitelyAbsent(txId)) return undefined;',
+    kind: 'if-false',
+    why: "the filter's shortcut: the id index lookup just below answers undefined for the same ids",
+  },
+  {
     file: 'src/node/store/stored-records.ts',
     line: 'if (size === 0 || at + 1 + size > bytes.byteLength) return undefined;',
     why:

@@ -12,8 +12,20 @@ import { isBayledgerError } from '../../src/core/errors.js';
 import { blockHash } from '../../src/core/ledger/block-hash.js';
 import type { StateWrite } from '../../src/core/ledger/state-kv.js';
 import { inclusionProof, leafHash, MemoryMerkleLog, rootAt } from '../../src/core/merkle/index.js';
-import { blockKey, metaKey, stateKey } from '../../src/node/store/buckets.js';
+import {
+  blockKey,
+  merkleNodeKey,
+  metaKey,
+  stateKey,
+  txIndexKey,
+  txLogKey,
+} from '../../src/node/store/buckets.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
+import {
+  decodeBlockRecord,
+  encodeBlockRecord,
+  encodeTxPosition,
+} from '../../src/node/store/stored-records.js';
 import { fakeBlock, GENESIS_HASH, txBytes, useTestStore, ZERO } from '../helpers/fake-block.js';
 
 async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
@@ -155,6 +167,66 @@ describe('LedgerStore', () => {
     await assert.rejects(t.store.readBlockRecord(1), (error: unknown) =>
       isBayledgerError(error, 'DATABASE_CORRUPT'),
     );
+  });
+
+  it('refuses stored records that contradict themselves: block hash, id count, transaction index and bytes', async () => {
+    const first = await commit(3);
+    const second = await commit(2);
+    const third = await commit(2);
+    await t.store.close();
+    const raw = new ClassicLevel<Uint8Array, Uint8Array>(t.directory, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    const recordOf = async (height: number) => decodeBlockRecord((await raw.get(blockKey(height)))!, 'test');
+    // Block 1 names another hash than its header's; block 2 lists one id too many.
+    await raw.put(
+      blockKey(1),
+      encodeBlockRecord({ ...(await recordOf(1)), blockHash: new Uint8Array(32).fill(1) }),
+    );
+    const record2 = await recordOf(2);
+    await raw.put(
+      blockKey(2),
+      encodeBlockRecord({ ...record2, txIds: [...record2.txIds, record2.txIds[0]!] }),
+    );
+    // One transaction of block 3 indexed at the first leaf past the log, another changed in the log.
+    const [beyond, changed] = third.applied.txIds as [Uint8Array, Uint8Array];
+    await raw.put(txIndexKey(beyond), encodeTxPosition({ height: 3, index: 0, leafIndex: 7 }));
+    await raw.put(txLogKey(6), Uint8Array.of(1, 2, 3));
+    await raw.close();
+    t.store = await LedgerStore.open(t.directory);
+    await rejectsWith(t.store.readBlockRecord(1), 'DATABASE_CORRUPT', /block hash does not match its header/);
+    await rejectsWith(t.store.readBlockRecord(2), 'DATABASE_CORRUPT', /3 transaction ids for txCount 2/);
+    await rejectsWith(t.store.readTx(beyond), 'DATABASE_CORRUPT', /indexed beyond the log/);
+    await rejectsWith(t.store.readTx(changed), 'DATABASE_CORRUPT', /does not hash to its id/);
+    assert.equal((await t.store.readTx(first.applied.txIds[2]!))?.leafIndex, 2);
+    assert.equal(second.applied.txIds.length, 2);
+  });
+
+  it('reads tree nodes up to the last complete subtree, and refuses a missing or short one as corruption', async () => {
+    await commit(3);
+    await commit(3);
+    await t.store.close();
+    const raw = new ClassicLevel<Uint8Array, Uint8Array>(t.directory, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    await raw.del(merkleNodeKey(1, 0));
+    await raw.put(merkleNodeKey(1, 1), new Uint8Array(31));
+    await raw.close();
+    t.store = await LedgerStore.open(t.directory);
+    // Six leaves: level 1 has complete nodes 0 to 2; node 3 would need leaves 6 and 7.
+    assert.equal(t.store.merkle.getNode(1, 2).byteLength, 32);
+    assert.throws(
+      () => t.store.merkle.getNode(1, 3),
+      (error: unknown) => isBayledgerError(error, 'NOT_FOUND'),
+    );
+    assert.throws(
+      () => t.store.merkle.getNode(0, 6),
+      (error: unknown) => isBayledgerError(error, 'NOT_FOUND'),
+    );
+    assert.throws(() => t.store.merkle.getNode(1, 0), /tree node missing/);
+    assert.throws(() => t.store.merkle.getNode(1, 1), /tree node has 31 bytes/);
   });
 
   it('belongs to one network: the same genesis again is accepted, another one refused, across a reopen', async () => {
