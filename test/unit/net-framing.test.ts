@@ -212,6 +212,35 @@ describe('net batches', () => {
     );
   });
 
+  it('decode lengths at each head-size boundary, and name what is wrong with a bad head', () => {
+    const messages = [24, 255, 256, 65_535, 65_536, 70_000].map((size) =>
+      new Uint8Array(size).fill(size % 251),
+    );
+    assert.deepEqual(
+      decodeBatch(encodeBatch(messages), 100_000).map((message) => message.byteLength),
+      [24, 255, 256, 65_535, 65_536, 70_000],
+    );
+    assert.equal(cborHeadBytes(0xffff_ffff), 5);
+    assert.equal(cborHeadBytes(0x1_0000_0000), 9);
+    const refusals: [number[], string, RegExp][] = [
+      [[0x81], 'CBOR_MALFORMED', /input ends inside an item/],
+      [[0x81, 0x59, 0x01], 'CBOR_MALFORMED', /input ends inside a head/],
+      [[0x81, 0x58, 0x18], 'CBOR_MALFORMED', /input ends inside a byte string/],
+      [[0x9f, 0x41, 0x00, 0xff], 'CBOR_NON_CANONICAL', /indefinite length/],
+      [[0x81, 0x5f, 0x41, 0x00, 0xff], 'CBOR_NON_CANONICAL', /indefinite length/],
+      [[0xbf, 0xff], 'CBOR_NON_CANONICAL', /indefinite length/],
+      [[0x1f], 'CBOR_MALFORMED', /reserved additional information 31/],
+      [[0x81, 0x5b, 0, 0, 0, 1, 0, 0, 0, 0], 'CBOR_TOO_LARGE', /2\^32 or more/],
+    ];
+    for (const [bytes, code, message] of refusals) {
+      assert.throws(
+        () => decodeBatch(Uint8Array.from(bytes), 100_000),
+        (error) => isBayledgerError(error, code as never) && message.test((error as Error).message),
+        bytes.join(','),
+      );
+    }
+  });
+
   it('refuse anything but 1 to maxBatchMessages byte strings within the message limit', () => {
     const code = (bytes: Uint8Array, limit = 1024) => {
       try {
@@ -229,6 +258,21 @@ describe('net batches', () => {
       code(encodeCanonical(Array.from({ length: LIMITS.maxBatchMessages + 1 }, () => new Uint8Array(0)))),
       'SCHEMA_INVALID',
     );
+    // Exactly the limits: maxBatchMessages messages, a message of the message limit.
+    assert.equal(
+      code(encodeCanonical(Array.from({ length: LIMITS.maxBatchMessages }, () => new Uint8Array(0)))),
+      'accepted',
+    );
+    assert.equal(code(encodeCanonical([new Uint8Array(1024)])), 'accepted');
+    // The whole frame's bound: a batch of exactly maxBatchFrameBytes is taken, one byte more is not.
+    const limit = maxBatchFrameBytes(1024);
+    const full = Array.from({ length: 255 }, () => new Uint8Array(1024));
+    const lastSize = Array.from({ length: 1025 }, (_, size) => size).find(
+      (size) => encodeBatch([...full, new Uint8Array(size)]).byteLength === limit,
+    );
+    assert.ok(lastSize !== undefined);
+    assert.equal(code(encodeBatch([...full, new Uint8Array(lastSize)])), 'accepted');
+    assert.equal(code(encodeBatch([...full, new Uint8Array(lastSize + 1)])), 'CBOR_TOO_LARGE');
     assert.equal(code(new Uint8Array([0xff])), 'CBOR_MALFORMED');
     // Non-canonical: an array whose length uses a longer head than needed.
     assert.equal(code(new Uint8Array([0x98, 0x01, 0x41, 0x00])), 'CBOR_NON_CANONICAL');
