@@ -466,6 +466,12 @@ export const EQUIVALENT: readonly Equivalent[] = [
     why: "the filter's shortcut: the id index lookup just below answers undefined for the same ids",
   },
   {
+    file: 'src/node/store/ledger-store.ts',
+    line: 'if (header.txCount === 0) return [];',
+    kind: 'if-false',
+    why: 'a shortcut: a block of no transactions lists no ids, so the loop after the scan returns [] as well',
+  },
+  {
     file: 'src/node/store/stored-records.ts',
     line: 'if (size === 0 || at + 1 + size > bytes.byteLength) return undefined;',
     why:

@@ -199,8 +199,29 @@ describe('LedgerStore', () => {
     await rejectsWith(t.store.readBlockRecord(2), 'DATABASE_CORRUPT', /3 transaction ids for txCount 2/);
     await rejectsWith(t.store.readTx(beyond), 'DATABASE_CORRUPT', /indexed beyond the log/);
     await rejectsWith(t.store.readTx(changed), 'DATABASE_CORRUPT', /does not hash to its id/);
+    await rejectsWith(t.store.readBlock(3), 'DATABASE_CORRUPT', /transaction 1 does not hash to its id/);
     assert.equal((await t.store.readTx(first.applied.txIds[2]!))?.leafIndex, 2);
     assert.equal(second.applied.txIds.length, 2);
+  });
+
+  it('refuses a block whose transaction is missing from the log, naming it', async () => {
+    await commit(1);
+    const second = await commit(3);
+    await t.store.close();
+    const raw = new ClassicLevel<Uint8Array, Uint8Array>(t.directory, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    await raw.del(txLogKey(2));
+    await raw.close();
+    t.store = await LedgerStore.open(t.directory);
+    const missingId = Buffer.from(second.applied.txIds[1]!).toString('hex');
+    await rejectsWith(
+      t.store.readBlock(2),
+      'DATABASE_CORRUPT',
+      new RegExp(`transaction 1 \\(${missingId}\\) missing`),
+    );
+    assert.equal((await t.store.readBlock(1)).txs.length, 1);
   });
 
   it('reads tree nodes up to the last complete subtree, and refuses a missing or short one as corruption', async () => {
@@ -255,6 +276,19 @@ describe('LedgerStore', () => {
       t.store.commitBlock(good.block, good.certificate, wrongState),
       'BLOCK_INVALID',
       /stateHash/,
+    );
+    // An applied result of another shape than the block: one id too few, a log one leaf short.
+    const fewerIds = { ...good.applied, txIds: good.applied.txIds.slice(1) };
+    await rejectsWith(
+      t.store.commitBlock(good.block, good.certificate, fewerIds),
+      'BLOCK_INVALID',
+      /transaction count mismatch/,
+    );
+    const shortLog = { ...good.applied, logSize: good.applied.logSize - 1 };
+    await rejectsWith(
+      t.store.commitBlock(good.block, good.certificate, shortLog),
+      'BLOCK_INVALID',
+      /logSize mismatch/,
     );
     const relinked = fakeBlock(t.store, txBytes(2, 2), []);
     const forked = { ...relinked.block, header: { ...relinked.block.header, previousHash: ZERO } };
