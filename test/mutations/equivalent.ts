@@ -649,6 +649,12 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: 'if (block.header.height <= this.#chain.height) continue;',
     why: 'a shortcut: NodeChain.commit returns false, committing nothing, for a block that is not the next height',
   },
+  {
+    file: 'src/node/evidence/evidence-list.ts',
+    line: 'for (let pages = 0; pages < MAX_PAGES; pages++) {',
+    kind: '< -> <=',
+    why: "a data directory's store holds at most LIMITS.maxStoredEvidence records, fewer pages than MAX_PAGES",
+  },
   // --- src/node/mempool ---
   {
     file: 'src/node/mempool/relay-admission.ts',

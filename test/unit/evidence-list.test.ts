@@ -12,6 +12,7 @@ import type { Vote } from '../../src/core/consensus/messages.js';
 import { signVote } from '../../src/core/consensus/signing.js';
 import { BayledgerError } from '../../src/core/errors.js';
 import { chainParamsOf } from '../../src/core/ledger/chain-params.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { listEvidenceFromApi, listEvidenceFromDataDir } from '../../src/node/evidence/evidence-list.js';
 import { evidencePage } from '../../src/node/evidence/evidence-view.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
@@ -144,12 +145,50 @@ describe('evidence list: every entry re-checked', () => {
     }
     const endless = await serve(() => ({ ...servedPage, next: servedPage.entries[0]!.cursor }));
     try {
+      // A full store is 100 pages of 100; one page more is allowed, then the node is not trusted.
       await assert.rejects(
         listEvidenceFromApi(endless.url),
-        (error: unknown) => error instanceof BayledgerError && error.code === 'REMOTE_ERROR',
+        (error: unknown) =>
+          error instanceof BayledgerError &&
+          error.code === 'REMOTE_ERROR' &&
+          /more than 101 pages/.test(error.message),
       );
     } finally {
       endless.server.close();
+    }
+    // A page of exactly the page size is taken; one entry more, or a page that is no page, is not.
+    const entry = servedPage.entries[0]!;
+    const fullPage = await serve(() => ({
+      ...servedPage,
+      entries: new Array(LIMITS.maxEvidencePage).fill(entry),
+      next: null,
+    }));
+    try {
+      assert.equal((await listEvidenceFromApi(fullPage.url)).entries.length, LIMITS.maxEvidencePage);
+    } finally {
+      fullPage.server.close();
+    }
+    const { cursor: _cursor, ...withoutCursor } = entry;
+    for (const [name, answer, message] of [
+      [
+        'over-full',
+        { ...servedPage, entries: new Array(LIMITS.maxEvidencePage + 1).fill(entry) },
+        /not an evidence page/,
+      ],
+      ['not a page', [servedPage], /not an evidence page/],
+      ['no cursor', { ...servedPage, entries: [withoutCursor], next: null }, /without its cursor/],
+    ] as const) {
+      const bad = await serve(() => answer);
+      try {
+        await assert.rejects(
+          listEvidenceFromApi(bad.url),
+          (error: unknown) =>
+            error instanceof BayledgerError && error.code === 'REMOTE_ERROR' && message.test(error.message),
+          name,
+        );
+      } finally {
+        bad.server.close();
+      }
     }
     const other = await serve(() => ({ ...servedPage, chainId: 'other-chain' }));
     try {
