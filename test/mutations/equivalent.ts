@@ -467,6 +467,12 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'src/node/store/ledger-store.ts',
+    line: 'if (toIndex <= fromIndex) return [];',
+    kind: 'if-false',
+    why: 'a shortcut: the key range [from, to) is then empty and the scan finds nothing either',
+  },
+  {
+    file: 'src/node/store/ledger-store.ts',
     line: 'if (header.txCount === 0) return [];',
     kind: 'if-false',
     why: 'a shortcut: a block of no transactions lists no ids, so the loop after the scan returns [] as well',
