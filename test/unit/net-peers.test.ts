@@ -68,6 +68,23 @@ describe('net peer identities', () => {
     );
   });
 
+  it('the peer table takes up to maxOrganisations peers and refuses one more', async () => {
+    const self = (await peerIdFromSeed(seed)).toString();
+    const peers = Array.from({ length: LIMITS.maxOrganisations + 1 }, (_, i) => {
+      const peerSeed = new Uint8Array(32);
+      new DataView(peerSeed.buffer).setUint32(0, i + 1);
+      return { id: `org-${i}`, publicKey: new Ed25519Signer(peerSeed).publicKey, address: undefined };
+    });
+    const table = new PeerTable(peers.slice(0, LIMITS.maxOrganisations), self);
+    assert.equal([...table.entries()].length, LIMITS.maxOrganisations);
+    assert.throws(
+      () => new PeerTable(peers, self),
+      (error) =>
+        isBayledgerError(error, 'CONFIG_INVALID') &&
+        /at most 256 peers, got 257/.test((error as Error).message),
+    );
+  });
+
   it('refuses an address naming another peer id, or not a multiaddr', async () => {
     const expected = (await peerIdFromSeed(seed)).toString();
     const someoneElse = (await peerIdFromSeed(new Uint8Array(32).fill(3))).toString();
