@@ -661,6 +661,13 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '< -> <=',
     why: "a data directory's store holds at most LIMITS.maxStoredEvidence records, fewer pages than MAX_PAGES",
   },
+  // --- src/node/api ---
+  {
+    file: 'src/node/api/server.ts',
+    line: 'if (!METHODS.has(method)) {',
+    kind: 'if-false',
+    why: 'the router answers a method it has no routes for as it answers any method a path lacks: 404, or 405 with Allow',
+  },
   // --- src/node/mempool ---
   {
     file: 'src/node/mempool/relay-admission.ts',

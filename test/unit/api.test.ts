@@ -359,6 +359,72 @@ describe('local HTTP API server', () => {
     assert.equal(status, 400);
   });
 
+  /** A raw request, for methods and request targets fetch will not send. */
+  function rawRequest(
+    method: string,
+    path: string,
+  ): Promise<{ status: number; allow?: string; code?: string }> {
+    const port = Number(new URL(base).port);
+    return new Promise((resolve, reject) => {
+      const request = httpRequest({ host: '127.0.0.1', port, method, path });
+      request.on('response', (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          const code =
+            text === '' ? undefined : (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+          resolve({ status: response.statusCode ?? 0, allow: response.headers.allow, code });
+        });
+      });
+      request.on('error', reject);
+      request.end();
+    });
+  }
+
+  it('refuses request targets that are not a short path, and methods it does not serve', async () => {
+    assert.deepEqual(await rawRequest('GET', `/${'a'.repeat(2047)}`), {
+      status: 404,
+      allow: undefined,
+      code: 'ROUTE_NOT_FOUND',
+    });
+    assert.deepEqual(await rawRequest('GET', `/${'a'.repeat(2048)}`), {
+      status: 400,
+      allow: undefined,
+      code: 'REQUEST_MALFORMED',
+    });
+    assert.deepEqual(await rawRequest('GET', `http://127.0.0.1/status`), {
+      status: 400,
+      allow: undefined,
+      code: 'REQUEST_MALFORMED',
+    });
+    assert.deepEqual(await rawRequest('PROPFIND', '/status'), {
+      status: 405,
+      allow: 'GET',
+      code: 'METHOD_NOT_ALLOWED',
+    });
+    assert.deepEqual(await rawRequest('PROPFIND', '/nope'), {
+      status: 404,
+      allow: undefined,
+      code: 'ROUTE_NOT_FOUND',
+    });
+  });
+
+  it('has no URL before it listens, and says so when its port is taken', async () => {
+    const early = createApiServer({ port: 0, token: TOKEN, logger: memory.logger });
+    assert.throws(
+      () => early.url,
+      (error) => isBayledgerError(error, 'NOT_READY'),
+    );
+    const taken = createApiServer({ port: Number(new URL(base).port), token: TOKEN, logger: memory.logger });
+    await assert.rejects(
+      taken.listen(),
+      (error) => isBayledgerError(error, 'CONFIG_INVALID') && /already in use/.test((error as Error).message),
+    );
+  });
+
   it('serves /metrics in Prometheus text format', async () => {
     const response = await fetch(`${base}/metrics`);
     assert.equal(response.status, 200);
