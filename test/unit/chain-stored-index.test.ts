@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
+import type { ChainVerifyReport } from '../../src/node/chain/verify-chain.js';
 import { verifyDataDir } from '../../src/node/chain/verify-sources.js';
 import {
   merkleNodeKey,
@@ -18,6 +19,10 @@ import {
 } from '../../src/node/store/buckets.js';
 import { encodeTip, encodeTxPosition } from '../../src/node/store/stored-records.js';
 import { fileableTestGenesis, type StoppedNodeFiles, useStoppedNode } from '../helpers/chain.js';
+
+/** A report's height and code, or {} when it passed. */
+const faultOf = (report: ChainVerifyReport) =>
+  report.ok ? {} : { height: report.height, code: report.code };
 
 type Edit = (db: ClassicLevel<Uint8Array, Uint8Array>, files: StoppedNodeFiles) => Promise<void>;
 
@@ -52,7 +57,7 @@ describe('chain verify: the stored id index and log', function () {
 
   it('names the block of a transaction whose index entry is missing', async () => {
     const report = await verifyEdited('missing', (db) => db.del(txIndexKey(txIdAt(3, 1))));
-    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+    assert.deepEqual(faultOf(report), {
       height: 3,
       code: 'TX_INDEX_MISMATCH',
     });
@@ -65,7 +70,7 @@ describe('chain verify: the stored id index and log', function () {
       const wrong = { height: 2, index: 0, leafIndex: header.logSize - header.txCount };
       await db.put(txIndexKey(txIdAt(4, 1)), encodeTxPosition(wrong));
     });
-    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+    assert.deepEqual(faultOf(report), {
       height: 4,
       code: 'TX_INDEX_MISMATCH',
     });
@@ -73,7 +78,7 @@ describe('chain verify: the stored id index and log', function () {
 
   it("names block 1 when the chain's very first transaction has no index entry", async () => {
     const report = await verifyEdited('missing-first', (db) => db.del(txIndexKey(txIdAt(1, 0))));
-    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+    assert.deepEqual(faultOf(report), {
       height: 1,
       code: 'TX_INDEX_MISMATCH',
     });
@@ -111,7 +116,7 @@ describe('chain verify: the stored id index and log', function () {
     const first = await verifyEdited('wrong-first', (db) =>
       db.put(txIndexKey(txIdAt(1, 0)), encodeTxPosition({ height: 1, index: 1, leafIndex: 1 })),
     );
-    assert.deepEqual(first.ok ? {} : { height: first.height, code: first.code }, {
+    assert.deepEqual(faultOf(first), {
       height: 1,
       code: 'TX_INDEX_MISMATCH',
     });
@@ -122,7 +127,7 @@ describe('chain verify: the stored id index and log', function () {
     const report = await verifyEdited('straddling', (db) =>
       db.put(txIndexKey(straddling), encodeTxPosition({ height: 2, index: 0, leafIndex: 0 })),
     );
-    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+    assert.deepEqual(faultOf(report), {
       height: 5,
       code: 'TX_INDEX_MISMATCH',
     });
@@ -133,14 +138,14 @@ describe('chain verify: the stored id index and log', function () {
     const short = await verifyEdited('short-key', (db) =>
       db.put(txIndexKey(new Uint8Array(31).fill(7)), encodeTxPosition({ height: 1, index: 0, leafIndex: 0 })),
     );
-    assert.deepEqual(short.ok ? {} : { height: short.height, code: short.code }, {
+    assert.deepEqual(faultOf(short), {
       height: 5,
       code: 'TX_INDEX_MISMATCH',
     });
     const garbage = await verifyEdited('garbage-entry', (db) =>
       db.put(txIndexKey(txIdAt(2, 0)), Uint8Array.of(0xff, 0x00)),
     );
-    assert.deepEqual(garbage.ok ? {} : { height: garbage.height, code: garbage.code }, {
+    assert.deepEqual(faultOf(garbage), {
       height: 2,
       code: 'TX_INDEX_MISMATCH',
     });
@@ -150,7 +155,7 @@ describe('chain verify: the stored id index and log', function () {
     const report = await verifyEdited('extra', (db) =>
       db.put(txIndexKey(new Uint8Array(32).fill(7)), encodeTxPosition({ height: 1, index: 0, leafIndex: 0 })),
     );
-    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+    assert.deepEqual(faultOf(report), {
       height: 5,
       code: 'TX_INDEX_MISMATCH',
     });
@@ -160,7 +165,7 @@ describe('chain verify: the stored id index and log', function () {
     const report = await verifyEdited('beyond', (db, { chain }) =>
       db.put(txLogKey(chain.tip.logSize), Uint8Array.of(1, 2, 3)),
     );
-    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+    assert.deepEqual(faultOf(report), {
       height: 5,
       code: 'TX_LOG_MISMATCH',
     });
@@ -185,7 +190,7 @@ describe('chain verify: the stored id index and log', function () {
     const report = await verifyEdited('state-changed', (db) =>
       db.put(stateKey(write.bucket, write.key), Uint8Array.of(0xf5)),
     );
-    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+    assert.deepEqual(faultOf(report), {
       height: 3,
       code: 'STATE_MISMATCH',
     });
@@ -198,7 +203,7 @@ describe('chain verify: the stored id index and log', function () {
   it('names the block that wrote a state entry missing from the store', async () => {
     const write = entryLastWrittenAt(2);
     const report = await verifyEdited('state-missing', (db) => db.del(stateKey(write.bucket, write.key)));
-    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+    assert.deepEqual(faultOf(report), {
       height: 2,
       code: 'STATE_MISMATCH',
     });
@@ -212,7 +217,7 @@ describe('chain verify: the stored id index and log', function () {
     const report = await verifyEdited('state-extra', (db) =>
       db.put(stateKey('seen', 'f'.repeat(64)), Uint8Array.of(0xf5)),
     );
-    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+    assert.deepEqual(faultOf(report), {
       height: 5,
       code: 'STATE_MISMATCH',
     });
@@ -225,7 +230,7 @@ describe('chain verify: the stored id index and log', function () {
       await db.put(stateKey(write.bucket, write.key), Uint8Array.of(0xf5));
       await db.put(Uint8Array.of(stateBucketPrefix(write.bucket), 0x61, 0xff), Uint8Array.of(0xf5));
     });
-    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+    assert.deepEqual(faultOf(report), {
       height: 3,
       code: 'STATE_MISMATCH',
     });
@@ -238,7 +243,7 @@ describe('chain verify: the stored id index and log', function () {
     const missing = await verifyEdited('node-missing', (db) =>
       db.del(merkleNodeKey(node3.level, node3.index)),
     );
-    assert.deepEqual(missing.ok ? {} : { height: missing.height, code: missing.code }, {
+    assert.deepEqual(faultOf(missing), {
       height: 3,
       code: 'TREE_NODE_MISMATCH',
     });
@@ -246,7 +251,7 @@ describe('chain verify: the stored id index and log', function () {
     const changed = await verifyEdited('node-changed', (db) =>
       db.put(merkleNodeKey(node3.level, node3.index), new Uint8Array(32).fill(1)),
     );
-    assert.deepEqual(changed.ok ? {} : { height: changed.height, code: changed.code }, {
+    assert.deepEqual(faultOf(changed), {
       height: 3,
       code: 'TREE_NODE_MISMATCH',
     });
@@ -268,7 +273,7 @@ describe('chain verify: the stored id index and log', function () {
       await db.put(stateKey(write.bucket, write.key), Uint8Array.of(0xf5));
       await db.del(txIndexKey(txIdAt(3, 0)));
     });
-    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+    assert.deepEqual(faultOf(report), {
       height: 3,
       code: 'TX_INDEX_MISMATCH',
     });
@@ -278,7 +283,7 @@ describe('chain verify: the stored id index and log', function () {
     const report = await verifyEdited('not-utf8', (db) =>
       db.put(Uint8Array.of(stateBucketPrefix('seen'), 0x61, 0xff, 0x62), Uint8Array.of(0xf5)),
     );
-    assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, {
+    assert.deepEqual(faultOf(report), {
       height: 5,
       code: 'STATE_MISMATCH',
     });

@@ -12,13 +12,15 @@ describe('payload chunk verifier', () => {
   const leaves = sealed.map((chunk) => leafHash(chunk));
   const tree = new MemoryMerkleLog();
   for (const leaf of leaves) tree.append(leaf);
-  const created = ChunkVerifier.create({
-    root: merkleRoot(leaves),
-    bytes: 25 + 3 * AEAD_TAG_BYTES,
-    chunkBytes: 10,
-    chunkCount: 3,
-    ephemeralKey: new Uint8Array(32),
-  });
+  const declared = (chunkCount: number) =>
+    ChunkVerifier.create({
+      root: merkleRoot(leaves),
+      bytes: 25 + 3 * AEAD_TAG_BYTES,
+      chunkBytes: 10,
+      chunkCount,
+      ephemeralKey: new Uint8Array(32),
+    });
+  const created = declared(3);
   assert.ok(created.ok);
   const verifier = created.verifier;
   const proof = (index: number) => inclusionProof(tree, index, 3);
@@ -52,13 +54,6 @@ describe('payload chunk verifier', () => {
   });
 
   it('refuses a declared layout that does not fit', () => {
-    const misfit = ChunkVerifier.create({
-      root: merkleRoot(leaves),
-      bytes: 25 + 3 * AEAD_TAG_BYTES,
-      chunkBytes: 10,
-      chunkCount: 4,
-      ephemeralKey: new Uint8Array(32),
-    });
-    assert.equal(misfit.ok, false);
+    assert.equal(declared(4).ok, false);
   });
 });
