@@ -668,6 +668,25 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: 'if-false',
     why: 'the router answers a method it has no routes for as it answers any method a path lacks: 404, or 405 with Allow',
   },
+  {
+    file: 'src/node/chain/derived-state.ts',
+    line: 'const fits = length <= CHUNK_BYTES && Number.isInteger(height) && height >= 0 && height < DELETED;',
+    why:
+      "the guard of two assertions, kept out of the hot path: a state record is far below the arena's chunk " +
+      '(values are bounded by the transaction size) and heights are block heights, so only a crash moves',
+  },
+  {
+    file: 'src/node/transfer/container-sink.ts',
+    line: 'onWorker: boolean = layout.containerBytes >= RECEIVE_WORKER_MIN_BYTES,',
+    kind: '>= -> >',
+    why: 'where items of exactly the threshold are written (this thread or the worker): the same files',
+  },
+  {
+    file: 'src/node/transfer/container-sink.ts',
+    line: 'return this.#onWorker !== undefined && (await this.#onWorker);',
+    kind: '&& -> ||',
+    why: 'before the first item both forms answer a falsy value (false, or undefined awaited), after it the same boolean',
+  },
   // --- src/node/mempool ---
   {
     file: 'src/node/mempool/relay-admission.ts',
