@@ -676,6 +676,24 @@ export const EQUIVALENT: readonly Equivalent[] = [
       '(values are bounded by the transaction size) and heights are block heights, so only a crash moves',
   },
   {
+    file: 'src/node/chain/derived-state.ts',
+    line: 'if (!fits) {',
+    kind: 'if-false',
+    why: 'the same assertion guard: no record of a chain fails it',
+  },
+  {
+    file: 'src/node/chain/derived-state.ts',
+    line: 'if (this.#used + length > this.#current.byteLength) {',
+    kind: '> -> >=',
+    why: 'a new arena chunk when the current one is exactly full rather than one record later: memory only',
+  },
+  {
+    file: 'src/node/transfer/container-sink.ts',
+    line: 'if (this.headComplete && Array.isArray(bytes)) {',
+    kind: 'if-false',
+    why: 'a faster route for parts after the head: the general path joins them and writes the same bytes',
+  },
+  {
     file: 'src/node/transfer/container-sink.ts',
     line: 'onWorker: boolean = layout.containerBytes >= RECEIVE_WORKER_MIN_BYTES,',
     kind: '>= -> >',
