@@ -64,9 +64,16 @@ export interface MochaRun {
  * spinning in an orphan.
  */
 export function runMocha(tests: readonly string[], timeoutMs: number, bail: boolean): MochaRun {
+  // Under coreutils timeout, which runs mocha in a process group of its own and kills the whole
+  // group: a mutation can loop in a process the tests spawn (a chain verify process), and killing
+  // mocha alone left such grandchildren spinning (three found after session 20's sweep).
+  const seconds = Math.ceil(timeoutMs / 1000);
   const result = spawnSync(
-    process.execPath,
+    'timeout',
     [
+      '--signal=KILL',
+      `${seconds}s`,
+      process.execPath,
       '--import=tsx',
       path.join(ROOT, 'node_modules/mocha/lib/cli/cli.js'),
       ...(bail ? ['--bail'] : []),
@@ -74,8 +81,17 @@ export function runMocha(tests: readonly string[], timeoutMs: number, bail: bool
       'dot',
       ...tests,
     ],
-    { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      // A backstop only: timeout itself ends everything at `seconds`.
+      timeout: timeoutMs + 60_000,
+      killSignal: 'SIGKILL',
+      maxBuffer: 64 * 1024 * 1024,
+    },
   );
-  const timedOut = result.error !== undefined || result.signal !== null;
+  // 124: timed out; 137 (128 + SIGKILL): what timeout reports when the signal it sends is KILL.
+  const timedOut =
+    result.error !== undefined || result.signal !== null || result.status === 124 || result.status === 137;
   return { status: timedOut ? null : result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
 }
