@@ -46,6 +46,8 @@ describe('net peer identities', () => {
     assert.equal(table.byOrg('me'), undefined);
     const entry = table.require('other');
     assert.ok(entry.dialAddress?.toString().endsWith(`/p2p/${entry.peerIdText}`));
+    assert.equal(table.byPeerId(entry.peerId), entry, 'found by peer id');
+    assert.equal(table.byPeerId(entry.peerIdText), entry, 'and by its text');
     assert.equal(table.isAllowed(entry.peerId, 1000), true);
     assert.equal(table.isAllowed(self, 1000), false);
     entry.bannedUntilMs = 2000;
