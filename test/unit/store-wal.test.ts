@@ -10,7 +10,7 @@ import { isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { Bucket, bucketRange, walKey } from '../../src/node/store/buckets.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
-import { WAL_FILE_NAME } from '../../src/node/store/wal.js';
+import { WAL_FILE_NAME, walFrame } from '../../src/node/store/wal.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
@@ -63,11 +63,9 @@ describe('consensus WAL file', () => {
     await store.walAppend(3, utf8('prevote 3'));
     await store.close();
     const whole = await readFile(walPath());
-    const header = Buffer.alloc(16);
-    header.writeUInt32BE(9, 0);
-    header.writeUInt32BE(3, 12);
+    const next = walFrame(3, utf8('precommit 3'));
     for (let tornBytes = 1; tornBytes < 16; tornBytes++) {
-      await writeFile(walPath(), Buffer.concat([whole, header.subarray(0, tornBytes)]));
+      await writeFile(walPath(), Buffer.concat([whole, next.subarray(0, tornBytes)]));
       store = await LedgerStore.open(temp.path);
       assert.deepEqual(await contents(store), [[3, 'prevote 3']], `${tornBytes} header bytes`);
       await store.close();
@@ -93,10 +91,7 @@ describe('consensus WAL file', () => {
     const whole = await readFile(walPath());
     // The header promises 100 payload bytes, 50 arrived, and the checksum (of the height and the
     // payload) happens to be that of what arrived: only the length shows the record incomplete.
-    const torn = Buffer.alloc(16 + 50, 7);
-    torn.writeUInt32BE(100, 0);
-    torn.writeUInt32BE(0, 8);
-    torn.writeUInt32BE(7, 12);
+    const torn = walFrame(7, new Uint8Array(100).fill(7)).subarray(0, 16 + 50);
     torn.writeUInt32BE(crc32(torn.subarray(8)), 4);
     await writeFile(walPath(), Buffer.concat([whole, torn]));
     store = await LedgerStore.open(temp.path);
@@ -213,9 +208,7 @@ describe('consensus WAL file', () => {
 
   it('opens a log of exactly maxWalRecords records and refuses one more as corrupt', async () => {
     await store.close();
-    const record = Buffer.alloc(16);
-    record.writeUInt32BE(1, 12);
-    record.writeUInt32BE(crc32(record.subarray(8)), 4);
+    const record = walFrame(1, new Uint8Array(0));
     await writeFile(walPath(), Buffer.concat(Array.from({ length: LIMITS.maxWalRecords }, () => record)));
     store = await LedgerStore.open(temp.path);
     assert.equal((await store.walRead()).length, LIMITS.maxWalRecords);

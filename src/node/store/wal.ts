@@ -56,8 +56,8 @@ function corrupt(message: string, path: string): never {
   return fail('DATABASE_CORRUPT', `consensus WAL ${message}`, path);
 }
 
-/** One record as it is written: header then payload. */
-function frame(height: number, record: Uint8Array): Buffer {
+/** One record as it is written: header then payload (exported for tests that damage a log). */
+export function walFrame(height: number, record: Uint8Array): Buffer {
   const bytes = Buffer.allocUnsafe(HEADER_BYTES + record.byteLength);
   bytes.writeUInt32BE(record.byteLength, 0);
   bytes.writeUInt32BE(Math.floor(height / TWO_POW_32), 8);
@@ -174,7 +174,7 @@ export class ConsensusWal {
   }
 
   #write(height: number, record: Uint8Array): void {
-    const bytes = frame(height, record);
+    const bytes = walFrame(height, record);
     const fd = this.#appendFd();
     writeAll(fd, bytes);
     fdatasyncSync(fd);
