@@ -168,12 +168,12 @@ describe('framed stream over libp2p: pause, resume and resets', function () {
 });
 
 describe('frame decoder: memory of large frames reused once released', () => {
-  /** Feeds `frame` to the decoder in transport-sized pieces; returns what it completes. */
-  function feed(decoder: FrameDecoder, payload: Uint8Array): Uint8Array[] {
+  /** Feeds `frame` to the decoder in pieces (transport-sized by default); returns what it completes. */
+  function feed(decoder: FrameDecoder, payload: Uint8Array, pieceBytes = 65_519): Uint8Array[] {
     const framed = encodeFrame(payload);
     const out: Uint8Array[] = [];
-    for (let offset = 0; offset < framed.byteLength; offset += 65_519) {
-      decoder.push(framed.subarray(offset, offset + 65_519), out);
+    for (let offset = 0; offset < framed.byteLength; offset += pieceBytes) {
+      decoder.push(framed.subarray(offset, offset + pieceBytes), out);
     }
     return out;
   }
@@ -224,13 +224,8 @@ describe('frame decoder: memory of large frames reused once released', () => {
 
   it('recycles from exactly 64 KiB, and not a smaller frame it assembled from pieces', () => {
     const decoder = new FrameDecoder(2 * MIB);
-    const inPieces = (payload: Uint8Array) => {
-      const framed = encodeFrame(payload);
-      const out: Uint8Array[] = [];
-      for (let offset = 0; offset < framed.byteLength; offset += 100)
-        decoder.push(framed.subarray(offset, offset + 100), out);
-      return out[0]!;
-    };
+    // Pieces of 100 bytes: even a small frame is assembled in memory of the decoder's own.
+    const inPieces = (payload: Uint8Array) => feed(decoder, payload, 100)[0]!;
     const small = inPieces(new Uint8Array(1000).fill(1));
     assert.equal(small.byteOffset, 0, 'assembled in memory of its own');
     decoder.recycle(small);
