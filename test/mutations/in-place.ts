@@ -1,6 +1,6 @@
 // What test:mutations (run.ts) and test:sweep (sweep.ts) share: editing one source file in place
-// and always putting it back, refusing files with uncommitted changes, and running mocha in one
-// process that a timeout can kill.
+// and always putting it back, refusing files with uncommitted changes, and running mocha so that
+// a timeout kills it and everything it started.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -59,14 +59,12 @@ export interface MochaRun {
 }
 
 /**
- * Runs mocha's own CLI module in one process: bin/mocha.js would fork it again for the node flag,
- * and the timeout's SIGKILL reaches only the direct child, leaving a mutation that loops forever
- * spinning in an orphan.
+ * Runs mocha's own CLI module (bin/mocha.js would fork it again for the node flag) under coreutils
+ * timeout, which puts it in a process group of its own and kills the whole group: a mutation that
+ * loops forever, in mocha or in a process the tests spawn (a chain verify process), leaves no
+ * orphan spinning. Killing only the direct child left three such grandchildren in session 20.
  */
 export function runMocha(tests: readonly string[], timeoutMs: number, bail: boolean): MochaRun {
-  // Under coreutils timeout, which runs mocha in a process group of its own and kills the whole
-  // group: a mutation can loop in a process the tests spawn (a chain verify process), and killing
-  // mocha alone left such grandchildren spinning (three found after session 20's sweep).
   const seconds = Math.ceil(timeoutMs / 1000);
   const result = spawnSync(
     'timeout',
@@ -90,7 +88,8 @@ export function runMocha(tests: readonly string[], timeoutMs: number, bail: bool
       maxBuffer: 64 * 1024 * 1024,
     },
   );
-  // 124: timed out; 137 (128 + SIGKILL): what timeout reports when the signal it sends is KILL.
+  // 124: timed out; 137 (128 + SIGKILL): what timeout reports when the signal it sends is KILL
+  // (a run the kernel killed for memory reads the same, and is not a result either).
   const timedOut =
     result.error !== undefined || result.signal !== null || result.status === 124 || result.status === 137;
   return { status: timedOut ? null : result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
