@@ -171,7 +171,7 @@ describe('LedgerStore', () => {
 
   it('refuses stored records that contradict themselves: block hash, id count, transaction index and bytes', async () => {
     const first = await commit(3);
-    const second = await commit(2);
+    await commit(2);
     const third = await commit(2);
     await t.store.close();
     const raw = new ClassicLevel<Uint8Array, Uint8Array>(t.directory, {
@@ -201,7 +201,6 @@ describe('LedgerStore', () => {
     await rejectsWith(t.store.readTx(changed), 'DATABASE_CORRUPT', /does not hash to its id/);
     await rejectsWith(t.store.readBlock(3), 'DATABASE_CORRUPT', /transaction 1 does not hash to its id/);
     assert.equal((await t.store.readTx(first.applied.txIds[2]!))?.leafIndex, 2);
-    assert.equal(second.applied.txIds.length, 2);
   });
 
   it('refuses a block whose transaction is missing from the log, naming it', async () => {
