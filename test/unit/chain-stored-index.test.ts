@@ -20,9 +20,17 @@ import {
 import { encodeTip, encodeTxPosition } from '../../src/node/store/stored-records.js';
 import { fileableTestGenesis, type StoppedNodeFiles, useStoppedNode } from '../helpers/chain.js';
 
-/** A report's height and code, or {} when it passed. */
-const faultOf = (report: ChainVerifyReport) =>
-  report.ok ? {} : { height: report.height, code: report.code };
+/** The report failed at `height` with `code`, and its reason matches `reason` when one is given. */
+function expectFault(
+  report: ChainVerifyReport,
+  height: number,
+  code: string,
+  reason?: RegExp,
+  label?: string,
+): void {
+  assert.deepEqual(report.ok ? {} : { height: report.height, code: report.code }, { height, code }, label);
+  if (reason !== undefined) assert.match(report.ok ? '' : report.reason, reason, label);
+}
 
 type Edit = (db: ClassicLevel<Uint8Array, Uint8Array>, files: StoppedNodeFiles) => Promise<void>;
 
@@ -57,11 +65,7 @@ describe('chain verify: the stored id index and log', function () {
 
   it('names the block of a transaction whose index entry is missing', async () => {
     const report = await verifyEdited('missing', (db) => db.del(txIndexKey(txIdAt(3, 1))));
-    assert.deepEqual(faultOf(report), {
-      height: 3,
-      code: 'TX_INDEX_MISMATCH',
-    });
-    assert.match(report.ok ? '' : report.reason, /transaction 1 of block 3 has no index entry/);
+    expectFault(report, 3, 'TX_INDEX_MISMATCH', /transaction 1 of block 3 has no index entry/);
   });
 
   it('names the block of a transaction whose index entry points elsewhere', async () => {
@@ -70,19 +74,12 @@ describe('chain verify: the stored id index and log', function () {
       const wrong = { height: 2, index: 0, leafIndex: header.logSize - header.txCount };
       await db.put(txIndexKey(txIdAt(4, 1)), encodeTxPosition(wrong));
     });
-    assert.deepEqual(faultOf(report), {
-      height: 4,
-      code: 'TX_INDEX_MISMATCH',
-    });
+    expectFault(report, 4, 'TX_INDEX_MISMATCH');
   });
 
   it("names block 1 when the chain's very first transaction has no index entry", async () => {
     const report = await verifyEdited('missing-first', (db) => db.del(txIndexKey(txIdAt(1, 0))));
-    assert.deepEqual(faultOf(report), {
-      height: 1,
-      code: 'TX_INDEX_MISMATCH',
-    });
-    assert.match(report.ok ? '' : report.reason, /transaction 0 of block 1 has no index entry/);
+    expectFault(report, 1, 'TX_INDEX_MISMATCH', /transaction 0 of block 1 has no index entry/);
   });
 
   it('names the block of an index entry with the right leaf but the wrong height or index', async () => {
@@ -100,15 +97,7 @@ describe('chain verify: the stored id index and log', function () {
       const report = await verifyEdited(name, (db) =>
         db.put(txIndexKey(txIdAt(4, 1)), encodeTxPosition(position)),
       );
-      assert.deepEqual(
-        report.ok ? {} : { height: report.height, code: report.code },
-        {
-          height: 4,
-          code: 'TX_INDEX_MISMATCH',
-        },
-        name,
-      );
-      assert.match(report.ok ? '' : report.reason, /index entry of transaction [0-9a-f]{64} is wrong/, name);
+      expectFault(report, 4, 'TX_INDEX_MISMATCH', /index entry of transaction [0-9a-f]{64} is wrong/, name);
     }
   });
 
@@ -116,59 +105,39 @@ describe('chain verify: the stored id index and log', function () {
     const first = await verifyEdited('wrong-first', (db) =>
       db.put(txIndexKey(txIdAt(1, 0)), encodeTxPosition({ height: 1, index: 1, leafIndex: 1 })),
     );
-    assert.deepEqual(faultOf(first), {
-      height: 1,
-      code: 'TX_INDEX_MISMATCH',
-    });
-    assert.match(first.ok ? '' : first.reason, /index entry of transaction [0-9a-f]{64} is wrong/);
+    expectFault(first, 1, 'TX_INDEX_MISMATCH', /index entry of transaction [0-9a-f]{64} is wrong/);
     // The second half of one logged id and the first half of the next: found in the ids, but not
     // at an id's start, so it is in no block.
     const straddling = Buffer.concat([txIdAt(2, 0).subarray(16), txIdAt(2, 1).subarray(0, 16)]);
     const report = await verifyEdited('straddling', (db) =>
       db.put(txIndexKey(straddling), encodeTxPosition({ height: 2, index: 0, leafIndex: 0 })),
     );
-    assert.deepEqual(faultOf(report), {
-      height: 5,
-      code: 'TX_INDEX_MISMATCH',
-    });
-    assert.match(report.ok ? '' : report.reason, /which is not in the log/);
+    expectFault(report, 5, 'TX_INDEX_MISMATCH', /which is not in the log/);
   });
 
   it('fails at the tip for an index key of the wrong length, and names the block of an unreadable entry', async () => {
     const short = await verifyEdited('short-key', (db) =>
       db.put(txIndexKey(new Uint8Array(31).fill(7)), encodeTxPosition({ height: 1, index: 0, leafIndex: 0 })),
     );
-    assert.deepEqual(faultOf(short), {
-      height: 5,
-      code: 'TX_INDEX_MISMATCH',
-    });
+    expectFault(short, 5, 'TX_INDEX_MISMATCH');
     const garbage = await verifyEdited('garbage-entry', (db) =>
       db.put(txIndexKey(txIdAt(2, 0)), Uint8Array.of(0xff, 0x00)),
     );
-    assert.deepEqual(faultOf(garbage), {
-      height: 2,
-      code: 'TX_INDEX_MISMATCH',
-    });
+    expectFault(garbage, 2, 'TX_INDEX_MISMATCH');
   });
 
   it('fails at the tip for an index entry of a transaction not in the log', async () => {
     const report = await verifyEdited('extra', (db) =>
       db.put(txIndexKey(new Uint8Array(32).fill(7)), encodeTxPosition({ height: 1, index: 0, leafIndex: 0 })),
     );
-    assert.deepEqual(faultOf(report), {
-      height: 5,
-      code: 'TX_INDEX_MISMATCH',
-    });
+    expectFault(report, 5, 'TX_INDEX_MISMATCH');
   });
 
   it('fails at the tip for a transaction stored beyond the log', async () => {
     const report = await verifyEdited('beyond', (db, { chain }) =>
       db.put(txLogKey(chain.tip.logSize), Uint8Array.of(1, 2, 3)),
     );
-    assert.deepEqual(faultOf(report), {
-      height: 5,
-      code: 'TX_LOG_MISMATCH',
-    });
+    expectFault(report, 5, 'TX_LOG_MISMATCH');
   });
 
   /** A state entry block `height` wrote and no later block wrote again. */
@@ -190,10 +159,7 @@ describe('chain verify: the stored id index and log', function () {
     const report = await verifyEdited('state-changed', (db) =>
       db.put(stateKey(write.bucket, write.key), Uint8Array.of(0xf5)),
     );
-    assert.deepEqual(faultOf(report), {
-      height: 3,
-      code: 'STATE_MISMATCH',
-    });
+    expectFault(report, 3, 'STATE_MISMATCH');
     assert.equal(
       report.ok ? '' : report.reason,
       `state entry ${write.bucket}/${write.key} differs from the value block 3 wrote`,
@@ -203,10 +169,7 @@ describe('chain verify: the stored id index and log', function () {
   it('names the block that wrote a state entry missing from the store', async () => {
     const write = entryLastWrittenAt(2);
     const report = await verifyEdited('state-missing', (db) => db.del(stateKey(write.bucket, write.key)));
-    assert.deepEqual(faultOf(report), {
-      height: 2,
-      code: 'STATE_MISMATCH',
-    });
+    expectFault(report, 2, 'STATE_MISMATCH');
     assert.equal(
       report.ok ? '' : report.reason,
       `state entry ${write.bucket}/${write.key} written by block 2 is missing`,
@@ -217,11 +180,7 @@ describe('chain verify: the stored id index and log', function () {
     const report = await verifyEdited('state-extra', (db) =>
       db.put(stateKey('seen', 'f'.repeat(64)), Uint8Array.of(0xf5)),
     );
-    assert.deepEqual(faultOf(report), {
-      height: 5,
-      code: 'STATE_MISMATCH',
-    });
-    assert.match(report.ok ? '' : report.reason, /state entry seen\/f{64} exists but no block wrote it/);
+    expectFault(report, 5, 'STATE_MISMATCH', /state entry seen\/f{64} exists but no block wrote it/);
   });
 
   it('still names the lower height when the bucket holding the change also holds a key that is not UTF-8', async () => {
@@ -230,11 +189,7 @@ describe('chain verify: the stored id index and log', function () {
       await db.put(stateKey(write.bucket, write.key), Uint8Array.of(0xf5));
       await db.put(Uint8Array.of(stateBucketPrefix(write.bucket), 0x61, 0xff), Uint8Array.of(0xf5));
     });
-    assert.deepEqual(faultOf(report), {
-      height: 3,
-      code: 'STATE_MISMATCH',
-    });
-    assert.match(report.ok ? '' : report.reason, /differs from the value block 3 wrote/);
+    expectFault(report, 3, 'STATE_MISMATCH', /differs from the value block 3 wrote/);
   });
 
   it('names the block whose tree node the store lacks or holds differently', async () => {
@@ -243,18 +198,12 @@ describe('chain verify: the stored id index and log', function () {
     const missing = await verifyEdited('node-missing', (db) =>
       db.del(merkleNodeKey(node3.level, node3.index)),
     );
-    assert.deepEqual(faultOf(missing), {
-      height: 3,
-      code: 'TREE_NODE_MISMATCH',
-    });
+    expectFault(missing, 3, 'TREE_NODE_MISMATCH');
     assert.equal(missing.ok ? '' : missing.reason, `tree node ${where} is missing`);
     const changed = await verifyEdited('node-changed', (db) =>
       db.put(merkleNodeKey(node3.level, node3.index), new Uint8Array(32).fill(1)),
     );
-    assert.deepEqual(faultOf(changed), {
-      height: 3,
-      code: 'TREE_NODE_MISMATCH',
-    });
+    expectFault(changed, 3, 'TREE_NODE_MISMATCH');
     assert.equal(changed.ok ? '' : changed.reason, `tree node ${where} differs from the re-derived one`);
   });
 
@@ -273,20 +222,13 @@ describe('chain verify: the stored id index and log', function () {
       await db.put(stateKey(write.bucket, write.key), Uint8Array.of(0xf5));
       await db.del(txIndexKey(txIdAt(3, 0)));
     });
-    assert.deepEqual(faultOf(report), {
-      height: 3,
-      code: 'TX_INDEX_MISMATCH',
-    });
+    expectFault(report, 3, 'TX_INDEX_MISMATCH');
   });
 
   it('names a state key that is not UTF-8 exactly, at the tip', async () => {
     const report = await verifyEdited('not-utf8', (db) =>
       db.put(Uint8Array.of(stateBucketPrefix('seen'), 0x61, 0xff, 0x62), Uint8Array.of(0xf5)),
     );
-    assert.deepEqual(faultOf(report), {
-      height: 5,
-      code: 'STATE_MISMATCH',
-    });
-    assert.match(report.ok ? '' : report.reason, /state entry seen\/0x61ff62 exists but no block wrote it/);
+    expectFault(report, 5, 'STATE_MISMATCH', /state entry seen\/0x61ff62 exists but no block wrote it/);
   });
 });
