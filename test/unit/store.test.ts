@@ -46,6 +46,23 @@ describe('LedgerStore', () => {
     return parts;
   }
 
+  /** Closes the store, lets `edit` change its LevelDB directly, and opens the store again. */
+  async function editStoredBytes(
+    edit: (raw: ClassicLevel<Uint8Array, Uint8Array>) => Promise<void>,
+  ): Promise<void> {
+    await t.store.close();
+    const raw = new ClassicLevel<Uint8Array, Uint8Array>(t.directory, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    try {
+      await edit(raw);
+    } finally {
+      await raw.close();
+    }
+    t.store = await LedgerStore.open(t.directory);
+  }
+
   it('commits blocks and reads them back, checked, after reopening', async () => {
     const first = await commit(3, [{ bucket: 'consent', key: 'c1', value: { status: 'active' } }]);
     await commit(0);
@@ -155,15 +172,7 @@ describe('LedgerStore', () => {
         String(height),
       );
     }
-    const db = new ClassicLevel<Uint8Array, Uint8Array>(join(t.directory), {
-      keyEncoding: 'view',
-      valueEncoding: 'view',
-    });
-    await t.store.close();
-    await db.open();
-    await db.del(blockKey(1));
-    await db.close();
-    t.store = await LedgerStore.open(t.directory);
+    await editStoredBytes((raw) => raw.del(blockKey(1)));
     await assert.rejects(t.store.readBlockRecord(1), (error: unknown) =>
       isBayledgerError(error, 'DATABASE_CORRUPT'),
     );
@@ -173,28 +182,24 @@ describe('LedgerStore', () => {
     const first = await commit(3);
     await commit(2);
     const third = await commit(2);
-    await t.store.close();
-    const raw = new ClassicLevel<Uint8Array, Uint8Array>(t.directory, {
-      keyEncoding: 'view',
-      valueEncoding: 'view',
-    });
-    const recordOf = async (height: number) => decodeBlockRecord((await raw.get(blockKey(height)))!, 'test');
-    // Block 1 names another hash than its header's; block 2 lists one id too many.
-    await raw.put(
-      blockKey(1),
-      encodeBlockRecord({ ...(await recordOf(1)), blockHash: new Uint8Array(32).fill(1) }),
-    );
-    const record2 = await recordOf(2);
-    await raw.put(
-      blockKey(2),
-      encodeBlockRecord({ ...record2, txIds: [...record2.txIds, record2.txIds[0]!] }),
-    );
-    // One transaction of block 3 indexed at the first leaf past the log, another changed in the log.
+    // One transaction of block 3 will be indexed at the first leaf past the log, another changed in it.
     const [beyond, changed] = third.applied.txIds as [Uint8Array, Uint8Array];
-    await raw.put(txIndexKey(beyond), encodeTxPosition({ height: 3, index: 0, leafIndex: 7 }));
-    await raw.put(txLogKey(6), Uint8Array.of(1, 2, 3));
-    await raw.close();
-    t.store = await LedgerStore.open(t.directory);
+    await editStoredBytes(async (raw) => {
+      const recordOf = async (height: number) =>
+        decodeBlockRecord((await raw.get(blockKey(height)))!, 'test');
+      // Block 1 names another hash than its header's; block 2 lists one id too many.
+      await raw.put(
+        blockKey(1),
+        encodeBlockRecord({ ...(await recordOf(1)), blockHash: new Uint8Array(32).fill(1) }),
+      );
+      const record2 = await recordOf(2);
+      await raw.put(
+        blockKey(2),
+        encodeBlockRecord({ ...record2, txIds: [...record2.txIds, record2.txIds[0]!] }),
+      );
+      await raw.put(txIndexKey(beyond), encodeTxPosition({ height: 3, index: 0, leafIndex: 7 }));
+      await raw.put(txLogKey(6), Uint8Array.of(1, 2, 3));
+    });
     await rejectsWith(t.store.readBlockRecord(1), 'DATABASE_CORRUPT', /block hash does not match its header/);
     await rejectsWith(t.store.readBlockRecord(2), 'DATABASE_CORRUPT', /3 transaction ids for txCount 2/);
     await rejectsWith(t.store.readTx(beyond), 'DATABASE_CORRUPT', /indexed beyond the log/);
@@ -206,14 +211,9 @@ describe('LedgerStore', () => {
   it('refuses a block whose transaction is missing from the log, naming it', async () => {
     await commit(1);
     const second = await commit(3);
-    await t.store.close();
-    const raw = new ClassicLevel<Uint8Array, Uint8Array>(t.directory, {
-      keyEncoding: 'view',
-      valueEncoding: 'view',
+    await editStoredBytes(async (raw) => {
+      await raw.del(txLogKey(2));
     });
-    await raw.del(txLogKey(2));
-    await raw.close();
-    t.store = await LedgerStore.open(t.directory);
     const missingId = Buffer.from(second.applied.txIds[1]!).toString('hex');
     await rejectsWith(
       t.store.readBlock(2),
@@ -226,15 +226,10 @@ describe('LedgerStore', () => {
   it('reads tree nodes up to the last complete subtree, and refuses a missing or short one as corruption', async () => {
     await commit(3);
     await commit(3);
-    await t.store.close();
-    const raw = new ClassicLevel<Uint8Array, Uint8Array>(t.directory, {
-      keyEncoding: 'view',
-      valueEncoding: 'view',
+    await editStoredBytes(async (raw) => {
+      await raw.del(merkleNodeKey(1, 0));
+      await raw.put(merkleNodeKey(1, 1), new Uint8Array(31));
     });
-    await raw.del(merkleNodeKey(1, 0));
-    await raw.put(merkleNodeKey(1, 1), new Uint8Array(31));
-    await raw.close();
-    t.store = await LedgerStore.open(t.directory);
     // Six leaves: level 1 has complete nodes 0 to 2; node 3 would need leaves 6 and 7.
     assert.equal(t.store.merkle.getNode(1, 2).byteLength, 32);
     assert.throws(
@@ -301,18 +296,13 @@ describe('LedgerStore', () => {
   it('reports a flipped byte in a stored block or state entry as corruption at its height', async () => {
     await commit(2, [{ bucket: 'transfer', key: 't1', value: { status: 'approved' } }]);
     await commit(1);
-    await t.store.close();
-    const raw = new ClassicLevel<Uint8Array, Uint8Array>(t.directory, {
-      keyEncoding: 'view',
-      valueEncoding: 'view',
+    await editStoredBytes(async (raw) => {
+      const record = (await raw.get(blockKey(1)))!;
+      record[record.length - 40]! ^= 0x01;
+      await raw.put(blockKey(1), record);
+      const state = (await raw.get(stateKey('transfer', 't1')))!;
+      await raw.put(stateKey('transfer', 't1'), state.subarray(0, state.length - 1));
     });
-    const record = (await raw.get(blockKey(1)))!;
-    record[record.length - 40]! ^= 0x01;
-    await raw.put(blockKey(1), record);
-    const state = (await raw.get(stateKey('transfer', 't1')))!;
-    await raw.put(stateKey('transfer', 't1'), state.subarray(0, state.length - 1));
-    await raw.close();
-    t.store = await LedgerStore.open(t.directory);
     await rejectsWith(t.store.readBlock(1), 'DATABASE_CORRUPT', /height 1/);
     assert.deepEqual((await t.store.readBlock(2)).header.height, 2);
     assert.throws(() => t.store.state.get('transfer', 't1'), /state transfer\/t1/);
