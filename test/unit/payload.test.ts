@@ -6,6 +6,7 @@ import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import { isBayledgerError } from '../../src/core/errors.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { inclusionProof, leafHash, MemoryMerkleLog } from '../../src/core/merkle/index.js';
 import { encodeContainerHead } from '../../src/node/transfer/container.js';
 import { INBOX_MANIFEST_FILE } from '../../src/node/transfer/filing.js';
@@ -22,6 +23,7 @@ import {
 import { PayloadReceiver, type ReceiveOutcome } from '../../src/node/transfer/receiver.js';
 import { PayloadSender } from '../../src/node/transfer/sender.js';
 import {
+  approve,
   CHAIN_ID,
   deliver,
   editFrames,
@@ -714,6 +716,59 @@ describe('payload channel: resumption', () => {
       const fresh = await deliver(fixture);
       assertDelivered(fresh);
       await assertFiled(fixture, fresh.directory);
+    });
+  });
+
+  it('a recorded container head changed on disk is not blamed on the sender: the transfer starts over', async () => {
+    await withTempDir(async (dir) => {
+      const sizes = [100, 3, 0, 50];
+      const fixture = await sealFixture(dir, sizes, { chunkBytes: 8 });
+      const head = encodeContainerHead(sizes);
+      // Frame 0 is the header; stop two chunks past the head, so the whole head is recorded.
+      const stopAt = Math.ceil(head.byteLength / 8) + 3;
+      assertFailed(
+        await deliver(fixture, {
+          tamper: editFrames((frame, position) => (position === stopAt ? 'stop' : frame)),
+        }),
+        'PAYLOAD_TRUNCATED',
+        false,
+      );
+      const headFile = path.join(
+        partialDirectory(fixture.inboxDir, fixture.expectation.transferId),
+        'head.bin',
+      );
+      assert.deepEqual(new Uint8Array(await readFile(headFile)), head);
+      // A head of the same length and total whose item sizes are not the declared ones.
+      const changed = encodeContainerHead([100, 3, 1, 49]);
+      assert.equal(changed.byteLength, head.byteLength);
+      await writeFile(headFile, changed);
+      const resumed = await PayloadReceiver.open(receiverOptions(fixture));
+      assert.equal(resumed.settled, undefined, 'no outcome: nothing is refused');
+      assert.equal(resumed.nextChunk, 0);
+      const outcome = await deliver(fixture, { receiver: resumed });
+      assertDelivered(outcome);
+      await assertFiled(fixture, outcome.directory);
+    });
+  });
+
+  it('a failed receive makes its chunks durable before it returns, so a crash before close loses none', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [3000], { chunkBytes: SMALL_CHUNK });
+      // Fewer chunks than a background checkpoint waits for: only the receive's own one records them.
+      const stopAfter = 5;
+      assert.ok(stopAfter < LIMITS.payloadCheckpointChunks);
+      const receiver = await PayloadReceiver.open(receiverOptions(fixture));
+      const sender = new PayloadSender({ outboxDir: fixture.outboxDir });
+      const frames = sender.respond(receiver.requestFrame(), approve(fixture));
+      const stop = editFrames((frame, position) => (position === stopAfter + 1 ? 'stop' : frame));
+      assertFailed(await receiver.receive(stop(frames)), 'PAYLOAD_TRUNCATED', false);
+      // As if the process died now, before close(): a new receiver reads only what is on disk.
+      const resumed = await PayloadReceiver.open(receiverOptions(fixture));
+      assert.equal(resumed.nextChunk, stopAfter);
+      await receiver.close();
+      const outcome = await deliver(fixture, { receiver: resumed });
+      assertDelivered(outcome);
+      await assertFiled(fixture, outcome.directory);
     });
   });
 

@@ -84,8 +84,7 @@ export class PartialPayload {
 
   /**
    * Resumes the partial for this commitment, or starts a new one (discarding progress made for
-   * any other commitment, or a record that does not hang together). A problem means the durable
-   * container head itself contradicts the declaration.
+   * any other commitment, or a record that does not hang together).
    */
   static async open(
     inboxDir: string,
@@ -95,7 +94,7 @@ export class PartialPayload {
     declaredSizes: readonly number[],
     /** Items hashed and written on a worker thread; by default for RECEIVE_WORKER_MIN_BYTES or more. */
     itemsOnWorker?: boolean,
-  ): Promise<PartialPayload | SinkProblem> {
+  ): Promise<PartialPayload> {
     const directory = partialDirectory(inboxDir, transferId);
     const commitmentBytes = encodeCanonical(commitment);
     const stored = await readIfExists(path.join(directory, COMMITMENT_FILE));
@@ -109,17 +108,20 @@ export class PartialPayload {
       itemsOnWorker,
     );
     if (
-      !('reason' in sink) &&
-      !sink.headComplete &&
-      sink.headCollected < containerEnd(layout, leaves.length)
+      'reason' in sink ||
+      (!sink.headComplete && sink.headCollected < containerEnd(layout, leaves.length))
     ) {
-      // The leaves name chunks whose head bytes were never recorded: trust nothing, start over.
-      await sink.close();
+      // Either the leaves name chunks whose head bytes were never recorded, or the recorded head
+      // contradicts the declaration although it was checked when its chunk arrived (a head that
+      // failed that check is never checkpointed as accepted: the disk changed it since). Trust
+      // nothing and start over; refusing the transfer for it would blame the sender for our disk.
+      if (!('reason' in sink)) await sink.close();
       await reset(directory, commitmentBytes);
       leaves = [];
       sink = await ContainerSink.open(directory, layout, declaredSizes, 0, itemsOnWorker);
     }
-    if ('reason' in sink) return sink;
+    // No head bytes yet, so nothing to contradict the declaration.
+    assert(!('reason' in sink), 'an empty container head has no problem');
     const leavesFile = await openReadWrite(path.join(directory, LEAVES_FILE));
     // Drop a torn leaf or leaves past the chunk count; those chunks are fetched again.
     await leavesFile.truncate(leaves.length * HASH_BYTES);

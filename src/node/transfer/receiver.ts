@@ -138,10 +138,6 @@ export class PayloadReceiver {
       expected.items.map((item) => item.sizeBytes),
       options.itemsOnWorker,
     );
-    if ('reason' in partial) {
-      await rm(partialDirectory(options.inboxDir, expected.transferId), { recursive: true, force: true });
-      return new PayloadReceiver(options, undefined, failure(partial.reason, partial.detail, 0));
-    }
     const receiver = new PayloadReceiver(options, { verifier: created.verifier, key, partial });
     if (partial.verifiedChunks === created.verifier.layout.chunkCount) await receiver.#finish();
     return receiver;
