@@ -55,7 +55,8 @@ export class BlockSync {
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
   #announceTimer: NodeJS.Timeout | undefined;
-  #lastAnnounceMs = 0;
+  /** performance.now() of the last announcement; none yet, so the first goes out at once. */
+  #lastAnnounceMs = Number.NEGATIVE_INFINITY;
 
   constructor(chain: NodeChain, net: PeerNetwork, logger: Logger, metrics: NodeMetrics) {
     this.#chain = chain;

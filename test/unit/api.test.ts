@@ -221,6 +221,8 @@ describe('local HTTP API server', () => {
     for (const answer of [declared, chunked, streamed]) {
       assert.equal(answer.status, 413, answer.text);
       assert.equal((JSON.parse(answer.text) as { error: { code: string } }).error.code, 'MESSAGE_TOO_LARGE');
+      // The rest of the body will not be read: the connection cannot carry another request.
+      assert.equal(answer.connection, 'close');
     }
     assert.ok(!uploads.includes(3 * 1024 * 1024 + 1), 'the handler never took the oversize upload whole');
   });

@@ -1,0 +1,376 @@
+// Block sync's client side (src/node/block-sync.ts) against scripted peers: which peer it asks,
+// when it starts, what it does with failures, garbage and invalid blocks, the range it fetches
+// ahead, when it gives up, what it announces, and closing mid-run. The node's store, chain and
+// verification are real; the network is an in-memory stand-in whose peers answer as each test says
+// (test/unit/block-sync.test.ts runs the same code between real libp2p peers).
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LIMITS } from '../../src/core/limits.js';
+import { BlockSync } from '../../src/node/block-sync.js';
+import { createMemoryLogger } from '../../src/node/log/index.js';
+import type { MessageProtocol, PeerEvent, PeerNetwork } from '../../src/node/net/types.js';
+import { NodeChain } from '../../src/node/node-chain.js';
+import { createNodeMetrics, type NodeMetrics } from '../../src/node/node-metrics.js';
+import {
+  decodeStatus,
+  decodeSyncRequest,
+  encodeStatus,
+  encodeSyncResponse,
+  PROTOCOL,
+  type StatusMessage,
+  type SyncedBlock,
+} from '../../src/node/protocols.js';
+import { LedgerStore } from '../../src/node/store/ledger-store.js';
+import { buildChain, certify, genesisRecordOf, type TestChain } from '../helpers/chain.js';
+import { testDigest, testGenesis } from '../helpers/fixtures.js';
+import { waitFor } from '../helpers/wait.js';
+
+const network = testGenesis();
+const [PEER_A, PEER_B, PEER_C] = ['sz-cac', 'sz-health', 'qianhai'] as const;
+const ZERO_HASH = new Uint8Array(32);
+
+interface Asked {
+  readonly peer: string;
+  readonly fromHeight: number;
+  readonly maxBlocks: number;
+  /** Our committed height when we asked. */
+  readonly ownHeight: number;
+}
+
+type Answer = (peer: string, fromHeight: number) => Promise<Uint8Array>;
+
+interface Rig {
+  readonly chain: NodeChain;
+  readonly sync: BlockSync;
+  readonly metrics: NodeMetrics;
+  readonly lines: Array<Record<string, unknown>>;
+  readonly asked: Asked[];
+  /** Status messages we sent: to a peer, or '*' for a broadcast. */
+  readonly told: Array<{ to: string; height: number }>;
+  readonly penalties: Array<{ peer: string; code: string; reason: string }>;
+  readonly connected: Set<string>;
+  /** How peers answer a sync request (by default: no answer until the test says). */
+  answer: Answer;
+  /** A status message from `peer`. */
+  status(peer: string, height: number): void;
+  peerEvent(event: PeerEvent): void;
+}
+
+/** A promise the test resolves later, and the function that resolves it. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: Error) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** What an honest peer holding `chain` up to `tipHeight` sends for a range, `perResponse` blocks at most. */
+function served(chain: TestChain, fromHeight: number, tipHeight: number, perResponse = 64): Uint8Array {
+  const last = Math.min(tipHeight, fromHeight + perResponse - 1);
+  const blocks: SyncedBlock[] = chain.blocks.slice(fromHeight - 1, last);
+  return encodeSyncResponse({ tipHeight, blocks });
+}
+
+describe('block sync: the catching-up side, against scripted peers', function () {
+  this.timeout(20_000);
+  let built: TestChain;
+  const cleanups: Array<() => Promise<void>> = [];
+
+  before(() => {
+    // Empty blocks: what is synced does not matter here, only which and from whom.
+    built = buildChain({
+      genesis: network.genesis,
+      signers: network.signers,
+      blocks: Array.from({ length: 12 }, () => []),
+    });
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function startRig(ownBlocks = 0): Promise<Rig> {
+    const directory = await mkdtemp(join(tmpdir(), 'bayledger-sync-client-'));
+    cleanups.push(() => rm(directory, { recursive: true, force: true }));
+    const store = await LedgerStore.open(join(directory, 'data'), { createIfMissing: true });
+    cleanups.push(() => store.close());
+    await store.initGenesis(genesisRecordOf(network.genesis));
+    for (const [i, committed] of built.blocks.slice(0, ownBlocks).entries()) {
+      await store.commitBlock(committed.block, committed.certificate, built.applied[i]!);
+    }
+    const chain = new NodeChain(store, built.params);
+    const asked: Asked[] = [];
+    const told: Rig['told'] = [];
+    const penalties: Rig['penalties'] = [];
+    const connected = new Set<string>([PEER_A, PEER_B, PEER_C]);
+    let statusProtocol: MessageProtocol<StatusMessage> | undefined;
+    let peerListener: ((event: PeerEvent) => void) | undefined;
+    const rig: Rig = {
+      chain,
+      sync: undefined as unknown as BlockSync,
+      metrics: createNodeMetrics({
+        peers: () => connected.size,
+        mempoolTxs: () => 0,
+        mempoolBytes: () => 0,
+        txIdFilterAnswering: () => false,
+      }),
+      lines: [],
+      asked,
+      told,
+      penalties,
+      connected,
+      answer: () => new Promise(() => {}),
+      status(peer, height) {
+        // Through the protocol's own decoder, as the network would deliver it.
+        statusProtocol!.onMessage(
+          peer,
+          statusProtocol!.decode(encodeStatus({ height, blockHash: ZERO_HASH })),
+        );
+      },
+      peerEvent(event) {
+        peerListener!(event);
+      },
+    };
+    const fake: Partial<PeerNetwork> = {
+      registerRequestHandler: async () => {},
+      registerProtocol: async <T>(protocol: MessageProtocol<T>) => {
+        assert.equal(protocol.name, PROTOCOL.status);
+        statusProtocol = protocol as unknown as MessageProtocol<StatusMessage>;
+      },
+      onPeerEvent: (listener) => {
+        peerListener = listener;
+        return () => {};
+      },
+      isConnected: (peer) => connected.has(peer),
+      send: (to, protocol, bytes) => {
+        if (protocol === PROTOCOL.status) told.push({ to, height: decodeStatus(bytes).height });
+        return 'queued';
+      },
+      broadcast: (protocol, bytes) => {
+        if (protocol === PROTOCOL.status) told.push({ to: '*', height: decodeStatus(bytes).height });
+      },
+      request: (peer, protocol, requestBytes) => {
+        assert.equal(protocol, PROTOCOL.blockSync);
+        const request = decodeSyncRequest(requestBytes);
+        asked.push({ peer, ...request, ownHeight: chain.height });
+        return rig.answer(peer, request.fromHeight);
+      },
+      penalise: (peer, code, reason) => {
+        penalties.push({ peer, code, reason });
+      },
+    };
+    const { logger, lines } = createMemoryLogger('debug');
+    (rig as { lines: typeof lines }).lines = lines;
+    const sync = new BlockSync(chain, fake as PeerNetwork, logger, rig.metrics);
+    (rig as { sync: BlockSync }).sync = sync;
+    await sync.register();
+    cleanups.push(() => sync.close());
+    return rig;
+  }
+
+  const askedOf = (rig: Rig): string[] => rig.asked.map((asked) => `${asked.peer}@${asked.fromHeight}`);
+
+  it('starts at once for a peer two blocks ahead, not for one block ahead (the race with consensus)', async () => {
+    const rig = await startRig();
+    rig.answer = async (_peer, from) => served(built, from, 2);
+    rig.status(PEER_A, 1);
+    assert.equal(rig.asked.length, 0, 'one block ahead: left to consensus and the periodic check');
+    rig.status(PEER_A, 2);
+    assert.deepEqual(askedOf(rig), [`${PEER_A}@1`], 'asked at once');
+    assert.equal(rig.asked[0]!.maxBlocks, LIMITS.maxBlocksPerSyncResponse);
+    await waitFor('height 2', () => rig.chain.height === 2 || undefined);
+    assert.equal(rig.metrics.syncedBlocks.value(), 2);
+  });
+
+  it('a lower height a peer announces later does not lower what it is known to hold', async () => {
+    const rig = await startRig();
+    const first = deferred<Uint8Array>();
+    rig.answer = () => first.promise;
+    rig.status(PEER_C, 2);
+    rig.status(PEER_A, 5);
+    rig.status(PEER_B, 6);
+    rig.status(PEER_B, 4);
+    rig.answer = async (_peer, from) => served(built, from, 6);
+    first.resolve(served(built, 1, 2));
+    await waitFor('height 6', () => rig.chain.height === 6 || undefined);
+    assert.deepEqual(askedOf(rig), [`${PEER_C}@1`, `${PEER_B}@3`]);
+  });
+
+  it('asks the highest connected peer, and forgets the height of one that disconnects', async () => {
+    const rig = await startRig();
+    const first = deferred<Uint8Array>();
+    rig.answer = () => first.promise;
+    rig.status(PEER_C, 2);
+    // While C's range is on its way, A and B announce; B, the highest, disconnects.
+    rig.status(PEER_A, 5);
+    rig.status(PEER_B, 9);
+    rig.connected.delete(PEER_B);
+    rig.peerEvent({ kind: 'disconnect', orgId: PEER_B });
+    rig.answer = async (_peer, from) => served(built, from, 5);
+    first.resolve(served(built, 1, 2));
+    await waitFor('height 5', () => rig.chain.height === 5 || undefined);
+    assert.deepEqual(askedOf(rig), [`${PEER_C}@1`, `${PEER_A}@3`]);
+    // Back, B has said nothing since: nobody is known to be ahead.
+    rig.connected.add(PEER_B);
+    rig.peerEvent({ kind: 'connect', orgId: PEER_B });
+    rig.sync.kick();
+    await rig.sync.close();
+    assert.deepEqual(askedOf(rig), [`${PEER_C}@1`, `${PEER_A}@3`]);
+  });
+
+  it('prefers the higher of two connected peers', async () => {
+    const rig = await startRig();
+    const first = deferred<Uint8Array>();
+    rig.answer = () => first.promise;
+    rig.status(PEER_C, 2);
+    rig.status(PEER_A, 9);
+    rig.status(PEER_B, 7);
+    rig.answer = async (_peer, from) => served(built, from, 9);
+    first.resolve(served(built, 1, 2));
+    await waitFor('height 9', () => rig.chain.height === 9 || undefined);
+    assert.deepEqual(askedOf(rig), [`${PEER_C}@1`, `${PEER_A}@3`]);
+  });
+
+  it('after a failed request it forgets that peer and goes on with another', async () => {
+    const rig = await startRig();
+    const failing = deferred<Uint8Array>();
+    rig.answer = () => failing.promise;
+    rig.status(PEER_A, 5);
+    rig.status(PEER_B, 4);
+    rig.answer = async (_peer, from) => served(built, from, 4);
+    failing.reject(new Error('stream reset'));
+    await waitFor('height 4', () => rig.chain.height === 4 || undefined);
+    await rig.sync.close();
+    // A is not asked again: its height was forgotten with the failure.
+    assert.deepEqual(askedOf(rig), [`${PEER_A}@1`, `${PEER_B}@1`]);
+    assert.ok(rig.lines.some((line) => line.msg === 'block sync request failed' && line.peer === PEER_A));
+    assert.deepEqual(rig.penalties, [], 'a failure is not misbehaviour');
+  });
+
+  it('penalises a peer that answers garbage, with the decoding error, and syncs from another', async () => {
+    const rig = await startRig();
+    const garbage = deferred<Uint8Array>();
+    rig.answer = () => garbage.promise;
+    rig.status(PEER_A, 5);
+    rig.status(PEER_B, 3);
+    rig.answer = async (_peer, from) => served(built, from, 3);
+    garbage.resolve(new Uint8Array([0xa1, 0x61]));
+    await waitFor('height 3', () => rig.chain.height === 3 || undefined);
+    assert.equal(rig.penalties.length, 1);
+    const [penalty] = rig.penalties;
+    assert.equal(penalty!.peer, PEER_A);
+    assert.match(penalty!.code, /^[A-Z_]+$/);
+    assert.match(penalty!.reason, /^malformed sync response: /);
+    assert.deepEqual(askedOf(rig), [`${PEER_A}@1`, `${PEER_B}@1`]);
+  });
+
+  it('penalises a peer that serves a block that does not verify, commits nothing after it, and syncs from another', async () => {
+    const rig = await startRig();
+    const forged = deferred<Uint8Array>();
+    rig.answer = () => forged.promise;
+    rig.status(PEER_A, 4);
+    rig.status(PEER_B, 4);
+    rig.answer = async (_peer, from) => served(built, from, 4);
+    // Block 2 with a certificate for another block: the rest of A's range is not even looked at.
+    const [one, two, three] = built.blocks;
+    const badCertificate = certify(
+      built.params,
+      network.signers,
+      testDigest('another block'),
+      two!.block.header,
+    );
+    forged.resolve(
+      encodeSyncResponse({ tipHeight: 4, blocks: [one!, { ...two!, certificate: badCertificate }, three!] }),
+    );
+    await waitFor('height 4', () => rig.chain.height === 4 || undefined);
+    assert.equal(rig.penalties.length, 1);
+    assert.equal(rig.penalties[0]!.peer, PEER_A);
+    assert.equal(rig.penalties[0]!.reason, 'served an invalid block 2');
+    // A's next range was asked for before its block 2 failed; that answer is never used.
+    assert.deepEqual(askedOf(rig), [`${PEER_A}@1`, `${PEER_A}@4`, `${PEER_B}@2`]);
+    const warning = rig.lines.find((line) => line.msg === 'peer served an invalid block');
+    assert.equal(warning?.height, 2);
+    assert.equal(rig.metrics.syncedBlocks.value(), 4);
+  });
+
+  it('asks for the next range before committing the current one, and uses that answer', async () => {
+    const rig = await startRig();
+    // A peer that sends two blocks at a time.
+    rig.answer = async (_peer, from) => served(built, from, 7, 2);
+    rig.status(PEER_A, 7);
+    await waitFor('height 7', () => rig.chain.height === 7 || undefined);
+    await rig.sync.close();
+    // Each range once: the prefetched answer is the one used.
+    assert.deepEqual(askedOf(rig), [`${PEER_A}@1`, `${PEER_A}@3`, `${PEER_A}@5`, `${PEER_A}@7`]);
+    // Each next range asked for while the one before it was still uncommitted.
+    assert.deepEqual(
+      rig.asked.map((asked) => asked.ownHeight),
+      [0, 0, 2, 4],
+    );
+  });
+
+  it('skips blocks of a range it already holds', async () => {
+    const rig = await startRig(2);
+    // A peer that ignores fromHeight and sends from block 1.
+    rig.answer = async () => served(built, 1, 5);
+    rig.status(PEER_A, 5);
+    await waitFor('height 5', () => rig.chain.height === 5 || undefined);
+    assert.deepEqual(rig.penalties, []);
+    assert.equal(rig.metrics.syncedBlocks.value(), 3);
+  });
+
+  it('gives up after LIMITS.maxSyncAttempts answers that bring nothing', async () => {
+    const rig = await startRig();
+    const ended = deferred<void>();
+    rig.answer = async () => {
+      if (rig.asked.length === LIMITS.maxSyncAttempts) setImmediate(() => ended.resolve());
+      return encodeSyncResponse({ tipHeight: 9, blocks: [] });
+    };
+    rig.status(PEER_A, 9);
+    await ended.promise;
+    // A new run would ask again at once (kick is synchronous up to the request): none was asked.
+    assert.equal(rig.asked.length, LIMITS.maxSyncAttempts);
+    rig.sync.kick();
+    assert.equal(rig.asked.length, LIMITS.maxSyncAttempts + 1, 'the run had ended: a new one starts');
+    assert.equal(rig.chain.height, 0);
+  });
+
+  it('tells a peer that connects its tip, and announces commits at most once per interval', async () => {
+    const rig = await startRig(1);
+    rig.peerEvent({ kind: 'connect', orgId: PEER_A });
+    assert.deepEqual(rig.told, [{ to: PEER_A, height: 1 }]);
+    for (const [i, committed] of built.blocks.slice(1, 4).entries()) {
+      assert.equal(
+        await rig.chain.commit(committed.block, committed.certificate, 'sync'),
+        true,
+        `block ${i + 2}`,
+      );
+    }
+    // The first commit is announced at once; the next two wait for the interval, then go as one.
+    assert.deepEqual(rig.told.slice(1), [{ to: '*', height: 2 }]);
+    await waitFor('the second announcement', () => rig.told.length === 3 || undefined, { timeoutMs: 5_000 });
+    assert.deepEqual(rig.told.slice(1), [
+      { to: '*', height: 2 },
+      { to: '*', height: 4 },
+    ]);
+  });
+
+  it('a close during a run waits for it and commits nothing that arrives afterwards', async () => {
+    const rig = await startRig();
+    const late = deferred<Uint8Array>();
+    rig.answer = () => late.promise;
+    rig.status(PEER_A, 4);
+    const closed = rig.sync.close();
+    late.resolve(served(built, 1, 4));
+    await closed;
+    assert.equal(rig.chain.height, 0);
+    assert.deepEqual(askedOf(rig), [`${PEER_A}@1`], 'and no range was asked for afterwards');
+    rig.status(PEER_A, 8);
+    assert.deepEqual(askedOf(rig), [`${PEER_A}@1`], 'a closed sync starts no run');
+  });
+});
