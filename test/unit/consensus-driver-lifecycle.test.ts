@@ -8,10 +8,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
+import type { ConsensusParams } from '../../src/core/config/genesis.js';
 import { proposerOf } from '../../src/core/consensus/proposer.js';
 import { blockHash } from '../../src/core/ledger/block-hash.js';
 import { buildBlock } from '../../src/core/ledger/build-block.js';
 import type { ChainParams } from '../../src/core/ledger/chain-params.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { commitNextBlock, type TxInput } from '../helpers/chain.js';
 import { type DriverRig, startDriverRig } from '../helpers/driver-rig.js';
@@ -35,8 +37,11 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function rig(self: (params: ChainParams) => string | null, regossipMs?: number): Promise<DriverRig> {
-    const started = await startDriverRig({ self, regossipMs });
+  async function rig(
+    self: (params: ChainParams) => string | null,
+    consensus: Partial<ConsensusParams> = {},
+  ): Promise<DriverRig> {
+    const started = await startDriverRig({ self, consensus });
     cleanups.push(() => started.close());
     return started;
   }
@@ -143,6 +148,30 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     // Nothing was signed for the heights block sync decided.
     assert.deepEqual(node.votesSent('prevote', 1, 0), []);
     assert.deepEqual(node.votesSent('prevote', 2, 0), []);
+  });
+
+  it('a validator halted at the round limit comes back when block sync commits its height', async () => {
+    // Short timeouts that do not grow, so round 1000 times out at once.
+    const node = await rig((params) => proposerAt(params, 3), {
+      timeoutPrevoteMs: 1,
+      timeoutPrecommitMs: 1,
+      timeoutDeltaMs: 0,
+    });
+    const [one, two] = await blocksAhead(node, 2);
+    // f + 1 votes of the last round make the machine skip to it (Algorithm 1 line 55); a quorum of
+    // precommits ends it (lines 47 and 65), and starting the next round halts the machine.
+    const lastRound = LIMITS.maxRoundsPerHeight;
+    const others = othersThan(node.params, node.self);
+    for (const validator of others.slice(0, 2)) node.vote(validator, 'prevote', 1, lastRound, null);
+    for (const validator of others) node.vote(validator, 'precommit', 1, lastRound, null);
+    await waitFor('the halt', () =>
+      node.logged.find((line) => line.msg === 'consensus halted: round limit reached'),
+    );
+    assert.equal(await node.chain.commit(one!.block, one!.certificate, 'sync'), true);
+    await waitFor('height 2', () => node.driver.height === 2 || undefined);
+    node.propose(proposerAt(node.params, 2), two!.block, two!.blockHash);
+    await waitFor('our prevote of height 2', () => node.votesSent('prevote', 2, 0).length > 0 || undefined);
+    assert.deepEqual(node.votesSent('prevote', 2, 0).map(hex), [hex(two!.blockHash)]);
   });
 
   it('prevotes nil for an invalid proposal and says why', async () => {
