@@ -56,6 +56,10 @@ export interface DriverRig {
   readonly logged: Array<Record<string, unknown>>;
   /** In order: `wal/<kind>/<height>` once a WAL append has completed, `sent/<kind>/<height>` on a send. */
   readonly order: string[];
+  /** Holds every WAL append until the returned function is called. */
+  holdWal(): () => void;
+  /** Whether an append is waiting on holdWal's gate. */
+  walWaiting(): boolean;
   /** Closes the driver and starts a new one over the same store (as a restarted node would). */
   restart(): Promise<void>;
   /** A signed proposal from validator `from`, as if received from the network now. */
@@ -84,7 +88,13 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
   const order: string[] = [];
   // The real WAL append, noted once it has completed (fsync included), to check what came first.
   const walAppend = store.walAppend.bind(store);
+  let walGate: Promise<void> | undefined;
+  let walWaiting = false;
   store.walAppend = async (height, record) => {
+    if (walGate !== undefined) {
+      walWaiting = true;
+      await walGate;
+    }
     await walAppend(height, record);
     order.push(`wal/${height}`);
   };
@@ -143,6 +153,17 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
     sent,
     logged,
     order,
+    holdWal() {
+      let open!: () => void;
+      walGate = new Promise((resolve) => {
+        open = resolve;
+      });
+      return () => {
+        walGate = undefined;
+        open();
+      };
+    },
+    walWaiting: () => walWaiting,
     async restart() {
       await driver.close();
       driver = newDriver();

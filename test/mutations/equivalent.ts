@@ -643,6 +643,36 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: 'if-false',
     why: 'deriveRecipientKey fails only with KEY_INVALID (a key of the wrong length or of small order); any other error is a bug',
   },
+  // --- src/node/consensus-driver.ts ---
+  {
+    file: 'src/node/consensus-driver.ts',
+    line: 'return this.#state?.height ?? this.#options.chain.height + 1;',
+    kind: '+ 1 -> + 0',
+    why: 'the height before start(): nothing reads it then (the node reads round only; the WAL append runs after start)',
+  },
+  {
+    file: 'src/node/consensus-driver.ts',
+    line: "if (event.source === 'sync' && state.height === height) {",
+    kind: '&& -> ||',
+    why:
+      'a block our own consensus decided is committed after step() has moved the machine past its height, and the ' +
+      "machine ignores a committed-block of a height it is not at: only a sync commit at the machine's height counts",
+  },
+  {
+    file: 'src/node/consensus-driver.ts',
+    line: 'if (height !== chain.height + 1) return;',
+    kind: 'if-false',
+    why:
+      'building for a height block sync decided meanwhile: the proposal-value it would input reaches the machine after ' +
+      'the sync commit moved it on, and the machine drops a value of a past height (tested: nothing is sent)',
+  },
+  {
+    file: 'src/node/consensus-driver.ts',
+    line: 'if (this.#waitingForTxsHeight !== height || this.#options.mempool.size === 0) return;',
+    why:
+      'every caller checks both first (notifyTxsAvailable after admission, the tick, #waitForTxs), and the pace timer ' +
+      'is cleared with its height; the mempool shrinks only at a commit, which moves the height',
+  },
   // --- src/node/block-sync.ts ---
   {
     file: 'src/node/block-sync.ts',

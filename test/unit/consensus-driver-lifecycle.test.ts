@@ -192,7 +192,8 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
   });
 
   it('keeps equivocation evidence once, durably, and reports it once', async () => {
-    const node = await rig((params) => proposerAt(params, 3));
+    // No propose timeout during the test: the only prevote of round 0 is the one asked for below.
+    const node = await rig((params) => proposerAt(params, 3), { timeoutProposeMs: 30_000 });
     const [liar] = othersThan(node.params, node.self);
     const equivocate = () => {
       node.vote(liar!, 'prevote', 1, 0, testDigest('one block'));
@@ -211,9 +212,12 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     // After a restart the machine has forgotten the pair and finds it again; the store has it.
     await node.restart();
     equivocate();
-    // A vote after them, handled once they are (inputs run in order): then the evidence effect is done.
-    node.vote(othersThan(node.params, node.self, liar!)[0]!, 'prevote', 1, 0, null);
-    await node.driver.close();
+    // Inputs are handled in order: once our prevote for a proposal sent after them is out, what
+    // the votes raised has been handled.
+    const proposer = proposerAt(node.params, 1);
+    const built = nextBlock(node, proposer);
+    node.propose(proposer, built.block, built.blockHash);
+    await waitFor('our prevote', () => node.votesSent('prevote', 1, 0).length > 0 || undefined);
     assert.equal(node.store.evidence.count, 1);
     assert.equal(node.logged.filter((line) => line.msg === 'equivocation evidence').length, 1);
     assert.equal(node.metrics.evidence.value(), 1);
@@ -240,17 +244,64 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     assert.equal(warning?.count, 1);
   });
 
+  it('a driver closed while its vote is being made durable sends nothing afterwards', async () => {
+    const node = await rig((params) => proposerAt(params, 3));
+    const proposer = proposerAt(node.params, 1);
+    const built = nextBlock(node, proposer);
+    const release = node.holdWal();
+    node.propose(proposer, built.block, built.blockHash);
+    await waitFor('the prevote waiting for the WAL', () => node.walWaiting() || undefined);
+    const closed = node.driver.close();
+    release();
+    await closed;
+    assert.deepEqual(node.order, ['wal/1'], 'made durable, never sent');
+    assert.deepEqual(node.sent, []);
+  });
+
+  it('does not judge a proposal against the next height when block sync commits its height meanwhile', async () => {
+    const node = await rig((params) => proposerAt(params, 3));
+    const [one] = await blocksAhead(node, 1);
+    // The proposal's validation waits for the commit in flight, then finds its height decided.
+    node.propose(proposerAt(node.params, 1), one!.block, one!.blockHash);
+    const committed = node.chain.commit(one!.block, one!.certificate, 'sync');
+    assert.equal(await committed, true);
+    await waitFor('height 2', () => node.driver.height === 2 || undefined);
+    assert.equal(
+      node.logged.some((line) => line.msg === 'proposal invalid'),
+      false,
+    );
+    assert.deepEqual(node.votesSent('prevote', 1, 0), [], 'no vote for a decided height');
+  });
+
+  it('does not build a proposal for a height block sync commits meanwhile', async () => {
+    const node = await rig((params) => proposerAt(params, 1));
+    const [one] = await blocksAhead(node, 1);
+    node.mempool.add(grantConsent(node.network, { patient: 'raced' }).bytes);
+    // Wakes the proposer of height 1; its block building waits for the commit in flight.
+    node.driver.notifyTxsAvailable();
+    assert.equal(await node.chain.commit(one!.block, one!.certificate, 'sync'), true);
+    await waitFor('height 2', () => node.driver.height === 2 || undefined);
+    await node.driver.close();
+    const proposals = node.sent.filter((sent) => sent.message.type === 'proposal');
+    assert.deepEqual(proposals, [], 'height 1 was decided without us, and height 2 is not ours');
+  });
+
   it('a closed driver takes no input and follows no commit', async () => {
     const node = await rig((params) => proposerAt(params, 3));
     const [one] = await blocksAhead(node, 1);
     await node.driver.close();
     const proposer = proposerAt(node.params, 1);
     node.propose(proposer, one!.block, one!.blockHash);
+    // f + 1 votes of a later round would move an open machine there (Algorithm 1 line 55).
+    for (const validator of othersThan(node.params, node.self).slice(0, 2)) {
+      node.vote(validator, 'prevote', 1, 5, null);
+    }
     assert.equal(await node.chain.commit(one!.block, one!.certificate, 'sync'), true);
     // close() waits for every queued task, including those queued after the first close.
     await node.driver.close();
     assert.deepEqual(node.sent, []);
     assert.equal(node.driver.height, 1, 'still at the height it was closed at');
+    assert.equal(node.driver.round, 0, 'and the round');
     assert.equal(
       node.logged.some((line) => line.msg === 'consensus driver task failed'),
       false,

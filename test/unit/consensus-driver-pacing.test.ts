@@ -283,6 +283,18 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     assert.equal(proposal.txCount, 2);
   });
 
+  it('proposes at once when the mempool holds a full block by bytes, to the byte', async () => {
+    // The two transactions addTxs makes, measured on a network with the same keys.
+    const sample = testGenesis();
+    const twoTxsBytes = [0, 1]
+      .map((i) => grantConsent(sample, { patient: `patient-${i}` }).bytes.byteLength)
+      .reduce((sum, bytes) => sum + bytes, 0);
+    const rig = await startRig({ minBlockIntervalMs: 30_000, maxBlockBytes: twoTxsBytes }, 2);
+    await decideHeightOne(rig, () => rig.addTxs(2));
+    const proposal = await proposalOfHeightTwo(rig, atOnce);
+    assert.equal(proposal.txCount, 2);
+  });
+
   it('proposes at once at the first height it sees start (the previous start is unknown)', async () => {
     const rig = await startRig({ minBlockIntervalMs: 30_000 });
     rig.addTxs(1);
