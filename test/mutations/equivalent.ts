@@ -673,6 +673,45 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'every caller checks both first (notifyTxsAvailable after admission, the tick, #waitForTxs), and the pace timer ' +
       'is cleared with its height; the mempool shrinks only at a commit, which moves the height',
   },
+  {
+    file: 'src/node/consensus-driver.ts',
+    line: 'if (dueInMs <= 0 || fullBlock) {',
+    kind: '<= -> <',
+    why: 'a proposal due this very millisecond: a 0-ms pace timer releases the same proposal one timer tick later',
+  },
+  {
+    file: 'src/node/consensus-driver.ts',
+    line: 'if (this.#paceTimer !== undefined) return;',
+    kind: 'if-false',
+    why:
+      'a second pace timer for the same height has the same deadline (counted from the previous height start): ' +
+      'the first releases the proposal, the second finds no wait left (#releaseProposal checks)',
+  },
+  // --- src/node/transfer-service/payload-fetcher.ts ---
+  {
+    file: 'src/node/transfer-service/payload-fetcher.ts',
+    line: 'if (!couldAccept(transfer, this.#options.self)) return;',
+    kind: 'if-false',
+    why:
+      'a shortcut before the queue: #pump asks the acceptance gate, which refuses every record couldAccept rules out ' +
+      '(the gate applies the same record rules after reading the transfer back)',
+  },
+  {
+    file: 'src/node/transfer-service/payload-fetcher.ts',
+    line: 'return this.#closed || this.#queued.has(transferIdHex) || this.#running.has(transferIdHex);',
+    kind: '|| -> &&',
+    why:
+      'for the first ||, the closed check: close() empties the queue and #pump runs nothing once closed, so a ' +
+      'transfer queued after close is never fetched (the second || is killed: a transfer seen twice is fetched once)',
+  },
+  {
+    file: 'src/node/transfer-service/payload-fetcher.ts',
+    line: 'if (this.#queue.length < this.#maxQueued) this.#wakeRoomWaiters();',
+    kind: '< -> <=',
+    why:
+      'waiters exist only while the queue is full, and no pump then leaves it exactly full: #enqueue refuses ' +
+      'without pumping, and a finished fetch frees a slot, so its pump takes one off the queue first',
+  },
   // --- src/node/block-sync.ts ---
   {
     file: 'src/node/block-sync.ts',

@@ -18,7 +18,7 @@ import type { StateReader } from '../../src/core/ledger/state-kv.js';
 import { getTransfer, type TransferRecord } from '../../src/core/ledger/views.js';
 import { LIMITS } from '../../src/core/limits.js';
 import type { TransferItem } from '../../src/core/records/index.js';
-import { createMemoryLogger, type Logger } from '../../src/node/log/index.js';
+import { createLogger, createMemoryLogger, type Logger } from '../../src/node/log/index.js';
 import { MetricsRegistry } from '../../src/node/metrics/index.js';
 import type { PeerNetwork } from '../../src/node/net/index.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
@@ -305,6 +305,43 @@ describe('transfer service: payload channel over libp2p', function () {
     }
   });
 
+  it('a fetch waiting to retry when the fetcher closes makes no further attempt', async () => {
+    const interrupted: Array<Record<string, unknown>> = [];
+    let fetcher: PayloadFetcher | undefined;
+    let closing: Promise<void> | undefined;
+    // Closes the fetcher just after the first failed attempt, once its retry wait has begun: a
+    // microtask queued while the attempt is logged runs after the fetch awaits its wait.
+    const logger = createLogger({
+      level: 'info',
+      sink: (line) => {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        if (parsed.msg !== 'payload fetch interrupted') return;
+        interrupted.push(parsed);
+        if (closing === undefined)
+          queueMicrotask(() => {
+            closing = fetcher!.close();
+          });
+      },
+    });
+    const isolatedPeer = await isolatedFetcher('inbox-closing', { logger });
+    fetcher = isolatedPeer.fetcher;
+    try {
+      const { sealed } = await sealItems('closing', [5_000]);
+      const consent = grantConsent(net, { patient: 'closing' });
+      const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
+      ledger.block(consent);
+      ledger.block(declaration);
+      considerById(fetcher, declaration.objectId);
+      await waitFor('the close', () => closing !== undefined || undefined);
+      await closing;
+      assert.equal(interrupted.length, 1, 'one attempt, then the close ended the wait and the fetch');
+      assert.deepEqual(fetcher.activeTransfers, []);
+    } finally {
+      await fetcher.close();
+      await isolatedPeer.isolated.net.close();
+    }
+  });
+
   it('start-up scan: only the open transfers to this node reach the gate, read from the scanned values', async () => {
     // A chain of its own, so that no transfer of the other tests is open for this node: certified
     // blocks committed to a real LevelDB store, scanned as the service scans it at start.
@@ -438,7 +475,10 @@ describe('transfer service: payload channel over libp2p', function () {
     ledger.block(declaration);
     assert.equal(getTransfer(ledger.state, declaration.objectId)?.status, 'approved');
     const startedMs = Date.now();
-    considerById(newFetcher(), declaration.objectId);
+    const fetcher = newFetcher();
+    considerById(fetcher, declaration.objectId);
+    // Seen again (the start-up scan and a block can both hand it over): no second fetch.
+    considerById(fetcher, declaration.objectId);
     await waitFor(
       'the receipt',
       () => receipts.some((r) => toHex(r.transferId) === toHex(declaration.objectId)),
@@ -449,6 +489,7 @@ describe('transfer service: payload channel over libp2p', function () {
     // BAYLEDGER_PAYLOAD_TEST_MB=N measures a real-size payload (1 MiB chunks) on loopback.
     if (PAYLOAD_MB > 0) console.log(`      ${PAYLOAD_MB} MiB delivered in ${Date.now() - startedMs} ms`);
     const receipt = receipts.find((r) => toHex(r.transferId) === toHex(declaration.objectId))!;
+    assert.equal(receipts.filter((r) => toHex(r.transferId) === toHex(declaration.objectId)).length, 1);
     assert.deepEqual(
       [receipt.accepted, receipt.reason, toHex(receipt.payloadRoot)],
       [true, 'OK', toHex(sealed.commitment.root)],
