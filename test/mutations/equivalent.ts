@@ -687,6 +687,14 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'a second pace timer for the same height has the same deadline (counted from the previous height start): ' +
       'the first releases the proposal, the second finds no wait left (#releaseProposal checks)',
   },
+  {
+    file: 'src/node/consensus-driver.ts',
+    line: 'if (this.#waitingForTxsHeight !== height) return;',
+    kind: 'if-false',
+    why:
+      'a release for a height not waited for: the machine takes txs-available only for its own height, at round 0, ' +
+      'while it awaits transactions (machine.ts onTxsAvailable), and ignores any other',
+  },
   // --- src/node/transfer-service/payload-fetcher.ts ---
   {
     file: 'src/node/transfer-service/payload-fetcher.ts',

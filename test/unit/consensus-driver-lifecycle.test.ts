@@ -174,6 +174,32 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     assert.deepEqual(node.votesSent('prevote', 2, 0).map(hex), [hex(two!.blockHash)]);
   });
 
+  it('times the commits it makes itself, and not a decision block sync committed first', async () => {
+    const node = await rig((params) => proposerAt(params, 3));
+    const [one, two] = await blocksAhead(node, 2);
+    const decide = async (height: number, block: typeof one, beforeLastVotes: () => void = () => {}) => {
+      const proposer = proposerAt(node.params, height);
+      const quorum = [proposer, othersThan(node.params, node.self, proposer)[0]!];
+      node.propose(proposer, block!.block, block!.blockHash);
+      for (const validator of quorum) node.vote(validator, 'prevote', height, 0, block!.blockHash);
+      await waitFor('our precommit', () => node.votesSent('precommit', height, 0).length > 0 || undefined);
+      beforeLastVotes();
+      for (const validator of quorum) node.vote(validator, 'precommit', height, 0, block!.blockHash);
+      await waitFor(`height ${height + 1}`, () => node.driver.height === height + 1 || undefined);
+      await node.chain.drain();
+    };
+    // Height 1: block sync's commit is queued before the decision's, which then finds it done.
+    let synced: Promise<boolean> | undefined;
+    await decide(1, one, () => {
+      synced = node.chain.commit(one!.block, one!.certificate, 'sync');
+    });
+    assert.equal(await synced, true);
+    assert.equal(node.metrics.commitLatencySeconds.count(), 0);
+    await decide(2, two);
+    assert.equal(node.chain.height, 2);
+    assert.equal(node.metrics.commitLatencySeconds.count(), 1);
+  });
+
   it('prevotes nil for an invalid proposal and says why', async () => {
     const node = await rig((params) => proposerAt(params, 3));
     const proposer = proposerAt(node.params, 1);

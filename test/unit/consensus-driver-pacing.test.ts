@@ -144,21 +144,33 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
   }
 
   /**
-   * Drives height 1, proposed by another validator, to its decision with two other validators'
-   * votes (a quorum of 3 of 4, arXiv:1807.04938 lines 36-43 and 49); `beforeDecision` runs just
-   * before the last precommit. The rig must not be height 1's proposer. Resolves at the decision.
+   * Drives `height` (the next one), proposed by another validator, to its decision with two other
+   * validators' votes (a quorum of 3 of 4, arXiv:1807.04938 lines 36-43 and 49); `beforeDecision`
+   * runs just before the last precommit. The rig must not be the height's proposer. Resolves at
+   * the decision.
    */
-  async function decideHeightOne(rig: PacingRig, beforeDecision: () => void = () => {}): Promise<number> {
+  async function decideHeight(
+    rig: PacingRig,
+    height: number,
+    beforeDecision: () => void = () => {},
+  ): Promise<number> {
     const { network, params, store, driver } = rig;
-    const proposer = proposerOf(params.validators, 1, 0).id;
+    const proposer = proposerOf(params.validators, height, 0).id;
     assert.notEqual(proposer, rig.self);
     const others = params.validators.map((v) => v.id).filter((id) => id !== rig.self && id !== proposer);
     const built = buildBlock({ timeMs: Date.now(), proposer, candidates: [] }, store.contextFor(params));
-    const signature = signProposal(network.signers[proposer]!, params.chainId, 1, 0, -1, built.blockHash);
+    const signature = signProposal(
+      network.signers[proposer]!,
+      params.chainId,
+      height,
+      0,
+      -1,
+      built.blockHash,
+    );
     driver.input({
       type: 'proposal',
       proposal: {
-        height: 1,
+        height,
         round: 0,
         validRound: -1,
         blockHash: built.blockHash,
@@ -173,25 +185,28 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
         network.signers[validator]!,
         params.chainId,
         type,
-        1,
+        height,
         0,
         built.blockHash,
       );
       driver.input({
         type: 'vote',
-        vote: { type, height: 1, round: 0, blockHash: built.blockHash, validator, signature: voteSignature },
+        vote: { type, height, round: 0, blockHash: built.blockHash, validator, signature: voteSignature },
       });
     };
-    await waitFor('our prevote', () => rig.votes.includes('prevote/1') || undefined);
+    await waitFor('our prevote', () => rig.votes.includes(`prevote/${height}`) || undefined);
     voteFrom(proposer, 'prevote');
     voteFrom(others[0]!, 'prevote');
-    await waitFor('our precommit', () => rig.votes.includes('precommit/1') || undefined);
+    await waitFor('our precommit', () => rig.votes.includes(`precommit/${height}`) || undefined);
     beforeDecision();
     const decidedMs = Date.now();
     voteFrom(proposer, 'precommit');
     voteFrom(others[0]!, 'precommit');
     return decidedMs;
   }
+
+  const decideHeightOne = (rig: PacingRig, beforeDecision?: () => void): Promise<number> =>
+    decideHeight(rig, 1, beforeDecision);
 
   const proposalOfHeightTwo = (rig: PacingRig, options?: { timeoutMs: number }): Promise<Proposed> =>
     waitFor('the proposal of height 2', () => rig.proposals.find((p) => p.height === 2), options);
@@ -240,6 +255,28 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     assert.equal(proposal.txCount, 1);
     // Without the fix the driver's pacing assertion (a pace for a finished height) throws out of
     // the commit instead, which the driver logs: nothing may be logged.
+    assert.deepEqual(rig.logged, []);
+  });
+
+  it("clears a pace timer armed for a height decided without it, so it cannot hold back the next height's own", async () => {
+    // This node proposes height 3. At height 2 (another's) a transaction arrives while the interval
+    // since height 1 started has not passed: a pace timer is armed for height 2. Height 2 is then
+    // decided on the other proposer's block. Left armed, that timer would keep height 3's from
+    // being armed and then fire for nothing: no proposal until the 60-s tick found the stall.
+    const intervalMs = 1_500;
+    const rig = await startRig({ minBlockIntervalMs: intervalMs }, 3);
+    await decideHeightOne(rig);
+    await waitFor('height 2', () => rig.driver.height === 2 || undefined);
+    rig.addTxs(1);
+    await decideHeight(rig, 2);
+    const proposal = await waitFor(
+      'the proposal of height 3',
+      () => rig.proposals.find((p) => p.height === 3),
+      {
+        timeoutMs: intervalMs + 3_000,
+      },
+    );
+    assert.equal(proposal.txCount, 1);
     assert.deepEqual(rig.logged, []);
   });
 
