@@ -342,6 +342,44 @@ describe('transfer service: payload channel over libp2p', function () {
     }
   });
 
+  it('a transfer already filed (the node stopped before its receipt) is receipted without reaching the hospital', async () => {
+    const { sealed } = await sealItems('filed-early', [20_000]);
+    const consent = grantConsent(net, { patient: 'filed-early' });
+    const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
+    ledger.block(consent);
+    ledger.block(declaration);
+    // The first run files the payload; its receipt never reaches the ledger.
+    const lost: ReceiptRequest[] = [];
+    const first = newFetcher({
+      inboxDir: path.join(dir, 'inbox-filed'),
+      submitReceipt: async (r) => void lost.push(r),
+    });
+    considerById(first, declaration.objectId);
+    await waitFor('the first receipt', () => lost.length === 1 || undefined);
+    await first.close();
+    assert.equal(getTransfer(ledger.state, declaration.objectId)?.status, 'approved');
+    // After the restart the node cannot even reach the hospital, and does not need to.
+    const resent: ReceiptRequest[] = [];
+    const { isolated, fetcher } = await isolatedFetcher('inbox-filed', {
+      submitReceipt: async (r) => void resent.push(r),
+    });
+    try {
+      considerById(fetcher, declaration.objectId);
+      await waitFor('the receipt again', () => resent.length === 1 || undefined);
+      assert.deepEqual(
+        [resent[0]!.accepted, toHex(resent[0]!.payloadRoot)],
+        [true, toHex(sealed.commitment.root)],
+      );
+      assert.equal(
+        isolated.lines.some((line) => line.msg === 'payload fetch interrupted'),
+        false,
+      );
+    } finally {
+      await fetcher.close();
+      await isolated.net.close();
+    }
+  });
+
   it('start-up scan: only the open transfers to this node reach the gate, read from the scanned values', async () => {
     // A chain of its own, so that no transfer of the other tests is open for this node: certified
     // blocks committed to a real LevelDB store, scanned as the service scans it at start.
