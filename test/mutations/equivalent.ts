@@ -729,6 +729,14 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'src/node/block-sync.ts',
+    line: "if (event.kind === 'disconnect') this.#peerHeights.delete(event.orgId);",
+    kind: '=== -> !==',
+    why:
+      "forgetting a peer's height at its next connect instead of at its disconnect: its status arrives only over a " +
+      'connection, after the connect event, and isConnected keeps a disconnected peer out in between (a penalty disconnects)',
+  },
+  {
+    file: 'src/node/block-sync.ts',
     line: 'if (block.header.height <= this.#chain.height) continue;',
     why: 'a shortcut: NodeChain.commit returns false, committing nothing, for a block that is not the next height',
   },

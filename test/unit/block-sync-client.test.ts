@@ -354,9 +354,16 @@ describe('block sync: the catching-up side, against scripted peers', function ()
     // The first commit is announced at once; the next two wait for the interval, then go as one.
     assert.deepEqual(rig.told.slice(1), [{ to: '*', height: 2 }]);
     await waitFor('the second announcement', () => rig.told.length === 3 || undefined, { timeoutMs: 5_000 });
+    // One more commit waits for the next interval; nothing else goes out before it (one timer at a time).
+    const five = built.blocks[4]!;
+    assert.equal(await rig.chain.commit(five.block, five.certificate, 'sync'), true);
+    await waitFor('the third announcement', () => rig.told.some((told) => told.height === 5) || undefined, {
+      timeoutMs: 5_000,
+    });
     assert.deepEqual(rig.told.slice(1), [
       { to: '*', height: 2 },
       { to: '*', height: 4 },
+      { to: '*', height: 5 },
     ]);
   });
 

@@ -685,6 +685,7 @@ describe('transfer service: payload channel over libp2p', function () {
     await waitFor('the fetch no longer running', () => !fetcher.activeTransfers.includes(id));
     const counted = hook.counted();
     assert.ok(counted < sealed.commitment.chunkCount, `cut after ${counted} chunks, before the last`);
+    assert.equal(counted, 10, 'no chunk verified after the revocation, even one already buffered');
     assert.equal(
       receipts.some((r) => toHex(r.transferId) === id),
       false,
