@@ -737,6 +737,17 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'src/node/block-sync.ts',
+    line: 'if (waitMs <= 0) {',
+    kind: '<= -> <',
+    why: 'an announcement due this very millisecond: a 0-ms timer sends the same status one timer tick later',
+  },
+  {
+    file: 'src/node/block-sync.ts',
+    line: 'if (!isBayledgerError(error)) return false;',
+    why: 'decoders throw only BayledgerErrors; any other error is a bug of ours, and no input reaches it',
+  },
+  {
+    file: 'src/node/block-sync.ts',
     line: 'if (block.header.height <= this.#chain.height) continue;',
     why: 'a shortcut: NodeChain.commit returns false, committing nothing, for a block that is not the next height',
   },

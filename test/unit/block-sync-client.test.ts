@@ -266,6 +266,11 @@ describe('block sync: the catching-up side, against scripted peers', function ()
     assert.equal(penalty!.peer, PEER_A);
     assert.match(penalty!.code, /^[A-Z_]+$/);
     assert.match(penalty!.reason, /^malformed sync response: /);
+    assert.deepEqual(
+      rig.lines.filter((line) => line.level === 'error'),
+      [],
+      "the peer's garbage, not a bug of ours",
+    );
     assert.deepEqual(askedOf(rig), [`${PEER_A}@1`, `${PEER_B}@1`]);
   });
 
