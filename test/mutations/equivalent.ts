@@ -798,6 +798,30 @@ export const EQUIVALENT: readonly Equivalent[] = [
     why: 'a new arena chunk when the current one is exactly full rather than one record later: memory only',
   },
   {
+    file: 'src/node/chain/derived-state.ts',
+    line: 'const known = encodedValues?.length === writes.length ? encodedValues : undefined;',
+    kind: '=== -> !==',
+    why: 'a faster route to the same bytes: callers pass one encoding per write or none, and encoding again gives the same',
+  },
+  {
+    file: 'src/node/chain/derived-state.ts',
+    line: 'if (this.#probe.byteLength < needed)',
+    kind: '< -> <=',
+    why: 'a new probe buffer for a key that already fits: memory only',
+  },
+  {
+    file: 'src/node/chain/derived-state.ts',
+    line: 'if (slot < 0 && value === null) return; // deleting what was never written',
+    kind: 'if-false',
+    why: 'a tombstone for a key never written: it reads as absent and is not counted live, as no entry would be (memory only)',
+  },
+  {
+    file: 'src/node/chain/derived-state.ts',
+    line: 'if (this.#usedSlots > MAX_LOAD * this.#capacity) this.#grow();',
+    kind: '> -> >=',
+    why: 'the table grows one insertion earlier: memory and probe lengths only, every lookup answers the same',
+  },
+  {
     file: 'src/node/transfer/container-sink.ts',
     line: 'if (this.headComplete && Array.isArray(bytes)) {',
     kind: 'if-false',

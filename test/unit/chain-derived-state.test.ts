@@ -99,6 +99,27 @@ describe('DerivedState', () => {
     }
   });
 
+  it('counts and deletes every entry through overwrites, wherever in the table it sits (the first slot too)', () => {
+    // A table filled to just under its growth load (0.7 of the initial 4,096 slots) under six seeds:
+    // the first slot is taken in nearly every one, and every slot is treated alike.
+    const keys = Array.from({ length: 2_860 }, (_, i) => i.toString(16).padStart(64, '0'));
+    for (let seed = 1; seed <= 6; seed++) {
+      const derived = new DerivedState({ seed: [seed, seed + 100] });
+      const writeAll = (value: number | null, height: number) =>
+        derived.apply(
+          keys.map((key) => ({ bucket: 'outcome', key, value }) as StateWrite),
+          height,
+        );
+      writeAll(1, 1);
+      writeAll(2, 2);
+      assert.equal(derived.size, keys.length, `seed ${seed}: an overwrite is not a new entry`);
+      writeAll(null, 3);
+      assert.equal(derived.size, 0, `seed ${seed}`);
+      assert.equal(keys.filter((key) => derived.get('outcome', key) !== undefined).length, 0, `seed ${seed}`);
+      assert.deepEqual([...derived.entries()], []);
+    }
+  });
+
   it('compares stored bytes: same, different (with the writing height) or missing', () => {
     const derived = new DerivedState();
     const bucket: StateBucket = 'consent';

@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
+import { concatBytes } from '../../src/core/bytes.js';
 import type { ChainVerifyReport } from '../../src/node/chain/verify-chain.js';
 import { verifyDataDir } from '../../src/node/chain/verify-sources.js';
 import {
@@ -181,6 +182,20 @@ describe('chain verify: the stored id index and log', function () {
       db.put(stateKey('seen', 'f'.repeat(64)), Uint8Array.of(0xf5)),
     );
     expectFault(report, 5, 'STATE_MISMATCH', /state entry seen\/f{64} exists but no block wrote it/);
+  });
+
+  it('fails at the tip for a state entry no block wrote, whose key is longer than any a block wrote', async () => {
+    const longText = await verifyEdited('state-extra-long', (db) =>
+      db.put(stateKey('seen', 'f'.repeat(4_000)), Uint8Array.of(0xf5)),
+    );
+    expectFault(longText, 5, 'STATE_MISMATCH', /state entry seen\/f{4000} exists but no block wrote it/);
+    // Not UTF-8 either: the bucket is compared again with the keys as bytes.
+    const longBytes = new Uint8Array(4_001).fill(0x66);
+    longBytes[4_000] = 0xff;
+    const longRaw = await verifyEdited('state-extra-long-raw', (db) =>
+      db.put(concatBytes(Uint8Array.of(stateBucketPrefix('seen')), longBytes), Uint8Array.of(0xf5)),
+    );
+    expectFault(longRaw, 5, 'STATE_MISMATCH', /exists but no block wrote it/);
   });
 
   it('still names the lower height when the bucket holding the change also holds a key that is not UTF-8', async () => {
