@@ -38,6 +38,8 @@ export interface DriverRigOptions {
   /** The validator this node is, or null for a follower. */
   readonly self: (params: ChainParams) => string | null;
   readonly regossipMs?: number;
+  /** The lowest level logged (default info). */
+  readonly logLevel?: 'info' | 'warn';
 }
 
 export interface DriverRig {
@@ -52,10 +54,12 @@ export interface DriverRig {
   readonly metrics: NodeMetrics;
   /** Everything sent on the consensus protocol, in order, across restarts. */
   readonly sent: SentMessage[];
-  /** Log lines at info and above, across restarts. */
+  /** Log lines at the rig's level (info unless told) and above, across restarts. */
   readonly logged: Array<Record<string, unknown>>;
   /** In order: `wal/<kind>/<height>` once a WAL append has completed, `sent/<kind>/<height>` on a send. */
   readonly order: string[];
+  /** Moves the driver's clock forward (its pacing reads it; timers stay real). */
+  advanceClock(byMs: number): void;
   /** Holds every WAL append until the returned function is called. */
   holdWal(): () => void;
   /** Whether an append is waiting on holdWal's gate. */
@@ -123,7 +127,8 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
       return 'queued';
     },
   };
-  const { logger, lines: logged } = createMemoryLogger('info');
+  const { logger, lines: logged } = createMemoryLogger(options.logLevel ?? 'info');
+  let clockOffsetMs = 0;
   const chain = new NodeChain(store, params);
   const newDriver = () =>
     new ConsensusDriver({
@@ -134,7 +139,7 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
       signer: self === null ? null : network.signers[self]!,
       logger,
       metrics,
-      clock: { nowMs: () => Date.now() },
+      clock: { nowMs: () => Date.now() + clockOffsetMs },
       regossipMs: options.regossipMs ?? 60_000,
     });
   let driver = newDriver();
@@ -153,6 +158,9 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
     sent,
     logged,
     order,
+    advanceClock(byMs) {
+      clockOffsetMs += byMs;
+    },
     holdWal() {
       let open!: () => void;
       walGate = new Promise((resolve) => {

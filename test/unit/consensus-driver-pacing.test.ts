@@ -1,30 +1,19 @@
 // Proposal pacing (genesis consensus.minBlockIntervalMs; docs/ARCHITECTURE.md decisions 32 and 42):
 // the proposer of a height waits until that long after the previous height started before ordering
-// what its mempool holds, unless a full block is waiting or the previous height lasted longer. A real validator's driver,
-// store and mempool with real signed transactions; the network is a recorder.
+// what its mempool holds, unless a full block is waiting or the previous height lasted longer. A real
+// validator's driver, store and mempool with real signed transactions (test/helpers/driver-rig.ts);
+// the network is a recorder.
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ConsensusParams } from '../../src/core/config/genesis.js';
-import { type ConsensusMessage, decodeConsensusMessage } from '../../src/core/consensus/codec.js';
 import type { VoteType } from '../../src/core/consensus/messages.js';
 import { proposerOf } from '../../src/core/consensus/proposer.js';
 import { signProposal, signVote } from '../../src/core/consensus/signing.js';
 import { buildBlock } from '../../src/core/ledger/build-block.js';
 import type { ChainParams } from '../../src/core/ledger/chain-params.js';
-import { chainParamsOf } from '../../src/core/ledger/chain-params.js';
-import { txIdOf } from '../../src/core/records/index.js';
-import { admitTransaction } from '../../src/node/admission.js';
-import { ConsensusDriver } from '../../src/node/consensus-driver.js';
-import { createMemoryLogger } from '../../src/node/log/index.js';
-import { Mempool } from '../../src/node/mempool/mempool.js';
-import type { PeerNetwork } from '../../src/node/net/types.js';
-import { NodeChain } from '../../src/node/node-chain.js';
-import { createNodeMetrics } from '../../src/node/node-metrics.js';
-import { PROTOCOL } from '../../src/node/protocols.js';
-import { LedgerStore } from '../../src/node/store/ledger-store.js';
-import { genesisRecordOf } from '../helpers/chain.js';
+import type { ConsensusDriver } from '../../src/node/consensus-driver.js';
+import type { NodeChain } from '../../src/node/node-chain.js';
+import type { LedgerStore } from '../../src/node/store/ledger-store.js';
+import { startDriverRig } from '../helpers/driver-rig.js';
 import { grantConsent, type TestNetwork, testGenesis } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -65,81 +54,45 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     proposerOfHeight = 1,
     regossipMs = 60_000,
   ): Promise<PacingRig> {
-    const network = testGenesis({ consensus: { heartbeatMs: 0, ...consensus } });
-    const params = chainParamsOf(network.genesis);
     // The proposer of the given height at round 0 (arXiv:1807.04938 line 14).
-    const self = proposerOf(params.validators, proposerOfHeight, 0).id;
-    const directory = await mkdtemp(join(tmpdir(), 'bayledger-pacing-'));
-    cleanups.push(() => rm(directory, { recursive: true, force: true }));
-    const store = await LedgerStore.open(join(directory, 'data'), { createIfMissing: true });
-    cleanups.push(() => store.close());
-    await store.initGenesis(genesisRecordOf(network.genesis));
-    const metrics = createNodeMetrics({
-      peers: () => 0,
-      mempoolTxs: () => 0,
-      mempoolBytes: () => 0,
-      txIdFilterAnswering: () => false,
-    });
-    const mempool = new Mempool({
-      txIdOf,
-      admit: (bytes, txId) => admitTransaction(bytes, txId, network.genesis, metrics),
-      isCommitted: () => false,
-    });
-    const proposals: Proposed[] = [];
-    const votes: string[] = [];
-    const record = (protocol: string, bytes: Uint8Array): void => {
-      if (protocol !== PROTOCOL.consensus) return;
-      const message: ConsensusMessage = decodeConsensusMessage(bytes);
-      if (message.type === 'proposal') {
-        const { height, block } = message.proposal;
-        proposals.push({ atMs: Date.now(), height, txCount: block.txs.length });
-      } else if (!votes.includes(`${message.vote.type}/${message.vote.height}`)) {
-        votes.push(`${message.vote.type}/${message.vote.height}`);
-      }
-    };
-    const partial: Partial<PeerNetwork> = {
-      broadcast: (protocol, bytes) => record(protocol, bytes),
-      send: (_to, protocol, bytes) => {
-        record(protocol, bytes);
-        return 'queued';
-      },
-    };
-    let clockOffsetMs = 0;
-    const { logger, lines: logged } = createMemoryLogger('warn');
-    const chain = new NodeChain(store, params);
-    const driver = new ConsensusDriver({
-      chain,
-      mempool,
-      net: partial as PeerNetwork,
-      self,
-      signer: network.signers[self]!,
-      logger,
-      metrics,
-      clock: { nowMs: () => Date.now() + clockOffsetMs },
+    const rig = await startDriverRig({
+      consensus,
+      self: (params) => proposerOf(params.validators, proposerOfHeight, 0).id,
       regossipMs,
+      logLevel: 'warn',
     });
-    cleanups.push(() => driver.close());
-    await driver.start();
+    cleanups.push(() => rig.close());
     return {
-      driver,
-      network,
-      params,
-      store,
-      chain,
-      self,
-      proposals,
-      votes,
-      logged,
+      get driver() {
+        return rig.driver;
+      },
+      network: rig.network,
+      params: rig.params,
+      store: rig.store,
+      chain: rig.chain,
+      self: rig.self!,
+      get proposals() {
+        return rig.sent.flatMap(({ message, atMs }) =>
+          message.type === 'proposal'
+            ? [{ atMs, height: message.proposal.height, txCount: message.proposal.block.txs.length }]
+            : [],
+        );
+      },
+      get votes() {
+        const kinds = rig.sent.flatMap(({ message }) =>
+          message.type === 'vote' ? [`${message.vote.type}/${message.vote.height}`] : [],
+        );
+        return [...new Set(kinds)];
+      },
+      logged: rig.logged,
       addTxs(count, options = { notify: true }) {
         for (let i = 0; i < count; i++) {
-          const added = mempool.add(grantConsent(network, { patient: `patient-${i}` }).bytes);
+          const added = rig.mempool.add(grantConsent(rig.network, { patient: `patient-${i}` }).bytes);
           assert.ok(added.ok && !added.duplicate, 'the transaction is admitted');
         }
-        if (options.notify) driver.notifyTxsAvailable();
+        if (options.notify) rig.driver.notifyTxsAvailable();
       },
-      advanceClock(byMs) {
-        clockOffsetMs += byMs;
-      },
+      advanceClock: (byMs) => rig.advanceClock(byMs),
     };
   }
 
