@@ -46,6 +46,7 @@ export interface DriverRig {
   readonly network: TestNetwork;
   readonly params: ChainParams;
   readonly store: LedgerStore;
+  /** The node's chain (a new one after restart()). */
   readonly chain: NodeChain;
   readonly mempool: Mempool<unknown>;
   readonly self: string | null;
@@ -64,7 +65,7 @@ export interface DriverRig {
   holdWal(): () => void;
   /** Whether an append is waiting on holdWal's gate. */
   walWaiting(): boolean;
-  /** Closes the driver and starts a new one over the same store (as a restarted node would). */
+  /** Closes the driver and starts a new chain and driver over the same store (as a restarted node would). */
   restart(): Promise<void>;
   /** A signed proposal from validator `from`, as if received from the network now. */
   propose(from: string, block: Block, blockHash: Uint8Array, round?: number, validRound?: number): void;
@@ -129,7 +130,8 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
   };
   const { logger, lines: logged } = createMemoryLogger(options.logLevel ?? 'info');
   let clockOffsetMs = 0;
-  const chain = new NodeChain(store, params);
+  // A restart is a new process: a new NodeChain (its cache of applied blocks empty) and driver.
+  let chain = new NodeChain(store, params);
   const newDriver = () =>
     new ConsensusDriver({
       chain,
@@ -148,7 +150,9 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
     network,
     params,
     store,
-    chain,
+    get chain() {
+      return chain;
+    },
     mempool,
     self,
     get driver() {
@@ -174,6 +178,7 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
     walWaiting: () => walWaiting,
     async restart() {
       await driver.close();
+      chain = new NodeChain(store, params);
       driver = newDriver();
       await driver.start();
     },

@@ -695,6 +695,19 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'a release for a height not waited for: the machine takes txs-available only for its own height, at round 0, ' +
       'while it awaits transactions (machine.ts onTxsAvailable), and ignores any other',
   },
+  // --- src/node/node-chain.ts ---
+  {
+    file: 'src/node/node-chain.ts',
+    line: 'if (this.#applied.size >= MAX_CACHED_APPLIED_BLOCKS) {',
+    why:
+      "the applied-result cache's memory bound: a missing entry is verified again at commit, and the cache is " +
+      'cleared at every commit, so no answer depends on what it evicts',
+  },
+  {
+    file: 'src/node/node-chain.ts',
+    line: 'if (oldest !== undefined) this.#applied.delete(oldest);',
+    why: 'the same memory bound: the cache is full here, so it has an oldest entry',
+  },
   // --- src/node/transfer-service/payload-fetcher.ts ---
   {
     file: 'src/node/transfer-service/payload-fetcher.ts',

@@ -107,6 +107,25 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     assert.equal(node.driver.height, 1);
   });
 
+  it('after a restart, decides and commits the block it had precommitted, without having validated it in this process', async () => {
+    const node = await rig((params) => proposerAt(params, 3));
+    const proposer = proposerAt(node.params, 1);
+    const built = nextBlock(node, proposer);
+    const quorum = [proposer, othersThan(node.params, node.self, proposer)[0]!];
+    node.propose(proposer, built.block, built.blockHash);
+    for (const validator of quorum) node.vote(validator, 'prevote', 1, 0, built.blockHash);
+    await waitFor('our precommit', () => node.votesSent('precommit', 1, 0).length > 0 || undefined);
+    // The WAL's precommit carries the block it locked on; the restarted process knows it only from there.
+    await node.restart();
+    for (const validator of quorum) node.vote(validator, 'precommit', 1, 0, built.blockHash);
+    await waitFor('height 1 committed', () => node.chain.height === 1 || undefined);
+    assert.equal(toHex(node.chain.tip().blockHash), toHex(built.blockHash));
+    assert.deepEqual(
+      node.logged.filter((line) => line.level === 'error'),
+      [],
+    );
+  });
+
   it('a follower writes no WAL and votes nothing', async () => {
     const node = await rig(() => null);
     const proposer = proposerAt(node.params, 1);
@@ -195,6 +214,11 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     });
     assert.equal(await synced, true);
     assert.equal(node.metrics.commitLatencySeconds.count(), 0);
+    assert.deepEqual(
+      node.logged.filter((line) => line.level === 'error'),
+      [],
+      'the decision finds its block committed: not an error',
+    );
     await decide(2, two);
     assert.equal(node.chain.height, 2);
     assert.equal(node.metrics.commitLatencySeconds.count(), 1);
