@@ -15,7 +15,7 @@ import { buildBlock } from '../../src/core/ledger/build-block.js';
 import type { ChainParams } from '../../src/core/ledger/chain-params.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
-import { commitNextBlock, type TxInput } from '../helpers/chain.js';
+import { certify, commitNextBlock, type TxInput } from '../helpers/chain.js';
 import { type DriverRig, startDriverRig } from '../helpers/driver-rig.js';
 import { grantConsent, testDigest } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
@@ -150,6 +150,21 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     // Restarting the machine instead would have dropped the proposal and prevoted nil on its timeout.
     assert.deepEqual(node.votesSent('prevote', 2, 0).map(hex), [hex(two!.blockHash)]);
     assert.equal(node.driver.height, 2);
+  });
+
+  it('checks the certificate of a block from block sync even when it validated that block as a proposal', async () => {
+    const node = await rig((params) => proposerAt(params, 3));
+    const [one] = await blocksAhead(node, 1);
+    node.propose(proposerAt(node.params, 1), one!.block, one!.blockHash);
+    await waitFor('our prevote', () => node.votesSent('prevote', 1, 0).length > 0 || undefined);
+    // Precommits of too few validators: not a commit certificate, whatever the block.
+    const [signer] = othersThan(node.params, node.self);
+    const forged = certify(node.params, node.network.signers, one!.blockHash, one!.block.header, {
+      validators: [signer!],
+    });
+    await assert.rejects(node.chain.commit(one!.block, forged, 'sync'), /failed verification/);
+    assert.equal(node.chain.height, 0);
+    assert.equal(await node.chain.commit(one!.block, one!.certificate, 'sync'), true);
   });
 
   it('after several blocks from block sync it restarts at the tip and votes there', async () => {
