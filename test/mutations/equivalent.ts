@@ -695,6 +695,18 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'a release for a height not waited for: the machine takes txs-available only for its own height, at round 0, ' +
       'while it awaits transactions (machine.ts onTxsAvailable), and ignores any other',
   },
+  // --- src/node/consensus-signatures.ts ---
+  {
+    file: 'src/node/consensus-signatures.ts',
+    line: 'if (known !== undefined) return known;',
+    kind: 'if-false',
+    why: 'a cache of verdicts keyed by the whole signed message and its signature: verifying again gives the same verdict',
+  },
+  {
+    file: 'src/node/consensus-signatures.ts',
+    line: 'if (this.#verdicts.size >= LIMITS.maxCachedConsensusSignatures) {',
+    why: "the verdict cache's memory bound: an evicted verdict is verified again, to the same answer",
+  },
   // --- src/node/node-chain.ts ---
   {
     file: 'src/node/node-chain.ts',
