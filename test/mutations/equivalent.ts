@@ -695,6 +695,29 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'a release for a height not waited for: the machine takes txs-available only for its own height, at round 0, ' +
       'while it awaits transactions (machine.ts onTxsAvailable), and ignores any other',
   },
+  // --- src/node/verify-pool/verify-pool.ts ---
+  {
+    file: 'src/node/verify-pool/verify-pool.ts',
+    line: 'if (this.#failure !== undefined) throw this.#failure;',
+    kind: 'if-false',
+    why:
+      'after a worker failure the pool is also closed, so the next batch is refused either way (CLOSED instead of ' +
+      'INTERNAL); no test can make a worker fail through the pool, which owns its workers',
+  },
+  {
+    file: 'src/node/verify-pool/verify-pool.ts',
+    line: 'if (batch === undefined) return; // already rejected by close() or a failure',
+    kind: 'if-false',
+    why:
+      'an answer for a batch already rejected: only a message the worker posted just before close() terminated it, ' +
+      'a race no test can stage',
+  },
+  {
+    file: 'src/node/verify-pool/verify-pool.ts',
+    line: 'if (chosen === undefined || slot.inFlight.size < chosen.inFlight.size) chosen = slot;',
+    kind: '< -> <=',
+    why: 'which of two equally busy workers gets the batch: the same answers, from another thread',
+  },
   // --- src/node/consensus-signatures.ts ---
   {
     file: 'src/node/consensus-signatures.ts',
