@@ -743,6 +743,24 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: 'if (oldest !== undefined) this.#applied.delete(oldest);',
     why: 'the same memory bound: the cache is full here, so it has an oldest entry',
   },
+  // --- src/node/transfer/sender.ts ---
+  {
+    file: 'src/node/transfer/sender.ts',
+    line: 'next = index + 1 < chunkCount ? inFlight(readChunk(outbox, index + 1)) : undefined;',
+    why:
+      'a read-ahead of the chunk after the last: it fails (no such leaf), but inFlight keeps the failure from ' +
+      'surfacing and nothing waits for it, so the same frames go out (the first read-ahead is not wrapped: tested)',
+  },
+  // --- src/node/transfer-service/resume-scan.ts ---
+  {
+    file: 'src/node/transfer-service/resume-scan.ts',
+    line: 'if (signal.aborted) return;',
+    occurrences: [1],
+    kind: 'if-false',
+    why:
+      'the check before decoding the next entry: the one after waiting for room (tested) stops the same scan before ' +
+      'anything is handed over; this one only saves decoding the entries left',
+  },
   // --- src/node/transfer-service/payload-fetcher.ts ---
   {
     file: 'src/node/transfer-service/payload-fetcher.ts',

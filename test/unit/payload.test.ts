@@ -2,7 +2,7 @@
 // streaming through PayloadSender/PayloadReceiver, filing into the inbox; every tamper refused
 // with its reason code and nothing filed; resumption after an interruption.
 import { strict as assert } from 'node:assert';
-import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import { isBayledgerError } from '../../src/core/errors.js';
@@ -571,6 +571,21 @@ describe('payload channel: tampering is refused with a reason and files nothing'
     });
   });
 
+  it('an approved transfer whose payload is not in the outbox (deleted, or sealed elsewhere): PAYLOAD_UNAVAILABLE', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [600], { chunkBytes: SMALL_CHUNK });
+      const problems: unknown[] = [];
+      const sender = new PayloadSender({
+        outboxDir: fixture.outboxDir,
+        onProblem: (error) => problems.push(error),
+      });
+      await rm(fixture.sealed.directory, { recursive: true });
+      assertFailed(await deliver(fixture, { sender }), 'PAYLOAD_UNAVAILABLE', false);
+      assert.equal(problems.length, 1);
+      assert.ok(isBayledgerError(problems[0]), String(problems[0]));
+    });
+  });
+
   it('a request that is not a request, or starts past the end: BAD_REQUEST', async () => {
     await withTempDir(async (dir) => {
       const fixture = await sealFixture(dir, [600], { chunkBytes: SMALL_CHUNK });
@@ -600,6 +615,30 @@ describe('payload channel: tampering is refused with a reason and files nothing'
         (await collect(atEnd)).map((message) => message.type),
         ['header', 'end'],
       );
+    });
+  });
+
+  it('never reads ahead past the last chunk, where a failed read would be waited for by nobody', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [600], { chunkBytes: SMALL_CHUNK });
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        assertDelivered(await deliver(fixture));
+        const sender = new PayloadSender({ outboxDir: fixture.outboxDir });
+        const atEnd = encodePayloadRequest({
+          transferId: fixture.expectation.transferId,
+          fromChunk: fixture.sealed.commitment.chunkCount,
+        });
+        const approved = () => ({ ok: true as const, payloadRoot: fixture.sealed.commitment.root });
+        for await (const _ of sender.respond(atEnd, approved));
+        // Unhandled rejections are reported once the microtasks have run.
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+      assert.deepEqual(unhandled, []);
     });
   });
 });

@@ -437,6 +437,36 @@ describe('transfer service: payload channel over libp2p', function () {
       await fetcher.close();
       await isolated.net.close();
     }
+    // A scan stopped (the node shutting down) hands nothing over: stopped before it starts, or
+    // while it waits for room in the queue.
+    const considered: string[] = [];
+    const target = (onWait: () => void) => ({
+      waitForRoom: async () => onWait(),
+      considerWritten: (transfer: TransferRecord) => void considered.push(toHex(transfer.transferId)),
+      takeTurnedAway: () => false,
+    });
+    const scan = () => store.stateEntriesIn('transfer');
+    await resumeOpenTransfers(
+      scan,
+      target(() => {}),
+      RECIPIENT,
+      AbortSignal.abort(),
+    );
+    const stopping = new AbortController();
+    await resumeOpenTransfers(
+      scan,
+      target(() => stopping.abort()),
+      RECIPIENT,
+      stopping.signal,
+    );
+    assert.deepEqual(considered, []);
+    await resumeOpenTransfers(
+      scan,
+      target(() => {}),
+      RECIPIENT,
+      new AbortController().signal,
+    );
+    assert.deepEqual(considered, [toHex(open.objectId)], 'the same scan, not stopped');
   });
 
   it('queues a transfer a block wrote without reading the store; the gate before each fetch still stops a revoked one', async () => {

@@ -158,6 +158,10 @@ describe('transfer service: uploads and declarations', () => {
     );
     const envelope = decodeTxEnvelope(prepared.envelopeBytes);
     assert.equal(envelope.kind, 'transfer.declare');
+    assert.deepEqual(prepared.body.route, {
+      id: 'gba-standard-contract',
+      filingReference: 'GBA-SC-2026-000123',
+    });
     assert.deepEqual(verifyTx(envelope, net.genesis), { ok: true });
     const { body } = prepared;
     assert.deepEqual(
@@ -201,6 +205,43 @@ describe('transfer service: uploads and declarations', () => {
       ),
       (error: unknown) => isBayledgerError(error, 'NOT_FOUND'),
     );
+  });
+
+  it('seals for the named recipient only, and refuses an unknown one or an item without its upload', async () => {
+    const key = payloadKeyFor(net.genesis, 'ehealth-hk');
+    assert.deepEqual(
+      [key.chainId, key.recipientId, toHex(key.recipientPublicKey)],
+      [net.genesis.chainId, 'ehealth-hk', toHex(net.encryptionKeys['ehealth-hk']!.publicKey)],
+    );
+    assert.throws(
+      () => payloadKeyFor(net.genesis, 'no-such-platform'),
+      (error: unknown) => isBayledgerError(error, 'NOT_FOUND'),
+    );
+    const f = folders();
+    const staged = await stageUpload(f.uploadsDir, chunksOf(randomBytes(1_000), 1 << 20));
+    const declarer = { org: 'hku-szh', genesis: net.genesis, signer: hospital.signer, folders: f };
+    const base = {
+      consentId: toHex(sha256(utf8('a consent'))),
+      recipient: 'ehealth-hk',
+      route: { id: 'certification' },
+    };
+    await assert.rejects(
+      prepareDeclaration(declarer, {
+        ...base,
+        items: [
+          { category: 'imaging-study', documentType: 'dicom-study', upload: staged.id },
+          { category: 'radiology-report', documentType: 'pdf-report' },
+        ],
+      }),
+      (error: unknown) =>
+        isBayledgerError(error, 'REQUEST_MALFORMED') && /every item needs its upload/.test(String(error)),
+    );
+    // Without a filing reference the route carries none (not an absent-but-present key).
+    const prepared = await prepareDeclaration(declarer, {
+      ...base,
+      items: [{ category: 'imaging-study', documentType: 'dicom-study', upload: staged.id }],
+    });
+    assert.deepEqual(Object.keys(prepared.body.route), ['id']);
   });
 });
 
