@@ -4,15 +4,18 @@
 // the release gates at both ends against ledger states built from real signed transactions.
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { concatBytes, toHex, utf8 } from '../../src/core/bytes.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
+import type { ErrorCode } from '../../src/core/errors.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { getTransfer } from '../../src/core/ledger/views.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { decodeTxEnvelope, encodeTxEnvelope, signTx, verifyTx } from '../../src/core/records/index.js';
+import { containerBytesFor, encodeContainerHead } from '../../src/node/transfer/container.js';
+import { layoutForContainer } from '../../src/node/transfer/layout.js';
 import { OutboxPayload, outboxPayloadDirectory } from '../../src/node/transfer/outbox.js';
 import { countersignGrant } from '../../src/node/transfer-service/countersign.js';
 import { payloadKeyFor, prepareDeclaration } from '../../src/node/transfer-service/declare.js';
@@ -348,6 +351,89 @@ describe('transfer service: sealed uploads (sealed while they arrive)', () => {
       [],
       'no sealing work folder left',
     );
+  });
+
+  it('checks the announced sizes before reading the body: 1 to the item limit, each at least 1 byte, one payload at most', async () => {
+    const refusedWith = async (sizes: number[], code: ErrorCode) => {
+      let read = 0;
+      async function* body(): AsyncGenerator<Uint8Array> {
+        read += 1;
+        yield new Uint8Array(1);
+      }
+      await assert.rejects(
+        seal(sizes, body()),
+        (error: unknown) => isBayledgerError(error, code),
+        `${sizes.length} sizes`,
+      );
+      assert.equal(read, 0, 'refused before reading');
+    };
+    await refusedWith([], 'REQUEST_MALFORMED');
+    await refusedWith(
+      Array.from({ length: LIMITS.maxItemsPerTransfer + 1 }, () => 1),
+      'REQUEST_MALFORMED',
+    );
+    await refusedWith([1, 0], 'REQUEST_MALFORMED');
+    // The largest first item whose sealed payload (head, items, a tag per chunk) is within the limit.
+    const fits = (first: number) => {
+      const sizes = [first, 1];
+      return layoutForContainer(containerBytesFor(encodeContainerHead(sizes).byteLength, sizes)).ok;
+    };
+    let [largest, tooLarge] = [LIMITS.maxPayloadBytes - 4 * 1024 * 1024, LIMITS.maxPayloadBytes];
+    assert.ok(fits(largest) && !fits(tooLarge));
+    while (tooLarge - largest > 1) {
+      const middle = Math.floor((largest + tooLarge) / 2);
+      if (fits(middle)) largest = middle;
+      else tooLarge = middle;
+    }
+    await refusedWith([largest + 1, 1], 'MESSAGE_TOO_LARGE');
+    // At the limits: the item limit of one-byte items; the largest payload passes the check (and is
+    // then refused only because its body ends short).
+    const most = await seal(
+      Array.from({ length: LIMITS.maxItemsPerTransfer }, () => 1),
+      chunksOf(randomBytes(LIMITS.maxItemsPerTransfer), 7),
+    );
+    assert.equal(most.items.length, LIMITS.maxItemsPerTransfer);
+    assert.ok(most.items.every((item) => item.sizeBytes === 1));
+    await assert.rejects(seal([largest, 1], chunksOf(randomBytes(10), 10)), (error: unknown) =>
+      isBayledgerError(error, 'REQUEST_MALFORMED'),
+    );
+  });
+
+  it('stages at most LIMITS.maxStagedUploads uploads waiting for a declaration', async () => {
+    const { uploadsDir } = folders();
+    // Uploads already waiting (what they hold does not matter to the count).
+    for (let i = 0; i < LIMITS.maxStagedUploads - 1; i++) {
+      await writeFile(path.join(uploadsDir, i.toString(16).padStart(32, '0')), '');
+    }
+    const last = await stageUpload(uploadsDir, chunksOf(randomBytes(10), 10));
+    assert.equal(last.sizeBytes, 10);
+    await assert.rejects(stageUpload(uploadsDir, chunksOf(randomBytes(10), 10)), (error: unknown) =>
+      isBayledgerError(error, 'NOT_READY'),
+    );
+    await assert.rejects(seal([10], chunksOf(randomBytes(10), 10)), (error: unknown) =>
+      isBayledgerError(error, 'NOT_READY'),
+    );
+    assert.equal((await readdir(uploadsDir)).length, LIMITS.maxStagedUploads);
+  });
+
+  it('a sealed upload damaged on disk is DATABASE_CORRUPT when claimed, and removed', async () => {
+    const { uploadsDir } = folders();
+    const badCommitment = await seal([100], chunksOf(randomBytes(100), 100));
+    await writeFile(
+      path.join(sealedUploadPath(uploadsDir, badCommitment.id), 'commitment.cbor'),
+      Uint8Array.of(0xa0),
+    );
+    const badDigest = await seal([100], chunksOf(randomBytes(100), 100));
+    const itemsFile = path.join(sealedUploadPath(uploadsDir, badDigest.id), 'items.json');
+    const record = JSON.parse(await readFile(itemsFile, 'utf8')) as { items: { digest: string }[] };
+    record.items[0]!.digest = 'abcd';
+    await writeFile(itemsFile, JSON.stringify(record));
+    for (const damaged of [badCommitment, badDigest]) {
+      await assert.rejects(prepareDeclaration(declarer(), request(damaged.id, 1)), (error: unknown) =>
+        isBayledgerError(error, 'DATABASE_CORRUPT'),
+      );
+    }
+    assert.deepEqual(await readdir(uploadsDir), []);
   });
 
   it('refuses a claim for another recipient or with another item count, and consumes the upload', async () => {

@@ -17,6 +17,7 @@ import { decodeCanonical } from '../../core/codec/canonical.js';
 import { fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { type PayloadCommitment, payloadCommitmentSchema } from '../transfer/commitment.js';
+import { containerBytesFor, encodeContainerHead } from '../transfer/container.js';
 import type { ItemDigest } from '../transfer/container-reader.js';
 import { StreamContainerReader } from '../transfer/container-stream.js';
 import {
@@ -26,6 +27,7 @@ import {
   writeFileDurably,
   writeFully,
 } from '../transfer/durable-fs.js';
+import { layoutForContainer } from '../transfer/layout.js';
 import { OUTBOX_COMMITMENT_FILE, outboxPayloadDirectory } from '../transfer/outbox.js';
 import type { PayloadKeyContext } from '../transfer/payload-crypto.js';
 import { sealPayload } from '../transfer/seal.js';
@@ -164,8 +166,12 @@ export async function stageSealedUpload(options: {
     }
     total += size;
   }
-  if (total > LIMITS.maxPayloadUploadBytes) {
-    fail('MESSAGE_TOO_LARGE', `items of ${total} bytes exceed ${LIMITS.maxPayloadUploadBytes}`, 'sizes');
+  // What the declaration will carry is the sealed payload: the items plus the container head and a
+  // tag per chunk (layout.ts). Checked on that, before the body, so an upload within the item
+  // bytes but over the payload limit is refused as too large here rather than by the sealing.
+  const layout = layoutForContainer(containerBytesFor(encodeContainerHead(sizes).byteLength, sizes));
+  if (!layout.ok) {
+    fail('MESSAGE_TOO_LARGE', `items of ${total} bytes do not fit one payload: ${layout.reason}`, 'sizes');
   }
   await checkRoomForUpload(uploadsDir);
   const id = randomBytes(16).toString('hex');
