@@ -743,6 +743,38 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: 'if (oldest !== undefined) this.#applied.delete(oldest);',
     why: 'the same memory bound: the cache is full here, so it has an oldest entry',
   },
+  // --- src/node/transfer/seal.ts ---
+  {
+    file: 'src/node/transfer/seal.ts',
+    line: 'const onWorker = options.worker ?? verdict.layout.chunkCount >= SEAL_WORKER_MIN_CHUNKS;',
+    kind: '>= -> >',
+    why: 'which thread hashes and writes the chunks of a payload of exactly the threshold: the same leaves and bytes',
+  },
+  {
+    file: 'src/node/transfer/seal.ts',
+    line: 'if (index === workerFromChunk) await writer?.whenReady();',
+    kind: '=== -> !==',
+    why: 'waiting for the worker to load at other chunks than the first it takes: timing only, the same chunks are sealed',
+  },
+  {
+    file: 'src/node/transfer/seal.ts',
+    line: 'writer === undefined || (workerFromChunk === undefined ? !writer.ready : index < workerFromChunk);',
+    why:
+      'which thread hashes and writes a chunk (leaves are recorded in order on either path, recordLeaf asserts it): ' +
+      'the same leaves and bytes',
+  },
+  {
+    file: 'src/node/transfer/seal.ts',
+    line: 'if (!here) {',
+    kind: 'if-false',
+    why: 'every chunk sealed on this thread instead of the worker: the same leaves and bytes, more slowly',
+  },
+  {
+    file: 'src/node/transfer/seal.ts',
+    line: 'if (reader.take !== undefined) {',
+    kind: 'if-false',
+    why: 'a faster route: a stream source also fills a buffer (a copy of the same bytes)',
+  },
   // --- src/node/transfer/sender.ts ---
   {
     file: 'src/node/transfer/sender.ts',
