@@ -643,6 +643,15 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: 'if-false',
     why: 'deriveRecipientKey fails only with KEY_INVALID (a key of the wrong length or of small order); any other error is a bug',
   },
+  // --- src/node/api/client.ts ---
+  {
+    file: 'src/node/api/client.ts',
+    line: "if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {",
+    kind: '&& -> ||',
+    why:
+      'fetch rejects with a DOMException for its signal (these two names) and a TypeError for anything else, so ' +
+      'dropping the class test changes no answer',
+  },
   // --- src/node/consensus-driver.ts ---
   {
     file: 'src/node/consensus-driver.ts',

@@ -1,0 +1,115 @@
+// The node API client (src/node/api/client.ts) against a scripted HTTP server on 127.0.0.1: the
+// token goes with writes only, a silent server is TIMEOUT and a closed port UNREACHABLE, and an
+// error answer becomes the server's own code only when its body is a well-formed error object.
+import { strict as assert } from 'node:assert';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { isBayledgerError } from '../../src/core/errors.js';
+import { ApiClient, ApiClientError } from '../../src/node/api/client.js';
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+describe('API client', () => {
+  let server: Server;
+  let baseUrl: string;
+  let handler: Handler;
+  const seen: Array<{ method: string; authorization: string | undefined }> = [];
+
+  before(async () => {
+    server = createServer((request, response) => {
+      seen.push({ method: request.method ?? '', authorization: request.headers.authorization });
+      request.resume();
+      request.on('end', () => handler(request, response));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  beforeEach(() => {
+    seen.length = 0;
+    handler = (_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end('{"ok":true}');
+    };
+  });
+
+  /** The server answers `status` with `body` (as JSON content). */
+  const answering = (status: number, body: string): void => {
+    handler = (_request, response) => {
+      response.statusCode = status;
+      response.setHeader('content-type', 'application/json');
+      response.end(body);
+    };
+  };
+
+  async function failure(call: Promise<unknown>): Promise<ApiClientError> {
+    try {
+      await call;
+    } catch (error) {
+      assert.ok(error instanceof ApiClientError, String(error));
+      return error;
+    }
+    assert.fail('the call succeeded');
+  }
+
+  it('sends the token with writes only, and none when it has none', async () => {
+    const withToken = new ApiClient({ baseUrl, token: 'a-token' });
+    await withToken.getJson('/status');
+    await withToken.postJson('/tx', { tx: '00' });
+    const without = new ApiClient({ baseUrl });
+    await without.postJson('/tx', { tx: '00' });
+    assert.deepEqual(seen, [
+      { method: 'GET', authorization: undefined },
+      { method: 'POST', authorization: 'Bearer a-token' },
+      { method: 'POST', authorization: undefined },
+    ]);
+  });
+
+  it('a server that does not answer in time is TIMEOUT; one that drops the connection is UNREACHABLE', async () => {
+    handler = () => {}; // never answers
+    const timedOut = await failure(new ApiClient({ baseUrl, timeoutMs: 100 }).status());
+    assert.equal(timedOut.code, 'TIMEOUT');
+    assert.match(timedOut.message, /no answer within 100 ms/);
+    server.closeAllConnections();
+    // A server that drops every connection before a byte of answer: nothing answered.
+    const dropping = createNetServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    const droppingUrl = `http://127.0.0.1:${(dropping.address() as AddressInfo).port}`;
+    const refused = await failure(new ApiClient({ baseUrl: droppingUrl }).status()).finally(
+      () => new Promise((resolve) => dropping.close(resolve)),
+    );
+    assert.equal(refused.code, 'UNREACHABLE');
+    assert.equal(refused.status, undefined);
+  });
+
+  it("takes the server's code from a well-formed error body, and REMOTE_ERROR from anything else", async () => {
+    const client = new ApiClient({ baseUrl });
+    answering(404, '{"error":{"code":"NOT_FOUND","message":"no such block"}}');
+    const found = await failure(client.getJson('/chain/blocks/9'));
+    assert.ok(isBayledgerError(found, 'NOT_FOUND'));
+    assert.equal(found.status, 404);
+    assert.match(found.message, /no such block/);
+    for (const body of [
+      'null',
+      '7',
+      '{"error":null}',
+      '{"error":"NOT_FOUND"}',
+      '{"error":{"code":null,"message":"x"}}',
+      '{"error":{"code":"not_a_code","message":"x"}}',
+      '{"error":{"code":"NOT_FOUND"}}',
+      '{"error":{"code":"NOT_FOUND","message":7}}',
+      'not json',
+    ]) {
+      answering(500, body);
+      const other = await failure(client.getJson('/status'));
+      assert.equal(other.code, 'REMOTE_ERROR', body);
+      assert.equal(other.status, 500, body);
+      assert.match(other.message, /HTTP 500 without an error body/, body);
+    }
+  });
+});
