@@ -752,6 +752,22 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: 'if (oldest !== undefined) this.#applied.delete(oldest);',
     why: 'the same memory bound: the cache is full here, so it has an oldest entry',
   },
+  // --- src/node/transfer/direct-appender.ts ---
+  {
+    file: 'src/node/transfer/direct-appender.ts',
+    line: "if ((error as NodeJS.ErrnoException).code === 'EINVAL') return undefined;",
+    why:
+      'a file system that refuses O_DIRECT at open: none here does (ext4 and, on this kernel, tmpfs take it), so ' +
+      'no test reaches it; the refusals at write time are tested',
+  },
+  {
+    file: 'src/node/transfer/direct-appender.ts',
+    line: 'if (this.#directFd === undefined || this.#stage === undefined || this.#staged === 0) return;',
+    kind: '|| -> &&',
+    why:
+      'the stage exists exactly while the O_DIRECT descriptor does (begun, not refused, not released), and a flush ' +
+      'of nothing staged writes nothing: either grouping returns or flushes nothing',
+  },
   // --- src/node/transfer/seal.ts ---
   {
     file: 'src/node/transfer/seal.ts',
