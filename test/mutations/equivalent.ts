@@ -768,6 +768,13 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'the stage exists exactly while the O_DIRECT descriptor does (begun, not refused, not released), and a flush ' +
       'of nothing staged writes nothing: either grouping returns or flushes nothing',
   },
+  // --- src/node/transfer/outbox.ts ---
+  {
+    file: 'src/node/transfer/outbox.ts',
+    line: 'if (!existsSync(directory)) return;',
+    kind: 'if-false',
+    why: 'a shortcut for a folder that is not there: rm with force leaves it absent too (the comment above says why it is kept)',
+  },
   // --- src/node/transfer/seal.ts ---
   {
     file: 'src/node/transfer/seal.ts',

@@ -5,13 +5,20 @@ import { strict as assert } from 'node:assert';
 import { mkdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
+import { decodeCanonical, encodeCanonical } from '../../src/core/codec/canonical.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { inclusionProof, leafHash, MemoryMerkleLog } from '../../src/core/merkle/index.js';
 import { encodeContainerHead } from '../../src/node/transfer/container.js';
 import { INBOX_MANIFEST_FILE } from '../../src/node/transfer/filing.js';
 import { chunkPlaintextBytes, layoutForContainer } from '../../src/node/transfer/layout.js';
-import { OUTBOX_PAYLOAD_FILE, removeAbandonedSealings } from '../../src/node/transfer/outbox.js';
+import {
+  OUTBOX_COMMITMENT_FILE,
+  OUTBOX_LEAVES_FILE,
+  OUTBOX_PAYLOAD_FILE,
+  OutboxPayload,
+  removeAbandonedSealings,
+} from '../../src/node/transfer/outbox.js';
 import { partialDirectory } from '../../src/node/transfer/partial.js';
 import { deriveSenderKey, sealChunk } from '../../src/node/transfer/payload-crypto.js';
 import {
@@ -584,6 +591,44 @@ describe('payload channel: tampering is refused with a reason and files nothing'
       assert.equal(problems.length, 1);
       assert.ok(isBayledgerError(problems[0]), String(problems[0]));
     });
+  });
+
+  it('an outbox whose commitment, leaves or payload file do not hang together is DATABASE_CORRUPT when opened', async () => {
+    const damages: Array<[string, (directory: string) => Promise<void>]> = [
+      [
+        'a commitment of another layout',
+        async (directory) => {
+          const file = path.join(directory, OUTBOX_COMMITMENT_FILE);
+          const commitment = decodeCanonical(new Uint8Array(await readFile(file))) as Record<string, unknown>;
+          await writeFile(
+            file,
+            encodeCanonical({ ...commitment, chunkBytes: (commitment.chunkBytes as number) * 2 }),
+          );
+        },
+      ],
+      [
+        'leaves that do not rebuild the root',
+        async (directory) => {
+          const file = path.join(directory, OUTBOX_LEAVES_FILE);
+          const leaves = await readFile(file);
+          leaves[0]! ^= 0x01;
+          await writeFile(file, leaves);
+        },
+      ],
+      ['leaves cut short', (directory) => truncate(path.join(directory, OUTBOX_LEAVES_FILE), 32)],
+      ['a payload file cut short', (directory) => truncate(path.join(directory, OUTBOX_PAYLOAD_FILE), 100)],
+    ];
+    for (const [what, damage] of damages) {
+      await withTempDir(async (dir) => {
+        const fixture = await sealFixture(dir, [3000], { chunkBytes: SMALL_CHUNK });
+        await damage(fixture.sealed.directory);
+        await assert.rejects(
+          OutboxPayload.open(fixture.outboxDir, fixture.sealed.commitment.root),
+          (error: unknown) => isBayledgerError(error, 'DATABASE_CORRUPT'),
+          what,
+        );
+      });
+    }
   });
 
   it('a request that is not a request, or starts past the end: BAD_REQUEST', async () => {
