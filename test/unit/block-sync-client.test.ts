@@ -110,32 +110,8 @@ describe('block sync: the catching-up side, against scripted peers', function ()
     const connected = new Set<string>([PEER_A, PEER_B, PEER_C]);
     let statusProtocol: MessageProtocol<StatusMessage> | undefined;
     let peerListener: ((event: PeerEvent) => void) | undefined;
-    const rig: Rig = {
-      chain,
-      sync: undefined as unknown as BlockSync,
-      metrics: createNodeMetrics({
-        peers: () => connected.size,
-        mempoolTxs: () => 0,
-        mempoolBytes: () => 0,
-        txIdFilterAnswering: () => false,
-      }),
-      lines: [],
-      asked,
-      told,
-      penalties,
-      connected,
-      answer: () => new Promise(() => {}),
-      status(peer, height) {
-        // Through the protocol's own decoder, as the network would deliver it.
-        statusProtocol!.onMessage(
-          peer,
-          statusProtocol!.decode(encodeStatus({ height, blockHash: ZERO_HASH })),
-        );
-      },
-      peerEvent(event) {
-        peerListener!(event);
-      },
-    };
+    // By default no peer answers until the test says how.
+    let answer: Answer = () => new Promise(() => {});
     const fake: Partial<PeerNetwork> = {
       registerRequestHandler: async () => {},
       registerProtocol: async <T>(protocol: MessageProtocol<T>) => {
@@ -158,19 +134,48 @@ describe('block sync: the catching-up side, against scripted peers', function ()
         assert.equal(protocol, PROTOCOL.blockSync);
         const request = decodeSyncRequest(requestBytes);
         asked.push({ peer, ...request, ownHeight: chain.height });
-        return rig.answer(peer, request.fromHeight);
+        return answer(peer, request.fromHeight);
       },
       penalise: (peer, code, reason) => {
         penalties.push({ peer, code, reason });
       },
     };
+    const metrics = createNodeMetrics({
+      peers: () => connected.size,
+      mempoolTxs: () => 0,
+      mempoolBytes: () => 0,
+      txIdFilterAnswering: () => false,
+    });
     const { logger, lines } = createMemoryLogger('debug');
-    (rig as { lines: typeof lines }).lines = lines;
-    const sync = new BlockSync(chain, fake as PeerNetwork, logger, rig.metrics);
-    (rig as { sync: BlockSync }).sync = sync;
+    const sync = new BlockSync(chain, fake as PeerNetwork, logger, metrics);
     await sync.register();
     cleanups.push(() => sync.close());
-    return rig;
+    return {
+      chain,
+      sync,
+      metrics,
+      lines,
+      asked,
+      told,
+      penalties,
+      connected,
+      get answer() {
+        return answer;
+      },
+      set answer(next: Answer) {
+        answer = next;
+      },
+      status(peer, height) {
+        // Through the protocol's own decoder, as the network would deliver it.
+        statusProtocol!.onMessage(
+          peer,
+          statusProtocol!.decode(encodeStatus({ height, blockHash: ZERO_HASH })),
+        );
+      },
+      peerEvent(event) {
+        peerListener!(event);
+      },
+    };
   }
 
   const askedOf = (rig: Rig): string[] => rig.asked.map((asked) => `${asked.peer}@${asked.fromHeight}`);
