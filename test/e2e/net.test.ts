@@ -25,6 +25,8 @@ const RELAY = '/bayledger-test/relay/1';
 const SYNC = '/bayledger-test/sync/1';
 const PAYLOAD = '/bayledger-test/payload/1';
 const SLOW = '/bayledger-test/slow-reader/1';
+/** A request protocol answered by a raw stream handler: no answer, or garbage, on request. */
+const RAW_ANSWER = '/bayledger-test/raw-answer/1';
 const BAN_MS = 400;
 
 const voteSchema = object({ from: uint(1000), n: uint() });
@@ -111,6 +113,13 @@ async function startNode(
       return bytes;
     },
     onMessage: (from, bytes) => {
+      // A second byte of 0xee is a message the handler itself refuses (a BayledgerError); of 0xef,
+      // one for which it penalises the sender and returns (as block sync and the mempool do).
+      if (bytes[1] === 0xee) fail('RECORD_INVALID', 'the relay handler refuses this message');
+      if (bytes[1] === 0xef) {
+        net.penalise(from, 'RECORD_INVALID', 'the relay handler penalised the sender');
+        return;
+      }
       node.relayed.push({ from, bytes });
     },
   });
@@ -147,6 +156,17 @@ async function startNode(
         node.slowFrames.push(frame[0]!);
     },
     { maxMessageBytes: 256 * 1024 },
+  );
+  await net.registerStreamHandler(
+    RAW_ANSWER,
+    async (_from, stream) => {
+      const request = await stream.read();
+      if (request !== null && Buffer.from(request).toString('utf8') === 'garbage') {
+        await stream.write(Uint8Array.of(0xff, 0xfe));
+      }
+      await stream.closeWrite();
+    },
+    { maxMessageBytes: 1024 },
   );
   await net.start();
   node.listen = net.listenAddresses()[0]!;
@@ -466,5 +486,68 @@ describe('peer network (libp2p, real TCP on 127.0.0.1)', function () {
       timeoutMs: 5_000,
     });
     assert.equal(Buffer.from(answer).toString('utf8'), 'alpha answers gamma: back');
+  });
+
+  it('a message its handler refuses, or penalises the sender for, gets the sender dropped and ends that batch', async () => {
+    // Four-byte messages: no other test sends one.
+    const delivered = (marker: number) =>
+      gamma.relayed.filter(
+        (entry) => entry.from === 'alpha' && entry.bytes.byteLength === 4 && entry.bytes[3] === marker,
+      ).length;
+    const batch = (bad: number, markers: [number, number]) =>
+      encodeFrame(
+        encodeBatch([
+          Uint8Array.of(0x01, 0x00, 0x00, markers[0]),
+          Uint8Array.of(0x01, bad),
+          Uint8Array.of(0x01, 0x00, 0x00, markers[1]),
+        ]),
+      );
+    await expectPenalised(alpha, gamma, 'RECORD_INVALID', () =>
+      sendRaw(alpha, gamma, RELAY, batch(0xee, [0x61, 0x62])),
+    );
+    assert.deepEqual([delivered(0x61), delivered(0x62)], [1, 0], 'refused: the message before it only');
+    await expectPenalised(alpha, gamma, 'RECORD_INVALID', () =>
+      sendRaw(alpha, gamma, RELAY, batch(0xef, [0x63, 0x64])),
+    );
+    assert.deepEqual([delivered(0x63), delivered(0x64)], [1, 0], 'penalised: the message before it only');
+  });
+
+  it('sends a message of exactly its protocol bound, refuses a larger one, and drops sends after close', async () => {
+    const exact = new Uint8Array(64 * 1024).fill(0x5a);
+    exact[0] = 0x01;
+    const before = beta.relayed.length;
+    assert.equal(alpha.net.send('beta', RELAY, exact), 'queued');
+    await waitFor('the largest message delivered', () => beta.relayed.length > before);
+    assert.equal(beta.relayed.at(-1)!.bytes.byteLength, exact.byteLength);
+    assert.throws(
+      () => alpha.net.send('beta', RELAY, new Uint8Array(exact.byteLength + 1).fill(0x01)),
+      (error) => isBayledgerError(error, 'MESSAGE_TOO_LARGE'),
+    );
+    const closing = await startNode('closing');
+    extra.push(closing);
+    await closing.net.close();
+    assert.equal(closing.net.send('beta', RELAY, Uint8Array.of(0x01)), 'dropped-closed');
+  });
+
+  it('a request the peer closes without answering is UNREACHABLE; an answer that is no response gets the peer dropped', async () => {
+    await assert.rejects(
+      alpha.net.request('gamma', RAW_ANSWER, new Uint8Array(Buffer.from('nothing')), { timeoutMs: 5_000 }),
+      (error) => isBayledgerError(error, 'UNREACHABLE') && /without answering/.test(String(error)),
+    );
+    assert.ok(alpha.net.isConnected('gamma'), 'no answer is not misbehaviour');
+    const before = alpha.logLines.length;
+    await assert.rejects(
+      alpha.net.request('gamma', RAW_ANSWER, new Uint8Array(Buffer.from('garbage')), { timeoutMs: 5_000 }),
+      (error) => isBayledgerError(error) && error.code !== 'REMOTE_ERROR',
+    );
+    const penalty = await waitFor('gamma penalised by alpha', () =>
+      alpha.logLines.slice(before).find((line) => String(line.msg).startsWith('peer misbehaved')),
+    );
+    assert.equal(penalty.peer, 'gamma');
+    await waitFor(
+      'gamma back after the ban, both ways',
+      () => alpha.net.isConnected('gamma') && gamma.net.isConnected('alpha'),
+      { timeoutMs: 10_000 },
+    );
   });
 });
