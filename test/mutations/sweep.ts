@@ -51,7 +51,7 @@ function usage(message: string): never {
   process.exit(2);
 }
 
-/** Lines that are comments, imports or assertions (an assertion's mutants only move a crash). */
+/** Lines that are comments, imports or assertions (an assertion's mutants only move a crash); see also mutantsOf. */
 function skipped(trimmed: string): boolean {
   return (
     trimmed.startsWith('//') ||
@@ -72,11 +72,18 @@ export function mutantsOf(file: string, text: string): SweepMutant[] {
   const mutants: SweepMutant[] = [];
   const lines = text.split('\n');
   let inBlockComment = false;
+  // The arguments of an `assert(` call written over several lines (skipped like a one-line one).
+  let inAssertion = false;
   lines.forEach((line, index) => {
     const trimmed = line.trim();
     if (trimmed.startsWith('/*')) inBlockComment = true;
     if (inBlockComment) {
       if (trimmed.includes('*/')) inBlockComment = false;
+      return;
+    }
+    if (trimmed === 'assert(') inAssertion = true;
+    if (inAssertion) {
+      if (trimmed.startsWith(');')) inAssertion = false;
       return;
     }
     if (skipped(trimmed)) return;
