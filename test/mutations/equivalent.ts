@@ -885,6 +885,13 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'the check before decoding the next entry: the one after waiting for room (tested) stops the same scan before ' +
       'anything is handed over; this one only saves decoding the entries left',
   },
+  // --- src/node/transfer-service/audit.ts ---
+  {
+    file: 'src/node/transfer-service/audit.ts',
+    line: "const accepted = outcome?.accepted ?? record.status !== 'rejected';",
+    kind: '!== -> ===',
+    why: 'the fallback when a declaration has no verdict: every committed transaction has one (apply-tx.ts)',
+  },
   // --- src/node/transfer-service/payload-fetcher.ts ---
   {
     file: 'src/node/transfer-service/payload-fetcher.ts',

@@ -34,6 +34,15 @@ describe('audit views', function () {
     consentId: consent.objectId,
     categories: ['genetic-test-result'],
   });
+  const halfAssessed = declareTransfer(net, {
+    consentId: consent.objectId,
+    categories: ['genetic-test-result'],
+  });
+  const prohibited = declareTransfer(net, {
+    consentId: consent.objectId,
+    categories: ['population-health-data'],
+  });
+  const revocation = revokeConsent(net, { consentId: consent.objectId, patient: PATIENT });
   let directory: string;
   let store: LedgerStore;
   let chain: TestChain;
@@ -45,9 +54,10 @@ describe('audit views', function () {
       signers: net.signers,
       blocks: [
         [consent, refusedGrant],
-        [imaging, genetic, refusedGenetic],
+        [imaging, genetic, refusedGenetic, halfAssessed, prohibited],
         [
           assessTransfer(net, { transferId: genetic.objectId, assessor: 'sz-cac' }),
+          assessTransfer(net, { transferId: halfAssessed.objectId, assessor: 'sz-cac' }),
           assessTransfer(net, {
             transferId: refusedGenetic.objectId,
             assessor: 'sz-cac',
@@ -60,7 +70,7 @@ describe('audit views', function () {
           receiptFor(net, { transferId: imaging.objectId }),
           receiptFor(net, { transferId: genetic.objectId, payloadRoot: testDigest('another root') }),
         ],
-        [revokeConsent(net, { consentId: consent.objectId, patient: PATIENT })],
+        [revocation],
       ],
     });
     directory = await mkdtemp(join(tmpdir(), 'bayledger-audit-'));
@@ -87,6 +97,10 @@ describe('audit views', function () {
     assert.equal(audit.consent?.consentId, toHex(consent.objectId));
     assert.equal(audit.consent?.status, 'revoked');
     assert.deepEqual([audit.consent?.revokedAtHeight, audit.consent?.grantedAtHeight], [6, 1]);
+    assert.deepEqual(
+      [audit.consent?.grantTxId, audit.consent?.revokeTxId],
+      [toHex(consent.txId), toHex(revocation.txId)],
+    );
     assert.deepEqual([audit.declaration.height, audit.declaration.time], [2, timeOf(2)]);
     assert.deepEqual(audit.verdict, {
       accepted: true,
@@ -116,6 +130,7 @@ describe('audit views', function () {
       ],
     );
     assert.ok(audit.timeline.every((event) => event.time === timeOf(event.height)));
+    assert.equal(audit.timeline.at(-1)!.txId, toHex(revocation.txId));
     assert.match(audit.timeline[1]!.detail, /1 item\(s\), \d+ sealed bytes; verdict approved$/);
     assert.match(audit.timeline[3]!.detail, /^OK; payload root matches the declaration$/);
   });
@@ -163,6 +178,34 @@ describe('audit views', function () {
     assert.deepEqual([rejected?.height, rejected?.txId], [3, audit.assessments[0]!.txId]);
   });
 
+  it('shows a transfer still waiting for an assessor: no approval, and no refusal either', async () => {
+    const audit = await views.transfer(halfAssessed.objectId);
+    assert.equal(audit.status, 'awaiting-assessment');
+    assert.deepEqual(
+      audit.assessments.map((assessment) => assessment.assessor),
+      ['sz-cac'],
+    );
+    assert.equal(audit.approval, null);
+    assert.deepEqual(
+      audit.timeline.map((event) => event.event),
+      ['consent granted', 'declared', 'assessed by sz-cac', 'consent revoked'],
+    );
+  });
+
+  it('shows a declaration the policy refused outright: rejected at declaration, with its reasons', async () => {
+    const audit = await views.transfer(prohibited.objectId);
+    assert.equal(audit.status, 'rejected');
+    assert.equal(audit.verdict.accepted, false);
+    assert.equal(audit.verdict.status, 'rejected');
+    assert.ok(audit.verdict.reasons.length > 0);
+    assert.match(audit.timeline[1]!.detail, /verdict rejected \(.+\)$/);
+    assert.equal(
+      audit.timeline.some((event) => event.event === 'rejected'),
+      false,
+      'the declaration itself says it was refused',
+    );
+  });
+
   it('lists everything of one patient, a refused grant with its reasons included, in block order', async () => {
     const audit = await views.patient(net.patient(PATIENT).publicKey);
     assert.deepEqual(
@@ -181,7 +224,7 @@ describe('audit views', function () {
     assert.equal(granted.time, timeOf(1));
     assert.deepEqual(
       audit.transfers.map((entry) => entry.transferId).sort(),
-      [imaging, genetic, refusedGenetic].map((tx) => toHex(tx.objectId)).sort(),
+      [imaging, genetic, refusedGenetic, halfAssessed, prohibited].map((tx) => toHex(tx.objectId)).sort(),
     );
     const genetics = audit.transfers.find((entry) => entry.transferId === toHex(genetic.objectId))!;
     assert.deepEqual(
