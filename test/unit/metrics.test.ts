@@ -76,7 +76,8 @@ describe('Prometheus metrics registry', () => {
     dropped.inc(5, { peer: 'sz-"cac"\\\n', protocol: '/bayledger/consensus/1' });
     height.set(42);
     peers = 4;
-    for (const seconds of [0.05, 0.2, 0.3, 0.7, 3]) latency.observe(seconds);
+    // 0.5 is exactly a bucket bound: `le` counts it in that bucket (Prometheus: less or equal).
+    for (const seconds of [0.05, 0.2, 0.5, 0.7, 3]) latency.observe(seconds);
 
     const { samples, types } = parsePrometheusText(registry.render());
     assert.equal(types.get('bayledger_commit_latency_seconds'), 'histogram');
@@ -96,16 +97,62 @@ describe('Prometheus metrics registry', () => {
     assert.equal(find(samples, 'bayledger_commit_latency_seconds_bucket', { le: '1' }), 4);
     assert.equal(find(samples, 'bayledger_commit_latency_seconds_bucket', { le: '+Inf' }), 5);
     assert.equal(find(samples, 'bayledger_commit_latency_seconds_count'), 5);
-    assert.ok(Math.abs(find(samples, 'bayledger_commit_latency_seconds_sum')! - 4.25) < 1e-9);
+    assert.ok(Math.abs(find(samples, 'bayledger_commit_latency_seconds_sum')! - 4.45) < 1e-9);
+    assert.equal(
+      samples.filter((sample) => sample.name === 'bayledger_commit_latency_seconds_bucket').length,
+      4,
+      'one line per bucket and +Inf',
+    );
+    assert.ok(
+      samples.every((sample) => Number.isFinite(sample.value)),
+      'no NaN',
+    );
   });
 
   it('bounds the series of one metric and counts the samples it drops', () => {
     const registry = new MetricsRegistry();
     const perPeer = registry.counter({ name: 'per_peer_total', help: 'x', labelNames: ['peer'] });
     for (let i = 0; i < 1_500; i++) perPeer.inc(1, { peer: `p${i}` });
+    // A histogram past its series bound drops the sample too (no throw).
+    const perPeerSeconds = registry.histogram({
+      name: 'per_peer_seconds',
+      help: 'x',
+      labelNames: ['peer'],
+      buckets: [1],
+    });
+    for (let i = 0; i < 1_001; i++) perPeerSeconds.observe(0.5, { peer: `p${i}` });
+    assert.equal(perPeerSeconds.count({ peer: 'p1000' }), 0);
     const { samples } = parsePrometheusText(registry.render());
     assert.equal(samples.filter((s) => s.name === 'per_peer_total').length, 1_000);
-    assert.equal(find(samples, 'bayledger_metric_series_dropped_total'), 500);
+    assert.equal(find(samples, 'bayledger_metric_series_dropped_total'), 501);
+  });
+
+  it('a read of a series never written creates none and counts no drop', () => {
+    const registry = new MetricsRegistry();
+    const perPeer = registry.counter({ name: 'read_total', help: 'x', labelNames: ['peer'] });
+    const seconds = registry.histogram({
+      name: 'read_seconds',
+      help: 'x',
+      labelNames: ['peer'],
+      buckets: [1],
+    });
+    assert.equal(perPeer.value({ peer: 'never' }), 0);
+    assert.equal(seconds.count({ peer: 'never' }), 0);
+    const { samples } = parsePrometheusText(registry.render());
+    assert.deepEqual(
+      samples.filter((sample) => sample.name.startsWith('read_')),
+      [],
+    );
+    assert.equal(find(samples, 'bayledger_metric_series_dropped_total') ?? 0, 0);
+  });
+
+  it("reads a collected gauge's value from its collect function", () => {
+    const registry = new MetricsRegistry();
+    let peers = 2;
+    const gauge = registry.gauge({ name: 'collected_peers', help: 'x', collect: () => peers });
+    assert.equal(gauge.value(), 2);
+    peers = 5;
+    assert.equal(gauge.value(), 5);
   });
 
   it('refuses invalid names, duplicate registration, wrong labels and a decreasing counter', () => {

@@ -38,12 +38,7 @@ class SeriesTable<T> {
 
   /** The state of one series, or undefined when the series limit is reached (the sample is dropped). */
   get(labels: Labels | undefined): T | undefined {
-    const values = this.#labelNames.map((name) => {
-      const value = labels?.[name];
-      assert(typeof value === 'string', `metric label ${name} is missing`);
-      return value;
-    });
-    assert(Object.keys(labels ?? {}).length === this.#labelNames.length, 'metric has unexpected labels');
+    const values = this.#valuesOf(labels);
     const key = values.join('\u0000');
     const found = this.#series.get(key);
     if (found !== undefined) return found.state;
@@ -54,6 +49,21 @@ class SeriesTable<T> {
     const state = this.#create();
     this.#series.set(key, { values, state });
     return state;
+  }
+
+  /** The state of one series if it exists: a read neither creates a series nor counts a drop. */
+  peek(labels: Labels | undefined): T | undefined {
+    return this.#series.get(this.#valuesOf(labels).join('\u0000'))?.state;
+  }
+
+  #valuesOf(labels: Labels | undefined): string[] {
+    const values = this.#labelNames.map((name) => {
+      const value = labels?.[name];
+      assert(typeof value === 'string', `metric label ${name} is missing`);
+      return value;
+    });
+    assert(Object.keys(labels ?? {}).length === this.#labelNames.length, 'metric has unexpected labels');
+    return values;
   }
 
   entries(): Iterable<{ values: string[]; state: T }> {
@@ -91,7 +101,7 @@ export class Counter implements Metric {
   }
 
   value(labels?: Labels): number {
-    return this.#table.get(labels)?.value ?? 0;
+    return this.#table.peek(labels)?.value ?? 0;
   }
 
   render(lines: string[]): void {
@@ -139,7 +149,7 @@ export class Gauge implements Metric {
 
   value(labels?: Labels): number {
     if (this.#collect) return this.#collect();
-    return this.#table.get(labels)?.value ?? 0;
+    return this.#table.peek(labels)?.value ?? 0;
   }
 
   render(lines: string[]): void {
@@ -216,7 +226,7 @@ export class Histogram implements Metric {
   }
 
   count(labels?: Labels): number {
-    return this.#table.get(labels)?.count ?? 0;
+    return this.#table.peek(labels)?.count ?? 0;
   }
 
   render(lines: string[]): void {
