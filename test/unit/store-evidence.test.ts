@@ -3,6 +3,7 @@
 // counted, and outside the replicated state.
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import {
   type EquivocationEvidence,
   proposalEvidence,
@@ -10,9 +11,9 @@ import {
 } from '../../src/core/consensus/evidence.js';
 import { decodeEvidence } from '../../src/core/consensus/evidence-codec.js';
 import { verifyEvidence } from '../../src/core/consensus/evidence-verify.js';
-import { BayledgerError } from '../../src/core/errors.js';
+import { BayledgerError, isBayledgerError } from '../../src/core/errors.js';
 import { STATE_BUCKETS } from '../../src/core/ledger/state-kv.js';
-import { Bucket } from '../../src/node/store/buckets.js';
+import { Bucket, evidenceDroppedKey } from '../../src/node/store/buckets.js';
 import { EvidenceStore } from '../../src/node/store/evidence-store.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { openByteDb } from '../../src/node/store/open-db.js';
@@ -112,6 +113,24 @@ describe('store: equivocation evidence', () => {
       const store = await EvidenceStore.open(db, 3);
       assert.equal(store.count, 3);
       assert.equal(store.dropped, 2);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('refuses to open over a dropped-evidence count that is not a count (DATABASE_CORRUPT)', async () => {
+    const dir = path.join(temp.path, 'db');
+    const db = await openByteDb(dir, { createIfMissing: true });
+    try {
+      // Negative, a string, and bytes that are not CBOR at all.
+      for (const bad of [encodeCanonical(-1), encodeCanonical('2'), Uint8Array.of(0xff, 0x00)]) {
+        await db.put(evidenceDroppedKey(), bad);
+        await assert.rejects(EvidenceStore.open(db, 3), (error: unknown) =>
+          isBayledgerError(error, 'DATABASE_CORRUPT'),
+        );
+      }
+      await db.put(evidenceDroppedKey(), encodeCanonical(0));
+      assert.equal((await EvidenceStore.open(db, 3)).dropped, 0, 'zero is a count');
     } finally {
       await db.close();
     }

@@ -58,7 +58,14 @@ function decodeRecord(key: Uint8Array, value: Uint8Array): StoredEvidence {
 
 function decodeDropped(value: Uint8Array | undefined): number {
   if (value === undefined) return 0;
-  const count = decodeCanonical(value);
+  let count: unknown;
+  try {
+    count = decodeCanonical(value);
+  } catch (error) {
+    // Bytes that are not canonical CBOR are as corrupt as a count that is not a count.
+    if (error instanceof BayledgerError) fail('DATABASE_CORRUPT', error.message, 'evidence');
+    throw error;
+  }
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
     fail('DATABASE_CORRUPT', 'the dropped-evidence count is not a count', 'evidence');
   return count;
