@@ -242,6 +242,11 @@ describe('peer network (libp2p, real TCP on 127.0.0.1)', function () {
       `frames ${stats.framesSent} for ${stats.messagesSent} messages`,
     );
     assert.equal(stats.messagesDropped, 0);
+    assert.equal(
+      nodes.some((node) => node.logLines.some((line) => String(line.msg).startsWith('send queue full'))),
+      false,
+      'nothing dropped, nothing reported dropped',
+    );
     assert.match(alpha.metrics.render(), /bayledger_net_connected_peers 2/);
   });
 
