@@ -793,7 +793,9 @@ export const EQUIVALENT: readonly Equivalent[] = [
     file: 'src/node/net/peer-writer.ts',
     line: 'if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);',
     kind: '!== -> ===',
-    why: 'a retry timer left to fire after the peer reconnected: one more flush attempt of a queue already flushing',
+    why:
+      'a retry timer left to fire after the peer reconnected or the writer closed: one more flush attempt, which ' +
+      'finds the queue flushing or the writer closed',
   },
   // --- src/node/node-chain.ts ---
   {
