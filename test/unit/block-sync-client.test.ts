@@ -178,47 +178,63 @@ describe('block sync: the catching-up side, against scripted peers', function ()
     };
   }
 
+  /**
+   * Starts a run: `peer` announces `height` and is asked for its first range, whose answer is held
+   * until the returned function gives it (bytes, or an error for a failed request).
+   */
+  function holdRun(rig: Rig, peer: string, height: number): (answer: Uint8Array | Error) => void {
+    const held = deferred<Uint8Array>();
+    rig.answer = () => held.promise;
+    rig.status(peer, height);
+    return (answer) => (answer instanceof Error ? held.reject(answer) : held.resolve(answer));
+  }
+
+  /** Peers serving the built chain up to `tip`, `perResponse` blocks at a time. */
+  const honestUpTo =
+    (tip: number, perResponse?: number): Answer =>
+    async (_peer, from) =>
+      served(built, from, tip, perResponse);
+
+  const reaches = (rig: Rig, height: number) =>
+    waitFor(`height ${height}`, () => rig.chain.height === height || undefined);
+
   const askedOf = (rig: Rig): string[] => rig.asked.map((asked) => `${asked.peer}@${asked.fromHeight}`);
 
   it('starts at once for a peer two blocks ahead, not for one block ahead (the race with consensus)', async () => {
     const rig = await startRig();
-    rig.answer = async (_peer, from) => served(built, from, 2);
+    rig.answer = honestUpTo(2);
     rig.status(PEER_A, 1);
     assert.equal(rig.asked.length, 0, 'one block ahead: left to consensus and the periodic check');
     rig.status(PEER_A, 2);
     assert.deepEqual(askedOf(rig), [`${PEER_A}@1`], 'asked at once');
     assert.equal(rig.asked[0]!.maxBlocks, LIMITS.maxBlocksPerSyncResponse);
-    await waitFor('height 2', () => rig.chain.height === 2 || undefined);
+    await reaches(rig, 2);
     assert.equal(rig.metrics.syncedBlocks.value(), 2);
   });
 
   it('a lower height a peer announces later does not lower what it is known to hold', async () => {
     const rig = await startRig();
-    const first = deferred<Uint8Array>();
-    rig.answer = () => first.promise;
-    rig.status(PEER_C, 2);
+    const first = holdRun(rig, PEER_C, 2);
     rig.status(PEER_A, 5);
     rig.status(PEER_B, 6);
     rig.status(PEER_B, 4);
-    rig.answer = async (_peer, from) => served(built, from, 6);
-    first.resolve(served(built, 1, 2));
-    await waitFor('height 6', () => rig.chain.height === 6 || undefined);
+    rig.answer = honestUpTo(6);
+    first(served(built, 1, 2));
+    await reaches(rig, 6);
     assert.deepEqual(askedOf(rig), [`${PEER_C}@1`, `${PEER_B}@3`]);
   });
 
   it('asks the highest connected peer, and forgets the height of one that disconnects', async () => {
     const rig = await startRig();
-    const first = deferred<Uint8Array>();
-    rig.answer = () => first.promise;
-    rig.status(PEER_C, 2);
+    const first = holdRun(rig, PEER_C, 2);
     // While C's range is on its way, A and B announce; B, the highest, disconnects.
     rig.status(PEER_A, 5);
     rig.status(PEER_B, 9);
     rig.connected.delete(PEER_B);
     rig.peerEvent({ kind: 'disconnect', orgId: PEER_B });
-    rig.answer = async (_peer, from) => served(built, from, 5);
-    first.resolve(served(built, 1, 2));
-    await waitFor('height 5', () => rig.chain.height === 5 || undefined);
+    rig.answer = honestUpTo(5);
+    first(served(built, 1, 2));
+    await reaches(rig, 5);
     assert.deepEqual(askedOf(rig), [`${PEER_C}@1`, `${PEER_A}@3`]);
     // Back, B has said nothing since: nobody is known to be ahead.
     rig.connected.add(PEER_B);
@@ -230,26 +246,22 @@ describe('block sync: the catching-up side, against scripted peers', function ()
 
   it('prefers the higher of two connected peers', async () => {
     const rig = await startRig();
-    const first = deferred<Uint8Array>();
-    rig.answer = () => first.promise;
-    rig.status(PEER_C, 2);
+    const first = holdRun(rig, PEER_C, 2);
     rig.status(PEER_A, 9);
     rig.status(PEER_B, 7);
-    rig.answer = async (_peer, from) => served(built, from, 9);
-    first.resolve(served(built, 1, 2));
-    await waitFor('height 9', () => rig.chain.height === 9 || undefined);
+    rig.answer = honestUpTo(9);
+    first(served(built, 1, 2));
+    await reaches(rig, 9);
     assert.deepEqual(askedOf(rig), [`${PEER_C}@1`, `${PEER_A}@3`]);
   });
 
   it('after a failed request it forgets that peer and goes on with another', async () => {
     const rig = await startRig();
-    const failing = deferred<Uint8Array>();
-    rig.answer = () => failing.promise;
-    rig.status(PEER_A, 5);
+    const failing = holdRun(rig, PEER_A, 5);
     rig.status(PEER_B, 4);
-    rig.answer = async (_peer, from) => served(built, from, 4);
-    failing.reject(new Error('stream reset'));
-    await waitFor('height 4', () => rig.chain.height === 4 || undefined);
+    rig.answer = honestUpTo(4);
+    failing(new Error('stream reset'));
+    await reaches(rig, 4);
     await rig.sync.close();
     // A is not asked again: its height was forgotten with the failure.
     assert.deepEqual(askedOf(rig), [`${PEER_A}@1`, `${PEER_B}@1`]);
@@ -259,13 +271,11 @@ describe('block sync: the catching-up side, against scripted peers', function ()
 
   it('penalises a peer that answers garbage, with the decoding error, and syncs from another', async () => {
     const rig = await startRig();
-    const garbage = deferred<Uint8Array>();
-    rig.answer = () => garbage.promise;
-    rig.status(PEER_A, 5);
+    const garbage = holdRun(rig, PEER_A, 5);
     rig.status(PEER_B, 3);
-    rig.answer = async (_peer, from) => served(built, from, 3);
-    garbage.resolve(new Uint8Array([0xa1, 0x61]));
-    await waitFor('height 3', () => rig.chain.height === 3 || undefined);
+    rig.answer = honestUpTo(3);
+    garbage(new Uint8Array([0xa1, 0x61]));
+    await reaches(rig, 3);
     assert.equal(rig.penalties.length, 1);
     const [penalty] = rig.penalties;
     assert.equal(penalty!.peer, PEER_A);
@@ -281,11 +291,9 @@ describe('block sync: the catching-up side, against scripted peers', function ()
 
   it('penalises a peer that serves a block that does not verify, commits nothing after it, and syncs from another', async () => {
     const rig = await startRig();
-    const forged = deferred<Uint8Array>();
-    rig.answer = () => forged.promise;
-    rig.status(PEER_A, 4);
+    const forged = holdRun(rig, PEER_A, 4);
     rig.status(PEER_B, 4);
-    rig.answer = async (_peer, from) => served(built, from, 4);
+    rig.answer = honestUpTo(4);
     // Block 2 with a certificate for another block: the rest of A's range is not even looked at.
     const [one, two, three] = built.blocks;
     const badCertificate = certify(
@@ -294,10 +302,10 @@ describe('block sync: the catching-up side, against scripted peers', function ()
       testDigest('another block'),
       two!.block.header,
     );
-    forged.resolve(
+    forged(
       encodeSyncResponse({ tipHeight: 4, blocks: [one!, { ...two!, certificate: badCertificate }, three!] }),
     );
-    await waitFor('height 4', () => rig.chain.height === 4 || undefined);
+    await reaches(rig, 4);
     assert.equal(rig.penalties.length, 1);
     assert.equal(rig.penalties[0]!.peer, PEER_A);
     assert.equal(rig.penalties[0]!.reason, 'served an invalid block 2');
@@ -311,9 +319,9 @@ describe('block sync: the catching-up side, against scripted peers', function ()
   it('asks for the next range before committing the current one, and uses that answer', async () => {
     const rig = await startRig();
     // A peer that sends two blocks at a time.
-    rig.answer = async (_peer, from) => served(built, from, 7, 2);
+    rig.answer = honestUpTo(7, 2);
     rig.status(PEER_A, 7);
-    await waitFor('height 7', () => rig.chain.height === 7 || undefined);
+    await reaches(rig, 7);
     await rig.sync.close();
     // Each range once: the prefetched answer is the one used.
     assert.deepEqual(askedOf(rig), [`${PEER_A}@1`, `${PEER_A}@3`, `${PEER_A}@5`, `${PEER_A}@7`]);
@@ -329,7 +337,7 @@ describe('block sync: the catching-up side, against scripted peers', function ()
     // A peer that ignores fromHeight and sends from block 1.
     rig.answer = async () => served(built, 1, 5);
     rig.status(PEER_A, 5);
-    await waitFor('height 5', () => rig.chain.height === 5 || undefined);
+    await reaches(rig, 5);
     assert.deepEqual(rig.penalties, []);
     assert.equal(rig.metrics.syncedBlocks.value(), 3);
   });
@@ -379,11 +387,9 @@ describe('block sync: the catching-up side, against scripted peers', function ()
 
   it('a close during a run waits for it and commits nothing that arrives afterwards', async () => {
     const rig = await startRig();
-    const late = deferred<Uint8Array>();
-    rig.answer = () => late.promise;
-    rig.status(PEER_A, 4);
+    const late = holdRun(rig, PEER_A, 4);
     const closed = rig.sync.close();
-    late.resolve(served(built, 1, 4));
+    late(served(built, 1, 4));
     await closed;
     assert.equal(rig.chain.height, 0);
     assert.deepEqual(askedOf(rig), [`${PEER_A}@1`], 'and no range was asked for afterwards');
