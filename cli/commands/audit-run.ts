@@ -60,6 +60,9 @@ export async function auditPatient(key: string, options: Options): Promise<void>
   write(
     `patient ${audit.patient}: ${audit.consents.length} consent(s), ${audit.transfers.length} transfer(s)\n`,
   );
+  if (audit.truncated) {
+    write('NOTE: this patient has more records than one audit lists; the list below is not complete.\n');
+  }
   if (audit.consents.length > 0) {
     write(
       renderTable(

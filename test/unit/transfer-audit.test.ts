@@ -231,12 +231,28 @@ describe('audit views', function () {
       [genetics.declaredAtHeight, genetics.approvedAtHeight, genetics.receiptAtHeight, genetics.categories],
       [2, 4, 5, ['genetic-test-result']],
     );
+    assert.equal(audit.truncated, false);
     // Another patient has nothing.
     assert.deepEqual(await views.patient(net.patient('nobody').publicKey), {
       patient: toHex(net.patient('nobody').publicKey),
       consents: [],
       transfers: [],
+      truncated: false,
     });
+  });
+
+  it('says when a patient has more index entries than one audit reads, and lists no more than that', async () => {
+    const patient = net.patient(PATIENT).publicKey;
+    let indexEntries = 0;
+    for await (const _ of store.stateEntriesIn('patient', `${toHex(patient)}/`)) indexEntries++;
+    assert.ok(indexEntries >= 7, `${indexEntries} index entries`);
+    const bounded = (max: number) =>
+      new AuditViews(store, new StoreChainReader(store, chain.params), () => 0, max).patient(patient);
+    const exactly = await bounded(indexEntries);
+    assert.equal(exactly.truncated, false, 'a bound of exactly the entries there are cuts nothing');
+    const cut = await bounded(indexEntries - 1);
+    assert.equal(cut.truncated, true);
+    assert.ok(cut.consents.length + cut.transfers.length <= indexEntries - 1);
   });
 
   it('NOT_FOUND for a transfer the ledger does not hold', async () => {

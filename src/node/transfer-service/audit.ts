@@ -150,13 +150,23 @@ export class AuditViews {
   readonly #store: LedgerStore;
   readonly #reader: ChainReader;
   readonly #nowSeconds: () => number;
+  readonly #maxPatientEntries: number;
 
-  /** `nowSeconds`: the last block's time, against which consent status is reported. */
-  constructor(store: LedgerStore, reader: ChainReader, nowSeconds: () => number) {
+  /**
+   * `nowSeconds`: the last block's time, against which consent status is reported.
+   * `maxPatientEntries`: index entries one patient audit reads at most (a smaller bound: tests).
+   */
+  constructor(
+    store: LedgerStore,
+    reader: ChainReader,
+    nowSeconds: () => number,
+    maxPatientEntries: number = LIMITS.maxAuditPatientEntries,
+  ) {
     this.#state = store.state;
     this.#store = store;
     this.#reader = reader;
     this.#nowSeconds = nowSeconds;
+    this.#maxPatientEntries = maxPatientEntries;
   }
 
   async transfer(transferId: Uint8Array): Promise<TransferAudit> {
@@ -256,9 +266,14 @@ export class AuditViews {
     const transfers: PatientAudit['transfers'] = [];
     const facts = new BlockFacts(this.#reader);
     let entries = 0;
+    let truncated = false;
     // One key range: only this patient's index entries are read, not every state bucket.
     for await (const entry of this.#store.stateEntriesIn('patient', prefix)) {
-      if (++entries > LIMITS.maxAuditPatientEntries) break;
+      if (++entries > this.#maxPatientEntries) {
+        // Said in the answer: an auditor must not take a cut list for the whole record.
+        truncated = true;
+        break;
+      }
       const [, kind, objectHex] = entry.key.split('/');
       const objectId = parseHex(objectHex ?? '');
       if (objectId === undefined) continue;
@@ -267,7 +282,7 @@ export class AuditViews {
     }
     consents.sort((a, b) => a.grantedAtHeight - b.grantedAtHeight);
     transfers.sort((a, b) => a.declaredAtHeight - b.declaredAtHeight);
-    return { patient: toHex(patient), consents, transfers };
+    return { patient: toHex(patient), consents, transfers, truncated };
   }
 
   async #patientConsent(
@@ -321,6 +336,8 @@ export class AuditViews {
 
 export interface PatientAudit {
   patient: string;
+  /** True when the patient has more index entries than one audit reads (LIMITS.maxAuditPatientEntries). */
+  truncated: boolean;
   consents: (ConsentAudit & { accepted: boolean; reasons: string[]; time: string })[];
   transfers: {
     transferId: string;
