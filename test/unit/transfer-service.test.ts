@@ -332,6 +332,11 @@ describe('transfer service: sealed uploads (sealed while they arrive)', () => {
       () => parseSizes(Array.from({ length: LIMITS.maxItemsPerTransfer + 1 }, () => '1').join(',')),
       'REQUEST_MALFORMED',
     );
+    assert.equal(
+      parseSizes(Array.from({ length: LIMITS.maxItemsPerTransfer }, () => '1').join(',')).length,
+      LIMITS.maxItemsPerTransfer,
+      'exactly the item limit',
+    );
   });
 
   it('refuses a body shorter or longer than the announced sizes, leaving nothing behind', async () => {
