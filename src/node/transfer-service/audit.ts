@@ -4,7 +4,7 @@
 // Times are the committing blocks' times (UTC); signers are those of the commit certificate of
 // the block that approved the transfer, i.e. the regulator quorum that made it final.
 import { parseHex, toHex } from '../../core/bytes.js';
-import { fail } from '../../core/errors.js';
+import { assert, fail } from '../../core/errors.js';
 import type { StateReader } from '../../core/ledger/state-kv.js';
 import {
   type ConsentRecord,
@@ -166,6 +166,12 @@ export class AuditViews {
     this.#store = store;
     this.#reader = reader;
     this.#nowSeconds = nowSeconds;
+    assert(
+      Number.isSafeInteger(maxPatientEntries) &&
+        maxPatientEntries >= 1 &&
+        maxPatientEntries <= LIMITS.maxAuditPatientEntries,
+      `an audit reads 1 to ${LIMITS.maxAuditPatientEntries} entries of a patient`,
+    );
     this.#maxPatientEntries = maxPatientEntries;
   }
 
