@@ -342,6 +342,31 @@ describe('transfer service: payload channel over libp2p', function () {
     }
   });
 
+  it('gives a fetch up after LIMITS.maxPayloadFetchAttempts attempts, until the next node start', async () => {
+    // Waits of 1 ms instead of 0.25 to 5 s: the bound is what is tested, not the backoff.
+    const { isolated, fetcher } = await isolatedFetcher('inbox-give-up', { retryDelayMs: () => 1 });
+    try {
+      const { sealed } = await sealItems('give-up', [5_000]);
+      const consent = grantConsent(net, { patient: 'give-up' });
+      const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
+      ledger.block(consent);
+      ledger.block(declaration);
+      considerById(fetcher, declaration.objectId);
+      const gaveUp = await waitFor('the fetch given up', () =>
+        isolated.lines.find((line) => line.msg === 'payload fetch gave up until the next node start'),
+      );
+      assert.equal(gaveUp.attempts, LIMITS.maxPayloadFetchAttempts);
+      const attempts = isolated.lines.filter(
+        (line) => line.msg === 'payload fetch interrupted' && line.transferId === toHex(declaration.objectId),
+      );
+      assert.equal(attempts.length, LIMITS.maxPayloadFetchAttempts);
+      await waitFor('the fetch no longer running', () => fetcher.activeTransfers.length === 0 || undefined);
+    } finally {
+      await fetcher.close();
+      await isolated.net.close();
+    }
+  });
+
   it('a transfer already filed (the node stopped before its receipt) is receipted without reaching the hospital', async () => {
     const { sealed } = await sealItems('filed-early', [20_000]);
     const consent = grantConsent(net, { patient: 'filed-early' });

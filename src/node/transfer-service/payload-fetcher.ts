@@ -48,6 +48,8 @@ export interface PayloadFetcherOptions {
   readonly submitReceipt: (receipt: ReceiptRequest) => Promise<void>;
   /** Bound on queued transfers (tests set a small one). Default LIMITS.maxQueuedPayloadFetches. */
   readonly maxQueued?: number;
+  /** The wait before attempt `failures + 1` (tests set short ones). Default retryDelayMs below. */
+  readonly retryDelayMs?: (failures: number) => number;
 }
 
 interface Job {
@@ -231,7 +233,8 @@ export class PayloadFetcher {
         attempt: attempt + 1,
       });
       if (this.#closed) return;
-      await sleep(retryDelayMs(attempt), undefined, { signal }).catch(() => undefined);
+      const delayMs = (this.#options.retryDelayMs ?? retryDelayMs)(attempt);
+      await sleep(delayMs, undefined, { signal }).catch(() => undefined);
     }
     logger.warn('payload fetch gave up until the next node start', {
       transferId: job.transferIdHex,
