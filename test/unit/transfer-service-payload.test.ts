@@ -326,11 +326,7 @@ describe('transfer service: payload channel over libp2p', function () {
     const isolatedPeer = await isolatedFetcher('inbox-closing', { logger });
     fetcher = isolatedPeer.fetcher;
     try {
-      const { sealed } = await sealItems('closing', [5_000]);
-      const consent = grantConsent(net, { patient: 'closing' });
-      const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
-      ledger.block(consent);
-      ledger.block(declaration);
+      const { declaration } = await approvedImaging('closing', 5_000);
       considerById(fetcher, declaration.objectId);
       await waitFor('the close', () => closing !== undefined || undefined);
       await closing;
@@ -346,11 +342,7 @@ describe('transfer service: payload channel over libp2p', function () {
     // Waits of 1 ms instead of 0.25 to 5 s: the bound is what is tested, not the backoff.
     const { isolated, fetcher } = await isolatedFetcher('inbox-give-up', { retryDelayMs: () => 1 });
     try {
-      const { sealed } = await sealItems('give-up', [5_000]);
-      const consent = grantConsent(net, { patient: 'give-up' });
-      const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
-      ledger.block(consent);
-      ledger.block(declaration);
+      const { declaration } = await approvedImaging('give-up', 5_000);
       considerById(fetcher, declaration.objectId);
       const gaveUp = await waitFor('the fetch given up', () =>
         isolated.lines.find((line) => line.msg === 'payload fetch gave up until the next node start'),
@@ -368,11 +360,7 @@ describe('transfer service: payload channel over libp2p', function () {
   });
 
   it('a transfer already filed (the node stopped before its receipt) is receipted without reaching the hospital', async () => {
-    const { sealed } = await sealItems('filed-early', [20_000]);
-    const consent = grantConsent(net, { patient: 'filed-early' });
-    const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
-    ledger.block(consent);
-    ledger.block(declaration);
+    const { sealed, declaration } = await approvedImaging('filed-early', 20_000);
     // The first run files the payload; its receipt never reaches the ledger.
     const lost: ReceiptRequest[] = [];
     const first = newFetcher({
