@@ -578,6 +578,16 @@ describe('payload channel: tampering is refused with a reason and files nothing'
     });
   });
 
+  it("refuses to seal with a chunk size outside 1 to the limit as the caller's mistake (USAGE)", async () => {
+    await withTempDir(async (dir) => {
+      for (const chunkBytes of [0, LIMITS.payloadChunkBytes + 1]) {
+        await assert.rejects(sealFixture(dir, [100], { chunkBytes }), (error: unknown) =>
+          isBayledgerError(error, 'USAGE'),
+        );
+      }
+    });
+  });
+
   it('an approved transfer whose payload is not in the outbox (deleted, or sealed elsewhere): PAYLOAD_UNAVAILABLE', async () => {
     await withTempDir(async (dir) => {
       const fixture = await sealFixture(dir, [600], { chunkBytes: SMALL_CHUNK });

@@ -17,7 +17,6 @@ import { decodeCanonical } from '../../core/codec/canonical.js';
 import { fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { type PayloadCommitment, payloadCommitmentSchema } from '../transfer/commitment.js';
-import { containerBytesFor, encodeContainerHead } from '../transfer/container.js';
 import type { ItemDigest } from '../transfer/container-reader.js';
 import { StreamContainerReader } from '../transfer/container-stream.js';
 import {
@@ -27,7 +26,6 @@ import {
   writeFileDurably,
   writeFully,
 } from '../transfer/durable-fs.js';
-import { layoutForContainer } from '../transfer/layout.js';
 import { OUTBOX_COMMITMENT_FILE, outboxPayloadDirectory } from '../transfer/outbox.js';
 import type { PayloadKeyContext } from '../transfer/payload-crypto.js';
 import { sealPayload } from '../transfer/seal.js';
@@ -159,20 +157,13 @@ export async function stageSealedUpload(options: {
   if (sizes.length < 1 || sizes.length > LIMITS.maxItemsPerTransfer) {
     fail('REQUEST_MALFORMED', `from 1 to ${LIMITS.maxItemsPerTransfer} items per upload`, 'sizes');
   }
-  let total = 0;
   for (const size of sizes) {
     if (!Number.isSafeInteger(size) || size < 1) {
       fail('REQUEST_MALFORMED', 'each item size is a whole number of bytes, at least 1', 'sizes');
     }
-    total += size;
   }
-  // What the declaration will carry is the sealed payload: the items plus the container head and a
-  // tag per chunk (layout.ts). Checked on that, before the body, so an upload within the item
-  // bytes but over the payload limit is refused as too large here rather than by the sealing.
-  const layout = layoutForContainer(containerBytesFor(encodeContainerHead(sizes).byteLength, sizes));
-  if (!layout.ok) {
-    fail('MESSAGE_TOO_LARGE', `items of ${total} bytes do not fit one payload: ${layout.reason}`, 'sizes');
-  }
+  // Sizes too large for one payload (items, head and a tag per chunk past LIMITS.maxPayloadBytes)
+  // are refused by sealPayload as MESSAGE_TOO_LARGE, before it reads any of the body.
   await checkRoomForUpload(uploadsDir);
   const id = randomBytes(16).toString('hex');
   const directory = sealedUploadPath(uploadsDir, id);

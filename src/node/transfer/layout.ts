@@ -24,12 +24,17 @@ function isCount(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0;
 }
 
+/** Whether `chunkBytes` is a chunk size a layout may use: 1 to LIMITS.payloadChunkBytes. */
+export function isChunkBytesValid(chunkBytes: number): boolean {
+  return isCount(chunkBytes) && chunkBytes >= 1 && chunkBytes <= LIMITS.payloadChunkBytes;
+}
+
 /** The sender's side: the layout of a container of `containerBytes` plaintext bytes. */
 export function layoutForContainer(
   containerBytes: number,
   chunkBytes: number = LIMITS.payloadChunkBytes,
 ): LayoutVerdict {
-  if (!isCount(chunkBytes) || chunkBytes < 1 || chunkBytes > LIMITS.payloadChunkBytes) {
+  if (!isChunkBytesValid(chunkBytes)) {
     return { ok: false, reason: `chunk size ${chunkBytes} is not from 1 to ${LIMITS.payloadChunkBytes}` };
   }
   if (!isCount(containerBytes) || containerBytes < 1) {

@@ -38,6 +38,7 @@ import {
   chunkPlaintextBytes,
   chunkSealedBytes,
   chunkSealedOffset,
+  isChunkBytesValid,
   layoutForContainer,
   type PayloadLayout,
 } from './layout.js';
@@ -119,11 +120,12 @@ export async function sealPayload(options: SealOptions): Promise<SealedPayload> 
   try {
     const head = encodeContainerHead(reader.itemSizes);
     reader.setHead(head);
-    const verdict = layoutForContainer(
-      containerBytesFor(head.byteLength, reader.itemSizes),
-      options.chunkBytes ?? LIMITS.payloadChunkBytes,
-    );
-    if (!verdict.ok) fail('USAGE', verdict.reason, 'payload');
+    const chunkBytes = options.chunkBytes ?? LIMITS.payloadChunkBytes;
+    const verdict = layoutForContainer(containerBytesFor(head.byteLength, reader.itemSizes), chunkBytes);
+    // The chunk size is the caller's choice; with a valid one only the items can be too large (the
+    // payload is their bytes plus the head and a tag per chunk). Refused before any item is read.
+    if (!verdict.ok)
+      fail(isChunkBytesValid(chunkBytes) ? 'MESSAGE_TOO_LARGE' : 'USAGE', verdict.reason, 'payload');
     await mkdir(workDir, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
     const onWorker = options.worker ?? verdict.layout.chunkCount >= SEAL_WORKER_MIN_CHUNKS;
     const tree = await sealChunks(reader, payloadKey, verdict.layout, workDir, {
