@@ -24,6 +24,7 @@ import { PROTOCOL } from '../../src/node/protocols.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { genesisRecordOf } from './chain.js';
 import { type TestNetwork, testGenesis } from './fixtures.js';
+import { waitFor } from './wait.js';
 
 export interface SentMessage {
   /** An organisation, or '*' for a broadcast. */
@@ -73,6 +74,8 @@ export interface DriverRig {
   vote(from: string, type: VoteType, height: number, round: number, blockHash: Uint8Array | null): void;
   /** The block hashes (null for nil) of own votes sent of this type, height and round, each once. */
   votesSent(type: VoteType, height: number, round: number): Array<Uint8Array | null>;
+  /** Resolves once an own vote of this type and height (round 0) has been sent. */
+  voted(type: VoteType, height: number): Promise<void>;
   /** Closes the driver and the store, removes the folder. */
   close(): Promise<void>;
 }
@@ -144,6 +147,20 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
       clock: { nowMs: () => Date.now() + clockOffsetMs },
       regossipMs: options.regossipMs ?? 60_000,
     });
+  const votesSent = (type: VoteType, height: number, round: number): Array<Uint8Array | null> => {
+    const seen = new Set<string>();
+    const hashes: Array<Uint8Array | null> = [];
+    for (const { message } of sent) {
+      if (message.type !== 'vote') continue;
+      const { vote } = message;
+      if (vote.type !== type || vote.height !== height || vote.round !== round) continue;
+      const key = vote.blockHash === null ? 'nil' : toHex(vote.blockHash);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      hashes.push(vote.blockHash);
+    }
+    return hashes;
+  };
   let driver = newDriver();
   await driver.start();
   return {
@@ -202,19 +219,12 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
       const signature = signVote(network.signers[from]!, params.chainId, type, height, round, blockHash);
       driver.input({ type: 'vote', vote: { type, height, round, blockHash, validator: from, signature } });
     },
-    votesSent(type, height, round) {
-      const seen = new Set<string>();
-      const hashes: Array<Uint8Array | null> = [];
-      for (const { message } of sent) {
-        if (message.type !== 'vote') continue;
-        const { vote } = message;
-        if (vote.type !== type || vote.height !== height || vote.round !== round) continue;
-        const key = vote.blockHash === null ? 'nil' : toHex(vote.blockHash);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        hashes.push(vote.blockHash);
-      }
-      return hashes;
+    votesSent,
+    async voted(type, height) {
+      await waitFor(
+        `our ${type} of height ${height}`,
+        () => votesSent(type, height, 0).length > 0 || undefined,
+      );
     },
     async close() {
       await driver.close();

@@ -20,7 +20,11 @@ import { type DriverRig, startDriverRig } from '../helpers/driver-rig.js';
 import { grantConsent, testDigest } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 
-/** The round-0 proposer of `height` (arXiv:1807.04938 line 14). */
+/**
+ * The round-0 proposer of `height` as consensus chooses it (arXiv:1807.04938 line 14). Not
+ * test/helpers/chain.ts's proposerOf, which names the builder of the blocks it makes (one height
+ * off this schedule; a block's header names its builder, whoever proposes it in a later round).
+ */
 const proposerAt = (params: ChainParams, height: number): string =>
   proposerOf(params.validators, height, 0).id;
 
@@ -79,7 +83,7 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     const proposer = proposerAt(node.params, 1);
     const built = nextBlock(node, proposer);
     node.propose(proposer, built.block, built.blockHash);
-    await waitFor('our prevote', () => node.votesSent('prevote', 1, 0).length > 0 || undefined);
+    await node.voted('prevote', 1);
     assert.deepEqual(node.votesSent('prevote', 1, 0).map(hex), [hex(built.blockHash)]);
     const walAt = node.order.indexOf('wal/1');
     assert.ok(walAt >= 0 && walAt < node.order.indexOf('sent/prevote/1'), node.order.join(' '));
@@ -93,10 +97,7 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     // precommit nil. A node that had forgotten its prevote would prevote nil on its propose timeout.
     const [first, second] = othersThan(node.params, node.self, proposer);
     for (const validator of [first!, second!]) node.vote(validator, 'prevote', 1, 0, null);
-    await waitFor(
-      'our precommit of round 0',
-      () => node.votesSent('precommit', 1, 0).length > 0 || undefined,
-    );
+    await node.voted('precommit', 1);
     for (const validator of [first!, second!]) node.vote(validator, 'precommit', 1, 0, null);
     await waitFor('round 1', () => node.driver.round === 1 || undefined);
     assert.deepEqual(
@@ -114,7 +115,7 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     const quorum = [proposer, othersThan(node.params, node.self, proposer)[0]!];
     node.propose(proposer, built.block, built.blockHash);
     for (const validator of quorum) node.vote(validator, 'prevote', 1, 0, built.blockHash);
-    await waitFor('our precommit', () => node.votesSent('precommit', 1, 0).length > 0 || undefined);
+    await node.voted('precommit', 1);
     // The WAL's precommit carries the block it locked on; the restarted process knows it only from there.
     await node.restart();
     for (const validator of quorum) node.vote(validator, 'precommit', 1, 0, built.blockHash);
@@ -146,7 +147,7 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     // Height 2's proposal arrives before height 1 is decided here: the machine keeps it for later.
     node.propose(proposerAt(node.params, 2), two!.block, two!.blockHash);
     assert.equal(await node.chain.commit(one!.block, one!.certificate, 'sync'), true);
-    await waitFor('our prevote of height 2', () => node.votesSent('prevote', 2, 0).length > 0 || undefined);
+    await node.voted('prevote', 2);
     // Restarting the machine instead would have dropped the proposal and prevoted nil on its timeout.
     assert.deepEqual(node.votesSent('prevote', 2, 0).map(hex), [hex(two!.blockHash)]);
     assert.equal(node.driver.height, 2);
@@ -156,7 +157,7 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     const node = await rig((params) => proposerAt(params, 3));
     const [one] = await blocksAhead(node, 1);
     node.propose(proposerAt(node.params, 1), one!.block, one!.blockHash);
-    await waitFor('our prevote', () => node.votesSent('prevote', 1, 0).length > 0 || undefined);
+    await node.voted('prevote', 1);
     // Precommits of too few validators: not a commit certificate, whatever the block.
     const [signer] = othersThan(node.params, node.self);
     const forged = certify(node.params, node.network.signers, one!.blockHash, one!.block.header, {
@@ -177,7 +178,7 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     assert.deepEqual(await Promise.all(committed), [true, true]);
     await waitFor('height 3', () => node.driver.height === 3 || undefined);
     node.propose(proposerAt(node.params, 3), three!.block, three!.blockHash);
-    await waitFor('our prevote of height 3', () => node.votesSent('prevote', 3, 0).length > 0 || undefined);
+    await node.voted('prevote', 3);
     assert.deepEqual(node.votesSent('prevote', 3, 0).map(hex), [hex(three!.blockHash)]);
     // Nothing was signed for the heights block sync decided.
     assert.deepEqual(node.votesSent('prevote', 1, 0), []);
@@ -204,7 +205,7 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     assert.equal(await node.chain.commit(one!.block, one!.certificate, 'sync'), true);
     await waitFor('height 2', () => node.driver.height === 2 || undefined);
     node.propose(proposerAt(node.params, 2), two!.block, two!.blockHash);
-    await waitFor('our prevote of height 2', () => node.votesSent('prevote', 2, 0).length > 0 || undefined);
+    await node.voted('prevote', 2);
     assert.deepEqual(node.votesSent('prevote', 2, 0).map(hex), [hex(two!.blockHash)]);
   });
 
@@ -216,7 +217,7 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
       const quorum = [proposer, othersThan(node.params, node.self, proposer)[0]!];
       node.propose(proposer, block!.block, block!.blockHash);
       for (const validator of quorum) node.vote(validator, 'prevote', height, 0, block!.blockHash);
-      await waitFor('our precommit', () => node.votesSent('precommit', height, 0).length > 0 || undefined);
+      await node.voted('precommit', height);
       beforeLastVotes();
       for (const validator of quorum) node.vote(validator, 'precommit', height, 0, block!.blockHash);
       await waitFor(`height ${height + 1}`, () => node.driver.height === height + 1 || undefined);
@@ -247,7 +248,7 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     const header = { ...built.block.header, stateHash: testDigest('another state') };
     const forged = { ...built.block, header };
     node.propose(proposer, forged, blockHash(header));
-    await waitFor('our prevote', () => node.votesSent('prevote', 1, 0).length > 0 || undefined);
+    await node.voted('prevote', 1);
     assert.deepEqual(node.votesSent('prevote', 1, 0), [null]);
     const warning = node.logged.find((line) => line.msg === 'proposal invalid');
     assert.ok(warning !== undefined, 'the invalid proposal is logged');
@@ -282,7 +283,7 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     const proposer = proposerAt(node.params, 1);
     const built = nextBlock(node, proposer);
     node.propose(proposer, built.block, built.blockHash);
-    await waitFor('our prevote', () => node.votesSent('prevote', 1, 0).length > 0 || undefined);
+    await node.voted('prevote', 1);
     assert.equal(node.store.evidence.count, 1);
     assert.equal(node.logged.filter((line) => line.msg === 'equivocation evidence').length, 1);
     assert.equal(node.metrics.evidence.value(), 1);
