@@ -77,7 +77,11 @@ export function certify(
   return { height: header.height, round, blockHash, signatures };
 }
 
-/** The round-robin proposer of a height at round 0. */
+/**
+ * The validator the test chains name as a height's builder: round-robin from the first validator
+ * at height 1. Not consensus's round-0 schedule (src/core/consensus/proposer.ts, one height off);
+ * a header names its builder, and blocks verify whichever validator it is.
+ */
 export function proposerOf(params: ChainParams, height: number): string {
   return params.validators[(height - 1) % params.validators.length]!.id;
 }
