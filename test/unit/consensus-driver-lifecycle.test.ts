@@ -253,8 +253,8 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     const warning = node.logged.find((line) => line.msg === 'proposal invalid');
     assert.ok(warning !== undefined, 'the invalid proposal is logged');
     assert.equal(warning.height, 1);
-    assert.equal(typeof warning.code, 'string');
-    assert.equal(typeof warning.reason, 'string');
+    assert.equal(warning.code, 'STATE_HASH_MISMATCH');
+    assert.match(String(warning.reason), /stateHash/);
   });
 
   it('keeps equivocation evidence once, durably, and reports it once', async () => {
