@@ -894,15 +894,6 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'the check before decoding the next entry: the one after waiting for room (tested) stops the same scan before ' +
       'anything is handed over; this one only saves decoding the entries left',
   },
-  // --- src/node/store/evidence-store.ts ---
-  {
-    file: 'src/node/store/evidence-store.ts',
-    line: "if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)",
-    kind: '|| -> &&',
-    why:
-      'the canonical decoder yields numbers only as safe integers (floats and larger integers are ' +
-      'CBOR_FORBIDDEN_TYPE), so the integer test never decides alone: either grouping refuses the same values',
-  },
   // --- src/node/transfer-service/audit.ts ---
   {
     file: 'src/node/transfer-service/audit.ts',

@@ -56,19 +56,19 @@ function decodeRecord(key: Uint8Array, value: Uint8Array): StoredEvidence {
   }
 }
 
+const DROPPED_COUNT: Schema<number> = uint();
+
 function decodeDropped(value: Uint8Array | undefined): number {
   if (value === undefined) return 0;
-  let count: unknown;
   try {
-    count = decodeCanonical(value);
+    return DROPPED_COUNT.parse(decodeCanonical(value), 'dropped');
   } catch (error) {
-    // Bytes that are not canonical CBOR are as corrupt as a count that is not a count.
-    if (error instanceof BayledgerError) fail('DATABASE_CORRUPT', error.message, 'evidence');
+    // Bytes that are not canonical CBOR, or not a count, are a corrupt store like a bad record.
+    if (error instanceof BayledgerError) {
+      fail('DATABASE_CORRUPT', `the dropped-evidence count is not a count (${error.message})`, 'evidence');
+    }
     throw error;
   }
-  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
-    fail('DATABASE_CORRUPT', 'the dropped-evidence count is not a count', 'evidence');
-  return count;
 }
 
 export class EvidenceStore {
