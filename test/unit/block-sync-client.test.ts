@@ -3,6 +3,7 @@
 // ahead, when it gives up, what it announces, and closing mid-run. The node's store, chain and
 // verification are real; the network is an in-memory stand-in whose peers answer as each test says
 // (test/unit/block-sync.test.ts runs the same code between real libp2p peers).
+import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -56,17 +57,6 @@ interface Rig {
   /** A status message from `peer`. */
   status(peer: string, height: number): void;
   peerEvent(event: PeerEvent): void;
-}
-
-/** A promise the test resolves later, and the function that resolves it. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: Error) => void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 /** What an honest peer holding `chain` up to `tipHeight` sends for a range, `perResponse` blocks at most. */
@@ -183,7 +173,7 @@ describe('block sync: the catching-up side, against scripted peers', function ()
    * until the returned function gives it (bytes, or an error for a failed request).
    */
   function holdRun(rig: Rig, peer: string, height: number): (answer: Uint8Array | Error) => void {
-    const held = deferred<Uint8Array>();
+    const held = Promise.withResolvers<Uint8Array>();
     rig.answer = () => held.promise;
     rig.status(peer, height);
     return (answer) => (answer instanceof Error ? held.reject(answer) : held.resolve(answer));
@@ -344,7 +334,7 @@ describe('block sync: the catching-up side, against scripted peers', function ()
 
   it('gives up after LIMITS.maxSyncAttempts answers that bring nothing', async () => {
     const rig = await startRig();
-    const ended = deferred<void>();
+    const ended = Promise.withResolvers<void>();
     rig.answer = async () => {
       if (rig.asked.length === LIMITS.maxSyncAttempts) setImmediate(() => ended.resolve());
       return encodeSyncResponse({ tipHeight: 9, blocks: [] });
