@@ -217,16 +217,20 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     // decided on the other proposer's block. Left armed, that timer would keep height 3's from
     // being armed and then fire for nothing: no proposal until the 60-s tick found the stall.
     const intervalMs = 1_500;
-    const rig = await startRig({ minBlockIntervalMs: intervalMs }, 3);
+    // The transaction at height 2 ends that height's wait for transactions and starts its propose
+    // timeout: a long one, so that a slow machine does not prevote nil before the block arrives
+    // (height 2 would then need another round, which is not what is tested).
+    const rig = await startRig({ minBlockIntervalMs: intervalMs, timeoutProposeMs: 30_000 }, 3);
     await decideHeightOne(rig);
     await waitFor('height 2', () => rig.driver.height === 2 || undefined);
     rig.addTxs(1);
     await decideHeight(rig, 2);
+    // Due at most an interval after height 2 started; the stall this guards against lasts 60 s.
     const proposal = await waitFor(
       'the proposal of height 3',
       () => rig.proposals.find((p) => p.height === 3),
       {
-        timeoutMs: intervalMs + 3_000,
+        timeoutMs: 15_000,
       },
     );
     assert.equal(proposal.txCount, 1);
