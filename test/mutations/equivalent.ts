@@ -788,15 +788,6 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: 'if (entry === undefined || this.#closed) return;',
     why: 'a connection of a peer not in the table (the gater refuses it) or after close (libp2p is stopped)',
   },
-  // --- src/node/net/peer-writer.ts ---
-  {
-    file: 'src/node/net/peer-writer.ts',
-    line: 'if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);',
-    kind: '!== -> ===',
-    why:
-      'a retry timer left to fire after the peer reconnected or the writer closed: one more flush attempt, which ' +
-      'finds the queue flushing or the writer closed',
-  },
   // --- src/node/node-chain.ts ---
   {
     file: 'src/node/node-chain.ts',
