@@ -788,6 +788,29 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: 'if (entry === undefined || this.#closed) return;',
     why: 'a connection of a peer not in the table (the gater refuses it) or after close (libp2p is stopped)',
   },
+  // --- src/node/net/peer-writer.ts ---
+  {
+    file: 'src/node/net/peer-writer.ts',
+    line: 'if (this.#closed || this.#flushScheduled || this.#flushing || this.#retryTimer !== undefined) return;',
+    kind: '|| -> &&',
+    why:
+      'drops only the closed and already-scheduled guards: a closed writer has an empty queue, which the flush ' +
+      'checks first, and a second flush scheduled in one turn finds the queue emptied by the first',
+  },
+  {
+    file: 'src/node/net/peer-writer.ts',
+    line: 'if (this.#closed || this.#queue.length === 0 || !this.#context.isConnected()) return;',
+    kind: '|| -> &&',
+    why:
+      'drops the closed and empty-queue guards: close empties the queue, and the send loop itself runs only while ' +
+      'the queue holds messages, so a flush of nothing sends nothing',
+  },
+  {
+    file: 'src/node/net/peer-writer.ts',
+    line: 'if (this.#queue.length > 0) this.#schedule();',
+    kind: '> -> >=',
+    why: 'a flush scheduled with nothing queued returns at its empty-queue check',
+  },
   // --- src/node/node-chain.ts ---
   {
     file: 'src/node/node-chain.ts',

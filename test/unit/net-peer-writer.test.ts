@@ -5,6 +5,7 @@
 // write buffer holds the next frame back, and a failed send or open is retried on a new stream
 // with the batch kept and the failures counted.
 import { strict as assert } from 'node:assert';
+import '../../src/polyfill.js';
 import type { Stream } from '@libp2p/interface';
 import { LIMITS } from '../../src/core/limits.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
@@ -109,6 +110,10 @@ interface Rig {
   connected: boolean;
   /** How many of the next opens reject. */
   refuseOpens: number;
+  /** Opens asked for so far (answered or not). */
+  opensStarted: number;
+  /** When set, each open waits for it before answering. */
+  openGate?: Promise<void>;
   /** Per failure count, the retry delay the writer is given (default 1 ms). */
   retryDelays: Map<number, number>;
   /** Called on each new stream before the writer gets it. */
@@ -122,6 +127,7 @@ function writerRig(): Rig {
     sent: 0,
     connected: true,
     refuseOpens: 0,
+    opensStarted: 0,
     retryDelays: new Map(),
     writer: undefined as unknown as PeerWriter,
   };
@@ -129,6 +135,8 @@ function writerRig(): Rig {
     logger: createMemoryLogger('error').logger,
     isConnected: () => rig.connected,
     openStream: async () => {
+      rig.opensStarted++;
+      await rig.openGate;
       if (rig.refuseOpens > 0) {
         rig.refuseOpens--;
         throw new Error('the peer refused the stream');
@@ -309,6 +317,42 @@ describe('peer writer: one stream, batches, back-pressure and retries', () => {
     const timersBefore = activeTimeouts();
     rig.writer.close();
     assert.equal(activeTimeouts(), timersBefore - 1, 'the 60-s retry timer is cancelled');
+  });
+
+  it('schedules no retry for a failure with nothing left to send', async () => {
+    const rig = writerRig();
+    rig.retryDelays.set(1, 60_000);
+    rig.onOpen = (stream) => {
+      stream.bufferAfterSend = LIMITS.maxStreamWriteBufferBytes + 1;
+    };
+    try {
+      rig.writer.enqueue(byte(1));
+      await waitFor('the frame', () => rig.sent === 1);
+      // The stream closes with the frame still buffered: the flush fails, but the queue is empty.
+      rig.streams[0].close();
+      await turns();
+      assert.deepEqual(rig.retryFailures, []);
+      rig.writer.enqueue(byte(2));
+      await waitFor('the next message, at once on a new stream', () => rig.sent === 2);
+      assert.deepEqual(rig.streams[1].messages(), [[2]]);
+    } finally {
+      rig.writer.close();
+    }
+  });
+
+  it('schedules no retry for an open that fails after the writer closed', async () => {
+    const rig = writerRig();
+    const gate = Promise.withResolvers<void>();
+    rig.openGate = gate.promise;
+    rig.refuseOpens = 1;
+    rig.retryDelays.set(1, 60_000);
+    rig.writer.enqueue(byte(1));
+    await waitFor('the open asked for', () => rig.opensStarted === 1);
+    rig.writer.close();
+    gate.resolve();
+    await turns();
+    assert.deepEqual(rig.retryFailures, []);
+    assert.equal(rig.streams.length, 0);
   });
 
   it('sends nothing more once closed while waiting for the buffer to drain', async () => {
