@@ -3,6 +3,7 @@
 // ended and its log, whichever comes first of the node's exit and the failure it causes. Checked
 // with promises standing for the work and the exit, without processes.
 import { strict as assert } from 'node:assert';
+import '../../src/polyfill.js';
 import { untilNodeExits } from '../../cli/commands/up-run.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import {
@@ -21,15 +22,6 @@ const EXIT: LocalNodeExit = {
 };
 
 const NEVER = new Promise<never>(() => {});
-
-/** A promise and the function that resolves it. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((settle) => {
-    resolve = settle;
-  });
-  return { promise, resolve };
-}
 
 function assertNodeExitError(error: unknown, when: string): true {
   assert.ok(isBayledgerError(error, 'NOT_READY'), String(error));
@@ -62,7 +54,7 @@ describe('a node that exits while a command waits on its network', () => {
 
     it('gives the exit when the work fails and the exit is reported within the grace time', async () => {
       // The usual order: the step's request is refused before the child's exit is reported.
-      const exit = deferred<LocalNodeExit>();
+      const exit = Promise.withResolvers<LocalNodeExit>();
       const work = Promise.reject(new Error('fetch failed'));
       const raced = raceNodeExit(exit.promise, work, 10_000);
       await work.catch(() => {});
