@@ -266,4 +266,31 @@ describe('LedgerStore committed-id filter', () => {
     assert.equal(t.store.txIdFilterState.state, 'answering');
     assert.ok(committed.every((txId) => t.store.hasTx(txId)));
   });
+
+  it("is 'off' when its first segment does not fit the bound, and LevelDB answers every check", async () => {
+    const committed = await commitBlocks(3, 50);
+    await t.store.close();
+    // The first segment holds LIMITS.txIdFilterMinimumIds ids at 10 bits: 128 KiB.
+    t.store = await LedgerStore.open(t.directory, { txIdFilterMaxBytes: 128 * 1024 - 1 });
+    assert.deepEqual(t.store.txIdFilterState, { state: 'off', bytes: 0 });
+    await t.store.fillTxIdFilter();
+    assert.deepEqual(t.store.txIdFilterState, { state: 'off', bytes: 0 }, 'a scan does not turn it on');
+    const more = await commitBlocks(2, 50);
+    assert.ok([...committed, ...more].every((txId) => t.store.hasTx(txId)));
+    assert.ok(ids('never committed', 1000).every((txId) => !t.store.hasTx(txId)));
+  });
+
+  it("switches itself 'off' when it would grow past the bound, and LevelDB answers every check", async () => {
+    await t.store.close();
+    t.store = await LedgerStore.open(t.directory, { txIdFilterMaxBytes: 128 * 1024 });
+    await t.store.fillTxIdFilter();
+    assert.deepEqual(t.store.txIdFilterState, { state: 'answering', bytes: 128 * 1024 });
+    // The 128-KiB segment holds exactly 104,857 ids at 10 bits; the next id needs a segment that cannot fit.
+    const committed = [...(await commitBlocks(20, 5_000)), ...(await commitBlocks(1, 4_857))];
+    assert.deepEqual(t.store.txIdFilterState, { state: 'answering', bytes: 128 * 1024 });
+    committed.push(...(await commitBlocks(1, 1)));
+    assert.deepEqual(t.store.txIdFilterState, { state: 'off', bytes: 0 });
+    assert.ok(committed.every((txId) => t.store.hasTx(txId)));
+    assert.ok(ids('never committed', 1000).every((txId) => !t.store.hasTx(txId)));
+  });
 });

@@ -167,8 +167,20 @@ export class LedgerStore {
    */
   static async open(
     directory: string,
-    options: { createIfMissing?: boolean; tuning?: Partial<LevelTuning> } = {},
+    options: {
+      createIfMissing?: boolean;
+      tuning?: Partial<LevelTuning>;
+      /** The committed-id filter's memory bound, bytes (tests lower it; default and most LIMITS.txIdFilterMaxBytes). */
+      txIdFilterMaxBytes?: number;
+    } = {},
   ): Promise<LedgerStore> {
+    const txIdFilterMaxBytes = options.txIdFilterMaxBytes ?? LIMITS.txIdFilterMaxBytes;
+    assert(
+      Number.isSafeInteger(txIdFilterMaxBytes) &&
+        txIdFilterMaxBytes >= 0 &&
+        txIdFilterMaxBytes <= LIMITS.txIdFilterMaxBytes,
+      'txIdFilterMaxBytes must be 0..LIMITS.txIdFilterMaxBytes',
+    );
     const tuning: LevelTuning = { ...DEFAULT_LEVEL_TUNING, ...options.tuning };
     const db = await openByteDb(directory, { createIfMissing: options.createIfMissing ?? true, tuning });
     let wal: ConsensusWal | undefined;
@@ -176,7 +188,7 @@ export class LedgerStore {
       wal = await ConsensusWal.open(directory, db);
       const store = new LedgerStore(directory, db, wal, await EvidenceStore.open(db), tuning);
       await store.#loadMeta();
-      store.#createTxIdFilter();
+      store.#createTxIdFilter(txIdFilterMaxBytes);
       return store;
     } catch (error) {
       wal?.close();
@@ -213,10 +225,10 @@ export class LedgerStore {
    * every id it writes from then on (tx-id-filter.ts says why that keeps the filter exact). The
    * ids stored before the open are added later by fillTxIdFilter; until then hasTx reads LevelDB.
    */
-  #createTxIdFilter(): void {
+  #createTxIdFilter(maxBytes: number): void {
     this.#txIds = new TxIdFilter({
       expectedIds: Math.max(LIMITS.txIdFilterMinimumIds, this.#tip?.logSize ?? 0),
-      maxBytes: LIMITS.txIdFilterMaxBytes,
+      maxBytes,
     });
   }
 
