@@ -858,6 +858,16 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: 'if-false',
     why: 'a write error other than a refusal of O_DIRECT (EIO, ENOSPC): no test can make the disk fail',
   },
+  // --- src/node/transfer/seal-pool.ts ---
+  {
+    file: 'src/node/transfer/seal-pool.ts',
+    line: 'if (this.#failure !== undefined) throw this.#failure;',
+    kind: 'if-false',
+    occurrences: [1],
+    why:
+      "finish's early refusal of a known failure: without it the drain ends at once (the worker answers the " +
+      'finish, or has exited), and the same failure is thrown by the check after it',
+  },
   // --- src/node/transfer/seal.ts ---
   {
     file: 'src/node/transfer/seal.ts',

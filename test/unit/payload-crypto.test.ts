@@ -14,6 +14,8 @@ import { leafHash } from '../../src/core/merkle/index.js';
 import { writeAllFully } from '../../src/node/transfer/durable-fs.js';
 import {
   AEAD_TAG_BYTES,
+  chunkPlaintextBytes,
+  chunkSealedBytes,
   layoutForContainer,
   layoutForDeclared,
   type PayloadLayout,
@@ -212,6 +214,24 @@ describe('payload layout', () => {
       containerBytes: 513,
       payloadBytes: 561,
     });
+  });
+
+  it('gives each chunk its size, and no size outside the layout', () => {
+    const three = layout(513, 256);
+    assert.deepEqual(
+      [0, 1, 2].map((index) => [chunkPlaintextBytes(three, index), chunkSealedBytes(three, index)]),
+      [
+        [256, 272],
+        [256, 272],
+        [1, 17],
+      ],
+    );
+    // Past the last chunk the arithmetic would give 0 or less, which a reader takes as "nothing
+    // to read": a read-ahead one chunk too far would go unnoticed. It is a bug, so it throws.
+    for (const index of [3, -1, 0.5]) {
+      assert.throws(() => chunkPlaintextBytes(three, index), /outside the layout's 3 chunks/);
+    }
+    assert.throws(() => chunkSealedBytes(layout(512, 256), 2), /outside the layout's 2 chunks/);
   });
 
   it('accepts a declared layout only when the chunk count is exactly the one the bytes imply', () => {

@@ -126,15 +126,36 @@ describe('payload sealing on a worker thread', function () {
       try {
         const first = writer.write(0, [new Uint8Array(CHUNK_BYTES + 16)]);
         const second = writer.write(1, [new Uint8Array(CHUNK_BYTES + 16)]);
+        // Asked to finish before the failure is known: the failure arrives while it waits.
+        const finishing = assert.rejects(writer.finish(), /writing chunk 0 failed/);
         await assert.rejects(first, /writing chunk 0 failed/);
         await assert.rejects(second, /writing chunk 0 failed/);
+        await finishing;
         await assert.rejects(writer.slot(), /writing chunk 0 failed/);
+        await assert.rejects(writer.write(2, [new Uint8Array(CHUNK_BYTES + 16)]), /writing chunk 0 failed/);
         await assert.rejects(writer.finish(), /writing chunk 0 failed/);
       } finally {
         await writer.close();
         await handle.close();
       }
       assert.equal((await readFile(file)).byteLength, 0);
+    });
+  });
+
+  it('finishes at once when it was given no chunk, without waiting for the worker to load', async () => {
+    await withTempDir(async (dir) => {
+      const handle = await open(path.join(dir, 'payload.bin'), 'w');
+      const writer = ChunkWriteWorker.start({ layout: layoutOf(6), fd: handle.fd }, 2);
+      try {
+        // A payload sealed on this thread before the worker loaded: nothing of it is with the
+        // worker, so nothing waits for the worker (which takes tens of milliseconds to load, and
+        // may fail to, which must not fail a payload sealed without it).
+        await writer.finish();
+        assert.equal(writer.ready, false, 'finished before the worker loaded');
+      } finally {
+        await writer.close();
+        await handle.close();
+      }
     });
   });
 
@@ -150,6 +171,18 @@ describe('payload sealing on a worker thread', function () {
         const leaves: Promise<Uint8Array>[] = [];
         const expected: string[] = [];
         for (let index = 0; index < 6; index++) {
+          if (index >= 2) {
+            // Two chunks are with the worker: a slot opens only when the worker answers one,
+            // which comes as a message, never within this turn's promise callbacks.
+            let opened = false;
+            const slot = writer.slot().then(() => {
+              opened = true;
+            });
+            await Promise.resolve();
+            await Promise.resolve();
+            assert.equal(opened, false, `a third chunk in flight at chunk ${index}`);
+            await slot;
+          }
           await writer.slot();
           const own = new Uint8Array(CHUNK_BYTES).fill(index);
           // The tag as a view into a buffer shared with other bytes, like Node's pooled small buffers.

@@ -3,6 +3,7 @@
 // The declaration carries { bytes, chunkBytes, chunkCount } (transfer.declare `payload`), so both
 // ends derive every chunk's size and file offset from those three numbers alone, and a receiver
 // can refuse a chunk of the wrong size before hashing it.
+import { assert } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 
 /** AES-256-GCM tag (NIST SP 800-38D, full 128-bit tag). */
@@ -76,8 +77,16 @@ export function layoutForDeclared(
   return derived;
 }
 
-/** Plaintext bytes of chunk `index` (the last chunk holds the remainder). */
+/**
+ * Plaintext bytes of chunk `index` (the last chunk holds the remainder). An index outside the
+ * layout is a bug of ours: peers' indexes are range-checked first (chunk-verifier.ts, sender.ts),
+ * and past the last chunk this would give a size of zero or less that readers silently accept.
+ */
 export function chunkPlaintextBytes(layout: PayloadLayout, index: number): number {
+  assert(
+    Number.isSafeInteger(index) && index >= 0 && index < layout.chunkCount,
+    `chunk ${index} is outside the layout's ${layout.chunkCount} chunks`,
+  );
   const start = index * layout.chunkBytes;
   return Math.min(layout.chunkBytes, layout.containerBytes - start);
 }

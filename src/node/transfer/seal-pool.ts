@@ -106,8 +106,12 @@ export class ChunkWriteWorker {
     return written;
   }
 
-  /** Resolves once every chunk given so far is written; rejects if any failed. */
+  /**
+   * Resolves once every chunk given so far is written; rejects if any failed. A worker given no
+   * chunk (the payload was sealed before it loaded, or it failed to load) has nothing to finish.
+   */
   async finish(): Promise<void> {
+    if (!this.#given) return;
     if (this.#failure !== undefined) throw this.#failure;
     await this.#drain();
     if (this.#failure !== undefined) throw this.#failure;

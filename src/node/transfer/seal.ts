@@ -256,9 +256,7 @@ async function sealEach(run: SealRun, workerFromChunk: number | undefined): Prom
     }
     await pendingWrite;
     await Promise.all(recorded);
-    // A worker that never took a chunk (it failed to load, or the payload was sealed first) has
-    // nothing to finish.
-    if (recorded.length > 0) await writer?.finish();
+    await writer?.finish();
   } finally {
     // On failure a read or write may still be in flight: let it settle before the file is
     // closed, and never leave its rejection unhandled.
@@ -280,10 +278,11 @@ function plaintextReader(
     return (index) => take(chunkPlaintextBytes(layout, index));
   }
   const buffers = [new Uint8Array(layout.chunkBytes), new Uint8Array(layout.chunkBytes)];
-  return async (index) => {
+  // The size is taken before anything is awaited, so a bad index throws here, not in a read-ahead
+  // whose rejection nobody awaits.
+  return (index) => {
     const buffer = buffers[index % 2]!.subarray(0, chunkPlaintextBytes(layout, index));
-    await reader.fill(buffer, buffer.byteLength);
-    return buffer;
+    return reader.fill(buffer, buffer.byteLength).then(() => buffer);
   };
 }
 
