@@ -243,6 +243,47 @@ describe('payload layout', () => {
     assert.equal(layoutForDeclared(16, 256, 1).ok, false, 'an empty container');
   });
 
+  it('refuses sizes and counts that are not whole numbers, and an empty container', () => {
+    for (const chunkBytes of [1.5, Number.NaN, -256]) {
+      assert.equal(layoutForContainer(10, chunkBytes).ok, false, `chunk size ${chunkBytes}`);
+    }
+    for (const containerBytes of [0, 1.5, Number.NaN, -1]) {
+      const verdict = layoutForContainer(containerBytes, 256);
+      assert.deepEqual(verdict, {
+        ok: false,
+        reason: `container size ${containerBytes} is not a positive integer`,
+      });
+    }
+    const notCounts = { ok: false, reason: 'payload bytes and chunk count must be non-negative integers' };
+    assert.deepEqual(layoutForDeclared(Number.NaN, 256, 1), notCounts);
+    assert.deepEqual(layoutForDeclared(17.5, 256, 1), notCounts);
+    assert.deepEqual(layoutForDeclared(17, 256, -1), notCounts);
+    assert.deepEqual(layoutForDeclared(17, 256, 0.5), notCounts);
+    // Zero is a count: a declaration of no bytes in no chunks is refused as an empty container.
+    assert.deepEqual(layoutForDeclared(0, 256, 0), {
+      ok: false,
+      reason: 'container size 0 is not a positive integer',
+    });
+  });
+
+  it('takes a payload of exactly the byte limit, and not one byte more', () => {
+    // 4,096 chunks of 1 MiB less their tags' 64 KiB: sealed, exactly LIMITS.maxPayloadBytes.
+    const chunks = LIMITS.maxPayloadBytes / LIMITS.payloadChunkBytes;
+    const containerBytes = LIMITS.maxPayloadBytes - chunks * AEAD_TAG_BYTES;
+    const exact = layoutForContainer(containerBytes);
+    assert.ok(exact.ok);
+    assert.deepEqual(exact.layout, {
+      chunkBytes: LIMITS.payloadChunkBytes,
+      chunkCount: chunks,
+      containerBytes,
+      payloadBytes: LIMITS.maxPayloadBytes,
+    });
+    assert.deepEqual(layoutForContainer(containerBytes + 1), {
+      ok: false,
+      reason: `payload of ${LIMITS.maxPayloadBytes + 1} bytes exceeds ${LIMITS.maxPayloadBytes}`,
+    });
+  });
+
   it('refuses chunks larger than a message allows and more chunks than the limit', () => {
     assert.equal(layoutForContainer(10, LIMITS.payloadChunkBytes + 1).ok, false);
     assert.equal(layoutForContainer(10, 0).ok, false);
