@@ -23,6 +23,7 @@ import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { genesisRecordOf, networkOfGenesis } from '../helpers/chain.js';
 import { grantConsent, testEncryptionKey, testGenesis, testKeySeed } from '../helpers/fixtures.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SELF = 'sz-cac';
 
@@ -130,6 +131,8 @@ describe('a node started in this process (node.ts)', function () {
     const grant = grantConsent(net, { patient: 'in-process-2' });
     node.submit(grant.bytes);
     assert.equal(await node.waitForCommit(toHex(grant.txId), 20_000), true);
+    const submittedBefore = node.metrics.txsSubmitted.value();
+    const rejectedBefore = node.metrics.txsRejected.value();
     const refusal = (bytes: Uint8Array): string => {
       try {
         node.submit(bytes);
@@ -141,6 +144,8 @@ describe('a node started in this process (node.ts)', function () {
     assert.equal(refusal(grant.bytes), 'CONFLICT', 'already committed');
     assert.equal(refusal(new Uint8Array(LIMITS.maxTxBytes + 1)), 'MESSAGE_TOO_LARGE');
     assert.equal(refusal(Uint8Array.of(0xff)), 'CBOR_MALFORMED', 'a decoder code is kept as it is');
+    assert.equal(node.metrics.txsRejected.value() - rejectedBefore, 3, 'each refusal counted');
+    assert.equal(node.metrics.txsSubmitted.value(), submittedBefore, 'no refusal counted as submitted');
     assert.throws(
       () => node.txStatus('not hex'),
       (error) => code(error) === 'REQUEST_MALFORMED',
@@ -155,7 +160,9 @@ describe('a node started in this process (node.ts)', function () {
     const net = networkOfGenesis(genesis);
     const first = grantConsent(net, { patient: 'in-process-3' });
     const second = grantConsent(net, { patient: 'in-process-4' });
+    const submittedBefore = node.metrics.txsSubmitted.value();
     const results = node.submitMany([first.bytes, Uint8Array.of(0xff), second.bytes, first.bytes]);
+    assert.equal(node.metrics.txsSubmitted.value() - submittedBefore, 2, 'a duplicate is not counted again');
     assert.deepEqual(results[0], { txId: toHex(first.txId), status: 'pending', duplicate: false });
     assert.equal(results[1]!.status, 'refused');
     assert.equal((results[1] as { code: string }).code, 'CBOR_MALFORMED');
@@ -163,6 +170,10 @@ describe('a node started in this process (node.ts)', function () {
     assert.deepEqual(results[2], { txId: toHex(second.txId), status: 'pending', duplicate: false });
     assert.deepEqual(results[3], { txId: toHex(first.txId), status: 'pending', duplicate: true });
     for (const tx of [first, second]) assert.equal(await node.waitForCommit(toHex(tx.txId), 20_000), true);
+    // The committed-id filter fills in the background after start; the gauge then says so.
+    await waitFor('the id filter answering', () =>
+      node.metrics.registry.render().includes('\nbayledger_tx_id_filter_answering 1\n'),
+    );
   });
 
   it('closes once however often asked, and leaves the store free to open', async () => {
