@@ -811,6 +811,29 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '> -> >=',
     why: 'a flush scheduled with nothing queued returns at its empty-queue check',
   },
+  // --- src/node/node.ts ---
+  {
+    file: 'src/node/node.ts',
+    line: 'return false;',
+    kind: 'return false; -> return true;',
+    occurrences: [1],
+    why:
+      'a refused relay reported as added only wakes the proposer after the slice (afterSlice), which finds ' +
+      'nothing new to propose',
+  },
+  {
+    file: 'src/node/node.ts',
+    line: 'if (admitted !== undefined || !relayAdmission.admitQueued(txIdHex)) return admitted;',
+    why:
+      'each variant only skips admitting a still-queued relayed copy early: the block check then verifies ' +
+      'that transaction itself, with the same verdict, the signature work done twice',
+  },
+  {
+    file: 'src/node/node.ts',
+    line: 'if (due.length > 0) metrics.txsRerelayed.inc(due.length);',
+    kind: '> -> >=',
+    why: 'an increment by zero leaves the counter as it was',
+  },
   // --- src/node/node-chain.ts ---
   {
     file: 'src/node/node-chain.ts',

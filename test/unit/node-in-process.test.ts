@@ -6,7 +6,7 @@
 // genesis but never start (their addresses are free ports nobody listens on).
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePorts } from '../../cli/free-ports.js';
 import { toHex, utf8 } from '../../src/core/bytes.js';
@@ -19,6 +19,7 @@ import { parseNodeConfig } from '../../src/node/config/index.js';
 import { writeKeyFile } from '../../src/node/keys/index.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
 import { type RunningNode, startNode } from '../../src/node/node.js';
+import { PROTOCOL } from '../../src/node/protocols.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { genesisRecordOf, networkOfGenesis } from '../helpers/chain.js';
 import { grantConsent, testEncryptionKey, testGenesis, testKeySeed } from '../helpers/fixtures.js';
@@ -26,13 +27,17 @@ import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
 const SELF = 'sz-cac';
+const VALIDATORS = ['sz-cac', 'sz-health', 'qianhai', 'hk-health'];
 
-/** The test network with sz-cac its only validator; the other regulators submit instead. */
-function oneValidatorGenesis(ports: readonly number[]): Genesis {
+/**
+ * The test network on real loopback ports (one per organisation, from `ports`), its genesis a
+ * minute old: blocks take the real clock's time, and test consents are valid from the genesis.
+ * `validators` keep that role; the other regulators submit instead.
+ */
+function networkGenesis(ports: readonly number[], validators: readonly string[]): Genesis {
   const addresses = new Map<string, number>();
   const base = testGenesis({
-    chainId: 'gba-health-one',
-    // Blocks take the real clock's time, and the test consents are valid from the genesis time.
+    chainId: `gba-health-${validators.length}`,
     genesisTimeMs: Math.floor(Date.now() / 1000) * 1000 - 60_000,
     p2pAddress: (id) => {
       if (!addresses.has(id)) addresses.set(id, ports[addresses.size]!);
@@ -45,11 +50,53 @@ function oneValidatorGenesis(ports: readonly number[]): Genesis {
   return {
     ...base,
     organisations: base.organisations.map((organisation) =>
-      organisation.role === 'validator' && organisation.id !== SELF
+      organisation.role === 'validator' && !validators.includes(organisation.id)
         ? { ...organisation, role: 'submitter' }
         : organisation,
     ),
   };
+}
+
+interface InProcessNode {
+  readonly node: RunningNode;
+  readonly dataDir: string;
+  readonly logLines: Array<Record<string, unknown>>;
+}
+
+/** Writes `org`'s genesis, key (the test keys), token and node.json under `dir` and starts it here. */
+async function startInProcess(
+  dir: string,
+  genesis: Genesis,
+  org: string,
+  apiPort: number,
+): Promise<InProcessNode> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'genesis.json'), genesisRecordOf(genesis).json);
+  await writeKeyFile(path.join(dir, 'node.key'), {
+    kind: 'node',
+    org,
+    ed25519Seed: testKeySeed(org),
+    x25519Secret: sha256(utf8(`enc/${org}`)),
+  });
+  const organisation = genesis.organisations.find((candidate) => candidate.id === org)!;
+  assert.deepEqual(organisation.encryptionKey, testEncryptionKey(org).publicKey);
+  await writeApiTokenFile(path.join(dir, 'api.token'));
+  const config = parseNodeConfig(
+    {
+      org,
+      role: organisation.role,
+      dataDir: 'data',
+      genesis: 'genesis.json',
+      keyFile: 'node.key',
+      apiTokenFile: 'api.token',
+      p2pListen: organisation.p2pAddress,
+      apiHost: '127.0.0.1',
+      apiPort,
+    },
+    path.join(dir, 'node.json'),
+  );
+  const { logger, lines } = createMemoryLogger('info');
+  return { node: await startNode(config, { logger }), dataDir: config.dataDir, logLines: lines };
 }
 
 function code(error: unknown): string {
@@ -67,39 +114,8 @@ describe('a node started in this process (node.ts)', function () {
 
   before(async () => {
     const ports = await freePorts(8);
-    genesis = oneValidatorGenesis(ports);
-    const dir = temp.path;
-    await writeFile(path.join(dir, 'genesis.json'), genesisRecordOf(genesis).json);
-    await writeKeyFile(path.join(dir, 'node.key'), {
-      kind: 'node',
-      org: SELF,
-      ed25519Seed: testKeySeed(SELF),
-      x25519Secret: sha256(utf8(`enc/${SELF}`)),
-    });
-    assert.deepEqual(
-      genesis.organisations.find((organisation) => organisation.id === SELF)?.encryptionKey,
-      testEncryptionKey(SELF).publicKey,
-    );
-    await writeApiTokenFile(path.join(dir, 'api.token'));
-    const selfPort = ports[genesis.organisations.findIndex((organisation) => organisation.id === SELF)]!;
-    const config = parseNodeConfig(
-      {
-        org: SELF,
-        role: 'validator',
-        dataDir: 'data',
-        genesis: 'genesis.json',
-        keyFile: 'node.key',
-        apiTokenFile: 'api.token',
-        p2pListen: `/ip4/127.0.0.1/tcp/${selfPort}`,
-        apiHost: '127.0.0.1',
-        apiPort: ports[7]!,
-      },
-      path.join(dir, 'node.json'),
-    );
-    dataDir = config.dataDir;
-    const { logger, lines } = createMemoryLogger('info');
-    logLines = lines;
-    node = await startNode(config, { logger });
+    genesis = networkGenesis(ports, [SELF]);
+    ({ node, dataDir, logLines } = await startInProcess(temp.path, genesis, SELF, ports[7]!));
   });
 
   after(async () => {
@@ -186,5 +202,58 @@ describe('a node started in this process (node.ts)', function () {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('four validators started in this process (node.ts)', function () {
+  this.timeout(60_000);
+  const temp = useTempDir('bayledger-nodes-in-process-');
+  const nodes: InProcessNode[] = [];
+  let genesis: Genesis;
+
+  before(async () => {
+    const ports = await freePorts(7 + VALIDATORS.length);
+    genesis = networkGenesis(ports, VALIDATORS);
+    for (const [index, org] of VALIDATORS.entries()) {
+      nodes.push(await startInProcess(path.join(temp.path, org), genesis, org, ports[7 + index]!));
+    }
+  });
+
+  after(async () => {
+    for (const { node } of nodes) await node.close();
+  });
+
+  const penalties = (at: InProcessNode) =>
+    at.logLines.filter((line) => String(line.msg).startsWith('peer misbehaved'));
+
+  it('commit a transaction submitted to one of them, which relays it, with no peer penalised', async () => {
+    const net = networkOfGenesis(genesis);
+    const grant = grantConsent(net, { patient: 'four-1' });
+    const txIdHex = toHex(grant.txId);
+    nodes[1]!.node.submit(grant.bytes);
+    for (const { node } of nodes) assert.equal(await node.waitForCommit(txIdHex, 30_000), true);
+    const heights = nodes.map(({ node }) => node.txStatus(txIdHex).height);
+    assert.ok(
+      heights.every((height) => height === heights[0]),
+      `one height: ${heights.join(', ')}`,
+    );
+    for (const at of nodes) assert.deepEqual(penalties(at), []);
+  });
+
+  it('do not penalise a peer for relaying what they committed, and do penalise a malformed relay', async () => {
+    const net = networkOfGenesis(genesis);
+    const grant = grantConsent(net, { patient: 'four-2' });
+    nodes[0]!.node.submit(grant.bytes);
+    const [relaying, receiving] = [nodes[0]!, nodes[2]!];
+    assert.equal(await receiving.node.waitForCommit(toHex(grant.txId), 30_000), true);
+    // In order on one stream, and admitted in order: once the second is penalised, the first
+    // (already committed at the receiver) has been refused without a penalty.
+    relaying.node.net.send(VALIDATORS[2]!, PROTOCOL.txRelay, grant.bytes);
+    relaying.node.net.send(VALIDATORS[2]!, PROTOCOL.txRelay, Uint8Array.of(0xff));
+    const penalty = await waitFor('the malformed relay penalised', () => penalties(receiving)[0]);
+    assert.equal(penalty.peer, VALIDATORS[0]);
+    assert.equal(penalty.code, 'RECORD_INVALID');
+    assert.match(String(penalty.reason), /^relayed transaction refused: byte 0: /, 'the malformed one');
+    assert.equal(penalties(receiving).length, 1);
   });
 });
