@@ -238,6 +238,12 @@ describe('four validators started in this process (node.ts)', function () {
       `one height: ${heights.join(', ')}`,
     );
     for (const at of nodes) assert.deepEqual(penalties(at), []);
+    // Each voted at that height, so each wrote WAL records for it; a commit clears them.
+    for (const { node } of nodes) {
+      await waitFor('the WAL cleared up to the committed height', async () =>
+        (await node.chain.store.walRead()).every((entry) => entry.height > heights[0]!),
+      );
+    }
   });
 
   it('do not penalise a peer for relaying what they committed, and do penalise a malformed relay', async () => {
