@@ -21,6 +21,7 @@ import { createMemoryLogger } from '../../src/node/log/index.js';
 import { type RunningNode, startNode } from '../../src/node/node.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
+import { missingNodeHeapFlags } from '../../src/node/v8-tuning.js';
 import { genesisRecordOf, networkOfGenesis } from '../helpers/chain.js';
 import { grantConsent, testEncryptionKey, testGenesis, testKeySeed } from '../helpers/fixtures.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -140,6 +141,17 @@ describe('a node started in this process (node.ts)', function () {
     assert.equal(await node.waitForHeight(status.height, 1), true, 'a height already reached');
     // Already committed: the wait answers at once, without waiting out any timeout.
     assert.equal(await node.waitForCommit(txIdHex, 1), true);
+  });
+
+  it('warns at start exactly when this process lacks the V8 heap flags, naming the missing ones', () => {
+    const missing = missingNodeHeapFlags();
+    const warnings = logLines.filter((line) =>
+      String(line.msg).startsWith('node started without its V8 heap flags'),
+    );
+    assert.deepEqual(
+      warnings.map((line) => line.missing),
+      missing.length > 0 ? [missing.join(' ')] : [],
+    );
   });
 
   it('answers each refused submission with the API code of its cause', async () => {
