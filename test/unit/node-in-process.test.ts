@@ -1,9 +1,11 @@
-// One whole node (src/node/node.ts: the store, chain, mempool, consensus driver, peer network,
-// block sync and API wired together) started in this process, so its own decisions are tested
-// here rather than only through a built child process: the API codes of refused submissions,
-// commit waits, transaction status, batch submission, and a close that releases the store. The
-// network has one validator (this node), so it commits alone; the other organisations are in the
-// genesis but never start (their addresses are free ports nobody listens on).
+// Whole nodes (src/node/node.ts: the store, chain, mempool, consensus driver, peer network, block
+// sync and API wired together) started in this process, so node.ts's own decisions are tested
+// here rather than only through a built child process. A one-validator network commits alone:
+// the API codes of refused submissions, commit and height waits, transaction status, batch
+// submission, metrics, the heap-flag warning and a close that releases the store (the other
+// organisations are in its genesis but never start; their addresses are free ports nobody
+// listens on). Four validators in one process: relays, the relay penalty policy, and the WAL
+// cleared behind commits.
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
 import { mkdir, writeFile } from 'node:fs/promises';
