@@ -2,14 +2,15 @@
 // sync and API wired together) started in this process, so node.ts's own decisions are tested
 // here rather than only through a built child process. A one-validator network commits alone:
 // the API codes of refused submissions, commit and height waits, transaction status, batch
-// submission, metrics, the heap-flag warning and a close that releases the store (the other
-// organisations are in its genesis but never start; their addresses are free ports nobody
-// listens on). Four validators in one process: relays, the relay penalty policy, and the WAL
-// cleared behind commits.
+// submission, metrics, the heap-flag warning, a close that releases the store, and a restart over
+// a block record the id-filter scan cannot read (the other organisations are in its genesis but
+// never start; their addresses are free ports nobody listens on). Four validators in one process:
+// relays, the relay penalty policy, and the WAL cleared behind commits.
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
 import { freePorts } from '../../cli/free-ports.js';
 import { toHex, utf8 } from '../../src/core/bytes.js';
 import type { Genesis } from '../../src/core/config/genesis.js';
@@ -17,11 +18,12 @@ import { sha256 } from '../../src/core/crypto/hash.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { writeApiTokenFile } from '../../src/node/api/token-file.js';
-import { parseNodeConfig } from '../../src/node/config/index.js';
+import { type NodeConfig, parseNodeConfig } from '../../src/node/config/index.js';
 import { writeKeyFile } from '../../src/node/keys/index.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
 import { type RunningNode, startNode } from '../../src/node/node.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
+import { blockKey } from '../../src/node/store/buckets.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { missingNodeHeapFlags } from '../../src/node/v8-tuning.js';
 import { genesisRecordOf, networkOfGenesis } from '../helpers/chain.js';
@@ -62,6 +64,7 @@ function networkGenesis(ports: readonly number[], validators: readonly string[])
 
 interface InProcessNode {
   readonly node: RunningNode;
+  readonly config: NodeConfig;
   readonly dataDir: string;
   readonly logLines: Array<Record<string, unknown>>;
 }
@@ -99,7 +102,7 @@ async function startInProcess(
     path.join(dir, 'node.json'),
   );
   const { logger, lines } = createMemoryLogger('info');
-  return { node: await startNode(config, { logger }), dataDir: config.dataDir, logLines: lines };
+  return { node: await startNode(config, { logger }), config, dataDir: config.dataDir, logLines: lines };
 }
 
 function code(error: unknown): string {
@@ -113,12 +116,13 @@ describe('a node started in this process (node.ts)', function () {
   let node: RunningNode;
   let genesis: Genesis;
   let dataDir: string;
+  let config: NodeConfig;
   let logLines: Array<Record<string, unknown>>;
 
   before(async () => {
     const ports = await freePorts(8);
     genesis = networkGenesis(ports, [SELF]);
-    ({ node, dataDir, logLines } = await startInProcess(temp.path, genesis, SELF, ports[7]!));
+    ({ node, config, dataDir, logLines } = await startInProcess(temp.path, genesis, SELF, ports[7]!));
   });
 
   after(async () => {
@@ -216,6 +220,23 @@ describe('a node started in this process (node.ts)', function () {
     } finally {
       await store.close();
     }
+  });
+
+  it('restarted over a stored block it cannot read, warns that its id filter is not filled, and serves', async () => {
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(dataDir, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    await db.put(blockKey(1), Uint8Array.of(0xff));
+    await db.close();
+    const { logger, lines } = createMemoryLogger('info');
+    node = await startNode(config, { logger });
+    const warning = await waitFor('the filter warning', () =>
+      lines.find((line) => line.msg === 'committed-id filter not filled; replay checks read the store'),
+    );
+    assert.match(String(warning.detail), /height 1/);
+    assert.equal(node.status().org, SELF);
+    assert.equal(node.metrics.registry.render().includes('\nbayledger_tx_id_filter_answering 0\n'), true);
   });
 });
 
