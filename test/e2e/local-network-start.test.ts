@@ -5,12 +5,13 @@
 // cases every process that was started is stopped again.
 import { strict as assert } from 'node:assert';
 import { readdir, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { networkInit } from '../../cli/commands/network-init.js';
 import { BayledgerError } from '../../src/core/errors.js';
 import { loadNodeConfig } from '../../src/node/config/node-config.js';
-import { startLocalNetwork } from '../../src/node/local-network.js';
+import { expectedIdentities, startLocalNetwork } from '../../src/node/local-network.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 /** Rejects unless `promise` rejects with a BayledgerError; resolves with that error. */
@@ -115,6 +116,99 @@ describe('startLocalNetwork start-up checks', function () {
     );
     // The stand-ins were stopped before the promise rejected: their ports are free again.
     for (const port of await apiPorts(dir)) assert.ok(await portIsFree(port), `port ${port} still taken`);
+  });
+
+  /** Serves `answer(url)` as JSON (undefined: 404) on `port` until the test ends. */
+  async function holdWithHttp(port: number, answer: (url: string) => unknown): Promise<void> {
+    const server = createHttpServer((request, response) => {
+      const body = answer(request.url ?? '');
+      response.statusCode = body === undefined ? 404 : 200;
+      response.setHeader('content-type', 'application/json');
+      response.end(body === undefined ? '{}' : JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    held.push(server);
+  }
+
+  const held: Array<{ close(callback: () => void): unknown }> = [];
+  afterEach(async () => {
+    for (const server of held.splice(0)) await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  /** startLocalNetwork's refusal before any node starts: no node.log was written anywhere. */
+  async function refusedBeforeStart(dir: string): Promise<BayledgerError> {
+    const error = await startFailure(dir, EXITS_AT_ONCE);
+    for (const entry of await readdir(dir, { withFileTypes: true }))
+      if (entry.isDirectory())
+        assert.ok(!(await readdir(path.join(dir, entry.name))).includes('node.log'), 'a node was started');
+    return error;
+  }
+
+  it('refuses an API port held by another program before starting anything, naming the node and the port', async () => {
+    const dir = await newNetwork();
+    const config = await loadNodeConfig(path.join(dir, 'hku-szh', 'node.json'));
+    // An answer that is JSON but no status object (null), as any program could give.
+    await holdWithHttp(config.apiPort, () => null);
+    const error = await refusedBeforeStart(dir);
+    assert.equal(error.code, 'CONFLICT');
+    assert.equal(error.where, config.configPath);
+    assert.equal(
+      error.message,
+      `${config.configPath}: node hku-szh: port ${config.apiPort} is in use by another program: is another network running? stop it, or create this network in a new folder with --base-port 0`,
+    );
+  });
+
+  it('refuses an API port whose /status claims the node but whose chain cannot be read, as held by another program', async () => {
+    const dir = await newNetwork();
+    const config = await loadNodeConfig(path.join(dir, 'nf-ufh', 'node.json'));
+    const identity = (await expectedIdentities(dir)).get('nf-ufh')!;
+    await holdWithHttp(config.apiPort, (url) =>
+      url === '/status' ? { org: identity.org, chainId: identity.chainId, height: 5, peers: [] } : undefined,
+    );
+    const error = await refusedBeforeStart(dir);
+    assert.equal(
+      error.message,
+      `${config.configPath}: node nf-ufh: port ${config.apiPort} is in use by another program: is another network running? stop it, or create this network in a new folder with --base-port 0`,
+    );
+  });
+
+  it('refuses to start a network whose node already answers on its API port', async () => {
+    const dir = await newNetwork();
+    const config = await loadNodeConfig(path.join(dir, 'ehealth-hk', 'node.json'));
+    const identity = (await expectedIdentities(dir)).get('ehealth-hk')!;
+    await holdWithHttp(config.apiPort, (url) =>
+      url === '/status'
+        ? {
+            org: identity.org,
+            chainId: identity.chainId,
+            height: 0,
+            blockHash: identity.genesisHash,
+            peers: [],
+          }
+        : undefined,
+    );
+    const error = await refusedBeforeStart(dir);
+    assert.equal(error.code, 'CONFLICT');
+    assert.equal(
+      error.message,
+      `${config.configPath}: node ehealth-hk: port ${config.apiPort} is already answered by this network's ehealth-hk: is this network already running (another bayledger up)? stop it first`,
+    );
+  });
+
+  it('refuses a peer-to-peer port held by another program before starting anything', async () => {
+    const dir = await newNetwork();
+    const config = await loadNodeConfig(path.join(dir, 'sz-cac', 'node.json'));
+    const p2pPort = Number(/\/tcp\/(\d+)/.exec(config.p2pListen)![1]);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(p2pPort, '127.0.0.1', resolve));
+    held.push(server);
+    const error = await refusedBeforeStart(dir);
+    assert.equal(error.code, 'CONFLICT');
+    assert.equal(error.where, config.configPath);
+    assert.equal(
+      error.message,
+      `${config.configPath}: node sz-cac: port ${p2pPort} is in use (its peer-to-peer port): is another network running? stop it, or create this network in a new folder with --base-port 0`,
+    );
   });
 
   it('refuses a log level that node start would reject before starting anything', async () => {
