@@ -811,6 +811,13 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '> -> >=',
     why: 'a flush scheduled with nothing queued returns at its empty-queue check',
   },
+  // --- src/node/local-network.ts ---
+  {
+    file: 'src/node/local-network.ts',
+    line: "if (Date.now() > deadline) fail('NOT_READY', `the network did not come up in time (${progress})`);",
+    kind: '> -> >=',
+    why: 'giving up in the very millisecond of the deadline instead of one poll later: timing only',
+  },
   // --- src/node/node.ts ---
   {
     file: 'src/node/node.ts',

@@ -20,6 +20,8 @@ interface FakeNode {
   readonly api: string;
   /** How many times /status was asked. */
   statusRequests: number;
+  /** How many times /chain/blocks/1 was asked (the genesis check of a node past height 0). */
+  blockRequests: number;
   close(): Promise<void>;
 }
 
@@ -28,11 +30,14 @@ async function fakeNode(
   status: (request: number) => Record<string, unknown> | undefined,
   block1PreviousHash = GENESIS,
 ): Promise<FakeNode> {
-  const node = { api: '', statusRequests: 0, close: async () => {} };
+  const node = { api: '', statusRequests: 0, blockRequests: 0, close: async () => {} };
   const server = http.createServer((request, response) => {
     let body: unknown;
     if (request.url === '/status') body = status(++node.statusRequests);
-    else if (request.url === '/chain/blocks/1') body = { header: { previousHash: block1PreviousHash } };
+    else if (request.url === '/chain/blocks/1') {
+      node.blockRequests++;
+      body = { header: { previousHash: block1PreviousHash } };
+    }
     response.writeHead(body === undefined ? 503 : 200, { 'content-type': 'application/json' });
     response.end(JSON.stringify(body ?? { error: { code: 'NOT_READY', message: 'starting' } }));
   });
@@ -88,6 +93,34 @@ describe('local network readiness', () => {
     assert.equal(validator.statusRequests, 2);
     assert.equal(follower.statusRequests, 2);
     assert.deepEqual(progress, ['1/2 nodes answering', '2/2 nodes answering, connecting peers']);
+  });
+
+  it('checks the identity of a node once: later polls only read its /status', async () => {
+    // The follower is confirmed on the second poll (height 3: its genesis is read from block 1)
+    // but meshed only on the third; that third poll must not read block 1 again.
+    const validator = await open(() => ({
+      org: 'a',
+      chainId: CHAIN,
+      height: 0,
+      blockHash: GENESIS,
+      peers: [],
+    }));
+    const follower = await open((n) =>
+      n === 1
+        ? undefined
+        : { org: 'b', chainId: CHAIN, height: 3, blockHash: 'cd'.repeat(32), peers: n === 2 ? [] : ['a'] },
+    );
+    await waitUntilReady(
+      [info('a', 'validator', validator.api), info('b', 'follower', follower.api)],
+      new Map([
+        ['a', identity('a')],
+        ['b', identity('b')],
+      ]),
+      new Map(),
+      { dir: '', command: [], readyTimeoutMs: 10_000 },
+    );
+    assert.equal(follower.statusRequests, 3);
+    assert.equal(follower.blockRequests, 1);
   });
 
   it('probeNode returns the /status it checked the identity on', async () => {
