@@ -814,6 +814,7 @@ export const EQUIVALENT: readonly Equivalent[] = [
   // --- src/node/local-network.ts ---
   {
     file: 'src/node/local-network.ts',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source line, quoted
     line: "if (Date.now() > deadline) fail('NOT_READY', `the network did not come up in time (${progress})`);",
     kind: '> -> >=',
     why: 'giving up in the very millisecond of the deadline instead of one poll later: timing only',
