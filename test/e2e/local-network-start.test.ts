@@ -43,6 +43,10 @@ async function apiPorts(dir: string): Promise<number[]> {
   return ports;
 }
 
+/** The advice after every refused port (local-network.ts PORT_ADVICE). */
+const PORT_ADVICE =
+  'is another network running? stop it, or create this network in a new folder with --base-port 0';
+
 // Stand-in node: reads its node.json from `--config FILE` (the arguments startLocalNetwork adds).
 const READ_CONFIG = `
 const fs = require('node:fs');
@@ -154,7 +158,7 @@ describe('startLocalNetwork start-up checks', function () {
     assert.equal(error.where, config.configPath);
     assert.equal(
       error.message,
-      `${config.configPath}: node hku-szh: port ${config.apiPort} is in use by another program: is another network running? stop it, or create this network in a new folder with --base-port 0`,
+      `${config.configPath}: node hku-szh: port ${config.apiPort} is in use by another program: ${PORT_ADVICE}`,
     );
   });
 
@@ -168,7 +172,7 @@ describe('startLocalNetwork start-up checks', function () {
     const error = await refusedBeforeStart(dir);
     assert.equal(
       error.message,
-      `${config.configPath}: node nf-ufh: port ${config.apiPort} is in use by another program: is another network running? stop it, or create this network in a new folder with --base-port 0`,
+      `${config.configPath}: node nf-ufh: port ${config.apiPort} is in use by another program: ${PORT_ADVICE}`,
     );
   });
 
@@ -207,7 +211,7 @@ describe('startLocalNetwork start-up checks', function () {
     assert.equal(error.where, config.configPath);
     assert.equal(
       error.message,
-      `${config.configPath}: node sz-cac: port ${p2pPort} is in use (its peer-to-peer port): is another network running? stop it, or create this network in a new folder with --base-port 0`,
+      `${config.configPath}: node sz-cac: port ${p2pPort} is in use (its peer-to-peer port): ${PORT_ADVICE}`,
     );
   });
 

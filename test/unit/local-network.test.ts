@@ -66,10 +66,14 @@ describe('local network readiness', () => {
     return node;
   }
 
-  it('asks each node for /status once per poll, also on the poll that confirms it', async () => {
-    // The validator is meshed from its first answer; the follower does not answer its first
-    // /status (a node still starting), so the wait takes exactly two polls and confirms the
-    // follower on the second: each node must have been asked twice, not three times.
+  /**
+   * A validator meshed from its first answer (height 0, no peers needed) and a follower answering
+   * `followerStatus(n)`; resolves once waitUntilReady has seen both ready.
+   */
+  async function waitForPair(
+    followerStatus: (request: number) => Record<string, unknown> | undefined,
+    onProgress?: (message: string) => void,
+  ): Promise<{ validator: FakeNode; follower: FakeNode }> {
     const validator = await open(() => ({
       org: 'a',
       chainId: CHAIN,
@@ -77,10 +81,7 @@ describe('local network readiness', () => {
       blockHash: GENESIS,
       peers: [],
     }));
-    const follower = await open((n) =>
-      n === 1 ? undefined : { org: 'b', chainId: CHAIN, height: 3, blockHash: 'cd'.repeat(32), peers: ['a'] },
-    );
-    const progress: string[] = [];
+    const follower = await open(followerStatus);
     await waitUntilReady(
       [info('a', 'validator', validator.api), info('b', 'follower', follower.api)],
       new Map([
@@ -88,7 +89,22 @@ describe('local network readiness', () => {
         ['b', identity('b')],
       ]),
       new Map(),
-      { dir: '', command: [], readyTimeoutMs: 10_000, onProgress: (message) => progress.push(message) },
+      { dir: '', command: [], readyTimeoutMs: 10_000, onProgress },
+    );
+    return { validator, follower };
+  }
+
+  it('asks each node for /status once per poll, also on the poll that confirms it', async () => {
+    // The validator is meshed from its first answer; the follower does not answer its first
+    // /status (a node still starting), so the wait takes exactly two polls and confirms the
+    // follower on the second: each node must have been asked twice, not three times.
+    const progress: string[] = [];
+    const { validator, follower } = await waitForPair(
+      (n) =>
+        n === 1
+          ? undefined
+          : { org: 'b', chainId: CHAIN, height: 3, blockHash: 'cd'.repeat(32), peers: ['a'] },
+      (message) => progress.push(message),
     );
     assert.equal(validator.statusRequests, 2);
     assert.equal(follower.statusRequests, 2);
@@ -98,26 +114,10 @@ describe('local network readiness', () => {
   it('checks the identity of a node once: later polls only read its /status', async () => {
     // The follower is confirmed on the second poll (height 3: its genesis is read from block 1)
     // but meshed only on the third; that third poll must not read block 1 again.
-    const validator = await open(() => ({
-      org: 'a',
-      chainId: CHAIN,
-      height: 0,
-      blockHash: GENESIS,
-      peers: [],
-    }));
-    const follower = await open((n) =>
+    const { follower } = await waitForPair((n) =>
       n === 1
         ? undefined
         : { org: 'b', chainId: CHAIN, height: 3, blockHash: 'cd'.repeat(32), peers: n === 2 ? [] : ['a'] },
-    );
-    await waitUntilReady(
-      [info('a', 'validator', validator.api), info('b', 'follower', follower.api)],
-      new Map([
-        ['a', identity('a')],
-        ['b', identity('b')],
-      ]),
-      new Map(),
-      { dir: '', command: [], readyTimeoutMs: 10_000 },
     );
     assert.equal(follower.statusRequests, 3);
     assert.equal(follower.blockRequests, 1);
