@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import { blockHash } from '../../src/core/ledger/block-hash.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { leafHash } from '../../src/core/merkle/index.js';
 import {
   fileableTestGenesis,
@@ -188,11 +189,25 @@ describe('chain CLI against a data directory', function () {
     tampered[leafOffset + 40]! ^= 0x01;
     const tamperedFile = join(directory, 'tampered.bundle');
     await writeFile(tamperedFile, tampered);
-    const [ok, table, bad] = await Promise.all([
+    const oversizeFile = join(directory, 'oversize.bundle');
+    await writeFile(oversizeFile, new Uint8Array(LIMITS.maxProofBundleBytes + 1));
+    // Exactly at the bound: read and decoded (it is no bundle), not refused for its size.
+    const garbageFile = join(directory, 'garbage.bundle');
+    await writeFile(garbageFile, new Uint8Array(LIMITS.maxProofBundleBytes).fill(0xff));
+    const [ok, table, bad, oversize, garbage] = await Promise.all([
       runCli(['proof', 'verify', bundleFile, '--genesis', genesisFile, '--json']),
       runCli(['proof', 'verify', bundleFile, '--genesis', genesisFile]),
       runCli(['proof', 'verify', tamperedFile, '--genesis', genesisFile]),
+      runCli(['proof', 'verify', oversizeFile, '--genesis', genesisFile]),
+      runCli(['proof', 'verify', garbageFile, '--genesis', genesisFile]),
     ]);
+    assert.equal(oversize.code, 1);
+    assert.equal(
+      oversize.stderr.trim(),
+      `bayledger: error: ${oversizeFile}: ${LIMITS.maxProofBundleBytes + 1} bytes, a bundle is at most ${LIMITS.maxProofBundleBytes}`,
+    );
+    assert.equal(garbage.code, 1);
+    assert.match(garbage.stderr, new RegExp(`^bayledger: error: ${garbageFile}: not a proof bundle: `));
     const proven = json<{ txId: string; kind: string; height: number; signers: string[] }>(ok);
     assert.deepEqual(
       [proven.txId, proven.kind, proven.height, proven.signers],
