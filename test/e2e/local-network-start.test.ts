@@ -122,6 +122,12 @@ describe('startLocalNetwork start-up checks', function () {
     for (const port of await apiPorts(dir)) assert.ok(await portIsFree(port), `port ${port} still taken`);
   });
 
+  /** Servers a test holds ports with; closed after each test. */
+  const held: Array<{ close(callback: () => void): unknown }> = [];
+  afterEach(async () => {
+    for (const server of held.splice(0)) await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
   /** Serves `answer(url)` as JSON (undefined: 404) on `port` until the test ends. */
   async function holdWithHttp(port: number, answer: (url: string) => unknown): Promise<void> {
     const server = createHttpServer((request, response) => {
@@ -133,11 +139,6 @@ describe('startLocalNetwork start-up checks', function () {
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     held.push(server);
   }
-
-  const held: Array<{ close(callback: () => void): unknown }> = [];
-  afterEach(async () => {
-    for (const server of held.splice(0)) await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
 
   /** startLocalNetwork's refusal before any node starts: no node.log was written anywhere. */
   async function refusedBeforeStart(dir: string): Promise<BayledgerError> {
