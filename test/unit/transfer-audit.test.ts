@@ -3,8 +3,6 @@
 // approving block's certificate, receipt, revocation) in block order, and everything of one
 // patient from the per-patient index, a refused grant included.
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import { isBayledgerError } from '../../src/core/errors.js';
@@ -21,6 +19,7 @@ import {
   testDigest,
   testGenesis,
 } from '../helpers/fixtures.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 describe('audit views', function () {
   this.timeout(30_000);
@@ -43,10 +42,15 @@ describe('audit views', function () {
     categories: ['population-health-data'],
   });
   const revocation = revokeConsent(net, { consentId: consent.objectId, patient: PATIENT });
-  let directory: string;
   let store: LedgerStore;
   let chain: TestChain;
   let views: AuditViews;
+  // Registered before the folder's removal (useTempDir's after hook): mocha runs after hooks in
+  // the order they are registered, so the store is closed before its folder goes.
+  after(async () => {
+    await store?.close();
+  });
+  const temp = useTempDir('bayledger-audit-');
 
   before(async () => {
     chain = buildChain({
@@ -73,16 +77,10 @@ describe('audit views', function () {
         [revocation],
       ],
     });
-    directory = await mkdtemp(join(tmpdir(), 'bayledger-audit-'));
-    store = await LedgerStore.open(join(directory, 'data'), { createIfMissing: true });
+    store = await LedgerStore.open(join(temp.path, 'data'), { createIfMissing: true });
     await commitChain(store, chain);
     const lastBlockSeconds = Math.floor(chain.tip.timeMs / 1000);
     views = new AuditViews(store, new StoreChainReader(store, chain.params), () => lastBlockSeconds);
-  });
-
-  after(async () => {
-    await store?.close();
-    await rm(directory, { recursive: true, force: true });
   });
 
   const timeOf = (height: number) => new Date(chain.blocks[height - 1]!.block.header.timeMs).toISOString();
@@ -243,16 +241,31 @@ describe('audit views', function () {
 
   it('says when a patient has more index entries than one audit reads, and lists no more than that', async () => {
     const patient = net.patient(PATIENT).publicKey;
-    let indexEntries = 0;
-    for await (const _ of store.stateEntriesIn('patient', `${toHex(patient)}/`)) indexEntries++;
+    const kinds: string[] = [];
+    for await (const entry of store.stateEntriesIn('patient', `${toHex(patient)}/`))
+      kinds.push(entry.key.split('/')[1]!);
+    const indexEntries = kinds.length;
     assert.ok(indexEntries >= 7, `${indexEntries} index entries`);
+    /** Records the audit lists for the first `count` index entries: one per grant and declaration. */
+    const listedOf = (count: number) =>
+      kinds.slice(0, count).filter((kind) => kind === 'consent.grant' || kind === 'transfer.declare').length;
+    const listed = (audit: Awaited<ReturnType<AuditViews['patient']>>) =>
+      audit.consents.length + audit.transfers.length;
     const bounded = (max: number) =>
       new AuditViews(store, new StoreChainReader(store, chain.params), () => 0, max).patient(patient);
     const exactly = await bounded(indexEntries);
     assert.equal(exactly.truncated, false, 'a bound of exactly the entries there are cuts nothing');
+    assert.equal(listed(exactly), listedOf(indexEntries));
     const cut = await bounded(indexEntries - 1);
     assert.equal(cut.truncated, true);
-    assert.ok(cut.consents.length + cut.transfers.length <= indexEntries - 1);
+    assert.equal(listed(cut), listedOf(indexEntries - 1));
+    // Entries are in key order (by kind): a bound that ends inside the declarations lists only
+    // the declarations within it.
+    const throughFirstDeclaration = kinds.indexOf('transfer.declare') + 1;
+    const early = await bounded(throughFirstDeclaration);
+    assert.equal(early.truncated, true);
+    assert.equal(early.transfers.length, 1);
+    assert.equal(listed(early), listedOf(throughFirstDeclaration));
   });
 
   it('NOT_FOUND for a transfer the ledger does not hold', async () => {
