@@ -112,21 +112,22 @@ function code(error: unknown): string {
 
 describe('a node started in this process (node.ts)', function () {
   this.timeout(60_000);
-  const temp = useTempDir('bayledger-node-in-process-');
   let node: RunningNode;
   let genesis: Genesis;
   let dataDir: string;
   let config: NodeConfig;
   let logLines: Array<Record<string, unknown>>;
+  // Registered before the folder's removal (useTempDir's after hook): mocha runs after hooks in
+  // the order they are registered, so the nodes close before their folders go.
+  after(async () => {
+    await node?.close();
+  });
+  const temp = useTempDir('bayledger-node-in-process-');
 
   before(async () => {
     const ports = await freePorts(8);
     genesis = networkGenesis(ports, [SELF]);
     ({ node, config, dataDir, logLines } = await startInProcess(temp.path, genesis, SELF, ports[7]!));
-  });
-
-  after(async () => {
-    await node?.close();
   });
 
   it('commits a submitted transaction alone and reports it committed, with its outcome', async () => {
@@ -242,9 +243,14 @@ describe('a node started in this process (node.ts)', function () {
 
 describe('four validators started in this process (node.ts)', function () {
   this.timeout(60_000);
-  const temp = useTempDir('bayledger-nodes-in-process-');
   const nodes: InProcessNode[] = [];
   let genesis: Genesis;
+  // Registered before the folder's removal (useTempDir's after hook): mocha runs after hooks in
+  // the order they are registered, so the nodes close before their folders go.
+  after(async () => {
+    for (const { node } of nodes) await node.close();
+  });
+  const temp = useTempDir('bayledger-nodes-in-process-');
 
   before(async () => {
     const ports = await freePorts(7 + VALIDATORS.length);
@@ -252,10 +258,6 @@ describe('four validators started in this process (node.ts)', function () {
     for (const [index, org] of VALIDATORS.entries()) {
       nodes.push(await startInProcess(path.join(temp.path, org), genesis, org, ports[7 + index]!));
     }
-  });
-
-  after(async () => {
-    for (const { node } of nodes) await node.close();
   });
 
   const penalties = (at: InProcessNode) =>
