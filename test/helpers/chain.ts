@@ -317,14 +317,20 @@ export function workloadBlocks(net: TestNetwork, count: number, tag = 'w'): Buil
 
 /**
  * testGenesis with a distinct real port per organisation, so its genesis can be written to a file
- * and parsed back (the genesis schema refuses port 0 and repeated addresses). Nothing listens.
+ * and parsed back (the genesis schema refuses port 0 and repeated addresses). Ports are
+ * `basePort`, `basePort + 1`, ... in organisation order, or the i-th of `ports` (e.g. free ones
+ * from the OS, for nodes that will listen on them).
  */
-export function fileableTestGenesis(basePort = 7100, options: TestNetworkOptions = {}): TestNetwork {
+export function fileableTestGenesis(
+  basePort: number | readonly number[] = 7100,
+  options: TestNetworkOptions = {},
+): TestNetwork {
   const ports = new Map<string, number>();
+  const portAt = (index: number) => (typeof basePort === 'number' ? basePort + index : basePort[index]!);
   return testGenesis({
     ...options,
     p2pAddress: (id) => {
-      if (!ports.has(id)) ports.set(id, basePort + ports.size);
+      if (!ports.has(id)) ports.set(id, portAt(ports.size));
       return `/ip4/127.0.0.1/tcp/${ports.get(id)}`;
     },
   });

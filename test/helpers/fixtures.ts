@@ -190,11 +190,16 @@ export function testKey(name: string): Ed25519Signer {
   return signer;
 }
 
-/** X25519 key pair from the fixed secret sha256('enc/' + name). */
+/** The fixed X25519 secret of `name`: sha256('enc/' + name) (what a node key file of it holds). */
+export function testEncryptionSecret(name: string): Uint8Array {
+  return sha256(utf8(`enc/${name}`));
+}
+
+/** X25519 key pair from the fixed secret testEncryptionSecret(name). */
 export function testEncryptionKey(name: string): X25519KeyPair {
   let pair = x25519Keys.get(name);
   if (pair === undefined) {
-    pair = x25519KeyPairFromSecret(sha256(utf8(`enc/${name}`)));
+    pair = x25519KeyPairFromSecret(testEncryptionSecret(name));
     x25519Keys.set(name, pair);
   }
   return pair;

@@ -12,9 +12,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { freePorts } from '../../cli/free-ports.js';
-import { toHex, utf8 } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/bytes.js';
 import type { Genesis } from '../../src/core/config/genesis.js';
-import { sha256 } from '../../src/core/crypto/hash.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { writeApiTokenFile } from '../../src/node/api/token-file.js';
@@ -26,8 +25,8 @@ import { PROTOCOL } from '../../src/node/protocols.js';
 import { blockKey } from '../../src/node/store/buckets.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { missingNodeHeapFlags } from '../../src/node/v8-tuning.js';
-import { genesisRecordOf, networkOfGenesis } from '../helpers/chain.js';
-import { grantConsent, testEncryptionKey, testGenesis, testKeySeed } from '../helpers/fixtures.js';
+import { fileableTestGenesis, genesisRecordOf, networkOfGenesis } from '../helpers/chain.js';
+import { grantConsent, testEncryptionKey, testEncryptionSecret, testKeySeed } from '../helpers/fixtures.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -40,14 +39,9 @@ const VALIDATORS = ['sz-cac', 'sz-health', 'qianhai', 'hk-health'];
  * `validators` keep that role; the other regulators submit instead.
  */
 function networkGenesis(ports: readonly number[], validators: readonly string[]): Genesis {
-  const addresses = new Map<string, number>();
-  const base = testGenesis({
+  const base = fileableTestGenesis(ports, {
     chainId: `gba-health-${validators.length}`,
     genesisTimeMs: Math.floor(Date.now() / 1000) * 1000 - 60_000,
-    p2pAddress: (id) => {
-      if (!addresses.has(id)) addresses.set(id, ports[addresses.size]!);
-      return `/ip4/127.0.0.1/tcp/${addresses.get(id)}`;
-    },
     policy: {
       negativeList: [{ category: 'population-health-data', rule: 'prohibited', assessors: [] }],
     },
@@ -82,7 +76,7 @@ async function startInProcess(
     kind: 'node',
     org,
     ed25519Seed: testKeySeed(org),
-    x25519Secret: sha256(utf8(`enc/${org}`)),
+    x25519Secret: testEncryptionSecret(org),
   });
   const organisation = genesis.organisations.find((candidate) => candidate.id === org)!;
   assert.deepEqual(organisation.encryptionKey, testEncryptionKey(org).publicKey);
