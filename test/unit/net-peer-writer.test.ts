@@ -121,7 +121,7 @@ interface Rig {
 }
 
 function writerRig(): Rig {
-  const rig: Rig = {
+  const state: Omit<Rig, 'writer'> = {
     streams: [],
     retryFailures: [],
     sent: 0,
@@ -129,33 +129,33 @@ function writerRig(): Rig {
     refuseOpens: 0,
     opensStarted: 0,
     retryDelays: new Map(),
-    writer: undefined as unknown as PeerWriter,
   };
-  (rig as { writer: PeerWriter }).writer = new PeerWriter({
+  const writer = new PeerWriter({
     logger: createMemoryLogger('error').logger,
-    isConnected: () => rig.connected,
+    isConnected: () => state.connected,
     openStream: async () => {
-      rig.opensStarted++;
-      await rig.openGate;
-      if (rig.refuseOpens > 0) {
-        rig.refuseOpens--;
+      state.opensStarted++;
+      await state.openGate;
+      if (state.refuseOpens > 0) {
+        state.refuseOpens--;
         throw new Error('the peer refused the stream');
       }
       const stream = new StandInStream();
-      rig.onOpen?.(stream);
-      rig.streams.push(stream);
+      state.onOpen?.(stream);
+      state.streams.push(stream);
       return stream as unknown as Stream;
     },
     retryDelayMs: (failures) => {
-      rig.retryFailures.push(failures);
-      return rig.retryDelays.get(failures) ?? 1;
+      state.retryFailures.push(failures);
+      return state.retryDelays.get(failures) ?? 1;
     },
     onSent: (messages) => {
-      rig.sent += messages;
+      state.sent += messages;
     },
     onDropped: () => assert.fail('nothing is dropped under the bound'),
   });
-  return rig;
+  // The same object the writer's callbacks read, so a test's changes to it reach the writer.
+  return Object.assign(state, { writer });
 }
 
 const byte = (value: number): Uint8Array => Uint8Array.of(value);
