@@ -15,6 +15,7 @@ import { assert, BayledgerError, fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { evidenceDroppedKey, evidenceKey, evidenceRange } from './buckets.js';
 import type { ByteDb } from './open-db.js';
+import { decodeStored } from './stored-records.js';
 
 /** A record key's bucket byte and 8-byte height (evidenceKey); a slot of at least a byte follows. */
 const EVIDENCE_KEY_HEAD_BYTES = 1 + 8;
@@ -60,15 +61,7 @@ const DROPPED_COUNT: Schema<number> = uint();
 
 function decodeDropped(value: Uint8Array | undefined): number {
   if (value === undefined) return 0;
-  try {
-    return DROPPED_COUNT.parse(decodeCanonical(value), 'dropped');
-  } catch (error) {
-    // Bytes that are not canonical CBOR, or not a count, are a corrupt store like a bad record.
-    if (error instanceof BayledgerError) {
-      fail('DATABASE_CORRUPT', `the dropped-evidence count is not a count (${error.message})`, 'evidence');
-    }
-    throw error;
-  }
+  return decodeStored(value, (count) => DROPPED_COUNT.parse(count, 'dropped'), 'evidence dropped count');
 }
 
 export class EvidenceStore {

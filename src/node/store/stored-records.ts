@@ -66,7 +66,7 @@ export interface GenesisRecord {
 const GENESIS_RECORD_SCHEMA = object({ hash, json: text(LIMITS.maxConfigBytes) });
 
 /** Decodes a stored value; any failure is corruption of the named entry, not a peer's fault. */
-function decodeStored<T>(encoded: Uint8Array, parse: (value: unknown) => T, where: string): T {
+export function decodeStored<T>(encoded: Uint8Array, parse: (value: unknown) => T, where: string): T {
   try {
     return parse(decodeCanonical(encoded));
   } catch (error) {
