@@ -543,7 +543,8 @@ describe('peer network (libp2p, real TCP on 127.0.0.1)', function () {
     const before = alpha.logLines.length;
     await assert.rejects(
       alpha.net.request('gamma', RAW_ANSWER, new Uint8Array(Buffer.from('garbage')), { timeoutMs: 5_000 }),
-      (error) => isBayledgerError(error) && error.code !== 'REMOTE_ERROR',
+      // The answer's first byte is its status; 0xff is none of them.
+      (error) => isBayledgerError(error, 'SCHEMA_INVALID') && /unknown answer status 255/.test(error.message),
     );
     const penalty = await waitFor('gamma penalised by alpha', () =>
       alpha.logLines.slice(before).find((line) => String(line.msg).startsWith('peer misbehaved')),
