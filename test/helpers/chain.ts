@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import type { Genesis } from '../../src/core/config/genesis.js';
+import { proposerOf as consensusProposerOf } from '../../src/core/consensus/proposer.js';
 import { signVote } from '../../src/core/consensus/signing.js';
 import type { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import type { AppliedBlock } from '../../src/core/ledger/applied-block.js';
@@ -77,13 +78,9 @@ export function certify(
   return { height: header.height, round, blockHash, signatures };
 }
 
-/**
- * The validator the test chains name as a height's builder: round-robin from the first validator
- * at height 1. Not consensus's round-0 schedule (src/core/consensus/proposer.ts, one height off);
- * a header names its builder, and blocks verify whichever validator it is.
- */
+/** A height's round-0 proposer under consensus's schedule, the validator the test chains name as its builder. */
 export function proposerOf(params: ChainParams, height: number): string {
-  return params.validators[(height - 1) % params.validators.length]!.id;
+  return consensusProposerOf(params.validators, height, 0).id;
 }
 
 /** What a LedgerStore records about its network (LedgerStore.initGenesis). */
