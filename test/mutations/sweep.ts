@@ -1,4 +1,5 @@
 // npm run test:sweep -- FILE... [--tests TEST[,TEST...]] [--timeout-s N]
+// FILE is under src/ or cli/; a cli/ file needs --tests (the end-to-end tests that spawn the CLI).
 // An operator sweep over source files (docs/ARCHITECTURE.md, "Tests"): every condition made false,
 // every comparison, equality and boolean operator flipped, every `return true/false` inverted and
 // every `+ 1` / `- 1` dropped, one at a time, each followed by the tests that reach the file
@@ -198,8 +199,10 @@ function parse(argv: readonly string[]): { files: string[]; tests?: string[]; ti
 function main(): void {
   const { files, tests: chosen, timeoutMs } = parse(process.argv.slice(2));
   for (const file of files) {
-    if (!file.startsWith('src/') || !file.endsWith('.ts'))
-      usage(`${file}: a .ts file under src/, from the project root`);
+    if (!(file.startsWith('src/') || file.startsWith('cli/')) || !file.endsWith('.ts'))
+      usage(`${file}: a .ts file under src/ or cli/, from the project root`);
+    // The end-to-end tests reach the CLI through the processes they spawn, which no import shows.
+    if (file.startsWith('cli/') && chosen === undefined) usage(`${file}: name the tests that run it with --tests`);
     if (uncommitted(file)) usage(`commit or stash the changes to ${file} first`);
   }
   restoreOnInterrupt('interrupted: the mutated file is restored');
