@@ -27,7 +27,7 @@ import { readKeyFile } from './keys/key-file.js';
 import type { Logger } from './log/logger.js';
 import { type AddResult, Mempool } from './mempool/mempool.js';
 import { RelayAdmissionQueue } from './mempool/relay-admission.js';
-import { RerelayLedger } from './mempool/rerelay.js';
+import { TxRelay } from './mempool/tx-relay.js';
 import { createPeerNetwork } from './net/network.js';
 import type { PeerNetwork } from './net/types.js';
 import { NodeChain } from './node-chain.js';
@@ -258,25 +258,24 @@ async function wire(
   closers.push(() => sync.close());
 
   // A relay can be lost (decision 9), so a submitted transaction still waiting here is sent again,
-  // with backoff and per-tick bounds (src/node/mempool/rerelay.ts).
-  const rerelay = new RerelayLedger({
-    minAgeMs: LIMITS.mempoolRerelayAgeMs,
-    maxIntervalMs: LIMITS.maxMempoolRerelayIntervalMs,
-    maxTxsPerTick: LIMITS.maxRerelayedTxsPerTick,
-    maxBytesPerTick: LIMITS.maxRerelayedBytesPerTick,
-  });
+  // with backoff and per-tick bounds (src/node/mempool/tx-relay.ts, rerelay.ts).
+  const relay = new TxRelay(
+    {
+      validatorIds,
+      connectedPeers: () => peerNetwork.connectedPeers(),
+      send: (peerId, bytes) => peerNetwork.send(peerId, PROTOCOL.txRelay, bytes),
+    },
+    {
+      minAgeMs: LIMITS.mempoolRerelayAgeMs,
+      maxIntervalMs: LIMITS.maxMempoolRerelayIntervalMs,
+      maxTxsPerTick: LIMITS.maxRerelayedTxsPerTick,
+      maxBytesPerTick: LIMITS.maxRerelayedBytesPerTick,
+    },
+    (txIdHex) => pool.get(txIdHex)?.bytes,
+  );
   const rerelayTimer = setInterval(() => {
-    // To connected validators only: a disconnected peer's send queue still holds what we sent it
-    // (it drains on reconnect), and with none connected the tick is skipped so backoff is not
-    // spent on sends that cannot arrive.
-    const connected = new Set(peerNetwork.connectedPeers());
-    const targets = validatorIds.filter((id) => connected.has(id));
-    if (targets.length === 0) return;
-    const due = rerelay.takeDue(performance.now(), (txIdHex) => pool.get(txIdHex)?.bytes);
-    for (const { bytes } of due) {
-      for (const validator of targets) peerNetwork.send(validator, PROTOCOL.txRelay, bytes);
-    }
-    if (due.length > 0) metrics.txsRerelayed.inc(due.length);
+    const rerelayed = relay.tick(performance.now());
+    if (rerelayed > 0) metrics.txsRerelayed.inc(rerelayed);
   }, LIMITS.mempoolRerelayIntervalMs);
   rerelayTimer.unref();
   closers.push(async () => clearInterval(rerelayTimer));
@@ -290,8 +289,7 @@ async function wire(
     }
     if (!result.duplicate) {
       metrics.txsSubmitted.inc();
-      for (const validator of validatorIds) peerNetwork.send(validator, PROTOCOL.txRelay, bytes);
-      if (validatorIds.length > 0) rerelay.noteFirstSent(result.txIdHex, performance.now());
+      relay.sendFirst(result.txIdHex, bytes, performance.now());
     }
     return result;
   }

@@ -838,7 +838,7 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'src/node/node.ts',
-    line: 'if (due.length > 0) metrics.txsRerelayed.inc(due.length);',
+    line: 'if (rerelayed > 0) metrics.txsRerelayed.inc(rerelayed);',
     kind: '> -> >=',
     why: 'an increment by zero leaves the counter as it was',
   },
