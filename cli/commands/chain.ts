@@ -11,6 +11,7 @@ import type { ChainReader } from '../../src/node/chain/chain-reader.js';
 import type { ChainVerifyReport } from '../../src/node/chain/verify-chain.js';
 import { formatCell, printResult, renderTable } from '../output.js';
 import { integerOption } from '../program.js';
+import { progressBar } from '../progress-bar.js';
 
 const MAX_INTEGER = Number.MAX_SAFE_INTEGER;
 
@@ -71,29 +72,6 @@ function signerTable(signatures: readonly { validator: string; signature: string
     ['validator', 'signature'],
     signatures.map((entry) => [entry.validator, entry.signature]),
   );
-}
-
-/** A progress bar on stderr, only when stderr is a terminal; redrawn at most 10 times a second. */
-function progressBar(label: string): { update(done: number, total: number): void; end(): void } {
-  if (!process.stderr.isTTY) return { update() {}, end() {} };
-  let lastDrawMs = 0;
-  let drawn = false;
-  return {
-    update(done, total) {
-      const nowMs = performance.now();
-      if (done < total && nowMs - lastDrawMs < 100) return;
-      lastDrawMs = nowMs;
-      const width = 30;
-      const filled = total === 0 ? width : Math.round((done / total) * width);
-      process.stderr.write(
-        `\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}`,
-      );
-      drawn = true;
-    },
-    end() {
-      if (drawn) process.stderr.write('\r\u001b[2K');
-    },
-  };
 }
 
 async function status(options: ReadSourceOptions): Promise<void> {

@@ -131,6 +131,59 @@ describe('chain CLI against a data directory', function () {
     assert.match(tx.stdout, /^kind\s+consent\.grant$/m);
   });
 
+  it("prints a block's transactions and certificate, and an empty proof path as none", async () => {
+    const block = await chainCli('block', '3');
+    // The first transaction against a log of one: its inclusion proof has no path at all.
+    const proof = await chainCli('proof', txIds[0]!, '--size', '1');
+    assert.equal(block.code, 0, block.stderr);
+    const lines = block.stdout.split('\n');
+    const listed = lines.indexOf('transactions:');
+    assert.ok(listed >= 0, block.stdout);
+    assert.deepEqual(
+      lines.slice(listed + 1, listed + 5).map((line) => line.split(/\s+/)),
+      [['#', 'hash'], ...txIds.slice(3, 6).map((id, index) => [String(index), id])],
+    );
+    assert.match(block.stdout, /^certificate \(round \d+\):\nvalidator\s+signature$/m);
+    assert.equal(proof.code, 0, proof.stderr);
+    assert.match(proof.stdout, /^path \(RFC 9162, leaf to root\): none$/m);
+  });
+
+  it('names what is wrong with the source of a read or a verify (exit 2), before reaching for it', async () => {
+    const unreachable = 'http://127.0.0.1:9';
+    const [neither, both, genesisWithApi, verifyNothing] = await Promise.all([
+      runCli(['chain', 'status']),
+      runCli(['chain', 'status', '--api', unreachable, '--data-dir', dataDir]),
+      runCli(['chain', 'status', '--api', unreachable, '--genesis', genesisFile]),
+      runCli(['chain', 'verify']),
+    ]);
+    const errors = [neither, both, genesisWithApi, verifyNothing].map((result) => [
+      result.code,
+      result.stderr.trim(),
+    ]);
+    assert.deepEqual(errors, [
+      [2, "bayledger: error: give --data-dir DIR (a stopped node's data) or --api URL (a running node)"],
+      [2, 'bayledger: error: give either --data-dir or --api, not both'],
+      [2, 'bayledger: error: --genesis goes with --data-dir, not --api'],
+      [2, 'bayledger: error: chain verify needs --data-dir DIR or --file FILE --genesis GENESIS'],
+    ]);
+  });
+
+  it('says which genesis a data directory was verified against', async () => {
+    const stored = await chainCli('verify');
+    const given = await runCli(['chain', 'verify', '--data-dir', dataDir, '--genesis', genesisFile]);
+    for (const result of [stored, given]) {
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(
+        result.stdout,
+        new RegExp(`^OK: ${dataDir} verified to height 7: ${txIds.length} transactions`, 'm'),
+      );
+    }
+    const note =
+      'note: verified against the genesis stored in the data directory; pass --genesis FILE to verify against a file you trust';
+    assert.ok(stored.stdout.split('\n').includes(note), stored.stdout);
+    assert.doesNotMatch(given.stdout, /note:/);
+  });
+
   it('fails clearly on unknown ids and heights (exit 1) and malformed ones (exit 2)', async () => {
     const [malformed, missingDir] = await Promise.all([
       chainCli('proof', 'not-hex'),
@@ -182,7 +235,9 @@ describe('chain CLI against a data directory', function () {
   it('writes a proof bundle that proof verify checks offline, and refuses a changed one', async () => {
     const bundleFile = join(directory, 'proof.bundle');
     const txId = txIds[leaves.length - 1]!;
-    assert.equal((await chainCli('proof', txId, '--bundle', bundleFile)).code, 0);
+    const written = await chainCli('proof', txId, '--bundle', bundleFile);
+    assert.equal(written.code, 0, written.stderr);
+    assert.match(written.stdout, new RegExp(`^bundle written to ${bundleFile}$`, 'm'));
     const bytes = new Uint8Array(await readFile(bundleFile));
     const tampered = Uint8Array.from(bytes);
     const leafOffset = Buffer.from(tampered).indexOf(Buffer.from(leaves.at(-1)!));
