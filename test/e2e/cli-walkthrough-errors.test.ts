@@ -5,8 +5,6 @@
 // (its routes and error bodies), so each case runs in seconds.
 import { strict as assert } from 'node:assert';
 import { mkdir, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { writeApiTokenFile } from '../../src/node/api/token-file.js';
 import { generateKeyFile, writeKeyFile } from '../../src/node/keys/key-file.js';
@@ -14,6 +12,7 @@ import { genesisRecordOf } from '../../src/node/store/ledger-store.js';
 import { fileableTestGenesis } from '../helpers/chain.js';
 import { type CliResult, runCli } from '../helpers/cli.js';
 import { sampleNodeConfigJson } from '../helpers/node-config.js';
+import { standInNode } from '../helpers/stand-in-node.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 /** One line on stderr starting with "bayledger: error:", containing every part, no stack. */
@@ -26,34 +25,6 @@ function assertOneLineError(result: CliResult, exitCode: number, ...parts: strin
   for (const part of parts) assert.ok(line.includes(part), `"${line}" lacks "${part}"`);
   assert.doesNotMatch(line, /\bat async\b|\(node:internal|ENOENT/, 'no stack trace or raw errno text');
   return line;
-}
-
-type Route = (request: http.IncomingMessage, body: string) => { status: number; json: unknown };
-
-/** A stand-in node API: routes by "METHOD /path" (query left off); 404 NOT_FOUND otherwise. */
-async function fakeNode(routes: Record<string, Route>): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((request, response) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (piece: string) => {
-      body += piece;
-    });
-    request.on('end', () => {
-      const key = `${request.method} ${new URL(request.url!, 'http://x').pathname}`;
-      const route = routes[key];
-      const answer = route?.(request, body) ?? {
-        status: 404,
-        json: { error: { code: 'ROUTE_NOT_FOUND', message: `no route ${key}` } },
-      };
-      response.writeHead(answer.status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(answer.json));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
 }
 
 const UNAUTHORIZED = {
@@ -143,7 +114,7 @@ describe('cli: errors a fresh clone runs into', function () {
   });
 
   it("another node's token names the node's URL and the token file, not the item (exit 1)", async () => {
-    const node = await fakeNode({
+    const node = await standInNode({
       'POST /uploads/sealed': () => UNAUTHORIZED,
       'GET /status': () => ({ status: 200, json: { org: 'hku-szh', chainId: 'gba-test' } }),
       'POST /consents': () => UNAUTHORIZED,
@@ -193,7 +164,7 @@ describe('cli: errors a fresh clone runs into', function () {
       awaiting: { status: 'awaiting-assessment', reasons: ['ASSESSMENT_REQUIRED'] },
     };
     let next = 'rejected';
-    const node = await fakeNode({
+    const node = await standInNode({
       'POST /uploads/sealed': () => SEALED,
       'POST /transfers': () => ({
         status: 200,
@@ -223,7 +194,7 @@ describe('cli: errors a fresh clone runs into', function () {
   it('transfer declare: a refusal the CLI learns after the commit wait is rejected with its reasons (exit 1)', async () => {
     // The node answered 'pending' (sealing took longer than its wait); the ledger then refused the
     // declaration, so no transfer exists: GET /transfers/ID would be NOT_FOUND.
-    const node = await fakeNode({
+    const node = await standInNode({
       'POST /uploads/sealed': () => SEALED,
       'POST /transfers': () => ({
         status: 202,

@@ -1,0 +1,377 @@
+// The consent and transfer commands' conversations with a node (cli/commands/consent-run.ts,
+// transfer-run.ts), in-process against a stand-in node API: when they follow a pending answer up
+// until it commits and when they take the answer as it is, what they send, and how a refusal, a
+// malformed argument or the wrong key file is reported.
+import { strict as assert } from 'node:assert';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  consentShow,
+  grantConsent,
+  readPatientSigner,
+  revokeConsent,
+} from '../../cli/commands/consent-run.js';
+import { resolveApi } from '../../cli/commands/transfer-api.js';
+import {
+  declareTransfer,
+  parseItem,
+  transferAssess,
+  waitForTransfer,
+} from '../../cli/commands/transfer-run.js';
+import { toHex } from '../../src/core/bytes.js';
+import { isBayledgerError } from '../../src/core/errors.js';
+import { txIdOf } from '../../src/core/records/index.js';
+import { writeApiTokenFile } from '../../src/node/api/token-file.js';
+import { generateKeyFile, writeKeyFile } from '../../src/node/keys/key-file.js';
+import { type StandInNode, type StandInRoute, standInNode } from '../helpers/stand-in-node.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+const TX_ID = 'ab'.repeat(32);
+const CONSENT_ID = 'cd'.repeat(32);
+const TRANSFER_ID = 'ef'.repeat(32);
+
+const answer =
+  (json: unknown, status = 200): StandInRoute =>
+  () => ({ status, json });
+
+/** Answers each request with the next of `answers`, the last one from then on. */
+function inTurn(...answers: unknown[]): StandInRoute {
+  let next = 0;
+  return () => ({ status: 200, json: answers[Math.min(next++, answers.length - 1)] });
+}
+
+/** What `run` writes to stdout (kept out of the test's own output), and what it threw, if anything. */
+async function stdoutOf(run: () => Promise<void>): Promise<{ text: string; error?: unknown }> {
+  let text = '';
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await run();
+    return { text };
+  } catch (error) {
+    return { text, error };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string, message: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isBayledgerError(error), String(error));
+    assert.deepEqual([error.code, error.message], [code, message]);
+    return true;
+  });
+}
+
+describe('CLI commands against a stand-in node', () => {
+  const temp = useTempDir('bayledger-cli-commands-');
+  let patientKey: string;
+  let nodeKey: string;
+  let tokenFile: string;
+  let node: StandInNode | undefined;
+
+  before(async () => {
+    patientKey = path.join(temp.path, 'patient.key');
+    nodeKey = path.join(temp.path, 'node.key');
+    tokenFile = path.join(temp.path, 'api.token');
+    await writeKeyFile(patientKey, generateKeyFile('patient'), { overwrite: false });
+    await writeKeyFile(nodeKey, generateKeyFile('node', 'hku-szh'), { overwrite: false });
+    await writeApiTokenFile(tokenFile);
+    await writeFile(path.join(temp.path, 'ct.dcm'), 'a study');
+    await writeFile(path.join(temp.path, 'report.pdf'), 'a report');
+  });
+
+  afterEach(async () => {
+    await node?.close();
+    node = undefined;
+  });
+
+  /** Options that reach the stand-in node with a token; no nodes.json anywhere. */
+  const reach = () => ({ api: node!.url, tokenFile, dir: path.join(temp.path, 'no-network') });
+  const requestsTo = (key: string) => node!.requests.filter((request) => request.key === key);
+  const STATUS = answer({ org: 'hku-szh', chainId: 'gba-health-test' });
+
+  describe('consent', () => {
+    const grantOptions = () => ({
+      ...reach(),
+      patientKey,
+      recipient: 'hk-ehealth',
+      categories: 'imaging-study, radiology-report',
+      purpose: 'continuity-of-care',
+      validUntil: '2030-01-01',
+      timeout: 10,
+    });
+
+    it('follows a pending grant until it commits, then reports its consent id and height', async () => {
+      node = await standInNode({
+        'GET /status': STATUS,
+        'POST /consents': answer({ txId: TX_ID, status: 'pending', consentId: null }, 202),
+        [`GET /tx/${TX_ID}`]: inTurn(
+          { txId: TX_ID, status: 'pending' },
+          { txId: TX_ID, status: 'committed', height: 9, accepted: true, objectId: CONSENT_ID },
+        ),
+      });
+      assert.deepEqual(await grantConsent(grantOptions()), { consentId: CONSENT_ID, txId: TX_ID, height: 9 });
+      assert.equal(requestsTo(`GET /tx/${TX_ID}`).length, 2);
+      assert.match(JSON.parse(requestsTo('POST /consents')[0]!.body).tx, /^[0-9a-f]+$/);
+    });
+
+    it('takes a committed grant as it is, and reports a refused one with its reasons', async () => {
+      node = await standInNode({
+        'GET /status': STATUS,
+        'POST /consents': inTurn(
+          { txId: TX_ID, status: 'committed', height: 4, accepted: true, consentId: CONSENT_ID },
+          { txId: TX_ID, status: 'committed', height: 5, accepted: false, reasons: ['CONSENT_EXPIRED'] },
+        ),
+      });
+      assert.deepEqual(await grantConsent(grantOptions()), { consentId: CONSENT_ID, txId: TX_ID, height: 4 });
+      assert.equal(node.requests.filter((request) => request.key.startsWith('GET /tx/')).length, 0);
+      await rejectsWith(
+        grantConsent(grantOptions()),
+        'RECORD_INVALID',
+        'the consent was refused by the ledger at height 5: CONSENT_EXPIRED',
+      );
+    });
+
+    it('follows a revocation the node did not see commit by the id it signed, and takes one it did', async () => {
+      node = await standInNode({
+        'GET /status': STATUS,
+        'POST /tx': inTurn(
+          { txId: TX_ID, status: 'pending' },
+          { txId: TX_ID, status: 'committed', height: 12, accepted: true },
+        ),
+        'GET /tx/*': answer({ status: 'committed', height: 11, accepted: true }),
+      });
+      const revoke = () => revokeConsent({ ...reach(), consent: CONSENT_ID, patientKey, timeout: 10 });
+      const followed = await revoke();
+      const posted = requestsTo('POST /tx')[0]!;
+      const signedId = toHex(txIdOf(posted.bytes));
+      assert.deepEqual(followed, { consentId: CONSENT_ID, txId: signedId, height: 11 });
+      assert.deepEqual(
+        node.requests.filter((request) => request.key.startsWith('GET /tx/')).map((request) => request.key),
+        [`GET /tx/${signedId}`],
+      );
+      assert.equal(posted.url, '/tx?wait=commit&timeoutMs=10000');
+      assert.equal((await revoke()).height, 12);
+      assert.equal(node.requests.filter((request) => request.key.startsWith('GET /tx/')).length, 1);
+    });
+
+    it('refuses a malformed consent id before reading any file, and a key file that is not a patient', async () => {
+      for (const consent of ['cd'.repeat(31), 'not hex']) {
+        await rejectsWith(
+          revokeConsent({
+            api: 'http://127.0.0.1:9',
+            consent,
+            patientKey: path.join(temp.path, 'missing.key'),
+            timeout: 1,
+          }),
+          'USAGE',
+          '--consent: 64 lowercase hex digits',
+        );
+      }
+      await rejectsWith(
+        readPatientSigner(nodeKey),
+        'USAGE',
+        `${nodeKey}: not a patient key file (keys generate --kind patient)`,
+      );
+    });
+
+    it('shows a consent as the node holds it with --json, and its main fields as a table without', async () => {
+      const record = {
+        consentId: CONSENT_ID,
+        grant: {
+          patient: '11'.repeat(32),
+          sender: 'hku-szh',
+          allowedSenders: ['hku-szh'],
+          recipient: 'hk-ehealth',
+          purpose: 'continuity-of-care',
+          categories: ['imaging-study'],
+          validFrom: 1_800_000_000,
+          validUntil: 1_900_000_000,
+        },
+        status: 'active',
+        statusNow: 'expired',
+        grantedAtHeight: 3,
+        revokedAtHeight: null,
+      };
+      node = await standInNode({ [`GET /consents/${CONSENT_ID}`]: answer(record) });
+      const { text: json } = await stdoutOf(() => consentShow(CONSENT_ID, { ...reach(), json: true }));
+      assert.deepEqual(JSON.parse(json), record);
+      const { text: table } = await stdoutOf(() => consentShow(CONSENT_ID, reach()));
+      assert.match(table, /^status\s+expired$/m);
+      assert.match(table, /^validUntil\s+2030-03-17T17:46:40\.000Z$/m);
+    });
+  });
+
+  describe('transfer', () => {
+    it('reads an item as CATEGORY=PATH or CATEGORY:TYPE=PATH, and names one that is neither', () => {
+      assert.deepEqual(parseItem('imaging-study=/data/ct.dcm'), {
+        category: 'imaging-study',
+        documentType: 'dicom-study',
+        path: '/data/ct.dcm',
+      });
+      assert.deepEqual(parseItem('lab-result:csv=a=b'), {
+        category: 'lab-result',
+        documentType: 'csv',
+        path: 'a=b',
+      });
+      assert.equal(parseItem('x=y').documentType, 'document');
+      for (const text of ['imaging-study', '=ct.dcm', 'imaging-study=']) {
+        assert.throws(
+          () => parseItem(text),
+          (error: unknown) =>
+            isBayledgerError(error, 'USAGE') && error.message === `--item ${text}: expected CATEGORY=PATH`,
+        );
+      }
+    });
+
+    const declareOptions = (items: string[], uid: string[]) => ({
+      ...reach(),
+      consent: CONSENT_ID,
+      recipient: 'hk-ehealth',
+      item: items.map(
+        (item) => `${item}=${path.join(temp.path, item === 'imaging-study' ? 'ct.dcm' : 'report.pdf')}`,
+      ),
+      uid,
+      route: 'gba-health-imaging',
+      timeout: 10,
+    });
+    const UPLOADED = answer({ sealedUpload: 'sealed-1', recipient: 'hk-ehealth', items: [] }, 201);
+
+    it('follows a pending declaration until it commits, sending each --uid with its item', async () => {
+      node = await standInNode({
+        'POST /uploads/sealed': UPLOADED,
+        'POST /transfers': answer({ transferId: TRANSFER_ID, txId: TX_ID, status: 'pending' }, 202),
+        [`GET /tx/${TX_ID}`]: answer({ txId: TX_ID, status: 'committed', height: 7, accepted: true }),
+        [`GET /transfers/${TRANSFER_ID}`]: answer({
+          transferId: TRANSFER_ID,
+          status: 'approved',
+          reasons: [],
+        }),
+      });
+      const declared = await declareTransfer(
+        declareOptions(['imaging-study', 'radiology-report'], ['1.2.3']),
+      );
+      assert.deepEqual(declared, {
+        transferId: TRANSFER_ID,
+        txId: TX_ID,
+        height: 7,
+        status: 'approved',
+        reasons: [],
+      });
+      assert.deepEqual(JSON.parse(requestsTo('POST /transfers')[0]!.body), {
+        consentId: CONSENT_ID,
+        recipient: 'hk-ehealth',
+        route: { id: 'gba-health-imaging' },
+        sealedUpload: 'sealed-1',
+        items: [
+          { category: 'imaging-study', documentType: 'dicom-study', uid: '1.2.3' },
+          { category: 'radiology-report', documentType: 'pdf-report' },
+        ],
+      });
+    });
+
+    it('takes a committed declaration as it is, and reports one the ledger refused as rejected', async () => {
+      const committed = {
+        transferId: TRANSFER_ID,
+        txId: TX_ID,
+        height: 3,
+        status: 'awaiting-assessment',
+        reasons: [],
+      };
+      node = await standInNode({
+        'POST /uploads/sealed': UPLOADED,
+        'POST /transfers': inTurn(committed, { transferId: TRANSFER_ID, txId: TX_ID, status: 'pending' }),
+        [`GET /tx/${TX_ID}`]: answer({
+          status: 'committed',
+          height: 8,
+          accepted: false,
+          reasons: ['CONSENT_REVOKED'],
+        }),
+      });
+      // As many --uid as --item is allowed.
+      assert.deepEqual(await declareTransfer(declareOptions(['imaging-study'], ['1.2.3'])), committed);
+      assert.equal(requestsTo(`GET /tx/${TX_ID}`).length, 0);
+      assert.deepEqual(await declareTransfer(declareOptions(['imaging-study'], [])), {
+        transferId: TRANSFER_ID,
+        txId: TX_ID,
+        height: 8,
+        status: 'rejected',
+        reasons: ['CONSENT_REVOKED'],
+      });
+    });
+
+    it('refuses more --uid than --item before sending anything', async () => {
+      node = await standInNode({});
+      await rejectsWith(
+        declareTransfer(declareOptions(['imaging-study'], ['1.2.3', '1.2.4'])),
+        'USAGE',
+        'more --uid than --item',
+      );
+      assert.deepEqual(node.requests, []);
+    });
+
+    it('follows a pending assessment, and fails naming the reasons when the ledger refused it', async () => {
+      node = await standInNode({
+        [`POST /transfers/${TRANSFER_ID}/assess`]: inTurn(
+          { txId: TX_ID, status: 'pending' },
+          { txId: TX_ID, status: 'committed', height: 6, accepted: true },
+        ),
+        [`GET /tx/${TX_ID}`]: answer({
+          status: 'committed',
+          height: 5,
+          accepted: false,
+          reasons: ['NOT_ASSESSOR'],
+        }),
+        [`GET /transfers/${TRANSFER_ID}`]: answer({
+          transferId: TRANSFER_ID,
+          status: 'approved',
+          reasons: [],
+        }),
+      });
+      const assess = () =>
+        transferAssess(TRANSFER_ID, {
+          ...reach(),
+          decision: 'approve',
+          reason: 'ok',
+          timeout: 10,
+          json: true,
+        });
+      // A refused assessment is printed, then fails (exit 1), so a script sees both.
+      const refusedRun = await stdoutOf(assess);
+      await rejectsWith(
+        Promise.reject(refusedRun.error),
+        'RECORD_INVALID',
+        'the assessment was refused by the ledger: NOT_ASSESSOR',
+      );
+      assert.deepEqual(JSON.parse(refusedRun.text).reasons, ['NOT_ASSESSOR']);
+      const acceptedRun = await stdoutOf(assess);
+      assert.equal(acceptedRun.error, undefined);
+      const accepted = JSON.parse(acceptedRun.text);
+      assert.deepEqual([accepted.accepted, accepted.height, accepted.status], [true, 6, 'approved']);
+    });
+
+    it('waits for the state asked for, and stops once the transfer can no longer reach it', async () => {
+      const view = (status: string, reasons: string[] = []) => ({ transferId: TRANSFER_ID, status, reasons });
+      node = await standInNode({
+        [`GET /transfers/${TRANSFER_ID}`]: inTurn(
+          view('awaiting-assessment'),
+          view('approved'),
+          view('delivered'),
+          view('rejected', ['NEGATIVE_LIST']),
+        ),
+      });
+      const api = await resolveApi(reach());
+      assert.equal((await waitForTransfer(api, TRANSFER_ID, 'delivered', 10, 1)).status, 'delivered');
+      assert.equal(requestsTo(`GET /transfers/${TRANSFER_ID}`).length, 3);
+      await rejectsWith(
+        waitForTransfer(api, TRANSFER_ID, 'approved', 10, 1),
+        'CONFLICT',
+        `transfer ${TRANSFER_ID} is rejected (NEGATIVE_LIST); it will not be approved`,
+      );
+    });
+  });
+});
