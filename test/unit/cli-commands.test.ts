@@ -23,6 +23,7 @@ import { isBayledgerError } from '../../src/core/errors.js';
 import { txIdOf } from '../../src/core/records/index.js';
 import { writeApiTokenFile } from '../../src/node/api/token-file.js';
 import { generateKeyFile, writeKeyFile } from '../../src/node/keys/key-file.js';
+import { stdoutOf } from '../helpers/capture-stdout.js';
 import { type StandInNode, type StandInRoute, standInNode } from '../helpers/stand-in-node.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
@@ -38,24 +39,6 @@ const answer =
 function inTurn(...answers: unknown[]): StandInRoute {
   let next = 0;
   return () => ({ status: 200, json: answers[Math.min(next++, answers.length - 1)] });
-}
-
-/** What `run` writes to stdout (kept out of the test's own output), and what it threw, if anything. */
-async function stdoutOf(run: () => Promise<void>): Promise<{ text: string; error?: unknown }> {
-  let text = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    text += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await run();
-    return { text };
-  } catch (error) {
-    return { text, error };
-  } finally {
-    process.stdout.write = write;
-  }
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: string, message: string): Promise<void> {
