@@ -54,14 +54,11 @@ async function assignPorts(count: number, basePort: number): Promise<PortPair[]>
 
 /** Refuses to write into a folder that already holds anything (keys must never be clobbered). */
 async function prepareOutputDirectory(directory: string): Promise<void> {
-  try {
-    const entries = await readdir(directory);
-    if (entries.length > 0)
-      fail('FILE_EXISTS', 'is not empty; choose a new folder for the network', directory);
-  } catch (error) {
-    if (isBayledgerError(error)) throw error;
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  const entries = await readdir(directory).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  if (entries.length > 0) fail('FILE_EXISTS', 'is not empty; choose a new folder for the network', directory);
   await mkdir(directory, { recursive: true });
 }
 
