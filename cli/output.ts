@@ -36,14 +36,14 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
   );
 }
 
-/** Columns padded to their widest cell; the last column is not padded (long hex stays copyable). */
+/** Columns padded to their widest cell; no line ends in spaces (long hex in the last column stays copyable). */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
   );
   const line = (cells: readonly string[]) =>
     cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!)))
+      .map((cell, column) => cell.padEnd(widths[column]!))
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');

@@ -46,4 +46,18 @@ describe('cli: printResult', () => {
     assert.equal(formatCell(false), 'false');
     assert.equal(renderTable(['a'], []), 'a');
   });
+
+  it('prints a map as an object in JSON', () => {
+    assert.deepEqual(JSON.parse(capture({ counts: new Map([['sz-cac', 2]]) }, true)), {
+      counts: { 'sz-cac': 2 },
+    });
+  });
+
+  it('prints a value that is not a record, or a list of them, as one cell', () => {
+    assert.equal(capture([], false), '-\n');
+    assert.equal(capture(['a', 'b'], false), 'a, b\n');
+    assert.equal(capture(new Uint8Array([0xab, 0x01]), false), 'ab01\n');
+    assert.equal(capture(null, false), '-\n');
+    assert.equal(capture('OK', false), 'OK\n');
+  });
 });
