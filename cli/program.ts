@@ -3,7 +3,7 @@
 // values). A failure prints ONE line on stderr, never a stack trace (set BAYLEDGER_DEBUG=1 to
 // see one). Commands register themselves in cli/main.ts.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { BayledgerError, errorMessage } from '../src/core/errors.js';
+import { assert, BayledgerError, errorMessage } from '../src/core/errors.js';
 import { PACKAGE_VERSION } from './package-info.js';
 
 export const EXIT_OK = 0;
@@ -28,9 +28,11 @@ export function createProgram(registrations: readonly CommandRegistration[]): Co
 
 /** commander option parser for integers in [min, max]; a bad value is a usage error (exit 2). */
 export function integerOption(min: number, max: number): (value: string) => number {
+  // Digits only, so a value is a whole number, and one past Number.MAX_SAFE_INTEGER is above max.
+  assert(0 <= min && min <= max && Number.isSafeInteger(max), `integer option bounds ${min}..${max}`);
   return (value) => {
     const parsed = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
       throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
     }
     return parsed;

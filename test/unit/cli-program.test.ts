@@ -4,7 +4,14 @@
 import { strict as assert } from 'node:assert';
 import { EventEmitter } from 'node:events';
 import type { Command } from 'commander';
-import { EXIT_FAILURE, EXIT_OK, runProgram, STALLED_MESSAGE } from '../../cli/program.js';
+import {
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  integerOption,
+  runProgram,
+  STALLED_MESSAGE,
+} from '../../cli/program.js';
 import { runCommand } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
@@ -67,5 +74,77 @@ describe('cli: a command that can never finish', () => {
     );
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.stderr, `bayledger: error: ${STALLED_MESSAGE}\n`);
+  });
+});
+
+/** A `group` of commands with one `leaf`, and a `fail` command that throws a plain Error. */
+function registerGroup(program: Command): void {
+  program
+    .command('group')
+    .description('a group')
+    .command('leaf')
+    .action(async () => {});
+  program.command('fail').action(async () => {
+    throw new Error('boom');
+  });
+}
+
+/** runProgram with stdout and stderr captured. */
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const { value, stderr } = await capturingStderr(() =>
+      runProgram([registerGroup], ['node', 'bayledger', ...argv], new EventEmitter()),
+    );
+    return { code: value, stdout, stderr };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+describe('cli: exit codes, help and option values', () => {
+  it('shows a group called without a command its help on stderr with exit 2, and help asked for with 0', async () => {
+    const bare = await run(['group']);
+    assert.equal(bare.code, EXIT_USAGE);
+    assert.equal(bare.stdout, '');
+    assert.match(bare.stderr, /^Usage: bayledger group \[options\] \[command\]\n/);
+    assert.doesNotMatch(bare.stderr, /^bayledger:/m);
+    for (const argv of [
+      ['help', 'group'],
+      ['group', '--help'],
+    ]) {
+      const asked = await run(argv);
+      assert.deepEqual([asked.code, asked.stderr], [EXIT_OK, '']);
+      assert.match(asked.stdout, /^Usage: bayledger group \[options\] \[command\]\n/);
+    }
+  });
+
+  it('prints a failure in one line, after its stack only when BAYLEDGER_DEBUG is set', async () => {
+    const quiet = await run(['fail']);
+    assert.deepEqual([quiet.code, quiet.stderr], [EXIT_FAILURE, 'bayledger: error: boom\n']);
+    process.env.BAYLEDGER_DEBUG = '1';
+    try {
+      const debug = await run(['fail']);
+      assert.equal(debug.code, EXIT_FAILURE);
+      assert.match(debug.stderr, /^Error: boom\n {4}at .*\n[\s\S]*bayledger: error: boom\n$/);
+    } finally {
+      delete process.env.BAYLEDGER_DEBUG;
+    }
+  });
+
+  it('takes whole numbers from min to max as option values, and refuses anything else', () => {
+    const parse = integerOption(1, 10);
+    assert.deepEqual(['1', '7', '10'].map(parse), [1, 7, 10]);
+    for (const value of ['0', '11', '', 'seven', '1.5', '-1', '1e1', '0x5', ' 5']) {
+      assert.throws(() => parse(value), { message: 'expected an integer from 1 to 10' }, value);
+    }
+    const wide = integerOption(0, Number.MAX_SAFE_INTEGER);
+    assert.equal(wide(String(Number.MAX_SAFE_INTEGER)), Number.MAX_SAFE_INTEGER);
+    assert.throws(() => wide('9007199254740993'), /expected an integer/);
   });
 });
