@@ -15,16 +15,8 @@ import { fail, isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { ApiClientError } from '../../src/node/api/client.js';
 import { writeApiTokenFile } from '../../src/node/api/token-file.js';
+import { rejectsWith } from '../helpers/rejects.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-
-/** Rejects with a BayledgerError of `code` whose message is exactly `message`. */
-async function refused(promise: Promise<unknown>, code: string, message: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isBayledgerError(error), String(error));
-    assert.deepEqual([error.code, error.message], [code, message]);
-    return true;
-  });
-}
 
 describe('CLI: finding the node API', () => {
   const temp = useTempDir('bayledger-api-resolve-');
@@ -83,13 +75,13 @@ describe('CLI: finding the node API', () => {
     const outside = 'http://127.0.0.1:7999';
     const read = await resolveApi({ dir, api: outside });
     assert.deepEqual([read.token, read.tokenSource], [undefined, undefined]);
-    await refused(
+    await rejectsWith(
       resolveApi({ dir, api: outside }, { write: true }),
       'USAGE',
       `give --token-file FILE: the API token of ${outside} (${nodesFile} does not name it)`,
     );
     const empty = path.join(temp.path, 'empty');
-    await refused(
+    await rejectsWith(
       resolveApi({ dir: empty, api: outside }, { write: true }),
       'USAGE',
       `give --token-file FILE: the API token of ${outside} (there is no ${path.join(empty, 'nodes.json')})`,
@@ -100,12 +92,12 @@ describe('CLI: finding the node API', () => {
     const empty = path.join(temp.path, 'empty');
     const missing = path.join(empty, 'nodes.json');
     const startHint = 'start a local network with `bayledger up` (or give its folder with --dir)';
-    await refused(
+    await rejectsWith(
       resolveApi({ dir: empty }),
       'USAGE',
       `${missing} does not exist: ${startHint}, or give --api URL`,
     );
-    await refused(
+    await rejectsWith(
       resolveApi({ dir: empty }, { write: true }),
       'USAGE',
       `${missing} does not exist: ${startHint}, or give --api URL with --token-file FILE`,
@@ -117,7 +109,7 @@ describe('CLI: finding the node API', () => {
       JSON.stringify([{ org: 'v', role: 'validator', api: 'http://127.0.0.1:7001', tokenFile: 'v.token' }]),
     );
     const nodesOfValidators = path.join(validatorsOnly, 'nodes.json');
-    await refused(
+    await rejectsWith(
       resolveApi({ dir: validatorsOnly }, { role: 'recipient' }),
       'USAGE',
       `no recipient node in ${nodesOfValidators}: give --api URL`,
@@ -125,7 +117,7 @@ describe('CLI: finding the node API', () => {
     const none = path.join(temp.path, 'no-nodes');
     await mkdir(none);
     await writeFile(path.join(none, 'nodes.json'), '[]');
-    await refused(
+    await rejectsWith(
       resolveApi({ dir: none }),
       'USAGE',
       `no node in ${path.join(none, 'nodes.json')}: give --api URL`,
@@ -187,7 +179,7 @@ describe('CLI: waiting on the node, reading dates', () => {
   });
 
   it('fails with TIMEOUT naming what it waited for once the time is up', async () => {
-    await refused(
+    await rejectsWith(
       pollUntil('transfer ab12 delivered', async () => undefined, 1_400, 100),
       'TIMEOUT',
       'transfer ab12 delivered: not within 1 s',

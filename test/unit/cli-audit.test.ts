@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { auditPatient, auditTransfer, formatTransferAudit } from '../../cli/commands/audit-run.js';
 import type { PatientAudit, TransferAudit } from '../../src/node/transfer-service/audit.js';
-import { stdoutOf } from '../helpers/capture-stdout.js';
+import { outputOf } from '../helpers/capture-output.js';
 import { type StandInNode, standInNode } from '../helpers/stand-in-node.js';
 
 const TRANSFER_ID = 'ef'.repeat(32);
@@ -108,10 +108,10 @@ describe('CLI: audit tables', () => {
     node = await standInNode({
       [`GET /audit/transfers/${TRANSFER_ID}`]: () => ({ status: 200, json: audit }),
     });
-    const json = await stdoutOf(() => auditTransfer(TRANSFER_ID, { api: node!.url, json: true }));
-    assert.deepEqual(JSON.parse(json.text), audit);
-    const text = await stdoutOf(() => auditTransfer(TRANSFER_ID, { api: node!.url }));
-    assert.equal(text.text, `${formatTransferAudit(audit)}\n`);
+    const json = await outputOf(() => auditTransfer(TRANSFER_ID, { api: node!.url, json: true }));
+    assert.deepEqual(JSON.parse(json.stdout), audit);
+    const text = await outputOf(() => auditTransfer(TRANSFER_ID, { api: node!.url }));
+    assert.equal(text.stdout, `${formatTransferAudit(audit)}\n`);
   });
 
   it("prints a patient's consents and transfers, '-' for what is not there yet, and notes a cut list", async () => {
@@ -164,7 +164,7 @@ describe('CLI: audit tables', () => {
       [`GET /audit/patients/${PATIENT}`]: () => ({ status: 200, json: audit }),
       [`GET /audit/patients/${empty.patient}`]: () => ({ status: 200, json: empty }),
     });
-    const { text } = await stdoutOf(() => auditPatient(PATIENT, { api: node!.url }));
+    const { stdout: text } = await outputOf(() => auditPatient(PATIENT, { api: node!.url }));
     const rows = (header: string) => {
       const lines = text.split('\n');
       const at = lines.findIndex((line) => line.startsWith(header));
@@ -187,7 +187,7 @@ describe('CLI: audit tables', () => {
       [TRANSFER_ID, 'delivered', '4', '6', '8', 'imaging-study,radiology-report', '-'],
       ['aa'.repeat(32), 'rejected', '9', '-', '-', 'genetic-test-result', 'NEGATIVE_LIST, CONSENT_SCOPE'],
     ]);
-    const none = await stdoutOf(() => auditPatient(empty.patient, { api: node!.url }));
-    assert.equal(none.text, `patient ${empty.patient}: 0 consent(s), 0 transfer(s)\n\n`);
+    const none = await outputOf(() => auditPatient(empty.patient, { api: node!.url }));
+    assert.equal(none.stdout, `patient ${empty.patient}: 0 consent(s), 0 transfer(s)\n\n`);
   });
 });

@@ -23,7 +23,8 @@ import { isBayledgerError } from '../../src/core/errors.js';
 import { txIdOf } from '../../src/core/records/index.js';
 import { writeApiTokenFile } from '../../src/node/api/token-file.js';
 import { generateKeyFile, writeKeyFile } from '../../src/node/keys/key-file.js';
-import { stdoutOf } from '../helpers/capture-stdout.js';
+import { outputOf } from '../helpers/capture-output.js';
+import { rejectsWith } from '../helpers/rejects.js';
 import { type StandInNode, type StandInRoute, standInNode } from '../helpers/stand-in-node.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
@@ -39,14 +40,6 @@ const answer =
 function inTurn(...answers: unknown[]): StandInRoute {
   let next = 0;
   return () => ({ status: 200, json: answers[Math.min(next++, answers.length - 1)] });
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, message: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isBayledgerError(error), String(error));
-    assert.deepEqual([error.code, error.message], [code, message]);
-    return true;
-  });
 }
 
 describe('CLI commands against a stand-in node', () => {
@@ -181,9 +174,9 @@ describe('CLI commands against a stand-in node', () => {
         revokedAtHeight: null,
       };
       node = await standInNode({ [`GET /consents/${CONSENT_ID}`]: answer(record) });
-      const { text: json } = await stdoutOf(() => consentShow(CONSENT_ID, { ...reach(), json: true }));
+      const { stdout: json } = await outputOf(() => consentShow(CONSENT_ID, { ...reach(), json: true }));
       assert.deepEqual(JSON.parse(json), record);
-      const { text: table } = await stdoutOf(() => consentShow(CONSENT_ID, reach()));
+      const { stdout: table } = await outputOf(() => consentShow(CONSENT_ID, reach()));
       assert.match(table, /^status\s+expired$/m);
       assert.match(table, /^validUntil\s+2030-03-17T17:46:40\.000Z$/m);
     });
@@ -324,16 +317,16 @@ describe('CLI commands against a stand-in node', () => {
           json: true,
         });
       // A refused assessment is printed, then fails (exit 1), so a script sees both.
-      const refusedRun = await stdoutOf(assess);
+      const refusedRun = await outputOf(assess);
       await rejectsWith(
         Promise.reject(refusedRun.error),
         'RECORD_INVALID',
         'the assessment was refused by the ledger: NOT_ASSESSOR',
       );
-      assert.deepEqual(JSON.parse(refusedRun.text).reasons, ['NOT_ASSESSOR']);
-      const acceptedRun = await stdoutOf(assess);
+      assert.deepEqual(JSON.parse(refusedRun.stdout).reasons, ['NOT_ASSESSOR']);
+      const acceptedRun = await outputOf(assess);
       assert.equal(acceptedRun.error, undefined);
-      const accepted = JSON.parse(acceptedRun.text);
+      const accepted = JSON.parse(acceptedRun.stdout);
       assert.deepEqual([accepted.accepted, accepted.height, accepted.status], [true, 6, 'approved']);
     });
 

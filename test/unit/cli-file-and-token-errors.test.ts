@@ -31,17 +31,8 @@ import { genesisRecordOf } from '../../src/node/store/ledger-store.js';
 import { fileableTestGenesis } from '../helpers/chain.js';
 import { runCli } from '../helpers/cli.js';
 import { sampleNodeConfigJson } from '../helpers/node-config.js';
+import { rejectsWith } from '../helpers/rejects.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-
-/** Asserts `promise` rejects with a BayledgerError of `code` and exactly `message`. */
-async function rejectsWith(promise: Promise<unknown>, code: string, message: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isBayledgerError(error), String(error));
-    assert.equal(error.code, code);
-    assert.equal(error.message, message);
-    return true;
-  });
-}
 
 async function rejectsIncluding(promise: Promise<unknown>, code: string, part: string): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {

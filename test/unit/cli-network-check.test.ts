@@ -7,7 +7,7 @@ import path from 'node:path';
 import { networkCheck } from '../../cli/commands/network-check.js';
 import { networkInit } from '../../cli/commands/network-init.js';
 import { isBayledgerError } from '../../src/core/errors.js';
-import { stdoutOf } from '../helpers/capture-stdout.js';
+import { outputOf } from '../helpers/capture-output.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const OBJECT_EXPECTED =
@@ -26,7 +26,7 @@ describe('CLI: network check in-process', () => {
   async function refusal(name: string, text: string): Promise<string> {
     const file = path.join(temp.path, name);
     await writeFile(file, text);
-    const { error } = await stdoutOf(() => networkCheck(file, {}));
+    const { error } = await outputOf(() => networkCheck(file, {}));
     assert.ok(isBayledgerError(error, 'CONFIG_INVALID'), String(error));
     return error.message.slice(file.length + 2);
   }
@@ -54,7 +54,7 @@ describe('CLI: network check in-process', () => {
 
   it('prints the summary as JSON with --json', async () => {
     const file = path.join(network, 'genesis.json');
-    const { text, error } = await stdoutOf(() => networkCheck(file, { json: true }));
+    const { stdout: text, error } = await outputOf(() => networkCheck(file, { json: true }));
     assert.equal(error, undefined);
     const summary = JSON.parse(text);
     assert.deepEqual(

@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { networkInit } from '../../cli/commands/network-init.js';
 import { isBayledgerError } from '../../src/core/errors.js';
-import { stdoutOf } from '../helpers/capture-stdout.js';
+import { outputOf } from '../helpers/capture-output.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 /** Each organisation's ports, in the template's order, from the node.json files written. */
@@ -71,14 +71,14 @@ describe('CLI: network init in-process', () => {
   });
 
   it('prints nothing with quiet, and the network and its nodes without', async () => {
-    const quiet = await stdoutOf(() =>
+    const quiet = await outputOf(() =>
       networkInit({ out: path.join(temp.path, 'quiet'), basePort: 0, quiet: true }),
     );
-    assert.equal(quiet.text, '');
+    assert.equal(quiet.stdout, '');
     const out = path.join(temp.path, 'loud');
-    const loud = await stdoutOf(() => networkInit({ out, basePort: 0 }));
+    const loud = await outputOf(() => networkInit({ out, basePort: 0 }));
     assert.match(
-      loud.text,
+      loud.stdout,
       new RegExp(
         `^network \\S+ written to ${out}\\ngenesis ${out}/genesis\\.json \\(hash [0-9a-f]{64}\\)\\n`,
       ),

@@ -12,6 +12,7 @@ import {
   runProgram,
   STALLED_MESSAGE,
 } from '../../cli/program.js';
+import { outputOf } from '../helpers/capture-output.js';
 import { runCommand } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
@@ -21,25 +22,10 @@ function register(program: Command): void {
   program.command('ok').action(async () => {});
 }
 
-/** Runs `work` with process.stderr.write captured; resolves with its value and what it wrote. */
-async function capturingStderr<T>(work: () => Promise<T>): Promise<{ value: T; stderr: string }> {
-  const write = process.stderr.write;
-  let stderr = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { value: await work(), stderr };
-  } finally {
-    process.stderr.write = write;
-  }
-}
-
 describe('cli: a command that can never finish', () => {
   it('fails with one line and exit 1 once the event loop has emptied', async () => {
     const events = new EventEmitter();
-    const { value, stderr } = await capturingStderr(async () => {
+    const { value, stderr } = await outputOf(async () => {
       const running = runProgram([register], ['node', 'bayledger', 'stall'], events);
       // What Node emits when nothing is left to run.
       events.emit('beforeExit', 0);
@@ -52,7 +38,7 @@ describe('cli: a command that can never finish', () => {
 
   it('leaves a command that finishes alone and stops listening', async () => {
     const events = new EventEmitter();
-    const { value, stderr } = await capturingStderr(() =>
+    const { value, stderr } = await outputOf(() =>
       runProgram([register], ['node', 'bayledger', 'ok'], events),
     );
     assert.equal(value, EXIT_OK);
@@ -90,21 +76,11 @@ function registerGroup(program: Command): void {
 }
 
 /** runProgram with stdout and stderr captured. */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    const { value, stderr } = await capturingStderr(() =>
-      runProgram([registerGroup], ['node', 'bayledger', ...argv], new EventEmitter()),
-    );
-    return { code: value, stdout, stderr };
-  } finally {
-    process.stdout.write = write;
-  }
+async function run(argv: string[]): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
+  const { value, stdout, stderr } = await outputOf(() =>
+    runProgram([registerGroup], ['node', 'bayledger', ...argv], new EventEmitter()),
+  );
+  return { code: value, stdout, stderr };
 }
 
 describe('cli: exit codes, help and option values', () => {
