@@ -3,6 +3,7 @@
 // port can in principle be taken again before the node binds it; on a test machine that race
 // is rare and shows up as a clear EADDRINUSE at node start.
 import { createServer, type Server } from 'node:net';
+import { assert } from '../src/core/errors.js';
 
 function listenOnFreePort(host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -22,7 +23,8 @@ export async function freePorts(count: number, host = '127.0.0.1'): Promise<numb
     for (let i = 0; i < count; i++) servers.push(await listenOnFreePort(host));
     return servers.map((server) => {
       const address = server.address();
-      if (address === null || typeof address === 'string') throw new Error('the OS gave no TCP port');
+      // A TCP server listening on a host and port has an address with a port (a pipe would have a string).
+      assert(address !== null && typeof address !== 'string', 'a listening TCP server has a port');
       return address.port;
     });
   } finally {

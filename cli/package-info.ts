@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assert } from '../src/core/errors.js';
 
 interface PackageJson {
   readonly name?: string;
@@ -19,7 +20,8 @@ function findPackageRoot(): { root: string; manifest: PackageJson } {
       if (manifest.name === 'bayledger') return { root: directory, manifest };
     }
     const parent = path.dirname(directory);
-    if (parent === directory) throw new Error('cannot find the bayledger package.json above the CLI');
+    // The CLI's own files are inside the package, so the search ends before the file system's root.
+    assert(parent !== directory, 'cannot find the bayledger package.json above the CLI');
     directory = parent;
   }
 }

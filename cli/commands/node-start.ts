@@ -19,19 +19,25 @@ export interface StartOptions {
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
+/** Where stop signals come from and how the process ends at once: `process`, or stand-ins in a test. */
+export interface SignalSource {
+  on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  exit(code: number): void;
+}
+
 /** Resolves with the first stop signal; a second one ends the process at once. */
-function stopSignal(logger: Logger): Promise<NodeJS.Signals> {
+export function stopSignal(logger: Logger, source: SignalSource = process): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     let received = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (received) {
         logger.warn('second signal: stopping at once', { signal });
-        process.exit(1);
+        source.exit(1);
       }
       received = true;
       resolve(signal);
     };
-    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+    for (const signal of STOP_SIGNALS) source.on(signal, onSignal);
   });
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { readGenesisFile } from '../../src/node/chain/open-chain.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
-import { startChild } from '../helpers/child.js';
+import { runCommand, startChild } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { apiAnswers, cliCommand, makeConsentGrant } from '../helpers/network.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -83,5 +83,19 @@ describe('bayledger up', function () {
     assert.equal(await up.exited, 0, output.stderr);
     for (const node of nodes)
       assert.ok(!(await apiAnswers(node.api)), `${node.org} still answers after up stopped`);
+  });
+
+  it('with --exit, stops the network it started once it is up, and exits 0', async () => {
+    const dir = path.join(temp.path, 'exit');
+    const result = await runCommand(
+      [...(await cliCommand()), 'up', '--dir', dir, '--base-port', '0', '--exit'],
+      { cwd: REPO_ROOT, timeoutMs: 90_000 },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /network running/);
+    const nodes = JSON.parse(await readFile(path.join(dir, 'nodes.json'), 'utf8')) as NodesJsonEntry[];
+    assert.equal(nodes.length, 7);
+    for (const node of nodes)
+      assert.ok(!(await apiAnswers(node.api)), `${node.org} still answers after up --exit`);
   });
 });

@@ -3,8 +3,10 @@
 // into, and --quiet. The files' contents are cli.test.ts's and config tests'.
 import { strict as assert } from 'node:assert';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { networkInit } from '../../cli/commands/network-init.js';
+import { freePorts } from '../../cli/free-ports.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { outputOf } from '../helpers/capture-output.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -83,5 +85,23 @@ describe('CLI: network init in-process', () => {
         `^network \\S+ written to ${out}\\ngenesis ${out}/genesis\\.json \\(hash [0-9a-f]{64}\\)\\n`,
       ),
     );
+  });
+});
+
+describe('CLI: free ports from the OS (--base-port 0)', () => {
+  it('gives exactly as many distinct ports as asked, all closed again', async () => {
+    const ports = await freePorts(5);
+    assert.equal(ports.length, 5);
+    assert.equal(new Set(ports).size, 5);
+    // Closed again: each can be listened on at once.
+    for (const port of ports) {
+      const server = createServer();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', resolve);
+      });
+      await new Promise((resolve) => server.close(resolve));
+    }
+    assert.deepEqual(await freePorts(0), []);
   });
 });
