@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { readGenesisFile } from '../../src/node/chain/open-chain.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
-import { runCommand, startChild } from '../helpers/child.js';
+import { startChild } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { apiAnswers, cliCommand, makeConsentGrant } from '../helpers/network.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -87,12 +87,21 @@ describe('bayledger up', function () {
 
   it('with --exit, stops the network it started once it is up, and exits 0', async () => {
     const dir = path.join(temp.path, 'exit');
-    const result = await runCommand(
-      [...(await cliCommand()), 'up', '--dir', dir, '--base-port', '0', '--exit'],
-      { cwd: REPO_ROOT, timeoutMs: 90_000 },
-    );
-    assert.equal(result.code, 0, result.stderr);
-    assert.doesNotMatch(result.stderr, /network running/);
+    const up = startChild([...(await cliCommand()), 'up', '--dir', dir, '--base-port', '0', '--exit'], {
+      cwd: REPO_ROOT,
+    });
+    try {
+      await waitFor('up --exit to exit', () => up.process.exitCode !== null, {
+        timeoutMs: 90_000,
+        intervalMs: 100,
+      });
+    } finally {
+      // Had it not exited, SIGTERM makes it stop its nodes (SIGKILL would leave them running).
+      if (up.process.exitCode === null) up.process.kill('SIGTERM');
+      await up.exited;
+    }
+    assert.equal(up.process.exitCode, 0, up.output.stderr);
+    assert.doesNotMatch(up.output.stderr, /network running/);
     const nodes = JSON.parse(await readFile(path.join(dir, 'nodes.json'), 'utf8')) as NodesJsonEntry[];
     assert.equal(nodes.length, 7);
     for (const node of nodes)
