@@ -202,7 +202,8 @@ function main(): void {
     if (!(file.startsWith('src/') || file.startsWith('cli/')) || !file.endsWith('.ts'))
       usage(`${file}: a .ts file under src/ or cli/, from the project root`);
     // The end-to-end tests reach the CLI through the processes they spawn, which no import shows.
-    if (file.startsWith('cli/') && chosen === undefined) usage(`${file}: name the tests that run it with --tests`);
+    if (file.startsWith('cli/') && chosen === undefined)
+      usage(`${file}: name the tests that run it with --tests`);
     if (uncommitted(file)) usage(`commit or stash the changes to ${file} first`);
   }
   restoreOnInterrupt('interrupted: the mutated file is restored');
