@@ -176,7 +176,7 @@ interface InboxCheck {
 }
 
 /** Compares the recipient's filed items with the hospital's original files, byte digest by digest. */
-async function checkInbox(
+export async function checkInbox(
   dir: string,
   patient: string,
   transferId: string,

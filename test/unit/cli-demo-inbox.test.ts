@@ -1,0 +1,49 @@
+// The demo's check of what the recipient filed (cli/commands/demo-run.ts, checkInbox): each item
+// matches only when both the file and the manifest's digest equal the hospital's original, and the
+// whole inbox only when every original is there.
+import { strict as assert } from 'node:assert';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileDigest } from '../../cli/commands/demo-data.js';
+import { checkInbox } from '../../cli/commands/demo-run.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+const PATIENT = '11'.repeat(32);
+
+describe('CLI demo: the inbox check', () => {
+  const temp = useTempDir('bayledger-demo-inbox-', 'each');
+
+  /** Originals a and b, and an inbox for `transferId` holding `filed` (name -> content) and a manifest. */
+  async function setUp(transferId: string, filed: Record<string, string>) {
+    const originals = [path.join(temp.path, 'a.dcm'), path.join(temp.path, 'b.pdf')];
+    await writeFile(originals[0]!, 'study');
+    await writeFile(originals[1]!, 'report');
+    const inbox = path.join(temp.path, 'ehealth-hk', 'inbox', PATIENT, transferId);
+    await mkdir(inbox, { recursive: true });
+    const items = [];
+    for (const [i, [file, content]] of Object.entries(filed).entries()) {
+      await writeFile(path.join(inbox, file), content);
+      items.push({ file, category: 'imaging-study', digest: await fileDigest(originals[i]!) });
+    }
+    await writeFile(path.join(inbox, 'manifest.json'), JSON.stringify({ transferId, items }));
+    return originals;
+  }
+
+  it('matches when every original is filed with its digest', async () => {
+    const originals = await setUp('t1', { 'a.dcm': 'study', 'b.pdf': 'report' });
+    const check = await checkInbox(temp.path, PATIENT, 't1', originals);
+    assert.deepEqual([check.allMatch, check.items.map((item) => item.match)], [true, [true, true]]);
+  });
+
+  it('does not match a filed file that differs, even when the manifest names the right digest', async () => {
+    const originals = await setUp('t2', { 'a.dcm': 'study', 'b.pdf': 'changed' });
+    const check = await checkInbox(temp.path, PATIENT, 't2', originals);
+    assert.deepEqual([check.allMatch, check.items.map((item) => item.match)], [false, [true, false]]);
+  });
+
+  it('does not match an inbox that lacks an original', async () => {
+    const originals = await setUp('t3', { 'a.dcm': 'study' });
+    const check = await checkInbox(temp.path, PATIENT, 't3', originals);
+    assert.deepEqual([check.allMatch, check.items.map((item) => item.match)], [false, [true]]);
+  });
+});
