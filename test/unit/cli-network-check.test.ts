@@ -22,12 +22,14 @@ describe('CLI: network check in-process', () => {
     await networkInit({ out: network, basePort: 0, quiet: true });
   });
 
-  /** Checks `text` as a file's content; resolves with the refusal's message. */
+  /** Checks `text` as a file's content; resolves with the refusal's message after the file's name. */
   async function refusal(name: string, text: string): Promise<string> {
     const file = path.join(temp.path, name);
     await writeFile(file, text);
     const { error } = await outputOf(() => networkCheck(file, {}));
     assert.ok(isBayledgerError(error, 'CONFIG_INVALID'), String(error));
+    // Every refusal names the file first.
+    assert.ok(error.message.startsWith(`${file}: `), error.message);
     return error.message.slice(file.length + 2);
   }
 
