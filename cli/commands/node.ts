@@ -9,5 +9,9 @@ export function registerNodeCommands(program: Command): void {
     .description('run one node until SIGINT/SIGTERM, then shut down cleanly')
     .requiredOption('--config <file>', "the node's node.json (written by network init)")
     .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+    .option(
+      '--stop-on-stdin-end',
+      'also stop cleanly when standard input ends (how up and demo start their nodes)',
+    )
     .action(async (options) => (await import('./node-start.js')).nodeStart(options));
 }

@@ -9,7 +9,6 @@
 // anything is spawned, every answer is checked against the organisation, chain id and genesis hash
 // this network was started with, and a child that exits fails the start at once.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -355,29 +354,43 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions): Prom
       const log = path.join(path.dirname(config.configPath), 'node.log');
       // The log is appended to across runs: only what this run writes is quoted after a failure.
       const logStartBytes = await fileSize(log);
-      const logStream = createWriteStream(log, { flags: 'a' });
       // V8's heap flags go on every node's command line (v8-tuning.ts: only there do they work).
       const [executable, ...baseArgs] = withNodeHeapFlags(options.command);
-      const child = spawn(
-        executable!,
-        [...baseArgs, 'node', 'start', '--config', config.configPath, '--log-level', logLevel],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      // Two sources write to one file: neither may end it; the child's 'close' does.
-      child.stdout!.pipe(logStream, { end: false });
-      child.stderr!.pipe(logStream, { end: false });
-      child.once('close', (code, signal) => {
-        logStream.end(async () => {
-          const exit: LocalNodeExit = {
-            org: config.org,
-            code,
-            signal,
-            log,
-            lastLogLines: lastLines(await logSince(log, logStartBytes), LOG_LINES_QUOTED),
-          };
-          exits.set(config.org, exit);
-          if (!stopping) reportExit(exit);
-        });
+      // The node writes its log itself, to a descriptor opened for appending (so its stdout and
+      // stderr lines do not overwrite each other): it outlives this process, which a node stopping
+      // because this process died needs in order to log that it stops.
+      const logFile = await open(log, 'a');
+      let child: ChildProcess;
+      try {
+        // The node reads its standard input only to see it end: this process holds the other end
+        // and never writes, so however it dies (SIGKILL included) its nodes stop with it.
+        child = spawn(
+          executable!,
+          [
+            ...baseArgs,
+            'node',
+            'start',
+            '--config',
+            config.configPath,
+            '--log-level',
+            logLevel,
+            '--stop-on-stdin-end',
+          ],
+          { stdio: ['pipe', logFile.fd, logFile.fd] },
+        );
+      } finally {
+        await logFile.close();
+      }
+      child.once('close', async (code, signal) => {
+        const exit: LocalNodeExit = {
+          org: config.org,
+          code,
+          signal,
+          log,
+          lastLogLines: lastLines(await logSince(log, logStartBytes), LOG_LINES_QUOTED),
+        };
+        exits.set(config.org, exit);
+        if (!stopping) reportExit(exit);
       });
       children.push(child);
       infos.push({

@@ -1,7 +1,8 @@
 // `bayledger up`: network init into an empty folder, one process per organisation, nodes.json once
-// the network is connected, a transaction committed through it, and every node stopped on SIGTERM.
+// the network is connected, a transaction committed through it, and every node stopped on SIGTERM,
+// with --exit, or (through their standard input) when `up` is killed outright.
 import { strict as assert } from 'node:assert';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { readGenesisFile } from '../../src/node/chain/open-chain.js';
@@ -17,6 +18,18 @@ interface NodesJsonEntry {
   role: string;
   api: string;
   tokenFile: string;
+}
+
+/** The command lines of this machine's processes that contain `text` (Linux's /proc). */
+async function processesNaming(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    // A process can exit between the listing and the read.
+    const commandLine = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (commandLine.includes(text)) found.push(commandLine.replaceAll('\0', ' '));
+  }
+  return found;
 }
 
 describe('bayledger up', function () {
@@ -96,7 +109,7 @@ describe('bayledger up', function () {
         intervalMs: 100,
       });
     } finally {
-      // Had it not exited, SIGTERM makes it stop its nodes (SIGKILL would leave them running).
+      // Had it not exited, SIGTERM makes it stop its nodes and wait for them.
       if (up.process.exitCode === null) up.process.kill('SIGTERM');
       await up.exited;
     }
@@ -106,5 +119,36 @@ describe('bayledger up', function () {
     assert.equal(nodes.length, 7);
     for (const node of nodes)
       assert.ok(!(await apiAnswers(node.api)), `${node.org} still answers after up --exit`);
+  });
+
+  it('when killed outright, its nodes see their standard input end and stop cleanly', async () => {
+    const dir = path.join(temp.path, 'killed');
+    const up = startChild([...(await cliCommand()), 'up', '--dir', dir, '--base-port', '0'], {
+      cwd: REPO_ROOT,
+    });
+    try {
+      await waitFor('the network running', () => up.output.stderr.includes('network running'), {
+        timeoutMs: 90_000,
+        intervalMs: 100,
+      });
+    } finally {
+      // SIGKILL gives up no chance to stop anything: only the pipes the kernel closes remain.
+      up.process.kill('SIGKILL');
+      await up.exited;
+    }
+    const nodes = JSON.parse(await readFile(path.join(dir, 'nodes.json'), 'utf8')) as NodesJsonEntry[];
+    assert.equal(nodes.length, 7);
+    for (const node of nodes) {
+      const logPath = path.join(dir, node.org, 'node.log');
+      // Each node logs why it stops, then that it has stopped, once its store is closed.
+      const log = await waitFor(`${node.org} stopped for the end of its input`, async () => {
+        const text = await readFile(logPath, 'utf8');
+        return text.includes('"msg":"node stopped"') ? text : undefined;
+      });
+      assert.match(log, /"msg":"stopping","reason":"stdin-end".*"msg":"node stopped"/s, node.org);
+      await waitFor(`${node.org} no longer answering`, async () => !(await apiAnswers(node.api)));
+    }
+    // And the processes are gone, not only their APIs: none is left with this network's folder.
+    await waitFor('every node process to exit', async () => (await processesNaming(dir)).length === 0);
   });
 });

@@ -376,14 +376,15 @@ class TestNetworkImpl implements TestNetwork {
   }
 
   #spawn(configPath: string, log: string, logLevel = this.#logLevel): ChildProcess {
-    // Nodes run as `bayledger up` starts them: with V8's heap flags (src/node/v8-tuning.ts).
+    // Nodes run as `bayledger up` starts them: with V8's heap flags (src/node/v8-tuning.ts), and
+    // stopping when this process's end of their standard input closes (a killed test leaves none).
     const [executable, ...args] = withNodeHeapFlags(this.cli);
     const logFd = openSync(log, 'a');
     try {
       const child = spawn(
         executable!,
-        [...args, 'node', 'start', '--config', configPath, '--log-level', logLevel],
-        { cwd: REPO_ROOT, stdio: ['ignore', logFd, logFd] },
+        [...args, 'node', 'start', '--config', configPath, '--log-level', logLevel, '--stop-on-stdin-end'],
+        { cwd: REPO_ROOT, stdio: ['pipe', logFd, logFd] },
       );
       return trackChild(child);
     } finally {

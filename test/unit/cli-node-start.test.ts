@@ -1,9 +1,11 @@
 // `bayledger node start`'s own decisions (cli/commands/node-start.ts): the first stop signal stops
-// the node, a second ends the process at once; a log level it does not know is a usage error
+// the node, a second ends the process at once; so does the end of standard input when asked; a log level it does not know is a usage error
 // before anything is read. Starting and stopping a real node is node-up's and node.test's.
 import { strict as assert } from 'node:assert';
 import { EventEmitter } from 'node:events';
-import { nodeStart, stopSignal } from '../../cli/commands/node-start.js';
+import { PassThrough } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { inputEnd, nodeStart, stopSignal } from '../../cli/commands/node-start.js';
 import { createLogger } from '../../src/node/log/logger.js';
 import { rejectsWith } from '../helpers/rejects.js';
 
@@ -25,6 +27,31 @@ describe('CLI: node start', () => {
       [JSON.parse(lines[0]!).msg, JSON.parse(lines[0]!).signal],
       ['second signal: stopping at once', 'SIGINT'],
     );
+  });
+
+  it('takes the end of its input, not what arrives on it, as the stop (--stop-on-stdin-end)', async () => {
+    const input = new PassThrough();
+    let ended: string | undefined;
+    void inputEnd(input).then((reason) => {
+      ended = reason;
+    });
+    input.write('anything the other end sends is dropped\n');
+    await nextTurn();
+    await nextTurn();
+    assert.equal(ended, undefined);
+    // Reading drops what arrives, so a writer cannot fill the pipe and block.
+    assert.equal(input.readableLength, 0);
+    input.end();
+    await nextTurn();
+    await nextTurn();
+    assert.equal(ended, 'stdin-end');
+  });
+
+  it('takes a failing input as ended: its other end is as gone', async () => {
+    const input = new PassThrough();
+    const ended = inputEnd(input);
+    input.destroy(new Error('EPIPE'));
+    assert.equal(await ended, 'stdin-end');
   });
 
   it('refuses a log level it does not know before reading the config', async () => {
