@@ -111,7 +111,10 @@ interface DemoNetwork {
  * True if every node of nodes.json answers as this folder's node, false if none answers; fails if
  * a port is answered by another network's node (its token would be refused at the first step).
  */
-async function listedNetworkIsLive(directory: string, listed: readonly NodesJsonEntry[]): Promise<boolean> {
+export async function listedNetworkIsLive(
+  directory: string,
+  listed: readonly NodesJsonEntry[],
+): Promise<boolean> {
   const identities = await expectedIdentities(directory);
   const probes = await Promise.all(
     listed.map(async (node) => {
@@ -207,12 +210,16 @@ export async function checkInbox(
   };
 }
 
-/** Runs `bayledger proof verify FILE --genesis GENESIS --json` (the offline verifier) as a child. */
-function verifyBundleOffline(
+/**
+ * Runs `bayledger proof verify FILE --genesis GENESIS --json` (the offline verifier) as a child;
+ * `command` runs the CLI ([execPath, ...args]: this same CLI unless a test says otherwise).
+ */
+export async function verifyBundleOffline(
   file: string,
   genesis: string,
+  command: readonly string[] = selfCommand(),
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const [executable, ...args] = selfCommand();
+  const [executable, ...args] = command;
   if (executable === undefined) fail('NOT_READY', 'no command line to run bayledger');
   return new Promise((resolve) => {
     execFile(

@@ -2,12 +2,12 @@
 // the network is connected, a transaction committed through it, and every node stopped on SIGTERM,
 // with --exit, or (through their standard input) when `up` is killed outright.
 import { strict as assert } from 'node:assert';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { readGenesisFile } from '../../src/node/chain/open-chain.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
-import { startChild } from '../helpers/child.js';
+import { processesMentioning, startChild } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { apiAnswers, cliCommand, makeConsentGrant } from '../helpers/network.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -18,18 +18,6 @@ interface NodesJsonEntry {
   role: string;
   api: string;
   tokenFile: string;
-}
-
-/** The command lines of this machine's processes that contain `text` (Linux's /proc). */
-async function processesNaming(text: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    // A process can exit between the listing and the read.
-    const commandLine = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (commandLine.includes(text)) found.push(commandLine.replaceAll('\0', ' '));
-  }
-  return found;
 }
 
 describe('bayledger up', function () {
@@ -149,6 +137,9 @@ describe('bayledger up', function () {
       await waitFor(`${node.org} no longer answering`, async () => !(await apiAnswers(node.api)));
     }
     // And the processes are gone, not only their APIs: none is left with this network's folder.
-    await waitFor('every node process to exit', async () => (await processesNaming(dir)).length === 0);
+    await waitFor(
+      'every node process to exit',
+      async () => (await processesMentioning(path.join(dir, path.sep))).length === 0,
+    );
   });
 });

@@ -2,7 +2,8 @@
 // fresh-clone walkthrough ran two networks on the default ports): the second command must exit 1
 // naming the organisation and the port instead of reporting the other network's nodes as its own,
 // and leave no process behind. Then a node of the running network is killed: `up` must stop the
-// others and exit 1 naming it (it used to end silently with exit code 13). Also: a bad
+// others and exit 1 naming it (it used to end silently with exit code 13). Before that, demo --exit
+// runs its scenario on the live network and leaves it running. Also: a bad
 // --log-level is a usage error before anything starts.
 import { strict as assert } from 'node:assert';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -107,6 +108,23 @@ describe('bayledger up and demo on ports another network holds', function () {
     for (const entry of await readdir(secondDir, { withFileTypes: true }))
       if (entry.isDirectory())
         await assert.rejects(stat(path.join(secondDir, entry.name, 'node.log')), `${entry.name} was started`);
+  });
+
+  it('demo --exit against the network up runs uses it, leaves it running and exits 0', async () => {
+    const result = await runCommand(
+      [...cli, 'demo', '--dir', firstDir, '--payload-mb', '1', '--exit', '--json'],
+      { cwd: REPO_ROOT, timeoutMs: 120_000 },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    // With --json the narration is on stderr and the summary alone on stdout.
+    assert.match(result.stderr, new RegExp(`using the live network of ${firstDir} \\(7 nodes\\)`));
+    assert.equal((JSON.parse(result.stdout) as { networkStarted: boolean }).networkStarted, false);
+    // The network outlives the demo, so the commands that ask its nodes are offered.
+    assert.match(result.stderr, /bayledger audit transfer \S+ --api http/);
+    assert.match(result.stderr, /after stopping: bayledger chain verify/);
+    assert.doesNotMatch(result.stderr, /stopping the network/);
+    assert.equal(first!.process.exitCode, null, first!.output.stderr);
+    for (const node of firstNodes) assert.ok(await apiAnswers(node.api), `${node.org} stopped answering`);
   });
 
   it('a node that dies while up runs stops the others and exits 1 naming it', async () => {

@@ -1,11 +1,12 @@
 // The demo's check of what the recipient filed (cli/commands/demo-run.ts, checkInbox): each item
 // matches only when both the file and the manifest's digest equal the hospital's original, and the
-// whole inbox only when every original is there.
+// whole inbox only when every original is there; a manifest of another transfer fails the demo.
 import { strict as assert } from 'node:assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileDigest } from '../../cli/commands/demo-data.js';
 import { checkInbox } from '../../cli/commands/demo-run.js';
+import { rejectsWith } from '../helpers/rejects.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const PATIENT = '11'.repeat(32);
@@ -45,5 +46,16 @@ describe('CLI demo: the inbox check', () => {
     const originals = await setUp('t3', { 'a.dcm': 'study' });
     const check = await checkInbox(temp.path, PATIENT, 't3', originals);
     assert.deepEqual([check.allMatch, check.items.map((item) => item.match)], [false, [true]]);
+  });
+
+  it("fails the demo when the inbox's manifest is another transfer's", async () => {
+    const originals = await setUp('t4', { 'a.dcm': 'study', 'b.pdf': 'report' });
+    const manifest = path.join(temp.path, 'ehealth-hk', 'inbox', PATIENT, 't4', 'manifest.json');
+    await writeFile(manifest, JSON.stringify({ transferId: 't5', items: [] }));
+    await rejectsWith(
+      checkInbox(temp.path, PATIENT, 't4', originals),
+      'CONFLICT',
+      'demo: inbox manifest transfer is "t5", expected "t4"',
+    );
   });
 });

@@ -1,5 +1,6 @@
-// `bayledger demo` when a node of the network it started dies mid-scenario (decision 46): the demo
-// must stop the network and exit 1 naming the node, how it ended (SIGKILL) and its log, whichever
+// `bayledger demo --exit` on a network it starts: at the end of the scenario it stops that network
+// and exits 0, leaving no process. And when a node of that network dies mid-scenario (decision 46)
+// the demo must stop the network and exit 1 naming the node, how it ended (SIGKILL) and its log, whichever
 // step was running, instead of failing that step with a refused request or waiting out its
 // delivery timeout (600 s). The recipient ehealth-hk is killed as the imaging-study step starts:
 // with a 200 MiB study the scenario has many seconds left (writing, sealing, declaring and
@@ -8,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { processesMentioning, type RunningChild, startChild } from '../helpers/child.js';
+import { processesMentioning, type RunningChild, runCommand, startChild } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { cliCommand } from '../helpers/network.js';
 import { waitFor } from '../helpers/wait.js';
@@ -24,7 +25,7 @@ const STEP_TWO = `2. a ${PAYLOAD_MB} MiB imaging study and its report`;
  */
 const EXIT_DEADLINE_MS = 60_000;
 
-describe('bayledger demo: a node that dies mid-scenario', function () {
+describe('bayledger demo --exit on a network it starts', function () {
   this.timeout(240_000);
   let root: string;
   let dir: string;
@@ -42,7 +43,7 @@ describe('bayledger demo: a node that dies mid-scenario', function () {
       child.kill('SIGKILL');
       await demo!.exited;
     }
-    for (const pid of await processesMentioning(path.join(dir, path.sep))) {
+    for (const pid of await processesMentioning(path.join(root, path.sep))) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -52,7 +53,22 @@ describe('bayledger demo: a node that dies mid-scenario', function () {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('fails with exit 1 naming the node, SIGKILL and its log, and leaves no process', async () => {
+  it('stops the network it started once the scenario is done, exits 0 and leaves no process', async () => {
+    const quickDir = path.join(root, 'quick');
+    const result = await runCommand(
+      [...(await cliCommand()), 'demo', '--dir', quickDir, '--base-port', '0', '--payload-mb', '1', '--exit'],
+      { cwd: REPO_ROOT, timeoutMs: 150_000 },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /inspect it yourself/);
+    assert.match(result.stdout, /stopping the network\n$/);
+    // Nothing asks a network that is gone: only what works without it is offered.
+    assert.doesNotMatch(result.stdout, /--api http/);
+    assert.match(result.stdout, /once the network has stopped: bayledger chain verify/);
+    assert.deepEqual(await processesMentioning(path.join(quickDir, path.sep)), []);
+  });
+
+  it('when a node dies mid-scenario, fails with exit 1 naming the node, SIGKILL and its log, and leaves no process', async () => {
     const cli = await cliCommand();
     demo = startChild(
       [...cli, 'demo', '--dir', dir, '--base-port', '0', '--payload-mb', String(PAYLOAD_MB), '--exit'],
