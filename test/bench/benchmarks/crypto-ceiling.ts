@@ -20,7 +20,7 @@ export const cryptoCeiling: Benchmark = {
         name: 'verify.oneCore',
         value: ceiling.verifyOneCorePerSecond,
         unit: 'verifies/s',
-        note: `verifySignature (node:crypto, cached KeyObjects), 16 signers, ${messageBytes}-byte messages`,
+        note: `verifySignature (libsodium), 16 signers, ${messageBytes}-byte messages`,
       },
       {
         name: 'verify.allCores',
