@@ -11,31 +11,24 @@
 //   4. population health data: rejected NEGATIVE_LIST_PROHIBITED
 //   5. the patient revokes the first consent; a new declaration under it: rejected CONSENT_REVOKED
 //   6. an offline proof bundle of the release, verified with the genesis file alone (proof verify)
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fail } from '../../src/core/errors.js';
 import { generateKeyFile, publicKeysOf, writeKeyFile } from '../../src/node/keys/key-file.js';
-import {
-  expectedIdentities,
-  type LocalNetwork,
-  portTakenMessage,
-  probeNode,
-  startLocalNetwork,
-} from '../../src/node/local-network.js';
 import { printResult } from '../output.js';
 import { readTransferAudit } from './audit-run.js';
 import { grantConsent, revokeConsent } from './consent-run.js';
+import { checkInbox, expect, verifyBundleOffline } from './demo-checks.js';
 import {
-  fileDigest,
   writeGeneticResult,
   writeImagingStudy,
   writePopulationData,
   writeRadiologyReport,
 } from './demo-data.js';
-import { networkInit } from './network-init.js';
-import { type NodesJsonEntry, readNodesJson, resolveApi } from './transfer-api.js';
+import { Narrator } from './demo-narrator.js';
+import { type DemoNetwork, ensureNetwork, nodeOf } from './demo-network.js';
+import { resolveApi } from './transfer-api.js';
 import {
   assessTransfer,
   type DeclareResult,
@@ -43,7 +36,7 @@ import {
   type TransferView,
   waitForTransfer,
 } from './transfer-run.js';
-import { keepNetworkRunning, selfCommand, untilNodeExits } from './up-run.js';
+import { keepNetworkRunning, untilNodeExits } from './up-run.js';
 
 export interface DemoOptions {
   readonly dir: string;
@@ -61,185 +54,10 @@ const CONSENT_DAYS = 180;
 const DELIVERY_TIMEOUT_S = 600;
 const COMMIT_TIMEOUT_S = 120;
 
-class Narrator {
-  readonly #startMs = Date.now();
-  readonly #write: (text: string) => void;
-  #stepMs = Date.now();
-  readonly timingsMs: Record<string, number> = {};
-
-  constructor(toStderr: boolean) {
-    this.#write = toStderr ? (text) => process.stderr.write(text) : (text) => process.stdout.write(text);
-  }
-
-  #stamp(): string {
-    return `[${((Date.now() - this.#startMs) / 1000).toFixed(1).padStart(6)}s]`;
-  }
-
-  step(title: string): void {
-    this.#stepMs = Date.now();
-    this.#write(`\n${this.#stamp()} ${title}\n`);
-  }
-
-  say(text: string): void {
-    this.#write(`${' '.repeat(10)}${text}\n`);
-  }
-
-  done(name: string): number {
-    const ms = Date.now() - this.#stepMs;
-    this.timingsMs[name] = ms;
-    return ms;
-  }
-
-  raw(text: string): void {
-    this.#write(text);
-  }
-}
-
-function expect(what: string, actual: unknown, expected: unknown): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    fail('CONFLICT', `demo: ${what} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
-  }
-}
-
-interface DemoNetwork {
-  readonly nodes: readonly NodesJsonEntry[];
-  /** The network this demo started (and stops), if it did not use one that was running. */
-  readonly started: LocalNetwork | undefined;
-}
-
-/**
- * True if every node of nodes.json answers as this folder's node, false if none answers; fails if
- * a port is answered by another network's node (its token would be refused at the first step).
- */
-export async function listedNetworkIsLive(
-  directory: string,
-  listed: readonly NodesJsonEntry[],
-): Promise<boolean> {
-  const identities = await expectedIdentities(directory);
-  const probes = await Promise.all(
-    listed.map(async (node) => {
-      const expected =
-        identities.get(node.org) ?? fail('NOT_FOUND', `no ${node.org}/node.json for nodes.json`, directory);
-      return { node, probe: await probeNode(node.api, expected) };
-    }),
-  );
-  for (const { node, probe } of probes) {
-    if (probe.kind === 'other')
-      fail(
-        'CONFLICT',
-        portTakenMessage(node.org, Number(new URL(node.api).port), `answered by ${probe.description}`),
-        path.join(directory, 'nodes.json'),
-      );
-  }
-  const live = probes.map(({ probe }) => probe.kind === 'mine');
-  if (live.every(Boolean)) return true;
-  if (live.some(Boolean)) {
-    fail(
-      'CONFLICT',
-      `some nodes of ${directory} are running and some are not: stop them (Ctrl-C on bayledger up) first`,
-    );
-  }
-  return false;
-}
-
-/** The network of DIR if every node answers, else a new one started like `bayledger up`. */
-async function ensureNetwork(options: DemoOptions, narrator: Narrator): Promise<DemoNetwork> {
-  const directory = path.resolve(options.dir);
-  const listed = await readNodesJson(directory);
-  if (listed !== undefined && (await listedNetworkIsLive(directory, listed))) {
-    narrator.say(`using the live network of ${directory} (${listed.length} nodes)`);
-    return { nodes: listed, started: undefined };
-  }
-  const entries = await readdir(directory).catch(() => [] as string[]);
-  if (entries.length === 0) {
-    narrator.say(`creating a local network in ${directory}`);
-    await networkInit({ out: directory, basePort: options.basePort, json: false, quiet: true });
-  }
-  const network = await startLocalNetwork({
-    dir: directory,
-    command: selfCommand(),
-    logLevel: options.logLevel,
-    onProgress: (message) => narrator.say(message),
-  });
-  for (const node of network.nodes)
-    narrator.say(`${node.org.padEnd(11)} ${node.role.padEnd(10)} ${node.api}`);
-  const nodes =
-    (await readNodesJson(directory)) ?? fail('NOT_READY', 'nodes.json was not written', directory);
-  return { nodes, started: network };
-}
-
-function nodeOf(nodes: readonly NodesJsonEntry[], org: string): NodesJsonEntry {
-  return nodes.find((node) => node.org === org) ?? fail('NOT_FOUND', `no ${org} node in nodes.json`);
-}
-
-interface InboxCheck {
-  directory: string;
-  items: { file: string; category: string; digest: string; expected: string; match: boolean }[];
-  allMatch: boolean;
-}
-
-/** Compares the recipient's filed items with the hospital's original files, byte digest by digest. */
-export async function checkInbox(
-  dir: string,
-  patient: string,
-  transferId: string,
-  originals: string[],
-): Promise<InboxCheck> {
-  const directory = path.join(path.resolve(dir), RECIPIENT, 'inbox', patient, transferId);
-  const manifest = JSON.parse(await readFile(path.join(directory, 'manifest.json'), 'utf8')) as {
-    transferId: string;
-    items: { file: string; category: string; digest: string }[];
-  };
-  expect('inbox manifest transfer', manifest.transferId, transferId);
-  const items = [];
-  for (const [i, item] of manifest.items.entries()) {
-    const digest = await fileDigest(path.join(directory, item.file));
-    const expected = await fileDigest(originals[i]!);
-    items.push({
-      file: item.file,
-      category: item.category,
-      digest,
-      expected,
-      match: digest === expected && item.digest === expected,
-    });
-  }
-  return {
-    directory,
-    items,
-    allMatch: items.length === originals.length && items.every((item) => item.match),
-  };
-}
-
-/**
- * Runs `bayledger proof verify FILE --genesis GENESIS --json` (the offline verifier) as a child;
- * `command` runs the CLI ([execPath, ...args]: this same CLI unless a test says otherwise).
- */
-export async function verifyBundleOffline(
-  file: string,
-  genesis: string,
-  command: readonly string[] = selfCommand(),
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const [executable, ...args] = command;
-  if (executable === undefined) fail('NOT_READY', 'no command line to run bayledger');
-  return new Promise((resolve) => {
-    execFile(
-      executable,
-      [...args, 'proof', 'verify', file, '--genesis', genesis, '--json'],
-      { encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        // A non-zero exit carries its code; a child that could not start has a string code
-        // (ENOENT, ...) and reports as exit null with its message.
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, stdout, stderr: error !== null && code === null ? error.message : stderr });
-      },
-    );
-  });
-}
-
 export async function demo(options: DemoOptions): Promise<void> {
   const narrator = new Narrator(options.json === true);
   narrator.step('local network');
-  const network = await ensureNetwork(options, narrator);
+  const network = await ensureNetwork(options, (text) => narrator.say(text));
   const started = network.started;
   const workDir = await mkdtemp(path.join(tmpdir(), 'bayledger-demo-'));
   // A network the demo did not start keeps running whatever --exit says.
@@ -398,7 +216,7 @@ async function scenario(
   narrator.say(
     `delivered in ${(deliveryMs / 1000).toFixed(1)} s (${(payloadBytes / 1024 / 1024 / Math.max(deliveryMs / 1000, 0.001)).toFixed(1)} MiB/s); receipt ${delivered.receipt?.reason} at height ${delivered.receipt?.height}`,
   );
-  const imagingInbox = await checkInbox(dir, patient, imaging.transferId, [study, report]);
+  const imagingInbox = await checkInbox(dir, RECIPIENT, patient, imaging.transferId, [study, report]);
   expect('imaging inbox digests match', imagingInbox.allMatch, true);
   narrator.say(
     `inbox ${imagingInbox.directory}: ${imagingInbox.items.length} files, every SHA-256 equals the original's`,
@@ -440,7 +258,7 @@ async function scenario(
       ['awaiting-assessment', 'approved'],
     );
     const final = await waitForTransfer(readApi, declared.transferId, 'delivered', DELIVERY_TIMEOUT_S);
-    const inbox = await checkInbox(dir, patient, declared.transferId, [geneticFile]);
+    const inbox = await checkInbox(dir, RECIPIENT, patient, declared.transferId, [geneticFile]);
     expect('genetic inbox digests match', inbox.allMatch, true);
     narrator.say(`released after the second assessment; delivered, receipt ${final.receipt?.reason}`);
     return { consent, declared, assessments, final, inbox };

@@ -1,15 +1,12 @@
-// Two of the demo's own decisions (cli/commands/demo-run.ts), in the test process:
-// - the network its folder's nodes.json lists (listedNetworkIsLive) is used when every node
-//   answers as this folder's node, started afresh when none answers, refused when only some do or
-//   when a listed port is answered by another network. The nodes are stand-ins that answer
-//   /status as a node at height 0 would; the real network behind a live nodes.json is
-//   up-conflicts.test's.
-// - how a run of the offline verifier (verifyBundleOffline) is read: its exit code, and its stderr
-//   or, for a command that could not start, the reason. The real verifier is demo.test's.
+// The network the demo uses (cli/commands/demo-network.ts, listedNetworkIsLive): the one its
+// folder's nodes.json lists when every node answers as this folder's node, a new one when none
+// answers; refused when only some do or when a listed port is answered by another network. The
+// nodes are stand-ins that answer /status as a node at height 0 would; the real network behind a
+// live nodes.json is up-conflicts.test's.
 
 import { strict as assert } from 'node:assert';
 import path from 'node:path';
-import { listedNetworkIsLive, verifyBundleOffline } from '../../cli/commands/demo-run.js';
+import { listedNetworkIsLive } from '../../cli/commands/demo-network.js';
 import { networkInit } from '../../cli/commands/network-init.js';
 import type { NodesJsonEntry } from '../../cli/commands/transfer-api.js';
 import { type ExpectedIdentity, expectedIdentities } from '../../src/node/local-network.js';
@@ -111,42 +108,5 @@ describe('CLI: demo, the network nodes.json lists', function () {
       'NOT_FOUND',
       `${dir}: no nowhere/node.json for nodes.json`,
     );
-  });
-});
-
-describe('CLI: demo, running the offline verifier', () => {
-  /** A stand-in CLI: Node running `script`, which sees the verifier's arguments in process.argv. */
-  const stand = (script: string) => [process.execPath, '-e', script];
-
-  it('passes the bundle and the genesis file, and reads a run that exits 0', async () => {
-    const run = await verifyBundleOffline(
-      'bundle.cbor',
-      'genesis.json',
-      stand('process.stdout.write(JSON.stringify(process.argv.slice(1)))'),
-    );
-    assert.deepEqual(run, {
-      code: 0,
-      stdout: JSON.stringify(['proof', 'verify', 'bundle.cbor', '--genesis', 'genesis.json', '--json']),
-      stderr: '',
-    });
-  });
-
-  it("reads a refusal's exit code and the verifier's own stderr", async () => {
-    const run = await verifyBundleOffline(
-      'bundle.cbor',
-      'genesis.json',
-      stand("process.stdout.write('{}'); process.stderr.write('bayledger: error: forged'); process.exit(3)"),
-    );
-    assert.deepEqual(run, { code: 3, stdout: '{}', stderr: 'bayledger: error: forged' });
-  });
-
-  it('reports a command that cannot start as exit null with the reason', async () => {
-    const run = await verifyBundleOffline('bundle.cbor', 'genesis.json', ['/nonexistent/bayledger-node']);
-    assert.equal(run.code, null);
-    assert.match(run.stderr, /ENOENT/);
-  });
-
-  it('refuses an empty command line', async () => {
-    await rejectsWith(verifyBundleOffline('b', 'g', []), 'NOT_READY', 'no command line to run bayledger');
   });
 });
