@@ -1172,6 +1172,18 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: '} else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {',
     why: 'compaction of the drained queue array: memory only, the same relays are admitted in the same order',
   },
+  // --- src/node/net ---
+  {
+    file: 'src/node/net/send-queue.ts',
+    line: 'if (this.#head > 1024 && this.#head * 2 > this.#messages.length) this.#compact();',
+    why: 'compaction of the drained front of the array: memory only, the same messages leave in the same order',
+  },
+  {
+    file: 'src/node/net/send-queue.ts',
+    line: 'if (this.#head === 0) return;',
+    kind: 'if-false',
+    why: 'compacting a queue with nothing drained copies the array unchanged: memory only',
+  },
   // --- cli/ ---
   {
     file: 'cli/commands/transfer-api.ts',

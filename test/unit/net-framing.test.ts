@@ -359,6 +359,29 @@ describe('net send queue (drop-oldest)', () => {
     assert.equal(queue.bytes, 500);
   });
 
+  it('keeps messages that fill the byte bound exactly, and drops at one byte past it', () => {
+    const queue = new SendQueue(10, 100);
+    assert.equal(queue.push(new Uint8Array(40)), 0);
+    assert.equal(queue.push(new Uint8Array(60)), 0);
+    assert.deepEqual([queue.length, queue.bytes], [2, 100]);
+    assert.equal(queue.push(new Uint8Array(1)), 1);
+    assert.deepEqual([queue.length, queue.bytes], [2, 61]);
+  });
+
+  it('keeps its order and byte count across the compaction of a long-drained front', () => {
+    const queue = new SendQueue(5_000, 10_000_000);
+    for (let i = 0; i < 3_000; i++) queue.push(new Uint8Array([i % 256, i >> 8]));
+    const taken = queue.takeBatch(2_000, 10_000_000);
+    assert.equal(taken.length, 2_000);
+    queue.restore(taken.slice(1_990));
+    const rest = queue.takeBatch(5_000, 10_000_000).map((m) => m[0]! + m[1]! * 256);
+    assert.deepEqual(
+      rest,
+      Array.from({ length: 1_010 }, (_, i) => 1_990 + i),
+    );
+    assert.deepEqual([queue.length, queue.bytes], [0, 0]);
+  });
+
   it('takes batches bounded by count and encoded bytes, at least one message, in order', () => {
     const queue = new SendQueue(10_000, 10_000_000);
     for (let i = 0; i < 2500; i++) queue.push(new Uint8Array([i & 0xff, i >> 8]));
