@@ -1,7 +1,7 @@
 // Chain verify with signatures checked ahead on other threads (prepared-blocks.ts): the same
 // report as the sequential check for a good chain, for a transaction or certificate signature
-// that does not verify, for a block that cannot be read (at its own height, not where the
-// look-ahead was), and when the verifier fails; the source is closed when verification stops
+// that does not verify, for a transaction that fails its stateless checks, for a block that cannot be read (at its own height, not where the
+// look-ahead was), and when the verifier fails; it reads no further ahead than asked; the source is closed when verification stops
 // early; and a real verify pool over a data directory, closed afterwards.
 import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,7 +17,7 @@ import { MemoryState } from '../../src/core/ledger/state-kv.js';
 import { MemoryMerkleLog } from '../../src/core/merkle/index.js';
 import type { SignatureCheck } from '../../src/core/records/verify.js';
 import type { CommittedBlock, CommittedBlockSource } from '../../src/node/chain/block-source.js';
-import type { SignatureVerifier } from '../../src/node/chain/prepared-blocks.js';
+import { preparedBlocks, type SignatureVerifier } from '../../src/node/chain/prepared-blocks.js';
 import { type ChainVerifyReport, verifyChain } from '../../src/node/chain/verify-chain.js';
 import { verifyDataDir } from '../../src/node/chain/verify-sources.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
@@ -162,6 +162,41 @@ describe('chain verify with signatures verified ahead', function () {
     const { sequential, parallel } = await both(chain, blocks);
     assert.deepEqual(parallel, sequential);
     assert.deepEqual(parallel.ok ? undefined : [parallel.height, parallel.code], [4, 'CERTIFICATE_INVALID']);
+  });
+
+  it('names a transaction that fails its stateless checks at its height, as the sequential check does', async () => {
+    // Stored bytes that are no transaction: the look-ahead leaves the block to the sequential path.
+    const blocks = chain.blocks.map((committed, i) =>
+      i !== 2
+        ? committed
+        : {
+            block: { ...committed.block, txs: [Uint8Array.of(0xa0), ...committed.block.txs.slice(1)] },
+            certificate: committed.certificate,
+          },
+    );
+    const { sequential, parallel } = await both(chain, blocks);
+    assert.equal(sequential.ok, false);
+    assert.deepEqual(parallel, sequential);
+    assert.equal((parallel as Extract<ChainVerifyReport, { ok: false }>).height, 3);
+  });
+
+  it('reads no further ahead than its look-ahead', async () => {
+    let pulled = 0;
+    const counting: CommittedBlockSource = {
+      height: chain.blocks.length,
+      async *blocks() {
+        for (const committed of chain.blocks) {
+          pulled++;
+          yield committed;
+        }
+      },
+    };
+    const prepared = preparedBlocks(counting, chain.params, new CountingVerifier(), 3);
+    await prepared.next();
+    assert.equal(pulled, 3);
+    await prepared.next();
+    assert.equal(pulled, 4);
+    await prepared.return(undefined);
   });
 
   it('reports an unreadable block at its own height, after verifying the blocks before it', async () => {

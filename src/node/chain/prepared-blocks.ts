@@ -1,5 +1,6 @@
 // The look-ahead stage of chain verify (issue 7 item 4): while the main thread verifies and
-// applies block k in order, blocks k+1 .. k+lookAhead are already read, their transactions decoded
+// applies block k in order, blocks k+1 .. k+lookAhead-1 are already read (a window of lookAhead
+// blocks, k's included, refilled when k+1 is asked for), their transactions decoded
 // and checked without state (schemas, roles, signers), and all their signatures (transactions and
 // certificate) handed to the verify pool's worker threads. Applying a block then waits only for
 // its own signatures, which were verified while earlier blocks were applied, so every core works.
