@@ -23,6 +23,16 @@ describe('store: dense cache of the upper tree levels', () => {
     assert.equal(cache.get(2, 5), undefined);
   });
 
+  it("counts the root's level in the budget when the log is a power of two", () => {
+    // 1,024 leaves: levels >= 5 are 32 + 16 + 8 + 4 + 2 + 1 = 63 nodes, the root included.
+    const fits = new DenseNodeCache(63 * 32);
+    fits.resize(1024);
+    assert.equal(fits.fromLevel, 5);
+    const oneByteShort = new DenseNodeCache(63 * 32 - 1);
+    oneByteShort.resize(1024);
+    assert.equal(oneByteShort.fromLevel, 6);
+  });
+
   it('hands out copies, so a caller cannot alter the cached node', () => {
     const cache = new DenseNodeCache(1 << 20);
     cache.resize(8);

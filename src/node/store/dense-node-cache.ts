@@ -17,11 +17,13 @@ import { assert } from '../../core/errors.js';
 
 const MAX_LEVEL = 63;
 
-/** Bytes needed for every complete node at levels >= `level` of a tree with `leafCount` leaves. */
+/**
+ * Bytes needed for every complete node at levels >= `level` of a tree with `leafCount` leaves. A
+ * safe integer count stops the loop by level 53, below MAX_LEVEL.
+ */
 function bytesFrom(level: number, leafCount: number): number {
   let nodes = 0;
-  for (let at = level; at <= MAX_LEVEL && 2 ** at <= leafCount; at++)
-    nodes += Math.floor(leafCount / 2 ** at);
+  for (let at = level; 2 ** at <= leafCount; at++) nodes += Math.floor(leafCount / 2 ** at);
   return nodes * HASH_BYTES;
 }
 
@@ -47,6 +49,7 @@ export class DenseNodeCache {
 
   /** Re-fits the cached levels to a log of `leafCount` leaves (call as the log grows). */
   resize(leafCount: number): void {
+    assert(Number.isSafeInteger(leafCount) && leafCount >= 0, 'a log size is a whole count');
     let level = 0;
     while (level <= MAX_LEVEL && bytesFrom(level, leafCount) > this.#budgetBytes) level++;
     this.#fromLevel = level;
