@@ -1172,6 +1172,13 @@ export const EQUIVALENT: readonly Equivalent[] = [
     line: '} else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {',
     why: 'compaction of the drained queue array: memory only, the same relays are admitted in the same order',
   },
+  // --- src/node/store ---
+  {
+    file: 'src/node/store/dense-node-cache.ts',
+    line: 'if (cached === undefined || index >= cached.present.length * 8) return undefined;',
+    kind: '>= -> >',
+    why: 'an index just past the bitmap reads undefined, which the presence test turns into "not present" too',
+  },
   // --- src/node/net ---
   {
     file: 'src/node/net/send-queue.ts',

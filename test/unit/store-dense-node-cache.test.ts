@@ -33,6 +33,19 @@ describe('store: dense cache of the upper tree levels', () => {
     assert.equal(oneByteShort.fromLevel, 6);
   });
 
+  it('keeps the nodes it holds when a level grows past its first 1,024', () => {
+    const cache = new DenseNodeCache(1 << 20);
+    cache.resize(1 << 14);
+    assert.equal(cache.get(3, 0), undefined, 'nothing given yet');
+    cache.set(3, 0, hashOf(3, 0));
+    cache.set(3, 1023, hashOf(3, 1023));
+    cache.set(3, 1500, hashOf(3, 1500));
+    assert.deepEqual(
+      [cache.get(3, 0), cache.get(3, 1023), cache.get(3, 1500), cache.get(3, 1024)],
+      [hashOf(3, 0), hashOf(3, 1023), hashOf(3, 1500), undefined],
+    );
+  });
+
   it('hands out copies, so a caller cannot alter the cached node', () => {
     const cache = new DenseNodeCache(1 << 20);
     cache.resize(8);

@@ -15,11 +15,9 @@
 import { HASH_BYTES } from '../../core/crypto/hash.js';
 import { assert } from '../../core/errors.js';
 
-const MAX_LEVEL = 63;
-
 /**
  * Bytes needed for every complete node at levels >= `level` of a tree with `leafCount` leaves. A
- * safe integer count stops the loop by level 53, below MAX_LEVEL.
+ * safe integer count stops the loop by level 53.
  */
 function bytesFrom(level: number, leafCount: number): number {
   let nodes = 0;
@@ -35,7 +33,8 @@ interface DenseLevel {
 export class DenseNodeCache {
   readonly #budgetBytes: number;
   readonly #levels = new Map<number, DenseLevel>();
-  #fromLevel = MAX_LEVEL + 1;
+  /** Nothing is cached before the first resize. */
+  #fromLevel = Number.POSITIVE_INFINITY;
 
   constructor(budgetBytes: number) {
     assert(Number.isSafeInteger(budgetBytes) && budgetBytes >= 0, 'cache budget must be a byte count');
@@ -51,14 +50,15 @@ export class DenseNodeCache {
   resize(leafCount: number): void {
     assert(Number.isSafeInteger(leafCount) && leafCount >= 0, 'a log size is a whole count');
     let level = 0;
-    while (level <= MAX_LEVEL && bytesFrom(level, leafCount) > this.#budgetBytes) level++;
+    // Ends by level 54 at the latest, where no node is complete and 0 bytes fit any budget.
+    while (bytesFrom(level, leafCount) > this.#budgetBytes) level++;
     this.#fromLevel = level;
     for (const cached of [...this.#levels.keys()]) if (cached < level) this.#levels.delete(cached);
   }
 
   /** The cached node (a copy), or undefined. */
   get(level: number, index: number): Uint8Array | undefined {
-    if (level < this.#fromLevel) return undefined;
+    // A level below fromLevel has no entry: set refuses it and resize deletes it.
     const cached = this.#levels.get(level);
     if (cached === undefined || index >= cached.present.length * 8) return undefined;
     if ((cached.present[index >>> 3]! & (1 << (index & 7))) === 0) return undefined;
