@@ -408,6 +408,13 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '&& -> ||',
     why: "a schema error's path starts with '$', never with a file name",
   },
+  // --- src/node/transfer ---
+  {
+    file: 'src/node/transfer/partial.ts',
+    line: 'if (this.#pendingLeaves.length === 0) return;',
+    kind: 'if-false',
+    why: 'a checkpoint with no new leaf syncs files already synced and appends nothing: the same bytes on disk',
+  },
   // --- src/node/store ---
   {
     file: 'src/node/store/wal.ts',

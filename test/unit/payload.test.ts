@@ -29,6 +29,7 @@ import {
 } from '../../src/node/transfer/protocol.js';
 import { PayloadReceiver, type ReceiveOutcome } from '../../src/node/transfer/receiver.js';
 import { PayloadSender } from '../../src/node/transfer/sender.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   approve,
   CHAIN_ID,
@@ -861,6 +862,38 @@ describe('payload channel: resumption', () => {
       assert.equal(resumed.nextChunk, stopAfter);
       await receiver.close();
       const outcome = await deliver(fixture, { receiver: resumed });
+      assertDelivered(outcome);
+      await assertFiled(fixture, outcome.directory);
+    });
+  });
+
+  it('makes every run of checkpoint-many chunks durable while the stream goes on', async () => {
+    await withTempDir(async (dir) => {
+      const fixture = await sealFixture(dir, [SMALL_CHUNK * 30], { chunkBytes: SMALL_CHUNK });
+      const every = LIMITS.payloadCheckpointChunks;
+      const leavesFile = path.join(
+        partialDirectory(fixture.inboxDir, fixture.expectation.transferId),
+        'leaves.bin',
+      );
+      const durableLeaves = async () =>
+        (await readFile(leavesFile).catch(() => new Uint8Array(0))).byteLength / 32;
+      // Frame 0 is the header, frame i + 1 chunk i: the stream is held before chunk `every` arrives,
+      // with exactly `every` chunks written and nothing asking for a checkpoint but their count.
+      const held: Tamper = async function* (frames) {
+        let position = 0;
+        for await (const frame of frames) {
+          if (position++ === every + 1) {
+            assert.equal(
+              await waitFor('the background checkpoint', async () => (await durableLeaves()) === every, {
+                timeoutMs: 5_000,
+              }),
+              true,
+            );
+          }
+          yield frame;
+        }
+      };
+      const outcome = await deliver(fixture, { tamper: held });
       assertDelivered(outcome);
       await assertFiled(fixture, outcome.directory);
     });
