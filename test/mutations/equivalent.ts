@@ -415,6 +415,12 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: 'if-false',
     why: 'a checkpoint with no new leaf syncs files already synced and appends nothing: the same bytes on disk',
   },
+  {
+    file: 'src/node/transfer/durable-fs.ts',
+    line: 'let rest = parts.filter((part) => part.byteLength > 0);',
+    kind: '> -> >=',
+    why: 'an empty part kept is dropped by the loop after the next writev (any count of bytes covers it): the same bytes land',
+  },
   // --- src/node/store ---
   {
     file: 'src/node/store/wal.ts',
