@@ -421,6 +421,12 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '> -> >=',
     why: 'an empty part kept is dropped by the loop after the next writev (any count of bytes covers it): the same bytes land',
   },
+  {
+    file: 'src/node/transfer/durable-fs.ts',
+    line: 'if (rest.length > 0 && bytesWritten > 0) rest = [rest[0]!.subarray(bytesWritten), ...rest.slice(1)];',
+    kind: '> -> >=',
+    why: 'with nothing of the first part written, its subarray(0) is the same bytes: the next writev is the same',
+  },
   // --- src/node/store ---
   {
     file: 'src/node/store/wal.ts',
