@@ -424,8 +424,9 @@ export const EQUIVALENT: readonly Equivalent[] = [
   {
     file: 'src/node/transfer/durable-fs.ts',
     line: 'if (rest.length > 0 && bytesWritten > 0) rest = [rest[0]!.subarray(bytesWritten), ...rest.slice(1)];',
-    kind: '> -> >=',
-    why: 'with nothing of the first part written, its subarray(0) is the same bytes: the next writev is the same',
+    why:
+      'with nothing of the first part written, its subarray(0) is the same bytes; with every part written, nothing ' +
+      'is left over (a writev writes no more than asked): the next writev is the same either way',
   },
   // --- src/node/store ---
   {
