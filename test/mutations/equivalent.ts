@@ -408,6 +408,13 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '&& -> ||',
     why: "a schema error's path starts with '$', never with a file name",
   },
+  // --- src/node/api ---
+  {
+    file: 'src/node/api/server.ts',
+    line: 'if (!this.#server.listening) {',
+    kind: 'if-false',
+    why: "closing a server that is not listening calls back at once with Node's not-running error, which close() ignores: it resolves either way",
+  },
   // --- src/node/transfer ---
   {
     file: 'src/node/transfer/partial.ts',

@@ -543,6 +543,39 @@ describe('local HTTP API server', () => {
   });
 });
 
+describe('local HTTP API server bound to an address outside the loopback names', () => {
+  // 127.0.0.2 is still this machine's loopback interface (all of 127/8 is), so nothing outside it
+  // can connect, but it is none of the names the server treats as loopback: it acts as an
+  // operator's choice to serve beyond loopback, where Host names the node's public address.
+  it('warns that it is exposed and answers whatever Host names it', async () => {
+    const memory = createMemoryLogger();
+    const server = createApiServer({ host: '127.0.0.2', port: 0, token: TOKEN, logger: memory.logger });
+    server.route('GET', '/status', () => ({ json: { height: 1 } }));
+    const url = await server.listen();
+    try {
+      assert.match(url, /^http:\/\/127\.0\.0\.2:\d+$/);
+      assert.ok(memory.lines.some((line) => line.msg === 'API bound to a non-loopback interface'));
+      const status = await new Promise<number>((resolve, reject) => {
+        const request = httpRequest({
+          host: '127.0.0.2',
+          port: Number(new URL(url).port),
+          path: '/status',
+          headers: { host: 'ledger.hospital.example:7109' },
+        });
+        request.on('response', (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+        request.end();
+      });
+      assert.equal(status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('API token file', () => {
   let dir: string;
   before(async () => {
