@@ -415,6 +415,14 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: 'if-false',
     why: "closing a server that is not listening calls back at once with Node's not-running error, which close() ignores: it resolves either way",
   },
+  {
+    file: 'src/node/api/server.ts',
+    line: 'if (response.headersSent) {',
+    kind: 'if-false',
+    why:
+      'unreachable today: handlers never touch the response, and #send sets every header before its one end() call, ' +
+      'so no error follows sent headers; the guard keeps a future streamed answer from throwing out of the handler',
+  },
   // --- src/node/transfer ---
   {
     file: 'src/node/transfer/partial.ts',
