@@ -17,6 +17,15 @@ describe('HeightWaiters', () => {
     assert.equal(await waiters.wait(1, 1000), true);
   });
 
+  it('answers "not reached" at once for a later height asked with no wait, arming no timer', async () => {
+    const waiters = new HeightWaiters(5);
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    const answer = waiters.wait(9, 0);
+    assert.equal(timers(), before);
+    assert.equal(await answer, false);
+  });
+
   it('holds a later height until it commits, and wakes every waiter at or below the committed height', async () => {
     const waiters = new HeightWaiters(5);
     const six = waiters.wait(6, 10_000);

@@ -1,10 +1,11 @@
 // StreamContainerReader (src/node/transfer/container-stream.ts): an upload body read as the
 // container (head, then the items back to back). `take` hands out the container's bytes as views
 // of the body's own pieces (sealing encrypts them where they arrived, no copy), with each item
-// hashed on the way, exactly as `fill` copies them.
+// hashed on the way, exactly as `fill` copies them; a read past the last item is refused.
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { concatBytes } from '../../src/core/bytes.js';
+import { isBayledgerError } from '../../src/core/errors.js';
 import { StreamContainerReader } from '../../src/node/transfer/container-stream.js';
 
 const HEAD = new Uint8Array([0xa1, 0xa2, 0xa3]);
@@ -57,5 +58,19 @@ describe('payload: upload stream as the container', () => {
     await reader.fill(buffer, total);
     assert.deepEqual(buffer, concatBytes(HEAD, ...itemBytes()));
     await assert.rejects(reader.finish(), /longer than the announced item sizes/);
+  });
+
+  it('refuses a read past the last announced item, even with body bytes left', async () => {
+    const reader = new StreamContainerReader(SIZES, stream([...pieces(), new Uint8Array([1, 2, 3])]));
+    reader.setHead(HEAD);
+    const total = HEAD.byteLength + SIZES.reduce((sum, size) => sum + size, 0);
+    await assert.rejects(reader.take(total + 1), (error: unknown) => {
+      assert.ok(isBayledgerError(error), String(error));
+      assert.deepEqual(
+        [error.code, error.message],
+        ['USAGE', 'container: container read past its last item'],
+      );
+      return true;
+    });
   });
 });
