@@ -56,4 +56,24 @@ describe('memtable sizes spread over the organisations (memtable-spread.ts)', ()
     assert.equal(memtableBytesFor('nobody', sample), LIMITS.storeWriteBufferBytes);
     assert.equal(memtableBytesFor('solo', [{ id: 'solo', role: 'validator' }]), LIMITS.storeWriteBufferBytes);
   });
+
+  it('alternates the groups and then lists the longer one on, whichever group is longer', () => {
+    const organisations = [
+      { id: 'v1', role: 'validator' as const },
+      { id: 'h3', role: 'submitter' as const },
+      { id: 'h1', role: 'submitter' as const },
+      { id: 'r1', role: 'recipient' as const },
+      { id: 'h2', role: 'submitter' as const },
+    ];
+    assert.deepEqual(memtableOrder(organisations), ['v1', 'h1', 'h2', 'h3', 'r1']);
+    const validators = organisations.map((organisation) => ({ ...organisation, role: 'validator' as const }));
+    assert.deepEqual(memtableOrder([...validators, { id: 'x', role: 'recipient' }]), [
+      'h1',
+      'x',
+      'h2',
+      'h3',
+      'r1',
+      'v1',
+    ]);
+  });
 });
