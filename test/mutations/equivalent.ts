@@ -1220,6 +1220,12 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '< -> <=',
     why: 'the extra turn has no validator and no other node left to list (both inner checks fail): the same order',
   },
+  {
+    file: 'src/node/store/memtable-spread.ts',
+    line: 'if (place <= 0) return LIMITS.storeWriteBufferBytes;',
+    kind: '<= -> <',
+    why: 'the first place gets no share of the spread (0 extra bytes): the base size either way',
+  },
   // --- src/node/net ---
   {
     file: 'src/node/net/send-queue.ts',
