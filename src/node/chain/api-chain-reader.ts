@@ -38,7 +38,7 @@ export function parseApiUrl(text: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-/** The node's `{ error: { code, message } }` answer as an ApiClientError with that code. */
+/** `?name=value` for a value given, nothing for none. */
 function optionalQuery(name: string, value: number | undefined): string {
   return value === undefined ? '' : `?${name}=${value}`;
 }
