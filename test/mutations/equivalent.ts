@@ -1226,6 +1226,25 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '<= -> <',
     why: 'the first place gets no share of the spread (0 extra bytes): the base size either way',
   },
+  // --- src/node/verify-pool ---
+  {
+    file: 'src/node/verify-pool/bitmap.ts',
+    line: 'if ((firstIndex & 7) === 0) {',
+    kind: 'if-false',
+    why: 'the byte-wise merge is a fast path: merging bit by bit sets the same bits',
+  },
+  {
+    file: 'src/node/verify-pool/bitmap.ts',
+    line: 'for (let byte = 0; byte < sourceBytes; byte++) target[firstByte + byte]! |= source[byte]!;',
+    kind: '< -> <=',
+    why: 'one byte more ORs in undefined (0), or writes past the end of the typed array, which is ignored',
+  },
+  {
+    file: 'src/node/verify-pool/bitmap.ts',
+    line: 'for (let index = 0; index < checkCount; index++) {',
+    kind: '< -> <=',
+    why: 'the bit at checkCount is never set in a source (only setVerified writes bits, below checkCount)',
+  },
   // --- src/node/net ---
   {
     file: 'src/node/net/send-queue.ts',

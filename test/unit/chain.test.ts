@@ -131,6 +131,63 @@ describe('chain: reader, export and verify over a data directory', function () {
     });
   });
 
+  it("says which height, size or leaf it refuses, at each bound's edge", async () => {
+    await withReader(async (reader) => {
+      const logSize = leaves.length;
+      // The last block's first transaction: its leaf index is the number of leaves before it.
+      const lastTx = toHex(chain.applied[9]!.txIds[0]!);
+      const leafIndex = logSize - chain.applied[9]!.txIds.length;
+      const expectations: [() => Promise<unknown>, string][] = [
+        [() => reader.block(11), 'no block at height 11 (the chain is at height 10)'],
+        [() => reader.block(0), 'no block at height 0 (the chain is at height 10)'],
+        [() => reader.block(1.5), 'no block at height 1.5 (the chain is at height 10)'],
+        [() => reader.inclusionProof(lastTx, 0), `tree size 0 is not between 1 and the log size ${logSize}`],
+        [
+          () => reader.inclusionProof(lastTx, logSize + 1),
+          `tree size ${logSize + 1} is not between 1 and the log size ${logSize}`,
+        ],
+        [
+          () => reader.inclusionProof(lastTx, leafIndex),
+          `transaction ${lastTx} is leaf ${leafIndex}, not in a tree of size ${leafIndex}`,
+        ],
+        [() => reader.consistencyProof(0, 3), `old size 0 is not between 1 and the log size ${logSize}`],
+        [
+          () => reader.consistencyProof(3, logSize + 1),
+          `new size ${logSize + 1} is not between 1 and the log size ${logSize}`,
+        ],
+      ];
+      for (const [call, message] of expectations) {
+        await assert.rejects(call(), (error: unknown) => {
+          assert.ok(isBayledgerError(error), String(error));
+          assert.equal(error.message, message);
+          return true;
+        });
+      }
+      // Just inside each bound.
+      assert.equal((await reader.block(10)).height, 10);
+      assert.equal((await reader.inclusionProof(lastTx, leafIndex + 1)).treeSize, leafIndex + 1);
+      assert.equal((await reader.consistencyProof(1, logSize)).newSize, logSize);
+    });
+  });
+
+  it('refuses a block of a chain with none yet as not found, not as a corrupt store', async () => {
+    const store = await LedgerStore.open(join(directory, 'empty'));
+    const reader = new StoreChainReader(store, chain.params);
+    try {
+      await assert.rejects(reader.block(1), (error: unknown) => {
+        assert.ok(isBayledgerError(error), String(error));
+        assert.deepEqual(
+          [error.code, error.message],
+          ['NOT_FOUND', 'no block at height 1 (the chain is at height 0)'],
+        );
+        return true;
+      });
+    } finally {
+      await reader.close();
+      await store.close();
+    }
+  });
+
   it('writes proof bundles that verify offline with the genesis alone', async () => {
     const txId = chain.applied[6]!.txIds[2]!;
     const encoded = await withReader((reader) => reader.proofBundle(toHex(txId)));

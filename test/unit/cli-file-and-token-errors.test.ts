@@ -15,6 +15,7 @@ import { networkInit } from '../../cli/commands/network-init.js';
 import { readNodesJson, resolveApi } from '../../cli/commands/transfer-api.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { chainParamsOf } from '../../src/core/ledger/chain-params.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { ApiClient } from '../../src/node/api/client.js';
 import { readApiTokenFile, writeApiTokenFile } from '../../src/node/api/token-file.js';
 import { openDataDir, readGenesisFile } from '../../src/node/chain/open-chain.js';
@@ -234,6 +235,19 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
         readApiTokenFile(temp.path, 'test'),
         'CONFIG_INVALID',
         `${temp.path}: is a directory, expected a token file (test)`,
+      );
+    });
+
+    it('a config file of exactly the size limit, and one byte more', async () => {
+      const atLimit = path.join(temp.path, 'at-limit.json');
+      await writeFile(atLimit, ' '.repeat(LIMITS.maxConfigBytes));
+      assert.equal((await readConfigText(atLimit)).length, LIMITS.maxConfigBytes);
+      const over = path.join(temp.path, 'over-limit.json');
+      await writeFile(over, ' '.repeat(LIMITS.maxConfigBytes + 1));
+      await rejectsWith(
+        readConfigText(over),
+        'CONFIG_INVALID',
+        `${over}: larger than the limit of ${LIMITS.maxConfigBytes} bytes`,
       );
     });
 
