@@ -170,10 +170,18 @@ describe('chain: reader, export and verify over a data directory', function () {
     });
   });
 
-  it('refuses a block of a chain with none yet as not found, not as a corrupt store', async () => {
+  it('refuses a block or checkpoint of a chain with none yet as not found, not as a corrupt store', async () => {
     const store = await LedgerStore.open(join(directory, 'empty'));
     const reader = new StoreChainReader(store, chain.params);
     try {
+      await assert.rejects(reader.checkpoint(), (error: unknown) => {
+        assert.ok(isBayledgerError(error), String(error));
+        assert.deepEqual(
+          [error.code, error.message],
+          ['NOT_FOUND', 'the chain has no block yet, so no checkpoint'],
+        );
+        return true;
+      });
       await assert.rejects(reader.block(1), (error: unknown) => {
         assert.ok(isBayledgerError(error), String(error));
         assert.deepEqual(
