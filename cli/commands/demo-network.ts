@@ -86,9 +86,8 @@ export async function ensureNetwork(
     onProgress: say,
   });
   for (const node of network.nodes) say(`${node.org.padEnd(11)} ${node.role.padEnd(10)} ${node.api}`);
-  const nodes =
-    (await readNodesJson(directory)) ?? fail('NOT_READY', 'nodes.json was not written', directory);
-  return { nodes, started: network };
+  // The network's own list is what it just wrote to nodes.json: no need to read the file back.
+  return { nodes: network.nodes, started: network };
 }
 
 export function nodeOf(nodes: readonly NodesJsonEntry[], org: string): NodesJsonEntry {
