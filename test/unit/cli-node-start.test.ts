@@ -32,8 +32,9 @@ describe('CLI: node start', () => {
   it('takes the end of its input, not what arrives on it, as the stop (--stop-on-stdin-end)', async () => {
     const input = new PassThrough();
     let ended: string | undefined;
-    void inputEnd(input).then((reason) => {
+    const stop = inputEnd(input).then((reason) => {
       ended = reason;
+      return reason;
     });
     input.write('anything the other end sends is dropped\n');
     await nextTurn();
@@ -42,9 +43,7 @@ describe('CLI: node start', () => {
     // Reading drops what arrives, so a writer cannot fill the pipe and block.
     assert.equal(input.readableLength, 0);
     input.end();
-    await nextTurn();
-    await nextTurn();
-    assert.equal(ended, 'stdin-end');
+    assert.equal(await stop, 'stdin-end');
   });
 
   it('takes a failing input as ended: its other end is as gone', async () => {
