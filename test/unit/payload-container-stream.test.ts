@@ -5,8 +5,8 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { concatBytes } from '../../src/core/bytes.js';
-import { isBayledgerError } from '../../src/core/errors.js';
 import { StreamContainerReader } from '../../src/node/transfer/container-stream.js';
+import { rejectsWith } from '../helpers/rejects.js';
 
 const HEAD = new Uint8Array([0xa1, 0xa2, 0xa3]);
 const SIZES = [5, 100_000, 7];
@@ -64,13 +64,6 @@ describe('payload: upload stream as the container', () => {
     const reader = new StreamContainerReader(SIZES, stream([...pieces(), new Uint8Array([1, 2, 3])]));
     reader.setHead(HEAD);
     const total = HEAD.byteLength + SIZES.reduce((sum, size) => sum + size, 0);
-    await assert.rejects(reader.take(total + 1), (error: unknown) => {
-      assert.ok(isBayledgerError(error), String(error));
-      assert.deepEqual(
-        [error.code, error.message],
-        ['USAGE', 'container: container read past its last item'],
-      );
-      return true;
-    });
+    await rejectsWith(reader.take(total + 1), 'USAGE', 'container: container read past its last item');
   });
 });
