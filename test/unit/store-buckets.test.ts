@@ -12,6 +12,7 @@ import {
   readUint64,
   stateBucketPrefix,
   stateKey,
+  stateRange,
   txIndexKey,
   txLogKey,
   walKey,
@@ -80,6 +81,23 @@ describe('store key layout', () => {
     assert.equal(stateBucketPrefix('consent'), Bucket.StateBase);
     assert.equal(stateBucketPrefix('outcome'), Bucket.StateBase + 8);
     assert.throws(() => stateBucketPrefix('nope' as 'consent'), /unknown state bucket nope/);
+  });
+
+  it('bounds a state prefix scan by the prefix with its last byte raised', () => {
+    const consent = Bucket.StateBase;
+    assert.deepEqual(stateRange('consent'), {
+      gte: Uint8Array.of(consent),
+      lt: Uint8Array.of(consent + 1),
+    });
+    assert.deepEqual(stateRange('consent', 'ab'), {
+      gte: reference(consent, 'ab'),
+      lt: reference(consent, 'ac'),
+    });
+    // A prefix ending in a multi-byte character: its last UTF-8 byte (0xa9 of U+00E9) is raised.
+    assert.deepEqual(stateRange('consent', 'x\u00e9'), {
+      gte: reference(consent, 'x\u00e9'),
+      lt: Uint8Array.of(consent, 0x78, 0xc3, 0xaa),
+    });
   });
 
   it('puts the raw id after the bucket in tx index keys', () => {

@@ -168,18 +168,17 @@ export function stateKey(bucket: StateBucket, key: string): Uint8Array {
 
 /**
  * [gte, lt) bounds of the state entries of one bucket whose keys start with `keyPrefix` (all of
- * the bucket when it is empty). The upper bound is the prefix with its last byte raised, or the
- * next bucket when every byte of the prefix is 0xff.
+ * the bucket when it is empty). The upper bound is the lower one with its last byte raised: no
+ * UTF-8 text holds the byte 0xff (RFC 3629 section 1), and the last byte of an empty prefix's key
+ * is the bucket's own small number, so that byte can always be raised.
  */
 export function stateRange(bucket: StateBucket, keyPrefix = ''): { gte: Uint8Array; lt: Uint8Array } {
   const gte = stateKey(bucket, keyPrefix);
-  for (let at = gte.byteLength - 1; at > 0; at--) {
-    if (gte[at] === 0xff) continue;
-    const lt = gte.slice(0, at + 1);
-    lt[at]! += 1;
-    return { gte, lt };
-  }
-  return bucketRange(stateBucketPrefix(bucket));
+  const lt = gte.slice();
+  const last = lt.byteLength - 1;
+  assert(lt[last]! < 0xff, 'a state key ends in 0xff');
+  lt[last]! += 1;
+  return { gte, lt };
 }
 
 /** [gte, lt) bounds that select exactly one bucket. */
