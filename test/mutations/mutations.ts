@@ -1,4 +1,4 @@
-// The mutation audits (docs/ARCHITECTURE.md, "Tests"). Session 18: paths that run on a timer,
+// The mutation audits (docs/TESTING.md). Session 18: paths that run on a timer,
 // after a failure or on bad input, each disabled by a one-line change that the listed tests must
 // notice. Something else usually repairs what such a path would in an end-to-end run, so a test
 // that fails without it is easy to lose; `npm run test:mutations` checks that none was lost.

@@ -1,6 +1,6 @@
 // npm run test:sweep -- FILE... [--tests TEST[,TEST...]] [--timeout-s N]
 // FILE is under src/ or cli/; a cli/ file needs --tests (the end-to-end tests that spawn the CLI).
-// An operator sweep over source files (docs/ARCHITECTURE.md, "Tests"): every condition made false,
+// An operator sweep over source files (docs/TESTING.md): every condition made false,
 // every comparison, equality and boolean operator flipped, every `return true/false` inverted and
 // every `+ 1` / `- 1` dropped, one at a time, each followed by the tests that reach the file
 // through their imports (or --tests), stopping at the first failure. A mutation no test notices
