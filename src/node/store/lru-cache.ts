@@ -8,7 +8,8 @@
 // set on a Map of 100,000 entries): a third of the store's read time in a block's verification.
 import { assert } from '../../core/errors.js';
 
-export class LruCache<K, V> {
+/** V excludes undefined, which `get` answers for a miss (the state reader caches absence as null). */
+export class LruCache<K, V extends NonNullable<unknown> | null> {
   readonly #half: number;
   #young = new Map<K, V>();
   #old = new Map<K, V>();
@@ -29,11 +30,11 @@ export class LruCache<K, V> {
   /** The cached value, refreshed as recently used. */
   get(key: K): V | undefined {
     const young = this.#young.get(key);
-    if (young !== undefined || this.#young.has(key)) return young;
+    if (young !== undefined) return young;
     const old = this.#old.get(key);
-    if (old === undefined && !this.#old.has(key)) return undefined;
+    if (old === undefined) return undefined;
     this.#old.delete(key);
-    this.#promote(key, old as V);
+    this.#promote(key, old);
     return old;
   }
 
