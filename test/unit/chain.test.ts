@@ -267,6 +267,22 @@ describe('chain: reader, export and verify over a data directory', function () {
       code: 'SCHEMA_INVALID',
     });
     assert.match(short.ok ? '' : short.reason, /4 blocks, the header announces 10/);
+
+    // All ten blocks under a header that announces four: the fifth item is refused.
+    const again = await openDataDir(dataDir);
+    const all = new StoreBlockSource(again.store);
+    await writeChainExport({ height: 4, blocks: () => all.blocks() }, again.params, exportPath);
+    await again.store.close();
+    const long = await openChainExport(exportPath);
+    let read = 0;
+    await rejectsWith(
+      (async () => {
+        for await (const _ of long.source.blocks()) read++;
+      })(),
+      'SCHEMA_INVALID',
+      `${exportPath}: more than the 4 blocks the header announces`,
+    );
+    assert.equal(read, 4);
     const other = testGenesis({ chainId: 'another-chain' });
     const wrongNetwork = await verifyExportFile(
       exportPath,
