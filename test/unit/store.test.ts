@@ -3,7 +3,7 @@
 // tested on its own; full chains with real transactions are in chain tests.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { utf8 } from '../../src/core/bytes.js';
@@ -390,5 +390,22 @@ describe('LedgerStore', () => {
     }
     t.store = await LedgerStore.open(t.directory);
     assert.equal(t.store.height, 0);
+  });
+
+  it('tells a missing database from one that cannot be opened, naming the path', async () => {
+    const missing = join(t.directory, 'nothing-here');
+    await rejectsWith(
+      LedgerStore.open(missing, { createIfMissing: false }),
+      'NOT_FOUND',
+      new RegExp(`^no bayledger database in ${missing}$`),
+    );
+    // A file where the database's folder should be: LevelDB's own words follow the path.
+    const file = join(t.directory, 'a-file');
+    await writeFile(file, 'not a database');
+    await rejectsWith(
+      LedgerStore.open(file),
+      'DATABASE_CORRUPT',
+      new RegExp(`^cannot open database ${file}: .+`),
+    );
   });
 });

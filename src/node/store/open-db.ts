@@ -38,16 +38,14 @@ export const DEFAULT_LEVEL_TUNING: LevelTuning = {
 
 export type ByteDb = ClassicLevel<Uint8Array, Uint8Array>;
 
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : undefined;
-}
-
+/** Whether LevelDB refused because another process holds the lock, anywhere in the cause chain. */
 function isLockedError(error: unknown): boolean {
-  for (let current: unknown = error; current; current = (current as { cause?: unknown }).cause) {
-    if (errorCode(current) === 'LEVEL_LOCKED') return true;
-    if (typeof current !== 'object') break;
+  for (
+    let current: unknown = error;
+    typeof current === 'object' && current !== null;
+    current = (current as { cause?: unknown }).cause
+  ) {
+    if ((current as { code?: unknown }).code === 'LEVEL_LOCKED') return true;
   }
   return false;
 }
