@@ -10,3 +10,12 @@ export async function rejectsWith(promise: Promise<unknown>, code: string, messa
     return true;
   });
 }
+
+/** Asserts `action` throws a BayledgerError of `code` and exactly `message`. */
+export function throwsWith(action: () => unknown, code: string, message: string): void {
+  assert.throws(action, (error: unknown) => {
+    assert.ok(isBayledgerError(error), String(error));
+    assert.deepEqual([error.code, error.message], [code, message]);
+    return true;
+  });
+}

@@ -45,6 +45,7 @@ import {
   TestLedger,
   testGenesis,
 } from '../helpers/fixtures.js';
+import { throwsWith } from '../helpers/rejects.js';
 import { waitFor } from '../helpers/wait.js';
 
 const net = testGenesis();
@@ -77,21 +78,45 @@ describe('transfer service: consent countersignature', () => {
   });
 
   it('refuses a grant for another hospital, without or with a bad patient signature, or of another kind', () => {
-    throwsCode(
+    throwsWith(
       () => countersignGrant(patientOnly({ sender: 'nf-ufh', allowedSenders: ['nf-ufh'] }).bytes, hospital),
       'RECORD_INVALID',
+      'the grant names nf-ufh as submitting hospital, this node is hku-szh',
     );
-    throwsCode(
+    throwsWith(
       () => countersignGrant(patientOnly({ allowedSenders: ['nf-ufh'] }).bytes, hospital),
       'RECORD_INVALID',
+      'the grant does not allow hku-szh to send',
     );
     const otherNetwork = signTx('consent.grant', patientOnly().body, [net.patient('carol')], 'another-chain');
-    throwsCode(() => countersignGrant(encodeTxEnvelope(otherNetwork), hospital), 'SIGNATURE_INVALID');
+    throwsWith(
+      () => countersignGrant(encodeTxEnvelope(otherNetwork), hospital),
+      'SIGNATURE_INVALID',
+      'the patient signature does not verify for this network',
+    );
     const byStranger = grantConsent(net, { patient: 'carol', signers: [net.patient('mallory')] });
-    throwsCode(() => countersignGrant(byStranger.bytes, hospital), 'RECORD_INVALID');
+    throwsWith(
+      () => countersignGrant(byStranger.bytes, hospital),
+      'RECORD_INVALID',
+      'a grant is signed by the patient and the hospital only',
+    );
+    const hospitalOnly = signTx('consent.grant', patientOnly().body, [hospital.signer], hospital.chainId);
+    throwsWith(
+      () => countersignGrant(encodeTxEnvelope(hospitalOnly), hospital),
+      'SIGNATURE_INVALID',
+      'the patient has not signed this grant',
+    );
     const revoke = revokeConsent(net, { consentId: sha256(utf8('x')) });
-    throwsCode(() => countersignGrant(revoke.bytes, hospital), 'RECORD_INVALID');
-    throwsCode(() => countersignGrant(new Uint8Array([1, 2, 3]), hospital), 'RECORD_INVALID');
+    throwsWith(
+      () => countersignGrant(revoke.bytes, hospital),
+      'RECORD_INVALID',
+      'expected a consent.grant, got consent.revoke',
+    );
+    throwsWith(
+      () => countersignGrant(new Uint8Array([1, 2, 3]), hospital),
+      'RECORD_INVALID',
+      'not a valid transaction: byte 1: 2 bytes after the first item',
+    );
   });
 });
 
@@ -109,7 +134,9 @@ describe('transfer service: salted item commitments', () => {
     assert.equal(salt.byteLength, 32);
     assert.deepEqual(itemCommitment(salt, uid), sha256(concatBytes(salt, utf8(uid))));
     assert.notDeepEqual(itemCommitment(newItemSalt(), uid), itemCommitment(salt, uid));
-    for (const bad of ['1.02.3', 'abc', '1..2', `1.${'2'.repeat(64)}`, '']) {
+    const longest = `1.${'2'.repeat(62)}`;
+    assert.equal(checkDocumentUid(longest, 'uid'), longest, 'exactly 64 characters is allowed');
+    for (const bad of ['1.02.3', 'abc', '1..2', `${longest}3`, '']) {
       throwsCode(() => checkDocumentUid(bad, 'uid'), 'REQUEST_MALFORMED');
     }
   });
