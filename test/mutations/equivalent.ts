@@ -1280,6 +1280,14 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '>= -> >',
     why: 'giving up one poll later when the deadline falls on the very millisecond: timing only',
   },
+  {
+    file: 'src/node/store/evidence-store.ts',
+    line: 'if (excess > 0) {',
+    kind: '> -> >=',
+    why:
+      'with no excess the branch reads no key (limit 0), deletes nothing and rewrites the dropped count ' +
+      'with the value it already has (or writes 0 where no count was kept, which decodes the same)',
+  },
 ];
 
 /** Why this surviving mutation is equivalent, or undefined when no entry explains it. */

@@ -13,10 +13,12 @@ import { decodeEvidence } from '../../src/core/consensus/evidence-codec.js';
 import { verifyEvidence } from '../../src/core/consensus/evidence-verify.js';
 import { BayledgerError, isBayledgerError } from '../../src/core/errors.js';
 import { STATE_BUCKETS } from '../../src/core/ledger/state-kv.js';
-import { Bucket, evidenceDroppedKey } from '../../src/node/store/buckets.js';
+import { LIMITS } from '../../src/core/limits.js';
+import { Bucket, evidenceDroppedKey, evidenceKey } from '../../src/node/store/buckets.js';
 import { EvidenceStore } from '../../src/node/store/evidence-store.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { openByteDb } from '../../src/node/store/open-db.js';
+import { rejectsWith } from '../helpers/rejects.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { makeBlock, makeProposal, makeTableFixture, makeVote } from '../sim/fixtures.js';
 
@@ -131,6 +133,26 @@ describe('store: equivocation evidence', () => {
       }
       await db.put(evidenceDroppedKey(), encodeCanonical(0));
       assert.equal((await EvidenceStore.open(db, 3)).dropped, 0, 'zero is a count');
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('opens over exactly LIMITS.maxStoredEvidence records, and refuses one more (DATABASE_CORRUPT)', async () => {
+    const db = await openByteDb(path.join(temp.path, 'db'), { createIfMissing: true });
+    try {
+      // The open counts keys only, so any value stands in for a record here.
+      const batch = db.batch();
+      for (let height = 1; height <= LIMITS.maxStoredEvidence; height++)
+        batch.put(evidenceKey(height, 'v1/prevote/0'), Uint8Array.of(0));
+      await batch.write({ sync: false });
+      assert.equal((await EvidenceStore.open(db)).count, LIMITS.maxStoredEvidence);
+      await db.put(evidenceKey(LIMITS.maxStoredEvidence + 1, 'v1/prevote/0'), Uint8Array.of(0));
+      await rejectsWith(
+        EvidenceStore.open(db),
+        'DATABASE_CORRUPT',
+        `evidence: more than ${LIMITS.maxStoredEvidence} evidence records`,
+      );
     } finally {
       await db.close();
     }
