@@ -58,12 +58,13 @@ describe('node: ApiChainReader over the node API routes', function () {
       }),
     } as unknown as NodeRuntime;
     registerNodeRoutes(server, runtime, local);
-    const url = await server.listen();
-    remote = new ApiChainReader({ baseUrl: `${url}/` });
+    // Set before anything else can fail, so a failing hook still lets the test process exit.
     close = async () => {
       await server.close();
       await store.close();
     };
+    const url = await server.listen();
+    remote = new ApiChainReader({ baseUrl: `${url}/` });
   });
 
   after(async () => {
