@@ -223,6 +223,14 @@ export const LIMITS = {
   nodeShutdownTimeoutMs: 15_000,
   /** Default time the API client waits for an answer. */
   apiClientTimeoutMs: 30_000,
+  /**
+   * Largest answer body the API client reads (the CLI's --api mode): a wrong URL can point at
+   * anything. The node's largest answers are an audit of maxAuditPatientEntries index entries
+   * (about 5 MB) and a block view of maxTxsPerBlock ids (about 0.4 MB).
+   */
+  maxApiAnswerBytes: 16 * 1024 * 1024,
+  /** Largest error answer body the API client reads; the node's are a code and a short message. */
+  maxApiErrorAnswerBytes: 64 * 1024,
   /** Label combinations one metric may hold. */
   maxMetricSeries: 1_000,
 

@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { isBayledgerError } from '../../src/core/errors.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { ApiClient, ApiClientError } from '../../src/node/api/client.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -111,5 +112,46 @@ describe('API client', () => {
       assert.equal(other.status, 500, body);
       assert.match(other.message, /HTTP 500 without an error body/, body);
     }
+  });
+
+  /** The server answers 200 with `bytes`, declaring their length or (chunked) not. */
+  const sending = (bytes: Uint8Array, declared: boolean): void => {
+    handler = (_request, response) => {
+      if (declared) response.setHeader('content-length', bytes.byteLength);
+      response.end(bytes);
+    };
+  };
+
+  it('reads an answer of up to its bound, and refuses a longer one, declared or not', async () => {
+    const client = new ApiClient({ baseUrl });
+    const bound = 100_000;
+    const exact = Uint8Array.from({ length: bound }, (_, i) => i % 251);
+    for (const declared of [true, false]) {
+      sending(exact, declared);
+      assert.deepEqual(await client.getBytes('/chain/bundle/x', bound), exact);
+      sending(new Uint8Array(bound + 1), declared);
+      const refused = await failure(client.getBytes('/chain/bundle/x', bound));
+      assert.deepEqual(
+        [refused.code, refused.message, refused.status],
+        ['MESSAGE_TOO_LARGE', `/chain/bundle/x: the answer is larger than ${bound} bytes`, 200],
+      );
+    }
+  });
+
+  it('bounds JSON and text answers by maxApiAnswerBytes and error bodies by maxApiErrorAnswerBytes', async () => {
+    const client = new ApiClient({ baseUrl });
+    // A JSON string whose encoding is one byte past the bound.
+    const tooLong = `"${'x'.repeat(LIMITS.maxApiAnswerBytes - 1)}"`;
+    sending(new TextEncoder().encode(tooLong), false);
+    assert.equal((await failure(client.getJson('/status'))).code, 'MESSAGE_TOO_LARGE');
+    assert.equal((await failure(client.getText('/metrics'))).code, 'MESSAGE_TOO_LARGE');
+    const errorBody = (padding: number) =>
+      `{"error":{"code":"NOT_FOUND","message":"no such block"},"padding":"${'x'.repeat(padding)}"}`;
+    const fitting = errorBody(LIMITS.maxApiErrorAnswerBytes - errorBody(0).length);
+    answering(404, fitting);
+    assert.equal((await failure(client.getJson('/chain/blocks/9'))).code, 'NOT_FOUND');
+    answering(404, `${fitting} `);
+    const unread = await failure(client.getJson('/chain/blocks/9'));
+    assert.deepEqual([unread.code, unread.status], ['REMOTE_ERROR', 404]);
   });
 });

@@ -3,10 +3,13 @@
 // `chain ... --data-dir DIR` print), errors keep the node's codes, and bad URLs are usage errors.
 import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import { isBayledgerError } from '../../src/core/errors.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { createApiServer } from '../../src/node/api/server.js';
 import { registerNodeRoutes } from '../../src/node/api-routes.js';
 import { ApiChainReader, parseApiUrl } from '../../src/node/chain/api-chain-reader.js';
@@ -16,6 +19,8 @@ import { createNodeMetrics } from '../../src/node/node-metrics.js';
 import type { NodeRuntime } from '../../src/node/node-runtime.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { buildChain, commitChain, fileableTestGenesis, workloadBlocks } from '../helpers/chain.js';
+import { rejectsWith, throwsWith } from '../helpers/rejects.js';
+import { standInNode } from '../helpers/stand-in-node.js';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -103,17 +108,25 @@ describe('node: ApiChainReader over the node API routes', function () {
 
   it('accepts only plain http(s) base URLs, and says UNREACHABLE when nothing listens', async () => {
     assert.equal(parseApiUrl('http://127.0.0.1:7101/'), 'http://127.0.0.1:7101');
-    for (const bad of [
-      '127.0.0.1:7101',
-      'ftp://127.0.0.1/',
-      'http://127.0.0.1:1/?x=1',
-      'http://u:p@127.0.0.1/',
-      'nope',
-    ])
-      assert.throws(
+    assert.equal(parseApiUrl('https://node.example:7101/base//'), 'https://node.example:7101/base');
+    for (const bad of ['ftp://127.0.0.1/', 'file:///etc/hosts'])
+      throwsWith(() => parseApiUrl(bad), 'USAGE', `--api ${bad}: only http and https URLs`);
+    for (const bad of ['nope', '127.0.0.1:7101'])
+      throwsWith(
         () => parseApiUrl(bad),
-        (error: unknown) => isBayledgerError(error, 'USAGE'),
-        bad,
+        'USAGE',
+        `--api ${bad}: expected a URL such as http://127.0.0.1:7101`,
+      );
+    for (const bad of [
+      'http://127.0.0.1:1/?x=1',
+      'http://127.0.0.1:1/#x',
+      'http://u@127.0.0.1/',
+      'http://:p@127.0.0.1/',
+    ])
+      throwsWith(
+        () => parseApiUrl(bad),
+        'USAGE',
+        `--api ${bad}: no query, fragment or credentials in the URL`,
       );
     const nowhere = new ApiChainReader({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 2_000 });
     assert.equal(await codeOf(nowhere.status()), 'UNREACHABLE');
@@ -121,5 +134,40 @@ describe('node: ApiChainReader over the node API routes', function () {
     // The message names what failed underneath (here undici's "bad port"), not fetch's generic
     // "fetch failed".
     await assert.rejects(nowhere.proofBundle(txIds[0]!), /cannot reach the node API \((?!fetch failed)/);
+  });
+
+  it('refuses an answer that is not a view, and a proof bundle past its bound', async () => {
+    let answer: unknown = [];
+    const bundleBytes = { count: 0 };
+    const standIn = await standInNode({
+      'GET /chain/status': () => ({ status: 200, json: answer }),
+    });
+    const bundleServer = createServer((_request, response) => response.end(Buffer.alloc(bundleBytes.count)));
+    await new Promise<void>((resolve) => bundleServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const reader = new ApiChainReader({ baseUrl: standIn.url });
+      for (answer of [[], 'a view', null, 7]) {
+        await rejectsWith(
+          reader.status(),
+          'REMOTE_ERROR',
+          '/chain/status: the node answered with something that is not a view',
+        );
+      }
+      const bundles = new ApiChainReader({
+        baseUrl: `http://127.0.0.1:${(bundleServer.address() as AddressInfo).port}`,
+      });
+      bundleBytes.count = LIMITS.maxProofBundleBytes;
+      assert.equal((await bundles.proofBundle(txIds[0]!)).byteLength, LIMITS.maxProofBundleBytes);
+      bundleBytes.count = LIMITS.maxProofBundleBytes + 1;
+      await rejectsWith(
+        bundles.proofBundle(txIds[0]!),
+        'MESSAGE_TOO_LARGE',
+        `/chain/bundle/${txIds[0]}: the answer is larger than ${LIMITS.maxProofBundleBytes} bytes`,
+      );
+    } finally {
+      await standIn.close();
+      bundleServer.closeAllConnections();
+      await new Promise((resolve) => bundleServer.close(resolve));
+    }
   });
 });

@@ -3,7 +3,7 @@
 // `isBayledgerError(error, 'NOT_FOUND')` reads the same against a remote node as locally),
 // UNREACHABLE when nothing answered, TIMEOUT when the answer took too long.
 
-import { toHex } from '../../core/bytes.js';
+import { concatBytes, toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
 import { BayledgerError, causeMessage, type ErrorCode } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
@@ -78,13 +78,13 @@ export class ApiClient {
   /** For non-JSON routes such as /metrics. */
   async getText(path: string): Promise<string> {
     const response = await this.#fetch('GET', path, undefined, undefined);
-    return response.text();
+    return textOf(await boundedBody(response, LIMITS.maxApiAnswerBytes, path));
   }
 
   /** The answer's body as bytes (a CBOR proof bundle), with the same errors as every other call. */
-  async getBytes(path: string): Promise<Uint8Array> {
+  async getBytes(path: string, maxBytes: number = LIMITS.maxApiAnswerBytes): Promise<Uint8Array> {
     const response = await this.#fetch('GET', path, undefined, undefined);
-    return new Uint8Array(await response.arrayBuffer());
+    return boundedBody(response, maxBytes, path);
   }
 
   postJson(path: string, body: unknown): Promise<unknown> {
@@ -121,7 +121,7 @@ export class ApiClient {
     contentType: string | undefined,
   ) {
     const response = await this.#fetch(method, path, body, contentType);
-    const text = await response.text();
+    const text = textOf(await boundedBody(response, LIMITS.maxApiAnswerBytes, path));
     try {
       return JSON.parse(text) as unknown;
     } catch {
@@ -160,6 +160,42 @@ export class ApiClient {
   }
 }
 
+const utf8Decoder = new TextDecoder('utf-8');
+
+function textOf(bytes: Uint8Array): string {
+  return utf8Decoder.decode(bytes);
+}
+
+/**
+ * An answer's body, refused with MESSAGE_TOO_LARGE once it passes `maxBytes`: a wrong --api URL
+ * can point at anything, and the CLI must not hold whatever it sends. A declared length past the
+ * bound is refused before a byte is read; otherwise the count is kept as the bytes arrive, and
+ * leaving the loop cancels the rest of the stream.
+ */
+async function boundedBody(response: Response, maxBytes: number, path: string): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new ApiClientError(
+      'MESSAGE_TOO_LARGE',
+      `the answer is larger than ${maxBytes} bytes`,
+      response.status,
+      path,
+    );
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (response.body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let totalBytes = 0;
+  for await (const chunk of response.body) {
+    totalBytes += chunk.byteLength;
+    if (totalBytes > maxBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return concatBytes(...chunks);
+}
+
 function transportError(error: unknown, baseUrl: string, timeoutMs: number): ApiClientError {
   if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return new ApiClientError('TIMEOUT', `no answer within ${timeoutMs} ms`, undefined, baseUrl);
@@ -179,8 +215,9 @@ async function answerError(
 ): Promise<ApiClientError> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await response.text());
+    parsed = JSON.parse(textOf(await boundedBody(response, LIMITS.maxApiErrorAnswerBytes, path)));
   } catch {
+    // Not JSON, or too large for an error body: no code of the node's to report.
     parsed = undefined;
   }
   const error =

@@ -94,11 +94,7 @@ export class ApiChainReader implements ChainReader {
 
   async proofBundle(txIdHex: string): Promise<Uint8Array> {
     parseTxId(txIdHex);
-    const path = `/chain/bundle/${txIdHex}`;
-    const bytes = await this.#client.getBytes(path);
-    if (bytes.byteLength > LIMITS.maxProofBundleBytes)
-      throw new ApiClientError('MESSAGE_TOO_LARGE', 'the proof bundle is larger than allowed', 200, path);
-    return bytes;
+    return this.#client.getBytes(`/chain/bundle/${txIdHex}`, LIMITS.maxProofBundleBytes);
   }
 
   async close(): Promise<void> {}
