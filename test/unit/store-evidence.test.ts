@@ -11,7 +11,7 @@ import {
 } from '../../src/core/consensus/evidence.js';
 import { decodeEvidence } from '../../src/core/consensus/evidence-codec.js';
 import { verifyEvidence } from '../../src/core/consensus/evidence-verify.js';
-import { BayledgerError, isBayledgerError } from '../../src/core/errors.js';
+import { isBayledgerError } from '../../src/core/errors.js';
 import { STATE_BUCKETS } from '../../src/core/ledger/state-kv.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { Bucket, evidenceDroppedKey, evidenceKey } from '../../src/node/store/buckets.js';
@@ -87,11 +87,20 @@ describe('store: equivocation evidence', () => {
       } while (after !== undefined);
       assert.deepEqual(heights, [2, 3, 5, 7, 9]);
       assert.equal(pages, 3);
-      for (const cursor of ['zz', '08', `07${'00'.repeat(12)}`, '09']) {
-        await assert.rejects(store.list({ after: cursor }), (error: unknown) => {
-          return error instanceof BayledgerError && error.code === 'REQUEST_MALFORMED';
-        });
+      // A page that takes exactly the records left is the last one.
+      const whole = await store.list({ limit: 5 });
+      assert.deepEqual([whole.entries.length, whole.next], [5, null]);
+      // A cursor is the bucket byte, the 8-byte height and a slot of at least one byte.
+      const bucket = Bucket.Evidence.toString(16).padStart(2, '0');
+      const headOnly = `${bucket}${'00'.repeat(8)}`;
+      for (const cursor of ['zz', '08', `07${'00'.repeat(12)}`, '09', headOnly]) {
+        await rejectsWith(
+          store.list({ after: cursor }),
+          'REQUEST_MALFORMED',
+          'after: not an evidence cursor',
+        );
       }
+      assert.equal((await store.list({ after: `${headOnly}00` })).entries.length, 5);
     } finally {
       await db.close();
     }
