@@ -681,11 +681,11 @@ export const EQUIVALENT: readonly Equivalent[] = [
   // --- src/node/api/client.ts ---
   {
     file: 'src/node/api/client.ts',
-    line: "if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {",
+    line: "if (error instanceof DOMException && error.name === 'TimeoutError') {",
     kind: '&& -> ||',
     why:
-      'fetch rejects with a DOMException for its signal (these two names) and a TypeError for anything else, so ' +
-      'dropping the class test changes no answer',
+      "fetch and a body's stream reject with a DOMException for the timeout signal and a TypeError for anything " +
+      'else (whose name is TypeError), so dropping the class test changes no answer',
   },
   // --- src/node/consensus-driver.ts ---
   {

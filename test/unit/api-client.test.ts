@@ -118,7 +118,9 @@ describe('API client', () => {
   const sending = (bytes: Uint8Array, declared: boolean): void => {
     handler = (_request, response) => {
       if (declared) response.setHeader('content-length', bytes.byteLength);
-      response.end(bytes);
+      // end() alone would declare the length itself.
+      response.write(bytes);
+      response.end();
     };
   };
 
@@ -153,5 +155,45 @@ describe('API client', () => {
     answering(404, `${fitting} `);
     const unread = await failure(client.getJson('/chain/blocks/9'));
     assert.deepEqual([unread.code, unread.status], ['REMOTE_ERROR', 404]);
+  });
+
+  it('refuses a declared length past the bound before reading, and answers a 204 with no bytes', async () => {
+    const client = new ApiClient({ baseUrl, timeoutMs: 5_000 });
+    // Ten bytes of the declared 1,001, then nothing: only the declared length can refuse it in time.
+    // The client closes each stalled connection itself (cancelled or timed out), so none is reused.
+    handler = (_request, response) => {
+      response.setHeader('content-length', 1_001);
+      response.write(new Uint8Array(10));
+    };
+    const refused = await failure(client.getBytes('/chain/bundle/x', 1_000));
+    assert.deepEqual(
+      [refused.code, refused.message],
+      ['MESSAGE_TOO_LARGE', '/chain/bundle/x: the answer is larger than 1000 bytes'],
+    );
+    handler = (_request, response) => {
+      response.statusCode = 204;
+      response.end();
+    };
+    assert.deepEqual(await client.getBytes('/chain/bundle/x'), new Uint8Array(0));
+  });
+
+  it('a body that stalls is TIMEOUT, and one cut off is UNREACHABLE, answer or error alike', async () => {
+    for (const status of [200, 500]) {
+      handler = (_request, response) => {
+        response.statusCode = status;
+        response.setHeader('content-type', 'application/json');
+        response.write('{"error":');
+      };
+      const stalled = await failure(new ApiClient({ baseUrl, timeoutMs: 200 }).getJson('/status'));
+      assert.deepEqual([stalled.code, stalled.message], ['TIMEOUT', `${baseUrl}: no answer within 200 ms`]);
+        handler = (_request, response) => {
+        response.statusCode = status;
+        response.write('{"error":');
+        setImmediate(() => response.socket?.destroy());
+      };
+      const cut = await failure(new ApiClient({ baseUrl }).getJson('/status'));
+      assert.equal(cut.code, 'UNREACHABLE', String(status));
+      assert.match(cut.message, /cannot reach the node API \(/);
+    }
   });
 });

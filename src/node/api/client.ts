@@ -5,7 +5,7 @@
 
 import { concatBytes, toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
-import { BayledgerError, causeMessage, type ErrorCode } from '../../core/errors.js';
+import { BayledgerError, causeMessage, type ErrorCode, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 
 export interface ApiClientOptions {
@@ -78,13 +78,13 @@ export class ApiClient {
   /** For non-JSON routes such as /metrics. */
   async getText(path: string): Promise<string> {
     const response = await this.#fetch('GET', path, undefined, undefined);
-    return textOf(await boundedBody(response, LIMITS.maxApiAnswerBytes, path));
+    return textOf(await this.#body(response, LIMITS.maxApiAnswerBytes, path));
   }
 
   /** The answer's body as bytes (a CBOR proof bundle), with the same errors as every other call. */
   async getBytes(path: string, maxBytes: number = LIMITS.maxApiAnswerBytes): Promise<Uint8Array> {
     const response = await this.#fetch('GET', path, undefined, undefined);
-    return boundedBody(response, maxBytes, path);
+    return this.#body(response, maxBytes, path);
   }
 
   postJson(path: string, body: unknown): Promise<unknown> {
@@ -121,7 +121,7 @@ export class ApiClient {
     contentType: string | undefined,
   ) {
     const response = await this.#fetch(method, path, body, contentType);
-    const text = textOf(await boundedBody(response, LIMITS.maxApiAnswerBytes, path));
+    const text = textOf(await this.#body(response, LIMITS.maxApiAnswerBytes, path));
     try {
       return JSON.parse(text) as unknown;
     } catch {
@@ -154,9 +154,30 @@ export class ApiClient {
     } catch (error) {
       throw transportError(error, this.#baseUrl, this.#timeoutMs);
     }
-    if (!response.ok)
-      throw await answerError(response, path, { baseUrl: this.#baseUrl, tokenSource: this.#tokenSource });
+    if (!response.ok) {
+      let text: string | undefined;
+      try {
+        text = textOf(await this.#body(response, LIMITS.maxApiErrorAnswerBytes, path));
+      } catch (error) {
+        // Too large for an error body: no code of the node's to report.
+        if (!isBayledgerError(error, 'MESSAGE_TOO_LARGE')) throw error;
+      }
+      throw answerError(response.status, text, path, {
+        baseUrl: this.#baseUrl,
+        tokenSource: this.#tokenSource,
+      });
+    }
     return response;
+  }
+
+  /** The answer's body within `maxBytes`; a stall or a dropped connection while it arrives fails as fetch would. */
+  async #body(response: Response, maxBytes: number, path: string): Promise<Uint8Array> {
+    try {
+      return await boundedBody(response, maxBytes, path);
+    } catch (error) {
+      if (error instanceof ApiClientError) throw error;
+      throw transportError(error, this.#baseUrl, this.#timeoutMs);
+    }
   }
 }
 
@@ -170,7 +191,7 @@ function textOf(bytes: Uint8Array): string {
  * An answer's body, refused with MESSAGE_TOO_LARGE once it passes `maxBytes`: a wrong --api URL
  * can point at anything, and the CLI must not hold whatever it sends. A declared length past the
  * bound is refused before a byte is read; otherwise the count is kept as the bytes arrive, and
- * leaving the loop cancels the rest of the stream.
+ * leaving the loop cancels the rest of the stream. A body-less answer (204) is empty.
  */
 async function boundedBody(response: Response, maxBytes: number, path: string): Promise<Uint8Array> {
   const tooLarge = () =>
@@ -197,7 +218,8 @@ async function boundedBody(response: Response, maxBytes: number, path: string): 
 }
 
 function transportError(error: unknown, baseUrl: string, timeoutMs: number): ApiClientError {
-  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+  // AbortSignal.timeout's reason: fetch rejects with it, and so does reading a body that stalls.
+  if (error instanceof DOMException && error.name === 'TimeoutError') {
     return new ApiClientError('TIMEOUT', `no answer within ${timeoutMs} ms`, undefined, baseUrl);
   }
   return new ApiClientError(
@@ -208,16 +230,16 @@ function transportError(error: unknown, baseUrl: string, timeoutMs: number): Api
   );
 }
 
-async function answerError(
-  response: Response,
+function answerError(
+  status: number,
+  text: string | undefined,
   path: string,
   node: { readonly baseUrl: string; readonly tokenSource: string | undefined },
-): Promise<ApiClientError> {
+): ApiClientError {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(textOf(await boundedBody(response, LIMITS.maxApiErrorAnswerBytes, path)));
+    parsed = text === undefined ? undefined : JSON.parse(text);
   } catch {
-    // Not JSON, or too large for an error body: no code of the node's to report.
     parsed = undefined;
   }
   const error =
@@ -227,18 +249,7 @@ async function answerError(
     typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
   if (typeof code === 'string' && ERROR_CODE_PATTERN.test(code) && typeof message === 'string') {
     // The server is our own node: its codes are ErrorCodes (checked for shape, not membership).
-    return answeredError(
-      code as ErrorCode,
-      message.slice(0, MAX_ERROR_MESSAGE_CHARS),
-      response.status,
-      path,
-      node,
-    );
+    return answeredError(code as ErrorCode, message.slice(0, MAX_ERROR_MESSAGE_CHARS), status, path, node);
   }
-  return new ApiClientError(
-    'REMOTE_ERROR',
-    `HTTP ${response.status} without an error body`,
-    response.status,
-    path,
-  );
+  return new ApiClientError('REMOTE_ERROR', `HTTP ${status} without an error body`, status, path);
 }
