@@ -202,6 +202,17 @@ describe('ItemWriteWorker', () => {
     }
   });
 
+  it('close waits for the writes handed over, and every request after it is refused', async () => {
+    const worker = ItemWriteWorker.start(2, 16);
+    assert.equal(await worker.whenReady(), true);
+    // No items yet, so the write touches no file; it is still with the worker when close starts.
+    const written = worker.write(0, [new Uint8Array(4)]);
+    await worker.close();
+    await written;
+    for (const request of [() => worker.digests(), () => worker.flush(), () => worker.setItems([])])
+      await assert.rejects(request(), /the item writing worker was stopped/);
+  });
+
   it('serves one writer: a second slot() beside one already waiting is a broken invariant', async () => {
     const worker = ItemWriteWorker.start(1, 16);
     try {
