@@ -1288,6 +1288,15 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'with no excess the branch reads no key (limit 0), deletes nothing and rewrites the dropped count ' +
       'with the value it already has (or writes 0 where no count was kept, which decodes the same)',
   },
+  {
+    file: 'src/node/transfer/item-write-pool.ts',
+    line: 'if (this.#failure !== undefined) return Promise.reject(this.#failure);',
+    kind: 'if-false',
+    occurrences: [2],
+    why:
+      "write()'s own check: without it the request it makes is refused by #request's check with the same " +
+      'failure, and the slot it took is freed by that rejection',
+  },
 ];
 
 /** Why this surviving mutation is equivalent, or undefined when no entry explains it. */

@@ -202,6 +202,43 @@ describe('ItemWriteWorker', () => {
     }
   });
 
+  it("writes each item's bytes at its offset and hashes every item it saw whole", async () => {
+    // Item a is [0, 6) of the container, item b [6, 10); the first write covers a and half of b.
+    const container = Uint8Array.from({ length: 10 }, (_, i) => 100 + i);
+    const received = (ends: readonly number[]) =>
+      withTempDir(async (dir) => {
+        const files = await Promise.all(['a', 'b'].map((name) => open(path.join(dir, name), 'w+')));
+        const worker = ItemWriteWorker.start(2, 16);
+        try {
+          await worker.setItems([
+            { fd: files[0]!.fd, directFd: null, start: 0, sizeBytes: 6 },
+            { fd: files[1]!.fd, directFd: null, start: 6, sizeBytes: 4 },
+          ]);
+          let from = 0;
+          for (const end of ends) {
+            await worker.slot();
+            await worker.write(from, [container.subarray(from, end)]);
+            from = end;
+          }
+          await worker.flush();
+          const digests = await worker.digests();
+          const bytes = await Promise.all(['a', 'b'].map((name) => readFile(path.join(dir, name))));
+          return { digests, bytes: bytes.map((file) => [...file]) };
+        } finally {
+          await worker.close();
+          for (const file of files) await file.close();
+        }
+      });
+    assert.deepEqual(await received([8, 10]), {
+      digests: [sha256(container.subarray(0, 6)), sha256(container.subarray(6))],
+      bytes: [[...container.subarray(0, 6)], [...container.subarray(6)]],
+    });
+    assert.deepEqual(await received([8]), {
+      digests: [sha256(container.subarray(0, 6)), null],
+      bytes: [[...container.subarray(0, 6)], [...container.subarray(6, 8)]],
+    });
+  });
+
   it('close waits for the writes handed over, and every request after it is refused', async () => {
     const worker = ItemWriteWorker.start(2, 16);
     assert.equal(await worker.whenReady(), true);
