@@ -225,10 +225,11 @@ export const LIMITS = {
   apiClientTimeoutMs: 30_000,
   /**
    * Largest answer body the API client reads (the CLI's --api mode): a wrong URL can point at
-   * anything. The node's largest answers are an audit of maxAuditPatientEntries index entries
-   * (about 5 MB) and a block view of maxTxsPerBlock ids (about 0.4 MB).
+   * anything. The node's largest answer is a patient audit of maxAuditPatientEntries index
+   * entries, each consent at most about 4 KB in JSON (32 categories and 16 senders of 64-character
+   * ids): under 40 MB.
    */
-  maxApiAnswerBytes: 16 * 1024 * 1024,
+  maxApiAnswerBytes: 64 * 1024 * 1024,
   /** Largest error answer body the API client reads; the node's are a code and a short message. */
   maxApiErrorAnswerBytes: 64 * 1024,
   /** Label combinations one metric may hold. */
