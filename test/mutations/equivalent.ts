@@ -1297,6 +1297,14 @@ export const EQUIVALENT: readonly Equivalent[] = [
       "write()'s own check: without it the request it makes is refused by #request's check with the same " +
       'failure, and the slot it took is freed by that rejection',
   },
+  {
+    file: 'src/node/chain/store-block-source.ts',
+    line: 'if (height < this.height) {',
+    kind: '< -> <=',
+    why:
+      'one read ahead past the tip: it is refused (NOT_FOUND), its rejection is caught where it starts, and the ' +
+      'loop ends before awaiting it',
+  },
 ];
 
 /** Why this surviving mutation is equivalent, or undefined when no entry explains it. */

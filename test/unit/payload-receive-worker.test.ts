@@ -200,6 +200,8 @@ describe('ItemWriteWorker', () => {
     } finally {
       await worker.close();
     }
+    // The first failure stays the answer: the close that followed does not replace it.
+    await assert.rejects(worker.digests(), /writing received items failed/);
   });
 
   it("writes each item's bytes at its offset and hashes every item it saw whole", async () => {

@@ -21,10 +21,9 @@ export class StoreBlockSource implements CommittedBlockSource {
   }
 
   async *blocks(): AsyncGenerator<CommittedBlock> {
-    if (this.height === 0) return;
-    let next = this.#read(1);
+    let next: Promise<CommittedBlock> | undefined;
     for (let height = 1; height <= this.height; height++) {
-      const current = await next;
+      const current = await (next ?? this.#read(height));
       // Start the following read now; a rejection is observed when it is awaited.
       if (height < this.height) {
         next = this.#read(height + 1);
