@@ -1305,6 +1305,14 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'one read ahead past the tip: it is refused (NOT_FOUND), its rejection is caught where it starts, and the ' +
       'loop ends before awaiting it',
   },
+  {
+    file: 'src/node/transfer/item-write-worker.ts',
+    line: "if (failure !== undefined) return reply({ type: 'failed', seq, message: failure });",
+    kind: 'if-false',
+    why:
+      "after a failure the main thread reads no later answer: the first 'failed' reply fails every pending " +
+      'request there (item-write-pool.ts #fail) and it sends no new one',
+  },
 ];
 
 /** Why this surviving mutation is equivalent, or undefined when no entry explains it. */

@@ -164,6 +164,8 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       );
       assert.equal(fileReadError(new Error('plain'), 'x.cbor', 'chain export'), undefined);
       assert.equal(fileReadError('ENOENT', 'x.cbor', 'chain export'), undefined);
+      for (const nothing of [null, undefined])
+        assert.equal(fileReadError(nothing, 'x.cbor', 'chain export'), undefined);
     });
   });
 

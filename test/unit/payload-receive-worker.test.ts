@@ -3,7 +3,7 @@
 // tampering still refused before anything is handed on, and resumption after an interruption or a
 // crash, including a resume on the other thread (whose item digests are then read back from disk).
 import { strict as assert } from 'node:assert';
-import { readlinkSync } from 'node:fs';
+import { constants, readlinkSync } from 'node:fs';
 import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
@@ -209,12 +209,19 @@ describe('ItemWriteWorker', () => {
     const container = Uint8Array.from({ length: 10 }, (_, i) => 100 + i);
     const received = (ends: readonly number[]) =>
       withTempDir(async (dir) => {
-        const files = await Promise.all(['a', 'b'].map((name) => open(path.join(dir, name), 'w+')));
+        const names = ['a', 'b'];
+        const files = await Promise.all(names.map((name) => open(path.join(dir, name), 'w+')));
+        // Through O_DIRECT where allowed, as a receiver does: unaligned tails are staged there.
+        const direct = directIoAllowed(dir)
+          ? await Promise.all(
+              names.map((name) => open(path.join(dir, name), constants.O_WRONLY | constants.O_DIRECT)),
+            )
+          : [];
         const worker = ItemWriteWorker.start(2, 16);
         try {
           await worker.setItems([
-            { fd: files[0]!.fd, directFd: null, start: 0, sizeBytes: 6 },
-            { fd: files[1]!.fd, directFd: null, start: 6, sizeBytes: 4 },
+            { fd: files[0]!.fd, directFd: direct[0]?.fd ?? null, start: 0, sizeBytes: 6 },
+            { fd: files[1]!.fd, directFd: direct[1]?.fd ?? null, start: 6, sizeBytes: 4 },
           ]);
           let from = 0;
           for (const end of ends) {
@@ -222,20 +229,24 @@ describe('ItemWriteWorker', () => {
             await worker.write(from, [container.subarray(from, end)]);
             from = end;
           }
+          // An item whose last write is answered is whole in its file before any flush.
+          const finishedFirst = [...(await readFile(path.join(dir, 'a')))];
           await worker.flush();
           const digests = await worker.digests();
-          const bytes = await Promise.all(['a', 'b'].map((name) => readFile(path.join(dir, name))));
-          return { digests, bytes: bytes.map((file) => [...file]) };
+          const bytes = await Promise.all(names.map((name) => readFile(path.join(dir, name))));
+          return { finishedFirst, digests, bytes: bytes.map((file) => [...file]) };
         } finally {
           await worker.close();
-          for (const file of files) await file.close();
+          for (const file of [...files, ...direct]) await file.close();
         }
       });
     assert.deepEqual(await received([8, 10]), {
+      finishedFirst: [...container.subarray(0, 6)],
       digests: [sha256(container.subarray(0, 6)), sha256(container.subarray(6))],
       bytes: [[...container.subarray(0, 6)], [...container.subarray(6)]],
     });
     assert.deepEqual(await received([8]), {
+      finishedFirst: [...container.subarray(0, 6)],
       digests: [sha256(container.subarray(0, 6)), null],
       bytes: [[...container.subarray(0, 6)], [...container.subarray(6, 8)]],
     });
