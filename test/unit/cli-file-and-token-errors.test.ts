@@ -164,6 +164,9 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       );
       assert.equal(fileReadError(new Error('plain'), 'x.cbor', 'chain export'), undefined);
       assert.equal(fileReadError('ENOENT', 'x.cbor', 'chain export'), undefined);
+      // Node's own codes (ERR_...) are not errno codes: not a file-system error either.
+      const nodeCode = Object.assign(new Error('bad argument'), { code: 'ERR_INVALID_ARG_TYPE' });
+      assert.equal(fileReadError(nodeCode, 'x.cbor', 'chain export'), undefined);
       for (const nothing of [null, undefined])
         assert.equal(fileReadError(nothing, 'x.cbor', 'chain export'), undefined);
     });

@@ -1,6 +1,7 @@
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
 import { MetricsRegistry } from '../../src/node/metrics/index.js';
+import { formatSampleValue } from '../../src/node/metrics/text-format.js';
 
 interface Sample {
   name: string;
@@ -52,6 +53,13 @@ function find(samples: Sample[], name: string, labels: Record<string, string> = 
 }
 
 describe('Prometheus metrics registry', () => {
+  it("writes sample values as Go's ParseFloat reads them", () => {
+    assert.deepEqual(
+      [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.25, -3, 1e21].map(formatSampleValue),
+      ['NaN', '+Inf', '-Inf', '0.25', '-3', '1e+21'],
+    );
+  });
+
   it('renders counters, gauges and histograms in text format that parses back', () => {
     const registry = new MetricsRegistry();
     const committed = registry.counter({

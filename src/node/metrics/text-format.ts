@@ -20,9 +20,11 @@ export function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-/** Go's ParseFloat spellings for the special values; everything else is JavaScript's shortest form. */
+/**
+ * Go's ParseFloat spellings for the infinities; everything else, NaN included ('NaN' is Go's
+ * spelling too), is JavaScript's shortest form.
+ */
 export function formatSampleValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return '+Inf';
   if (value === Number.NEGATIVE_INFINITY) return '-Inf';
   return String(value);
