@@ -737,6 +737,50 @@ describe('transfer service: payload channel over libp2p', function () {
     assert.ok(!(await inboxEntries()).some((entry) => entry.includes(id)), 'neither filed nor kept in part');
   });
 
+  it('the hospital cuts a stream when the consent is revoked on its own chain mid-stream', async () => {
+    // Four times the stream window, so most of it is still to be sent when the revocation lands.
+    const { sealed } = await sealItems('revoked-at-hospital', [4 * LIMITS.maxStreamWindowBytes]);
+    const consent = grantConsent(net, { patient: 'revoked-at-hospital' });
+    const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
+    ledger.block(consent);
+    ledger.block(declaration);
+    const id = toHex(declaration.objectId);
+    const sentBefore = hospital.stats.sender.chunksSent;
+    // A raw request, which checks nothing itself: only the hospital can stop what it sends.
+    const stream = await recipient.net.openStream(HOSPITAL, PROTOCOL.payload, {
+      maxMessageBytes: MAX_RESPONSE_BYTES,
+    });
+    await stream.write(encodePayloadRequest({ transferId: declaration.objectId, fromChunk: 0 }));
+    await stream.closeWrite();
+    let chunks = 0;
+    let endCode: string | undefined;
+    let readError: unknown;
+    try {
+      for (let frame = await stream.read(); frame !== null; frame = await stream.read()) {
+        const message: PayloadResponse = decodePayloadResponse(frame);
+        if (message.type === 'end') endCode = message.code;
+        if (message.type !== 'chunk') continue;
+        if (++chunks === 1)
+          ledger.block(revokeConsent(net, { consentId: consent.objectId, patient: 'revoked-at-hospital' }));
+      }
+    } catch (error) {
+      readError = error; // the abort, as the recipient's side of the stream sees it
+    }
+    assert.equal(endCode, undefined, `the stream was cut, not ended (${String(readError)})`);
+    assert.ok(
+      chunks < sealed.commitment.chunkCount,
+      `${chunks} of ${sealed.commitment.chunkCount} chunks came`,
+    );
+    // Stopped at the next chunk it wrote, not after sending the rest into the stream's buffers.
+    const sent = hospital.stats.sender.chunksSent - sentBefore;
+    assert.ok(sent < sealed.commitment.chunkCount, `${sent} of ${sealed.commitment.chunkCount} chunks sent`);
+    await waitFor('the hospital logged the cut', () =>
+      hospital.lines.some(
+        (line) => line.msg === 'payload stream stopped: no longer approved' && line.transferId === id,
+      ),
+    );
+  });
+
   it('the same fetcher retries after the connection drops mid-stream and resumes where it stopped', async () => {
     const { files, declaration, id } = await approvedImaging('dropped', 1_500_000);
     const linesBefore = recipient.lines.length;
