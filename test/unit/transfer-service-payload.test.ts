@@ -737,6 +737,38 @@ describe('transfer service: payload channel over libp2p', function () {
     assert.ok(!(await inboxEntries()).some((entry) => entry.includes(id)), 'neither filed nor kept in part');
   });
 
+  it('answers a malformed request BAD_REQUEST and a payload gone from the outbox PAYLOAD_UNAVAILABLE', async () => {
+    const { sealed, declaration } = await approvedImaging('outbox-emptied', 20_000);
+    await rm(sealed.directory, { recursive: true, force: true });
+    const before = structuredClone(hospital.stats.sender);
+    assert.deepEqual(await request(recipient, declaration.objectId), {
+      end: 'PAYLOAD_UNAVAILABLE',
+      chunks: 0,
+    });
+    const stream = await recipient.net.openStream(HOSPITAL, PROTOCOL.payload, {
+      maxMessageBytes: MAX_RESPONSE_BYTES,
+    });
+    await stream.write(Uint8Array.of(1, 2, 3));
+    await stream.closeWrite();
+    const answer = await stream.read();
+    assert.ok(answer !== null);
+    assert.deepEqual(decodePayloadResponse(answer), { type: 'end', code: 'BAD_REQUEST' });
+    const after = hospital.stats.sender;
+    assert.deepEqual(
+      [after.completed, after.refused.PAYLOAD_UNAVAILABLE ?? 0, after.refused.BAD_REQUEST ?? 0],
+      [
+        before.completed,
+        (before.refused.PAYLOAD_UNAVAILABLE ?? 0) + 1,
+        (before.refused.BAD_REQUEST ?? 0) + 1,
+      ],
+    );
+    for (const code of ['PAYLOAD_UNAVAILABLE', 'BAD_REQUEST'])
+      assert.ok(
+        hospital.lines.some((line) => line.msg === 'payload request not served' && line.code === code),
+        code,
+      );
+  });
+
   it('the hospital cuts a stream when the consent is revoked on its own chain mid-stream', async () => {
     // Four times the stream window, so most of it is still to be sent when the revocation lands.
     const { sealed } = await sealItems('revoked-at-hospital', [4 * LIMITS.maxStreamWindowBytes]);
