@@ -753,7 +753,7 @@ describe('transfer service: payload channel over libp2p', function () {
     const answer = await stream.read();
     assert.ok(answer !== null);
     assert.deepEqual(decodePayloadResponse(answer), { type: 'end', code: 'BAD_REQUEST' });
-    const after = hospital.stats.sender;
+    const after = structuredClone(hospital.stats.sender);
     assert.deepEqual(
       [after.completed, after.refused.PAYLOAD_UNAVAILABLE ?? 0, after.refused.BAD_REQUEST ?? 0],
       [
@@ -762,6 +762,17 @@ describe('transfer service: payload channel over libp2p', function () {
         (before.refused.BAD_REQUEST ?? 0) + 1,
       ],
     );
+    // A stream closed before any request: no answer, and nothing counted.
+    const silent = await recipient.net.openStream(HOSPITAL, PROTOCOL.payload, {
+      maxMessageBytes: MAX_RESPONSE_BYTES,
+    });
+    await silent.closeWrite();
+    assert.equal(
+      await silent.read({ signal: AbortSignal.timeout(10_000) }),
+      null,
+      'the hospital closed its side',
+    );
+    assert.deepEqual(hospital.stats.sender, after);
     for (const code of ['PAYLOAD_UNAVAILABLE', 'BAD_REQUEST'])
       assert.ok(
         hospital.lines.some((line) => line.msg === 'payload request not served' && line.code === code),

@@ -64,7 +64,12 @@ async function serveOne(
   options: PayloadServerOptions,
 ): Promise<void> {
   const requestFrame = await stream.read({ signal: AbortSignal.timeout(LIMITS.payloadStreamIdleMs) });
-  if (requestFrame === null) return;
+  if (requestFrame === null) {
+    // Nothing was asked: close our side too, or the stream stays half open and keeps one of the
+    // peer's inbound stream slots until the connection ends.
+    await stream.closeWrite();
+    return;
+  }
   options.stats.requested();
   let request: PayloadRequest | undefined;
   const decide = (decoded: PayloadRequest): SendDecision => {
