@@ -11,7 +11,7 @@
 import { concatBytes } from '../../core/bytes.js';
 import { decodeCanonical, encodeCanonical } from '../../core/codec/canonical.js';
 import { array, type Infer, object, uint } from '../../core/codec/schema.js';
-import { fail } from '../../core/errors.js';
+import { assert, fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 
 export const CONTAINER_VERSION = 1;
@@ -30,9 +30,11 @@ export function encodeContainerHead(itemSizes: readonly number[]): Uint8Array {
     'container manifest',
   );
   const manifestBytes = encodeCanonical(manifest);
-  if (manifestBytes.byteLength > LIMITS.maxPayloadManifestBytes) {
-    fail('USAGE', `container manifest of ${manifestBytes.byteLength} bytes is too large`, 'container');
-  }
+  // The schema allows at most maxItemsPerTransfer sizes of at most 9 bytes each: well under.
+  assert(
+    manifestBytes.byteLength <= LIMITS.maxPayloadManifestBytes,
+    `container manifest of ${manifestBytes.byteLength} bytes`,
+  );
   const prefix = new Uint8Array(MANIFEST_LENGTH_BYTES);
   new DataView(prefix.buffer).setUint32(0, manifestBytes.byteLength);
   return concatBytes(prefix, manifestBytes);
