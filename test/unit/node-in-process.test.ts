@@ -13,10 +13,11 @@ import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { freePorts } from '../../cli/free-ports.js';
 import { toHex } from '../../src/core/bytes.js';
+import { encodeCanonical } from '../../src/core/codec/canonical.js';
 import type { Genesis } from '../../src/core/config/genesis.js';
 import { isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
-import { writeApiTokenFile } from '../../src/node/api/token-file.js';
+import { readApiTokenFile, writeApiTokenFile } from '../../src/node/api/token-file.js';
 import { type NodeConfig, parseNodeConfig } from '../../src/node/config/index.js';
 import { writeKeyFile } from '../../src/node/keys/index.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
@@ -183,6 +184,98 @@ describe('a node started in this process (node.ts)', function () {
       () => node.txStatus('ab'.repeat(32)),
       (error) => code(error) === 'NOT_FOUND',
     );
+  });
+
+  it("answers the node's HTTP routes: records, outcomes, waits, batches and each malformed parameter", async () => {
+    const api = `http://127.0.0.1:${config.apiPort}`;
+    const token = await readApiTokenFile(config.apiTokenFile);
+    const get = async (route: string) => {
+      const response = await fetch(`${api}${route}`);
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    const post = async (route: string, body: Uint8Array) => {
+      const response = await fetch(`${api}${route}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/cbor' },
+        body,
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    /** An error answer's status, code and message. */
+    const refusal = async (route: string) => {
+      const { status, json } = await get(route);
+      const error = json.error as { code: string; message: string };
+      return [status, error.code, error.message];
+    };
+    const net = networkOfGenesis(genesis);
+    const grant = grantConsent(net, { patient: 'in-process-http' });
+    const committed = await post('/tx?wait=commit&timeoutMs=20000', grant.bytes);
+    assert.deepEqual([committed.status, committed.json.status], [200, 'committed']);
+    const consentHex = toHex(grant.objectId);
+    const consent = await get(`/consents/${consentHex}`);
+    assert.deepEqual(
+      [consent.status, consent.json.consentId, consent.json.statusNow],
+      [200, consentHex, 'active'],
+    );
+    const outcome = await get(`/outcomes/${toHex(grant.txId)}`);
+    assert.deepEqual([outcome.status, outcome.json.accepted], [200, true]);
+    const unknown = 'ab'.repeat(32);
+    assert.deepEqual(await refusal(`/consents/${unknown}`), [404, 'NOT_FOUND', `no consent ${unknown}`]);
+    assert.deepEqual(await refusal(`/transfers/${unknown}`), [404, 'NOT_FOUND', `no transfer ${unknown}`]);
+    assert.deepEqual(await refusal(`/outcomes/${unknown}`), [
+      404,
+      'NOT_FOUND',
+      `no committed transaction ${unknown}`,
+    ]);
+    for (const query of ['', '?old=1', '?new=1'])
+      assert.deepEqual(await refusal(`/chain/consistency${query}`), [
+        400,
+        'REQUEST_MALFORMED',
+        'give ?old=N&new=M',
+      ]);
+    assert.deepEqual(await refusal('/chain/blocks/1?waitMs=soon'), [
+      400,
+      'REQUEST_MALFORMED',
+      'waitMs: expected a non-negative integer',
+    ]);
+    assert.equal((await get('/chain/blocks/1?waitMs=')).status, 200, 'an empty value is no value');
+    for (const limit of [0, LIMITS.maxEvidencePage + 1])
+      assert.deepEqual(await refusal(`/evidence?limit=${limit}`), [
+        400,
+        'REQUEST_MALFORMED',
+        `limit: expected 1 to ${LIMITS.maxEvidencePage}`,
+      ]);
+    for (const limit of [1, LIMITS.maxEvidencePage])
+      assert.equal((await get(`/evidence?limit=${limit}`)).status, 200, `limit=${limit}`);
+    // Without ?wait=commit the answer is at once, pending.
+    const later = grantConsent(net, { patient: 'in-process-http-2' });
+    const pending = await post('/tx', later.bytes);
+    assert.deepEqual(
+      [pending.status, pending.json],
+      [202, { txId: toHex(later.txId), status: 'pending', duplicate: false }],
+    );
+    assert.equal(await node.waitForCommit(toHex(later.txId), 20_000), true);
+    // A block read that waits: asked two blocks ahead, answered once that block is committed. A
+    // one-validator network proposes only when a transaction waits, so the block it asks for
+    // cannot exist before the batch below, sent after another transaction has been committed.
+    const nextHeight = node.status().height + 2;
+    const waited = get(`/chain/blocks/${nextHeight}?waitMs=20000`);
+    const between = grantConsent(net, { patient: 'in-process-http-between' });
+    assert.equal((await post('/tx?wait=commit&timeoutMs=20000', between.bytes)).status, 200);
+    const fresh = grantConsent(net, { patient: 'in-process-http-3' });
+    const batch = await post(
+      '/txs',
+      encodeCanonical([later.bytes, Uint8Array.of(0xff), fresh.bytes, grant.bytes, fresh.bytes]),
+    );
+    assert.equal(batch.status, 202);
+    assert.deepEqual(
+      [batch.json.accepted, batch.json.duplicates, batch.json.refused],
+      [1, 1, 3],
+      'the fresh one accepted then a duplicate; garbage and the two committed ones refused',
+    );
+    const block = await waited;
+    assert.deepEqual([block.status, block.json.height], [200, nextHeight]);
+    assert.equal(await node.waitForCommit(toHex(fresh.txId), 20_000), true);
   });
 
   it('takes a batch, answering each transaction on its own, and commits what it admitted', async () => {
