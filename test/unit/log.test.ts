@@ -135,6 +135,23 @@ describe('structured JSON logger', () => {
     );
   });
 
+  it('cuts byte strings past 64 bytes and strings past 2,048 characters, and writes bigints', () => {
+    const { logger, lines } = createMemoryLogger();
+    logger.info('bounds', {
+      bytes64: new Uint8Array(64).fill(0x01),
+      bytes65: new Uint8Array(65).fill(0x02),
+      text2048: 'a'.repeat(2048),
+      text2049: 'b'.repeat(2049),
+      count: 2n ** 70n,
+    });
+    const line = lines[0]!;
+    assert.equal(line.bytes64, '01'.repeat(64));
+    assert.equal(line.bytes65, `${'02'.repeat(64)}... (65 bytes)`);
+    assert.equal(line.text2048, 'a'.repeat(2048));
+    assert.equal(line.text2049, `${'b'.repeat(2048)}... (2049 characters)`);
+    assert.equal(line.count, '1180591620717411303424');
+  });
+
   it('redacts secrets bound on a child logger too', () => {
     const { logger, lines } = createMemoryLogger();
     logger.child({ secretKey: 'nope' }).info('x');
