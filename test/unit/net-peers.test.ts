@@ -11,6 +11,7 @@ import {
 } from '../../src/node/net/index.js';
 import { dialAddressOf, PeerTable } from '../../src/node/net/peer-table.js';
 import { Semaphore } from '../../src/node/net/semaphore.js';
+import { rejectsWith, throwsWith } from '../helpers/rejects.js';
 
 const seed = new Uint8Array(32).fill(9);
 
@@ -24,13 +25,12 @@ describe('net peer identities', () => {
   });
 
   it('refuses keys of the wrong length', async () => {
-    assert.throws(
+    throwsWith(
       () => peerIdFromNodeKey(new Uint8Array(31), 'peers.x'),
-      (error) => isBayledgerError(error, 'KEY_INVALID'),
+      'KEY_INVALID',
+      'peers.x: an Ed25519 public key has 32 bytes',
     );
-    await assert.rejects(libp2pKeyFromSeed(new Uint8Array(16)), (error) =>
-      isBayledgerError(error, 'KEY_INVALID'),
-    );
+    await rejectsWith(libp2pKeyFromSeed(new Uint8Array(16)), 'KEY_INVALID', 'a node key seed has 32 bytes');
   });
 
   it('the peer table skips ourselves, refuses duplicates, and gates banned peers', async () => {
