@@ -1313,6 +1313,22 @@ export const EQUIVALENT: readonly Equivalent[] = [
       "after a failure the main thread reads no later answer: the first 'failed' reply fails every pending " +
       'request there (item-write-pool.ts #fail) and it sends no new one',
   },
+  {
+    file: 'src/node/verify-pool/verify-packed.ts',
+    line: 'for (let index = 0; index < checkCount; index++) {',
+    kind: '< -> <=',
+    why:
+      'one check more, read past the last from the end offset on: an empty key, signature and message, which ' +
+      'verifySignature refuses, so no bit is set (and the bitmap has no bit for it to set)',
+  },
+  {
+    file: 'src/node/net/yamux-window-updates.ts',
+    line: 'if (installed) return;',
+    kind: 'if-false',
+    why:
+      'a second install wraps the wrapper: the inner copy asks the same question of the same stream and ' +
+      'sends or waits exactly as the outer one decided',
+  },
 ];
 
 /** Why this surviving mutation is equivalent, or undefined when no entry explains it. */

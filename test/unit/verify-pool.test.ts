@@ -19,6 +19,7 @@ import type { SignatureCheck } from '../../src/node/verify-pool/signature-check.
 import { splitIntoBatches } from '../../src/node/verify-pool/split-batches.js';
 import { verifyPacked } from '../../src/node/verify-pool/verify-packed.js';
 import { VerifyPool } from '../../src/node/verify-pool/verify-pool.js';
+import { throwsWith } from '../helpers/rejects.js';
 
 // Keys derive from fixed labels at test time: nothing secret is committed.
 const signers = [0, 1, 2].map((n) => new Ed25519Signer(sha256(utf8(`verify-pool-test-signer-${n}`))));
@@ -108,6 +109,45 @@ describe('verify pool: packed layout (same thread)', () => {
       ],
     );
     assert.equal(batches[2]!.checks[0], checks[14]);
+  });
+
+  it('splits by bytes at the exact edge of a batch, and packs a batch of exactly the byte bound', () => {
+    // A check's packed cost is its three offset words and its bytes; a batch pays two more words.
+    const withMessageOf = (messageBytes: number): SignatureCheck => ({
+      ...validCheck(0),
+      message: new Uint8Array(messageBytes),
+    });
+    const fixedBytes = 12 + 32 + 64;
+    const room = LIMITS.maxVerifyBatchBytes - 8;
+    const whole = withMessageOf(room - fixedBytes);
+    assert.deepEqual(
+      splitIntoBatches([whole], 4).map((batch) => batch.checks.length),
+      [1],
+      'one check that fills a batch exactly',
+    );
+    assert.equal(packBatch([whole]).byteLength, LIMITS.maxVerifyBatchBytes);
+    throwsWith(
+      () => packBatch([withMessageOf(room - fixedBytes + 1)]),
+      'MESSAGE_TOO_LARGE',
+      `a packed batch of ${LIMITS.maxVerifyBatchBytes + 1} bytes exceeds ${LIMITS.maxVerifyBatchBytes}`,
+    );
+    throwsWith(
+      () => splitIntoBatches([withMessageOf(room - fixedBytes + 1)], 4),
+      'MESSAGE_TOO_LARGE',
+      `check 0: check of ${room + 1} bytes exceeds a batch`,
+    );
+    // Two halves that fill one batch exactly, then one byte more: two batches.
+    const half = (room - 2 * fixedBytes) / 2;
+    const halves = (extra: number) => [withMessageOf(half), withMessageOf(half + extra)];
+    assert.deepEqual(
+      splitIntoBatches(halves(0), 4).map((batch) => batch.checks.length),
+      [2],
+    );
+    assert.deepEqual(
+      splitIntoBatches(halves(1), 4).map((batch) => batch.checks.length),
+      [1, 1],
+    );
+    assert.deepEqual(splitIntoBatches([], 4), []);
   });
 
   it('refuses a check larger than a whole batch with a typed error', () => {
