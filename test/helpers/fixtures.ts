@@ -22,7 +22,7 @@ import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import { type X25519KeyPair, x25519KeyPairFromSecret } from '../../src/core/crypto/x25519.js';
 import { applyTx, type TxOutcome } from '../../src/core/ledger/apply-tx.js';
-import { MemoryState, StateOverlay } from '../../src/core/ledger/state-kv.js';
+import { MemoryState, StateOverlay, type StateWrite } from '../../src/core/ledger/state-kv.js';
 import { LIMITS } from '../../src/core/limits.js';
 import type { Policy, PolicyThresholds } from '../../src/core/policy/types.js';
 import {
@@ -516,6 +516,8 @@ export class TestLedger {
   readonly state = new MemoryState();
   height = 0;
   timeMs: number;
+  /** The state writes of the last block, as AppliedBlock.writes hands them to listeners. */
+  lastWrites: readonly StateWrite[] = [];
 
   constructor(readonly net: TestNetwork) {
     this.timeMs = net.genesis.genesisTimeMs;
@@ -533,7 +535,8 @@ export class TestLedger {
     const outcomes = txs.map((tx) =>
       applyTx(overlay, tx.envelope, tx.txId, { genesis: this.net.genesis, blockTimeMs: timeMs, height }),
     );
-    this.state.apply(overlay.writes());
+    this.lastWrites = overlay.writes();
+    this.state.apply(this.lastWrites);
     this.height = height;
     this.timeMs = timeMs;
     return outcomes;

@@ -9,7 +9,6 @@
 import { toHex } from '../../core/bytes.js';
 import { Ed25519Signer } from '../../core/crypto/ed25519.js';
 import { fail } from '../../core/errors.js';
-import { consentOfWrite, type TransferRecord, transferOfWrite } from '../../core/ledger/views.js';
 import { encodeTxEnvelope } from '../../core/records/codec.js';
 import { signTx } from '../../core/records/sign.js';
 import type { TransferReceiptBody } from '../../core/records/transfer-receipt.js';
@@ -18,9 +17,9 @@ import type { NodeConfig } from '../config/node-config.js';
 import { type NodeKeyFile, readKeyFile } from '../keys/key-file.js';
 import type { Logger } from '../log/logger.js';
 import type { RunningNode } from '../node.js';
-import type { CommittedEvent } from '../node-chain.js';
-import { removeAbandonedSealings, removeOutboxPayload } from '../transfer/outbox.js';
+import { removeAbandonedSealings } from '../transfer/outbox.js';
 import { AuditViews } from './audit.js';
+import { outboxFreer, reactToBlock } from './block-reactions.js';
 import { createServiceFolders, type ServiceFolders, serviceFolders } from './folders.js';
 import { PayloadFetcher, type ReceiptRequest } from './payload-fetcher.js';
 import { servePayloads } from './payload-server.js';
@@ -36,7 +35,8 @@ export interface TransferService {
   close(): Promise<void>;
 }
 
-async function nodeKeyOf(keyFile: string | NodeKeyFile, org: string): Promise<NodeKeyFile> {
+/** The node key file (or its path) the service signs with; it must be `org`'s node key file. */
+export async function nodeKeyOf(keyFile: string | NodeKeyFile, org: string): Promise<NodeKeyFile> {
   const loaded = typeof keyFile === 'string' ? await readKeyFile(keyFile) : keyFile;
   if (loaded.kind !== 'node' || loaded.org !== org)
     fail('KEY_FILE_INVALID', `not the node key file of ${org}`);
@@ -106,16 +106,10 @@ export async function attachTransferService(
         })
       : undefined;
 
-  const freeOutbox = (transfer: TransferRecord): void => {
-    if (transfer.declaration.sender !== config.org) return;
-    if (transfer.status !== 'rejected' && transfer.status !== 'delivered') return;
-    removeOutboxPayload(folders.outboxDir, transfer.declaration.payload.root).catch((error: unknown) =>
-      logger.warn('cannot free an outbox payload', { transferId: toHex(transfer.transferId), error }),
-    );
-  };
+  const freeOutbox = outboxFreer(config.org, folders.outboxDir, logger);
   node.chain.onCommitted((event) => {
     try {
-      onBlock(event, fetcher, freeOutbox);
+      reactToBlock(event.applied.writes, fetcher, (transfer) => void freeOutbox(transfer));
     } catch (error) {
       logger.error('transfer service failed on a committed block', {
         height: event.block.header.height,
@@ -161,29 +155,4 @@ export async function attachTransferService(
   };
   logger.info('transfer service attached', { role: config.role, inbox: folders.inboxDir });
   return service;
-}
-
-/**
- * Reacts to the consents and transfers a committed block wrote (bucket 'transfer' keyed by
- * transferId, 'consent' by consentId), so no transaction needs decoding again. The writes carry the
- * new records (applyTx wrote them through the typed put functions of core/ledger/views.ts, and
- * AppliedBlock.writes hands them on as written), and views.ts's consentOfWrite / transferOfWrite
- * return those records typed without parsing them again: reading each one back from the store and
- * parsing it, on every node for every block, was about a tenth of a follower's CPU under load.
- */
-function onBlock(
-  event: CommittedEvent,
-  fetcher: PayloadFetcher | undefined,
-  freeOutbox: (transfer: TransferRecord) => void,
-): void {
-  for (const write of event.applied.writes) {
-    const transfer = transferOfWrite(write);
-    if (transfer !== undefined) {
-      fetcher?.considerWritten(transfer);
-      freeOutbox(transfer);
-      continue;
-    }
-    const consent = consentOfWrite(write);
-    if (consent?.status === 'revoked') fetcher?.consentRevoked(consent.consentId);
-  }
 }
