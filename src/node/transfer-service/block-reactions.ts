@@ -38,20 +38,20 @@ export function reactToBlock(
 
 /**
  * Frees the outbox payload of a transfer `org` declared once it is delivered or rejected (nothing
- * more will be asked of it), in the background; a failure is logged and the payload stays.
+ * more will be asked of it), in the background: the removal's promise, which never rejects (a
+ * failure is logged and the payload stays), or undefined when there is nothing to free. The
+ * checks stay synchronous, since every node runs them for every transfer a block writes.
  */
 export function outboxFreer(
   org: string,
   outboxDir: string,
   logger: Logger,
-): (transfer: TransferRecord) => Promise<void> {
-  return async (transfer) => {
-    if (transfer.declaration.sender !== org) return;
-    if (transfer.status !== 'rejected' && transfer.status !== 'delivered') return;
-    try {
-      await removeOutboxPayload(outboxDir, transfer.declaration.payload.root);
-    } catch (error) {
-      logger.warn('cannot free an outbox payload', { transferId: toHex(transfer.transferId), error });
-    }
+): (transfer: TransferRecord) => Promise<void> | undefined {
+  return (transfer) => {
+    if (transfer.declaration.sender !== org) return undefined;
+    if (transfer.status !== 'rejected' && transfer.status !== 'delivered') return undefined;
+    return removeOutboxPayload(outboxDir, transfer.declaration.payload.root).catch((error: unknown) =>
+      logger.warn('cannot free an outbox payload', { transferId: toHex(transfer.transferId), error }),
+    );
   };
 }

@@ -109,7 +109,7 @@ export async function attachTransferService(
   const freeOutbox = outboxFreer(config.org, folders.outboxDir, logger);
   node.chain.onCommitted((event) => {
     try {
-      reactToBlock(event.applied.writes, fetcher, (transfer) => void freeOutbox(transfer));
+      reactToBlock(event.applied.writes, fetcher, freeOutbox);
     } catch (error) {
       logger.error('transfer service failed on a committed block', {
         height: event.block.header.height,
