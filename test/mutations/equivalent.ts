@@ -1300,6 +1300,12 @@ export const EQUIVALENT: readonly Equivalent[] = [
   {
     file: 'src/node/chain/store-block-source.ts',
     line: 'if (height < this.height) {',
+    kind: 'if-false',
+    why: 'the read-ahead only: without it each block is read when it is asked for, the same blocks in order',
+  },
+  {
+    file: 'src/node/chain/store-block-source.ts',
+    line: 'if (height < this.height) {',
     kind: '< -> <=',
     why:
       'one read ahead past the tip: it is refused (NOT_FOUND), its rejection is caught where it starts, and the ' +
