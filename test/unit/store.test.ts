@@ -402,10 +402,11 @@ describe('LedgerStore', () => {
     // A file where the database's folder should be: LevelDB's own words follow the path.
     const file = join(t.directory, 'a-file');
     await writeFile(file, 'not a database');
-    await rejectsWith(
-      LedgerStore.open(file),
-      'DATABASE_CORRUPT',
-      new RegExp(`^cannot open database ${file}: .+`),
-    );
+    for (const createIfMissing of [true, false])
+      await rejectsWith(
+        LedgerStore.open(file, { createIfMissing }),
+        'DATABASE_CORRUPT',
+        new RegExp(`^cannot open database ${file}: .+`),
+      );
   });
 });
