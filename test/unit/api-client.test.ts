@@ -187,8 +187,8 @@ describe('API client', () => {
         response.setHeader('content-type', 'application/json');
         response.write('{"error":');
       };
-      const stalled = await failure(new ApiClient({ baseUrl, timeoutMs: 200 }).getJson('/status'));
-      assert.deepEqual([stalled.code, stalled.message], ['TIMEOUT', `${baseUrl}: no answer within 200 ms`]);
+      const stalled = await failure(new ApiClient({ baseUrl, timeoutMs: 1_000 }).getJson('/status'));
+      assert.deepEqual([stalled.code, stalled.message], ['TIMEOUT', `${baseUrl}: no answer within 1000 ms`]);
       handler = (_request, response) => {
         response.statusCode = status;
         response.write('{"error":');

@@ -2,26 +2,11 @@
 // goes straight to the oldest waiter, a waiter whose signal aborts leaves the queue (TIMEOUT),
 // and releasing twice frees one slot.
 import { strict as assert } from 'node:assert';
-import { setImmediate as turn } from 'node:timers/promises';
 import { Semaphore } from '../../src/node/net/semaphore.js';
 import { rejectsWith } from '../helpers/rejects.js';
+import { settledWithinATurn } from '../helpers/settled.js';
 
 const never = new AbortController().signal;
-
-/** Whether `promise` has settled once the microtasks queued so far have run. */
-async function settled(promise: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  promise.then(
-    () => {
-      done = true;
-    },
-    () => {
-      done = true;
-    },
-  );
-  await turn();
-  return done;
-}
 
 describe('net: request slots per peer', () => {
   it('holds at most its capacity; a freed slot goes to the oldest waiter', async () => {
@@ -30,10 +15,10 @@ describe('net: request slots per peer', () => {
     await slots.acquire(never, 'peer');
     const third = slots.acquire(never, 'peer');
     const fourth = slots.acquire(never, 'peer');
-    assert.equal(await settled(third), false, 'the third waits while two are held');
+    assert.equal(await settledWithinATurn(third), false, 'the third waits while two are held');
     first();
-    assert.equal(await settled(third), true);
-    assert.equal(await settled(fourth), false, 'one slot freed, one waiter served');
+    assert.equal(await settledWithinATurn(third), true);
+    assert.equal(await settledWithinATurn(fourth), false, 'one slot freed, one waiter served');
   });
 
   it('a waiter whose signal aborts leaves the queue, and its slot is not lost', async () => {
@@ -44,7 +29,7 @@ describe('net: request slots per peer', () => {
     controller.abort();
     await rejectsWith(waiting, 'TIMEOUT', 'peer-a: timed out waiting for a free request slot');
     held();
-    assert.equal(await settled(slots.acquire(never, 'peer')), true, 'the freed slot is free');
+    assert.equal(await settledWithinATurn(slots.acquire(never, 'peer')), true, 'the freed slot is free');
     await rejectsWith(
       slots.acquire(AbortSignal.abort(), 'peer-b'),
       'TIMEOUT',
@@ -58,6 +43,6 @@ describe('net: request slots per peer', () => {
     release();
     release();
     await slots.acquire(never, 'peer');
-    assert.equal(await settled(slots.acquire(never, 'peer')), false);
+    assert.equal(await settledWithinATurn(slots.acquire(never, 'peer')), false);
   });
 });

@@ -3,11 +3,11 @@
 // LIMITS.maxStreamWriteBufferBytes are unsent, wakes on 'drain' or 'idle' to look again, and
 // fails CLOSED when the stream closes or TIMEOUT when its signal aborts.
 import { strict as assert } from 'node:assert';
-import { setImmediate as turn } from 'node:timers/promises';
 import type { Stream } from '@libp2p/interface';
 import { LIMITS } from '../../src/core/limits.js';
 import { waitUntilWritable } from '../../src/node/net/writable.js';
 import { rejectsWith } from '../helpers/rejects.js';
+import { settledWithinATurn } from '../helpers/settled.js';
 
 class StandInStream extends EventTarget {
   writeBufferLength = 0;
@@ -21,16 +21,6 @@ function standIn(bufferedBytes: number): StandInStream & Stream {
   return stream as unknown as StandInStream & Stream;
 }
 
-async function settled(promise: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  const mark = () => {
-    done = true;
-  };
-  promise.then(mark, mark);
-  await turn();
-  return done;
-}
-
 const LIMIT = LIMITS.maxStreamWriteBufferBytes;
 
 describe('net: write back-pressure', () => {
@@ -38,12 +28,12 @@ describe('net: write back-pressure', () => {
     await waitUntilWritable(standIn(LIMIT));
     const stream = standIn(LIMIT + 1);
     const waiting = waitUntilWritable(stream);
-    assert.equal(await settled(waiting), false);
+    assert.equal(await settledWithinATurn(waiting), false);
     stream.dispatchEvent(new Event('drain'));
-    assert.equal(await settled(waiting), false, 'a drain that left the buffer past the limit');
+    assert.equal(await settledWithinATurn(waiting), false, 'a drain that left the buffer past the limit');
     stream.writeBufferLength = LIMIT;
     stream.dispatchEvent(new Event('idle'));
-    assert.equal(await settled(waiting), true);
+    assert.equal(await settledWithinATurn(waiting), true);
   });
 
   it('fails CLOSED on a stream that is no longer writable or that closes, TIMEOUT when its signal aborts', async () => {
