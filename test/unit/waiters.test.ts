@@ -3,11 +3,7 @@
 // them on shutdown, with nothing left behind.
 import { strict as assert } from 'node:assert';
 import { Waiters } from '../../src/node/waiters.js';
-
-/** Settles with the promise's value, or 'pending' if it has not settled within a turn of the loop. */
-async function stateOf(promise: Promise<boolean>): Promise<boolean | 'pending'> {
-  return Promise.race([promise, new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending')))]);
-}
+import { settledWithinATurn } from '../helpers/settled.js';
 
 describe('Waiters', () => {
   it('wakes every waiter of a key, and only that key', async () => {
@@ -19,7 +15,7 @@ describe('Waiters', () => {
     waiters.wake('a');
     assert.equal(await first, true);
     assert.equal(await second, true);
-    assert.equal(await stateOf(other), 'pending');
+    assert.equal(await settledWithinATurn(other), false);
     assert.deepEqual(waiters.keys(), ['b']);
     waiters.wake('nobody waits for this');
     waiters.cancelAll();
@@ -37,7 +33,7 @@ describe('Waiters', () => {
     const waiters = new Waiters<number>();
     const late = waiters.wait(7, 10_000);
     assert.equal(await waiters.wait(7, 15), false);
-    assert.equal(await stateOf(late), 'pending');
+    assert.equal(await settledWithinATurn(late), false);
     assert.deepEqual(waiters.keys(), [7]);
     waiters.wake(7);
     assert.equal(await late, true);
