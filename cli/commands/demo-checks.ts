@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fail } from '../../src/core/errors.js';
+import { INBOX_MANIFEST_FILE } from '../../src/node/transfer/filing.js';
 import { fileDigest } from './demo-data.js';
 import { selfCommand } from './up-run.js';
 
@@ -30,8 +31,9 @@ export async function checkInbox(
   transferId: string,
   originals: string[],
 ): Promise<InboxCheck> {
+  // The recipient's filing folder (src/node/transfer-service/folders.ts): <org>/inbox/<patient>/<transferId>.
   const directory = path.join(path.resolve(dir), recipient, 'inbox', patient, transferId);
-  const manifest = JSON.parse(await readFile(path.join(directory, 'manifest.json'), 'utf8')) as {
+  const manifest = JSON.parse(await readFile(path.join(directory, INBOX_MANIFEST_FILE), 'utf8')) as {
     transferId: string;
     items: { file: string; category: string; digest: string }[];
   };
