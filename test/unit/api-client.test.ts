@@ -187,8 +187,11 @@ describe('API client', () => {
         response.setHeader('content-type', 'application/json');
         response.write('{"error":');
       };
-      const stalled = await failure(new ApiClient({ baseUrl, timeoutMs: 1_000 }).getJson('/status'));
-      assert.deepEqual([stalled.code, stalled.message], ['TIMEOUT', `${baseUrl}: no answer within 1000 ms`]);
+      const stalled = await failure(new ApiClient({ baseUrl, timeoutMs: 2_000 }).getJson('/status'));
+      assert.deepEqual(
+        [stalled.code, stalled.message],
+        ['TIMEOUT', `${baseUrl}: the answer was not complete within 2000 ms`],
+      );
       handler = (_request, response) => {
         response.statusCode = status;
         response.write('{"error":');
@@ -196,7 +199,7 @@ describe('API client', () => {
       };
       const cut = await failure(new ApiClient({ baseUrl }).getJson('/status'));
       assert.equal(cut.code, 'UNREACHABLE', String(status));
-      assert.match(cut.message, /cannot reach the node API \(/);
+      assert.match(cut.message, /the node API's answer was cut off \(/);
     }
   });
 });

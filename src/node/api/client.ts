@@ -176,7 +176,7 @@ export class ApiClient {
       return await boundedBody(response, maxBytes, path);
     } catch (error) {
       if (error instanceof ApiClientError) throw error;
-      throw transportError(error, this.#baseUrl, this.#timeoutMs);
+      throw transportError(error, this.#baseUrl, this.#timeoutMs, 'body');
     }
   }
 }
@@ -217,17 +217,29 @@ async function boundedBody(response: Response, maxBytes: number, path: string): 
   return concatBytes(...chunks);
 }
 
-function transportError(error: unknown, baseUrl: string, timeoutMs: number): ApiClientError {
+/**
+ * A transport failure as TIMEOUT or UNREACHABLE, its message saying whether it came before the
+ * answer's head (`phase` 'head') or while its body arrived ('body', the node having answered).
+ */
+function transportError(
+  error: unknown,
+  baseUrl: string,
+  timeoutMs: number,
+  phase: 'head' | 'body' = 'head',
+): ApiClientError {
   // AbortSignal.timeout's reason: fetch rejects with it, and so does reading a body that stalls.
   if (error instanceof DOMException && error.name === 'TimeoutError') {
-    return new ApiClientError('TIMEOUT', `no answer within ${timeoutMs} ms`, undefined, baseUrl);
+    const message =
+      phase === 'head'
+        ? `no answer within ${timeoutMs} ms`
+        : `the answer was not complete within ${timeoutMs} ms`;
+    return new ApiClientError('TIMEOUT', message, undefined, baseUrl);
   }
-  return new ApiClientError(
-    'UNREACHABLE',
-    `cannot reach the node API (${causeMessage(error)})`,
-    undefined,
-    baseUrl,
-  );
+  const message =
+    phase === 'head'
+      ? `cannot reach the node API (${causeMessage(error)})`
+      : `the node API's answer was cut off (${causeMessage(error)})`;
+  return new ApiClientError('UNREACHABLE', message, undefined, baseUrl);
 }
 
 function answerError(
