@@ -33,7 +33,7 @@ export function encodeContainerHead(itemSizes: readonly number[]): Uint8Array {
   // The schema allows at most maxItemsPerTransfer sizes of at most 9 bytes each: well under.
   assert(
     manifestBytes.byteLength <= LIMITS.maxPayloadManifestBytes,
-    `container manifest of ${manifestBytes.byteLength} bytes`,
+    `container manifest of ${manifestBytes.byteLength} bytes, over maxPayloadManifestBytes (${LIMITS.maxPayloadManifestBytes})`,
   );
   const prefix = new Uint8Array(MANIFEST_LENGTH_BYTES);
   new DataView(prefix.buffer).setUint32(0, manifestBytes.byteLength);
