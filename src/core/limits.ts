@@ -226,8 +226,8 @@ export const LIMITS = {
   /**
    * Largest answer body the API client reads (the CLI's --api mode): a wrong URL can point at
    * anything. The node's largest answer is a patient audit of maxAuditPatientEntries index
-   * entries, each consent at most about 4 KB in JSON (32 categories and 16 senders of 64-character
-   * ids): under 40 MB.
+   * entries; the largest entry is a transfer of 64 items whose categories are 64-character ids,
+   * 4,865 bytes of JSON (a consent with 32 categories and 16 senders: 3,882), so at most 48.7 MB.
    */
   maxApiAnswerBytes: 64 * 1024 * 1024,
   /** Largest error answer body the API client reads; the node's are a code and a short message. */
