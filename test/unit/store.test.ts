@@ -27,15 +27,7 @@ import {
   encodeTxPosition,
 } from '../../src/node/store/stored-records.js';
 import { fakeBlock, GENESIS_HASH, txBytes, useTestStore, ZERO } from '../helpers/fake-block.js';
-
-async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isBayledgerError(error), `expected a BayledgerError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    if (pattern) assert.match(error.message, pattern);
-    return true;
-  });
-}
+import { rejectsWith } from '../helpers/rejects.js';
 
 describe('LedgerStore', () => {
   const t = useTestStore('bayledger-store-');
@@ -286,7 +278,11 @@ describe('LedgerStore', () => {
     );
     const relinked = fakeBlock(t.store, txBytes(2, 2), []);
     const forked = { ...relinked.block, header: { ...relinked.block.header, previousHash: ZERO } };
-    await rejectsWith(t.store.commitBlock(forked, relinked.certificate, relinked.applied), 'BLOCK_INVALID');
+    await rejectsWith(
+      t.store.commitBlock(forked, relinked.certificate, relinked.applied),
+      'BLOCK_INVALID',
+      /previousHash does not link to the tip/,
+    );
     assert.equal(t.store.height, 1);
     await rejectsWith(t.store.readBlock(2), 'NOT_FOUND', /no block at height 2/);
     await t.store.commitBlock(good.block, good.certificate, good.applied);

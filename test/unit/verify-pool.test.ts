@@ -19,7 +19,7 @@ import type { SignatureCheck } from '../../src/node/verify-pool/signature-check.
 import { splitIntoBatches } from '../../src/node/verify-pool/split-batches.js';
 import { verifyPacked } from '../../src/node/verify-pool/verify-packed.js';
 import { VerifyPool } from '../../src/node/verify-pool/verify-pool.js';
-import { throwsWith } from '../helpers/rejects.js';
+import { rejectsWith, throwsWith } from '../helpers/rejects.js';
 
 // Keys derive from fixed labels at test time: nothing secret is committed.
 const signers = [0, 1, 2].map((n) => new Ed25519Signer(sha256(utf8(`verify-pool-test-signer-${n}`))));
@@ -66,10 +66,6 @@ function singleThreadBits(checks: readonly SignatureCheck[]): boolean[] {
 function bitsOf(bitmap: Uint8Array, count: number): boolean[] {
   assert.equal(bitmap.byteLength, bitmapBytes(count));
   return Array.from({ length: count }, (_, index) => isVerified(bitmap, index));
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: 'CLOSED' | 'OVERLOADED'): Promise<void> {
-  await assert.rejects(promise, (error) => isBayledgerError(error, code));
 }
 
 describe('verify pool: packed layout (same thread)', () => {
@@ -226,7 +222,11 @@ describe('verify pool: bounds and shutdown', function () {
       const second = pool.verifyBatch(checks);
       assert.equal(pool.inFlightBatches, 1);
       assert.equal(pool.queuedBatches, 1);
-      await rejectsWith(pool.verifyBatch(checks), 'OVERLOADED');
+      await rejectsWith(
+        pool.verifyBatch(checks),
+        'OVERLOADED',
+        '1 batches are already waiting for a verify worker',
+      );
       for (const bitmap of await Promise.all([first, second]))
         assert.deepEqual(bitsOf(bitmap, 2), [true, true]);
     } finally {
@@ -238,12 +238,12 @@ describe('verify pool: bounds and shutdown', function () {
     const pool = new VerifyPool({ workers: 1, maxInFlightPerWorker: 1 });
     const checks = Array.from({ length: 64 }, (_, n) => validCheck(n));
     // Handlers attach before close() so the rejections are never unhandled, even for a moment.
-    const inFlight = rejectsWith(pool.verifyBatch(checks), 'CLOSED');
-    const queued = rejectsWith(pool.verifyBatch(checks), 'CLOSED');
+    const inFlight = rejectsWith(pool.verifyBatch(checks), 'CLOSED', 'the verify pool is closed');
+    const queued = rejectsWith(pool.verifyBatch(checks), 'CLOSED', 'the verify pool is closed');
     assert.equal(pool.inFlightBatches + pool.queuedBatches, 2);
     await pool.close();
     await Promise.all([inFlight, queued]);
-    await rejectsWith(pool.verifyBatch(checks), 'CLOSED');
+    await rejectsWith(pool.verifyBatch(checks), 'CLOSED', 'the verify pool is closed');
     await pool.close();
     assert.equal(pool.inFlightBatches + pool.queuedBatches, 0);
   });
