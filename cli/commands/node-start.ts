@@ -6,10 +6,12 @@
 // closes that end and their nodes stop instead of running on unowned.
 //
 // A signal that arrives while the node is still starting is honoured as soon as the start is
-// over. Shutdown is bounded: a close that hangs (a peer that never lets go, a stuck disk) is cut
-// after LIMITS.nodeShutdownTimeoutMs, and a second signal ends the process at once. Both exit 1:
-// every block commit is one atomic batch, so an abrupt end loses nothing that was committed.
-import { fail } from '../../src/core/errors.js';
+// over. A store that can no longer be written (a full or failing disk) stops the node too, and the
+// command then exits 1 with that fault. Shutdown is bounded: a close that hangs (a peer that never
+// lets go, a stuck disk) is cut after LIMITS.nodeShutdownTimeoutMs, and a second signal ends the
+// process at once. Both exit 1: every block commit is one atomic batch, so an abrupt end loses
+// nothing that was committed.
+import { BayledgerError, fail } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { loadNodeConfig, type NodeConfig } from '../../src/node/config/node-config.js';
 import { createLogger, isLogThreshold, type Logger } from '../../src/node/log/logger.js';
@@ -105,7 +107,14 @@ async function runUntilStopped(
     await closeWithin(node, logger);
     throw error;
   }
-  const reason = await stopped;
+  // A store that can no longer be written stops the node as a signal would, but the command then
+  // fails with that fault (exit 1, the disk and its error on stderr) instead of ending cleanly.
+  const reason = await Promise.race([stopped, node.fatal]);
+  if (reason instanceof BayledgerError) {
+    logger.error('stopping: the store can no longer be written', { code: reason.code });
+    await closeWithin(node, logger);
+    throw reason;
+  }
   logger.info('stopping', { reason });
   await closeWithin(node, logger);
 }

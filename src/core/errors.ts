@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'DATABASE_LOCKED'
   | 'DATABASE_CORRUPT'
+  // a durable write to the node's store failed (a full or failing disk): the node stops
+  | 'STORE_FAILED'
   | 'PROOF_INVALID'
   | 'PEER_UNKNOWN'
   | 'MESSAGE_TOO_LARGE'

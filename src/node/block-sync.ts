@@ -254,7 +254,13 @@ export class BlockSync {
         const committed = await this.#chain.commit(block, certificate, 'sync');
         if (committed) this.#metrics.syncedBlocks.inc();
       } catch (error) {
-        const code = isBayledgerError(error) ? error.code : 'BLOCK_INVALID';
+        // Only a block that failed its checks is the peer's doing. A store that could not write it
+        // (STORE_FAILED: the node is stopping) or a bug of ours is not: the peer keeps its standing.
+        if (!isBayledgerError(error) || error.code === 'STORE_FAILED') {
+          this.#logger.error('could not commit a synced block', { peer, height: block.header.height, error });
+          return;
+        }
+        const code = error.code;
         this.#net.penalise(peer, code, `served an invalid block ${block.header.height}`);
         this.#peerHeights.delete(peer);
         this.#logger.warn('peer served an invalid block', { peer, height: block.header.height, error });

@@ -4,6 +4,7 @@
 // into a fork or a gap. Listeners hear about every committed block (API waiters, the transfer
 // release gate, status announcements).
 import { toHex } from '../core/bytes.js';
+import { fail } from '../core/errors.js';
 import type { AppliedBlock } from '../core/ledger/applied-block.js';
 import type { Block } from '../core/ledger/block.js';
 import { blockHash } from '../core/ledger/block-hash.js';
@@ -100,7 +101,8 @@ export class NodeChain {
   /**
    * Commits the next block with its certificate. Returns false, committing nothing, when the
    * block is not for the next height (already committed by the other path, or not yet due).
-   * Throws on a block that fails verification: callers that got it from a peer verify first.
+   * Throws BLOCK_INVALID on a block that fails verification (callers that got it from a peer verify
+   * first), and STORE_FAILED when the store could not write it (the node must then stop).
    */
   commit(block: Block, certificate: CommitCertificate, source: CommittedEvent['source']): Promise<boolean> {
     const run = this.#commitQueue.then(() => this.#commitNow(block, certificate, source));
@@ -119,10 +121,10 @@ export class NodeChain {
     let applied = this.#applied.get(hashHex);
     if (applied === undefined || source === 'sync') {
       const verdict: BlockVerdict = verifyCommittedBlock(block, certificate, this.verifyContext());
+      // Typed, so that block sync can tell a block a peer got wrong (it penalises the peer) from
+      // a store that failed (STORE_FAILED: our disk, not the peer's doing).
       if (!verdict.ok)
-        throw new Error(
-          `block ${block.header.height} failed verification: ${verdict.code}: ${verdict.reason}`,
-        );
+        fail('BLOCK_INVALID', `block ${block.header.height} failed verification: ${verdict.code}: ${verdict.reason}`);
       applied = verdict.applied;
     }
     await this.store.commitBlock(block, certificate, applied);

@@ -58,6 +58,12 @@ export interface RunningNode extends NodeRuntime {
   readonly net: PeerNetwork;
   /** Adds a route to the node's API (for services attached after start: the transfer service). */
   route: ApiServer['route'];
+  /**
+   * Resolves with the fault that means this node must stop: its store could no longer be written
+   * (STORE_FAILED, store/write-fault.ts). Pending while all is well; never rejects. `node start`
+   * closes the node and exits 1 with it.
+   */
+  readonly fatal: Promise<BayledgerError>;
   close(): Promise<void>;
 }
 
@@ -122,6 +128,12 @@ async function wire(
   closers: Array<() => Promise<void>>,
 ): Promise<RunningNode> {
   const chain = new NodeChain(store, params);
+  const fatal = new Promise<BayledgerError>((resolve) => {
+    store.onWriteFault((fault) => {
+      logger.error('the store can no longer be written: the node must stop', { dataDir: store.directory, error: fault });
+      resolve(fault);
+    });
+  });
   let net: PeerNetwork | undefined;
   let mempool: Mempool<CheckedTx> | undefined;
   const metrics: NodeMetrics = createNodeMetrics({
@@ -405,6 +417,7 @@ async function wire(
     genesis,
     net: peerNetwork,
     route: (method, pattern, handler, routeOptions) => server.route(method, pattern, handler, routeOptions),
+    fatal,
     async close() {
       if (closed) return;
       closed = true;

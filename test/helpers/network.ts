@@ -16,6 +16,7 @@ import { closeSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { networkInit } from '../../cli/commands/network-init.js';
 import { toHex } from '../../src/core/bytes.js';
 import type { ConsensusParams, Genesis } from '../../src/core/config/genesis.js';
@@ -37,6 +38,8 @@ export { type CliResult, REPO_ROOT };
 
 const TEMPLATE_PATH = path.join(REPO_ROOT, 'network-config/gba-health.json');
 const DAY_SECONDS = 86_400;
+/** Runs a command with one folder on a small tmpfs of its own (restartOnSmallDisk). */
+const SMALL_DISK_SCRIPT = fileURLToPath(new URL('./small-disk.sh', import.meta.url));
 /** How long a (re)started node may take to answer on its API (tsx start-up on a loaded machine). */
 const START_TIMEOUT_MS = 60_000;
 /** SIGTERM grace before SIGKILL in stop(). */
@@ -114,6 +117,12 @@ export interface TestNetwork {
   kill(org: string, signal?: NodeJS.Signals): Promise<ProcessExit>;
   /** Starts a stopped node again and waits until its API answers. */
   restart(org: string): Promise<void>;
+  /**
+   * Starts a stopped node with its data directory on a disk of `bytes` of its own (a tmpfs over the
+   * folder in a private mount namespace, test/helpers/small-disk.sh) and waits until its API
+   * answers. When the node's process ends, what it left on that disk becomes its data directory.
+   */
+  restartOnSmallDisk(org: string, bytes: number): Promise<void>;
   isRunning(org: string): boolean;
   /** Everything a node has logged (all its runs). */
   logOf(org: string): Promise<string>;
@@ -311,6 +320,8 @@ class TestNetworkImpl implements TestNetwork {
   readonly #logLevel: string;
   readonly #signers = new Map<string, Ed25519Signer>();
   readonly #tokens = new Map<string, string>();
+  /** Nodes started behind a launcher, each the leader of its own process group. */
+  readonly #grouped = new WeakSet<ChildProcess>();
   #stopped = false;
 
   private constructor(
@@ -375,17 +386,25 @@ class TestNetworkImpl implements TestNetwork {
     );
   }
 
-  #spawn(configPath: string, log: string, logLevel = this.#logLevel): ChildProcess {
+  /**
+   * Starts `node start`, behind `launcher` when one is given (a command that runs the rest of its
+   * command line); a launched node gets a process group of its own, which kill() signals whole.
+   */
+  #spawn(configPath: string, log: string, logLevel = this.#logLevel, launcher: readonly string[] = []): ChildProcess {
     // Nodes run as `bayledger up` starts them: with V8's heap flags (src/node/v8-tuning.ts), and
     // stopping when this process's end of their standard input closes (a killed test leaves none).
-    const [executable, ...args] = withNodeHeapFlags(this.cli);
+    const nodeStart = [
+      ...withNodeHeapFlags(this.cli),
+      ...['node', 'start', '--config', configPath, '--log-level', logLevel, '--stop-on-stdin-end'],
+    ];
+    const [executable, ...args] = [...launcher, ...nodeStart];
     const logFd = openSync(log, 'a');
     try {
-      const child = spawn(
-        executable!,
-        [...args, 'node', 'start', '--config', configPath, '--log-level', logLevel, '--stop-on-stdin-end'],
-        { cwd: REPO_ROOT, stdio: ['pipe', logFd, logFd] },
-      );
+      const child = spawn(executable!, args, {
+        cwd: REPO_ROOT,
+        stdio: ['pipe', logFd, logFd],
+        detached: launcher.length > 0,
+      });
       return trackChild(child);
     } finally {
       closeSync(logFd);
@@ -393,10 +412,20 @@ class TestNetworkImpl implements TestNetwork {
   }
 
   async restart(org: string): Promise<void> {
+    await this.#start(org, []);
+  }
+
+  async restartOnSmallDisk(org: string, bytes: number): Promise<void> {
+    const { dataDir } = this.#node(org).config;
+    await this.#start(org, ['unshare', '--mount', 'sh', SMALL_DISK_SCRIPT, String(bytes), dataDir]);
+  }
+
+  async #start(org: string, launcher: readonly string[]): Promise<void> {
     const node = this.#node(org);
     if (this.isRunning(org)) throw new Error(`${org} is already running`);
-    const child = this.#spawn(node.configPath, node.log);
+    const child = this.#spawn(node.configPath, node.log, this.#logLevel, launcher);
     node.process = child;
+    if (launcher.length > 0) this.#grouped.add(child);
     await this.#waitUntilAnswering(org, child, node.api, node.log);
   }
 
@@ -455,7 +484,9 @@ class TestNetworkImpl implements TestNetwork {
       return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
     return new Promise((resolve) => {
       child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal }));
-      child.kill(signal);
+      // A launched node's launcher and the node itself share a process group: signal both.
+      if (this.#grouped.has(child) && child.pid !== undefined) process.kill(-child.pid, signal);
+      else child.kill(signal);
     });
   }
 

@@ -23,7 +23,7 @@ import { encodeCanonical } from '../../core/codec/canonical.js';
 import type { Genesis } from '../../core/config/genesis.js';
 import { genesisToJson } from '../../core/config/genesis-json.js';
 import { sha256 } from '../../core/crypto/hash.js';
-import { assert, errorMessage, fail } from '../../core/errors.js';
+import { assert, type BayledgerError, errorMessage, fail } from '../../core/errors.js';
 import type { AppliedBlock } from '../../core/ledger/applied-block.js';
 import type { Block, BlockHeader } from '../../core/ledger/block.js';
 import { blockHash } from '../../core/ledger/block-hash.js';
@@ -72,6 +72,7 @@ import {
 import { TxIdFilter } from './tx-id-filter.js';
 import { ConsensusWal, type WalRecord } from './wal.js';
 import { writeBatch } from './write-batch.js';
+import { WriteFaultLatch } from './write-fault.js';
 
 export interface StoredStateEntry {
   readonly bucket: StateBucket;
@@ -129,6 +130,8 @@ export class LedgerStore {
   readonly evidence: EvidenceStore;
   readonly #db: ByteDb;
   readonly #wal: ConsensusWal;
+  /** Latches the first failed block or WAL write and refuses every write after it (write-fault.ts). */
+  readonly #writes: WriteFaultLatch;
   #tip: ChainTip | undefined;
   #genesis: GenesisRecord | undefined;
   #committing = false;
@@ -157,6 +160,7 @@ export class LedgerStore {
     this.evidence = evidence;
     this.#db = db;
     this.#wal = wal;
+    this.#writes = new WriteFaultLatch(directory);
     this.state = new StoreStateReader(db);
     this.merkle = new StoreMerkleSource(db);
   }
@@ -297,6 +301,14 @@ export class LedgerStore {
     await this.#txIdScan;
     this.#wal.close();
     await this.#db.close();
+  }
+
+  /**
+   * Calls `listener` once when a block or WAL write first fails (STORE_FAILED): from then on the
+   * store refuses every such write, and the node must stop (write-fault.ts says why).
+   */
+  onWriteFault(listener: (fault: BayledgerError) => void): void {
+    this.#writes.onFault(listener);
   }
 
   /** The last committed block, or undefined before the first block. */
@@ -475,9 +487,13 @@ export class LedgerStore {
     try {
       const hash = this.#checkCommit(block, certificate, applied);
       const { operations, stateValues } = this.#commitOperations(block, hash, certificate, applied);
-      // Before the write, so no moment exists where an id is stored but the filter says absent.
+      // Before the write, so no moment exists where an id is stored but the filter says absent. A
+      // failed write leaves ids in the filter that are not stored; the store then takes no more
+      // writes and the node stops (write-fault.ts), so nothing reads that filter again.
       for (const txId of applied.txIds) this.#txIds.add(txId);
-      await writeBatch(this.#db, operations, { sync: true });
+      await this.#writes.write(`write block ${block.header.height}`, () =>
+        writeBatch(this.#db, operations, { sync: true }),
+      );
       this.#tip = tipOf(block.header, hash);
       this.state.committed(applied.writes, stateValues);
       this.merkle.committed(applied.merkleNodes, block.header.logSize);
@@ -659,7 +675,9 @@ export class LedgerStore {
 
   /** Appends one consensus record for `height`, durably, before the caller sends it. */
   walAppend(height: number, record: Uint8Array): Promise<void> {
-    return this.#wal.append(height, record);
+    return this.#writes.write(`append a consensus WAL record for height ${height}`, () =>
+      this.#wal.append(height, record),
+    );
   }
 
   walRead(): Promise<WalRecord[]> {
@@ -668,6 +686,6 @@ export class LedgerStore {
 
   /** Drops the WAL records of every height up to and including `height`. */
   walClear(height: number): Promise<void> {
-    return this.#wal.clear(height);
+    return this.#writes.write(`clear the consensus WAL up to height ${height}`, () => this.#wal.clear(height));
   }
 }
