@@ -124,7 +124,10 @@ export class NodeChain {
       // Typed, so that block sync can tell a block a peer got wrong (it penalises the peer) from
       // a store that failed (STORE_FAILED: our disk, not the peer's doing).
       if (!verdict.ok)
-        fail('BLOCK_INVALID', `block ${block.header.height} failed verification: ${verdict.code}: ${verdict.reason}`);
+        fail(
+          'BLOCK_INVALID',
+          `block ${block.header.height} failed verification: ${verdict.code}: ${verdict.reason}`,
+        );
       applied = verdict.applied;
     }
     await this.store.commitBlock(block, certificate, applied);

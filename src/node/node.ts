@@ -130,7 +130,10 @@ async function wire(
   const chain = new NodeChain(store, params);
   const fatal = new Promise<BayledgerError>((resolve) => {
     store.onWriteFault((fault) => {
-      logger.error('the store can no longer be written: the node must stop', { dataDir: store.directory, error: fault });
+      logger.error('the store can no longer be written: the node must stop', {
+        dataDir: store.directory,
+        error: fault,
+      });
       resolve(fault);
     });
   });

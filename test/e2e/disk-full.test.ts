@@ -87,7 +87,9 @@ describe('a full disk (real processes)', function () {
       // The command's own last words name the same fault (stderr shares the node's log file).
       assert.match(other.at(-1) ?? '', new RegExp(`^bayledger: error: ${words}`, 'i'));
       assert.deepEqual(
-        lines.filter((line) => line.msg?.startsWith('peer misbehaved') || line.msg === 'peer served an invalid block'),
+        lines.filter(
+          (line) => line.msg?.startsWith('peer misbehaved') || line.msg === 'peer served an invalid block',
+        ),
         [],
         `${org} blamed no peer for its own disk`,
       );
@@ -119,12 +121,19 @@ describe('a full disk (real processes)', function () {
       for (const org of ON_SMALL_DISKS) if ((await net.status(org)).height < target) return false;
       return true;
     });
-    for (const org of ON_SMALL_DISKS) assert.equal(await hashAt(org), await hashAt('sz-cac'), `${org} agrees`);
+    for (const org of ON_SMALL_DISKS)
+      assert.equal(await hashAt(org), await hashAt('sz-cac'), `${org} agrees`);
 
     // What the full disk left, and everything after, re-derives from genesis.
     for (const org of ON_SMALL_DISKS) {
       assert.deepEqual(await net.kill(org, 'SIGTERM'), { code: 0, signal: null });
-      const verified = await net.runCli(['chain', 'verify', '--data-dir', net.nodes.get(org)!.config.dataDir, '--json']);
+      const verified = await net.runCli([
+        'chain',
+        'verify',
+        '--data-dir',
+        net.nodes.get(org)!.config.dataDir,
+        '--json',
+      ]);
       assert.equal(verified.code, 0, verified.stderr);
       const report = JSON.parse(verified.stdout) as { ok: boolean; height: number };
       assert.equal(report.ok, true);

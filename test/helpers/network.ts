@@ -390,7 +390,12 @@ class TestNetworkImpl implements TestNetwork {
    * Starts `node start`, behind `launcher` when one is given (a command that runs the rest of its
    * command line); a launched node gets a process group of its own, which kill() signals whole.
    */
-  #spawn(configPath: string, log: string, logLevel = this.#logLevel, launcher: readonly string[] = []): ChildProcess {
+  #spawn(
+    configPath: string,
+    log: string,
+    logLevel = this.#logLevel,
+    launcher: readonly string[] = [],
+  ): ChildProcess {
     // Nodes run as `bayledger up` starts them: with V8's heap flags (src/node/v8-tuning.ts), and
     // stopping when this process's end of their standard input closes (a killed test leaves none).
     const nodeStart = [

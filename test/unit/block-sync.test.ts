@@ -5,7 +5,7 @@
 // periodic re-check brings it up when no consensus message for that block will come.
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesEqual } from '../../src/core/bytes.js';
@@ -18,6 +18,7 @@ import { NodeChain } from '../../src/node/node-chain.js';
 import { createNodeMetrics } from '../../src/node/node-metrics.js';
 import { decodeSyncResponse, encodeSyncRequest, PROTOCOL } from '../../src/node/protocols.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
+import { WAL_FILE_NAME } from '../../src/node/store/wal.js';
 import { buildChain, genesisRecordOf, type TestChain, workloadBlocks } from '../helpers/chain.js';
 import { declareTransfer, grantConsent, testDigest, testGenesis, testItem } from '../helpers/fixtures.js';
 import { testPeerNetwork } from '../helpers/peer-network.js';
@@ -174,6 +175,31 @@ describe('block sync between real peers', function () {
     await waitFor('the forger disconnected', () => !behind.net.isConnected('qianhai'));
     assert.ok(bytesEqual(behind.chain.tip().blockHash, built.tip.blockHash), 'nothing of the other chain');
     assert.equal(behind.chain.height, 4);
+  });
+
+  it('a node whose own disk failed blames no peer for the block it could not store', async () => {
+    const ahead = await startPeer('sz-cac', 4);
+    const behind = await startPeer('ehealth-hk', 0);
+    // A real failed write: its WAL file, created at the first append, is a full disk.
+    await symlink('/dev/full', join(behind.store.directory, WAL_FILE_NAME));
+    await assert.rejects(behind.store.walAppend(1, new Uint8Array(1)), { code: 'STORE_FAILED' });
+    connect(behind, ahead);
+    const refused = await waitFor('the synced block refused by its store', () =>
+      behind.lines.find((line) => line.msg === 'could not commit a synced block'),
+    );
+    assert.deepEqual(
+      [refused.peer, refused.height, (refused.error as { code?: string }).code],
+      ['sz-cac', 1, 'STORE_FAILED'],
+    );
+    assert.deepEqual(
+      behind.lines.filter(
+        (line) =>
+          String(line.msg).startsWith('peer misbehaved') || line.msg === 'peer served an invalid block',
+      ),
+      [],
+    );
+    assert.ok(behind.net.isConnected('sz-cac'), 'the peer was not disconnected');
+    assert.equal(behind.chain.height, 0);
   });
 
   it('a response stops before the block that would take it past half the message limit', async () => {

@@ -686,6 +686,8 @@ export class LedgerStore {
 
   /** Drops the WAL records of every height up to and including `height`. */
   walClear(height: number): Promise<void> {
-    return this.#writes.write(`clear the consensus WAL up to height ${height}`, () => this.#wal.clear(height));
+    return this.#writes.write(`clear the consensus WAL up to height ${height}`, () =>
+      this.#wal.clear(height),
+    );
   }
 }

@@ -53,7 +53,7 @@ export class WriteFaultLatch {
       this.#directory,
     );
     this.#fault = fault;
-    for (const listener of this.#listeners.splice(0)) listener(fault);
+    for (const listener of this.#listeners) listener(fault);
     return fault;
   }
 }
