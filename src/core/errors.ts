@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'DATABASE_CORRUPT'
   // a durable write to the node's store failed (a full or failing disk): the node stops
   | 'STORE_FAILED'
+  // the node's disk has no room for a payload beside the space kept for its ledger
+  | 'INSUFFICIENT_STORAGE'
   | 'PROOF_INVALID'
   | 'PEER_UNKNOWN'
   | 'MESSAGE_TOO_LARGE'

@@ -267,6 +267,19 @@ export const LIMITS = {
   directWriteStageBytes: 2 * 1024 * 1024,
 
   // --- transfer service (src/node/transfer-service) ---
+  /**
+   * Free disk a node keeps for its ledger (blocks, WAL, compaction): a payload upload, seal or
+   * fetch that would leave less is refused or put off (disk-room.ts), so that a payload never
+   * fills the disk under the chain and stops the node (store/write-fault.ts). node.json's
+   * `diskReserveBytes` sets another. At the sample load a node writes about 2 MB of ledger a
+   * second, so this is half a minute of full load, and LevelDB's compactions need a few table
+   * files' worth (2 MiB each) beside it.
+   */
+  diskReserveBytes: 64 * 1024 * 1024,
+  /** The largest `diskReserveBytes` node.json may set (1 TiB). */
+  maxDiskReserveBytes: 1024 * 1024 * 1024 * 1024,
+  /** A streamed upload of unannounced size checks the disk's room again after each of these. */
+  diskRoomCheckBytes: 64 * 1024 * 1024,
   /** Plaintext uploads a hospital node holds staged for declarations not yet made. */
   maxStagedUploads: 256,
   /** Payloads a recipient node fetches at once; further approved transfers wait their turn. */

@@ -19,6 +19,7 @@ import { NodeChain } from '../../src/node/node-chain.js';
 import type { TxStatusView } from '../../src/node/node-runtime.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { AuditViews } from '../../src/node/transfer-service/audit.js';
+import { DiskRoom } from '../../src/node/transfer-service/disk-room.js';
 import { createServiceFolders, serviceFolders } from '../../src/node/transfer-service/folders.js';
 import { PayloadStats } from '../../src/node/transfer-service/payload-stats.js';
 import { registerTransferRoutes } from '../../src/node/transfer-service/routes.js';
@@ -135,6 +136,7 @@ describe('transfer routes', function () {
         signer: net.signers[org]!,
         audit: new AuditViews(ledger, new StoreChainReader(ledger, params), () => 0),
         stats: new PayloadStats(new MetricsRegistry()),
+        room: new DiskRoom(folders.orgDir, 0),
       },
     );
     return rig;

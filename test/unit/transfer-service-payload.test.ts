@@ -9,7 +9,7 @@
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { toHex, utf8 } from '../../src/core/bytes.js';
@@ -31,6 +31,7 @@ import {
   type PayloadResponse,
 } from '../../src/node/transfer/protocol.js';
 import { type SealedPayload, sealPayload } from '../../src/node/transfer/seal.js';
+import { DiskRoom } from '../../src/node/transfer-service/disk-room.js';
 import {
   PayloadFetcher,
   type PayloadFetcherOptions,
@@ -137,6 +138,7 @@ describe('transfer service: payload channel over libp2p', function () {
       inboxDir,
       stats: recipient.stats,
       logger: recipient.logger,
+      room: new DiskRoom(dir, 0),
       submitReceipt: async (receipt) => {
         receipts.push(receipt);
         ledger.block(
@@ -357,6 +359,43 @@ describe('transfer service: payload channel over libp2p', function () {
       await fetcher.close();
       await isolated.net.close();
     }
+  });
+
+  it('puts a fetch off while its disk lacks room for the payload beside the reserve, and delivers it given room', async () => {
+    const { declaration, id, sealed } = await approvedImaging('no-room', 5_000);
+    // A reserve larger than the whole disk: no payload fits beside it.
+    const { blocks, bsize } = await statfs(dir);
+    const full = newFetcher({ room: new DiskRoom(dir, blocks * bsize + 1), retryDelayMs: () => 1 });
+    considerById(full, declaration.objectId);
+    await waitFor('the fetch given up', () =>
+      recipient.lines.find(
+        (line) => line.msg === 'payload fetch gave up until the next node start' && line.transferId === id,
+      ),
+    );
+    const attempts = recipient.lines.filter(
+      (line) => line.msg === 'payload fetch interrupted' && line.transferId === id,
+    );
+    assert.equal(attempts.length, LIMITS.maxPayloadFetchAttempts);
+    for (const attempt of attempts) {
+      assert.equal(attempt.reason, 'NO_DISK_ROOM');
+      assert.match(
+        String(attempt.detail),
+        new RegExp(
+          `^the rest of the payload needs ${sealed.commitment.bytes} bytes; the node's disk has \\d+ free, of which ${blocks * bsize + 1} are kept for its ledger$`,
+        ),
+      );
+    }
+    assert.equal(hospital.stats.sender.chunksByTransfer[id], undefined, 'no chunk was asked for');
+    assert.equal(
+      receipts.filter((receipt) => toHex(receipt.transferId) === id).length,
+      0,
+      'no receipt, rejected or not',
+    );
+    await full.close();
+
+    considerById(newFetcher(), declaration.objectId);
+    await waitFor('the receipt', () => receipts.some((receipt) => toHex(receipt.transferId) === id));
+    assert.equal(receipts.find((receipt) => toHex(receipt.transferId) === id)?.accepted, true);
   });
 
   it('a transfer already filed (the node stopped before its receipt) is receipted without reaching the hospital', async () => {
@@ -696,6 +735,33 @@ describe('transfer service: payload channel over libp2p', function () {
       sha256Hex(new Uint8Array(await readFile(filed))),
       sha256Hex(new Uint8Array(await readFile(files[0]!))),
     );
+  });
+
+  it('a resumed fetch asks room only for the rest of the payload', async () => {
+    // 8 MiB in 128 chunks of 64 KiB, cut after the 100th: at most 32 chunks (2 MiB) are left.
+    const chunkBytes = 64 * 1024;
+    const { sealed } = await sealItems('resumed-room', [8 * 1024 * 1024 - 4_096], chunkBytes);
+    const consent = grantConsent(net, { patient: 'resumed-room' });
+    const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
+    ledger.block(consent);
+    ledger.block(declaration);
+    const id = toHex(declaration.objectId);
+    const first = newFetcher();
+    let closing: Promise<void> | undefined;
+    const hook = afterChunk(100, () => {
+      closing = first.close();
+    });
+    considerById(first, declaration.objectId);
+    await waitFor('the first fetcher stopped', () => closing !== undefined, { timeoutMs: 30_000 });
+    await closing;
+    hook.restore();
+    // Room for 5 MiB beside the reserve: enough for the rest, not for the whole payload.
+    const free = await new DiskRoom(dir, 0).freeBytes();
+    considerById(newFetcher({ room: new DiskRoom(dir, free - 5 * 1024 * 1024) }), declaration.objectId);
+    await waitFor('the receipt', () => receipts.some((receipt) => toHex(receipt.transferId) === id), {
+      timeoutMs: 30_000,
+    });
+    assert.equal(receipts.find((receipt) => toHex(receipt.transferId) === id)?.accepted, true);
   });
 
   it('stops a running fetch when its consent is revoked, and keeps nothing of it', async () => {

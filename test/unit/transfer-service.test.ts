@@ -19,6 +19,7 @@ import { layoutForContainer } from '../../src/node/transfer/layout.js';
 import { OutboxPayload, outboxPayloadDirectory } from '../../src/node/transfer/outbox.js';
 import { countersignGrant } from '../../src/node/transfer-service/countersign.js';
 import { payloadKeyFor, prepareDeclaration } from '../../src/node/transfer-service/declare.js';
+import { DiskRoom } from '../../src/node/transfer-service/disk-room.js';
 import { createServiceFolders, serviceFolders } from '../../src/node/transfer-service/folders.js';
 import { acceptDecision, couldAccept, releaseDecision } from '../../src/node/transfer-service/gates.js';
 import { IdleTimeout } from '../../src/node/transfer-service/idle-timeout.js';
@@ -58,6 +59,11 @@ function throwsCode(action: () => unknown, code: string): void {
 
 async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let offset = 0; offset < bytes.byteLength; offset += size) yield bytes.subarray(offset, offset + size);
+}
+
+/** Room on the temporary folder's disk with no reserve: these tests are not about a full disk. */
+function roomy(): DiskRoom {
+  return new DiskRoom(tmpdir(), 0);
 }
 
 describe('transfer service: consent countersignature', () => {
@@ -154,14 +160,14 @@ describe('transfer service: uploads and declarations', () => {
 
   it('stages an upload on disk (0600) with its size and SHA-256, and refuses ids that are not ids', async () => {
     const bytes = randomBytes(300_000);
-    const staged = await stageUpload(folders().uploadsDir, chunksOf(bytes, 65_536));
+    const staged = await stageUpload(folders().uploadsDir, chunksOf(bytes, 65_536), roomy());
     assert.equal(staged.sizeBytes, bytes.byteLength);
     assert.equal(toHex(staged.digest), createHash('sha256').update(bytes).digest('hex'));
     const info = await stat(uploadPath(folders().uploadsDir, staged.id));
     assert.equal(info.mode & 0o777, 0o600);
     throwsCode(() => uploadPath(folders().uploadsDir, '../../etc/passwd'), 'REQUEST_MALFORMED');
     await assert.rejects(
-      stageUpload(folders().uploadsDir, chunksOf(new Uint8Array(0), 1)),
+      stageUpload(folders().uploadsDir, chunksOf(new Uint8Array(0), 1), roomy()),
       (error: unknown) => isBayledgerError(error, 'REQUEST_MALFORMED'),
     );
   });
@@ -170,8 +176,8 @@ describe('transfer service: uploads and declarations', () => {
     const study = randomBytes(2_500_000);
     const report = randomBytes(40_000);
     const f = folders();
-    const first = await stageUpload(f.uploadsDir, chunksOf(study, 1 << 20));
-    const second = await stageUpload(f.uploadsDir, chunksOf(report, 1 << 20));
+    const first = await stageUpload(f.uploadsDir, chunksOf(study, 1 << 20), roomy());
+    const second = await stageUpload(f.uploadsDir, chunksOf(report, 1 << 20), roomy());
     const uid = '1.2.826.0.1.3680043.8.498.12345';
     const consentId = toHex(sha256(utf8('a consent')));
     const prepared = await prepareDeclaration(
@@ -248,7 +254,7 @@ describe('transfer service: uploads and declarations', () => {
       (error: unknown) => isBayledgerError(error, 'NOT_FOUND'),
     );
     const f = folders();
-    const staged = await stageUpload(f.uploadsDir, chunksOf(randomBytes(1_000), 1 << 20));
+    const staged = await stageUpload(f.uploadsDir, chunksOf(randomBytes(1_000), 1 << 20), roomy());
     const declarer = { org: 'hku-szh', genesis: net.genesis, signer: hospital.signer, folders: f };
     const base = {
       consentId: toHex(sha256(utf8('a consent'))),
@@ -302,6 +308,7 @@ describe('transfer service: sealed uploads (sealed while they arrive)', () => {
       key: platformKey(),
       sizes,
       body,
+      room: roomy(),
     });
 
   beforeEach(async () => {
@@ -437,9 +444,9 @@ describe('transfer service: sealed uploads (sealed while they arrive)', () => {
     for (let i = 0; i < LIMITS.maxStagedUploads - 1; i++) {
       await writeFile(path.join(uploadsDir, i.toString(16).padStart(32, '0')), '');
     }
-    const last = await stageUpload(uploadsDir, chunksOf(randomBytes(10), 10));
+    const last = await stageUpload(uploadsDir, chunksOf(randomBytes(10), 10), roomy());
     assert.equal(last.sizeBytes, 10);
-    await assert.rejects(stageUpload(uploadsDir, chunksOf(randomBytes(10), 10)), (error: unknown) =>
+    await assert.rejects(stageUpload(uploadsDir, chunksOf(randomBytes(10), 10), roomy()), (error: unknown) =>
       isBayledgerError(error, 'NOT_READY'),
     );
     await assert.rejects(seal([10], chunksOf(randomBytes(10), 10)), (error: unknown) =>

@@ -29,6 +29,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   KEY_INVALID: 422,
   MEMPOOL_FULL: 429,
   NOT_READY: 503,
+  // 507: the node's disk has no room for what was sent (RFC 4918 section 11.5).
+  INSUFFICIENT_STORAGE: 507,
 };
 
 /** The status for a code, or undefined when the code means a bug (answered with 500). */

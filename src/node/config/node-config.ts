@@ -10,10 +10,12 @@
 //     "p2pListen": "/ip4/127.0.0.1/tcp/7100",
 //     "apiHost": "127.0.0.1", "apiPort": 7101
 //   }
+//
+// Optional: "diskReserveBytes", the free disk kept for the ledger (LIMITS.diskReserveBytes).
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { literal, object, type Schema, text, uint } from '../../core/codec/schema.js';
+import { literal, object, optional, type Schema, text, uint } from '../../core/codec/schema.js';
 import { withConfigSource } from '../../core/config/config-error.js';
 import type { OrganisationRole } from '../../core/config/genesis.js';
 import { configIdSchema, p2pAddressSchema } from '../../core/config/json-fields.js';
@@ -33,6 +35,11 @@ export interface NodeConfigJson {
   readonly p2pListen: string;
   readonly apiHost: string;
   readonly apiPort: number;
+  /**
+   * Free disk kept for the ledger: payload uploads, seals and fetches that would leave less are
+   * refused or put off (transfer-service/disk-room.ts). Default LIMITS.diskReserveBytes.
+   */
+  readonly diskReserveBytes?: number;
 }
 
 /** node.json after loading: every path absolute. */
@@ -65,6 +72,7 @@ export const nodeConfigSchema: Schema<NodeConfigJson> = object({
   p2pListen: p2pAddressSchema,
   apiHost: apiHostSchema,
   apiPort: uint(65535, 1),
+  diskReserveBytes: optional(uint(LIMITS.maxDiskReserveBytes)),
 });
 
 /** Validates a node.json value and resolves its paths against `configPath`'s directory. */

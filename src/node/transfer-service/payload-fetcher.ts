@@ -22,6 +22,7 @@ import { PROTOCOL } from '../protocols.js';
 import { removePartial } from '../transfer/partial.js';
 import { MAX_RESPONSE_BYTES } from '../transfer/protocol.js';
 import { PayloadReceiver, type ReceiveOutcome } from '../transfer/receiver.js';
+import type { DiskRoom } from './disk-room.js';
 import { type AcceptDecision, acceptDecision, couldAccept } from './gates.js';
 import { IdleTimeout } from './idle-timeout.js';
 import type { PayloadStats } from './payload-stats.js';
@@ -46,6 +47,8 @@ export interface PayloadFetcherOptions {
   readonly logger: Logger;
   /** Signs, submits and waits for the receipt; resolves once it is committed or known. */
   readonly submitReceipt: (receipt: ReceiptRequest) => Promise<void>;
+  /** Asked for the bytes still to come before each attempt (disk-room.ts). */
+  readonly room: DiskRoom;
   /** Bound on queued transfers (tests set a small one). Default LIMITS.maxQueuedPayloadFetches. */
   readonly maxQueued?: number;
   /** The wait before attempt `failures + 1` (tests set short ones). Default retryDelayMs below. */
@@ -264,6 +267,22 @@ export class PayloadFetcher {
     });
     try {
       if (receiver.settled !== undefined) return receiver.settled;
+      // Not started while the disk lacks room for the rest beside the ledger's reserve: the next
+      // attempt asks again, and the verified prefix stays.
+      const remainingBytes = Math.max(
+        0,
+        expected.payload.bytes - receiver.nextChunk * expected.payload.chunkBytes,
+      );
+      const room = await options.room.check(remainingBytes);
+      if (!room.ok) {
+        return {
+          status: 'failed',
+          reason: 'NO_DISK_ROOM',
+          detail: `the rest of the payload ${room.reason}`,
+          permanent: false,
+          nextChunk: receiver.nextChunk,
+        };
+      }
       options.stats.fetchStarted(toHex(expected.transferId));
       let stream: FramedStream;
       try {

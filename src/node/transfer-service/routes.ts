@@ -33,6 +33,7 @@ import { removeOutboxPayload } from '../transfer/outbox.js';
 import type { AuditViews } from './audit.js';
 import { countersignGrant } from './countersign.js';
 import { type Declarer, declareRequestSchema, payloadKeyFor, prepareDeclaration } from './declare.js';
+import type { DiskRoom } from './disk-room.js';
 import type { PayloadStats } from './payload-stats.js';
 import { type Submitted, submitAndWait } from './submit.js';
 import { itemDigestsJson, stageSealedUpload, stageUpload } from './uploads.js';
@@ -51,6 +52,8 @@ export interface TransferRoutesContext {
   readonly signer: Ed25519Signer;
   readonly audit: AuditViews;
   readonly stats: PayloadStats;
+  /** Asked before an upload is staged or sealed (disk-room.ts). */
+  readonly room: DiskRoom;
 }
 
 const assessRequestSchema = object({ decision: literal('approve', 'reject'), reason: reasonCodeSchema });
@@ -117,7 +120,7 @@ export function registerTransferRoutes(route: RouteFunction, context: TransferRo
       requireRole(context, 'submitter', 'uploading an item');
       if (request.bodyStream === undefined)
         fail('REQUEST_MALFORMED', 'send the item file as the request body');
-      const staged = await stageUpload(declarer.folders.uploadsDir, request.bodyStream);
+      const staged = await stageUpload(declarer.folders.uploadsDir, request.bodyStream, context.room);
       return {
         status: 201,
         json: { upload: staged.id, sizeBytes: staged.sizeBytes, digest: toHex(staged.digest) },
@@ -141,6 +144,7 @@ export function registerTransferRoutes(route: RouteFunction, context: TransferRo
         key: payloadKeyFor(declarer.genesis, recipient),
         sizes,
         body: request.bodyStream,
+        room: context.room,
       });
       return {
         status: 201,

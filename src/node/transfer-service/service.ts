@@ -9,6 +9,7 @@
 import { toHex } from '../../core/bytes.js';
 import { Ed25519Signer } from '../../core/crypto/ed25519.js';
 import { fail } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
 import { encodeTxEnvelope } from '../../core/records/codec.js';
 import { signTx } from '../../core/records/sign.js';
 import type { TransferReceiptBody } from '../../core/records/transfer-receipt.js';
@@ -20,6 +21,7 @@ import type { RunningNode } from '../node.js';
 import { removeAbandonedSealings } from '../transfer/outbox.js';
 import { AuditViews } from './audit.js';
 import { outboxFreer, reactToBlock } from './block-reactions.js';
+import { DiskRoom } from './disk-room.js';
 import { createServiceFolders, type ServiceFolders, serviceFolders } from './folders.js';
 import { PayloadFetcher, type ReceiptRequest } from './payload-fetcher.js';
 import { servePayloads } from './payload-server.js';
@@ -63,6 +65,8 @@ export async function attachTransferService(
     (await removeAbandonedSealings(folders.outboxDir)) + (await removeAllUploads(folders.uploadsDir));
   if (abandoned > 0) logger.info('removed leftovers of an earlier run', { count: abandoned });
   const stats = new PayloadStats(node.metrics.registry);
+  // Every service folder is beside the data directory, on the ledger's disk (folders.ts).
+  const room = new DiskRoom(folders.orgDir, config.diskReserveBytes ?? LIMITS.diskReserveBytes);
   const state = node.chain.store.state;
   const closing = new AbortController();
 
@@ -103,6 +107,7 @@ export async function attachTransferService(
           stats,
           logger,
           submitReceipt,
+          room,
         })
       : undefined;
 
@@ -137,6 +142,7 @@ export async function attachTransferService(
       Math.floor(node.chain.tip().timeMs / 1000),
     ),
     stats,
+    room,
   });
 
   const service: TransferService = {

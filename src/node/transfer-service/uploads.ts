@@ -17,6 +17,7 @@ import { decodeCanonical } from '../../core/codec/canonical.js';
 import { fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { type PayloadCommitment, payloadCommitmentSchema } from '../transfer/commitment.js';
+import { containerBytesFor, encodeContainerHead } from '../transfer/container.js';
 import type { ItemDigest } from '../transfer/container-reader.js';
 import { StreamContainerReader } from '../transfer/container-stream.js';
 import {
@@ -26,9 +27,11 @@ import {
   writeFileDurably,
   writeFully,
 } from '../transfer/durable-fs.js';
+import { layoutForContainer } from '../transfer/layout.js';
 import { OUTBOX_COMMITMENT_FILE, outboxPayloadDirectory } from '../transfer/outbox.js';
 import type { PayloadKeyContext } from '../transfer/payload-crypto.js';
 import { sealPayload } from '../transfer/seal.js';
+import type { DiskRoom } from './disk-room.js';
 
 export interface StagedUpload {
   /** 32 lowercase hex characters. */
@@ -57,22 +60,40 @@ async function checkRoomForUpload(uploadsDir: string): Promise<void> {
   }
 }
 
-/** Writes one upload to `uploadsDir/<new id>` (mode 0600), hashing it on the way. */
+/** The bytes a payload of items of `sizes` seals to, or undefined when they make no payload. */
+function sealedPayloadBytes(sizes: readonly number[]): number | undefined {
+  const verdict = layoutForContainer(containerBytesFor(encodeContainerHead(sizes).byteLength, sizes));
+  return verdict.ok ? verdict.layout.payloadBytes : undefined;
+}
+
+/**
+ * Writes one upload to `uploadsDir/<new id>` (mode 0600), hashing it on the way. Its size is not
+ * announced, so `room` is asked for the next LIMITS.diskRoomCheckBytes before the first byte and
+ * again after each of them: INSUFFICIENT_STORAGE, and nothing kept, when the disk runs short.
+ */
 export async function stageUpload(
   uploadsDir: string,
   body: AsyncIterable<Uint8Array>,
+  room: DiskRoom,
 ): Promise<StagedUpload> {
   await checkRoomForUpload(uploadsDir);
+  const askRoom = () => room.require(LIMITS.diskRoomCheckBytes, 'an upload');
+  await askRoom();
   const id = randomBytes(16).toString('hex');
   const file = uploadPath(uploadsDir, id);
   const handle = await open(file, 'wx', PRIVATE_FILE_MODE);
   const hash = createHash('sha256');
   let sizeBytes = 0;
+  let checkedAtBytes = 0;
   try {
     for await (const chunk of body) {
       hash.update(chunk);
       await writeFully(handle, chunk, sizeBytes);
       sizeBytes += chunk.byteLength;
+      if (sizeBytes - checkedAtBytes >= LIMITS.diskRoomCheckBytes) {
+        checkedAtBytes = sizeBytes;
+        await askRoom();
+      }
     }
     await handle.sync();
   } catch (error) {
@@ -152,6 +173,8 @@ export async function stageSealedUpload(options: {
   readonly key: PayloadKeyContext;
   readonly sizes: readonly number[];
   readonly body: AsyncIterable<Uint8Array>;
+  /** Asked for the sealed payload's bytes before any of the body is read. */
+  readonly room: DiskRoom;
 }): Promise<SealedUpload> {
   const { uploadsDir, sizes } = options;
   if (sizes.length < 1 || sizes.length > LIMITS.maxItemsPerTransfer) {
@@ -165,6 +188,10 @@ export async function stageSealedUpload(options: {
   // Sizes too large for one payload (items, head and a tag per chunk past LIMITS.maxPayloadBytes)
   // are refused by sealPayload as MESSAGE_TOO_LARGE, before it reads any of the body.
   await checkRoomForUpload(uploadsDir);
+  const payloadBytes = sealedPayloadBytes(sizes);
+  if (payloadBytes !== undefined) {
+    await options.room.require(payloadBytes, `sealing ${sizes.length} items (${payloadBytes} bytes)`);
+  }
   const id = randomBytes(16).toString('hex');
   const directory = sealedUploadPath(uploadsDir, id);
   const sealed = await sealPayload({

@@ -33,6 +33,11 @@ export const RETRYABLE_PAYLOAD_FAILURES = [
   'MESSAGE_INVALID',
   /** The stream ended (or broke) before the last chunk. */
   'PAYLOAD_TRUNCATED',
+  /**
+   * The recipient's own disk lacks room for the rest beside its ledger's reserve
+   * (transfer-service/disk-room.ts): not started, asked again at the next attempt.
+   */
+  'NO_DISK_ROOM',
 ] as const;
 
 type SenderRefusal = Exclude<PayloadEndCode, 'COMPLETE'>;
