@@ -10,9 +10,10 @@
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseHex } from '../../src/core/bytes.js';
+import { LIMITS } from '../../src/core/limits.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
 import { createPeerNetwork, type PeerNetwork } from '../../src/node/net/index.js';
@@ -377,5 +378,49 @@ describe('transfer workflow on a local network: release gate and resume', functi
     assert.ok(line.includes(`${net.api(HOSPITAL)}: the bearer token is not valid for this node`), line);
     assert.ok(line.includes(`${otherToken} (--token-file)`), line);
     assert.ok(!line.includes(study), `the item is not to blame: ${line}`);
+  });
+
+  it('a hospital whose disk has no room beside its ledger reserve refuses the upload, and declares nothing', async () => {
+    // node.json's largest reserve, more than this machine's whole disk: no payload fits beside it.
+    const configPath = path.join(net.dir, HOSPITAL, 'node.json');
+    const config = await readFile(configPath, 'utf8');
+    const reserve = LIMITS.maxDiskReserveBytes;
+    const { blocks, bsize } = await statfs(net.dir);
+    assert.ok(blocks * bsize < reserve, 'the disk is smaller than the largest reserve');
+    const consentId = await grant('imaging-study');
+    const heightBefore = (await net.status(HOSPITAL)).height;
+    await net.kill(HOSPITAL, 'SIGTERM');
+    await writeFile(configPath, JSON.stringify({ ...JSON.parse(config), diskReserveBytes: reserve }));
+    try {
+      await net.restart(HOSPITAL);
+      const outboxDir = path.join(net.dir, HOSPITAL, 'outbox');
+      const outboxBefore = await readdir(outboxDir, { recursive: true });
+      const result = await cli(
+        'transfer',
+        'declare',
+        ...hospitalApi(),
+        '--consent',
+        consentId,
+        '--recipient',
+        RECIPIENT,
+        '--item',
+        `imaging-study=${files.get('study')!}`,
+      );
+      assert.equal(result.code, 1, `exit ${result.code}: ${result.stderr}`);
+      assert.match(
+        result.stderr.trim(),
+        new RegExp(
+          `^bayledger: error: .*sealing 1 items \\(\\d+ bytes\\) needs \\d+ bytes; the node's disk has \\d+ free, of which ${reserve} are kept for its ledger: free space on the node and try again$`,
+        ),
+      );
+      // Refused before anything was sealed (the declaration needs the sealed upload), and the
+      // node runs on.
+      assert.deepEqual((await readdir(outboxDir, { recursive: true })).sort(), outboxBefore.sort());
+      assert.ok((await net.status(HOSPITAL)).height >= heightBefore);
+    } finally {
+      await net.kill(HOSPITAL, 'SIGTERM');
+      await writeFile(configPath, config);
+      await net.restart(HOSPITAL);
+    }
   });
 });
