@@ -930,7 +930,9 @@ export const EQUIVALENT: readonly Equivalent[] = [
     file: 'src/node/transfer/direct-appender.ts',
     line: 'if (!isDirectRefusal(error)) throw error;',
     kind: 'if-false',
-    why: 'a write error other than a refusal of O_DIRECT (EIO, ENOSPC): no test can make the disk fail',
+    why:
+      'a write error other than a refusal of O_DIRECT (EIO, ENOSPC) on a disk that takes O_DIRECT: the full disks ' +
+      'tests can make are tmpfs (which refuses O_DIRECT itself) and /dev/full (no O_DIRECT either)',
   },
   // --- src/node/transfer/seal-pool.ts ---
   {
