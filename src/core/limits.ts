@@ -291,6 +291,13 @@ export const LIMITS = {
   /** First wait between two fetch attempts; it doubles per failure up to maxPayloadRetryDelayMs. */
   minPayloadRetryDelayMs: 250,
   maxPayloadRetryDelayMs: 5_000,
+  /**
+   * A fetch whose disk lacks room (disk-room.ts) asks again this often, without spending its
+   * attempts: freeing space takes an operator minutes, not seconds.
+   */
+  diskRoomPollMs: 10_000,
+  /** Polls for room one fetch makes before its waits count as attempts again: 24 hours. */
+  maxDiskRoomPolls: 8_640,
   /** Longest a payload stream may stay silent (no frame either way) before it is cut. */
   payloadStreamIdleMs: 30_000,
   /** Attempts to get a receipt into the mempool (it refuses while full). */

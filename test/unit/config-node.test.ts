@@ -84,7 +84,10 @@ describe('config: node.json', () => {
   it('takes an optional disk reserve for the ledger, absent unless set', () => {
     assert.equal(parseNodeConfig(SAMPLE, '/srv/n.json').diskReserveBytes, undefined);
     assert.equal(parseNodeConfig({ ...SAMPLE, diskReserveBytes: 0 }, '/srv/n.json').diskReserveBytes, 0);
-    assert.equal(parseNodeConfig({ ...SAMPLE, diskReserveBytes: 2 ** 40 }, '/srv/n.json').diskReserveBytes, 2 ** 40);
+    assert.equal(
+      parseNodeConfig({ ...SAMPLE, diskReserveBytes: 2 ** 40 }, '/srv/n.json').diskReserveBytes,
+      2 ** 40,
+    );
   });
 
   const broken: ReadonlyArray<readonly [string, Record<string, unknown>, string, string]> = [
@@ -94,7 +97,12 @@ describe('config: node.json', () => {
     ['an unknown role', { role: 'auditor' }, 'role', 'one of validator'],
     ['an unknown field', { logLevel: 'debug' }, 'logLevel', 'unknown field'],
     ['an empty path', { keyFile: '' }, 'keyFile', 'file path'],
-    ['a disk reserve over 1 TiB', { diskReserveBytes: 2 ** 40 + 1 }, 'diskReserveBytes', 'integer from 0 to 1099511627776'],
+    [
+      'a disk reserve over 1 TiB',
+      { diskReserveBytes: 2 ** 40 + 1 },
+      'diskReserveBytes',
+      'integer from 0 to 1099511627776',
+    ],
     ['a disk reserve that is not a byte count', { diskReserveBytes: '64MiB' }, 'diskReserveBytes', 'integer'],
   ];
   for (const [name, change, field, messagePart] of broken) {

@@ -82,6 +82,16 @@ function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** The real disk room, counting how often it is asked (each ask is a real statfs). */
+class CountingRoom extends DiskRoom {
+  checks = 0;
+
+  override async check(bytes: number) {
+    this.checks++;
+    return super.check(bytes);
+  }
+}
+
 describe('transfer service: payload channel over libp2p', function () {
   this.timeout(120_000);
   let dir: string;
@@ -361,41 +371,73 @@ describe('transfer service: payload channel over libp2p', function () {
     }
   });
 
-  it('puts a fetch off while its disk lacks room for the payload beside the reserve, and delivers it given room', async () => {
+  it('waits for room on its disk without spending attempts, and fetches once space is freed', async () => {
     const { declaration, id, sealed } = await approvedImaging('no-room', 5_000);
-    // A reserve larger than the whole disk: no payload fits beside it.
-    const { blocks, bsize } = await statfs(dir);
-    const full = newFetcher({ room: new DiskRoom(dir, blocks * bsize + 1), retryDelayMs: () => 1 });
-    considerById(full, declaration.objectId);
-    await waitFor('the fetch given up', () =>
+    // The disk is real. A 64 MiB file of the test's takes room; the reserve is set 16 MiB above
+    // what the payload leaves free now, and 48 MiB below what it leaves once the file is gone:
+    // margins far beyond what anything else writes meanwhile.
+    const filler = path.join(dir, 'filler.bin');
+    await writeFile(filler, randomBytes(64 * 1024 * 1024));
+    const free = await new DiskRoom(dir, 0).freeBytes();
+    const reserve = free - sealed.commitment.bytes + 16 * 1024 * 1024;
+    const room = new CountingRoom(dir, reserve);
+    const fetcher = newFetcher({ room, retryDelayMs: () => 1, diskRoomPollMs: 5 });
+    considerById(fetcher, declaration.objectId);
+    const waiting = await waitFor('the fetch waiting for room', () =>
       recipient.lines.find(
-        (line) => line.msg === 'payload fetch gave up until the next node start' && line.transferId === id,
+        (line) => line.msg === 'payload fetch waits for room on the disk' && line.transferId === id,
       ),
     );
-    const attempts = recipient.lines.filter(
-      (line) => line.msg === 'payload fetch interrupted' && line.transferId === id,
+    assert.match(
+      String(waiting.detail),
+      new RegExp(
+        `^the rest of the payload needs ${sealed.commitment.bytes} bytes; the node's disk has \\d+ free, of which ${reserve} are kept for its ledger$`,
+      ),
     );
-    assert.equal(attempts.length, LIMITS.maxPayloadFetchAttempts);
-    for (const attempt of attempts) {
-      assert.equal(attempt.reason, 'NO_DISK_ROOM');
-      assert.match(
-        String(attempt.detail),
-        new RegExp(
-          `^the rest of the payload needs ${sealed.commitment.bytes} bytes; the node's disk has \\d+ free, of which ${blocks * bsize + 1} are kept for its ledger$`,
-        ),
-      );
-    }
+    // More polls than it has attempts, and none of them an attempt: it neither gave up nor asked
+    // the hospital for a chunk.
+    await waitFor('more polls than attempts', () => room.checks > LIMITS.maxPayloadFetchAttempts + 5);
+    const attempts = recipient.lines.filter(
+      (line) =>
+        line.transferId === id &&
+        (line.msg === 'payload fetch interrupted' ||
+          line.msg?.toString().startsWith('payload fetch gave up')),
+    );
+    assert.deepEqual(attempts, []);
+    assert.ok(fetcher.activeTransfers.includes(id), 'still waiting');
     assert.equal(hospital.stats.sender.chunksByTransfer[id], undefined, 'no chunk was asked for');
     assert.equal(
-      receipts.filter((receipt) => toHex(receipt.transferId) === id).length,
-      0,
-      'no receipt, rejected or not',
+      recipient.lines.filter(
+        (line) => line.msg === 'payload fetch waits for room on the disk' && line.transferId === id,
+      ).length,
+      1,
+      'said once',
     );
-    await full.close();
 
-    considerById(newFetcher(), declaration.objectId);
+    await rm(filler);
     await waitFor('the receipt', () => receipts.some((receipt) => toHex(receipt.transferId) === id));
     assert.equal(receipts.find((receipt) => toHex(receipt.transferId) === id)?.accepted, true);
+  });
+
+  it('a fetch waiting for room asks the gate again after each wait: a revoked consent stops it', async () => {
+    const { sealed } = await sealItems('no-room-revoked', [5_000]);
+    const consent = grantConsent(net, { patient: 'no-room-revoked' });
+    const declaration = declare(consent, sealed, itemsOf(sealed, ['imaging-study']));
+    ledger.block(consent);
+    ledger.block(declaration);
+    const id = toHex(declaration.objectId);
+    const { blocks, bsize } = await statfs(dir);
+    const room = new CountingRoom(dir, blocks * bsize + 1);
+    const fetcher = newFetcher({ room, diskRoomPollMs: 5 });
+    considerById(fetcher, declaration.objectId);
+    await waitFor('a poll for room', () => room.checks >= 2);
+    // Revoked on the ledger alone (the fetcher is not told): only the gate can notice.
+    ledger.block(revokeConsent(net, { consentId: consent.objectId, patient: 'no-room-revoked' }));
+    const stopped = await waitFor('the fetch stopped', () =>
+      recipient.lines.find((line) => line.msg === 'payload fetch stopped' && line.transferId === id),
+    );
+    assert.equal(stopped.reason, 'NOT_APPROVED');
+    await waitFor('the fetch no longer running', () => !fetcher.activeTransfers.includes(id));
   });
 
   it('a transfer already filed (the node stopped before its receipt) is receipted without reaching the hospital', async () => {

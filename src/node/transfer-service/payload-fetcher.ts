@@ -5,7 +5,9 @@
 // payload (a permanent failure such as DIGEST_MISMATCH): a rejected receipt with that reason,
 // and nothing filed. Interrupted (peer gone, node restarted): the next attempt resumes from the
 // last verified chunk, up to LIMITS.maxPayloadFetchAttempts attempts with doubling waits; after
-// that the transfer is tried again at the next node start.
+// that the transfer is tried again at the next node start. No room on the disk for the rest of the
+// payload beside the ledger's reserve (disk-room.ts) is not an attempt: the fetch asks again every
+// LIMITS.diskRoomPollMs, for up to a day (LIMITS.maxDiskRoomPolls).
 //
 // The acceptance gate (gates.ts) is asked before every attempt, so a transfer whose consent is
 // revoked meanwhile is dropped, with its partial progress.
@@ -53,6 +55,8 @@ export interface PayloadFetcherOptions {
   readonly maxQueued?: number;
   /** The wait before attempt `failures + 1` (tests set short ones). Default retryDelayMs below. */
   readonly retryDelayMs?: (failures: number) => number;
+  /** How often a fetch waiting for disk room asks again (tests set short ones). Default LIMITS.diskRoomPollMs. */
+  readonly diskRoomPollMs?: number;
 }
 
 interface Job {
@@ -198,10 +202,14 @@ export class PayloadFetcher {
   async #fetch(transferId: Uint8Array, job: Job, started: AcceptDecision): Promise<void> {
     const { logger } = this.#options;
     const signal = job.abort.signal;
+    let roomPolls = 0;
     for (let attempt = 0; attempt < LIMITS.maxPayloadFetchAttempts; attempt++) {
       if (this.#closed) return;
+      // Asked afresh after any wait: a consent may have been revoked meanwhile.
       const decision =
-        attempt === 0 ? started : acceptDecision(this.#options.state, this.#options.self, transferId);
+        attempt === 0 && roomPolls === 0
+          ? started
+          : acceptDecision(this.#options.state, this.#options.self, transferId);
       if (!decision.ok) {
         // Revoked (or otherwise no longer approved): drop what was received; nothing is filed.
         if (decision.reason === 'NOT_APPROVED') await removePartial(this.#options.inboxDir, transferId);
@@ -227,6 +235,21 @@ export class PayloadFetcher {
           reason: outcome.reason,
         });
         return;
+      }
+      if (outcome.reason === 'NO_DISK_ROOM' && roomPolls < LIMITS.maxDiskRoomPolls) {
+        // Waiting for an operator to free space is not a failed attempt: ask again every
+        // diskRoomPollMs (bounded by maxDiskRoomPolls), saying so once.
+        if (roomPolls++ === 0) {
+          logger.warn('payload fetch waits for room on the disk', {
+            transferId: job.transferIdHex,
+            detail: outcome.detail,
+          });
+        }
+        attempt--;
+        await sleep(this.#options.diskRoomPollMs ?? LIMITS.diskRoomPollMs, undefined, { signal }).catch(
+          () => undefined,
+        );
+        continue;
       }
       logger.info('payload fetch interrupted', {
         transferId: job.transferIdHex,
