@@ -994,6 +994,24 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'the check before decoding the next entry: the one after waiting for room (tested) stops the same scan before ' +
       'anything is handed over; this one only saves decoding the entries left',
   },
+  // --- src/node/transfer-service/disk-room.ts ---
+  {
+    file: 'src/node/transfer-service/disk-room.ts',
+    line: 'ok: freeBytes - bytes >= this.reserveBytes,',
+    kind: '>= -> >',
+    why:
+      "the reserve's last byte: free space moves by whole blocks and with every other writer on the disk, so no " +
+      'test can stand exactly on the edge (each side of it is tested with margins of megabytes)',
+  },
+  // --- src/node/transfer-service/uploads.ts ---
+  {
+    file: 'src/node/transfer-service/uploads.ts',
+    line: 'if ((await stat(target).catch(() => undefined)) !== undefined) {',
+    kind: 'if-false',
+    why:
+      'a sealed payload whose root is already in the outbox: the root covers ciphertext under a fresh random ' +
+      'ephemeral key, so no second sealing reaches it (and the rename onto a non-empty folder would fail anyway)',
+  },
   // --- src/node/transfer-service/audit.ts ---
   {
     file: 'src/node/transfer-service/audit.ts',
