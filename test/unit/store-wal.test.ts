@@ -11,6 +11,7 @@ import { LIMITS } from '../../src/core/limits.js';
 import { Bucket, bucketRange, walKey } from '../../src/node/store/buckets.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { WAL_FILE_NAME, walFrame } from '../../src/node/store/wal.js';
+import { rejectsWith } from '../helpers/rejects.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
@@ -190,9 +191,15 @@ describe('consensus WAL file', () => {
     assert.equal((await contents(store)).length, 3, 'moved once, not again on the next open');
   });
 
-  it('refuses an oversize record before writing anything', async () => {
-    await assert.rejects(store.walAppend(1, new Uint8Array(LIMITS.maxWalRecordBytes + 1)), /exceeds/);
+  it('refuses an oversize record before writing anything, and takes the next one (no disk fault)', async () => {
+    await rejectsWith(
+      store.walAppend(1, new Uint8Array(LIMITS.maxWalRecordBytes + 1)),
+      'MESSAGE_TOO_LARGE',
+      `WAL record of ${LIMITS.maxWalRecordBytes + 1} bytes exceeds ${LIMITS.maxWalRecordBytes}`,
+    );
     await assert.rejects(stat(walPath()), { code: 'ENOENT' });
+    await store.walAppend(1, utf8('prevote 1'));
+    assert.deepEqual(await contents(store), [[1, 'prevote 1']]);
   });
 
   it('drops a last record of exactly the size limit whose checksum fails, as a torn append', async () => {

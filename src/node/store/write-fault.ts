@@ -7,7 +7,7 @@
 // and the node is told once, so that it stops (node.ts, cli/commands/node-start.ts). Restarted with
 // the disk repaired it loses nothing: a block's batch is atomic in LevelDB, and a torn WAL tail is
 // cut off on open (wal.ts). CometBFT stops the same way when its WAL cannot be written.
-import { BayledgerError, errorMessage } from '../../core/errors.js';
+import { BayledgerError, errorMessage, isBayledgerError } from '../../core/errors.js';
 
 export class WriteFaultLatch {
   readonly #directory: string;
@@ -33,13 +33,15 @@ export class WriteFaultLatch {
   /**
    * Runs one durable write, `what` naming it for the fault ('write block 12'). Refuses without
    * running it once an earlier write failed; a failure of its own is latched and thrown as
-   * STORE_FAILED.
+   * STORE_FAILED. A BayledgerError is a refusal of ours made before the disk was touched (a WAL
+   * record over its size bound): it passes as it is, and nothing is latched.
    */
   async write(what: string, run: () => void | Promise<void>): Promise<void> {
     if (this.#fault !== undefined) throw this.#fault;
     try {
       await run();
     } catch (error) {
+      if (isBayledgerError(error)) throw error;
       throw this.#latch(what, error);
     }
   }
