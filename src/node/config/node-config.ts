@@ -36,8 +36,8 @@ export interface NodeConfigJson {
   readonly apiHost: string;
   readonly apiPort: number;
   /**
-   * Free disk kept for the ledger: payload uploads, seals and fetches that would leave less are
-   * refused or put off (transfer-service/disk-room.ts). Default LIMITS.diskReserveBytes.
+   * Free disk kept for the ledger: payload uploads and seals that would leave less are refused,
+   * and fetches wait for room (transfer-service/disk-room.ts). Default LIMITS.diskReserveBytes.
    */
   readonly diskReserveBytes?: number;
 }
