@@ -271,9 +271,10 @@ export const LIMITS = {
    * Free disk a node keeps for its ledger (blocks, WAL, compaction): a payload upload or seal
    * that would leave less is refused, and a fetch waits for room (disk-room.ts), so that a
    * payload never fills the disk under the chain and stops the node (store/write-fault.ts).
-   * node.json's `diskReserveBytes` sets another. At the sample load a node writes about 2 MB of
-   * ledger a second, so this is half a minute of full load, and LevelDB's compactions need a few
-   * table files' worth (2 MiB each) beside it.
+   * node.json's `diskReserveBytes` sets another. A node stores about 2 KB per transaction
+   * (docs/PERFORMANCE.md, session 16), so at 1,000 tx/s this is about half a minute of ledger,
+   * less with LevelDB's log and compactions (a few 2 MiB table files at a time) on top: time for
+   * the node to stop cleanly, not to run on.
    */
   diskReserveBytes: 64 * 1024 * 1024,
   /** The largest `diskReserveBytes` node.json may set (1 TiB). */
