@@ -4,12 +4,13 @@
 // ChainReader interface, so the read commands also take --api URL for a running node (issue 5
 // item 4) and print the same JSON; verify and export need the data directory itself.
 // Registration stays light: LevelDB and the ledger load inside the actions.
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { fail } from '../../src/core/errors.js';
 import type { ChainReader } from '../../src/node/chain/chain-reader.js';
 import type { ChainVerifyReport } from '../../src/node/chain/verify-chain.js';
+import { fileRole } from '../../src/node/file-read-error.js';
 import { formatCell, printResult, renderTable } from '../output.js';
+import { writeOutputFile } from '../output-file.js';
 import { integerOption } from '../program.js';
 import { progressBar } from '../progress-bar.js';
 
@@ -107,7 +108,13 @@ interface ProofOptions extends ReadSourceOptions {
 async function proof(txId: string, options: ProofOptions): Promise<void> {
   const view = await withReader(options, async (reader) => {
     const inclusion = await reader.inclusionProof(txId, options.size);
-    if (options.bundle !== undefined) await writeFile(options.bundle, await reader.proofBundle(txId));
+    if (options.bundle !== undefined) {
+      await writeOutputFile(
+        options.bundle,
+        await reader.proofBundle(txId),
+        fileRole('proof bundle', '--bundle'),
+      );
+    }
     return inclusion;
   });
   if (options.json) return printResult(view, { json: true });

@@ -4,15 +4,22 @@
 // data, so it does not compress and the payload channel moves its full size.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { fileWriteError } from '../../src/node/file-read-error.js';
+import { writeOutputFile } from '../output-file.js';
 
 const MIB = 1024 * 1024;
 const PRIVATE_FILE_MODE = 0o600;
 
 export async function writeImagingStudy(directory: string, sizeMiB: number): Promise<string> {
   const file = path.join(directory, 'synthetic-ct-study.dcm');
-  const handle = await open(file, 'w', PRIVATE_FILE_MODE);
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'w', PRIVATE_FILE_MODE);
+  } catch (error) {
+    throw fileWriteError(error, file, 'demo imaging study') ?? error;
+  }
   try {
     const head = new Uint8Array(132);
     head.set(Buffer.from('DICM', 'ascii'), 128);
@@ -23,15 +30,18 @@ export async function writeImagingStudy(directory: string, sizeMiB: number): Pro
       await handle.write(block);
       remaining -= block.byteLength;
     }
-  } finally {
+  } catch (error) {
     await handle.close();
+    await rm(file, { force: true });
+    throw fileWriteError(error, file, 'demo imaging study') ?? error;
   }
+  await handle.close();
   return file;
 }
 
 async function writeText(directory: string, name: string, text: string): Promise<string> {
   const file = path.join(directory, name);
-  await writeFile(file, text, { mode: PRIVATE_FILE_MODE });
+  await writeOutputFile(file, text, 'demo record', { mode: PRIVATE_FILE_MODE });
   return file;
 }
 

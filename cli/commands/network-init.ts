@@ -2,7 +2,7 @@
 // organisation it writes DIR/<org>/node.json, node.key (0600) and api.token (0600); then the
 // public DIR/genesis.json. Ports: p2p = base + 2i, api = base + 2i + 1 (i = position in the
 // template); --base-port 0 asks the OS for free ports instead (tests use that).
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import {
@@ -21,6 +21,7 @@ import { type NodeConfigJson, readConfigText } from '../../src/node/config/index
 import { generateKeyFile, publicKeysOf, writeKeyFile } from '../../src/node/keys/index.js';
 import { freePorts } from '../free-ports.js';
 import { printResult } from '../output.js';
+import { writeOutputFile } from '../output-file.js';
 import { DEFAULT_TEMPLATE_PATH } from '../package-info.js';
 
 const LOCAL_HOST = '127.0.0.1';
@@ -105,9 +106,12 @@ export async function networkInit(options: NetworkInitOptions): Promise<void> {
       apiHost: LOCAL_HOST,
       apiPort: ports[index]!.api,
     };
-    await writeFile(path.join(orgDirectory, 'node.json'), `${JSON.stringify(nodeConfig, null, 2)}\n`, {
-      flag: 'wx',
-    });
+    await writeOutputFile(
+      path.join(orgDirectory, 'node.json'),
+      `${JSON.stringify(nodeConfig, null, 2)}\n`,
+      'node config',
+      { exclusive: true },
+    );
     endpoints.set(organisation.id, {
       nodeKey: Buffer.from(published.publicKey, 'hex'),
       encryptionKey: Buffer.from(published.encryptionKey!, 'hex'),
@@ -129,7 +133,9 @@ export async function networkInit(options: NetworkInitOptions): Promise<void> {
     endpoints,
   });
   const genesisPath = path.join(directory, 'genesis.json');
-  await writeFile(genesisPath, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`, { flag: 'wx' });
+  await writeOutputFile(genesisPath, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`, 'genesis', {
+    exclusive: true,
+  });
 
   const hash = toHex(genesisHash(genesis));
   if (options.quiet) return;

@@ -52,6 +52,8 @@ export type ErrorCode =
   | 'OVERLOADED'
   // files the CLI and node write: refuse to overwrite a key or config file unless asked
   | 'FILE_EXISTS'
+  // a file the CLI writes cannot be written (permission, a read-only disk, a missing folder)
+  | 'FILE_UNWRITABLE'
   | 'USAGE';
 
 export class BayledgerError extends Error {

@@ -1,7 +1,8 @@
-// File-system errors in words: what the CLI prints when a file the user named cannot be read. One
-// helper for every file a user names (chain exports, node configs, key files, API tokens), so the
-// same errno reads the same whichever file it is; only the file's role and where its path came
-// from differ.
+// File-system errors in words: what the CLI prints when a file the user named cannot be read, or
+// one it writes cannot be written. One helper each way for every such file (chain exports, proof
+// bundles, node configs, key files, API tokens), so the same errno reads the same whichever file it
+// is; only the file's role and where its path came from differ. Node's own message for a failed
+// write names neither the file nor, for a full disk, anything but the errno.
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { BayledgerError, type ErrorCode } from '../core/errors.js';
@@ -66,6 +67,42 @@ export function fileReadError(
       return say('CONFIG_INVALID', `permission denied reading the ${file.what} file`);
     default:
       return say('CONFIG_INVALID', `cannot read the ${file.what} file`, code);
+  }
+}
+
+/**
+ * A file-system error of writing `path` (`role` names the file, e.g. 'chain export') as a one-line
+ * BayledgerError naming the path, or undefined when `error` is not a file-system error. A full
+ * disk or quota is INSUFFICIENT_STORAGE, anything else FILE_UNWRITABLE.
+ */
+export function fileWriteError(
+  error: unknown,
+  path: string,
+  role: FileRole | string,
+): BayledgerError | undefined {
+  if (!(error instanceof Error) || error instanceof BayledgerError) return undefined;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return undefined;
+  const file = roleOf(role);
+  const say = (errorCode: ErrorCode, reason: string) =>
+    new BayledgerError(errorCode, worded(`cannot write the ${file.what} file: ${reason}`, file, code), path);
+  switch (code) {
+    case 'ENOSPC':
+      return say('INSUFFICIENT_STORAGE', 'no space left on its disk');
+    case 'EDQUOT':
+      return say('INSUFFICIENT_STORAGE', 'the disk quota is used up');
+    case 'EACCES':
+    case 'EPERM':
+      return say('FILE_UNWRITABLE', 'permission denied');
+    case 'EROFS':
+      return say('FILE_UNWRITABLE', 'its disk is read-only');
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return say('FILE_UNWRITABLE', 'its folder does not exist');
+    case 'EISDIR':
+      return say('FILE_UNWRITABLE', 'a directory is in the way');
+    default:
+      return say('FILE_UNWRITABLE', 'the system refused');
   }
 }
 

@@ -3,7 +3,7 @@
 // naive RFC 9162 implementation reproduces, export then verify from the file alone, offline
 // bundles, and clear errors with exit code 1 (unknown) or 2 (malformed) for bad input.
 import { strict as assert } from 'node:assert';
-import { readFile, writeFile } from 'node:fs/promises';
+import { lstat, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import { blockHash } from '../../src/core/ledger/block-hash.js';
@@ -230,6 +230,30 @@ describe('chain CLI against a data directory', function () {
     assert.doesNotMatch(text.stdout, /state entries|tree nodes/);
     const withoutGenesis = await runCli(['chain', 'verify', '--file', exportFile]);
     assert.equal(withoutGenesis.code, 2);
+  });
+
+  it('names the file a full disk kept it from writing, and leaves none of it', async () => {
+    // /dev/full fails every write with ENOSPC, as a full disk does: the export's partial file and
+    // the bundle are links to it.
+    const exportFile = join(directory, 'full.cbor');
+    await symlink('/dev/full', `${exportFile}.partial`);
+    const exported = await chainCli('export', '--out', exportFile);
+    assert.equal(exported.code, 1);
+    assert.equal(
+      exported.stderr,
+      `bayledger: error: ${exportFile}: cannot write the chain export file: no space left on its disk (ENOSPC; --out)\n`,
+    );
+    const bundleFile = join(directory, 'full.bundle');
+    await symlink('/dev/full', bundleFile);
+    const bundled = await chainCli('proof', txIds[0]!, '--bundle', bundleFile);
+    assert.equal(bundled.code, 1);
+    assert.equal(
+      bundled.stderr,
+      `bayledger: error: ${bundleFile}: cannot write the proof bundle file: no space left on its disk (ENOSPC; --bundle)\n`,
+    );
+    for (const left of [exportFile, `${exportFile}.partial`, bundleFile]) {
+      await assert.rejects(lstat(left), { code: 'ENOENT' }, `${left} is gone`);
+    }
   });
 
   it('writes a proof bundle that proof verify checks offline, and refuses a changed one', async () => {

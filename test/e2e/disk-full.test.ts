@@ -9,7 +9,12 @@
 // holds the network's chain (chain verify passes on its folder).
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
-import { startTestNetwork, type TestNetwork } from '../helpers/network.js';
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { runCommand } from '../helpers/child.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { cliCommand, SMALL_DISK_SCRIPT, startTestNetwork, type TestNetwork } from '../helpers/network.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 /** Room for the store, the WAL and a few hundred transactions' blocks: full within seconds. */
 const SMALL_DISK_BYTES = 2 * 1024 * 1024;
@@ -139,5 +144,47 @@ describe('a full disk (real processes)', function () {
       assert.equal(report.ok, true);
       assert.ok(report.height >= target);
     }
+  });
+});
+
+describe('the CLI on a full disk (real processes)', function () {
+  this.timeout(120_000);
+  const temp = useTempDir('bayledger-full-cli-');
+
+  /** Runs the CLI with `dir` on a 64 KiB disk of its own that a file fills first. */
+  async function onFullDisk(dir: string, args: readonly string[]) {
+    const fill = 'cat /dev/zero > "$0/filler" 2>/dev/null; shift; exec "$@"';
+    return runCommand(
+      [
+        'unshare',
+        '--mount',
+        'sh',
+        SMALL_DISK_SCRIPT,
+        '65536',
+        dir,
+        'sh',
+        '-c',
+        fill,
+        dir,
+        '-',
+        ...(await cliCommand()),
+        ...args,
+      ],
+      { cwd: REPO_ROOT, timeoutMs: 60_000 },
+    );
+  }
+
+  it('names the file it could not write, and leaves none of it', async () => {
+    const dir = path.join(temp.path, 'keys');
+    await mkdir(dir, { mode: 0o700 });
+    const keyFile = path.join(dir, 'patient.key');
+    const generated = await onFullDisk(dir, ['keys', 'generate', '--kind', 'patient', '--out', keyFile]);
+    assert.equal(generated.code, 1, generated.stderr);
+    assert.equal(
+      generated.stderr,
+      `bayledger: error: ${keyFile}: cannot write the key file: no space left on its disk (ENOSPC)\n`,
+    );
+    // What the disk held when the command ended is back in the folder: the filler, no key.
+    assert.deepEqual(await readdir(dir), ['filler']);
   });
 });

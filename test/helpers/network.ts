@@ -39,7 +39,7 @@ export { type CliResult, REPO_ROOT };
 const TEMPLATE_PATH = path.join(REPO_ROOT, 'network-config/gba-health.json');
 const DAY_SECONDS = 86_400;
 /** Runs a command with one folder on a small tmpfs of its own (restartOnSmallDisk). */
-const SMALL_DISK_SCRIPT = fileURLToPath(new URL('./small-disk.sh', import.meta.url));
+export const SMALL_DISK_SCRIPT = fileURLToPath(new URL('./small-disk.sh', import.meta.url));
 /** How long a (re)started node may take to answer on its API (tsx start-up on a loaded machine). */
 const START_TIMEOUT_MS = 60_000;
 /** SIGTERM grace before SIGKILL in stop(). */

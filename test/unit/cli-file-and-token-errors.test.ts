@@ -26,7 +26,12 @@ import {
   verifyExportFile,
 } from '../../src/node/chain/verify-sources.js';
 import { loadNodeConfig, readConfigText } from '../../src/node/config/node-config.js';
-import { fileReadError, notRegularFileError, statRegularFile } from '../../src/node/file-read-error.js';
+import {
+  fileReadError,
+  fileWriteError,
+  notRegularFileError,
+  statRegularFile,
+} from '../../src/node/file-read-error.js';
 import { readKeyFile, readSecretFile } from '../../src/node/keys/index.js';
 import { genesisRecordOf } from '../../src/node/store/ledger-store.js';
 import { fileableTestGenesis } from '../helpers/chain.js';
@@ -197,6 +202,69 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       );
       // A typed error passes through: the caller's own refusal is not reworded.
       assert.equal(fileReadError(notRegularFileError('t', token), 't', token), undefined);
+    });
+
+    it('fileWriteError: a full disk is INSUFFICIENT_STORAGE, anything else FILE_UNWRITABLE, each in words', () => {
+      const out = { what: 'chain export', source: '--out' };
+      const cases: [string, string, string][] = [
+        [
+          'ENOSPC',
+          'INSUFFICIENT_STORAGE',
+          'o: cannot write the chain export file: no space left on its disk (ENOSPC; --out)',
+        ],
+        [
+          'EDQUOT',
+          'INSUFFICIENT_STORAGE',
+          'o: cannot write the chain export file: the disk quota is used up (EDQUOT; --out)',
+        ],
+        [
+          'EACCES',
+          'FILE_UNWRITABLE',
+          'o: cannot write the chain export file: permission denied (EACCES; --out)',
+        ],
+        [
+          'EPERM',
+          'FILE_UNWRITABLE',
+          'o: cannot write the chain export file: permission denied (EPERM; --out)',
+        ],
+        [
+          'EROFS',
+          'FILE_UNWRITABLE',
+          'o: cannot write the chain export file: its disk is read-only (EROFS; --out)',
+        ],
+        [
+          'ENOENT',
+          'FILE_UNWRITABLE',
+          'o: cannot write the chain export file: its folder does not exist (ENOENT; --out)',
+        ],
+        [
+          'ENOTDIR',
+          'FILE_UNWRITABLE',
+          'o: cannot write the chain export file: its folder does not exist (ENOTDIR; --out)',
+        ],
+        [
+          'EISDIR',
+          'FILE_UNWRITABLE',
+          'o: cannot write the chain export file: a directory is in the way (EISDIR; --out)',
+        ],
+        ['EIO', 'FILE_UNWRITABLE', 'o: cannot write the chain export file: the system refused (EIO; --out)'],
+      ];
+      for (const [errnoCode, code, message] of cases) {
+        const error = fileWriteError(errno(errnoCode), 'o', out);
+        assert.deepEqual([error?.code, error?.message, error?.where], [code, message, 'o'], errnoCode);
+      }
+      assert.equal(
+        fileWriteError(errno('ENOSPC'), 'k', 'key')?.message,
+        'k: cannot write the key file: no space left on its disk (ENOSPC)',
+      );
+      // Not file-system errors: a typed error, a plain one, Node's own codes, a non-error.
+      assert.equal(fileWriteError(notRegularFileError('o', out), 'o', out), undefined);
+      assert.equal(fileWriteError(new Error('plain'), 'o', out), undefined);
+      assert.equal(
+        fileWriteError(Object.assign(new Error('x'), { code: 'ERR_INVALID_ARG_TYPE' }), 'o', out),
+        undefined,
+      );
+      assert.equal(fileWriteError('ENOSPC', 'o', out), undefined);
     });
 
     it('the API token file (--token-file)', async () => {

@@ -144,12 +144,13 @@ describe('keys: key files', () => {
     );
   });
 
-  it('passes on a write error other than an existing file, without calling it FILE_EXISTS', async () => {
+  it('words a write error other than an existing file, without calling it FILE_EXISTS', async () => {
     const file = path.join(temp.path, 'no-such-folder', 'k.key');
-    await assert.rejects(writeSecretFile(file, 'secret'), (error: NodeJS.ErrnoException) => {
-      assert.equal(error.code, 'ENOENT');
-      return true;
-    });
+    await expectRejection(
+      writeSecretFile(file, 'secret', { role: 'key' }),
+      'FILE_UNWRITABLE',
+      `${file}: cannot write the key file: its folder does not exist (ENOENT)`,
+    );
   });
 
   it('derives the public keys that go into genesis, and only those', () => {

@@ -18,7 +18,7 @@ export function generateApiToken(): string {
 
 /** Writes a new token file with mode 0600; refuses to overwrite an existing file (FILE_EXISTS). */
 export async function writeApiTokenFile(path: string, token: string = generateApiToken()): Promise<string> {
-  await writeSecretFile(path, `${token}\n`);
+  await writeSecretFile(path, `${token}\n`, { role: 'token' });
   return token;
 }
 

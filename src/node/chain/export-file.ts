@@ -6,7 +6,7 @@
 //   { block: { header, txs: [envelope bytes] }, certificate: { height, round, blockHash, signatures } }
 // Every item is canonical CBOR (RFC 8949 section 4.2.1). The file is written beside its target
 // and renamed into place when complete, so a reader never sees half an export.
-import { open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
 import { bytes, identifier, literal, object, type Schema, uint } from '../../core/codec/schema.js';
@@ -16,6 +16,7 @@ import { blockFromCbor, blockToCbor } from '../../core/ledger/block-codec.js';
 import { certificateFromCbor, certificateToCbor } from '../../core/ledger/certificate-codec.js';
 import type { ChainParams } from '../../core/ledger/chain-params.js';
 import { LIMITS } from '../../core/limits.js';
+import { fileRole, fileWriteError } from '../file-read-error.js';
 import type { CommittedBlock, CommittedBlockSource } from './block-source.js';
 import { readCborSequence } from './cbor-sequence.js';
 
@@ -51,7 +52,13 @@ export async function writeChainExport(
   onBlock?: (height: number) => void,
 ): Promise<{ height: number; bytes: number }> {
   const partialPath = `${outPath}.partial`;
-  const file = await open(partialPath, 'w', 0o644);
+  const role = fileRole('chain export', '--out');
+  let file: FileHandle;
+  try {
+    file = await open(partialPath, 'w', 0o644);
+  } catch (error) {
+    throw fileWriteError(error, outPath, role) ?? error;
+  }
   let written = 0;
   try {
     const write = async (item: unknown) => {
@@ -74,7 +81,7 @@ export async function writeChainExport(
   } catch (error) {
     await file.close();
     await rm(partialPath, { force: true });
-    throw error;
+    throw fileWriteError(error, outPath, role) ?? error;
   }
   await file.close();
   await rename(partialPath, outPath);

@@ -77,7 +77,7 @@ export async function writeKeyFile(
   keyFile: KeyFile,
   options: WriteSecretOptions = {},
 ): Promise<void> {
-  await writeSecretFile(path, keyFileText(keyFile), options);
+  await writeSecretFile(path, keyFileText(keyFile), { role: 'key', ...options });
 }
 
 /**

@@ -3,9 +3,16 @@
 // sits in a world-readable file; reading refuses a file that group or others can read, like ssh
 // does for private keys, because such a key may already be compromised.
 import { constants } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { BayledgerError, type ErrorCode, fail } from '../../core/errors.js';
-import { aFile, type FileRole, fileReadError, notRegularFileError, roleOf } from '../file-read-error.js';
+import {
+  aFile,
+  type FileRole,
+  fileReadError,
+  fileWriteError,
+  notRegularFileError,
+  roleOf,
+} from '../file-read-error.js';
 
 export const OWNER_ONLY_MODE = 0o600;
 /** A key file is a few hundred bytes; anything much larger is not one. */
@@ -14,18 +21,25 @@ export const MAX_SECRET_FILE_BYTES = 64 * 1024;
 export interface WriteSecretOptions {
   /** Replace an existing file. Without it, an existing file is an error (FILE_EXISTS). */
   readonly overwrite?: boolean;
+  /** What the file is, for a message that it cannot be written ('key', 'token'). Default 'secret'. */
+  readonly role?: FileRole | string;
 }
 
 function isErrnoException(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
 }
 
-/** Writes `text` to a file of mode 0600, synced to disk. Refuses to overwrite unless asked. */
+/**
+ * Writes `text` to a file of mode 0600, synced to disk. Refuses to overwrite unless asked. A file
+ * that could not be written whole (a full disk) is removed: half a key is worse than none. Write
+ * failures are worded by fileWriteError.
+ */
 export async function writeSecretFile(
   path: string,
   text: string,
   options: WriteSecretOptions = {},
 ): Promise<void> {
+  const role = options.role ?? 'secret';
   let handle: FileHandle;
   try {
     // 'wx' fails if the file exists (O_CREAT | O_EXCL), so nobody can pre-create it with a laxer mode.
@@ -38,7 +52,7 @@ export async function writeSecretFile(
         path,
       );
     }
-    throw error;
+    throw fileWriteError(error, path, role) ?? error;
   }
   try {
     // The umask may have narrowed the mode, and an overwritten file keeps its old mode: set it
@@ -46,9 +60,12 @@ export async function writeSecretFile(
     await handle.chmod(OWNER_ONLY_MODE);
     await handle.writeFile(text, 'utf8');
     await handle.sync();
-  } finally {
+  } catch (error) {
     await handle.close();
+    await rm(path, { force: true });
+    throw fileWriteError(error, path, role) ?? error;
   }
+  await handle.close();
 }
 
 export interface ReadSecretOptions {
