@@ -1044,6 +1044,15 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'waiters exist only while the queue is full, and no pump then leaves it exactly full: #enqueue refuses ' +
       'without pumping, and a finished fetch frees a slot, so its pump takes one off the queue first',
   },
+  {
+    file: 'src/node/transfer-service/payload-fetcher.ts',
+    line: 'if (this.#closed) return;',
+    occurrences: [2],
+    kind: 'if-false',
+    why:
+      'the check before the wait after an interrupted attempt: close() aborts every running job, so that wait ' +
+      'ends at once, and the check at the top of the loop (tested) returns before another attempt',
+  },
   // --- src/node/block-sync.ts ---
   {
     file: 'src/node/block-sync.ts',

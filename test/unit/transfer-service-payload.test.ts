@@ -363,7 +363,10 @@ describe('transfer service: payload channel over libp2p', function () {
       const attempts = isolated.lines.filter(
         (line) => line.msg === 'payload fetch interrupted' && line.transferId === toHex(declaration.objectId),
       );
-      assert.equal(attempts.length, LIMITS.maxPayloadFetchAttempts);
+      assert.deepEqual(
+        attempts.map((line) => line.attempt),
+        Array.from({ length: LIMITS.maxPayloadFetchAttempts }, (_, index) => index + 1),
+      );
       await waitFor('the fetch no longer running', () => fetcher.activeTransfers.length === 0 || undefined);
     } finally {
       await fetcher.close();
@@ -417,6 +420,28 @@ describe('transfer service: payload channel over libp2p', function () {
     await rm(filler);
     await waitFor('the receipt', () => receipts.some((receipt) => toHex(receipt.transferId) === id));
     assert.equal(receipts.find((receipt) => toHex(receipt.transferId) === id)?.accepted, true);
+  });
+
+  it('past its bound of polls for room, a fetch spends its attempts and gives up until the next start', async () => {
+    const { declaration, id } = await approvedImaging('no-room-bounded', 5_000);
+    const { blocks, bsize } = await statfs(dir);
+    const room = new CountingRoom(dir, blocks * bsize + 1);
+    const fetcher = newFetcher({ room, diskRoomPollMs: 1, maxDiskRoomPolls: 3, retryDelayMs: () => 1 });
+    considerById(fetcher, declaration.objectId);
+    await waitFor('the fetch given up', () =>
+      recipient.lines.find(
+        (line) => line.msg === 'payload fetch gave up until the next node start' && line.transferId === id,
+      ),
+    );
+    const interrupted = recipient.lines.filter(
+      (line) => line.msg === 'payload fetch interrupted' && line.transferId === id,
+    );
+    assert.deepEqual(
+      interrupted.map((line) => line.reason),
+      Array(LIMITS.maxPayloadFetchAttempts).fill('NO_DISK_ROOM'),
+    );
+    // Three polls, then one ask per attempt.
+    assert.equal(room.checks, 3 + LIMITS.maxPayloadFetchAttempts);
   });
 
   it('a fetch waiting for room asks the gate again after each wait: a revoked consent stops it', async () => {

@@ -57,6 +57,8 @@ export interface PayloadFetcherOptions {
   readonly retryDelayMs?: (failures: number) => number;
   /** How often a fetch waiting for disk room asks again (tests set short ones). Default LIMITS.diskRoomPollMs. */
   readonly diskRoomPollMs?: number;
+  /** Polls for room before the waits count as attempts (tests set few). Default LIMITS.maxDiskRoomPolls. */
+  readonly maxDiskRoomPolls?: number;
 }
 
 interface Job {
@@ -236,7 +238,10 @@ export class PayloadFetcher {
         });
         return;
       }
-      if (outcome.reason === 'NO_DISK_ROOM' && roomPolls < LIMITS.maxDiskRoomPolls) {
+      if (
+        outcome.reason === 'NO_DISK_ROOM' &&
+        roomPolls < (this.#options.maxDiskRoomPolls ?? LIMITS.maxDiskRoomPolls)
+      ) {
         // Waiting for an operator to free space is not a failed attempt: ask again every
         // diskRoomPollMs (bounded by maxDiskRoomPolls), saying so once.
         if (roomPolls++ === 0) {
