@@ -11,12 +11,13 @@
 //   4. population health data: rejected NEGATIVE_LIST_PROHIBITED
 //   5. the patient revokes the first consent; a new declaration under it: rejected CONSENT_REVOKED
 //   6. an offline proof bundle of the release, verified with the genesis file alone (proof verify)
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fail } from '../../src/core/errors.js';
 import { generateKeyFile, publicKeysOf, writeKeyFile } from '../../src/node/keys/key-file.js';
 import { printResult } from '../output.js';
+import { writeOutputFile } from '../output-file.js';
 import { readTransferAudit } from './audit-run.js';
 import { grantConsent, revokeConsent } from './consent-run.js';
 import { checkInbox, expect, verifyBundleOffline } from './demo-checks.js';
@@ -308,7 +309,7 @@ async function scenario(
     const bundleFile = path.join(workDir, 'release-bundle.cbor');
     const response = await fetch(`${hospital.api}/chain/bundle/${imaging.txId}`);
     if (!response.ok) fail('REMOTE_ERROR', `bundle: HTTP ${response.status}`);
-    await writeFile(bundleFile, new Uint8Array(await response.arrayBuffer()));
+    await writeOutputFile(bundleFile, new Uint8Array(await response.arrayBuffer()), 'proof bundle');
     const verified = await verifyBundleOffline(bundleFile, genesisFile);
     if (verified.code !== 0) fail('PROOF_INVALID', `proof verify failed: ${verified.stderr.trim()}`);
     const checked = JSON.parse(verified.stdout) as {
