@@ -117,9 +117,9 @@ export class BlockSync {
   #scheduleAnnounce(): void {
     if (this.#announceTimer !== undefined || this.#closed) return;
     const waitMs = this.#lastAnnounceMs + STATUS_ANNOUNCE_INTERVAL_MS - performance.now();
+    // Never after close: close() clears the timer, and this method refuses once closed.
     const announce = (): void => {
       this.#announceTimer = undefined;
-      if (this.#closed) return;
       this.#lastAnnounceMs = performance.now();
       this.#net.broadcast(PROTOCOL.status, this.#statusBytes());
     };
