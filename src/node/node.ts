@@ -2,6 +2,7 @@
 // block sync and the local API. Validators run the consensus state machine; submitters and the
 // recipient run the same machine as observers (they decide from the validators' precommits as
 // they arrive) and catch up by block sync, verifying every certificate either way.
+import { statfsSync } from 'node:fs';
 import { parseHex, toHex } from '../core/bytes.js';
 import type { Genesis } from '../core/config/genesis.js';
 import { decodeConsensusMessage } from '../core/consensus/codec.js';
@@ -146,6 +147,21 @@ async function wire(
     txIdFilterAnswering: () => store.txIdFilterState.state === 'answering',
   });
   metrics.height.set(chain.height);
+  // The disk under the ledger (decision 56), for an alert well before a full disk stops the node.
+  // statfs is one cheap system call, made at scrape time.
+  metrics.registry.gauge({
+    name: 'bayledger_disk_free_bytes',
+    help: 'Free bytes, for an unprivileged writer, on the disk of the data directory.',
+    collect: () => {
+      const disk = statfsSync(config.dataDir);
+      return disk.bavail * disk.bsize;
+    },
+  });
+  metrics.registry.gauge({
+    name: 'bayledger_disk_reserve_bytes',
+    help: 'Free bytes kept for the ledger: below it payload uploads are refused and fetches wait.',
+    collect: () => config.diskReserveBytes ?? LIMITS.diskReserveBytes,
+  });
   const pool = new Mempool<CheckedTx>({
     txIdOf,
     admit: (bytes, txId) => admitTransaction(bytes, txId, genesis, metrics),

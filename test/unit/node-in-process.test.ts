@@ -8,7 +8,7 @@
 // relays, the relay penalty policy, and the WAL cleared behind commits.
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { freePorts } from '../../cli/free-ports.js';
@@ -28,6 +28,7 @@ import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { missingNodeHeapFlags } from '../../src/node/v8-tuning.js';
 import { fileableTestGenesis, genesisRecordOf, networkOfGenesis } from '../helpers/chain.js';
 import { grantConsent, testEncryptionKey, testEncryptionSecret, testKeySeed } from '../helpers/fixtures.js';
+import { findMetric } from '../helpers/metrics.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -64,6 +65,9 @@ interface InProcessNode {
   readonly logLines: Array<Record<string, unknown>>;
 }
 
+/** node.json's disk reserve for these nodes: not the default, so the metric shows the setting. */
+const IN_PROCESS_DISK_RESERVE_BYTES = 12_345_678;
+
 /** Writes `org`'s genesis, key (the test keys), token and node.json under `dir` and starts it here. */
 async function startInProcess(
   dir: string,
@@ -93,6 +97,7 @@ async function startInProcess(
       p2pListen: organisation.p2pAddress,
       apiHost: '127.0.0.1',
       apiPort,
+      diskReserveBytes: IN_PROCESS_DISK_RESERVE_BYTES,
     },
     path.join(dir, 'node.json'),
   );
@@ -123,6 +128,18 @@ describe('a node started in this process (node.ts)', function () {
     const ports = await freePorts(8);
     genesis = networkGenesis(ports, [SELF]);
     ({ node, config, dataDir, logLines } = await startInProcess(temp.path, genesis, SELF, ports[7]!));
+  });
+
+  it('reports the free bytes on the disk of its data directory and the reserve node.json sets', async () => {
+    const text = await (await fetch(`${node.apiUrl}/metrics`)).text();
+    assert.equal(findMetric(text, 'bayledger_disk_reserve_bytes'), IN_PROCESS_DISK_RESERVE_BYTES);
+    const reported = findMetric(text, 'bayledger_disk_free_bytes');
+    const { bavail, bsize } = await statfs(dataDir);
+    // Others write to the same disk meanwhile: within a few MiB of the test's own reading.
+    assert.ok(
+      reported !== undefined && Math.abs(reported - bavail * bsize) < 64 * 1024 * 1024,
+      `${reported}`,
+    );
   });
 
   it('commits a submitted transaction alone and reports it committed, with its outcome', async () => {
