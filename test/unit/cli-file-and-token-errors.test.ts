@@ -265,6 +265,7 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
         undefined,
       );
       assert.equal(fileWriteError('ENOSPC', 'o', out), undefined);
+      for (const nothing of [null, undefined]) assert.equal(fileWriteError(nothing, 'o', out), undefined);
     });
 
     it('the API token file (--token-file)', async () => {
