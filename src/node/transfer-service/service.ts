@@ -65,8 +65,12 @@ export async function attachTransferService(
     (await removeAbandonedSealings(folders.outboxDir)) + (await removeAllUploads(folders.uploadsDir));
   if (abandoned > 0) logger.info('removed leftovers of an earlier run', { count: abandoned });
   const stats = new PayloadStats(node.metrics.registry);
-  // Every service folder is beside the data directory, on the ledger's disk (folders.ts).
-  const room = new DiskRoom(folders.orgDir, config.diskReserveBytes ?? LIMITS.diskReserveBytes);
+  // Room is asked on the disk each payload is written to: uploads and seals go to the outbox,
+  // fetches to the inbox. Both are beside the data directory (folders.ts), on the ledger's disk
+  // unless an operator mounted one elsewhere.
+  const reserveBytes = config.diskReserveBytes ?? LIMITS.diskReserveBytes;
+  const outboxRoom = new DiskRoom(folders.uploadsDir, reserveBytes);
+  const inboxRoom = new DiskRoom(folders.inboxDir, reserveBytes);
   const state = node.chain.store.state;
   const closing = new AbortController();
 
@@ -107,7 +111,7 @@ export async function attachTransferService(
           stats,
           logger,
           submitReceipt,
-          room,
+          room: inboxRoom,
         })
       : undefined;
 
@@ -142,7 +146,7 @@ export async function attachTransferService(
       Math.floor(node.chain.tip().timeMs / 1000),
     ),
     stats,
-    room,
+    room: outboxRoom,
   });
 
   const service: TransferService = {
