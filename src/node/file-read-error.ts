@@ -39,6 +39,16 @@ function worded(message: string, role: FileRole, detail?: string): string {
 }
 
 /**
+ * The errno code ('ENOENT', 'ENOSPC') of a file-system error, or undefined for anything else: a
+ * typed error of ours, Node's own codes (ERR_...), a value that is not an Error.
+ */
+function errnoOf(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error instanceof BayledgerError) return undefined;
+  const code = (error as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
+
+/**
  * A file-system error of reading `path` (`role` names the file, e.g. 'chain export') as a one-line
  * BayledgerError naming the path, or undefined when `error` is not a file-system error. Node's own
  * message carries the syscall and, once it has crossed a process, a stack trace; the user needs
@@ -49,9 +59,8 @@ export function fileReadError(
   path: string,
   role: FileRole | string,
 ): BayledgerError | undefined {
-  if (!(error instanceof Error) || error instanceof BayledgerError) return undefined;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return undefined;
+  const code = errnoOf(error);
+  if (code === undefined) return undefined;
   const file = roleOf(role);
   const say = (errorCode: ErrorCode, message: string, detail?: string) =>
     new BayledgerError(errorCode, worded(message, file, detail), path);
@@ -80,9 +89,8 @@ export function fileWriteError(
   path: string,
   role: FileRole | string,
 ): BayledgerError | undefined {
-  if (!(error instanceof Error) || error instanceof BayledgerError) return undefined;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return undefined;
+  const code = errnoOf(error);
+  if (code === undefined) return undefined;
   const file = roleOf(role);
   const say = (errorCode: ErrorCode, reason: string) =>
     new BayledgerError(errorCode, worded(`cannot write the ${file.what} file: ${reason}`, file, code), path);

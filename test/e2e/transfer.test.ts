@@ -107,8 +107,9 @@ describe('transfer workflow on a local network: release gate and resume', functi
     return granted.consentId;
   }
 
-  async function declare(consentId: string, ...items: string[]): Promise<Declared> {
-    const result = await cli(
+  /** `transfer declare` on the hospital's node for the recipient, with the given items. */
+  const runDeclare = (consentId: string, items: readonly string[], ...more: string[]) =>
+    cli(
       'transfer',
       'declare',
       ...hospitalApi(),
@@ -117,8 +118,11 @@ describe('transfer workflow on a local network: release gate and resume', functi
       '--recipient',
       RECIPIENT,
       ...items.flatMap((item) => ['--item', item]),
-      '--json',
+      ...more,
     );
+
+  async function declare(consentId: string, ...items: string[]): Promise<Declared> {
+    const result = await runDeclare(consentId, items, '--json');
     // The verdict is printed either way; a rejected declaration then exits 1 with one line on
     // stderr (like a refused consent grant), anything else exits 0.
     assert.notEqual(result.stdout, '', `no verdict printed (exit ${result.code}): ${result.stderr}`);
@@ -395,17 +399,7 @@ describe('transfer workflow on a local network: release gate and resume', functi
       await net.restart(HOSPITAL);
       const outboxDir = path.join(net.dir, HOSPITAL, 'outbox');
       const outboxBefore = await readdir(outboxDir, { recursive: true });
-      const result = await cli(
-        'transfer',
-        'declare',
-        ...hospitalApi(),
-        '--consent',
-        consentId,
-        '--recipient',
-        RECIPIENT,
-        '--item',
-        `imaging-study=${files.get('study')!}`,
-      );
+      const result = await runDeclare(consentId, [`imaging-study=${files.get('study')!}`]);
       assert.equal(result.code, 1, `exit ${result.code}: ${result.stderr}`);
       assert.match(
         result.stderr.trim(),
