@@ -6,7 +6,9 @@
 // failed write (src/node/store/write-fault.ts), exit 1 naming the folder and the system's words,
 // and blame no peer for it; the rest of the network goes on (three validators of four are a
 // quorum). Restarted with room, each opens exactly the blocks it had committed, catches up, and
-// holds the network's chain (chain verify passes on its folder).
+// holds the network's chain (chain verify passes on its folder). The CLI, too, names a file a
+// full disk kept it from writing and leaves none of it. The small disks need `unshare` and the
+// right to mount (root in this sandbox and its CI).
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
 import { mkdir, readdir } from 'node:fs/promises';
