@@ -404,7 +404,7 @@ describe('transfer workflow on a local network: release gate and resume', functi
       assert.match(
         result.stderr.trim(),
         new RegExp(
-          `^bayledger: error: .*sealing 1 items \\(\\d+ bytes\\) needs \\d+ bytes; the node's disk has \\d+ free, of which ${reserve} are kept for its ledger: free space on the node and try again$`,
+          `^bayledger: error: .*sealing 1 item \\(\\d+ bytes\\) needs \\d+ bytes; the node's disk has \\d+ free, of which ${reserve} are kept for its ledger: free space on the node and try again$`,
         ),
       );
       // Refused before anything was sealed (the declaration needs the sealed upload), and the

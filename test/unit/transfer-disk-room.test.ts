@@ -111,7 +111,9 @@ describe('transfer service: room on the disk for payloads', () => {
     await rejectsWith(
       full.staged,
       'INSUFFICIENT_STORAGE',
-      new RegExp(`^an upload needs ${LIMITS.diskRoomCheckBytes} bytes; the node's disk has \\d+ free`),
+      new RegExp(
+        `^the next part of an upload needs ${LIMITS.diskRoomCheckBytes} bytes; the node's disk has \\d+ free`,
+      ),
     );
     assert.equal(full.read(), 0);
     assert.deepEqual(await leftovers(), []);
@@ -124,7 +126,7 @@ describe('transfer service: room on the disk for payloads', () => {
     await rejectsWith(
       short.staged,
       'INSUFFICIENT_STORAGE',
-      /^an upload needs \d+ bytes; the node's disk has/,
+      /^the next part of an upload needs \d+ bytes; the node's disk has/,
     );
     assert.equal(short.read(), 4, 'refused right after the first check-sized part');
     assert.deepEqual(await leftovers(), []);

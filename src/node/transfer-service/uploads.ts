@@ -77,7 +77,7 @@ export async function stageUpload(
   room: DiskRoom,
 ): Promise<StagedUpload> {
   await checkRoomForUpload(uploadsDir);
-  const askRoom = () => room.require(LIMITS.diskRoomCheckBytes, 'an upload');
+  const askRoom = () => room.require(LIMITS.diskRoomCheckBytes, 'the next part of an upload');
   await askRoom();
   const id = randomBytes(16).toString('hex');
   const file = uploadPath(uploadsDir, id);
@@ -190,7 +190,8 @@ export async function stageSealedUpload(options: {
   await checkRoomForUpload(uploadsDir);
   const payloadBytes = sealedPayloadBytes(sizes);
   if (payloadBytes !== undefined) {
-    await options.room.require(payloadBytes, `sealing ${sizes.length} items (${payloadBytes} bytes)`);
+    const items = sizes.length === 1 ? '1 item' : `${sizes.length} items`;
+    await options.room.require(payloadBytes, `sealing ${items} (${payloadBytes} bytes)`);
   }
   const id = randomBytes(16).toString('hex');
   const directory = sealedUploadPath(uploadsDir, id);
