@@ -42,7 +42,7 @@ function worded(message: string, role: FileRole, detail?: string): string {
  * The errno code ('ENOENT', 'ENOSPC') of a file-system error, or undefined for anything else: a
  * typed error of ours, Node's own codes (ERR_...), a value that is not an Error.
  */
-function errnoOf(error: unknown): string | undefined {
+export function errnoOf(error: unknown): string | undefined {
   if (!(error instanceof Error) || error instanceof BayledgerError) return undefined;
   const code = (error as NodeJS.ErrnoException).code;
   return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;

@@ -77,6 +77,14 @@ describe('local HTTP API server', () => {
     server.route('GET', '/bug', () => {
       throw new TypeError('cannot read properties of undefined (secret path /home/x)');
     });
+    server.route('GET', '/disk-full', () => {
+      throw Object.assign(new Error("ENOSPC: no space left on device, open '/secret/declared/x'"), {
+        code: 'ENOSPC',
+      });
+    });
+    server.route('GET', '/disk-quota', () => {
+      throw Object.assign(new Error('EDQUOT: disk quota exceeded, write'), { code: 'EDQUOT' });
+    });
     server.route(
       'PUT',
       '/payloads/:id',
@@ -313,6 +321,28 @@ describe('local HTTP API server', () => {
     const logged = memory.lines.find((line) => line.level === 'error' && line.path === '/bug');
     assert.ok(logged, 'the bug is logged');
     assert.match(String((logged.error as Record<string, unknown>).stack), /TypeError/);
+  });
+
+  it('answers a write the disk refused for want of space with 507, names no file, and logs it as a warning', async () => {
+    const answer = await call(`${base}/disk-full`);
+    assert.equal(answer.status, 507);
+    assert.deepEqual(answer.json, {
+      error: {
+        code: 'INSUFFICIENT_STORAGE',
+        message: "the node's disk is full: free space on the node and try again",
+      },
+    });
+    const logged = memory.lines.filter((line) => line.path === '/disk-full' && line.level !== 'debug');
+    assert.deepEqual(
+      logged.map((line) => [line.level, line.msg]),
+      [['warn', 'API request refused: no room on the disk']],
+    );
+    assert.match(String((logged[0]!.error as Record<string, unknown>).message), /\/secret\/declared\/x/);
+    const quota = await call(`${base}/disk-quota`);
+    assert.deepEqual(
+      [quota.status, (quota.json as { error: { code: string } }).error.code],
+      [507, 'INSUFFICIENT_STORAGE'],
+    );
   });
 
   it('streams an upload to the handler under a per-route limit, and refuses one over it', async () => {

@@ -1,7 +1,10 @@
 // The HTTP status for each error code (RFC 9110 section 15). A handler throws a BayledgerError
 // and the server answers `{ error: { code, message } }` with the status below; a code not listed
-// here, or an error that is not a BayledgerError, is a bug: 500, logged with its stack.
+// here, or an error that is not a BayledgerError, is a bug: 500, logged with its stack. One
+// exception: a file-system write the disk refused for want of space (ENOSPC, EDQUOT) is the
+// node's disk, not a bug, and answers 507 saying so.
 import { type ErrorCode, isBayledgerError } from '../../core/errors.js';
+import { errnoOf } from '../file-read-error.js';
 import type { ApiErrorBody } from './types.js';
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
@@ -51,6 +54,12 @@ export function errorAnswer(error: unknown): ErrorAnswer {
     if (status !== undefined) {
       return { status, body: { error: { code: error.code, message: error.message } }, isBug: false };
     }
+  }
+  const errno = errnoOf(error);
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+    // Without Node's words, which name the node's own files.
+    const message = "the node's disk is full: free space on the node and try again";
+    return { status: 507, body: { error: { code: 'INSUFFICIENT_STORAGE', message } }, isBug: false };
   }
   // Never echo an internal message: it may name files or state the client has no business seeing.
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } }, isBug: true };

@@ -243,6 +243,9 @@ class HttpApiServer implements ApiServer {
     const answer = errorAnswer(error);
     if (answer.isBug) {
       this.#logger.error('API request failed with a bug', { method, path, error });
+    } else if (answer.status === 507) {
+      // The operator's to fix: the client is told only that the disk is full.
+      this.#logger.warn('API request refused: no room on the disk', { method, path, error });
     }
     const headers: Record<string, string> = {};
     if (answer.status === 401) headers['www-authenticate'] = 'Bearer';
