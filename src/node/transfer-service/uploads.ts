@@ -17,7 +17,6 @@ import { decodeCanonical } from '../../core/codec/canonical.js';
 import { fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { type PayloadCommitment, payloadCommitmentSchema } from '../transfer/commitment.js';
-import { containerBytesFor, encodeContainerHead } from '../transfer/container.js';
 import type { ItemDigest } from '../transfer/container-reader.js';
 import { StreamContainerReader } from '../transfer/container-stream.js';
 import {
@@ -27,10 +26,9 @@ import {
   writeFileDurably,
   writeFully,
 } from '../transfer/durable-fs.js';
-import { layoutForContainer } from '../transfer/layout.js';
 import { OUTBOX_COMMITMENT_FILE, outboxPayloadDirectory } from '../transfer/outbox.js';
 import type { PayloadKeyContext } from '../transfer/payload-crypto.js';
-import { sealPayload } from '../transfer/seal.js';
+import { sealedLayout, sealPayload } from '../transfer/seal.js';
 import type { DiskRoom } from './disk-room.js';
 
 export interface StagedUpload {
@@ -58,12 +56,6 @@ async function checkRoomForUpload(uploadsDir: string): Promise<void> {
       `${staged.length} uploads are already waiting for a declaration; declare or retry later`,
     );
   }
-}
-
-/** The bytes a payload of items of `sizes` seals to, or undefined when they make no payload. */
-function sealedPayloadBytes(sizes: readonly number[]): number | undefined {
-  const verdict = layoutForContainer(containerBytesFor(encodeContainerHead(sizes).byteLength, sizes));
-  return verdict.ok ? verdict.layout.payloadBytes : undefined;
 }
 
 /**
@@ -188,8 +180,9 @@ export async function stageSealedUpload(options: {
   // Sizes too large for one payload (items, head and a tag per chunk past LIMITS.maxPayloadBytes)
   // are refused by sealPayload as MESSAGE_TOO_LARGE, before it reads any of the body.
   await checkRoomForUpload(uploadsDir);
-  const payloadBytes = sealedPayloadBytes(sizes);
-  if (payloadBytes !== undefined) {
+  const { verdict } = sealedLayout(sizes);
+  if (verdict.ok) {
+    const { payloadBytes } = verdict.layout;
     const items = sizes.length === 1 ? '1 item' : `${sizes.length} items`;
     await options.room.require(payloadBytes, `sealing ${items} (${payloadBytes} bytes)`);
   }

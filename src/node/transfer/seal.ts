@@ -39,6 +39,7 @@ import {
   chunkSealedBytes,
   chunkSealedOffset,
   isChunkBytesValid,
+  type LayoutVerdict,
   layoutForContainer,
   type PayloadLayout,
 } from './layout.js';
@@ -102,6 +103,19 @@ export interface SealedPayload {
   readonly directory: string;
 }
 
+/**
+ * The container head of items of `itemSizes`, and the layout it seals to in chunks of
+ * `chunkBytes` (a refusal when the items are too large for one payload): what sealPayload seals,
+ * and what a hospital asks disk room for before the items arrive (uploads.ts).
+ */
+export function sealedLayout(
+  itemSizes: readonly number[],
+  chunkBytes: number = LIMITS.payloadChunkBytes,
+): { readonly head: Uint8Array; readonly verdict: LayoutVerdict } {
+  const head = encodeContainerHead(itemSizes);
+  return { head, verdict: layoutForContainer(containerBytesFor(head.byteLength, itemSizes), chunkBytes) };
+}
+
 /** Seals the item files into `outboxDir/<root hex>/` and returns the commitment to declare. */
 export async function sealPayload(options: SealOptions): Promise<SealedPayload> {
   assert((options.itemPaths === undefined) !== (options.source === undefined), 'seal files or a stream');
@@ -118,10 +132,9 @@ export async function sealPayload(options: SealOptions): Promise<SealedPayload> 
   }
   const workDir = path.join(options.outboxDir, `${SEALING_PREFIX}${toHex(ephemeralPublicKey)}`);
   try {
-    const head = encodeContainerHead(reader.itemSizes);
-    reader.setHead(head);
     const chunkBytes = options.chunkBytes ?? LIMITS.payloadChunkBytes;
-    const verdict = layoutForContainer(containerBytesFor(head.byteLength, reader.itemSizes), chunkBytes);
+    const { head, verdict } = sealedLayout(reader.itemSizes, chunkBytes);
+    reader.setHead(head);
     // The chunk size is the caller's choice; with a valid one only the items can be too large (the
     // payload is their bytes plus the head and a tag per chunk). Refused before any item is read.
     if (!verdict.ok)
