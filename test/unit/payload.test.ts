@@ -227,6 +227,7 @@ describe('payload channel: round trip', () => {
       assertDelivered(await deliver(fixture));
       const again = await PayloadReceiver.open(receiverOptions(fixture));
       assert.equal(again.settled?.status, 'delivered');
+      assert.equal(again.remainingBytes, 0, 'nothing left to come');
       // Settled: a stream handed to it anyway is not read, and the outcome stays the same.
       let framesRead = 0;
       async function* frames(): AsyncGenerator<Uint8Array> {
@@ -714,6 +715,9 @@ describe('payload channel: resumption', () => {
       // A new receiver (as after a restart) asks only for what is missing.
       const resumed = await PayloadReceiver.open(receiverOptions(fixture));
       assert.equal(resumed.nextChunk, stopAfter);
+      // What is left to come, sealed: every chunk from stopAfter on, with its 16-byte tag.
+      const { bytes, chunkBytes } = fixture.sealed.commitment;
+      assert.equal(resumed.remainingBytes, bytes - stopAfter * (chunkBytes + 16));
       const seen: number[] = [];
       const outcome = await deliver(fixture, {
         receiver: resumed,

@@ -297,11 +297,7 @@ export class PayloadFetcher {
       if (receiver.settled !== undefined) return receiver.settled;
       // Not started while the disk lacks room for the rest beside the ledger's reserve: the next
       // attempt asks again, and the verified prefix stays.
-      const remainingBytes = Math.max(
-        0,
-        expected.payload.bytes - receiver.nextChunk * expected.payload.chunkBytes,
-      );
-      const room = await options.room.check(remainingBytes);
+      const room = await options.room.check(receiver.remainingBytes);
       if (!room.ok) {
         return {
           status: 'failed',

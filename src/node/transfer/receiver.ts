@@ -16,6 +16,7 @@ import { errorMessage, isBayledgerError } from '../../core/errors.js';
 import { ChunkVerifier } from './chunk-verifier.js';
 import type { PayloadCommitment } from './commitment.js';
 import { type ExpectedItem, fileItems, INBOX_MANIFEST_FILE } from './filing.js';
+import { chunkSealedOffset } from './layout.js';
 import { PartialPayload, partialDirectory } from './partial.js';
 import { deriveRecipientKey, openChunkParts, type PayloadKey } from './payload-crypto.js';
 import {
@@ -151,6 +152,14 @@ export class PayloadReceiver {
   /** The first chunk still needed. */
   get nextChunk(): number {
     return this.#session?.partial.verifiedChunks ?? 0;
+  }
+
+  /** Sealed payload bytes from the first chunk still needed to the end (what disk room is asked for). */
+  get remainingBytes(): number {
+    const session = this.#session;
+    if (session === undefined) return 0;
+    const { layout } = session.verifier;
+    return layout.payloadBytes - chunkSealedOffset(layout, session.partial.verifiedChunks);
   }
 
   /** Whether items went to the worker thread (false before the first item byte): for tests. */
