@@ -352,7 +352,13 @@ describe('transfer service: payload channel over libp2p', function () {
 
   it('gives a fetch up after LIMITS.maxPayloadFetchAttempts attempts, until the next node start', async () => {
     // Waits of 1 ms instead of 0.25 to 5 s: the bound is what is tested, not the backoff.
-    const { isolated, fetcher } = await isolatedFetcher('inbox-give-up', { retryDelayMs: () => 1 });
+    const delaysAskedFor: number[] = [];
+    const { isolated, fetcher } = await isolatedFetcher('inbox-give-up', {
+      retryDelayMs: (failures) => {
+        delaysAskedFor.push(failures);
+        return 1;
+      },
+    });
     try {
       const { declaration } = await approvedImaging('give-up', 5_000);
       considerById(fetcher, declaration.objectId);
@@ -366,6 +372,11 @@ describe('transfer service: payload channel over libp2p', function () {
       assert.deepEqual(
         attempts.map((line) => line.attempt),
         Array.from({ length: LIMITS.maxPayloadFetchAttempts }, (_, index) => index + 1),
+      );
+      // Each wait is asked for with the failures before the one just seen: 0, 1, 2, ...
+      assert.deepEqual(
+        delaysAskedFor,
+        Array.from({ length: LIMITS.maxPayloadFetchAttempts }, (_, index) => index),
       );
       await waitFor('the fetch no longer running', () => fetcher.activeTransfers.length === 0 || undefined);
     } finally {

@@ -204,14 +204,15 @@ export class PayloadFetcher {
   async #fetch(transferId: Uint8Array, job: Job, started: AcceptDecision): Promise<void> {
     const { logger } = this.#options;
     const signal = job.abort.signal;
+    // #pump's decision serves the first try only: after any wait the gate is asked again, as a
+    // consent may have been revoked meanwhile.
+    let fresh: AcceptDecision | undefined = started;
+    let failures = 0;
     let roomPolls = 0;
-    for (let attempt = 0; attempt < LIMITS.maxPayloadFetchAttempts; attempt++) {
+    while (failures < LIMITS.maxPayloadFetchAttempts) {
       if (this.#closed) return;
-      // Asked afresh after any wait: a consent may have been revoked meanwhile.
-      const decision =
-        attempt === 0 && roomPolls === 0
-          ? started
-          : acceptDecision(this.#options.state, this.#options.self, transferId);
+      const decision = fresh ?? acceptDecision(this.#options.state, this.#options.self, transferId);
+      fresh = undefined;
       if (!decision.ok) {
         // Revoked (or otherwise no longer approved): drop what was received; nothing is filed.
         if (decision.reason === 'NOT_APPROVED') await removePartial(this.#options.inboxDir, transferId);
@@ -250,7 +251,6 @@ export class PayloadFetcher {
             detail: outcome.detail,
           });
         }
-        attempt--;
         await sleep(this.#options.diskRoomPollMs ?? LIMITS.diskRoomPollMs, undefined, { signal }).catch(
           () => undefined,
         );
@@ -261,10 +261,11 @@ export class PayloadFetcher {
         reason: outcome.reason,
         detail: outcome.detail,
         resumeAtChunk: outcome.nextChunk,
-        attempt: attempt + 1,
+        attempt: failures + 1,
       });
       if (this.#closed) return;
-      const delayMs = (this.#options.retryDelayMs ?? retryDelayMs)(attempt);
+      const delayMs = (this.#options.retryDelayMs ?? retryDelayMs)(failures);
+      failures++;
       await sleep(delayMs, undefined, { signal }).catch(() => undefined);
     }
     logger.warn('payload fetch gave up until the next node start', {
