@@ -111,7 +111,7 @@ async function runUntilStopped(
   // fails with that fault (exit 1, the disk and its error on stderr) instead of ending cleanly.
   const reason = await Promise.race([stopped, node.fatal]);
   if (reason instanceof BayledgerError) {
-    logger.error('stopping: the store can no longer be written', { code: reason.code });
+    logger.error('stopping', { reason: reason.code });
     await closeWithin(node, logger);
     throw reason;
   }

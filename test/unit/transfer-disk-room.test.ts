@@ -66,7 +66,7 @@ describe('transfer service: room on the disk for payloads', () => {
     const room = new DiskRoom(dir, 0);
     const free = await room.freeBytes();
     assert.ok(free > 0 && free <= (await diskBytes(dir)), `${free} bytes free`);
-    // Others may write meanwhile; the figure is statfs's own, within a few blocks.
+    // Others may write meanwhile; the figure is statfs's own, within 1,024 blocks.
     assert.ok(Math.abs(free - bavail * bsize) <= 1024 * bsize);
     assert.equal((await room.check(0)).ok, true);
     const over = await new DiskRoom(dir, free + 1024 * 1024 * 1024).check(5);

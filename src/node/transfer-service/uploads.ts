@@ -48,7 +48,8 @@ export function uploadPath(uploadsDir: string, id: string): string {
   return path.join(uploadsDir, id);
 }
 
-async function checkRoomForUpload(uploadsDir: string): Promise<void> {
+/** NOT_READY once LIMITS.maxStagedUploads uploads wait for a declaration (a count, not disk room). */
+async function refusePastStagedUploadBound(uploadsDir: string): Promise<void> {
   const staged = await readdir(uploadsDir);
   if (staged.length >= LIMITS.maxStagedUploads) {
     fail(
@@ -68,7 +69,7 @@ export async function stageUpload(
   body: AsyncIterable<Uint8Array>,
   room: DiskRoom,
 ): Promise<StagedUpload> {
-  await checkRoomForUpload(uploadsDir);
+  await refusePastStagedUploadBound(uploadsDir);
   const askRoom = () => room.require(LIMITS.diskRoomCheckBytes, 'the next part of an upload');
   await askRoom();
   const id = randomBytes(16).toString('hex');
@@ -179,7 +180,7 @@ export async function stageSealedUpload(options: {
   }
   // Sizes too large for one payload (items, head and a tag per chunk past LIMITS.maxPayloadBytes)
   // are refused by sealPayload as MESSAGE_TOO_LARGE, before it reads any of the body.
-  await checkRoomForUpload(uploadsDir);
+  await refusePastStagedUploadBound(uploadsDir);
   const { verdict } = sealedLayout(sizes);
   if (verdict.ok) {
     const { payloadBytes } = verdict.layout;
