@@ -5,7 +5,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { type FileRole, fileWriteError } from '../src/node/file-read-error.js';
 
 export interface OutputFileOptions {
-  /** Refuse an existing file (the error is then Node's EEXIST, and that file is left alone). */
+  /** Refuse an existing file (FILE_EXISTS, and that file is left alone). */
   readonly exclusive?: boolean;
   readonly mode?: number;
 }

@@ -82,7 +82,8 @@ export function fileReadError(
 /**
  * A file-system error of writing `path` (`role` names the file, e.g. 'chain export') as a one-line
  * BayledgerError naming the path, or undefined when `error` is not a file-system error. A full
- * disk or quota is INSUFFICIENT_STORAGE, anything else FILE_UNWRITABLE.
+ * disk or quota is INSUFFICIENT_STORAGE, a file that may not be replaced FILE_EXISTS, anything
+ * else FILE_UNWRITABLE.
  */
 export function fileWriteError(
   error: unknown,
@@ -109,6 +110,8 @@ export function fileWriteError(
       return say('FILE_UNWRITABLE', 'its folder does not exist');
     case 'EISDIR':
       return say('FILE_UNWRITABLE', 'a directory is in the way');
+    case 'EEXIST':
+      return say('FILE_EXISTS', 'it already exists');
     default:
       return say('FILE_UNWRITABLE', 'the system refused');
   }

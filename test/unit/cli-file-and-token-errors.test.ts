@@ -204,9 +204,10 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       assert.equal(fileReadError(notRegularFileError('t', token), 't', token), undefined);
     });
 
-    it('fileWriteError: a full disk is INSUFFICIENT_STORAGE, anything else FILE_UNWRITABLE, each in words', () => {
+    it('fileWriteError: a full disk is INSUFFICIENT_STORAGE, an existing file FILE_EXISTS, anything else FILE_UNWRITABLE, each in words', () => {
       const out = { what: 'chain export', source: '--out' };
       const cases: [string, string, string][] = [
+        ['EEXIST', 'FILE_EXISTS', 'o: cannot write the chain export file: it already exists (EEXIST; --out)'],
         [
           'ENOSPC',
           'INSUFFICIENT_STORAGE',
