@@ -364,6 +364,10 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions): Prom
       try {
         // The node reads its standard input only to see it end: this process holds the other end
         // and never writes, so however it dies (SIGKILL included) its nodes stop with it.
+        // Each node leads a process group of its own (detached), so that a terminal's Ctrl-C, which
+        // signals the whole foreground job, reaches this process alone: sharing our group, every
+        // node got SIGINT from the terminal and then our SIGTERM, took the second for an
+        // impatient operator and ended at once, its clean shutdown cut short.
         child = spawn(
           executable!,
           [
@@ -376,7 +380,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions): Prom
             logLevel,
             '--stop-on-stdin-end',
           ],
-          { stdio: ['pipe', logFile.fd, logFile.fd] },
+          { stdio: ['pipe', logFile.fd, logFile.fd], detached: true },
         );
       } finally {
         await logFile.close();

@@ -142,4 +142,31 @@ describe('bayledger up', function () {
       async () => (await processesMentioning(path.join(dir, path.sep))).length === 0,
     );
   });
+
+  it('on Ctrl-C, which a terminal sends to every process of the job, each node stops once and cleanly', async () => {
+    const dir = path.join(temp.path, 'ctrl-c');
+    const up = startChild([...(await cliCommand()), 'up', '--dir', dir, '--base-port', '0'], {
+      cwd: REPO_ROOT,
+      processGroup: true,
+    });
+    try {
+      await waitFor('the network running', () => up.output.stderr.includes('network running'), {
+        timeoutMs: 90_000,
+        intervalMs: 100,
+      });
+    } finally {
+      // The terminal signals the foreground process group: `up` and whatever shares its group.
+      process.kill(-up.process.pid!, 'SIGINT');
+    }
+    assert.equal(await up.exited, 0, up.output.stderr);
+    const nodes = JSON.parse(await readFile(path.join(dir, 'nodes.json'), 'utf8')) as NodesJsonEntry[];
+    assert.equal(nodes.length, 7);
+    for (const node of nodes) {
+      const log = await readFile(path.join(dir, node.org, 'node.log'), 'utf8');
+      // One stop request, from `up`: a node that also got the terminal's signal would take `up`'s
+      // as a second one and end at once, its shutdown cut short.
+      assert.doesNotMatch(log, /second signal/, node.org);
+      assert.match(log, /"msg":"stopping","reason":"SIGTERM".*"msg":"node stopped"/s, node.org);
+    }
+  });
 });

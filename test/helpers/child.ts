@@ -16,6 +16,11 @@ export interface ChildOptions {
   readonly cwd?: string;
   /** Added to this process's environment. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The child leads a process group of its own, as a shell's foreground job does, so that a test
+   * can signal the whole group (`process.kill(-pid, ...)`) the way a terminal's Ctrl-C does.
+   */
+  readonly processGroup?: boolean;
 }
 
 export interface RunCommandOptions extends ChildOptions {
@@ -58,6 +63,7 @@ function spawnPiped(command: readonly string[], options: ChildOptions): RunningC
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.processGroup ?? false,
   });
   trackChild(child);
   const output = { stdout: '', stderr: '' };
