@@ -17,7 +17,7 @@ import { verifyBlock } from '../core/ledger/verify-block.js';
 import { type Clock, StallWatch } from './consensus-regossip.js';
 import { ConsensusSignatures } from './consensus-signatures.js';
 import type { Logger } from './log/logger.js';
-import type { Mempool } from './mempool/mempool.js';
+import type { Mempool, MempoolEntry } from './mempool/mempool.js';
 import type { PeerNetwork } from './net/types.js';
 import type { CommittedEvent, NodeChain } from './node-chain.js';
 import type { NodeMetrics } from './node-metrics.js';
@@ -299,9 +299,9 @@ export class ConsensusDriver {
   }
 
   #validate(effect: Extract<ConsensusEffect, { type: 'validate-block' }>): Promise<void> {
-    // A block sync commit in flight is visible to the store's reads before its tip moves: wait for
-    // it, so a valid proposal is never judged against half of the next block.
-    return this.#options.chain.drain().then(() => this.#validateNow(effect));
+    // A block sync commit in flight is visible to the store's reads before its tip moves: judged
+    // between commits, a valid proposal is never judged against half of the next block.
+    return this.#options.chain.betweenCommits(() => this.#validateNow(effect));
   }
 
   #validateNow(effect: Extract<ConsensusEffect, { type: 'validate-block' }>): void {
@@ -328,9 +328,25 @@ export class ConsensusDriver {
   }
 
   async #buildProposal(height: number, round: number): Promise<void> {
+    const { chain, mempool } = this.#options;
+    // Built between commits, for the same reason as #validate.
+    const proposal = await chain.betweenCommits(() =>
+      height === chain.height + 1 ? this.#buildOnTip() : undefined,
+    );
+    if (proposal === undefined) return;
+    const { built, candidates } = proposal;
+    if (built.rejected.length > 0) {
+      mempool.removeCommitted(built.rejected.map((rejected) => candidates[rejected.index]!.txIdHex));
+      this.#options.logger.warn('dropped transactions that can never be committed', {
+        count: built.rejected.length,
+      });
+    }
+    this.input({ type: 'proposal-value', height, round, block: built.block });
+  }
+
+  /** A block of the oldest mempool transactions on the committed tip (run between commits). */
+  #buildOnTip(): { built: ReturnType<typeof buildBlock>; candidates: MempoolEntry<unknown>[] } {
     const { chain, mempool, clock } = this.#options;
-    await chain.drain();
-    if (height !== chain.height + 1) return;
     const context = chain.verifyContext();
     const candidates = mempool.takeForBlock(this.#params.maxBlockTxs, this.#params.maxBlockBytes);
     const built = buildBlock(
@@ -341,14 +357,8 @@ export class ConsensusDriver {
       },
       context,
     );
-    if (built.rejected.length > 0) {
-      mempool.removeCommitted(built.rejected.map((rejected) => candidates[rejected.index]!.txIdHex));
-      this.#options.logger.warn('dropped transactions that can never be committed', {
-        count: built.rejected.length,
-      });
-    }
     chain.rememberApplied(built.blockHash, built.applied);
-    this.input({ type: 'proposal-value', height, round, block: built.block });
+    return { built, candidates };
   }
 
   #waitForTxs(height: number): void {

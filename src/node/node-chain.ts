@@ -137,8 +137,24 @@ export class NodeChain {
     return true;
   }
 
-  /** Waits for every queued commit to finish (shutdown; consensus reads the store only between commits). */
+  /** Waits for every queued commit to finish (shutdown). */
   async drain(): Promise<void> {
     await this.#commitQueue;
+  }
+
+  /**
+   * Runs `read` between commits: after every commit queued before it and before any queued after
+   * it, so that it sees the store at one committed tip. Consensus reads the store only this way
+   * (validating a proposal, building one). A commit's writes are visible to the store's reads
+   * before its tip moves (the committed-id filter takes the block's ids before the write, LevelDB
+   * answers with the new values while the write is in flight), so waiting for drain() and then
+   * reading was not enough: a commit queued in the meantime could start in between. A validator
+   * catching up by block sync judged honest proposals invalid that way (TX_ALREADY_COMMITTED,
+   * STATE_HASH_MISMATCH; found by the chaos soak, test/chaos).
+   */
+  betweenCommits<T>(read: () => T): Promise<T> {
+    const run = this.#commitQueue.then(read);
+    this.#commitQueue = run.catch(() => undefined);
+    return run;
   }
 }

@@ -65,4 +65,33 @@ describe('node chain: the commit path', () => {
     assert.equal(chain.height, 0);
     assert.equal(await chain.commit(first!.block, first!.certificate, 'sync'), true);
   });
+
+  it('reads between commits: a read queued after one commit and before the next sees exactly the first', async () => {
+    const chain = new NodeChain(store, built.params);
+    const [first, second] = built.blocks;
+    const firstTx = built.applied[0]!.txIds[0]!;
+    const secondTx = built.applied[1]!.txIds[0]!;
+    const look = () => ({ height: chain.height, first: store.hasTx(firstTx), second: store.hasTx(secondTx) });
+    const before = chain.betweenCommits(look);
+    const committed = [chain.commit(first!.block, first!.certificate, 'sync')];
+    const between = chain.betweenCommits(look);
+    // Queued in the same turn: the second commit must not start before the read runs. (Reading
+    // after `await drain()` let it: its ids were in the filter while its tip had not moved.)
+    committed.push(chain.commit(second!.block, second!.certificate, 'sync'));
+    assert.deepEqual(await before, { height: 0, first: false, second: false });
+    assert.deepEqual(await between, { height: 1, first: true, second: false });
+    assert.deepEqual(await Promise.all(committed), [true, true]);
+    assert.deepEqual(await chain.betweenCommits(look), { height: 2, first: true, second: true });
+  });
+
+  it('a read that throws fails its own promise only; commits queued after it still run', async () => {
+    const chain = new NodeChain(store, built.params);
+    const [first] = built.blocks;
+    const failing = chain.betweenCommits(() => {
+      throw new Error('a read that fails');
+    });
+    const committing = chain.commit(first!.block, first!.certificate, 'sync');
+    await assert.rejects(failing, /a read that fails/);
+    assert.equal(await committing, true);
+  });
 });
