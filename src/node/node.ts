@@ -257,7 +257,7 @@ async function wire(
       }
       return false;
     },
-    afterSlice: () => driver.notifyTxsAvailable(),
+    afterAdmitted: () => driver.notifyTxsAvailable(),
     onDropped: () => metrics.relayedTxsDropped.inc(),
     maxQueued: LIMITS.maxQueuedRelayedTxs,
     maxQueuedBytes: LIMITS.maxQueuedRelayedBytes,

@@ -861,7 +861,7 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: 'return false; -> return true;',
     occurrences: [1],
     why:
-      'a refused relay reported as added only wakes the proposer after the slice (afterSlice), which finds ' +
+      'a refused relay reported as added only wakes the proposer after the slice (afterAdmitted), which finds ' +
       'nothing new to propose',
   },
   {

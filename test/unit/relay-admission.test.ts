@@ -22,7 +22,7 @@ function harness(overrides: Partial<RelayAdmissionOptions> = {}, costMs = 2) {
       // Transactions numbered 100 and up stand for duplicates: nothing new entered the mempool.
       return relayed.bytes[0]! < 100;
     },
-    afterSlice: () => log.push('slice'),
+    afterAdmitted: () => log.push('woken'),
     onDropped: (relayed) => dropped.push(relayed),
     maxQueued: 100,
     maxQueuedBytes: 1000,
@@ -57,16 +57,16 @@ describe('relay admission queue', () => {
     assert.equal(tasks.length, 1, 'one turn scheduled however many arrive');
     tasks.shift()!();
     // 2 ms each: the third admission reaches the 5 ms slice, the rest waits for the next turn.
-    assert.deepEqual(log, ['admit sz-cac:0', 'admit sz-cac:1', 'admit sz-cac:2', 'slice']);
+    assert.deepEqual(log, ['admit sz-cac:0', 'admit sz-cac:1', 'admit sz-cac:2', 'woken']);
     assert.equal(queue.queued, 4);
     runAll();
     assert.deepEqual(log.slice(4), [
       'admit sz-cac:3',
       'admit sz-cac:4',
       'admit sz-cac:5',
-      'slice',
+      'woken',
       'admit sz-cac:6',
-      'slice',
+      'woken',
     ]);
     assert.equal(queue.queued, 0);
     assert.equal(queue.queuedBytes, 0);
@@ -82,12 +82,12 @@ describe('relay admission queue', () => {
       'admit qianhai:0',
       'admit qianhai:1',
       'admit qianhai:2',
-      'slice',
+      'woken',
       'proposal',
       'admit qianhai:3',
       'admit qianhai:4',
       'admit qianhai:5',
-      'slice',
+      'woken',
     ]);
   });
 
@@ -122,11 +122,11 @@ describe('relay admission queue', () => {
     runAll();
     assert.deepEqual(log, [
       'admit hk-health:0',
-      'slice',
+      'woken',
       'admit hk-health:1',
-      'slice',
+      'woken',
       'admit hk-health:2',
-      'slice',
+      'woken',
     ]);
   });
 
@@ -139,7 +139,7 @@ describe('relay admission queue', () => {
     queue.enqueue(relay('sz-cac', 102));
     queue.enqueue(relay('sz-cac', 7));
     runAll();
-    assert.deepEqual(log.slice(2), ['admit sz-cac:102', 'admit sz-cac:7', 'slice']);
+    assert.deepEqual(log.slice(2), ['admit sz-cac:102', 'admit sz-cac:7', 'woken']);
   });
 
   it('admits a queued copy out of turn for block validation, and skips it when its turn comes', () => {
@@ -148,16 +148,25 @@ describe('relay admission queue', () => {
     queue.enqueue(relay('sz-cac', 2, 10));
     queue.enqueue(relay('qianhai', 2, 10)); // a second copy of tx-2 from another validator
     assert.equal(queue.admitQueued('tx-2'), true);
-    assert.deepEqual(log, ['admit sz-cac:2'], 'admitted at once, not in a slice');
+    // Admitted at once, not in a slice, and a waiting proposer is told: the block being checked
+    // may never be committed, and then the transaction waits in the mempool like any other.
+    assert.deepEqual(log, ['admit sz-cac:2', 'woken']);
     assert.equal(queue.queued, 2);
     assert.equal(queue.queuedBytes, 20);
     assert.equal(queue.admitQueued('tx-2'), false, 'the first copy is taken; the second waits its turn');
     assert.equal(queue.admitQueued('tx-9'), false, 'nothing queued under that id');
     runAll();
-    assert.deepEqual(log, ['admit sz-cac:2', 'admit sz-cac:1', 'admit qianhai:2', 'slice']);
+    assert.deepEqual(log, ['admit sz-cac:2', 'woken', 'admit sz-cac:1', 'admit qianhai:2', 'woken']);
     assert.equal(queue.queued, 0);
     assert.equal(queue.queuedBytes, 0);
     assert.equal(queue.admitQueued('tx-1'), false, 'admitted in turn: no longer queued');
+  });
+
+  it('wakes no one for an out-of-turn admission that added nothing (a duplicate)', () => {
+    const { queue, log } = harness();
+    queue.enqueue(relay('sz-cac', 103));
+    assert.equal(queue.admitQueued('tx-103'), true);
+    assert.deepEqual(log, ['admit sz-cac:103']);
   });
 
   it('admits nothing after close', () => {

@@ -27,8 +27,11 @@ export interface RelayedTx {
 export interface RelayAdmissionOptions {
   /** Admits one relayed transaction; true when it entered the mempool (not a duplicate, not refused). */
   admit(relayed: RelayedTx): boolean;
-  /** Called after a slice in which a transaction entered the mempool, e.g. to wake a proposer. */
-  afterSlice(): void;
+  /**
+   * Called once transactions entered the mempool, to wake a proposer waiting for them: after each
+   * slice that admitted any, and after an out-of-turn admission that did (admitQueued).
+   */
+  afterAdmitted(): void;
   /** Called for each relay dropped because the queue was full. */
   onDropped(relayed: RelayedTx): void;
   maxQueued: number;
@@ -94,7 +97,11 @@ export class RelayAdmissionQueue {
     this.#waiting.delete(txIdHex);
     this.#taken.add(relayed);
     this.#bytes -= relayed.bytes.byteLength;
-    this.#options.admit(relayed);
+    // The block being checked may never be committed (its round fails): the transaction then
+    // waits in the mempool like any other, and a proposer waiting for transactions must hear of
+    // it. Without this call nothing woke it; the driver's safety net released the proposal a tick
+    // later (found by the chaos soak, test/chaos).
+    if (this.#options.admit(relayed)) this.#options.afterAdmitted();
     return true;
   }
 
@@ -136,7 +143,7 @@ export class RelayAdmissionQueue {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
-    if (added) this.#options.afterSlice();
+    if (added) this.#options.afterAdmitted();
     if (this.queued > 0) this.#schedule();
   }
 }
