@@ -1,0 +1,415 @@
+// A fault soak of real node processes (docs/TESTING.md, "Chaos soak"): 4 validators and 3
+// followers on 127.0.0.1 under a steady load of consent grants, while a seeded schedule crashes
+// nodes (SIGKILL), stops them cleanly (SIGTERM), or freezes them (SIGSTOP, then SIGCONT: a VM
+// pause or a long collector stall) and brings them back. At most one validator is away at a
+// time (until it has caught up again), so the network must keep committing; followers fail freely.
+//
+// What must hold, checked while it runs and after every node is back:
+// - safety: no two nodes ever report different blocks at one height (every running node's
+//   /status, polled), and every node ends on the same block hash at the same height;
+// - liveness: the height never stands still for longer than `maxStallMs` (the commits go on
+//   with one validator away; an idle network still commits a heartbeat block every 5 s);
+// - durability: every transaction a node answered as committed is committed at that height on
+//   another node too;
+// - honest recovery: no validator ever signed two votes or proposals for one slot (a crashed
+//   validator restarts from its consensus WAL), so no node kept equivocation evidence;
+// - no node logged an error (each error-level line is a bug or a lost write), judged an honest
+//   proposal invalid, or needed the driver's safety net for a lost wake-up; and every data
+//   directory passes `chain verify` once its node is stopped.
+//
+// The schedule of faults (kinds, targets, durations, gaps) comes from the seed; the processes'
+// timing does not, so a seed replays the same faults, not the same interleaving.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { NodeStatusView } from '../../src/node/node-runtime.js';
+import { findMetric } from '../helpers/metrics.js';
+import { startTestNetwork, type TestNetwork } from '../helpers/network.js';
+import { seededRandom } from '../helpers/seeded-random.js';
+
+export interface ChaosOptions {
+  readonly seed: number;
+  /** How long faults are injected; the load runs as long. */
+  readonly durationMs: number;
+  /** Consent grants submitted per second, spread over the running nodes. */
+  readonly ratePerSecond: number;
+  /** The longest the height may stand still (with at most one validator away) before it is a failure. */
+  readonly maxStallMs?: number;
+  /** Keep the network's folder (logs, data) afterwards. */
+  readonly keep?: boolean;
+  /** Progress lines (one per fault); none by default. */
+  readonly say?: (line: string) => void;
+}
+
+export type FaultKind = 'kill' | 'term' | 'freeze';
+
+export interface ChaosReport {
+  readonly seed: number;
+  readonly faults: Record<FaultKind, number>;
+  readonly finalHeight: number;
+  readonly maxStallMs: number;
+  /** When the longest stall ended, in seconds from the start of the faults (to find it in the logs). */
+  readonly maxStallEndedAtSeconds: number;
+  readonly submitted: number;
+  /** Answered committed by the node they were sent to. */
+  readonly committed: number;
+  /** Answered pending (a 202 after the wait), or no answer (the node went away): how many of them committed. */
+  readonly unsettled: number;
+  readonly unsettledCommitted: number;
+  /** Refused by the node (a non-2xx answer), by status. */
+  readonly refused: Record<string, number>;
+  readonly warnings: Record<string, number>;
+  /** Every broken invariant; empty when the run passed. */
+  readonly violations: readonly string[];
+}
+
+interface Fault {
+  readonly org: string;
+  readonly kind: FaultKind;
+  readonly durationMs: number;
+}
+
+/** Bounds of the schedule: a fault lasts 0.5-8 s, and the next starts 0.5-4 s after one begins. */
+const MIN_FAULT_MS = 500;
+const MAX_FAULT_MS = 8_000;
+const MIN_GAP_MS = 500;
+const MAX_GAP_MS = 4_000;
+const DEFAULT_MAX_STALL_MS = 20_000;
+/** A node back from a fault must reach the others' height within this long. */
+const CATCH_UP_TIMEOUT_MS = 30_000;
+/** Every node must agree within this long once the last fault is over. */
+const CONVERGE_TIMEOUT_MS = 90_000;
+const STATUS_TIMEOUT_MS = 2_000;
+const SUBMIT_WAIT_MS = 15_000;
+const SUBMITTERS = 4;
+
+/** The network, which nodes are away, and what the load and the monitor saw. */
+class ChaosRun {
+  readonly net: TestNetwork;
+  readonly options: ChaosOptions;
+  readonly random: () => number;
+  /** Nodes stopped or frozen now, by organisation. */
+  readonly away = new Map<string, FaultKind>();
+  readonly violations: string[] = [];
+  readonly faults: Record<FaultKind, number> = { kill: 0, term: 0, freeze: 0 };
+  readonly hashAt = new Map<number, { hash: string; org: string }>();
+  readonly committedTxs: { txId: string; height: number; org: string }[] = [];
+  readonly unsettledTxs: string[] = [];
+  readonly refused: Record<string, number> = {};
+  submitted = 0;
+  highest = 0;
+  maxStallMs = 0;
+  maxStallEndedAtMs = 0;
+  readonly startedAt = Date.now();
+  #lastProgressAt = Date.now();
+  #running = true;
+
+  constructor(net: TestNetwork, options: ChaosOptions) {
+    this.net = net;
+    this.options = options;
+    this.random = seededRandom(options.seed);
+  }
+
+  get isRunning(): boolean {
+    return this.#running;
+  }
+
+  stopLoad(): void {
+    this.#running = false;
+  }
+
+  /** Nodes that answer now: started and not frozen. */
+  reachable(): string[] {
+    return [...this.net.nodes.keys()].filter((org) => !this.away.has(org) && this.net.isRunning(org));
+  }
+
+  validatorsAway(): number {
+    return this.net.validators.filter((org) => this.away.has(org)).length;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.random() * items.length)]!;
+  }
+
+  between(low: number, high: number): number {
+    return Math.round(low + this.random() * (high - low));
+  }
+
+  async status(org: string): Promise<NodeStatusView | undefined> {
+    try {
+      const response = await fetch(`${this.net.api(org)}/status`, {
+        signal: AbortSignal.timeout(STATUS_TIMEOUT_MS),
+      });
+      return response.status === 200 ? ((await response.json()) as NodeStatusView) : undefined;
+    } catch {
+      return undefined; // Going away or just back: not an answer, and no disagreement.
+    }
+  }
+
+  /** Records a status: a second hash at one height is a fork; a higher height is progress. */
+  note(org: string, status: NodeStatusView): void {
+    const seen = this.hashAt.get(status.height);
+    if (seen === undefined) this.hashAt.set(status.height, { hash: status.blockHash, org });
+    else if (seen.hash !== status.blockHash) {
+      this.violations.push(
+        `fork at height ${status.height}: ${seen.org} has ${seen.hash}, ${org} has ${status.blockHash}`,
+      );
+    }
+    if (status.height > this.highest) {
+      this.highest = status.height;
+      this.#lastProgressAt = Date.now();
+    }
+  }
+
+  /** Polls every reachable node until the load stops; measures the longest stall. */
+  async monitor(): Promise<void> {
+    while (this.#running) {
+      const orgs = this.reachable();
+      const statuses = await Promise.all(orgs.map((org) => this.status(org)));
+      statuses.forEach((status, i) => {
+        if (status !== undefined) this.note(orgs[i]!, status);
+      });
+      const now = Date.now();
+      // Two validators away is no quorum: that wait is the schedule's, not a stall.
+      if (this.validatorsAway() >= 2) this.#lastProgressAt = now;
+      if (now - this.#lastProgressAt > this.maxStallMs) {
+        this.maxStallMs = now - this.#lastProgressAt;
+        this.maxStallEndedAtMs = now - this.startedAt;
+      }
+      await sleep(250);
+    }
+  }
+}
+
+/** One submitter: a consent grant at a time to a random reachable node, waiting for its commit. */
+async function submitLoad(run: ChaosRun, intervalMs: number): Promise<void> {
+  while (run.isRunning) {
+    const started = Date.now();
+    const orgs = run.reachable();
+    if (orgs.length > 0) await submitOne(run, run.pick(orgs));
+    await sleep(Math.max(0, intervalMs - (Date.now() - started)));
+  }
+}
+
+async function submitOne(run: ChaosRun, org: string): Promise<void> {
+  const grant = await run.net.makeConsentGrant();
+  run.submitted++;
+  try {
+    const token = await run.net.tokenOf(org);
+    const response = await fetch(`${run.net.api(org)}/tx?wait=commit&timeoutMs=${SUBMIT_WAIT_MS}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/cbor' },
+      body: grant.bytes,
+      signal: AbortSignal.timeout(SUBMIT_WAIT_MS + 5_000),
+    });
+    const json = (await response.json()) as { status?: string; height?: number; accepted?: boolean };
+    if (response.status === 200 && json.status === 'committed') {
+      if (json.accepted !== true) run.violations.push(`${grant.txIdHex} committed as refused on ${org}`);
+      run.committedTxs.push({ txId: grant.txIdHex, height: json.height!, org });
+    } else if (response.status === 202) {
+      run.unsettledTxs.push(grant.txIdHex);
+    } else {
+      run.refused[response.status] = (run.refused[response.status] ?? 0) + 1;
+    }
+  } catch {
+    // No answer: the node went away while holding the request. The grant may still commit.
+    run.unsettledTxs.push(grant.txIdHex);
+  }
+}
+
+/** The next fault: a target that is not away, at most one validator away at a time. */
+function nextFault(run: ChaosRun): Fault | undefined {
+  const validatorFree = run.validatorsAway() === 0;
+  const candidates = [...run.net.nodes.keys()].filter(
+    (org) => !run.away.has(org) && (validatorFree || !run.net.validators.includes(org)),
+  );
+  if (candidates.length === 0) return undefined;
+  const org = run.pick(candidates);
+  const kind = run.pick<FaultKind>(['kill', 'term', 'freeze']);
+  return { org, kind, durationMs: run.between(MIN_FAULT_MS, MAX_FAULT_MS) };
+}
+
+/** Applies a fault, waits its duration, then brings the node back (a restart or SIGCONT). */
+async function inject(run: ChaosRun, fault: Fault): Promise<void> {
+  const { net } = run;
+  run.away.set(fault.org, fault.kind);
+  run.faults[fault.kind]++;
+  const atSeconds = ((Date.now() - run.startedAt) / 1000).toFixed(1);
+  run.options.say?.(`+${atSeconds} s: ${fault.kind} ${fault.org} for ${fault.durationMs} ms`);
+  try {
+    if (fault.kind === 'freeze') {
+      net.nodes.get(fault.org)!.process!.kill('SIGSTOP');
+      await sleep(fault.durationMs);
+      net.nodes.get(fault.org)!.process!.kill('SIGCONT');
+    } else {
+      const exit = await net.kill(fault.org, fault.kind === 'kill' ? 'SIGKILL' : 'SIGTERM');
+      if (fault.kind === 'term' && exit.code !== 0) {
+        run.violations.push(`${fault.org} stopped by SIGTERM exited with ${exit.code ?? exit.signal}`);
+      }
+      await sleep(fault.durationMs);
+      await net.restart(fault.org);
+    }
+    await catchUp(run, fault.org);
+  } catch (error) {
+    run.violations.push(`${fault.kind} ${fault.org}: ${(error as Error).message}`);
+  } finally {
+    run.away.delete(fault.org);
+  }
+}
+
+/**
+ * Waits until a node that came back has reached the height the others had then: until it has, it
+ * takes no part in consensus, so it counts as away (else a second validator could be taken while
+ * the first still catches up, which no quorum of four survives).
+ */
+async function catchUp(run: ChaosRun, org: string): Promise<void> {
+  const target = run.highest;
+  await run.net.waitFor(
+    `${org} caught up to height ${target}`,
+    async () => ((await run.status(org))?.height ?? 0) >= target,
+    { timeoutMs: CATCH_UP_TIMEOUT_MS, intervalMs: 100 },
+  );
+}
+
+/** Every node on one height and block hash, at least the highest height seen. */
+async function converge(run: ChaosRun): Promise<number> {
+  const orgs = [...run.net.nodes.keys()];
+  const agreed = await run.net
+    .waitFor(
+      'every node on the same block',
+      async () => {
+        const statuses = await Promise.all(orgs.map((org) => run.status(org)));
+        if (statuses.some((status) => status === undefined)) return undefined;
+        statuses.forEach((status, i) => run.note(orgs[i]!, status!));
+        const heights = new Set(statuses.map((status) => status!.height));
+        const hashes = new Set(statuses.map((status) => status!.blockHash));
+        return heights.size === 1 && hashes.size === 1 && statuses[0]!.height >= run.highest
+          ? statuses[0]!.height
+          : undefined;
+      },
+      { timeoutMs: CONVERGE_TIMEOUT_MS, intervalMs: 250 },
+    )
+    .catch((error: Error) => {
+      run.violations.push(error.message);
+      return run.highest;
+    });
+  return agreed;
+}
+
+/** Each transaction answered committed is committed at the same height on another node. */
+async function checkCommitted(run: ChaosRun): Promise<number> {
+  const orgs = [...run.net.nodes.keys()];
+  let unsettledCommitted = 0;
+  for (const tx of run.committedTxs) {
+    const other = orgs[(orgs.indexOf(tx.org) + 1) % orgs.length]!;
+    const answer = await run.net.get<{ status: string; height?: number }>(other, `/tx/${tx.txId}`);
+    if (answer.json.status !== 'committed' || answer.json.height !== tx.height) {
+      run.violations.push(
+        `${tx.txId}: committed at ${tx.height} on ${tx.org}, on ${other} ${JSON.stringify(answer.json)}`,
+      );
+    }
+  }
+  for (const txId of run.unsettledTxs) {
+    const answer = await run.net.get<{ status: string }>(orgs[0]!, `/tx/${txId}`);
+    if (answer.json.status === 'committed') unsettledCommitted++;
+  }
+  return unsettledCommitted;
+}
+
+/**
+ * Warnings that no fault of this soak explains, as every node is honest: a proposal judged invalid
+ * (an honest proposer's block refused, or a validator judging against the wrong state), and the
+ * driver's safety net finding a proposer that was never told of its mempool's transactions.
+ */
+const HONEST_NETWORK_NEVER_WARNS = new Set([
+  'proposal invalid',
+  'a proposal waited for transactions the mempool already held; released',
+]);
+
+/** Error lines, and the warnings above, fail the run; other warnings are counted by message. */
+async function checkLogs(run: ChaosRun): Promise<Record<string, number>> {
+  const warnings: Record<string, number> = {};
+  for (const org of run.net.nodes.keys()) {
+    for (const line of (await run.net.logOf(org)).split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const entry = JSON.parse(line) as { level: string; msg: string };
+      const unexplained = entry.level === 'warn' && HONEST_NETWORK_NEVER_WARNS.has(entry.msg);
+      if (entry.level === 'error' || entry.level === 'fatal' || unexplained) {
+        run.violations.push(`${org} logged: ${line}`);
+      } else if (entry.level === 'warn') warnings[entry.msg] = (warnings[entry.msg] ?? 0) + 1;
+    }
+  }
+  return warnings;
+}
+
+async function checkNoEquivocation(run: ChaosRun): Promise<void> {
+  for (const org of run.net.nodes.keys()) {
+    const metrics = (await run.net.get<string>(org, '/metrics')).json;
+    const evidence = findMetric(metrics, 'bayledger_equivocation_evidence_total') ?? 0;
+    if (evidence !== 0) run.violations.push(`${org} kept ${evidence} pieces of equivocation evidence`);
+  }
+}
+
+/** Stops every node cleanly, then runs chain verify on each data directory. */
+async function verifyEveryChain(run: ChaosRun): Promise<void> {
+  const { net } = run;
+  for (const org of net.nodes.keys()) {
+    const exit = await net.kill(org, 'SIGTERM');
+    if (exit.code !== 0)
+      run.violations.push(`${org} stopped by SIGTERM exited with ${exit.code ?? exit.signal}`);
+  }
+  for (const node of net.nodes.values()) {
+    const verified = await net.runCli(['chain', 'verify', '--data-dir', node.config.dataDir, '--json'], {
+      timeoutMs: 120_000,
+    });
+    if (verified.code !== 0)
+      run.violations.push(`chain verify of ${node.org}: ${verified.stdout}${verified.stderr}`);
+  }
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  if (options.keep) process.env.BAYLEDGER_TEST_KEEP = '1';
+  const net = await startTestNetwork();
+  const run = new ChaosRun(net, options);
+  try {
+    const monitor = run.monitor();
+    const intervalMs = (1000 * SUBMITTERS) / options.ratePerSecond;
+    const load = Promise.all(Array.from({ length: SUBMITTERS }, () => submitLoad(run, intervalMs)));
+    const injected: Promise<void>[] = [];
+    const end = Date.now() + options.durationMs;
+    while (Date.now() < end) {
+      const fault = nextFault(run);
+      if (fault !== undefined) injected.push(inject(run, fault));
+      await sleep(run.between(MIN_GAP_MS, MAX_GAP_MS));
+    }
+    await Promise.all(injected);
+    run.options.say?.('every node is back; waiting for them to agree');
+    run.stopLoad();
+    await Promise.all([load, monitor]);
+    const maxStallMs = options.maxStallMs ?? DEFAULT_MAX_STALL_MS;
+    if (run.maxStallMs > maxStallMs) {
+      run.violations.push(`the height stood still for ${run.maxStallMs} ms (bound ${maxStallMs} ms)`);
+    }
+    const finalHeight = await converge(run);
+    const unsettledCommitted = await checkCommitted(run);
+    await checkNoEquivocation(run);
+    await verifyEveryChain(run);
+    const warnings = await checkLogs(run);
+    return {
+      seed: options.seed,
+      faults: run.faults,
+      finalHeight,
+      maxStallMs: run.maxStallMs,
+      maxStallEndedAtSeconds: Math.round(run.maxStallEndedAtMs / 1000),
+      submitted: run.submitted,
+      committed: run.committedTxs.length,
+      unsettled: run.unsettledTxs.length,
+      unsettledCommitted,
+      refused: run.refused,
+      warnings,
+      violations: run.violations,
+    };
+  } finally {
+    // A node left frozen would not hear the stop.
+    for (const node of net.nodes.values()) node.process?.kill('SIGCONT');
+    await net.stop();
+  }
+}
