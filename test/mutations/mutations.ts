@@ -6,6 +6,8 @@
 // a comparison or boolean operator flipped) found unguarded, chosen where a lost check would let a
 // peer, a proposer or a forged record through; each costs a second or two of unit tests.
 //
+// Session 27: the two bugs the chaos soak found.
+//
 // `from` must occur exactly once in `file`; when the code around it changes, update it here.
 
 export interface Mutation {
@@ -268,5 +270,22 @@ export const MUTATIONS: readonly Mutation[] = [
     from: "evidence.kind === 'vote' ? evidence.type : 'proposal'",
     to: "'proposal'",
     tests: ['test/unit/consensus-messages.test.ts'],
+  },
+  // Session 27: what the chaos soak (test/chaos) found, each now guarded by a unit test.
+  {
+    name: 'read-between-commits',
+    disables: 'reading the store between commits, not after awaiting drain()',
+    file: 'src/node/node-chain.ts',
+    from: '    const run = this.#commitQueue.then(read);\n    this.#commitQueue = run.catch(() => undefined);\n    return run;\n',
+    to: '    return this.drain().then(read);\n',
+    tests: ['test/unit/node-chain.test.ts'],
+  },
+  {
+    name: 'out-of-turn-wake',
+    disables: 'waking the proposer after an out-of-turn relay admission',
+    file: 'src/node/mempool/relay-admission.ts',
+    from: '    if (this.#options.admit(relayed)) this.#options.afterAdmitted();\n',
+    to: '    this.#options.admit(relayed);\n',
+    tests: ['test/unit/relay-admission.test.ts'],
   },
 ];
