@@ -24,6 +24,7 @@ import type { NodeStatusView } from '../../src/node/node-runtime.js';
 import { findMetric } from '../helpers/metrics.js';
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js';
 import { seededRandom } from '../helpers/seeded-random.js';
+import { TransferLoad, type TransferTally } from './transfers.js';
 
 export interface ChaosOptions {
   readonly seed: number;
@@ -33,6 +34,8 @@ export interface ChaosOptions {
   readonly ratePerSecond: number;
   /** The longest the height may stand still (with at most one validator away) before it is a failure. */
   readonly maxStallMs?: number;
+  /** Also declare payloads from the hospital to the platform throughout (transfers.ts). */
+  readonly transfers?: boolean;
   /** Keep the network's folder (logs, data) afterwards. */
   readonly keep?: boolean;
   /** Progress lines (one per fault); none by default. */
@@ -57,6 +60,8 @@ export interface ChaosReport {
   /** Refused by the node (a non-2xx answer), by status. */
   readonly refused: Record<string, number>;
   readonly warnings: Record<string, number>;
+  /** With `transfers`: payloads declared approved and delivered intact. */
+  readonly transfers?: TransferTally;
   /** Every broken invariant; empty when the run passed. */
   readonly violations: readonly string[];
 }
@@ -278,7 +283,7 @@ async function converge(run: ChaosRun): Promise<number> {
       async () => {
         const statuses = await Promise.all(orgs.map((org) => run.status(org)));
         if (statuses.some((status) => status === undefined)) return undefined;
-        statuses.forEach((status, i) => run.note(orgs[i]!, status!));
+        for (const [i, status] of statuses.entries()) run.note(orgs[i]!, status!);
         const heights = new Set(statuses.map((status) => status!.height));
         const hashes = new Set(statuses.map((status) => status!.blockHash));
         return heights.size === 1 && hashes.size === 1 && statuses[0]!.height >= run.highest
@@ -370,9 +375,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const net = await startTestNetwork();
   const run = new ChaosRun(net, options);
   try {
+    const transfers = options.transfers ? new TransferLoad(run, options.seed) : undefined;
+    await transfers?.prepare();
     const monitor = run.monitor();
     const intervalMs = (1000 * SUBMITTERS) / options.ratePerSecond;
-    const load = Promise.all(Array.from({ length: SUBMITTERS }, () => submitLoad(run, intervalMs)));
+    const load = Promise.all([
+      ...Array.from({ length: SUBMITTERS }, () => submitLoad(run, intervalMs)),
+      transfers?.run(),
+    ]);
     const injected: Promise<void>[] = [];
     const end = Date.now() + options.durationMs;
     while (Date.now() < end) {
@@ -390,6 +400,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     const finalHeight = await converge(run);
     const unsettledCommitted = await checkCommitted(run);
+    const transferTally = await transfers?.check();
     await checkNoEquivocation(run);
     await verifyEveryChain(run);
     const warnings = await checkLogs(run);
@@ -405,6 +416,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       unsettledCommitted,
       refused: run.refused,
       warnings,
+      ...(transferTally === undefined ? {} : { transfers: transferTally }),
       violations: run.violations,
     };
   } finally {
