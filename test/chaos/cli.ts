@@ -1,6 +1,7 @@
-// npm run test:chaos -- [--seconds N] [--seed S] [--runs R] [--rate TX_PER_S] [--keep] [--quiet]
+// npm run test:chaos -- [--seconds N] [--seed S] [--runs R] [--rate TX_PER_S] [--transfers] [--keep] [--quiet]
 // Runs R fault soaks of real node processes (chaos.ts), seeds S, S+1, ...: each N seconds of
-// crashes, clean stops and freezes under load, then every check. Prints one report per run as
+// crashes, clean stops and freezes under load (with --transfers, payloads declared from the
+// hospital to the platform too), then every check. Prints one report per run as
 // JSON, and exits 1 if any run broke an invariant (each violation is printed).
 import '../../src/polyfill.js';
 import { runChaos } from './chaos.js';
@@ -10,13 +11,14 @@ interface CliOptions {
   firstSeed: number;
   runs: number;
   rate: number;
+  transfers: boolean;
   keep: boolean;
   quiet: boolean;
 }
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: npm run test:chaos -- [--seconds N] [--seed S] [--runs R] [--rate TX_PER_S] [--keep] [--quiet]\n`,
+    `${message}\nusage: npm run test:chaos -- [--seconds N] [--seed S] [--runs R] [--rate TX_PER_S] [--transfers] [--keep] [--quiet]\n`,
   );
   process.exit(2);
 }
@@ -30,7 +32,15 @@ function wholeNumber(text: string | undefined, name: string, min: number): numbe
 }
 
 function parse(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { seconds: 120, firstSeed: 1, runs: 1, rate: 20, keep: false, quiet: false };
+  const options: CliOptions = {
+    seconds: 120,
+    firstSeed: 1,
+    runs: 1,
+    rate: 20,
+    transfers: false,
+    keep: false,
+    quiet: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -38,7 +48,10 @@ function parse(argv: readonly string[]): CliOptions {
     else if (flag === '--seed') options.firstSeed = wholeNumber(value, '--seed', 0);
     else if (flag === '--runs') options.runs = wholeNumber(value, '--runs', 1);
     else if (flag === '--rate') options.rate = wholeNumber(value, '--rate', 1);
-    else if (flag === '--keep') {
+    else if (flag === '--transfers') {
+      options.transfers = true;
+      continue;
+    } else if (flag === '--keep') {
       options.keep = true;
       continue;
     } else if (flag === '--quiet') {
@@ -60,6 +73,7 @@ async function main(): Promise<void> {
       seed,
       durationMs: options.seconds * 1000,
       ratePerSecond: options.rate,
+      transfers: options.transfers,
       keep: options.keep,
       say: options.quiet ? undefined : (line) => process.stderr.write(`seed ${seed}: ${line}\n`),
     });
