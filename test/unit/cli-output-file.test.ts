@@ -1,8 +1,9 @@
 // Files the CLI writes for the user (cli/output-file.ts): an existing file it may not replace is
-// FILE_EXISTS and left as it was; a refused write is named in words and leaves no file. Real files
+// FILE_EXISTS and left as it was; a refused write is named in words and leaves no file of ours;
+// what it could not open is left as it was. Real files
 // in a temporary folder (the full disk is test/e2e/chain-cli.test.ts's, through /dev/full).
 import { strict as assert } from 'node:assert';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeOutputFile } from '../../cli/output-file.js';
 import { rejectsWith } from '../helpers/rejects.js';
@@ -37,5 +38,20 @@ describe('CLI: output files', () => {
       `${file}: cannot write the node config file: its folder does not exist (ENOENT)`,
     );
     assert.deepEqual(await readdir(temp.path), []);
+  });
+
+  it('leaves what it could not open as it was: a directory in the way stays, with its contents', async () => {
+    // The file the user named is theirs until this call opens it: removing it after a failed
+    // open once deleted a read-only file that could not be replaced (and, for a directory, failed
+    // with rm's words instead of these).
+    const target = path.join(temp.path, 'bundle.cbor');
+    await mkdir(target);
+    await writeFile(path.join(target, 'inside'), 'kept');
+    await rejectsWith(
+      writeOutputFile(target, 'bundle', 'proof bundle'),
+      'FILE_UNWRITABLE',
+      `${target}: cannot write the proof bundle file: a directory is in the way (EISDIR)`,
+    );
+    assert.equal(await readFile(path.join(target, 'inside'), 'utf8'), 'kept');
   });
 });
