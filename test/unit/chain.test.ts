@@ -2,7 +2,7 @@
 // proofs against an independent naive RFC 9162 implementation, export round trip, and
 // verification of the data directory and of the export.
 import { strict as assert } from 'node:assert';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
@@ -215,6 +215,28 @@ describe('chain: reader, export and verify over a data directory', function () {
     await writeFile(otherPath, otherStore.genesis!.json);
     await otherStore.close();
     await assert.rejects(verifyDataDir(dataDir, otherPath), /belongs to genesis/);
+  });
+
+  it('refuses to export onto a directory before reading a block, and leaves nothing beside it', async () => {
+    const target = join(directory, 'export-dir');
+    await mkdir(target);
+    let blocksRead = 0;
+    const counting: CommittedBlockSource = {
+      height: 10,
+      async *blocks() {
+        blocksRead++;
+      },
+    };
+    await rejectsWith(
+      writeChainExport(counting, chain.params, target),
+      'FILE_UNWRITABLE',
+      `${target}: cannot write the chain export file: a directory is in the way (EISDIR; --out)`,
+    );
+    assert.equal(blocksRead, 0);
+    assert.deepEqual(
+      (await readdir(directory)).filter((name) => name.startsWith('export-dir')),
+      ['export-dir'],
+    );
   });
 
   it('exports a CBOR sequence that verifies without the node, and catches a changed byte', async () => {

@@ -6,7 +6,7 @@
 //   { block: { header, txs: [envelope bytes] }, certificate: { height, round, blockHash, signatures } }
 // Every item is canonical CBOR (RFC 8949 section 4.2.1). The file is written beside its target
 // and renamed into place when complete, so a reader never sees half an export.
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises';
 import { toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
 import { bytes, identifier, literal, object, type Schema, uint } from '../../core/codec/schema.js';
@@ -53,6 +53,11 @@ export async function writeChainExport(
 ): Promise<{ height: number; bytes: number }> {
   const partialPath = `${outPath}.partial`;
   const role = fileRole('chain export', '--out');
+  // The export is renamed into place at the end: a directory there would fail only then, after
+  // every block was read and written (and the rename's raw EISDIR left the whole .partial behind).
+  if ((await stat(outPath).catch(() => undefined))?.isDirectory()) {
+    throw fileWriteError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), outPath, role)!;
+  }
   let file: FileHandle;
   try {
     file = await open(partialPath, 'w', 0o644);
@@ -78,13 +83,19 @@ export async function writeChainExport(
       onBlock?.(block.header.height);
     }
     await file.sync();
-  } catch (error) {
     await file.close();
+  } catch (error) {
+    await file.close().catch(() => undefined);
     await rm(partialPath, { force: true });
     throw fileWriteError(error, outPath, role) ?? error;
   }
-  await file.close();
-  await rename(partialPath, outPath);
+  try {
+    await rename(partialPath, outPath);
+  } catch (error) {
+    // Something took the name meanwhile (a directory made since the check): nothing is left.
+    await rm(partialPath, { force: true });
+    throw fileWriteError(error, outPath, role) ?? error;
+  }
   return { height: source.height, bytes: written };
 }
 
