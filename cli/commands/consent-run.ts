@@ -80,6 +80,10 @@ export interface GrantResult {
 /** Signs and submits a grant; resolves once it is committed and accepted. */
 export async function grantConsent(options: GrantOptions): Promise<GrantResult> {
   const patient = await readPatientSigner(options.patientKey);
+  // The dates are read before the node is asked anything: a mistyped one is a usage error (exit 2).
+  const validFrom =
+    options.validFrom === undefined ? undefined : parseDateSeconds(options.validFrom, '--valid-from');
+  const validUntil = parseDateSeconds(options.validUntil, '--valid-until');
   const api = await resolveApi(options, { role: 'submitter', write: true });
   const status = (await api.client.status()) as { org: string; chainId: string };
   const nowSeconds = Math.floor(Date.now() / 1000);
@@ -96,11 +100,8 @@ export async function grantConsent(options: GrantOptions): Promise<GrantResult> 
     recipient: options.recipient,
     purpose: options.purpose,
     categories,
-    validFrom:
-      options.validFrom === undefined
-        ? nowSeconds - VALID_FROM_SLACK_SECONDS
-        : parseDateSeconds(options.validFrom, '--valid-from'),
-    validUntil: parseDateSeconds(options.validUntil, '--valid-until'),
+    validFrom: validFrom ?? nowSeconds - VALID_FROM_SLACK_SECONDS,
+    validUntil,
     separateConsent: { crossBorder: true, sensitive: true },
     noticeDigest: sha256(notice),
     hospitalVerifiedIdentity: true,

@@ -25,8 +25,11 @@ export function registerConsentCommands(program: Command): void {
         'comma-separated categories, e.g. imaging-study,radiology-report',
       )
       .requiredOption('--purpose <id>', 'purpose, e.g. continuity-of-care')
-      .requiredOption('--valid-until <date>', 'end of validity (exclusive), e.g. 2026-12-31')
-      .option('--valid-from <date>', 'start of validity (default: now)')
+      .requiredOption(
+        '--valid-until <date>',
+        'end of validity (exclusive): YYYY-MM-DD (00:00 UTC), or a date-time with its zone such as 2026-12-31T12:00:00+08:00',
+      )
+      .option('--valid-from <date>', 'start of validity, in the same forms (default: now)')
       .option('--notice <file>', 'the notice the patient was shown (its SHA-256 goes on the ledger)')
       .option('--timeout <s>', 'seconds to wait for the commit', integerOption(1, 3600), 60),
     true,

@@ -349,13 +349,47 @@ export async function pollUntil<T>(
   }
 }
 
-/** Parses a date or date-time (ISO 8601, UTC when no zone is given) into integer seconds. */
+/** The forms a date option takes, as its usage error says them. */
+const DATE_FORMS =
+  'expected a date YYYY-MM-DD (00:00 UTC that day) or a date-time with its zone, such as ' +
+  '2026-12-31T12:00:00Z or 2026-12-31T12:00:00+08:00';
+
+/** YYYY-MM-DD, or a date-time with Z or +hh:mm/-hh:mm (seconds and their fraction optional). */
+const DATE_TEXT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2})))?$/;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * Parses a date option into integer seconds: `YYYY-MM-DD` is 00:00:00 UTC that day, a date-time
+ * must carry its zone (`Z` or `+hh:mm`), and every field must be a real one (no 30 February, no
+ * month 13, no hour 24). Anything else (a local time, 12/31/2026, a day Date.parse would roll over
+ * into the next month) is a usage error naming the option, the value and the forms it takes.
+ */
 export function parseDateSeconds(text: string, option: string): number {
-  const normalised = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
-  const ms = Date.parse(normalised);
-  if (!Number.isFinite(ms))
-    fail('USAGE', `${option}: expected a date such as 2026-12-31 or 2026-12-31T12:00:00Z`);
-  return Math.floor(ms / 1000);
+  const refuse = (reason?: string): never =>
+    fail('USAGE', `${option} ${text}: ${reason === undefined ? '' : `${reason}; `}${DATE_FORMS}`);
+  const match = DATE_TEXT.exec(text);
+  if (match === null) return refuse();
+  const [, y = '', mo = '', d = '', h = '00', mi = '00', s = '00', sign, zh = '00', zm = '00'] = match;
+  const [year, month, day] = [Number(y), Number(mo), Number(d)];
+  const [hour, minute, second] = [Number(h), Number(mi), Number(s)];
+  if (month < 1 || month > 12) refuse(`no month ${mo}`);
+  const days = daysInMonth(year, month);
+  if (day < 1 || day > days) refuse(`no day ${d}: ${y}-${mo} has ${days} days`);
+  if (hour > 23) refuse(`no hour ${h} (00 to 23)`);
+  if (minute > 59) refuse(`no minute ${mi} (00 to 59)`);
+  if (second > 59) refuse(`no second ${s} (00 to 59)`);
+  if (Number(zh) > 23 || Number(zm) > 59) refuse(`no zone offset ${sign}${zh}:${zm} (up to ±23:59)`);
+  const offsetMinutes = (sign === '-' ? -1 : 1) * (Number(zh) * 60 + Number(zm));
+  // setUTCFullYear, not Date.UTC: Date.UTC reads a year below 100 as 1900 + year.
+  const at = new Date(0);
+  at.setUTCFullYear(year, month - 1, day);
+  at.setUTCHours(hour, minute, second, 0);
+  return Math.floor(at.getTime() / 1000) - offsetMinutes * 60;
 }
 
 /** commander collector for repeated options. */

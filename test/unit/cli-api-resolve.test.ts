@@ -11,11 +11,11 @@ import {
   pollUntil,
   resolveApi,
 } from '../../cli/commands/transfer-api.js';
-import { fail, isBayledgerError } from '../../src/core/errors.js';
+import { fail } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { ApiClientError } from '../../src/node/api/client.js';
 import { writeApiTokenFile } from '../../src/node/api/token-file.js';
-import { rejectsWith } from '../helpers/rejects.js';
+import { rejectsWith, throwsWith } from '../helpers/rejects.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 describe('CLI: finding the node API', () => {
@@ -186,17 +186,63 @@ describe('CLI: waiting on the node, reading dates', () => {
     );
   });
 
-  it('reads a date as UTC midnight, a date-time as written, and names the option of anything else', () => {
+  it('reads a date as UTC midnight, and a date-time in the zone it is written with', () => {
     assert.equal(parseDateSeconds('2026-12-31', '--valid-until'), Date.UTC(2026, 11, 31) / 1000);
+    assert.equal(parseDateSeconds('2028-02-29', '--valid-until'), Date.UTC(2028, 1, 29) / 1000);
+    assert.equal(parseDateSeconds('2000-02-29', '--valid-until'), Date.UTC(2000, 1, 29) / 1000);
     assert.equal(
       parseDateSeconds('2026-12-31T12:00:00+08:00', '--valid-until'),
       Date.UTC(2026, 11, 31, 4) / 1000,
     );
-    assert.throws(
-      () => parseDateSeconds('next week', '--valid-from'),
-      (error: unknown) =>
-        isBayledgerError(error, 'USAGE') &&
-        error.message === '--valid-from: expected a date such as 2026-12-31 or 2026-12-31T12:00:00Z',
+    assert.equal(
+      parseDateSeconds('2026-12-31T23:59:59.999Z', '--valid-from'),
+      Date.UTC(2026, 11, 31, 23, 59, 59) / 1000,
     );
+    assert.equal(parseDateSeconds('2026-12-31T20:30-05:30', '--valid-from'), Date.UTC(2027, 0, 1, 2) / 1000);
+  });
+
+  const FORMS =
+    'expected a date YYYY-MM-DD (00:00 UTC that day) or a date-time with its zone, such as ' +
+    '2026-12-31T12:00:00Z or 2026-12-31T12:00:00+08:00';
+
+  it('refuses a date in any other form, naming the option, the value and the forms it takes', () => {
+    // Each of these Date.parse takes: in local time, month first, or with no zone.
+    for (const text of [
+      'next week',
+      '12/31/2026',
+      '2026-12-31T12:00:00',
+      '2026-12-31 12:00:00Z',
+      'Dec 31 2026',
+      '2026-1-5',
+      '2026-12-31T12:00:00+0800',
+      ' 2026-12-31',
+      '',
+    ]) {
+      throwsWith(() => parseDateSeconds(text, '--valid-from'), 'USAGE', `--valid-from ${text}: ${FORMS}`);
+    }
+  });
+
+  it('refuses a day, month, hour, minute, second or zone that does not exist, rather than roll it over', () => {
+    for (const [text, reason] of [
+      ['2026-11-31', 'no day 31: 2026-11 has 30 days'],
+      ['2026-02-30', 'no day 30: 2026-02 has 28 days'],
+      ['2026-02-29', 'no day 29: 2026-02 has 28 days'],
+      ['2100-02-29', 'no day 29: 2100-02 has 28 days'],
+      ['2026-04-00', 'no day 00: 2026-04 has 30 days'],
+      ['2026-13-01', 'no month 13'],
+      ['2026-00-10', 'no month 00'],
+      ['2026-12-31T25:00:00Z', 'no hour 25 (00 to 23)'],
+      ['2026-12-31T24:00:00Z', 'no hour 24 (00 to 23)'],
+      ['2026-12-31T12:60:00Z', 'no minute 60 (00 to 59)'],
+      ['2026-12-31T12:00:60Z', 'no second 60 (00 to 59)'],
+      ['2026-12-31T12:00:00+24:00', 'no zone offset +24:00 (up to ±23:59)'],
+      ['2026-12-31T12:00:00-08:60', 'no zone offset -08:60 (up to ±23:59)'],
+    ]) {
+      throwsWith(
+        () => parseDateSeconds(text!, '--valid-until'),
+        'USAGE',
+        `--valid-until ${text}: ${reason}; ${FORMS}`,
+      );
+    }
   });
 });

@@ -24,6 +24,7 @@ import { txIdOf } from '../../src/core/records/index.js';
 import { writeApiTokenFile } from '../../src/node/api/token-file.js';
 import { generateKeyFile, writeKeyFile } from '../../src/node/keys/key-file.js';
 import { outputOf } from '../helpers/capture-output.js';
+import { runCli } from '../helpers/cli.js';
 import { rejectsWith } from '../helpers/rejects.js';
 import { type StandInNode, type StandInRoute, standInNode } from '../helpers/stand-in-node.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -152,6 +153,62 @@ describe('CLI commands against a stand-in node', () => {
         readPatientSigner(nodeKey),
         'USAGE',
         `${nodeKey}: not a patient key file (keys generate --kind patient)`,
+      );
+    });
+
+    it('refuses a date that is not a real day, or not in an unambiguous form, before asking the node anything', async () => {
+      node = await standInNode({ 'GET /status': STATUS });
+      const forms =
+        'expected a date YYYY-MM-DD (00:00 UTC that day) or a date-time with its zone, such as ' +
+        '2026-12-31T12:00:00Z or 2026-12-31T12:00:00+08:00';
+      // Date.parse would sign 2026-12-01 for the first, read the second in local time, and leave
+      // the third to the ledger's 'validUntil must be later than validFrom'.
+      await rejectsWith(
+        grantConsent({ ...grantOptions(), validUntil: '2026-11-31' }),
+        'USAGE',
+        `--valid-until 2026-11-31: no day 31: 2026-11 has 30 days; ${forms}`,
+      );
+      await rejectsWith(
+        grantConsent({ ...grantOptions(), validUntil: '12/31/2026' }),
+        'USAGE',
+        `--valid-until 12/31/2026: ${forms}`,
+      );
+      await rejectsWith(
+        grantConsent({ ...grantOptions(), validFrom: '2026-02-30', validUntil: '2026-03-31' }),
+        'USAGE',
+        `--valid-from 2026-02-30: no day 30: 2026-02 has 28 days; ${forms}`,
+      );
+      assert.deepEqual(node.requests, []);
+    });
+
+    it('a date that is not a real day is a usage error of the command (exit 2)', async function () {
+      // One CLI process started from source.
+      this.timeout(60_000);
+      const result = await runCli([
+        'consent',
+        'grant',
+        '--api',
+        'http://127.0.0.1:9',
+        '--token-file',
+        tokenFile,
+        '--patient-key',
+        patientKey,
+        '--recipient',
+        'hk-ehealth',
+        '--categories',
+        'imaging-study',
+        '--purpose',
+        'continuity-of-care',
+        '--valid-until',
+        '2026-02-30',
+      ]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.equal(result.stdout, '');
+      assert.equal(
+        result.stderr,
+        'bayledger: error: --valid-until 2026-02-30: no day 30: 2026-02 has 28 days; expected a date ' +
+          'YYYY-MM-DD (00:00 UTC that day) or a date-time with its zone, such as 2026-12-31T12:00:00Z ' +
+          'or 2026-12-31T12:00:00+08:00\n',
       );
     });
 
