@@ -184,7 +184,10 @@ export interface AssessResult {
 
 export async function assessTransfer(id: string, options: AssessOptions): Promise<AssessResult> {
   transferIdArgument(id);
-  const api = await resolveApi(options, { write: true });
+  // The node the assessment is sent to signs it: a regulator gives its own with --api. Without
+  // one, the first validator in nodes.json (never just the first node listed, which may be a
+  // hospital or a recipient and would refuse it).
+  const api = await resolveApi(options, { role: 'validator', write: true });
   const answer = (await api.client.postJson(`/transfers/${id}/assess`, {
     decision: options.decision,
     reason: options.reason,

@@ -33,7 +33,10 @@ export function registerTransferCommands(program: Command): void {
   apiOptions(
     transfer
       .command('assess')
-      .description("a regulator's assessment of a transfer awaiting it (run against that regulator's node)")
+      .description(
+        "a regulator's assessment of a transfer awaiting it, signed by the node it is sent to: give the " +
+          "regulator's own node with --api (default: the first validator in DIR/nodes.json)",
+      )
       .argument('<id>', 'transfer id')
       .addOption(
         new Option('--decision <decision>', 'approve or reject')

@@ -3,7 +3,7 @@
 // until it commits and when they take the answer as it is, what they send, and how a refusal, a
 // malformed argument or the wrong key file is reported.
 import { strict as assert } from 'node:assert';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   consentShow,
@@ -13,6 +13,7 @@ import {
 } from '../../cli/commands/consent-run.js';
 import { resolveApi } from '../../cli/commands/transfer-api.js';
 import {
+  assessTransfer,
   declareTransfer,
   parseItem,
   transferAssess,
@@ -385,6 +386,61 @@ describe('CLI commands against a stand-in node', () => {
       assert.equal(acceptedRun.error, undefined);
       const accepted = JSON.parse(acceptedRun.stdout);
       assert.deepEqual([accepted.accepted, accepted.height, accepted.status], [true, 6, 'approved']);
+    });
+
+    it('sends an assessment without --api to the first validator in nodes.json, not the first node', async () => {
+      const assessed = {
+        [`POST /transfers/${TRANSFER_ID}/assess`]: answer({
+          txId: TX_ID,
+          status: 'committed',
+          height: 6,
+          accepted: true,
+        }),
+        [`GET /transfers/${TRANSFER_ID}`]: answer({
+          transferId: TRANSFER_ID,
+          status: 'approved',
+          reasons: [],
+        }),
+      };
+      // The recipient answers as a real one would; each validator would take the assessment.
+      const recipient = await standInNode({
+        [`POST /transfers/${TRANSFER_ID}/assess`]: answer(
+          {
+            error: {
+              code: 'CONFLICT',
+              message: 'assessing a transfer is done on a validator node; this node is a recipient',
+            },
+          },
+          409,
+        ),
+      });
+      node = await standInNode(assessed);
+      const secondValidator = await standInNode(assessed);
+      try {
+        const dir = path.join(temp.path, 'recipient-first');
+        await mkdir(dir);
+        await writeFile(
+          path.join(dir, 'nodes.json'),
+          JSON.stringify([
+            { org: 'hk-ehealth', role: 'recipient', api: recipient.url, tokenFile },
+            { org: 'hku-szh', role: 'submitter', api: 'http://127.0.0.1:9', tokenFile },
+            { org: 'sz-cac', role: 'validator', api: node.url, tokenFile },
+            { org: 'hk-health', role: 'validator', api: secondValidator.url, tokenFile },
+          ]),
+        );
+        const result = await assessTransfer(TRANSFER_ID, {
+          dir,
+          decision: 'approve',
+          reason: 'OK',
+          timeout: 10,
+        });
+        assert.deepEqual([result.accepted, result.status], [true, 'approved']);
+        assert.equal(requestsTo(`POST /transfers/${TRANSFER_ID}/assess`).length, 1);
+        assert.deepEqual([recipient.requests, secondValidator.requests], [[], []]);
+      } finally {
+        await recipient.close();
+        await secondValidator.close();
+      }
     });
 
     it('waits for the state asked for, and stops once the transfer can no longer reach it', async () => {
