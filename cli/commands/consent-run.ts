@@ -10,6 +10,7 @@ import { sha256 } from '../../src/core/crypto/hash.js';
 import { fail, isBayledgerError } from '../../src/core/errors.js';
 import type { ConsentGrantBody, ConsentRevokeBody } from '../../src/core/records/index.js';
 import { encodeTxEnvelope, NONCE_BYTES, signTx, txIdOf } from '../../src/core/records/index.js';
+import { fileReadError, fileRole } from '../../src/node/file-read-error.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
 import { printResult } from '../output.js';
 import { type ApiOptions, type NodeApi, parseDateSeconds, pollUntil, resolveApi } from './transfer-api.js';
@@ -19,6 +20,9 @@ export const DEFAULT_NOTICE =
   'bayledger sample notice v1: you authorise the named hospital to send the named categories of your ' +
   'medical records to the named recipient, for the named purpose, until the end date; you may revoke ' +
   'this consent at any time, effective from the block that records the revocation.';
+
+/** The notice file's role in a message that it cannot be read. */
+const NOTICE_FILE = fileRole('notice', '--notice');
 
 /** A grant may start a little before now: block times come from the validators' clocks. */
 const VALID_FROM_SLACK_SECONDS = 60;
@@ -50,6 +54,18 @@ export async function readPatientSigner(file: string): Promise<Ed25519Signer> {
   if (keyFile.kind !== 'patient')
     fail('USAGE', 'not a patient key file (keys generate --kind patient)', file);
   return new Ed25519Signer(keyFile.ed25519Seed);
+}
+
+/**
+ * The notice file `--notice` names; a missing or unreadable one, or a directory, fails in one line
+ * naming the file and --notice (fileReadError), as a key file does.
+ */
+export async function readNotice(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (error) {
+    throw fileReadError(error, file, NOTICE_FILE) ?? error;
+  }
 }
 
 /** Waits until a transaction is committed on the node and returns its verdict. */
@@ -84,11 +100,10 @@ export async function grantConsent(options: GrantOptions): Promise<GrantResult> 
   const validFrom =
     options.validFrom === undefined ? undefined : parseDateSeconds(options.validFrom, '--valid-from');
   const validUntil = parseDateSeconds(options.validUntil, '--valid-until');
+  const notice = options.notice === undefined ? utf8(DEFAULT_NOTICE) : await readNotice(options.notice);
   const api = await resolveApi(options, { role: 'submitter', write: true });
   const status = (await api.client.status()) as { org: string; chainId: string };
   const nowSeconds = Math.floor(Date.now() / 1000);
-  const notice =
-    options.notice === undefined ? utf8(DEFAULT_NOTICE) : new Uint8Array(await readFile(options.notice));
   const categories = options.categories
     .split(',')
     .map((category) => category.trim())

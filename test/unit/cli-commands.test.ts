@@ -8,6 +8,7 @@ import path from 'node:path';
 import {
   consentShow,
   grantConsent,
+  readNotice,
   readPatientSigner,
   revokeConsent,
 } from '../../cli/commands/consent-run.js';
@@ -211,6 +212,25 @@ describe('CLI commands against a stand-in node', () => {
           'YYYY-MM-DD (00:00 UTC that day) or a date-time with its zone, such as 2026-12-31T12:00:00Z ' +
           'or 2026-12-31T12:00:00+08:00\n',
       );
+    });
+
+    it('reads --notice before asking the node, naming the file and --notice when it cannot', async () => {
+      node = await standInNode({ 'GET /status': STATUS });
+      const missing = path.join(temp.path, 'no-notice.txt');
+      await rejectsWith(
+        grantConsent({ ...grantOptions(), notice: missing }),
+        'NOT_FOUND',
+        `${missing}: notice file not found (--notice)`,
+      );
+      await rejectsWith(
+        grantConsent({ ...grantOptions(), notice: temp.path }),
+        'CONFIG_INVALID',
+        `${temp.path}: is a directory, expected a notice file (--notice)`,
+      );
+      assert.deepEqual(node.requests, []);
+      const notice = path.join(temp.path, 'notice.txt');
+      await writeFile(notice, 'the notice the patient read');
+      assert.deepEqual(await readNotice(notice), new TextEncoder().encode('the notice the patient read'));
     });
 
     it('shows a consent as the node holds it with --json, and its main fields as a table without', async () => {
