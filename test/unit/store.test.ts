@@ -3,7 +3,7 @@
 // tested on its own; full chains with real transactions are in chain tests.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { utf8 } from '../../src/core/bytes.js';
@@ -395,14 +395,30 @@ describe('LedgerStore', () => {
       'NOT_FOUND',
       new RegExp(`^no bayledger database in ${missing}$`),
     );
-    // A file where the database's folder should be: LevelDB's own words follow the path.
+    // A folder without a database (a mistyped --data-dir) is refused as it is, without the LOCK
+    // and LOG files LevelDB would create before finding no database.
+    const empty = join(t.directory, 'org-folder');
+    await mkdir(empty);
+    await writeFile(join(empty, 'node.json'), '{}');
+    await rejectsWith(
+      LedgerStore.open(empty, { createIfMissing: false }),
+      'NOT_FOUND',
+      new RegExp(`^no bayledger database in ${empty}$`),
+    );
+    assert.deepEqual(await readdir(empty), ['node.json']);
+    // A file where the database's folder should be: named so when it must exist; when it may be
+    // created, LevelDB's own words follow the path.
     const file = join(t.directory, 'a-file');
     await writeFile(file, 'not a database');
-    for (const createIfMissing of [true, false])
-      await rejectsWith(
-        LedgerStore.open(file, { createIfMissing }),
-        'DATABASE_CORRUPT',
-        new RegExp(`^cannot open database ${file}: .+`),
-      );
+    await rejectsWith(
+      LedgerStore.open(file, { createIfMissing: false }),
+      'NOT_FOUND',
+      new RegExp(`^no bayledger database in ${file}: it is a file, not a folder$`),
+    );
+    await rejectsWith(
+      LedgerStore.open(file, { createIfMissing: true }),
+      'DATABASE_CORRUPT',
+      new RegExp(`^cannot open database ${file}: .+`),
+    );
   });
 });

@@ -6,6 +6,8 @@
 // blocks through the mapping, so every page a read touches stays in the process's RSS (RssFile)
 // while its table is open. maxOpenFiles bounds the open tables, hence those pages; the block cache
 // (cacheSize) holds decompressed blocks on the heap (RssAnon). Both bounds are in LIMITS.
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
@@ -50,10 +52,26 @@ function isLockedError(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Refuses a folder that holds no LevelDB database (no CURRENT file) before LevelDB opens it:
+ * LevelDB creates its LOCK and LOG files first and only then finds there is no database, so a
+ * mistyped `--data-dir` (the organisation's folder, an empty one) was left with two stray files.
+ */
+async function refuseNoDatabase(directory: string): Promise<void> {
+  const info = await stat(directory).catch(() => undefined);
+  if (info !== undefined && !info.isDirectory()) {
+    fail('NOT_FOUND', `no bayledger database in ${directory}: it is a file, not a folder`);
+  }
+  if (info === undefined || !(await readdir(directory)).includes('CURRENT')) {
+    fail('NOT_FOUND', `no bayledger database in ${directory}`);
+  }
+}
+
 export async function openByteDb(
   directory: string,
   options: { createIfMissing: boolean; tuning?: Partial<LevelTuning> },
 ): Promise<ByteDb> {
+  if (!options.createIfMissing) await refuseNoDatabase(directory);
   const tuning = { ...DEFAULT_LEVEL_TUNING, ...options.tuning };
   const db = new ClassicLevel<Uint8Array, Uint8Array>(directory, {
     keyEncoding: 'view',
@@ -74,9 +92,6 @@ export async function openByteDb(
           ? error.cause.message
           : error.message
         : String(error);
-    if (!options.createIfMissing && /does not exist/.test(message)) {
-      fail('NOT_FOUND', `no bayledger database in ${directory}`);
-    }
     fail('DATABASE_CORRUPT', `cannot open database ${directory}: ${message}`);
   }
   return db;
