@@ -283,6 +283,14 @@ export const LIMITS = {
   diskRoomCheckBytes: 64 * 1024 * 1024,
   /** Plaintext uploads a hospital node holds staged for declarations not yet made. */
   maxStagedUploads: 256,
+  /**
+   * An upload no declaration claimed this long after its last byte is removed (a client that died
+   * between its upload and its declaration, or whose declaration was refused before naming it):
+   * staged plaintext does not wait on the node, nor count toward maxStagedUploads, until a restart.
+   */
+  maxIdleUploadMs: 60 * 60 * 1000,
+  /** How often a hospital node looks for such uploads. */
+  idleUploadSweepMs: 5 * 60 * 1000,
   /** Payloads a recipient node fetches at once; further approved transfers wait their turn. */
   maxConcurrentPayloadFetches: 2,
   /** Approved transfers a recipient holds queued for fetching; the start-up scan waits for room. */

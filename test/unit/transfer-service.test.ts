@@ -4,7 +4,7 @@
 // the release gates at both ends against ledger states built from real signed transactions.
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { concatBytes, toHex, utf8 } from '../../src/core/bytes.js';
@@ -33,6 +33,7 @@ import { parseSizes } from '../../src/node/transfer-service/routes.js';
 import {
   claimSealedUpload,
   removeAllUploads,
+  removeIdleUploads,
   sealedUploadPath,
   stageSealedUpload,
   stageUpload,
@@ -515,6 +516,41 @@ describe('transfer service: sealed uploads (sealed while they arrive)', () => {
     await seal([50_000], chunksOf(bytes, 65_536));
     assert.equal(await removeAllUploads(folders().uploadsDir), 1);
     assert.deepEqual(await readdir(folders().uploadsDir), []);
+  });
+
+  it('removes uploads no declaration claimed once idle for longer than the bound, and only those', async () => {
+    const { uploadsDir } = folders();
+    const bytes = randomBytes(50_000);
+    const idleStaged = await stageUpload(uploadsDir, chunksOf(bytes, 65_536), roomy());
+    const freshStaged = await stageUpload(uploadsDir, chunksOf(bytes, 65_536), roomy());
+    const idleSealed = await seal([50_000], chunksOf(bytes, 65_536));
+    const freshSealed = await seal([50_000], chunksOf(bytes, 65_536));
+    const nowMs = Date.now();
+    const maxIdleMs = 60_000;
+    const age = async (entry: string, ms: number) => {
+      const at = new Date(nowMs - ms);
+      await utimes(entry, at, at);
+      if ((await stat(entry)).isDirectory()) {
+        for (const name of await readdir(entry)) await utimes(path.join(entry, name), at, at);
+      }
+    };
+    await age(path.join(uploadsDir, idleStaged.id), maxIdleMs + 1);
+    await age(path.join(uploadsDir, freshStaged.id), maxIdleMs);
+    await age(sealedUploadPath(uploadsDir, idleSealed.id), maxIdleMs + 1);
+    // A sealed upload whose folder is old but one of whose files was written just now (the
+    // payload still arriving) is not idle.
+    await age(sealedUploadPath(uploadsDir, freshSealed.id), maxIdleMs + 1);
+    const [written] = await readdir(sealedUploadPath(uploadsDir, freshSealed.id));
+    await utimes(
+      path.join(sealedUploadPath(uploadsDir, freshSealed.id), written!),
+      new Date(nowMs),
+      new Date(nowMs),
+    );
+    assert.equal(await removeIdleUploads(uploadsDir, nowMs, maxIdleMs), 2);
+    assert.deepEqual(
+      (await readdir(uploadsDir)).sort(),
+      [freshStaged.id, path.basename(sealedUploadPath(uploadsDir, freshSealed.id))].sort(),
+    );
   });
 });
 

@@ -29,7 +29,7 @@ import { PayloadStats } from './payload-stats.js';
 import { resumeOpenTransfers } from './resume-scan.js';
 import { registerTransferRoutes } from './routes.js';
 import { submitUntilCommitted } from './submit.js';
-import { removeAllUploads } from './uploads.js';
+import { removeAllUploads, removeIdleUploads } from './uploads.js';
 
 export interface TransferService {
   readonly folders: ServiceFolders;
@@ -149,10 +149,22 @@ export async function attachTransferService(
     room: outboxRoom,
   });
 
+  // Uploads no declaration claimed (the client died, or its declaration was refused before it
+  // named them) are removed once idle, not left until the next start.
+  const idleUploadSweep = setInterval(() => {
+    removeIdleUploads(folders.uploadsDir, Date.now(), LIMITS.maxIdleUploadMs)
+      .then((count) => {
+        if (count > 0) logger.info('removed uploads no declaration claimed', { count });
+      })
+      .catch((error: unknown) => logger.warn('could not remove idle uploads', { error }));
+  }, LIMITS.idleUploadSweepMs);
+  idleUploadSweep.unref();
+
   const service: TransferService = {
     folders,
     stats,
     async close() {
+      clearInterval(idleUploadSweep);
       closing.abort();
       await fetcher?.close();
       await resuming;

@@ -7,8 +7,9 @@
 // sizes and the recipient announced up front, sealed for that recipient while the bytes arrive.
 // The plaintext never reaches the disk and is read once instead of three times (written, read
 // back, sealed); the sealed payload waits in .uploads/sealed-<id>/ until a declaration claims it
-// and moves it into the outbox. Either kind serves one declaration, and a node start removes
-// every upload an earlier run left (removeAllUploads).
+// and moves it into the outbox. Either kind serves one declaration; a node start removes every
+// upload an earlier run left (removeAllUploads), and a running node those no declaration claimed
+// within LIMITS.maxIdleUploadMs (removeIdleUploads).
 import { createHash, randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -111,6 +112,37 @@ export async function stagedSize(uploadsDir: string, id: string): Promise<number
 
 export async function removeUploads(uploadsDir: string, ids: readonly string[]): Promise<void> {
   await Promise.all(ids.map((id) => rm(uploadPath(uploadsDir, id), { force: true })));
+}
+
+/** When an upload last changed: a staged file's mtime, the newest of a sealed upload's files. */
+async function lastWrittenMs(entry: string): Promise<number | undefined> {
+  const info = await stat(entry).catch(() => undefined);
+  if (info === undefined || !info.isDirectory()) return info?.mtimeMs;
+  const names = await readdir(entry).catch(() => [] as string[]);
+  const times = await Promise.all(names.map((name) => stat(path.join(entry, name)).catch(() => undefined)));
+  return Math.max(info.mtimeMs, ...times.map((time) => time?.mtimeMs ?? 0));
+}
+
+/**
+ * Removes the uploads (staged or sealed) whose last write is more than `maxIdleMs` before `nowMs`:
+ * no declaration claimed them (LIMITS.maxIdleUploadMs). One still arriving is being written, so
+ * it is never idle. Returns how many were removed.
+ */
+export async function removeIdleUploads(
+  uploadsDir: string,
+  nowMs: number,
+  maxIdleMs: number,
+): Promise<number> {
+  const entries = await readdir(uploadsDir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of entries) {
+    const entry = path.join(uploadsDir, name);
+    const writtenMs = await lastWrittenMs(entry);
+    if (writtenMs === undefined || nowMs - writtenMs <= maxIdleMs) continue;
+    await rm(entry, { force: true, recursive: true });
+    removed++;
+  }
+  return removed;
 }
 
 /** Uploads left by an earlier run serve no declaration any more (the CLI uploads again). */
