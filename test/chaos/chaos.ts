@@ -106,6 +106,7 @@ class ChaosRun {
   readonly startedAt = Date.now();
   #lastProgressAt = Date.now();
   #running = true;
+  #kinds: FaultKind[] = [];
 
   constructor(net: TestNetwork, options: ChaosOptions) {
     this.net = net;
@@ -132,6 +133,16 @@ class ChaosRun {
 
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.random() * items.length)]!;
+  }
+
+  /** Every three faults are one of each kind, in a seeded order: a short run sees all three. */
+  nextKind(): FaultKind {
+    if (this.#kinds.length === 0) {
+      const kinds: FaultKind[] = ['kill', 'term', 'freeze'];
+      while (kinds.length > 0)
+        this.#kinds.push(kinds.splice(Math.floor(this.random() * kinds.length), 1)[0]!);
+    }
+    return this.#kinds.shift()!;
   }
 
   between(low: number, high: number): number {
@@ -228,8 +239,7 @@ function nextFault(run: ChaosRun): Fault | undefined {
   );
   if (candidates.length === 0) return undefined;
   const org = run.pick(candidates);
-  const kind = run.pick<FaultKind>(['kill', 'term', 'freeze']);
-  return { org, kind, durationMs: run.between(MIN_FAULT_MS, MAX_FAULT_MS) };
+  return { org, kind: run.nextKind(), durationMs: run.between(MIN_FAULT_MS, MAX_FAULT_MS) };
 }
 
 /** Applies a fault, waits its duration, then brings the node back (a restart or SIGCONT). */

@@ -4,7 +4,23 @@
 // hospital to the platform too), then every check. Prints one report per run as
 // JSON, and exits 1 if any run broke an invariant (each violation is printed).
 import '../../src/polyfill.js';
+import { LIVE_CHILDREN } from '../helpers/child.js';
 import { runChaos } from './chaos.js';
+
+// Stopped by hand (Ctrl-C): a frozen node would never hear its standard input end, so every node
+// is woken and killed before this process goes.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of LIVE_CHILDREN) {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    }
+    process.stderr.write(
+      `stopped by ${signal}: nodes killed; the network's folder (/tmp/bayledger-e2e-*) is left\n`,
+    );
+    process.exit(130);
+  });
+}
 
 interface CliOptions {
   seconds: number;

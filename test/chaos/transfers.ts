@@ -117,9 +117,7 @@ export class TransferLoad {
       this.#approved.push({ transferId: declared.transferId, sha256: sha256(bytes) });
       return;
     }
-    const why =
-      declared?.status ??
-      (result.stderr.replace(/^bayledger: error: /, '').split(':')[0] || `exit ${result.code}`);
+    const why = declared?.status ?? failureWords(result.stderr, result.code);
     this.#notApproved[why] = (this.#notApproved[why] ?? 0) + 1;
   }
 
@@ -163,6 +161,16 @@ export class TransferLoad {
 interface TransferJson {
   status: string;
   receipt: { accepted: boolean; reason: string } | null;
+}
+
+/** The CLI's error line without its prefix, the node's URL and the details in parentheses: a tally key. */
+function failureWords(stderr: string, code: number | null): string {
+  const line = stderr.trim().split('\n').at(-1) ?? '';
+  const words = line
+    .replace(/^bayledger: error: /, '')
+    .replace(/https?:\/\/\S+/g, 'URL')
+    .replace(/\s*\(.*$/, '');
+  return words === '' ? `exit ${code}` : words.slice(0, 80);
 }
 
 function sha256(bytes: Uint8Array): string {
