@@ -53,10 +53,16 @@ async function assignPorts(count: number, basePort: number): Promise<PortPair[]>
   return Array.from({ length: count }, (_, i) => ({ p2p: basePort + 2 * i, api: basePort + 2 * i + 1 }));
 }
 
+/** A file where a network's folder was named (`network init --out`, `up --dir`). */
+export function refuseFileAsNetworkFolder(directory: string): never {
+  fail('FILE_EXISTS', 'is a file; choose a new folder for the network', directory);
+}
+
 /** Refuses to write into a folder that already holds anything (keys must never be clobbered). */
 async function prepareOutputDirectory(directory: string): Promise<void> {
   const entries = await readdir(directory).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
+    if (error.code === 'ENOTDIR') refuseFileAsNetworkFolder(directory);
     throw error;
   });
   if (entries.length > 0) fail('FILE_EXISTS', 'is not empty; choose a new folder for the network', directory);

@@ -12,7 +12,7 @@ import {
   startLocalNetwork,
 } from '../../src/node/local-network.js';
 import { printResult } from '../output.js';
-import { networkInit } from './network-init.js';
+import { networkInit, refuseFileAsNetworkFolder } from './network-init.js';
 
 export interface UpOptions {
   readonly dir: string;
@@ -25,7 +25,9 @@ export interface UpOptions {
 async function isEmptyOrMissing(directory: string): Promise<boolean> {
   try {
     return (await readdir(directory)).length === 0;
-  } catch {
+  } catch (error) {
+    // A file there is neither: refused before anything is created or started.
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') refuseFileAsNetworkFolder(directory);
     return true;
   }
 }

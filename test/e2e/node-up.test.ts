@@ -2,12 +2,12 @@
 // the network is connected, a transaction committed through it, and every node stopped on SIGTERM,
 // with --exit, or (through their standard input) when `up` is killed outright.
 import { strict as assert } from 'node:assert';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { readGenesisFile } from '../../src/node/chain/open-chain.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
-import { processesMentioning, startChild } from '../helpers/child.js';
+import { processesMentioning, runCommand, startChild } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { apiAnswers, cliCommand, makeConsentGrant } from '../helpers/network.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -141,6 +141,21 @@ describe('bayledger up', function () {
       'every node process to exit',
       async () => (await processesMentioning(path.join(dir, path.sep))).length === 0,
     );
+  });
+
+  it('refuses a file named as its folder in one line, before creating or starting anything', async () => {
+    const file = path.join(temp.path, 'a-file');
+    await writeFile(file, 'mine');
+    const result = await runCommand([...(await cliCommand()), 'up', '--dir', file, '--base-port', '0'], {
+      cwd: REPO_ROOT,
+      timeoutMs: 60_000,
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(
+      result.stderr,
+      `bayledger: error: ${file}: is a file; choose a new folder for the network\n`,
+    );
+    assert.equal(await readFile(file, 'utf8'), 'mine');
   });
 
   it('on Ctrl-C, which a terminal sends to every process of the job, each node stops once and cleanly', async () => {

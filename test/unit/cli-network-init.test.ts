@@ -69,7 +69,13 @@ describe('CLI: network init in-process', () => {
     assert.deepEqual(await readdir(used), ['notes.txt']);
     const file = path.join(temp.path, 'a-file');
     await writeFile(file, 'mine');
-    await assert.rejects(networkInit({ out: file, basePort: 0, quiet: true }), { code: 'ENOTDIR' });
+    await assert.rejects(
+      networkInit({ out: file, basePort: 0, quiet: true }),
+      (error: unknown) =>
+        isBayledgerError(error, 'FILE_EXISTS') &&
+        error.message === `${file}: is a file; choose a new folder for the network`,
+    );
+    assert.equal(await readFile(file, 'utf8'), 'mine');
   });
 
   it('prints nothing with quiet, and the network and its nodes without', async () => {
