@@ -225,6 +225,7 @@ describe('chain: reader, export and verify over a data directory', function () {
       height: 10,
       async *blocks() {
         blocksRead++;
+        yield* chain.blocks;
       },
     };
     await rejectsWith(

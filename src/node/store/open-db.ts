@@ -7,7 +7,6 @@
 // while its table is open. maxOpenFiles bounds the open tables, hence those pages; the block cache
 // (cacheSize) holds decompressed blocks on the heap (RssAnon). Both bounds are in LIMITS.
 import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
