@@ -108,6 +108,11 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     beforeDecision: () => void = () => {},
   ): Promise<number> {
     const { network, params, store, driver } = rig;
+    // The block is built on the store: the previous height's commit must have landed (the machine
+    // moves to the next height at the decision, before the store's write, which on a loaded
+    // machine can take a while; a block built on the tip before it is invalid, and the height
+    // then needs another round).
+    await waitFor(`height ${height - 1} committed`, () => rig.chain.height === height - 1 || undefined);
     const proposer = proposerOf(params.validators, height, 0).id;
     assert.notEqual(proposer, rig.self);
     const others = params.validators.map((v) => v.id).filter((id) => id !== rig.self && id !== proposer);
