@@ -330,9 +330,10 @@ export class ConsensusDriver {
   async #buildProposal(height: number, round: number): Promise<void> {
     const { chain, mempool } = this.#options;
     // Built between commits, for the same reason as #validate.
-    const proposal = await chain.betweenCommits(() =>
-      height === chain.height + 1 ? this.#buildOnTip() : undefined,
-    );
+    const proposal = await chain.betweenCommits(() => {
+      if (height !== chain.height + 1) return undefined;
+      return this.#buildOnTip();
+    });
     if (proposal === undefined) return;
     const { built, candidates } = proposal;
     if (built.rejected.length > 0) {

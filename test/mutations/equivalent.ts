@@ -704,7 +704,7 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'src/node/consensus-driver.ts',
-    line: 'if (height !== chain.height + 1) return;',
+    line: 'if (height !== chain.height + 1) return undefined;',
     kind: 'if-false',
     why:
       'building for a height block sync decided meanwhile: the proposal-value it would input reaches the machine after ' +
