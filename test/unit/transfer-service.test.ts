@@ -534,12 +534,13 @@ describe('transfer service: sealed uploads (sealed while they arrive)', () => {
         for (const name of await readdir(entry)) await utimes(path.join(entry, name), at, at);
       }
     };
-    await age(path.join(uploadsDir, idleStaged.id), maxIdleMs + 1);
-    await age(path.join(uploadsDir, freshStaged.id), maxIdleMs);
-    await age(sealedUploadPath(uploadsDir, idleSealed.id), maxIdleMs + 1);
+    // A second either side of the bound: file times are not kept to the millisecond everywhere.
+    await age(path.join(uploadsDir, idleStaged.id), maxIdleMs + 1_000);
+    await age(path.join(uploadsDir, freshStaged.id), maxIdleMs - 1_000);
+    await age(sealedUploadPath(uploadsDir, idleSealed.id), maxIdleMs + 1_000);
     // A sealed upload whose folder is old but one of whose files was written just now (the
     // payload still arriving) is not idle.
-    await age(sealedUploadPath(uploadsDir, freshSealed.id), maxIdleMs + 1);
+    await age(sealedUploadPath(uploadsDir, freshSealed.id), maxIdleMs + 1_000);
     const [written] = await readdir(sealedUploadPath(uploadsDir, freshSealed.id));
     await utimes(
       path.join(sealedUploadPath(uploadsDir, freshSealed.id), written!),
