@@ -71,6 +71,20 @@ describe('API client', () => {
     ]);
   });
 
+  it('refuses a URL with a user name or password before any request, and never prints the password', () => {
+    const port = new URL(baseUrl).port;
+    assert.throws(
+      () => new ApiClient({ baseUrl: `http://auditor:s3cret@127.0.0.1:${port}/` }),
+      (error: unknown) =>
+        isBayledgerError(error, 'USAGE') &&
+        error.message ===
+          `http://127.0.0.1:${port}: a node API URL takes no user name or password (the node takes its token from a token file)` &&
+        !error.message.includes('s3cret') &&
+        !error.message.includes('auditor'),
+    );
+    assert.equal(seen.length, 0);
+  });
+
   it('a server that does not answer in time is TIMEOUT; one that drops the connection is UNREACHABLE', async () => {
     handler = () => {}; // never answers
     const timedOut = await failure(new ApiClient({ baseUrl, timeoutMs: 100 }).status());

@@ -5,7 +5,7 @@
 
 import { concatBytes, toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
-import { BayledgerError, causeMessage, type ErrorCode, isBayledgerError } from '../../core/errors.js';
+import { BayledgerError, causeMessage, type ErrorCode, fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 
 export interface ApiClientOptions {
@@ -53,6 +53,23 @@ export function answeredError(
   return new ApiClientError(code, `${message} (${source})`, status, node.baseUrl);
 }
 
+/**
+ * A node's URL with a user name or password in it is refused before any request, with the
+ * credentials left out of the message: the node takes only its bearer token (from a token file),
+ * and every error message would otherwise print the URL, password included.
+ */
+function refuseCredentialsInUrl(baseUrl: string): void {
+  const parsed = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
+  if (parsed === undefined || (parsed.username === '' && parsed.password === '')) return;
+  parsed.username = '';
+  parsed.password = '';
+  fail(
+    'USAGE',
+    'a node API URL takes no user name or password (the node takes its token from a token file)',
+    parsed.href.replace(/\/+$/, ''),
+  );
+}
+
 export class ApiClient {
   readonly #baseUrl: string;
   readonly #token: string | undefined;
@@ -60,6 +77,7 @@ export class ApiClient {
   readonly #timeoutMs: number;
 
   constructor(options: ApiClientOptions) {
+    refuseCredentialsInUrl(options.baseUrl);
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#token = options.token;
     this.#tokenSource = options.tokenSource;
