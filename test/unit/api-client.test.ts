@@ -124,7 +124,11 @@ describe('API client', () => {
       const other = await failure(client.getJson('/status'));
       assert.equal(other.code, 'REMOTE_ERROR', body);
       assert.equal(other.status, 500, body);
-      assert.match(other.message, /HTTP 500 without an error body/, body);
+      assert.equal(
+        other.message,
+        `/status: HTTP 500 without an error body: ${baseUrl} may not be a bayledger node's API`,
+        body,
+      );
     }
   });
 

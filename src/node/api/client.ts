@@ -281,5 +281,12 @@ function answerError(
     // The server is our own node: its codes are ErrorCodes (checked for shape, not membership).
     return answeredError(code as ErrorCode, message.slice(0, MAX_ERROR_MESSAGE_CHARS), status, path, node);
   }
-  return new ApiClientError('REMOTE_ERROR', `HTTP ${status} without an error body`, status, path);
+  // Any node of ours answers an error with its JSON error body: the URL is then likely not a
+  // node's API (another server on that port), and only the URL tells the user which one.
+  return new ApiClientError(
+    'REMOTE_ERROR',
+    `HTTP ${status} without an error body: ${node.baseUrl} may not be a bayledger node's API`,
+    status,
+    path,
+  );
 }
