@@ -372,6 +372,73 @@ describe('local HTTP API server', () => {
     assert.deepEqual(uploads, [2 * 1024 * 1024]);
   });
 
+  it('with Expect: 100-continue, invites the body only once it will be read: never for a refused request', async () => {
+    const cbor = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/cbor' };
+    // A stranger (no token), and a body declared past the route's bound: answered at once.
+    const stranger = await waitingForContinue(
+      'POST',
+      '/tx',
+      { 'content-type': 'application/cbor' },
+      new Uint8Array(10),
+    );
+    assert.deepEqual([stranger.status, stranger.continued], [401, false]);
+    const huge = await waitingForContinue('POST', '/tx', cbor, new Uint8Array(LIMITS.maxApiBodyBytes + 1));
+    assert.deepEqual([huge.status, huge.continued], [413, false]);
+    // Accepted: invited, sent and read, buffered or streamed.
+    const tx = await waitingForContinue('POST', '/tx', cbor, new Uint8Array([1, 2, 3]));
+    assert.deepEqual([tx.status, tx.continued, tx.text], [202, true, '{"accepted":3}']);
+    const upload = await waitingForContinue(
+      'PUT',
+      '/payloads/p5',
+      { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
+      new Uint8Array(100_000),
+    );
+    assert.deepEqual([upload.status, upload.continued, upload.text], [201, true, '{"receivedBytes":100000}']);
+  });
+
+  /**
+   * A request that, like curl's for a large body, sends `Expect: 100-continue` and holds its body
+   * back until the server says 100 Continue; whether it did, and the answer.
+   */
+  function waitingForContinue(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: Uint8Array,
+  ): Promise<{ status: number; continued: boolean; text: string }> {
+    const port = Number(new URL(base).port);
+    return new Promise((resolve, reject) => {
+      let continued = false;
+      const request = httpRequest({
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: { ...headers, expect: '100-continue', 'content-length': String(body.byteLength) },
+      });
+      request.on('continue', () => {
+        continued = true;
+        request.end(body);
+      });
+      request.on('response', (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          resolve({ status: response.statusCode ?? 0, continued, text });
+          if (!continued) request.destroy();
+        });
+      });
+      request.on('error', (error) => {
+        if (!continued && request.destroyed) return;
+        reject(error);
+      });
+      request.flushHeaders();
+    });
+  }
+
   /** A raw request, for methods, request targets and Host headers fetch will not send. */
   function rawRequest(
     method: string,

@@ -72,6 +72,13 @@ class HttpApiServer implements ApiServer {
     this.#server = createServer((request, response) => {
       void this.#handle(request, response);
     });
+    // A client that sends `Expect: 100-continue` waits for a go-ahead before it sends its body. It
+    // is given only once the body is about to be read (route found, token checked, declared length
+    // and media type accepted), so a refused request's body is never invited: without this
+    // listener Node answers 100 Continue to every such request at once, a stranger's included.
+    this.#server.on('checkContinue', (request, response) => {
+      void this.#handle(request, response, () => response.writeContinue());
+    });
     this.#server.maxConnections = LIMITS.maxApiConnections;
     this.#server.headersTimeout = LIMITS.apiHeadersTimeoutMs;
   }
@@ -132,14 +139,19 @@ class HttpApiServer implements ApiServer {
     });
   }
 
-  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /** `inviteBody` sends 100 Continue to a client that waits for it (see the constructor). */
+  async #handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    inviteBody: () => void = () => {},
+  ): Promise<void> {
     const startedMs = performance.now();
     const method = request.method ?? 'GET';
     let path = '?';
     try {
       const url = this.#parseUrl(request);
       path = url.pathname;
-      const answer = await this.#dispatch(request, url);
+      const answer = await this.#dispatch(request, url, inviteBody);
       this.#writeAnswer(request, response, answer);
     } catch (error) {
       this.#writeError(request, response, error, method, path);
@@ -175,7 +187,7 @@ class HttpApiServer implements ApiServer {
     if (!LOOPBACK_HOSTS.has(name)) fail('REQUEST_MALFORMED', 'the Host header must name a loopback address');
   }
 
-  async #dispatch(request: IncomingMessage, url: URL): Promise<ApiResponse> {
+  async #dispatch(request: IncomingMessage, url: URL, inviteBody: () => void): Promise<ApiResponse> {
     const method = (request.method ?? '').toUpperCase();
     if (!METHODS.has(method)) {
       const get = this.#router.match('GET', url.pathname);
@@ -189,7 +201,7 @@ class HttpApiServer implements ApiServer {
     const needsAuth = route.options.auth ?? WRITE_METHODS.has(route.method);
     // Authenticate before reading a byte of the body: strangers' uploads are never buffered.
     if (needsAuth) this.#tokenCheck.check(request.headers.authorization);
-    const apiRequest = await this.#readRequest(request, method as HttpMethod, url, params, route);
+    const apiRequest = await this.#readRequest(request, method as HttpMethod, url, params, route, inviteBody);
     return route.handler(apiRequest);
   }
 
@@ -199,6 +211,7 @@ class HttpApiServer implements ApiServer {
     url: URL,
     params: Record<string, string>,
     route: Route,
+    inviteBody: () => void,
   ): Promise<ApiRequest> {
     const limitBytes = route.options.maxBodyBytes ?? this.#defaultMaxBodyBytes;
     const contentType = mediaType(request.headers['content-type']);
@@ -212,6 +225,7 @@ class HttpApiServer implements ApiServer {
       }
     }
     const streamed = route.options.streamBody === true;
+    if (hasBody && !streamed) inviteBody();
     const body = hasBody && !streamed ? await readBodyWithLimit(request, limitBytes) : new Uint8Array(0);
     return {
       method,
@@ -221,7 +235,8 @@ class HttpApiServer implements ApiServer {
       headers: request.headers,
       contentType,
       body,
-      bodyStream: streamed ? limitedBodyStream(request, limitBytes) : undefined,
+      // A streamed body is invited when its handler starts reading it, after its own checks.
+      bodyStream: streamed ? invitedOnRead(limitedBodyStream(request, limitBytes), inviteBody) : undefined,
     };
   }
 
@@ -299,4 +314,13 @@ function discardBoundedRest(request: IncomingMessage): void {
   });
   request.on('error', () => {});
   request.resume();
+}
+
+/** `stream`, calling `invite` when its first chunk is asked for. */
+async function* invitedOnRead(
+  stream: AsyncIterable<Uint8Array>,
+  invite: () => void,
+): AsyncIterable<Uint8Array> {
+  invite();
+  yield* stream;
 }
