@@ -4,8 +4,10 @@
 // commitments, signs and submits. The CLI prints the committed verdict: { transferId, txId,
 // height, status, reasons }.
 import { parseHex } from '../../src/core/bytes.js';
-import { fail } from '../../src/core/errors.js';
+import { fail, isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
+import { filingReferenceSchema } from '../../src/core/records/fields.js';
+import { checkDocumentUid } from '../../src/node/transfer-service/item-commitment.js';
 import { printResult } from '../output.js';
 import { committedVerdict } from './consent-run.js';
 import { type ApiOptions, type NodeApi, pollUntil, resolveApi, uploadSealed } from './transfer-api.js';
@@ -88,11 +90,26 @@ export interface TransferView {
   receipt: { accepted: boolean; reason: string; height: number; payloadRoot: string } | null;
 }
 
+/**
+ * What the node would refuse in the declaration, checked before any file is streamed to it: a bad
+ * --uid or --filing-reference used to be refused only after the whole upload.
+ */
+function checkBeforeUpload(uids: readonly string[], filingReference: string | undefined): void {
+  try {
+    for (const uid of uids) checkDocumentUid(uid, `--uid ${uid}`);
+    if (filingReference !== undefined) filingReferenceSchema.parse(filingReference, '--filing-reference');
+  } catch (error) {
+    if (isBayledgerError(error)) fail('USAGE', error.message);
+    throw error;
+  }
+}
+
 export async function declareTransfer(options: DeclareOptions): Promise<DeclareResult> {
   if (parseHex(options.consent)?.byteLength !== 32) fail('USAGE', '--consent: 64 lowercase hex digits');
   const items = options.item.map(parseItem);
   const uids = options.uid ?? [];
   if (uids.length > items.length) fail('USAGE', 'more --uid than --item');
+  checkBeforeUpload(uids, options.filingReference);
   // Sealing a large payload comes before the node's commit wait: allow for both.
   const api = await resolveApi(options, {
     role: 'submitter',

@@ -368,6 +368,21 @@ describe('CLI commands against a stand-in node', () => {
       assert.deepEqual(node.requests, []);
     });
 
+    it('refuses a --uid or --filing-reference the node would refuse, before streaming any file', async () => {
+      node = await standInNode({});
+      await rejectsWith(
+        declareTransfer(declareOptions(['imaging-study'], ['not a uid'])),
+        'USAGE',
+        '--uid not a uid: a document UID is a DICOM UID: digits and dots, at most 64 characters',
+      );
+      await rejectsWith(
+        declareTransfer({ ...declareOptions(['imaging-study'], []), filingReference: 'has spaces!' }),
+        'USAGE',
+        /^--filing-reference: expected text of at most \d+ characters \(filing reference: /,
+      );
+      assert.deepEqual(node.requests, []);
+    });
+
     it('follows a pending assessment, and fails naming the reasons when the ledger refused it', async () => {
       node = await standInNode({
         [`POST /transfers/${TRANSFER_ID}/assess`]: inTurn(
