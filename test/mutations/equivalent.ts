@@ -854,6 +854,15 @@ export const EQUIVALENT: readonly Equivalent[] = [
     kind: '> -> >=',
     why: 'giving up in the very millisecond of the deadline instead of one poll later: timing only',
   },
+  // --- src/node/transfer-service/uploads.ts (idle uploads) ---
+  {
+    file: 'src/node/transfer-service/uploads.ts',
+    line: 'if (writtenMs === undefined || nowMs - writtenMs <= maxIdleMs) continue;',
+    kind: '<= -> <',
+    why:
+      'an upload idle for exactly the bound, to the millisecond: file times are not kept to the millisecond on ' +
+      'every file system, so the test stands a second either side of it',
+  },
   // --- src/node/node.ts ---
   {
     file: 'src/node/node.ts',

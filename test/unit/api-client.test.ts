@@ -82,6 +82,11 @@ describe('API client', () => {
         !error.message.includes('s3cret') &&
         !error.message.includes('auditor'),
     );
+    // A password alone (no user name) is refused the same way.
+    assert.throws(
+      () => new ApiClient({ baseUrl: `http://:s3cret@127.0.0.1:${port}` }),
+      (error: unknown) => isBayledgerError(error, 'USAGE') && !error.message.includes('s3cret'),
+    );
     assert.equal(seen.length, 0);
   });
 

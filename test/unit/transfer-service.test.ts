@@ -4,7 +4,7 @@
 // the release gates at both ends against ledger states built from real signed transactions.
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { concatBytes, toHex, utf8 } from '../../src/core/bytes.js';
@@ -547,10 +547,12 @@ describe('transfer service: sealed uploads (sealed while they arrive)', () => {
       new Date(nowMs),
       new Date(nowMs),
     );
+    // An entry gone between the listing and its stat (here a link to nothing) is left alone.
+    await symlink(path.join(uploadsDir, 'claimed-meanwhile'), path.join(uploadsDir, 'dangling'));
     assert.equal(await removeIdleUploads(uploadsDir, nowMs, maxIdleMs), 2);
     assert.deepEqual(
       (await readdir(uploadsDir)).sort(),
-      [freshStaged.id, path.basename(sealedUploadPath(uploadsDir, freshSealed.id))].sort(),
+      ['dangling', freshStaged.id, path.basename(sealedUploadPath(uploadsDir, freshSealed.id))].sort(),
     );
   });
 });

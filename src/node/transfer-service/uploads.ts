@@ -114,11 +114,15 @@ export async function removeUploads(uploadsDir: string, ids: readonly string[]):
   await Promise.all(ids.map((id) => rm(uploadPath(uploadsDir, id), { force: true })));
 }
 
-/** When an upload last changed: a staged file's mtime, the newest of a sealed upload's files. */
+/**
+ * When an upload last changed: a staged file's mtime, the newest of a sealed upload's files;
+ * undefined for an entry gone since it was listed (a declaration claimed it meanwhile).
+ */
 async function lastWrittenMs(entry: string): Promise<number | undefined> {
   const info = await stat(entry).catch(() => undefined);
-  if (info === undefined || !info.isDirectory()) return info?.mtimeMs;
-  const names = await readdir(entry).catch(() => [] as string[]);
+  if (info === undefined) return undefined;
+  // A sealed upload is a folder whose files are written as its body arrives; a staged file has none.
+  const names = info.isDirectory() ? await readdir(entry).catch(() => [] as string[]) : [];
   const times = await Promise.all(names.map((name) => stat(path.join(entry, name)).catch(() => undefined)));
   return Math.max(info.mtimeMs, ...times.map((time) => time?.mtimeMs ?? 0));
 }
