@@ -368,6 +368,18 @@ describe('CLI commands against a stand-in node', () => {
       assert.deepEqual(node.requests, []);
     });
 
+    it('sends --filing-reference with the route, and no filing reference when there is none', async () => {
+      const committed = { transferId: TRANSFER_ID, txId: TX_ID, height: 3, status: 'approved', reasons: [] };
+      node = await standInNode({ 'POST /uploads/sealed': UPLOADED, 'POST /transfers': answer(committed) });
+      const options = declareOptions(['imaging-study'], []);
+      await declareTransfer({ ...options, filingReference: 'HK-2026/001' });
+      await declareTransfer(options);
+      assert.deepEqual(
+        requestsTo('POST /transfers').map((request) => JSON.parse(request.body).route),
+        [{ id: 'gba-health-imaging', filingReference: 'HK-2026/001' }, { id: 'gba-health-imaging' }],
+      );
+    });
+
     it('refuses a --uid or --filing-reference the node would refuse, before streaming any file', async () => {
       node = await standInNode({});
       await rejectsWith(
