@@ -1,7 +1,7 @@
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeCanonical } from '../../src/core/codec/index.js';
@@ -396,6 +396,13 @@ describe('local HTTP API server', () => {
     assert.deepEqual([upload.status, upload.continued, upload.text], [201, true, '{"receivedBytes":100000}']);
   });
 
+  /** A response's whole body as text. */
+  async function textOf(response: IncomingMessage): Promise<string> {
+    let text = '';
+    for await (const chunk of response.setEncoding('utf8')) text += chunk as string;
+    return text;
+  }
+
   /**
    * A request that, like curl's for a large body, sends `Expect: 100-continue` and holds its body
    * back until the server says 100 Continue; whether it did, and the answer.
@@ -421,12 +428,7 @@ describe('local HTTP API server', () => {
         request.end(body);
       });
       request.on('response', (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        response.on('end', () => {
+        void textOf(response).then((text) => {
           resolve({ status: response.statusCode ?? 0, continued, text });
           if (!continued) request.destroy();
         });
@@ -449,12 +451,7 @@ describe('local HTTP API server', () => {
     return new Promise((resolve, reject) => {
       const request = httpRequest({ host: '127.0.0.1', port, method, path, headers });
       request.on('response', (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        response.on('end', () => {
+        void textOf(response).then((text) => {
           const code =
             text === '' ? undefined : (JSON.parse(text) as { error?: { code?: string } }).error?.code;
           resolve({ status: response.statusCode ?? 0, allow: response.headers.allow, code });
