@@ -80,10 +80,14 @@ export async function committedVerdict(api: NodeApi, txId: string, timeoutS: num
   );
 }
 
-function refused(what: string, verdict: TxAnswer): never {
+/**
+ * The ledger's refusal, naming the transaction: a refused record is committed with its verdict,
+ * so an auditor can look it up (`chain tx`, `audit`) by that id.
+ */
+function refused(what: string, verdict: TxAnswer, txId: string): never {
   return fail(
     'RECORD_INVALID',
-    `${what} was refused by the ledger at height ${verdict.height}: ${(verdict.reasons ?? []).join(', ')}`,
+    `${what} was refused by the ledger at height ${verdict.height}: ${(verdict.reasons ?? []).join(', ')} (transaction ${txId})`,
   );
 }
 
@@ -138,7 +142,7 @@ export async function grantConsent(options: GrantOptions): Promise<GrantResult> 
   };
   const verdict =
     answer.status === 'pending' ? await committedVerdict(api, answer.txId, options.timeout) : answer;
-  if (verdict.accepted !== true) refused('the consent', verdict);
+  if (verdict.accepted !== true) refused('the consent', verdict, answer.txId);
   return {
     consentId: verdict.objectId ?? answer.consentId ?? '',
     txId: answer.txId,
@@ -176,7 +180,7 @@ export async function revokeConsent(options: RevokeOptions): Promise<GrantResult
     bytes,
   )) as TxAnswer;
   const verdict = answer.status === 'committed' ? answer : await committedVerdict(api, txId, options.timeout);
-  if (verdict.accepted !== true) refused('the revocation', verdict);
+  if (verdict.accepted !== true) refused('the revocation', verdict, txId);
   return { consentId: options.consent, txId, height: verdict.height ?? 0 };
 }
 

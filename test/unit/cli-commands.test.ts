@@ -111,7 +111,7 @@ describe('CLI commands against a stand-in node', () => {
       await rejectsWith(
         grantConsent(grantOptions()),
         'RECORD_INVALID',
-        'the consent was refused by the ledger at height 5: CONSENT_EXPIRED',
+        `the consent was refused by the ledger at height 5: CONSENT_EXPIRED (transaction ${TX_ID})`,
       );
     });
 
@@ -136,6 +136,21 @@ describe('CLI commands against a stand-in node', () => {
       assert.equal(posted.url, '/tx?wait=commit&timeoutMs=10000');
       assert.equal((await revoke()).height, 12);
       assert.equal(node.requests.filter((request) => request.key.startsWith('GET /tx/')).length, 1);
+    });
+
+    it('reports a refused revocation with its reasons and the transaction it signed', async () => {
+      node = await standInNode({
+        'GET /status': STATUS,
+        'POST /tx': answer({ status: 'committed', height: 13, accepted: false, reasons: ['NOT_PATIENT'] }),
+      });
+      const refusal = revokeConsent({ ...reach(), consent: CONSENT_ID, patientKey, timeout: 10 });
+      await rejectsWith(
+        refusal,
+        'RECORD_INVALID',
+        /^the revocation was refused by the ledger at height 13: NOT_PATIENT \(transaction [0-9a-f]{64}\)$/,
+      );
+      const signedId = toHex(txIdOf(requestsTo('POST /tx')[0]!.bytes));
+      await refusal.catch((error: Error) => assert.ok(error.message.includes(signedId), error.message));
     });
 
     it('refuses a malformed consent id before reading any file, and a key file that is not a patient', async () => {
