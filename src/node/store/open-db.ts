@@ -6,7 +6,8 @@
 // blocks through the mapping, so every page a read touches stays in the process's RSS (RssFile)
 // while its table is open. maxOpenFiles bounds the open tables, hence those pages; the block cache
 // (cacheSize) holds decompressed blocks on the heap (RssAnon). Both bounds are in LIMITS.
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { fail } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
@@ -61,7 +62,10 @@ async function refuseNoDatabase(directory: string): Promise<void> {
   if (info !== undefined && !info.isDirectory()) {
     fail('NOT_FOUND', `no bayledger database in ${directory}: it is a file, not a folder`);
   }
-  if (info === undefined || !(await readdir(directory)).includes('CURRENT')) {
+  if (
+    info === undefined ||
+    (await stat(path.join(directory, 'CURRENT')).catch(() => undefined)) === undefined
+  ) {
     fail('NOT_FOUND', `no bayledger database in ${directory}`);
   }
 }
