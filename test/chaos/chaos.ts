@@ -209,21 +209,15 @@ async function submitOne(run: ChaosRun, org: string): Promise<void> {
   const grant = await run.net.makeConsentGrant();
   run.submitted++;
   try {
-    const token = await run.net.tokenOf(org);
-    const response = await fetch(`${run.net.api(org)}/tx?wait=commit&timeoutMs=${SUBMIT_WAIT_MS}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/cbor' },
-      body: grant.bytes,
-      signal: AbortSignal.timeout(SUBMIT_WAIT_MS + 5_000),
-    });
-    const json = (await response.json()) as { status?: string; height?: number; accepted?: boolean };
-    if (response.status === 200 && json.status === 'committed') {
+    const answer = await run.net.submit(org, grant.bytes, { wait: true, timeoutMs: SUBMIT_WAIT_MS });
+    const json = answer.json as { status?: string; height?: number; accepted?: boolean };
+    if (answer.status === 200 && json.status === 'committed') {
       if (json.accepted !== true) run.violations.push(`${grant.txIdHex} committed as refused on ${org}`);
       run.committedTxs.push({ txId: grant.txIdHex, height: json.height!, org });
-    } else if (response.status === 202) {
+    } else if (answer.status === 202) {
       run.unsettledTxs.push(grant.txIdHex);
     } else {
-      run.refused[response.status] = (run.refused[response.status] ?? 0) + 1;
+      run.refused[answer.status] = (run.refused[answer.status] ?? 0) + 1;
     }
   } catch {
     // No answer: the node went away while holding the request. The grant may still commit.
