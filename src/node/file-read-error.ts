@@ -79,6 +79,34 @@ export function fileReadError(
   }
 }
 
+/** What each errno of a failed write means to the user, and the error code it is reported under. */
+const WRITE_REASONS = {
+  ENOSPC: ['INSUFFICIENT_STORAGE', 'no space left on its disk'],
+  EDQUOT: ['INSUFFICIENT_STORAGE', 'the disk quota is used up'],
+  EACCES: ['FILE_UNWRITABLE', 'permission denied'],
+  EPERM: ['FILE_UNWRITABLE', 'permission denied'],
+  EROFS: ['FILE_UNWRITABLE', 'its disk is read-only'],
+  ENOENT: ['FILE_UNWRITABLE', 'its folder does not exist'],
+  ENOTDIR: ['FILE_UNWRITABLE', 'its folder does not exist'],
+  EISDIR: ['FILE_UNWRITABLE', 'a directory is in the way'],
+  EEXIST: ['FILE_EXISTS', 'it already exists'],
+} as const satisfies Record<string, readonly [ErrorCode, string]>;
+
+/** An errno that fileWriteError words by name (any other reads as 'the system refused'). */
+export type WriteErrno = keyof typeof WRITE_REASONS;
+
+function writeFailure(code: string, path: string, role: FileRole | string): BayledgerError {
+  const file = roleOf(role);
+  const [errorCode, reason] = Object.hasOwn(WRITE_REASONS, code)
+    ? WRITE_REASONS[code as WriteErrno]
+    : (['FILE_UNWRITABLE', 'the system refused'] as const);
+  return new BayledgerError(
+    errorCode,
+    worded(`cannot write the ${file.what} file: ${reason}`, file, code),
+    path,
+  );
+}
+
 /**
  * A file-system error of writing `path` (`role` names the file, e.g. 'chain export') as a one-line
  * BayledgerError naming the path, or undefined when `error` is not a file-system error. A full
@@ -91,30 +119,16 @@ export function fileWriteError(
   role: FileRole | string,
 ): BayledgerError | undefined {
   const code = errnoOf(error);
-  if (code === undefined) return undefined;
-  const file = roleOf(role);
-  const say = (errorCode: ErrorCode, reason: string) =>
-    new BayledgerError(errorCode, worded(`cannot write the ${file.what} file: ${reason}`, file, code), path);
-  switch (code) {
-    case 'ENOSPC':
-      return say('INSUFFICIENT_STORAGE', 'no space left on its disk');
-    case 'EDQUOT':
-      return say('INSUFFICIENT_STORAGE', 'the disk quota is used up');
-    case 'EACCES':
-    case 'EPERM':
-      return say('FILE_UNWRITABLE', 'permission denied');
-    case 'EROFS':
-      return say('FILE_UNWRITABLE', 'its disk is read-only');
-    case 'ENOENT':
-    case 'ENOTDIR':
-      return say('FILE_UNWRITABLE', 'its folder does not exist');
-    case 'EISDIR':
-      return say('FILE_UNWRITABLE', 'a directory is in the way');
-    case 'EEXIST':
-      return say('FILE_EXISTS', 'it already exists');
-    default:
-      return say('FILE_UNWRITABLE', 'the system refused');
-  }
+  return code === undefined ? undefined : writeFailure(code, path, role);
+}
+
+/**
+ * The caller's own refusal to write `path`, seen before any write (a directory where the file
+ * would go), in the words fileWriteError gives the errno `code` the write would have failed with:
+ * the early refusal and the late failure read the same.
+ */
+export function fileWriteRefusal(code: WriteErrno, path: string, role: FileRole | string): BayledgerError {
+  return writeFailure(code, path, role);
 }
 
 /**

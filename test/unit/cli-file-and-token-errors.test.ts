@@ -29,6 +29,7 @@ import { loadNodeConfig, readConfigText } from '../../src/node/config/node-confi
 import {
   fileReadError,
   fileWriteError,
+  fileWriteRefusal,
   notRegularFileError,
   statRegularFile,
 } from '../../src/node/file-read-error.js';
@@ -267,6 +268,33 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
       );
       assert.equal(fileWriteError('ENOSPC', 'o', out), undefined);
       for (const nothing of [null, undefined]) assert.equal(fileWriteError(nothing, 'o', out), undefined);
+    });
+
+    it('fileWriteRefusal: a refusal before any write reads as the failed write would, with no Error to build', () => {
+      const out = { what: 'chain export', source: '--out' };
+      const refusal = fileWriteRefusal('EISDIR', 'o', out);
+      assert.deepEqual(
+        [refusal.code, refusal.message, refusal.where],
+        [
+          'FILE_UNWRITABLE',
+          'o: cannot write the chain export file: a directory is in the way (EISDIR; --out)',
+          'o',
+        ],
+      );
+      for (const code of [
+        'EEXIST',
+        'ENOSPC',
+        'EDQUOT',
+        'EACCES',
+        'EPERM',
+        'EROFS',
+        'ENOENT',
+        'ENOTDIR',
+      ] as const) {
+        const failed = fileWriteError(errno(code), 'k', 'key');
+        const refused = fileWriteRefusal(code, 'k', 'key');
+        assert.deepEqual([refused.code, refused.message], [failed?.code, failed?.message], code);
+      }
     });
 
     it('the API token file (--token-file)', async () => {

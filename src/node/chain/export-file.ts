@@ -16,7 +16,7 @@ import { blockFromCbor, blockToCbor } from '../../core/ledger/block-codec.js';
 import { certificateFromCbor, certificateToCbor } from '../../core/ledger/certificate-codec.js';
 import type { ChainParams } from '../../core/ledger/chain-params.js';
 import { LIMITS } from '../../core/limits.js';
-import { fileRole, fileWriteError } from '../file-read-error.js';
+import { fileRole, fileWriteError, fileWriteRefusal } from '../file-read-error.js';
 import type { CommittedBlock, CommittedBlockSource } from './block-source.js';
 import { readCborSequence } from './cbor-sequence.js';
 
@@ -56,7 +56,7 @@ export async function writeChainExport(
   // The export is renamed into place at the end: a directory there would fail only then, after
   // every block was read and written (and the rename's raw EISDIR left the whole .partial behind).
   if ((await stat(outPath).catch(() => undefined))?.isDirectory()) {
-    throw fileWriteError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), outPath, role)!;
+    throw fileWriteRefusal('EISDIR', outPath, role);
   }
   let file: FileHandle;
   try {
