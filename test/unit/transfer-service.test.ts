@@ -518,6 +518,19 @@ describe('transfer service: sealed uploads (sealed while they arrive)', () => {
     assert.deepEqual(await readdir(folders().uploadsDir), []);
   });
 
+  it('start-up removes every upload, however fresh, and entries the idle sweep would leave (a link to nothing)', async () => {
+    // removeAllUploads is the idle sweep's walk with no idle bound: it must not stat what it removes.
+    const { uploadsDir } = folders();
+    const bytes = randomBytes(50_000);
+    await stageUpload(uploadsDir, chunksOf(bytes, 65_536), roomy());
+    await seal([50_000], chunksOf(bytes, 65_536));
+    await symlink(path.join(uploadsDir, 'claimed-meanwhile'), path.join(uploadsDir, 'dangling'));
+    assert.equal(await removeIdleUploads(uploadsDir, Date.now(), 60_000), 0);
+    assert.equal(await removeAllUploads(uploadsDir), 3);
+    assert.deepEqual(await readdir(uploadsDir), []);
+    assert.equal(await removeAllUploads(path.join(uploadsDir, 'no-such-folder')), 0);
+  });
+
   it('removes uploads no declaration claimed once idle for longer than the bound, and only those', async () => {
     const { uploadsDir } = folders();
     const bytes = randomBytes(50_000);

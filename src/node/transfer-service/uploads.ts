@@ -128,32 +128,44 @@ async function lastWrittenMs(entry: string): Promise<number | undefined> {
 }
 
 /**
- * Removes the uploads (staged or sealed) whose last write is more than `maxIdleMs` before `nowMs`:
- * no declaration claimed them (LIMITS.maxIdleUploadMs). One still arriving is being written, so
- * it is never idle. Returns how many were removed.
+ * The one walk of the uploads folder: removes each upload (staged file or sealed folder) that is
+ * idle for longer than `idle.maxIdleMs` before `idle.nowMs`, or, with no idle bound, every entry
+ * as it is (without looking at it: a start-up removes even a link to nothing). Returns how many
+ * were removed.
  */
-export async function removeIdleUploads(
+async function sweepUploads(
   uploadsDir: string,
-  nowMs: number,
-  maxIdleMs: number,
+  idle?: { readonly nowMs: number; readonly maxIdleMs: number },
 ): Promise<number> {
   const entries = await readdir(uploadsDir).catch(() => [] as string[]);
   let removed = 0;
   for (const name of entries) {
     const entry = path.join(uploadsDir, name);
-    const writtenMs = await lastWrittenMs(entry);
-    if (writtenMs === undefined || nowMs - writtenMs <= maxIdleMs) continue;
+    if (idle !== undefined) {
+      const writtenMs = await lastWrittenMs(entry);
+      if (writtenMs === undefined || idle.nowMs - writtenMs <= idle.maxIdleMs) continue;
+    }
     await rm(entry, { force: true, recursive: true });
     removed++;
   }
   return removed;
 }
 
-/** Uploads left by an earlier run serve no declaration any more (the CLI uploads again). */
-export async function removeAllUploads(uploadsDir: string): Promise<number> {
-  const entries = await readdir(uploadsDir).catch(() => [] as string[]);
-  await Promise.all(entries.map((name) => rm(path.join(uploadsDir, name), { force: true, recursive: true })));
-  return entries.length;
+/**
+ * Removes the uploads (staged or sealed) whose last write is more than `maxIdleMs` before `nowMs`:
+ * no declaration claimed them (LIMITS.maxIdleUploadMs). One still arriving is being written, so
+ * it is never idle; an entry gone since the listing is left alone. Returns how many were removed.
+ */
+export function removeIdleUploads(uploadsDir: string, nowMs: number, maxIdleMs: number): Promise<number> {
+  return sweepUploads(uploadsDir, { nowMs, maxIdleMs });
+}
+
+/**
+ * Uploads left by an earlier run serve no declaration any more (the CLI uploads again): the idle
+ * sweep with no idle bound, at node start.
+ */
+export function removeAllUploads(uploadsDir: string): Promise<number> {
+  return sweepUploads(uploadsDir);
 }
 
 // --- sealed uploads ---------------------------------------------------------------------------
