@@ -1,7 +1,7 @@
 // The API's path parameters (src/node/api/params.ts): a digest is exactly 32 bytes of lowercase
 // hex, and anything else is REQUEST_MALFORMED naming the parameter.
 import { strict as assert } from 'node:assert';
-import { digestParam } from '../../src/node/api/params.js';
+import { digestParam, idParam } from '../../src/node/api/params.js';
 import { throwsWith } from '../helpers/rejects.js';
 
 describe('API path parameters', () => {
@@ -12,6 +12,16 @@ describe('API path parameters', () => {
         () => digestParam(bad, 'txId'),
         'REQUEST_MALFORMED',
         'txId: expected 64 lowercase hex characters',
+      );
+  });
+
+  it('reads an id query parameter, and refuses a missing, empty, upper-case, spaced or too long one', () => {
+    assert.equal(idParam('ehealth-hk', 'recipient'), 'ehealth-hk');
+    for (const bad of [null, undefined, '', 'EHealth', 'a b', '-x', 'a'.repeat(65)])
+      throwsWith(
+        () => idParam(bad, 'recipient'),
+        'REQUEST_MALFORMED',
+        'recipient: expected an identifier (lowercase letters, digits, . _ : -; at most 64 characters)',
       );
   });
 });

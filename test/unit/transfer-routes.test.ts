@@ -12,6 +12,7 @@ import { isBayledgerError } from '../../src/core/errors.js';
 import { chainParamsOf } from '../../src/core/ledger/chain-params.js';
 import { getOutcome } from '../../src/core/ledger/views.js';
 import { txIdOf } from '../../src/core/records/index.js';
+import { httpStatusFor } from '../../src/node/api/errors.js';
 import type { ApiJsonResponse, ApiRequest, ApiResponse } from '../../src/node/api/types.js';
 import { StoreChainReader } from '../../src/node/chain/store-chain-reader.js';
 import { MetricsRegistry } from '../../src/node/metrics/index.js';
@@ -187,6 +188,20 @@ describe('transfer routes', function () {
       hospital.call('POST /uploads/sealed', { query: 'recipient=ehealth-hk&sizes=1' }),
       'REQUEST_MALFORMED',
     );
+  });
+
+  it('answers a sealed upload without its query, or with a malformed recipient, as a malformed request (400)', async () => {
+    const hospital = await startRoutes('hku-szh', 'submitter');
+    for (const query of [undefined, 'sizes=1', 'recipient=&sizes=1', 'recipient=Not%20An%20Id&sizes=1']) {
+      await assert.rejects(
+        hospital.call('POST /uploads/sealed', { bodyStream: oneChunk(Uint8Array.of(1)), query }),
+        (error: unknown) =>
+          isBayledgerError(error, 'REQUEST_MALFORMED') &&
+          error.where === 'recipient' &&
+          httpStatusFor(error.code) === 400,
+        String(query),
+      );
+    }
   });
 
   it('declares: the verdict when committed, pending otherwise, and a refused declaration leaves no payload in the outbox', async () => {

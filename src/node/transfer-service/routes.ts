@@ -22,11 +22,11 @@ import { fail } from '../../core/errors.js';
 import { getTransfer } from '../../core/ledger/views.js';
 import { LIMITS } from '../../core/limits.js';
 import { encodeTxEnvelope } from '../../core/records/codec.js';
-import { idSchema, NONCE_BYTES, reasonCodeSchema } from '../../core/records/fields.js';
+import { NONCE_BYTES, reasonCodeSchema } from '../../core/records/fields.js';
 import { signTx } from '../../core/records/sign.js';
 import type { TransferAssessBody } from '../../core/records/transfer-assess.js';
 import { parseJsonBody, readTransactionBody } from '../api/body.js';
-import { digestParam } from '../api/params.js';
+import { digestParam, idParam } from '../api/params.js';
 import type { ApiRequest, ApiResponse, HttpMethod, RouteOptions } from '../api/types.js';
 import type { NodeRuntime } from '../node-runtime.js';
 import { removeOutboxPayload } from '../transfer/outbox.js';
@@ -136,7 +136,7 @@ export function registerTransferRoutes(route: RouteFunction, context: TransferRo
       requireRole(context, 'submitter', 'uploading items');
       if (request.bodyStream === undefined)
         fail('REQUEST_MALFORMED', 'send the item files, back to back, as the request body');
-      const recipient = idSchema.parse(request.query.get('recipient') ?? undefined, 'recipient');
+      const recipient = idParam(request.query.get('recipient'), 'recipient');
       const sizes = parseSizes(request.query.get('sizes'));
       const sealed = await stageSealedUpload({
         uploadsDir: declarer.folders.uploadsDir,
