@@ -97,8 +97,52 @@ export interface GrantResult {
   height: number;
 }
 
-/** Signs and submits a grant; resolves once it is committed and accepted. */
-export async function grantConsent(options: GrantOptions): Promise<GrantResult> {
+/** What `--json` prints for a grant or revocation the ledger refused, before the command fails. */
+export interface RefusedResult {
+  /** The consent revoked; null for a refused grant (it made no consent). */
+  consentId: string | null;
+  txId: string;
+  height: number;
+  accepted: false;
+  reasons: string[];
+}
+
+/** A grant or revocation once committed: its verdict, accepted or not. */
+interface Committed {
+  readonly what: string;
+  readonly consentId: string | null;
+  readonly txId: string;
+  readonly verdict: TxAnswer;
+}
+
+/** The result of an accepted grant or revocation; RECORD_INVALID naming the reasons if refused. */
+function acceptedResult({ what, consentId, txId, verdict }: Committed): GrantResult {
+  if (verdict.accepted !== true) refused(what, verdict, txId);
+  return { consentId: consentId ?? '', txId, height: verdict.height ?? 0 };
+}
+
+/**
+ * Prints the result and, when the ledger refused it, fails (exit 1) naming the reasons. With
+ * `--json` a refusal is printed too, `{ consentId, txId, height, accepted: false, reasons }`,
+ * before it fails, as a rejected `transfer declare --json` prints its verdict: a script sees both.
+ */
+function printCommitted(committed: Committed, json: boolean | undefined): void {
+  const { consentId, txId, verdict } = committed;
+  if (verdict.accepted !== true && json === true) {
+    const refusal: RefusedResult = {
+      consentId,
+      txId,
+      height: verdict.height ?? 0,
+      accepted: false,
+      reasons: verdict.reasons ?? [],
+    };
+    printResult(refusal, { json: true });
+  }
+  printResult(acceptedResult(committed), { json });
+}
+
+/** Signs and submits a grant; resolves once it is committed, accepted or not. */
+async function submitGrant(options: GrantOptions): Promise<Committed> {
   const patient = await readPatientSigner(options.patientKey);
   // The dates are read before the node is asked anything: a mistyped one is a usage error (exit 2).
   const validFrom =
@@ -142,16 +186,21 @@ export async function grantConsent(options: GrantOptions): Promise<GrantResult> 
   };
   const verdict =
     answer.status === 'pending' ? await committedVerdict(api, answer.txId, options.timeout) : answer;
-  if (verdict.accepted !== true) refused('the consent', verdict, answer.txId);
   return {
-    consentId: verdict.objectId ?? answer.consentId ?? '',
+    what: 'the consent',
+    consentId: verdict.objectId ?? answer.consentId ?? null,
     txId: answer.txId,
-    height: verdict.height ?? 0,
+    verdict,
   };
 }
 
+/** Signs and submits a grant; resolves once it is committed and accepted. */
+export async function grantConsent(options: GrantOptions): Promise<GrantResult> {
+  return acceptedResult(await submitGrant(options));
+}
+
 export async function consentGrant(options: GrantOptions): Promise<void> {
-  printResult(await grantConsent(options), { json: options.json });
+  printCommitted(await submitGrant(options), options.json);
 }
 
 interface RevokeOptions extends ApiOptions {
@@ -161,7 +210,8 @@ interface RevokeOptions extends ApiOptions {
   readonly json?: boolean;
 }
 
-export async function revokeConsent(options: RevokeOptions): Promise<GrantResult> {
+/** Signs and submits a revocation; resolves once it is committed, accepted or not. */
+async function submitRevocation(options: RevokeOptions): Promise<Committed> {
   const consentId = parseHex(options.consent);
   if (consentId === undefined || consentId.byteLength !== 32)
     fail('USAGE', '--consent: 64 lowercase hex digits');
@@ -180,12 +230,15 @@ export async function revokeConsent(options: RevokeOptions): Promise<GrantResult
     bytes,
   )) as TxAnswer;
   const verdict = answer.status === 'committed' ? answer : await committedVerdict(api, txId, options.timeout);
-  if (verdict.accepted !== true) refused('the revocation', verdict, txId);
-  return { consentId: options.consent, txId, height: verdict.height ?? 0 };
+  return { what: 'the revocation', consentId: options.consent, txId, verdict };
+}
+
+export async function revokeConsent(options: RevokeOptions): Promise<GrantResult> {
+  return acceptedResult(await submitRevocation(options));
 }
 
 export async function consentRevoke(options: RevokeOptions): Promise<void> {
-  printResult(await revokeConsent(options), { json: options.json });
+  printCommitted(await submitRevocation(options), options.json);
 }
 
 export async function consentShow(

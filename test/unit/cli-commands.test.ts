@@ -6,6 +6,8 @@ import { strict as assert } from 'node:assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  consentGrant,
+  consentRevoke,
   consentShow,
   grantConsent,
   readNotice,
@@ -151,6 +153,49 @@ describe('CLI commands against a stand-in node', () => {
       );
       const signedId = toHex(txIdOf(requestsTo('POST /tx')[0]!.bytes));
       await refusal.catch((error: Error) => assert.ok(error.message.includes(signedId), error.message));
+    });
+
+    it('prints a refused grant or revocation with --json, then fails naming the reasons, as a rejected declaration does', async () => {
+      node = await standInNode({
+        'GET /status': STATUS,
+        'POST /consents': answer({
+          txId: TX_ID,
+          status: 'committed',
+          height: 5,
+          accepted: false,
+          reasons: ['CONSENT_EXPIRED'],
+          consentId: null,
+        }),
+        'POST /tx': answer({ status: 'committed', height: 13, accepted: false, reasons: ['NOT_PATIENT'] }),
+      });
+      const granted = await outputOf(() => consentGrant({ ...grantOptions(), json: true }));
+      await rejectsWith(
+        Promise.reject(granted.error),
+        'RECORD_INVALID',
+        `the consent was refused by the ledger at height 5: CONSENT_EXPIRED (transaction ${TX_ID})`,
+      );
+      assert.deepEqual(JSON.parse(granted.stdout), {
+        consentId: null,
+        txId: TX_ID,
+        height: 5,
+        accepted: false,
+        reasons: ['CONSENT_EXPIRED'],
+      });
+      const revoked = await outputOf(() =>
+        consentRevoke({ ...reach(), consent: CONSENT_ID, patientKey, timeout: 10, json: true }),
+      );
+      await rejectsWith(Promise.reject(revoked.error), 'RECORD_INVALID', /^the revocation was refused/);
+      const signedId = toHex(txIdOf(requestsTo('POST /tx')[0]!.bytes));
+      assert.deepEqual(JSON.parse(revoked.stdout), {
+        consentId: CONSENT_ID,
+        txId: signedId,
+        height: 13,
+        accepted: false,
+        reasons: ['NOT_PATIENT'],
+      });
+      // Without --json the refusal is the error line alone, as before.
+      const plain = await outputOf(() => consentGrant(grantOptions()));
+      assert.deepEqual([isBayledgerError(plain.error, 'RECORD_INVALID'), plain.stdout], [true, '']);
     });
 
     it('refuses a malformed consent id before reading any file, and a key file that is not a patient', async () => {
