@@ -178,7 +178,10 @@ async function wire(
     peers: genesis.organisations.map((organisation) => ({
       id: organisation.id,
       publicKey: organisation.nodeKey,
-      address: organisation.id === config.org ? undefined : organisation.p2pAddress,
+      address:
+        organisation.id === config.org
+          ? undefined
+          : (config.peerAddresses?.[organisation.id] ?? organisation.p2pAddress),
     })),
     logger: logger.child({ component: 'net' }),
     metrics: metrics.registry,

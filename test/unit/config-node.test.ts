@@ -90,6 +90,15 @@ describe('config: node.json', () => {
     );
   });
 
+  it('takes optional peer addresses that replace the genesis address for dialling', () => {
+    assert.equal(parseNodeConfig(SAMPLE, '/srv/n.json').peerAddresses, undefined);
+    const peerAddresses = { 'hk-health': '/ip4/10.8.0.4/tcp/7100', qianhai: '/ip4/127.0.0.1/tcp/9000' };
+    assert.deepEqual(
+      parseNodeConfig({ ...SAMPLE, peerAddresses }, '/srv/n.json').peerAddresses,
+      peerAddresses,
+    );
+  });
+
   const broken: ReadonlyArray<readonly [string, Record<string, unknown>, string, string]> = [
     ['a port above 65535', { apiPort: 70000 }, 'apiPort', 'integer from 1 to 65535'],
     ['a host that is not an address', { apiHost: 'example.com' }, 'apiHost', 'IP address'],
@@ -104,6 +113,24 @@ describe('config: node.json', () => {
       'integer from 0 to 1099511627776',
     ],
     ['a disk reserve that is not a byte count', { diskReserveBytes: '64MiB' }, 'diskReserveBytes', 'integer'],
+    [
+      'peer addresses given as a list',
+      { peerAddresses: ['/ip4/10.0.0.1/tcp/7100'] },
+      'peerAddresses',
+      'object',
+    ],
+    [
+      'a peer address that is not a libp2p address',
+      { peerAddresses: { 'hk-health': '10.0.0.1:7100' } },
+      'peerAddresses.hk-health',
+      'libp2p address',
+    ],
+    [
+      'a peer that is not an organisation id',
+      { peerAddresses: { 'HK Health': '/ip4/10.0.0.1/tcp/7100' } },
+      'peerAddresses: key "HK Health"',
+      'expected',
+    ],
   ];
   for (const [name, change, field, messagePart] of broken) {
     it(`names the file and field of ${name}`, () => {
@@ -165,6 +192,34 @@ describe('config: node identity against genesis', () => {
     assert.throws(
       () => checkNodeIdentity({ ...config, org: 'qianhai' }, genesis, regulator),
       /qianhai is not in/,
+    );
+  });
+
+  it('refuses a peer address for an organisation the genesis does not list, or for itself', () => {
+    checkNodeIdentity(
+      { ...config, peerAddresses: { 'hku-szh': '/ip4/10.0.0.2/tcp/7100' } },
+      genesis,
+      regulator,
+    );
+    throwsWith(
+      () =>
+        checkNodeIdentity(
+          { ...config, peerAddresses: { qianhai: '/ip4/10.0.0.2/tcp/7100' } },
+          genesis,
+          regulator,
+        ),
+      'CONFIG_INVALID',
+      `${config.configPath}: peerAddresses.qianhai: organisation qianhai is not in ${config.genesis}`,
+    );
+    throwsWith(
+      () =>
+        checkNodeIdentity(
+          { ...config, peerAddresses: { 'sz-cac': '/ip4/10.0.0.2/tcp/7100' } },
+          genesis,
+          regulator,
+        ),
+      'CONFIG_INVALID',
+      `${config.configPath}: peerAddresses.sz-cac: a node does not dial itself: remove its own organisation`,
     );
   });
 

@@ -26,6 +26,18 @@ export function checkNodeIdentity(config: NodeConfig, genesis: Genesis, keyFile:
       `${config.configPath}: role`,
     );
   }
+  for (const peer of Object.keys(config.peerAddresses ?? {})) {
+    // A mistyped id would leave the peer dialled at its genesis address without a word.
+    if (peer === config.org || organisationById(genesis, peer) === undefined) {
+      fail(
+        'CONFIG_INVALID',
+        peer === config.org
+          ? 'a node does not dial itself: remove its own organisation'
+          : `organisation ${peer} is not in ${config.genesis}`,
+        `${config.configPath}: peerAddresses.${peer}`,
+      );
+    }
+  }
   if (keyFile.kind !== 'node' || keyFile.org !== config.org) {
     fail('KEY_FILE_INVALID', `not a node key file of organisation ${config.org}`, config.keyFile);
   }

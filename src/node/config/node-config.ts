@@ -11,7 +11,9 @@
 //     "apiHost": "127.0.0.1", "apiPort": 7101
 //   }
 //
-// Optional: "diskReserveBytes", the free disk kept for the ledger (LIMITS.diskReserveBytes).
+// Optional: "diskReserveBytes", the free disk kept for the ledger (LIMITS.diskReserveBytes), and
+// "peerAddresses", where this node dials a peer when that is not the genesis's p2pAddress:
+//   "peerAddresses": { "hk-health": "/ip4/10.8.0.4/tcp/7100" }
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
@@ -40,6 +42,13 @@ export interface NodeConfigJson {
    * and fetches wait for room (transfer-service/disk-room.ts). Default LIMITS.diskReserveBytes.
    */
   readonly diskReserveBytes?: number;
+  /**
+   * Where this node dials a peer, by organisation, when the address in the genesis is not the one
+   * to use from here: a peer reached over a private link, through NAT, or a relay on this machine.
+   * Only the dialling changes: the peer is still known by its genesis key (the connection gater
+   * and the Noise handshake check that), and it still dials us at our genesis address.
+   */
+  readonly peerAddresses?: Readonly<Record<string, string>>;
 }
 
 /** node.json after loading: every path absolute. */
@@ -62,6 +71,26 @@ const apiHostSchema: Schema<string> = {
   },
 };
 
+/** An object from organisation id to libp2p address; which ids exist is checked against the genesis. */
+const peerAddressesSchema: Schema<Record<string, string>> = {
+  description: 'object from organisation id to libp2p address',
+  parse(value, where) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      fail('SCHEMA_INVALID', 'expected an object such as { "hk-health": "/ip4/10.8.0.4/tcp/7100" }', where);
+    }
+    const entries = Object.entries(value);
+    if (entries.length > LIMITS.maxOrganisations) {
+      fail('SCHEMA_INVALID', `more than ${LIMITS.maxOrganisations} entries`, where);
+    }
+    const parsed: Record<string, string> = {};
+    for (const [org, address] of entries) {
+      configIdSchema.parse(org, `${where}: key ${JSON.stringify(org.slice(0, 80))}`);
+      parsed[org] = p2pAddressSchema.parse(address, `${where}.${org}`);
+    }
+    return parsed;
+  },
+};
+
 export const nodeConfigSchema: Schema<NodeConfigJson> = object({
   org: configIdSchema,
   role: literal('validator', 'submitter', 'recipient'),
@@ -73,6 +102,7 @@ export const nodeConfigSchema: Schema<NodeConfigJson> = object({
   apiHost: apiHostSchema,
   apiPort: uint(65535, 1),
   diskReserveBytes: optional(uint(LIMITS.maxDiskReserveBytes)),
+  peerAddresses: optional(peerAddressesSchema),
 });
 
 /** Validates a node.json value and resolves its paths against `configPath`'s directory. */
