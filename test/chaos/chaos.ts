@@ -1,8 +1,11 @@
 // A fault soak of real node processes (docs/TESTING.md, "Chaos soak"): 4 validators and 3
 // followers on 127.0.0.1 under a steady load of consent grants, while a seeded schedule crashes
 // nodes (SIGKILL), stops them cleanly (SIGTERM), or freezes them (SIGSTOP, then SIGCONT: a VM
-// pause or a long collector stall) and brings them back. At most one validator is away at a
-// time (until it has caught up again), so the network must keep committing; followers fail freely.
+// pause or a long collector stall) and brings them back; with `partitions`, it also cuts the
+// network in two for a while (partitions.ts: one node alone, the validators two and two, or the
+// followers away from the validators). At most one validator is away at a time (until it has
+// caught up again), except in the two-and-two split, so the network must keep committing;
+// followers fail freely.
 //
 // What must hold, checked while it runs and after every node is back:
 // - safety: no two nodes ever report different blocks at one height (every running node's
@@ -10,7 +13,10 @@
 // - liveness: the height never stands still for longer than `maxStallMs` (the commits go on
 //   with one validator away; an idle network still commits a heartbeat block every 5 s);
 // - durability: every transaction a node answered as committed is committed at that height on
-//   another node too;
+//   another node too, and every one a node answered as pending is committed in the end unless that
+//   node was stopped after taking it (a mempool does not outlive its process; a cut-off or frozen
+//   node must get its transactions out once it can);
+// - recovery: a node back from a fault or a partition catches up with the others;
 // - honest recovery: no validator ever signed two votes or proposals for one slot (a crashed
 //   validator restarts from its consensus WAL), so no node kept equivocation evidence;
 // - no node logged an error (each error-level line is a bug or a lost write), judged an honest
@@ -22,8 +28,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeStatusView } from '../../src/node/node-runtime.js';
 import { findMetric } from '../helpers/metrics.js';
-import { startTestNetwork, type TestNetwork } from '../helpers/network.js';
+import { ForkDetector, startTestNetwork, type TestNetwork } from '../helpers/network.js';
 import { seededRandom } from '../helpers/seeded-random.js';
+import { type Partition, type PartitionShape, Partitions } from './partitions.js';
 import { TransferLoad, type TransferTally } from './transfers.js';
 
 export interface ChaosOptions {
@@ -36,13 +43,15 @@ export interface ChaosOptions {
   readonly maxStallMs?: number;
   /** Also declare payloads from the hospital to the platform throughout (transfers.ts). */
   readonly transfers?: boolean;
+  /** Also partition the network (partitions.ts): a fourth kind of fault. */
+  readonly partitions?: boolean;
   /** Keep the network's folder (logs, data) afterwards. */
   readonly keep?: boolean;
   /** Progress lines (one per fault); none by default. */
   readonly say?: (line: string) => void;
 }
 
-export type FaultKind = 'kill' | 'term' | 'freeze';
+export type FaultKind = 'kill' | 'term' | 'freeze' | 'partition';
 
 export interface ChaosReport {
   readonly seed: number;
@@ -57,6 +66,10 @@ export interface ChaosReport {
   /** Answered pending (a 202 after the wait), or no answer (the node went away): how many of them committed. */
   readonly unsettled: number;
   readonly unsettledCommitted: number;
+  /** Of the unsettled, those whose node kept running after taking them: each must commit. */
+  readonly owed: number;
+  /** With `partitions`: partitions by shape. */
+  readonly partitionShapes?: Record<PartitionShape, number>;
   /** Refused by the node (a non-2xx answer), by status. */
   readonly refused: Record<string, number>;
   readonly warnings: Record<string, number>;
@@ -67,9 +80,18 @@ export interface ChaosReport {
 }
 
 interface Fault {
+  /** The node; for a partition, the first node of the side cut off. */
   readonly org: string;
   readonly kind: FaultKind;
   readonly durationMs: number;
+  readonly partition?: Partition;
+}
+
+/** A transaction a node answered pending, or did not answer. */
+interface UnsettledTx {
+  readonly txId: string;
+  readonly org: string;
+  readonly submittedAtMs: number;
 }
 
 /** Bounds of the schedule: a fault lasts 0.5-8 s, and the next starts 0.5-4 s after one begins. */
@@ -77,6 +99,11 @@ const MIN_FAULT_MS = 500;
 const MAX_FAULT_MS = 8_000;
 const MIN_GAP_MS = 500;
 const MAX_GAP_MS = 4_000;
+/** Partitions last longer: long enough, at times, for libp2p's pings to give a connection up. */
+const MIN_PARTITION_MS = 1_000;
+const MAX_PARTITION_MS = 12_000;
+/** A pending transaction of a node that kept running must commit within this long of the end. */
+const OWED_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_STALL_MS = 20_000;
 /** A node back from a fault must reach the others' height within this long. */
 const CATCH_UP_TIMEOUT_MS = 30_000;
@@ -93,14 +120,19 @@ class ChaosRun {
   readonly random: () => number;
   /** Nodes stopped or frozen now, by organisation. */
   readonly away = new Map<string, FaultKind>();
+  /** Nodes on the cut-off side of the partition now (still running and answering). */
+  readonly cutOff = new Set<string>();
+  /** When each node last lost its mempool (killed or stopped). */
+  readonly mempoolLostAtMs = new Map<string, number>();
   readonly violations: string[] = [];
-  readonly faults: Record<FaultKind, number> = { kill: 0, term: 0, freeze: 0 };
-  readonly hashAt = new Map<number, { hash: string; org: string }>();
+  readonly faults: Record<FaultKind, number> = { kill: 0, term: 0, freeze: 0, partition: 0 };
+  readonly partitionShapes: Record<PartitionShape, number> = { isolate: 0, split: 0, followers: 0 };
+  partitions: Partitions | undefined;
+  readonly forks = new ForkDetector();
   readonly committedTxs: { txId: string; height: number; org: string }[] = [];
-  readonly unsettledTxs: string[] = [];
+  readonly unsettledTxs: UnsettledTx[] = [];
   readonly refused: Record<string, number> = {};
   submitted = 0;
-  highest = 0;
   maxStallMs = 0;
   maxStallEndedAtMs = 0;
   readonly startedAt = Date.now();
@@ -127,18 +159,24 @@ class ChaosRun {
     return [...this.net.nodes.keys()].filter((org) => !this.away.has(org) && this.net.isRunning(org));
   }
 
+  /** Validators stopped, frozen, catching up or cut off. */
   validatorsAway(): number {
-    return this.net.validators.filter((org) => this.away.has(org)).length;
+    return this.net.validators.filter((org) => this.away.has(org) || this.cutOff.has(org)).length;
+  }
+
+  secondsSinceStart(): string {
+    return ((Date.now() - this.startedAt) / 1000).toFixed(1);
   }
 
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.random() * items.length)]!;
   }
 
-  /** Every three faults are one of each kind, in a seeded order: a short run sees all three. */
+  /** Every three (four) faults are one of each kind, in a seeded order: a short run sees each kind. */
   nextKind(): FaultKind {
     if (this.#kinds.length === 0) {
       const kinds: FaultKind[] = ['kill', 'term', 'freeze'];
+      if (this.options.partitions) kinds.push('partition');
       while (kinds.length > 0)
         this.#kinds.push(kinds.splice(Math.floor(this.random() * kinds.length), 1)[0]!);
     }
@@ -149,30 +187,20 @@ class ChaosRun {
     return Math.round(low + this.random() * (high - low));
   }
 
+  /** A node's status, or undefined if it does not answer within STATUS_TIMEOUT_MS. */
   async status(org: string): Promise<NodeStatusView | undefined> {
-    try {
-      const response = await fetch(`${this.net.api(org)}/status`, {
-        signal: AbortSignal.timeout(STATUS_TIMEOUT_MS),
-      });
-      return response.status === 200 ? ((await response.json()) as NodeStatusView) : undefined;
-    } catch {
-      return undefined; // Going away or just back: not an answer, and no disagreement.
-    }
+    // Going away or just back: not an answer, and no disagreement.
+    return this.net.status(org, { timeoutMs: STATUS_TIMEOUT_MS }).catch(() => undefined);
+  }
+
+  /** The highest height any node reported. */
+  get highest(): number {
+    return this.forks.highest;
   }
 
   /** Records a status: a second hash at one height is a fork; a higher height is progress. */
   note(org: string, status: NodeStatusView): void {
-    const seen = this.hashAt.get(status.height);
-    if (seen === undefined) this.hashAt.set(status.height, { hash: status.blockHash, org });
-    else if (seen.hash !== status.blockHash) {
-      this.violations.push(
-        `fork at height ${status.height}: ${seen.org} has ${seen.hash}, ${org} has ${status.blockHash}`,
-      );
-    }
-    if (status.height > this.highest) {
-      this.highest = status.height;
-      this.#lastProgressAt = Date.now();
-    }
+    if (this.forks.note(org, status)) this.#lastProgressAt = Date.now();
   }
 
   /** Polls every reachable node until the load stops; measures the longest stall. */
@@ -208,6 +236,7 @@ async function submitLoad(run: ChaosRun, intervalMs: number): Promise<void> {
 async function submitOne(run: ChaosRun, org: string): Promise<void> {
   const grant = await run.net.makeConsentGrant();
   run.submitted++;
+  const unsettled: UnsettledTx = { txId: grant.txIdHex, org, submittedAtMs: Date.now() };
   try {
     const answer = await run.net.submit(org, grant.bytes, { wait: true, timeoutMs: SUBMIT_WAIT_MS });
     const json = answer.json as { status?: string; height?: number; accepted?: boolean };
@@ -215,40 +244,77 @@ async function submitOne(run: ChaosRun, org: string): Promise<void> {
       if (json.accepted !== true) run.violations.push(`${grant.txIdHex} committed as refused on ${org}`);
       run.committedTxs.push({ txId: grant.txIdHex, height: json.height!, org });
     } else if (answer.status === 202) {
-      run.unsettledTxs.push(grant.txIdHex);
+      run.unsettledTxs.push(unsettled);
     } else {
       run.refused[answer.status] = (run.refused[answer.status] ?? 0) + 1;
     }
   } catch {
     // No answer: the node went away while holding the request. The grant may still commit.
-    run.unsettledTxs.push(grant.txIdHex);
+    run.unsettledTxs.push(unsettled);
   }
 }
 
-/** The next fault: a target that is not away, at most one validator away at a time. */
+/**
+ * The next fault: a target that is neither away nor cut off, at most one validator away at a time
+ * (the two-and-two split aside), one partition at a time.
+ */
 function nextFault(run: ChaosRun): Fault | undefined {
+  const kind = run.nextKind();
   const validatorFree = run.validatorsAway() === 0;
   const candidates = [...run.net.nodes.keys()].filter(
-    (org) => !run.away.has(org) && (validatorFree || !run.net.validators.includes(org)),
+    (org) =>
+      !run.away.has(org) && !run.cutOff.has(org) && (validatorFree || !run.net.validators.includes(org)),
   );
+  if (kind === 'partition') {
+    const partition = nextPartition(run, candidates, validatorFree);
+    if (partition === undefined) return undefined;
+    const durationMs = run.between(MIN_PARTITION_MS, MAX_PARTITION_MS);
+    return { org: [...partition.side][0]!, kind, durationMs, partition };
+  }
   if (candidates.length === 0) return undefined;
-  const org = run.pick(candidates);
-  return { org, kind: run.nextKind(), durationMs: run.between(MIN_FAULT_MS, MAX_FAULT_MS) };
+  return { org: run.pick(candidates), kind, durationMs: run.between(MIN_FAULT_MS, MAX_FAULT_MS) };
+}
+
+/** A partition of a seeded shape whose side is free of other faults; none while one is on. */
+function nextPartition(run: ChaosRun, candidates: string[], validatorFree: boolean): Partition | undefined {
+  if (run.partitions === undefined || run.cutOff.size > 0) return undefined;
+  const { validators, followers } = run.net;
+  const free = (orgs: readonly string[]) => orgs.every((org) => candidates.includes(org));
+  const shapes: PartitionShape[] = [];
+  if (candidates.length > 0) shapes.push('isolate');
+  if (validatorFree && free(validators)) shapes.push('split');
+  if (free(followers)) shapes.push('followers');
+  if (shapes.length === 0) return undefined;
+  const shape = run.pick(shapes);
+  if (shape === 'isolate') return { shape, side: new Set([run.pick(candidates)]) };
+  if (shape === 'followers') return { shape, side: new Set(followers) };
+  // Two validators, and each follower on either side by a coin toss.
+  const side = new Set(shuffled(run, validators).slice(0, 2));
+  for (const org of followers) if (run.random() < 0.5) side.add(org);
+  return { shape, side };
+}
+
+function shuffled<T>(run: ChaosRun, items: readonly T[]): T[] {
+  const rest = [...items];
+  const out: T[] = [];
+  while (rest.length > 0) out.push(rest.splice(Math.floor(run.random() * rest.length), 1)[0]!);
+  return out;
 }
 
 /** Applies a fault, waits its duration, then brings the node back (a restart or SIGCONT). */
 async function inject(run: ChaosRun, fault: Fault): Promise<void> {
+  if (fault.partition !== undefined) return partition(run, fault, fault.partition);
   const { net } = run;
   run.away.set(fault.org, fault.kind);
   run.faults[fault.kind]++;
-  const atSeconds = ((Date.now() - run.startedAt) / 1000).toFixed(1);
-  run.options.say?.(`+${atSeconds} s: ${fault.kind} ${fault.org} for ${fault.durationMs} ms`);
+  run.options.say?.(`+${run.secondsSinceStart()} s: ${fault.kind} ${fault.org} for ${fault.durationMs} ms`);
   try {
     if (fault.kind === 'freeze') {
       net.nodes.get(fault.org)!.process!.kill('SIGSTOP');
       await sleep(fault.durationMs);
       net.nodes.get(fault.org)!.process!.kill('SIGCONT');
     } else {
+      run.mempoolLostAtMs.set(fault.org, Date.now());
       const exit = await net.kill(fault.org, fault.kind === 'kill' ? 'SIGKILL' : 'SIGTERM');
       if (fault.kind === 'term' && exit.code !== 0) {
         run.violations.push(`${fault.org} stopped by SIGTERM exited with ${exit.code ?? exit.signal}`);
@@ -261,6 +327,29 @@ async function inject(run: ChaosRun, fault: Fault): Promise<void> {
     run.violations.push(`${fault.kind} ${fault.org}: ${(error as Error).message}`);
   } finally {
     run.away.delete(fault.org);
+  }
+}
+
+/** Cuts `side` off, waits, heals, and waits until every node of it has caught up. */
+async function partition(run: ChaosRun, fault: Fault, partition: Partition): Promise<void> {
+  const partitions = run.partitions!;
+  for (const org of partition.side) run.cutOff.add(org);
+  run.faults.partition++;
+  run.partitionShapes[partition.shape]++;
+  const side = [...partition.side].join(', ');
+  run.options.say?.(
+    `+${run.secondsSinceStart()} s: partition (${partition.shape}) ${side} for ${fault.durationMs} ms`,
+  );
+  try {
+    partitions.cut(partition.side);
+    await sleep(fault.durationMs);
+    partitions.heal();
+    await Promise.all([...partition.side].map((org) => catchUp(run, org)));
+  } catch (error) {
+    run.violations.push(`partition (${partition.shape}) ${side}: ${(error as Error).message}`);
+  } finally {
+    partitions.heal();
+    run.cutOff.clear();
   }
 }
 
@@ -303,10 +392,12 @@ async function converge(run: ChaosRun): Promise<number> {
   return agreed;
 }
 
-/** Each transaction answered committed is committed at the same height on another node. */
-async function checkCommitted(run: ChaosRun): Promise<number> {
+/**
+ * Each transaction answered committed is committed at the same height on another node; each one
+ * answered pending (or not answered) by a node that kept its mempool since must commit too.
+ */
+async function checkCommitted(run: ChaosRun): Promise<{ unsettledCommitted: number; owed: number }> {
   const orgs = [...run.net.nodes.keys()];
-  let unsettledCommitted = 0;
   for (const tx of run.committedTxs) {
     const other = orgs[(orgs.indexOf(tx.org) + 1) % orgs.length]!;
     const answer = await run.net.get<{ status: string; height?: number }>(other, `/tx/${tx.txId}`);
@@ -316,11 +407,29 @@ async function checkCommitted(run: ChaosRun): Promise<number> {
       );
     }
   }
-  for (const txId of run.unsettledTxs) {
-    const answer = await run.net.get<{ status: string }>(orgs[0]!, `/tx/${txId}`);
-    if (answer.json.status === 'committed') unsettledCommitted++;
-  }
-  return unsettledCommitted;
+  const isCommitted = async (tx: UnsettledTx) =>
+    (await run.net.get<{ status: string }>(orgs[0]!, `/tx/${tx.txId}`)).json.status === 'committed';
+  const owed = run.unsettledTxs.filter((tx) => (run.mempoolLostAtMs.get(tx.org) ?? 0) < tx.submittedAtMs);
+  // A node re-sends what waits in its mempool with a backoff of up to 30 s (LIMITS).
+  let missing = owed;
+  await run.net
+    .waitFor(
+      'every pending transaction of a node that kept running committed',
+      async () => {
+        const left: UnsettledTx[] = [];
+        for (const tx of missing) if (!(await isCommitted(tx))) left.push(tx);
+        missing = left;
+        return missing.length === 0;
+      },
+      { timeoutMs: OWED_TIMEOUT_MS, intervalMs: 500 },
+    )
+    .catch(() => {
+      for (const tx of missing)
+        run.violations.push(`${tx.txId}: answered pending by ${tx.org}, which kept running, never committed`);
+    });
+  let unsettledCommitted = 0;
+  for (const tx of run.unsettledTxs) if (await isCommitted(tx)) unsettledCommitted++;
+  return { unsettledCommitted, owed: owed.length };
 }
 
 /**
@@ -376,8 +485,18 @@ async function verifyEveryChain(run: ChaosRun): Promise<void> {
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   if (options.keep) process.env.BAYLEDGER_TEST_KEEP = '1';
-  const net = await startTestNetwork();
+  let partitions: Partitions | undefined;
+  const installPartitions = async (network: TestNetwork) => {
+    partitions = await Partitions.install(network);
+  };
+  const net = await startTestNetwork({
+    beforeStart: options.partitions ? installPartitions : undefined,
+  }).catch(async (error: unknown) => {
+    await partitions?.close();
+    throw error;
+  });
   const run = new ChaosRun(net, options);
+  run.partitions = partitions;
   try {
     const transfers = options.transfers ? new TransferLoad(run, options.seed) : undefined;
     await transfers?.prepare();
@@ -403,7 +522,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       run.violations.push(`the height stood still for ${run.maxStallMs} ms (bound ${maxStallMs} ms)`);
     }
     const finalHeight = await converge(run);
-    const unsettledCommitted = await checkCommitted(run);
+    for (const conflict of run.forks.conflicts) run.violations.push(`fork at ${conflict}`);
+    const { unsettledCommitted, owed } = await checkCommitted(run);
+    const bypassed = run.partitions?.bypassed() ?? [];
+    if (bypassed.length > 0)
+      run.violations.push(`no connection went through the links of ${bypassed.join(', ')}`);
     const transferTally = await transfers?.check();
     await checkNoEquivocation(run);
     await verifyEveryChain(run);
@@ -418,6 +541,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       committed: run.committedTxs.length,
       unsettled: run.unsettledTxs.length,
       unsettledCommitted,
+      owed,
+      ...(options.partitions ? { partitionShapes: run.partitionShapes } : {}),
       refused: run.refused,
       warnings,
       ...(transferTally === undefined ? {} : { transfers: transferTally }),
@@ -427,5 +552,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // A node left frozen would not hear the stop.
     for (const node of net.nodes.values()) node.process?.kill('SIGCONT');
     await net.stop();
+    await partitions?.close();
   }
 }

@@ -1,7 +1,7 @@
-// npm run test:chaos -- [--seconds N] [--seed S] [--runs R] [--rate TX_PER_S] [--transfers] [--keep] [--quiet]
+// npm run test:chaos -- [--seconds N] [--seed S] [--runs R] [--rate TX_PER_S] [--transfers] [--partitions] [--keep] [--quiet]
 // Runs R fault soaks of real node processes (chaos.ts), seeds S, S+1, ...: each N seconds of
 // crashes, clean stops and freezes under load (with --transfers, payloads declared from the
-// hospital to the platform too), then every check. Prints one report per run as
+// hospital to the platform too; with --partitions, network partitions too), then every check. Prints one report per run as
 // JSON, and exits 1 if any run broke an invariant (each violation is printed).
 import '../../src/polyfill.js';
 import { LIVE_CHILDREN } from '../helpers/child.js';
@@ -28,13 +28,14 @@ interface CliOptions {
   runs: number;
   rate: number;
   transfers: boolean;
+  partitions: boolean;
   keep: boolean;
   quiet: boolean;
 }
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: npm run test:chaos -- [--seconds N] [--seed S] [--runs R] [--rate TX_PER_S] [--transfers] [--keep] [--quiet]\n`,
+    `${message}\nusage: npm run test:chaos -- [--seconds N] [--seed S] [--runs R] [--rate TX_PER_S] [--transfers] [--partitions] [--keep] [--quiet]\n`,
   );
   process.exit(2);
 }
@@ -54,6 +55,7 @@ function parse(argv: readonly string[]): CliOptions {
     runs: 1,
     rate: 20,
     transfers: false,
+    partitions: false,
     keep: false,
     quiet: false,
   };
@@ -64,7 +66,10 @@ function parse(argv: readonly string[]): CliOptions {
     else if (flag === '--seed') options.firstSeed = wholeNumber(value, '--seed', 0);
     else if (flag === '--runs') options.runs = wholeNumber(value, '--runs', 1);
     else if (flag === '--rate') options.rate = wholeNumber(value, '--rate', 1);
-    else if (flag === '--transfers') {
+    else if (flag === '--partitions') {
+      options.partitions = true;
+      continue;
+    } else if (flag === '--transfers') {
       options.transfers = true;
       continue;
     } else if (flag === '--keep') {
@@ -90,6 +95,7 @@ async function main(): Promise<void> {
       durationMs: options.seconds * 1000,
       ratePerSecond: options.rate,
       transfers: options.transfers,
+      partitions: options.partitions,
       keep: options.keep,
       say: options.quiet ? undefined : (line) => process.stderr.write(`seed ${seed}: ${line}\n`),
     });
@@ -98,7 +104,10 @@ async function main(): Promise<void> {
     if (report.violations.length > 0) {
       failures++;
       process.stdout.write(`FAIL seed ${seed}:\n${report.violations.map((v) => `  ${v}`).join('\n')}\n`);
-      process.stdout.write(`  replay: npm run test:chaos -- --seed ${seed} --seconds ${options.seconds}\n`);
+      const flags = `${options.transfers ? ' --transfers' : ''}${options.partitions ? ' --partitions' : ''}`;
+      process.stdout.write(
+        `  replay: npm run test:chaos -- --seed ${seed} --seconds ${options.seconds} --rate ${options.rate}${flags}\n`,
+      );
     }
   }
   process.stdout.write(`${options.runs - failures}/${options.runs} chaos runs passed\n`);

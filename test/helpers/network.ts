@@ -54,6 +54,8 @@ export interface TestNetworkOptions {
   readonly consensus?: Partial<ConsensusParams>;
   /** Node log level (default 'info'). */
   readonly logLevel?: string;
+  /** Runs once the network's folder is written, before any node starts (to edit node.json files). */
+  readonly beforeStart?: (net: TestNetwork) => Promise<void>;
 }
 
 export interface TestNode {
@@ -108,11 +110,15 @@ export interface TestNetwork {
   signerOf(org: string): Promise<Ed25519Signer>;
   tokenOf(org: string): Promise<string>;
   api(org: string): string;
-  /** GET a path on a node's API; JSON answers are parsed. */
-  get<T = unknown>(org: string, pathAndQuery: string): Promise<ApiAnswer<T>>;
+  /** GET a path on a node's API (default timeout 10 s); JSON answers are parsed. */
+  get<T = unknown>(
+    org: string,
+    pathAndQuery: string,
+    options?: { timeoutMs?: number },
+  ): Promise<ApiAnswer<T>>;
   /** POSTs a canonical envelope as application/cbor with the node's token. */
   submit(org: string, envelopeBytes: Uint8Array, options?: SubmitOptions): Promise<ApiAnswer>;
-  status(org: string): Promise<NodeStatusView>;
+  status(org: string, options?: { timeoutMs?: number }): Promise<NodeStatusView>;
   /** Sends `signal` (default SIGKILL) and waits for the process to exit. */
   kill(org: string, signal?: NodeJS.Signals): Promise<ProcessExit>;
   /** Starts a stopped node again and waits until its API answers. */
@@ -299,6 +305,7 @@ export async function startTestNetwork(options: TestNetworkOptions = {}): Promis
     const templatePath = await writeTemplate(root, options);
     await networkInit({ out: dir, template: templatePath, basePort: 0, quiet: true });
     network = await TestNetworkImpl.open(root, dir, options.logLevel ?? 'info');
+    await options.beforeStart?.(network);
     await network.startAll();
     return network;
   } catch (error) {
@@ -521,8 +528,14 @@ class TestNetworkImpl implements TestNetwork {
     return this.#node(org).api;
   }
 
-  async get<T = unknown>(org: string, pathAndQuery: string): Promise<ApiAnswer<T>> {
-    const response = await fetch(`${this.api(org)}${pathAndQuery}`, { signal: AbortSignal.timeout(10_000) });
+  async get<T = unknown>(
+    org: string,
+    pathAndQuery: string,
+    options: { timeoutMs?: number } = {},
+  ): Promise<ApiAnswer<T>> {
+    const response = await fetch(`${this.api(org)}${pathAndQuery}`, {
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    });
     const text = await response.text();
     const isJson = (response.headers.get('content-type') ?? '').startsWith('application/json');
     return { status: response.status, json: (isJson ? JSON.parse(text) : text) as T };
@@ -543,8 +556,8 @@ class TestNetworkImpl implements TestNetwork {
     return { status: response.status, json: (await response.json()) as unknown };
   }
 
-  async status(org: string): Promise<NodeStatusView> {
-    const answer = await this.get<NodeStatusView>(org, '/status');
+  async status(org: string, options: { timeoutMs?: number } = {}): Promise<NodeStatusView> {
+    const answer = await this.get<NodeStatusView>(org, '/status', options);
     if (answer.status !== 200) throw new Error(`${org} /status answered ${answer.status}`);
     return answer.json;
   }
@@ -583,15 +596,35 @@ export interface AgreementReport {
 }
 
 /**
- * Polls every running node's /status in the background and remembers the block hash each one
- * reports at each height; two different hashes at one height, from any two nodes at any time, is a
- * fork and is recorded. `stop()` ends the polling and reports.
+ * The block hash nodes reported at each height: two different hashes at one height, from any two
+ * nodes at any time, is a fork, recorded in `conflicts`.
+ */
+export class ForkDetector {
+  readonly conflicts: string[] = [];
+  readonly #hashAt = new Map<number, { hash: string; org: string }>();
+  highest = 0;
+
+  /** Records what `org` reported; true when that is a height higher than any seen before. */
+  note(org: string, status: Pick<NodeStatusView, 'height' | 'blockHash'>): boolean {
+    const seen = this.#hashAt.get(status.height);
+    if (seen === undefined) this.#hashAt.set(status.height, { hash: status.blockHash, org });
+    else if (seen.hash !== status.blockHash)
+      this.conflicts.push(
+        `height ${status.height}: ${seen.org} has ${seen.hash}, ${org} has ${status.blockHash}`,
+      );
+    if (status.height <= this.highest) return false;
+    this.highest = status.height;
+    return true;
+  }
+}
+
+/**
+ * Polls every running node's /status in the background into a ForkDetector; `stop()` ends the
+ * polling and reports.
  */
 export function watchAgreement(net: TestNetwork, intervalMs = 200): { stop(): Promise<AgreementReport> } {
-  const hashAt = new Map<number, { hash: string; org: string }>();
-  const conflicts: string[] = [];
+  const forks = new ForkDetector();
   let samples = 0;
-  let highest = 0;
   let running = true;
   const poll = async (): Promise<void> => {
     while (running) {
@@ -599,15 +632,8 @@ export function watchAgreement(net: TestNetwork, intervalMs = 200): { stop(): Pr
       await Promise.all(
         orgs.map(async (org) => {
           try {
-            const status = await net.status(org);
+            forks.note(org, await net.status(org));
             samples++;
-            highest = Math.max(highest, status.height);
-            const seen = hashAt.get(status.height);
-            if (seen === undefined) hashAt.set(status.height, { hash: status.blockHash, org });
-            else if (seen.hash !== status.blockHash)
-              conflicts.push(
-                `height ${status.height}: ${seen.org} has ${seen.hash}, ${org} has ${status.blockHash}`,
-              );
           } catch {
             // A node being killed or restarted does not answer; that is not a disagreement.
           }
@@ -621,7 +647,7 @@ export function watchAgreement(net: TestNetwork, intervalMs = 200): { stop(): Pr
     async stop() {
       running = false;
       await loop;
-      return { samples, highest, conflicts };
+      return { samples, highest: forks.highest, conflicts: forks.conflicts };
     },
   };
 }
