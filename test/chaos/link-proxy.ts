@@ -32,17 +32,38 @@ export class LinkProxy {
     this.#server = createServer({ allowHalfOpen: true }, (client) => this.#accept(client));
   }
 
-  /** Starts a link from `from` to the node of `to` listening on `targetPort`. */
-  static async open(from: string, to: string, targetPort: number): Promise<LinkProxy> {
-    const link = new LinkProxy(from, to, targetPort);
+  /**
+   * Starts a link from `from` to the node of `to` listening on `targetPort`, on a port the OS
+   * assigns that is none of `avoidPorts`: the nodes' ports were chosen free but are not bound
+   * until the nodes start, so the OS may offer one of them.
+   */
+  static async open(
+    from: string,
+    to: string,
+    targetPort: number,
+    avoidPorts: ReadonlySet<number> = new Set(),
+  ): Promise<LinkProxy> {
+    const refused: LinkProxy[] = [];
+    try {
+      for (;;) {
+        const link = new LinkProxy(from, to, targetPort);
+        await link.#listen();
+        if (!avoidPorts.has(link.#port)) return link;
+        refused.push(link); // Held until a good port is found, so the OS does not offer it again.
+      }
+    } finally {
+      await Promise.all(refused.map((link) => link.close()));
+    }
+  }
+
+  async #listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      link.#server.once('error', reject);
-      link.#server.listen(0, '127.0.0.1', () => resolve());
+      this.#server.once('error', reject);
+      this.#server.listen(0, '127.0.0.1', () => resolve());
     });
-    const address = link.#server.address();
+    const address = this.#server.address();
     if (address === null || typeof address === 'string') throw new Error('the link proxy has no port');
-    link.#port = address.port;
-    return link;
+    this.#port = address.port;
   }
 
   /** The libp2p address `from` dials instead of `to`'s own. */

@@ -35,12 +35,15 @@ export class Partitions {
   static async install(net: TestNetwork): Promise<Partitions> {
     const links: LinkProxy[] = [];
     const orgs = [...net.nodes.keys()];
+    const nodePorts = new Set(
+      orgs.flatMap((org) => [p2pPortOf(net, org), net.nodes.get(org)!.config.apiPort]),
+    );
     try {
       for (const from of orgs) {
         const peerAddresses: Record<string, string> = {};
         for (const to of orgs) {
           if (to === from) continue;
-          const link = await LinkProxy.open(from, to, p2pPortOf(net, to));
+          const link = await LinkProxy.open(from, to, p2pPortOf(net, to), nodePorts);
           links.push(link);
           peerAddresses[to] = link.address;
         }

@@ -1,21 +1,28 @@
-// A short fault soak (test/chaos/chaos.ts) in every test run: 40 seconds of crashes, clean stops
-// and freezes of real node processes under a load of consent grants and payload transfers, then
+// A short fault soak (test/chaos/chaos.ts) in every test run: 40 seconds of crashes, clean stops,
+// freezes and network partitions of real node processes under a load of consent grants and
+// payload transfers, then
 // every safety, liveness, durability and recovery check. Longer and other seeds: `npm run test:chaos` (docs/TESTING.md, "Chaos soak").
 import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
 import { runChaos } from '../chaos/chaos.js';
 
-describe('chaos: crashes, clean stops and freezes of real nodes under load', function () {
+describe('chaos: crashes, clean stops, freezes and partitions of real nodes under load', function () {
   this.timeout(300_000);
 
   it('keeps one chain, keeps committing, loses no committed transaction or approved payload, and every chain verifies', async () => {
-    const report = await runChaos({ seed: 27, durationMs: 40_000, ratePerSecond: 20, transfers: true });
+    const report = await runChaos({
+      seed: 27,
+      durationMs: 40_000,
+      ratePerSecond: 20,
+      transfers: true,
+      partitions: true,
+    });
     assert.deepEqual(report.violations, []);
-    // The schedule did what it says (every three faults one of each kind, one every 0.5-4 s), and
+    // The schedule did what it says (every four faults one of each kind, one every 0.5-4 s), and
     // the load went through them: each submitter waits for its commit, so a validator away (its
     // turns as proposer cost about 4 s each) slows it, but at least one a second commits.
-    for (const kind of ['kill', 'term', 'freeze'] as const) {
-      assert.ok(report.faults[kind] >= 3, `${kind}: ${JSON.stringify(report.faults)}`);
+    for (const kind of ['kill', 'term', 'freeze', 'partition'] as const) {
+      assert.ok(report.faults[kind] >= 2, `${kind}: ${JSON.stringify(report.faults)}`);
     }
     assert.ok(report.committed >= 40, `only ${report.committed} transactions committed`);
     assert.ok(report.finalHeight >= 20, `only ${report.finalHeight} blocks`);

@@ -86,6 +86,31 @@ describe('chaos soak: a cuttable link between two nodes', () => {
     assert.equal(echo.sockets.length, 1);
   });
 
+  it('takes another port when the OS offers one the nodes are to use, and frees the refused ones', async () => {
+    const offered: number[] = [];
+    // Refuses the first two ports the OS offers, as if a node were to listen there.
+    const avoid = { has: (port: number) => offered.push(port) <= 2 } as unknown as ReadonlySet<number>;
+    const other = await LinkProxy.open('a', 'b', echo.port, avoid);
+    try {
+      assert.equal(offered.length, 3);
+      const port = Number(other.address.split('/').at(-1));
+      assert.equal(port, offered[2]);
+      for (const refused of offered.slice(0, 2)) {
+        const failed = await new Promise<boolean>((resolve) => {
+          const socket = connect({ host: '127.0.0.1', port: refused });
+          socket.once('connect', () => {
+            socket.destroy();
+            resolve(false);
+          });
+          socket.once('error', () => resolve(true));
+        });
+        assert.ok(failed, `port ${refused} still listens`);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
   it('closes the near end when the far end goes away', async () => {
     const client = await dial(link);
     sockets.push(client.socket);
