@@ -172,15 +172,23 @@ class ChaosRun {
     return items[Math.floor(this.random() * items.length)]!;
   }
 
-  /** Every three (four) faults are one of each kind, in a seeded order: a short run sees each kind. */
-  nextKind(): FaultKind {
+  /**
+   * The kinds still due in this rotation, in a seeded order; every three (four) faults are one of
+   * each kind, so a short run sees each kind.
+   */
+  dueKinds(): readonly FaultKind[] {
     if (this.#kinds.length === 0) {
       const kinds: FaultKind[] = ['kill', 'term', 'freeze'];
       if (this.options.partitions) kinds.push('partition');
       while (kinds.length > 0)
         this.#kinds.push(kinds.splice(Math.floor(this.random() * kinds.length), 1)[0]!);
     }
-    return this.#kinds.shift()!;
+    return this.#kinds;
+  }
+
+  /** Marks `kind` done in this rotation. */
+  applied(kind: FaultKind): void {
+    this.#kinds.splice(this.#kinds.indexOf(kind), 1);
   }
 
   between(low: number, high: number): number {
@@ -259,7 +267,18 @@ async function submitOne(run: ChaosRun, org: string): Promise<void> {
  * (the two-and-two split aside), one partition at a time.
  */
 function nextFault(run: ChaosRun): Fault | undefined {
-  const kind = run.nextKind();
+  // The first kind due that can be applied now (a partition cannot while one is on): skipping a
+  // kind instead would leave a short run with few of the others.
+  for (const kind of run.dueKinds()) {
+    const fault = faultOfKind(run, kind);
+    if (fault === undefined) continue;
+    run.applied(kind);
+    return fault;
+  }
+  return undefined;
+}
+
+function faultOfKind(run: ChaosRun, kind: FaultKind): Fault | undefined {
   const validatorFree = run.validatorsAway() === 0;
   const candidates = [...run.net.nodes.keys()].filter(
     (org) =>

