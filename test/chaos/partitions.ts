@@ -63,6 +63,11 @@ export class Partitions {
     for (const link of this.#links) if (side.has(link.from) !== side.has(link.to)) link.cut();
   }
 
+  /** Cuts the links between two nodes only. */
+  cutBetween(a: string, b: string): void {
+    for (const link of this.#links) if ([a, b].includes(link.from) && [a, b].includes(link.to)) link.cut();
+  }
+
   heal(): void {
     for (const link of this.#links) if (link.isCut) link.heal();
   }

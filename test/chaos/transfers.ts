@@ -89,13 +89,18 @@ export class TransferLoad {
   /** Declares payloads one after another while the soak runs and the hospital's node answers. */
   async run(): Promise<void> {
     while (this.#host.isRunning) {
-      if (this.#host.reachable().includes(HOSPITAL)) await this.#declareOne();
+      if (this.#host.reachable().includes(HOSPITAL)) await this.declare();
       await sleep(PAUSE_MS);
     }
   }
 
-  async #declareOne(): Promise<void> {
-    const size = Math.round(MIN_PAYLOAD_BYTES + this.#random() * (MAX_PAYLOAD_BYTES - MIN_PAYLOAD_BYTES));
+  /**
+   * Declares one payload of `size` bytes (default: seeded, 2-12 MiB) and records the outcome;
+   * returns the transfer's id when it came back approved.
+   */
+  async declare(
+    size = Math.round(MIN_PAYLOAD_BYTES + this.#random() * (MAX_PAYLOAD_BYTES - MIN_PAYLOAD_BYTES)),
+  ): Promise<string | undefined> {
     const bytes = randomBytes(size);
     const file = path.join(this.#host.net.dir, `chaos-payload-${this.#files++}.bin`);
     await writeFile(file, bytes);
@@ -115,10 +120,11 @@ export class TransferLoad {
       result.code === 0 ? (JSON.parse(result.stdout) as { transferId: string; status: string }) : undefined;
     if (declared?.status === 'approved') {
       this.#approved.push({ transferId: declared.transferId, sha256: sha256(bytes) });
-      return;
+      return declared.transferId;
     }
     const why = declared?.status ?? failureWords(result.stderr, result.code);
     this.#notApproved[why] = (this.#notApproved[why] ?? 0) + 1;
+    return undefined;
   }
 
   /** Once every node is back: each approved transfer delivered, receipt OK, its file intact. */

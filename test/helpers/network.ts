@@ -124,11 +124,13 @@ export interface TestNetwork {
   /** Starts a stopped node again and waits until its API answers. */
   restart(org: string): Promise<void>;
   /**
-   * Starts a stopped node with its data directory on a disk of `bytes` of its own (a tmpfs over the
-   * folder in a private mount namespace, test/helpers/small-disk.sh) and waits until its API
-   * answers. When the node's process ends, what it left on that disk becomes its data directory.
+   * Starts a stopped node with its data directory (or `folder`, e.g. its inbox) on a disk of
+   * `bytes` of its own (a tmpfs over the folder in a private mount namespace,
+   * test/helpers/small-disk.sh) and waits until its API answers. When the node's process ends,
+   * what it left on that disk becomes the folder's content. While it runs, the test sees the
+   * small disk at `/proc/<pid>/root<folder>` (pid of the node's process).
    */
-  restartOnSmallDisk(org: string, bytes: number): Promise<void>;
+  restartOnSmallDisk(org: string, bytes: number, folder?: string): Promise<void>;
   isRunning(org: string): boolean;
   /** Everything a node has logged (all its runs). */
   logOf(org: string): Promise<string>;
@@ -427,9 +429,9 @@ class TestNetworkImpl implements TestNetwork {
     await this.#start(org, []);
   }
 
-  async restartOnSmallDisk(org: string, bytes: number): Promise<void> {
-    const { dataDir } = this.#node(org).config;
-    await this.#start(org, ['unshare', '--mount', 'sh', SMALL_DISK_SCRIPT, String(bytes), dataDir]);
+  async restartOnSmallDisk(org: string, bytes: number, folder?: string): Promise<void> {
+    const small = folder ?? this.#node(org).config.dataDir;
+    await this.#start(org, ['unshare', '--mount', 'sh', SMALL_DISK_SCRIPT, String(bytes), small]);
   }
 
   async #start(org: string, launcher: readonly string[]): Promise<void> {

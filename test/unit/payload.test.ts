@@ -769,7 +769,7 @@ describe('payload channel: resumption', () => {
     });
   });
 
-  it('after a crash, resumes from the last fsynced checkpoint even if more bytes reached the disk', async () => {
+  it('after a crash, resumes from the last fsynced checkpoint, cutting the bytes that reached the disk past it', async () => {
     await withTempDir(async (dir) => {
       const fixture = await sealFixture(dir, [12_000], { chunkBytes: SMALL_CHUNK });
       assertFailed(
@@ -783,8 +783,14 @@ describe('payload channel: resumption', () => {
       // than the container holds, plus a torn trailing leaf.
       const partial = partialDirectory(fixture.inboxDir, fixture.expectation.transferId);
       await truncate(path.join(partial, 'leaves.bin'), 16 * 32 + 7);
+      const itemFile = path.join(partial, 'files', 'item-00.bin');
+      const durableItemBytes = 16 * SMALL_CHUNK - encodeContainerHead([12_000]).byteLength;
+      assert.ok((await stat(itemFile)).size > durableItemBytes, 'bytes past the checkpoint reached the disk');
       const resumed = await PayloadReceiver.open(receiverOptions(fixture));
       assert.equal(resumed.nextChunk, 16);
+      // They are written again, so the room they held is given back at once (a resume after a
+      // full disk must not count them as room still needed).
+      assert.equal((await stat(itemFile)).size, durableItemBytes);
       const outcome = await deliver(fixture, { receiver: resumed });
       assertDelivered(outcome);
       await assertFiled(fixture, outcome.directory);

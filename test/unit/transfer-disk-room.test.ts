@@ -79,6 +79,33 @@ describe('transfer service: room on the disk for payloads', () => {
     );
   });
 
+  it('counts the room claimed by writes under way as taken, until they release it', async () => {
+    // A reserve 100 MiB below what is free: two claims of 60 MiB cannot both fit, one can (the
+    // 40 MiB margins dwarf what anything else writes meanwhile).
+    const MIB = 1024 * 1024;
+    const free = await new DiskRoom(dir, 0).freeBytes();
+    assert.ok(free > 200 * MIB, 'the test needs 200 MiB free');
+    const room = new DiskRoom(dir, free - 100 * MIB);
+    // Asked at once, as two fetches approved in one block ask: exactly one gets the room.
+    const [first, second] = await Promise.all([room.claim(60 * MIB), room.claim(60 * MIB)]);
+    assert.deepEqual([first.verdict.ok, second.verdict.ok].sort(), [false, true]);
+    const [granted, refused] = first.verdict.ok ? [first, second] : [second, first];
+    assert.equal(room.claimedBytes, 60 * MIB);
+    assert.match(
+      refused.verdict.reason,
+      new RegExp(`and ${60 * MIB} are claimed by payload fetches under way$`),
+    );
+    assert.equal((await room.check(60 * MIB)).ok, false, 'a check counts the claim too');
+    refused.release(); // holds nothing
+    assert.equal(room.claimedBytes, 60 * MIB);
+    granted.release();
+    granted.release(); // idempotent
+    assert.equal(room.claimedBytes, 0);
+    const again = await room.claim(60 * MIB);
+    assert.equal(again.verdict.ok, true);
+    again.release();
+  });
+
   it('refuses a sealed upload that would leave less than the reserve before reading any of it', async () => {
     const reserve = (await diskBytes(dir)) + 1;
     const sizes = [3_000_000, 40_000];

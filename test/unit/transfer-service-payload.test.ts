@@ -86,9 +86,9 @@ function sha256Hex(bytes: Uint8Array): string {
 class CountingRoom extends DiskRoom {
   checks = 0;
 
-  override async check(bytes: number) {
+  override async claim(bytes: number) {
     this.checks++;
-    return super.check(bytes);
+    return super.claim(bytes);
   }
 }
 

@@ -7,7 +7,10 @@
 // last verified chunk, up to LIMITS.maxPayloadFetchAttempts attempts with doubling waits; after
 // that the transfer is tried again at the next node start. No room on the disk for the rest of the
 // payload beside the ledger's reserve (disk-room.ts) is not an attempt: the fetch asks again every
-// LIMITS.diskRoomPollMs, for up to a day (LIMITS.maxDiskRoomPolls).
+// LIMITS.diskRoomPollMs, for up to a day (LIMITS.maxDiskRoomPolls). The same holds for a disk that
+// fills during a fetch that found room (another writer took it meanwhile, or two fetches each fit
+// alone): the write the disk refused (ENOSPC, EDQUOT) is not durable, so the fetch waits for room
+// and resumes after the last checkpointed chunk.
 //
 // The acceptance gate (gates.ts) is asked before every attempt, so a transfer whose consent is
 // revoked meanwhile is dropped, with its partial progress.
@@ -17,6 +20,7 @@ import { BayledgerError, isBayledgerError } from '../../core/errors.js';
 import type { StateReader } from '../../core/ledger/state-kv.js';
 import type { TransferRecord } from '../../core/ledger/views.js';
 import { LIMITS } from '../../core/limits.js';
+import { errnoOf } from '../file-read-error.js';
 import type { Logger } from '../log/logger.js';
 import type { FramedStream } from '../net/framed-stream.js';
 import type { PeerNetwork } from '../net/types.js';
@@ -24,7 +28,7 @@ import { PROTOCOL } from '../protocols.js';
 import { removePartial } from '../transfer/partial.js';
 import { MAX_RESPONSE_BYTES } from '../transfer/protocol.js';
 import { PayloadReceiver, type ReceiveOutcome } from '../transfer/receiver.js';
-import type { DiskRoom } from './disk-room.js';
+import type { DiskRoom, RoomClaim } from './disk-room.js';
 import { type AcceptDecision, acceptDecision, couldAccept } from './gates.js';
 import { IdleTimeout } from './idle-timeout.js';
 import type { PayloadStats } from './payload-stats.js';
@@ -49,7 +53,7 @@ export interface PayloadFetcherOptions {
   readonly logger: Logger;
   /** Signs, submits and waits for the receipt; resolves once it is committed or known. */
   readonly submitReceipt: (receipt: ReceiptRequest) => Promise<void>;
-  /** Asked for the bytes still to come before each attempt (disk-room.ts). */
+  /** Claimed for the bytes still to come for each attempt (disk-room.ts). */
   readonly room: DiskRoom;
   /** Bound on queued transfers (tests set a small one). Default LIMITS.maxQueuedPayloadFetches. */
   readonly maxQueued?: number;
@@ -65,6 +69,12 @@ interface Job {
   readonly transferIdHex: string;
   readonly consentIdHex: string;
   readonly abort: AbortController;
+}
+
+/** What an attempt has opened, for its end to release whatever happens. */
+interface Opened {
+  receiver?: PayloadReceiver;
+  claim?: RoomClaim;
 }
 
 /** How long to open a stream to the sender, dial included. */
@@ -279,11 +289,38 @@ export class PayloadFetcher {
     this.#options.stats.receiptSubmitted(receipt.accepted, receipt.reason);
   }
 
-  /** One request and its stream; transport failures come back as a retryable outcome. */
+  /**
+   * One request and its stream; transport failures come back as a retryable outcome, and so does
+   * a write the disk refused for want of space (a wait for room, as before a fetch starts).
+   */
   async #attempt(
     sender: string,
     expected: Parameters<typeof PayloadReceiver.open>[0]['expected'],
     signal: AbortSignal,
+  ): Promise<ReceiveOutcome> {
+    const opened: Opened = {};
+    try {
+      return await this.#attemptOnce(sender, expected, signal, opened);
+    } catch (error) {
+      const errno = errnoOf(error);
+      if (errno !== 'ENOSPC' && errno !== 'EDQUOT') throw error;
+      return {
+        status: 'failed',
+        reason: 'NO_DISK_ROOM',
+        detail: `the disk refused a write of the payload for want of space (${errno})`,
+        permanent: false,
+        nextChunk: opened.receiver?.nextChunk ?? 0,
+      };
+    } finally {
+      opened.claim?.release();
+    }
+  }
+
+  async #attemptOnce(
+    sender: string,
+    expected: Parameters<typeof PayloadReceiver.open>[0]['expected'],
+    signal: AbortSignal,
+    opened: Opened,
   ): Promise<ReceiveOutcome> {
     const options = this.#options;
     const receiver = await PayloadReceiver.open({
@@ -294,16 +331,18 @@ export class PayloadFetcher {
       expected,
       onProgress: () => options.stats.chunkAccepted(),
     });
+    opened.receiver = receiver;
     try {
       if (receiver.settled !== undefined) return receiver.settled;
-      // Not started while the disk lacks room for the rest beside the ledger's reserve: the next
-      // attempt asks again, and the verified prefix stays.
-      const room = await options.room.check(receiver.remainingBytes);
-      if (!room.ok) {
+      // Not started while the disk lacks room for the rest beside the ledger's reserve and the
+      // fetches under way: the next attempt asks again, and the verified prefix stays.
+      const claim = await options.room.claim(receiver.remainingBytes);
+      opened.claim = claim;
+      if (!claim.verdict.ok) {
         return {
           status: 'failed',
           reason: 'NO_DISK_ROOM',
-          detail: `the rest of the payload ${room.reason}`,
+          detail: `the rest of the payload ${claim.verdict.reason}`,
           permanent: false,
           nextChunk: receiver.nextChunk,
         };

@@ -78,6 +78,8 @@ export class ContainerSink {
   /** Whether item writes go to the worker, decided at the first one (once it has loaded). */
   #onWorker: Promise<boolean> | undefined;
   #directItemFiles = 0;
+  /** Container bytes recorded as durable when the sink opened: item bytes past them are cut. */
+  readonly #durableBytes: number;
 
   private constructor(
     directory: string,
@@ -85,7 +87,9 @@ export class ContainerSink {
     declaredSizes: readonly number[],
     head: Uint8Array,
     worker: ItemWriteWorker | undefined,
+    durableBytes: number,
   ) {
+    this.#durableBytes = durableBytes;
     this.#directory = directory;
     this.#layout = layout;
     this.#declaredSizes = declaredSizes;
@@ -110,7 +114,7 @@ export class ContainerSink {
     const worker = onWorker
       ? ItemWriteWorker.start(LIMITS.payloadReceiveChunksInFlight, layout.chunkBytes)
       : undefined;
-    const sink = new ContainerSink(directory, layout, declaredSizes, new Uint8Array(0), worker);
+    const sink = new ContainerSink(directory, layout, declaredSizes, new Uint8Array(0), worker, durableBytes);
     const problem = await sink.#collectHead(head).catch(async (error: unknown) => {
       await sink.close();
       throw error;
@@ -275,6 +279,11 @@ export class ContainerSink {
     for (const [index, sizeBytes] of this.#declaredSizes.entries()) {
       const file = path.join(this.#directory, ITEMS_FOLDER, itemFileName(index));
       const handle = await openReadWrite(file);
+      // Bytes past the durable prefix were never recorded as verified and will be written again:
+      // the room they hold is given back now, so that a fetch resumed after its disk filled asks
+      // for room it really lacks (a full disk's non-durable tail would otherwise count twice).
+      const keepBytes = Math.min(sizeBytes, Math.max(0, this.#durableBytes - start));
+      if ((await handle.stat()).size > keepBytes) await handle.truncate(keepBytes);
       this.#items.push({
         file,
         handle,

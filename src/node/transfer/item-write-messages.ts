@@ -38,6 +38,7 @@ export type ItemWriteRequest =
 export type ItemWriteReply =
   | { readonly type: 'done'; readonly seq: number }
   | { readonly type: 'digests'; readonly seq: number; readonly digests: readonly (Uint8Array | null)[] }
-  | { readonly type: 'failed'; readonly seq: number; readonly message: string }
+  /** `errno`: the file system's code ('ENOSPC', ...), so the reader can tell a full disk apart. */
+  | { readonly type: 'failed'; readonly seq: number; readonly message: string; readonly errno?: string }
   /** Sent once, when the worker has loaded and listens. */
   | { readonly type: 'ready' };

@@ -161,7 +161,9 @@ export class ItemWriteWorker {
     const pending = this.#pending.get(reply.seq);
     this.#pending.delete(reply.seq);
     if (reply.type === 'failed') {
-      const error = new Error(`writing received items failed: ${reply.message}`);
+      // With the worker's errno, so that a full disk reads as one here too (errnoOf).
+      const error: NodeJS.ErrnoException = new Error(`writing received items failed: ${reply.message}`);
+      if (reply.errno !== undefined) error.code = reply.errno;
       pending?.reject(error);
       this.#fail(error);
       return;

@@ -13,6 +13,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { assert, errorMessage } from '../../core/errors.js';
+import { errnoOf } from '../file-read-error.js';
 import { DirectAppender } from './direct-appender.js';
 import { piecesByItem } from './item-pieces.js';
 import type {
@@ -37,7 +38,7 @@ const { slots, slotBytes } = workerData as ItemWriteWorkerData;
 let items: ItemState[] = [];
 /** Every request's work, in order: a reply is sent only after the requests before it are done. */
 let work: Promise<void> = Promise.resolve();
-let failure: string | undefined;
+let failure: { readonly message: string; readonly errno?: string } | undefined;
 
 function reply(message: ItemWriteReply): void {
   port!.postMessage(message);
@@ -108,12 +109,12 @@ port.on('message', (request: ItemWriteRequest) => {
     step = async () => ({ type: 'digests', seq, digests: digests() });
   }
   work = work.then(async () => {
-    if (failure !== undefined) return reply({ type: 'failed', seq, message: failure });
+    if (failure !== undefined) return reply({ type: 'failed', seq, ...failure });
     try {
       reply(await step());
     } catch (error) {
-      failure = errorMessage(error);
-      reply({ type: 'failed', seq, message: failure });
+      failure = { message: errorMessage(error), errno: errnoOf(error) };
+      reply({ type: 'failed', seq, ...failure });
     }
   });
 });
