@@ -7,6 +7,7 @@
 // peer, a proposer or a forged record through; each costs a second or two of unit tests.
 //
 // Session 27: the two bugs the chaos soak found.
+// Session 28: a recipient's disk filling during payload fetches (ARCHITECTURE decision 60).
 //
 // `from` must occur exactly once in `file`; when the code around it changes, update it here.
 
@@ -287,5 +288,30 @@ export const MUTATIONS: readonly Mutation[] = [
     from: '    if (this.#options.admit(relayed)) this.#options.afterAdmitted();\n',
     to: '    this.#options.admit(relayed);\n',
     tests: ['test/unit/relay-admission.test.ts'],
+  },
+  // Session 28: a recipient's inbox disk filling during fetches.
+  {
+    name: 'fetch-waits-on-full-disk',
+    disables: 'a write the disk refused for want of space becoming a wait for room',
+    file: 'src/node/transfer-service/payload-fetcher.ts',
+    from: "      if (errno !== 'ENOSPC' && errno !== 'EDQUOT') throw error;\n",
+    to: '      throw error;\n',
+    tests: ['test/e2e/inbox-full.test.ts'],
+  },
+  {
+    name: 'partial-cuts-tail',
+    disables: 'cutting item bytes past the durable prefix when a partial reopens',
+    file: 'src/node/transfer/container-sink.ts',
+    from: '      if ((await handle.stat()).size > keepBytes) await handle.truncate(keepBytes);\n',
+    to: '',
+    tests: ['test/unit/payload.test.ts'],
+  },
+  {
+    name: 'room-claims-count',
+    disables: 'counting the room claimed by fetches under way',
+    file: 'src/node/transfer-service/disk-room.ts',
+    from: '    this.#claimedBytes += bytes;\n',
+    to: '',
+    tests: ['test/unit/transfer-disk-room.test.ts', 'test/e2e/inbox-full.test.ts'],
   },
 ];
