@@ -69,6 +69,12 @@ export class BayledgerError extends Error {
   }
 }
 
+/** The message without the "where: " prefix BayledgerError adds, to raise it again elsewhere. */
+export function bareMessage(error: BayledgerError): string {
+  const prefix = error.where === undefined ? '' : `${error.where}: `;
+  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+}
+
 export function fail(code: ErrorCode, message: string, where?: string): never {
   throw new BayledgerError(code, message, where);
 }

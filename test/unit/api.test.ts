@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeCanonical } from '../../src/core/codec/index.js';
+import { literal, object, uint } from '../../src/core/codec/schema.js';
 import { fail, isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import {
@@ -15,6 +16,7 @@ import {
   generateApiToken,
   MIN_API_TOKEN_CHARS,
   parseJsonBody,
+  parseJsonBodyAs,
   readApiTokenFile,
   readTransactionBatchBody,
   readTransactionBody,
@@ -73,6 +75,8 @@ describe('local HTTP API server', () => {
       { accepts: ['application/cbor', 'application/json'], maxBodyBytes: LIMITS.maxTxBatchBodyBytes },
     );
     server.route('POST', '/echo', (request) => ({ json: { echo: parseJsonBody(request) } }));
+    const shapeSchema = object({ decision: literal('approve', 'reject'), count: uint(9) });
+    server.route('POST', '/shaped', (request) => ({ json: parseJsonBodyAs(request, shapeSchema) }));
     server.route('GET', '/not-ready', () => fail('NOT_READY', 'still syncing'));
     server.route('GET', '/bug', () => {
       throw new TypeError('cannot read properties of undefined (secret path /home/x)');
@@ -235,7 +239,7 @@ describe('local HTTP API server', () => {
     assert.ok(!uploads.includes(3 * 1024 * 1024 + 1), 'the handler never took the oversize upload whole');
   });
 
-  it('400 for malformed JSON and for a JSON submission that is not { tx: hex }', async () => {
+  it("400 for malformed JSON, for a JSON submission that is not { tx: hex }, and for JSON not of its route's shape", async () => {
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
     expectError(
       await call(`${base}/echo`, { method: 'POST', headers, body: '{"a":' }),
@@ -260,6 +264,25 @@ describe('local HTTP API server', () => {
     }
     for (const body of ['null', '"00"', '{"txs":["00"]}']) {
       expectError(await call(`${base}/tx`, { method: 'POST', headers, body }), 400, 'REQUEST_MALFORMED');
+    }
+    // A JSON request checked against its route's schema: the wrong shape is the request's fault
+    // (400 naming the field), not an invalid transaction (422).
+    const shaped = (body: string) => call(`${base}/shaped`, { method: 'POST', headers, body });
+    assert.deepEqual((await shaped('{"decision":"approve","count":3}')).json, {
+      decision: 'approve',
+      count: 3,
+    });
+    for (const [body, where] of [
+      ['{"decision":', undefined],
+      ['[]', undefined],
+      ['{"decision":"maybe","count":3}', 'decision'],
+      ['{"decision":"approve"}', 'count'],
+      ['{"decision":"approve","count":10}', 'count'],
+      ['{"decision":"approve","count":3,"x":1}', 'x'],
+    ] as const) {
+      const answer = await shaped(body);
+      expectError(answer, 400, 'REQUEST_MALFORMED');
+      if (where !== undefined) assert.ok(answer.json.error!.message.startsWith(`${where}: `), body);
     }
   });
 

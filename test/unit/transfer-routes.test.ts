@@ -1,7 +1,7 @@
 // The transfer workflow's API routes (src/node/transfer-service/routes.ts) called directly: which
 // node role may do what, a verdict once committed (200) or "pending" when the wait runs out (202),
-// streamed routes without a body, and a refused declaration's sealed payload removed from the
-// outbox. The store, chain, sealing and signatures are real; consensus is a stand-in that commits
+// streamed routes without a body, JSON bodies that are not JSON or not of the route's shape (400),
+// and a refused declaration's sealed payload removed from the outbox. The store, chain, sealing and signatures are real; consensus is a stand-in that commits
 // each submission as the next certified block (or holds it, for the pending answers).
 import { strict as assert } from 'node:assert';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -37,6 +37,8 @@ interface RoutesRig {
       readonly params?: Record<string, string>;
       readonly query?: string;
       readonly json?: unknown;
+      /** A raw application/json body, for text that is not JSON. */
+      readonly text?: string;
       readonly cbor?: Uint8Array;
       readonly bodyStream?: AsyncIterable<Uint8Array>;
     },
@@ -80,9 +82,9 @@ describe('transfer routes', function () {
         const handler = handlers.get(route);
         assert.ok(handler !== undefined, `no route ${route}`);
         const [method] = route.split(' ');
-        const body =
-          options.cbor ??
-          (options.json === undefined ? new Uint8Array(0) : Buffer.from(JSON.stringify(options.json)));
+        const jsonText =
+          options.text ?? (options.json === undefined ? undefined : JSON.stringify(options.json));
+        const body = options.cbor ?? (jsonText === undefined ? new Uint8Array(0) : Buffer.from(jsonText));
         const response = await handler({
           method: method as ApiRequest['method'],
           path: route.split(' ')[1]!,
@@ -91,7 +93,7 @@ describe('transfer routes', function () {
           headers: {},
           contentType: options.cbor
             ? 'application/cbor'
-            : options.json === undefined
+            : jsonText === undefined
               ? undefined
               : 'application/json',
           body: new Uint8Array(body),
@@ -202,6 +204,50 @@ describe('transfer routes', function () {
         String(query),
       );
     }
+  });
+
+  it('answers a declaration or an assessment whose body is not JSON, or not JSON of the expected shape, as a malformed request (400); an invalid transaction stays 422', async () => {
+    const hospital = await startRoutes('hku-szh', 'submitter');
+    const regulator = await startRoutes('sz-cac', 'validator', hospital.store);
+    const malformed = async (call: Promise<unknown>, where: string | undefined, what: string) =>
+      assert.rejects(
+        call,
+        (error: unknown) =>
+          isBayledgerError(error, 'REQUEST_MALFORMED') &&
+          error.where === where &&
+          httpStatusFor(error.code) === 400,
+        what,
+      );
+    const declaration = {
+      consentId: '00'.repeat(32),
+      recipient: 'ehealth-hk',
+      route: { id: 'certification' },
+      items: [{ category: 'lab-result', documentType: 'pdf-report', upload: '00'.repeat(16) }],
+    };
+    const declareBodies: Array<[unknown, string | undefined]> = [
+      [null, undefined],
+      [[declaration], undefined],
+      [{}, 'consentId'],
+      [{ ...declaration, consentId: 'XYZ' }, 'consentId'],
+      [{ ...declaration, items: [] }, 'items'],
+      [{ ...declaration, items: [{ category: 'lab-result' }] }, 'items[0].documentType'],
+      [{ ...declaration, extra: 1 }, 'extra'],
+    ];
+    for (const [json, where] of declareBodies) {
+      await malformed(hospital.call('POST /transfers', { json }), where, JSON.stringify(json));
+    }
+    await malformed(hospital.call('POST /transfers', { text: '{"consentId":' }), undefined, 'not JSON');
+    const assess = (options: { json?: unknown; text?: string }) =>
+      regulator.call('POST /transfers/:id/assess', { params: { id: '00'.repeat(32) }, ...options });
+    await malformed(assess({ json: { decision: 'maybe', reason: 'OK' } }), 'decision', 'decision');
+    await malformed(assess({ json: { decision: 'approve' } }), 'reason', 'no reason');
+    await malformed(assess({ text: 'approve' }), undefined, 'not JSON');
+    // A transaction that is well-formed JSON but not a valid one is still 422.
+    await assert.rejects(
+      hospital.call('POST /consents', { json: { tx: '01' } }),
+      (error: unknown) =>
+        isBayledgerError(error) && httpStatusFor(error.code) === 422 && error.code !== 'REQUEST_MALFORMED',
+    );
   });
 
   it('declares: the verdict when committed, pending otherwise, and a refused declaration leaves no payload in the outbox', async () => {

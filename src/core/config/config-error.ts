@@ -1,16 +1,10 @@
 // Turns schema errors into configuration errors that name the file and the field, in the form
 // `genesis.json: organisations[3].nodeKey: expected 32 bytes hex`, the one line the CLI prints.
-import { BayledgerError, type ErrorCode, fail } from '../errors.js';
+import { BayledgerError, bareMessage, type ErrorCode, fail } from '../errors.js';
 
 /** '$.organisations[3].nodeKey' -> 'organisations[3].nodeKey'; '$' -> ''. */
 function fieldOf(schemaPath: string): string {
   return schemaPath.replace(/^\$\.?/, '');
-}
-
-/** The message without the "where: " prefix BayledgerError adds. */
-function bareMessage(error: BayledgerError): string {
-  const prefix = error.where === undefined ? '' : `${error.where}: `;
-  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
 }
 
 /** Fails with `code` (CONFIG_INVALID by default) naming `source` and the field at `schemaPath` ('$.a.b'). */

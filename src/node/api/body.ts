@@ -4,7 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import { parseHex } from '../../core/bytes.js';
 import { decodeCanonical } from '../../core/codec/canonical.js';
-import { errorMessage, fail } from '../../core/errors.js';
+import type { Schema } from '../../core/codec/schema.js';
+import { bareMessage, errorMessage, fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import type { ApiRequest } from './types.js';
 
@@ -70,6 +71,23 @@ export function parseJsonBody(request: ApiRequest): unknown {
   } catch (error) {
     const reason = errorMessage(error);
     return fail('REQUEST_MALFORMED', `the body is not valid JSON (${reason})`);
+  }
+}
+
+/**
+ * A JSON request body checked against `schema`. Text that is not JSON, or JSON not of the
+ * schema's shape, is the request's fault: REQUEST_MALFORMED (400) naming the field ('items[0].upload',
+ * none for the body as a whole), never SCHEMA_INVALID, whose 422 is for a transaction that is not
+ * valid.
+ */
+export function parseJsonBodyAs<T>(request: ApiRequest, schema: Schema<T>): T {
+  const json = parseJsonBody(request);
+  try {
+    return schema.parse(json, '$');
+  } catch (error) {
+    if (!isBayledgerError(error, 'SCHEMA_INVALID')) throw error;
+    const field = (error.where ?? '$').replace(/^\$\.?/, '');
+    return fail('REQUEST_MALFORMED', bareMessage(error), field === '' ? undefined : field);
   }
 }
 

@@ -1,5 +1,11 @@
 export { BearerTokenCheck, MIN_API_TOKEN_CHARS } from './auth.js';
-export { mediaType, parseJsonBody, readTransactionBatchBody, readTransactionBody } from './body.js';
+export {
+  mediaType,
+  parseJsonBody,
+  parseJsonBodyAs,
+  readTransactionBatchBody,
+  readTransactionBody,
+} from './body.js';
 export { ApiClient, ApiClientError, type ApiClientOptions } from './client.js';
 export { errorAnswer, httpStatusFor } from './errors.js';
 export { toJsonText } from './json.js';

@@ -25,7 +25,7 @@ import { encodeTxEnvelope } from '../../core/records/codec.js';
 import { NONCE_BYTES, reasonCodeSchema } from '../../core/records/fields.js';
 import { signTx } from '../../core/records/sign.js';
 import type { TransferAssessBody } from '../../core/records/transfer-assess.js';
-import { parseJsonBody, readTransactionBody } from '../api/body.js';
+import { parseJsonBodyAs, readTransactionBody } from '../api/body.js';
 import { digestParam, idParam } from '../api/params.js';
 import type { ApiRequest, ApiResponse, HttpMethod, RouteOptions } from '../api/types.js';
 import type { NodeRuntime } from '../node-runtime.js';
@@ -160,7 +160,7 @@ export function registerTransferRoutes(route: RouteFunction, context: TransferRo
 
   route('POST', '/transfers', async (request) => {
     requireRole(context, 'submitter', 'declaring a transfer');
-    const parsed = declareRequestSchema.parse(parseJsonBody(request), '$');
+    const parsed = parseJsonBodyAs(request, declareRequestSchema);
     const prepared = await prepareDeclaration(declarer, parsed);
     const submitted = await submitAndWait(node, prepared.envelopeBytes);
     const transferId = toHex(prepared.transferId);
@@ -183,7 +183,7 @@ export function registerTransferRoutes(route: RouteFunction, context: TransferRo
   route('POST', '/transfers/:id/assess', async (request) => {
     requireRole(context, 'validator', 'assessing a transfer');
     const transferId = digestParam(request.params.id, 'id');
-    const parsed = assessRequestSchema.parse(parseJsonBody(request), '$');
+    const parsed = parseJsonBodyAs(request, assessRequestSchema);
     const body: TransferAssessBody = {
       transferId,
       assessor: declarer.org,
