@@ -124,9 +124,12 @@ describe('CLI: audit tables', () => {
           ...consent,
           consentId: '99'.repeat(32),
           status: 'none',
-          purpose: '',
+          purpose: null,
           categories: [],
-          validUntil: '',
+          allowedSenders: [],
+          recipient: null,
+          validFrom: null,
+          validUntil: null,
           accepted: false,
           reasons: ['CONSENT_PATIENT_SIGNATURE_INVALID'],
           time: '2026-11-28T10:00:05.000Z',
@@ -187,6 +190,14 @@ describe('CLI: audit tables', () => {
       [TRANSFER_ID, 'delivered', '4', '6', '8', 'imaging-study,radiology-report', '-'],
       ['aa'.repeat(32), 'rejected', '9', '-', '-', 'genetic-test-result', 'NEGATIVE_LIST, CONSENT_SCOPE'],
     ]);
+    // --json passes the node's view on: a refused grant's unknown fields stay null.
+    const json = await outputOf(() => auditPatient(PATIENT, { api: node!.url, json: true }));
+    assert.deepEqual(JSON.parse(json.stdout), audit);
+    const refused = (JSON.parse(json.stdout) as PatientAudit).consents[1]!;
+    assert.deepEqual(
+      [refused.purpose, refused.recipient, refused.validFrom, refused.validUntil],
+      [null, null, null, null],
+    );
     const none = await outputOf(() => auditPatient(empty.patient, { api: node!.url }));
     assert.equal(none.stdout, `patient ${empty.patient}: 0 consent(s), 0 transfer(s)\n\n`);
   });

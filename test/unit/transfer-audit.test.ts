@@ -218,6 +218,11 @@ describe('audit views', function () {
     assert.equal(refused.grantTxId, toHex(refusedGrant.txId));
     assert.ok(refused.reasons.includes('PURPOSE_NOT_ALLOWED'), refused.reasons.join());
     assert.equal(refused.time, timeOf(1));
+    // Its grant's body is not on the ledger: what it said is not known, null rather than ''.
+    assert.deepEqual(
+      [refused.purpose, refused.recipient, refused.validFrom, refused.validUntil],
+      [null, null, null, null],
+    );
     const granted = audit.consents.find((entry) => entry.accepted)!;
     assert.equal(granted.time, timeOf(1));
     assert.deepEqual(

@@ -306,12 +306,13 @@ export class AuditViews {
     return {
       consentId: toHex(consentId),
       status: 'rejected',
-      purpose: '',
+      // Not known: the refused grant's body is not kept (null, not '', for a JSON consumer).
+      purpose: null,
       categories: [],
       allowedSenders: [],
-      recipient: '',
-      validFrom: '',
-      validUntil: '',
+      recipient: null,
+      validFrom: null,
+      validUntil: null,
       grantedAtHeight: entry?.height ?? 0,
       grantTxId: entry === undefined ? '' : toHex(entry.txId),
       revokedAtHeight: null,
@@ -340,11 +341,23 @@ export class AuditViews {
   }
 }
 
+/** One consent in a patient's audit, a grant the ledger refused included. */
+export type PatientConsentAudit = Omit<ConsentAudit, 'purpose' | 'recipient' | 'validFrom' | 'validUntil'> & {
+  purpose: string | null;
+  recipient: string | null;
+  validFrom: string | null;
+  validUntil: string | null;
+  accepted: boolean;
+  reasons: string[];
+  time: string;
+};
+
 export interface PatientAudit {
   patient: string;
   /** True when the patient has more index entries than one audit reads (LIMITS.maxAuditPatientEntries). */
   truncated: boolean;
-  consents: (ConsentAudit & { accepted: boolean; reasons: string[]; time: string })[];
+  /** A refused grant (accepted false) has no consent record: its purpose, recipient and validity are null. */
+  consents: PatientConsentAudit[];
   transfers: {
     transferId: string;
     status: string;
