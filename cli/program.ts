@@ -3,7 +3,8 @@
 // values). A failure prints ONE line on stderr, never a stack trace (set BAYLEDGER_DEBUG=1 to
 // see one). Commands register themselves in cli/main.ts.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { assert, BayledgerError, errorMessage } from '../src/core/errors.js';
+import type { Schema } from '../src/core/codec/schema.js';
+import { assert, BayledgerError, errorMessage, fail, isBayledgerError } from '../src/core/errors.js';
 import { PACKAGE_VERSION } from './package-info.js';
 
 export const EXIT_OK = 0;
@@ -37,6 +38,20 @@ export function integerOption(min: number, max: number): (value: string) => numb
     }
     return parsed;
   };
+}
+
+/**
+ * Checks an option's value against the schema the node or the file will hold it to, before
+ * anything is read, written or sent: a value it refuses is a usage error (exit 2) named after the
+ * option (`where`, e.g. '--org' or '--item Imaging Study'), like a bad integer or choice.
+ */
+export function checkOptionValue<T>(schema: Schema<T>, value: string, where: string): T {
+  try {
+    return schema.parse(value, where);
+  } catch (error) {
+    if (isBayledgerError(error)) fail('USAGE', error.message);
+    throw error;
+  }
 }
 
 function printError(message: string): void {

@@ -1,9 +1,11 @@
 // `bayledger keys generate`: a fresh key file (mode 0600). Prints the public keys only; the
 // secrets go to the file and nowhere else.
 import { type Command, Option } from 'commander';
+import { configIdSchema } from '../../src/core/config/json-fields.js';
 import { fail } from '../../src/core/errors.js';
 import { generateKeyFile, type KeyFileKind, publicKeysOf, writeKeyFile } from '../../src/node/keys/index.js';
 import { printResult } from '../output.js';
+import { checkOptionValue } from '../program.js';
 
 interface GenerateOptions {
   readonly out: string;
@@ -20,6 +22,8 @@ async function generate(options: GenerateOptions): Promise<void> {
   if (options.kind === 'patient' && options.org !== undefined) {
     fail('USAGE', 'a patient key belongs to no organisation: drop --org');
   }
+  // A bad value, as a bad --chain-id is for network init: exit 2, not the key file's own error.
+  if (options.org !== undefined) checkOptionValue(configIdSchema, options.org, '--org');
   const keyFile = generateKeyFile(options.kind, options.org);
   await writeKeyFile(options.out, keyFile, { overwrite: options.force === true });
   printResult({ ...publicKeysOf(keyFile), file: options.out }, { json: options.json });

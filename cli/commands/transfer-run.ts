@@ -6,9 +6,10 @@
 import { parseHex } from '../../src/core/bytes.js';
 import { fail, isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
-import { filingReferenceSchema } from '../../src/core/records/fields.js';
+import { filingReferenceSchema, idSchema, reasonCodeSchema } from '../../src/core/records/fields.js';
 import { checkDocumentUid } from '../../src/node/transfer-service/item-commitment.js';
 import { printResult } from '../output.js';
+import { checkOptionValue } from '../program.js';
 import { committedVerdict } from './consent-run.js';
 import { type ApiOptions, type NodeApi, pollUntil, resolveApi, uploadSealed } from './transfer-api.js';
 
@@ -92,15 +93,28 @@ export interface TransferView {
 
 /**
  * What the node would refuse in the declaration, checked before any file is streamed to it: a bad
- * --uid or --filing-reference used to be refused only after the whole upload.
+ * --uid, --filing-reference, --recipient, --route or --item category or document type used to be
+ * refused only after the whole upload (and as a failure, exit 1, not a usage error).
  */
-function checkBeforeUpload(uids: readonly string[], filingReference: string | undefined): void {
+function checkBeforeUpload(
+  options: DeclareOptions,
+  items: readonly ItemSpec[],
+  uids: readonly string[],
+): void {
+  checkOptionValue(idSchema, options.recipient, '--recipient');
+  checkOptionValue(idSchema, options.route, '--route');
+  for (const item of items) {
+    checkOptionValue(idSchema, item.category, `--item ${item.category}`);
+    checkOptionValue(idSchema, item.documentType, `--item ${item.category}:${item.documentType}`);
+  }
   try {
     for (const uid of uids) checkDocumentUid(uid, `--uid ${uid}`);
-    if (filingReference !== undefined) filingReferenceSchema.parse(filingReference, '--filing-reference');
   } catch (error) {
     if (isBayledgerError(error)) fail('USAGE', error.message);
     throw error;
+  }
+  if (options.filingReference !== undefined) {
+    checkOptionValue(filingReferenceSchema, options.filingReference, '--filing-reference');
   }
 }
 
@@ -109,7 +123,7 @@ export async function declareTransfer(options: DeclareOptions): Promise<DeclareR
   const items = options.item.map(parseItem);
   const uids = options.uid ?? [];
   if (uids.length > items.length) fail('USAGE', 'more --uid than --item');
-  checkBeforeUpload(uids, options.filingReference);
+  checkBeforeUpload(options, items, uids);
   // Sealing a large payload comes before the node's commit wait: allow for both.
   const api = await resolveApi(options, {
     role: 'submitter',
@@ -201,6 +215,7 @@ export interface AssessResult {
 
 export async function assessTransfer(id: string, options: AssessOptions): Promise<AssessResult> {
   transferIdArgument(id);
+  checkOptionValue(reasonCodeSchema, options.reason, '--reason');
   // The node the assessment is sent to signs it: a regulator gives its own with --api. Without
   // one, the first validator in nodes.json (never just the first node listed, which may be a
   // hospital or a recipient and would refuse it).

@@ -440,8 +440,23 @@ describe('CLI commands against a stand-in node', () => {
       );
     });
 
-    it('refuses a --uid or --filing-reference the node would refuse, before streaming any file', async () => {
+    it('refuses a --uid, --filing-reference, --recipient, --route or --item id the node would refuse, before streaming any file (usage errors)', async () => {
       node = await standInNode({});
+      const options = declareOptions(['imaging-study'], []);
+      const identifier = /: expected text of at most \d+ characters \(identifier: /;
+      const cases: Array<[{ recipient?: string; route?: string; item?: string[] }, string]> = [
+        [{ recipient: 'HK eHealth' }, '--recipient'],
+        [{ route: 'BAD ROUTE!' }, '--route'],
+        [{ item: [`Imaging Study=${path.join(temp.path, 'ct.dcm')}`] }, '--item Imaging Study'],
+        [{ item: [`imaging-study:DICOM=${path.join(temp.path, 'ct.dcm')}`] }, '--item imaging-study:DICOM'],
+      ];
+      for (const [bad, where] of cases) {
+        await rejectsWith(
+          declareTransfer({ ...options, ...bad }),
+          'USAGE',
+          new RegExp(`^${where}${identifier.source}`),
+        );
+      }
       await rejectsWith(
         declareTransfer(declareOptions(['imaging-study'], ['not a uid'])),
         'USAGE',
@@ -477,7 +492,7 @@ describe('CLI commands against a stand-in node', () => {
         transferAssess(TRANSFER_ID, {
           ...reach(),
           decision: 'approve',
-          reason: 'ok',
+          reason: 'OK',
           timeout: 10,
           json: true,
         });
@@ -493,6 +508,18 @@ describe('CLI commands against a stand-in node', () => {
       assert.equal(acceptedRun.error, undefined);
       const accepted = JSON.parse(acceptedRun.stdout);
       assert.deepEqual([accepted.accepted, accepted.height, accepted.status], [true, 6, 'approved']);
+    });
+
+    it('refuses a --reason that is not a reason code before asking any node (a usage error)', async () => {
+      node = await standInNode({});
+      for (const reason of ['ok', 'NOT OK', '']) {
+        await rejectsWith(
+          assessTransfer(TRANSFER_ID, { ...reach(), decision: 'approve', reason, timeout: 10 }),
+          'USAGE',
+          /^--reason: expected text of at most \d+ characters \(reason code: upper-case letters, digits, _\)/,
+        );
+      }
+      assert.deepEqual(node.requests, []);
     });
 
     it('sends an assessment without --api to the first validator in nodes.json, not the first node', async () => {

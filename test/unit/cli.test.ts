@@ -38,19 +38,23 @@ describe('cli: bayledger', function () {
   it('gives one line and exit 2 for a wrong flag, a bad value or a missing option', async () => {
     const nodeKey = path.join(temp.path, 'never-node.key');
     const patientKey = path.join(temp.path, 'never-patient.key');
-    const [unknownFlag, badValue, missing, nodeWithoutOrg, patientWithOrg] = await Promise.all([
+    const badOrgKey = path.join(temp.path, 'never-bad-org.key');
+    const [unknownFlag, badValue, missing, nodeWithoutOrg, patientWithOrg, badOrg] = await Promise.all([
       runCli(['network', 'check', 'x.json', '--frobnicate']),
       runCli(['network', 'init', '--out', path.join(temp.path, 'never'), '--base-port', 'seven']),
       runCli(['keys', 'generate', '--kind', 'node']),
       runCli(['keys', 'generate', '--out', nodeKey, '--kind', 'node']),
       runCli(['keys', 'generate', '--out', patientKey, '--kind', 'patient', '--org', 'sz-cac']),
+      runCli(['keys', 'generate', '--out', badOrgKey, '--org', 'BAD ORG!']),
     ]);
     assertOneLineError(unknownFlag, 2, "unknown option '--frobnicate'");
     assertOneLineError(badValue, 2, 'expected an integer from 0 to 65535');
     assertOneLineError(missing, 2, "required option '--out <file>'");
     assertOneLineError(nodeWithoutOrg, 2, 'keys generate --kind node needs --org ID');
     assertOneLineError(patientWithOrg, 2, 'a patient key belongs to no organisation: drop --org');
-    for (const file of [nodeKey, patientKey]) await assert.rejects(stat(file), { code: 'ENOENT' });
+    // An --org that is not an organisation id is a bad value, as a bad --chain-id is.
+    assertOneLineError(badOrg, 2, '--org: expected text of at most 64 characters (identifier: ');
+    for (const file of [nodeKey, patientKey, badOrgKey]) await assert.rejects(stat(file), { code: 'ENOENT' });
   });
 
   it('gives one line and exit 1 for a missing file', async () => {
