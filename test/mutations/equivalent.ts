@@ -857,7 +857,7 @@ export const EQUIVALENT: readonly Equivalent[] = [
   // --- src/node/transfer-service/uploads.ts (idle uploads) ---
   {
     file: 'src/node/transfer-service/uploads.ts',
-    line: 'if (writtenMs === undefined || nowMs - writtenMs <= maxIdleMs) continue;',
+    line: 'if (writtenMs === undefined || idle.nowMs - writtenMs <= idle.maxIdleMs) continue;',
     kind: '<= -> <',
     why:
       'an upload idle for exactly the bound, to the millisecond: file times are not kept to the millisecond on ' +
@@ -1006,7 +1006,7 @@ export const EQUIVALENT: readonly Equivalent[] = [
   // --- src/node/transfer-service/disk-room.ts ---
   {
     file: 'src/node/transfer-service/disk-room.ts',
-    line: 'ok: freeBytes - bytes >= this.reserveBytes,',
+    line: 'ok: freeBytes - claimed - bytes >= this.reserveBytes,',
     kind: '>= -> >',
     why:
       "the reserve's last byte: free space moves by whole blocks and with every other writer on the disk, so no " +
@@ -1351,7 +1351,7 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'src/node/transfer/item-write-worker.ts',
-    line: "if (failure !== undefined) return reply({ type: 'failed', seq, message: failure });",
+    line: "if (failure !== undefined) return reply({ type: 'failed', seq, ...failure });",
     kind: 'if-false',
     why:
       "after a failure the main thread reads no later answer: the first 'failed' reply fails every pending " +
