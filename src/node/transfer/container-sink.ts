@@ -279,11 +279,7 @@ export class ContainerSink {
     for (const [index, sizeBytes] of this.#declaredSizes.entries()) {
       const file = path.join(this.#directory, ITEMS_FOLDER, itemFileName(index));
       const handle = await openReadWrite(file);
-      // Bytes past the durable prefix were never recorded as verified and will be written again:
-      // the room they hold is given back now, so that a fetch resumed after its disk filled asks
-      // for room it really lacks (a full disk's non-durable tail would otherwise count twice).
-      const keepBytes = Math.min(sizeBytes, Math.max(0, this.#durableBytes - start));
-      if ((await handle.stat()).size > keepBytes) await handle.truncate(keepBytes);
+      // Held before anything else can fail, so that close() closes it.
       this.#items.push({
         file,
         handle,
@@ -295,6 +291,11 @@ export class ContainerSink {
         writes: 0,
         syncedWrites: 0,
       });
+      // Bytes past the durable prefix were never recorded as verified and will be written again:
+      // the room they hold is given back now, so that a fetch resumed after its disk filled asks
+      // for room it really lacks (a full disk's non-durable tail would otherwise count twice).
+      const keepBytes = Math.min(sizeBytes, Math.max(0, this.#durableBytes - start));
+      if ((await handle.stat()).size > keepBytes) await handle.truncate(keepBytes);
       start += sizeBytes;
     }
   }
