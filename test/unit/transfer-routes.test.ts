@@ -248,6 +248,12 @@ describe('transfer routes', function () {
       (error: unknown) =>
         isBayledgerError(error) && httpStatusFor(error.code) === 422 && error.code !== 'REQUEST_MALFORMED',
     );
+    // Bytes that are not one CBOR item are a malformed request, named by the decoder's code, as POST /tx answers.
+    await assert.rejects(
+      hospital.call('POST /consents', { json: { tx: '010203' } }),
+      (error: unknown) =>
+        isBayledgerError(error) && error.code === 'CBOR_TRAILING_BYTES' && httpStatusFor(error.code) === 400,
+    );
   });
 
   it('declares: the verdict when committed, pending otherwise, and a refused declaration leaves no payload in the outbox', async () => {

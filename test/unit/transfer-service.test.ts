@@ -121,7 +121,7 @@ describe('transfer service: consent countersignature', () => {
     );
     throwsWith(
       () => countersignGrant(new Uint8Array([1, 2, 3]), hospital),
-      'RECORD_INVALID',
+      'CBOR_TRAILING_BYTES',
       'not a valid transaction: byte 1: 2 bytes after the first item',
     );
   });

@@ -23,7 +23,9 @@ function decodeGrant(envelopeBytes: Uint8Array): TxEnvelope {
   try {
     return decodeTxEnvelope(envelopeBytes);
   } catch (error) {
-    if (isBayledgerError(error)) fail('RECORD_INVALID', `not a valid transaction: ${error.message}`);
+    // The decoder's own code (CBOR_TRAILING_BYTES, SCHEMA_INVALID, ...), as POST /tx answers it:
+    // bytes that are not CBOR are a malformed request (400), not an invalid record (422).
+    if (isBayledgerError(error)) fail(error.code, `not a valid transaction: ${error.message}`);
     throw error;
   }
 }
