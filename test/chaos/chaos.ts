@@ -3,9 +3,9 @@
 // nodes (SIGKILL), stops them cleanly (SIGTERM), or freezes them (SIGSTOP, then SIGCONT: a VM
 // pause or a long collector stall) and brings them back; with `partitions`, it also cuts the
 // network in two for a while (partitions.ts: one node alone, the validators two and two, or the
-// followers away from the validators). At most one validator is away at a time (until it has
-// caught up again), except in the two-and-two split, so the network must keep committing;
-// followers fail freely.
+// followers away from the validators) or slows one node's links down (50-400 ms each way). At
+// most one validator is away (or slowed) at a time, until it has caught up again, except in the
+// two-and-two split, so the network must keep committing; followers fail freely.
 //
 // What must hold, checked while it runs and after every node is back:
 // - safety: no two nodes ever report different blocks at one height (every running node's
@@ -102,6 +102,9 @@ const MAX_GAP_MS = 4_000;
 /** Partitions last longer: long enough, at times, for libp2p's pings to give a connection up. */
 const MIN_PARTITION_MS = 1_000;
 const MAX_PARTITION_MS = 12_000;
+/** A slowed node's links delay each byte this long, each way (a distant or congested route). */
+const MIN_SLOW_DELAY_MS = 50;
+const MAX_SLOW_DELAY_MS = 400;
 /** A pending transaction of a node that kept running must commit within this long of the end. */
 const OWED_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_STALL_MS = 20_000;
@@ -126,7 +129,7 @@ class ChaosRun {
   readonly mempoolLostAtMs = new Map<string, number>();
   readonly violations: string[] = [];
   readonly faults: Record<FaultKind, number> = { kill: 0, term: 0, freeze: 0, partition: 0 };
-  readonly partitionShapes: Record<PartitionShape, number> = { isolate: 0, split: 0, followers: 0 };
+  readonly partitionShapes: Record<PartitionShape, number> = { isolate: 0, split: 0, followers: 0, slow: 0 };
   partitions: Partitions | undefined;
   readonly forks = new ForkDetector();
   readonly committedTxs: { txId: string; height: number; org: string }[] = [];
@@ -300,12 +303,16 @@ function nextPartition(run: ChaosRun, candidates: string[], validatorFree: boole
   const { validators, followers } = run.net;
   const free = (orgs: readonly string[]) => orgs.every((org) => candidates.includes(org));
   const shapes: PartitionShape[] = [];
-  if (candidates.length > 0) shapes.push('isolate');
+  if (candidates.length > 0) shapes.push('isolate', 'slow');
   if (validatorFree && free(validators)) shapes.push('split');
   if (free(followers)) shapes.push('followers');
   if (shapes.length === 0) return undefined;
   const shape = run.pick(shapes);
   if (shape === 'isolate') return { shape, side: new Set([run.pick(candidates)]) };
+  if (shape === 'slow') {
+    const delayMs = run.between(MIN_SLOW_DELAY_MS, MAX_SLOW_DELAY_MS);
+    return { shape, side: new Set([run.pick(candidates)]), delayMs };
+  }
   if (shape === 'followers') return { shape, side: new Set(followers) };
   // Two validators, and each follower on either side by a coin toss.
   const side = new Set(shuffled(run, validators).slice(0, 2));
@@ -356,11 +363,13 @@ async function partition(run: ChaosRun, fault: Fault, partition: Partition): Pro
   run.faults.partition++;
   run.partitionShapes[partition.shape]++;
   const side = [...partition.side].join(', ');
+  const how = partition.delayMs === undefined ? '' : `, ${partition.delayMs} ms each way`;
   run.options.say?.(
-    `+${run.secondsSinceStart()} s: partition (${partition.shape}) ${side} for ${fault.durationMs} ms`,
+    `+${run.secondsSinceStart()} s: partition (${partition.shape}${how}) ${side} for ${fault.durationMs} ms`,
   );
   try {
-    partitions.cut(partition.side);
+    if (partition.delayMs === undefined) partitions.cut(partition.side);
+    else partitions.slow(partition.side, partition.delayMs);
     await sleep(fault.durationMs);
     partitions.heal();
     await Promise.all([...partition.side].map((org) => catchUp(run, org)));

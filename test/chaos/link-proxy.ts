@@ -1,17 +1,103 @@
 // One directed network link of the chaos soak: node A dials node B through a TCP relay on
-// 127.0.0.1 (A's node.json `peerAddresses` names the relay), so the soak can cut the link without
-// privileges. A cut behaves as a partition does on a real network, where packets are lost and TCP
-// keeps retransmitting, not as a refused connection: bytes already accepted stop moving (both
-// directions stop being read, so nothing is lost, only delayed) and a new connection is accepted
-// but goes nowhere, as a SYN would go unanswered. Healing resumes the held connections and opens
-// the way for the new ones that are still waiting; whatever the nodes gave up on in the meantime
-// (libp2p's connection monitor closes a connection whose pings go unanswered, a dial times out)
-// is theirs to redo, which is what the soak is there to check.
+// 127.0.0.1 (A's node.json `peerAddresses` names the relay), so the soak can cut the link, or slow
+// it down, without privileges. A cut behaves as a partition does on a real network, where packets
+// are lost and TCP keeps retransmitting, not as a refused connection: bytes already accepted stop
+// moving (both directions stop being read, so nothing is lost, only delayed) and a new connection
+// is accepted but goes nowhere, as a SYN would go unanswered. Healing resumes the held connections
+// and opens the way for the new ones that are still waiting; whatever the nodes gave up on in the
+// meantime (libp2p's connection monitor closes a connection whose pings go unanswered, a dial
+// times out) is theirs to redo, which is what the soak is there to check. A delay holds every
+// chunk for that long before passing it on, in order, as a long route would.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 interface Pair {
   readonly client: Socket;
   upstream: Socket | undefined;
+  readonly pipes: Pipe[];
+}
+
+/** What a pipe asks of its link, every time it moves bytes. */
+interface LinkState {
+  readonly isCut: boolean;
+  readonly delayMs: number;
+}
+
+/** Bytes a delayed direction holds before it stops reading its source. */
+const MAX_DELAYED_BYTES = 1024 * 1024;
+
+/**
+ * One direction of a relayed connection: `source` into `sink`, in order. It reads only while the
+ * link is not cut and neither `sink` nor its own queue of delayed bytes is full; a cut also stops
+ * what it already holds.
+ */
+class Pipe {
+  readonly #source: Socket;
+  readonly #sink: Socket;
+  readonly #link: LinkState;
+  readonly #queue: { readonly chunk: Buffer; readonly dueAtMs: number }[] = [];
+  #queuedBytes = 0;
+  #sinkFull = false;
+  #ended = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(source: Socket, sink: Socket, link: LinkState) {
+    this.#source = source;
+    this.#sink = sink;
+    this.#link = link;
+    source.on('data', (chunk: Buffer) => this.#take(chunk));
+    sink.on('drain', () => {
+      this.#sinkFull = false;
+      this.update();
+    });
+    source.on('end', () => {
+      this.#ended = true;
+      this.#deliver();
+    });
+    sink.on('close', () => clearTimeout(this.#timer));
+  }
+
+  /** Bytes read from the source and not yet written to the sink. */
+  get heldBytes(): number {
+    return this.#queuedBytes + this.#source.readableLength;
+  }
+
+  /** Reads or stops reading, and delivers what is due, as the link and the sink now allow. */
+  update(): void {
+    this.#deliver();
+    const flowing = !this.#link.isCut && !this.#sinkFull && this.#queuedBytes < MAX_DELAYED_BYTES;
+    if (flowing) this.#source.resume();
+    else this.#source.pause();
+  }
+
+  #take(chunk: Buffer): void {
+    const delayMs = this.#link.delayMs;
+    if (delayMs === 0 && this.#queue.length === 0 && !this.#link.isCut) {
+      if (!this.#sink.write(chunk)) {
+        this.#sinkFull = true;
+        this.#source.pause();
+      }
+      return;
+    }
+    this.#queue.push({ chunk, dueAtMs: Date.now() + delayMs });
+    this.#queuedBytes += chunk.byteLength;
+    this.update();
+  }
+
+  /** Writes the chunks that are due (none while cut), then waits for the next one. */
+  #deliver(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#link.isCut || this.#sink.destroyed) return;
+    const now = Date.now();
+    while (this.#queue.length > 0 && this.#queue[0]!.dueAtMs <= now) {
+      const { chunk } = this.#queue.shift()!;
+      this.#queuedBytes -= chunk.byteLength;
+      if (!this.#sink.write(chunk)) this.#sinkFull = true;
+    }
+    const next = this.#queue[0];
+    if (next !== undefined) this.#timer = setTimeout(() => this.update(), next.dueAtMs - now);
+    else if (this.#ended) this.#sink.end();
+  }
 }
 
 export class LinkProxy {
@@ -21,6 +107,7 @@ export class LinkProxy {
   readonly #server: Server;
   readonly #pairs = new Set<Pair>();
   #cut = false;
+  #delayMs = 0;
   #port = 0;
   /** Connections this link has carried (a soak whose nodes dial around it would show none). */
   connections = 0;
@@ -75,35 +162,44 @@ export class LinkProxy {
     return this.#cut;
   }
 
+  get delayMs(): number {
+    return this.#delayMs;
+  }
+
   /** Connections open through the link now (held ones included). */
   get open(): number {
     return this.#pairs.size;
   }
 
-  /** Bytes a cut link has accepted and holds back (read by neither end's relay yet). */
+  /** Bytes the link has accepted and not passed on yet (held by a cut, or delayed). */
   get heldBytes(): number {
     let held = 0;
-    for (const pair of this.#pairs) held += pair.client.readableLength + (pair.upstream?.readableLength ?? 0);
+    for (const pair of this.#pairs) {
+      held += pair.pipes.length === 0 ? pair.client.readableLength : 0;
+      for (const pipe of pair.pipes) held += pipe.heldBytes;
+    }
     return held;
   }
 
   cut(): void {
     this.#cut = true;
-    for (const pair of this.#pairs) {
-      pair.client.pause();
-      pair.upstream?.pause();
-    }
+    this.#update();
   }
 
   heal(): void {
     this.#cut = false;
-    for (const pair of this.#pairs) {
-      if (pair.upstream === undefined) this.#connect(pair);
-      else {
-        pair.client.resume();
-        pair.upstream.resume();
-      }
-    }
+    for (const pair of this.#pairs) if (pair.upstream === undefined) this.#connect(pair);
+    this.#update();
+  }
+
+  /** Every byte through the link from now on arrives `delayMs` later (0: at once). */
+  setDelay(delayMs: number): void {
+    this.#delayMs = delayMs;
+    this.#update();
+  }
+
+  #update(): void {
+    for (const pair of this.#pairs) for (const pipe of pair.pipes) pipe.update();
   }
 
   async close(): Promise<void> {
@@ -116,7 +212,7 @@ export class LinkProxy {
   }
 
   #accept(client: Socket): void {
-    const pair: Pair = { client, upstream: undefined };
+    const pair: Pair = { client, upstream: undefined, pipes: [] };
     this.#pairs.add(pair);
     this.connections++;
     client.pause();
@@ -136,20 +232,7 @@ export class LinkProxy {
     upstream.on('error', () => undefined);
     // The node on the other end went away (killed, stopped): so does this end, as on a real link.
     upstream.on('close', () => client.destroy());
-    this.#forward(client, upstream);
-    this.#forward(upstream, client);
-    if (this.#cut) upstream.pause();
-    else client.resume();
-  }
-
-  /** Copies `source` into `sink` with back-pressure; a cut link reads nothing until it heals. */
-  #forward(source: Socket, sink: Socket): void {
-    source.on('data', (chunk: Buffer) => {
-      if (!sink.write(chunk)) source.pause();
-    });
-    sink.on('drain', () => {
-      if (!this.#cut) source.resume();
-    });
-    source.on('end', () => sink.end());
+    pair.pipes.push(new Pipe(client, upstream, this), new Pipe(upstream, client, this));
+    for (const pipe of pair.pipes) pipe.update();
   }
 }

@@ -13,12 +13,16 @@ export type PartitionShape =
   /** The validators two and two, followers spread over both sides: no quorum anywhere, a halt. */
   | 'split'
   /** Every follower away from every validator (they still hear each other): the followers catch up. */
-  | 'followers';
+  | 'followers'
+  /** Not cut but slow: every link of one node delays each byte (a congested or distant route). */
+  | 'slow';
 
 export interface Partition {
   readonly shape: PartitionShape;
-  /** The side cut off from the rest (for 'split', either half). */
+  /** The side cut off from the rest (for 'split', either half; for 'slow', the slow node). */
   readonly side: ReadonlySet<string>;
+  /** For 'slow': the delay of each byte, each way. */
+  readonly delayMs?: number;
 }
 
 export class Partitions {
@@ -68,8 +72,17 @@ export class Partitions {
     for (const link of this.#links) if ([a, b].includes(link.from) && [a, b].includes(link.to)) link.cut();
   }
 
+  /** Delays every byte through the links of `side`'s nodes by `delayMs`, each way. */
+  slow(side: ReadonlySet<string>, delayMs: number): void {
+    for (const link of this.#links) if (side.has(link.from) || side.has(link.to)) link.setDelay(delayMs);
+  }
+
+  /** Ends a cut or a slow-down. */
   heal(): void {
-    for (const link of this.#links) if (link.isCut) link.heal();
+    for (const link of this.#links) {
+      if (link.isCut) link.heal();
+      if (link.delayMs > 0) link.setDelay(0);
+    }
   }
 
   /**

@@ -74,6 +74,20 @@ describe('chaos soak: a cuttable link between two nodes', () => {
     assert.equal(link.connections, 1);
   });
 
+  it('delays every chunk by its delay, each way, in order', async () => {
+    const client = await dial(link);
+    sockets.push(client.socket);
+    link.setDelay(150);
+    const sentAt = Date.now();
+    for (const piece of ['a', 'b', 'c']) client.socket.write(piece);
+    await waitFor('the delayed echo', () => client.echoed() === 'abc', { timeoutMs: 5_000 });
+    // There and back: at least two delays (timers never fire early).
+    assert.ok(Date.now() - sentAt >= 300, `echoed after ${Date.now() - sentAt} ms`);
+    link.setDelay(0);
+    client.socket.write('d');
+    await waitFor('the echo without delay', () => client.echoed() === 'abcd');
+  });
+
   it('accepts a connection while cut and connects it onwards only when healed', async () => {
     link.cut();
     const client = await dial(link);
