@@ -117,9 +117,13 @@ export class ConsensusDriver {
     await this.#queue;
   }
 
-  /** Re-sends our messages only when the machine has stalled, less often as the stall lasts (StallWatch). */
+  /**
+   * Re-sends our messages only when the machine has stalled: everything less often as the stall
+   * lasts, the votes alone every interval (StallWatch).
+   */
   #regossipIfStalled(): void {
     if (this.#stallWatch.regossipDue()) this.input({ type: 'regossip' });
+    else if (this.#stallWatch.votesDue()) this.input({ type: 'regossip', votesOnly: true });
   }
 
   #onTick(): void {

@@ -7,7 +7,8 @@
 // peer, a proposer or a forged record through; each costs a second or two of unit tests.
 //
 // Session 27: the two bugs the chaos soak found.
-// Session 28: a recipient's disk filling during payload fetches (ARCHITECTURE decision 60).
+// Session 28: a recipient's disk filling during payload fetches (ARCHITECTURE decision 60), and
+// the votes re-sent every interval of a stall.
 //
 // `from` must occur exactly once in `file`; when the code around it changes, update it here.
 
@@ -313,5 +314,13 @@ export const MUTATIONS: readonly Mutation[] = [
     from: '    this.#claimedBytes += bytes;\n',
     to: '',
     tests: ['test/unit/transfer-disk-room.test.ts', 'test/e2e/inbox-full.test.ts'],
+  },
+  {
+    name: 'votes-every-stalled-interval',
+    disables: 'the votes re-sent every interval of a stall, between the doubling full re-sends',
+    file: 'src/node/consensus-driver.ts',
+    from: "    else if (this.#stallWatch.votesDue()) this.input({ type: 'regossip', votesOnly: true });\n",
+    to: '',
+    tests: ['test/unit/consensus-driver-gossip.test.ts'],
   },
 ];

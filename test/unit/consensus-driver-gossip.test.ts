@@ -95,4 +95,17 @@ describe('consensus driver: who gets what', function () {
     const prevoteRecipients = new Set(sent.filter((s) => voteType(s) === 'prevote').map((s) => s.to));
     assert.deepEqual([...prevoteRecipients].sort(), othersOf(rig).sort());
   });
+
+  it('sends its votes again every interval of a stall, its proposal less and less often', async () => {
+    const rig = await proposerRig(50);
+    const { sent } = rig;
+    proposeNow(rig);
+    const peer = othersOf(rig)[0]!;
+    const prevotesTo = () => sent.filter((s) => voteType(s) === 'prevote' && s.to === peer).length;
+    await waitFor('the prevote sent five times', () => prevotesTo() >= 5);
+    // Each full re-send carries both; the votes-only ones between them (the wait doubles for the
+    // full ones) carry the prevote alone.
+    const proposals = sent.filter((s) => s.message.type === 'proposal').length;
+    assert.ok(proposals < prevotesTo(), `${proposals} proposals, ${prevotesTo()} prevotes to ${peer}`);
+  });
 });

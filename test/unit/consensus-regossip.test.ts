@@ -1,6 +1,6 @@
 // Regossip on stall (src/node/consensus-regossip.ts): the driver re-sends its own messages only
 // when the machine has not moved (height, round or step) for a whole regossip interval, read
-// from an injected clock.
+// from an injected clock: everything with a doubling wait, the votes alone every interval.
 import assert from 'node:assert/strict';
 import { LIMITS } from '../../src/core/limits.js';
 import { type Progress, StallWatch } from '../../src/node/consensus-regossip.js';
@@ -40,6 +40,24 @@ describe('consensus driver: regossip only on a stall', () => {
     watch.noteProgress({ ...AT, step: 'prevote' });
     clock.advance(REGOSSIP_MS);
     assert.equal(watch.regossipDue(), true, 'a new stall starts from one interval again');
+  });
+
+  it('has the votes alone re-sent every interval between the doubling full re-sends', () => {
+    const clock = manualClock();
+    const watch = new StallWatch(clock, REGOSSIP_MS);
+    watch.noteProgress(AT);
+    const ticks: string[] = [];
+    for (let tick = 1; tick <= 8; tick++) {
+      clock.advance(REGOSSIP_MS);
+      // The driver asks in this order each tick.
+      ticks.push(watch.regossipDue() ? 'all' : watch.votesDue() ? 'votes' : '-');
+    }
+    assert.deepEqual(ticks, ['all', 'votes', 'all', 'votes', 'votes', 'votes', 'all', 'votes']);
+    watch.noteProgress({ ...AT, round: 1 });
+    clock.advance(REGOSSIP_MS - 1);
+    assert.equal(watch.votesDue(), false, 'progress starts the interval again for the votes too');
+    clock.advance(1);
+    assert.equal(watch.votesDue(), true);
   });
 
   it('is not stalled until a whole interval passes without progress', () => {

@@ -131,11 +131,11 @@ export function resendOwnVotes(ctx: StepContext, round: number): void {
  * own messages of this height (newest rounds first, within LIMITS.maxRegossipVotes) and the proof
  * of our valid value: the 2f + 1 prevotes of validRound_p that line 28 needs at the other nodes
  * before they accept the value when it is proposed again. Relaying others' signed votes is safe:
- * every receiver checks each signature.
+ * every receiver checks each signature. `votesOnly` leaves our proposal out (it carries a block).
  */
-export function regossip(ctx: StepContext): void {
+export function regossip(ctx: StepContext, votesOnly = false): void {
   const { ownProposals, ownVotes, round, validValue, validRound } = ctx.state;
-  const proposal = ownProposals.get(round);
+  const proposal = votesOnly ? undefined : ownProposals.get(round);
   if (proposal !== undefined) emit(ctx, { type: 'broadcast-proposal', proposal });
   const votes = [...ownVotes.values()].sort((a, b) => b.round - a.round || (a.type < b.type ? -1 : 1));
   for (const vote of votes.slice(0, LIMITS.maxRegossipVotes)) emit(ctx, { type: 'broadcast-vote', vote });

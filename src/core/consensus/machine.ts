@@ -208,7 +208,7 @@ export function step(state: ConsensusState, input: ConsensusInput): StepResult<C
       onCommittedBlock(ctx, input);
       break;
     case 'regossip':
-      regossip(ctx);
+      regossip(ctx, input.votesOnly === true);
       break;
   }
   applyRules(ctx);

@@ -105,8 +105,11 @@ export type ConsensusInput =
   | { readonly type: 'txs-available'; readonly height: number }
   /** Block sync: a block of the current height with its certificate, already checked by verifyBlock. */
   | { readonly type: 'committed-block'; readonly block: Block; readonly certificate: CommitCertificate }
-  /** Periodic tick: re-send own messages of this height, so messages lost before GST get through. */
-  | { readonly type: 'regossip' };
+  /**
+   * Periodic tick: re-send own messages of this height, so messages lost before GST get through.
+   * `votesOnly`: the votes alone, not our proposal (small, so they may be re-sent more often).
+   */
+  | { readonly type: 'regossip'; readonly votesOnly?: boolean };
 
 export type ConsensusEffect =
   | { readonly type: 'broadcast-proposal'; readonly proposal: Proposal }
