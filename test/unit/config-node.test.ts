@@ -7,6 +7,7 @@ import path from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import { type Genesis, genesisFromTemplate, type NetworkTemplate } from '../../src/core/config/index.js';
 import { BayledgerError } from '../../src/core/errors.js';
+import { LIMITS } from '../../src/core/limits.js';
 import {
   checkNodeIdentity,
   loadNodeConfig,
@@ -99,6 +100,23 @@ describe('config: node.json', () => {
     );
   });
 
+  it('takes peer addresses for at most LIMITS.maxOrganisations organisations', () => {
+    const many = (count: number) =>
+      Object.fromEntries(
+        Array.from({ length: count }, (_, i) => [`org-${i}`, `/ip4/10.0.0.1/tcp/${7000 + i}`]),
+      );
+    const config = parseNodeConfig(
+      { ...SAMPLE, peerAddresses: many(LIMITS.maxOrganisations) },
+      '/srv/n.json',
+    );
+    assert.equal(Object.keys(config.peerAddresses ?? {}).length, LIMITS.maxOrganisations);
+    throwsWith(
+      () => parseNodeConfig({ ...SAMPLE, peerAddresses: many(LIMITS.maxOrganisations + 1) }, 'n.json'),
+      'CONFIG_INVALID',
+      `n.json: peerAddresses: more than ${LIMITS.maxOrganisations} entries`,
+    );
+  });
+
   const broken: ReadonlyArray<readonly [string, Record<string, unknown>, string, string]> = [
     ['a port above 65535', { apiPort: 70000 }, 'apiPort', 'integer from 1 to 65535'],
     ['a host that is not an address', { apiHost: 'example.com' }, 'apiHost', 'IP address'],
@@ -113,6 +131,8 @@ describe('config: node.json', () => {
       'integer from 0 to 1099511627776',
     ],
     ['a disk reserve that is not a byte count', { diskReserveBytes: '64MiB' }, 'diskReserveBytes', 'integer'],
+    ['peer addresses given as text', { peerAddresses: '/ip4/10.0.0.1/tcp/7100' }, 'peerAddresses', 'object'],
+    ['peer addresses given as null', { peerAddresses: null }, 'peerAddresses', 'object'],
     [
       'peer addresses given as a list',
       { peerAddresses: ['/ip4/10.0.0.1/tcp/7100'] },
