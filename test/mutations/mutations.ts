@@ -316,6 +316,14 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ['test/unit/transfer-disk-room.test.ts', 'test/e2e/inbox-full.test.ts'],
   },
   {
+    name: 'worker-keeps-errno',
+    disables: "the item worker's errno reaching the main thread (a full disk read as a bare error)",
+    file: 'src/node/transfer/item-write-pool.ts',
+    from: '      if (reply.errno !== undefined) error.code = reply.errno;\n',
+    to: '',
+    tests: ['test/unit/payload-receive-worker.test.ts'],
+  },
+  {
     name: 'votes-every-stalled-interval',
     disables: 'the votes re-sent every interval of a stall, between the doubling full re-sends',
     file: 'src/node/consensus-driver.ts',

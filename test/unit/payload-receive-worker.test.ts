@@ -204,6 +204,25 @@ describe('ItemWriteWorker', () => {
     await assert.rejects(worker.digests(), /writing received items failed/);
   });
 
+  it('a write the disk refuses for want of space keeps its errno across the thread (ENOSPC)', async () => {
+    // /dev/full refuses every write with ENOSPC: the fetcher must see a full disk, not a bare
+    // error, to wait for room instead of ending the fetch (payload-fetcher.ts).
+    const full = await open('/dev/full', 'w');
+    const worker = ItemWriteWorker.start(2, 16);
+    try {
+      await worker.setItems([{ fd: full.fd, directFd: null, start: 0, sizeBytes: 10 }]);
+      await worker.slot();
+      await assert.rejects(worker.write(0, [new Uint8Array(10)]), (error: NodeJS.ErrnoException) => {
+        assert.equal(error.code, 'ENOSPC');
+        assert.match(error.message, /writing received items failed/);
+        return true;
+      });
+    } finally {
+      await worker.close();
+      await full.close();
+    }
+  });
+
   it("writes each item's bytes at its offset and hashes every item it saw whole", async () => {
     // Item a is [0, 6) of the container, item b [6, 10); the first write covers a and half of b.
     const container = Uint8Array.from({ length: 10 }, (_, i) => 100 + i);
