@@ -46,8 +46,13 @@ export function integerOption(min: number, max: number): (value: string) => numb
  * option (`where`, e.g. '--org' or '--item Imaging Study'), like a bad integer or choice.
  */
 export function checkOptionValue<T>(schema: Schema<T>, value: string, where: string): T {
+  return asUsageError(() => schema.parse(value, where));
+}
+
+/** Runs `check`; a BayledgerError it throws (a refused option value) becomes a usage error (exit 2). */
+export function asUsageError<T>(check: () => T): T {
   try {
-    return schema.parse(value, where);
+    return check();
   } catch (error) {
     if (isBayledgerError(error)) fail('USAGE', error.message);
     throw error;

@@ -4,12 +4,12 @@
 // commitments, signs and submits. The CLI prints the committed verdict: { transferId, txId,
 // height, status, reasons }.
 import { parseHex } from '../../src/core/bytes.js';
-import { fail, isBayledgerError } from '../../src/core/errors.js';
+import { fail } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { filingReferenceSchema, idSchema, reasonCodeSchema } from '../../src/core/records/fields.js';
 import { checkDocumentUid } from '../../src/node/transfer-service/item-commitment.js';
 import { printResult } from '../output.js';
-import { checkOptionValue } from '../program.js';
+import { asUsageError, checkOptionValue } from '../program.js';
 import { committedVerdict } from './consent-run.js';
 import { type ApiOptions, type NodeApi, pollUntil, resolveApi, uploadSealed } from './transfer-api.js';
 
@@ -107,12 +107,7 @@ function checkBeforeUpload(
     checkOptionValue(idSchema, item.category, `--item ${item.category}`);
     checkOptionValue(idSchema, item.documentType, `--item ${item.category}:${item.documentType}`);
   }
-  try {
-    for (const uid of uids) checkDocumentUid(uid, `--uid ${uid}`);
-  } catch (error) {
-    if (isBayledgerError(error)) fail('USAGE', error.message);
-    throw error;
-  }
+  for (const uid of uids) asUsageError(() => checkDocumentUid(uid, `--uid ${uid}`));
   if (options.filingReference !== undefined) {
     checkOptionValue(filingReferenceSchema, options.filingReference, '--filing-reference');
   }

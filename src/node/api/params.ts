@@ -1,9 +1,9 @@
 // Path and query parameters of the API routes, checked where they are read so a bad one is a
 // REQUEST_MALFORMED answer naming the parameter.
 import { parseHex } from '../../core/bytes.js';
-import { IDENTIFIER_PATTERN } from '../../core/codec/schema.js';
-import { fail } from '../../core/errors.js';
+import { fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
+import { idSchema } from '../../core/records/fields.js';
 
 /** A SHA-256 digest (transaction, consent or transfer id) as 64 lowercase hex characters. */
 export function digestParam(text: string | undefined, name: string): Uint8Array {
@@ -19,17 +19,15 @@ export function digestParam(text: string | undefined, name: string): Uint8Array 
  * malformed request (400), as for every parameter: not 422, which is for an invalid transaction.
  */
 export function idParam(text: string | null | undefined, name: string): string {
-  if (
-    text === null ||
-    text === undefined ||
-    text.length > LIMITS.maxIdentifierChars ||
-    !IDENTIFIER_PATTERN.test(text)
-  ) {
-    fail(
+  try {
+    // The ids a record holds (idSchema), so the parameter and the record never disagree.
+    return idSchema.parse(text ?? undefined, name);
+  } catch (error) {
+    if (!isBayledgerError(error)) throw error;
+    return fail(
       'REQUEST_MALFORMED',
       `expected an identifier (lowercase letters, digits, . _ : -; at most ${LIMITS.maxIdentifierChars} characters)`,
       name,
     );
   }
-  return text;
 }
