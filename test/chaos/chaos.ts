@@ -130,7 +130,8 @@ class ChaosRun {
   readonly violations: string[] = [];
   readonly faults: Record<FaultKind, number> = { kill: 0, term: 0, freeze: 0, partition: 0 };
   readonly partitionShapes: Record<PartitionShape, number> = { isolate: 0, split: 0, followers: 0, slow: 0 };
-  partitions: Partitions | undefined;
+  /** The links partitions cut or slow (with `options.partitions`). */
+  readonly partitions: Partitions | undefined;
   readonly forks = new ForkDetector();
   readonly committedTxs: { txId: string; height: number; org: string }[] = [];
   readonly unsettledTxs: UnsettledTx[] = [];
@@ -143,9 +144,10 @@ class ChaosRun {
   #running = true;
   #kinds: FaultKind[] = [];
 
-  constructor(net: TestNetwork, options: ChaosOptions) {
+  constructor(net: TestNetwork, options: ChaosOptions, partitions: Partitions | undefined) {
     this.net = net;
     this.options = options;
+    this.partitions = partitions;
     this.random = seededRandom(options.seed);
   }
 
@@ -329,7 +331,7 @@ function shuffled<T>(run: ChaosRun, items: readonly T[]): T[] {
 
 /** Applies a fault, waits its duration, then brings the node back (a restart or SIGCONT). */
 async function inject(run: ChaosRun, fault: Fault): Promise<void> {
-  if (fault.partition !== undefined) return partition(run, fault, fault.partition);
+  if (fault.partition !== undefined) return applyPartition(run, fault, fault.partition);
   const { net } = run;
   run.away.set(fault.org, fault.kind);
   run.faults[fault.kind]++;
@@ -356,8 +358,8 @@ async function inject(run: ChaosRun, fault: Fault): Promise<void> {
   }
 }
 
-/** Cuts `side` off, waits, heals, and waits until every node of it has caught up. */
-async function partition(run: ChaosRun, fault: Fault, partition: Partition): Promise<void> {
+/** Cuts `side` off (or slows its links), waits, heals, and waits until every node of it has caught up. */
+async function applyPartition(run: ChaosRun, fault: Fault, partition: Partition): Promise<void> {
   const partitions = run.partitions!;
   for (const org of partition.side) run.cutOff.add(org);
   run.faults.partition++;
@@ -376,7 +378,6 @@ async function partition(run: ChaosRun, fault: Fault, partition: Partition): Pro
   } catch (error) {
     run.violations.push(`partition (${partition.shape}) ${side}: ${(error as Error).message}`);
   } finally {
-    partitions.heal();
     run.cutOff.clear();
   }
 }
@@ -523,8 +524,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await partitions?.close();
     throw error;
   });
-  const run = new ChaosRun(net, options);
-  run.partitions = partitions;
+  const run = new ChaosRun(net, options, partitions);
   try {
     const transfers = options.transfers ? new TransferLoad(run, options.seed) : undefined;
     await transfers?.prepare();
