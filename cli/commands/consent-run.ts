@@ -9,10 +9,19 @@ import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import { fail, isBayledgerError } from '../../src/core/errors.js';
 import type { ConsentGrantBody, ConsentRevokeBody } from '../../src/core/records/index.js';
-import { encodeTxEnvelope, NONCE_BYTES, signTx, txIdOf } from '../../src/core/records/index.js';
+import {
+  consentCategoriesSchema,
+  encodeTxEnvelope,
+  idSchema,
+  NONCE_BYTES,
+  secondsSchema,
+  signTx,
+  txIdOf,
+} from '../../src/core/records/index.js';
 import { fileReadError, fileRole } from '../../src/node/file-read-error.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
 import { printResult } from '../output.js';
+import { asUsageError, checkOptionValue } from '../program.js';
 import { type ApiOptions, type NodeApi, parseDateSeconds, pollUntil, resolveApi } from './transfer-api.js';
 
 /** Shown to the patient when no --notice is given; only its SHA-256 goes on the ledger. */
@@ -141,21 +150,61 @@ function printCommitted(committed: Committed, json: boolean | undefined): void {
   printResult(acceptedResult(committed), { json });
 }
 
-/** Signs and submits a grant; resolves once it is committed, accepted or not. */
-async function submitGrant(options: GrantOptions): Promise<Committed> {
-  const patient = await readPatientSigner(options.patientKey);
-  // The dates are read before the node is asked anything: a mistyped one is a usage error (exit 2).
-  const validFrom =
-    options.validFrom === undefined ? undefined : parseDateSeconds(options.validFrom, '--valid-from');
-  const validUntil = parseDateSeconds(options.validUntil, '--valid-until');
-  const notice = options.notice === undefined ? utf8(DEFAULT_NOTICE) : await readNotice(options.notice);
-  const api = await resolveApi(options, { role: 'submitter', write: true });
-  const status = (await api.client.status()) as { org: string; chainId: string };
-  const nowSeconds = Math.floor(Date.now() / 1000);
+/** The grant's option values as the body holds them, checked (checkGrantOptions). */
+interface GrantValues {
+  readonly categories: string[];
+  readonly validFrom: number | undefined;
+  readonly validUntil: number;
+}
+
+/** A date option's seconds, checked against the range the ledger's times take (secondsSchema). */
+function dateOption(text: string, option: string): number {
+  const seconds = parseDateSeconds(text, option);
+  return asUsageError(() => secondsSchema.parse(seconds, `${option} ${text}`));
+}
+
+/**
+ * Every grant option the body's schema would refuse that needs nothing from the node (only the
+ * sender and the chain id come from it), checked before the node is asked anything: a bad value
+ * is a usage error (exit 2) naming the option, not a failed connection (exit 1) when no node is
+ * up, nor a request the node answers only for the grant to be refused.
+ */
+function checkGrantOptions(options: GrantOptions): GrantValues {
+  checkOptionValue(idSchema, options.recipient, '--recipient');
+  checkOptionValue(idSchema, options.purpose, '--purpose');
   const categories = options.categories
     .split(',')
     .map((category) => category.trim())
     .filter((c) => c !== '');
+  for (const category of categories) checkOptionValue(idSchema, category, `--categories ${category}`);
+  // None, too many, or one repeated.
+  asUsageError(() => consentCategoriesSchema.parse(categories, '--categories'));
+  const validFrom =
+    options.validFrom === undefined ? undefined : dateOption(options.validFrom, '--valid-from');
+  const validUntil = dateOption(options.validUntil, '--valid-until');
+  // The start submitGrant gives without --valid-from is taken after the node answers; this one
+  // is at most that much earlier, so an end it refuses would be refused then too.
+  const start = validFrom ?? Math.floor(Date.now() / 1000) - VALID_FROM_SLACK_SECONDS;
+  if (validUntil <= start) {
+    fail(
+      'USAGE',
+      `must be later than --valid-from ${options.validFrom ?? '(default: a minute before now)'}`,
+      `--valid-until ${options.validUntil}`,
+    );
+  }
+  return { categories, validFrom, validUntil };
+}
+
+/** Signs and submits a grant; resolves once it is committed, accepted or not. */
+async function submitGrant(options: GrantOptions): Promise<Committed> {
+  const patient = await readPatientSigner(options.patientKey);
+  // The options are checked before the node is asked anything: a mistyped date, id or category
+  // is a usage error (exit 2).
+  const { categories, validFrom, validUntil } = checkGrantOptions(options);
+  const notice = options.notice === undefined ? utf8(DEFAULT_NOTICE) : await readNotice(options.notice);
+  const api = await resolveApi(options, { role: 'submitter', write: true });
+  const status = (await api.client.status()) as { org: string; chainId: string };
+  const nowSeconds = Math.floor(Date.now() / 1000);
   const body: ConsentGrantBody = {
     patient: patient.publicKey,
     sender: status.org,
@@ -174,7 +223,8 @@ async function submitGrant(options: GrantOptions): Promise<Committed> {
   try {
     envelope = signTx('consent.grant', body, [patient], status.chainId);
   } catch (error) {
-    // A malformed field (an unknown-looking category, an end before the start) is a usage error.
+    // What checkGrantOptions could not see (the node's org id as sender, or an end that passed
+    // while the node answered) is a usage error too.
     if (isBayledgerError(error)) fail('USAGE', error.message);
     throw error;
   }

@@ -274,6 +274,82 @@ describe('CLI commands against a stand-in node', () => {
       );
     });
 
+    /** What the ledger's schema says of an id that is not one (idSchema). */
+    const NOT_AN_ID =
+      'expected text of at most 64 characters (identifier: lowercase letters, digits, . _ : -)';
+    /** Grant options the body's schema refuses, and the usage error each is refused with. */
+    const refusedGrantOptions: Array<[Record<string, string>, string]> = [
+      [{ recipient: 'HK eHealth' }, `--recipient: ${NOT_AN_ID}, got text of 10 characters`],
+      [{ purpose: 'Continuity of Care' }, `--purpose: ${NOT_AN_ID}, got text of 18 characters`],
+      [
+        { categories: 'imaging-study, Radiology Report' },
+        `--categories Radiology Report: ${NOT_AN_ID}, got text of 16 characters`,
+      ],
+      [{ categories: ' , ' }, '--categories: expected list of 1 to 32 items, got array'],
+      [{ categories: 'imaging-study,imaging-study' }, '--categories[1]: repeated value imaging-study'],
+      [
+        { validFrom: '2026-03-01', validUntil: '2026-02-01' },
+        '--valid-until 2026-02-01: must be later than --valid-from 2026-03-01',
+      ],
+      [
+        { validUntil: '2020-01-01' },
+        '--valid-until 2020-01-01: must be later than --valid-from (default: a minute before now)',
+      ],
+      [
+        { validFrom: '1969-12-31', validUntil: '2030-01-01' },
+        '--valid-from 1969-12-31: expected integer from 0 to 253402300799, got number',
+      ],
+    ];
+
+    it('refuses a --recipient, --purpose, --categories or validity window the ledger would refuse, before asking the node anything (usage errors)', async () => {
+      node = await standInNode({ 'GET /status': STATUS });
+      const tooMany = Array.from({ length: 33 }, (_, i) => `category-${i}`).join(',');
+      const cases: Array<[Record<string, string>, string]> = [
+        ...refusedGrantOptions,
+        [{ categories: tooMany }, '--categories: expected list of 1 to 32 items, got array'],
+      ];
+      for (const [bad, message] of cases) {
+        await rejectsWith(grantConsent({ ...grantOptions(), ...bad }), 'USAGE', message);
+      }
+      assert.deepEqual(node.requests, []);
+    });
+
+    it('a --recipient, --purpose, --categories or validity window the ledger would refuse is a usage error with no node up (exit 2)', async function () {
+      // One CLI process started from source per case, in parallel.
+      this.timeout(120_000);
+      const flag = (key: string) => `--${key.replace(/[A-Z]/g, (upper) => `-${upper.toLowerCase()}`)}`;
+      const results = await Promise.all(
+        refusedGrantOptions.map(([bad]) => {
+          const values: Record<string, string> = {
+            recipient: 'hk-ehealth',
+            categories: 'imaging-study',
+            purpose: 'continuity-of-care',
+            validUntil: '2030-01-01',
+            ...bad,
+          };
+          return runCli([
+            'consent',
+            'grant',
+            '--api',
+            'http://127.0.0.1:9',
+            '--token-file',
+            tokenFile,
+            '--patient-key',
+            patientKey,
+            ...Object.entries(values).flatMap(([key, value]) => [flag(key), value]),
+          ]);
+        }),
+      );
+      for (const [i, result] of results.entries()) {
+        const message = refusedGrantOptions[i]![1];
+        assert.deepEqual(
+          [result.code, result.stdout, result.stderr],
+          [2, '', `bayledger: error: ${message}\n`],
+          message,
+        );
+      }
+    });
+
     it('reads --notice before asking the node, naming the file and --notice when it cannot', async () => {
       node = await standInNode({ 'GET /status': STATUS });
       const missing = path.join(temp.path, 'no-notice.txt');

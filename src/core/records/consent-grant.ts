@@ -41,6 +41,11 @@ export type ConsentGrantBody = {
   nonce: Uint8Array;
 };
 
+/** A grant's category ids: one at least, at most LIMITS.maxCategoriesPerConsent, none repeated. */
+export const consentCategoriesSchema: Schema<string[]> = distinct(
+  array(idSchema, LIMITS.maxCategoriesPerConsent, 1),
+);
+
 export const consentGrantBodySchema: Schema<ConsentGrantBody> = refine(
   object({
     patient: publicKeySchema,
@@ -48,7 +53,7 @@ export const consentGrantBodySchema: Schema<ConsentGrantBody> = refine(
     allowedSenders: distinct(array(idSchema, LIMITS.maxSendersPerConsent, 1)),
     recipient: idSchema,
     purpose: idSchema,
-    categories: distinct(array(idSchema, LIMITS.maxCategoriesPerConsent, 1)),
+    categories: consentCategoriesSchema,
     validFrom: secondsSchema,
     validUntil: secondsSchema,
     separateConsent: object({ crossBorder: bool, sensitive: bool }),

@@ -7,7 +7,7 @@ export {
   objectIdOf,
   txIdOf,
 } from './codec.js';
-export { type ConsentGrantBody, consentGrantBodySchema } from './consent-grant.js';
+export { type ConsentGrantBody, consentCategoriesSchema, consentGrantBodySchema } from './consent-grant.js';
 export { type ConsentRevokeBody, consentRevokeBodySchema } from './consent-revoke.js';
 export { TX_KINDS, type TxEnvelope, type TxKind, type TxSignature } from './envelope.js';
 export * from './fields.js';
