@@ -14,9 +14,11 @@ function hexArgument(text: string, what: string): string {
   return text;
 }
 
+/** The argument is checked before the node's address and token are read: a typo is a usage error. */
 export async function readTransferAudit(options: ApiOptions, id: string): Promise<TransferAudit> {
+  const transferId = hexArgument(id, 'a transfer id');
   const api = await resolveApi(options);
-  return (await api.client.getJson(`/audit/transfers/${hexArgument(id, 'a transfer id')}`)) as TransferAudit;
+  return (await api.client.getJson(`/audit/transfers/${transferId}`)) as TransferAudit;
 }
 
 export function formatTransferAudit(audit: TransferAudit): string {
@@ -51,10 +53,9 @@ export async function auditTransfer(id: string, options: Options): Promise<void>
 }
 
 export async function auditPatient(key: string, options: Options): Promise<void> {
+  const patientKey = hexArgument(key, 'a patient key');
   const api = await resolveApi(options);
-  const audit = (await api.client.getJson(
-    `/audit/patients/${hexArgument(key, 'a patient key')}`,
-  )) as PatientAudit;
+  const audit = (await api.client.getJson(`/audit/patients/${patientKey}`)) as PatientAudit;
   if (options.json) return printResult(audit, { json: true });
   const write = (text: string) => process.stdout.write(`${text}\n`);
   write(

@@ -4,6 +4,7 @@
 // transfer-audit.test.ts's.
 import { strict as assert } from 'node:assert';
 import { auditPatient, auditTransfer, formatTransferAudit } from '../../cli/commands/audit-run.js';
+import { isBayledgerError } from '../../src/core/errors.js';
 import type { PatientAudit, TransferAudit } from '../../src/node/transfer-service/audit.js';
 import { outputOf } from '../helpers/capture-output.js';
 import { type StandInNode, standInNode } from '../helpers/stand-in-node.js';
@@ -101,6 +102,23 @@ describe('CLI: audit tables', () => {
     assert.ok(pending.includes('approved at   -'));
     assert.ok(pending.includes('certified by  -'));
     assert.ok(pending.includes('4       2026-11-28T10:00:04.000Z  declared  imaging-study'));
+  });
+
+  it('refuses an id or key that is not 64 hex digits as a usage error before reading the node folder or token', async () => {
+    // A folder without nodes.json and a token file that is not there: both would be file errors.
+    const missing = { dir: '/nonexistent/bayledger-network', tokenFile: '/nonexistent/api.token' };
+    await assert.rejects(auditTransfer('ef'.repeat(31), missing), (error: unknown) => {
+      assert.ok(isBayledgerError(error));
+      assert.equal(error.code, 'USAGE');
+      assert.match(error.message, /a transfer id is 64 lowercase hex digits/);
+      return true;
+    });
+    await assert.rejects(auditPatient('XY'.repeat(32), missing), (error: unknown) => {
+      assert.ok(isBayledgerError(error));
+      assert.equal(error.code, 'USAGE');
+      assert.match(error.message, /a patient key is 64 lowercase hex digits/);
+      return true;
+    });
   });
 
   it('prints the JSON view as the node gives it with --json, the tables without', async () => {
