@@ -62,6 +62,7 @@ export class ConsensusDriver {
   /** The one timer that releases a paced proposal (minBlockIntervalMs), if set. */
   #paceTimer: NodeJS.Timeout | undefined;
   #regossipTimer: NodeJS.Timeout | undefined;
+  #unsubscribePeerEvents: (() => void) | undefined;
   readonly #stallWatch: StallWatch;
   /** The other validators: the only peers that use our prevotes. */
   readonly #otherValidators: readonly string[];
@@ -94,6 +95,10 @@ export class ConsensusDriver {
     this.#regossipTimer = setInterval(() => this.#onTick(), this.#options.regossipMs);
     this.#regossipTimer.unref();
     this.#options.chain.onCommitted((event) => this.#enqueue(() => this.#followCommitted(event)));
+    // A new connection may be a restarted peer that lost what we sent it (decision 61).
+    this.#unsubscribePeerEvents = this.#options.net.onPeerEvent((event) => {
+      if (event.kind === 'connect') this.input({ type: 'peer-connected', peer: event.orgId });
+    });
     this.input({ type: 'start-height' });
   }
 
@@ -114,6 +119,7 @@ export class ConsensusDriver {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     if (this.#regossipTimer) clearInterval(this.#regossipTimer);
+    this.#unsubscribePeerEvents?.();
     await this.#queue;
   }
 
@@ -238,6 +244,21 @@ export class ConsensusDriver {
           PROTOCOL.consensus,
           encodeConsensusMessage({ type: 'proposal', proposal: effect.proposal }),
         );
+        return;
+      case 'send-proposal-request': {
+        const message = encodeConsensusMessage({ type: 'proposal-request', request: effect.request });
+        for (const organisation of effect.to) net.send(organisation, PROTOCOL.consensus, message);
+        return;
+      }
+      case 'send-proposal':
+        net.send(
+          effect.to,
+          PROTOCOL.consensus,
+          encodeConsensusMessage({ type: 'proposal', proposal: effect.proposal }),
+        );
+        return;
+      case 'send-vote':
+        net.send(effect.to, PROTOCOL.consensus, encodeConsensusMessage({ type: 'vote', vote: effect.vote }));
         return;
       case 'broadcast-vote': {
         const message = encodeConsensusMessage({ type: 'vote', vote: effect.vote });

@@ -2,7 +2,7 @@
 // state machine through its SignatureVerifier interface, so no signature is checked twice.
 import { toHex } from '../core/bytes.js';
 import type { Validator } from '../core/config/genesis.js';
-import type { ConsensusMessage } from '../core/consensus/codec.js';
+import type { SignedConsensusMessage } from '../core/consensus/codec.js';
 import { defaultVerifier } from '../core/consensus/machine.js';
 import type { Proposal, Vote } from '../core/consensus/messages.js';
 import type { SignatureVerifier } from '../core/consensus/types.js';
@@ -37,7 +37,7 @@ export class ConsensusSignatures implements SignatureVerifier {
   }
 
   /** Throws SIGNER_UNKNOWN or SIGNATURE_INVALID (the peer's fault) unless the message is validly signed. */
-  check(message: ConsensusMessage): void {
+  check(message: SignedConsensusMessage): void {
     const signer = message.type === 'proposal' ? message.proposal.proposer : message.vote.validator;
     const publicKey = this.#keys.get(signer);
     if (publicKey === undefined)

@@ -235,7 +235,11 @@ async function wire(
     name: PROTOCOL.consensus,
     maxMessageBytes: LIMITS.maxMessageBytes,
     decode: decodeConsensusMessage,
-    onMessage: (_from, message) => {
+    onMessage: (from, message) => {
+      if (message.type === 'proposal-request') {
+        driver.input({ type: 'proposal-request', from, request: message.request });
+        return;
+      }
       driver.signatures.check(message); // a bad signature throws: the peer is dropped
       if (message.type === 'proposal') {
         driver.input({ type: 'proposal', proposal: message.proposal, nowMs: clock.nowMs() });

@@ -1,6 +1,7 @@
 // The node's wire protocols (design section 8), each on direct, length-prefixed, batched
 // streams to every allowed peer, each message decoded with validation before it is used:
-//  - consensus: proposals (with their blocks) and votes, canonical CBOR (core/consensus/codec.ts);
+//  - consensus: proposals (with their blocks), votes and requests for a missed proposal,
+//    canonical CBOR (core/consensus/codec.ts);
 //  - tx relay: one canonical transaction envelope per message, checked by mempool admission;
 //  - status: a peer's committed height, announced after every commit, so laggards know to sync;
 //  - block sync: request/response for ranges of committed blocks with their certificates.

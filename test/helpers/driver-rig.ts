@@ -17,7 +17,7 @@ import { admitTransaction } from '../../src/node/admission.js';
 import { ConsensusDriver } from '../../src/node/consensus-driver.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
 import { Mempool } from '../../src/node/mempool/mempool.js';
-import type { PeerNetwork } from '../../src/node/net/types.js';
+import type { PeerEvent, PeerNetwork } from '../../src/node/net/types.js';
 import { NodeChain } from '../../src/node/node-chain.js';
 import { createNodeMetrics, type NodeMetrics } from '../../src/node/node-metrics.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
@@ -68,6 +68,8 @@ export interface DriverRig {
   walWaiting(): boolean;
   /** Closes the driver and starts a new chain and driver over the same store (as a restarted node would). */
   restart(): Promise<void>;
+  /** The network's event for a peer that (re)connected. */
+  connectPeer(org: string): void;
   /** A signed proposal from validator `from`, as if received from the network now. */
   propose(from: string, block: Block, blockHash: Uint8Array, round?: number, validRound?: number): void;
   /** A signed vote from validator `from`. */
@@ -81,6 +83,7 @@ export interface DriverRig {
 }
 
 function kindOf(message: ConsensusMessage): string {
+  if (message.type === 'proposal-request') return `proposal-request/${message.request.height}`;
   return message.type === 'proposal'
     ? `proposal/${message.proposal.height}`
     : `${message.vote.type}/${message.vote.height}`;
@@ -124,11 +127,16 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
     sent.push({ to, message, atMs: Date.now() });
     order.push(`sent/${kindOf(message)}`);
   };
+  const peerListeners = new Set<(event: PeerEvent) => void>();
   const net: Partial<PeerNetwork> = {
     broadcast: (protocol, bytes) => record('*', protocol, bytes),
     send: (to, protocol, bytes) => {
       record(to, protocol, bytes);
       return 'queued';
+    },
+    onPeerEvent: (listener) => {
+      peerListeners.add(listener);
+      return () => peerListeners.delete(listener);
     },
   };
   const { logger, lines: logged } = createMemoryLogger(options.logLevel ?? 'info');
@@ -193,6 +201,9 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
       };
     },
     walWaiting: () => walWaiting,
+    connectPeer(org) {
+      for (const listener of peerListeners) listener({ kind: 'connect', orgId: org });
+    },
     async restart() {
       await driver.close();
       chain = new NodeChain(store, params);

@@ -4,7 +4,7 @@
 
 import { parseHex, toHex } from '../../src/core/bytes.js';
 import type { Validator } from '../../src/core/config/genesis.js';
-import { type ConsensusMessage, encodeConsensusMessage } from '../../src/core/consensus/codec.js';
+import { encodeConsensusMessage, type SignedConsensusMessage } from '../../src/core/consensus/codec.js';
 import type { Proposal, Vote } from '../../src/core/consensus/messages.js';
 import { signProposal, signVote } from '../../src/core/consensus/signing.js';
 import type { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
@@ -136,7 +136,7 @@ function doubleVote(env: AdversaryEnv, vote: Vote): Outgoing[] {
   ];
 }
 
-function badSignatures(env: AdversaryEnv, message: ConsensusMessage): Outgoing[] {
+function badSignatures(env: AdversaryEnv, message: SignedConsensusMessage): Outgoing[] {
   const out: Outgoing[] = [];
   if (message.type === 'vote') {
     const vote = message.vote;
@@ -160,7 +160,7 @@ function badSignatures(env: AdversaryEnv, message: ConsensusMessage): Outgoing[]
   return [{ to: 'all', bytes: encodeConsensusMessage({ type: 'proposal', proposal: sent }) }];
 }
 
-function garbage(env: AdversaryEnv, message: ConsensusMessage): Outgoing[] {
+function garbage(env: AdversaryEnv, message: SignedConsensusMessage): Outgoing[] {
   const honest = encodeConsensusMessage(message);
   const out: Outgoing[] = [{ to: 'all', bytes: honest }];
   const target = () => [env.prng.pick(env.peers)];
@@ -178,7 +178,7 @@ function garbage(env: AdversaryEnv, message: ConsensusMessage): Outgoing[] {
 export function outgoing(
   behaviour: ByzantineBehaviour | null,
   env: AdversaryEnv | null,
-  message: ConsensusMessage,
+  message: SignedConsensusMessage,
 ): Outgoing[] {
   if (behaviour === null || env === null || behaviour === 'twins' || behaviour === 'silent') {
     return [{ to: 'all', bytes: encodeConsensusMessage(message) }];

@@ -2,7 +2,7 @@
 import type { ConsensusInput } from '../../src/core/consensus/types.js';
 import type { CommittedEntry } from './sim-ledger.js';
 
-export type MessageKind = 'proposal' | 'prevote' | 'precommit';
+export type MessageKind = 'proposal' | 'prevote' | 'precommit' | 'proposal-request';
 
 export type Packet =
   /** A consensus message as canonical CBOR bytes: every receiver decodes it for real. */

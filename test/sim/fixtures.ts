@@ -240,6 +240,12 @@ function summarizeEffect(effect: ConsensusEffect, label: (hash: Uint8Array | nul
     }
     case 'halted':
       return `halted h${effect.height} r${effect.round}`;
+    case 'send-proposal-request':
+      return `send-proposal-request r${effect.request.round} to ${effect.to.join(',')}`;
+    case 'send-proposal':
+      return `send-proposal ${label(effect.proposal.blockHash)} r${effect.proposal.round} to ${effect.to}`;
+    case 'send-vote':
+      return `send-vote ${effect.vote.type} ${label(effect.vote.blockHash)} r${effect.vote.round} to ${effect.to}`;
   }
 }
 

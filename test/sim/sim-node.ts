@@ -4,7 +4,13 @@
 // It plays the role src/node plays in production, in the same order: persist, then send.
 import { toHex } from '../../src/core/bytes.js';
 import type { Validator } from '../../src/core/config/genesis.js';
-import { type ConsensusMessage, decodeWalRecord, encodeWalRecord } from '../../src/core/consensus/codec.js';
+import {
+  type ConsensusMessage,
+  decodeWalRecord,
+  encodeConsensusMessage,
+  encodeWalRecord,
+  type SignedConsensusMessage,
+} from '../../src/core/consensus/codec.js';
 import { initConsensus, step } from '../../src/core/consensus/machine.js';
 import type { Proposal, Vote } from '../../src/core/consensus/messages.js';
 import type { ConsensusState } from '../../src/core/consensus/state.js';
@@ -32,6 +38,10 @@ export interface SimHost {
   /** Decodes consensus bytes (the real decoder); null when refused. */
   decode(bytes: Uint8Array, receiver: SimNode): ConsensusMessage | null;
   peersOf(endpoint: number): readonly number[];
+  /** The validator id a node runs as (a twin shares its validator's). */
+  organisationOf(endpoint: number): string;
+  /** The nodes that run as a validator (two for a twinned one). */
+  endpointsOf(organisation: string): readonly number[];
   onDecide(node: SimNode): void;
   trace(line: string): void;
 }
@@ -64,7 +74,7 @@ export interface NodeIdentity {
   readonly behaviour: ByzantineBehaviour | null;
 }
 
-function slotOf(message: ConsensusMessage): { slot: string; value: string } {
+function slotOf(message: SignedConsensusMessage): { slot: string; value: string } {
   if (message.type === 'vote') {
     const vote: Vote = message.vote;
     return {
@@ -244,6 +254,24 @@ export class SimNode {
       case 'broadcast-proposal':
         this.#broadcast({ type: 'proposal', proposal: effect.proposal });
         return;
+      case 'send-proposal-request': {
+        // Honest whatever the node's behaviour: the request carries no signature to abuse.
+        const bytes = encodeConsensusMessage({ type: 'proposal-request', request: effect.request });
+        const to = effect.to.flatMap((organisation) => host.endpointsOf(organisation));
+        host.send(this, to, { channel: 'consensus', bytes, kind: 'proposal-request' });
+        return;
+      }
+      case 'send-vote': {
+        const bytes = encodeConsensusMessage({ type: 'vote', vote: effect.vote });
+        host.send(this, host.endpointsOf(effect.to), { channel: 'consensus', bytes, kind: effect.vote.type });
+        return;
+      }
+      case 'send-proposal': {
+        // Sent as it is, whoever holds it: a relayed proposal keeps its proposer's signature.
+        const bytes = encodeConsensusMessage({ type: 'proposal', proposal: effect.proposal });
+        host.send(this, host.endpointsOf(effect.to), { channel: 'consensus', bytes, kind: 'proposal' });
+        return;
+      }
       case 'schedule-timeout':
         this.#input(effect.delayMs, {
           type: 'timeout',
@@ -290,13 +318,13 @@ export class SimNode {
     }
   }
 
-  #noteSigned(message: ConsensusMessage): void {
+  #noteSigned(message: SignedConsensusMessage): void {
     if (!this.correct) return;
     const { slot, value } = slotOf(message);
     this.#host.checker.onSigned(this.#host.now(), this.id.name, slot, value);
   }
 
-  #broadcast(message: ConsensusMessage): void {
+  #broadcast(message: SignedConsensusMessage): void {
     const own = message.type === 'proposal' || message.vote.validator === this.id.validator.id;
     if (own) this.#noteSigned(message);
     // A relayed vote (proof of a valid value) goes out as it is, whoever relays it.
@@ -326,6 +354,12 @@ export class SimNode {
 
   #hasWork(): boolean {
     return this.#mempool.size > 0;
+  }
+
+  /** The network connected this node to `peer` (after either of them restarted). */
+  peerConnected(peer: string): void {
+    if (!this.alive || this.#core === null) return;
+    this.feed({ type: 'peer-connected', peer });
   }
 
   onHeartbeat(height: number): void {
@@ -379,7 +413,10 @@ export class SimNode {
         return;
       }
       if (message.type === 'vote') this.feed({ type: 'vote', vote: message.vote });
-      else this.feed({ type: 'proposal', proposal: message.proposal, nowMs: this.localNow() });
+      else if (message.type === 'proposal-request') {
+        const organisation = this.#host.organisationOf(from);
+        this.feed({ type: 'proposal-request', from: organisation, request: message.request });
+      } else this.feed({ type: 'proposal', proposal: message.proposal, nowMs: this.localNow() });
     } else if (packet.channel === 'status') {
       this.#answerStatus(from, packet.height);
     } else {

@@ -171,6 +171,14 @@ export class Simulation implements SimHost {
     return this.#peers[endpoint]!;
   }
 
+  organisationOf(endpoint: number): string {
+    return this.nodes[endpoint]!.id.validator.id;
+  }
+
+  endpointsOf(organisation: string): readonly number[] {
+    return this.nodes.filter((node) => node.id.validator.id === organisation).map((node) => node.id.endpoint);
+  }
+
   send(from: SimNode, to: readonly number[] | 'all', packet: Packet): void {
     const targets = to === 'all' ? this.#peers[from.id.endpoint]! : to;
     for (const target of targets) {
@@ -254,6 +262,12 @@ export class Simulation implements SimHost {
         } else {
           this.trace(`${node.id.name} restarts at height ${node.committedHeight + 1}`);
           node.start();
+          // New connections both ways, as a real restart makes them (decision 61's re-send).
+          for (const other of this.nodes) {
+            if (other === node || !other.alive) continue;
+            other.peerConnected(node.id.validator.id);
+            node.peerConnected(other.id.validator.id);
+          }
         }
         return;
       }

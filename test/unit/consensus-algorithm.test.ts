@@ -363,10 +363,11 @@ const rows: Row[] = [
   // --- Lines 55-56 ---
   {
     line: '55-56',
-    name: 'f + 1 messages of a higher round: StartRound(that round)',
+    name: 'f + 1 messages of a higher round: StartRound(that round), and ask its proposer for the proposal',
     given: started,
     input: [...voteInputs(fx, 'prevote', 2, null, [1]), ...voteInputs(fx, 'precommit', 2, null, [2])],
-    effects: ['schedule-timeout propose r2 500ms'],
+    // missed-messages.ts: the round began without us; v3 proposes round 2 of height 1.
+    effects: ['schedule-timeout propose r2 500ms', 'send-proposal-request r2 to v3'],
     state: { round: 2, step: 'propose' },
   },
   {

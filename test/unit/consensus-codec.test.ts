@@ -27,6 +27,7 @@ const messages: ConsensusMessage[] = [
   { type: 'vote', vote: nilVote },
   { type: 'proposal', proposal },
   { type: 'proposal', proposal: makeProposal(fx, 1, 0, A) },
+  { type: 'proposal-request', request: { height: 7, round: 2 } },
 ];
 
 function refuses(bytes: Uint8Array, decode: (bytes: Uint8Array) => unknown = decodeConsensusMessage): string {
@@ -56,6 +57,26 @@ describe('consensus codec', () => {
     ] as const) {
       assert.deepEqual(decodeWalRecord(encodeWalRecord(record)), record);
     }
+  });
+
+  it('refuses a proposal request with a round past LIMITS.maxRoundsPerHeight, a negative height or another field', () => {
+    const request = { height: 7, round: 2 };
+    const wire = (changed: Record<string, unknown>) =>
+      encodeCanonical({ type: 'proposal-request', request: { ...request, ...changed } });
+    assert.equal(refuses(wire({ round: LIMITS.maxRoundsPerHeight + 1 })), 'SCHEMA_INVALID');
+    assert.equal(refuses(wire({ height: -1 })), 'SCHEMA_INVALID');
+    assert.equal(refuses(wire({ blockHash: new Uint8Array(32) })), 'SCHEMA_INVALID');
+    assert.equal(refuses(encodeCanonical({ type: 'proposal-request', request, vote })), 'SCHEMA_INVALID');
+    const round = decodeConsensusMessage(wire({ round: LIMITS.maxRoundsPerHeight }));
+    assert.deepEqual(round, {
+      type: 'proposal-request',
+      request: { height: 7, round: LIMITS.maxRoundsPerHeight },
+    });
+  });
+
+  it('refuses a proposal request as a WAL record: the WAL keeps own signed messages only', () => {
+    const bytes = encodeConsensusMessage({ type: 'proposal-request', request: { height: 1, round: 0 } });
+    assert.equal(refuses(bytes, decodeWalRecord), 'SCHEMA_INVALID');
   });
 
   it('refuses truncated input, trailing bytes and empty input', () => {

@@ -96,6 +96,58 @@ describe('consensus driver: who gets what', function () {
     assert.deepEqual([...prevoteRecipients].sort(), othersOf(rig).sort());
   });
 
+  it('sends its proposal to the one peer that asks for it (decision 61), not to everyone', async () => {
+    const rig = await proposerRig(60_000);
+    const { sent } = rig;
+    proposeNow(rig);
+    const broadcast = await waitFor('the proposal', () => sent.find((s) => s.message.type === 'proposal'));
+    const asker = othersOf(rig)[1]!;
+    rig.driver.input({ type: 'proposal-request', from: asker, request: { height: 1, round: 0 } });
+    const answer = await waitFor('the answer', () =>
+      sent.find((s) => s.message.type === 'proposal' && s.to !== '*'),
+    );
+    assert.equal(answer.to, asker);
+    assert.deepEqual(answer.message, broadcast.message, 'the same signed proposal');
+  });
+
+  it('sends a peer that connects again its proposal and votes of the height (decision 61)', async () => {
+    const rig = await proposerRig(60_000);
+    const { sent } = rig;
+    proposeNow(rig);
+    await waitFor('our prevote', () => sent.find((s) => voteType(s) === 'prevote'));
+    const peer = othersOf(rig)[2]!;
+    const before = sent.length;
+    rig.connectPeer(peer);
+    const resent = await waitFor('the re-send', () => {
+      const after = sent.slice(before);
+      return after.length >= 2 ? after : undefined;
+    });
+    assert.deepEqual(
+      resent.map((s) => [s.to, s.message.type === 'vote' ? s.message.vote.type : s.message.type]),
+      [
+        [peer, 'proposal'],
+        [peer, 'prevote'],
+      ],
+    );
+  });
+
+  it('asks the proposer of a round it skipped into for the proposal of that round', async () => {
+    const rig = await startDriverRig({
+      self: (params) =>
+        params.validators.find((validator) => validator.id !== proposerOf(params.validators, 1, 1).id)!.id,
+      regossipMs: 60_000,
+    });
+    rigs.push(rig);
+    const roundOneProposer = proposerOf(rig.params.validators, 1, 1).id;
+    // f + 1 = 2 nil prevotes of round 1 from others (Algorithm 1 line 55): the rig skips there.
+    for (const validator of othersOf(rig).slice(0, 2)) rig.vote(validator, 'prevote', 1, 1, null);
+    const request = await waitFor('a proposal request', () =>
+      rig.sent.find((s) => s.message.type === 'proposal-request'),
+    );
+    assert.equal(request.to, roundOneProposer);
+    assert.deepEqual(request.message, { type: 'proposal-request', request: { height: 1, round: 1 } });
+  });
+
   it('sends its votes again every interval of a stall, its proposal less and less often', async () => {
     const rig = await proposerRig(50);
     const { sent } = rig;

@@ -11,12 +11,17 @@ import type { Block } from '../ledger/block.js';
 import { blockFromCbor, blockToCbor } from '../ledger/block-codec.js';
 import { LIMITS } from '../limits.js';
 import { type SignedProposal, signedProposalOf } from './evidence.js';
-import type { Proposal, Vote } from './messages.js';
+import type { Proposal, ProposalRequest, Vote } from './messages.js';
 import type { WalRecord } from './types.js';
 
-export type ConsensusMessage =
+/** The messages that carry a validator's signature (the network checks it on receipt). */
+export type SignedConsensusMessage =
   | { readonly type: 'proposal'; readonly proposal: Proposal }
   | { readonly type: 'vote'; readonly vote: Vote };
+
+export type ConsensusMessage =
+  | SignedConsensusMessage
+  | { readonly type: 'proposal-request'; readonly request: ProposalRequest };
 
 const BLOCK: Schema<Block> = {
   description: 'block',
@@ -48,7 +53,15 @@ export const SIGNED_PROPOSAL_SCHEMA: Schema<SignedProposal> = object(SIGNED_PROP
 
 const PROPOSAL: Schema<Proposal> = object({ ...SIGNED_PROPOSAL_FIELDS, block: BLOCK });
 
-const MESSAGE_TYPE = object({ type: literal('proposal', 'vote') });
+const PROPOSAL_REQUEST: Schema<ProposalRequest> = object({
+  height: uint(),
+  round: uint(LIMITS.maxRoundsPerHeight),
+});
+
+const MESSAGE_TYPE = object({ type: literal('proposal', 'vote', 'proposal-request') });
+
+/** The WAL keeps own signed messages only. */
+const WAL_RECORD_TYPE = object({ type: literal('proposal', 'vote') });
 
 export function voteToCbor(vote: Vote): CborMap {
   return {
@@ -66,9 +79,17 @@ function proposalToCbor(proposal: Proposal): CborMap {
 }
 
 function messageToCbor(message: ConsensusMessage): CborMap {
-  return message.type === 'vote'
-    ? { type: 'vote', vote: voteToCbor(message.vote) }
-    : { type: 'proposal', proposal: proposalToCbor(message.proposal) };
+  switch (message.type) {
+    case 'vote':
+      return { type: 'vote', vote: voteToCbor(message.vote) };
+    case 'proposal':
+      return { type: 'proposal', proposal: proposalToCbor(message.proposal) };
+    case 'proposal-request':
+      return {
+        type: 'proposal-request',
+        request: { height: message.request.height, round: message.request.round },
+      };
+  }
 }
 
 export function encodeConsensusMessage(message: ConsensusMessage): Uint8Array {
@@ -93,6 +114,13 @@ export function decodeConsensusMessage(encoded: Uint8Array): ConsensusMessage {
     const { vote } = object({ type: literal('vote'), vote: VOTE_SCHEMA }).parse(value, '$');
     return { type: 'vote', vote };
   }
+  if (value.type === 'proposal-request') {
+    const { request } = object({ type: literal('proposal-request'), request: PROPOSAL_REQUEST }).parse(
+      value,
+      '$',
+    );
+    return { type: 'proposal-request', request };
+  }
   const { proposal } = object({ type: literal('proposal'), proposal: PROPOSAL }).parse(value, '$');
   return { type: 'proposal', proposal };
 }
@@ -114,7 +142,7 @@ export function encodeWalRecord(record: WalRecord): Uint8Array {
 /** Reads a WAL record back; a torn or corrupt record is a typed error for the store to report. */
 export function decodeWalRecord(encoded: Uint8Array): WalRecord {
   const value = asMap(decodeCanonical(encoded, LIMITS.maxMessageBytes), '$');
-  MESSAGE_TYPE.parse({ type: value.type }, '$');
+  WAL_RECORD_TYPE.parse({ type: value.type }, '$');
   if (value.type === 'vote') return WAL_VOTE.parse(value, '$');
   return WAL_PROPOSAL.parse(value, '$');
 }

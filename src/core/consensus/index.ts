@@ -13,10 +13,13 @@
 //    time, now), answer `proposal-value`. `decide`: commit block and certificate atomically, drop
 //    its transactions from the mempool, then drop WAL records of heights <= the decided one.
 //    `evidence`: keep (encodeEvidence) and report; verifyEvidence re-checks it offline.
-//    `halted`: alert an operator.
-//  - Network: decodeConsensusMessage, then a `vote` input, or a `proposal` input with nowMs =
-//    the local clock at reception. A peer whose bytes do not decode may be dropped.
-//  - Feed `regossip` when the node made no progress for a while (it re-sends own votes and the
+//    `halted`: alert an operator. `send-proposal-request`: send the request to each listed
+//    organisation; `send-proposal` / `send-vote`: send that message, as it is, to the one peer.
+//  - Network: decodeConsensusMessage, then a `vote` input, a `proposal` input with nowMs =
+//    the local clock at reception, or a `proposal-request` input naming the peer the transport
+//    authenticated. A peer whose bytes do not decode may be dropped.
+//  - Feed `peer-connected` for every new connection to a peer (it may have restarted), and
+//    `regossip` when the node made no progress for a while (it re-sends own votes and the
 //    proof of the valid value), and `committed-block` for a block obtained by block sync (after
 //    verifyBlock; the machine checks the certificate).
 export * from './block-hash.js';

@@ -19,6 +19,7 @@ import {
 import { blockHashOf } from './block-hash.js';
 import { type StepContext, update } from './context.js';
 import { decide } from './decide.js';
+import { answerProposalRequest, resendToConnectedPeer } from './missed-messages.js';
 import { receiveProposal, receiveVote } from './receive.js';
 import { applyRules } from './rules.js';
 import { verifyProposalSignature, verifyVoteSignature } from './signing.js';
@@ -209,6 +210,12 @@ export function step(state: ConsensusState, input: ConsensusInput): StepResult<C
       break;
     case 'regossip':
       regossip(ctx, input.votesOnly === true);
+      break;
+    case 'proposal-request':
+      answerProposalRequest(ctx, input.from, input.request);
+      break;
+    case 'peer-connected':
+      resendToConnectedPeer(ctx, input.peer);
       break;
   }
   applyRules(ctx);

@@ -27,3 +27,13 @@ export interface Proposal {
   /** The proposed block itself travels with the proposal; its hash must equal blockHash. */
   readonly block: Block;
 }
+
+/**
+ * A node's request for proposer(h, r)'s proposal, after it entered round r part-way through
+ * (line 55) without it. Unsigned: it asks for signed data the receiver checks anyway, and the
+ * transport names the asking peer (missed-messages.ts).
+ */
+export interface ProposalRequest {
+  readonly height: number;
+  readonly round: number;
+}

@@ -7,6 +7,7 @@ import { isTimely } from './block-time.js';
 import type { StepContext } from './context.js';
 import { reportProposalEquivocation, reportVoteEquivocation } from './evidence-report.js';
 import type { Proposal, Vote } from './messages.js';
+import { askIfProposerVotedUnseen } from './missed-messages.js';
 import { proposerOf } from './proposer.js';
 import { type ConsensusState, type FutureMessage, roundOf, withRound } from './state.js';
 import { addProposal, addVote, firstVoteOf, hasRoomFor, hasVoted, voteKey } from './tally.js';
@@ -104,6 +105,7 @@ export function receiveVote(ctx: StepContext, vote: Vote, authenticated = false)
   if (round.messageCount >= LIMITS.maxMessagesPerRound) return;
   if (!authenticated && !voteIsAuthentic(state, vote)) return;
   acceptVerifiedVote(ctx, vote);
+  askIfProposerVotedUnseen(ctx, vote);
 }
 
 /** Stores a proposal known to come from proposer(h, r), and asks for the block's validity. */

@@ -7,6 +7,7 @@ import { castVote, scheduleTimeout, startRound, valueRef } from './actions.js';
 import { buildCertificate } from './certificate-build.js';
 import { type StepContext, update } from './context.js';
 import { decide } from './decide.js';
+import { askForMissedProposal } from './missed-messages.js';
 import { NIL_KEY, type ReceivedProposal, roundOf, type ValueRef, withRound } from './state.js';
 import { countAny, countFor } from './tally.js';
 import { isValid } from './validity.js';
@@ -45,7 +46,10 @@ function tryDecide(ctx: StepContext): boolean {
   return false;
 }
 
-/** Lines 55-56: upon f + 1 ⟨∗, h_p, round, ∗, ∗⟩ with round > round_p do StartRound(round). */
+/**
+ * Lines 55-56: upon f + 1 ⟨∗, h_p, round, ∗, ∗⟩ with round > round_p do StartRound(round); the
+ * round began without us, so its proposal is asked for unless we hold it (missed-messages.ts).
+ */
 function trySkipRound(ctx: StepContext): boolean {
   const state = ctx.state;
   let target = -1;
@@ -56,6 +60,7 @@ function trySkipRound(ctx: StepContext): boolean {
   }
   if (target === -1) return false;
   startRound(ctx, target);
+  if (!ctx.state.halted) askForMissedProposal(ctx, target);
   return true;
 }
 

@@ -116,6 +116,13 @@ export interface ConsensusState {
   readonly futureBySender: ReadonlyMap<string, number>;
   /** Evidence found at this height; one per (validator, round, type). */
   readonly evidence: readonly EquivocationEvidence[];
+  /**
+   * The rounds whose proposal we sent each peer that asked (missed-messages.ts): one answer per
+   * peer and round, so a peer cannot make us send a block again and again.
+   */
+  readonly proposalRequestsAnswered: ReadonlyMap<string, ReadonlySet<number>>;
+  /** Rounds of this height whose proposal we asked for (once each: missed-messages.ts). */
+  readonly proposalsAsked: ReadonlySet<number>;
   /** The height reached LIMITS.maxRoundsPerHeight. */
   readonly halted: boolean;
 }
@@ -139,6 +146,8 @@ export type HeightStart = Pick<
   | 'ownProposals'
   | 'restoredStep'
   | 'evidence'
+  | 'proposalRequestsAnswered'
+  | 'proposalsAsked'
 >;
 
 /**
@@ -165,6 +174,8 @@ export function heightStart(height: number, lastBlock: LastBlockInfo): HeightSta
     ownProposals: new Map(),
     restoredStep: null,
     evidence: [],
+    proposalRequestsAnswered: new Map(),
+    proposalsAsked: new Set(),
   };
 }
 

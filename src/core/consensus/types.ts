@@ -7,7 +7,7 @@ import type { Ed25519Signer } from '../crypto/ed25519.js';
 import type { Block } from '../ledger/block.js';
 import type { CommitCertificate } from '../ledger/certificate.js';
 import type { EquivocationEvidence } from './evidence.js';
-import type { Proposal, Vote } from './messages.js';
+import type { Proposal, ProposalRequest, Vote } from './messages.js';
 
 /** Algorithm 1, line 4: step_p ∈ {propose, prevote, precommit}. */
 export type Step = 'propose' | 'prevote' | 'precommit';
@@ -109,11 +109,25 @@ export type ConsensusInput =
    * Periodic tick: re-send own messages of this height, so messages lost before GST get through.
    * `votesOnly`: the votes alone, not our proposal (small, so they may be re-sent more often).
    */
-  | { readonly type: 'regossip'; readonly votesOnly?: boolean };
+  | { readonly type: 'regossip'; readonly votesOnly?: boolean }
+  /** A peer's proposal-request; `from` is the organisation the transport authenticated. */
+  | { readonly type: 'proposal-request'; readonly from: string; readonly request: ProposalRequest }
+  /** A peer (re)connected: a new connection, maybe a restarted process that lost what we sent. */
+  | { readonly type: 'peer-connected'; readonly peer: string };
 
 export type ConsensusEffect =
   | { readonly type: 'broadcast-proposal'; readonly proposal: Proposal }
   | { readonly type: 'broadcast-vote'; readonly vote: Vote }
+  /** Ask these organisations (the proposer first) for the proposal of a round we entered late. */
+  | {
+      readonly type: 'send-proposal-request';
+      readonly request: ProposalRequest;
+      readonly to: readonly string[];
+    }
+  /** Send one peer a proposal it asked for or lost (ours or the proposer's, unchanged). */
+  | { readonly type: 'send-proposal'; readonly proposal: Proposal; readonly to: string }
+  /** Send one peer a vote of ours it may have lost (peer-connected). */
+  | { readonly type: 'send-vote'; readonly vote: Vote; readonly to: string }
   /** Write to the WAL and fsync before carrying out any later effect. */
   | { readonly type: 'persist'; readonly record: WalRecord }
   | {
