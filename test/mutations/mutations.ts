@@ -331,4 +331,28 @@ export const MUTATIONS: readonly Mutation[] = [
     to: '',
     tests: ['test/unit/consensus-driver-gossip.test.ts'],
   },
+  {
+    name: 'no-ask-on-proposer-vote',
+    disables: "asking for a proposal when its proposer's vote for a value arrives without it",
+    file: 'src/core/consensus/receive.ts',
+    from: '  askIfProposerVotedUnseen(ctx, vote);\n',
+    to: '',
+    tests: ['test/unit/consensus-missed-messages.test.ts'],
+  },
+  {
+    name: 'answer-proposal-requests-repeatedly',
+    disables: 'the once-per-peer-and-round bound on answers to proposal requests',
+    file: 'src/core/consensus/missed-messages.ts',
+    from: '  if (rounds?.has(request.round)) return;\n',
+    to: '',
+    tests: ['test/unit/consensus-missed-messages.test.ts'],
+  },
+  {
+    name: 'no-resend-on-connect',
+    disables: 'the driver feeding peer-connected on a new connection',
+    file: 'src/node/consensus-driver.ts',
+    from: "      if (event.kind === 'connect') this.input({ type: 'peer-connected', peer: event.orgId });\n",
+    to: '',
+    tests: ['test/unit/consensus-driver-gossip.test.ts'],
+  },
 ];

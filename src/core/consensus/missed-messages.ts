@@ -28,7 +28,7 @@
 // sends a peer the votes its round state lacks; we send what a restarted process may lack.
 import { LIMITS } from '../limits.js';
 import { emit, type StepContext, update } from './context.js';
-import type { Proposal, ProposalRequest, Vote } from './messages.js';
+import type { ProposalRequest, Vote } from './messages.js';
 import { proposerOf } from './proposer.js';
 import { NIL_KEY, roundOf, type VoteTally } from './state.js';
 
@@ -65,35 +65,33 @@ export function askIfProposerVotedUnseen(ctx: StepContext, vote: Vote): void {
 
 /**
  * A peer asked for the proposal of a round of our height: send the one we hold (ours, or the
- * first we received from the proposer), once per peer and round; a request from a new peer once
- * LIMITS.maxOrganisations peers were answered at this height is refused. So a peer gets at most
- * one copy of each proposal we hold, however often it asks.
+ * first we received from the proposer), once per peer, round and connection; a request from a
+ * new peer once LIMITS.maxOrganisations peers were answered at this height is refused. So a peer
+ * gets at most one copy of each proposal we hold per connection, however often it asks.
  */
 export function answerProposalRequest(ctx: StepContext, from: string, request: ProposalRequest): void {
   const state = ctx.state;
   if (request.height !== state.height || from === state.setup.self) return;
-  if (state.proposalRequestsAnswered.get(from)?.has(request.round)) return;
+  const answered = state.proposalRequestsAnswered;
+  const rounds = answered.get(from);
+  if (rounds?.has(request.round)) return;
+  if (rounds === undefined && answered.size >= LIMITS.maxOrganisations) return;
   const proposal =
     state.ownProposals.get(request.round) ?? roundOf(state, request.round).proposals[0]?.proposal;
   if (proposal === undefined) return;
-  sendProposalOnce(ctx, proposal, from);
-}
-
-/** Sends `to` the proposal and notes it; nothing once LIMITS.maxOrganisations peers were sent one. */
-function sendProposalOnce(ctx: StepContext, proposal: Proposal, to: string): void {
-  const answered = ctx.state.proposalRequestsAnswered;
-  if (!answered.has(to) && answered.size >= LIMITS.maxOrganisations) return;
   const next = new Map(answered);
-  next.set(to, new Set(answered.get(to)).add(proposal.round));
+  next.set(from, new Set(rounds).add(request.round));
   update(ctx, { proposalRequestsAnswered: next });
-  emit(ctx, { type: 'send-proposal', proposal, to });
+  emit(ctx, { type: 'send-proposal', proposal, to: from });
 }
 
 /**
  * A peer connected (again): send it our proposal of the current round and our votes of this
  * height, newest first within LIMITS.maxRegossipVotes; prevotes only to a validator (the only
- * nodes that use them: decision 25). A new connection starts a new count of the proposals it
- * was sent, so a peer restarted twice in a round is answered again; connections themselves are
+ * nodes that use them: decision 25). What we send here does not count as an answer: a
+ * connection can close while a batch is on its way (two dials crossing, one kept), and a peer
+ * that still lacks the proposal then asks for it. A new connection also starts a new count of
+ * answers, so a peer restarted twice in a round is answered again; connections themselves are
  * paced by the network (reconnect back-off, bans).
  */
 export function resendToConnectedPeer(ctx: StepContext, peer: string): void {
@@ -105,7 +103,7 @@ export function resendToConnectedPeer(ctx: StepContext, peer: string): void {
     update(ctx, { proposalRequestsAnswered: answered });
   }
   const proposal = state.ownProposals.get(state.round);
-  if (proposal !== undefined) sendProposalOnce(ctx, proposal, peer);
+  if (proposal !== undefined) emit(ctx, { type: 'send-proposal', proposal, to: peer });
   const isValidator = state.setup.validatorIndex.has(peer);
   const votes = [...state.ownVotes.values()]
     .filter((vote) => isValidator || vote.type === 'precommit')

@@ -117,8 +117,9 @@ export interface ConsensusState {
   /** Evidence found at this height; one per (validator, round, type). */
   readonly evidence: readonly EquivocationEvidence[];
   /**
-   * The rounds whose proposal we sent each peer that asked (missed-messages.ts): one answer per
-   * peer and round, so a peer cannot make us send a block again and again.
+   * The rounds whose proposal we sent each peer that asked, over its current connection
+   * (missed-messages.ts): one answer per peer, round and connection, so a peer cannot make us
+   * send a block again and again.
    */
   readonly proposalRequestsAnswered: ReadonlyMap<string, ReadonlySet<number>>;
   /** Rounds of this height whose proposal we asked for (once each: missed-messages.ts). */
