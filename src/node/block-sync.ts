@@ -50,6 +50,8 @@ export class BlockSync {
   readonly #metrics: NodeMetrics;
   /** Highest height each peer has announced. */
   readonly #peerHeights = new Map<string, number>();
+  /** Peers connected whose first status (the one sent on connect) has not come yet. */
+  readonly #justConnected = new Set<string>();
   /** The catch-up run in progress, if any (awaited on close, so no commit outlives the store). */
   #run: Promise<void> | undefined;
   #closed = false;
@@ -80,13 +82,23 @@ export class BlockSync {
       onMessage: (from, status) => {
         const known = this.#peerHeights.get(from) ?? 0;
         if (status.height > known) this.#peerHeights.set(from, status.height);
-        // One block behind is the normal race with our own consensus; the periodic check covers it.
-        if (status.height > this.#chain.height + 1) this.kick();
+        const onConnect = this.#justConnected.delete(from);
+        // One block behind is the normal race with our own consensus; the periodic check covers
+        // it. Not in the status a peer sends as it connects: a node restarting one block behind
+        // (it died between deciding a block and storing it) has no consensus left to bring that
+        // block, the others having moved on, and waited up to SYNC_CHECK_INTERVAL_MS for it.
+        if (status.height > this.#chain.height + (onConnect ? 0 : 1)) this.kick();
       },
     });
     this.#net.onPeerEvent((event) => {
-      if (event.kind === 'connect') this.#net.send(event.orgId, PROTOCOL.status, this.#statusBytes());
-      if (event.kind === 'disconnect') this.#peerHeights.delete(event.orgId);
+      if (event.kind === 'connect') {
+        this.#justConnected.add(event.orgId);
+        this.#net.send(event.orgId, PROTOCOL.status, this.#statusBytes());
+      }
+      if (event.kind === 'disconnect') {
+        this.#peerHeights.delete(event.orgId);
+        this.#justConnected.delete(event.orgId);
+      }
     });
     this.#chain.onCommitted(() => this.#scheduleAnnounce());
   }

@@ -1080,14 +1080,6 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'src/node/block-sync.ts',
-    line: "if (event.kind === 'disconnect') this.#peerHeights.delete(event.orgId);",
-    kind: '=== -> !==',
-    why:
-      "forgetting a peer's height at its next connect instead of at its disconnect: its status arrives only over a " +
-      'connection, after the connect event, and isConnected keeps a disconnected peer out in between (a penalty disconnects)',
-  },
-  {
-    file: 'src/node/block-sync.ts',
     line: 'if (waitMs <= 0) {',
     kind: '<= -> <',
     why: 'an announcement due this very millisecond: a 0-ms timer sends the same status one timer tick later',

@@ -202,6 +202,23 @@ describe('block sync: the catching-up side, against scripted peers', function ()
     assert.equal(rig.metrics.syncedBlocks.value(), 2);
   });
 
+  it('starts at once for a peer one block ahead in the status it sends as it connects (a restart one block behind)', async () => {
+    const rig = await startRig();
+    rig.answer = honestUpTo(1);
+    rig.peerEvent({ kind: 'connect', orgId: PEER_A });
+    rig.status(PEER_A, 1);
+    assert.deepEqual(askedOf(rig), [`${PEER_A}@1`], 'asked at once');
+    await reaches(rig, 1);
+    // Its next status is an announcement after a commit: one ahead is the race with consensus.
+    rig.status(PEER_A, 2);
+    assert.equal(rig.asked.length, 1);
+    // A peer that disconnects before its status is no longer counted as just connected.
+    rig.peerEvent({ kind: 'connect', orgId: PEER_B });
+    rig.peerEvent({ kind: 'disconnect', orgId: PEER_B });
+    rig.status(PEER_B, 2);
+    assert.equal(rig.asked.length, 1);
+  });
+
   it('a lower height a peer announces later does not lower what it is known to hold', async () => {
     const rig = await startRig();
     const first = holdRun(rig, PEER_C, 2);
