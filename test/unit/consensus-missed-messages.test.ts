@@ -111,6 +111,15 @@ describe('consensus: asking for a missed proposal', () => {
     assert.ok(summarize(own.effects, labels).includes('request-proposal-block h1 r2'));
   });
 
+  it('never asks itself: restarted, it holds its own prevote for the value but not the proposal', () => {
+    // v0 prevoted B in round 1 and restarted: its WAL gives back its prevote, not v2's proposal.
+    const wal = [{ type: 'vote', vote: makeVote(fx, 0, 'prevote', 1, B), block: null }] as const;
+    const restarted = feed(makeNode(fx, 0, { wal }), { type: 'start-height' });
+    assert.equal(restarted.state.round, 1);
+    const { effects } = feed(restarted.state, ...voteInputs(fx, 'prevote', 1, B, [2]));
+    assert.deepEqual(requestsOf(effects), ['send-proposal-request r1 to v2']);
+  });
+
   it('an observer that skips rounds asks too: it decides on the proposal and the precommits', () => {
     const { effects } = feed(
       makeNode(fx, 0, { observer: true }),

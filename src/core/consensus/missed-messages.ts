@@ -54,11 +54,13 @@ export function askForMissedProposal(ctx: StepContext, round: number): void {
   emit(ctx, { type: 'send-proposal-request', request: { height: state.height, round }, to: [...holders] });
 }
 
-/** A counted vote of our height: from its round's proposer for a value we have no proposal of. */
+/**
+ * A vote receiveVote counted (so of our height): from its round's proposer, for a value we have
+ * no proposal of?
+ */
 export function askIfProposerVotedUnseen(ctx: StepContext, vote: Vote): void {
   if (vote.blockHash === null) return;
   const state = ctx.state;
-  if (vote.height !== state.height) return;
   if (proposerOf(state.setup.validators, vote.height, vote.round).id !== vote.validator) return;
   askForMissedProposal(ctx, vote.round);
 }
