@@ -72,8 +72,8 @@ export const EQUIVALENT: readonly Equivalent[] = [
       'is a safety net for a WAL restored into an earlier step',
   },
   {
-    file: 'src/core/consensus/actions.ts',
-    line: 'const votes = [...ownVotes.values()].sort((a, b) => b.round - a.round || (a.type < b.type ? -1 : 1));',
+    file: 'src/core/consensus/state.ts',
+    line: 'return [...state.ownVotes.values()].sort((a, b) => b.round - a.round || (a.type < b.type ? -1 : 1));',
     why: 'two own votes never share both round and type',
   },
   {

@@ -10,7 +10,7 @@ import type { Proposal, Vote, VoteType } from './messages.js';
 import { proposerOf } from './proposer.js';
 import { acceptVerifiedProposal, acceptVerifiedVote } from './receive.js';
 import { signProposal, signVote } from './signing.js';
-import { ownVoteKey, roundOf, type ValueRef } from './state.js';
+import { ownVoteKey, ownVotesNewestFirst, roundOf, type ValueRef } from './state.js';
 import { votesFor } from './tally.js';
 import { timeoutMs } from './timeouts.js';
 import type { TimeoutKind } from './types.js';
@@ -134,10 +134,10 @@ export function resendOwnVotes(ctx: StepContext, round: number): void {
  * every receiver checks each signature. `votesOnly` leaves our proposal out (it carries a block).
  */
 export function regossip(ctx: StepContext, votesOnly = false): void {
-  const { ownProposals, ownVotes, round, validValue, validRound } = ctx.state;
+  const { ownProposals, round, validValue, validRound } = ctx.state;
   const proposal = votesOnly ? undefined : ownProposals.get(round);
   if (proposal !== undefined) emit(ctx, { type: 'broadcast-proposal', proposal });
-  const votes = [...ownVotes.values()].sort((a, b) => b.round - a.round || (a.type < b.type ? -1 : 1));
+  const votes = ownVotesNewestFirst(ctx.state);
   for (const vote of votes.slice(0, LIMITS.maxRegossipVotes)) emit(ctx, { type: 'broadcast-vote', vote });
   if (validValue === null) return;
   for (const vote of votesFor(roundOf(ctx.state, validRound), 'prevote', validValue.key)) {

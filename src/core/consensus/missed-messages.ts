@@ -30,7 +30,7 @@ import { LIMITS } from '../limits.js';
 import { emit, type StepContext, update } from './context.js';
 import type { ProposalRequest, Vote } from './messages.js';
 import { proposerOf } from './proposer.js';
-import { NIL_KEY, roundOf, type VoteTally } from './state.js';
+import { NIL_KEY, ownVotesNewestFirst, roundOf, type VoteTally } from './state.js';
 
 function votersForValues(tally: VoteTally): string[] {
   const voters: string[] = [];
@@ -107,9 +107,7 @@ export function resendToConnectedPeer(ctx: StepContext, peer: string): void {
   const proposal = state.ownProposals.get(state.round);
   if (proposal !== undefined) emit(ctx, { type: 'send-proposal', proposal, to: peer });
   const isValidator = state.setup.validatorIndex.has(peer);
-  const votes = [...state.ownVotes.values()]
-    .filter((vote) => isValidator || vote.type === 'precommit')
-    .sort((a, b) => b.round - a.round || (a.type < b.type ? -1 : 1));
+  const votes = ownVotesNewestFirst(state).filter((vote) => isValidator || vote.type === 'precommit');
   for (const vote of votes.slice(0, LIMITS.maxRegossipVotes))
     emit(ctx, { type: 'send-vote', vote, to: peer });
 }

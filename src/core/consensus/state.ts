@@ -184,6 +184,11 @@ export function ownVoteKey(type: VoteType, round: number): string {
   return `${type}/${round}`;
 }
 
+/** Own votes of this height, the latest round first, a precommit before the prevote of its round. */
+export function ownVotesNewestFirst(state: ConsensusState): Vote[] {
+  return [...state.ownVotes.values()].sort((a, b) => b.round - a.round || (a.type < b.type ? -1 : 1));
+}
+
 const EMPTY_TALLY: VoteTally = { byValue: new Map(), byValidator: new Map() };
 
 export function emptyRound(): RoundState {
