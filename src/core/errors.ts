@@ -45,6 +45,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'REQUEST_MALFORMED'
+  // the client closed its connection before its request's body ended
+  | 'REQUEST_ABORTED'
   | 'MEMPOOL_FULL'
   | 'NOT_READY'
   | 'INTERNAL'

@@ -2,6 +2,7 @@ import '../../src/polyfill.js';
 import { strict as assert } from 'node:assert';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeCanonical } from '../../src/core/codec/index.js';
@@ -25,6 +26,7 @@ import {
 import { createMemoryLogger } from '../../src/node/log/index.js';
 import { addMetricsRoute, MetricsRegistry } from '../../src/node/metrics/index.js';
 import { answerWithBodyHeldBack } from '../helpers/http-held-back.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TOKEN = generateApiToken();
 
@@ -484,6 +486,43 @@ describe('local HTTP API server', () => {
       request.end();
     });
   }
+
+  /** Sends the head and `sentBytes` of a `declaredBytes` body, then closes the connection. */
+  function abandonUpload(
+    method: string,
+    path: string,
+    contentType: string,
+    declaredBytes: number,
+    sentBytes: number,
+  ) {
+    const port = Number(new URL(base).port);
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.on('error', () => undefined); // the server may reset it as it goes
+    const head =
+      `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${TOKEN}\r\n` +
+      `content-type: ${contentType}\r\ncontent-length: ${declaredBytes}\r\n\r\n`;
+    socket.write(head);
+    socket.write(Buffer.alloc(sentBytes, 0x7b), () => socket.destroy());
+  }
+
+  it('a client that closes its connection mid-body is logged as an abort, not as a bug, streamed or not', async () => {
+    const aborts = () => memory.lines.filter((line) => line.msg === 'API request aborted by the client');
+    const before = aborts().length;
+    abandonUpload('PUT', '/payloads/abandoned', 'application/octet-stream', 1_000_000, 64 * 1024);
+    abandonUpload('POST', '/echo', 'application/json', 10_000, 100);
+    await waitFor('both aborts logged', () => aborts().length >= before + 2);
+    assert.deepEqual(
+      aborts()
+        .slice(before)
+        .map((line) => `${line.method} ${line.path}`)
+        .sort(),
+      ['POST /echo', 'PUT /payloads/abandoned'],
+    );
+    assert.deepEqual(
+      memory.lines.filter((line) => line.msg === 'API request failed with a bug' && line.path !== '/bug'),
+      [],
+    );
+  });
 
   it('refuses a Host header that is not loopback (DNS rebinding)', async () => {
     const answer = await rawRequest('GET', '/status', { host: 'evil.example:80' });

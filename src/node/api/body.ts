@@ -26,11 +26,27 @@ export function checkDeclaredLength(request: IncomingMessage, limitBytes: number
   if (declared !== undefined && declared > limitBytes) tooLarge(limitBytes);
 }
 
+/**
+ * The body's chunks as they arrive. A client that closes its connection before the body ended
+ * (it gave up, or was stopped) makes Node's request fail with ECONNRESET "aborted": the client's
+ * doing, so it becomes REQUEST_ABORTED, not an error the server would take for a bug of ours.
+ */
+async function* chunksOf(request: IncomingMessage): AsyncIterable<Buffer> {
+  try {
+    yield* request as AsyncIterable<Buffer>;
+  } catch (error) {
+    if (!request.complete && (error as { code?: unknown } | null)?.code === 'ECONNRESET') {
+      fail('REQUEST_ABORTED', 'the client closed the connection before the body ended');
+    }
+    throw error;
+  }
+}
+
 /** Reads the whole body, refusing it as soon as more than `limitBytes` have arrived. */
 export async function readBodyWithLimit(request: IncomingMessage, limitBytes: number): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   let receivedBytes = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
+  for await (const chunk of chunksOf(request)) {
     receivedBytes += chunk.byteLength;
     if (receivedBytes > limitBytes) tooLarge(limitBytes);
     chunks.push(chunk);
@@ -44,7 +60,7 @@ export async function* limitedBodyStream(
   limitBytes: number,
 ): AsyncIterable<Uint8Array> {
   let receivedBytes = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
+  for await (const chunk of chunksOf(request)) {
     receivedBytes += chunk.byteLength;
     if (receivedBytes > limitBytes) tooLarge(limitBytes);
     yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);

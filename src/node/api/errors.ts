@@ -10,6 +10,8 @@ import type { ApiErrorBody } from './types.js';
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   // 400: the request itself cannot be parsed.
   REQUEST_MALFORMED: 400,
+  // Nobody reads this answer (the connection is gone); the code keeps the error out of the bugs.
+  REQUEST_ABORTED: 400,
   USAGE: 400,
   CBOR_MALFORMED: 400,
   CBOR_NON_CANONICAL: 400,

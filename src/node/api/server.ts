@@ -258,6 +258,8 @@ class HttpApiServer implements ApiServer {
     const answer = errorAnswer(error);
     if (answer.isBug) {
       this.#logger.error('API request failed with a bug', { method, path, error });
+    } else if (error instanceof BayledgerError && error.code === 'REQUEST_ABORTED') {
+      this.#logger.info('API request aborted by the client', { method, path });
     } else if (answer.status === 507) {
       // The operator's to fix: the client is told only that the disk is full.
       this.#logger.warn('API request refused: no room on the disk', { method, path, error });
