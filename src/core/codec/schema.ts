@@ -17,6 +17,11 @@ export interface Schema<T> {
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
 
+/** A schema path as a field name for messages: '$.items[0].upload' -> 'items[0].upload'; '$' -> ''. */
+export function fieldOfPath(schemaPath: string): string {
+  return schemaPath.replace(/^\$\.?/, '');
+}
+
 function invalid(path: string, expected: string, value: unknown): never {
   const got =
     value === null

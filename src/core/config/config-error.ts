@@ -1,11 +1,7 @@
 // Turns schema errors into configuration errors that name the file and the field, in the form
 // `genesis.json: organisations[3].nodeKey: expected 32 bytes hex`, the one line the CLI prints.
+import { fieldOfPath } from '../codec/schema.js';
 import { BayledgerError, bareMessage, type ErrorCode, fail } from '../errors.js';
-
-/** '$.organisations[3].nodeKey' -> 'organisations[3].nodeKey'; '$' -> ''. */
-function fieldOf(schemaPath: string): string {
-  return schemaPath.replace(/^\$\.?/, '');
-}
 
 /** Fails with `code` (CONFIG_INVALID by default) naming `source` and the field at `schemaPath` ('$.a.b'). */
 export function configFail(
@@ -14,7 +10,7 @@ export function configFail(
   message: string,
   code: ErrorCode = 'CONFIG_INVALID',
 ): never {
-  const field = fieldOf(schemaPath);
+  const field = fieldOfPath(schemaPath);
   return fail(code, message, field === '' ? source : `${source}: ${field}`);
 }
 

@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseHex } from '../../core/bytes.js';
 import { decodeCanonical } from '../../core/codec/canonical.js';
-import type { Schema } from '../../core/codec/schema.js';
+import { fieldOfPath, type Schema } from '../../core/codec/schema.js';
 import { bareMessage, errorMessage, fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import type { ApiRequest } from './types.js';
@@ -102,7 +102,7 @@ export function parseJsonBodyAs<T>(request: ApiRequest, schema: Schema<T>): T {
     return schema.parse(json, '$');
   } catch (error) {
     if (!isBayledgerError(error, 'SCHEMA_INVALID')) throw error;
-    const field = (error.where ?? '$').replace(/^\$\.?/, '');
+    const field = fieldOfPath(error.where ?? '$');
     return fail('REQUEST_MALFORMED', bareMessage(error), field === '' ? undefined : field);
   }
 }
