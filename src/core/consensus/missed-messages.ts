@@ -47,8 +47,11 @@ export function askForMissedProposal(ctx: StepContext, round: number): void {
   if (roundState.proposals.length > 0 || state.proposalsAsked.has(round)) return;
   const proposer = proposerOf(state.setup.validators, state.height, round).id;
   if (proposer === state.setup.self) return; // we propose it ourselves (lines 14-19)
-  const holders = new Set([proposer, ...votersForValues(roundState.prevotes)]);
-  for (const voter of votersForValues(roundState.precommits)) holders.add(voter);
+  const holders = new Set([
+    proposer,
+    ...votersForValues(roundState.prevotes),
+    ...votersForValues(roundState.precommits),
+  ]);
   if (state.setup.self !== null) holders.delete(state.setup.self);
   update(ctx, { proposalsAsked: new Set(state.proposalsAsked).add(round) });
   emit(ctx, { type: 'send-proposal-request', request: { height: state.height, round }, to: [...holders] });
