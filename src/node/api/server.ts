@@ -4,7 +4,7 @@
 // nothing about the ledger.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { assert, BayledgerError, fail } from '../../core/errors.js';
+import { assert, BayledgerError, fail, isBayledgerError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import type { Logger } from '../log/logger.js';
 import { BearerTokenCheck } from './auth.js';
@@ -258,7 +258,7 @@ class HttpApiServer implements ApiServer {
     const answer = errorAnswer(error);
     if (answer.isBug) {
       this.#logger.error('API request failed with a bug', { method, path, error });
-    } else if (error instanceof BayledgerError && error.code === 'REQUEST_ABORTED') {
+    } else if (isBayledgerError(error, 'REQUEST_ABORTED')) {
       this.#logger.info('API request aborted by the client', { method, path });
     } else if (answer.status === 507) {
       // The operator's to fix: the client is told only that the disk is full.
