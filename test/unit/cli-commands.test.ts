@@ -243,10 +243,20 @@ describe('CLI commands against a stand-in node', () => {
       assert.deepEqual(node.requests, []);
     });
 
-    it('a date that is not a real day is a usage error of the command (exit 2)', async function () {
-      // One CLI process started from source.
-      this.timeout(60_000);
-      const result = await runCli([
+    /**
+     * `consent grant` as a CLI process with no node to ask (port 9), valid options but `changed`:
+     * what it refuses must be refused before any request.
+     */
+    function grantWithNoNode(changed: Record<string, string>) {
+      const values: Record<string, string> = {
+        recipient: 'hk-ehealth',
+        categories: 'imaging-study',
+        purpose: 'continuity-of-care',
+        validUntil: '2030-01-01',
+        ...changed,
+      };
+      const flag = (key: string) => `--${key.replace(/[A-Z]/g, (upper) => `-${upper.toLowerCase()}`)}`;
+      return runCli([
         'consent',
         'grant',
         '--api',
@@ -255,15 +265,14 @@ describe('CLI commands against a stand-in node', () => {
         tokenFile,
         '--patient-key',
         patientKey,
-        '--recipient',
-        'hk-ehealth',
-        '--categories',
-        'imaging-study',
-        '--purpose',
-        'continuity-of-care',
-        '--valid-until',
-        '2026-02-30',
+        ...Object.entries(values).flatMap(([key, value]) => [flag(key), value]),
       ]);
+    }
+
+    it('a date that is not a real day is a usage error of the command (exit 2)', async function () {
+      // One CLI process started from source.
+      this.timeout(60_000);
+      const result = await grantWithNoNode({ validUntil: '2026-02-30' });
       assert.equal(result.code, 2, result.stderr);
       assert.equal(result.stdout, '');
       assert.equal(
@@ -317,29 +326,7 @@ describe('CLI commands against a stand-in node', () => {
     it('a --recipient, --purpose, --categories or validity window the ledger would refuse is a usage error with no node up (exit 2)', async function () {
       // One CLI process started from source per case, in parallel.
       this.timeout(120_000);
-      const flag = (key: string) => `--${key.replace(/[A-Z]/g, (upper) => `-${upper.toLowerCase()}`)}`;
-      const results = await Promise.all(
-        refusedGrantOptions.map(([bad]) => {
-          const values: Record<string, string> = {
-            recipient: 'hk-ehealth',
-            categories: 'imaging-study',
-            purpose: 'continuity-of-care',
-            validUntil: '2030-01-01',
-            ...bad,
-          };
-          return runCli([
-            'consent',
-            'grant',
-            '--api',
-            'http://127.0.0.1:9',
-            '--token-file',
-            tokenFile,
-            '--patient-key',
-            patientKey,
-            ...Object.entries(values).flatMap(([key, value]) => [flag(key), value]),
-          ]);
-        }),
-      );
+      const results = await Promise.all(refusedGrantOptions.map(([bad]) => grantWithNoNode(bad)));
       for (const [i, result] of results.entries()) {
         const message = refusedGrantOptions[i]![1];
         assert.deepEqual(
