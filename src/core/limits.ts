@@ -301,11 +301,14 @@ export const LIMITS = {
   minPayloadRetryDelayMs: 250,
   maxPayloadRetryDelayMs: 5_000,
   /**
-   * A fetch whose disk lacks room (disk-room.ts) asks again this often, without spending its
-   * attempts: freeing space takes an operator minutes, not seconds.
+   * A fetch whose disk lacks room (disk-room.ts) asks again after this wait, without spending its
+   * attempts; the wait doubles per poll up to diskRoomPollMs. An operator who frees space at once
+   * sees the fetch resume within a second or two; one who takes minutes costs a statfs per poll.
    */
+  firstDiskRoomPollMs: 500,
+  /** The longest wait between two polls for room. */
   diskRoomPollMs: 10_000,
-  /** Polls for room one fetch makes before its waits count as attempts again: 24 hours. */
+  /** Polls for room one fetch makes before its waits count as attempts again: about 24 hours. */
   maxDiskRoomPolls: 8_640,
   /** Longest a payload stream may stay silent (no frame either way) before it is cut. */
   payloadStreamIdleMs: 30_000,

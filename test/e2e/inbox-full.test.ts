@@ -116,7 +116,7 @@ describe('a recipient inbox disk that fills during fetches (real processes)', fu
     await writeFile(intruder, randomBytes(18 * MIB));
     partitions!.heal();
     await waitingForRoom([first], /^the disk refused a write of the payload for want of space \(ENOSPC\)$/);
-    // Freed: within a poll for room (LIMITS.diskRoomPollMs) the fetch resumes and completes.
+    // Freed: at its next poll for room (the first ones come within seconds) the fetch resumes and completes.
     await rm(intruder);
     await delivered(first);
 

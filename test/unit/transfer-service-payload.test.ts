@@ -36,6 +36,7 @@ import {
   PayloadFetcher,
   type PayloadFetcherOptions,
   type ReceiptRequest,
+  roomPollWaitMs,
 } from '../../src/node/transfer-service/payload-fetcher.js';
 import { servePayloads } from '../../src/node/transfer-service/payload-server.js';
 import { PayloadStats } from '../../src/node/transfer-service/payload-stats.js';
@@ -431,6 +432,14 @@ describe('transfer service: payload channel over libp2p', function () {
     await rm(filler);
     await waitFor('the receipt', () => receipts.some((receipt) => toHex(receipt.transferId) === id));
     assert.equal(receipts.find((receipt) => toHex(receipt.transferId) === id)?.accepted, true);
+  });
+
+  it('polls for room soon after a refusal, then less often: the wait doubles up to its cap', () => {
+    const waits = Array.from({ length: 8 }, (_, polls) => roomPollWaitMs(polls, LIMITS.diskRoomPollMs));
+    assert.deepEqual(waits, [500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000]);
+    assert.equal(waits[0], LIMITS.firstDiskRoomPollMs);
+    assert.equal(roomPollWaitMs(LIMITS.maxDiskRoomPolls, LIMITS.diskRoomPollMs), LIMITS.diskRoomPollMs);
+    assert.equal(roomPollWaitMs(0, 5), 5, 'a cap below the first wait (tests) is the wait');
   });
 
   it('past its bound of polls for room, a fetch spends its attempts and gives up until the next start', async () => {

@@ -6,11 +6,12 @@
 // and nothing filed. Interrupted (peer gone, node restarted): the next attempt resumes from the
 // last verified chunk, up to LIMITS.maxPayloadFetchAttempts attempts with doubling waits; after
 // that the transfer is tried again at the next node start. No room on the disk for the rest of the
-// payload beside the ledger's reserve (disk-room.ts) is not an attempt: the fetch asks again every
-// LIMITS.diskRoomPollMs, for up to a day (LIMITS.maxDiskRoomPolls). The same holds for a disk that
-// fills during a fetch that found room (another writer took it meanwhile, or two fetches each fit
-// alone): the write the disk refused (ENOSPC, EDQUOT) is not durable, so the fetch waits for room
-// and resumes after the last checkpointed chunk.
+// payload beside the ledger's reserve (disk-room.ts) is not an attempt: the fetch asks again after
+// LIMITS.firstDiskRoomPollMs, the wait doubling up to LIMITS.diskRoomPollMs, for up to a day
+// (LIMITS.maxDiskRoomPolls). The same holds for a disk that fills during a fetch that found room
+// (another writer took it meanwhile, or two fetches each fit alone): the write the disk refused
+// (ENOSPC, EDQUOT) is not durable, so the fetch waits for room and resumes after the last
+// checkpointed chunk.
 //
 // The acceptance gate (gates.ts) is asked before every attempt, so a transfer whose consent is
 // revoked meanwhile is dropped, with its partial progress.
@@ -59,7 +60,7 @@ export interface PayloadFetcherOptions {
   readonly maxQueued?: number;
   /** The wait before attempt `failures + 1` (tests set short ones). Default retryDelayMs below. */
   readonly retryDelayMs?: (failures: number) => number;
-  /** How often a fetch waiting for disk room asks again (tests set short ones). Default LIMITS.diskRoomPollMs. */
+  /** The longest wait between a fetch's polls for disk room (tests set short ones). Default LIMITS.diskRoomPollMs. */
   readonly diskRoomPollMs?: number;
   /** Polls for room before the waits count as attempts (tests set few). Default LIMITS.maxDiskRoomPolls. */
   readonly maxDiskRoomPolls?: number;
@@ -82,6 +83,11 @@ const OPEN_STREAM_TIMEOUT_MS = 10_000;
 
 export function retryDelayMs(failures: number): number {
   return Math.min(LIMITS.minPayloadRetryDelayMs * 2 ** Math.min(failures, 20), LIMITS.maxPayloadRetryDelayMs);
+}
+
+/** The wait before poll `polls + 1` for disk room: doubling from the first, capped at `longestMs`. */
+export function roomPollWaitMs(polls: number, longestMs: number): number {
+  return Math.min(LIMITS.firstDiskRoomPollMs * 2 ** Math.min(polls, 20), longestMs);
 }
 
 export class PayloadFetcher {
@@ -253,17 +259,17 @@ export class PayloadFetcher {
         outcome.reason === 'NO_DISK_ROOM' &&
         roomPolls < (this.#options.maxDiskRoomPolls ?? LIMITS.maxDiskRoomPolls)
       ) {
-        // Waiting for an operator to free space is not a failed attempt: ask again every
-        // diskRoomPollMs (bounded by maxDiskRoomPolls), saying so once.
-        if (roomPolls++ === 0) {
+        // Waiting for an operator to free space is not a failed attempt: ask again after a wait
+        // that doubles up to diskRoomPollMs (bounded by maxDiskRoomPolls), saying so once.
+        if (roomPolls === 0) {
           logger.warn('payload fetch waits for room on the disk', {
             transferId: job.transferIdHex,
             detail: outcome.detail,
           });
         }
-        await sleep(this.#options.diskRoomPollMs ?? LIMITS.diskRoomPollMs, undefined, { signal }).catch(
-          () => undefined,
-        );
+        const waitMs = roomPollWaitMs(roomPolls, this.#options.diskRoomPollMs ?? LIMITS.diskRoomPollMs);
+        roomPolls++;
+        await sleep(waitMs, undefined, { signal }).catch(() => undefined);
         continue;
       }
       logger.info('payload fetch interrupted', {
