@@ -19,13 +19,11 @@ import { toHex } from '../../src/core/bytes.js';
 import { verifyDataDir } from '../../src/node/chain/verify-sources.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { fileableTestGenesis, genesisRecordOf } from '../helpers/chain.js';
-import { REPO_ROOT } from '../helpers/cli.js';
+import { BUNDLE_DIR, REPO_ROOT } from '../helpers/cli-command.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 const KILLS = 50;
 const WRITER_ENTRY = join(REPO_ROOT, 'test/e2e/fixtures/chain-writer.ts');
-/** Inside the repository so the bundle's bare imports (classic-level, cbor-x) resolve. */
-const BUNDLE_DIR = join(REPO_ROOT, 'node_modules/.cache/bayledger-tests');
 
 /** The command that starts the writer: a bundled .mjs if esbuild is available, else tsx. */
 async function writerCommand(): Promise<{ args: string[]; cleanup: () => Promise<void> }> {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { processesMentioning, type RunningChild, runCommand, startChild } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { cliCommand } from '../helpers/network.js';
+import { cliCommand } from '../helpers/cli-command.js';
 import { waitFor } from '../helpers/wait.js';
 
 const VICTIM = 'ehealth-hk';

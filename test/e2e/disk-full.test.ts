@@ -15,7 +15,8 @@ import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { runCommand } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { cliCommand, SMALL_DISK_SCRIPT, startTestNetwork, type TestNetwork } from '../helpers/network.js';
+import { cliCommand } from '../helpers/cli-command.js';
+import { SMALL_DISK_SCRIPT, startTestNetwork, type TestNetwork } from '../helpers/network.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 /** Room for the store, the WAL and a few hundred transactions' blocks: full within seconds. */

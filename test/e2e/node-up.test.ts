@@ -9,7 +9,8 @@ import { readGenesisFile } from '../../src/node/chain/open-chain.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
 import { processesMentioning, runCommand, startChild } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { apiAnswers, cliCommand, makeConsentGrant } from '../helpers/network.js';
+import { cliCommand } from '../helpers/cli-command.js';
+import { apiAnswers, makeConsentGrant } from '../helpers/network.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 

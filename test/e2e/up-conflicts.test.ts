@@ -11,7 +11,8 @@ import path from 'node:path';
 import { networkInit } from '../../cli/commands/network-init.js';
 import { processesMentioning, type RunningChild, runCommand, startChild } from '../helpers/child.js';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
-import { apiAnswers, cliCommand } from '../helpers/network.js';
+import { cliCommand } from '../helpers/cli-command.js';
+import { apiAnswers } from '../helpers/network.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 

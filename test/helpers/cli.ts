@@ -1,15 +1,12 @@
-// Runs the bayledger CLI in a child process, from source through tsx (no build needed), the way
-// a user would: `node --import tsx cli/main.ts ...args`. Resolves with the exit code and output;
-// a CLI that runs past the timeout is killed and the promise rejects, so a hung command fails
-// its test instead of stalling the suite.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Runs the bayledger CLI in a child process the way a user would: `bayledger ...args`, compiled or
+// from source as cli-command.ts decides. Resolves with the exit code and output; a CLI that runs
+// past the timeout is killed and the promise rejects, so a hung command fails its test instead of
+// stalling the suite.
 import { type CliResult, runCommand } from './child.js';
-
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI_ENTRY = path.join(REPO_ROOT, 'cli/main.ts');
+import { cliCommand, REPO_ROOT } from './cli-command.js';
 
 export type { CliResult };
+export { REPO_ROOT };
 
 export interface RunCliOptions {
   /** Kill the CLI and reject after this long (default 30 s: tsx start-up on a loaded 2-core machine). */
@@ -18,8 +15,8 @@ export interface RunCliOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
-  return runCommand([process.execPath, '--import', 'tsx', CLI_ENTRY, ...args], {
+export async function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+  return runCommand([...(await cliCommand()), ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: options.env,
     timeoutMs: options.timeoutMs ?? 30_000,

@@ -1,8 +1,7 @@
 // A real local network for end-to-end tests: `network init --base-port 0` into a temporary folder,
 // then every node as its own child process (`bayledger node start --config DIR/<org>/node.json`),
 // so a test can SIGKILL one node, restart it, tamper with its files or start a stranger beside it.
-// Children run the compiled CLI when dist/ is at least as new as every source file (npm test
-// builds first), otherwise the sources through tsx (about 1-2 s more start-up per process).
+// Children run the compiled CLI when dist/ is fresh, else the sources (cli-command.ts).
 //
 //   const net = await startTestNetwork();
 //   const grant = await net.makeConsentGrant();
@@ -12,8 +11,8 @@
 //   await net.stop(); // in `after`, always: kills every process and removes the folder
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, rmSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +29,7 @@ import { readKeyFile } from '../../src/node/keys/key-file.js';
 import type { NodeStatusView } from '../../src/node/node-runtime.js';
 import { withNodeHeapFlags } from '../../src/node/v8-tuning.js';
 import { type CliResult, runCommand, trackChild } from './child.js';
-import { REPO_ROOT } from './cli.js';
+import { cliCommand, REPO_ROOT } from './cli-command.js';
 import { consentGrantBody } from './fixtures.js';
 import { waitFor as pollUntil, type WaitOptions } from './wait.js';
 
@@ -168,16 +167,6 @@ export function makeConsentGrant(hospital: Ed25519Signer, chainId: string): Cons
   return { bytes, txIdHex: toHex(txIdOf(bytes)), patient };
 }
 
-function sourceFiles(directory: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(directory, { withFileTypes: true })) {
-    const full = path.join(directory, entry.name);
-    if (entry.isDirectory()) found.push(...sourceFiles(full));
-    else if (entry.name.endsWith('.ts')) found.push(full);
-  }
-  return found;
-}
-
 /** Whether a node API answers /status at all (a stopped or not yet started node does not). */
 export async function apiAnswers(api: string): Promise<boolean> {
   try {
@@ -185,88 +174,6 @@ export async function apiAnswers(api: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** True when every .ts file of src/ and cli/ has a compiled .js in dist/ at least as new. */
-export function distIsFresh(): boolean {
-  try {
-    for (const folder of ['src', 'cli']) {
-      for (const source of sourceFiles(path.join(REPO_ROOT, folder))) {
-        const compiled = path.join(
-          REPO_ROOT,
-          'dist',
-          path.relative(REPO_ROOT, source).replace(/\.ts$/, '.js'),
-        );
-        if (statSync(compiled).mtimeMs < statSync(source).mtimeMs) return false;
-      }
-    }
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Inside the repository, so the bundle's bare imports (libp2p, classic-level, cbor-x) resolve. */
-const BUNDLE_DIR = path.join(REPO_ROOT, 'node_modules/.cache/bayledger-tests');
-let bundledCli: Promise<string | undefined> | undefined;
-
-/**
- * Worker threads start from a module next to their caller (startModuleWorker resolves it against
- * import.meta.url), which inside a bundle is the bundle's own folder: these are bundled beside the
- * CLI under the names their callers ask for, or `chain verify` fails to find its thread.
- */
-const WORKER_ENTRIES: Readonly<Record<string, string>> = {
-  'verify-thread': 'src/node/chain/verify-thread.ts',
-  'verify-worker': 'src/node/verify-pool/verify-worker.ts',
-};
-
-/** cli/main.ts (and the worker modules) bundled once per test process with esbuild (tsx's bundler). */
-async function bundleCli(): Promise<string | undefined> {
-  try {
-    const esbuild = await import('esbuild');
-    const outdir = path.join(BUNDLE_DIR, `cli-${process.pid}`);
-    await mkdir(outdir, { recursive: true });
-    // Inside node_modules no package.json says "module": this one makes the .js files ES modules.
-    await writeFile(path.join(outdir, 'package.json'), '{ "type": "module" }\n');
-    const entryPoints: Record<string, string> = { main: path.join(REPO_ROOT, 'cli/main.ts') };
-    for (const [name, source] of Object.entries(WORKER_ENTRIES))
-      entryPoints[name] = path.join(REPO_ROOT, source);
-    await esbuild.build({
-      entryPoints,
-      outdir,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      logLevel: 'error',
-    });
-    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
-    return path.join(outdir, 'main.js');
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * How children run the CLI: the compiled dist/ when it is fresh, else an esbuild bundle of the
- * sources, else tsx. BAYLEDGER_TEST_CLI=dist|bundle|tsx forces one.
- */
-export async function cliCommand(): Promise<string[]> {
-  // BAYLEDGER_TEST_NODE_FLAGS adds Node flags to every child, e.g. '--cpu-prof --cpu-prof-dir=/tmp/p'.
-  const node = [
-    process.execPath,
-    ...(process.env.BAYLEDGER_TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-  ];
-  const forced = process.env.BAYLEDGER_TEST_CLI;
-  if (forced === 'dist' || (forced === undefined && distIsFresh()))
-    return [...node, path.join(REPO_ROOT, 'bin/bayledger.js')];
-  if (forced !== 'tsx') {
-    bundledCli ??= bundleCli();
-    const bundle = await bundledCli;
-    if (bundle !== undefined) return [...node, bundle];
-  }
-  return [...node, '--import', 'tsx', path.join(REPO_ROOT, 'cli/main.ts')];
 }
 
 interface TemplateJson {
