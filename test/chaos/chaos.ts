@@ -495,21 +495,30 @@ async function checkNoEquivocation(run: ChaosRun): Promise<void> {
   }
 }
 
-/** Stops every node cleanly, then runs chain verify on each data directory. */
+/**
+ * Stops every node cleanly, all at once as an operator stopping a machine would, then runs chain
+ * verify on each data directory, two at a time (one per core).
+ */
 async function verifyEveryChain(run: ChaosRun): Promise<void> {
   const { net } = run;
-  for (const org of net.nodes.keys()) {
-    const exit = await net.kill(org, 'SIGTERM');
-    if (exit.code !== 0)
-      run.violations.push(`${org} stopped by SIGTERM exited with ${exit.code ?? exit.signal}`);
-  }
-  for (const node of net.nodes.values()) {
-    const verified = await net.runCli(['chain', 'verify', '--data-dir', node.config.dataDir, '--json'], {
-      timeoutMs: 120_000,
-    });
-    if (verified.code !== 0)
-      run.violations.push(`chain verify of ${node.org}: ${verified.stdout}${verified.stderr}`);
-  }
+  await Promise.all(
+    [...net.nodes.keys()].map(async (org) => {
+      const exit = await net.kill(org, 'SIGTERM');
+      if (exit.code !== 0)
+        run.violations.push(`${org} stopped by SIGTERM exited with ${exit.code ?? exit.signal}`);
+    }),
+  );
+  const waiting = [...net.nodes.values()];
+  const verifyNext = async (): Promise<void> => {
+    for (let node = waiting.shift(); node !== undefined; node = waiting.shift()) {
+      const verified = await net.runCli(['chain', 'verify', '--data-dir', node.config.dataDir, '--json'], {
+        timeoutMs: 120_000,
+      });
+      if (verified.code !== 0)
+        run.violations.push(`chain verify of ${node.org}: ${verified.stdout}${verified.stderr}`);
+    }
+  };
+  await Promise.all([verifyNext(), verifyNext()]);
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
