@@ -135,8 +135,9 @@ describe('CLI errors: the token, the export file, nodes.json', () => {
     it('the verify process posts a typed error naming the path, not a stack', async () => {
       const failures = async (exportPath: string) => {
         const messages: VerifyThreadMessage[] = [];
-        await runVerifyRequest({ kind: 'export', path: exportPath, genesis, progress: false }, (message) =>
-          messages.push(message),
+        await runVerifyRequest(
+          { kind: 'export', path: exportPath, genesis, workers: 0, progress: false },
+          (message) => messages.push(message),
         );
         assert.equal(messages.length, 1);
         assert.equal(messages[0]!.kind, 'failed');

@@ -3,8 +3,9 @@
 // Both verify signatures on every core through a verify pool (one worker thread per core), which
 // is closed before they return, whatever happens, so the command exits as soon as it is done.
 //
-// By default the whole verification runs in a process of its own (verify-thread.ts), started with
-// two settings that only a new process can take:
+// A big chain (above LIMITS.verifyInProcessMaxTxs transactions, or an export above
+// LIMITS.verifyInProcessMaxExportBytes) is verified in a process of its own (verify-thread.ts),
+// started with two settings that only a new process can take:
 //   - a young generation sized for it (LIMITS.verifyYoungGenerationMb): each block's checked
 //     transactions live until the block is applied, so with V8's default 16 MB semi-space most of
 //     them were copied and promoted by every scavenge, and scavenges took a sixth of chain verify's
@@ -15,6 +16,8 @@
 //     memory, and every first touch of a 4 KB page was a page fault (13-30 us each on our VM). On
 //     the 100k chain it halved the applying thread's page faults (1.39-1.68 -> 0.77-0.95 per
 //     transaction). Malloc reads the variable once, at process start, hence the process.
+// A smaller chain is verified in the calling process: the new process's start and module loading
+// cost it more than the settings save (a 300-block chain verified in 1.2 s, 0.5 s of it here).
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -23,31 +26,33 @@ import type { Genesis } from '../../core/config/genesis.js';
 import { BayledgerError, type ErrorCode, fail, isBayledgerError } from '../../core/errors.js';
 import { type ChainParams, chainParamsOf } from '../../core/ledger/chain-params.js';
 import { LIMITS } from '../../core/limits.js';
-import { fileReadError, fileRole, statRegularFile } from '../file-read-error.js';
+import { type FileRole, fileReadError, fileRole, statRegularFile } from '../file-read-error.js';
 import { VerifyPool } from '../verify-pool/verify-pool.js';
 import { startModuleProcess } from '../verify-pool/worker-script.js';
 import { openChainExport } from './export-file.js';
-import { openDataDir } from './open-chain.js';
+import { type OpenedDataDir, openDataDir } from './open-chain.js';
 import { StoreBlockSource } from './store-block-source.js';
 import { type ChainVerifyReport, verifyChain } from './verify-chain.js';
 
 export type ProgressListener = (height: number, total: number) => void;
 
 export interface ChainVerifyRunOptions {
-  /** Signature worker threads; 0 verifies everything on the calling thread. Default: one per core. */
+  /**
+   * Signature worker threads; 0 verifies everything on the calling thread. Default: one per core
+   * for a chain above LIMITS.verifyWithoutWorkersMaxTxs transactions, none for a smaller one.
+   */
   readonly workers?: number;
-  /** Run in a process of its own, with the settings above (default true). */
+  /** Run in a process of its own, with the settings above (default: for a big chain only). */
   readonly ownProcess?: boolean;
   /** Where an export's path came from ('--file'), named in a message that it cannot be read. */
   readonly pathSource?: string;
 }
 
-/** Runs `verify` with a verify pool of the chosen size (none for 0), closed afterwards. */
+/** Runs `verify` with a verify pool of `workers` threads (none for 0), closed afterwards. */
 async function withVerifier<T>(
-  options: ChainVerifyRunOptions,
+  workers: number,
   verify: (verifier: VerifyPool | undefined) => Promise<T>,
 ): Promise<T> {
-  const workers = options.workers ?? availableParallelism();
   const pool = workers > 0 ? new VerifyPool({ workers }) : undefined;
   try {
     return await verify(pool);
@@ -86,27 +91,94 @@ export async function verifyDataDir(
   options: ChainVerifyRunOptions = {},
 ): Promise<DataDirVerifyReport> {
   await checkDirectory(dataDir, 'data directory');
-  if (options.ownProcess === false) return verifyDataDirHere(dataDir, genesisPath, onProgress, options);
+  // Opened here to read its size (and kept open when it is verified here).
+  const opened = await withFileErrorsTyped(
+    () => openDataDir(dataDir, genesisPath),
+    dataDir,
+    'data directory',
+  );
+  const plan = verifyPlan(opened.store.tip?.logSize ?? 0, options);
+  if (!plan.ownProcess) {
+    return withFileErrorsTyped(
+      () => verifyOpenedDataDir(opened, onProgress, plan.workers),
+      dataDir,
+      'data directory',
+    );
+  }
+  await opened.store.close();
   const request: VerifyThreadRequest = {
     kind: 'data-dir',
     dataDir,
     ...(genesisPath === undefined ? {} : { genesisPath }),
-    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    workers: plan.workers,
     progress: onProgress !== undefined,
   };
   return (await inOwnProcess(request, onProgress)) as DataDirVerifyReport;
 }
 
-/** verifyDataDir on the calling thread. */
-export async function verifyDataDirHere(
+/**
+ * A file-system error met while verifying (a file of the data directory or the export vanished or
+ * became unreadable after the checks before the verification started) as a typed error naming the
+ * path: the user's to fix, printed in one line. Undefined for anything else (a bug).
+ */
+function typedFileError(error: unknown, path: string, role: FileRole | string): BayledgerError | undefined {
+  const errnoPath = (error as NodeJS.ErrnoException | undefined)?.path;
+  return fileReadError(error, typeof errnoPath === 'string' ? errnoPath : path, role);
+}
+
+/** Runs `verify` here, a file-system error typed as it would be from the verify process. */
+async function withFileErrorsTyped<T>(
+  verify: () => Promise<T>,
+  path: string,
+  role: FileRole | string,
+): Promise<T> {
+  try {
+    return await verify();
+  } catch (error) {
+    if (isBayledgerError(error)) throw error;
+    throw typedFileError(error, path, role) ?? error;
+  }
+}
+
+/** Bytes an export holds per transaction, about (the benchmark's workload: 686), to size an export. */
+export const EXPORT_BYTES_PER_TX = 690;
+
+/** How a chain is verified: in a process of its own or here, and with how many signature workers. */
+export interface VerifyPlan {
+  readonly ownProcess: boolean;
+  readonly workers: number;
+}
+
+/**
+ * The plan for a chain of `txCount` transactions, where `options` does not choose: a process of
+ * its own above LIMITS.verifyInProcessMaxTxs, and signature workers (one per core) above
+ * LIMITS.verifyWithoutWorkersMaxTxs.
+ */
+export function verifyPlan(txCount: number, options: ChainVerifyRunOptions): VerifyPlan {
+  return {
+    ownProcess: options.ownProcess ?? txCount > LIMITS.verifyInProcessMaxTxs,
+    workers: options.workers ?? (txCount > LIMITS.verifyWithoutWorkersMaxTxs ? availableParallelism() : 0),
+  };
+}
+
+/** verifyDataDir on the calling thread, with `workers` signature worker threads. */
+async function verifyDataDirHere(
   dataDir: string,
   genesisPath: string | undefined,
-  onProgress?: ProgressListener,
-  options: ChainVerifyRunOptions = {},
+  onProgress: ProgressListener | undefined,
+  workers: number,
 ): Promise<DataDirVerifyReport> {
-  const { store, params, genesisSource } = await openDataDir(dataDir, genesisPath);
+  return verifyOpenedDataDir(await openDataDir(dataDir, genesisPath), onProgress, workers);
+}
+
+/** Verifies a data directory opened by openDataDir on the calling thread, and closes it. */
+async function verifyOpenedDataDir(
+  { store, params, genesisSource }: OpenedDataDir,
+  onProgress: ProgressListener | undefined,
+  workers: number,
+): Promise<DataDirVerifyReport> {
   try {
-    const report = await withVerifier(options, (verifier) =>
+    const report = await withVerifier(workers, (verifier) =>
       verifyChain({
         params,
         source: new StoreBlockSource(store),
@@ -127,24 +199,32 @@ export async function verifyExportFile(
   onProgress?: ProgressListener,
   options: ChainVerifyRunOptions = {},
 ): Promise<ChainVerifyReport> {
-  await statRegularFile(path, fileRole('chain export', options.pathSource));
-  if (options.ownProcess === false) return verifyExportFileHere(path, params, onProgress, options);
+  const role = fileRole('chain export', options.pathSource);
+  const { size } = await statRegularFile(path, role);
+  const plan = verifyPlan(Math.ceil(size / EXPORT_BYTES_PER_TX), options);
+  if (!plan.ownProcess) {
+    return withFileErrorsTyped(
+      () => verifyExportFileHere(path, params, onProgress, plan.workers),
+      path,
+      role,
+    );
+  }
   const request: VerifyThreadRequest = {
     kind: 'export',
     path,
     genesis: params.genesis,
-    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    workers: plan.workers,
     progress: onProgress !== undefined,
   };
   return (await inOwnProcess(request, onProgress)) as ChainVerifyReport;
 }
 
-/** verifyExportFile on the calling thread. */
-export async function verifyExportFileHere(
+/** verifyExportFile on the calling thread, with `workers` signature worker threads. */
+async function verifyExportFileHere(
   path: string,
   params: ChainParams,
-  onProgress?: ProgressListener,
-  options: ChainVerifyRunOptions = {},
+  onProgress: ProgressListener | undefined,
+  workers: number,
 ): Promise<ChainVerifyReport> {
   const { header, source, close } = await openChainExport(path);
   try {
@@ -156,7 +236,7 @@ export async function verifyExportFileHere(
         reason: `the export is of chain ${header.chainId} (genesis ${toHex(header.genesisHash)}), not ${params.chainId} (genesis ${toHex(params.genesisHash)})`,
       };
     }
-    return await withVerifier(options, (verifier) =>
+    return await withVerifier(workers, (verifier) =>
       verifyChain({
         params,
         source,
@@ -177,14 +257,14 @@ export type VerifyThreadRequest =
       readonly kind: 'data-dir';
       readonly dataDir: string;
       readonly genesisPath?: string;
-      readonly workers?: number;
+      readonly workers: number;
       readonly progress: boolean;
     }
   | {
       readonly kind: 'export';
       readonly path: string;
       readonly genesis: Genesis;
-      readonly workers?: number;
+      readonly workers: number;
       readonly progress: boolean;
     };
 
@@ -208,15 +288,16 @@ export async function runVerifyRequest(
   const onProgress = request.progress
     ? (height: number, total: number) => post({ kind: 'progress', height, total })
     : undefined;
-  const options = {
-    ownProcess: false,
-    ...(request.workers === undefined ? {} : { workers: request.workers }),
-  };
   try {
     const result =
       request.kind === 'data-dir'
-        ? await verifyDataDirHere(request.dataDir, request.genesisPath, onProgress, options)
-        : await verifyExportFileHere(request.path, chainParamsOf(request.genesis), onProgress, options);
+        ? await verifyDataDirHere(request.dataDir, request.genesisPath, onProgress, request.workers)
+        : await verifyExportFileHere(
+            request.path,
+            chainParamsOf(request.genesis),
+            onProgress,
+            request.workers,
+          );
     post({ kind: 'done', result });
   } catch (error) {
     post({ kind: 'failed', error: carried(error, request) });
@@ -228,13 +309,10 @@ function carried(error: unknown, request: VerifyThreadRequest): CarriedError {
     // A file-system error (the export or a file of the data directory vanished or is unreadable
     // after the checks before the process started) is the user's to fix: carried as a typed error
     // naming the path, so the parent prints one line. Anything else is a bug: its stack comes along.
-    const fallbackPath = request.kind === 'export' ? request.path : request.dataDir;
-    const errnoPath = (error as NodeJS.ErrnoException | undefined)?.path;
-    const typed = fileReadError(
-      error,
-      typeof errnoPath === 'string' ? errnoPath : fallbackPath,
-      request.kind === 'export' ? 'chain export' : 'data directory',
-    );
+    const typed =
+      request.kind === 'export'
+        ? typedFileError(error, request.path, 'chain export')
+        : typedFileError(error, request.dataDir, 'data directory');
     if (typed === undefined)
       return { message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
     return carried(typed, request);
