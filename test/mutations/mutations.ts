@@ -355,4 +355,21 @@ export const MUTATIONS: readonly Mutation[] = [
     to: '',
     tests: ['test/unit/consensus-driver-gossip.test.ts'],
   },
+  // Session 30: chain verify planned by the chain's size, disk-room polls that start short.
+  {
+    name: 'verify-always-own-process',
+    disables: 'verifying a small chain in the calling process',
+    file: 'src/node/chain/verify-sources.ts',
+    from: '    ownProcess: options.ownProcess ?? txCount > LIMITS.verifyInProcessMaxTxs,\n',
+    to: '    ownProcess: options.ownProcess ?? true,\n',
+    tests: ['test/unit/chain-verify-thread.test.ts'],
+  },
+  {
+    name: 'room-polls-at-the-cap',
+    disables: 'the short first waits between polls for disk room',
+    file: 'src/node/transfer-service/payload-fetcher.ts',
+    from: '  return Math.min(LIMITS.firstDiskRoomPollMs * 2 ** Math.min(polls, 20), longestMs);\n',
+    to: '  return longestMs;\n',
+    tests: ['test/unit/transfer-service-payload.test.ts'],
+  },
 ];
