@@ -409,6 +409,7 @@ describe('transfer service: payload channel over libp2p', function () {
         `^the rest of the payload needs ${sealed.commitment.bytes} bytes; the node's disk has \\d+ free, of which ${reserve} are kept for its ledger$`,
       ),
     );
+    assert.equal(waiting.folder, dir, 'the folder whose disk lacks room');
     // More polls than it has attempts, and none of them an attempt: it neither gave up nor asked
     // the hospital for a chunk.
     await waitFor('more polls than attempts', () => room.checks > LIMITS.maxPayloadFetchAttempts + 5);

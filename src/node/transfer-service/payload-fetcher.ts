@@ -262,8 +262,10 @@ export class PayloadFetcher {
         // Waiting for an operator to free space is not a failed attempt: ask again after a wait
         // that doubles up to diskRoomPollMs (bounded by maxDiskRoomPolls), saying so once.
         if (roomPolls === 0) {
+          // The folder names the disk an operator has to free space on.
           logger.warn('payload fetch waits for room on the disk', {
             transferId: job.transferIdHex,
+            folder: this.#options.room.directory,
             detail: outcome.detail,
           });
         }
