@@ -133,6 +133,12 @@ export const LIMITS = {
   maxProposalsPerRound: 4,
   /** Own votes re-sent per regossip tick (most recent rounds first), so lost votes get through. */
   maxRegossipVotes: 32,
+  /**
+   * Connections of one peer per height that get the re-send on connect and a new count of answers
+   * to its proposal requests (missed-messages.ts): a restarted process needs one, a peer that
+   * reconnects in a loop gets no more than this many copies of a proposal that way.
+   */
+  maxConnectRepairsPerHeight: 3,
   /** Signature verdicts of received proposals and votes a node remembers (checked once, on receipt). */
   maxCachedConsensusSignatures: 8192,
   /**

@@ -372,4 +372,12 @@ export const MUTATIONS: readonly Mutation[] = [
     to: '  return longestMs;\n',
     tests: ['test/unit/transfer-service-payload.test.ts'],
   },
+  {
+    name: 'connect-repairs-unbounded',
+    disables: 'the bound on repaired connections of one peer in a height',
+    file: 'src/core/consensus/missed-messages.ts',
+    from: '  if (repairs >= LIMITS.maxConnectRepairsPerHeight) return;\n',
+    to: '',
+    tests: ['test/unit/consensus-missed-messages.test.ts'],
+  },
 ];

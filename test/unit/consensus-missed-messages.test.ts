@@ -273,6 +273,36 @@ describe('consensus: re-sending to a peer that connects', () => {
     assert.equal(sentProposals(feed(reconnected.state, request('v1', 1)).effects).length, 1);
   });
 
+  it('repairs LIMITS.maxConnectRepairsPerHeight connections of a peer a height, then no more until the next', () => {
+    let state = proposerInRoundOne().state;
+    const copiesPerConnect: number[] = [];
+    for (let connect = 0; connect < LIMITS.maxConnectRepairsPerHeight + 2; connect++) {
+      const connected = feed(state, { type: 'peer-connected', peer: 'v1' });
+      // Each connection asks too: a repaired one gets a fresh answer, the others none.
+      const asked = feed(connected.state, request('v1', 1));
+      copiesPerConnect.push(sentProposals([...connected.effects, ...asked.effects]).length);
+      state = asked.state;
+    }
+    assert.deepEqual(copiesPerConnect, [
+      ...Array(LIMITS.maxConnectRepairsPerHeight).fill(2),
+      ...Array(2).fill(0),
+    ]);
+    // Another peer has its own count.
+    assert.equal(sentProposals(feed(state, { type: 'peer-connected', peer: 'v3' }).effects).length, 1);
+    // The next height starts a new count.
+    const decided = feed(state, ...voteInputs(fx, 'precommit', 1, B, [0, 1, 3]));
+    assert.equal(decided.state.height, 2);
+    assert.equal(decided.state.connectRepairs.size, 0);
+  });
+
+  it('repairs at most LIMITS.maxOrganisations peers a height', () => {
+    let state = proposerInRoundOne().state;
+    for (let peer = 0; peer < LIMITS.maxOrganisations; peer++)
+      state = feed(state, { type: 'peer-connected', peer: `peer-${peer}` }).state;
+    assert.deepEqual(feed(state, { type: 'peer-connected', peer: 'one-more' }).effects, []);
+    assert.equal(sentProposals(feed(state, { type: 'peer-connected', peer: 'peer-0' }).effects).length, 1);
+  });
+
   it('an observer has nothing of its own to send', () => {
     const observer = feed(
       makeNode(fx, 0, { observer: true }),

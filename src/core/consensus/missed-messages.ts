@@ -96,12 +96,18 @@ export function answerProposalRequest(ctx: StepContext, from: string, request: P
  * nodes that use them: decision 25). What we send here does not count as an answer: a
  * connection can close while a batch is on its way (two dials crossing, one kept), and a peer
  * that still lacks the proposal then asks for it. A new connection also starts a new count of
- * answers, so a peer restarted twice in a round is answered again; connections themselves are
- * paced by the network (reconnect back-off, bans).
+ * answers, so a peer restarted twice in a round is answered again. Both for the first
+ * LIMITS.maxConnectRepairsPerHeight connections of a peer in a height only: a peer that
+ * reconnects in a loop would otherwise get a copy of the proposal per connection (the stall
+ * re-sends still reach it, and its requests are still answered once per round).
  */
 export function resendToConnectedPeer(ctx: StepContext, peer: string): void {
   const state = ctx.state;
   if (peer === state.setup.self) return;
+  const repairs = state.connectRepairs.get(peer) ?? 0;
+  if (repairs >= LIMITS.maxConnectRepairsPerHeight) return;
+  if (repairs === 0 && state.connectRepairs.size >= LIMITS.maxOrganisations) return;
+  update(ctx, { connectRepairs: new Map(state.connectRepairs).set(peer, repairs + 1) });
   if (state.proposalRequestsAnswered.has(peer)) {
     const answered = new Map(state.proposalRequestsAnswered);
     answered.delete(peer);

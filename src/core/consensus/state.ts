@@ -124,6 +124,11 @@ export interface ConsensusState {
   readonly proposalRequestsAnswered: ReadonlyMap<string, ReadonlySet<number>>;
   /** Rounds of this height whose proposal we asked for (once each: missed-messages.ts). */
   readonly proposalsAsked: ReadonlySet<number>;
+  /**
+   * Connections of each peer at this height that we repaired (missed-messages.ts), at most
+   * LIMITS.maxConnectRepairsPerHeight each.
+   */
+  readonly connectRepairs: ReadonlyMap<string, number>;
   /** The height reached LIMITS.maxRoundsPerHeight. */
   readonly halted: boolean;
 }
@@ -149,6 +154,7 @@ export type HeightStart = Pick<
   | 'evidence'
   | 'proposalRequestsAnswered'
   | 'proposalsAsked'
+  | 'connectRepairs'
 >;
 
 /**
@@ -177,6 +183,7 @@ export function heightStart(height: number, lastBlock: LastBlockInfo): HeightSta
     evidence: [],
     proposalRequestsAnswered: new Map(),
     proposalsAsked: new Set(),
+    connectRepairs: new Map(),
   };
 }
 
