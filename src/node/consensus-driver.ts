@@ -326,7 +326,19 @@ export class ConsensusDriver {
   #validate(effect: Extract<ConsensusEffect, { type: 'validate-block' }>): Promise<void> {
     // A block sync commit in flight is visible to the store's reads before its tip moves: judged
     // between commits, a valid proposal is never judged against half of the next block.
-    return this.#options.chain.betweenCommits(() => this.#validateNow(effect));
+    return this.#betweenCommits(() => this.#validateNow(effect));
+  }
+
+  /**
+   * chain.betweenCommits (decision 57), timing the wait for the commits queued before `read`: the
+   * proposal checks and builds of a validator under load wait there.
+   */
+  #betweenCommits<T>(read: () => T): Promise<T> {
+    const queuedAtMs = performance.now();
+    return this.#options.chain.betweenCommits(() => {
+      this.#options.metrics.commitQueueWaitSeconds.observe((performance.now() - queuedAtMs) / 1000);
+      return read();
+    });
   }
 
   #validateNow(effect: Extract<ConsensusEffect, { type: 'validate-block' }>): void {
@@ -355,7 +367,7 @@ export class ConsensusDriver {
   async #buildProposal(height: number, round: number): Promise<void> {
     const { chain, mempool } = this.#options;
     // Built between commits, for the same reason as #validate.
-    const proposal = await chain.betweenCommits(() => {
+    const proposal = await this.#betweenCommits(() => {
       if (height !== chain.height + 1) return undefined;
       return this.#buildOnTip();
     });

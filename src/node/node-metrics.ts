@@ -23,6 +23,7 @@ export interface NodeMetrics {
   readonly commitLatencySeconds: Histogram;
   readonly signatureVerifySeconds: Histogram;
   readonly walFsyncSeconds: Histogram;
+  readonly commitQueueWaitSeconds: Histogram;
   readonly evidence: Counter;
   readonly syncedBlocks: Counter;
   readonly relayedTxsDropped: Counter;
@@ -104,6 +105,11 @@ export function createNodeMetrics(live: {
       name: 'bayledger_wal_fsync_seconds',
       help: 'Time to append and fsync one consensus WAL record.',
       buckets: FAST_DURATION_BUCKETS_SECONDS,
+    }),
+    commitQueueWaitSeconds: registry.histogram({
+      name: 'bayledger_commit_queue_wait_seconds',
+      help: 'Time a proposal check or build waited for the block commits queued before it.',
+      buckets: DURATION_BUCKETS_SECONDS,
     }),
     evidence: registry.counter({
       name: 'bayledger_equivocation_evidence_total',

@@ -240,6 +240,16 @@ describe('consensus driver: WAL, block sync, validation, evidence', function () 
     assert.equal(node.metrics.commitLatencySeconds.count(), 1);
   });
 
+  it('times the wait of each proposal check for the commits queued before it', async () => {
+    const node = await rig((params) => proposerAt(params, 3));
+    assert.equal(node.metrics.commitQueueWaitSeconds.count(), 0);
+    const proposer = proposerAt(node.params, 1);
+    const built = nextBlock(node, proposer);
+    node.propose(proposer, built.block, built.blockHash);
+    await node.voted('prevote', 1);
+    assert.equal(node.metrics.commitQueueWaitSeconds.count(), 1);
+  });
+
   it('prevotes nil for an invalid proposal and says why', async () => {
     const node = await rig((params) => proposerAt(params, 3));
     const proposer = proposerAt(node.params, 1);
