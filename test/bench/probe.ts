@@ -106,6 +106,52 @@ function usageBetween(
   return out;
 }
 
+/** A Prometheus histogram's count, sum and cumulative buckets (by `le`), as a node exports it. */
+interface HistogramSample {
+  readonly count: number;
+  readonly sum: number;
+  readonly buckets: ReadonlyMap<string, number>;
+}
+
+function histogramIn(exposition: string, name: string): HistogramSample {
+  const value = (line: string) => Number(line.slice(line.lastIndexOf(' ') + 1));
+  let count = 0;
+  let sum = 0;
+  const buckets = new Map<string, number>();
+  for (const line of exposition.split('\n')) {
+    if (line.startsWith(`${name}_count`)) count = value(line);
+    else if (line.startsWith(`${name}_sum`)) sum = value(line);
+    else if (line.startsWith(`${name}_bucket`)) {
+      const le = /le="([^"]+)"/.exec(line)?.[1];
+      if (le !== undefined) buckets.set(le, value(line));
+    }
+  }
+  return { count, sum, buckets };
+}
+
+/**
+ * The validators' waits of proposal checks and builds for the commits queued before them
+ * (decision 57) over the window: how many, their mean, and the share above 10 and 100 ms.
+ */
+function commitQueueWaitLine(before: HistogramSample[], after: HistogramSample[]): string {
+  let count = 0;
+  let sum = 0;
+  let within10ms = 0;
+  let within100ms = 0;
+  after.forEach((sample, index) => {
+    const previous = before[index]!;
+    count += sample.count - previous.count;
+    sum += sample.sum - previous.sum;
+    within10ms += (sample.buckets.get('0.01') ?? 0) - (previous.buckets.get('0.01') ?? 0);
+    within100ms += (sample.buckets.get('0.1') ?? 0) - (previous.buckets.get('0.1') ?? 0);
+  });
+  const share = (within: number) => `${((100 * (count - within)) / Math.max(1, count)).toFixed(1)}%`;
+  return (
+    `validators' proposal checks and builds waiting for commits: ${count}, mean ` +
+    `${((1000 * sum) / Math.max(1, count)).toFixed(2)} ms, over 10 ms ${share(within10ms)}, over 100 ms ${share(within100ms)}`
+  );
+}
+
 function us(seconds: number, transactions: number): string {
   return ((seconds * 1e6) / transactions).toFixed(1);
 }
@@ -148,6 +194,13 @@ async function probe(args: ProbeArgs, signal: AbortSignal, log: (line: string) =
       await offer(args.warmRate, sign(args.warmRate, args.warmMs, 'probe/warm-up'));
     }
     const measuredTxs = sign(args.rate, args.measureMs, 'probe/measured');
+    const queueWaits = () =>
+      Promise.all(
+        clients.map(async (client) =>
+          histogramIn((await client.get('/metrics')).body, 'bayledger_commit_queue_wait_seconds'),
+        ),
+      );
+    const waitsBefore = await queueWaits();
     const statusBefore = await observer.status();
     const threadsBefore = snapshot(pids);
     const clientBefore = process.cpuUsage();
@@ -158,6 +211,7 @@ async function probe(args: ProbeArgs, signal: AbortSignal, log: (line: string) =
     const clientCpu = process.cpuUsage(clientBefore);
     const threadsAfter = snapshot(pids);
     const statusAfter = await observer.status();
+    const waitsAfter = await queueWaits();
     const committed = Math.max(1, statusAfter.logSize - statusBefore.logSize);
     const heights = Math.max(1, statusAfter.height - statusBefore.height);
     const perNode = usageBetween(threadsBefore, threadsAfter, pids);
@@ -189,6 +243,7 @@ async function probe(args: ProbeArgs, signal: AbortSignal, log: (line: string) =
       ),
       'main thread by node, us per committed tx:',
       `  ${[...perNode].map(([org, usage]) => `${org} ${us(usage.mainSeconds, committed)}`).join(', ')}`,
+      commitQueueWaitLine(waitsBefore, waitsAfter),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
