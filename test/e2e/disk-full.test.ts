@@ -70,7 +70,7 @@ describe('a full disk (real processes)', function () {
       'both nodes on small disks stopped',
       async () => {
         if (ON_SMALL_DISKS.every((org) => !net.isRunning(org))) return true;
-        const grants = await Promise.all(Array.from({ length: 10 }, () => net.makeConsentGrant()));
+        const grants = await Promise.all(Array.from({ length: 40 }, () => net.makeConsentGrant()));
         for (const answer of await Promise.all(grants.map((grant) => net.submit('hku-szh', grant.bytes)))) {
           assert.equal(answer.status, 202, JSON.stringify(answer.json));
         }
