@@ -194,11 +194,18 @@ async function probe(args: ProbeArgs, signal: AbortSignal, log: (line: string) =
       await offer(args.warmRate, sign(args.warmRate, args.warmMs, 'probe/warm-up'));
     }
     const measuredTxs = sign(args.rate, args.measureMs, 'probe/measured');
+    // On a connection of its own: the load's keep-alive sockets may have been idle past the
+    // server's keep-alive timeout while the measured load was signed.
     const queueWaits = () =>
       Promise.all(
-        clients.map(async (client) =>
-          histogramIn((await client.get('/metrics')).body, 'bayledger_commit_queue_wait_seconds'),
-        ),
+        network.validators.map(async (node) => {
+          const client = new NodeClient(node, 1);
+          try {
+            return histogramIn((await client.get('/metrics')).body, 'bayledger_commit_queue_wait_seconds');
+          } finally {
+            client.close();
+          }
+        }),
       );
     const waitsBefore = await queueWaits();
     const statusBefore = await observer.status();
