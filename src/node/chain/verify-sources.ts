@@ -1,11 +1,12 @@
 // The two things `chain verify` can check: a stopped node's data directory (blocks re-derived and
 // compared with everything stored) and an export file (blocks re-derived from the file alone).
-// Both verify signatures on every core through a verify pool (one worker thread per core), which
-// is closed before they return, whatever happens, so the command exits as soon as it is done.
+// Both verify signatures on every core through a verify pool (one worker thread per core) unless
+// the chain is small (LIMITS.verifyWithoutWorkersMaxTxs); the pool is closed before they return,
+// whatever happens, so the command exits as soon as it is done. verifyPlan decides by the chain's
+// transactions (an export's are estimated from its size).
 //
-// A big chain (above LIMITS.verifyInProcessMaxTxs transactions, or an export above
-// LIMITS.verifyInProcessMaxExportBytes) is verified in a process of its own (verify-thread.ts),
-// started with two settings that only a new process can take:
+// A big chain (above LIMITS.verifyInProcessMaxTxs transactions) is verified in a process of its
+// own (verify-thread.ts), started with two settings that only a new process can take:
 //   - a young generation sized for it (LIMITS.verifyYoungGenerationMb): each block's checked
 //     transactions live until the block is applied, so with V8's default 16 MB semi-space most of
 //     them were copied and promoted by every scavenge, and scavenges took a sixth of chain verify's
@@ -17,7 +18,8 @@
 //     the 100k chain it halved the applying thread's page faults (1.39-1.68 -> 0.77-0.95 per
 //     transaction). Malloc reads the variable once, at process start, hence the process.
 // A smaller chain is verified in the calling process: the new process's start and module loading
-// cost it more than the settings save (a 300-block chain verified in 1.2 s, 0.5 s of it here).
+// cost more than the settings save (decision 62: a 300-block chain verified in 0.9-1.2 s here,
+// 1.3-1.7 s in a process of its own).
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -141,7 +143,7 @@ async function withFileErrorsTyped<T>(
 }
 
 /** Bytes an export holds per transaction, about (the benchmark's workload: 686), to size an export. */
-export const EXPORT_BYTES_PER_TX = 690;
+const EXPORT_BYTES_PER_TX = 690;
 
 /** How a chain is verified: in a process of its own or here, and with how many signature workers. */
 export interface VerifyPlan {
