@@ -47,11 +47,14 @@ let bundledCli: Promise<string | undefined> | undefined;
 /**
  * Worker threads start from a module next to their caller (startModuleWorker resolves it against
  * import.meta.url), which inside a bundle is the bundle's own folder: these are bundled beside the
- * CLI under the names their callers ask for, or `chain verify` fails to find its thread.
+ * CLI under the names their callers ask for, or `chain verify` fails to find its thread (and a
+ * payload's sealing and item writing fall back to the main thread, unseen).
  */
-const WORKER_ENTRIES: Readonly<Record<string, string>> = {
+export const WORKER_ENTRIES: Readonly<Record<string, string>> = {
   'verify-thread': 'src/node/chain/verify-thread.ts',
   'verify-worker': 'src/node/verify-pool/verify-worker.ts',
+  'item-write-worker': 'src/node/transfer/item-write-worker.ts',
+  'seal-worker': 'src/node/transfer/seal-worker.ts',
 };
 
 /** cli/main.ts (and the worker modules) bundled once per test process with esbuild (tsx's bundler). */
