@@ -3,7 +3,8 @@
 // nodes (SIGKILL), stops them cleanly (SIGTERM), or freezes them (SIGSTOP, then SIGCONT: a VM
 // pause or a long collector stall) and brings them back; with `partitions`, it also cuts the
 // network in two for a while (partitions.ts: one node alone, the validators two and two, or the
-// followers away from the validators) or slows one node's links down (50-400 ms each way). At
+// followers away from the validators), slows one node's links down (50-400 ms each way), or
+// mutes one node (what it sends is held, what it is sent arrives: a route lost one way). At
 // most one validator is away (or slowed) at a time, until it has caught up again, except in the
 // two-and-two split, so the network must keep committing; followers fail freely.
 //
@@ -129,7 +130,13 @@ class ChaosRun {
   readonly mempoolLostAtMs = new Map<string, number>();
   readonly violations: string[] = [];
   readonly faults: Record<FaultKind, number> = { kill: 0, term: 0, freeze: 0, partition: 0 };
-  readonly partitionShapes: Record<PartitionShape, number> = { isolate: 0, split: 0, followers: 0, slow: 0 };
+  readonly partitionShapes: Record<PartitionShape, number> = {
+    isolate: 0,
+    split: 0,
+    followers: 0,
+    slow: 0,
+    mute: 0,
+  };
   /** The links partitions cut or slow (with `options.partitions`). */
   readonly partitions: Partitions | undefined;
   readonly forks = new ForkDetector();
@@ -305,12 +312,12 @@ function nextPartition(run: ChaosRun, candidates: string[], validatorFree: boole
   const { validators, followers } = run.net;
   const free = (orgs: readonly string[]) => orgs.every((org) => candidates.includes(org));
   const shapes: PartitionShape[] = [];
-  if (candidates.length > 0) shapes.push('isolate', 'slow');
+  if (candidates.length > 0) shapes.push('isolate', 'slow', 'mute');
   if (validatorFree && free(validators)) shapes.push('split');
   if (free(followers)) shapes.push('followers');
   if (shapes.length === 0) return undefined;
   const shape = run.pick(shapes);
-  if (shape === 'isolate') return { shape, side: new Set([run.pick(candidates)]) };
+  if (shape === 'isolate' || shape === 'mute') return { shape, side: new Set([run.pick(candidates)]) };
   if (shape === 'slow') {
     const delayMs = run.between(MIN_SLOW_DELAY_MS, MAX_SLOW_DELAY_MS);
     return { shape, side: new Set([run.pick(candidates)]), delayMs };
@@ -370,8 +377,9 @@ async function applyPartition(run: ChaosRun, fault: Fault, partition: Partition)
     `+${run.secondsSinceStart()} s: partition (${partition.shape}${how}) ${side} for ${fault.durationMs} ms`,
   );
   try {
-    if (partition.delayMs === undefined) partitions.cut(partition.side);
-    else partitions.slow(partition.side, partition.delayMs);
+    if (partition.shape === 'slow') partitions.slow(partition.side, partition.delayMs!);
+    else if (partition.shape === 'mute') partitions.mute(partition.side);
+    else partitions.cut(partition.side);
     await sleep(fault.durationMs);
     partitions.heal();
     await Promise.all([...partition.side].map((org) => catchUp(run, org)));

@@ -7,7 +7,8 @@
 // and opens the way for the new ones that are still waiting; whatever the nodes gave up on in the
 // meantime (libp2p's connection monitor closes a connection whose pings go unanswered, a dial
 // times out) is theirs to redo, which is what the soak is there to check. A delay holds every
-// chunk for that long before passing it on, in order, as a long route would.
+// chunk for that long before passing it on, in order, as a long route would. A one-way cut holds
+// only the bytes going one way (a route lost in one direction): the other way keeps flowing.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 interface Pair {
@@ -16,11 +17,14 @@ interface Pair {
   readonly pipes: Pipe[];
 }
 
-/** What a pipe asks of its link, every time it moves bytes. */
+/** One direction of a link, as its pipes read it every time they move bytes. */
 interface LinkState {
-  readonly isCut: boolean;
-  readonly delayMs: number;
+  isCut: boolean;
+  delayMs: number;
 }
+
+/** Which way a cut holds bytes: from the dialling node to the dialled one, back, or both. */
+export type CutDirection = 'both' | 'forward' | 'backward';
 
 /** Bytes a delayed direction holds before it stops reading its source. */
 const MAX_DELAYED_BYTES = 1024 * 1024;
@@ -33,14 +37,14 @@ const MAX_DELAYED_BYTES = 1024 * 1024;
 class Pipe {
   readonly #source: Socket;
   readonly #sink: Socket;
-  readonly #link: LinkState;
+  readonly #link: Readonly<LinkState>;
   readonly #queue: { readonly chunk: Buffer; readonly dueAtMs: number }[] = [];
   #queuedBytes = 0;
   #sinkFull = false;
   #ended = false;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(source: Socket, sink: Socket, link: LinkState) {
+  constructor(source: Socket, sink: Socket, link: Readonly<LinkState>) {
     this.#source = source;
     this.#sink = sink;
     this.#link = link;
@@ -106,8 +110,10 @@ export class LinkProxy {
   readonly #targetPort: number;
   readonly #server: Server;
   readonly #pairs = new Set<Pair>();
-  #cut = false;
-  #delayMs = 0;
+  /** Bytes from `from` to `to`. */
+  readonly #forward: LinkState = { isCut: false, delayMs: 0 };
+  /** Bytes from `to` back to `from`. */
+  readonly #backward: LinkState = { isCut: false, delayMs: 0 };
   #port = 0;
   /** Connections this link has carried (a soak whose nodes dial around it would show none). */
   connections = 0;
@@ -158,12 +164,13 @@ export class LinkProxy {
     return `/ip4/127.0.0.1/tcp/${this.#port}`;
   }
 
+  /** Cut either way (or both). */
   get isCut(): boolean {
-    return this.#cut;
+    return this.#forward.isCut || this.#backward.isCut;
   }
 
   get delayMs(): number {
-    return this.#delayMs;
+    return this.#forward.delayMs;
   }
 
   /** Connections open through the link now (held ones included). */
@@ -181,20 +188,24 @@ export class LinkProxy {
     return held;
   }
 
-  cut(): void {
-    this.#cut = true;
+  /** Holds the bytes going `direction` (both by default) until heal(). */
+  cut(direction: CutDirection = 'both'): void {
+    if (direction !== 'backward') this.#forward.isCut = true;
+    if (direction !== 'forward') this.#backward.isCut = true;
     this.#update();
   }
 
   heal(): void {
-    this.#cut = false;
+    this.#forward.isCut = false;
+    this.#backward.isCut = false;
     for (const pair of this.#pairs) if (pair.upstream === undefined) this.#connect(pair);
     this.#update();
   }
 
   /** Every byte through the link from now on arrives `delayMs` later (0: at once). */
   setDelay(delayMs: number): void {
-    this.#delayMs = delayMs;
+    this.#forward.delayMs = delayMs;
+    this.#backward.delayMs = delayMs;
     this.#update();
   }
 
@@ -221,7 +232,9 @@ export class LinkProxy {
       this.#pairs.delete(pair);
       pair.upstream?.destroy();
     });
-    if (!this.#cut) this.#connect(pair);
+    // Cut both ways, a new connection goes nowhere, as a SYN would go unanswered; cut one way, it
+    // is connected onwards and its handshake waits on the held direction.
+    if (!(this.#forward.isCut && this.#backward.isCut)) this.#connect(pair);
   }
 
   #connect(pair: Pair): void {
@@ -232,7 +245,7 @@ export class LinkProxy {
     upstream.on('error', () => undefined);
     // The node on the other end went away (killed, stopped): so does this end, as on a real link.
     upstream.on('close', () => client.destroy());
-    pair.pipes.push(new Pipe(client, upstream, this), new Pipe(upstream, client, this));
+    pair.pipes.push(new Pipe(client, upstream, this.#forward), new Pipe(upstream, client, this.#backward));
     for (const pipe of pair.pipes) pipe.update();
   }
 }

@@ -1,7 +1,8 @@
 // Network partitions for the chaos soak, without privileges: every node dials every other through
 // a link of its own (link-proxy.ts; node.json `peerAddresses` points the dial at it), and a
 // partition cuts every link that crosses between two sides. Both directions of a pair of nodes
-// are cut together, as a broken route would cut them.
+// are cut together, as a broken route would cut them, except by `mute`, which holds one node's
+// outgoing bytes only.
 import { readFile, writeFile } from 'node:fs/promises';
 import type { TestNetwork } from '../helpers/network.js';
 import { LinkProxy } from './link-proxy.js';
@@ -15,7 +16,13 @@ export type PartitionShape =
   /** Every follower away from every validator (they still hear each other): the followers catch up. */
   | 'followers'
   /** Not cut but slow: every link of one node delays each byte (a congested or distant route). */
-  | 'slow';
+  | 'slow'
+  /**
+   * One node heard by no one while it still hears everyone (a route lost one way): whatever it
+   * sends is held, what is sent to it arrives. A validator's votes and proposals stop counting
+   * while it follows the rounds; its connections' pings then fail both ways, as on a real network.
+   */
+  | 'mute';
 
 export interface Partition {
   readonly shape: PartitionShape;
@@ -65,6 +72,15 @@ export class Partitions {
   /** Cuts every link between `side` and the other nodes; one partition at a time. */
   cut(side: ReadonlySet<string>): void {
     for (const link of this.#links) if (side.has(link.from) !== side.has(link.to)) link.cut();
+  }
+
+  /** Holds every byte `side`'s nodes send to the others; what the others send them still flows. */
+  mute(side: ReadonlySet<string>): void {
+    for (const link of this.#links) {
+      // A link carries both ways of the connections its `from` node dials.
+      if (side.has(link.from) && !side.has(link.to)) link.cut('forward');
+      else if (!side.has(link.from) && side.has(link.to)) link.cut('backward');
+    }
   }
 
   /** Cuts the links between two nodes only. */

@@ -1,6 +1,6 @@
 // The chaos soak's cuttable link (test/chaos/link-proxy.ts): it relays both ways, a cut holds
-// bytes and new connections instead of losing or refusing them, healing delivers what was held,
-// and the far end going away closes the near end.
+// bytes and new connections instead of losing or refusing them, a one-way cut holds one direction
+// only, healing delivers what was held, and the far end going away closes the near end.
 import { strict as assert } from 'node:assert';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { LinkProxy } from '../chaos/link-proxy.js';
@@ -72,6 +72,26 @@ describe('chaos soak: a cuttable link between two nodes', () => {
     await waitFor('the held bytes delivered and echoed', () => client.echoed() === 'first held');
     assert.equal(echo.received(), 'first held');
     assert.equal(link.connections, 1);
+  });
+
+  it('a one-way cut holds the bytes going that way only', async () => {
+    const client = await dial(link);
+    sockets.push(client.socket);
+    // Cut on the way back: the far end gets what is sent, its answer is held.
+    link.cut('backward');
+    client.socket.write('ask');
+    await waitFor('the far end receiving', () => echo.received() === 'ask');
+    await waitFor('the answer held by the link', () => link.heldBytes >= 'ask'.length);
+    assert.equal(client.echoed(), '');
+    link.heal();
+    await waitFor('the answer after healing', () => client.echoed() === 'ask');
+    // Cut on the way there: nothing reaches the far end, so nothing comes back.
+    link.cut('forward');
+    client.socket.write('more');
+    await waitFor('the bytes held on the way there', () => link.heldBytes >= 'more'.length);
+    assert.equal(echo.received(), 'ask');
+    link.heal();
+    await waitFor('the rest through', () => client.echoed() === 'askmore');
   });
 
   it('delays every chunk by its delay, each way, in order', async () => {
