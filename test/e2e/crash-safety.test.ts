@@ -19,7 +19,7 @@ import { toHex } from '../../src/core/bytes.js';
 import { verifyDataDir } from '../../src/node/chain/verify-sources.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { fileableTestGenesis, genesisRecordOf } from '../helpers/chain.js';
-import { BUNDLE_DIR, REPO_ROOT } from '../helpers/cli-command.js';
+import { BUNDLE_DIR, BUNDLE_OPTIONS, REPO_ROOT } from '../helpers/cli-command.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 const KILLS = 50;
@@ -31,16 +31,7 @@ async function writerCommand(): Promise<{ args: string[]; cleanup: () => Promise
     const esbuild = await import('esbuild');
     await mkdir(BUNDLE_DIR, { recursive: true });
     const outfile = join(BUNDLE_DIR, `chain-writer-${process.pid}.mjs`);
-    await esbuild.build({
-      entryPoints: [WRITER_ENTRY],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      logLevel: 'error',
-    });
+    await esbuild.build({ ...BUNDLE_OPTIONS, entryPoints: [WRITER_ENTRY], outfile });
     return { args: [outfile], cleanup: () => rm(outfile, { force: true }) };
   } catch {
     return { args: ['--import', 'tsx', WRITER_ENTRY], cleanup: async () => {} };

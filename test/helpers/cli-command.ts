@@ -42,6 +42,19 @@ export function distIsFresh(): boolean {
   }
 }
 
+/**
+ * How tests bundle a TypeScript entry for `node` with esbuild (tsx's bundler): one ES module of
+ * our sources, the packages left to node_modules.
+ */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'error',
+} as const;
+
 let bundledCli: Promise<string | undefined> | undefined;
 
 /**
@@ -68,16 +81,7 @@ async function bundleCli(): Promise<string | undefined> {
     const entryPoints: Record<string, string> = { main: path.join(REPO_ROOT, 'cli/main.ts') };
     for (const [name, source] of Object.entries(WORKER_ENTRIES))
       entryPoints[name] = path.join(REPO_ROOT, source);
-    await esbuild.build({
-      entryPoints,
-      outdir,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      logLevel: 'error',
-    });
+    await esbuild.build({ ...BUNDLE_OPTIONS, entryPoints, outdir });
     process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
     return path.join(outdir, 'main.js');
   } catch {
