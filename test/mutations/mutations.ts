@@ -368,7 +368,7 @@ export const MUTATIONS: readonly Mutation[] = [
     name: 'room-polls-at-the-cap',
     disables: 'the short first waits between polls for disk room',
     file: 'src/node/transfer-service/payload-fetcher.ts',
-    from: '  return Math.min(LIMITS.firstDiskRoomPollMs * 2 ** Math.min(polls, 20), longestMs);\n',
+    from: '  return doublingDelayMs(LIMITS.firstDiskRoomPollMs, polls, longestMs);\n',
     to: '  return longestMs;\n',
     tests: ['test/unit/transfer-service-payload.test.ts'],
   },

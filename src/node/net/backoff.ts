@@ -8,6 +8,14 @@ export interface BackoffOptions {
   readonly maxDelayMs?: number;
 }
 
+/**
+ * `firstMs` doubled `doublings` times, capped at `capMs`: the waits of every retry schedule here
+ * (reconnects, payload fetch attempts, polls for disk room).
+ */
+export function doublingDelayMs(firstMs: number, doublings: number, capMs: number): number {
+  return Math.min(firstMs * 2 ** Math.min(doublings, 30), capMs);
+}
+
 export function reconnectDelayMs(
   attempt: number,
   options: BackoffOptions = {},
@@ -18,8 +26,7 @@ export function reconnectDelayMs(
     options.maxDelayMs ?? LIMITS.maxReconnectBackoffMs,
     LIMITS.maxReconnectBackoffMs,
   );
-  const exponential = minDelayMs * 2 ** Math.min(attempt, 30);
-  const capped = Math.min(exponential, maxDelayMs);
+  const capped = doublingDelayMs(minDelayMs, attempt, maxDelayMs);
   const jittered = capped * (0.8 + 0.4 * random());
   return Math.round(Math.min(jittered, maxDelayMs));
 }

@@ -23,6 +23,7 @@ import type { TransferRecord } from '../../core/ledger/views.js';
 import { LIMITS } from '../../core/limits.js';
 import { errnoOf } from '../file-read-error.js';
 import type { Logger } from '../log/logger.js';
+import { doublingDelayMs } from '../net/backoff.js';
 import type { FramedStream } from '../net/framed-stream.js';
 import type { PeerNetwork } from '../net/types.js';
 import { PROTOCOL } from '../protocols.js';
@@ -82,12 +83,12 @@ interface Opened {
 const OPEN_STREAM_TIMEOUT_MS = 10_000;
 
 export function retryDelayMs(failures: number): number {
-  return Math.min(LIMITS.minPayloadRetryDelayMs * 2 ** Math.min(failures, 20), LIMITS.maxPayloadRetryDelayMs);
+  return doublingDelayMs(LIMITS.minPayloadRetryDelayMs, failures, LIMITS.maxPayloadRetryDelayMs);
 }
 
 /** The wait before poll `polls + 1` for disk room: doubling from the first, capped at `longestMs`. */
 export function roomPollWaitMs(polls: number, longestMs: number): number {
-  return Math.min(LIMITS.firstDiskRoomPollMs * 2 ** Math.min(polls, 20), longestMs);
+  return doublingDelayMs(LIMITS.firstDiskRoomPollMs, polls, longestMs);
 }
 
 export class PayloadFetcher {
