@@ -45,7 +45,7 @@ export const MUTATIONS: readonly Mutation[] = [
     name: 'fetch-retry',
     disables: "the payload fetcher's next attempt after an interrupted one",
     file: 'src/node/transfer-service/payload-fetcher.ts',
-    from: '      await sleep(retryDelayMs(attempt), undefined, { signal }).catch(() => undefined);',
+    from: '      await sleep(delayMs, undefined, { signal }).catch(() => undefined);',
     to: '      return;',
     tests: ['test/unit/transfer-service-payload.test.ts'],
   },
