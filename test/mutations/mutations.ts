@@ -117,7 +117,7 @@ export const MUTATIONS: readonly Mutation[] = [
     name: 'sync-status-on-connect',
     disables: 'telling a newly connected peer our height',
     file: 'src/node/block-sync.ts',
-    from: "      if (event.kind === 'connect') this.#net.send(event.orgId, PROTOCOL.status, this.#statusBytes());",
+    from: '        this.#net.send(event.orgId, PROTOCOL.status, this.#statusBytes());',
     to: '',
     tests: ['test/unit/block-sync.test.ts'],
   },
