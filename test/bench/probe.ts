@@ -8,6 +8,7 @@
 // by running it on each in alternation, several times, since the machine's speed drifts. It
 // prints, it asserts nothing, and it is not one of the registered benchmarks.
 import '../../src/polyfill.js';
+import { findMetric } from '../helpers/metrics.js';
 import { pairsFor } from './benchmarks/throughput.js';
 import { createBenchmarkScope } from './lib/context.js';
 import { machineFacts } from './lib/machine.js';
@@ -106,49 +107,39 @@ function usageBetween(
   return out;
 }
 
-/** A Prometheus histogram's count, sum and cumulative buckets (by `le`), as a node exports it. */
-interface HistogramSample {
+/** What the probe reads of a node's commit-queue wait histogram (cumulative since its start). */
+interface QueueWaits {
   readonly count: number;
   readonly sum: number;
-  readonly buckets: ReadonlyMap<string, number>;
+  /** Waits of at most 10 ms and at most 100 ms (the histogram's cumulative buckets). */
+  readonly within10ms: number;
+  readonly within100ms: number;
 }
 
-function histogramIn(exposition: string, name: string): HistogramSample {
-  const value = (line: string) => Number(line.slice(line.lastIndexOf(' ') + 1));
-  let count = 0;
-  let sum = 0;
-  const buckets = new Map<string, number>();
-  for (const line of exposition.split('\n')) {
-    if (line.startsWith(`${name}_count`)) count = value(line);
-    else if (line.startsWith(`${name}_sum`)) sum = value(line);
-    else if (line.startsWith(`${name}_bucket`)) {
-      const le = /le="([^"]+)"/.exec(line)?.[1];
-      if (le !== undefined) buckets.set(le, value(line));
-    }
-  }
-  return { count, sum, buckets };
+function queueWaitsIn(metricsText: string): QueueWaits {
+  const name = 'bayledger_commit_queue_wait_seconds';
+  const sample = (suffix: string, labels = '') => findMetric(metricsText, `${name}${suffix}`, labels) ?? 0;
+  return {
+    count: sample('_count'),
+    sum: sample('_sum'),
+    within10ms: sample('_bucket', '{le="0.01"}'),
+    within100ms: sample('_bucket', '{le="0.1"}'),
+  };
 }
 
 /**
  * The validators' waits of proposal checks and builds for the commits queued before them
  * (decision 57) over the window: how many, their mean, and the share above 10 and 100 ms.
  */
-function commitQueueWaitLine(before: HistogramSample[], after: HistogramSample[]): string {
-  let count = 0;
-  let sum = 0;
-  let within10ms = 0;
-  let within100ms = 0;
-  after.forEach((sample, index) => {
-    const previous = before[index]!;
-    count += sample.count - previous.count;
-    sum += sample.sum - previous.sum;
-    within10ms += (sample.buckets.get('0.01') ?? 0) - (previous.buckets.get('0.01') ?? 0);
-    within100ms += (sample.buckets.get('0.1') ?? 0) - (previous.buckets.get('0.1') ?? 0);
-  });
+function commitQueueWaitLine(before: readonly QueueWaits[], after: readonly QueueWaits[]): string {
+  const over = (field: keyof QueueWaits) =>
+    after.reduce((total, sample, index) => total + sample[field] - before[index]![field], 0);
+  const count = over('count');
   const share = (within: number) => `${((100 * (count - within)) / Math.max(1, count)).toFixed(1)}%`;
   return (
     `validators' proposal checks and builds waiting for commits: ${count}, mean ` +
-    `${((1000 * sum) / Math.max(1, count)).toFixed(2)} ms, over 10 ms ${share(within10ms)}, over 100 ms ${share(within100ms)}`
+    `${((1000 * over('sum')) / Math.max(1, count)).toFixed(2)} ms, over 10 ms ${share(over('within10ms'))}, ` +
+    `over 100 ms ${share(over('within100ms'))}`
   );
 }
 
@@ -201,7 +192,7 @@ async function probe(args: ProbeArgs, signal: AbortSignal, log: (line: string) =
         network.validators.map(async (node) => {
           const client = new NodeClient(node, 1);
           try {
-            return histogramIn((await client.get('/metrics')).body, 'bayledger_commit_queue_wait_seconds');
+            return queueWaitsIn((await client.get('/metrics')).body);
           } finally {
             client.close();
           }
