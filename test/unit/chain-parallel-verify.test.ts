@@ -243,8 +243,8 @@ describe('chain verify with signatures verified ahead', function () {
       const store = await LedgerStore.open(dataDir);
       await commitChain(store, chain);
       await store.close();
-      const pooled = await verifyDataDir(dataDir, undefined, undefined, { workers: 2, ownProcess: false });
-      const single = await verifyDataDir(dataDir, undefined, undefined, { workers: 0, ownProcess: false });
+      const pooled = await verifyDataDir(dataDir, undefined, undefined, { workers: 2 });
+      const single = await verifyDataDir(dataDir, undefined, undefined, { workers: 0 });
       assert.ok(pooled.report.ok);
       assert.deepEqual(pooled.report, single.report);
       assert.equal(pooled.report.ok && pooled.report.txCount, chain.tip.logSize);

@@ -30,11 +30,6 @@ import { naiveConsistency, naivePath, naiveRoot } from '../helpers/naive-merkle.
 import { rejectsWith } from '../helpers/rejects.js';
 
 const hex = (bytes: readonly Uint8Array[]) => bytes.map((b) => toHex(b));
-/**
- * Verifications here run on the test's thread: a verify process under mocha is a tsx start that
- * costs seconds, and chain-verify-thread.test.ts holds the process's reports equal to these.
- */
-const ON_THIS_THREAD = { ownProcess: false, workers: 0 } as const;
 
 describe('chain: reader, export and verify over a data directory', function () {
   this.timeout(20_000);
@@ -202,12 +197,7 @@ describe('chain: reader, export and verify over a data directory', function () {
     await store.close();
     for (const path of [undefined, genesisPath]) {
       const progress: number[] = [];
-      const { report, genesisSource } = await verifyDataDir(
-        dataDir,
-        path,
-        (height) => progress.push(height),
-        ON_THIS_THREAD,
-      );
+      const { report, genesisSource } = await verifyDataDir(dataDir, path, (height) => progress.push(height));
       assert.ok(report.ok, report.ok ? '' : `${report.height}: ${report.reason}`);
       assert.equal(genesisSource, path ? 'file' : 'data-dir');
       assert.equal(report.height, 10);
@@ -224,7 +214,7 @@ describe('chain: reader, export and verify over a data directory', function () {
     await commitChain(otherStore, buildChain({ genesis: other.genesis, signers: other.signers, blocks: [] }));
     await writeFile(otherPath, otherStore.genesis!.json);
     await otherStore.close();
-    await assert.rejects(verifyDataDir(dataDir, otherPath, undefined, ON_THIS_THREAD), /belongs to genesis/);
+    await assert.rejects(verifyDataDir(dataDir, otherPath), /belongs to genesis/);
   });
 
   it('refuses to export onto a directory before reading a block, and leaves nothing beside it', async () => {
@@ -261,7 +251,7 @@ describe('chain: reader, export and verify over a data directory', function () {
     let count = 0;
     for await (const { block } of source.blocks()) assert.equal(block.header.height, ++count);
     assert.equal(count, 10);
-    const report = await verifyExportFile(exportPath, chain.params, undefined, ON_THIS_THREAD);
+    const report = await verifyExportFile(exportPath, chain.params);
     assert.ok(report.ok, report.ok ? '' : report.reason);
     assert.equal(report.blockHash, toHex(chain.tip.blockHash));
 
@@ -272,12 +262,12 @@ describe('chain: reader, export and verify over a data directory', function () {
     const offset = Buffer.from(bytes).indexOf(Buffer.from(target)) + target.length - 70;
     bytes[offset]! ^= 0x01;
     await writeFile(exportPath, bytes);
-    const tampered = await verifyExportFile(exportPath, chain.params, undefined, ON_THIS_THREAD);
+    const tampered = await verifyExportFile(exportPath, chain.params);
     assert.equal(tampered.ok, false);
     if (!tampered.ok) assert.equal(tampered.height, 6, tampered.reason);
 
     await writeFile(exportPath, bytes.subarray(0, 2000));
-    const truncated = await verifyExportFile(exportPath, chain.params, undefined, ON_THIS_THREAD);
+    const truncated = await verifyExportFile(exportPath, chain.params);
     assert.equal(truncated.ok, false);
 
     // Cut at a block boundary: four whole blocks under a header that announces ten.
@@ -294,7 +284,7 @@ describe('chain: reader, export and verify over a data directory', function () {
     };
     await writeChainExport(firstFour, reopened.params, exportPath);
     await reopened.store.close();
-    const short = await verifyExportFile(exportPath, chain.params, undefined, ON_THIS_THREAD);
+    const short = await verifyExportFile(exportPath, chain.params);
     assert.deepEqual(short.ok ? {} : { height: short.height, code: short.code }, {
       height: 5,
       code: 'SCHEMA_INVALID',
@@ -320,18 +310,14 @@ describe('chain: reader, export and verify over a data directory', function () {
     const wrongNetwork = await verifyExportFile(
       exportPath,
       buildChain({ genesis: other.genesis, signers: other.signers, blocks: [] }).params,
-      undefined,
-      ON_THIS_THREAD,
     );
     assert.equal(wrongNetwork.ok, false);
     if (!wrongNetwork.ok) assert.equal(wrongNetwork.code, 'WRONG_CHAIN');
     // The same chain id under another genesis is another chain too.
-    const sameIdOtherGenesis = await verifyExportFile(
-      exportPath,
-      { ...chain.params, genesisHash: new Uint8Array(32).fill(9) },
-      undefined,
-      ON_THIS_THREAD,
-    );
+    const sameIdOtherGenesis = await verifyExportFile(exportPath, {
+      ...chain.params,
+      genesisHash: new Uint8Array(32).fill(9),
+    });
     assert.equal(sameIdOtherGenesis.ok ? '' : sameIdOtherGenesis.code, 'WRONG_CHAIN');
   });
 });
