@@ -56,6 +56,8 @@ export const BUNDLE_OPTIONS = {
 } as const;
 
 let bundledCli: Promise<string | undefined> | undefined;
+/** distIsFresh() once per test process (a walk of every source file: about 7 ms). */
+let freshDist: boolean | undefined;
 
 /**
  * Worker threads start from a module next to their caller (startModuleWorker resolves it against
@@ -96,7 +98,8 @@ export async function cliCommand(): Promise<string[]> {
     ...(process.env.BAYLEDGER_TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean),
   ];
   const forced = process.env.BAYLEDGER_TEST_CLI;
-  if (forced === 'dist' || (forced === undefined && distIsFresh()))
+  freshDist ??= distIsFresh();
+  if (forced === 'dist' || (forced === undefined && freshDist))
     return [...node, path.join(REPO_ROOT, 'bin/bayledger.js')];
   if (forced !== 'tsx') {
     bundledCli ??= bundleCli();
