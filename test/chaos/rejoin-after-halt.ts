@@ -26,6 +26,11 @@ const { values } = parseArgs({
 });
 const trials = Number(values.trials);
 const downMs = Number(values['down-s']) * 1000;
+if (values.scenario !== 'halt' && values.scenario !== 'restart')
+  throw new Error(`--scenario ${values.scenario}: expected halt or restart`);
+if (!Number.isInteger(trials) || trials < 1)
+  throw new Error(`--trials ${values.trials}: expected a whole number >= 1`);
+if (!(downMs >= 0)) throw new Error(`--down-s ${values['down-s']}: expected seconds >= 0`);
 
 async function trickle(net: TestNetwork, stopped: () => boolean): Promise<void> {
   const submitter = net.followers[0] ?? net.validators[0]!;
