@@ -107,6 +107,7 @@ async function runUntilStopped(
     await closeWithin(node, logger);
     throw error;
   }
+  node.markReady();
   // A store that can no longer be written stops the node as a signal would, but the command then
   // fails with that fault (exit 1, the disk and its error on stderr) instead of ending cleanly.
   const reason = await Promise.race([stopped, node.fatal]);

@@ -75,6 +75,7 @@ export interface StatusAnswer {
   readonly peers?: unknown;
   readonly height?: unknown;
   readonly blockHash?: unknown;
+  readonly ready?: unknown;
 }
 
 /**
@@ -476,7 +477,8 @@ export async function waitUntilReady(
       options.onProgress?.(progress);
       reported = progress;
     }
-    if (meshed) return;
+    // Ready too: a node's API answers a moment before its transfer routes are attached.
+    if (meshed && statuses.every((status) => status?.ready === true)) return;
     if (Date.now() > deadline) fail('NOT_READY', `the network did not come up in time (${progress})`);
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }

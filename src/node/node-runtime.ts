@@ -33,6 +33,12 @@ export interface NodeStatusView {
   round: number;
   peers: string[];
   mempool: { txs: number; bytes: number };
+  /**
+   * Every service `node start` attaches (the transfer service and its routes) is serving. False
+   * between the API's first answer and that: a client that waits for a network to come up waits
+   * for this too, or it can find /consents not routed yet.
+   */
+  ready: boolean;
 }
 
 export interface NodeRuntime {

@@ -59,6 +59,8 @@ export interface RunningNode extends NodeRuntime {
   readonly net: PeerNetwork;
   /** Adds a route to the node's API (for services attached after start: the transfer service). */
   route: ApiServer['route'];
+  /** Says, from now on, that every service is attached (`/status` `ready`). */
+  markReady(): void;
   /**
    * Resolves with the fault that means this node must stop: its store could no longer be written
    * (STORE_FAILED, store/write-fault.ts). Pending while all is well; never rejects. `node start`
@@ -333,6 +335,8 @@ async function wire(
   }
 
   // --- runtime facade for the API ---
+  // Set by whoever attaches the node's services (`node start`: the transfer service).
+  let servicesReady = false;
   const runtime: NodeRuntime = {
     chain,
     metrics,
@@ -349,6 +353,7 @@ async function wire(
         round: driver.round,
         peers: peerNetwork.connectedPeers(),
         mempool: { txs: pool.size, bytes: pool.bytes },
+        ready: servicesReady,
       };
     },
     submit(bytes: Uint8Array): SubmitResult {
@@ -439,6 +444,9 @@ async function wire(
   let closed = false;
   return {
     ...runtime,
+    markReady: () => {
+      servicesReady = true;
+    },
     apiUrl,
     genesis,
     net: peerNetwork,

@@ -356,7 +356,9 @@ class TestNetworkImpl implements TestNetwork {
       async () => {
         if (child.exitCode !== null || child.signalCode !== null) return 'exited';
         const response = await fetch(`${api}/status`, { signal: AbortSignal.timeout(5_000) });
-        return response.status === 200 ? 'answering' : undefined;
+        if (response.status !== 200) return undefined;
+        // Ready: its transfer routes are attached too (they come a moment after the API answers).
+        return ((await response.json()) as { ready?: boolean }).ready === true ? 'answering' : undefined;
       },
       { timeoutMs: START_TIMEOUT_MS, intervalMs: 50 },
     );

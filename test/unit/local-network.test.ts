@@ -80,6 +80,7 @@ describe('local network readiness', () => {
       height: 0,
       blockHash: GENESIS,
       peers: [],
+      ready: true,
     }));
     const follower = await open(followerStatus);
     await waitUntilReady(
@@ -103,7 +104,7 @@ describe('local network readiness', () => {
       (n) =>
         n === 1
           ? undefined
-          : { org: 'b', chainId: CHAIN, height: 3, blockHash: 'cd'.repeat(32), peers: ['a'] },
+          : { org: 'b', chainId: CHAIN, height: 3, blockHash: 'cd'.repeat(32), peers: ['a'], ready: true },
       (message) => progress.push(message),
     );
     assert.equal(validator.statusRequests, 2);
@@ -117,10 +118,30 @@ describe('local network readiness', () => {
     const { follower } = await waitForPair((n) =>
       n === 1
         ? undefined
-        : { org: 'b', chainId: CHAIN, height: 3, blockHash: 'cd'.repeat(32), peers: n === 2 ? [] : ['a'] },
+        : {
+            org: 'b',
+            chainId: CHAIN,
+            height: 3,
+            blockHash: 'cd'.repeat(32),
+            peers: n === 2 ? [] : ['a'],
+            ready: true,
+          },
     );
     assert.equal(follower.statusRequests, 3);
     assert.equal(follower.blockRequests, 1);
+  });
+
+  it('waits for every node to be ready, not only connected: its transfer routes come a moment later', async () => {
+    // The follower is connected from its first answer but ready only from its third.
+    const { follower } = await waitForPair((n) => ({
+      org: 'b',
+      chainId: CHAIN,
+      height: 0,
+      blockHash: GENESIS,
+      peers: ['a'],
+      ready: n >= 3,
+    }));
+    assert.equal(follower.statusRequests, 3);
   });
 
   it('probeNode returns the /status it checked the identity on', async () => {
