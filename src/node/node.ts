@@ -59,7 +59,10 @@ export interface RunningNode extends NodeRuntime {
   readonly net: PeerNetwork;
   /** Adds a route to the node's API (for services attached after start: the transfer service). */
   route: ApiServer['route'];
-  /** Says, from now on, that every service is attached (`/status` `ready`). */
+  /**
+   * Says, from now on, that every service is attached (`/status` `ready`). Until then a path the
+   * API has no route for answers 503 NOT_READY (the routes may still come), afterwards 404.
+   */
   markReady(): void;
   /**
    * Resolves with the fault that means this node must stop: its store could no longer be written
@@ -408,6 +411,8 @@ async function wire(
     port: config.apiPort,
     token,
     logger: logger.child({ component: 'api' }),
+    // `node start` attaches the transfer routes once the node has started (markReady).
+    routesFollowListen: true,
   });
   registerNodeRoutes(server, runtime, new StoreChainReader(store, params));
   const apiUrl = await server.listen();
@@ -446,6 +451,7 @@ async function wire(
     ...runtime,
     markReady: () => {
       servicesReady = true;
+      server.routesComplete();
     },
     apiUrl,
     genesis,

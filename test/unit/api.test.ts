@@ -699,6 +699,40 @@ describe('local HTTP API server', () => {
   });
 });
 
+describe('local HTTP API server whose routes follow listen (a starting node)', () => {
+  it('answers a path without a route 503 NOT_READY with Retry-After until its routes are complete, then 404', async () => {
+    const server = createApiServer({
+      port: 0,
+      token: TOKEN,
+      logger: createMemoryLogger().logger,
+      routesFollowListen: true,
+    });
+    server.route('GET', '/status', () => ({ json: { height: 1 } }));
+    const url = await server.listen();
+    try {
+      assert.equal((await call(`${url}/status`)).status, 200);
+      const early = await call(`${url}/consents`, { method: 'POST', body: '{}' });
+      expectError(early, 503, 'NOT_READY');
+      assert.equal(early.headers.get('retry-after'), '1');
+      assert.match(early.json.error?.message ?? '', /starting.*\/consents/);
+      // A method no route takes yet is the same: the route may still come.
+      expectError(await call(`${url}/consents`, { method: 'PROPFIND' }), 503, 'NOT_READY');
+      server.route('POST', '/consents', () => ({ status: 201, json: { added: true } }));
+      server.routesComplete();
+      const added = await call(`${url}/consents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      assert.equal(added.status, 201);
+      const late = await call(`${url}/nope`);
+      expectError(late, 404, 'ROUTE_NOT_FOUND');
+      assert.equal(late.headers.get('retry-after'), null);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('local HTTP API server bound to an address outside the loopback names', () => {
   // 127.0.0.2 is still this machine's loopback interface (all of 127/8 is), so nothing outside it
   // can connect, but it is none of the names the server treats as loopback: it acts as an

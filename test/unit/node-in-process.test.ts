@@ -130,6 +130,21 @@ describe('a node started in this process (node.ts)', function () {
     ({ node, config, dataDir, logLines } = await startInProcess(temp.path, genesis, SELF, ports[7]!));
   });
 
+  it('tells a client it is starting until its services are attached (markReady), then that a path has no route', async () => {
+    const ask = async (route: string) => {
+      const response = await fetch(`${node.apiUrl}${route}`);
+      const json = (await response.json()) as { ready?: boolean; error?: { code: string } };
+      return { status: response.status, json, retryAfter: response.headers.get('retry-after') };
+    };
+    assert.equal((await ask('/status')).json.ready, false);
+    const early = await ask('/payload/stats');
+    assert.deepEqual([early.status, early.json.error?.code, early.retryAfter], [503, 'NOT_READY', '1']);
+    node.markReady();
+    assert.equal((await ask('/status')).json.ready, true);
+    const late = await ask('/payload/stats');
+    assert.deepEqual([late.status, late.json.error?.code, late.retryAfter], [404, 'ROUTE_NOT_FOUND', null]);
+  });
+
   it('reports the free bytes on the disk of its data directory and the reserve node.json sets', async () => {
     const text = await (await fetch(`${node.apiUrl}/metrics`)).text();
     assert.equal(findMetric(text, 'bayledger_disk_reserve_bytes'), IN_PROCESS_DISK_RESERVE_BYTES);

@@ -24,6 +24,13 @@ export interface ApiServerOptions {
   readonly logger: Logger;
   /** Default body limit for routes that do not set their own. Default LIMITS.maxApiBodyBytes. */
   readonly maxBodyBytes?: number;
+  /**
+   * True when routes are still added after `listen()` (the node's transfer routes, attached once
+   * the node has started): until `routesComplete()`, a path without a route answers 503 NOT_READY
+   * with Retry-After, so a client that comes early is told to come back rather than that the path
+   * does not exist. Default false: every route is added before `listen()`.
+   */
+  readonly routesFollowListen?: boolean;
 }
 
 export interface ApiServer {
@@ -32,8 +39,13 @@ export interface ApiServer {
   listen(): Promise<string>;
   /** The base URL; only after `listen` resolved. */
   readonly url: string;
+  /** Says that every route is added: from now on a path without a route is a 404 (routesFollowListen). */
+  routesComplete(): void;
   close(): Promise<void>;
 }
+
+/** Seconds a client is asked to wait (Retry-After) before it asks a starting node again. */
+const STARTING_RETRY_AFTER_SECONDS = 1;
 
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH']);
 const WRITE_METHODS: ReadonlySet<HttpMethod> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -62,6 +74,7 @@ class HttpApiServer implements ApiServer {
   readonly #defaultMaxBodyBytes: number;
   readonly #server: Server;
   #url: string | undefined;
+  #routesComplete: boolean;
 
   constructor(options: ApiServerOptions) {
     this.#tokenCheck = new BearerTokenCheck(options.token);
@@ -69,6 +82,7 @@ class HttpApiServer implements ApiServer {
     this.#host = options.host ?? '127.0.0.1';
     this.#port = options.port;
     this.#defaultMaxBodyBytes = options.maxBodyBytes ?? LIMITS.maxApiBodyBytes;
+    this.#routesComplete = options.routesFollowListen !== true;
     this.#server = createServer((request, response) => {
       void this.#handle(request, response);
     });
@@ -92,6 +106,10 @@ class HttpApiServer implements ApiServer {
       `route ${pattern}: maxBodyBytes above ${ceiling}`,
     );
     this.#router.add(method, pattern, handler, options);
+  }
+
+  routesComplete(): void {
+    this.#routesComplete = true;
   }
 
   get url(): string {
@@ -191,11 +209,11 @@ class HttpApiServer implements ApiServer {
     const method = (request.method ?? '').toUpperCase();
     if (!METHODS.has(method)) {
       const get = this.#router.match('GET', url.pathname);
-      if (get.kind === 'not-found') fail('ROUTE_NOT_FOUND', `no route for ${url.pathname}`);
+      if (get.kind === 'not-found') this.#noRoute(url.pathname);
       throw new MethodNotAllowedError(get.kind === 'found' ? [get.route.method] : get.allowed);
     }
     const match = this.#router.match(method as HttpMethod, url.pathname);
-    if (match.kind === 'not-found') fail('ROUTE_NOT_FOUND', `no route for ${url.pathname}`);
+    if (match.kind === 'not-found') this.#noRoute(url.pathname);
     if (match.kind === 'method-not-allowed') throw new MethodNotAllowedError(match.allowed);
     const { route, params } = match;
     const needsAuth = route.options.auth ?? WRITE_METHODS.has(route.method);
@@ -203,6 +221,12 @@ class HttpApiServer implements ApiServer {
     if (needsAuth) this.#tokenCheck.check(request.headers.authorization);
     const apiRequest = await this.#readRequest(request, method as HttpMethod, url, params, route, inviteBody);
     return route.handler(apiRequest);
+  }
+
+  #noRoute(path: string): never {
+    if (!this.#routesComplete)
+      fail('NOT_READY', `the node is starting and does not serve ${path} yet: try again in a moment`);
+    return fail('ROUTE_NOT_FOUND', `no route for ${path}`);
   }
 
   async #readRequest(
@@ -267,6 +291,8 @@ class HttpApiServer implements ApiServer {
     const headers: Record<string, string> = {};
     if (answer.status === 401) headers['www-authenticate'] = 'Bearer';
     if (error instanceof MethodNotAllowedError) headers.allow = error.allowed.join(', ');
+    // RFC 9110 section 10.2.3: how long a client should wait before it asks again.
+    if (answer.status === 503) headers['retry-after'] = String(STARTING_RETRY_AFTER_SECONDS);
     if (response.headersSent) {
       // The answer was already on its way; all that is left is to cut the connection.
       response.destroy();
