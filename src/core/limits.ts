@@ -180,6 +180,14 @@ export const LIMITS = {
   maxRerelayedTxsPerTick: 128,
   /** Bytes re-sent per tick (to each validator): one batch frame (maxBatchBytes). */
   maxRerelayedBytesPerTick: 256 * 1024,
+  /**
+   * What a validator that connects is sent of the transactions waiting in a node's mempool, oldest
+   * first (src/node/mempool/tx-relay.ts, decision 64): the re-relay tick's bounds, since it is one
+   * more re-send, at most once per minConnectSendGapMs to one validator.
+   */
+  maxTxsSentOnConnect: 128,
+  maxBytesSentOnConnect: 256 * 1024,
+  minConnectSendGapMs: 10_000,
   /** Longest wait between two re-sends of our consensus messages while a height stays stalled. */
   maxRegossipIntervalMs: 8_000,
 

@@ -28,6 +28,7 @@ export interface NodeMetrics {
   readonly syncedBlocks: Counter;
   readonly relayedTxsDropped: Counter;
   readonly txsRerelayed: Counter;
+  readonly txsSentOnConnect: Counter;
 }
 
 export function createNodeMetrics(live: {
@@ -126,6 +127,10 @@ export function createNodeMetrics(live: {
     txsRerelayed: registry.counter({
       name: 'bayledger_txs_rerelayed_total',
       help: 'Transactions submitted here sent to the validators again because they still waited in the mempool.',
+    }),
+    txsSentOnConnect: registry.counter({
+      name: 'bayledger_txs_sent_on_connect_total',
+      help: 'Transactions waiting in the mempool sent to a validator as it connected (it may have restarted empty).',
     }),
   };
 }

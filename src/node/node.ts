@@ -301,7 +301,8 @@ async function wire(
   closers.push(() => sync.close());
 
   // A relay can be lost (decision 9), so a submitted transaction still waiting here is sent again,
-  // with backoff and per-tick bounds (src/node/mempool/tx-relay.ts, rerelay.ts).
+  // with backoff and per-tick bounds (src/node/mempool/tx-relay.ts, rerelay.ts); and a validator
+  // that connects, which may have restarted empty, is sent the oldest of what waits (decision 64).
   const relay = new TxRelay(
     {
       validatorIds,
@@ -314,7 +315,15 @@ async function wire(
       maxTxsPerTick: LIMITS.maxRerelayedTxsPerTick,
       maxBytesPerTick: LIMITS.maxRerelayedBytesPerTick,
     },
-    (txIdHex) => pool.get(txIdHex)?.bytes,
+    {
+      maxTxs: LIMITS.maxTxsSentOnConnect,
+      maxBytes: LIMITS.maxBytesSentOnConnect,
+      minGapMs: LIMITS.minConnectSendGapMs,
+    },
+    {
+      bytesOf: (txIdHex) => pool.get(txIdHex)?.bytes,
+      oldest: (maxTxs, maxBytes) => pool.takeForBlock(maxTxs, maxBytes).map((entry) => entry.bytes),
+    },
   );
   const rerelayTimer = setInterval(() => {
     const rerelayed = relay.tick(performance.now());
@@ -322,6 +331,12 @@ async function wire(
   }, LIMITS.mempoolRerelayIntervalMs);
   rerelayTimer.unref();
   closers.push(async () => clearInterval(rerelayTimer));
+  const stopSendingOnConnect = peerNetwork.onPeerEvent((event) => {
+    if (event.kind !== 'connect') return;
+    const sent = relay.sendOnConnect(event.orgId, performance.now());
+    if (sent > 0) metrics.txsSentOnConnect.inc(sent);
+  });
+  closers.push(async () => stopSendingOnConnect());
 
   /** Mempool admission of a submitted transaction, relaying it to the validators when it is new. */
   function admitAndRelay(bytes: Uint8Array): AddResult {
@@ -466,6 +481,7 @@ async function wire(
       waiters.cancelAll();
       heightWaiters.cancelAll();
       clearInterval(rerelayTimer);
+      stopSendingOnConnect();
       await server.close().catch(() => undefined);
       await driver.close();
       await sync.close();

@@ -241,6 +241,13 @@ describe('node network: 4 validators and 3 followers as real processes', functio
         { timeoutMs: 60_000 },
       );
     }
+    // Only qianhai still held them (sz-cac, where they were submitted, restarted empty): it sent
+    // them to each validator that connected (decision 64), so none waited for a heartbeat.
+    const sentOnConnect = metricValue(
+      (await net.get<string>(VALIDATOR_C, '/metrics')).json,
+      'bayledger_txs_sent_on_connect_total',
+    );
+    assert.ok(sentOnConnect >= pending.length, `qianhai sent ${sentOnConnect} on connect`);
     const top = Math.max(...(await heights(net, running(net))));
     assert.ok(top > frozen[0]!);
     await net.waitFor('every node caught up', async () =>

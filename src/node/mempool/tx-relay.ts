@@ -1,7 +1,8 @@
 // Sending the transactions submitted here to the validators: once when the mempool admits one,
 // then again on a timer while it waits there, since a relay can be lost (decision 9; the re-send
-// schedule and its bounds are rerelay.ts's). The node owns the timer and the counters; this file
-// decides who is sent what.
+// schedule and its bounds are rerelay.ts's). And, to a validator that connects, the oldest of
+// everything waiting here, since it may have restarted with an empty mempool (decision 64). The
+// node owns the timer and the counters; this file decides who is sent what.
 import { RerelayLedger, type RerelayPolicy } from './rerelay.js';
 
 export interface TxRelayPeers {
@@ -13,20 +14,40 @@ export interface TxRelayPeers {
   send(peerId: string, bytes: Uint8Array): void;
 }
 
+/** What the relay reads of the mempool. */
+export interface TxRelayMempool {
+  /** A transaction's bytes while it waits in the mempool, undefined once it left. */
+  bytesOf(txIdHex: string): Uint8Array | undefined;
+  /** The oldest waiting transactions, submitted here or relayed, within both bounds (arrival order). */
+  oldest(maxTxs: number, maxBytes: number): readonly Uint8Array[];
+}
+
+/** How much a validator that connects is sent of what waits here, and how often. */
+export interface ConnectSendPolicy {
+  readonly maxTxs: number;
+  readonly maxBytes: number;
+  /** Least time between two such sends to one validator: a peer that reconnects in a loop gets one. */
+  readonly minGapMs: number;
+}
+
 export class TxRelay {
   readonly #peers: TxRelayPeers;
   readonly #ledger: RerelayLedger;
-  /** A transaction's bytes while it waits in the mempool, undefined once it left. */
-  readonly #pending: (txIdHex: string) => Uint8Array | undefined;
+  readonly #mempool: TxRelayMempool;
+  readonly #connectPolicy: ConnectSendPolicy;
+  /** When each validator was last sent the mempool on connecting (at most one entry per validator). */
+  readonly #connectSentMs = new Map<string, number>();
 
   constructor(
     peers: TxRelayPeers,
     policy: RerelayPolicy,
-    pending: (txIdHex: string) => Uint8Array | undefined,
+    connectPolicy: ConnectSendPolicy,
+    mempool: TxRelayMempool,
   ) {
     this.#peers = peers;
     this.#ledger = new RerelayLedger(policy);
-    this.#pending = pending;
+    this.#connectPolicy = connectPolicy;
+    this.#mempool = mempool;
   }
 
   /** Transactions submitted here that a tick may still re-send (until one finds them gone). */
@@ -53,10 +74,29 @@ export class TxRelay {
     const connected = new Set(this.#peers.connectedPeers());
     const targets = this.#peers.validatorIds.filter((id) => connected.has(id));
     if (targets.length === 0) return 0;
-    const due = this.#ledger.takeDue(nowMs, this.#pending);
+    const due = this.#ledger.takeDue(nowMs, (txIdHex) => this.#mempool.bytesOf(txIdHex));
     for (const { bytes } of due) {
       for (const validator of targets) this.#peers.send(validator, bytes);
     }
     return due.length;
+  }
+
+  /**
+   * A peer connected: if it is a validator, it is sent the oldest transactions waiting here (up to
+   * the policy's bounds), whoever submitted them, and their count returned. Re-relay leaves a
+   * relayed transaction to the node it was submitted to; when that node is gone too, a validator
+   * that restarted would otherwise learn of what its peers hold only when one of them proposes,
+   * and proposers of round 0 wait for something to order (heartbeatMs). Receivers drop copies they
+   * hold or committed by id before any check, unpenalised.
+   */
+  sendOnConnect(peerId: string, nowMs: number): number {
+    if (!this.#peers.validatorIds.includes(peerId)) return 0;
+    const lastMs = this.#connectSentMs.get(peerId);
+    if (lastMs !== undefined && nowMs - lastMs < this.#connectPolicy.minGapMs) return 0;
+    const waiting = this.#mempool.oldest(this.#connectPolicy.maxTxs, this.#connectPolicy.maxBytes);
+    if (waiting.length === 0) return 0;
+    this.#connectSentMs.set(peerId, nowMs);
+    for (const bytes of waiting) this.#peers.send(peerId, bytes);
+    return waiting.length;
   }
 }
