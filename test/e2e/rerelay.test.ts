@@ -1,7 +1,9 @@
 // End-to-end: a transaction whose relay to the validators was lost still commits, because the node
-// it was submitted to sends it again while it waits in its mempool (src/node/mempool/rerelay.ts).
-// Real processes, one validator and one follower (the follower never proposes, so without
-// re-relay nothing else would ever bring the transaction to a proposer).
+// it was submitted to sends it again: to the validator as it reconnects (decision 64,
+// src/node/mempool/tx-relay.ts), and, when that send is not due (one per validator per
+// LIMITS.minConnectSendGapMs), while it waits in its mempool (re-relay, src/node/mempool/rerelay.ts).
+// Real processes, one validator and one follower (the follower never proposes, so without these
+// nothing else would ever bring the transaction to a proposer).
 //
 // How the relay is lost, honestly: the validator is paused (SIGSTOP) while the follower relays
 // the transaction over an already open stream, so the bytes leave the follower and sit unread in
@@ -34,15 +36,8 @@ describe('mempool re-relay (real processes)', function () {
     await net?.stop();
   });
 
-  it('a transaction whose relay the validator lost is sent again and commits', async () => {
-    const validator = net.validators[0]!;
-    const follower = net.followers[0]!;
-    // One transaction through the follower first: its relay stream to the validator is then open,
-    // so the next relay leaves at once instead of waiting in the send queue for a stream.
-    const warmUp = await net.makeConsentGrant();
-    const warmAnswer = await net.submit(follower, warmUp.bytes, { wait: true });
-    assert.equal(warmAnswer.status, 200, JSON.stringify(warmAnswer.json));
-
+  /** Loses the relay of a new transaction as the head of the file says; resolves with its id. */
+  async function loseARelay(validator: string, follower: string): Promise<string> {
     const relaysBefore = await metricOf(net, follower, RELAYS_SENT, RELAY_LABELS);
     const paused = net.nodes.get(validator)!.process!;
     assert.ok(paused.kill('SIGSTOP'), 'the validator is paused');
@@ -57,21 +52,52 @@ describe('mempool re-relay (real processes)', function () {
     const killed = await net.kill(validator, 'SIGKILL');
     assert.equal(killed.signal, 'SIGKILL');
     await net.restart(validator);
-    const pending = await net.get<{ status: string }>(follower, `/tx/${grant.txIdHex}`);
-    assert.equal(pending.json.status, 'pending', 'still waiting in the follower mempool');
+    return grant.txIdHex;
+  }
 
-    // Re-sent after LIMITS.mempoolRerelayAgeMs (3 s), then at 6, 12, 24 s while the validator is
-    // still starting; committed well inside this deadline. Without re-relay it stays pending.
+  async function committedEverywhere(txIdHex: string): Promise<void> {
+    // Re-relay sends after LIMITS.mempoolRerelayAgeMs (3 s), then at 6, 12, 24 s while the
+    // validator is still starting; committed well inside this deadline.
     await net.waitFor(
-      `transaction ${grant.txIdHex} committed`,
+      `transaction ${txIdHex} committed`,
       async () =>
-        (await net.get<{ status: string }>(follower, `/tx/${grant.txIdHex}`)).json.status === 'committed',
+        (await net.get<{ status: string }>(net.followers[0]!, `/tx/${txIdHex}`)).json.status === 'committed',
       { timeoutMs: 40_000 },
     );
-    const rerelayed = await metricOf(net, follower, 'bayledger_txs_rerelayed_total');
-    assert.ok(rerelayed >= 1, `the follower re-relayed ${rerelayed} transactions`);
     // The validator holds it too, committed by its own consensus after the restart.
-    const onValidator = await net.get<{ status: string }>(validator, `/tx/${grant.txIdHex}`);
+    const onValidator = await net.get<{ status: string }>(net.validators[0]!, `/tx/${txIdHex}`);
     assert.equal(onValidator.json.status, 'committed');
+  }
+
+  it('a transaction whose relay the validator lost is sent again, on reconnect or later, and commits', async () => {
+    const validator = net.validators[0]!;
+    const follower = net.followers[0]!;
+    // One transaction through the follower first: its relay stream to the validator is then open,
+    // so the next relay leaves at once instead of waiting in the send queue for a stream.
+    const warmUp = await net.makeConsentGrant();
+    const warmAnswer = await net.submit(follower, warmUp.bytes, { wait: true });
+    assert.equal(warmAnswer.status, 200, JSON.stringify(warmAnswer.json));
+
+    // The validator reconnects with an empty mempool: the follower sends it what waits (decision 64).
+    const first = await loseARelay(validator, follower);
+    await committedEverywhere(first);
+    assert.equal(await metricOf(net, follower, 'bayledger_txs_sent_on_connect_total'), 1);
+
+    // Lost again, and the validator back before that send is due again (10 s per validator): only
+    // re-relay brings this one. A restart slower than the gap (a very loaded machine) gets the
+    // send on connect instead, which says nothing of re-relay: then the loss is made again, each
+    // time right after a send on connect, so the gap is whole.
+    for (let attempt = 1; ; attempt++) {
+      const sentBefore = await metricOf(net, follower, 'bayledger_txs_sent_on_connect_total');
+      const again = await loseARelay(validator, follower);
+      await committedEverywhere(again);
+      const sentOnConnect =
+        (await metricOf(net, follower, 'bayledger_txs_sent_on_connect_total')) - sentBefore;
+      if (sentOnConnect > 0 && attempt < 3) continue;
+      assert.equal(sentOnConnect, 0, `the validator restarted after the gap ${attempt} times`);
+      const rerelayed = await metricOf(net, follower, 'bayledger_txs_rerelayed_total');
+      assert.ok(rerelayed >= 1, `the follower re-relayed ${rerelayed} transactions`);
+      break;
+    }
   });
 });
