@@ -1,12 +1,14 @@
-// How tests start the bayledger CLI as a child process: the compiled dist/ when it is at least as
-// new as every source file (npm test builds first), else an esbuild bundle of the sources made
-// once per test process, else the sources through tsx (about 0.3 s more per start than dist/, and
-// 1-2 s more for a node with its worker threads). BAYLEDGER_TEST_CLI=dist|bundle|tsx forces one;
-// BAYLEDGER_TEST_NODE_FLAGS adds Node flags to every child, e.g. '--cpu-prof --cpu-prof-dir=/tmp/p'.
+// How tests start the bayledger CLI as a child process: bin/bayledger.js (the bundle `npm run
+// build` writes to dist/bundle/) when it is at least as new as every source file (npm test builds
+// first), else the same bundle made once per test process from the sources, else the sources
+// through tsx (about 0.3 s more per start than dist/, and 1-2 s more for a node with its worker
+// threads). BAYLEDGER_TEST_CLI=dist|bundle|tsx forces one; BAYLEDGER_TEST_NODE_FLAGS adds Node
+// flags to every child, e.g. '--cpu-prof --cpu-prof-dir=/tmp/p'.
 import { readdirSync, rmSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUNDLE_OUT_DIR, buildBundle } from '../../cli/build/bundle.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -23,17 +25,22 @@ function sourceFiles(directory: string): string[] {
   return found;
 }
 
-/** True when every .ts file of src/ and cli/ has a compiled .js in dist/ at least as new. */
+/**
+ * True when every .ts file of src/ and cli/ has a compiled .js in dist/ at least as new, and the
+ * bundle bin/bayledger.js runs (dist/bundle/start.js) is at least as new as all of them.
+ */
 export function distIsFresh(): boolean {
   try {
+    const bundleMs = statSync(path.join(BUNDLE_OUT_DIR, 'start.js')).mtimeMs;
     for (const folder of ['src', 'cli']) {
       for (const source of sourceFiles(path.join(REPO_ROOT, folder))) {
+        const sourceMs = statSync(source).mtimeMs;
         const compiled = path.join(
           REPO_ROOT,
           'dist',
           path.relative(REPO_ROOT, source).replace(/\.ts$/, '.js'),
         );
-        if (statSync(compiled).mtimeMs < statSync(source).mtimeMs) return false;
+        if (statSync(compiled).mtimeMs < sourceMs || bundleMs < sourceMs) return false;
       }
     }
     return true;
@@ -59,33 +66,15 @@ let bundledCli: Promise<string | undefined> | undefined;
 /** distIsFresh() once per test process (a walk of every source file: about 7 ms). */
 let freshDist: boolean | undefined;
 
-/**
- * Worker threads start from a module next to their caller (startModuleWorker resolves it against
- * import.meta.url), which inside a bundle is the bundle's own folder: these are bundled beside the
- * CLI under the names their callers ask for, or `chain verify` fails to find its thread (and a
- * payload's sealing and item writing fall back to the main thread, unseen).
- */
-export const WORKER_ENTRIES: Readonly<Record<string, string>> = {
-  'verify-thread': 'src/node/chain/verify-thread.ts',
-  'verify-worker': 'src/node/verify-pool/verify-worker.ts',
-  'item-write-worker': 'src/node/transfer/item-write-worker.ts',
-  'seal-worker': 'src/node/transfer/seal-worker.ts',
-};
-
-/** cli/main.ts (and the worker modules) bundled once per test process with esbuild (tsx's bundler). */
+/** The CLI bundled from the sources once per test process, as `npm run build` bundles it. */
 async function bundleCli(): Promise<string | undefined> {
   try {
-    const esbuild = await import('esbuild');
     const outdir = path.join(BUNDLE_DIR, `cli-${process.pid}`);
-    await mkdir(outdir, { recursive: true });
+    await buildBundle(outdir);
     // Inside node_modules no package.json says "module": this one makes the .js files ES modules.
     await writeFile(path.join(outdir, 'package.json'), '{ "type": "module" }\n');
-    const entryPoints: Record<string, string> = { main: path.join(REPO_ROOT, 'cli/main.ts') };
-    for (const [name, source] of Object.entries(WORKER_ENTRIES))
-      entryPoints[name] = path.join(REPO_ROOT, source);
-    await esbuild.build({ ...BUNDLE_OPTIONS, entryPoints, outdir });
     process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
-    return path.join(outdir, 'main.js');
+    return path.join(outdir, 'start.js');
   } catch {
     return undefined;
   }
@@ -106,5 +95,5 @@ export async function cliCommand(): Promise<string[]> {
     const bundle = await bundledCli;
     if (bundle !== undefined) return [...node, bundle];
   }
-  return [...node, '--import', 'tsx', path.join(REPO_ROOT, 'cli/main.ts')];
+  return [...node, '--import', 'tsx', path.join(REPO_ROOT, 'cli/start.ts')];
 }

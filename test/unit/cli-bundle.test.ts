@@ -1,11 +1,16 @@
-// The test harness's esbuild bundle of the CLI (test/helpers/cli-command.ts, used when dist/ is
-// stale) must carry every module the node starts as a worker thread or process: inside a bundle
-// they are looked up beside it by name, and a missing one fails, or for a payload's sealing and
-// item writing falls back to the main thread without a word.
+// The CLI's bundle (cli/build/bundle.ts: what bin/bayledger.js runs, and what the test harness
+// bundles when dist/ is stale) must carry every module the node starts as a worker thread or
+// process: inside a bundle they are looked up beside it by name, and a missing one fails, or for
+// a payload's sealing and item writing falls back to the main thread without a word.
 import { strict as assert } from 'node:assert';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, WORKER_ENTRIES } from '../helpers/cli-command.js';
+import { buildBundle, EXTERNAL_PACKAGES, WORKER_ENTRIES } from '../../cli/build/bundle.js';
+import { PACKAGE_VERSION } from '../../cli/package-info.js';
+import { runCommand } from '../helpers/child.js';
+import { BUNDLE_DIR, REPO_ROOT } from '../helpers/cli-command.js';
 
 function sourceFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
@@ -15,7 +20,7 @@ function sourceFiles(directory: string): string[] {
   });
 }
 
-describe("the test harness's CLI bundle", () => {
+describe("the CLI's bundle", () => {
   it('names every module started as a worker thread or a process, at the path it is found', () => {
     const started = new Map<string, string>();
     for (const file of sourceFiles(path.join(REPO_ROOT, 'src'))) {
@@ -30,5 +35,44 @@ describe("the test harness's CLI bundle", () => {
     );
     for (const source of Object.values(WORKER_ENTRIES))
       assert.ok(existsSync(path.join(REPO_ROOT, source)), source);
+  });
+});
+
+describe('the CLI bundled from the sources (cli/build/bundle.ts)', function () {
+  this.timeout(60_000);
+  const outdir = path.join(BUNDLE_DIR, `bundle-test-${process.pid}`);
+  let networkDir = '';
+  after(() => {
+    rmSync(outdir, { recursive: true, force: true });
+    if (networkDir !== '') rmSync(networkDir, { recursive: true, force: true });
+  });
+
+  it('runs commands, leaves the native packages to node_modules, and has a source map per chunk', async () => {
+    await buildBundle(outdir);
+    const start = path.join(outdir, 'start.js');
+    const version = await runCommand([process.execPath, start, '--version'], {
+      timeoutMs: 20_000,
+      label: 'bayledger --version',
+    });
+    assert.deepEqual([version.code, version.stdout.trim()], [0, PACKAGE_VERSION], version.stderr);
+    // A command that loads the key and genesis code: a network of keys and configs written to disk.
+    networkDir = await mkdtemp(path.join(tmpdir(), 'bayledger-bundle-test-'));
+    const out = path.join(networkDir, 'net');
+    const init = await runCommand(
+      [process.execPath, start, 'network', 'init', '--out', out, '--base-port', '0'],
+      {
+        timeoutMs: 20_000,
+        label: 'bayledger network init',
+      },
+    );
+    assert.equal(init.code, 0, init.stderr);
+    assert.ok(existsSync(path.join(out, 'genesis.json')));
+    const chunks = readdirSync(outdir).filter((name) => name.endsWith('.js'));
+    for (const chunk of chunks) assert.ok(existsSync(path.join(outdir, `${chunk}.map`)), `${chunk}.map`);
+    const code = chunks.map((chunk) => readFileSync(path.join(outdir, chunk), 'utf8')).join('\n');
+    for (const name of EXTERNAL_PACKAGES)
+      assert.match(code, new RegExp(`from "${name}"`), `${name} imported from node_modules`);
+    // libp2p is bundled: no chunk imports it by name.
+    assert.doesNotMatch(code, /from "libp2p"/);
   });
 });
