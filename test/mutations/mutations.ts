@@ -9,6 +9,7 @@
 // Session 27: the two bugs the chaos soak found.
 // Session 28: a recipient's disk filling during payload fetches (ARCHITECTURE decision 60), and
 // the votes re-sent every interval of a stall.
+// Session 31: what a connecting validator is sent (decision 64), a starting node's 503.
 //
 // `from` must occur exactly once in `file`; when the code around it changes, update it here.
 
@@ -379,5 +380,30 @@ export const MUTATIONS: readonly Mutation[] = [
     from: '  if (repairs >= LIMITS.maxConnectRepairsPerHeight) return;\n',
     to: '',
     tests: ['test/unit/consensus-missed-messages.test.ts'],
+  },
+  // Session 31: what a connecting validator is sent of the mempool, a starting node's answer.
+  {
+    name: 'no-mempool-on-connect',
+    disables: 'sending a connecting validator what waits in the mempool',
+    file: 'src/node/node.ts',
+    from: '    const sent = relay.sendOnConnect(event.orgId, performance.now());\n',
+    to: '    const sent = 0;\n',
+    tests: ['test/e2e/rerelay.test.ts'],
+  },
+  {
+    name: 'mempool-on-connect-every-time',
+    disables: 'the gap between two sends of the mempool to one connecting validator',
+    file: 'src/node/mempool/tx-relay.ts',
+    from: '    if (lastMs !== undefined && nowMs - lastMs < this.#connectPolicy.minGapMs) return 0;\n',
+    to: '',
+    tests: ['test/unit/tx-relay.test.ts'],
+  },
+  {
+    name: 'starting-node-says-no-route',
+    disables: "a starting node's 503 for a path whose route may still come",
+    file: 'src/node/api/server.ts',
+    from: '    this.#routesComplete = options.routesFollowListen !== true;\n',
+    to: '    this.#routesComplete = true;\n',
+    tests: ['test/unit/api.test.ts'],
   },
 ];
