@@ -9,7 +9,8 @@
 // Session 27: the two bugs the chaos soak found.
 // Session 28: a recipient's disk filling during payload fetches (ARCHITECTURE decision 60), and
 // the votes re-sent every interval of a stall.
-// Session 31: what a connecting validator is sent (decision 64), a starting node's 503.
+// Session 31: what a connecting validator is sent (decision 64), a starting node's 503, a fetch's
+// second wait for disk room.
 //
 // `from` must occur exactly once in `file`; when the code around it changes, update it here.
 
@@ -405,5 +406,13 @@ export const MUTATIONS: readonly Mutation[] = [
     from: '    this.#routesComplete = options.routesFollowListen !== true;\n',
     to: '    this.#routesComplete = true;\n',
     tests: ['test/unit/api.test.ts'],
+  },
+  {
+    name: 'one-room-wait-per-fetch',
+    disables: 'a new wait (warning, short first polls) when the disk refuses a fetch again further on',
+    file: 'src/node/transfer-service/payload-fetcher.ts',
+    from: '        if (outcome.nextChunk !== waitAtChunk) {\n',
+    to: '        if (roomPolls === 0) {\n',
+    tests: ['test/unit/transfer-service-payload.test.ts'],
   },
 ];

@@ -31,7 +31,7 @@ import {
   type PayloadResponse,
 } from '../../src/node/transfer/protocol.js';
 import { type SealedPayload, sealPayload } from '../../src/node/transfer/seal.js';
-import { DiskRoom } from '../../src/node/transfer-service/disk-room.js';
+import { DiskRoom, type RoomClaim } from '../../src/node/transfer-service/disk-room.js';
 import {
   PayloadFetcher,
   type PayloadFetcherOptions,
@@ -90,6 +90,22 @@ class CountingRoom extends DiskRoom {
   override async claim(bytes: number) {
     this.checks++;
     return super.claim(bytes);
+  }
+}
+
+/** The real disk room, whose first claims are granted or refused as scripted (then granted). */
+class ScriptedRoom extends DiskRoom {
+  readonly #script: boolean[];
+
+  constructor(directory: string, script: readonly boolean[]) {
+    super(directory, 0);
+    this.#script = [...script];
+  }
+
+  override async claim(bytes: number): Promise<RoomClaim> {
+    if (this.#script.shift() !== false) return super.claim(bytes);
+    const verdict = { ok: false, freeBytes: await this.freeBytes(), reason: 'is refused by the script' };
+    return { verdict, release: () => undefined };
   }
 }
 
@@ -433,6 +449,34 @@ describe('transfer service: payload channel over libp2p', function () {
     await rm(filler);
     await waitFor('the receipt', () => receipts.some((receipt) => toHex(receipt.transferId) === id));
     assert.equal(receipts.find((receipt) => toHex(receipt.transferId) === id)?.accepted, true);
+  });
+
+  it('a fetch the disk refuses again after progress begins a new wait, warned again at the chunk it reached', async () => {
+    const { declaration, id } = await approvedImaging('no-room-twice', 1_500_000);
+    // The first claim is refused (a wait at chunk 0); the second is granted, and a write after the
+    // 40th chunk fails for want of space as a full disk's would (a second wait, further on).
+    const room = new ScriptedRoom(dir, [false]);
+    const hook = afterChunk(40, () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    });
+    try {
+      const fetcher = newFetcher({ room, retryDelayMs: () => 1, diskRoomPollMs: 5 });
+      considerById(fetcher, declaration.objectId);
+      await waitFor('the receipt', () => receipts.some((receipt) => toHex(receipt.transferId) === id));
+    } finally {
+      hook.restore();
+    }
+    assert.equal(receipts.find((receipt) => toHex(receipt.transferId) === id)?.accepted, true);
+    const waits = recipient.lines.filter(
+      (line) => line.msg === 'payload fetch waits for room on the disk' && line.transferId === id,
+    );
+    assert.deepEqual(
+      waits.map((line) => line.atChunk === 0),
+      [true, false],
+      'one warning a wait: at the start, then at the chunk reached',
+    );
+    assert.ok((waits[1]!.atChunk as number) > 0 && (waits[1]!.atChunk as number) <= 40);
+    assert.match(String(waits[1]!.detail), /ENOSPC/);
   });
 
   it('polls for room soon after a refusal, then less often: the wait doubles up to its cap', () => {

@@ -225,7 +225,12 @@ export class PayloadFetcher {
     // consent may have been revoked meanwhile.
     let fresh: AcceptDecision | undefined = started;
     let failures = 0;
+    // Every poll for room of this fetch (bounded by maxDiskRoomPolls), and those of the current
+    // wait: a wait begins when the disk refuses at a chunk the last wait did not (the fetch made
+    // progress in between), and starts again from the short first poll and with its own warning.
     let roomPolls = 0;
+    let waitPolls = 0;
+    let waitAtChunk = -1;
     while (failures < LIMITS.maxPayloadFetchAttempts) {
       if (this.#closed) return;
       const decision = fresh ?? acceptDecision(this.#options.state, this.#options.self, transferId);
@@ -261,16 +266,20 @@ export class PayloadFetcher {
         roomPolls < (this.#options.maxDiskRoomPolls ?? LIMITS.maxDiskRoomPolls)
       ) {
         // Waiting for an operator to free space is not a failed attempt: ask again after a wait
-        // that doubles up to diskRoomPollMs (bounded by maxDiskRoomPolls), saying so once.
-        if (roomPolls === 0) {
+        // that doubles up to diskRoomPollMs (bounded by maxDiskRoomPolls), saying so once a wait.
+        if (outcome.nextChunk !== waitAtChunk) {
+          waitAtChunk = outcome.nextChunk;
+          waitPolls = 0;
           // The folder names the disk an operator has to free space on.
           logger.warn('payload fetch waits for room on the disk', {
             transferId: job.transferIdHex,
             folder: this.#options.room.directory,
+            atChunk: outcome.nextChunk,
             detail: outcome.detail,
           });
         }
-        const waitMs = roomPollWaitMs(roomPolls, this.#options.diskRoomPollMs ?? LIMITS.diskRoomPollMs);
+        const waitMs = roomPollWaitMs(waitPolls, this.#options.diskRoomPollMs ?? LIMITS.diskRoomPollMs);
+        waitPolls++;
         roomPolls++;
         await sleep(waitMs, undefined, { signal }).catch(() => undefined);
         continue;
