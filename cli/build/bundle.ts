@@ -8,7 +8,7 @@
 // `keys`, `chain status`) from parsing what only `node start` needs: commander's lazy actions
 // become chunks loaded on use. Source maps are written beside each chunk and read only with
 // BAYLEDGER_DEBUG=1 (cli/start.ts), since parsing them costs a node start about 80 ms.
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
@@ -75,6 +75,9 @@ export async function buildBundle(outdir: string): Promise<void> {
   const esbuild = await import('esbuild');
   await rm(outdir, { recursive: true, force: true });
   await esbuild.build(bundleOptions(outdir));
+  // The chunks are ES modules wherever the folder is (the test harness builds one in node_modules,
+  // where no package.json above says so).
+  await writeFile(path.join(outdir, 'package.json'), '{ "type": "module" }\n');
   const written = await readdir(outdir);
   for (const name of ['start', ...Object.keys(WORKER_ENTRIES)]) {
     if (!written.includes(`${name}.js`)) throw new Error(`the bundle lacks ${name}.js in ${outdir}`);

@@ -5,7 +5,6 @@
 // threads). BAYLEDGER_TEST_CLI=dist|bundle|tsx forces one; BAYLEDGER_TEST_NODE_FLAGS adds Node
 // flags to every child, e.g. '--cpu-prof --cpu-prof-dir=/tmp/p'.
 import { readdirSync, rmSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE_OUT_DIR, buildBundle } from '../../cli/build/bundle.js';
@@ -71,8 +70,6 @@ async function bundleCli(): Promise<string | undefined> {
   try {
     const outdir = path.join(BUNDLE_DIR, `cli-${process.pid}`);
     await buildBundle(outdir);
-    // Inside node_modules no package.json says "module": this one makes the .js files ES modules.
-    await writeFile(path.join(outdir, 'package.json'), '{ "type": "module" }\n');
     process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
     return path.join(outdir, 'start.js');
   } catch {

@@ -44,8 +44,11 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Seconds a client is asked to wait (Retry-After) before it asks a starting node again. */
-const STARTING_RETRY_AFTER_SECONDS = 1;
+/**
+ * Seconds a client is asked to wait (Retry-After) after a 503: a node still starting, or one whose
+ * staged uploads are at their bound. Either clears in about that time or later; never sooner.
+ */
+const RETRY_AFTER_SECONDS = 1;
 
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH']);
 const WRITE_METHODS: ReadonlySet<HttpMethod> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -292,7 +295,7 @@ class HttpApiServer implements ApiServer {
     if (answer.status === 401) headers['www-authenticate'] = 'Bearer';
     if (error instanceof MethodNotAllowedError) headers.allow = error.allowed.join(', ');
     // RFC 9110 section 10.2.3: how long a client should wait before it asks again.
-    if (answer.status === 503) headers['retry-after'] = String(STARTING_RETRY_AFTER_SECONDS);
+    if (answer.status === 503) headers['retry-after'] = String(RETRY_AFTER_SECONDS);
     if (response.headersSent) {
       // The answer was already on its way; all that is left is to cut the connection.
       response.destroy();
