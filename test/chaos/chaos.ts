@@ -372,12 +372,12 @@ async function applyPartition(run: ChaosRun, fault: Fault, partition: Partition)
   run.faults.partition++;
   run.partitionShapes[partition.shape]++;
   const side = [...partition.side].join(', ');
-  const how = partition.delayMs === undefined ? '' : `, ${partition.delayMs} ms each way`;
+  const how = partition.shape === 'slow' ? `, ${partition.delayMs} ms each way` : '';
   run.options.say?.(
     `+${run.secondsSinceStart()} s: partition (${partition.shape}${how}) ${side} for ${fault.durationMs} ms`,
   );
   try {
-    if (partition.shape === 'slow') partitions.slow(partition.side, partition.delayMs!);
+    if (partition.shape === 'slow') partitions.slow(partition.side, partition.delayMs);
     else if (partition.shape === 'mute') partitions.mute(partition.side);
     else partitions.cut(partition.side);
     await sleep(fault.durationMs);

@@ -24,13 +24,13 @@ export type PartitionShape =
    */
   | 'mute';
 
-export interface Partition {
-  readonly shape: PartitionShape;
-  /** The side cut off from the rest (for 'split', either half; for 'slow', the slow node). */
-  readonly side: ReadonlySet<string>;
-  /** For 'slow': the delay of each byte, each way. */
-  readonly delayMs?: number;
-}
+/**
+ * One partition: the side cut off from the rest (for 'split', either half; for 'slow', the slow
+ * node), and for 'slow' only, the delay of each byte each way (the compiler holds the two together).
+ */
+export type Partition =
+  | { readonly shape: Exclude<PartitionShape, 'slow'>; readonly side: ReadonlySet<string> }
+  | { readonly shape: 'slow'; readonly side: ReadonlySet<string>; readonly delayMs: number };
 
 export class Partitions {
   readonly #links: LinkProxy[];
