@@ -188,6 +188,13 @@ export const LIMITS = {
   maxTxsSentOnConnect: 128,
   maxBytesSentOnConnect: 256 * 1024,
   minConnectSendGapMs: 10_000,
+  /**
+   * How often the API client asks again when a node answers that it is still starting (503
+   * NOT_READY, src/node/api/client.ts), and the longest Retry-After it honours: a node attaches its
+   * last routes well within a second of answering, so five waits of a second cover a slow start.
+   */
+  maxApiNotReadyRetries: 5,
+  maxApiRetryAfterMs: 5_000,
   /** Longest wait between two re-sends of our consensus messages while a height stays stalled. */
   maxRegossipIntervalMs: 8_000,
 

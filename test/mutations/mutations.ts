@@ -415,4 +415,12 @@ export const MUTATIONS: readonly Mutation[] = [
     to: '        if (roomPolls === 0) {\n',
     tests: ['test/unit/transfer-service-payload.test.ts'],
   },
+  {
+    name: 'no-not-ready-retry',
+    disables: "the API client's new request after a starting node's 503",
+    file: 'src/node/api/client.ts',
+    from: '      if (waitMs === undefined || retries >= this.#maxNotReadyRetries) throw error;\n',
+    to: '      throw error;\n',
+    tests: ['test/unit/api-client.test.ts'],
+  },
 ];

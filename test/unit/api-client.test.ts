@@ -225,4 +225,36 @@ describe('API client', () => {
       assert.match(cut.message, /the node API's answer was cut off \(/);
     }
   });
+
+  it('asks again while a node answers that it is starting (503 NOT_READY with Retry-After), within its bound', async () => {
+    let notReadyAnswers = 2;
+    handler = (_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      if (notReadyAnswers-- > 0) {
+        response.statusCode = 503;
+        response.setHeader('retry-after', '0');
+        response.end('{"error":{"code":"NOT_READY","message":"the node is starting"}}');
+        return;
+      }
+      response.end('{"added":true}');
+    };
+    const token = 'a'.repeat(43);
+    const client = new ApiClient({ baseUrl, token, maxNotReadyRetries: 2 });
+    assert.deepEqual(await client.postJson('/consents', { grant: 1 }), { added: true });
+    // Two answers of a starting node, then the answer: each time the whole write, token included.
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 3 }, () => ({ method: 'POST', authorization: `Bearer ${token}` })),
+    );
+
+    // Past the bound, the node's own error; without Retry-After, no second request at all.
+    seen.length = 0;
+    notReadyAnswers = 10;
+    const starting = await failure(client.getJson('/status'));
+    assert.deepEqual([starting.code, starting.status, seen.length], ['NOT_READY', 503, 3]);
+    seen.length = 0;
+    answering(503, '{"error":{"code":"NOT_READY","message":"too many uploads wait"}}');
+    const plain = await failure(client.getJson('/status'));
+    assert.deepEqual([plain.code, seen.length], ['NOT_READY', 1]);
+  });
 });

@@ -3,6 +3,7 @@
 // `isBayledgerError(error, 'NOT_FOUND')` reads the same against a remote node as locally),
 // UNREACHABLE when nothing answered, TIMEOUT when the answer took too long.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { concatBytes, toHex } from '../../core/bytes.js';
 import { encodeCanonical } from '../../core/codec/canonical.js';
 import { BayledgerError, causeMessage, type ErrorCode, fail, isBayledgerError } from '../../core/errors.js';
@@ -16,6 +17,11 @@ export interface ApiClientOptions {
   /** Where the token came from (a file's path), named when the node refuses it; never the token. */
   readonly tokenSource?: string;
   readonly timeoutMs?: number;
+  /**
+   * How often a request is made again when the node answers that it is still starting (503
+   * NOT_READY with Retry-After; nothing was done). Default LIMITS.maxApiNotReadyRetries.
+   */
+  readonly maxNotReadyRetries?: number;
 }
 
 export class ApiClientError extends BayledgerError {
@@ -75,6 +81,7 @@ export class ApiClient {
   readonly #token: string | undefined;
   readonly #tokenSource: string | undefined;
   readonly #timeoutMs: number;
+  readonly #maxNotReadyRetries: number;
 
   constructor(options: ApiClientOptions) {
     refuseCredentialsInUrl(options.baseUrl);
@@ -82,6 +89,7 @@ export class ApiClient {
     this.#token = options.token;
     this.#tokenSource = options.tokenSource;
     this.#timeoutMs = options.timeoutMs ?? LIMITS.apiClientTimeoutMs;
+    this.#maxNotReadyRetries = options.maxNotReadyRetries ?? LIMITS.maxApiNotReadyRetries;
   }
 
   /** How long a request may take before it fails with TIMEOUT. */
@@ -161,18 +169,19 @@ export class ApiClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (contentType !== undefined) headers['content-type'] = contentType;
     if (this.#token !== undefined && method !== 'GET') headers.authorization = `Bearer ${this.#token}`;
-    let response: Response;
-    try {
-      response = await fetch(`${this.#baseUrl}${path}`, {
-        method,
-        headers,
-        body,
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-    } catch (error) {
-      throw transportError(error, this.#baseUrl, this.#timeoutMs);
-    }
-    if (!response.ok) {
+    for (let retries = 0; ; retries++) {
+      let response: Response;
+      try {
+        response = await fetch(`${this.#baseUrl}${path}`, {
+          method,
+          headers,
+          body,
+          signal: AbortSignal.timeout(this.#timeoutMs),
+        });
+      } catch (error) {
+        throw transportError(error, this.#baseUrl, this.#timeoutMs);
+      }
+      if (response.ok) return response;
       let text: string | undefined;
       try {
         text = textOf(await this.#body(response, LIMITS.maxApiErrorAnswerBytes, path));
@@ -180,12 +189,16 @@ export class ApiClient {
         // Too large for an error body: no code of the node's to report.
         if (!isBayledgerError(error, 'MESSAGE_TOO_LARGE')) throw error;
       }
-      throw answerError(response.status, text, path, {
+      const error = answerError(response.status, text, path, {
         baseUrl: this.#baseUrl,
         tokenSource: this.#tokenSource,
       });
+      const waitMs = notReadyWaitMs(response, error);
+      if (waitMs === undefined || retries >= this.#maxNotReadyRetries) throw error;
+      // A starting node did nothing with the request (its routes are not all there yet): asking
+      // again is safe for a write too, and the body is in memory to send again.
+      await sleep(waitMs);
     }
-    return response;
   }
 
   /** The answer's body within `maxBytes`; a stall or a dropped connection while it arrives fails as fetch would. */
@@ -258,6 +271,17 @@ function transportError(
       ? `cannot reach the node API (${causeMessage(error)})`
       : `the node API's answer was cut off (${causeMessage(error)})`;
   return new ApiClientError('UNREACHABLE', message, undefined, baseUrl);
+}
+
+/**
+ * How long to wait before asking again, for a node's 503 NOT_READY with Retry-After in seconds
+ * (RFC 9110 section 10.2.3), capped at LIMITS.maxApiRetryAfterMs; undefined for any other answer.
+ */
+export function notReadyWaitMs(response: Response, error: ApiClientError): number | undefined {
+  if (response.status !== 503 || error.code !== 'NOT_READY') return undefined;
+  const seconds = response.headers.get('retry-after');
+  if (seconds === null || !/^\d{1,6}$/.test(seconds)) return undefined;
+  return Math.min(Number(seconds) * 1000, LIMITS.maxApiRetryAfterMs);
 }
 
 function answerError(
