@@ -3,7 +3,7 @@
 // a node that hears of a height above its own asks that peer for ranges of blocks with their
 // certificates and commits each one through NodeChain, which verifies the certificate and the
 // whole block first. A peer that serves a block that fails verification is penalised.
-import { isBayledgerError } from '../core/errors.js';
+import { fail, isBayledgerError } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
 import type { Logger } from './log/logger.js';
 import type { PeerNetwork } from './net/types.js';
@@ -55,6 +55,8 @@ export class BlockSync {
   /** The catch-up run in progress, if any (awaited on close, so no commit outlives the store). */
   #run: Promise<void> | undefined;
   #closed = false;
+  /** Ranges being read for peers (at most LIMITS.maxInboundRequestsPerPeer per connected peer). */
+  readonly #serving = new Set<Promise<Uint8Array>>();
   #timer: NodeJS.Timeout | undefined;
   #announceTimer: NodeJS.Timeout | undefined;
   /** performance.now() of the last announcement; none yet, so the first goes out at once. */
@@ -113,6 +115,9 @@ export class BlockSync {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#announceTimer) clearTimeout(this.#announceTimer);
     await this.#run;
+    // A range being read for a peer reads the store in steps: the node closes the store after
+    // this, so each read still under way finishes first (a read of a closed store is a bug's error).
+    await Promise.allSettled(this.#serving);
   }
 
   /** Starts a catch-up run unless one is going. */
@@ -148,7 +153,19 @@ export class BlockSync {
     return encodeStatus({ height: tip.height, blockHash: tip.blockHash });
   }
 
+  /** Serves a peer's request for a range of blocks; refused once closing, and awaited by close. */
   async #serve(from: string, requestBytes: Uint8Array): Promise<Uint8Array> {
+    if (this.#closed) fail('CLOSED', 'this node is stopping', 'block sync');
+    const serving = this.#serveRange(from, requestBytes);
+    this.#serving.add(serving);
+    try {
+      return await serving;
+    } finally {
+      this.#serving.delete(serving);
+    }
+  }
+
+  async #serveRange(from: string, requestBytes: Uint8Array): Promise<Uint8Array> {
     let request: SyncRequest;
     try {
       request = decodeSyncRequest(requestBytes);

@@ -8,16 +8,19 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isBayledgerError } from '../../src/core/errors.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { BlockSync } from '../../src/node/block-sync.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
-import type { MessageProtocol, PeerEvent, PeerNetwork } from '../../src/node/net/types.js';
+import type { MessageProtocol, PeerEvent, PeerNetwork, RequestHandler } from '../../src/node/net/types.js';
 import { NodeChain } from '../../src/node/node-chain.js';
 import { createNodeMetrics, type NodeMetrics } from '../../src/node/node-metrics.js';
 import {
   decodeStatus,
   decodeSyncRequest,
+  decodeSyncResponse,
   encodeStatus,
+  encodeSyncRequest,
   encodeSyncResponse,
   PROTOCOL,
   type StatusMessage,
@@ -57,6 +60,8 @@ interface Rig {
   /** A status message from `peer`. */
   status(peer: string, height: number): void;
   peerEvent(event: PeerEvent): void;
+  /** A peer's request for a range, as the network hands it to the handler sync registered. */
+  serve(peer: string, request: Uint8Array): Promise<Uint8Array>;
 }
 
 /** What an honest peer holding `chain` up to `tipHeight` sends for a range, `perResponse` blocks at most. */
@@ -102,8 +107,12 @@ describe('block sync: the catching-up side, against scripted peers', function ()
     let peerListener: ((event: PeerEvent) => void) | undefined;
     // By default no peer answers until the test says how.
     let answer: Answer = () => new Promise(() => {});
+    let serve: RequestHandler | undefined;
     const fake: Partial<PeerNetwork> = {
-      registerRequestHandler: async () => {},
+      registerRequestHandler: async (name, handler) => {
+        assert.equal(name, PROTOCOL.blockSync);
+        serve = handler;
+      },
       registerProtocol: async <T>(protocol: MessageProtocol<T>) => {
         assert.equal(protocol.name, PROTOCOL.status);
         statusProtocol = protocol as unknown as MessageProtocol<StatusMessage>;
@@ -164,6 +173,9 @@ describe('block sync: the catching-up side, against scripted peers', function ()
       },
       peerEvent(event) {
         peerListener!(event);
+      },
+      serve(peer, request) {
+        return serve!(peer, request);
       },
     };
   }
@@ -402,5 +414,35 @@ describe('block sync: the catching-up side, against scripted peers', function ()
     assert.deepEqual(askedOf(rig), [`${PEER_A}@1`], 'and no range was asked for afterwards');
     rig.status(PEER_A, 8);
     assert.deepEqual(askedOf(rig), [`${PEER_A}@1`], 'a closed sync starts no run');
+  });
+
+  it('a close waits for the ranges it is reading for peers, and refuses requests once closing', async () => {
+    const rig = await startRig();
+    rig.answer = honestUpTo(4);
+    rig.status(PEER_A, 4);
+    await reaches(rig, 4);
+    // The store's reads of a certificate are held until the test lets them go: a peer's request is
+    // then mid-read when the node starts to close (it closes the store once sync is closed).
+    const store = rig.chain.store;
+    const readCertificate = store.readCertificate.bind(store);
+    const held = Promise.withResolvers<void>();
+    store.readCertificate = async (height: number) => {
+      await held.promise;
+      return readCertificate(height);
+    };
+    const request = encodeSyncRequest({ fromHeight: 1, maxBlocks: 4 });
+    const answered = rig.serve(PEER_B, request);
+    let closed = false;
+    const closing = rig.sync.close().then(() => {
+      closed = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(closed, false, 'close waits for the range being read');
+    await assert.rejects(rig.serve(PEER_C, request), (error) => isBayledgerError(error, 'CLOSED'));
+    held.resolve();
+    const response = decodeSyncResponse(await answered);
+    assert.equal(response.blocks.length, 4);
+    await closing;
+    assert.equal(closed, true);
   });
 });
