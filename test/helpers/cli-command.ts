@@ -19,7 +19,9 @@ function sourceFiles(directory: string): string[] {
   for (const entry of readdirSync(directory, { withFileTypes: true })) {
     const full = path.join(directory, entry.name);
     if (entry.isDirectory()) found.push(...sourceFiles(full));
-    else if (entry.name.endsWith('.ts')) found.push(full);
+    // A declaration file (.d.ts) compiles to nothing: counted, dist/ would never be fresh (it
+    // was not, from session 30 to 31: every test ran the harness's bundle instead of dist/).
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) found.push(full);
   }
   return found;
 }
