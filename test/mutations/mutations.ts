@@ -10,7 +10,7 @@
 // Session 28: a recipient's disk filling during payload fetches (ARCHITECTURE decision 60), and
 // the votes re-sent every interval of a stall.
 // Session 31: what a connecting validator is sent (decision 64), a starting node's 503, a fetch's
-// second wait for disk room.
+// second wait for disk room, block sync's close (decision 66).
 //
 // `from` must occur exactly once in `file`; when the code around it changes, update it here.
 
@@ -422,5 +422,13 @@ export const MUTATIONS: readonly Mutation[] = [
     from: '      if (waitMs === undefined || retries >= this.#maxNotReadyRetries) throw error;\n',
     to: '      throw error;\n',
     tests: ['test/unit/api-client.test.ts'],
+  },
+  {
+    name: 'sync-close-ignores-serves',
+    disables: 'block sync closing only after the ranges it reads for peers',
+    file: 'src/node/block-sync.ts',
+    from: '    await Promise.allSettled(this.#serving);\n',
+    to: '',
+    tests: ['test/unit/block-sync-client.test.ts'],
   },
 ];
