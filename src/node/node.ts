@@ -427,7 +427,7 @@ async function wire(
     token,
     logger: logger.child({ component: 'api' }),
     // `node start` attaches the transfer routes once the node has started (markReady).
-    routesFollowListen: true,
+    routesComplete: () => servicesReady,
   });
   registerNodeRoutes(server, runtime, new StoreChainReader(store, params));
   const apiUrl = await server.listen();
@@ -466,7 +466,6 @@ async function wire(
     ...runtime,
     markReady: () => {
       servicesReady = true;
-      server.routesComplete();
     },
     apiUrl,
     genesis,

@@ -403,8 +403,8 @@ export const MUTATIONS: readonly Mutation[] = [
     name: 'starting-node-says-no-route',
     disables: "a starting node's 503 for a path whose route may still come",
     file: 'src/node/api/server.ts',
-    from: '    this.#routesComplete = options.routesFollowListen !== true;\n',
-    to: '    this.#routesComplete = true;\n',
+    from: '    this.#routesComplete = options.routesComplete ?? (() => true);\n',
+    to: '    this.#routesComplete = () => true;\n',
     tests: ['test/unit/api.test.ts'],
   },
   {

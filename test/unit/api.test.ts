@@ -701,11 +701,12 @@ describe('local HTTP API server', () => {
 
 describe('local HTTP API server whose routes follow listen (a starting node)', () => {
   it('answers a path without a route 503 NOT_READY with Retry-After until its routes are complete, then 404', async () => {
+    let routesComplete = false;
     const server = createApiServer({
       port: 0,
       token: TOKEN,
       logger: createMemoryLogger().logger,
-      routesFollowListen: true,
+      routesComplete: () => routesComplete,
     });
     server.route('GET', '/status', () => ({ json: { height: 1 } }));
     const url = await server.listen();
@@ -718,7 +719,7 @@ describe('local HTTP API server whose routes follow listen (a starting node)', (
       // A method no route takes yet is the same: the route may still come.
       expectError(await call(`${url}/consents`, { method: 'PROPFIND' }), 503, 'NOT_READY');
       server.route('POST', '/consents', () => ({ status: 201, json: { added: true } }));
-      server.routesComplete();
+      routesComplete = true;
       const added = await call(`${url}/consents`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TOKEN}` },

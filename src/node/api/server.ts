@@ -25,12 +25,13 @@ export interface ApiServerOptions {
   /** Default body limit for routes that do not set their own. Default LIMITS.maxApiBodyBytes. */
   readonly maxBodyBytes?: number;
   /**
-   * True when routes are still added after `listen()` (the node's transfer routes, attached once
-   * the node has started): until `routesComplete()`, a path without a route answers 503 NOT_READY
-   * with Retry-After, so a client that comes early is told to come back rather than that the path
-   * does not exist. Default false: every route is added before `listen()`.
+   * Whether every route is added, for a server that still adds routes after `listen()` (the
+   * node's transfer routes, attached once the node has started): while it says false, a path
+   * without a route answers 503 NOT_READY with Retry-After, so a client that comes early is told
+   * to come back rather than that the path does not exist. Default: always (every route is added
+   * before `listen()`).
    */
-  readonly routesFollowListen?: boolean;
+  readonly routesComplete?: () => boolean;
 }
 
 export interface ApiServer {
@@ -39,8 +40,6 @@ export interface ApiServer {
   listen(): Promise<string>;
   /** The base URL; only after `listen` resolved. */
   readonly url: string;
-  /** Says that every route is added: from now on a path without a route is a 404 (routesFollowListen). */
-  routesComplete(): void;
   close(): Promise<void>;
 }
 
@@ -77,7 +76,7 @@ class HttpApiServer implements ApiServer {
   readonly #defaultMaxBodyBytes: number;
   readonly #server: Server;
   #url: string | undefined;
-  #routesComplete: boolean;
+  readonly #routesComplete: () => boolean;
 
   constructor(options: ApiServerOptions) {
     this.#tokenCheck = new BearerTokenCheck(options.token);
@@ -85,7 +84,7 @@ class HttpApiServer implements ApiServer {
     this.#host = options.host ?? '127.0.0.1';
     this.#port = options.port;
     this.#defaultMaxBodyBytes = options.maxBodyBytes ?? LIMITS.maxApiBodyBytes;
-    this.#routesComplete = options.routesFollowListen !== true;
+    this.#routesComplete = options.routesComplete ?? (() => true);
     this.#server = createServer((request, response) => {
       void this.#handle(request, response);
     });
@@ -109,10 +108,6 @@ class HttpApiServer implements ApiServer {
       `route ${pattern}: maxBodyBytes above ${ceiling}`,
     );
     this.#router.add(method, pattern, handler, options);
-  }
-
-  routesComplete(): void {
-    this.#routesComplete = true;
   }
 
   get url(): string {
@@ -227,7 +222,7 @@ class HttpApiServer implements ApiServer {
   }
 
   #noRoute(path: string): never {
-    if (!this.#routesComplete)
+    if (!this.#routesComplete())
       fail('NOT_READY', `the node is starting and does not serve ${path} yet: try again in a moment`);
     return fail('ROUTE_NOT_FOUND', `no route for ${path}`);
   }
