@@ -32,7 +32,7 @@ export const WORKER_ENTRIES: Readonly<Record<string, string>> = {
 };
 
 /** The command's entry (polyfill, V8 flags, then the CLI). */
-export const START_ENTRY = 'cli/start.ts';
+const START_ENTRY = 'cli/start.ts';
 
 /**
  * Packages left to node_modules: the native addons (their loaders find the compiled .node file
@@ -48,7 +48,7 @@ const REQUIRE_BANNER =
   "import { createRequire as bayledgerCreateRequire } from 'node:module'; const require = bayledgerCreateRequire(import.meta.url);";
 
 /** esbuild's options for the bundle, every one that matters to how it runs spelt out. */
-export function bundleOptions(outdir: string): BuildOptions {
+function bundleOptions(outdir: string): BuildOptions {
   const entryPoints: Record<string, string> = { start: path.join(PACKAGE_ROOT, START_ENTRY) };
   for (const [name, source] of Object.entries(WORKER_ENTRIES))
     entryPoints[name] = path.join(PACKAGE_ROOT, source);

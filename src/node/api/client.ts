@@ -195,8 +195,8 @@ export class ApiClient {
       });
       const waitMs = notReadyWaitMs(response, error);
       if (waitMs === undefined || retries >= this.#maxNotReadyRetries) throw error;
-      // A starting node did nothing with the request (its routes are not all there yet): asking
-      // again is safe for a write too, and the body is in memory to send again.
+      // A node that answers NOT_READY did nothing with the request (it is still starting, or at a
+      // bound that clears): asking again is safe for a write too, and the body is in memory.
       await sleep(waitMs);
     }
   }
@@ -277,7 +277,7 @@ function transportError(
  * How long to wait before asking again, for a node's 503 NOT_READY with Retry-After in seconds
  * (RFC 9110 section 10.2.3), capped at LIMITS.maxApiRetryAfterMs; undefined for any other answer.
  */
-export function notReadyWaitMs(response: Response, error: ApiClientError): number | undefined {
+function notReadyWaitMs(response: Response, error: ApiClientError): number | undefined {
   if (response.status !== 503 || error.code !== 'NOT_READY') return undefined;
   const seconds = response.headers.get('retry-after');
   if (seconds === null || !/^\d{1,6}$/.test(seconds)) return undefined;
