@@ -197,6 +197,12 @@ export const LIMITS = {
   maxApiRetryAfterMs: 5_000,
   /** Longest wait between two re-sends of our consensus messages while a height stays stalled. */
   maxRegossipIntervalMs: 8_000,
+  /**
+   * Untimely proposals (block time beyond maxClockDriftMs ahead of our clock) are counted each
+   * and logged at most once per this gap for one proposer, with the count since the last warning
+   * (src/node/untimely-proposals.ts): a skewed clock is a lasting condition, not an event per height.
+   */
+  minClockSkewWarningGapMs: 60_000,
 
   // --- network ---
   /** Largest length-prefixed message on any stream. */

@@ -14,16 +14,16 @@ import type { Ed25519Signer } from '../core/crypto/ed25519.js';
 import { assert } from '../core/errors.js';
 import { buildBlock } from '../core/ledger/build-block.js';
 import { verifyBlock } from '../core/ledger/verify-block.js';
-import { type Clock, StallWatch } from './consensus-regossip.js';
+import type { Clock } from './clock.js';
+import { StallWatch } from './consensus-regossip.js';
 import { ConsensusSignatures } from './consensus-signatures.js';
 import type { Logger } from './log/logger.js';
 import type { Mempool, MempoolEntry } from './mempool/mempool.js';
 import type { PeerNetwork } from './net/types.js';
 import type { CommittedEvent, NodeChain } from './node-chain.js';
 import type { NodeMetrics } from './node-metrics.js';
+import { ProposalClockWatch } from './proposal-clock-watch.js';
 import { PROTOCOL } from './protocols.js';
-
-export type { Clock } from './consensus-regossip.js';
 
 export interface ConsensusDriverOptions {
   readonly chain: NodeChain;
@@ -52,18 +52,20 @@ export class ConsensusDriver {
   #waitingForTxsHeight: number | null = null;
   /** The height #heightStartedMs belongs to. */
   #startedHeight = 0;
-  /** Clock time the current height started at (the previous commit). */
-  #heightStartedMs = 0;
+  /** Monotonic time the current height started at (the previous commit). */
+  #heightStartedMs = Number.NEGATIVE_INFINITY;
   /**
-   * Clock time the previous height started at, when this driver saw it start (else 0): proposals
-   * are paced from it (at most two heights per minBlockIntervalMs: see #proposeWhenDue).
+   * Monotonic time the previous height started at, when this driver saw it start (else minus
+   * infinity: nothing to wait for): proposals are paced from it (at most two heights per
+   * minBlockIntervalMs: see #proposeWhenDue).
    */
-  #previousHeightStartedMs = 0;
+  #previousHeightStartedMs = Number.NEGATIVE_INFINITY;
   /** The one timer that releases a paced proposal (minBlockIntervalMs), if set. */
   #paceTimer: NodeJS.Timeout | undefined;
   #regossipTimer: NodeJS.Timeout | undefined;
   #unsubscribePeerEvents: (() => void) | undefined;
   readonly #stallWatch: StallWatch;
+  readonly #clockWatch: ProposalClockWatch;
   /** The other validators: the only peers that use our prevotes. */
   readonly #otherValidators: readonly string[];
   #closed = false;
@@ -75,6 +77,13 @@ export class ConsensusDriver {
     this.#options = options;
     this.#params = options.chain.params.genesis.consensus;
     this.#stallWatch = new StallWatch(options.clock, options.regossipMs);
+    this.#clockWatch = new ProposalClockWatch({
+      logger: options.logger,
+      metrics: options.metrics,
+      clock: options.clock,
+      faultyLimit: Math.floor((options.chain.params.validators.length - 1) / 3),
+      voting: options.self !== null,
+    });
     this.#otherValidators = options.chain.params.validators
       .map((validator) => validator.id)
       .filter((id) => id !== options.self);
@@ -218,6 +227,9 @@ export class ConsensusDriver {
 
   async #dispatch(input: ConsensusInput): Promise<void> {
     if (this.#closed || this.#state === undefined) return;
+    if (input.type === 'proposal') {
+      this.#clockWatch.observe(input.proposal.proposer, input.proposal.block.header.timeMs - input.nowMs);
+    }
     const { state, effects } = step(this.#state, input);
     this.#state = state;
     // A decision moves the machine to the next height inside step (Algorithm 1 lines 52-53).
@@ -293,6 +305,9 @@ export class ConsensusDriver {
         return;
       case 'evidence':
         await this.#keepEvidence(effect.evidence);
+        return;
+      case 'untimely-proposal':
+        this.#clockWatch.untimely(effect);
         return;
       case 'halted':
         logger.error('consensus halted: round limit reached', { height: effect.height, round: effect.round });
@@ -437,7 +452,9 @@ export class ConsensusDriver {
     assert(height === this.#startedHeight, `pacing height ${height} while at ${this.#startedHeight}`);
     const { mempool, clock } = this.#options;
     const intervalMs = this.#params.minBlockIntervalMs ?? 0;
-    const dueInMs = this.#previousHeightStartedMs + intervalMs - clock.nowMs();
+    const dueInMs = this.#previousHeightStartedMs + intervalMs - clock.monotonicMs();
+    // Monotonic time never runs back, so a paced proposal waits at most one interval.
+    assert(dueInMs <= intervalMs, `proposal pacing would wait ${dueInMs} ms, more than ${intervalMs}`);
     const fullBlock = mempool.size >= this.#params.maxBlockTxs || mempool.bytes >= this.#params.maxBlockBytes;
     if (dueInMs <= 0 || fullBlock) {
       this.#releaseProposal(height);
@@ -457,9 +474,10 @@ export class ConsensusDriver {
   #noteHeight(height: number): void {
     if (height === this.#startedHeight) return;
     // After a jump (block sync, a restart) the previous height's start is unknown: no pacing.
-    this.#previousHeightStartedMs = height === this.#startedHeight + 1 ? this.#heightStartedMs : 0;
+    this.#previousHeightStartedMs =
+      height === this.#startedHeight + 1 ? this.#heightStartedMs : Number.NEGATIVE_INFINITY;
     this.#startedHeight = height;
-    this.#heightStartedMs = this.#options.clock.nowMs();
+    this.#heightStartedMs = this.#options.clock.monotonicMs();
     // A validator still waiting for transactions when its height's proposal arrives votes and
     // decides without the wait ever being answered. That wait is over with its height: left set, a
     // transaction arriving before the next height's wait-for-txs is handled (during the commit)

@@ -17,29 +17,29 @@
 // it (the fault soak: stalls of 12-17 s with validators away one after another).
 import type { ConsensusState } from '../core/consensus/state.js';
 import { LIMITS } from '../core/limits.js';
+import type { Clock } from './clock.js';
 
-export interface Clock {
-  nowMs(): number;
-}
+/** Intervals only: a step of the wall clock must neither delay nor hurry a re-send. */
+export type IntervalClock = Pick<Clock, 'monotonicMs'>;
 
 export type Progress = Pick<ConsensusState, 'height' | 'round' | 'step'>;
 
 export class StallWatch {
-  readonly #clock: Clock;
+  readonly #clock: IntervalClock;
   readonly #regossipMs: number;
-  /** Local clock when the machine last moved or we last re-sent; the next re-send waits from here. */
+  /** Monotonic time when the machine last moved or we last re-sent; the next re-send waits from here. */
   #sinceMs: number;
   /** How long the current stall must last before the next re-send. */
   #waitMs: number;
-  /** Local clock when the machine last moved or we last re-sent anything (votes or all). */
+  /** Monotonic time when the machine last moved or we last re-sent anything (votes or all). */
   #votesSinceMs: number;
   #progressAt: Progress | undefined;
 
-  constructor(clock: Clock, regossipMs: number) {
+  constructor(clock: IntervalClock, regossipMs: number) {
     this.#clock = clock;
     this.#regossipMs = regossipMs;
     this.#waitMs = regossipMs;
-    this.#sinceMs = clock.nowMs();
+    this.#sinceMs = clock.monotonicMs();
     this.#votesSinceMs = this.#sinceMs;
   }
 
@@ -48,7 +48,7 @@ export class StallWatch {
     const last = this.#progressAt;
     if (last?.height === state.height && last.round === state.round && last.step === state.step) return;
     this.#progressAt = { height: state.height, round: state.round, step: state.step };
-    this.#sinceMs = this.#clock.nowMs();
+    this.#sinceMs = this.#clock.monotonicMs();
     this.#votesSinceMs = this.#sinceMs;
     this.#waitMs = this.#regossipMs;
   }
@@ -58,7 +58,7 @@ export class StallWatch {
    * or for twice the previous wait since the last re-send. Answering true starts the next wait.
    */
   regossipDue(): boolean {
-    const nowMs = this.#clock.nowMs();
+    const nowMs = this.#clock.monotonicMs();
     if (nowMs - this.#sinceMs < this.#waitMs) return false;
     this.#sinceMs = nowMs;
     this.#votesSinceMs = nowMs;
@@ -71,7 +71,7 @@ export class StallWatch {
    * whole interval (no doubling). Asked after regossipDue, whose full re-send counts as one.
    */
   votesDue(): boolean {
-    const nowMs = this.#clock.nowMs();
+    const nowMs = this.#clock.monotonicMs();
     if (nowMs - this.#votesSinceMs < this.#regossipMs) return false;
     this.#votesSinceMs = nowMs;
     return true;

@@ -29,6 +29,8 @@ export interface NodeMetrics {
   readonly relayedTxsDropped: Counter;
   readonly txsRerelayed: Counter;
   readonly txsSentOnConnect: Counter;
+  readonly proposalsUntimely: Counter;
+  readonly proposalTimeAheadSeconds: Gauge;
 }
 
 export function createNodeMetrics(live: {
@@ -131,6 +133,16 @@ export function createNodeMetrics(live: {
     txsSentOnConnect: registry.counter({
       name: 'bayledger_txs_sent_on_connect_total',
       help: 'Transactions waiting in the mempool sent to a validator as it connected (it may have restarted empty).',
+    }),
+    proposalsUntimely: registry.counter({
+      name: 'bayledger_proposals_untimely_total',
+      help: "Fresh proposals whose block time was more than maxClockDriftMs ahead of this node's clock (a validator prevotes nil on them).",
+      labelNames: ['proposer'],
+    }),
+    proposalTimeAheadSeconds: registry.gauge({
+      name: 'bayledger_proposal_time_ahead_seconds',
+      help: "The latest proposal's block time minus this node's clock when it arrived, by proposer: clock skew less network and build delays.",
+      labelNames: ['proposer'],
     }),
   };
 }

@@ -20,9 +20,10 @@ import { registerNodeRoutes } from './api-routes.js';
 import { BlockSync } from './block-sync.js';
 import { readGenesis } from './chain/open-chain.js';
 import { StoreChainReader } from './chain/store-chain-reader.js';
+import { type Clock, SYSTEM_CLOCK } from './clock.js';
 import { checkNodeIdentity } from './config/identity.js';
 import { configFieldSource, type NodeConfig } from './config/node-config.js';
-import { type Clock, ConsensusDriver } from './consensus-driver.js';
+import { ConsensusDriver } from './consensus-driver.js';
 import { HeightWaiters } from './height-waiters.js';
 import { readKeyFile } from './keys/key-file.js';
 import type { Logger } from './log/logger.js';
@@ -72,8 +73,6 @@ export interface RunningNode extends NodeRuntime {
   readonly fatal: Promise<BayledgerError>;
   close(): Promise<void>;
 }
-
-const SYSTEM_CLOCK: Clock = { nowMs: () => Date.now() };
 
 /** The API error code for a transaction the mempool refused (admission keeps the decoder's code). */
 function submitErrorCode(code: string): ErrorCode {

@@ -556,4 +556,34 @@ describe('peer network (libp2p, real TCP on 127.0.0.1)', function () {
       { timeoutMs: 10_000 },
     );
   });
+
+  it('a ban runs on monotonic time: the wall clock stepped back an hour does not stretch it (decision 67)', async () => {
+    // alpha and beta: a pair no recent test has banned (a pair just back from a ban may still
+    // have a dial in flight, whose connection lands after the penalty and hides it).
+    await waitFor(
+      'alpha and beta connected',
+      () => alpha.net.isConnected('beta') && beta.net.isConnected('alpha'),
+    );
+    // Seen as an event, not polled: the ban is shorter than a loaded machine's poll may be late.
+    let disconnected = false;
+    const unsubscribe = alpha.net.onPeerEvent((event) => {
+      if (event.kind === 'disconnect' && event.orgId === 'beta') disconnected = true;
+    });
+    // This process's wall clock steps back an hour, as an NTP correction would, as the ban begins.
+    // Measured on it, the 400-ms ban would last an hour and 400 ms.
+    const machineNow = Date.now;
+    try {
+      alpha.net.penalise('beta', 'RECORD_INVALID', 'a test penalty');
+      Date.now = () => machineNow() - 3_600_000;
+      await waitFor('alpha disconnected from beta', () => disconnected);
+      await waitFor(
+        'beta back after the ban, both ways',
+        () => alpha.net.isConnected('beta') && beta.net.isConnected('alpha'),
+        { timeoutMs: 10_000 },
+      );
+    } finally {
+      Date.now = machineNow;
+      unsubscribe();
+    }
+  });
 });

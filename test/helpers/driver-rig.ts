@@ -60,8 +60,10 @@ export interface DriverRig {
   readonly logged: Array<Record<string, unknown>>;
   /** In order: `wal/<kind>/<height>` once a WAL append has completed, `sent/<kind>/<height>` on a send. */
   readonly order: string[];
-  /** Moves the driver's clock forward (its pacing reads it; timers stay real). */
+  /** Moves the driver's clocks forward, wall and monotonic, as if time passed (timers stay real). */
   advanceClock(byMs: number): void;
+  /** Steps the driver's wall clock alone (an NTP correction, `date -s`); monotonic time goes on. */
+  stepWallClock(byMs: number): void;
   /** Holds every WAL append until the returned function is called. */
   holdWal(): () => void;
   /** Whether an append is waiting on holdWal's gate. */
@@ -140,7 +142,8 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
     },
   };
   const { logger, lines: logged } = createMemoryLogger(options.logLevel ?? 'info');
-  let clockOffsetMs = 0;
+  let wallOffsetMs = 0;
+  let monotonicOffsetMs = 0;
   // A restart is a new process: a new NodeChain (its cache of applied blocks empty) and driver.
   let chain = new NodeChain(store, params);
   const newDriver = () =>
@@ -152,7 +155,10 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
       signer: self === null ? null : network.signers[self]!,
       logger,
       metrics,
-      clock: { nowMs: () => Date.now() + clockOffsetMs },
+      clock: {
+        nowMs: () => Date.now() + wallOffsetMs,
+        monotonicMs: () => performance.now() + monotonicOffsetMs,
+      },
       regossipMs: options.regossipMs ?? 60_000,
     });
   const votesSent = (type: VoteType, height: number, round: number): Array<Uint8Array | null> => {
@@ -188,7 +194,11 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
     logged,
     order,
     advanceClock(byMs) {
-      clockOffsetMs += byMs;
+      wallOffsetMs += byMs;
+      monotonicOffsetMs += byMs;
+    },
+    stepWallClock(byMs) {
+      wallOffsetMs += byMs;
     },
     holdWal() {
       let open!: () => void;

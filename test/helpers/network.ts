@@ -12,7 +12,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, rmSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,8 @@ const TEMPLATE_PATH = path.join(REPO_ROOT, 'network-config/gba-health.json');
 const DAY_SECONDS = 86_400;
 /** Runs a command with one folder on a small tmpfs of its own (restartOnSmallDisk). */
 export const SMALL_DISK_SCRIPT = fileURLToPath(new URL('./small-disk.sh', import.meta.url));
+/** Preloaded into nodes with a skewed wall clock (TestNetworkOptions.clockOffsetsMs). */
+const SKEWED_CLOCK_MODULE = new URL('./skewed-clock.mjs', import.meta.url).href;
 /** How long a (re)started node may take to answer on its API (tsx start-up on a loaded machine). */
 const START_TIMEOUT_MS = 60_000;
 /** SIGTERM grace before SIGKILL in stop(). */
@@ -55,6 +57,11 @@ export interface TestNetworkOptions {
   readonly logLevel?: string;
   /** Runs once the network's folder is written, before any node starts (to edit node.json files). */
   readonly beforeStart?: (net: TestNetwork) => Promise<void>;
+  /**
+   * Organisations whose node processes run with their wall clock this many milliseconds off the
+   * machine's (test/helpers/skewed-clock.mjs); `setClockOffset` steps it while they run.
+   */
+  readonly clockOffsetsMs?: Readonly<Record<string, number>>;
 }
 
 export interface TestNode {
@@ -142,6 +149,11 @@ export interface TestNetwork {
   startExtraNode(name: string, configPath: string): Promise<ExtraNode>;
   /** Runs the CLI (the same build the nodes run) to completion; kills it after the timeout. */
   runCli(args: readonly string[], options?: { timeoutMs?: number }): Promise<CliResult>;
+  /**
+   * Steps the wall clock of a node started with `clockOffsetsMs` to `offsetMs` off the machine's;
+   * a running node sees the step within 50 ms, a stopped one when it starts.
+   */
+  setClockOffset(org: string, offsetMs: number): Promise<void>;
   /** A consent grant signed now by a fresh random patient key and hku-szh's node key. */
   makeConsentGrant(): Promise<ConsentGrant>;
   /** Kills every process and removes the folder. Safe to call twice. */
@@ -214,6 +226,9 @@ export async function startTestNetwork(options: TestNetworkOptions = {}): Promis
     const templatePath = await writeTemplate(root, options);
     await networkInit({ out: dir, template: templatePath, basePort: 0, quiet: true });
     network = await TestNetworkImpl.open(root, dir, options.logLevel ?? 'info');
+    for (const [org, offsetMs] of Object.entries(options.clockOffsetsMs ?? {})) {
+      await network.skewClock(org, offsetMs);
+    }
     await options.beforeStart?.(network);
     await network.startAll();
     return network;
@@ -238,6 +253,8 @@ class TestNetworkImpl implements TestNetwork {
   readonly #tokens = new Map<string, string>();
   /** Nodes started behind a launcher, each the leader of its own process group. */
   readonly #grouped = new WeakSet<ChildProcess>();
+  /** The offset file of each organisation whose node runs with a skewed wall clock. */
+  readonly #clockOffsetFiles = new Map<string, string>();
   #stopped = false;
 
   private constructor(
@@ -311,18 +328,28 @@ class TestNetworkImpl implements TestNetwork {
     log: string,
     logLevel = this.#logLevel,
     launcher: readonly string[] = [],
+    clockOffsetFile?: string,
   ): ChildProcess {
     // Nodes run as `bayledger up` starts them: with V8's heap flags (src/node/v8-tuning.ts), and
     // stopping when this process's end of their standard input closes (a killed test leaves none).
+    const [node, ...cliArgs] = withNodeHeapFlags(this.cli);
+    const preload = clockOffsetFile === undefined ? [] : ['--import', SKEWED_CLOCK_MODULE];
     const nodeStart = [
-      ...withNodeHeapFlags(this.cli),
+      node!,
+      ...preload,
+      ...cliArgs,
       ...['node', 'start', '--config', configPath, '--log-level', logLevel, '--stop-on-stdin-end'],
     ];
     const [executable, ...args] = [...launcher, ...nodeStart];
+    const env =
+      clockOffsetFile === undefined
+        ? process.env
+        : { ...process.env, BAYLEDGER_TEST_CLOCK_OFFSET_FILE: clockOffsetFile };
     const logFd = openSync(log, 'a');
     try {
       const child = spawn(executable!, args, {
         cwd: REPO_ROOT,
+        env,
         stdio: ['pipe', logFd, logFd],
         detached: launcher.length > 0,
       });
@@ -330,6 +357,21 @@ class TestNetworkImpl implements TestNetwork {
     } finally {
       closeSync(logFd);
     }
+  }
+
+  /** From its next start on, `org`'s node runs with its wall clock `offsetMs` off the machine's. */
+  async skewClock(org: string, offsetMs: number): Promise<void> {
+    this.#node(org);
+    this.#clockOffsetFiles.set(org, path.join(this.#root, `clock-offset-${org}`));
+    await this.setClockOffset(org, offsetMs);
+  }
+
+  async setClockOffset(org: string, offsetMs: number): Promise<void> {
+    const file = this.#clockOffsetFiles.get(org);
+    if (file === undefined) throw new Error(`${org} was not started with a skewed clock (clockOffsetsMs)`);
+    // Renamed over the old file: the node's reader never sees a half-written one.
+    await writeFile(`${file}.new`, String(Math.trunc(offsetMs)));
+    await rename(`${file}.new`, file);
   }
 
   async restart(org: string): Promise<void> {
@@ -344,7 +386,8 @@ class TestNetworkImpl implements TestNetwork {
   async #start(org: string, launcher: readonly string[]): Promise<void> {
     const node = this.#node(org);
     if (this.isRunning(org)) throw new Error(`${org} is already running`);
-    const child = this.#spawn(node.configPath, node.log, this.#logLevel, launcher);
+    const clockOffsetFile = this.#clockOffsetFiles.get(org);
+    const child = this.#spawn(node.configPath, node.log, this.#logLevel, launcher, clockOffsetFile);
     node.process = child;
     if (launcher.length > 0) this.#grouped.add(child);
     await this.#waitUntilAnswering(org, child, node.api, node.log);

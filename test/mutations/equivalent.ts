@@ -782,7 +782,7 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'src/node/net/network.ts',
-    line: 'if (entry.bannedUntilMs > Date.now())',
+    line: 'if (entry.bannedUntilMs > performance.now())',
     why:
       'a request to a banned peer: the connection gater refuses to dial it too (peer-table.ts allows), so it fails ' +
       'UNREACHABLE either way; this check only names the ban (and a test of it would race the 400-ms ban)',

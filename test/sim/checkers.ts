@@ -27,7 +27,8 @@ export type ViolationKind =
   | 'evidence'
   | 'crash'
   | 'liveness'
-  | 'settled';
+  | 'settled'
+  | 'timeliness';
 
 export interface Violation {
   readonly kind: ViolationKind;

@@ -240,6 +240,8 @@ function summarizeEffect(effect: ConsensusEffect, label: (hash: Uint8Array | nul
     }
     case 'halted':
       return `halted h${effect.height} r${effect.round}`;
+    case 'untimely-proposal':
+      return `untimely-proposal ${effect.proposer} r${effect.round} +${effect.aheadMs}ms`;
     case 'send-proposal-request':
       return `send-proposal-request r${effect.request.round} to ${effect.to.join(',')}`;
     case 'send-proposal':

@@ -315,6 +315,14 @@ export class SimNode {
         if (this.correct)
           host.checker.report('liveness', host.now(), `${this.id.name} halted at round ${effect.round}`);
         return;
+      case 'untimely-proposal':
+        // Every node's skew is within maxClockDriftMs / 2 less the largest delay (scenario.ts) and
+        // no behaviour stamps a block time of its own, so a block's time is never that far ahead.
+        if (this.correct) {
+          const detail = `${effect.proposer}'s proposal r${effect.round} ${effect.aheadMs} ms ahead`;
+          host.checker.report('timeliness', host.now(), `${this.id.name} judged ${detail}`);
+        }
+        return;
     }
   }
 

@@ -168,7 +168,21 @@ const rows: Row[] = [
     name: 'block time further ahead of our clock than maxClockDriftMs: prevote nil',
     given: started,
     input: proposalInputs(fx, 0, A, -1, true, A.header.timeMs - 401),
-    effects: ['validate-block A', 'persist prevote nil r0', 'broadcast-vote prevote nil r0'],
+    // The untimely proposal is reported first (decision 67: the node counts and logs it).
+    effects: [
+      'untimely-proposal v1 r0 +401ms',
+      'validate-block A',
+      'persist prevote nil r0',
+      'broadcast-vote prevote nil r0',
+    ],
+    state: { step: 'prevote' },
+  },
+  {
+    line: '22-24',
+    name: 'block time exactly maxClockDriftMs ahead of our clock: timely, prevote id(v), nothing reported',
+    given: started,
+    input: proposalInputs(fx, 0, A, -1, true, A.header.timeMs - 400),
+    effects: ['validate-block A', 'persist prevote A r0', 'broadcast-vote prevote A r0'],
     state: { step: 'prevote' },
   },
   {
@@ -185,6 +199,14 @@ const rows: Row[] = [
     name: 'lockedRound <= vr: prevote id(v) although locked on another value',
     given: lockedAInRound2WithPolForB,
     input: proposalInputs(fx, 2, B, 1),
+    effects: ['validate-block B', 'persist prevote B r2', 'broadcast-vote prevote B r2'],
+    state: { round: 2, step: 'prevote', lockedValue: 'A', lockedRound: 0 },
+  },
+  {
+    line: '28-30, 33',
+    name: 'a re-proposal (vr >= 0) is not judged by our clock: prevote id(v), nothing reported',
+    given: lockedAInRound2WithPolForB,
+    input: proposalInputs(fx, 2, B, 1, true, B.header.timeMs - 10_000),
     effects: ['validate-block B', 'persist prevote B r2', 'broadcast-vote prevote B r2'],
     state: { round: 2, step: 'prevote', lockedValue: 'A', lockedRound: 0 },
   },

@@ -37,8 +37,10 @@ interface PacingRig {
   addTxs(count: number, options?: { notify: boolean }): void;
   /** What the driver logged (warnings and above). */
   readonly logged: Array<Record<string, unknown>>;
-  /** Moves the driver's clock forward (the pacing reads it; timers stay real). */
+  /** Moves the driver's clocks forward as if time passed (the pacing reads it; timers stay real). */
   advanceClock(byMs: number): void;
+  /** Steps the driver's wall clock alone. */
+  stepWallClock(byMs: number): void;
 }
 
 describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
@@ -93,6 +95,7 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
         if (options.notify) rig.driver.notifyTxsAvailable();
       },
       advanceClock: (byMs) => rig.advanceClock(byMs),
+      stepWallClock: (byMs) => rig.stepWallClock(byMs),
     };
   }
 
@@ -273,6 +276,37 @@ describe('consensus driver: proposal pacing (minBlockIntervalMs)', function () {
     });
     const proposal = await proposalOfHeightTwo(rig, atOnce);
     assert.equal(proposal.txCount, 1);
+  });
+
+  it('paces on monotonic time: a wall clock stepped back an hour during a height holds the next proposal one interval, not an hour', async () => {
+    // Decision 67. Measured on the wall clock, height 1 started an hour in the future: the pace
+    // would have waited an hour (the height's round timed out instead, and the proposer lost its
+    // turn). The proposal must come within the interval; waitFor fails the test otherwise.
+    const intervalMs = 1_500;
+    const rig = await startRig({ minBlockIntervalMs: intervalMs }, 2);
+    await decideHeightOne(rig, () => {
+      rig.stepWallClock(-3_600_000);
+      rig.addTxs(1);
+    });
+    const proposal = await proposalOfHeightTwo(rig, { timeoutMs: intervalMs + 3_000 });
+    assert.equal(proposal.txCount, 1);
+    assert.deepEqual(rig.logged, []);
+  });
+
+  it('paces on monotonic time: a wall clock stepped forward an hour does not release the next proposal early', async () => {
+    const intervalMs = 1_500;
+    const heightOneStartedMs = Date.now();
+    const rig = await startRig({ minBlockIntervalMs: intervalMs }, 2);
+    await decideHeightOne(rig, () => {
+      rig.stepWallClock(3_600_000);
+      rig.addTxs(1);
+    });
+    const proposal = await proposalOfHeightTwo(rig);
+    // Node may fire a timer up to a millisecond early.
+    assert.ok(
+      proposal.atMs - heightOneStartedMs >= intervalMs - 5,
+      `height 2 proposed ${proposal.atMs - heightOneStartedMs} ms after height 1 started, interval ${intervalMs} ms`,
+    );
   });
 
   it('proposes at once when the mempool holds a full block', async () => {

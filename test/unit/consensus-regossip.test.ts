@@ -7,10 +7,10 @@ import { type Progress, StallWatch } from '../../src/node/consensus-regossip.js'
 
 const REGOSSIP_MS = 1000;
 
-function manualClock(startMs = 50_000): { nowMs(): number; advance(ms: number): void } {
+function manualClock(startMs = 50_000): { monotonicMs(): number; advance(ms: number): void } {
   let now = startMs;
   return {
-    nowMs: () => now,
+    monotonicMs: () => now,
     advance: (ms) => {
       now += ms;
     },

@@ -4,7 +4,7 @@
 import { bytesEqual, toHex } from '../bytes.js';
 import { LIMITS } from '../limits.js';
 import { isTimely } from './block-time.js';
-import type { StepContext } from './context.js';
+import { emit, type StepContext } from './context.js';
 import { reportProposalEquivocation, reportVoteEquivocation } from './evidence-report.js';
 import type { Proposal, Vote } from './messages.js';
 import { askIfProposerVotedUnseen } from './missed-messages.js';
@@ -144,7 +144,18 @@ export function receiveProposal(
   if (round.proposals.length >= LIMITS.maxProposalsPerRound) return;
   if (round.messageCount >= LIMITS.maxMessagesPerRound) return;
   if (!authenticated && !proposalIsAuthentic(state, proposal)) return;
-  const timely = isTimely(proposal.block.header.timeMs, nowMs, state.setup.params.maxClockDriftMs);
+  const { maxClockDriftMs } = state.setup.params;
+  const timely = isTimely(proposal.block.header.timeMs, nowMs, maxClockDriftMs);
+  if (!timely && proposal.validRound === -1) {
+    emit(ctx, {
+      type: 'untimely-proposal',
+      height: proposal.height,
+      round: proposal.round,
+      proposer: proposal.proposer,
+      aheadMs: proposal.block.header.timeMs - nowMs,
+      maxClockDriftMs,
+    });
+  }
   acceptVerifiedProposal(ctx, proposal, key, timely);
   // A second block from proposer(h, r) for this round is kept and counted as before (the upon
   // rules of Algorithm 1 match "a" PROPOSAL from proposer(h_p, round_p), lines 22, 28, 36 and 49);

@@ -157,6 +157,20 @@ export type ConsensusEffect =
       readonly certificate: CommitCertificate;
     }
   | { readonly type: 'evidence'; readonly evidence: EquivocationEvidence }
+  /**
+   * A fresh proposal (validRound -1) whose block time was more than maxClockDriftMs ahead of our
+   * clock when it arrived: a validator prevotes nil on it (block-time.ts). Reported so that skew,
+   * the proposer's clock ahead or ours behind, is seen and not only felt as failed rounds.
+   */
+  | {
+      readonly type: 'untimely-proposal';
+      readonly height: number;
+      readonly round: number;
+      readonly proposer: string;
+      /** Block time minus our clock at arrival, > maxClockDriftMs. */
+      readonly aheadMs: number;
+      readonly maxClockDriftMs: number;
+    }
   /** The height reached LIMITS.maxRoundsPerHeight: the node stops advancing and says so. */
   | { readonly type: 'halted'; readonly height: number; readonly round: number };
 

@@ -67,7 +67,7 @@ export async function createPeerNetwork(options: PeerNetworkOptions): Promise<Pe
   const banMs = options.banMs ?? DEFAULT_BAN_MS;
   assert(banMs > 0 && banMs <= LIMITS.maxPeerBanMs, `ban duration must be 1 to ${LIMITS.maxPeerBanMs} ms`);
   let table: PeerTable | undefined;
-  const allowed = (peerId: PeerId): boolean => table?.isAllowed(peerId, Date.now()) ?? false;
+  const allowed = (peerId: PeerId): boolean => table?.isAllowed(peerId, performance.now()) ?? false;
   // Every stream grants new window at half a window, not after each frame (see the module).
   installHalfWindowUpdates();
   const libp2p = await createLibp2p({
@@ -249,7 +249,7 @@ class Libp2pPeerNetwork implements PeerNetwork {
     this.#metrics.received(protocol.name, messages.length);
     for (const bytes of messages) {
       // The handler may have penalised this peer for an earlier message: stop listening to it.
-      if (entry.bannedUntilMs > Date.now()) return;
+      if (entry.bannedUntilMs > performance.now()) return;
       const message = protocol.decode(bytes); // a throw here is the peer's fault
       try {
         protocol.onMessage(entry.orgId, message);
@@ -414,7 +414,7 @@ class Libp2pPeerNetwork implements PeerNetwork {
   /** A new stream to the peer, dialing it first when needed (requests and raw streams). */
   async #streamTo(entry: PeerEntry, name: string, signal: AbortSignal): Promise<Stream> {
     if (this.#closed) fail('CLOSED', 'the network is closed');
-    if (entry.bannedUntilMs > Date.now())
+    if (entry.bannedUntilMs > performance.now())
       fail('UNREACHABLE', 'the peer is banned for misbehaving', entry.orgId);
     if (this.#isConnected(entry)) return this.#newStream(entry, name, signal);
     if (entry.dialAddress === undefined)
@@ -484,7 +484,7 @@ class Libp2pPeerNetwork implements PeerNetwork {
 
   #penaliseEntry(entry: PeerEntry, code: string, reason: string): void {
     if (this.#closed) return;
-    entry.bannedUntilMs = Date.now() + this.#banMs;
+    entry.bannedUntilMs = performance.now() + this.#banMs;
     this.#metrics.penalised(entry.orgId, code);
     this.#logger.warn('peer misbehaved: disconnected and refused for a while', {
       peer: entry.orgId,
@@ -525,7 +525,7 @@ class Libp2pPeerNetwork implements PeerNetwork {
   #onPeerConnect(peerId: PeerId): void {
     const entry = this.#table.byPeerId(peerId);
     if (entry === undefined || this.#closed) return;
-    entry.connectedAtMs = Date.now();
+    entry.connectedAtMs = performance.now();
     if (entry.reconnectTimer !== undefined) clearTimeout(entry.reconnectTimer);
     entry.reconnectTimer = undefined;
     this.#logger.info('peer connected', { peer: entry.orgId });
@@ -536,7 +536,7 @@ class Libp2pPeerNetwork implements PeerNetwork {
   #onPeerDisconnect(peerId: PeerId): void {
     const entry = this.#table.byPeerId(peerId);
     if (entry === undefined || this.#closed) return;
-    const lastedMs = entry.connectedAtMs === undefined ? 0 : Date.now() - entry.connectedAtMs;
+    const lastedMs = entry.connectedAtMs === undefined ? 0 : performance.now() - entry.connectedAtMs;
     entry.connectedAtMs = undefined;
     entry.reconnectAttempt = lastedMs >= STABLE_CONNECTION_MS ? 0 : entry.reconnectAttempt + 1;
     for (const writer of entry.writers.values()) writer.onDisconnected();
@@ -553,7 +553,7 @@ class Libp2pPeerNetwork implements PeerNetwork {
       entry.reconnectTimer !== undefined
     )
       return;
-    const banWaitMs = Math.max(0, entry.bannedUntilMs - Date.now());
+    const banWaitMs = Math.max(0, entry.bannedUntilMs - performance.now());
     const delayMs = Math.max(banWaitMs, reconnectDelayMs(entry.reconnectAttempt, this.#options.reconnect));
     entry.reconnectTimer = setTimeout(() => {
       entry.reconnectTimer = undefined;
@@ -564,7 +564,7 @@ class Libp2pPeerNetwork implements PeerNetwork {
 
   async #dial(entry: PeerEntry): Promise<void> {
     if (this.#closed || entry.dialing || entry.dialAddress === undefined || this.#isConnected(entry)) return;
-    if (entry.bannedUntilMs > Date.now()) {
+    if (entry.bannedUntilMs > performance.now()) {
       this.#scheduleReconnect(entry);
       return;
     }

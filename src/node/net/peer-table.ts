@@ -15,10 +15,12 @@ export interface PeerEntry {
   readonly peerIdText: string;
   /** Dial address with our expectation of its peer id appended (/p2p/...). */
   dialAddress: Multiaddr | undefined;
+  /** Monotonic time (performance.now()) until which the peer is refused: a wall-clock step must not stretch a ban. */
   bannedUntilMs: number;
   reconnectAttempt: number;
   reconnectTimer: NodeJS.Timeout | undefined;
   dialing: boolean;
+  /** Monotonic time the current connection began. */
   connectedAtMs: number | undefined;
   readonly writers: Map<string, PeerWriter>;
   /** Our requests in flight to this peer. */
@@ -78,10 +80,10 @@ export class PeerTable {
     return this.#byOrg.values();
   }
 
-  /** The gater's question: may this peer id connect right now? */
-  isAllowed(peerId: PeerId, nowMs: number): boolean {
+  /** The gater's question: may this peer id connect right now (`monotonicMs`: performance.now())? */
+  isAllowed(peerId: PeerId, monotonicMs: number): boolean {
     const entry = this.#byPeerId.get(peerId.toString());
-    return entry !== undefined && entry.bannedUntilMs <= nowMs;
+    return entry !== undefined && entry.bannedUntilMs <= monotonicMs;
   }
 }
 
