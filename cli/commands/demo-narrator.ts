@@ -2,9 +2,9 @@
 // the demo began, indented lines under it, and each step's duration kept for the summary. With
 // --json it goes to stderr, so stdout carries the summary alone.
 export class Narrator {
-  readonly #startMs = Date.now();
+  readonly #startMs = performance.now();
   readonly #write: (text: string) => void;
-  #stepMs = Date.now();
+  #stepMs = performance.now();
   readonly timingsMs: Record<string, number> = {};
 
   constructor(toStderr: boolean) {
@@ -12,11 +12,11 @@ export class Narrator {
   }
 
   #stamp(): string {
-    return `[${((Date.now() - this.#startMs) / 1000).toFixed(1).padStart(6)}s]`;
+    return `[${((performance.now() - this.#startMs) / 1000).toFixed(1).padStart(6)}s]`;
   }
 
   step(title: string): void {
-    this.#stepMs = Date.now();
+    this.#stepMs = performance.now();
     this.#write(`\n${this.#stamp()} ${title}\n`);
   }
 
@@ -25,7 +25,7 @@ export class Narrator {
   }
 
   done(name: string): number {
-    const ms = Date.now() - this.#stepMs;
+    const ms = Math.round(performance.now() - this.#stepMs);
     this.timingsMs[name] = ms;
     return ms;
   }

@@ -336,7 +336,7 @@ export async function pollUntil<T>(
   timeoutMs: number,
   intervalMs = 250,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     try {
       const value = await read();
@@ -344,7 +344,8 @@ export async function pollUntil<T>(
     } catch (error) {
       if (!(error instanceof ApiClientError && error.code === 'NOT_FOUND')) throw error;
     }
-    if (Date.now() >= deadline) fail('TIMEOUT', `${what}: not within ${Math.round(timeoutMs / 1000)} s`);
+    if (performance.now() >= deadline)
+      fail('TIMEOUT', `${what}: not within ${Math.round(timeoutMs / 1000)} s`);
     await sleep(intervalMs);
   }
 }

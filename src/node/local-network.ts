@@ -441,7 +441,7 @@ export async function waitUntilReady(
   exits: ReadonlyMap<string, LocalNodeExit>,
   options: StartLocalNetworkOptions,
 ): Promise<void> {
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  const deadline = performance.now() + (options.readyTimeoutMs ?? 60_000);
   const validators = infos.filter((info) => info.role === 'validator').map((info) => info.org);
   // Once a node has shown this network's genesis it stays ours while its child lives.
   const confirmed = new Set<string>();
@@ -479,7 +479,7 @@ export async function waitUntilReady(
     }
     // Ready too: a node's API answers a moment before its transfer routes are attached.
     if (meshed && statuses.every((status) => status?.ready === true)) return;
-    if (Date.now() > deadline) fail('NOT_READY', `the network did not come up in time (${progress})`);
+    if (performance.now() > deadline) fail('NOT_READY', `the network did not come up in time (${progress})`);
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
 }

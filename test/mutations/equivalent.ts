@@ -850,7 +850,7 @@ export const EQUIVALENT: readonly Equivalent[] = [
   {
     file: 'src/node/local-network.ts',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the source line, quoted
-    line: "if (Date.now() > deadline) fail('NOT_READY', `the network did not come up in time (${progress})`);",
+    line: "if (performance.now() > deadline) fail('NOT_READY', `the network did not come up in time (${progress})`);",
     kind: '> -> >=',
     why: 'giving up in the very millisecond of the deadline instead of one poll later: timing only',
   },
@@ -1313,8 +1313,7 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'cli/commands/transfer-api.ts',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source line, quoted
-    line: "if (Date.now() >= deadline) fail('TIMEOUT', `${what}: not within ${Math.round(timeoutMs / 1000)} s`);",
+    line: 'if (performance.now() >= deadline)',
     kind: '>= -> >',
     why: 'giving up one poll later when the deadline falls on the very millisecond: timing only',
   },
