@@ -46,13 +46,18 @@ export interface ChaosOptions {
   readonly transfers?: boolean;
   /** Also partition the network (partitions.ts): a fourth kind of fault. */
   readonly partitions?: boolean;
+  /**
+   * Also skew one node's wall clock at a time (a fifth kind of fault, decision 67): ahead or behind
+   * by 2 to 15 times maxClockDriftMs, or stepped back an hour, then set right again.
+   */
+  readonly clocks?: boolean;
   /** Keep the network's folder (logs, data) afterwards. */
   readonly keep?: boolean;
   /** Progress lines (one per fault); none by default. */
   readonly say?: (line: string) => void;
 }
 
-export type FaultKind = 'kill' | 'term' | 'freeze' | 'partition';
+export type FaultKind = 'kill' | 'term' | 'freeze' | 'partition' | 'skew';
 
 export interface ChaosReport {
   readonly seed: number;
@@ -86,6 +91,8 @@ interface Fault {
   readonly kind: FaultKind;
   readonly durationMs: number;
   readonly partition?: Partition;
+  /** For a skew: the node's wall clock this far off the machine's while it lasts. */
+  readonly clockOffsetMs?: number;
 }
 
 /** A transaction a node answered pending, or did not answer. */
@@ -106,6 +113,10 @@ const MAX_PARTITION_MS = 12_000;
 /** A slowed node's links delay each byte this long, each way (a distant or congested route). */
 const MIN_SLOW_DELAY_MS = 50;
 const MAX_SLOW_DELAY_MS = 400;
+/** A skewed clock runs 2 to 15 drift bounds off, or one hour behind (an NTP step back). */
+const MIN_SKEW_DRIFTS = 2;
+const MAX_SKEW_DRIFTS = 15;
+const STEP_BACK_MS = -3_600_000;
 /** A pending transaction of a node that kept running must commit within this long of the end. */
 const OWED_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_STALL_MS = 20_000;
@@ -129,7 +140,7 @@ class ChaosRun {
   /** When each node last lost its mempool (killed or stopped). */
   readonly mempoolLostAtMs = new Map<string, number>();
   readonly violations: string[] = [];
-  readonly faults: Record<FaultKind, number> = { kill: 0, term: 0, freeze: 0, partition: 0 };
+  readonly faults: Record<FaultKind, number> = { kill: 0, term: 0, freeze: 0, partition: 0, skew: 0 };
   readonly partitionShapes: Record<PartitionShape, number> = {
     isolate: 0,
     split: 0,
@@ -192,6 +203,7 @@ class ChaosRun {
     if (this.#kinds.length === 0) {
       const kinds: FaultKind[] = ['kill', 'term', 'freeze'];
       if (this.options.partitions) kinds.push('partition');
+      if (this.options.clocks) kinds.push('skew');
       while (kinds.length > 0)
         this.#kinds.push(kinds.splice(Math.floor(this.random() * kinds.length), 1)[0]!);
     }
@@ -303,7 +315,16 @@ function faultOfKind(run: ChaosRun, kind: FaultKind): Fault | undefined {
     return { org: [...partition.side][0]!, kind, durationMs, partition };
   }
   if (candidates.length === 0) return undefined;
-  return { org: run.pick(candidates), kind, durationMs: run.between(MIN_FAULT_MS, MAX_FAULT_MS) };
+  const fault = { org: run.pick(candidates), kind, durationMs: run.between(MIN_FAULT_MS, MAX_FAULT_MS) };
+  if (kind !== 'skew') return fault;
+  return { ...fault, clockOffsetMs: skewOffsetMs(run) };
+}
+
+/** Ahead or behind by a seeded number of drift bounds, or (one time in five) an hour behind. */
+function skewOffsetMs(run: ChaosRun): number {
+  if (run.random() < 0.2) return STEP_BACK_MS;
+  const offsetMs = run.between(MIN_SKEW_DRIFTS, MAX_SKEW_DRIFTS) * run.net.genesis.consensus.maxClockDriftMs;
+  return run.random() < 0.5 ? offsetMs : -offsetMs;
 }
 
 /** A partition of a seeded shape whose side is free of other faults; none while one is on. */
@@ -342,9 +363,18 @@ async function inject(run: ChaosRun, fault: Fault): Promise<void> {
   const { net } = run;
   run.away.set(fault.org, fault.kind);
   run.faults[fault.kind]++;
-  run.options.say?.(`+${run.secondsSinceStart()} s: ${fault.kind} ${fault.org} for ${fault.durationMs} ms`);
+  const skew = fault.clockOffsetMs === undefined ? '' : ` (clock ${fault.clockOffsetMs} ms off)`;
+  run.options.say?.(
+    `+${run.secondsSinceStart()} s: ${fault.kind} ${fault.org}${skew} for ${fault.durationMs} ms`,
+  );
   try {
-    if (fault.kind === 'freeze') {
+    if (fault.kind === 'skew') {
+      // Running and answering, but a validator refuses the proposals its clock finds too far
+      // ahead (or proposes its own too far ahead): as faulty as a stopped one while it lasts.
+      await net.setClockOffset(fault.org, fault.clockOffsetMs!);
+      await sleep(fault.durationMs);
+      await net.setClockOffset(fault.org, 0);
+    } else if (fault.kind === 'freeze') {
       net.nodes.get(fault.org)!.process!.kill('SIGSTOP');
       await sleep(fault.durationMs);
       net.nodes.get(fault.org)!.process!.kill('SIGCONT');
@@ -479,14 +509,22 @@ const HONEST_NETWORK_NEVER_WARNS = new Set([
   'a proposal waited for transactions the mempool already held; released',
 ]);
 
+/**
+ * Nodes on one machine share its clock: unless the run skews clocks, no proposal can be dated
+ * beyond maxClockDriftMs ahead of any of them (src/node/proposal-clock-watch.ts).
+ */
+const ONE_CLOCK_NEVER_WARNS = /ahead of this node's clock by more than maxClockDriftMs/;
+
 /** Error lines, and the warnings above, fail the run; other warnings are counted by message. */
 async function checkLogs(run: ChaosRun): Promise<Record<string, number>> {
   const warnings: Record<string, number> = {};
+  const neverWarns = (msg: string): boolean =>
+    HONEST_NETWORK_NEVER_WARNS.has(msg) || (!run.options.clocks && ONE_CLOCK_NEVER_WARNS.test(msg));
   for (const org of run.net.nodes.keys()) {
     for (const line of (await run.net.logOf(org)).split('\n')) {
       if (!line.startsWith('{')) continue;
       const entry = JSON.parse(line) as { level: string; msg: string };
-      const unexplained = entry.level === 'warn' && HONEST_NETWORK_NEVER_WARNS.has(entry.msg);
+      const unexplained = entry.level === 'warn' && neverWarns(entry.msg);
       if (entry.level === 'error' || entry.level === 'fatal' || unexplained) {
         run.violations.push(`${org} logged: ${line}`);
       } else if (entry.level === 'warn') warnings[entry.msg] = (warnings[entry.msg] ?? 0) + 1;
@@ -537,6 +575,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   const net = await startTestNetwork({
     beforeStart: options.partitions ? installPartitions : undefined,
+    // Every node can have its wall clock skewed (test/helpers/skewed-clock.mjs); all start right.
+    everyClockSkewable: options.clocks,
   }).catch(async (error: unknown) => {
     await partitions?.close();
     throw error;

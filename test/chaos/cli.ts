@@ -1,7 +1,8 @@
-// npm run test:chaos -- [--seconds N] [--seed S] [--runs R] [--rate TX_PER_S] [--transfers] [--partitions] [--keep] [--quiet]
+// npm run test:chaos -- [--seconds N] [--seed S] [--runs R] [--rate TX_PER_S] [--transfers] [--partitions] [--clocks] [--keep] [--quiet]
 // Runs R fault soaks of real node processes (chaos.ts), seeds S, S+1, ...: each N seconds of
 // crashes, clean stops and freezes under load (with --transfers, payloads declared from the
-// hospital to the platform too; with --partitions, network partitions too), then every check. Prints one report per run as
+// hospital to the platform too; with --partitions, network partitions too; with --clocks, one
+// node's wall clock skewed at a time), then every check. Prints one report per run as
 // JSON, and exits 1 if any run broke an invariant (each violation is printed).
 import '../../src/polyfill.js';
 import { LIVE_CHILDREN } from '../helpers/child.js';
@@ -29,13 +30,14 @@ interface CliOptions {
   rate: number;
   transfers: boolean;
   partitions: boolean;
+  clocks: boolean;
   keep: boolean;
   quiet: boolean;
 }
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: npm run test:chaos -- [--seconds N] [--seed S] [--runs R] [--rate TX_PER_S] [--transfers] [--partitions] [--keep] [--quiet]\n`,
+    `${message}\nusage: npm run test:chaos -- [--seconds N] [--seed S] [--runs R] [--rate TX_PER_S] [--transfers] [--partitions] [--clocks] [--keep] [--quiet]\n`,
   );
   process.exit(2);
 }
@@ -56,6 +58,7 @@ function parse(argv: readonly string[]): CliOptions {
     rate: 20,
     transfers: false,
     partitions: false,
+    clocks: false,
     keep: false,
     quiet: false,
   };
@@ -68,6 +71,9 @@ function parse(argv: readonly string[]): CliOptions {
     else if (flag === '--rate') options.rate = wholeNumber(value, '--rate', 1);
     else if (flag === '--partitions') {
       options.partitions = true;
+      continue;
+    } else if (flag === '--clocks') {
+      options.clocks = true;
       continue;
     } else if (flag === '--transfers') {
       options.transfers = true;
@@ -96,6 +102,7 @@ async function main(): Promise<void> {
       ratePerSecond: options.rate,
       transfers: options.transfers,
       partitions: options.partitions,
+      clocks: options.clocks,
       keep: options.keep,
       say: options.quiet ? undefined : (line) => process.stderr.write(`seed ${seed}: ${line}\n`),
     });
@@ -104,7 +111,11 @@ async function main(): Promise<void> {
     if (report.violations.length > 0) {
       failures++;
       process.stdout.write(`FAIL seed ${seed}:\n${report.violations.map((v) => `  ${v}`).join('\n')}\n`);
-      const flags = `${options.transfers ? ' --transfers' : ''}${options.partitions ? ' --partitions' : ''}`;
+      const flags = [
+        options.transfers ? ' --transfers' : '',
+        options.partitions ? ' --partitions' : '',
+        options.clocks ? ' --clocks' : '',
+      ].join('');
       process.stdout.write(
         `  replay: npm run test:chaos -- --seed ${seed} --seconds ${options.seconds} --rate ${options.rate}${flags}\n`,
       );

@@ -62,6 +62,8 @@ export interface TestNetworkOptions {
    * machine's (test/helpers/skewed-clock.mjs); `setClockOffset` steps it while they run.
    */
   readonly clockOffsetsMs?: Readonly<Record<string, number>>;
+  /** Every node starts as with `clockOffsetsMs` at 0 (right), so `setClockOffset` works on any. */
+  readonly everyClockSkewable?: boolean;
 }
 
 export interface TestNode {
@@ -226,9 +228,12 @@ export async function startTestNetwork(options: TestNetworkOptions = {}): Promis
     const templatePath = await writeTemplate(root, options);
     await networkInit({ out: dir, template: templatePath, basePort: 0, quiet: true });
     network = await TestNetworkImpl.open(root, dir, options.logLevel ?? 'info');
-    for (const [org, offsetMs] of Object.entries(options.clockOffsetsMs ?? {})) {
-      await network.skewClock(org, offsetMs);
-    }
+    const skewed = options.everyClockSkewable ? network.nodes.keys() : [];
+    const clockOffsetsMs = {
+      ...Object.fromEntries([...skewed].map((org) => [org, 0])),
+      ...options.clockOffsetsMs,
+    };
+    for (const [org, offsetMs] of Object.entries(clockOffsetsMs)) await network.skewClock(org, offsetMs);
     await options.beforeStart?.(network);
     await network.startAll();
     return network;
