@@ -200,7 +200,7 @@ export const LIMITS = {
   /**
    * Untimely proposals (block time beyond maxClockDriftMs ahead of our clock) are counted each
    * and logged at most once per this gap for one proposer, with the count since the last warning
-   * (src/node/untimely-proposals.ts): a skewed clock is a lasting condition, not an event per height.
+   * (src/node/proposal-clock-watch.ts): a skewed clock is a lasting condition, not an event per height.
    */
   minClockSkewWarningGapMs: 60_000,
 
