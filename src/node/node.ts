@@ -74,6 +74,27 @@ export interface RunningNode extends NodeRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * A clock behind the chain's last block (a machine whose clock was reset, or never set) would have
+ * this node refuse every fresh proposal as untimely, and on an idle network no proposal comes to
+ * say so (decision 67): the last block's time is a lower bound on the time now, checked at start.
+ */
+function warnIfClockBehindChain(
+  tip: { readonly height: number; readonly timeMs: number },
+  clock: Clock,
+  maxClockDriftMs: number,
+  logger: Logger,
+): void {
+  const behindMs = tip.timeMs - clock.nowMs();
+  if (behindMs <= maxClockDriftMs) return;
+  logger.warn("this node's clock is behind the time of the chain's last block: set it right (NTP)", {
+    height: tip.height,
+    lastBlockTimeMs: tip.timeMs,
+    behindMs,
+    maxClockDriftMs,
+  });
+}
+
 /** The API error code for a transaction the mempool refused (admission keeps the decoder's code). */
 function submitErrorCode(code: string): ErrorCode {
   if (code === 'ALREADY_COMMITTED') return 'CONFLICT';
@@ -442,6 +463,7 @@ async function wire(
     peerId: peerNetwork.peerId,
     memtableBytes: store.memtableBytes,
   });
+  warnIfClockBehindChain(chain.tip(), clock, genesis.consensus.maxClockDriftMs, logger);
   // After start-up, so the scan (0.4 s of CPU at a million transactions) does not lengthen it.
   void store.fillTxIdFilter().then(() => {
     const { state, bytes, detail } = store.txIdFilterState;

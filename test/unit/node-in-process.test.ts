@@ -358,6 +358,31 @@ describe('a node started in this process (node.ts)', function () {
     assert.equal(node.status().org, SELF);
     assert.equal(node.metrics.registry.render().includes('\nbayledger_tx_id_filter_answering 0\n'), true);
   });
+
+  it("restarted with its clock an hour behind the chain's last block, says so at start (decision 67)", async () => {
+    const behindWarning =
+      "this node's clock is behind the time of the chain's last block: set it right (NTP)";
+    assert.equal(
+      logLines.some((line) => line.msg === behindWarning),
+      false,
+      'not with the right clock',
+    );
+    const height = node.status().height;
+    await node.close();
+    const { logger, lines } = createMemoryLogger('info');
+    const hourMs = 3_600_000;
+    node = await startNode(config, {
+      logger,
+      clock: { nowMs: () => Date.now() - hourMs, monotonicMs: () => performance.now() },
+    });
+    const warning = lines.find((line) => line.msg === behindWarning);
+    assert.ok(warning !== undefined, JSON.stringify(lines));
+    assert.equal(warning.height, height);
+    assert.equal(warning.maxClockDriftMs, genesis.consensus.maxClockDriftMs);
+    // The last block was made by the real clock minutes ago at most: about an hour ahead of this one.
+    const behindMs = warning.behindMs as number;
+    assert.ok(behindMs > hourMs - 600_000 && behindMs <= hourMs, `${behindMs}`);
+  });
 });
 
 describe('four validators started in this process (node.ts)', function () {
