@@ -13,6 +13,7 @@ import type { ConsensusEffect, ConsensusInput, WalRecord } from '../core/consens
 import type { Ed25519Signer } from '../core/crypto/ed25519.js';
 import { assert } from '../core/errors.js';
 import { buildBlock } from '../core/ledger/build-block.js';
+import { faultTolerance } from '../core/ledger/certificate-verify.js';
 import { verifyBlock } from '../core/ledger/verify-block.js';
 import type { Clock } from './clock.js';
 import { StallWatch } from './consensus-regossip.js';
@@ -81,7 +82,7 @@ export class ConsensusDriver {
       logger: options.logger,
       metrics: options.metrics,
       clock: options.clock,
-      faultyLimit: Math.floor((options.chain.params.validators.length - 1) / 3),
+      faultyLimit: faultTolerance(options.chain.params.validators.length),
       voting: options.self !== null,
     });
     this.#otherValidators = options.chain.params.validators

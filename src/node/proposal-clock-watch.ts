@@ -27,7 +27,7 @@ export interface ProposalClockWatchOptions {
   readonly logger: Logger;
   readonly metrics: Pick<NodeMetrics, 'proposalsUntimely' | 'proposalTimeAheadSeconds'>;
   readonly clock: Pick<Clock, 'monotonicMs'>;
-  /** f: how many validators may be faulty (floor((n - 1) / 3)). */
+  /** f: how many validators may be faulty (faultTolerance in certificate-verify.ts). */
   readonly faultyLimit: number;
   /** Whether this node votes (an untimely proposal then gets its nil prevote). */
   readonly voting: boolean;

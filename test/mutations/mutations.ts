@@ -262,9 +262,9 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: 'faulty-max',
     disables: 'f = floor((n - 1) / 3)',
-    file: 'src/core/consensus/machine.ts',
-    from: 'Math.floor((validators.length - 1) / 3)',
-    to: 'Math.floor(validators.length / 3)',
+    file: 'src/core/ledger/certificate-verify.ts',
+    from: 'Math.floor((validatorCount - 1) / 3)',
+    to: 'Math.floor(validatorCount / 3)',
     tests: ['test/unit/consensus-machine-edges.test.ts'],
   },
   {

@@ -3,6 +3,7 @@
 // schema errors do; withConfigSource then prefixes the file name.
 import { bytesEqual } from '../bytes.js';
 import { fail } from '../errors.js';
+import { faultTolerance } from '../ledger/certificate-verify.js';
 import { LIMITS } from '../limits.js';
 import type { Policy } from '../policy/types.js';
 import type { Organisation, OrganisationRole } from './genesis.js';
@@ -97,7 +98,7 @@ export function networkWarnings(organisations: readonly OrganisationSummary[]): 
   const count = (role: OrganisationRole): number => organisations.filter((org) => org.role === role).length;
   const validators = count('validator');
   if (validators < RECOMMENDED_MIN_VALIDATORS) {
-    const tolerated = Math.floor((validators - 1) / 3);
+    const tolerated = faultTolerance(validators);
     warnings.push(
       `only ${validators} validator(s): tolerates ${tolerated} faulty validator(s); at least ${RECOMMENDED_MIN_VALIDATORS} are recommended`,
     );

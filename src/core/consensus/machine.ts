@@ -4,7 +4,7 @@
 // signer is deterministic (Ed25519), and the shell carries out the effects in order.
 import { bytesEqual, toHex } from '../bytes.js';
 import { assert, fail } from '../errors.js';
-import { quorumSize, verifyCertificate } from '../ledger/certificate-verify.js';
+import { faultTolerance, quorumSize, verifyCertificate } from '../ledger/certificate-verify.js';
 import { LIMITS } from '../limits.js';
 import {
   castVote,
@@ -66,7 +66,7 @@ function buildSetup(init: ConsensusInit): ConsensusSetup {
       fail('CONFIG_INVALID', `the signing key is not the genesis key of ${init.self}`);
     }
   }
-  const faultyMax = Math.floor((validators.length - 1) / 3);
+  const faultyMax = faultTolerance(validators.length);
   const quorum = init.bugs?.quorumIsF ? Math.max(1, faultyMax) : quorumSize(validators.length);
   return {
     chainId: init.chainId,

@@ -11,6 +11,11 @@ export function quorumSize(validatorCount: number): number {
   return Math.floor((2 * validatorCount) / 3) + 1;
 }
 
+/** f: how many of `validatorCount` validators may be faulty, the largest f with n >= 3f + 1. */
+export function faultTolerance(validatorCount: number): number {
+  return Math.floor((validatorCount - 1) / 3);
+}
+
 export type CertificateCheck = { ok: true; signers: string[] } | { ok: false; reason: string };
 
 export function verifyCertificate(
