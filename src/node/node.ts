@@ -5,6 +5,7 @@
 import { statfsSync } from 'node:fs';
 import { parseHex, toHex } from '../core/bytes.js';
 import type { Genesis } from '../core/config/genesis.js';
+import { isTimely } from '../core/consensus/block-time.js';
 import { decodeConsensusMessage } from '../core/consensus/codec.js';
 import { Ed25519Signer } from '../core/crypto/ed25519.js';
 import { BayledgerError, type ErrorCode, fail } from '../core/errors.js';
@@ -85,12 +86,13 @@ function warnIfClockBehindChain(
   maxClockDriftMs: number,
   logger: Logger,
 ): void {
-  const behindMs = tip.timeMs - clock.nowMs();
-  if (behindMs <= maxClockDriftMs) return;
+  const nowMs = clock.nowMs();
+  // The last block, proposed now, would be untimely to this node: the rule of block-time.ts.
+  if (isTimely(tip.timeMs, nowMs, maxClockDriftMs)) return;
   logger.warn("this node's clock is behind the time of the chain's last block: set it right (NTP)", {
     height: tip.height,
     lastBlockTimeMs: tip.timeMs,
-    behindMs,
+    behindMs: tip.timeMs - nowMs,
     maxClockDriftMs,
   });
 }
@@ -294,7 +296,7 @@ async function wire(
     maxQueued: LIMITS.maxQueuedRelayedTxs,
     maxQueuedBytes: LIMITS.maxQueuedRelayedBytes,
     sliceMs: LIMITS.relayAdmissionSliceMs,
-    nowMs: () => performance.now(),
+    nowMs: () => clock.monotonicMs(),
     defer: (task) => setImmediate(task),
   });
   closers.push(async () => relayAdmission.close());
@@ -346,14 +348,14 @@ async function wire(
     },
   );
   const rerelayTimer = setInterval(() => {
-    const rerelayed = relay.tick(performance.now());
+    const rerelayed = relay.tick(clock.monotonicMs());
     if (rerelayed > 0) metrics.txsRerelayed.inc(rerelayed);
   }, LIMITS.mempoolRerelayIntervalMs);
   rerelayTimer.unref();
   closers.push(async () => clearInterval(rerelayTimer));
   const stopSendingOnConnect = peerNetwork.onPeerEvent((event) => {
     if (event.kind !== 'connect') return;
-    const sent = relay.sendOnConnect(event.orgId, performance.now());
+    const sent = relay.sendOnConnect(event.orgId, clock.monotonicMs());
     if (sent > 0) metrics.txsSentOnConnect.inc(sent);
   });
   closers.push(async () => stopSendingOnConnect());
@@ -367,7 +369,7 @@ async function wire(
     }
     if (!result.duplicate) {
       metrics.txsSubmitted.inc();
-      relay.sendFirst(result.txIdHex, bytes, performance.now());
+      relay.sendFirst(result.txIdHex, bytes, clock.monotonicMs());
     }
     return result;
   }
