@@ -15,6 +15,13 @@ import type { Clock } from './clock.js';
 import type { Logger } from './log/logger.js';
 import type { NodeMetrics } from './node-metrics.js';
 
+/** The warning's message, by whether this node votes (logs are read by message: chaos soak, tests). */
+export const UNTIMELY_PROPOSAL_WARNINGS = {
+  voting:
+    "proposal refused: its block time is ahead of this node's clock by more than maxClockDriftMs (prevoted nil)",
+  observing: "proposal block time ahead of this node's clock by more than maxClockDriftMs",
+} as const;
+
 export interface UntimelyProposal {
   readonly height: number;
   readonly round: number;
@@ -66,24 +73,19 @@ export class ProposalClockWatch {
     record.sinceWarning++;
     if (nowMs - record.lastWarnedMs < LIMITS.minClockSkewWarningGapMs) return;
     const untimelyProposers = this.#recentlyUntimely(nowMs);
-    logger.warn(
-      voting
-        ? "proposal refused: its block time is ahead of this node's clock by more than maxClockDriftMs (prevoted nil)"
-        : "proposal block time ahead of this node's clock by more than maxClockDriftMs",
-      {
-        proposer: event.proposer,
-        height: event.height,
-        round: event.round,
-        aheadMs: event.aheadMs,
-        maxClockDriftMs: event.maxClockDriftMs,
-        untimelySinceLastWarning: record.sinceWarning,
-        untimelyProposers,
-        likelyCause:
-          untimelyProposers.length > this.#options.faultyLimit
-            ? "this node's clock is behind"
-            : "the proposer's clock is ahead",
-      },
-    );
+    logger.warn(voting ? UNTIMELY_PROPOSAL_WARNINGS.voting : UNTIMELY_PROPOSAL_WARNINGS.observing, {
+      proposer: event.proposer,
+      height: event.height,
+      round: event.round,
+      aheadMs: event.aheadMs,
+      maxClockDriftMs: event.maxClockDriftMs,
+      untimelySinceLastWarning: record.sinceWarning,
+      untimelyProposers,
+      likelyCause:
+        untimelyProposers.length > this.#options.faultyLimit
+          ? "this node's clock is behind"
+          : "the proposer's clock is ahead",
+    });
     record.lastWarnedMs = nowMs;
     record.sinceWarning = 0;
   }

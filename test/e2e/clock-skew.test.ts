@@ -7,10 +7,12 @@
 import { strict as assert } from 'node:assert';
 import { proposerOf } from '../../src/core/consensus/proposer.js';
 import { chainParamsOf } from '../../src/core/ledger/chain-params.js';
+import { UNTIMELY_PROPOSAL_WARNINGS } from '../../src/node/proposal-clock-watch.js';
 import { findMetric } from '../helpers/metrics.js';
 import { startTestNetwork, type TestNetwork } from '../helpers/network.js';
 
 const SKEWED = 'qianhai';
+const UNTIMELY_MESSAGES: ReadonlySet<string> = new Set(Object.values(UNTIMELY_PROPOSAL_WARNINGS));
 const HONEST = ['sz-cac', 'sz-health', 'hk-health'] as const;
 const AHEAD_MS = 30_000;
 const BEHIND_MS = -3_600_000;
@@ -75,7 +77,7 @@ describe('e2e: a validator with a skewed clock (real processes)', function () {
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as LogLine)
-      .filter((line) => line.level === 'warn' && line.msg.includes('ahead of this node'));
+      .filter((line) => line.level === 'warn' && UNTIMELY_MESSAGES.has(line.msg));
   }
 
   async function metric(org: string, name: string, proposer: string): Promise<number | undefined> {

@@ -459,8 +459,8 @@ export const MUTATIONS: readonly Mutation[] = [
     name: 'skew-always-blames-proposer',
     disables: "naming this node's clock when more than f proposers were ahead of it",
     file: 'src/node/proposal-clock-watch.ts',
-    from: '          untimelyProposers.length > this.#options.faultyLimit\n',
-    to: '          untimelyProposers.length > this.#options.faultyLimit + 10\n',
+    from: '        untimelyProposers.length > this.#options.faultyLimit\n',
+    to: '        untimelyProposers.length > this.#options.faultyLimit + 10\n',
     tests: ['test/unit/proposal-clock-watch.test.ts'],
   },
   {
