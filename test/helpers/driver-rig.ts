@@ -19,11 +19,12 @@ import { createMemoryLogger } from '../../src/node/log/index.js';
 import { Mempool } from '../../src/node/mempool/mempool.js';
 import type { PeerEvent, PeerNetwork } from '../../src/node/net/types.js';
 import { NodeChain } from '../../src/node/node-chain.js';
-import { createNodeMetrics, type NodeMetrics } from '../../src/node/node-metrics.js';
+import type { NodeMetrics } from '../../src/node/node-metrics.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { genesisRecordOf } from './chain.js';
 import { type TestNetwork, testGenesis } from './fixtures.js';
+import { idleNodeMetrics } from './metrics.js';
 import { waitFor } from './wait.js';
 
 export interface SentMessage {
@@ -111,12 +112,7 @@ export async function startDriverRig(options: DriverRigOptions): Promise<DriverR
     await walAppend(height, record);
     order.push(`wal/${height}`);
   };
-  const metrics = createNodeMetrics({
-    peers: () => 0,
-    mempoolTxs: () => 0,
-    mempoolBytes: () => 0,
-    txIdFilterAnswering: () => false,
-  });
+  const metrics = idleNodeMetrics();
   const mempool = new Mempool({
     txIdOf,
     admit: (bytes, txId) => admitTransaction(bytes, txId, network.genesis, metrics),

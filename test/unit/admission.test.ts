@@ -4,20 +4,16 @@
 import { strict as assert } from 'node:assert';
 import { concatBytes, toHex } from '../../src/core/bytes.js';
 import { admitTransaction } from '../../src/node/admission.js';
-import { createNodeMetrics, type NodeMetrics } from '../../src/node/node-metrics.js';
+import type { NodeMetrics } from '../../src/node/node-metrics.js';
 import { grantConsent, testGenesis, testKey } from '../helpers/fixtures.js';
+import { idleNodeMetrics } from '../helpers/metrics.js';
 
 describe('mempool admission', () => {
   const network = testGenesis();
   let metrics: NodeMetrics;
 
   beforeEach(() => {
-    metrics = createNodeMetrics({
-      peers: () => 0,
-      mempoolTxs: () => 0,
-      mempoolBytes: () => 0,
-      txIdFilterAnswering: () => false,
-    });
+    metrics = idleNodeMetrics();
   });
 
   it('admits a valid transaction, decoded and checked, under the id it was given', () => {

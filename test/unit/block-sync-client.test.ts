@@ -14,7 +14,7 @@ import { BlockSync } from '../../src/node/block-sync.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
 import type { MessageProtocol, PeerEvent, PeerNetwork, RequestHandler } from '../../src/node/net/types.js';
 import { NodeChain } from '../../src/node/node-chain.js';
-import { createNodeMetrics, type NodeMetrics } from '../../src/node/node-metrics.js';
+import type { NodeMetrics } from '../../src/node/node-metrics.js';
 import {
   decodeStatus,
   decodeSyncRequest,
@@ -29,6 +29,7 @@ import {
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { buildChain, certify, genesisRecordOf, type TestChain } from '../helpers/chain.js';
 import { testDigest, testGenesis } from '../helpers/fixtures.js';
+import { idleNodeMetrics } from '../helpers/metrics.js';
 import { waitFor } from '../helpers/wait.js';
 
 const network = testGenesis();
@@ -139,12 +140,7 @@ describe('block sync: the catching-up side, against scripted peers', function ()
         penalties.push({ peer, code, reason });
       },
     };
-    const metrics = createNodeMetrics({
-      peers: () => connected.size,
-      mempoolTxs: () => 0,
-      mempoolBytes: () => 0,
-      txIdFilterAnswering: () => false,
-    });
+    const metrics = idleNodeMetrics({ peers: () => connected.size });
     const { logger, lines } = createMemoryLogger('debug');
     const sync = new BlockSync(chain, fake as PeerNetwork, logger, metrics);
     await sync.register();

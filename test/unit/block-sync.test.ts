@@ -15,12 +15,12 @@ import { createMemoryLogger } from '../../src/node/log/index.js';
 import { MetricsRegistry } from '../../src/node/metrics/index.js';
 import type { PeerNetwork } from '../../src/node/net/index.js';
 import { NodeChain } from '../../src/node/node-chain.js';
-import { createNodeMetrics } from '../../src/node/node-metrics.js';
 import { decodeSyncResponse, encodeSyncRequest, PROTOCOL } from '../../src/node/protocols.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { WAL_FILE_NAME } from '../../src/node/store/wal.js';
 import { buildChain, genesisRecordOf, type TestChain, workloadBlocks } from '../helpers/chain.js';
 import { declareTransfer, grantConsent, testDigest, testGenesis, testItem } from '../helpers/fixtures.js';
+import { idleNodeMetrics } from '../helpers/metrics.js';
 import { testPeerNetwork } from '../helpers/peer-network.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -63,12 +63,7 @@ describe('block sync between real peers', function () {
       logger.child({ org, component: 'net' }),
       new MetricsRegistry(),
     );
-    const metrics = createNodeMetrics({
-      peers: () => peerNet.connectedPeers().length,
-      mempoolTxs: () => 0,
-      mempoolBytes: () => 0,
-      txIdFilterAnswering: () => false,
-    });
+    const metrics = idleNodeMetrics({ peers: () => peerNet.connectedPeers().length });
     const sync = new BlockSync(chain, peerNet, logger.child({ org, component: 'sync' }), metrics);
     await sync.register();
     await peerNet.start();

@@ -15,10 +15,10 @@ import { registerNodeRoutes } from '../../src/node/api-routes.js';
 import { ApiChainReader, parseApiUrl } from '../../src/node/chain/api-chain-reader.js';
 import { StoreChainReader } from '../../src/node/chain/store-chain-reader.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
-import { createNodeMetrics } from '../../src/node/node-metrics.js';
 import type { NodeRuntime } from '../../src/node/node-runtime.js';
 import { LedgerStore } from '../../src/node/store/ledger-store.js';
 import { buildChain, commitChain, fileableTestGenesis, workloadBlocks } from '../helpers/chain.js';
+import { idleNodeMetrics } from '../helpers/metrics.js';
 import { rejectsWith, throwsWith } from '../helpers/rejects.js';
 import { standInNode } from '../helpers/stand-in-node.js';
 
@@ -55,12 +55,7 @@ describe('node: ApiChainReader over the node API routes', function () {
     });
     // Only the /chain routes are exercised: the rest of the runtime is never called.
     const runtime = {
-      metrics: createNodeMetrics({
-        peers: () => 0,
-        mempoolTxs: () => 0,
-        mempoolBytes: () => 0,
-        txIdFilterAnswering: () => false,
-      }),
+      metrics: idleNodeMetrics(),
     } as unknown as NodeRuntime;
     registerNodeRoutes(server, runtime, local);
     // Set before anything else can fail, so a failing hook still lets the test process exit.

@@ -5,18 +5,13 @@
 import { strict as assert } from 'node:assert';
 import { LIMITS } from '../../src/core/limits.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
-import { createNodeMetrics } from '../../src/node/node-metrics.js';
 import { ProposalClockWatch, type UntimelyProposal } from '../../src/node/proposal-clock-watch.js';
+import { idleNodeMetrics } from '../helpers/metrics.js';
 
 function setup(voting = true) {
   let nowMs = 1_000;
   const { logger, lines } = createMemoryLogger('info');
-  const metrics = createNodeMetrics({
-    peers: () => 0,
-    mempoolTxs: () => 0,
-    mempoolBytes: () => 0,
-    txIdFilterAnswering: () => false,
-  });
+  const metrics = idleNodeMetrics();
   const watch = new ProposalClockWatch({
     logger,
     metrics,
