@@ -1,10 +1,12 @@
-// `bayledger up [--dir DIR]`: a whole local network on 127.0.0.1. Runs `network init` into DIR
-// when it holds no network yet, starts every node as its own process (logs in DIR/<org>/node.log),
-// waits until they are connected, prints each node's role and API URL, writes DIR/nodes.json and
-// keeps running until Ctrl-C or SIGTERM, when it stops every node. A node that exits on its own
-// stops the whole network with exit 1, naming the node, its exit code and its last log lines.
+// `bayledger up [--dir DIR] [--template FILE]`: a whole local network on 127.0.0.1. Runs `network
+// init` into DIR (from FILE, default the gba-health sample) when it holds no network yet, starts
+// every node as its own process (logs in DIR/<org>/node.log), waits until they are connected,
+// prints each node's role and API URL, writes DIR/nodes.json and keeps running until Ctrl-C or
+// SIGTERM, when it stops every node. A node that exits on its own stops the whole network with
+// exit 1, naming the node, its exit code and its last log lines.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { fail } from '../../src/core/errors.js';
 import {
   type LocalNetwork,
   nodeExitError,
@@ -16,6 +18,8 @@ import { networkInit, refuseFileAsNetworkFolder } from './network-init.js';
 
 export interface UpOptions {
   readonly dir: string;
+  /** The template `network init` uses when the folder holds no network yet. */
+  readonly template?: string;
   readonly basePort: number;
   readonly logLevel: string;
   readonly json?: boolean;
@@ -95,7 +99,20 @@ export async function up(options: UpOptions): Promise<void> {
   const directory = path.resolve(options.dir);
   if (await isEmptyOrMissing(directory)) {
     process.stderr.write(`creating a local network in ${directory}\n`);
-    await networkInit({ out: directory, basePort: options.basePort, json: false, quiet: true });
+    await networkInit({
+      out: directory,
+      ...(options.template === undefined ? {} : { template: options.template }),
+      basePort: options.basePort,
+      json: false,
+      quiet: true,
+    });
+  } else if (options.template !== undefined) {
+    // Starting the folder's own network instead would silently run another channel than asked.
+    fail(
+      'FILE_EXISTS',
+      'already holds a network; --template only chooses the network up creates in an empty folder',
+      directory,
+    );
   }
   const network = await startLocalNetwork({
     dir: directory,

@@ -27,7 +27,11 @@ export function registerUpCommand(program: Command): void {
     program
       .command('up')
       .description('run a whole local network (one process per organisation) until Ctrl-C')
-      .option('--dir <dir>', 'network folder (created with network init if empty)', DEFAULT_NETWORK_DIR),
+      .option('--dir <dir>', 'network folder (created with network init if empty)', DEFAULT_NETWORK_DIR)
+      .option(
+        '--template <file>',
+        'template of the network to create in an empty --dir (default: network-config/gba-health.json)',
+      ),
   )
     .option('--exit', 'stop the network again once it is up (scripts and tests)')
     .option('--json', 'print JSON')

@@ -1,6 +1,7 @@
 // `bayledger up`: network init into an empty folder, one process per organisation, nodes.json once
 // the network is connected, a transaction committed through it, and every node stopped on SIGTERM,
-// with --exit, or (through their standard input) when `up` is killed outright.
+// with --exit (there from another channel's --template), or (through their standard input) when
+// `up` is killed outright.
 import { strict as assert } from 'node:assert';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +14,8 @@ import { cliCommand } from '../helpers/cli-command.js';
 import { apiAnswers, makeConsentGrant } from '../helpers/network.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
+
+const RESEARCH_TEMPLATE = 'network-config/gba-research.json';
 
 interface NodesJsonEntry {
   org: string;
@@ -87,11 +90,10 @@ describe('bayledger up', function () {
       assert.ok(!(await apiAnswers(node.api)), `${node.org} still answers after up stopped`);
   });
 
-  it('with --exit, stops the network it started once it is up, and exits 0', async () => {
+  it('with --exit and the template of another channel, stops the network it started once it is up, and exits 0', async () => {
     const dir = path.join(temp.path, 'exit');
-    const up = startChild([...(await cliCommand()), 'up', '--dir', dir, '--base-port', '0', '--exit'], {
-      cwd: REPO_ROOT,
-    });
+    const command = [...(await cliCommand()), 'up', '--dir', dir, '--base-port', '0', '--exit'];
+    const up = startChild([...command, '--template', RESEARCH_TEMPLATE], { cwd: REPO_ROOT });
     try {
       await waitFor('up --exit to exit', () => up.process.exitCode !== null, {
         timeoutMs: 90_000,
@@ -105,9 +107,32 @@ describe('bayledger up', function () {
     assert.equal(up.process.exitCode, 0, up.output.stderr);
     assert.doesNotMatch(up.output.stderr, /network running/);
     const nodes = JSON.parse(await readFile(path.join(dir, 'nodes.json'), 'utf8')) as NodesJsonEntry[];
-    assert.equal(nodes.length, 7);
+    // The research channel's organisations and chain, not the health sample's.
+    assert.deepEqual(nodes.map((node) => `${node.role} ${node.org}`).sort(), [
+      'recipient hku',
+      'submitter sustech',
+      'submitter szbl',
+      'validator hk-itib',
+      'validator hk-pcpd',
+      'validator sz-cac',
+      'validator sz-stic',
+    ]);
+    assert.equal((await readGenesisFile(path.join(dir, 'genesis.json'))).chainId, 'gba-research');
     for (const node of nodes)
       assert.ok(!(await apiAnswers(node.api)), `${node.org} still answers after up --exit`);
+
+    // Up again on that folder with a --template: refused before anything starts, rather than
+    // quietly running the folder's network, another channel than the one asked for.
+    const again = await runCommand([...command, '--template', 'network-config/gba-health.json'], {
+      cwd: REPO_ROOT,
+      timeoutMs: 60_000,
+    });
+    assert.equal(again.code, 1, again.stderr);
+    assert.equal(
+      again.stderr,
+      `bayledger: error: ${dir}: already holds a network; --template only chooses the network up creates in an empty folder\n`,
+    );
+    for (const node of nodes) assert.ok(!(await apiAnswers(node.api)), `${node.org} was started`);
   });
 
   it('when killed outright, its nodes see their standard input end and stop cleanly', async () => {
