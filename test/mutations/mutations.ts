@@ -11,6 +11,8 @@
 // the votes re-sent every interval of a stall.
 // Session 31: what a connecting validator is sent (decision 64), a starting node's 503, a fetch's
 // second wait for disk room, block sync's close (decision 66).
+// Session 33: `up --template` (decision 68): the template used, and the refusal for a folder that
+// already holds a network.
 //
 // `from` must occur exactly once in `file`; when the code around it changes, update it here.
 
@@ -49,7 +51,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'src/node/transfer-service/payload-fetcher.ts',
     from: '      await sleep(delayMs, undefined, { signal }).catch(() => undefined);',
     to: '      return;',
-    tests: ['test/unit/transfer-service-payload.test.ts'],
+    tests: ['test/unit/transfer-service-payload.serial.test.ts'],
   },
   {
     name: 'fetch-stop-on-revocation',
@@ -57,7 +59,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'src/node/transfer-service/payload-fetcher.ts',
     from: '    for (const job of this.#running.values()) if (job.consentIdHex === hex) job.abort.abort();',
     to: '    void hex;',
-    tests: ['test/unit/transfer-service-payload.test.ts'],
+    tests: ['test/unit/transfer-service-payload.serial.test.ts'],
   },
   {
     name: 'resume-scan',
@@ -65,7 +67,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'src/node/transfer-service/resume-scan.ts',
     from: '      fetcher.considerWritten(transfer);',
     to: '',
-    tests: ['test/unit/transfer-service-payload.test.ts'],
+    tests: ['test/unit/transfer-service-payload.serial.test.ts'],
   },
   {
     name: 'consensus-regossip',
@@ -315,7 +317,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'src/node/transfer-service/disk-room.ts',
     from: '    this.#claimedBytes += bytes;\n',
     to: '',
-    tests: ['test/unit/transfer-disk-room.test.ts', 'test/e2e/inbox-full.test.ts'],
+    tests: ['test/unit/transfer-disk-room.serial.test.ts', 'test/e2e/inbox-full.test.ts'],
   },
   {
     name: 'worker-keeps-errno',
@@ -372,7 +374,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'src/node/transfer-service/payload-fetcher.ts',
     from: '  return doublingDelayMs(LIMITS.firstDiskRoomPollMs, polls, longestMs);\n',
     to: '  return longestMs;\n',
-    tests: ['test/unit/transfer-service-payload.test.ts'],
+    tests: ['test/unit/transfer-service-payload.serial.test.ts'],
   },
   {
     name: 'connect-repairs-unbounded',
@@ -413,7 +415,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'src/node/transfer-service/payload-fetcher.ts',
     from: '        if (outcome.nextChunk !== waitAtChunk) {\n',
     to: '        if (roomPolls === 0) {\n',
-    tests: ['test/unit/transfer-service-payload.test.ts'],
+    tests: ['test/unit/transfer-service-payload.serial.test.ts'],
   },
   {
     name: 'no-not-ready-retry',
@@ -470,5 +472,21 @@ export const MUTATIONS: readonly Mutation[] = [
     from: '  if (isTimely(tip.timeMs, nowMs, maxClockDriftMs)) return;\n',
     to: '  if (isTimely(tip.timeMs, nowMs, Number.POSITIVE_INFINITY)) return;\n',
     tests: ['test/unit/node-in-process.test.ts'],
+  },
+  {
+    name: 'up-template-ignored',
+    disables: 'the template `up --template` names for the network it creates',
+    file: 'cli/commands/up-run.ts',
+    from: '      ...(options.template === undefined ? {} : { template: options.template }),\n',
+    to: '',
+    tests: ['test/e2e/node-up.test.ts'],
+  },
+  {
+    name: 'up-template-refusal-skipped',
+    disables: 'the refusal of a --template for a folder that already holds a network',
+    file: 'cli/commands/up-run.ts',
+    from: '  } else if (options.template !== undefined) {\n',
+    to: '  } else if (options.template !== undefined && false) {\n',
+    tests: ['test/e2e/node-up.test.ts'],
   },
 ];

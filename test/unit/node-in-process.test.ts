@@ -150,9 +150,10 @@ describe('a node started in this process (node.ts)', function () {
     assert.equal(findMetric(text, 'bayledger_disk_reserve_bytes'), IN_PROCESS_DISK_RESERVE_BYTES);
     const reported = findMetric(text, 'bayledger_disk_free_bytes');
     const { bavail, bsize } = await statfs(dataDir);
-    // Others write to the same disk meanwhile: within 64 MiB of the test's own reading.
+    // Others write to the same disk meanwhile (npm test runs two test files at a time): within
+    // 1 GiB of the test's own reading, which a figure in another unit (1,024 times off) is not.
     assert.ok(
-      reported !== undefined && Math.abs(reported - bavail * bsize) < 64 * 1024 * 1024,
+      reported !== undefined && Math.abs(reported - bavail * bsize) < 1024 * 1024 * 1024,
       `${reported}`,
     );
   });

@@ -3,7 +3,7 @@
 // reserve: a sealed upload before any of its body is read, a streamed one before its first byte
 // and again once the disk runs short mid-stream; each keeps nothing. The disks are real (the
 // temporary folder's); a reserve larger than the disk stands for a full one. The recipient's side
-// is in transfer-service-payload.test.ts.
+// is in transfer-service-payload.serial.test.ts.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, statfs } from 'node:fs/promises';
