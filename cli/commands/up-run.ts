@@ -110,7 +110,7 @@ export async function up(options: UpOptions): Promise<void> {
     // Starting the folder's own network instead would silently run another channel than asked.
     fail(
       'FILE_EXISTS',
-      'already holds a network; --template only chooses the network up creates in an empty folder',
+      'is not empty; --template only chooses the network up creates in an empty folder',
       directory,
     );
   }

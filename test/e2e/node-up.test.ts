@@ -130,7 +130,7 @@ describe('bayledger up', function () {
     assert.equal(again.code, 1, again.stderr);
     assert.equal(
       again.stderr,
-      `bayledger: error: ${dir}: already holds a network; --template only chooses the network up creates in an empty folder\n`,
+      `bayledger: error: ${dir}: is not empty; --template only chooses the network up creates in an empty folder\n`,
     );
     for (const node of nodes) assert.ok(!(await apiAnswers(node.api)), `${node.org} was started`);
   });

@@ -483,7 +483,7 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: 'up-template-refusal-skipped',
-    disables: 'the refusal of a --template for a folder that already holds a network',
+    disables: 'the refusal of a --template for a folder that is not empty',
     file: 'cli/commands/up-run.ts',
     from: '  } else if (options.template !== undefined) {\n',
     to: '  } else if (options.template !== undefined && false) {\n',

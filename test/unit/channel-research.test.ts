@@ -23,6 +23,7 @@ import { REPO_ROOT } from '../helpers/cli.js';
 import {
   assessTransfer,
   declareTransfer,
+  type GrantOptions,
   grantConsent,
   receiptFor,
   TEST_GENESIS_TIME_MS,
@@ -55,14 +56,22 @@ function researchGenesis(): Genesis {
   return genesisFromTemplate(template, { genesisTimeMs: TEST_GENESIS_TIME_MS, endpoints });
 }
 
-/** A participant's consent for sustech -> hku, for academic research, with both separate consents. */
-function researchGrant(net: ReturnType<typeof networkOfGenesis>, categories: readonly string[]) {
+/**
+ * A participant's consent for sustech -> hku, for academic research, with both separate consents
+ * unless `overrides` say otherwise.
+ */
+function researchGrant(
+  net: ReturnType<typeof networkOfGenesis>,
+  categories: readonly string[],
+  overrides: GrantOptions = {},
+) {
   return grantConsent(net, {
     sender: 'sustech',
     allowedSenders: ['sustech'],
     recipient: 'hku',
     purpose: 'academic-research',
     categories: [...categories],
+    ...overrides,
   });
 }
 
@@ -144,27 +153,9 @@ describe('channel: the gba-research sample network', () => {
     const ledger = new TestLedger(net);
     const grant = researchGrant(net, ['population-scale-health-data', 'survey-response']);
     const prohibited = researchDeclaration(net, grant.objectId, ['population-scale-health-data']);
-    const healthCategory = grantConsent(net, {
-      sender: 'sustech',
-      allowedSenders: ['sustech'],
-      recipient: 'hku',
-      purpose: 'academic-research',
-      categories: ['imaging-study'],
-    });
-    const healthPurpose = grantConsent(net, {
-      sender: 'sustech',
-      allowedSenders: ['sustech'],
-      recipient: 'hku',
-      purpose: 'continuity-of-care',
-      categories: ['survey-response'],
-    });
-    const healthRecipient = grantConsent(net, {
-      sender: 'sustech',
-      allowedSenders: ['sustech'],
-      recipient: 'ehealth-hk',
-      purpose: 'academic-research',
-      categories: ['survey-response'],
-    });
+    const healthCategory = researchGrant(net, ['imaging-study']);
+    const healthPurpose = researchGrant(net, ['survey-response'], { purpose: 'continuity-of-care' });
+    const healthRecipient = researchGrant(net, ['survey-response'], { recipient: 'ehealth-hk' });
     const outcomes = ledger.block(grant, prohibited, healthCategory, healthPurpose, healthRecipient);
     assert.deepEqual(
       outcomes.map((outcome) => [outcome.accepted, outcome.reasons]),
@@ -182,12 +173,7 @@ describe('channel: the gba-research sample network', () => {
     // Every category of the health sample is sensitive; this catalogue has some that are not.
     const net = networkOfGenesis(researchGenesis());
     const ledger = new TestLedger(net);
-    const grant = grantConsent(net, {
-      sender: 'sustech',
-      allowedSenders: ['sustech'],
-      recipient: 'hku',
-      purpose: 'academic-research',
-      categories: ['survey-response', 'interview-transcript', 'wearable-sensor-data'],
+    const grant = researchGrant(net, ['survey-response', 'interview-transcript', 'wearable-sensor-data'], {
       separateConsent: { crossBorder: true, sensitive: false },
     });
     const outcomes = ledger.block(
