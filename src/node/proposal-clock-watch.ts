@@ -10,6 +10,7 @@
 // the last warning. When proposals from more than f validators were untimely within that gap,
 // more proposers are ahead of us than a quorum could tolerate as faulty, and the warning names
 // this node's clock as the likelier culprit.
+import type { ConsensusEffect } from '../core/consensus/types.js';
 import { LIMITS } from '../core/limits.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './log/logger.js';
@@ -22,13 +23,8 @@ export const UNTIMELY_PROPOSAL_WARNINGS = {
   observing: "proposal block time ahead of this node's clock by more than maxClockDriftMs",
 } as const;
 
-export interface UntimelyProposal {
-  readonly height: number;
-  readonly round: number;
-  readonly proposer: string;
-  readonly aheadMs: number;
-  readonly maxClockDriftMs: number;
-}
+/** What the consensus machine reports of an untimely proposal (its effect, without the tag). */
+export type UntimelyProposal = Omit<Extract<ConsensusEffect, { type: 'untimely-proposal' }>, 'type'>;
 
 export interface ProposalClockWatchOptions {
   readonly logger: Logger;
