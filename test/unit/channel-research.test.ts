@@ -28,6 +28,7 @@ import {
   receiptFor,
   TEST_GENESIS_TIME_MS,
   TestLedger,
+  type TestNetwork,
   testEncryptionKey,
   testGenesis,
   testKey,
@@ -60,11 +61,7 @@ function researchGenesis(): Genesis {
  * A participant's consent for sustech -> hku, for academic research, with both separate consents
  * unless `overrides` say otherwise.
  */
-function researchGrant(
-  net: ReturnType<typeof networkOfGenesis>,
-  categories: readonly string[],
-  overrides: GrantOptions = {},
-) {
+function researchGrant(net: TestNetwork, categories: readonly string[], overrides: GrantOptions = {}) {
   return grantConsent(net, {
     sender: 'sustech',
     allowedSenders: ['sustech'],
@@ -75,11 +72,7 @@ function researchGrant(
   });
 }
 
-function researchDeclaration(
-  net: ReturnType<typeof networkOfGenesis>,
-  consentId: Uint8Array,
-  categories: readonly string[],
-) {
+function researchDeclaration(net: TestNetwork, consentId: Uint8Array, categories: readonly string[]) {
   return declareTransfer(net, {
     consentId,
     categories,
