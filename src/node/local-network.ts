@@ -18,6 +18,7 @@ import { BayledgerError, fail } from '../core/errors.js';
 import { readGenesisFile } from './chain/open-chain.js';
 import { configFieldSource, loadNodeConfig, type NodeConfig } from './config/node-config.js';
 import { isLogThreshold, LOG_LEVELS } from './log/logger.js';
+import { withHugePageMalloc } from './malloc-tuning.js';
 import { withNodeHeapFlags } from './v8-tuning.js';
 
 export interface LocalNodeInfo {
@@ -381,7 +382,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions): Prom
             logLevel,
             '--stop-on-stdin-end',
           ],
-          { stdio: ['pipe', logFile.fd, logFile.fd], detached: true },
+          { stdio: ['pipe', logFile.fd, logFile.fd], detached: true, env: withHugePageMalloc(process.env) },
         );
       } finally {
         await logFile.close();

@@ -37,6 +37,11 @@ export interface MachineFacts {
   /** ISO 8601 start time of the run. */
   readonly date: string;
   /**
+   * The benchmark process's GLIBC_TUNABLES (null when unset): the runner starts itself again with
+   * malloc on huge pages, as the bin script runs every command (src/node/malloc-tuning.ts).
+   */
+  readonly glibcTunables: string | null;
+  /**
    * 1, 5 and 15-minute load averages when the run started. Above the core count, other work
    * competed for the cores and even the ratios are unreliable: rerun on a quieter machine.
    */

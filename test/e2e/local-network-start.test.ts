@@ -12,6 +12,7 @@ import { networkInit } from '../../cli/commands/network-init.js';
 import { BayledgerError } from '../../src/core/errors.js';
 import { loadNodeConfig } from '../../src/node/config/node-config.js';
 import { expectedIdentities, startLocalNetwork } from '../../src/node/local-network.js';
+import { withHugePageMalloc } from '../../src/node/malloc-tuning.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 /** Rejects unless `promise` rejects with a BayledgerError; resolves with that error. */
@@ -62,6 +63,11 @@ const REPORTS_HEAP_FLAGS = `${READ_CONFIG}
 console.error(config.org + ' flags: ' + process.execArgv.filter((flag) => flag.startsWith('--initial-old')).join(' '));
 process.exit(3);
 `;
+/** Writes the glibc tunables the node was started with, then exits 3. */
+const REPORTS_MALLOC_TUNABLES = `${READ_CONFIG}
+console.error(config.org + ' tunables: ' + process.env.GLIBC_TUNABLES);
+process.exit(3);
+`;
 /** Serves /status as an organisation of some other chain on this node's API port until SIGTERM. */
 const ANSWERS_AS_ANOTHER_NODE = `${READ_CONFIG}
 require('node:http')
@@ -108,6 +114,17 @@ describe('startLocalNetwork start-up checks', function () {
     const dir = await newNetwork();
     const error = await startFailure(dir, REPORTS_HEAP_FLAGS);
     assert.match(error.message, /last log lines: (\S+) flags: --initial-old-space-size=64$/);
+  });
+
+  it('starts every node with malloc on huge pages, which only the environment at start can give (malloc-tuning.ts)', async () => {
+    const dir = await newNetwork();
+    const error = await startFailure(dir, REPORTS_MALLOC_TUNABLES);
+    const expected = withHugePageMalloc(process.env).GLIBC_TUNABLES!;
+    assert.match(expected, /glibc\.malloc\.hugetlb=/);
+    assert.ok(
+      error.message.endsWith(` tunables: ${expected}`),
+      `expected the node to report ${expected}: ${error.message}`,
+    );
   });
 
   it('refuses a port answered by another network’s node, naming the organisation and the port, and stops its children', async () => {

@@ -26,6 +26,7 @@ import { readApiTokenFile } from '../../src/node/api/token-file.js';
 import { readGenesisFile } from '../../src/node/chain/open-chain.js';
 import { loadNodeConfig, type NodeConfig } from '../../src/node/config/node-config.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
+import { withHugePageMalloc } from '../../src/node/malloc-tuning.js';
 import type { NodeStatusView } from '../../src/node/node-runtime.js';
 import { withNodeHeapFlags } from '../../src/node/v8-tuning.js';
 import { type CliResult, runCommand, trackChild } from './child.js';
@@ -335,8 +336,9 @@ class TestNetworkImpl implements TestNetwork {
     launcher: readonly string[] = [],
     clockOffsetFile?: string,
   ): ChildProcess {
-    // Nodes run as `bayledger up` starts them: with V8's heap flags (src/node/v8-tuning.ts), and
-    // stopping when this process's end of their standard input closes (a killed test leaves none).
+    // Nodes run as `bayledger up` starts them: with V8's heap flags (src/node/v8-tuning.ts) and
+    // malloc on huge pages (src/node/malloc-tuning.ts), stopping when this process's end of their
+    // standard input closes (a killed test leaves none).
     const [node, ...cliArgs] = withNodeHeapFlags(this.cli);
     const preload = clockOffsetFile === undefined ? [] : ['--import', SKEWED_CLOCK_MODULE];
     const nodeStart = [
@@ -346,10 +348,11 @@ class TestNetworkImpl implements TestNetwork {
       ...['node', 'start', '--config', configPath, '--log-level', logLevel, '--stop-on-stdin-end'],
     ];
     const [executable, ...args] = [...launcher, ...nodeStart];
-    const env =
+    const env = withHugePageMalloc(
       clockOffsetFile === undefined
         ? process.env
-        : { ...process.env, BAYLEDGER_TEST_CLOCK_OFFSET_FILE: clockOffsetFile };
+        : { ...process.env, BAYLEDGER_TEST_CLOCK_OFFSET_FILE: clockOffsetFile },
+    );
     const logFd = openSync(log, 'a');
     try {
       const child = spawn(executable!, args, {

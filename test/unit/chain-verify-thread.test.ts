@@ -10,12 +10,7 @@ import { LIMITS } from '../../src/core/limits.js';
 import { writeChainExport } from '../../src/node/chain/export-file.js';
 import { openDataDir } from '../../src/node/chain/open-chain.js';
 import { StoreBlockSource } from '../../src/node/chain/store-block-source.js';
-import {
-  verifyDataDir,
-  verifyExportFile,
-  verifyPlan,
-  verifyProcessEnv,
-} from '../../src/node/chain/verify-sources.js';
+import { verifyDataDir, verifyExportFile, verifyPlan } from '../../src/node/chain/verify-sources.js';
 import { fileableTestGenesis, useStoppedNode } from '../helpers/chain.js';
 
 /** The processes this one started and that still run (Linux lists them per thread). */
@@ -122,19 +117,5 @@ describe('chain verify in its own process', function () {
       ownProcess: false,
       workers: 0,
     });
-  });
-
-  it('asks its process for huge pages, keeping the tunables already set', () => {
-    assert.equal(verifyProcessEnv({ PATH: '/bin' }).GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1');
-    assert.equal(verifyProcessEnv({ PATH: '/bin' }).PATH, '/bin');
-    assert.equal(verifyProcessEnv({ GLIBC_TUNABLES: '' }).GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1');
-    assert.equal(
-      verifyProcessEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).GLIBC_TUNABLES,
-      'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1',
-    );
-    assert.equal(
-      verifyProcessEnv({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }).GLIBC_TUNABLES,
-      'glibc.malloc.hugetlb=0',
-    );
   });
 });

@@ -21,6 +21,7 @@ import { readApiTokenFile, writeApiTokenFile } from '../../src/node/api/token-fi
 import { type NodeConfig, parseNodeConfig } from '../../src/node/config/index.js';
 import { writeKeyFile } from '../../src/node/keys/index.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
+import { HUGE_PAGE_MALLOC_TUNABLE, hugePageMallocMissing } from '../../src/node/malloc-tuning.js';
 import { type RunningNode, startNode } from '../../src/node/node.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
 import { blockKey } from '../../src/node/store/buckets.js';
@@ -186,6 +187,16 @@ describe('a node started in this process (node.ts)', function () {
     assert.deepEqual(
       warnings.map((line) => line.missing),
       missing.length > 0 ? [missing.join(' ')] : [],
+    );
+  });
+
+  it('warns at start exactly when this process runs on glibc without a huge-page choice', () => {
+    const warnings = logLines.filter((line) =>
+      String(line.msg).startsWith('node started without malloc on huge pages'),
+    );
+    assert.deepEqual(
+      warnings.map((line) => line.missing),
+      hugePageMallocMissing() ? [HUGE_PAGE_MALLOC_TUNABLE] : [],
     );
   });
 

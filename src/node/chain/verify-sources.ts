@@ -11,12 +11,12 @@
 //     transactions live until the block is applied, so with V8's default 16 MB semi-space most of
 //     them were copied and promoted by every scavenge, and scavenges took a sixth of chain verify's
 //     main thread at a million transactions (a worker thread can be given this too, and was);
-//   - glibc's malloc asked to back its memory with transparent huge pages
-//     (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, glibc 2.35 and later; other C libraries ignore the
-//     variable): the re-derived state's off-heap arena and the packed signature batches are fresh
-//     memory, and every first touch of a 4 KB page was a page fault (13-30 us each on our VM). On
-//     the 100k chain it halved the applying thread's page faults (1.39-1.68 -> 0.77-0.95 per
-//     transaction). Malloc reads the variable once, at process start, hence the process.
+//   - glibc's malloc asked to back its memory with transparent huge pages (malloc-tuning.ts): the
+//     re-derived state's off-heap arena and the packed signature batches are fresh memory, and
+//     every first touch of a 4 KB page was a page fault (13-30 us each on our VM). On the 100k
+//     chain it halved the applying thread's page faults (1.39-1.68 -> 0.77-0.95 per transaction).
+//     Malloc reads the variable once, at process start, hence the process. (A command started by
+//     the bin script has it already; `node bin/bayledger.js` does not.)
 // A smaller chain is verified in the calling process: the new process's start and module loading
 // cost more than the settings save (decision 62: a 300-block chain verified in 0.9-1.2 s here,
 // 1.3-1.7 s in a process of its own).
@@ -29,6 +29,7 @@ import { BayledgerError, type ErrorCode, fail, isBayledgerError } from '../../co
 import { type ChainParams, chainParamsOf } from '../../core/ledger/chain-params.js';
 import { LIMITS } from '../../core/limits.js';
 import { type FileRole, fileReadError, fileRole, statRegularFile } from '../file-read-error.js';
+import { withHugePageMalloc } from '../malloc-tuning.js';
 import { VerifyPool } from '../verify-pool/verify-pool.js';
 import { startModuleProcess } from '../verify-pool/worker-script.js';
 import { openChainExport } from './export-file.js';
@@ -329,20 +330,6 @@ function rebuilt(error: CarriedError): Error {
   return new BayledgerError(error.code, error.message, error.where);
 }
 
-/** The malloc setting of chain verify's process; one the caller already chose is kept. */
-const HUGE_PAGES_TUNABLE = 'glibc.malloc.hugetlb=1';
-
-/** `env` with GLIBC_TUNABLES asking for huge pages, unless it already says something about them. */
-export function verifyProcessEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const tunables = env.GLIBC_TUNABLES;
-  if (tunables?.includes('glibc.malloc.hugetlb') === true) return env;
-  return {
-    ...env,
-    GLIBC_TUNABLES:
-      tunables === undefined || tunables === '' ? HUGE_PAGES_TUNABLE : `${tunables}:${HUGE_PAGES_TUNABLE}`,
-  };
-}
-
 function inOwnProcess(
   request: VerifyThreadRequest,
   onProgress: ProgressListener | undefined,
@@ -351,7 +338,7 @@ function inOwnProcess(
     const child = startModuleProcess(import.meta.url, './verify-thread', {
       // V8's young generation is three semi-spaces (LIMITS.verifyYoungGenerationMb).
       execArgv: [`--max-semi-space-size=${Math.floor(LIMITS.verifyYoungGenerationMb / 3)}`],
-      env: verifyProcessEnv(process.env),
+      env: withHugePageMalloc(process.env),
       // Structured clone: a genesis carries byte arrays (its organisations' keys).
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -13,6 +13,7 @@ export function machineFacts(startedAt: Date): MachineFacts {
     platform: process.platform,
     arch: process.arch,
     date: startedAt.toISOString(),
+    glibcTunables: process.env.GLIBC_TUNABLES ?? null,
     loadAverage: roundedLoadAverage(),
   };
 }

@@ -1,0 +1,59 @@
+// glibc's malloc backs its memory with transparent huge pages in every process that moves payloads
+// or verifies a big chain (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, glibc 2.35 and later; other C
+// libraries ignore the variable). Malloc reads the variable once, when the process starts, so it is
+// set where processes are started: the bin script's first line (for an operator's service manager),
+// `bayledger up` and the tests' networks (local-network.ts, test/helpers/network.ts), and chain
+// verify's own process (verify-sources.ts).
+//
+// Why: on the virtual machines this project runs on, the first touch of a 4 KiB page costs 11-13 us
+// (KVM with free page reporting: memory the guest freed is handed back to the host, so reusing it
+// faults on both sides), against 0.25 us per 4 KiB when the kernel maps 2 MiB at a time (a C loop
+// touching 1 GiB, 2026-11-30). Node's Buffers and node:crypto's outputs are malloc'd, and glibc
+// hands large freed blocks back to the kernel, so a node moving a payload touched fresh pages for
+// much of what it allocated: an AES-256-GCM loop over 1 MiB chunks ran at 325-540 MiB/s without
+// the tunable and 2,000-3,300 with it, and the payload benchmark's nodes spent about a sixth less
+// CPU on the same transfer (docs/ARCHITECTURE.md decision 69, docs/PERFORMANCE.md session 34).
+// V8's own heap is not malloc'd, so a node's consensus work changes little.
+
+/** The glibc tunable that asks malloc for transparent huge pages. */
+export const HUGE_PAGE_MALLOC_TUNABLE = 'glibc.malloc.hugetlb=1';
+
+/** Whether `tunables` (a GLIBC_TUNABLES value) already says anything about huge pages. */
+function choosesHugePages(tunables: string | undefined): boolean {
+  return tunables?.includes('glibc.malloc.hugetlb') === true;
+}
+
+/**
+ * `env` with GLIBC_TUNABLES asking for huge pages, for a process about to be started; a value the
+ * caller already chose (`glibc.malloc.hugetlb=0` included) is kept, and other tunables stay.
+ */
+export function withHugePageMalloc(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const tunables = env.GLIBC_TUNABLES;
+  if (choosesHugePages(tunables)) return env;
+  return {
+    ...env,
+    GLIBC_TUNABLES:
+      tunables === undefined || tunables === ''
+        ? HUGE_PAGE_MALLOC_TUNABLE
+        : `${tunables}:${HUGE_PAGE_MALLOC_TUNABLE}`,
+  };
+}
+
+/**
+ * Whether this process runs on glibc without any huge-page choice in its environment (a node
+ * started by plain `node bin/bayledger.js`, which bypasses the bin script's first line): the node
+ * then logs a warning, as it does for missing V8 heap flags.
+ */
+export function hugePageMallocMissing(
+  env: NodeJS.ProcessEnv = process.env,
+  glibcVersion: string | null = runtimeGlibcVersion(),
+): boolean {
+  return glibcVersion !== null && !choosesHugePages(env.GLIBC_TUNABLES);
+}
+
+/** The glibc version this process runs on, or null on another C library or system. */
+function runtimeGlibcVersion(): string | null {
+  if (process.platform !== 'linux') return null;
+  const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
+  return header?.glibcVersionRuntime ?? null;
+}
