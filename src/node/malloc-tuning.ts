@@ -11,9 +11,10 @@
 // touching 1 GiB, 2026-11-30). Node's Buffers and node:crypto's outputs are malloc'd, and glibc
 // hands large freed blocks back to the kernel, so a node moving a payload touched fresh pages for
 // much of what it allocated: an AES-256-GCM loop over 1 MiB chunks ran at 325-540 MiB/s without
-// the tunable and 2,000-3,300 with it, and the payload benchmark's nodes spent about a sixth less
-// CPU on the same transfer (docs/ARCHITECTURE.md decision 69, docs/PERFORMANCE.md session 34).
-// V8's own heap is not malloc'd, so a node's consensus work changes little.
+// the tunable and 2,000-3,300 with it; in five alternating pairs of the payload benchmark the
+// hospital's CPU for the upload fell from 2.72 to 2.12 s (medians), the platform's for the delivery
+// from 3.59 to 3.36 s, and the transfer ran at 98.9 MB/s instead of 89.9 (docs/ARCHITECTURE.md
+// decision 69). V8's own heap is not malloc'd, so consensus work did not move.
 
 /** The glibc tunable that asks malloc for transparent huge pages. */
 export const HUGE_PAGE_MALLOC_TUNABLE = 'glibc.malloc.hugetlb=1';

@@ -489,4 +489,12 @@ export const MUTATIONS: readonly Mutation[] = [
     to: '  } else if (options.template !== undefined && false) {\n',
     tests: ['test/e2e/node-up.test.ts'],
   },
+  {
+    name: 'node-malloc-tunable-dropped',
+    disables: 'the huge-page malloc tunable in the environment of the nodes a local network starts',
+    file: 'src/node/local-network.ts',
+    from: 'detached: true, env: withHugePageMalloc(process.env) }',
+    to: 'detached: true, env: process.env }',
+    tests: ['test/e2e/local-network-start.test.ts'],
+  },
 ];
