@@ -497,4 +497,20 @@ export const MUTATIONS: readonly Mutation[] = [
     to: 'detached: true, env: process.env }',
     tests: ['test/e2e/local-network-start.test.ts'],
   },
+  {
+    name: 'item-write-spare-keeps-process-alive',
+    disables: 'letting a process end while its spare item-write worker waits for work',
+    file: 'src/node/transfer/item-write-spare.ts',
+    from: '  worker.keepProcessAlive(false);\n',
+    to: '  worker.keepProcessAlive(true);\n',
+    tests: ['test/unit/item-write-spare.test.ts'],
+  },
+  {
+    name: 'item-write-spare-not-taken',
+    disables: "a receive taking the recipient node's loaded item-write worker",
+    file: 'src/node/transfer/container-sink.ts',
+    from: '(spare?.take(slots, layout.chunkBytes) ?? ItemWriteWorker.start(slots, layout.chunkBytes))',
+    to: 'ItemWriteWorker.start(slots, layout.chunkBytes)',
+    tests: ['test/unit/item-write-spare.test.ts'],
+  },
 ];

@@ -27,6 +27,7 @@ import { doublingDelayMs } from '../net/backoff.js';
 import type { FramedStream } from '../net/framed-stream.js';
 import type { PeerNetwork } from '../net/types.js';
 import { PROTOCOL } from '../protocols.js';
+import type { ItemWriteWorkerSpare } from '../transfer/item-write-spare.js';
 import { removePartial } from '../transfer/partial.js';
 import { MAX_RESPONSE_BYTES } from '../transfer/protocol.js';
 import { PayloadReceiver, type ReceiveOutcome } from '../transfer/receiver.js';
@@ -65,6 +66,11 @@ export interface PayloadFetcherOptions {
   readonly diskRoomPollMs?: number;
   /** Polls for room before the waits count as attempts (tests set few). Default LIMITS.maxDiskRoomPolls. */
   readonly maxDiskRoomPolls?: number;
+  /**
+   * A loaded item-write worker for the next large payload, replenished after each attempt (the
+   * node's; item-write-spare.ts). Without it each large receive starts its own worker.
+   */
+  readonly itemWorkerSpare?: ItemWriteWorkerSpare;
 }
 
 interface Job {
@@ -348,6 +354,7 @@ export class PayloadFetcher {
       recipientSecretKey: options.recipientSecretKey,
       expected,
       onProgress: () => options.stats.chunkAccepted(),
+      ...(options.itemWorkerSpare === undefined ? {} : { itemWorkerSpare: options.itemWorkerSpare }),
     });
     opened.receiver = receiver;
     try {
@@ -387,6 +394,8 @@ export class PayloadFetcher {
       return await receiver.receive(framesOf(stream, signal));
     } finally {
       await receiver.close();
+      // Loaded while nothing is received, so it neither slows this transfer nor waits for the next.
+      options.itemWorkerSpare?.replenish();
     }
   }
 }

@@ -18,6 +18,7 @@ import type { NodeConfig } from '../config/node-config.js';
 import { type NodeKeyFile, readKeyFile } from '../keys/key-file.js';
 import type { Logger } from '../log/logger.js';
 import type { RunningNode } from '../node.js';
+import { ItemWriteWorkerSpare } from '../transfer/item-write-spare.js';
 import { removeAbandonedSealings } from '../transfer/outbox.js';
 import { AuditViews } from './audit.js';
 import { outboxFreer, reactToBlock } from './block-reactions.js';
@@ -99,6 +100,11 @@ export async function attachTransferService(
       reason: receipt.reason,
     });
   };
+  // A recipient keeps an item-write worker loaded for its next large payload (item-write-spare.ts).
+  const itemWorkerSpare =
+    config.role === 'recipient'
+      ? new ItemWriteWorkerSpare(LIMITS.payloadReceiveChunksInFlight, LIMITS.payloadChunkBytes)
+      : undefined;
   const fetcher =
     config.role === 'recipient'
       ? new PayloadFetcher({
@@ -112,6 +118,7 @@ export async function attachTransferService(
           logger,
           submitReceipt,
           room: inboxRoom,
+          ...(itemWorkerSpare === undefined ? {} : { itemWorkerSpare }),
         })
       : undefined;
 
@@ -167,6 +174,7 @@ export async function attachTransferService(
       clearInterval(idleUploadSweep);
       closing.abort();
       await fetcher?.close();
+      await itemWorkerSpare?.close();
       await resuming;
     },
   };

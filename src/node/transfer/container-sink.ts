@@ -8,8 +8,9 @@
 // restart is hashed by reading its file back at the end (SHA-256 state cannot be persisted).
 //
 // A container of RECEIVE_WORKER_MIN_BYTES or more has its items hashed and written on a
-// worker thread (item-write-pool.ts), started when the sink opens so that it has loaded by the
-// first item byte; the bytes it gets were authenticated before `write` was called, and are
+// worker thread (item-write-pool.ts): a recipient node's spare, loaded ahead of the transfer
+// (item-write-spare.ts), or one started when the sink opens, which the first item byte waits
+// for if it has not loaded by then; the bytes it gets were authenticated before `write` was called, and are
 // copied to it, so `write`'s parts may be reused once it returns. If it fails to
 // load, this thread does the work as before; if it fails later, `write` or `sync` throws, like a
 // failed write here, and no chunk it had is recorded as durable. Measured between two processes
@@ -28,6 +29,7 @@ import { openDirect } from './direct-appender.js';
 import { inFlight, openReadWrite, PRIVATE_DIRECTORY_MODE, writeAllFully, writeFully } from './durable-fs.js';
 import { piecesByItem } from './item-pieces.js';
 import { ItemWriteWorker } from './item-write-pool.js';
+import type { ItemWriteWorkerSpare } from './item-write-spare.js';
 import type { PayloadLayout } from './layout.js';
 
 /**
@@ -107,12 +109,15 @@ export class ContainerSink {
     declaredSizes: readonly number[],
     durableBytes: number,
     onWorker: boolean = layout.containerBytes >= RECEIVE_WORKER_MIN_BYTES,
+    /** A recipient node's loaded spare worker (item-write-spare.ts); else one is started here. */
+    spare?: ItemWriteWorkerSpare,
   ): Promise<ContainerSink | SinkProblem> {
     await mkdir(path.join(directory, ITEMS_FOLDER), { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
     const stored = await readFile(path.join(directory, HEAD_FILE)).catch(() => new Uint8Array(0));
     const head = new Uint8Array(stored.subarray(0, Math.min(stored.byteLength, durableBytes)));
+    const slots = LIMITS.payloadReceiveChunksInFlight;
     const worker = onWorker
-      ? ItemWriteWorker.start(LIMITS.payloadReceiveChunksInFlight, layout.chunkBytes)
+      ? (spare?.take(slots, layout.chunkBytes) ?? ItemWriteWorker.start(slots, layout.chunkBytes))
       : undefined;
     const sink = new ContainerSink(directory, layout, declaredSizes, new Uint8Array(0), worker, durableBytes);
     const problem = await sink.#collectHead(head).catch(async (error: unknown) => {

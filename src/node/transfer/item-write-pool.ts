@@ -58,6 +58,20 @@ export class ItemWriteWorker {
     return new ItemWriteWorker(worker, data, slotCount);
   }
 
+  /**
+   * Whether the worker keeps the process alive (by default it does): a spare waiting for work
+   * (item-write-spare.ts) must not keep a stopping node's process from ending.
+   */
+  keepProcessAlive(keep: boolean): void {
+    if (keep) this.#worker.ref();
+    else this.#worker.unref();
+  }
+
+  /** Whether the worker failed, exited or was stopped: it takes no more writes. */
+  get failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
   /** Resolves once the worker has loaded (true) or failed to (false). */
   whenReady(): Promise<boolean> {
     return this.#loaded.then(() => this.#ready);

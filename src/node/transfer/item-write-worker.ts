@@ -119,6 +119,6 @@ port.on('message', (request: ItemWriteRequest) => {
   });
 });
 
-// Loading this module's imports takes a worker thread's first tens of milliseconds; the worker is
-// started when the partial is opened, before the request is sent, so it is usually ready in time.
+// Loading a worker thread and this module's imports takes 55-100 ms on an idle machine and about
+// 250 ms on a busy platform node: a recipient node keeps one loaded ahead (item-write-spare.ts).
 reply({ type: 'ready' });

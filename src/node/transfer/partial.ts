@@ -29,6 +29,7 @@ import {
   writeFileDurably,
   writeFully,
 } from './durable-fs.js';
+import type { ItemWriteWorkerSpare } from './item-write-spare.js';
 import { chunkPlaintextOffset, type PayloadLayout } from './layout.js';
 
 export const PARTIAL_FOLDER = '.partial';
@@ -94,6 +95,8 @@ export class PartialPayload {
     declaredSizes: readonly number[],
     /** Items hashed and written on a worker thread; by default for RECEIVE_WORKER_MIN_BYTES or more. */
     itemsOnWorker?: boolean,
+    /** A recipient node's loaded spare item-write worker (item-write-spare.ts). */
+    spare?: ItemWriteWorkerSpare,
   ): Promise<PartialPayload> {
     const directory = partialDirectory(inboxDir, transferId);
     const commitmentBytes = encodeCanonical(commitment);
@@ -106,6 +109,7 @@ export class PartialPayload {
       declaredSizes,
       containerEnd(layout, leaves.length),
       itemsOnWorker,
+      spare,
     );
     if (
       'reason' in sink ||
@@ -118,7 +122,7 @@ export class PartialPayload {
       if (!('reason' in sink)) await sink.close();
       await reset(directory, commitmentBytes);
       leaves = [];
-      sink = await ContainerSink.open(directory, layout, declaredSizes, 0, itemsOnWorker);
+      sink = await ContainerSink.open(directory, layout, declaredSizes, 0, itemsOnWorker, spare);
     }
     // No head bytes yet, so nothing to contradict the declaration.
     assert(!('reason' in sink), 'an empty container head has no problem');

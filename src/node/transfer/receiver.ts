@@ -8,6 +8,7 @@
 //
 // The node must run at most one receiver per transfer at a time (the partial folder is not
 // locked), and must only construct one for a transfer approved on its own verified chain.
+
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { bytesEqual, toHex } from '../../core/bytes.js';
@@ -16,6 +17,7 @@ import { errorMessage, isBayledgerError } from '../../core/errors.js';
 import { ChunkVerifier } from './chunk-verifier.js';
 import type { PayloadCommitment } from './commitment.js';
 import { type ExpectedItem, fileItems, INBOX_MANIFEST_FILE } from './filing.js';
+import type { ItemWriteWorkerSpare } from './item-write-spare.js';
 import { chunkSealedOffset } from './layout.js';
 import { PartialPayload, partialDirectory } from './partial.js';
 import { deriveRecipientKey, openChunkParts, type PayloadKey } from './payload-crypto.js';
@@ -54,6 +56,8 @@ export interface PayloadReceiverOptions {
    * way every chunk is authenticated here before its bytes are handed on.
    */
   readonly itemsOnWorker?: boolean;
+  /** A recipient node's loaded spare item-write worker, taken for a large payload. */
+  readonly itemWorkerSpare?: ItemWriteWorkerSpare;
 }
 
 export interface PayloadProgress {
@@ -138,6 +142,7 @@ export class PayloadReceiver {
       created.verifier.layout,
       expected.items.map((item) => item.sizeBytes),
       options.itemsOnWorker,
+      options.itemWorkerSpare,
     );
     const receiver = new PayloadReceiver(options, { verifier: created.verifier, key, partial });
     if (partial.verifiedChunks === created.verifier.layout.chunkCount) await receiver.#finish();
