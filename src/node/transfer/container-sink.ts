@@ -10,8 +10,8 @@
 // A container of RECEIVE_WORKER_MIN_BYTES or more has its items hashed and written on a
 // worker thread (item-write-pool.ts): a recipient node's spare, loaded ahead of the transfer
 // (item-write-spare.ts), or one started when the sink opens, which the first item byte waits
-// for if it has not loaded by then; the bytes it gets were authenticated before `write` was called, and are
-// copied to it, so `write`'s parts may be reused once it returns. If it fails to
+// for if it has not loaded by then; the bytes it gets were authenticated before `write` was
+// called, and are copied to it, so `write`'s parts may be reused once it returns. If it fails to
 // load, this thread does the work as before; if it fails later, `write` or `sync` throws, like a
 // failed write here, and no chunk it had is recorded as durable. Measured between two processes
 // over libp2p (test/bench/payload-crypto.ts --network --items-on alternate, 300 and 500 MB, 12

@@ -32,6 +32,8 @@ export interface SubmitOutcome {
   readonly sent: number;
   /** Transactions the nodes refused, or whose request failed. */
   readonly refused: number;
+  /** `refused` by cause: the node's refusal code, or `HTTP <status>` / `request failed`. */
+  readonly refusedBy: ReadonlyMap<string, number>;
   readonly elapsedMs: number;
 }
 
@@ -57,11 +59,14 @@ export function validatorOf(index: number, clientCount: number): number {
   return Math.floor(index / 2) % clientCount;
 }
 
-/** How many of a `POST /txs` answer's transactions were refused (its `refused` field). */
-function refusedIn(answer: { status: number; body: string }, count: number): number {
-  if (answer.status !== 202) return count;
-  const parsed = JSON.parse(answer.body) as { refused?: unknown };
-  return typeof parsed.refused === 'number' ? parsed.refused : count;
+/** The refusal causes of a `POST /txs` answer's `count` transactions (its `results`' codes). */
+function refusalsIn(answer: { status: number; body: string }, count: number): string[] {
+  if (answer.status !== 202) return Array.from({ length: count }, () => `HTTP ${answer.status}`);
+  const parsed = JSON.parse(answer.body) as { results?: Array<{ status?: string; code?: string }> };
+  if (!Array.isArray(parsed.results)) return Array.from({ length: count }, () => 'answer without results');
+  return parsed.results
+    .filter((result) => result.status === 'refused')
+    .map((result) => result.code ?? 'refused');
 }
 
 /**
@@ -77,7 +82,10 @@ export async function submitAtArrivals(
 ): Promise<SubmitOutcome> {
   const startedMs = performance.now();
   let sent = 0;
-  let refused = 0;
+  const refusedBy = new Map<string, number>();
+  const refuse = (causes: readonly string[]): void => {
+    for (const cause of causes) refusedBy.set(cause, (refusedBy.get(cause) ?? 0) + 1);
+  };
   let inFlight = 0;
   const answers: Promise<void>[] = [];
   const track = (request: Promise<{ status: number; body: string }>, count: number): void => {
@@ -86,11 +94,12 @@ export async function submitAtArrivals(
       request.then(
         (answer) => {
           inFlight--;
-          refused += mode === 'batch' ? refusedIn(answer, count) : answer.status === 202 ? 0 : 1;
+          if (mode === 'batch') refuse(refusalsIn(answer, count));
+          else if (answer.status !== 202) refuse([`HTTP ${answer.status}`]);
         },
         () => {
           inFlight--;
-          refused += count;
+          refuse(Array.from({ length: count }, () => 'request failed'));
         },
       ),
     );
@@ -120,5 +129,7 @@ export async function submitAtArrivals(
     await new Promise((resolve) => setTimeout(resolve, TICK_MS));
   }
   await Promise.all(answers);
-  return { sent, refused, elapsedMs: performance.now() - startedMs };
+  let refused = 0;
+  for (const count of refusedBy.values()) refused += count;
+  return { sent, refused, refusedBy, elapsedMs: performance.now() - startedMs };
 }
