@@ -1,9 +1,10 @@
-// glibc's malloc backs its memory with transparent huge pages in every process that moves payloads
-// or verifies a big chain (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, glibc 2.35 and later; other C
-// libraries ignore the variable). Malloc reads the variable once, when the process starts, so it is
-// set where processes are started: the bin script's first line (for an operator's service manager),
-// `bayledger up` and the tests' networks (local-network.ts, test/helpers/network.ts), and chain
-// verify's own process (verify-sources.ts).
+// glibc's malloc backs its memory with transparent huge pages in the processes that move payloads
+// or verify a big chain (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, glibc 2.35 and later; other C
+// libraries ignore the variable): hospital (submitter) and recipient nodes, and chain verify's own
+// process (verify-sources.ts). Malloc reads the variable once, when the process starts, so it is
+// set where those processes are started: `bayledger up` and the tests' networks
+// (local-network.ts, test/helpers/network.ts), and by an operator for a hospital's or the
+// recipient's service (README "Running a node"; such a node started without it says so).
 //
 // Why: on the virtual machines this project runs on, the first touch of a 4 KiB page costs 11-13 us
 // (KVM with free page reporting: memory the guest freed is handed back to the host, so reusing it
@@ -14,7 +15,11 @@
 // the tunable and 2,000-3,300 with it; in five alternating pairs of the payload benchmark the
 // hospital's CPU for the upload fell from 2.72 to 2.12 s (medians), the platform's for the delivery
 // from 3.59 to 3.36 s, and the transfer ran at 98.9 MB/s instead of 89.9 (docs/ARCHITECTURE.md
-// decision 69). V8's own heap is not malloc'd, so consensus work did not move.
+// decision 69). Validators are left out: V8's heap is not malloc'd, their CPU did not move, and
+// with the tunable the finality benchmark's p99 at 20% of saturation came out higher in each of
+// five alternating pairs (by 7-37 ms), where a fault now takes a whole 2 MiB page at once.
+
+import type { OrganisationRole } from '../core/config/genesis.js';
 
 /** The glibc tunable that asks malloc for transparent huge pages. */
 export const HUGE_PAGE_MALLOC_TUNABLE = 'glibc.malloc.hugetlb=1';
@@ -22,6 +27,11 @@ export const HUGE_PAGE_MALLOC_TUNABLE = 'glibc.malloc.hugetlb=1';
 /** Whether `tunables` (a GLIBC_TUNABLES value) already says anything about huge pages. */
 function choosesHugePages(tunables: string | undefined): boolean {
   return tunables?.includes('glibc.malloc.hugetlb') === true;
+}
+
+/** Whether a node of this role moves payloads (and so runs with the tunable): hospitals, the recipient. */
+export function rolePaysForHugePages(role: OrganisationRole): boolean {
+  return role !== 'validator';
 }
 
 /**
@@ -41,9 +51,8 @@ export function withHugePageMalloc(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /**
- * Whether this process runs on glibc without any huge-page choice in its environment (a node
- * started by plain `node bin/bayledger.js`, which bypasses the bin script's first line): the node
- * then logs a warning, as it does for missing V8 heap flags.
+ * Whether this process runs on glibc without any huge-page choice in its environment: a hospital
+ * or recipient node then logs a warning, as any node does for missing V8 heap flags.
  */
 export function hugePageMallocMissing(
   env: NodeJS.ProcessEnv = process.env,

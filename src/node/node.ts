@@ -28,7 +28,7 @@ import { ConsensusDriver } from './consensus-driver.js';
 import { HeightWaiters } from './height-waiters.js';
 import { readKeyFile } from './keys/key-file.js';
 import type { Logger } from './log/logger.js';
-import { HUGE_PAGE_MALLOC_TUNABLE, hugePageMallocMissing } from './malloc-tuning.js';
+import { HUGE_PAGE_MALLOC_TUNABLE, hugePageMallocMissing, rolePaysForHugePages } from './malloc-tuning.js';
 import { type AddResult, Mempool } from './mempool/mempool.js';
 import { RelayAdmissionQueue } from './mempool/relay-admission.js';
 import { TxRelay } from './mempool/tx-relay.js';
@@ -474,13 +474,12 @@ async function wire(
       logger.warn('committed-id filter not filled; replay checks read the store', { detail });
     else logger.debug('committed-id filter filled', { state, bytes });
   });
-  if (hugePageMallocMissing()) {
+  if (rolePaysForHugePages(config.role) && hugePageMallocMissing()) {
     // Not an error either: without it a node moving a payload spends more CPU on page faults
     // (malloc-tuning.ts).
-    logger.warn(
-      'node started without malloc on huge pages (start it with bin/bayledger.js, or set GLIBC_TUNABLES)',
-      { missing: HUGE_PAGE_MALLOC_TUNABLE },
-    );
+    logger.warn('node started without malloc on huge pages (set GLIBC_TUNABLES, as `bayledger up` does)', {
+      missing: HUGE_PAGE_MALLOC_TUNABLE,
+    });
   }
   const missingHeapFlags = missingNodeHeapFlags();
   if (missingHeapFlags.length > 0) {

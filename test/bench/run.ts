@@ -4,9 +4,7 @@
 // the machine facts to bench-results.json. Figures are never asserted here: a missed target is
 // reported, not failed (issue 7: "no figure is asserted by a timed unit test").
 import '../../src/polyfill.js';
-import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { hugePageMallocMissing, withHugePageMalloc } from '../../src/node/malloc-tuning.js';
 import { parseArgs, USAGE } from './lib/args.js';
 import { measureCeiling } from './lib/ceiling.js';
 import { createBenchmarkScope, once, type SharedRunState } from './lib/context.js';
@@ -112,25 +110,6 @@ process.once('SIGINT', () => {
   log('bench: interrupted, cleaning up');
   void (cleanUpCurrent?.() ?? Promise.resolve([])).finally(() => process.exit(130));
 });
-
-/**
- * Runs this script again in a process with malloc on huge pages, as the bin script runs every
- * command and `bayledger up` its nodes (src/node/malloc-tuning.ts), and returns its exit code; or
- * undefined when this process has a huge-page choice already (or a C library that ignores it).
- * Without it the AES-GCM ceiling measured this VM's page faults more than AES: 371-453 MB/s
- * against 1,283-1,448 with it, in the same minutes (2026-11-30).
- */
-function relaunchWithHugePageMalloc(): number | undefined {
-  if (!hugePageMallocMissing()) return undefined;
-  const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: withHugePageMalloc(process.env),
-  });
-  return child.status ?? 1;
-}
-
-const relaunched = relaunchWithHugePageMalloc();
-if (relaunched !== undefined) process.exit(relaunched);
 
 // Exit explicitly: a benchmark that timed out may have left a handle behind, and the run must end.
 main(process.argv.slice(2)).then(

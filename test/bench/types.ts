@@ -37,8 +37,9 @@ export interface MachineFacts {
   /** ISO 8601 start time of the run. */
   readonly date: string;
   /**
-   * The benchmark process's GLIBC_TUNABLES (null when unset): the runner starts itself again with
-   * malloc on huge pages, as the bin script runs every command (src/node/malloc-tuning.ts).
+   * The benchmark process's GLIBC_TUNABLES (null when unset). The nodes that move payloads run with
+   * malloc on huge pages whatever it says, unless it makes a huge-page choice of its own
+   * (src/node/malloc-tuning.ts); validators run with it as it is.
    */
   readonly glibcTunables: string | null;
   /**

@@ -4,7 +4,7 @@
 // node of another network fails the start naming the organisation and the port, and in both
 // cases every process that was started is stopped again.
 import { strict as assert } from 'node:assert';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -63,10 +63,25 @@ const REPORTS_HEAP_FLAGS = `${READ_CONFIG}
 console.error(config.org + ' flags: ' + process.execArgv.filter((flag) => flag.startsWith('--initial-old')).join(' '));
 process.exit(3);
 `;
-/** Writes the glibc tunables the node was started with, then exits 3. */
+/**
+ * Writes the glibc tunables the node was started with; a hospital's then exits 3 once every node of
+ * the folder has written its line (so none is stopped before it could), the others wait.
+ */
 const REPORTS_MALLOC_TUNABLES = `${READ_CONFIG}
-console.error(config.org + ' tunables: ' + process.env.GLIBC_TUNABLES);
-process.exit(3);
+const path = require('node:path');
+console.error(config.org + ' ' + config.role + ' tunables: ' + process.env.GLIBC_TUNABLES);
+const dir = path.dirname(path.dirname(process.argv[process.argv.indexOf('--config') + 1]));
+const orgs = fs.readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+const logged = (entry) => {
+  try {
+    return fs.readFileSync(path.join(dir, entry.name, 'node.log'), 'utf8').includes(' tunables: ');
+  } catch {
+    return false;
+  }
+};
+setInterval(() => {
+  if (config.role === 'submitter' && orgs.every(logged)) process.exit(3);
+}, 20);
 `;
 /** Serves /status as an organisation of some other chain on this node's API port until SIGTERM. */
 const ANSWERS_AS_ANOTHER_NODE = `${READ_CONFIG}
@@ -116,15 +131,25 @@ describe('startLocalNetwork start-up checks', function () {
     assert.match(error.message, /last log lines: (\S+) flags: --initial-old-space-size=64$/);
   });
 
-  it('starts every node with malloc on huge pages, which only the environment at start can give (malloc-tuning.ts)', async () => {
+  it('starts the nodes that move payloads with malloc on huge pages, and the validators as they are (malloc-tuning.ts)', async () => {
     const dir = await newNetwork();
     const error = await startFailure(dir, REPORTS_MALLOC_TUNABLES);
-    const expected = withHugePageMalloc(process.env).GLIBC_TUNABLES!;
-    assert.match(expected, /glibc\.malloc\.hugetlb=/);
-    assert.ok(
-      error.message.endsWith(` tunables: ${expected}`),
-      `expected the node to report ${expected}: ${error.message}`,
-    );
+    const withTunable = withHugePageMalloc(process.env).GLIBC_TUNABLES!;
+    assert.match(withTunable, /glibc\.malloc\.hugetlb=/);
+    assert.match(error.message, / submitter tunables: (\S+)$/);
+    assert.ok(error.message.endsWith(` tunables: ${withTunable}`), error.message);
+    // Every stand-in wrote its line before a hospital's exit stopped the network (they wait for it).
+    const roles = new Map<string, string>();
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const config = await loadNodeConfig(path.join(dir, entry.name, 'node.json'));
+      roles.set(config.org, config.role);
+      const text = await readFile(path.join(dir, entry.name, 'node.log'), 'utf8');
+      const line = text.split('\n').find((logLine) => logLine.includes(' tunables: '));
+      const expected = config.role === 'validator' ? String(process.env.GLIBC_TUNABLES) : withTunable;
+      assert.equal(line, `${config.org} ${config.role} tunables: ${expected}`);
+    }
+    assert.deepEqual([...new Set(roles.values())].sort(), ['recipient', 'submitter', 'validator']);
   });
 
   it('refuses a port answered by another network’s node, naming the organisation and the port, and stops its children', async () => {

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { networkInit } from '../../cli/commands/network-init.js';
 import { toHex } from '../../src/core/bytes.js';
-import type { ConsensusParams, Genesis } from '../../src/core/config/genesis.js';
+import type { ConsensusParams, Genesis, OrganisationRole } from '../../src/core/config/genesis.js';
 import { Ed25519Signer } from '../../src/core/crypto/ed25519.js';
 import { sha256 } from '../../src/core/crypto/hash.js';
 import { encodeTxEnvelope, signTx, txIdOf } from '../../src/core/records/index.js';
@@ -26,7 +26,7 @@ import { readApiTokenFile } from '../../src/node/api/token-file.js';
 import { readGenesisFile } from '../../src/node/chain/open-chain.js';
 import { loadNodeConfig, type NodeConfig } from '../../src/node/config/node-config.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
-import { withHugePageMalloc } from '../../src/node/malloc-tuning.js';
+import { rolePaysForHugePages, withHugePageMalloc } from '../../src/node/malloc-tuning.js';
 import type { NodeStatusView } from '../../src/node/node-runtime.js';
 import { withNodeHeapFlags } from '../../src/node/v8-tuning.js';
 import { type CliResult, runCommand, trackChild } from './child.js';
@@ -331,14 +331,15 @@ class TestNetworkImpl implements TestNetwork {
    */
   #spawn(
     configPath: string,
+    role: OrganisationRole,
     log: string,
     logLevel = this.#logLevel,
     launcher: readonly string[] = [],
     clockOffsetFile?: string,
   ): ChildProcess {
-    // Nodes run as `bayledger up` starts them: with V8's heap flags (src/node/v8-tuning.ts) and
-    // malloc on huge pages (src/node/malloc-tuning.ts), stopping when this process's end of their
-    // standard input closes (a killed test leaves none).
+    // Nodes run as `bayledger up` starts them: with V8's heap flags (src/node/v8-tuning.ts), malloc
+    // on huge pages for the roles that move payloads (src/node/malloc-tuning.ts), and stopping when
+    // this process's end of their standard input closes (a killed test leaves none).
     const [node, ...cliArgs] = withNodeHeapFlags(this.cli);
     const preload = clockOffsetFile === undefined ? [] : ['--import', SKEWED_CLOCK_MODULE];
     const nodeStart = [
@@ -348,11 +349,11 @@ class TestNetworkImpl implements TestNetwork {
       ...['node', 'start', '--config', configPath, '--log-level', logLevel, '--stop-on-stdin-end'],
     ];
     const [executable, ...args] = [...launcher, ...nodeStart];
-    const env = withHugePageMalloc(
+    const base =
       clockOffsetFile === undefined
         ? process.env
-        : { ...process.env, BAYLEDGER_TEST_CLOCK_OFFSET_FILE: clockOffsetFile },
-    );
+        : { ...process.env, BAYLEDGER_TEST_CLOCK_OFFSET_FILE: clockOffsetFile };
+    const env = rolePaysForHugePages(role) ? withHugePageMalloc(base) : base;
     const logFd = openSync(log, 'a');
     try {
       const child = spawn(executable!, args, {
@@ -395,7 +396,14 @@ class TestNetworkImpl implements TestNetwork {
     const node = this.#node(org);
     if (this.isRunning(org)) throw new Error(`${org} is already running`);
     const clockOffsetFile = this.#clockOffsetFiles.get(org);
-    const child = this.#spawn(node.configPath, node.log, this.#logLevel, launcher, clockOffsetFile);
+    const child = this.#spawn(
+      node.configPath,
+      node.config.role,
+      node.log,
+      this.#logLevel,
+      launcher,
+      clockOffsetFile,
+    );
     node.process = child;
     if (launcher.length > 0) this.#grouped.add(child);
     await this.#waitUntilAnswering(org, child, node.api, node.log);
@@ -422,7 +430,7 @@ class TestNetworkImpl implements TestNetwork {
   async startExtraNode(name: string, configPath: string): Promise<ExtraNode> {
     const config = await loadNodeConfig(configPath);
     const log = path.join(path.dirname(configPath), 'node.log');
-    const child = this.#spawn(configPath, log, 'debug');
+    const child = this.#spawn(configPath, config.role, log, 'debug');
     const api = `http://${config.apiHost}:${config.apiPort}`;
     const stop = async (): Promise<void> => {
       if (child.exitCode !== null || child.signalCode !== null) return;

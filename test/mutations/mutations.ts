@@ -491,9 +491,10 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: 'node-malloc-tunable-dropped',
-    disables: 'the huge-page malloc tunable in the environment of the nodes a local network starts',
+    disables:
+      'the huge-page malloc tunable in the environment of the hospitals and recipient a local network starts',
     file: 'src/node/local-network.ts',
-    from: 'detached: true, env: withHugePageMalloc(process.env) }',
+    from: 'detached: true, env: nodeEnvironment(config.role) }',
     to: 'detached: true, env: process.env }',
     tests: ['test/e2e/local-network-start.test.ts'],
   },

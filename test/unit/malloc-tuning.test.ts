@@ -1,12 +1,13 @@
-// Malloc on transparent huge pages for node processes (src/node/malloc-tuning.ts): the tunable
-// yields to a choice already made, the node names its absence, and a process started with it does
-// get huge pages where the kernel hands them out on request.
+// Malloc on transparent huge pages for the node processes that move payloads
+// (src/node/malloc-tuning.ts): the tunable yields to a choice already made, the node names its
+// absence, and a process started with it does get huge pages where the kernel grants them on request.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import {
   HUGE_PAGE_MALLOC_TUNABLE,
   hugePageMallocMissing,
+  rolePaysForHugePages,
   withHugePageMalloc,
 } from '../../src/node/malloc-tuning.js';
 
@@ -61,6 +62,12 @@ describe('malloc on huge pages for node processes', () => {
     assert.equal(withHugePageMalloc(off), off);
     const explicit = { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=2' };
     assert.equal(withHugePageMalloc(explicit), explicit);
+  });
+
+  it('is for the nodes that move payloads, not for validators', () => {
+    assert.equal(rolePaysForHugePages('submitter'), true);
+    assert.equal(rolePaysForHugePages('recipient'), true);
+    assert.equal(rolePaysForHugePages('validator'), false);
   });
 
   it('names its absence on glibc only, and not once any choice is made', () => {

@@ -21,7 +21,11 @@ import { readApiTokenFile, writeApiTokenFile } from '../../src/node/api/token-fi
 import { type NodeConfig, parseNodeConfig } from '../../src/node/config/index.js';
 import { writeKeyFile } from '../../src/node/keys/index.js';
 import { createMemoryLogger } from '../../src/node/log/index.js';
-import { HUGE_PAGE_MALLOC_TUNABLE, hugePageMallocMissing } from '../../src/node/malloc-tuning.js';
+import {
+  HUGE_PAGE_MALLOC_TUNABLE,
+  hugePageMallocMissing,
+  rolePaysForHugePages,
+} from '../../src/node/malloc-tuning.js';
 import { type RunningNode, startNode } from '../../src/node/node.js';
 import { PROTOCOL } from '../../src/node/protocols.js';
 import { blockKey } from '../../src/node/store/buckets.js';
@@ -190,13 +194,13 @@ describe('a node started in this process (node.ts)', function () {
     );
   });
 
-  it('warns at start exactly when this process runs on glibc without a huge-page choice', () => {
+  it('warns at start exactly when a node that moves payloads runs on glibc without a huge-page choice', () => {
     const warnings = logLines.filter((line) =>
       String(line.msg).startsWith('node started without malloc on huge pages'),
     );
     assert.deepEqual(
       warnings.map((line) => line.missing),
-      hugePageMallocMissing() ? [HUGE_PAGE_MALLOC_TUNABLE] : [],
+      rolePaysForHugePages(config.role) && hugePageMallocMissing() ? [HUGE_PAGE_MALLOC_TUNABLE] : [],
     );
   });
 
