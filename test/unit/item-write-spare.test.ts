@@ -27,19 +27,24 @@ describe('the spare item-write worker of a recipient node', () => {
         const receiver = await PayloadReceiver.open(
           receiverOptions(fixture, { itemsOnWorker: true, itemWorkerSpare: spare }),
         );
-        assert.equal(spare.holding, false, 'the receive took the spare');
-        const outcome = await deliver(fixture, { receiver });
-        assert.equal(await receiver.itemsOnWorker(), true, 'the items went to the worker');
-        assert.equal(outcome.status, 'delivered', JSON.stringify(outcome));
-        if (outcome.status !== 'delivered') return;
-        const manifest = JSON.parse(
-          await readFile(path.join(outcome.directory, INBOX_MANIFEST_FILE), 'utf8'),
-        );
-        assert.equal(manifest.items.length, 3);
-        for (const [index, item] of manifest.items.entries()) {
-          assert.equal(item.digest, toHex(sha256(fixture.contents[index]!)));
-          const filed = await readFile(path.join(outcome.directory, item.file));
-          assert.ok(Buffer.from(fixture.contents[index]!).equals(filed), `item ${index} differs`);
+        // Closed whatever happens: a receive left open keeps its worker, and this process, alive.
+        try {
+          assert.equal(spare.holding, false, 'the receive took the spare');
+          const outcome = await deliver(fixture, { receiver });
+          assert.equal(await receiver.itemsOnWorker(), true, 'the items went to the worker');
+          assert.equal(outcome.status, 'delivered', JSON.stringify(outcome));
+          if (outcome.status !== 'delivered') return;
+          const manifest = JSON.parse(
+            await readFile(path.join(outcome.directory, INBOX_MANIFEST_FILE), 'utf8'),
+          );
+          assert.equal(manifest.items.length, 3);
+          for (const [index, item] of manifest.items.entries()) {
+            assert.equal(item.digest, toHex(sha256(fixture.contents[index]!)));
+            const filed = await readFile(path.join(outcome.directory, item.file));
+            assert.ok(Buffer.from(fixture.contents[index]!).equals(filed), `item ${index} differs`);
+          }
+        } finally {
+          await receiver.close();
         }
         spare.replenish();
         assert.equal(spare.holding, true, 'a new spare after the receive');
