@@ -17,7 +17,7 @@
 // from 3.59 to 3.36 s, and the transfer ran at 98.9 MB/s instead of 89.9 (docs/ARCHITECTURE.md
 // decision 69). Validators are left out: V8's heap is not malloc'd, their CPU did not move, and
 // with the tunable the finality benchmark's p99 at 20% of saturation came out higher in each of
-// five alternating pairs (by 7-37 ms), where a fault now takes a whole 2 MiB page at once.
+// five alternating pairs (by 19-61 ms), where a fault now takes a whole 2 MiB page at once.
 
 import type { OrganisationRole } from '../core/config/genesis.js';
 

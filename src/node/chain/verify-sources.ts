@@ -15,8 +15,7 @@
 //     re-derived state's off-heap arena and the packed signature batches are fresh memory, and
 //     every first touch of a 4 KB page was a page fault (13-30 us each on our VM). On the 100k
 //     chain it halved the applying thread's page faults (1.39-1.68 -> 0.77-0.95 per transaction).
-//     Malloc reads the variable once, at process start, hence the process. (A command started by
-//     the bin script has it already; `node bin/bayledger.js` does not.)
+//     Malloc reads the variable once, at process start, hence the process.
 // A smaller chain is verified in the calling process: the new process's start and module loading
 // cost more than the settings save (decision 62: a 300-block chain verified in 0.9-1.2 s here,
 // 1.3-1.7 s in a process of its own).
