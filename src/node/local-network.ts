@@ -13,19 +13,13 @@ import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { toHex } from '../core/bytes.js';
-import type { OrganisationRole } from '../core/config/genesis.js';
 import { genesisHash } from '../core/config/genesis-hash.js';
 import { BayledgerError, fail } from '../core/errors.js';
 import { readGenesisFile } from './chain/open-chain.js';
 import { configFieldSource, loadNodeConfig, type NodeConfig } from './config/node-config.js';
 import { isLogThreshold, LOG_LEVELS } from './log/logger.js';
-import { rolePaysForHugePages, withHugePageMalloc } from './malloc-tuning.js';
+import { nodeProcessEnv } from './malloc-tuning.js';
 import { withNodeHeapFlags } from './v8-tuning.js';
-
-/** A node's environment: malloc on huge pages for the roles that move payloads (malloc-tuning.ts). */
-function nodeEnvironment(role: OrganisationRole): NodeJS.ProcessEnv {
-  return rolePaysForHugePages(role) ? withHugePageMalloc(process.env) : process.env;
-}
 
 export interface LocalNodeInfo {
   readonly org: string;
@@ -388,7 +382,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions): Prom
             logLevel,
             '--stop-on-stdin-end',
           ],
-          { stdio: ['pipe', logFile.fd, logFile.fd], detached: true, env: nodeEnvironment(config.role) },
+          { stdio: ['pipe', logFile.fd, logFile.fd], detached: true, env: nodeProcessEnv(config.role) },
         );
       } finally {
         await logFile.close();

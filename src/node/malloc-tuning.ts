@@ -51,6 +51,17 @@ export function withHugePageMalloc(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /**
+ * The environment to start a node of `role` with: `env` plus the tunable for the roles that move
+ * payloads, `env` as it is for validators. Every place that starts node processes asks this.
+ */
+export function nodeProcessEnv(
+  role: OrganisationRole,
+  env: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  return rolePaysForHugePages(role) ? withHugePageMalloc(env) : env;
+}
+
+/**
  * Whether this process runs on glibc without any huge-page choice in its environment: a hospital
  * or recipient node then logs a warning, as any node does for missing V8 heap flags.
  */

@@ -60,9 +60,9 @@ describe('bayledger up', function () {
           const text = await readFile(logPath, 'utf8');
           return text.includes('"msg":"node started"') ? text : undefined;
         });
-        // `up` gives each node V8's heap flags (v8-tuning.ts) and malloc on huge pages
-        // (malloc-tuning.ts), so none warns that it lacks them; the warnings follow the start line
-        // at once, in the same synchronous step.
+        // `up` gives each node V8's heap flags (v8-tuning.ts), and the hospitals and the recipient
+        // malloc on huge pages (malloc-tuning.ts), so none warns that it lacks them; the warnings
+        // follow the start line at once, in the same synchronous step.
         assert.ok(!log.includes('without its V8 heap flags'), `${node.org}: ${log}`);
         assert.ok(!log.includes('without malloc on huge pages'), `${node.org}: ${log}`);
       }

@@ -26,7 +26,7 @@ import { readApiTokenFile } from '../../src/node/api/token-file.js';
 import { readGenesisFile } from '../../src/node/chain/open-chain.js';
 import { loadNodeConfig, type NodeConfig } from '../../src/node/config/node-config.js';
 import { readKeyFile } from '../../src/node/keys/key-file.js';
-import { rolePaysForHugePages, withHugePageMalloc } from '../../src/node/malloc-tuning.js';
+import { nodeProcessEnv } from '../../src/node/malloc-tuning.js';
 import type { NodeStatusView } from '../../src/node/node-runtime.js';
 import { withNodeHeapFlags } from '../../src/node/v8-tuning.js';
 import { type CliResult, runCommand, trackChild } from './child.js';
@@ -353,7 +353,7 @@ class TestNetworkImpl implements TestNetwork {
       clockOffsetFile === undefined
         ? process.env
         : { ...process.env, BAYLEDGER_TEST_CLOCK_OFFSET_FILE: clockOffsetFile };
-    const env = rolePaysForHugePages(role) ? withHugePageMalloc(base) : base;
+    const env = nodeProcessEnv(role, base);
     const logFd = openSync(log, 'a');
     try {
       const child = spawn(executable!, args, {

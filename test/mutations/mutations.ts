@@ -494,7 +494,7 @@ export const MUTATIONS: readonly Mutation[] = [
     disables:
       'the huge-page malloc tunable in the environment of the hospitals and recipient a local network starts',
     file: 'src/node/local-network.ts',
-    from: 'detached: true, env: nodeEnvironment(config.role) }',
+    from: 'detached: true, env: nodeProcessEnv(config.role) }',
     to: 'detached: true, env: process.env }',
     tests: ['test/e2e/local-network-start.test.ts'],
   },

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import {
   HUGE_PAGE_MALLOC_TUNABLE,
   hugePageMallocMissing,
+  nodeProcessEnv,
   rolePaysForHugePages,
   withHugePageMalloc,
 } from '../../src/node/malloc-tuning.js';
@@ -68,6 +69,13 @@ describe('malloc on huge pages for node processes', () => {
     assert.equal(rolePaysForHugePages('submitter'), true);
     assert.equal(rolePaysForHugePages('recipient'), true);
     assert.equal(rolePaysForHugePages('validator'), false);
+    const env = { PATH: '/bin' };
+    assert.equal(nodeProcessEnv('validator', env), env, "a validator's environment is left as it is");
+    assert.deepEqual(nodeProcessEnv('recipient', env), {
+      PATH: '/bin',
+      GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1',
+    });
+    assert.deepEqual(nodeProcessEnv('submitter', env), withHugePageMalloc(env));
   });
 
   it('names its absence on glibc only, and not once any choice is made', () => {

@@ -19,7 +19,7 @@ import { utf8 } from '../../../src/core/bytes.js';
 import { sha256 } from '../../../src/core/crypto/hash.js';
 import { writeApiTokenFile } from '../../../src/node/api/token-file.js';
 import { writeKeyFile } from '../../../src/node/keys/key-file.js';
-import { withHugePageMalloc } from '../../../src/node/malloc-tuning.js';
+import { nodeProcessEnv } from '../../../src/node/malloc-tuning.js';
 import { withNodeHeapFlags } from '../../../src/node/v8-tuning.js';
 import { testEncryptionKey } from '../../helpers/fixtures.js';
 import type { BigChain } from '../fixtures/big-chain.js';
@@ -164,8 +164,8 @@ async function measureNode(
   const dir = await context.tempDir(`memory-startup-${org}`);
   const files = await writeNodeFiles(dir, chain, org, role);
   const started = performance.now();
-  // As `bayledger up` and the bin script start a node: with V8's heap flags (v8-tuning.ts) and
-  // malloc on huge pages (malloc-tuning.ts).
+  // As `bayledger up` starts a node: with V8's heap flags (v8-tuning.ts) and the environment of
+  // its role (malloc on huge pages for these two, malloc-tuning.ts).
   const [executable, ...args] = withNodeHeapFlags([
     process.execPath,
     path.join(repoRoot(), 'bin/bayledger.js'),
@@ -178,7 +178,7 @@ async function measureNode(
   ]);
   const child: ChildProcess = spawn(executable!, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: withHugePageMalloc(process.env),
+    env: nodeProcessEnv(role),
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
