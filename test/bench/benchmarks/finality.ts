@@ -46,7 +46,9 @@ const CONNECTIONS_PER_VALIDATOR = 4;
 
 interface LevelResult {
   readonly latenciesMs: number[];
-  /** Refused by the nodes (or whose request failed), by cause: never committed, nor expected to be. */
+  /** Refused by the nodes (or whose request failed): never committed, nor expected to be. */
+  readonly refused: number;
+  /** `refused` by cause. */
   readonly refusedBy: ReadonlyMap<string, number>;
   /** Admitted but not committed within DRAIN_TIMEOUT_MS of the level's last submission. */
   readonly uncommitted: number;
@@ -88,6 +90,7 @@ async function runLevel(
   }
   return {
     latenciesMs,
+    refused: submitted.refused,
     refusedBy: submitted.refusedBy,
     uncommitted: expected - latenciesMs.length,
   };
@@ -127,7 +130,7 @@ export const finality: Benchmark = {
     }
     const measureAt = async (name: string, rate: number, label: string, seed: number): Promise<Figure[]> => {
       const txs = workloadFor(network, rate, LEVEL_MS, `finality/${name}`);
-      const { latenciesMs, refusedBy, uncommitted } = await runLevel(
+      const { latenciesMs, refused, refusedBy, uncommitted } = await runLevel(
         clients,
         watcher,
         txs,
@@ -137,8 +140,6 @@ export const finality: Benchmark = {
       );
       if (latenciesMs.length === 0) throw new Error(`finality: nothing committed at ${rate.toFixed(0)} tx/s`);
       const load = `${label} = ${rate.toFixed(0)} tx/s, ${latenciesMs.length} txs`;
-      let refused = 0;
-      for (const count of refusedBy.values()) refused += count;
       const causes = [...refusedBy].map(([cause, count]) => `${count} ${cause}`).join(', ');
       context.log(
         `finality: ${load}, ${refused} refused${refused > 0 ? ` (${causes})` : ''}, ` +
