@@ -354,7 +354,7 @@ export class PayloadFetcher {
       recipientSecretKey: options.recipientSecretKey,
       expected,
       onProgress: () => options.stats.chunkAccepted(),
-      ...(options.itemWorkerSpare === undefined ? {} : { itemWorkerSpare: options.itemWorkerSpare }),
+      itemWorkerSpare: options.itemWorkerSpare,
     });
     opened.receiver = receiver;
     try {

@@ -118,7 +118,7 @@ export async function attachTransferService(
           logger,
           submitReceipt,
           room: inboxRoom,
-          ...(itemWorkerSpare === undefined ? {} : { itemWorkerSpare }),
+          itemWorkerSpare,
         })
       : undefined;
 

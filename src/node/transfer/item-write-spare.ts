@@ -44,7 +44,7 @@ export class ItemWriteWorkerSpare {
     this.#spare = idle(ItemWriteWorker.start(this.#slotCount, this.#slotBytes));
   }
 
-  /** Whether a spare is held (loaded or loading): for tests and the node's shutdown. */
+  /** Whether a spare is held (loaded or loading): for tests. */
   get holding(): boolean {
     return this.#spare !== undefined;
   }

@@ -8,7 +8,6 @@
 //
 // The node must run at most one receiver per transfer at a time (the partial folder is not
 // locked), and must only construct one for a transfer approved on its own verified chain.
-
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { bytesEqual, toHex } from '../../core/bytes.js';
