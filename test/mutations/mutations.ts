@@ -507,6 +507,14 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ['test/unit/item-write-spare.test.ts'],
   },
   {
+    name: 'item-write-spare-failed-handed-out',
+    disables: 'replacing a spare item-write worker that failed while it waited',
+    file: 'src/node/transfer/item-write-spare.ts',
+    from: '    if (spare.failed) {\n',
+    to: '    if (spare.failed && false) {\n',
+    tests: ['test/unit/item-write-spare.test.ts'],
+  },
+  {
     name: 'item-write-spare-not-taken',
     disables: "a receive taking the recipient node's loaded item-write worker",
     file: 'src/node/transfer/container-sink.ts',

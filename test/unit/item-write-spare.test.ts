@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { toHex } from '../../src/core/bytes.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { INBOX_MANIFEST_FILE } from '../../src/node/transfer/filing.js';
+import { ItemWriteWorker } from '../../src/node/transfer/item-write-pool.js';
 import { ItemWriteWorkerSpare } from '../../src/node/transfer/item-write-spare.js';
 import { PayloadReceiver } from '../../src/node/transfer/receiver.js';
 import { LIVE_CHILDREN, trackChild } from '../helpers/child.js';
@@ -73,11 +74,21 @@ describe('the spare item-write worker of a recipient node', () => {
     }
   });
 
-  it('hands out no stopped worker, and starts nothing once closed', async () => {
-    const spare = new ItemWriteWorkerSpare(SLOTS, SMALL_CHUNK);
+  it('never hands out a spare that failed while it waited, and starts nothing once closed', async () => {
+    // The first worker started (the spare) is stopped at once, as a worker that died while idle.
+    const started: ItemWriteWorker[] = [];
+    const spare = new ItemWriteWorkerSpare(SLOTS, SMALL_CHUNK, (count, bytes) => {
+      const worker = ItemWriteWorker.start(count, bytes);
+      started.push(worker);
+      return worker;
+    });
+    await started[0]!.close();
+    assert.equal(started[0]!.failed, true, 'a stopped worker counts as failed');
     const first = spare.take(SLOTS, SMALL_CHUNK);
+    assert.notEqual(first, started[0], 'the failed spare is not handed out');
+    assert.equal(first.failed, false);
+    assert.equal(await first.whenReady(), true);
     await first.close();
-    assert.equal(first.failed, true, 'a stopped worker counts as failed');
     spare.replenish();
     await spare.close();
     assert.equal(spare.holding, false);

@@ -7,17 +7,26 @@
 // transfer it would have delayed.
 import { ItemWriteWorker } from './item-write-pool.js';
 
+/** Starts an item-write worker (ItemWriteWorker.start; tests hand in one whose workers fail). */
+export type StartItemWriteWorker = (slotCount: number, slotBytes: number) => ItemWriteWorker;
+
 export class ItemWriteWorkerSpare {
   readonly #slotCount: number;
   readonly #slotBytes: number;
+  readonly #start: StartItemWriteWorker;
   #spare: ItemWriteWorker | undefined;
   #closed = false;
 
   /** Starts the first spare: `slotCount` slots of `slotBytes` (LIMITS' chunk size, normally). */
-  constructor(slotCount: number, slotBytes: number) {
+  constructor(
+    slotCount: number,
+    slotBytes: number,
+    start: StartItemWriteWorker = (count, bytes) => ItemWriteWorker.start(count, bytes),
+  ) {
     this.#slotCount = slotCount;
     this.#slotBytes = slotBytes;
-    this.#spare = idle(ItemWriteWorker.start(slotCount, slotBytes));
+    this.#start = start;
+    this.#spare = idle(start(slotCount, slotBytes));
   }
 
   /**
@@ -27,12 +36,12 @@ export class ItemWriteWorkerSpare {
   take(slotCount: number, slotBytes: number): ItemWriteWorker {
     const spare = this.#spare;
     if (spare === undefined || slotCount !== this.#slotCount || slotBytes !== this.#slotBytes) {
-      return ItemWriteWorker.start(slotCount, slotBytes);
+      return this.#start(slotCount, slotBytes);
     }
     this.#spare = undefined;
     if (spare.failed) {
       void spare.close();
-      return ItemWriteWorker.start(slotCount, slotBytes);
+      return this.#start(slotCount, slotBytes);
     }
     spare.keepProcessAlive(true);
     return spare;
@@ -41,7 +50,7 @@ export class ItemWriteWorkerSpare {
   /** Starts a new spare if none is held (after a receive that took it has ended). */
   replenish(): void {
     if (this.#closed || this.#spare !== undefined) return;
-    this.#spare = idle(ItemWriteWorker.start(this.#slotCount, this.#slotBytes));
+    this.#spare = idle(this.#start(this.#slotCount, this.#slotBytes));
   }
 
   /** Whether a spare is held (loaded or loading): for tests. */
