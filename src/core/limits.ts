@@ -280,8 +280,13 @@ export const LIMITS = {
   maxPayloadChunks: 65_536,
   /** The canonical-CBOR manifest of item boundaries at the head of a payload container. */
   maxPayloadManifestBytes: 16 * 1024,
-  /** A receiver fsyncs its resume record every this many chunks: a crash re-fetches at most these. */
+  /** A receiver starts a checkpoint (fsyncs its resume record) once this many chunks are not in one. */
   payloadCheckpointChunks: 16,
+  /**
+   * Chunks a receiver may hold written but not yet durable while a checkpoint runs before the
+   * stream waits for it: what a crash can make it fetch again when its disk syncs slowly.
+   */
+  payloadMaxUndurableChunks: 64,
   /**
    * A sealer starts a background fdatasync of its output every this many bytes written, so the
    * fsync before publishing flushes only the rest (src/node/transfer/background-sync.ts).

@@ -522,4 +522,20 @@ export const MUTATIONS: readonly Mutation[] = [
     to: 'ItemWriteWorker.start(slots, layout.chunkBytes)',
     tests: ['test/unit/item-write-spare.test.ts'],
   },
+  {
+    name: 'payload-checkpoint-unbounded',
+    disables: 'the bound on chunks a receiver holds not yet durable while a checkpoint syncs',
+    file: 'src/node/transfer/partial.ts',
+    from: '    if (this.#checkpointRunning && undurable < LIMITS.payloadMaxUndurableChunks) return;\n',
+    to: '    if (this.#checkpointRunning) return;\n',
+    tests: ['test/unit/payload.test.ts'],
+  },
+  {
+    name: 'payload-checkpoint-stalls',
+    disables: 'a receive going on while its previous checkpoint syncs',
+    file: 'src/node/transfer/partial.ts',
+    from: '    if (this.#checkpointRunning && undurable < LIMITS.payloadMaxUndurableChunks) return;\n',
+    to: '    if (this.#checkpointRunning && undurable < 0) return;\n',
+    tests: ['test/unit/payload.test.ts'],
+  },
 ];

@@ -2,7 +2,7 @@
 // streaming through PayloadSender/PayloadReceiver, filing into the inbox; every tamper refused
 // with its reason code and nothing filed; resumption after an interruption.
 import { strict as assert } from 'node:assert';
-import { mkdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toHex } from '../../src/core/bytes.js';
 import { decodeCanonical, encodeCanonical } from '../../src/core/codec/canonical.js';
@@ -904,6 +904,65 @@ describe('payload channel: resumption', () => {
       const outcome = await deliver(fixture, { tamper: held });
       assertDelivered(outcome);
       await assertFiled(fixture, outcome.directory);
+    });
+  });
+
+  it('goes on while a checkpoint syncs, and waits for it only past payloadMaxUndurableChunks', async () => {
+    await withTempDir(async (dir) => {
+      const bound = LIMITS.payloadMaxUndurableChunks;
+      assert.ok(bound >= 2 * LIMITS.payloadCheckpointChunks, 'room for a second run while one syncs');
+      const chunkCount = bound + 20;
+      const fixture = await sealFixture(dir, [SMALL_CHUNK * chunkCount], { chunkBytes: SMALL_CHUNK });
+      const leavesFile = path.join(
+        partialDirectory(fixture.inboxDir, fixture.expectation.transferId),
+        'leaves.bin',
+      );
+      const durableLeaves = async () =>
+        (await readFile(leavesFile).catch(() => new Uint8Array(0))).byteLength / 32;
+      const receiver = await PayloadReceiver.open(receiverOptions(fixture));
+      // Every fdatasync of the receive (item files, head, leaves) waits until the gate opens, so
+      // the first checkpoint stays running while the chunks after it arrive.
+      const handle = await open(path.join(dir, 'probe'), 'w');
+      const prototype = Object.getPrototypeOf(handle) as { datasync(): Promise<void> };
+      await handle.close();
+      const datasync = prototype.datasync;
+      let openGate: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        openGate = resolve;
+      });
+      prototype.datasync = async function (this: unknown) {
+        await gate;
+        return datasync.call(this);
+      };
+      // Frame 0 is the header, frame i + 1 chunk i: the stream asks for chunk i only once chunks
+      // 0 to i - 1 are handed to the disk, and at most `bound` of them may then not be durable.
+      const overBound: number[] = [];
+      const watched: Tamper = async function* (frames) {
+        let position = 0;
+        for await (const frame of frames) {
+          const chunk = position++ - 1;
+          if (chunk >= 0 && chunk - (await durableLeaves()) > bound) overBound.push(chunk);
+          yield frame;
+        }
+      };
+      try {
+        const delivering = deliver(fixture, { receiver, tamper: watched });
+        // With the first checkpoint's syncs held, the stream still reaches the bound (before, it
+        // waited for that checkpoint at the next run of checkpoint-many chunks), and stops there.
+        await waitFor('the stream to reach the bound', async () => receiver.nextChunk >= bound, {
+          timeoutMs: 5_000,
+        });
+        assert.equal(receiver.nextChunk, bound);
+        assert.equal(await durableLeaves(), 0, 'the first checkpoint is still syncing');
+        openGate();
+        const outcome = await delivering;
+        assertDelivered(outcome);
+        await assertFiled(fixture, outcome.directory);
+        assert.deepEqual(overBound, [], 'chunks asked for with more than the bound not durable');
+      } finally {
+        prototype.datasync = datasync;
+        openGate();
+      }
     });
   });
 
