@@ -6,6 +6,8 @@
 // and the receipt on the ledger. The clock runs from the start of the upload to the transfer
 // showing `delivered` (receipt committed). Its ceiling is the raw AES-256-GCM speed of node:crypto
 // on 1 MiB chunks (LIMITS.payloadChunkBytes), measured in the same run: encrypt once, decrypt once.
+// The study is declared twice on the same nodes: the first transfer since they started is
+// reported, the second is the one measured against the target (run's comment says why).
 //
 // Beside the wall-clock rates, each phase's CPU time per node (bayledger_process_cpu_seconds from
 // /metrics) is reported: on a shared machine the CPU seconds a transfer costs move far less than
@@ -117,14 +119,20 @@ interface StreamTimes {
 /**
  * Watches the platform verify, decrypt and write the chunks: the first one says when streaming
  * started after the approval (the ledger's and the fetcher's latency), the last one separates
- * streaming from filing and the receipt's commit.
+ * streaming from filing and the receipt's commit. The platform's counter counts every transfer
+ * since it started, so this one's chunks are those past `acceptedBefore`.
  */
-async function streamTimes(client: NodeClient, chunkCount: number, timeoutMs: number): Promise<StreamTimes> {
+async function streamTimes(
+  client: NodeClient,
+  acceptedBefore: number,
+  chunkCount: number,
+  timeoutMs: number,
+): Promise<StreamTimes> {
   let firstChunk: number | undefined;
   const lastChunk = await pollUntil(
     'payload: the platform verifying, decrypting and writing every chunk',
     async () => {
-      const accepted = (await payloadStats(client)).receiver.chunksAccepted;
+      const accepted = (await payloadStats(client)).receiver.chunksAccepted - acceptedBefore;
       if (accepted > 0) firstChunk ??= performance.now();
       return accepted >= chunkCount ? performance.now() : false;
     },
@@ -150,6 +158,91 @@ function clientsOf(network: BenchNetwork, context: BenchContext): Map<BenchNode,
   return clients;
 }
 
+/** The network, its two payload nodes and what every transfer of the run declares. */
+interface TransferSetup {
+  readonly network: BenchNetwork;
+  readonly hospital: BenchNode;
+  readonly platform: BenchNode;
+  readonly clients: ReadonlyMap<BenchNode, NodeClient>;
+  readonly consentId: string;
+  readonly study: string;
+}
+
+/** One transfer's timings (ms from its upload's start) and CPU, and the platform's counters. */
+interface TransferRun {
+  readonly payloadMb: number;
+  readonly chunkCount: number;
+  readonly uploadedMs: number;
+  readonly declaredMs: number;
+  readonly firstChunkMs: number;
+  readonly streamedMs: number;
+  readonly totalMs: number;
+  readonly declareCpu: PhaseCpu;
+  readonly deliveryCpu: PhaseCpu;
+  /** Fetch attempts the platform started for this transfer (1 when no stream was reset). */
+  readonly attempts: number;
+  /** Chunks the hospital sent for it. */
+  readonly chunksSent: number;
+}
+
+/** Declares the study for the platform and follows the transfer until its receipt is committed. */
+async function runTransfer(setup: TransferSetup, filingReference: string): Promise<TransferRun> {
+  const { network, hospital, platform, clients } = setup;
+  const api = { api: hospital.api, dir: network.dir, tokenFile: hospital.tokenFile };
+  const readApi = await resolveApi(api);
+  const platformBefore = await payloadStats(clients.get(platform)!);
+  const hospitalBefore = await payloadStats(clients.get(hospital)!);
+  const cpuAtStart = await cpuSeconds(clients);
+  const started = performance.now();
+  let uploadedMs = 0;
+  const declared = await declareTransfer({
+    ...api,
+    consent: setup.consentId,
+    recipient: 'ehealth-hk',
+    item: [`imaging-study=${setup.study}`],
+    route: 'gba-standard-contract',
+    filingReference,
+    timeout: TIMEOUT_S,
+    onUploaded: () => {
+      uploadedMs = performance.now() - started;
+    },
+  });
+  const declaredMs = performance.now() - started;
+  if (declared.status !== 'approved')
+    throw new Error(`payload: declaration ${declared.status} ${declared.reasons}`);
+  const cpuAtApproval = await cpuSeconds(clients);
+  const approved = await waitForTransfer(readApi, declared.transferId, 'approved', TIMEOUT_S, POLL_MS);
+  const { chunkCount } = approved.declaration.payload;
+  const streamed = await streamTimes(
+    clients.get(platform)!,
+    platformBefore.receiver.chunksAccepted,
+    chunkCount,
+    TIMEOUT_S * 1000,
+  );
+  const delivered = await waitForTransfer(readApi, declared.transferId, 'delivered', TIMEOUT_S, POLL_MS);
+  const totalMs = performance.now() - started;
+  const cpuAtEnd = await cpuSeconds(clients);
+  const platformAfter = await payloadStats(clients.get(platform)!);
+  const hospitalAfter = await payloadStats(clients.get(hospital)!);
+  return {
+    payloadMb: delivered.declaration.payload.bytes / MB,
+    chunkCount,
+    uploadedMs,
+    declaredMs,
+    firstChunkMs: streamed.firstChunk - started,
+    streamedMs: streamed.lastChunk - started,
+    totalMs,
+    declareCpu: cpuBetween(cpuAtStart, cpuAtApproval, hospital, platform),
+    deliveryCpu: cpuBetween(cpuAtApproval, cpuAtEnd, hospital, platform),
+    attempts: platformAfter.receiver.attempts - platformBefore.receiver.attempts,
+    chunksSent: hospitalAfter.sender.chunksSent - hospitalBefore.sender.chunksSent,
+  };
+}
+
+function rateNote(run: TransferRun): string {
+  return `${run.payloadMb.toFixed(0)} MB in ${(run.totalMs / 1000).toFixed(1)} s`;
+}
+
 export const payload: Benchmark = {
   name: 'payload',
   description: `end-to-end MB/s of a ${PAYLOAD_MB} MB transfer hospital -> platform node (real workflow)`,
@@ -166,126 +259,108 @@ export const payload: Benchmark = {
     const committed = await clients.get(hospital)!.submit(grant.bytes, 60_000);
     if (committed.status !== 200) throw new Error(`payload: consent not committed (${committed.body})`);
     const consentId = (JSON.parse(committed.body) as { objectId: string }).objectId;
-
     const files = await context.tempDir('payload-files');
     const study = await writeImagingStudy(files, Math.round((PAYLOAD_MB * MB) / MIB));
-    const api = { api: hospital.api, dir: network.dir, tokenFile: hospital.tokenFile };
-    const readApi = await resolveApi(api);
-    context.log(`payload: declaring a ${PAYLOAD_MB} MB imaging study`);
-    const cpuAtStart = await cpuSeconds(clients);
-    const started = performance.now();
-    let uploadedMs = 0;
-    const declared = await declareTransfer({
-      ...api,
-      consent: consentId,
-      recipient: 'ehealth-hk',
-      item: [`imaging-study=${study}`],
-      route: 'gba-standard-contract',
-      filingReference: 'GBA-SC-2026-000500',
-      timeout: TIMEOUT_S,
-      onUploaded: () => {
-        uploadedMs = performance.now() - started;
-      },
-    });
-    const declaredMs = performance.now() - started;
-    if (declared.status !== 'approved')
-      throw new Error(`payload: declaration ${declared.status} ${declared.reasons}`);
-    const cpuAtApproval = await cpuSeconds(clients);
+    const setup: TransferSetup = { network, hospital, platform, clients, consentId, study };
+
+    // The first transfer after the nodes start also pays V8's compilation of the payload path
+    // (about a sixth of the machine's CPU during its delivery, perf and --trace-opt, 2026-11-30):
+    // it is reported, and the second, as a node that has been running moves its transfers, is
+    // measured against the target (as the network benchmarks measure warm processes, decision 33).
+    context.log(`payload: declaring a ${PAYLOAD_MB} MB imaging study, the nodes' first transfer`);
+    const first = await runTransfer(setup, 'GBA-SC-2026-000499');
     context.log(
-      `payload: uploaded and sealed in ${(uploadedMs / 1000).toFixed(1)} s, declared and approved at ${(declaredMs / 1000).toFixed(1)} s`,
+      `payload: first transfer delivered and receipted after ${(first.totalMs / 1000).toFixed(1)} s`,
     );
-    const approved = await waitForTransfer(readApi, declared.transferId, 'approved', TIMEOUT_S, POLL_MS);
-    const streamed = await streamTimes(
-      clients.get(platform)!,
-      approved.declaration.payload.chunkCount,
-      TIMEOUT_S * 1000,
+    context.log('payload: declaring the same study again, measured');
+    const run = await runTransfer(setup, 'GBA-SC-2026-000500');
+    context.log(
+      `payload: uploaded and sealed in ${(run.uploadedMs / 1000).toFixed(1)} s, declared and approved at ${(run.declaredMs / 1000).toFixed(1)} s`,
     );
-    const delivered = await waitForTransfer(readApi, declared.transferId, 'delivered', TIMEOUT_S, POLL_MS);
-    const totalSeconds = (performance.now() - started) / 1000;
-    const streamedSeconds = (streamed.lastChunk - started) / 1000;
-    const firstChunkSeconds = (streamed.firstChunk - started) / 1000;
-    const cpuAtEnd = await cpuSeconds(clients);
-    const stats = await payloadStats(clients.get(platform)!);
-    const sent = await payloadStats(clients.get(hospital)!);
-    const payloadMb = delivered.declaration.payload.bytes / MB;
     const aeadAfter = await aeadCeiling(context);
     const aead = Math.min(aeadBefore, aeadAfter);
     context.log(
-      `payload: delivered and receipted after ${totalSeconds.toFixed(1)} s; AEAD after ${aeadAfter.toFixed(0)} MB/s`,
+      `payload: delivered and receipted after ${(run.totalMs / 1000).toFixed(1)} s; AEAD after ${aeadAfter.toFixed(0)} MB/s`,
     );
-    const declareSeconds = declaredMs / 1000;
+    const totalSeconds = run.totalMs / 1000;
+    const declareSeconds = run.declaredMs / 1000;
     const deliverySeconds = totalSeconds - declareSeconds;
-    const declareCpu = cpuBetween(cpuAtStart, cpuAtApproval, hospital, platform);
-    const deliveryCpu = cpuBetween(cpuAtApproval, cpuAtEnd, hospital, platform);
+    const streamSeconds = (run.streamedMs - run.declaredMs) / 1000;
     const figures: Figure[] = [
       {
         name: 'endToEnd',
-        value: payloadMb / totalSeconds,
+        value: run.payloadMb / totalSeconds,
         unit: 'MB/s',
         ceiling: { name: 'AES-256-GCM seal+open, 1 core', value: aead },
         target: { on: 'value', comparison: '>=', bound: 100 },
-        note: `${payloadMb.toFixed(0)} MB in ${totalSeconds.toFixed(1)} s: upload, seal, declare, approve, release, libp2p stream, verify, open, file, receipt`,
+        note: `${rateNote(run)}, the nodes' second transfer: upload, seal, declare, approve, release, libp2p stream, verify, open, file, receipt`,
+      },
+      {
+        name: 'endToEnd.firstTransfer',
+        value: first.payloadMb / (first.totalMs / 1000),
+        unit: 'MB/s',
+        note: `${rateNote(first)}: the same transfer as the nodes' first since they started (V8 still compiling the payload path)`,
       },
       {
         name: 'declare.uploadAndSeal',
-        value: payloadMb / (uploadedMs / 1000),
+        value: run.payloadMb / (run.uploadedMs / 1000),
         unit: 'MB/s',
-        note: `CLI to hospital node over HTTP, sealed into its outbox as it arrives, in ${(uploadedMs / 1000).toFixed(1)} s`,
+        note: `CLI to hospital node over HTTP, sealed into its outbox as it arrives, in ${(run.uploadedMs / 1000).toFixed(1)} s`,
       },
       {
         name: 'declare.approve',
-        value: (declaredMs - uploadedMs) / 1000,
+        value: (run.declaredMs - run.uploadedMs) / 1000,
         unit: 's',
         note: 'declaration signed, submitted and committed with its approval',
       },
       {
         name: 'declare.cpuSeconds',
-        value: declareCpu.hospital,
+        value: run.declareCpu.hospital,
         unit: 's',
-        note: cpuNote(declareCpu, declareSeconds),
+        note: cpuNote(run.declareCpu, declareSeconds),
       },
       {
         name: 'delivery.afterApproval',
-        value: payloadMb / deliverySeconds,
+        value: run.payloadMb / deliverySeconds,
         unit: 'MB/s',
         note: 'release, stream over libp2p, chunk verification, decryption, filing, receipt committed',
       },
       {
         name: 'delivery.stream',
-        value: payloadMb / (streamedSeconds - declareSeconds),
+        value: run.payloadMb / streamSeconds,
         unit: 'MB/s',
-        note: `approval to every chunk verified, decrypted and written at the platform, in ${(streamedSeconds - declareSeconds).toFixed(1)} s`,
+        note: `approval to every chunk verified, decrypted and written at the platform, in ${streamSeconds.toFixed(1)} s`,
       },
       {
         name: 'delivery.firstChunk',
-        value: firstChunkSeconds - declareSeconds,
+        value: (run.firstChunkMs - run.declaredMs) / 1000,
         unit: 's',
         note: `approval seen by the CLI to the platform's first chunk verified and written (the platform's commit of the approving block, the fetch request, the release check, one chunk): at most ${POLL_MS} ms late`,
       },
       {
         name: 'delivery.fileAndReceipt',
-        value: totalSeconds - streamedSeconds,
+        value: (run.totalMs - run.streamedMs) / 1000,
         unit: 's',
         note: 'last chunk written to receipt committed: item digests, filing, receipt signed, submitted and committed',
       },
       {
         name: 'delivery.cpuSeconds',
-        value: deliveryCpu.platform,
+        value: run.deliveryCpu.platform,
         unit: 's',
-        note: cpuNote(deliveryCpu, deliverySeconds),
+        note: cpuNote(run.deliveryCpu, deliverySeconds),
       },
       {
         name: 'delivery.fetchAttempts',
-        value: stats.receiver.attempts,
+        value: run.attempts,
         unit: 'attempts',
         target: { on: 'value', comparison: '<=', bound: 1 },
-        note: `${sent.sender.chunksSent} chunks sent for ${delivered.declaration.payload.chunkCount}: more attempts mean the stream broke and resumed`,
+        note: `${run.chunksSent} chunks sent for ${run.chunkCount}: more attempts mean the stream broke and resumed (the first transfer: ${first.attempts})`,
       },
       {
         name: 'aead.aes256gcm',
         value: aead,
         unit: 'MB/s',
-        note: 'lower of the two measurements around the transfer',
+        note: 'lower of the two measurements around the transfers',
       },
     ];
     return figures;
