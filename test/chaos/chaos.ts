@@ -54,6 +54,8 @@ export interface ChaosOptions {
   readonly clocks?: boolean;
   /** Keep the network's folder (logs, data) afterwards. */
   readonly keep?: boolean;
+  /** Keep it when the run found a violation, for the post-mortem (the soak command does). */
+  readonly keepOnFailure?: boolean;
   /** Progress lines (one per fault); none by default. */
   readonly say?: (line: string) => void;
 }
@@ -100,7 +102,10 @@ interface Fault {
 interface UnsettledTx {
   readonly txId: string;
   readonly org: string;
+  /** When the submitter chose the node: a node stopped after this may never have seen it. */
   readonly submittedAtMs: number;
+  /** How the submission ended: the node's 202, or the request's error (named in a violation). */
+  readonly ended: string;
 }
 
 /** Bounds of the schedule: a fault lasts 0.5-8 s, and the next starts 0.5-4 s after one begins. */
@@ -133,7 +138,14 @@ const SUBMITTERS = 4;
 class ChaosRun {
   readonly net: TestNetwork;
   readonly options: ChaosOptions;
+  /** The fault schedule's draws, and only its: see submitterRandom. */
   readonly random: () => number;
+  /**
+   * The submitters' choice of node. Drawn from the schedule's stream, it made the faults depend on
+   * how many transactions went out before each (the process's timing), so a replayed seed drew
+   * other targets and kinds from its first faults on (seed 43, 2026-11-30).
+   */
+  readonly submitterRandom: () => number;
   /** Nodes stopped or frozen now, by organisation. */
   readonly away = new Map<string, FaultKind>();
   /** Nodes on the cut-off side of the partition now (still running and answering). */
@@ -168,6 +180,7 @@ class ChaosRun {
     this.options = options;
     this.partitions = partitions;
     this.random = seededRandom(options.seed);
+    this.submitterRandom = seededRandom(options.seed ^ 0x5ab317);
   }
 
   get isRunning(): boolean {
@@ -188,8 +201,9 @@ class ChaosRun {
     return this.net.validators.filter((org) => this.away.has(org) || this.cutOff.has(org)).length;
   }
 
-  secondsSinceStart(): string {
-    return ((Date.now() - this.startedAt) / 1000).toFixed(1);
+  /** Now (or `atMs`) in seconds since the run started, as the fault lines print it. */
+  secondsSinceStart(atMs = Date.now()): string {
+    return ((atMs - this.startedAt) / 1000).toFixed(1);
   }
 
   pick<T>(items: readonly T[]): T {
@@ -261,15 +275,28 @@ async function submitLoad(run: ChaosRun, intervalMs: number): Promise<void> {
   while (run.isRunning) {
     const started = Date.now();
     const orgs = run.reachable();
-    if (orgs.length > 0) await submitOne(run, run.pick(orgs));
+    if (orgs.length > 0) {
+      const org = orgs[Math.floor(run.submitterRandom() * orgs.length)]!;
+      await submitOne(run, org, started);
+    }
     await sleep(Math.max(0, intervalMs - (Date.now() - started)));
   }
 }
 
-async function submitOne(run: ChaosRun, org: string): Promise<void> {
+/**
+ * `chosenAtMs` is when the submitter chose `org`, before the grant is signed: a node stopped
+ * between that choice and the request refuses the connection without ever seeing the grant, and
+ * timed from the request instead, such a grant counted as owed by a node that kept running.
+ */
+async function submitOne(run: ChaosRun, org: string, chosenAtMs: number): Promise<void> {
   const grant = await run.net.makeConsentGrant();
   run.submitted++;
-  const unsettled: UnsettledTx = { txId: grant.txIdHex, org, submittedAtMs: Date.now() };
+  const unsettled = (ended: string): UnsettledTx => ({
+    txId: grant.txIdHex,
+    org,
+    submittedAtMs: chosenAtMs,
+    ended,
+  });
   try {
     const answer = await run.net.submit(org, grant.bytes, { wait: true, timeoutMs: SUBMIT_WAIT_MS });
     const json = answer.json as { status?: string; height?: number; accepted?: boolean };
@@ -277,13 +304,15 @@ async function submitOne(run: ChaosRun, org: string): Promise<void> {
       if (json.accepted !== true) run.violations.push(`${grant.txIdHex} committed as refused on ${org}`);
       run.committedTxs.push({ txId: grant.txIdHex, height: json.height!, org });
     } else if (answer.status === 202) {
-      run.unsettledTxs.push(unsettled);
+      run.unsettledTxs.push(unsettled(`answered 202 ${JSON.stringify(json)}`));
     } else {
       run.refused[answer.status] = (run.refused[answer.status] ?? 0) + 1;
     }
-  } catch {
+  } catch (error) {
     // No answer: the node went away while holding the request. The grant may still commit.
-    run.unsettledTxs.push(unsettled);
+    const cause = (error as Error & { cause?: Error }).cause;
+    const detail = `${(error as Error).message}${cause === undefined ? '' : ` (${cause.message})`}`;
+    run.unsettledTxs.push(unsettled(`no answer after ${Date.now() - chosenAtMs} ms: ${detail}`));
   }
 }
 
@@ -492,8 +521,11 @@ async function checkCommitted(run: ChaosRun): Promise<{ unsettledCommitted: numb
       { timeoutMs: OWED_TIMEOUT_MS, intervalMs: 500 },
     )
     .catch(() => {
-      for (const tx of missing)
-        run.violations.push(`${tx.txId}: answered pending by ${tx.org}, which kept running, never committed`);
+      for (const tx of missing) {
+        run.violations.push(
+          `${tx.txId}: sent to ${tx.org} at +${run.secondsSinceStart(tx.submittedAtMs)} s, which kept running, never committed (${tx.ended})`,
+        );
+      }
     });
   let unsettledCommitted = 0;
   for (const tx of run.unsettledTxs) if (await isCommitted(tx)) unsettledCommitted++;
@@ -637,6 +669,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     // A node left frozen would not hear the stop.
     for (const node of net.nodes.values()) node.process?.kill('SIGCONT');
+    // stop() names the kept folder; a replayed seed draws another schedule (its timing differs),
+    // so a failed soak's own logs are the only ones that show what happened.
+    if (options.keepOnFailure && run.violations.length > 0) process.env.BAYLEDGER_TEST_KEEP = '1';
     await net.stop();
     await partitions?.close();
   }

@@ -104,6 +104,7 @@ async function main(): Promise<void> {
       partitions: options.partitions,
       clocks: options.clocks,
       keep: options.keep,
+      keepOnFailure: true,
       say: options.quiet ? undefined : (line) => process.stderr.write(`seed ${seed}: ${line}\n`),
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
