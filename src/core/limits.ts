@@ -259,6 +259,11 @@ export const LIMITS = {
   maxApiDiscardBytes: 4 * 1024 * 1024,
   /** Longest `node start` waits for a clean shutdown after SIGINT/SIGTERM before it exits anyway. */
   nodeShutdownTimeoutMs: 15_000,
+  /**
+   * Longest a stopping node's API waits for the requests it was handling to finish (their
+   * connections already closed) before the node closes its store: their waits end at once then.
+   */
+  apiCloseDrainMs: 5_000,
   /** Default time the API client waits for an answer. */
   apiClientTimeoutMs: 30_000,
   /**

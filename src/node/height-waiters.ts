@@ -31,8 +31,8 @@ export class HeightWaiters {
     for (const waited of this.#waiters.keys()) if (waited <= height) this.#waiters.wake(waited);
   }
 
-  /** Answers every waiter "not reached" (shutdown), so no timer outlives the node. */
-  cancelAll(): void {
-    this.#waiters.cancelAll();
+  /** Answers every waiter "not reached", and every later one at once (shutdown: Waiters.close). */
+  close(): void {
+    this.#waiters.close();
   }
 }

@@ -237,8 +237,8 @@ async function wire(
   const waiters = new Waiters<string>();
   const heightWaiters = new HeightWaiters(chain.height);
   closers.push(async () => {
-    waiters.cancelAll();
-    heightWaiters.cancelAll();
+    waiters.close();
+    heightWaiters.close();
   });
   // WAL clears run behind the commits; close waits for the last one before closing the store.
   let walClearing: Promise<void> = Promise.resolve();
@@ -508,8 +508,8 @@ async function wire(
       closed = true;
       // Stop taking work first (API and its waiters, consensus, sync), then the network; the
       // store closes last, once every commit and WAL clear queued behind them is done.
-      waiters.cancelAll();
-      heightWaiters.cancelAll();
+      waiters.close();
+      heightWaiters.close();
       clearInterval(rerelayTimer);
       stopSendingOnConnect();
       await server.close().catch(() => undefined);

@@ -4,14 +4,16 @@
 
 export class Waiters<Key> {
   readonly #waiting = new Map<Key, Set<(done: boolean) => void>>();
+  #closed = false;
 
   /** The keys someone waits for. */
   keys(): Key[] {
     return [...this.#waiting.keys()];
   }
 
-  /** Resolves true when `wake(key)` is called, false after `timeoutMs` or on `cancelAll`. */
+  /** Resolves true when `wake(key)` is called, false after `timeoutMs` or on `close`. */
   wait(key: Key, timeoutMs: number): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
     return new Promise((resolve) => {
       const set = this.#waiting.get(key) ?? new Set();
       this.#waiting.set(key, set);
@@ -30,8 +32,14 @@ export class Waiters<Key> {
     for (const finish of [...(this.#waiting.get(key) ?? [])]) finish(true);
   }
 
-  /** Answers every waiter "not yet" (shutdown), so no timer outlives the node. */
-  cancelAll(): void {
+  /**
+   * Answers every waiter "not yet", and every later one at once (shutdown), so no timer outlives
+   * the node: a request that reached its wait after the node began to stop (a declaration still
+   * sealing its upload, seen in a chaos soak) otherwise held the stopping process for its whole
+   * wait, then read a closed store.
+   */
+  close(): void {
+    this.#closed = true;
     for (const set of [...this.#waiting.values()]) for (const finish of [...set]) finish(false);
   }
 }

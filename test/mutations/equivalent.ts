@@ -417,6 +417,12 @@ export const EQUIVALENT: readonly Equivalent[] = [
   },
   {
     file: 'src/node/api/server.ts',
+    line: 'if (this.#handling.size === 0) return;',
+    kind: 'if-false',
+    why: 'with no handler running, the wait for none of them settles at once and its bound is cleared: the line is a shortcut',
+  },
+  {
+    file: 'src/node/api/server.ts',
     line: 'if (response.headersSent) {',
     kind: 'if-false',
     why:

@@ -538,4 +538,20 @@ export const MUTATIONS: readonly Mutation[] = [
     to: '    if (this.#checkpointRunning && undurable < 0) return;\n',
     tests: ['test/unit/payload.test.ts'],
   },
+  {
+    name: 'waiters-wait-after-close',
+    disables: 'answering at once a commit or height wait that starts after the node began to stop',
+    file: 'src/node/waiters.ts',
+    from: '    if (this.#closed) return Promise.resolve(false);\n',
+    to: '',
+    tests: ['test/unit/waiters.test.ts'],
+  },
+  {
+    name: 'api-close-no-drain',
+    disables: "a stopping node's API waiting for the handlers still running before the store closes",
+    file: 'src/node/api/server.ts',
+    from: '    if (this.#handling.size === 0) return;\n',
+    to: '    return;\n',
+    tests: ['test/unit/api.test.ts'],
+  },
 ];

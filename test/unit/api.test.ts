@@ -767,6 +767,41 @@ describe('local HTTP API server bound to an address outside the loopback names',
   });
 });
 
+describe('local HTTP API server closing', () => {
+  // A node closes its store right after its API: a handler that outlived its closed connection (a
+  // wait for a commit ending) read a closed store, logged as a bug, in a chaos soak.
+  it('waits for the handlers still running after it closed their connections', async () => {
+    const server = createApiServer({ port: 0, token: TOKEN, logger: createMemoryLogger().logger });
+    let entered: () => void = () => {};
+    const handlerEntered = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const events: string[] = [];
+    server.route('GET', '/slow', async () => {
+      entered();
+      await gate;
+      events.push('handler done');
+      return { json: { done: true } };
+    });
+    const url = await server.listen();
+    const answered = fetch(`${url}/slow`).then(
+      () => 'answered',
+      () => 'connection closed',
+    );
+    await handlerEntered;
+    const closing = server.close().then(() => events.push('closed'));
+    assert.equal(await answered, 'connection closed', 'close() closes the connections at once');
+    assert.deepEqual(events, [], 'close() returned while a handler was still running');
+    release();
+    await closing;
+    assert.deepEqual(events, ['handler done', 'closed']);
+  });
+});
+
 describe('API token file', () => {
   let dir: string;
   before(async () => {

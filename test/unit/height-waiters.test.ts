@@ -41,7 +41,7 @@ describe('HeightWaiters', () => {
     waiters.reached(8);
     assert.equal(await seven, true);
     assert.equal(await stateOf(nine), 'pending');
-    waiters.cancelAll();
+    waiters.close();
     assert.equal(await nine, false);
   });
 

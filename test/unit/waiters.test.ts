@@ -18,8 +18,18 @@ describe('Waiters', () => {
     assert.equal(await settledWithinATurn(other), false);
     assert.deepEqual(waiters.keys(), ['b']);
     waiters.wake('nobody waits for this');
-    waiters.cancelAll();
+    waiters.close();
     assert.equal(await other, false);
+    assert.deepEqual(waiters.keys(), []);
+  });
+
+  it('answers a wait that starts after close at once, with false', async () => {
+    const waiters = new Waiters<string>();
+    waiters.close();
+    const late = waiters.wait('a', 10_000);
+    // Within a turn: a timer would keep a stopping process alive for the whole wait.
+    assert.equal(await settledWithinATurn(late), true);
+    assert.equal(await late, false);
     assert.deepEqual(waiters.keys(), []);
   });
 

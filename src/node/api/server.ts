@@ -77,6 +77,8 @@ class HttpApiServer implements ApiServer {
   readonly #server: Server;
   #url: string | undefined;
   readonly #routesComplete: () => boolean;
+  /** Requests being handled: close() waits for them (see there). */
+  readonly #handling = new Set<Promise<void>>();
 
   constructor(options: ApiServerOptions) {
     this.#tokenCheck = new BearerTokenCheck(options.token);
@@ -86,14 +88,14 @@ class HttpApiServer implements ApiServer {
     this.#defaultMaxBodyBytes = options.maxBodyBytes ?? LIMITS.maxApiBodyBytes;
     this.#routesComplete = options.routesComplete ?? (() => true);
     this.#server = createServer((request, response) => {
-      void this.#handle(request, response);
+      this.#track(this.#handle(request, response));
     });
     // A client that sends `Expect: 100-continue` waits for a go-ahead before it sends its body. It
     // is given only once the body is about to be read (route found, token checked, declared length
     // and media type accepted), so a refused request's body is never invited: without this
     // listener Node answers 100 Continue to every such request at once, a stranger's included.
     this.#server.on('checkContinue', (request, response) => {
-      void this.#handle(request, response, () => response.writeContinue());
+      this.#track(this.#handle(request, response, () => response.writeContinue()));
     });
     this.#server.maxConnections = LIMITS.maxApiConnections;
     this.#server.headersTimeout = LIMITS.apiHeadersTimeoutMs;
@@ -144,8 +146,14 @@ class HttpApiServer implements ApiServer {
     });
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
+  /**
+   * Stops listening, closes every connection, then waits (at most LIMITS.apiCloseDrainMs) for the
+   * handlers still running: a node closes its store after this, and a handler that went on past
+   * its closed connection (a wait for a commit ending, an upload's seal failing) would read a
+   * closed store, reported as a bug (seen in a chaos soak).
+   */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
       if (!this.#server.listening) {
         resolve();
         return;
@@ -153,6 +161,19 @@ class HttpApiServer implements ApiServer {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
+    if (this.#handling.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, LIMITS.apiCloseDrainMs);
+    });
+    await Promise.race([Promise.allSettled([...this.#handling]), bound]);
+    clearTimeout(timer);
+  }
+
+  /** Keeps `handling` (which never rejects: #handle answers every error) until it settles. */
+  #track(handling: Promise<void>): void {
+    this.#handling.add(handling);
+    void handling.finally(() => this.#handling.delete(handling));
   }
 
   /** `inviteBody` sends 100 Continue to a client that waits for it (see the constructor). */
