@@ -554,4 +554,13 @@ export const MUTATIONS: readonly Mutation[] = [
     to: '    return;\n',
     tests: ['test/unit/api.test.ts'],
   },
+  {
+    name: 'payload-checkpoint-bound-off-by-one',
+    disables:
+      'the stream waiting once exactly the bound of chunks is not durable (the sweep found the test blind to it)',
+    file: 'src/node/transfer/partial.ts',
+    from: '    if (this.#checkpointRunning && undurable < LIMITS.payloadMaxUndurableChunks) return;\n',
+    to: '    if (this.#checkpointRunning && undurable <= LIMITS.payloadMaxUndurableChunks) return;\n',
+    tests: ['test/unit/payload.test.ts'],
+  },
 ];

@@ -935,13 +935,14 @@ describe('payload channel: resumption', () => {
         return datasync.call(this);
       };
       // Frame 0 is the header, frame i + 1 chunk i: the stream asks for chunk i only once chunks
-      // 0 to i - 1 are handed to the disk, and at most `bound` of them may then not be durable.
+      // 0 to i - 1 are handed to the disk, and it must not ask for another while `bound` of them
+      // are not durable.
       const overBound: number[] = [];
       const watched: Tamper = async function* (frames) {
         let position = 0;
         for await (const frame of frames) {
           const chunk = position++ - 1;
-          if (chunk >= 0 && chunk - (await durableLeaves()) > bound) overBound.push(chunk);
+          if (chunk >= 0 && chunk - (await durableLeaves()) >= bound) overBound.push(chunk);
           yield frame;
         }
       };
@@ -958,7 +959,7 @@ describe('payload channel: resumption', () => {
         const outcome = await delivering;
         assertDelivered(outcome);
         await assertFiled(fixture, outcome.directory);
-        assert.deepEqual(overBound, [], 'chunks asked for with more than the bound not durable');
+        assert.deepEqual(overBound, [], 'chunks asked for while the bound was not durable');
       } finally {
         prototype.datasync = datasync;
         openGate();
