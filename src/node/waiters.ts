@@ -34,9 +34,9 @@ export class Waiters<Key> {
 
   /**
    * Answers every waiter "not yet", and every later one at once (shutdown), so no timer outlives
-   * the node: a request that reached its wait after the node began to stop (a declaration still
-   * sealing its upload, seen in a chaos soak) otherwise held the stopping process for its whole
-   * wait, then read a closed store.
+   * the node: a request that reached its wait just after the node began to stop (a declaration's,
+   * seen in a chaos soak) otherwise held the stopping process for its whole wait, then read a
+   * closed store.
    */
   close(): void {
     this.#closed = true;

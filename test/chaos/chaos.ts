@@ -206,8 +206,9 @@ class ChaosRun {
     return ((atMs - this.startedAt) / 1000).toFixed(1);
   }
 
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.random() * items.length)]!;
+  /** One of `items`, drawn from the schedule's stream unless another is given. */
+  pick<T>(items: readonly T[], random: () => number = this.random): T {
+    return items[Math.floor(random() * items.length)]!;
   }
 
   /**
@@ -275,10 +276,7 @@ async function submitLoad(run: ChaosRun, intervalMs: number): Promise<void> {
   while (run.isRunning) {
     const started = Date.now();
     const orgs = run.reachable();
-    if (orgs.length > 0) {
-      const org = orgs[Math.floor(run.submitterRandom() * orgs.length)]!;
-      await submitOne(run, org, started);
-    }
+    if (orgs.length > 0) await submitOne(run, run.pick(orgs, run.submitterRandom), started);
     await sleep(Math.max(0, intervalMs - (Date.now() - started)));
   }
 }
@@ -601,7 +599,6 @@ async function verifyEveryChain(run: ChaosRun): Promise<void> {
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
-  if (options.keep) process.env.BAYLEDGER_TEST_KEEP = '1';
   let partitions: Partitions | undefined;
   const installPartitions = async (network: TestNetwork) => {
     partitions = await Partitions.install(network);
@@ -670,9 +667,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // A node left frozen would not hear the stop.
     for (const node of net.nodes.values()) node.process?.kill('SIGCONT');
     // stop() names the kept folder; a replayed seed draws another schedule (its timing differs),
-    // so a failed soak's own logs are the only ones that show what happened.
-    if (options.keepOnFailure && run.violations.length > 0) process.env.BAYLEDGER_TEST_KEEP = '1';
-    await net.stop();
+    // so a failed soak's own logs are the only ones that show what happened. Decided per run: a
+    // process-wide setting would keep every later run of `--runs` too.
+    const keep = options.keep === true || (options.keepOnFailure === true && run.violations.length > 0);
+    await net.stop(keep ? { keep } : {});
     await partitions?.close();
   }
 }

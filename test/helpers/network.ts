@@ -159,8 +159,11 @@ export interface TestNetwork {
   setClockOffset(org: string, offsetMs: number): Promise<void>;
   /** A consent grant signed now by a fresh random patient key and hku-szh's node key. */
   makeConsentGrant(): Promise<ConsentGrant>;
-  /** Kills every process and removes the folder. Safe to call twice. */
-  stop(): Promise<void>;
+  /**
+   * Kills every process and removes the folder, unless `keep` (default: BAYLEDGER_TEST_KEEP is
+   * set) asks to keep it for a post-mortem. Safe to call twice.
+   */
+  stop(options?: { readonly keep?: boolean }): Promise<void>;
 }
 
 /**
@@ -540,7 +543,7 @@ class TestNetworkImpl implements TestNetwork {
     return makeConsentGrant(await this.signerOf('hku-szh'), this.genesis.chainId);
   }
 
-  async stop(): Promise<void> {
+  async stop(options: { readonly keep?: boolean } = {}): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     await Promise.all(
@@ -553,7 +556,8 @@ class TestNetworkImpl implements TestNetwork {
       }),
     );
     // BAYLEDGER_TEST_KEEP=1 keeps the folder (logs, data) for a post-mortem.
-    if (process.env.BAYLEDGER_TEST_KEEP) process.stderr.write(`test network kept in ${this.#root}\n`);
+    if (options.keep ?? Boolean(process.env.BAYLEDGER_TEST_KEEP))
+      process.stderr.write(`test network kept in ${this.#root}\n`);
     else rmSync(this.#root, { recursive: true, force: true });
   }
 }

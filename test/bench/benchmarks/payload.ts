@@ -54,6 +54,11 @@ function aeadCeiling(context: BenchContext): Promise<number> {
     child.once('exit', (code) => {
       if (code !== 0) reject(new Error(`payload: the AEAD ceiling process exited with code ${code}`));
     });
+    // Its answer comes on the channel before the channel closes, so this is a no-op after it; a
+    // process that ended without answering would otherwise leave the benchmark waiting for ever.
+    child.once('disconnect', () =>
+      reject(new Error('payload: the AEAD ceiling process ended without a rate')),
+    );
   });
 }
 
